@@ -1,0 +1,37 @@
+// DESIGN: attachment bytes live under <data dir>/attachments/<2 hex>/<sha256>, named by their
+// content hash, so the same file sent twice is stored once. A blob is written to a temporary
+// file, fsynced and renamed before its metadata row is committed; the MIME type is sniffed
+// from the bytes with libmagic (one magic_t per thread), never taken from the client.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "app/clock.hpp"
+#include "app/store.hpp"
+
+namespace parley::app {
+
+class AttachmentStore {
+ public:
+  AttachmentStore(Store& store, const Clock& clock, std::filesystem::path root, std::int64_t max_bytes);
+
+  // Writes the blob and its metadata row; TooLarge over the limit, InvalidInput when empty.
+  Result<core::Attachment> save(core::TenantId tenant, const std::string& bytes, const std::string& filename);
+  // Writes only the blob (for callers that insert the row in their own transaction).
+  Result<core::Attachment> saveBlob(core::TenantId tenant, const std::string& bytes, const std::string& filename);
+  std::filesystem::path pathOf(const core::Attachment& attachment) const;
+  std::int64_t maxBytes() const { return max_bytes_; }
+
+ private:
+  Store& store_;
+  const Clock& clock_;
+  std::filesystem::path root_;
+  std::int64_t max_bytes_;
+};
+
+std::string sniffMimeType(const std::string& bytes);
+// Keeps a file name safe for a Content-Disposition header and a file system.
+std::string sanitizeFilename(const std::string& name);
+
+}  // namespace parley::app

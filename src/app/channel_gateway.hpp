@@ -1,0 +1,42 @@
+// DESIGN: the port every channel adapter implements for the outbound direction. encode() is
+// pure and runs inside the reply's transaction (the payload is stored in the outbox with the
+// message, so a crash never loses a reply); deliver() does the blocking I/O later, on the
+// outbox worker, and classifies the outcome so the worker knows whether to retry.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/domain.hpp"
+#include "core/result.hpp"
+
+namespace parley::app {
+
+struct OutboundContext {
+  const core::Inbox& inbox;
+  const core::Conversation& conversation;
+  const core::Contact& contact;
+  const core::Message& message;
+  const std::vector<core::ContactIdentity>& identities;
+  const std::vector<core::Attachment>& attachments;
+  const std::string& idempotency_key;
+};
+
+struct DeliveryResult {
+  enum class Outcome { Delivered, RetryLater, Failed } outcome = Outcome::Failed;
+  std::string error;               // for RetryLater and Failed: shown to the agent
+  core::TimestampMs retry_after_ms = 0;  // the receiver's Retry-After, if any
+  std::string provider_message_id;
+};
+
+class ChannelGateway {
+ public:
+  virtual ~ChannelGateway() = default;
+  virtual core::Result<std::string> encode(const OutboundContext& context) const = 0;
+  virtual DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) = 0;
+};
+
+using ChannelGateways = std::map<core::ChannelKind, std::shared_ptr<ChannelGateway>>;
+
+}  // namespace parley::app

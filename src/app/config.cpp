@@ -1,0 +1,106 @@
+#include "app/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <cstring>
+#include <stdexcept>
+
+namespace parley::app {
+
+const std::vector<ConfigKey> kConfigKeys = {
+    {"host", "address to listen on (default 127.0.0.1)"},
+    {"port", "TCP port (default 8080; 0 picks a free one)"},
+    {"data_dir", "directory for the SQLite database and attachments (default ./data)"},
+    {"database_url", "sqlite:///path/parley.db or postgresql://user@host:port/db (default sqlite in data_dir)"},
+    {"worker_threads", "threads for blocking work: database, hashing, outbound HTTP (default 8)"},
+    {"body_limit_bytes", "largest request body accepted; larger gets 413 (default 33554432)"},
+    {"attachment_max_bytes", "largest attachment (default 26214400)"},
+    {"secure_cookies", "mark session cookies Secure; set true behind HTTPS (default false)"},
+    {"session_ttl_hours", "how long a login session lasts (default 168)"},
+    {"outbox_max_attempts", "delivery attempts before a reply is marked failed (default 10)"},
+    {"login_attempts_per_account", "login attempts per account per 15 minutes (default 10)"},
+    {"login_attempts_per_address", "login attempts per client address per 15 minutes (default 30)"},
+    {"password_hash_concurrency", "argon2id hashes computed at once, 64 MiB each (default 2)"},
+    {"static_dir", "directory of the built web app served at / (default: none)"},
+    {"create_demo", "create a demo tenant and admin on a fresh database (default true)"},
+};
+
+namespace {
+
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::int64_t toInt(const std::string& key, const std::string& text, std::int64_t min, std::int64_t max) {
+  try {
+    std::size_t used = 0;
+    long long v = std::stoll(text, &used);
+    if (used != text.size() || v < min || v > max) throw std::out_of_range("range");
+    return v;
+  } catch (const std::exception&) {
+    throw std::runtime_error("config " + key + ": expected an integer from " + std::to_string(min) + " to " +
+                             std::to_string(max) + ", got '" + text + "'");
+  }
+}
+
+bool toBool(const std::string& key, const std::string& text) {
+  if (text == "true" || text == "1" || text == "yes") return true;
+  if (text == "false" || text == "0" || text == "no") return false;
+  throw std::runtime_error("config " + key + ": expected true or false, got '" + text + "'");
+}
+
+void apply(Config& c, const std::string& key, const std::string& v) {
+  if (key == "host") c.host = v;
+  else if (key == "port") c.port = static_cast<std::uint16_t>(toInt(key, v, 0, 65535));
+  else if (key == "data_dir") c.data_dir = v;
+  else if (key == "database_url") c.database_url = v;
+  else if (key == "worker_threads") c.worker_threads = static_cast<int>(toInt(key, v, 1, 256));
+  else if (key == "body_limit_bytes") c.body_limit_bytes = toInt(key, v, 1024, 1LL << 32);
+  else if (key == "attachment_max_bytes") c.attachment_max_bytes = toInt(key, v, 1, 1LL << 32);
+  else if (key == "secure_cookies") c.secure_cookies = toBool(key, v);
+  else if (key == "session_ttl_hours") c.session_ttl_hours = static_cast<int>(toInt(key, v, 1, 24 * 365));
+  else if (key == "outbox_max_attempts") c.outbox_max_attempts = static_cast<int>(toInt(key, v, 1, 100));
+  else if (key == "login_attempts_per_account") c.login_attempts_per_account = static_cast<int>(toInt(key, v, 1, 100000));
+  else if (key == "login_attempts_per_address") c.login_attempts_per_address = static_cast<int>(toInt(key, v, 1, 100000));
+  else if (key == "password_hash_concurrency") c.password_hash_concurrency = static_cast<int>(toInt(key, v, 1, 64));
+  else if (key == "static_dir") c.static_dir = v;
+  else if (key == "create_demo") c.create_demo = toBool(key, v);
+  else throw std::runtime_error("unknown config key: " + key);
+}
+
+}  // namespace
+
+Config loadConfig(const std::string& toml_path, char** environ_vars) {
+  Config config;
+  if (!toml_path.empty()) {
+    toml::table table;
+    try {
+      table = toml::parse_file(toml_path);
+    } catch (const toml::parse_error& e) {
+      throw std::runtime_error("cannot read config " + toml_path + ": " + std::string(e.description()));
+    }
+    for (const auto& [k, node] : table) {
+      const std::string key(k.str());
+      std::string text;
+      if (auto s = node.value<std::string>(); s && node.is_string()) text = *s;
+      else if (auto i = node.value<std::int64_t>(); i && node.is_integer()) text = std::to_string(*i);
+      else if (auto b = node.value<bool>(); b && node.is_boolean()) text = *b ? "true" : "false";
+      else if (node.is_table()) throw std::runtime_error("unknown config key: " + key + " (sections are not used; write keys at the top level)");
+      else throw std::runtime_error("config " + key + ": unsupported value type");
+      apply(config, key, text);
+    }
+  }
+  for (char** env = environ_vars; env && *env; ++env) {
+    const char* eq = std::strchr(*env, '=');
+    if (!eq || std::strncmp(*env, "PARLEY_", 7) != 0) continue;
+    const std::string name(static_cast<const char*>(*env + 7), eq);
+    for (const auto& key : kConfigKeys) {
+      if (upper(key.name) == name) apply(config, key.name, eq + 1);
+    }
+  }
+  if (config.database_url.empty()) config.database_url = "sqlite://" + config.data_dir + "/parley.db";
+  return config;
+}
+
+}  // namespace parley::app

@@ -1,0 +1,40 @@
+// DESIGN: configuration is read once at start from an optional TOML file and then from
+// PARLEY_<KEY> environment variables, which win. Every key is documented in docs/CONFIG.md
+// and listed in kConfigKeys; an unknown key in the file is an error naming the key, so a typo
+// never silently falls back to a default.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace parley::app {
+
+struct Config {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::string data_dir = "./data";
+  std::string database_url;  // default: sqlite://<data_dir>/parley.db
+  int worker_threads = 8;
+  std::int64_t body_limit_bytes = 32 * 1024 * 1024;
+  std::int64_t attachment_max_bytes = 25 * 1024 * 1024;
+  bool secure_cookies = false;
+  int session_ttl_hours = 168;
+  int outbox_max_attempts = 10;
+  int login_attempts_per_account = 10;
+  int login_attempts_per_address = 30;
+  int password_hash_concurrency = 2;
+  std::string static_dir;  // the built web app; empty serves the API only
+  bool create_demo = true;  // on a fresh database: a demo tenant and an admin user
+};
+
+struct ConfigKey {
+  const char* name;
+  const char* help;
+};
+extern const std::vector<ConfigKey> kConfigKeys;
+
+// Throws std::runtime_error with a clear message (unknown key, bad value, unreadable file).
+Config loadConfig(const std::string& toml_path, char** environ_vars);
+
+}  // namespace parley::app

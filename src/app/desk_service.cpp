@@ -1,0 +1,544 @@
+#include "app/desk_service.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "app/identity.hpp"
+#include "core/delivery.hpp"
+
+namespace parley::app {
+
+using core::ErrorCode;
+using core::makeError;
+
+namespace {
+
+constexpr std::size_t kMaxTextBytes = 65'536;
+constexpr std::size_t kMaxAttachmentsPerMessage = 20;
+
+bool isBlank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
+
+std::string inboxScope(core::InboxId inbox) { return "inbox:" + std::to_string(inbox.value); }
+
+// NotFound for everything the actor may not see, so ids of other teams and tenants do not leak.
+Result<ConversationView> loadVisible(StoreTx& tx, const core::Actor& actor, core::ConversationId id) {
+  auto conversation = tx.getConversation(actor.tenant_id, id);
+  if (!conversation) return conversation.error();
+  auto inbox = tx.getInbox(actor.tenant_id, conversation->inbox_id);
+  if (!inbox) return inbox.error();
+  if (!core::canSeeInbox(actor, *inbox)) return makeError(ErrorCode::NotFound, "conversation not found");
+  return ConversationView{std::move(*conversation), std::move(*inbox)};
+}
+
+std::string describeUser(StoreTx& tx, core::TenantId tenant, core::UserId id) {
+  auto user = tx.getUser(tenant, id);
+  return user ? user->name : "user " + std::to_string(id.value);
+}
+
+Status addActivity(StoreTx& tx, const core::Conversation& conversation, std::string text, core::UserId by,
+                   core::TimestampMs now, std::vector<core::Message>& created) {
+  core::Message activity;
+  activity.tenant_id = conversation.tenant_id;
+  activity.conversation_id = conversation.id;
+  activity.inbox_id = conversation.inbox_id;
+  activity.direction = core::MessageDirection::Activity;
+  activity.text = std::move(text);
+  activity.sender_user_id = by;
+  activity.created_at = activity.updated_at = now;
+  auto id = tx.insertMessage(activity);
+  if (!id) return id.error();
+  activity.id = *id;
+  created.push_back(std::move(activity));
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> normalizeLabels(const std::vector<std::string>& labels) {
+  std::set<std::string> out;
+  for (const auto& raw : labels) {
+    auto b = raw.find_first_not_of(" \t");
+    auto e = raw.find_last_not_of(" \t");
+    if (b == std::string::npos) return makeError(ErrorCode::InvalidInput, "labels: empty label");
+    std::string label = raw.substr(b, e - b + 1);
+    std::transform(label.begin(), label.end(), label.begin(), [](unsigned char c) { return std::tolower(c); });
+    bool ok = label.size() <= 64 && std::all_of(label.begin(), label.end(), [](unsigned char c) {
+      return std::isalnum(c) || c == '-' || c == '_' || c == ':' || c == '.' || c >= 0x80;
+    });
+    if (!ok) return makeError(ErrorCode::InvalidInput, "labels: '" + raw + "' is not a valid label (letters, digits, - _ : .)");
+    out.insert(label);
+  }
+  if (out.size() > 50) return makeError(ErrorCode::InvalidInput, "labels: at most 50 per conversation");
+  return std::vector<std::string>(out.begin(), out.end());
+}
+
+DeskService::DeskService(Store& store, EventBus& bus, const Clock& clock, ChannelGateways gateways)
+    : store_(store), bus_(bus), clock_(clock), gateways_(std::move(gateways)) {}
+
+Event DeskService::eventFor(std::string type, const core::Inbox& inbox, core::Message message) const {
+  return Event{0, std::move(type), inbox.tenant_id, inbox.id, inbox.team_ids, std::move(message)};
+}
+
+Event DeskService::eventFor(std::string type, const core::Inbox& inbox, core::Conversation conversation) const {
+  return Event{0, std::move(type), inbox.tenant_id, inbox.id, inbox.team_ids, std::move(conversation)};
+}
+
+Result<core::IngestResult> DeskService::ingest(const core::InboundMessage& in) {
+  if (in.text.size() > kMaxTextBytes) return makeError(ErrorCode::TooLarge, "text: at most 65536 bytes");
+  if (isBlank(in.text) && in.attachment_ids.empty() && !in.latitude) {
+    return makeError(ErrorCode::InvalidInput, "a message needs text, an attachment or a location");
+  }
+  if (in.attachment_ids.size() > kMaxAttachmentsPerMessage) {
+    return makeError(ErrorCode::InvalidInput, "at most 20 attachments per message");
+  }
+  std::string phone, email;
+  if (!in.contact.phone.empty()) {
+    auto p = normalizePhone(in.contact.phone);
+    if (!p) return makeError(ErrorCode::InvalidInput, "contact.phone: " + p.error().message);
+    phone = *p;
+  }
+  if (!in.contact.email.empty()) {
+    auto e = normalizeEmail(in.contact.email);
+    if (!e) return makeError(ErrorCode::InvalidInput, "contact.email: " + e.error().message);
+    email = *e;
+  }
+  if (in.contact.external_id.empty() && phone.empty() && email.empty()) {
+    return makeError(ErrorCode::InvalidInput, "contact: needs an id, a phone number or an e-mail address");
+  }
+
+  const auto now = clock_.now();
+  core::IngestResult result;
+  core::Inbox inbox;
+  core::Conversation conversation;
+  core::Message message;
+  core::Contact contact;
+
+  auto status = store_.write([&](StoreTx& tx) -> Status {
+    result = {};
+    auto box = tx.getInboxAnyTenant(in.inbox_id);
+    if (!box) return box.error();
+    inbox = std::move(*box);
+    const auto tenant = inbox.tenant_id;
+
+    if (!in.external_id.empty()) {
+      auto seen = tx.findMessageByExternalId(inbox.id, in.external_id);
+      if (seen) {
+        result.duplicate = true;
+        result.message_id = seen->id;
+        result.conversation_id = seen->conversation_id;
+        result.contact_id = seen->sender_contact_id;
+        return {};
+      }
+      if (seen.error().code != ErrorCode::NotFound) return seen.error();
+    }
+
+    // Which contact is this? The channel's own id first, then a verified phone or e-mail.
+    struct Wanted {
+      core::IdentityKind kind;
+      std::string scope, value;
+    };
+    std::vector<Wanted> wanted;
+    if (!in.contact.external_id.empty()) wanted.push_back({core::IdentityKind::External, inboxScope(inbox.id), in.contact.external_id});
+    if (!phone.empty()) wanted.push_back({core::IdentityKind::Phone, "", phone});
+    if (!email.empty()) wanted.push_back({core::IdentityKind::Email, "", email});
+
+    core::ContactId contact_id;
+    std::vector<bool> present(wanted.size(), false);
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+      auto found = tx.findIdentity(tenant, wanted[i].kind, wanted[i].scope, wanted[i].value);
+      if (found) {
+        present[i] = true;
+        const bool usable = wanted[i].kind == core::IdentityKind::External || (in.contact.verified && found->verified);
+        if (!contact_id.valid() && usable) contact_id = found->contact_id;
+      } else if (found.error().code != ErrorCode::NotFound) {
+        return found.error();
+      }
+    }
+    if (!contact_id.valid()) {
+      core::Contact fresh;
+      fresh.tenant_id = tenant;
+      fresh.name = in.contact.name.empty() ? (!phone.empty() ? phone : !email.empty() ? email : in.contact.external_id)
+                                           : in.contact.name;
+      fresh.created_at = fresh.updated_at = now;
+      auto id = tx.createContact(fresh);
+      if (!id) return id.error();
+      contact_id = *id;
+      result.new_contact = true;
+    }
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+      if (present[i]) continue;  // belongs to this or, unverified, to another contact: leave it
+      core::ContactIdentity identity;
+      identity.tenant_id = tenant;
+      identity.contact_id = contact_id;
+      identity.kind = wanted[i].kind;
+      identity.scope = wanted[i].scope;
+      identity.value = wanted[i].value;
+      identity.verified = wanted[i].kind == core::IdentityKind::External || in.contact.verified;
+      identity.created_at = now;
+      if (auto id = tx.addIdentity(identity); !id) return id.error();
+    }
+    auto c = tx.getContact(tenant, contact_id);
+    if (!c) return c.error();
+    contact = std::move(*c);
+    result.contact_id = contact_id;
+
+    // Continue the contact's active conversation in this inbox, or open a new one.
+    auto active = tx.findActiveConversation(tenant, contact_id, inbox.id);
+    if (active) {
+      conversation = std::move(*active);
+      if (conversation.status != core::ConversationStatus::Open) {
+        conversation.status = core::ConversationStatus::Open;  // the customer wrote again
+        conversation.snoozed_until = 0;
+      }
+    } else if (active.error().code == ErrorCode::NotFound) {
+      conversation = {};
+      conversation.tenant_id = tenant;
+      conversation.inbox_id = inbox.id;
+      conversation.contact_id = contact_id;
+      conversation.status = core::ConversationStatus::Open;
+      conversation.created_at = now;
+      conversation.last_activity_at = now;
+      auto id = tx.createConversation(conversation);
+      if (!id) return id.error();
+      conversation.id = *id;
+      result.new_conversation = true;
+    } else {
+      return active.error();
+    }
+
+    for (auto attachment_id : in.attachment_ids) {
+      auto a = tx.getAttachment(tenant, attachment_id);
+      if (!a) return makeError(ErrorCode::InvalidInput, "attachment " + std::to_string(attachment_id.value) + " not found");
+    }
+    message = {};
+    message.tenant_id = tenant;
+    message.conversation_id = conversation.id;
+    message.inbox_id = inbox.id;
+    message.direction = core::MessageDirection::Incoming;
+    message.text = in.text;
+    message.sender_contact_id = contact_id;
+    message.external_id = in.external_id;
+    message.latitude = in.latitude;
+    message.longitude = in.longitude;
+    message.location_name = in.location_name;
+    message.attachment_ids = in.attachment_ids;
+    message.created_at = message.updated_at = now;
+    if (!in.reply_to_external_id.empty()) {
+      if (auto quoted = tx.findMessageByExternalId(inbox.id, in.reply_to_external_id)) message.reply_to_id = quoted->id;
+    }
+    auto mid = tx.insertMessage(message);
+    if (!mid) return mid.error();
+    message.id = *mid;
+    result.message_id = message.id;
+    result.conversation_id = conversation.id;
+
+    conversation.last_activity_at = now;
+    return tx.updateConversation(conversation);
+  });
+  if (!status) return status.error();
+  if (result.duplicate) return result;
+
+  bus_.publish(eventFor(result.new_conversation ? "conversation.created" : "conversation.updated", inbox, conversation));
+  bus_.publish(eventFor("message.created", inbox, message));
+  if (result.new_contact) bus_.publish(Event{0, "contact.updated", inbox.tenant_id, std::nullopt, {}, contact});
+  return result;
+}
+
+Result<core::Message> DeskService::reply(const core::Actor& actor, core::ConversationId id, const ReplyInput& input) {
+  if (input.text.size() > kMaxTextBytes) return makeError(ErrorCode::TooLarge, "text: at most 65536 bytes");
+  if (isBlank(input.text) && input.attachment_ids.empty()) {
+    return makeError(ErrorCode::InvalidInput, "text: a reply needs text or an attachment");
+  }
+  if (input.attachment_ids.size() > kMaxAttachmentsPerMessage) {
+    return makeError(ErrorCode::InvalidInput, "attachment_ids: at most 20 per message");
+  }
+  const auto now = clock_.now();
+  ConversationView view;
+  core::Message message;
+  auto status = store_.write([&](StoreTx& tx) -> Status {
+    auto loaded = loadVisible(tx, actor, id);
+    if (!loaded) return loaded.error();
+    view = std::move(*loaded);
+    std::vector<core::Attachment> attachments;
+    for (auto attachment_id : input.attachment_ids) {
+      auto a = tx.getAttachment(actor.tenant_id, attachment_id);
+      if (!a) return makeError(ErrorCode::InvalidInput, "attachment " + std::to_string(attachment_id.value) + " not found");
+      if (a->message_id.valid()) {
+        return makeError(ErrorCode::InvalidInput, "attachment " + std::to_string(attachment_id.value) + " is already used");
+      }
+      attachments.push_back(std::move(*a));
+    }
+    if (input.reply_to_id.valid()) {
+      auto quoted = tx.getMessage(actor.tenant_id, input.reply_to_id);
+      if (!quoted || quoted->conversation_id != id) {
+        return makeError(ErrorCode::InvalidInput, "reply_to_id: not a message of this conversation");
+      }
+    }
+    message = {};
+    message.tenant_id = actor.tenant_id;
+    message.conversation_id = id;
+    message.inbox_id = view.inbox.id;
+    message.direction = input.private_note ? core::MessageDirection::Note : core::MessageDirection::Outgoing;
+    message.text = input.text;
+    message.sender_user_id = actor.user_id;
+    message.reply_to_id = input.reply_to_id;
+    message.attachment_ids = input.attachment_ids;
+    message.created_at = message.updated_at = now;
+    auto gateway = gateways_.find(view.inbox.channel);
+    if (!input.private_note) {
+      if (gateway == gateways_.end()) {
+        message.delivery_status = core::DeliveryStatus::Failed;
+        message.delivery_error = "this channel (" + std::string(core::toString(view.inbox.channel)) + ") cannot send yet";
+      } else {
+        message.delivery_status = core::DeliveryStatus::Pending;
+      }
+    }
+    auto mid = tx.insertMessage(message);
+    if (!mid) return mid.error();
+    message.id = *mid;
+
+    if (!input.private_note && gateway != gateways_.end()) {
+      auto contact = tx.getContact(actor.tenant_id, view.conversation.contact_id);
+      if (!contact) return contact.error();
+      auto identities = tx.listIdentities(actor.tenant_id, contact->id);
+      if (!identities) return identities.error();
+      const std::string key = "parley-msg-" + std::to_string(message.id.value);
+      auto payload = gateway->second->encode(
+          OutboundContext{view.inbox, view.conversation, *contact, message, *identities, attachments, key});
+      if (!payload) return payload.error();
+      core::OutboxItem item;
+      item.tenant_id = actor.tenant_id;
+      item.inbox_id = view.inbox.id;
+      item.message_id = message.id;
+      item.idempotency_key = key;
+      item.payload = std::move(*payload);
+      item.next_attempt_at = now;
+      item.created_at = item.updated_at = now;
+      if (auto oid = tx.enqueueOutbox(item); !oid) return oid.error();
+      if (view.conversation.first_response_at == 0) view.conversation.first_response_at = now;
+    }
+    view.conversation.last_activity_at = now;
+    return tx.updateConversation(view.conversation);
+  });
+  if (!status) return status.error();
+  bus_.publish(eventFor("message.created", view.inbox, message));
+  bus_.publish(eventFor("conversation.updated", view.inbox, view.conversation));
+  return message;
+}
+
+Result<core::Conversation> DeskService::updateConversation(const core::Actor& actor, core::ConversationId id,
+                                                           const ConversationPatch& patch) {
+  const auto now = clock_.now();
+  if (patch.status == core::ConversationStatus::Snoozed && (!patch.snoozed_until || *patch.snoozed_until <= now)) {
+    return makeError(ErrorCode::InvalidInput, "snoozed_until: snoozing needs a time in the future");
+  }
+  ConversationView view;
+  std::vector<core::Message> activities;
+  auto status = store_.write([&](StoreTx& tx) -> Status {
+    activities.clear();
+    auto loaded = loadVisible(tx, actor, id);
+    if (!loaded) return loaded.error();
+    view = std::move(*loaded);
+    core::Conversation& c = view.conversation;
+    const std::string by = describeUser(tx, actor.tenant_id, actor.user_id);
+
+    if (patch.assignee_id && *patch.assignee_id != c.assignee_id) {
+      if (patch.assignee_id->valid()) {
+        auto assignee = tx.getUser(actor.tenant_id, *patch.assignee_id);
+        if (!assignee) return makeError(ErrorCode::InvalidInput, "assignee_id: no such user");
+        auto teams = tx.teamsOfUser(actor.tenant_id, assignee->id);
+        if (!teams) return teams.error();
+        if (!core::canSeeInbox(core::Actor{assignee->id, assignee->tenant_id, assignee->role, *teams}, view.inbox)) {
+          return makeError(ErrorCode::InvalidInput, "assignee_id: " + assignee->name + " cannot see this inbox");
+        }
+        if (auto s = addActivity(tx, c, "Assigned to " + assignee->name + " by " + by, actor.user_id, now, activities); !s) {
+          return s;
+        }
+      } else if (auto s = addActivity(tx, c, "Unassigned by " + by, actor.user_id, now, activities); !s) {
+        return s;
+      }
+      c.assignee_id = *patch.assignee_id;
+    }
+    if (patch.team_id && *patch.team_id != c.team_id) {
+      if (patch.team_id->valid()) {
+        auto team = tx.getTeam(actor.tenant_id, *patch.team_id);
+        if (!team) return makeError(ErrorCode::InvalidInput, "team_id: no such team");
+        if (auto s = addActivity(tx, c, "Assigned to team " + team->name + " by " + by, actor.user_id, now, activities); !s) {
+          return s;
+        }
+      }
+      c.team_id = *patch.team_id;
+    }
+    if (patch.priority) c.priority = *patch.priority;
+    if (patch.status && *patch.status != c.status) {
+      c.status = *patch.status;
+      c.snoozed_until = c.status == core::ConversationStatus::Snoozed ? *patch.snoozed_until : 0;
+      if (c.status == core::ConversationStatus::Resolved) c.resolved_at = now;
+      if (auto s = addActivity(tx, c, "Status set to " + std::string(core::toString(c.status)) + " by " + by,
+                               actor.user_id, now, activities);
+          !s) {
+        return s;
+      }
+    }
+    if (patch.labels || !patch.add_labels.empty() || !patch.remove_labels.empty()) {
+      std::vector<std::string> labels = patch.labels ? *patch.labels : c.labels;
+      labels.insert(labels.end(), patch.add_labels.begin(), patch.add_labels.end());
+      auto normalized = normalizeLabels(labels);
+      if (!normalized) return normalized.error();
+      auto removed = normalizeLabels(patch.remove_labels);
+      if (!removed) return removed.error();
+      std::vector<std::string> result;
+      std::set_difference(normalized->begin(), normalized->end(), removed->begin(), removed->end(),
+                          std::back_inserter(result));
+      c.labels = std::move(result);
+    }
+    c.last_activity_at = now;
+    return tx.updateConversation(c);
+  });
+  if (!status) return status.error();
+  for (auto& activity : activities) bus_.publish(eventFor("message.created", view.inbox, activity));
+  bus_.publish(eventFor("conversation.updated", view.inbox, view.conversation));
+  return view.conversation;
+}
+
+Result<ConversationView> DeskService::viewConversation(const core::Actor& actor, core::ConversationId id) {
+  ConversationView view;
+  auto status = store_.read([&](StoreTx& tx) -> Status {
+    auto loaded = loadVisible(tx, actor, id);
+    if (!loaded) return loaded.error();
+    view = std::move(*loaded);
+    return {};
+  });
+  if (!status) return status.error();
+  return view;
+}
+
+Result<std::optional<std::vector<core::InboxId>>> DeskService::visibleInboxIds(const core::Actor& actor) {
+  if (core::seesAllInboxes(actor)) return std::optional<std::vector<core::InboxId>>{};
+  std::vector<core::InboxId> ids;
+  auto status = store_.read([&](StoreTx& tx) -> Status {
+    auto inboxes = tx.listInboxes(actor.tenant_id);
+    if (!inboxes) return inboxes.error();
+    for (const auto& inbox : *inboxes) {
+      if (core::canSeeInbox(actor, inbox)) ids.push_back(inbox.id);
+    }
+    return {};
+  });
+  if (!status) return status.error();
+  return std::optional<std::vector<core::InboxId>>(std::move(ids));
+}
+
+Result<std::vector<core::Conversation>> DeskService::listConversations(const core::Actor& actor, ConversationFilter filter) {
+  filter.tenant_id = actor.tenant_id;
+  auto visible = visibleInboxIds(actor);
+  if (!visible) return visible.error();
+  filter.inbox_ids = std::move(*visible);
+  std::vector<core::Conversation> out;
+  auto status = store_.read([&](StoreTx& tx) -> Status {
+    auto list = tx.listConversations(filter);
+    if (!list) return list.error();
+    out = std::move(*list);
+    return {};
+  });
+  if (!status) return status.error();
+  return out;
+}
+
+Result<std::vector<core::Message>> DeskService::listMessages(const core::Actor& actor, core::ConversationId id,
+                                                             core::MessageId after, int limit) {
+  std::vector<core::Message> out;
+  auto status = store_.read([&](StoreTx& tx) -> Status {
+    if (auto loaded = loadVisible(tx, actor, id); !loaded) return loaded.error();
+    auto list = tx.listMessages(actor.tenant_id, id, after, limit);
+    if (!list) return list.error();
+    out = std::move(*list);
+    return {};
+  });
+  if (!status) return status.error();
+  return out;
+}
+
+Result<std::vector<core::Message>> DeskService::searchMessages(const core::Actor& actor, MessageSearch search) {
+  search.tenant_id = actor.tenant_id;
+  auto visible = visibleInboxIds(actor);
+  if (!visible) return visible.error();
+  search.inbox_ids = std::move(*visible);
+  std::vector<core::Message> out;
+  auto status = store_.read([&](StoreTx& tx) -> Status {
+    auto list = tx.searchMessages(search);
+    if (!list) return list.error();
+    out = std::move(*list);
+    return {};
+  });
+  if (!status) return status.error();
+  return out;
+}
+
+Result<core::Contact> DeskService::mergeContacts(const core::Actor& actor, core::ContactId target, core::ContactId source) {
+  if (target == source) return makeError(ErrorCode::InvalidInput, "a contact cannot be merged into itself");
+  core::Contact merged;
+  auto status = store_.write([&](StoreTx& tx) -> Status {
+    for (auto id : {target, source}) {
+      auto c = tx.getContact(actor.tenant_id, id);
+      if (!c) return c.error();
+      if (c->merged_into.valid()) {
+        return makeError(ErrorCode::Conflict, "contact " + std::to_string(id.value) + " was already merged into " +
+                                                  std::to_string(c->merged_into.value));
+      }
+    }
+    if (auto s = tx.mergeContacts(actor.tenant_id, target, source); !s) return s;
+    auto c = tx.getContact(actor.tenant_id, target);
+    if (!c) return c.error();
+    merged = std::move(*c);
+    return {};
+  });
+  if (!status) return status.error();
+  bus_.publish(Event{0, "contact.updated", actor.tenant_id, std::nullopt, {}, merged});
+  return merged;
+}
+
+Result<core::Contact> DeskService::unmergeContact(const core::Actor& actor, core::ContactId source) {
+  core::Contact restored;
+  core::ContactId target;
+  auto status = store_.write([&](StoreTx& tx) -> Status {
+    auto c = tx.getContact(actor.tenant_id, source);
+    if (!c) return c.error();
+    if (!c->merged_into.valid()) return makeError(ErrorCode::Conflict, "this contact is not merged into another one");
+    target = c->merged_into;
+    if (auto s = tx.unmergeContact(actor.tenant_id, source); !s) return s;
+    auto again = tx.getContact(actor.tenant_id, source);
+    if (!again) return again.error();
+    restored = std::move(*again);
+    return {};
+  });
+  if (!status) return status.error();
+  bus_.publish(Event{0, "contact.updated", actor.tenant_id, std::nullopt, {}, restored});
+  return restored;
+}
+
+Status DeskService::applyDeliveryStatus(core::TenantId tenant, core::MessageId id, core::DeliveryStatus delivery,
+                                        const std::string& error) {
+  core::Message message;
+  core::Inbox inbox;
+  bool changed = false;
+  auto status = store_.write([&](StoreTx& tx) -> Status {
+    auto m = tx.getMessage(tenant, id);
+    if (!m) return m.error();
+    message = std::move(*m);
+    auto next = core::mergeDeliveryStatus(message.delivery_status, delivery);
+    changed = next != message.delivery_status;
+    if (!changed) return {};
+    message.delivery_status = next;
+    message.delivery_error = next == core::DeliveryStatus::Failed ? error : "";
+    message.updated_at = clock_.now();
+    auto box = tx.getInbox(tenant, message.inbox_id);
+    if (!box) return box.error();
+    inbox = std::move(*box);
+    return tx.updateMessage(message);
+  });
+  if (!status) return status;
+  if (changed) bus_.publish(eventFor("message.updated", inbox, message));
+  return {};
+}
+
+}  // namespace parley::app

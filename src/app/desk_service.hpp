@@ -1,0 +1,83 @@
+// DESIGN: the use cases of the agent desk and of inbound traffic, written once against the
+// Store port. Each use case is one store transaction (so nothing is half-stored), checks the
+// caller's permissions through core/permissions, and publishes its events only after the
+// commit. Objects another tenant owns, or an agent may not see, are NotFound.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/channel_gateway.hpp"
+#include "app/clock.hpp"
+#include "app/events.hpp"
+#include "app/store.hpp"
+#include "core/inbound.hpp"
+#include "core/permissions.hpp"
+
+namespace parley::app {
+
+struct ReplyInput {
+  std::string text;
+  bool private_note = false;
+  std::vector<core::AttachmentId> attachment_ids;
+  core::MessageId reply_to_id;
+};
+
+struct ConversationPatch {
+  std::optional<core::ConversationStatus> status;
+  std::optional<core::TimestampMs> snoozed_until;
+  std::optional<core::Priority> priority;
+  std::optional<core::UserId> assignee_id;  // invalid id: unassign
+  std::optional<core::TeamId> team_id;      // invalid id: no team
+  std::optional<std::vector<std::string>> labels;  // replaces
+  std::vector<std::string> add_labels;
+  std::vector<std::string> remove_labels;
+};
+
+struct ConversationView {
+  core::Conversation conversation;
+  core::Inbox inbox;
+};
+
+class DeskService {
+ public:
+  DeskService(Store& store, EventBus& bus, const Clock& clock, ChannelGateways gateways);
+
+  // Inbound from any channel: dedup by external id, match or create the contact, continue the
+  // contact's active conversation in this inbox or open one, store the message.
+  Result<core::IngestResult> ingest(const core::InboundMessage& inbound);
+
+  Result<core::Message> reply(const core::Actor& actor, core::ConversationId id, const ReplyInput& input);
+  Result<core::Conversation> updateConversation(const core::Actor& actor, core::ConversationId id,
+                                                const ConversationPatch& patch);
+  Result<ConversationView> viewConversation(const core::Actor& actor, core::ConversationId id);
+  Result<std::vector<core::Conversation>> listConversations(const core::Actor& actor, ConversationFilter filter);
+  Result<std::vector<core::Message>> listMessages(const core::Actor& actor, core::ConversationId id,
+                                                  core::MessageId after, int limit);
+  Result<std::vector<core::Message>> searchMessages(const core::Actor& actor, MessageSearch search);
+
+  Result<core::Contact> mergeContacts(const core::Actor& actor, core::ContactId target, core::ContactId source);
+  Result<core::Contact> unmergeContact(const core::Actor& actor, core::ContactId source);
+
+  // Applies a delivery receipt (never regresses; see core/delivery.hpp).
+  Status applyDeliveryStatus(core::TenantId tenant, core::MessageId id, core::DeliveryStatus status,
+                             const std::string& error);
+
+  // Inbox ids the actor may see, or nullopt when it sees all of its tenant.
+  Result<std::optional<std::vector<core::InboxId>>> visibleInboxIds(const core::Actor& actor);
+
+ private:
+  Event eventFor(std::string type, const core::Inbox& inbox, core::Message message) const;
+  Event eventFor(std::string type, const core::Inbox& inbox, core::Conversation conversation) const;
+
+  Store& store_;
+  EventBus& bus_;
+  const Clock& clock_;
+  ChannelGateways gateways_;
+};
+
+// Sorted, unique, trimmed; labels are 1-64 characters of letters, digits, '-', '_', ':' or '.'.
+Result<std::vector<std::string>> normalizeLabels(const std::vector<std::string>& labels);
+
+}  // namespace parley::app

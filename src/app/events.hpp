@@ -1,0 +1,36 @@
+// DESIGN: domain events ("message.created", "conversation.updated" ...) published by the use
+// cases after their transaction committed, and carried by an EventBus to the WebSocket hub
+// (and later to outbound webhooks and automation rules). An event carries what its receivers
+// need to decide visibility (tenant, inbox and the inbox's teams) and the object itself.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/domain.hpp"
+
+namespace parley::app {
+
+struct Event {
+  std::uint64_t id = 0;  // assigned by the bus, increasing
+  std::string type;
+  core::TenantId tenant_id;
+  std::optional<core::InboxId> inbox_id;  // unset: visible to every user of the tenant
+  std::vector<core::TeamId> inbox_team_ids;
+  std::variant<core::Message, core::Conversation, core::Contact> subject;
+};
+
+class EventBus {
+ public:
+  using Handler = std::function<void(const Event&)>;
+  virtual ~EventBus() = default;
+  virtual void publish(Event event) = 0;
+  // Handlers run on the publishing thread and must not block.
+  virtual void subscribe(Handler handler) = 0;
+};
+
+}  // namespace parley::app

@@ -1,0 +1,54 @@
+#include "app/identity.hpp"
+
+#include <phonenumbers/phonenumberutil.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace parley::app {
+
+using core::ErrorCode;
+using core::makeError;
+
+core::Result<std::string> normalizePhone(std::string_view raw, std::string_view default_region) {
+  std::string text(raw);
+  // Channel prefixes such as Twilio's "whatsapp:+49..." or "tel:+49...".
+  if (auto colon = text.find(':'); colon != std::string::npos) text = text.substr(colon + 1);
+  // International "00" prefix written without the plus.
+  auto first = text.find_first_not_of(" \t");
+  if (first != std::string::npos && text.compare(first, 2, "00") == 0) text = "+" + text.substr(first + 2);
+  // WhatsApp's wa_id is the full number without '+': digits only and long enough.
+  if (!text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); }) &&
+      text.size() >= 10 && text[0] != '0') {
+    text = "+" + text;
+  }
+  using i18n::phonenumbers::PhoneNumber;
+  using i18n::phonenumbers::PhoneNumberUtil;
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  PhoneNumber number;
+  if (util.Parse(text, std::string(default_region), &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
+    return makeError(ErrorCode::InvalidInput, "not a phone number: " + std::string(raw));
+  }
+  if (!util.IsPossibleNumber(number)) {
+    return makeError(ErrorCode::InvalidInput, "not a possible phone number: " + std::string(raw));
+  }
+  std::string e164;
+  util.Format(number, PhoneNumberUtil::E164, &e164);
+  return e164;
+}
+
+core::Result<std::string> normalizeEmail(std::string_view raw) {
+  auto begin = raw.find_first_not_of(" \t\r\n");
+  auto end = raw.find_last_not_of(" \t\r\n");
+  if (begin == std::string_view::npos) return makeError(ErrorCode::InvalidInput, "empty e-mail address");
+  std::string email(raw.substr(begin, end - begin + 1));
+  std::transform(email.begin(), email.end(), email.begin(), [](unsigned char c) { return std::tolower(c); });
+  auto at = email.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 >= email.size() || email.find('@', at + 1) != std::string::npos ||
+      email.find_first_of(" \t<>,;") != std::string::npos) {
+    return makeError(ErrorCode::InvalidInput, "not an e-mail address: " + std::string(raw));
+  }
+  return email;
+}
+
+}  // namespace parley::app

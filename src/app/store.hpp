@@ -1,0 +1,169 @@
+// DESIGN: the storage port. Use cases run their reads and writes inside one transaction
+// through StoreTx; business logic is written once against StoreTx, and each backend (SQLite,
+// PostgreSQL) only translates these operations into its SQL. Rules for every implementation,
+// checked by the contract suite in tests/store/store_contract_test.cpp:
+//  - write(fn) runs fn in a transaction and returns only after it is durably committed, or
+//    rolled back when fn returns an error (then nothing of fn is stored). Implementations may
+//    group several callers' transactions into one commit (group commit), but each caller's fn
+//    is atomic on its own: one caller's error never undoes another's work.
+//  - read(fn) sees a consistent snapshot; write operations inside read() fail with Internal.
+//  - Unique violations become ErrorCode::Conflict; a missing row NotFound; a lost database
+//    connection Unavailable. Nothing throws across this interface.
+//  - Every query is scoped by tenant where the signature takes one; ids from another tenant
+//    are NotFound.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/domain.hpp"
+#include "core/result.hpp"
+
+namespace parley::app {
+
+using core::Result;
+using core::Status;
+
+struct ConversationFilter {
+  core::TenantId tenant_id;
+  std::optional<std::vector<core::InboxId>> inbox_ids;  // restrict to these (agent visibility)
+  std::optional<core::InboxId> inbox_id;
+  std::optional<core::ConversationStatus> status;
+  std::optional<core::UserId> assignee_id;  // 0 id means "unassigned"
+  std::optional<core::TeamId> team_id;
+  std::optional<core::ContactId> contact_id;
+  std::optional<std::string> label;
+  // Keyset cursor: results strictly after (last_activity_at, id) in the order
+  // last_activity_at DESC, id DESC.
+  std::optional<std::pair<core::TimestampMs, core::ConversationId>> after;
+  int limit = 25;
+};
+
+struct MessageSearch {
+  core::TenantId tenant_id;
+  std::string query;                                    // words; all must match (prefix match allowed)
+  std::optional<std::vector<core::InboxId>> inbox_ids;  // restrict to these
+  std::optional<core::MessageId> before;                // cursor: ids strictly below, newest first
+  int limit = 25;
+};
+
+struct ContactQuery {
+  core::TenantId tenant_id;
+  std::string query;  // substring of name, or any identity value; empty lists all
+  std::optional<core::ContactId> after;  // cursor: ids strictly above, ascending
+  int limit = 25;
+  bool include_merged = false;
+};
+
+class StoreTx {
+ public:
+  virtual ~StoreTx() = default;
+
+  // Tenants
+  virtual Result<core::TenantId> createTenant(const core::Tenant& tenant) = 0;
+  virtual Result<core::Tenant> getTenant(core::TenantId id) = 0;
+  virtual Result<std::int64_t> countUsers() = 0;  // all tenants; 0 means a fresh database
+
+  // Users (e-mail unique across tenants)
+  virtual Result<core::UserId> createUser(const core::User& user) = 0;
+  virtual Result<core::User> getUser(core::TenantId tenant, core::UserId id) = 0;
+  virtual Result<core::User> findUserByEmail(const std::string& email) = 0;
+  virtual Result<std::vector<core::User>> listUsers(core::TenantId tenant) = 0;
+  virtual Status updateUser(const core::User& user) = 0;  // all fields but id/tenant/created_at
+  virtual Status deleteUser(core::TenantId tenant, core::UserId id) = 0;
+
+  // Teams (member_ids written only through setTeamMembers)
+  virtual Result<core::TeamId> createTeam(const core::Team& team) = 0;
+  virtual Result<core::Team> getTeam(core::TenantId tenant, core::TeamId id) = 0;
+  virtual Result<std::vector<core::Team>> listTeams(core::TenantId tenant) = 0;
+  virtual Status updateTeam(const core::Team& team) = 0;  // name, description
+  virtual Status deleteTeam(core::TenantId tenant, core::TeamId id) = 0;
+  virtual Status setTeamMembers(core::TenantId tenant, core::TeamId team, const std::vector<core::UserId>& users) = 0;
+  virtual Result<std::vector<core::TeamId>> teamsOfUser(core::TenantId tenant, core::UserId user) = 0;
+
+  // Inboxes (team_ids written with the inbox on create and update)
+  virtual Result<core::InboxId> createInbox(const core::Inbox& inbox) = 0;
+  virtual Result<core::Inbox> getInbox(core::TenantId tenant, core::InboxId id) = 0;
+  // Without tenant: for webhooks, where the URL names the inbox.
+  virtual Result<core::Inbox> getInboxAnyTenant(core::InboxId id) = 0;
+  virtual Result<std::vector<core::Inbox>> listInboxes(core::TenantId tenant) = 0;
+  virtual Status updateInbox(const core::Inbox& inbox) = 0;  // name, config, secret, callback, team_ids
+  virtual Status deleteInbox(core::TenantId tenant, core::InboxId id) = 0;
+
+  // Sessions and API tokens (looked up by the SHA-256 of the secret)
+  virtual Status createSession(const core::Session& session) = 0;
+  virtual Result<core::Session> findSession(const std::string& token_hash) = 0;
+  virtual Status deleteSession(const std::string& token_hash) = 0;
+  virtual Result<core::ApiTokenId> createApiToken(const core::ApiToken& token) = 0;
+  virtual Result<core::ApiToken> findApiToken(const std::string& token_hash) = 0;
+  virtual Result<std::vector<core::ApiToken>> listApiTokens(core::TenantId tenant, core::UserId user) = 0;
+  virtual Status revokeApiToken(core::TenantId tenant, core::UserId user, core::ApiTokenId id) = 0;
+
+  // Contacts and identities. (kind, scope, value) is unique per tenant.
+  virtual Result<core::ContactId> createContact(const core::Contact& contact) = 0;
+  virtual Result<core::Contact> getContact(core::TenantId tenant, core::ContactId id) = 0;
+  virtual Status updateContact(const core::Contact& contact) = 0;  // name, attributes, merged_into, updated_at
+  virtual Result<std::vector<core::Contact>> listContacts(const ContactQuery& query) = 0;
+  virtual Result<core::IdentityId> addIdentity(const core::ContactIdentity& identity) = 0;
+  virtual Result<core::ContactIdentity> findIdentity(core::TenantId tenant, core::IdentityKind kind,
+                                                     const std::string& scope, const std::string& value) = 0;
+  virtual Result<std::vector<core::ContactIdentity>> listIdentities(core::TenantId tenant, core::ContactId contact) = 0;
+  virtual Status deleteIdentity(core::TenantId tenant, core::IdentityId id) = 0;
+  // Moves every identity and conversation of `source` to `target`, remembering where each came
+  // from (original_contact_id, only if not already set), and sets source.merged_into = target.
+  virtual Status mergeContacts(core::TenantId tenant, core::ContactId target, core::ContactId source) = 0;
+  // Undoes mergeContacts for `source`: moves back what came from it and clears merged_into.
+  virtual Status unmergeContact(core::TenantId tenant, core::ContactId source) = 0;
+
+  // Conversations (labels written with the conversation)
+  virtual Result<core::ConversationId> createConversation(const core::Conversation& conversation) = 0;
+  virtual Result<core::Conversation> getConversation(core::TenantId tenant, core::ConversationId id) = 0;
+  virtual Status updateConversation(const core::Conversation& conversation) = 0;
+  virtual Result<std::vector<core::Conversation>> listConversations(const ConversationFilter& filter) = 0;
+  // The newest conversation of this contact in this inbox that is not resolved.
+  virtual Result<core::Conversation> findActiveConversation(core::TenantId tenant, core::ContactId contact,
+                                                            core::InboxId inbox) = 0;
+
+  // Messages (attachment_ids written with the message; external_id unique per inbox when non-empty)
+  virtual Result<core::MessageId> insertMessage(const core::Message& message) = 0;
+  virtual Result<core::Message> getMessage(core::TenantId tenant, core::MessageId id) = 0;
+  virtual Result<core::Message> findMessageByExternalId(core::InboxId inbox, const std::string& external_id) = 0;
+  // Ascending by id, strictly after `after` (0 = from the start).
+  virtual Result<std::vector<core::Message>> listMessages(core::TenantId tenant, core::ConversationId conversation,
+                                                          core::MessageId after, int limit) = 0;
+  virtual Status updateMessage(const core::Message& message) = 0;  // text, delivery_status, delivery_error, updated_at
+  virtual Result<std::vector<core::Message>> searchMessages(const MessageSearch& search) = 0;
+
+  // Attachments (blob bytes live on disk; the store keeps the metadata)
+  virtual Result<core::AttachmentId> insertAttachment(const core::Attachment& attachment) = 0;
+  virtual Result<core::Attachment> getAttachment(core::TenantId tenant, core::AttachmentId id) = 0;
+
+  // Canned responses ((short_code, language) unique per tenant)
+  virtual Result<core::CannedResponseId> createCannedResponse(const core::CannedResponse& response) = 0;
+  virtual Result<core::CannedResponse> getCannedResponse(core::TenantId tenant, core::CannedResponseId id) = 0;
+  virtual Result<std::vector<core::CannedResponse>> listCannedResponses(core::TenantId tenant) = 0;
+  virtual Status updateCannedResponse(const core::CannedResponse& response) = 0;
+  virtual Status deleteCannedResponse(core::TenantId tenant, core::CannedResponseId id) = 0;
+
+  // Outbox (idempotency_key unique)
+  virtual Result<core::OutboxId> enqueueOutbox(const core::OutboxItem& item) = 0;
+  // Pending items with next_attempt_at <= now, oldest first.
+  virtual Result<std::vector<core::OutboxItem>> dueOutbox(core::TimestampMs now, int limit) = 0;
+  virtual Status updateOutbox(const core::OutboxItem& item) = 0;  // state, attempts, next_attempt_at, last_error
+  virtual Result<std::int64_t> outboxDepth() = 0;                // pending items, all tenants
+  virtual Result<std::int64_t> countMessages() = 0;              // all tenants (benchmarks, metrics)
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual Status write(const std::function<Status(StoreTx&)>& fn) = 0;
+  virtual Status read(const std::function<Status(StoreTx&)>& fn) = 0;
+  virtual bool healthy() = 0;  // a trivial query succeeds
+  virtual std::string backendName() const = 0;  // "sqlite" or "postgresql"
+};
+
+}  // namespace parley::app

@@ -1,0 +1,221 @@
+#include "channels/api/api_channel.hpp"
+
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include <boost/json.hpp>
+
+#include "app/crypto.hpp"
+
+namespace parley::channels::api {
+
+namespace json = boost::json;
+using core::ErrorCode;
+using core::makeError;
+
+namespace {
+
+core::Result<std::string> stringField(const json::object& o, const char* key, std::size_t max, const std::string& path) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return std::string();
+  if (it->value().is_string()) {
+    const auto& s = it->value().get_string();
+    if (s.size() > max) return makeError(ErrorCode::InvalidInput, path + key + ": at most " + std::to_string(max) + " characters");
+    return std::string(s);
+  }
+  // Ids may come as numbers from some systems; keep them as text, exactly.
+  if (it->value().is_int64()) return std::to_string(it->value().get_int64());
+  if (it->value().is_uint64()) return std::to_string(it->value().get_uint64());
+  return makeError(ErrorCode::InvalidInput, path + key + ": must be a string");
+}
+
+core::Result<std::string> decodeBase64(const std::string& text) {
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  std::size_t length = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), " \r\n",
+                        &length, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+    return makeError(ErrorCode::InvalidInput, "attachments: data_base64 is not valid base64");
+  }
+  out.resize(length);
+  return out;
+}
+
+std::size_t collectBody(char* ptr, std::size_t size, std::size_t n, void* user) {
+  auto* body = static_cast<std::string*>(user);
+  const std::size_t bytes = size * n;
+  if (body->size() + bytes <= 64 * 1024) body->append(ptr, bytes);  // keep a bounded excerpt for errors
+  return bytes;
+}
+
+std::size_t collectHeader(char* ptr, std::size_t size, std::size_t n, void* user) {
+  auto* retry_after = static_cast<long*>(user);
+  std::string line(ptr, size * n);
+  if (line.size() > 12 && strncasecmp(line.c_str(), "retry-after:", 12) == 0) {
+    try {
+      *retry_after = std::stol(line.substr(12));
+    } catch (const std::exception&) {
+      // An HTTP date instead of seconds: fall back to our own back-off.
+    }
+  }
+  return size * n;
+}
+
+}  // namespace
+
+core::Result<ApiInbound> parseInbound(std::string_view body) {
+  boost::system::error_code ec;
+  json::parse_options options;
+  options.max_depth = 16;
+  json::value v = json::parse(body, ec, {}, options);
+  if (ec) return makeError(ErrorCode::InvalidInput, "malformed JSON: " + ec.message());
+  if (!v.is_object()) return makeError(ErrorCode::InvalidInput, "the body must be a JSON object");
+  const auto& o = v.get_object();
+  ApiInbound out;
+  auto& m = out.message;
+  auto id = stringField(o, "id", 256, "");
+  if (!id) return id.error();
+  if (id->empty()) return makeError(ErrorCode::InvalidInput, "id: the external message id is required");
+  m.external_id = *id;
+  auto text = stringField(o, "text", 65536, "");
+  if (!text) return text.error();
+  m.text = *text;
+  auto contact_it = o.find("contact");
+  if (contact_it == o.end() || !contact_it->value().is_object()) {
+    return makeError(ErrorCode::InvalidInput, "contact: an object with id, name, phone or email is required");
+  }
+  const auto& c = contact_it->value().get_object();
+  for (auto [key, target, max] : {std::tuple{"id", &m.contact.external_id, 256}, std::tuple{"name", &m.contact.name, 200},
+                                  std::tuple{"phone", &m.contact.phone, 64}, std::tuple{"email", &m.contact.email, 320}}) {
+    auto value = stringField(c, key, static_cast<std::size_t>(max), "contact.");
+    if (!value) return value.error();
+    *target = *value;
+  }
+  m.contact.verified = true;  // the integrator signed it
+  auto reply_to = stringField(o, "reply_to_id", 256, "");
+  if (!reply_to) return reply_to.error();
+  m.reply_to_external_id = *reply_to;
+  if (auto it = o.find("attachments"); it != o.end() && !it->value().is_null()) {
+    if (!it->value().is_array()) return makeError(ErrorCode::InvalidInput, "attachments: must be an array");
+    const auto& list = it->value().get_array();
+    if (list.size() > kMaxInboundAttachments) return makeError(ErrorCode::InvalidInput, "attachments: at most 10");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string path = "attachments[" + std::to_string(i) + "].";
+      if (!list[i].is_object()) return makeError(ErrorCode::InvalidInput, path + ": must be an object");
+      const auto& a = list[i].get_object();
+      ApiAttachment attachment;
+      auto filename = stringField(a, "filename", 255, path);
+      auto type = stringField(a, "content_type", 255, path);
+      auto url = stringField(a, "url", 2048, path);
+      auto data = stringField(a, "data_base64", 40 * 1024 * 1024, path);
+      for (auto* r : {&filename, &type, &url, &data}) {
+        if (!*r) return r->error();
+      }
+      attachment.filename = filename->empty() ? "attachment" : *filename;
+      attachment.content_type = *type;
+      attachment.url = *url;
+      if (url->empty() == data->empty()) {
+        return makeError(ErrorCode::InvalidInput, path + ": give exactly one of url or data_base64");
+      }
+      if (!url->empty() && url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0) {
+        return makeError(ErrorCode::InvalidInput, path + "url: must be an http or https URL");
+      }
+      if (!data->empty()) {
+        auto bytes = decodeBase64(*data);
+        if (!bytes) return makeError(ErrorCode::InvalidInput, path + "data_base64: not valid base64");
+        attachment.data = std::move(*bytes);
+      }
+      out.attachments.push_back(std::move(attachment));
+    }
+  }
+  if (m.text.find_first_not_of(" \t\r\n") == std::string::npos && out.attachments.empty()) {
+    return makeError(ErrorCode::InvalidInput, "text: a message needs text or attachments");
+  }
+  return out;
+}
+
+std::string signatureHeader(std::string_view secret, std::string_view raw_body) {
+  return "sha256=" + app::hmacSha256Hex(secret, raw_body);
+}
+
+bool verifySignature(std::string_view secret, std::string_view raw_body, std::string_view header) {
+  if (secret.empty() || header.size() != 7 + 64 || header.substr(0, 7) != "sha256=") return false;
+  std::string given(header.substr(7));
+  for (auto& ch : given) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return app::constantTimeEqual(given, app::hmacSha256Hex(secret, raw_body));
+}
+
+core::Result<std::string> ApiChannelGateway::encode(const app::OutboundContext& ctx) const {
+  json::array attachments;
+  for (const auto& a : ctx.attachments) {
+    attachments.push_back(json::object{{"id", a.id.value},
+                                       {"filename", a.filename},
+                                       {"content_type", a.content_type},
+                                       {"size", a.size},
+                                       {"sha256", a.sha256}});
+  }
+  std::string external_contact_id;
+  const std::string scope = "inbox:" + std::to_string(ctx.inbox.id.value);
+  json::object identities;
+  for (const auto& i : ctx.identities) {
+    if (i.kind == core::IdentityKind::External && i.scope == scope) external_contact_id = i.value;
+    if (i.kind == core::IdentityKind::Phone) identities["phone"] = i.value;
+    if (i.kind == core::IdentityKind::Email) identities["email"] = i.value;
+  }
+  json::object contact{{"id", external_contact_id.empty() ? json::value(nullptr) : json::value(external_contact_id)},
+                       {"parley_id", ctx.contact.id.value},
+                       {"name", ctx.contact.name}};
+  for (auto& kv : identities) contact[kv.key()] = kv.value();
+  json::object payload{{"event", "message.created"},
+                       {"idempotency_key", ctx.idempotency_key},
+                       {"inbox_id", ctx.inbox.id.value},
+                       {"conversation_id", ctx.conversation.id.value},
+                       {"contact", contact},
+                       {"message", json::object{{"id", ctx.message.id.value},
+                                                {"text", ctx.message.text},
+                                                {"sender_user_id", ctx.message.sender_user_id.value},
+                                                {"attachments", attachments},
+                                                {"created_at_ms", ctx.message.created_at}}}};
+  return json::serialize(payload);
+}
+
+app::DeliveryResult ApiChannelGateway::deliver(const core::Inbox& inbox, const core::OutboxItem& item) {
+  using Outcome = app::DeliveryResult::Outcome;
+  if (inbox.callback_url.empty()) return {Outcome::Failed, "the inbox has no callback_url", 0, {}};
+  CURL* curl = curl_easy_init();
+  if (!curl) return {Outcome::RetryLater, "could not create an HTTP client", 0, {}};
+  struct curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, "Content-Type: application/json");
+  headers = curl_slist_append(headers, ("X-Parley-Signature: " + signatureHeader(inbox.secret, item.payload)).c_str());
+  headers = curl_slist_append(headers, ("X-Parley-Idempotency-Key: " + item.idempotency_key).c_str());
+  headers = curl_slist_append(headers, "Expect:");
+  std::string response;
+  long retry_after_s = 0;
+  curl_easy_setopt(curl, CURLOPT_URL, inbox.callback_url.c_str());
+  curl_easy_setopt(curl, CURLOPT_POST, 1L);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, item.payload.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(item.payload.size()));
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms_);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms_, 5000L));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collectBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collectHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &retry_after_s);
+  CURLcode rc = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  if (rc != CURLE_OK) return {Outcome::RetryLater, std::string("callback unreachable: ") + curl_easy_strerror(rc), 0, {}};
+  if (status >= 200 && status < 300) return {Outcome::Delivered, "", 0, {}};
+  const std::string reason = "callback answered HTTP " + std::to_string(status) +
+                             (response.empty() ? "" : ": " + response.substr(0, 200));
+  if (status == 408 || status == 425 || status == 429 || status >= 500) {
+    return {Outcome::RetryLater, reason, retry_after_s * 1000, {}};
+  }
+  return {Outcome::Failed, reason, 0, {}};
+}
+
+}  // namespace parley::channels::api

@@ -1,0 +1,208 @@
+// DESIGN: the domain model as plain value types (see shared/design/ARCHITECTURE.md).
+// No I/O, no JSON, no SQL here. Enums have one canonical lower-case spelling, used by the
+// API and by both stores; parse functions return std::nullopt for anything else.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ids.hpp"
+
+namespace parley::core {
+
+enum class Role { Admin, Supervisor, Agent };
+enum class Language { De, En };
+enum class ChannelKind { Api, WebChat, WhatsApp, Messenger, Instagram, Telegram, Twilio, X, Email, Voice };
+// What an identity value is. Phone is always E.164, Email always lower-case.
+enum class IdentityKind { Phone, Email, External };
+enum class ConversationStatus { Open, Pending, Snoozed, Resolved };
+enum class Priority { None, Low, Medium, High, Urgent };
+enum class MessageDirection { Incoming, Outgoing, Note, Activity };
+// Ordered: a status only ever moves forward (see delivery.hpp). Failed is terminal.
+enum class DeliveryStatus { None, Pending, Sent, Delivered, Read, Failed };
+enum class OutboxState { Pending, Done, Failed };
+
+std::string_view toString(Role v);
+std::string_view toString(Language v);
+std::string_view toString(ChannelKind v);
+std::string_view toString(IdentityKind v);
+std::string_view toString(ConversationStatus v);
+std::string_view toString(Priority v);
+std::string_view toString(MessageDirection v);
+std::string_view toString(DeliveryStatus v);
+std::string_view toString(OutboxState v);
+
+std::optional<Role> parseRole(std::string_view s);
+std::optional<Language> parseLanguage(std::string_view s);
+std::optional<ChannelKind> parseChannelKind(std::string_view s);
+std::optional<IdentityKind> parseIdentityKind(std::string_view s);
+std::optional<ConversationStatus> parseConversationStatus(std::string_view s);
+std::optional<Priority> parsePriority(std::string_view s);
+std::optional<MessageDirection> parseMessageDirection(std::string_view s);
+std::optional<DeliveryStatus> parseDeliveryStatus(std::string_view s);
+std::optional<OutboxState> parseOutboxState(std::string_view s);
+
+struct Tenant {
+  TenantId id;
+  std::string name;
+  TimestampMs created_at = 0;
+};
+
+struct User {
+  UserId id;
+  TenantId tenant_id;
+  std::string email;  // lower-case, unique across all tenants (login is by e-mail)
+  std::string name;
+  Role role = Role::Agent;
+  Language language = Language::En;
+  std::string password_hash;  // argon2id encoded string; never leaves the server
+  bool active = true;
+  TimestampMs created_at = 0;
+};
+
+struct Team {
+  TeamId id;
+  TenantId tenant_id;
+  std::string name;
+  std::string description;
+  std::vector<UserId> member_ids;  // filled by reads; written with setTeamMembers
+  TimestampMs created_at = 0;
+};
+
+struct Inbox {
+  InboxId id;
+  TenantId tenant_id;
+  std::string name;
+  ChannelKind channel = ChannelKind::Api;
+  // Channel configuration as a JSON object text; parsed by the channel adapter. Secrets in it
+  // are never returned by the API.
+  std::string config_json = "{}";
+  std::string secret;            // API channel: HMAC secret for inbound and outbound signatures
+  std::string callback_url;      // API channel: where agent replies are delivered
+  std::vector<TeamId> team_ids;  // teams whose agents may see this inbox
+  TimestampMs created_at = 0;
+};
+
+struct ContactIdentity {
+  IdentityId id;
+  TenantId tenant_id;
+  ContactId contact_id;
+  IdentityKind kind = IdentityKind::External;
+  // For External: the channel scope, e.g. "api:12" (inbox 12) or "telegram"; empty otherwise.
+  std::string scope;
+  std::string value;  // E.164 phone, lower-case e-mail, or the channel's own id (kept as a string)
+  bool verified = false;
+  // The contact this identity belonged to before a merge moved it; lets un-merge restore it.
+  ContactId original_contact_id;
+  TimestampMs created_at = 0;
+};
+
+struct Contact {
+  ContactId id;
+  TenantId tenant_id;
+  std::string name;
+  std::string attributes_json = "{}";
+  ContactId merged_into;  // set when this contact was merged into another one
+  TimestampMs created_at = 0;
+  TimestampMs updated_at = 0;
+};
+
+struct Conversation {
+  ConversationId id;
+  TenantId tenant_id;
+  InboxId inbox_id;
+  ContactId contact_id;
+  // The contact this conversation belonged to before a merge moved it; lets un-merge restore it.
+  ContactId original_contact_id;
+  ConversationStatus status = ConversationStatus::Open;
+  Priority priority = Priority::None;
+  std::vector<std::string> labels;  // sorted, unique
+  UserId assignee_id;
+  TeamId team_id;
+  TimestampMs snoozed_until = 0;
+  TimestampMs created_at = 0;
+  TimestampMs last_activity_at = 0;
+  TimestampMs first_response_at = 0;  // first outgoing (non-note) message after creation
+  TimestampMs resolved_at = 0;
+};
+
+struct Message {
+  MessageId id;
+  TenantId tenant_id;
+  ConversationId conversation_id;
+  InboxId inbox_id;
+  MessageDirection direction = MessageDirection::Incoming;
+  std::string text;
+  UserId sender_user_id;        // outgoing / note: the agent who wrote it
+  ContactId sender_contact_id;  // incoming: the contact
+  std::string external_id;      // provider's message id; unique per inbox when set
+  MessageId reply_to_id;
+  std::optional<double> latitude, longitude;  // a location message
+  std::string location_name;
+  DeliveryStatus delivery_status = DeliveryStatus::None;
+  std::string delivery_error;  // reason when Failed
+  std::vector<AttachmentId> attachment_ids;  // filled by reads
+  TimestampMs created_at = 0;
+  TimestampMs updated_at = 0;
+};
+
+struct Attachment {
+  AttachmentId id;
+  TenantId tenant_id;
+  MessageId message_id;  // unset until linked to a message
+  std::string sha256;    // hex; the blob is stored under the data dir by this hash
+  std::int64_t size = 0;
+  std::string content_type;  // sniffed, not trusted from the client
+  std::string filename;
+  TimestampMs created_at = 0;
+};
+
+struct CannedResponse {
+  CannedResponseId id;
+  TenantId tenant_id;
+  std::string short_code;  // what the agent types after '/'
+  Language language = Language::En;
+  std::string content;  // mustache template
+  TimestampMs created_at = 0;
+  TimestampMs updated_at = 0;
+};
+
+struct Session {
+  std::string token_hash;  // SHA-256 hex of the cookie token
+  TenantId tenant_id;      // stored and returned like every other field
+  UserId user_id;
+  std::string csrf_token;
+  TimestampMs expires_at = 0;
+  TimestampMs created_at = 0;
+};
+
+struct ApiToken {
+  ApiTokenId id;
+  TenantId tenant_id;
+  UserId user_id;  // the token acts as this user
+  std::string name;
+  std::string token_hash;  // SHA-256 hex; the token itself is shown once at creation
+  bool revoked = false;
+  TimestampMs last_used_at = 0;
+  TimestampMs created_at = 0;
+};
+
+// One delivery to a provider or callback, kept until done or failed for good.
+struct OutboxItem {
+  OutboxId id;
+  TenantId tenant_id;
+  InboxId inbox_id;
+  MessageId message_id;
+  std::string idempotency_key;  // unique; the receiver uses it to drop a repeated delivery
+  std::string payload;          // the exact bytes to send
+  OutboxState state = OutboxState::Pending;
+  int attempts = 0;
+  TimestampMs next_attempt_at = 0;
+  std::string last_error;
+  TimestampMs created_at = 0;
+  TimestampMs updated_at = 0;
+};
+
+}  // namespace parley::core

@@ -1,0 +1,53 @@
+// DESIGN: the REST API under /api/v1 and the webhooks, as routes on one Router. Handlers run
+// on the worker pool (they block on the store), never on an I/O thread. dispatch() does what
+// every route shares: match, authenticate (Bearer header or session cookie), CSRF for
+// cookie-authenticated writes, and one catch-all that answers 500 with the request id.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "app/attachment_store.hpp"
+#include "app/auth_service.hpp"
+#include "app/clock.hpp"
+#include "app/desk_service.hpp"
+#include "app/store.hpp"
+#include "http/router.hpp"
+
+namespace parley::http {
+
+struct ApiDeps {
+  app::Store& store;
+  app::AuthService& auth;
+  app::DeskService& desk;
+  app::AttachmentStore& attachments;
+  const app::Clock& clock;
+  std::function<void()> wake_outbox = [] {};
+  bool secure_cookies = false;  // set Secure on cookies (behind TLS)
+};
+
+void addAuthRoutes(Router& router, ApiDeps& deps);
+void addAdminRoutes(Router& router, ApiDeps& deps);
+void addDeskRoutes(Router& router, ApiDeps& deps);
+void addApiChannelRoutes(Router& router, ApiDeps& deps);
+void addAllRoutes(Router& router, ApiDeps& deps);
+
+Response dispatch(const Router& router, ApiDeps& deps, const Request& request, std::string& route_pattern);
+
+// The OpenAPI 3.1 document, generated from the route table.
+std::string openApiDocument(const Router& router);
+
+constexpr const char* kSessionCookie = "parley_session";
+
+}  // namespace parley::http
+
+// Unwraps a Result into `var`, or returns its error as the response.
+#define PARLEY_TRY(var, expr)                                       \
+  auto var##_result = (expr);                                       \
+  if (!var##_result) return ::parley::http::errorResponse(var##_result.error()); \
+  auto& var = *var##_result
+#define PARLEY_CHECK(expr)                                               \
+  do {                                                                   \
+    auto parley_status_ = (expr);                                        \
+    if (!parley_status_) return ::parley::http::errorResponse(parley_status_.error()); \
+  } while (0)

@@ -1,0 +1,207 @@
+// Login, logout, the current user, API tokens; dispatch() and the OpenAPI document.
+#include <boost/json.hpp>
+
+#include "http/api.hpp"
+#include "app/crypto.hpp"
+#include "http/json.hpp"
+
+namespace parley::http {
+
+using core::ErrorCode;
+using core::makeError;
+
+namespace {
+
+std::string cookieValue(const std::string& header, const std::string& name) {
+  std::size_t pos = 0;
+  while (pos < header.size()) {
+    auto end = header.find(';', pos);
+    if (end == std::string::npos) end = header.size();
+    auto part = header.substr(pos, end - pos);
+    auto b = part.find_first_not_of(' ');
+    if (b != std::string::npos) part = part.substr(b);
+    if (part.size() > name.size() && part.compare(0, name.size(), name) == 0 && part[name.size()] == '=') {
+      return part.substr(name.size() + 1);
+    }
+    pos = end + 1;
+  }
+  return {};
+}
+
+json::object principalJson(const app::Principal& p) {
+  json::object user = toJson(p.user);
+  json::array teams;
+  for (auto t : p.actor.team_ids) teams.push_back(t.value);
+  user["team_ids"] = teams;
+  return user;
+}
+
+}  // namespace
+
+void addAuthRoutes(Router& router, ApiDeps& deps) {
+  router.add("POST", "/api/v1/auth/login", Auth::None, "Log in with e-mail and password; returns a token and sets a session cookie",
+             [&deps](Context& ctx) -> Response {
+               PARLEY_TRY(body, parseJsonObject(ctx.request));
+               PARLEY_TRY(email, reqString(body, "email", 320));
+               PARLEY_TRY(password, reqString(body, "password", 1024));
+               PARLEY_TRY(login, deps.auth.login(email, password, ctx.request.remote_address));
+               json::object out{{"token", login.token},
+                                {"csrf_token", login.principal.csrf_token},
+                                {"expires_at", isoTime(login.expires_at)},
+                                {"user", principalJson(login.principal)}};
+               Response r = jsonResponse(200, out);
+               const auto max_age = (login.expires_at - deps.clock.now()) / 1000;
+               r.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) + "=" + login.token +
+                                                        "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+                                                        std::to_string(max_age) + (deps.secure_cookies ? "; Secure" : ""));
+               return r;
+             });
+  router.add("POST", "/api/v1/auth/logout", Auth::User, "End the current session", [&deps](Context& ctx) -> Response {
+    std::string token = ctx.request.header("authorization");
+    token = token.rfind("Bearer ", 0) == 0 ? token.substr(7) : cookieValue(ctx.request.header("cookie"), kSessionCookie);
+    PARLEY_CHECK(deps.auth.logout(token));
+    Response r = jsonResponse(200, json::object{{"ok", true}});
+    r.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    return r;
+  });
+  router.add("GET", "/api/v1/auth/me", Auth::User, "The current user with team ids and CSRF token", [](Context& ctx) -> Response {
+    json::object out = principalJson(*ctx.principal);
+    out["csrf_token"] = ctx.principal->csrf_token;
+    return jsonResponse(200, out);
+  });
+
+  router.add("GET", "/api/v1/api_tokens", Auth::User, "List your API tokens", [&deps](Context& ctx) -> Response {
+    std::vector<core::ApiToken> tokens;
+    PARLEY_CHECK(deps.store.read([&](app::StoreTx& tx) -> core::Status {
+      auto list = tx.listApiTokens(ctx.actor().tenant_id, ctx.actor().user_id);
+      if (!list) return list.error();
+      tokens = std::move(*list);
+      return {};
+    }));
+    json::array out;
+    for (const auto& t : tokens) out.push_back(toJson(t));
+    return jsonResponse(200, json::object{{"data", out}});
+  });
+  router.add("POST", "/api/v1/api_tokens", Auth::User, "Create an API token (the token is shown once)",
+             [&deps](Context& ctx) -> Response {
+               PARLEY_TRY(body, parseJsonObject(ctx.request));
+               PARLEY_CHECK(rejectUnknownKeys(body, {"name"}));
+               PARLEY_TRY(name, reqString(body, "name", 200));
+               PARLEY_TRY(created, deps.auth.createApiToken(ctx.actor(), name));
+               json::object out = toJson(created.token);
+               out["token"] = created.secret;
+               return jsonResponse(201, out);
+             });
+  router.add("DELETE", "/api/v1/api_tokens/{id}", Auth::User, "Revoke one of your API tokens", [&deps](Context& ctx) -> Response {
+    PARLEY_TRY(id, ctx.idParam("id"));
+    PARLEY_CHECK(deps.store.write([&](app::StoreTx& tx) {
+      return tx.revokeApiToken(ctx.actor().tenant_id, ctx.actor().user_id, core::ApiTokenId{id});
+    }));
+    return jsonResponse(200, json::object{{"ok", true}});
+  });
+}
+
+void addAllRoutes(Router& router, ApiDeps& deps) {
+  addAuthRoutes(router, deps);
+  addAdminRoutes(router, deps);
+  addDeskRoutes(router, deps);
+  addApiChannelRoutes(router, deps);
+}
+
+Response dispatch(const Router& router, ApiDeps& deps, const Request& request, std::string& route_pattern) {
+  std::map<std::string, std::string> params;
+  bool method_mismatch = false;
+  const Route* route = router.match(request.method, request.path, params, method_mismatch);
+  if (!route) {
+    route_pattern = "unmatched";
+    if (method_mismatch) return errorResponse(405, "method_not_allowed", request.method + " is not allowed on " + request.path);
+    return errorResponse(404, "not_found", "no such endpoint: " + request.path);
+  }
+  route_pattern = route->pattern;
+  Context ctx{request, std::move(params), std::nullopt};
+  try {
+    if (route->auth == Auth::User) {
+      std::string token;
+      bool via_cookie = false;
+      const std::string authorization = request.header("authorization");
+      if (!authorization.empty()) {
+        if (authorization.rfind("Bearer ", 0) != 0) {
+          return errorResponse(401, "unauthorized", "use Authorization: Bearer <token>");
+        }
+        token = authorization.substr(7);
+      } else {
+        token = cookieValue(request.header("cookie"), kSessionCookie);
+        via_cookie = !token.empty();
+      }
+      if (token.empty()) return errorResponse(401, "unauthorized", "log in first or send a bearer token");
+      auto principal = deps.auth.authenticateToken(token);
+      if (!principal) return errorResponse(principal.error());
+      // Browsers send cookies on cross-site requests; the CSRF token proves the page is ours.
+      if (via_cookie && request.method != "GET" && request.method != "HEAD") {
+        const std::string csrf = request.header("x-csrf-token");
+        if (csrf.empty() || !app::constantTimeEqual(csrf, principal->csrf_token)) {
+          return errorResponse(403, "csrf", "missing or wrong X-CSRF-Token header for a cookie session");
+        }
+      }
+      ctx.principal = std::move(*principal);
+    }
+    return route->handler(ctx);
+  } catch (const std::exception& e) {
+    return errorResponse(500, "internal", std::string("internal error; request id ") + request.request_id);
+  }
+}
+
+std::string openApiDocument(const Router& router) {
+  json::object paths;
+  for (const auto& route : router.routes()) {
+    std::string lower = route.method;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    json::array parameters;
+    for (const auto& seg : route.segments) {
+      if (seg.size() > 2 && seg.front() == '{') {
+        parameters.push_back(json::object{{"name", seg.substr(1, seg.size() - 2)},
+                                          {"in", "path"},
+                                          {"required", true},
+                                          {"schema", json::object{{"type", "string"}}}});
+      }
+    }
+    json::object responses{{"200", json::object{{"description", "OK"}}},
+                           {"400", json::object{{"$ref", "#/components/responses/Error"}}},
+                           {"404", json::object{{"$ref", "#/components/responses/Error"}}}};
+    if (route.auth == Auth::User) {
+      responses["401"] = json::object{{"$ref", "#/components/responses/Error"}};
+      responses["403"] = json::object{{"$ref", "#/components/responses/Error"}};
+    }
+    json::object op{{"summary", route.summary}, {"tags", json::array{json::value(route.tag)}}, {"responses", responses}};
+    if (!parameters.empty()) op["parameters"] = parameters;
+    if (route.auth == Auth::None) op["security"] = json::array{};
+    auto& item = paths[route.pattern];
+    if (!item.is_object()) item = json::object{};
+    item.as_object()[lower] = op;
+  }
+  json::object error_schema{
+      {"type", "object"},
+      {"required", json::array{"error"}},
+      {"properties",
+       json::object{{"error", json::object{{"type", "object"},
+                                           {"required", json::array{"code", "message"}},
+                                           {"properties", json::object{{"code", json::object{{"type", "string"}}},
+                                                                       {"message", json::object{{"type", "string"}}}}}}}}}};
+  json::object doc{
+      {"openapi", "3.1.0"},
+      {"info", json::object{{"title", "Parley API"}, {"version", "1"}}},
+      {"paths", paths},
+      {"security", json::array{json::object{{"bearer", json::array{}}}, json::object{{"cookie", json::array{}}}}},
+      {"components",
+       json::object{{"securitySchemes",
+                     json::object{{"bearer", json::object{{"type", "http"}, {"scheme", "bearer"}}},
+                                  {"cookie", json::object{{"type", "apiKey"}, {"in", "cookie"}, {"name", kSessionCookie}}}}},
+                    {"schemas", json::object{{"Error", error_schema}}},
+                    {"responses",
+                     json::object{{"Error", json::object{{"description", "Error"},
+                                                         {"content", json::object{{"application/json",
+                                                                                   json::object{{"schema", json::object{{"$ref", "#/components/schemas/Error"}}}}}}}}}}}}}};
+  return json::serialize(doc);
+}
+
+}  // namespace parley::http

@@ -1,0 +1,87 @@
+// DESIGN: HTTP routing as plain data and plain functions (the Beast examples' handle_request
+// habit): a Request goes in, a Response comes out, no sockets involved, so handlers are tested
+// without a server. Routes carry their auth requirement and a summary; the OpenAPI document is
+// generated from this same table, so it cannot drift from the real routes.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/auth_service.hpp"
+#include "core/result.hpp"
+
+namespace parley::http {
+
+struct Request {
+  std::string method;  // "GET", "POST" ...
+  std::string path;    // decoded path, no query
+  std::map<std::string, std::string> query;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  std::string remote_address;
+  std::string request_id;
+
+  std::string header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+  std::optional<std::string> param(const std::string& name) const {
+    auto it = query.find(name);
+    if (it == query.end()) return std::nullopt;
+    return it->second;
+  }
+};
+
+struct Response {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+enum class Auth { None, User };
+
+struct Context {
+  const Request& request;
+  std::map<std::string, std::string> path_params;
+  std::optional<app::Principal> principal;  // set for Auth::User routes
+
+  const core::Actor& actor() const { return principal->actor; }
+  // A positive integer path parameter; InvalidInput otherwise.
+  core::Result<std::int64_t> idParam(const std::string& name) const;
+};
+
+using Handler = std::function<Response(Context&)>;
+
+struct Route {
+  std::string method;
+  std::string pattern;  // "/api/v1/conversations/{id}/messages"
+  Auth auth = Auth::User;
+  std::string summary;
+  Handler handler;
+  std::string tag;
+  std::vector<std::string> segments;
+};
+
+class Router {
+ public:
+  void add(std::string method, std::string pattern, Auth auth, std::string summary, Handler handler);
+  // The route for this method and path, with its parameters; nullptr when none matches.
+  // `method_mismatch` is set when the path exists with another method (405).
+  const Route* match(const std::string& method, const std::string& path, std::map<std::string, std::string>& params,
+                     bool& method_mismatch) const;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+// {"error": {"code", "message"}} with the status that fits the code.
+Response errorResponse(const core::Error& error);
+Response errorResponse(int status, const std::string& code, const std::string& message);
+int statusFor(core::ErrorCode code);
+
+}  // namespace parley::http

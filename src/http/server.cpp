@@ -1,0 +1,444 @@
+#include "http/server.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json.hpp>
+#include <boost/url.hpp>
+#include <chrono>
+#include <deque>
+#include <fstream>
+#include <list>
+#include <sstream>
+
+#include "app/crypto.hpp"
+#include "http/json.hpp"
+
+namespace parley::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+using asio::awaitable;
+using asio::use_awaitable;
+using tcp = asio::ip::tcp;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+// One WebSocket client: its identity and a bounded queue of frames to send.
+struct WsClient {
+  explicit WsClient(websocket::stream<beast::tcp_stream> s, core::Actor a)
+      : ws(std::move(s)), actor(std::move(a)), wakeup(ws.get_executor()) {
+    wakeup.expires_at(std::chrono::steady_clock::time_point::max());
+  }
+  websocket::stream<beast::tcp_stream> ws;
+  core::Actor actor;
+  std::deque<std::shared_ptr<const std::string>> queue;
+  asio::steady_timer wakeup;
+  bool closing = false;
+};
+
+struct StoredEvent {
+  std::uint64_t id;
+  core::TenantId tenant;
+  std::optional<core::InboxId> inbox;
+  std::vector<core::TeamId> teams;
+  std::shared_ptr<const std::string> frame;
+};
+
+bool visibleTo(const core::Actor& actor, const StoredEvent& e) {
+  if (actor.tenant_id != e.tenant) return false;
+  if (!e.inbox || core::seesAllInboxes(actor)) return true;
+  for (auto t : e.teams) {
+    if (std::find(actor.team_ids.begin(), actor.team_ids.end(), t) != actor.team_ids.end()) return true;
+  }
+  return false;
+}
+
+std::string eventFrame(const app::Event& event) {
+  json::object data = std::visit([](const auto& subject) { return toJson(subject); }, event.subject);
+  json::object frame{{"id", std::to_string(event.id)}, {"type", event.type}, {"data", data}};
+  return json::serialize(frame);
+}
+
+std::string contentTypeFor(const std::string& path) {
+  auto dot = path.rfind('.');
+  const std::string ext = dot == std::string::npos ? "" : path.substr(dot);
+  if (ext == ".html") return "text/html; charset=utf-8";
+  if (ext == ".js") return "text/javascript; charset=utf-8";
+  if (ext == ".css") return "text/css; charset=utf-8";
+  if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".png") return "image/png";
+  if (ext == ".json") return "application/json";
+  return "application/octet-stream";
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions o, Router& r, ApiDeps& d, Metrics& m, std::function<bool()> rd)
+      : options(std::move(o)), router(r), deps(d), metrics(m), ready(std::move(rd)), ioc(1),
+        workers(static_cast<std::size_t>(options.worker_threads)), acceptor(ioc) {}
+
+  ServerOptions options;
+  Router& router;
+  ApiDeps& deps;
+  Metrics& metrics;
+  std::function<bool()> ready;
+  asio::io_context ioc;
+  asio::thread_pool workers;
+  tcp::acceptor acceptor;
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> draining{false};
+  std::atomic<std::size_t> ws_count{0};
+  // Only touched on the I/O thread:
+  std::list<std::shared_ptr<WsClient>> clients;
+  std::deque<StoredEvent> replay;
+  std::list<std::weak_ptr<beast::tcp_stream>> streams;
+
+  // Called on any thread by the bus; the hub's state is only touched on the I/O thread.
+  void onEvent(const app::Event& event) {
+    StoredEvent stored{event.id, event.tenant_id, event.inbox_id, event.inbox_team_ids,
+                       std::make_shared<const std::string>(eventFrame(event))};
+    asio::post(ioc, [this, stored = std::move(stored)]() mutable {
+      replay.push_back(stored);
+      while (replay.size() > options.replay_window) replay.pop_front();
+      for (auto& c : clients) {
+        if (visibleTo(c->actor, stored)) enqueue(c, stored.frame);
+      }
+    });
+  }
+
+  void enqueue(const std::shared_ptr<WsClient>& c, std::shared_ptr<const std::string> frame) {
+    if (c->closing) return;
+    if (c->queue.size() >= options.ws_queue_limit) {
+      // Too slow to keep up: close it; the client reconnects with its last event id and replays.
+      c->closing = true;
+      c->queue.clear();
+    } else {
+      c->queue.push_back(std::move(frame));
+    }
+    c->wakeup.cancel();
+  }
+
+  Response handle(const Request& request, std::string& route) {
+    if (request.path == "/healthz") {
+      route = "/healthz";
+      return jsonResponse(200, json::object{{"status", "ok"}});
+    }
+    if (request.path == "/readyz") {
+      route = "/readyz";
+      if (draining) return errorResponse(503, "draining", "the server is shutting down");
+      if (!ready()) return errorResponse(503, "not_ready", "the database is not reachable");
+      return jsonResponse(200, json::object{{"status", "ready"}});
+    }
+    if (request.path == "/metrics") {
+      route = "/metrics";
+      return Response{200, metrics.render(), "text/plain; version=0.0.4", {}};
+    }
+    if (request.path == "/api/openapi.json") {
+      route = "/api/openapi.json";
+      return Response{200, openApiDocument(router), "application/json", {}};
+    }
+    if (!options.static_dir.empty() && request.method == "GET" && request.path.rfind("/api/", 0) != 0 &&
+        request.path.rfind("/webhooks/", 0) != 0) {
+      route = "static";
+      std::string rel = request.path == "/" ? "/index.html" : request.path;
+      if (rel.find("..") != std::string::npos) return errorResponse(404, "not_found", "no such file");
+      std::ifstream in(options.static_dir + rel, std::ios::binary);
+      if (!in) in.open(options.static_dir + "/index.html", std::ios::binary), rel = "/index.html";
+      if (in) {
+        std::ostringstream body;
+        body << in.rdbuf();
+        return Response{200, body.str(), contentTypeFor(rel), {{"X-Content-Type-Options", "nosniff"}}};
+      }
+    }
+    return dispatch(router, deps, request, route);
+  }
+
+  static Request toRequest(const bhttp::request<bhttp::string_body>& req, const std::string& remote) {
+    Request r;
+    r.method = std::string(req.method_string());
+    auto target = boost::urls::parse_origin_form(req.target());
+    if (target) {
+      r.path = std::string(target->path());
+      for (auto param : target->params()) {
+        r.query[std::string(param.key)] = std::string(param.value);
+      }
+    } else {
+      r.path = std::string(req.target());
+    }
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      r.headers[name] = std::string(field.value());
+    }
+    r.body = req.body();
+    r.remote_address = remote;
+    r.request_id = r.header("x-request-id");
+    if (r.request_id.empty() || r.request_id.size() > 64) r.request_id = app::randomHex(8);
+    return r;
+  }
+
+  bhttp::response<bhttp::string_body> toBeast(const Response& resp, unsigned version, bool keep_alive,
+                                              const std::string& request_id) {
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), version};
+    res.set(bhttp::field::server, "parley");
+    res.set(bhttp::field::content_type, resp.content_type);
+    res.set("X-Request-Id", request_id);
+    for (const auto& [k, v] : resp.headers) res.insert(k, v);
+    res.keep_alive(keep_alive);
+    res.body() = resp.body;
+    res.prepare_payload();
+    return res;
+  }
+
+  awaitable<void> webSocket(beast::tcp_stream stream, bhttp::request<bhttp::string_body> req, Request request) {
+    // Authenticate on the worker pool: the store may block.
+    std::string token = request.param("token").value_or("");
+    if (token.empty()) {
+      auto auth = request.header("authorization");
+      if (auth.rfind("Bearer ", 0) == 0) token = auth.substr(7);
+    }
+    if (token.empty()) {
+      auto cookies = request.header("cookie");
+      auto pos = cookies.find(std::string(kSessionCookie) + "=");
+      if (pos != std::string::npos) {
+        auto start = pos + std::strlen(kSessionCookie) + 1;
+        token = cookies.substr(start, cookies.find(';', start) - start);
+      }
+    }
+    using AuthResult = std::shared_ptr<core::Result<app::Principal>>;
+    auto authenticated = co_await asio::co_spawn(
+        workers,
+        // Captures by reference only: GCC 12 destroys non-trivial temporaries inside a
+        // co_await expression twice, so the lambda must be trivially destructible.
+        [this, &token]() -> awaitable<AuthResult> {
+          co_return std::make_shared<core::Result<app::Principal>>(deps.auth.authenticateToken(token));
+        },
+        use_awaitable);
+    auto& principal = *authenticated;
+    if (!principal) {
+      auto res = toBeast(errorResponse(principal.error()), req.version(), false, request.request_id);
+      co_await bhttp::async_write(stream, res, kTuple);
+      co_return;
+    }
+    std::uint64_t last_event_id = 0;
+    if (auto l = request.param("last_event_id")) {
+      try {
+        last_event_id = std::stoull(*l);
+      } catch (const std::exception&) {
+        last_event_id = 0;
+      }
+    }
+    stream.expires_never();
+    websocket::stream<beast::tcp_stream> ws(std::move(stream));
+    ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws.read_message_max(64 * 1024);
+    auto [ec] = co_await ws.async_accept(req, kTuple);
+    if (ec) co_return;
+    auto client = std::make_shared<WsClient>(std::move(ws), principal->actor);
+    clients.push_back(client);
+    ++ws_count;
+    // Replay what this client missed, then live events follow in order.
+    if (last_event_id > 0) {
+      if (!replay.empty() && replay.front().id > last_event_id + 1) {
+        enqueue(client, std::make_shared<const std::string>(
+                            R"({"type":"replay.incomplete","data":{"message":"some events are too old to replay; reload"}})"));
+      }
+      for (const auto& e : replay) {
+        if (e.id > last_event_id && visibleTo(client->actor, e)) enqueue(client, e.frame);
+      }
+    }
+    enqueue(client, std::make_shared<const std::string>(
+                        json::serialize(json::object{{"type", "hello"}, {"data", json::object{{"user_id", client->actor.user_id.value}}}})));
+    asio::co_spawn(ioc, wsReader(client), asio::detached);
+    co_await wsWriter(client);
+    clients.remove(client);
+    --ws_count;
+  }
+
+  awaitable<void> wsReader(std::shared_ptr<WsClient> client) {
+    beast::flat_buffer buffer;
+    while (true) {
+      auto [ec, n] = co_await client->ws.async_read(buffer, kTuple);
+      if (ec) break;
+      buffer.consume(n);  // the stream is one-way; client frames are only keep-alives
+    }
+    client->closing = true;
+    client->wakeup.cancel();
+  }
+
+  awaitable<void> wsWriter(std::shared_ptr<WsClient> client) {
+    while (!client->closing || !client->queue.empty()) {
+      if (client->queue.empty()) {
+        auto [ec] = co_await client->wakeup.async_wait(kTuple);
+        (void)ec;
+        client->wakeup.expires_at(std::chrono::steady_clock::time_point::max());
+        continue;
+      }
+      auto frame = client->queue.front();
+      client->queue.pop_front();
+      client->ws.text(true);
+      auto [ec, n] = co_await client->ws.async_write(asio::buffer(*frame), kTuple);
+      if (ec) {
+        client->closing = true;
+        break;
+      }
+    }
+    if (client->ws.is_open()) {
+      co_await client->ws.async_close(websocket::close_code::going_away, kTuple);
+    }
+  }
+
+  awaitable<void> session(tcp::socket socket) {
+    std::string remote;
+    boost::system::error_code addr_ec;
+    auto endpoint = socket.remote_endpoint(addr_ec);
+    if (!addr_ec) remote = endpoint.address().to_string();
+    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+    streams.push_back(stream);
+    beast::flat_buffer buffer;
+    while (!draining) {
+      stream->expires_after(std::chrono::seconds(options.idle_timeout_s));
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.body_limit(options.body_limit);
+      parser.header_limit(16 * 1024);
+      auto [ec, n] = co_await bhttp::async_read(*stream, buffer, parser, kTuple);
+      if (ec == bhttp::error::body_limit) {
+        auto res = toBeast(errorResponse(413, "too_large", "the body is larger than " + std::to_string(options.body_limit) + " bytes"),
+                           11, false, app::randomHex(8));
+        co_await bhttp::async_write(*stream, res, kTuple);
+        break;
+      }
+      if (ec == bhttp::error::header_limit || ec == bhttp::error::bad_target || ec == bhttp::error::bad_method ||
+          ec == bhttp::error::bad_field || ec == bhttp::error::bad_value || ec == bhttp::error::bad_version) {
+        auto res = toBeast(errorResponse(400, "bad_request", "malformed HTTP request: " + ec.message()), 11, false, app::randomHex(8));
+        co_await bhttp::async_write(*stream, res, kTuple);
+        break;
+      }
+      if (ec) break;
+      auto req = parser.release();
+      Request request = toRequest(req, remote);
+      if (websocket::is_upgrade(req)) {
+        if (request.path != "/api/v1/stream") {
+          auto res = toBeast(errorResponse(404, "not_found", "WebSockets are served at /api/v1/stream"), req.version(), false,
+                             request.request_id);
+          co_await bhttp::async_write(*stream, res, kTuple);
+          break;
+        }
+        co_await webSocket(std::move(*stream), std::move(req), std::move(request));
+        co_return;
+      }
+      const auto started = std::chrono::steady_clock::now();
+      ++in_flight;
+      std::string route;
+      Response response = co_await asio::co_spawn(
+          workers,
+          [this, &request, &route]() -> awaitable<Response> {
+            try {
+              co_return handle(request, route);
+            } catch (const std::exception& e) {
+              logJson("error", "unhandled exception", {{"request_id", request.request_id}, {"what", e.what()}});
+              co_return errorResponse(500, "internal", "internal error; request id " + request.request_id);
+            }
+          },
+          use_awaitable);
+      --in_flight;
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      metrics.observeRequest(request.method, route, response.status, seconds);
+      if (response.status >= 500) {
+        logJson("error", "request failed", {{"request_id", request.request_id}, {"method", request.method},
+                                            {"path", request.path}, {"status", std::to_string(response.status)}});
+      }
+      const bool keep_alive = req.keep_alive() && !draining;
+      auto res = toBeast(response, req.version(), keep_alive, request.request_id);
+      if (request.method == "HEAD") res.body().clear();
+      auto [wec, wn] = co_await bhttp::async_write(*stream, res, kTuple);
+      if (wec || !keep_alive) break;
+    }
+    boost::system::error_code ignored;
+    stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  awaitable<void> accept() {
+    while (acceptor.is_open()) {
+      auto [ec, socket] = co_await acceptor.async_accept(kTuple);
+      if (ec) {
+        if (ec == asio::error::operation_aborted) break;
+        continue;
+      }
+      streams.remove_if([](const auto& weak) { return weak.expired(); });
+      asio::co_spawn(ioc, session(std::move(socket)), asio::detached);
+    }
+  }
+};
+
+Server::Server(ServerOptions options, Router& router, ApiDeps& deps, Metrics& metrics, app::EventBus& bus,
+               std::function<bool()> ready)
+    : impl_(std::make_unique<Impl>(std::move(options), router, deps, metrics, std::move(ready))) {
+  bus.subscribe([impl = impl_.get()](const app::Event& e) { impl->onEvent(e); });
+}
+
+Server::~Server() {
+  impl_->workers.join();
+}
+
+std::uint16_t Server::listen() {
+  auto address = asio::ip::make_address(impl_->options.host);
+  tcp::endpoint endpoint{address, impl_->options.port};
+  impl_->acceptor.open(endpoint.protocol());
+  impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
+  boost::system::error_code ec;
+  impl_->acceptor.bind(endpoint, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) + ": " + ec.message());
+  impl_->acceptor.listen(asio::socket_base::max_listen_connections);
+  return impl_->acceptor.local_endpoint().port();
+}
+
+void Server::run() {
+  asio::co_spawn(impl_->ioc, impl_->accept(), asio::detached);
+  impl_->ioc.run();
+}
+
+void Server::stop() {
+  Impl* impl = impl_.get();
+  asio::post(impl->ioc, [impl] {
+    if (impl->draining.exchange(true)) return;
+    boost::system::error_code ec;
+    impl->acceptor.close(ec);
+    // Let in-flight requests finish (at most 10 s), then close every socket.
+    auto timer = std::make_shared<asio::steady_timer>(impl->ioc);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    auto poll = std::make_shared<std::function<void()>>();
+    *poll = [impl, timer, deadline, poll] {
+      if (impl->in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
+        timer->expires_after(std::chrono::milliseconds(20));
+        timer->async_wait([poll](auto) { (*poll)(); });
+        return;
+      }
+      for (auto& c : impl->clients) {
+        c->closing = true;
+        c->wakeup.cancel();
+      }
+      for (auto& weak : impl->streams) {
+        if (auto s = weak.lock()) s->cancel();
+      }
+      // Give WebSocket closes a moment, then stop the loop.
+      timer->expires_after(std::chrono::milliseconds(200));
+      timer->async_wait([impl, poll](auto) {
+        *poll = nullptr;
+        impl->ioc.stop();
+      });
+    };
+    (*poll)();
+  });
+}
+
+std::size_t Server::webSocketClients() const { return impl_->ws_count; }
+
+}  // namespace parley::http

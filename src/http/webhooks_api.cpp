@@ -1,0 +1,126 @@
+// POST /webhooks/api/{inbox_id}: inbound messages of the API channel.
+#include <boost/json.hpp>
+#include <curl/curl.h>
+
+#include "channels/api/api_channel.hpp"
+#include "http/api.hpp"
+#include "http/json.hpp"
+
+namespace parley::http {
+
+using core::ErrorCode;
+using core::makeError;
+
+namespace {
+
+std::size_t appendBounded(char* ptr, std::size_t size, std::size_t n, void* user) {
+  auto* target = static_cast<std::pair<std::string*, std::size_t>*>(user);
+  if (target->first->size() + size * n > target->second) return 0;  // over the limit: abort
+  target->first->append(ptr, size * n);
+  return size * n;
+}
+
+// Fetches an attachment named by URL, bounded in size and time.
+core::Result<std::string> fetchAttachment(const std::string& url, std::size_t max_bytes) {
+  CURL* curl = curl_easy_init();
+  if (!curl) return makeError(ErrorCode::Unavailable, "could not create an HTTP client");
+  std::string body;
+  std::pair<std::string*, std::size_t> target{&body, max_bytes};
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10'000L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 3L);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, appendBounded);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &target);
+  CURLcode rc = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup(curl);
+  if (rc == CURLE_WRITE_ERROR) return makeError(ErrorCode::TooLarge, "attachment at " + url + " is over the size limit");
+  if (rc != CURLE_OK) return makeError(ErrorCode::InvalidInput, "could not fetch attachment " + url + ": " + curl_easy_strerror(rc));
+  if (status < 200 || status >= 300) {
+    return makeError(ErrorCode::InvalidInput, "could not fetch attachment " + url + ": HTTP " + std::to_string(status));
+  }
+  return body;
+}
+
+}  // namespace
+
+void addApiChannelRoutes(Router& router, ApiDeps& deps) {
+  router.add(
+      "POST", "/webhooks/api/{inbox_id}", Auth::None,
+      "API channel inbound message, signed with X-Parley-Signature: sha256=<hex HMAC-SHA256(secret, body)>",
+      [&deps](Context& ctx) -> Response {
+        auto inbox_id = ctx.idParam("inbox_id");
+        if (!inbox_id) return errorResponse(404, "not_found", "no such inbox");
+        core::Inbox inbox;
+        PARLEY_CHECK(deps.store.read([&](app::StoreTx& tx) -> core::Status {
+          auto i = tx.getInboxAnyTenant(core::InboxId{*inbox_id});
+          if (!i) return i.error();
+          inbox = std::move(*i);
+          return {};
+        }));
+        if (inbox.channel != core::ChannelKind::Api) return errorResponse(404, "not_found", "no such api inbox");
+        // Authenticity first, on the raw bytes: nothing unauthenticated is parsed or stored.
+        if (!channels::api::verifySignature(inbox.secret, ctx.request.body, ctx.request.header("x-parley-signature"))) {
+          return errorResponse(401, "bad_signature", "X-Parley-Signature does not match the body and the inbox secret");
+        }
+        std::string type = ctx.request.header("content-type");
+        if (type.substr(0, type.find(';')) != "application/json") {
+          return errorResponse(415, "unsupported_media_type", "send the body as Content-Type: application/json");
+        }
+        PARLEY_TRY(parsed, channels::api::parseInbound(ctx.request.body));
+        parsed.message.inbox_id = inbox.id;
+
+        auto answer = [](const core::IngestResult& r, int status) {
+          return jsonResponse(status, json::object{{"conversation_id", r.conversation_id.value},
+                                                   {"message_id", r.message_id.value},
+                                                   {"contact_id", r.contact_id.value},
+                                                   {"duplicate", r.duplicate}});
+        };
+        // A redelivery answers like the first delivery and stores nothing, attachments included.
+        core::IngestResult seen;
+        bool duplicate = false;
+        PARLEY_CHECK(deps.store.read([&](app::StoreTx& tx) -> core::Status {
+          auto m = tx.findMessageByExternalId(inbox.id, parsed.message.external_id);
+          if (m) {
+            duplicate = true;
+            seen = {m->sender_contact_id, m->conversation_id, m->id, true, false, false};
+            return {};
+          }
+          return m.error().code == ErrorCode::NotFound ? core::Status{} : core::Status{m.error()};
+        }));
+        if (duplicate) return answer(seen, 200);
+
+        std::vector<core::Attachment> blobs;
+        for (auto& a : parsed.attachments) {
+          std::string bytes = std::move(a.data);
+          if (!a.url.empty()) {
+            PARLEY_TRY(fetched, fetchAttachment(a.url, static_cast<std::size_t>(deps.attachments.maxBytes())));
+            bytes = std::move(fetched);
+          }
+          PARLEY_TRY(blob, deps.attachments.saveBlob(inbox.tenant_id, bytes, a.filename));
+          blobs.push_back(std::move(blob));
+        }
+        if (!blobs.empty()) {
+          // Attachment rows and the message commit separately; a failed ingest leaves only
+          // unreferenced rows, which never show anywhere.
+          PARLEY_CHECK(deps.store.write([&](app::StoreTx& tx) -> core::Status {
+            for (auto& b : blobs) {
+              auto id = tx.insertAttachment(b);
+              if (!id) return id.error();
+              b.id = *id;
+            }
+            return {};
+          }));
+          for (const auto& b : blobs) parsed.message.attachment_ids.push_back(b.id);
+        }
+        PARLEY_TRY(result, deps.desk.ingest(parsed.message));
+        return answer(result, result.duplicate ? 200 : 201);
+      });
+}
+
+}  // namespace parley::http

@@ -1,0 +1,274 @@
+// The composition root: reads configuration, builds the store, services, channels and the
+// HTTP server, runs them, and drains on SIGTERM/SIGINT. Subcommands:
+//   parley serve [--config parley.toml]
+//   parley migrate [--config parley.toml]
+//   parley admin create-user --email E --password P --role admin|supervisor|agent [--name N] [--tenant T]
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "app/attachment_store.hpp"
+#include "app/auth_service.hpp"
+#include "app/config.hpp"
+#include "app/crypto.hpp"
+#include "app/desk_service.hpp"
+#include "app/outbox_worker.hpp"
+#include "bus/in_process_bus.hpp"
+#include "channels/api/api_channel.hpp"
+#include "http/api.hpp"
+#include "http/server.hpp"
+#include "store/open_store.hpp"
+
+extern char** environ;
+
+namespace {
+
+using namespace parley;
+
+struct Args {
+  std::string command, subcommand;
+  std::map<std::string, std::string> options;
+};
+
+Args parseArgs(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--", 0) == 0) {
+      std::string key = arg.substr(2), value;
+      if (auto eq = key.find('='); eq != std::string::npos) {
+        value = key.substr(eq + 1);
+        key.resize(eq);
+      } else if (i + 1 < argc) {
+        value = argv[++i];
+      } else {
+        throw std::runtime_error("option --" + key + " needs a value");
+      }
+      a.options[key] = value;
+    } else if (a.command.empty()) {
+      a.command = arg;
+    } else if (a.subcommand.empty()) {
+      a.subcommand = arg;
+    } else {
+      throw std::runtime_error("unexpected argument: " + arg);
+    }
+  }
+  return a;
+}
+
+void checkOptions(const Args& args, std::initializer_list<const char*> allowed) {
+  for (const auto& [k, v] : args.options) {
+    bool ok = false;
+    for (const char* a : allowed) ok = ok || k == a;
+    if (!ok) throw std::runtime_error("unknown option --" + k);
+  }
+}
+
+std::unique_ptr<app::Store> openOrDie(const app::Config& config) {
+  auto store = store::openStore(config.database_url);
+  if (!store) throw std::runtime_error("cannot open the database " + config.database_url + ": " + store.error().message);
+  return std::move(*store);
+}
+
+// On a fresh database: a demo tenant and an admin whose password is printed once.
+void createDemo(app::Store& store, app::AuthService& auth, const app::Clock& clock) {
+  std::int64_t users = 0;
+  auto counted = store.read([&](app::StoreTx& tx) -> core::Status {
+    auto n = tx.countUsers();
+    if (!n) return n.error();
+    users = *n;
+    return {};
+  });
+  if (!counted || users > 0) return;
+  core::TenantId tenant;
+  auto created = store.write([&](app::StoreTx& tx) -> core::Status {
+    auto id = tx.createTenant(core::Tenant{{}, "Demo", clock.now()});
+    if (!id) return id.error();
+    tenant = *id;
+    return {};
+  });
+  if (!created) throw std::runtime_error("cannot create the demo tenant: " + created.error().message);
+  const std::string password = app::randomHex(8);
+  core::User admin;
+  admin.tenant_id = tenant;
+  admin.email = "admin@parley.local";
+  admin.name = "Admin";
+  admin.role = core::Role::Admin;
+  auto user = auth.createUser(admin, password);
+  if (!user) throw std::runtime_error("cannot create the demo admin: " + user.error().message);
+  std::printf("\n  Parley is set up with a demo tenant.\n  Log in as  %s  with password  %s\n"
+              "  (shown once; change it with PATCH /api/v1/users/%lld)\n\n",
+              admin.email.c_str(), password.c_str(), static_cast<long long>(user->id.value));
+  std::fflush(stdout);
+}
+
+http::Server* g_server = nullptr;
+void onSignal(int) {
+  if (g_server) g_server->stop();
+}
+
+int serve(const app::Config& config) {
+  const auto boot = std::chrono::steady_clock::now();
+  app::SystemClock clock;
+  auto store = openOrDie(config);
+  app::PasswordHasher hasher(config.password_hash_concurrency);
+  app::AuthLimits limits;
+  limits.attempts_per_account = config.login_attempts_per_account;
+  limits.attempts_per_address = config.login_attempts_per_address;
+  limits.session_ttl_ms = static_cast<core::TimestampMs>(config.session_ttl_hours) * 3600 * 1000;
+  app::AuthService auth(*store, hasher, clock, limits);
+  if (config.create_demo) createDemo(*store, auth, clock);
+
+  bus::InProcessBus bus(static_cast<std::uint64_t>(clock.now()) * 1000);
+  app::ChannelGateways gateways{{core::ChannelKind::Api, std::make_shared<channels::api::ApiChannelGateway>()}};
+  app::DeskService desk(*store, bus, clock, gateways);
+  app::AttachmentStore attachments(*store, clock, std::filesystem::path(config.data_dir) / "attachments",
+                                   config.attachment_max_bytes);
+  app::OutboxPolicy policy;
+  policy.max_attempts = config.outbox_max_attempts;
+  app::OutboxWorker outbox(*store, desk, clock, gateways, policy);
+
+  std::atomic<std::uint64_t> messages_in{0}, messages_out{0};
+  bus.subscribe([&](const app::Event& e) {
+    if (e.type != "message.created") return;
+    const auto& m = std::get<core::Message>(e.subject);
+    if (m.direction == core::MessageDirection::Incoming) ++messages_in;
+    if (m.direction == core::MessageDirection::Outgoing) ++messages_out;
+  });
+
+  http::ApiDeps deps{*store, auth, desk, attachments, clock, [&outbox] { outbox.wake(); }, config.secure_cookies};
+  http::Router router;
+  http::addAllRoutes(router, deps);
+  http::Metrics metrics;
+  http::ServerOptions options;
+  options.host = config.host;
+  options.port = config.port;
+  options.body_limit = static_cast<std::size_t>(config.body_limit_bytes);
+  options.worker_threads = config.worker_threads;
+  options.static_dir = config.static_dir;
+  http::Server server(options, router, deps, metrics, bus, [&store] { return store->healthy(); });
+  metrics.addCounter("parley_messages_in_total", "incoming messages stored", [&] { return double(messages_in); });
+  metrics.addCounter("parley_messages_out_total", "outgoing replies stored", [&] { return double(messages_out); });
+  metrics.addCounter("parley_outbox_delivered_total", "outbox deliveries that succeeded", [&] { return double(outbox.delivered()); });
+  metrics.addCounter("parley_outbox_failed_total", "outbox deliveries that failed for good", [&] { return double(outbox.failed()); });
+  metrics.addGauge("parley_outbox_depth", "outbox items waiting for delivery", [&store] {
+    std::int64_t depth = -1;
+    (void)store->read([&](app::StoreTx& tx) -> core::Status {
+      auto d = tx.outboxDepth();
+      if (d) depth = *d;
+      return {};
+    });
+    return double(depth);
+  });
+  metrics.addGauge("parley_websocket_connections", "open WebSocket streams", [&server] { return double(server.webSocketClients()); });
+
+  const auto port = server.listen();
+  outbox.start();
+  g_server = &server;
+  std::signal(SIGTERM, onSignal);
+  std::signal(SIGINT, onSignal);
+  const auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - boot).count();
+  http::logJson("info", "listening", {{"url", "http://" + config.host + ":" + std::to_string(port)},
+                                      {"database", store->backendName()}, {"startup_ms", std::to_string(ready_ms)}});
+  std::printf("Parley is serving on http://%s:%u\n", config.host.c_str(), port);
+  std::fflush(stdout);
+  server.run();
+  g_server = nullptr;
+  http::logJson("info", "draining: stopping the outbox");
+  outbox.stop();
+  store.reset();  // the SQLite writer finishes its queue and closes
+  http::logJson("info", "stopped");
+  return 0;
+}
+
+int adminCreateUser(const app::Config& config, const Args& args) {
+  for (const char* required : {"email", "password", "role"}) {
+    if (!args.options.count(required)) throw std::runtime_error(std::string("missing --") + required);
+  }
+  auto role = core::parseRole(args.options.at("role"));
+  if (!role) throw std::runtime_error("--role must be admin, supervisor or agent");
+  app::SystemClock clock;
+  auto store = openOrDie(config);
+  app::PasswordHasher hasher;
+  app::AuthService auth(*store, hasher, clock);
+  core::TenantId tenant{1};
+  if (args.options.count("tenant")) {
+    try {
+      tenant = core::TenantId{std::stoll(args.options.at("tenant"))};
+    } catch (const std::exception&) {
+      throw std::runtime_error("--tenant must be a tenant id (a number)");
+    }
+  }
+  // A fresh database gets its first tenant here.
+  auto ensured = store->write([&](app::StoreTx& tx) -> core::Status {
+    if (tx.getTenant(tenant)) return {};
+    if (args.options.count("tenant")) return core::makeError(core::ErrorCode::NotFound, "no tenant " + std::to_string(tenant.value));
+    auto id = tx.createTenant(core::Tenant{{}, "Default", clock.now()});
+    if (!id) return id.error();
+    tenant = *id;
+    return {};
+  });
+  if (!ensured) throw std::runtime_error(ensured.error().message);
+  core::User user;
+  user.tenant_id = tenant;
+  user.email = args.options.at("email");
+  user.role = *role;
+  if (args.options.count("name")) user.name = args.options.at("name");
+  auto created = auth.createUser(user, args.options.at("password"));
+  if (!created) throw std::runtime_error(created.error().message);
+  std::printf("created user %lld (%s, %s) in tenant %lld\n", static_cast<long long>(created->id.value),
+              created->email.c_str(), std::string(core::toString(created->role)).c_str(),
+              static_cast<long long>(tenant.value));
+  return 0;
+}
+
+void usage() {
+  std::fprintf(stderr,
+               "usage: parley serve [--config parley.toml]\n"
+               "       parley migrate [--config parley.toml]\n"
+               "       parley admin create-user --email E --password P --role admin|supervisor|agent [--name N] "
+               "[--tenant T] [--config parley.toml]\n"
+               "       parley config-keys\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    Args args = parseArgs(argc, argv);
+    if (args.command.empty() || args.command == "help" || args.command == "--help") {
+      usage();
+      return args.command.empty() ? 2 : 0;
+    }
+    if (args.command == "config-keys") {
+      for (const auto& key : app::kConfigKeys) std::printf("%-28s PARLEY_%s\n    %s\n", key.name, [&] {
+          std::string u = key.name;
+          for (auto& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+          return u;
+        }().c_str(), key.help);
+      return 0;
+    }
+    const std::string config_path = args.options.count("config") ? args.options.at("config") : "";
+    if (args.command == "serve") {
+      checkOptions(args, {"config"});
+      return serve(app::loadConfig(config_path, environ));
+    }
+    if (args.command == "migrate") {
+      checkOptions(args, {"config"});
+      auto store = openOrDie(app::loadConfig(config_path, environ));
+      std::printf("database is migrated (%s)\n", store->backendName().c_str());
+      return 0;
+    }
+    if (args.command == "admin" && args.subcommand == "create-user") {
+      checkOptions(args, {"config", "email", "password", "role", "name", "tenant"});
+      return adminCreateUser(app::loadConfig(config_path, environ), args);
+    }
+    usage();
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "parley: %s\n", e.what());
+    return 1;
+  }
+}

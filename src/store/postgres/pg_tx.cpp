@@ -1,0 +1,1399 @@
+#include "store/postgres/pg_tx.hpp"
+
+#include <algorithm>
+#include <clocale>
+#include <cwctype>
+#include <locale.h>
+#include <unordered_map>
+#include <utility>
+
+namespace parley::store::postgres {
+
+using core::ErrorCode;
+using core::makeError;
+using core::Result;
+using core::Status;
+
+#define PARLEY_PG_CONCAT_INNER(a, b) a##b
+#define PARLEY_PG_CONCAT(a, b) PARLEY_PG_CONCAT_INNER(a, b)
+#define PARLEY_PG_TRY(expr)                                \
+  do {                                                     \
+    if (auto parley_pg_r = (expr); !parley_pg_r.ok()) {    \
+      return std::move(parley_pg_r).error();               \
+    }                                                      \
+  } while (0)
+// `PARLEY_PG_ASSIGN(auto x, f());` declares x with the value of a Result, or returns its error.
+#define PARLEY_PG_ASSIGN(decl, expr) PARLEY_PG_ASSIGN_IMPL(PARLEY_PG_CONCAT(parley_pg_a_, __LINE__), decl, expr)
+#define PARLEY_PG_ASSIGN_IMPL(tmp, decl, expr)   \
+  auto tmp = (expr);                             \
+  if (!tmp.ok()) return std::move(tmp).error();  \
+  decl = std::move(tmp).value()
+
+namespace {
+
+// Rows a list call returns at most; callers page with the cursor.
+constexpr int kMaxLimit = 1000;
+// A search query: at most this many words, each cut to this many bytes (a prefix still matches).
+constexpr std::size_t kMaxSearchTerms = 32;
+constexpr std::size_t kMaxTermBytes = 200;
+
+// Lists take a positive limit; more than kMaxLimit rows a page are never returned.
+Result<int> pageLimit(int limit) {
+  if (limit <= 0) return makeError(ErrorCode::InvalidInput, "limit must be positive");
+  return std::min(limit, kMaxLimit);
+}
+
+// "$n" for the n-th parameter.
+std::string placeholder(int n) {
+  std::string out = "$";
+  out += std::to_string(n);
+  return out;
+}
+
+// --- column lists and row decoders (same column order) --------------------------------------------
+
+constexpr const char* kUserCols = "id, tenant_id, email, name, role, language, password_hash, active, created_at";
+core::User decodeUser(RowReader& r) {
+  core::User u;
+  u.id = r.id<core::UserTag>();
+  u.tenant_id = r.id<core::TenantTag>();
+  u.email = r.text();
+  u.name = r.text();
+  u.role = r.enumeration(core::parseRole);
+  u.language = r.enumeration(core::parseLanguage);
+  u.password_hash = r.text();
+  u.active = r.boolean();
+  u.created_at = r.i64();
+  return u;
+}
+
+constexpr const char* kTeamCols = "id, tenant_id, name, description, created_at";
+core::Team decodeTeam(RowReader& r) {
+  core::Team t;
+  t.id = r.id<core::TeamTag>();
+  t.tenant_id = r.id<core::TenantTag>();
+  t.name = r.text();
+  t.description = r.text();
+  t.created_at = r.i64();
+  return t;
+}
+
+constexpr const char* kInboxCols = "id, tenant_id, name, channel, config_json, secret, callback_url, created_at";
+core::Inbox decodeInbox(RowReader& r) {
+  core::Inbox i;
+  i.id = r.id<core::InboxTag>();
+  i.tenant_id = r.id<core::TenantTag>();
+  i.name = r.text();
+  i.channel = r.enumeration(core::parseChannelKind);
+  i.config_json = r.text();
+  i.secret = r.text();
+  i.callback_url = r.text();
+  i.created_at = r.i64();
+  return i;
+}
+
+constexpr const char* kSessionCols = "token_hash, tenant_id, user_id, csrf_token, expires_at, created_at";
+core::Session decodeSession(RowReader& r) {
+  core::Session s;
+  s.token_hash = r.text();
+  s.tenant_id = r.id<core::TenantTag>();
+  s.user_id = r.id<core::UserTag>();
+  s.csrf_token = r.text();
+  s.expires_at = r.i64();
+  s.created_at = r.i64();
+  return s;
+}
+
+constexpr const char* kTokenCols = "id, tenant_id, user_id, name, token_hash, revoked, last_used_at, created_at";
+core::ApiToken decodeToken(RowReader& r) {
+  core::ApiToken t;
+  t.id = r.id<core::ApiTokenTag>();
+  t.tenant_id = r.id<core::TenantTag>();
+  t.user_id = r.id<core::UserTag>();
+  t.name = r.text();
+  t.token_hash = r.text();
+  t.revoked = r.boolean();
+  t.last_used_at = r.i64();
+  t.created_at = r.i64();
+  return t;
+}
+
+constexpr const char* kContactCols = "id, tenant_id, name, attributes_json, merged_into, created_at, updated_at";
+core::Contact decodeContact(RowReader& r) {
+  core::Contact c;
+  c.id = r.id<core::ContactTag>();
+  c.tenant_id = r.id<core::TenantTag>();
+  c.name = r.text();
+  c.attributes_json = r.text();
+  c.merged_into = r.id<core::ContactTag>();
+  c.created_at = r.i64();
+  c.updated_at = r.i64();
+  return c;
+}
+
+constexpr const char* kIdentityCols =
+    "id, tenant_id, contact_id, kind, scope, value, verified, original_contact_id, created_at";
+core::ContactIdentity decodeIdentity(RowReader& r) {
+  core::ContactIdentity i;
+  i.id = r.id<core::IdentityTag>();
+  i.tenant_id = r.id<core::TenantTag>();
+  i.contact_id = r.id<core::ContactTag>();
+  i.kind = r.enumeration(core::parseIdentityKind);
+  i.scope = r.text();
+  i.value = r.text();
+  i.verified = r.boolean();
+  i.original_contact_id = r.id<core::ContactTag>();
+  i.created_at = r.i64();
+  return i;
+}
+
+constexpr const char* kConversationCols =
+    "id, tenant_id, inbox_id, contact_id, original_contact_id, status, priority, assignee_id, team_id, "
+    "snoozed_until, created_at, last_activity_at, first_response_at, resolved_at";
+core::Conversation decodeConversation(RowReader& r) {
+  core::Conversation c;
+  c.id = r.id<core::ConversationTag>();
+  c.tenant_id = r.id<core::TenantTag>();
+  c.inbox_id = r.id<core::InboxTag>();
+  c.contact_id = r.id<core::ContactTag>();
+  c.original_contact_id = r.id<core::ContactTag>();
+  c.status = r.enumeration(core::parseConversationStatus);
+  c.priority = r.enumeration(core::parsePriority);
+  c.assignee_id = r.id<core::UserTag>();
+  c.team_id = r.id<core::TeamTag>();
+  c.snoozed_until = r.i64();
+  c.created_at = r.i64();
+  c.last_activity_at = r.i64();
+  c.first_response_at = r.i64();
+  c.resolved_at = r.i64();
+  return c;
+}
+
+constexpr const char* kMessageCols =
+    "id, tenant_id, conversation_id, inbox_id, direction, text, sender_user_id, sender_contact_id, external_id, "
+    "reply_to_id, latitude, longitude, location_name, delivery_status, delivery_error, created_at, updated_at";
+core::Message decodeMessage(RowReader& r) {
+  core::Message m;
+  m.id = r.id<core::MessageTag>();
+  m.tenant_id = r.id<core::TenantTag>();
+  m.conversation_id = r.id<core::ConversationTag>();
+  m.inbox_id = r.id<core::InboxTag>();
+  m.direction = r.enumeration(core::parseMessageDirection);
+  m.text = r.text();
+  m.sender_user_id = r.id<core::UserTag>();
+  m.sender_contact_id = r.id<core::ContactTag>();
+  m.external_id = r.text();
+  m.reply_to_id = r.id<core::MessageTag>();
+  m.latitude = r.real();
+  m.longitude = r.real();
+  m.location_name = r.text();
+  m.delivery_status = r.enumeration(core::parseDeliveryStatus);
+  m.delivery_error = r.text();
+  m.created_at = r.i64();
+  m.updated_at = r.i64();
+  return m;
+}
+
+constexpr const char* kAttachmentCols = "id, tenant_id, message_id, sha256, size, content_type, filename, created_at";
+core::Attachment decodeAttachment(RowReader& r) {
+  core::Attachment a;
+  a.id = r.id<core::AttachmentTag>();
+  a.tenant_id = r.id<core::TenantTag>();
+  a.message_id = r.id<core::MessageTag>();
+  a.sha256 = r.text();
+  a.size = r.i64();
+  a.content_type = r.text();
+  a.filename = r.text();
+  a.created_at = r.i64();
+  return a;
+}
+
+constexpr const char* kCannedCols = "id, tenant_id, short_code, language, content, created_at, updated_at";
+core::CannedResponse decodeCanned(RowReader& r) {
+  core::CannedResponse c;
+  c.id = r.id<core::CannedResponseTag>();
+  c.tenant_id = r.id<core::TenantTag>();
+  c.short_code = r.text();
+  c.language = r.enumeration(core::parseLanguage);
+  c.content = r.text();
+  c.created_at = r.i64();
+  c.updated_at = r.i64();
+  return c;
+}
+
+constexpr const char* kOutboxCols =
+    "id, tenant_id, inbox_id, message_id, idempotency_key, payload, state, attempts, next_attempt_at, last_error, "
+    "created_at, updated_at";
+core::OutboxItem decodeOutbox(RowReader& r) {
+  core::OutboxItem o;
+  o.id = r.id<core::OutboxTag>();
+  o.tenant_id = r.id<core::TenantTag>();
+  o.inbox_id = r.id<core::InboxTag>();
+  o.message_id = r.id<core::MessageTag>();
+  o.idempotency_key = r.text();
+  o.payload = r.bytes();
+  o.state = r.enumeration(core::parseOutboxState);
+  o.attempts = static_cast<int>(r.i64());
+  o.next_attempt_at = r.i64();
+  o.last_error = r.text();
+  o.created_at = r.i64();
+  o.updated_at = r.i64();
+  return o;
+}
+
+template <class Decode>
+auto rowsOf(const PGresult* result, Decode decode) -> Result<std::vector<decltype(decode(std::declval<RowReader&>()))>> {
+  using T = decltype(decode(std::declval<RowReader&>()));
+  std::vector<T> out;
+  const int n = PQntuples(result);
+  out.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    RowReader row(result, i);
+    T value = decode(row);
+    if (!row.ok()) return row.error();
+    out.push_back(std::move(value));
+  }
+  return out;
+}
+
+template <class Decode>
+auto oneOf(const PGresult* result, Decode decode, const char* what) -> Result<decltype(decode(std::declval<RowReader&>()))> {
+  if (PQntuples(result) == 0) return makeError(ErrorCode::NotFound, std::string(what) + " not found");
+  RowReader row(result, 0);
+  auto value = decode(row);
+  if (!row.ok()) return row.error();
+  return value;
+}
+
+std::string sql(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (auto p : parts) out += p;
+  return out;
+}
+
+std::int64_t affected(const PGresult* result) {
+  const char* n = PQcmdTuples(const_cast<PGresult*>(result));
+  return (n && *n) ? std::strtoll(n, nullptr, 10) : 0;
+}
+
+// --- search terms ---------------------------------------------------------------------------------
+
+// Letters and digits of every script count as word characters. The C.UTF-8 ctype (glibc) knows
+// them; without it, any non-ASCII character counts as a letter (as PostgreSQL's parser does in
+// the C locale).
+bool isWordChar(char32_t cp) {
+  if (cp < 0x80) return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+  static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+  if (utf8 == static_cast<locale_t>(nullptr)) return true;
+  return iswalnum_l(static_cast<wint_t>(cp), utf8) != 0;
+}
+
+// Splits a search query into words: runs of letters and digits. Everything else separates words
+// and is dropped, so nothing the user typed is ever read as tsquery syntax.
+Result<std::vector<std::string>> searchTerms(std::string_view query) {
+  if (!isValidUtf8(query)) return makeError(ErrorCode::InvalidInput, "search query must be valid UTF-8");
+  std::vector<std::string> terms;
+  std::string current;
+  auto flush = [&] {
+    if (!current.empty()) {
+      if (std::find(terms.begin(), terms.end(), current) == terms.end()) terms.push_back(current);
+      current.clear();
+    }
+  };
+  std::size_t i = 0;
+  while (i < query.size()) {
+    const auto c = static_cast<unsigned char>(query[i]);
+    const std::size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
+    char32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+    for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(query[i + k]) & 0x3F);
+    if (isWordChar(cp)) {
+      if (current.size() + len <= kMaxTermBytes) current.append(query.substr(i, len));
+    } else {
+      flush();
+    }
+    i += len;
+  }
+  flush();
+  if (terms.size() > kMaxSearchTerms) {
+    return makeError(ErrorCode::InvalidInput, "search query has more than " + std::to_string(kMaxSearchTerms) + " words");
+  }
+  return terms;
+}
+
+}  // namespace
+
+// --- plumbing -------------------------------------------------------------------------------------
+
+Result<PgResultPtr> PgTx::query(const char* text, const Params& params, OnForeignKey fk) {
+  if (failure_) return makeError(failure_->code, "the transaction failed earlier: " + failure_->message);
+  if (params.error()) return *params.error();  // rejected before it reached the server
+  auto result = exec(conn_, text, params, fk);
+  if (!result && (!in_savepoint_ || PQstatus(conn_) != CONNECTION_OK)) failure_ = result.error();
+  return result;
+}
+
+template <class F>
+auto PgTx::writeOp(F&& body) -> decltype(body()) {
+  if (!writable_) return makeError(ErrorCode::Internal, "write operation inside a read transaction");
+  if (failure_) return makeError(failure_->code, "the transaction failed earlier: " + failure_->message);
+  if (auto begun = execSimple(conn_, "SAVEPOINT parley_op"); !begun) {
+    failure_ = begun.error();
+    return std::move(begun).error();
+  }
+  in_savepoint_ = true;
+  auto result = body();
+  in_savepoint_ = false;
+  if (failure_) return result.ok() ? decltype(body())(*failure_) : std::move(result);
+  const char* end = result.ok() ? "RELEASE SAVEPOINT parley_op"
+                                : "ROLLBACK TO SAVEPOINT parley_op; RELEASE SAVEPOINT parley_op";
+  if (auto ended = execSimple(conn_, end); !ended) {
+    failure_ = ended.error();
+    if (result.ok()) return std::move(ended).error();
+  }
+  return result;
+}
+
+Result<std::int64_t> PgTx::insertReturningId(const char* text, const Params& params) {
+  PARLEY_PG_ASSIGN(auto result, query(text, params));
+  if (PQntuples(result.get()) != 1) return makeError(ErrorCode::Internal, "insert returned no id");
+  RowReader row(result.get(), 0);
+  const auto id = row.i64();
+  if (!row.ok()) return row.error();
+  return id;
+}
+
+Status PgTx::changeOne(const char* text, const Params& params, const char* what, OnForeignKey fk) {
+  PARLEY_PG_ASSIGN(auto result, query(text, params, fk));
+  if (affected(result.get()) == 0) return makeError(ErrorCode::NotFound, std::string(what) + " not found");
+  return {};
+}
+
+Result<std::int64_t> PgTx::scalar(const char* text, const Params& params) {
+  PARLEY_PG_ASSIGN(auto result, query(text, params));
+  if (PQntuples(result.get()) != 1) return makeError(ErrorCode::Internal, "expected one row");
+  RowReader row(result.get(), 0);
+  const auto v = row.i64();
+  if (!row.ok()) return row.error();
+  return v;
+}
+
+Status PgTx::requireOwned(const char* table, const char* what, core::TenantId tenant, std::int64_t id) {
+  // `table` is always one of ours, never input.
+  const std::string text = sql({"SELECT 1 FROM ", table, " WHERE tenant_id = $1 AND id = $2"});
+  PARLEY_PG_ASSIGN(auto result, query(text.c_str(), Params().id(tenant).i64(id)));
+  if (PQntuples(result.get()) == 0) {
+    return makeError(ErrorCode::NotFound, std::string(what) + " " + std::to_string(id) + " not found");
+  }
+  return {};
+}
+
+Status PgTx::requireRow(const char* text, const Params& params, const char* what) {
+  PARLEY_PG_ASSIGN(auto result, query(text, params));
+  if (PQntuples(result.get()) == 0) return makeError(ErrorCode::NotFound, std::string(what) + " not found");
+  return {};
+}
+
+// --- children filled on every read ----------------------------------------------------------------
+
+Status PgTx::fillTeamMembers(std::vector<core::Team>& teams) {
+  if (teams.empty()) return {};
+  std::vector<core::TeamId> ids;
+  std::unordered_map<std::int64_t, core::Team*> by_id;
+  for (auto& t : teams) {
+    ids.push_back(t.id);
+    by_id[t.id.value] = &t;
+    t.member_ids.clear();
+  }
+  PARLEY_PG_ASSIGN(auto result, query("SELECT team_id, user_id FROM team_members WHERE team_id = ANY($1::bigint[]) "
+                                      "ORDER BY team_id, user_id",
+                                      Params().idArray(ids)));
+  for (int i = 0, n = PQntuples(result.get()); i < n; ++i) {
+    RowReader row(result.get(), i);
+    const auto team = row.i64();
+    const auto user = row.id<core::UserTag>();
+    if (!row.ok()) return row.error();
+    if (auto it = by_id.find(team); it != by_id.end()) it->second->member_ids.push_back(user);
+  }
+  return {};
+}
+
+Status PgTx::fillInboxTeams(std::vector<core::Inbox>& inboxes) {
+  if (inboxes.empty()) return {};
+  std::vector<core::InboxId> ids;
+  std::unordered_map<std::int64_t, core::Inbox*> by_id;
+  for (auto& i : inboxes) {
+    ids.push_back(i.id);
+    by_id[i.id.value] = &i;
+    i.team_ids.clear();
+  }
+  PARLEY_PG_ASSIGN(auto result, query("SELECT inbox_id, team_id FROM inbox_teams WHERE inbox_id = ANY($1::bigint[]) "
+                                      "ORDER BY inbox_id, team_id",
+                                      Params().idArray(ids)));
+  for (int i = 0, n = PQntuples(result.get()); i < n; ++i) {
+    RowReader row(result.get(), i);
+    const auto inbox = row.i64();
+    const auto team = row.id<core::TeamTag>();
+    if (!row.ok()) return row.error();
+    if (auto it = by_id.find(inbox); it != by_id.end()) it->second->team_ids.push_back(team);
+  }
+  return {};
+}
+
+Status PgTx::fillLabels(std::vector<core::Conversation>& conversations) {
+  if (conversations.empty()) return {};
+  std::vector<core::ConversationId> ids;
+  std::unordered_map<std::int64_t, core::Conversation*> by_id;
+  for (auto& c : conversations) {
+    ids.push_back(c.id);
+    by_id[c.id.value] = &c;
+    c.labels.clear();
+  }
+  PARLEY_PG_ASSIGN(auto result, query("SELECT conversation_id, label FROM conversation_labels "
+                                      "WHERE conversation_id = ANY($1::bigint[])",
+                                      Params().idArray(ids)));
+  for (int i = 0, n = PQntuples(result.get()); i < n; ++i) {
+    RowReader row(result.get(), i);
+    const auto conversation = row.i64();
+    auto label = row.text();
+    if (!row.ok()) return row.error();
+    if (auto it = by_id.find(conversation); it != by_id.end()) it->second->labels.push_back(std::move(label));
+  }
+  // Byte order, whatever the database collation: the same order as the other stores.
+  for (auto& c : conversations) std::sort(c.labels.begin(), c.labels.end());
+  return {};
+}
+
+Status PgTx::fillAttachments(std::vector<core::Message>& messages) {
+  if (messages.empty()) return {};
+  std::vector<core::MessageId> ids;
+  std::unordered_map<std::int64_t, core::Message*> by_id;
+  for (auto& m : messages) {
+    ids.push_back(m.id);
+    by_id[m.id.value] = &m;
+    m.attachment_ids.clear();
+  }
+  PARLEY_PG_ASSIGN(auto result, query("SELECT message_id, id FROM attachments WHERE message_id = ANY($1::bigint[]) "
+                                      "ORDER BY message_id, id",
+                                      Params().idArray(ids)));
+  for (int i = 0, n = PQntuples(result.get()); i < n; ++i) {
+    RowReader row(result.get(), i);
+    const auto message = row.i64();
+    const auto attachment = row.id<core::AttachmentTag>();
+    if (!row.ok()) return row.error();
+    if (auto it = by_id.find(message); it != by_id.end()) it->second->attachment_ids.push_back(attachment);
+  }
+  return {};
+}
+
+Status PgTx::writeInboxTeams(const core::Inbox& inbox, bool replace) {
+  if (replace) {
+    PARLEY_PG_TRY(query("DELETE FROM inbox_teams WHERE inbox_id = $1", Params().id(inbox.id)));
+  }
+  if (inbox.team_ids.empty()) return {};
+  PARLEY_PG_TRY(query("INSERT INTO inbox_teams (tenant_id, inbox_id, team_id) "
+                      "SELECT $1, $2, t FROM unnest($3::bigint[]) AS t ON CONFLICT DO NOTHING",
+                      Params().id(inbox.tenant_id).id(inbox.id).idArray(inbox.team_ids)));
+  return {};
+}
+
+Status PgTx::writeLabels(const core::Conversation& conversation, bool replace) {
+  std::vector<std::string> labels = conversation.labels;
+  std::sort(labels.begin(), labels.end());
+  labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+  if (replace) {
+    PARLEY_PG_TRY(query("DELETE FROM conversation_labels WHERE conversation_id = $1 AND label <> ALL($2::text[])",
+                        Params().id(conversation.id).textArray(labels)));
+  }
+  if (labels.empty()) return {};
+  PARLEY_PG_TRY(query("INSERT INTO conversation_labels (conversation_id, label) "
+                      "SELECT $1, l FROM unnest($2::text[]) AS l ON CONFLICT DO NOTHING",
+                      Params().id(conversation.id).textArray(labels)));
+  return {};
+}
+
+// --- tenants --------------------------------------------------------------------------------------
+
+Result<core::TenantId> PgTx::createTenant(const core::Tenant& tenant) {
+  return writeOp([&]() -> Result<core::TenantId> {
+    PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO tenants (name, created_at) VALUES ($1, $2) RETURNING id",
+                                                Params().text(tenant.name).i64(tenant.created_at)));
+    return core::TenantId(id);
+  });
+}
+
+Result<core::Tenant> PgTx::getTenant(core::TenantId id) {
+  PARLEY_PG_ASSIGN(auto result, query("SELECT id, name, created_at FROM tenants WHERE id = $1", Params().id(id)));
+  return oneOf(
+      result.get(),
+      [](RowReader& r) {
+        core::Tenant t;
+        t.id = r.id<core::TenantTag>();
+        t.name = r.text();
+        t.created_at = r.i64();
+        return t;
+      },
+      "tenant");
+}
+
+Result<std::int64_t> PgTx::countUsers() { return scalar("SELECT count(*) FROM users", Params()); }
+
+// --- users ----------------------------------------------------------------------------------------
+
+Result<core::UserId> PgTx::createUser(const core::User& user) {
+  return writeOp([&]() -> Result<core::UserId> {
+    PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO users (tenant_id, email, name, role, language, password_hash, "
+                                                "active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                                                Params()
+                                                    .id(user.tenant_id)
+                                                    .text(user.email)
+                                                    .text(user.name)
+                                                    .text(core::toString(user.role))
+                                                    .text(core::toString(user.language))
+                                                    .text(user.password_hash)
+                                                    .boolean(user.active)
+                                                    .i64(user.created_at)));
+    return core::UserId(id);
+  });
+}
+
+Result<core::User> PgTx::getUser(core::TenantId tenant, core::UserId id) {
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kUserCols, " FROM users WHERE tenant_id = $1 AND id = $2"}).c_str(),
+                                      Params().id(tenant).id(id)));
+  return oneOf(result.get(), decodeUser, "user");
+}
+
+Result<core::User> PgTx::findUserByEmail(const std::string& email) {
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kUserCols, " FROM users WHERE email = $1"}).c_str(),
+                                      Params().text(email)));
+  return oneOf(result.get(), decodeUser, "user");
+}
+
+Result<std::vector<core::User>> PgTx::listUsers(core::TenantId tenant) {
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kUserCols, " FROM users WHERE tenant_id = $1 ORDER BY id"}).c_str(),
+                                      Params().id(tenant)));
+  return rowsOf(result.get(), decodeUser);
+}
+
+Status PgTx::updateUser(const core::User& user) {
+  return writeOp([&]() -> Status {
+    return changeOne("UPDATE users SET email = $3, name = $4, role = $5, language = $6, password_hash = $7, active = $8 "
+                     "WHERE tenant_id = $1 AND id = $2",
+                     Params()
+                         .id(user.tenant_id)
+                         .id(user.id)
+                         .text(user.email)
+                         .text(user.name)
+                         .text(core::toString(user.role))
+                         .text(core::toString(user.language))
+                         .text(user.password_hash)
+                         .boolean(user.active),
+                     "user");
+  });
+}
+
+Status PgTx::deleteUser(core::TenantId tenant, core::UserId id) {
+  return writeOp([&]() -> Status {
+    PARLEY_PG_TRY(requireRow("SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2 FOR UPDATE", Params().id(tenant).id(id),
+                             "user"));
+    // Its conversations become unassigned and its messages keep no sender; memberships,
+    // sessions and API tokens go with it (ON DELETE CASCADE).
+    PARLEY_PG_TRY(query("UPDATE conversations SET assignee_id = NULL WHERE tenant_id = $1 AND assignee_id = $2",
+                        Params().id(tenant).id(id)));
+    PARLEY_PG_TRY(query("UPDATE messages SET sender_user_id = NULL WHERE tenant_id = $1 AND sender_user_id = $2",
+                        Params().id(tenant).id(id)));
+    return changeOne("DELETE FROM users WHERE tenant_id = $1 AND id = $2", Params().id(tenant).id(id), "user",
+                     OnForeignKey::Conflict);
+  });
+}
+
+// --- teams ----------------------------------------------------------------------------------------
+
+Result<core::TeamId> PgTx::createTeam(const core::Team& team) {
+  return writeOp([&]() -> Result<core::TeamId> {
+    PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO teams (tenant_id, name, description, created_at) "
+                                                "VALUES ($1, $2, $3, $4) RETURNING id",
+                                                Params().id(team.tenant_id).text(team.name).text(team.description).i64(
+                                                    team.created_at)));
+    return core::TeamId(id);
+  });
+}
+
+Result<core::Team> PgTx::getTeam(core::TenantId tenant, core::TeamId id) {
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kTeamCols, " FROM teams WHERE tenant_id = $1 AND id = $2"}).c_str(),
+                                      Params().id(tenant).id(id)));
+  PARLEY_PG_ASSIGN(auto team, oneOf(result.get(), decodeTeam, "team"));
+  std::vector<core::Team> one{std::move(team)};
+  PARLEY_PG_TRY(fillTeamMembers(one));
+  return std::move(one.front());
+}
+
+Result<std::vector<core::Team>> PgTx::listTeams(core::TenantId tenant) {
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kTeamCols, " FROM teams WHERE tenant_id = $1 ORDER BY id"}).c_str(),
+                                      Params().id(tenant)));
+  PARLEY_PG_ASSIGN(auto teams, rowsOf(result.get(), decodeTeam));
+  PARLEY_PG_TRY(fillTeamMembers(teams));
+  return teams;
+}
+
+Status PgTx::updateTeam(const core::Team& team) {
+  return writeOp([&]() -> Status {
+    return changeOne("UPDATE teams SET name = $3, description = $4 WHERE tenant_id = $1 AND id = $2",
+                     Params().id(team.tenant_id).id(team.id).text(team.name).text(team.description), "team");
+  });
+}
+
+Status PgTx::deleteTeam(core::TenantId tenant, core::TeamId id) {
+  return writeOp([&]() -> Status {
+    PARLEY_PG_TRY(requireRow("SELECT 1 FROM teams WHERE tenant_id = $1 AND id = $2 FOR UPDATE", Params().id(tenant).id(id),
+                             "team"));
+    // Its conversations lose the team; memberships and inbox links go with it (ON DELETE CASCADE).
+    PARLEY_PG_TRY(query("UPDATE conversations SET team_id = NULL WHERE tenant_id = $1 AND team_id = $2",
+                        Params().id(tenant).id(id)));
+    return changeOne("DELETE FROM teams WHERE tenant_id = $1 AND id = $2", Params().id(tenant).id(id), "team",
+                     OnForeignKey::Conflict);
+  });
+}
+
+Status PgTx::setTeamMembers(core::TenantId tenant, core::TeamId team, const std::vector<core::UserId>& users) {
+  return writeOp([&]() -> Status {
+    PARLEY_PG_TRY(requireRow("SELECT 1 FROM teams WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+                             Params().id(tenant).id(team), "team"));
+    if (!users.empty()) {
+      // A user of another tenant (or none) is NotFound, before anything changes.
+      PARLEY_PG_ASSIGN(auto found, scalar("SELECT count(*) FROM users WHERE tenant_id = $1 AND id = ANY($2::bigint[])",
+                                          Params().id(tenant).idArray(users)));
+      std::vector<core::UserId> distinct = users;
+      std::sort(distinct.begin(), distinct.end());
+      distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+      if (found != static_cast<std::int64_t>(distinct.size())) return makeError(ErrorCode::NotFound, "user not found");
+    }
+    PARLEY_PG_TRY(query("DELETE FROM team_members WHERE team_id = $1 AND user_id <> ALL($2::bigint[])",
+                        Params().id(team).idArray(users)));
+    if (users.empty()) return {};
+    PARLEY_PG_TRY(query("INSERT INTO team_members (tenant_id, team_id, user_id) "
+                        "SELECT $1, $2, u FROM unnest($3::bigint[]) AS u ON CONFLICT DO NOTHING",
+                        Params().id(tenant).id(team).idArray(users)));
+    return {};
+  });
+}
+
+Result<std::vector<core::TeamId>> PgTx::teamsOfUser(core::TenantId tenant, core::UserId user) {
+  PARLEY_PG_TRY(requireOwned("users", "user", tenant, user.value));
+  PARLEY_PG_ASSIGN(auto result, query("SELECT team_id FROM team_members WHERE tenant_id = $1 AND user_id = $2 "
+                                      "ORDER BY team_id",
+                                      Params().id(tenant).id(user)));
+  return rowsOf(result.get(), [](RowReader& r) { return r.id<core::TeamTag>(); });
+}
+
+// --- inboxes --------------------------------------------------------------------------------------
+
+Result<core::InboxId> PgTx::createInbox(const core::Inbox& inbox) {
+  return writeOp([&]() -> Result<core::InboxId> {
+    PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO inboxes (tenant_id, name, channel, config_json, secret, "
+                                                "callback_url, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                                                Params()
+                                                    .id(inbox.tenant_id)
+                                                    .text(inbox.name)
+                                                    .text(core::toString(inbox.channel))
+                                                    .text(inbox.config_json)
+                                                    .text(inbox.secret)
+                                                    .text(inbox.callback_url)
+                                                    .i64(inbox.created_at)));
+    core::Inbox stored = inbox;
+    stored.id = core::InboxId(id);
+    PARLEY_PG_TRY(writeInboxTeams(stored, /*replace=*/false));
+    return stored.id;
+  });
+}
+
+Result<core::Inbox> PgTx::getInbox(core::TenantId tenant, core::InboxId id) {
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kInboxCols, " FROM inboxes WHERE tenant_id = $1 AND id = $2"}).c_str(),
+                                      Params().id(tenant).id(id)));
+  PARLEY_PG_ASSIGN(auto inbox, oneOf(result.get(), decodeInbox, "inbox"));
+  std::vector<core::Inbox> one{std::move(inbox)};
+  PARLEY_PG_TRY(fillInboxTeams(one));
+  return std::move(one.front());
+}
+
+Result<core::Inbox> PgTx::getInboxAnyTenant(core::InboxId id) {
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kInboxCols, " FROM inboxes WHERE id = $1"}).c_str(), Params().id(id)));
+  PARLEY_PG_ASSIGN(auto inbox, oneOf(result.get(), decodeInbox, "inbox"));
+  std::vector<core::Inbox> one{std::move(inbox)};
+  PARLEY_PG_TRY(fillInboxTeams(one));
+  return std::move(one.front());
+}
+
+Result<std::vector<core::Inbox>> PgTx::listInboxes(core::TenantId tenant) {
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kInboxCols, " FROM inboxes WHERE tenant_id = $1 ORDER BY id"}).c_str(),
+                                      Params().id(tenant)));
+  PARLEY_PG_ASSIGN(auto inboxes, rowsOf(result.get(), decodeInbox));
+  PARLEY_PG_TRY(fillInboxTeams(inboxes));
+  return inboxes;
+}
+
+Status PgTx::updateInbox(const core::Inbox& inbox) {
+  return writeOp([&]() -> Status {
+    PARLEY_PG_TRY(changeOne("UPDATE inboxes SET name = $3, config_json = $4, secret = $5, callback_url = $6 "
+                            "WHERE tenant_id = $1 AND id = $2",
+                            Params()
+                                .id(inbox.tenant_id)
+                                .id(inbox.id)
+                                .text(inbox.name)
+                                .text(inbox.config_json)
+                                .text(inbox.secret)
+                                .text(inbox.callback_url),
+                            "inbox"));
+    return writeInboxTeams(inbox, /*replace=*/true);
+  });
+}
+
+Status PgTx::deleteInbox(core::TenantId tenant, core::InboxId id) {
+  return writeOp([&]() -> Status {
+    PARLEY_PG_TRY(requireRow("SELECT 1 FROM inboxes WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+                             Params().id(tenant).id(id), "inbox"));
+    PARLEY_PG_ASSIGN(auto used, scalar("SELECT (EXISTS (SELECT 1 FROM conversations WHERE tenant_id = $1 AND inbox_id = $2)"
+                                       " OR EXISTS (SELECT 1 FROM messages WHERE tenant_id = $1 AND inbox_id = $2))::int",
+                                       Params().id(tenant).id(id)));
+    if (used != 0) return makeError(ErrorCode::Conflict, "the inbox still has conversations");
+    // Team links and outbox items go with it (ON DELETE CASCADE).
+    return changeOne("DELETE FROM inboxes WHERE tenant_id = $1 AND id = $2", Params().id(tenant).id(id), "inbox",
+                     OnForeignKey::Conflict);
+  });
+}
+
+// --- sessions and API tokens ----------------------------------------------------------------------
+
+Status PgTx::createSession(const core::Session& session) {
+  return writeOp([&]() -> Status {
+    PARLEY_PG_TRY(query("INSERT INTO sessions (token_hash, tenant_id, user_id, csrf_token, expires_at, created_at) "
+                        "VALUES ($1, $2, $3, $4, $5, $6)",
+                        Params()
+                            .text(session.token_hash)
+                            .id(session.tenant_id)
+                            .id(session.user_id)
+                            .text(session.csrf_token)
+                            .i64(session.expires_at)
+                            .i64(session.created_at)));
+    return {};
+  });
+}
+
+Result<core::Session> PgTx::findSession(const std::string& token_hash) {
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kSessionCols, " FROM sessions WHERE token_hash = $1"}).c_str(),
+                                      Params().text(token_hash)));
+  return oneOf(result.get(), decodeSession, "session");
+}
+
+Status PgTx::deleteSession(const std::string& token_hash) {
+  return writeOp([&]() -> Status {
+    return changeOne("DELETE FROM sessions WHERE token_hash = $1", Params().text(token_hash), "session");
+  });
+}
+
+Result<core::ApiTokenId> PgTx::createApiToken(const core::ApiToken& token) {
+  return writeOp([&]() -> Result<core::ApiTokenId> {
+    PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO api_tokens (tenant_id, user_id, name, token_hash, revoked, "
+                                                "last_used_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                                                Params()
+                                                    .id(token.tenant_id)
+                                                    .id(token.user_id)
+                                                    .text(token.name)
+                                                    .text(token.token_hash)
+                                                    .boolean(token.revoked)
+                                                    .i64(token.last_used_at)
+                                                    .i64(token.created_at)));
+    return core::ApiTokenId(id);
+  });
+}
+
+Result<core::ApiToken> PgTx::findApiToken(const std::string& token_hash) {
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kTokenCols, " FROM api_tokens WHERE token_hash = $1"}).c_str(),
+                                      Params().text(token_hash)));
+  return oneOf(result.get(), decodeToken, "API token");
+}
+
+Result<std::vector<core::ApiToken>> PgTx::listApiTokens(core::TenantId tenant, core::UserId user) {
+  PARLEY_PG_TRY(requireOwned("users", "user", tenant, user.value));
+  PARLEY_PG_ASSIGN(auto result,
+                   query(sql({"SELECT ", kTokenCols, " FROM api_tokens WHERE tenant_id = $1 AND user_id = $2 ORDER BY id"})
+                             .c_str(),
+                         Params().id(tenant).id(user)));
+  return rowsOf(result.get(), decodeToken);
+}
+
+Status PgTx::revokeApiToken(core::TenantId tenant, core::UserId user, core::ApiTokenId id) {
+  return writeOp([&]() -> Status {
+    return changeOne("UPDATE api_tokens SET revoked = true WHERE tenant_id = $1 AND user_id = $2 AND id = $3",
+                     Params().id(tenant).id(user).id(id), "API token");
+  });
+}
+
+// --- contacts and identities ----------------------------------------------------------------------
+
+Result<core::ContactId> PgTx::createContact(const core::Contact& contact) {
+  return writeOp([&]() -> Result<core::ContactId> {
+    PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO contacts (tenant_id, name, attributes_json, merged_into, "
+                                                "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                                                Params()
+                                                    .id(contact.tenant_id)
+                                                    .text(contact.name)
+                                                    .text(contact.attributes_json)
+                                                    .id(contact.merged_into)
+                                                    .i64(contact.created_at)
+                                                    .i64(contact.updated_at)));
+    return core::ContactId(id);
+  });
+}
+
+Result<core::Contact> PgTx::getContact(core::TenantId tenant, core::ContactId id) {
+  PARLEY_PG_ASSIGN(auto result,
+                   query(sql({"SELECT ", kContactCols, " FROM contacts WHERE tenant_id = $1 AND id = $2"}).c_str(),
+                         Params().id(tenant).id(id)));
+  return oneOf(result.get(), decodeContact, "contact");
+}
+
+Status PgTx::updateContact(const core::Contact& contact) {
+  return writeOp([&]() -> Status {
+    if (contact.merged_into == contact.id && contact.id.valid()) {
+      return makeError(ErrorCode::InvalidInput, "a contact cannot be merged into itself");
+    }
+    return changeOne("UPDATE contacts SET name = $3, attributes_json = $4, merged_into = $5, updated_at = $6 "
+                     "WHERE tenant_id = $1 AND id = $2",
+                     Params()
+                         .id(contact.tenant_id)
+                         .id(contact.id)
+                         .text(contact.name)
+                         .text(contact.attributes_json)
+                         .id(contact.merged_into)
+                         .i64(contact.updated_at),
+                     "contact");
+  });
+}
+
+Result<std::vector<core::Contact>> PgTx::listContacts(const app::ContactQuery& q) {
+  PARLEY_PG_ASSIGN(const int limit, pageLimit(q.limit));
+  // Case-insensitive substring, by strpos: the query is a value, never a LIKE pattern.
+  PARLEY_PG_ASSIGN(
+      auto result,
+      query(sql({"SELECT ", kContactCols,
+                 " FROM contacts c WHERE tenant_id = $1"
+                 " AND ($2 OR merged_into IS NULL)"
+                 " AND id > $3"
+                 " AND ($4 = '' OR strpos(lower(name), lower($4)) > 0"
+                 "      OR EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = c.id"
+                 "                 AND strpos(lower(i.value), lower($4)) > 0))"
+                 " ORDER BY id LIMIT $5"})
+                .c_str(),
+            Params()
+                .id(q.tenant_id)
+                .boolean(q.include_merged)
+                .i64(q.after ? q.after->value : 0)
+                .text(q.query)
+                .i64(limit)));
+  return rowsOf(result.get(), decodeContact);
+}
+
+Result<core::IdentityId> PgTx::addIdentity(const core::ContactIdentity& identity) {
+  return writeOp([&]() -> Result<core::IdentityId> {
+    PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO contact_identities (tenant_id, contact_id, kind, scope, value, "
+                                                "verified, original_contact_id, created_at) "
+                                                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                                                Params()
+                                                    .id(identity.tenant_id)
+                                                    .id(identity.contact_id)
+                                                    .text(core::toString(identity.kind))
+                                                    .text(identity.scope)
+                                                    .text(identity.value)
+                                                    .boolean(identity.verified)
+                                                    .id(identity.original_contact_id)
+                                                    .i64(identity.created_at)));
+    return core::IdentityId(id);
+  });
+}
+
+Result<core::ContactIdentity> PgTx::findIdentity(core::TenantId tenant, core::IdentityKind kind, const std::string& scope,
+                                                 const std::string& value) {
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kIdentityCols,
+                                           " FROM contact_identities WHERE tenant_id = $1 AND kind = $2 AND scope = $3"
+                                           " AND value = $4"})
+                                          .c_str(),
+                                      Params().id(tenant).text(core::toString(kind)).text(scope).text(value)));
+  return oneOf(result.get(), decodeIdentity, "identity");
+}
+
+Result<std::vector<core::ContactIdentity>> PgTx::listIdentities(core::TenantId tenant, core::ContactId contact) {
+  PARLEY_PG_TRY(requireOwned("contacts", "contact", tenant, contact.value));
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kIdentityCols,
+                                           " FROM contact_identities WHERE tenant_id = $1 AND contact_id = $2 ORDER BY id"})
+                                          .c_str(),
+                                      Params().id(tenant).id(contact)));
+  return rowsOf(result.get(), decodeIdentity);
+}
+
+Status PgTx::deleteIdentity(core::TenantId tenant, core::IdentityId id) {
+  return writeOp([&]() -> Status {
+    return changeOne("DELETE FROM contact_identities WHERE tenant_id = $1 AND id = $2", Params().id(tenant).id(id),
+                     "identity");
+  });
+}
+
+Result<core::ContactId> PgTx::mergedInto(core::TenantId tenant, core::ContactId id) {
+  // Locks the contact row: a concurrent merge of the same contacts waits, then sees this one.
+  PARLEY_PG_ASSIGN(auto result, query("SELECT merged_into FROM contacts WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+                                      Params().id(tenant).id(id)));
+  if (PQntuples(result.get()) == 0) {
+    return makeError(ErrorCode::NotFound, "contact " + std::to_string(id.value) + " not found");
+  }
+  RowReader row(result.get(), 0);
+  auto merged = row.id<core::ContactTag>();
+  if (!row.ok()) return row.error();
+  return merged;
+}
+
+Status PgTx::mergeContacts(core::TenantId tenant, core::ContactId target, core::ContactId source) {
+  return writeOp([&]() -> Status {
+    if (target == source) return makeError(ErrorCode::InvalidInput, "a contact cannot be merged into itself");
+    PARLEY_PG_ASSIGN(auto into, mergedInto(tenant, target));
+    PARLEY_PG_ASSIGN(auto from, mergedInto(tenant, source));
+    if (from.valid()) {
+      return makeError(ErrorCode::Conflict, "contact " + std::to_string(source.value) + " is already merged");
+    }
+    if (into.valid()) {
+      return makeError(ErrorCode::Conflict, "contact " + std::to_string(target.value) + " was merged into another contact");
+    }
+    // Each row remembers the contact it first came from, so unmerge can send it back.
+    PARLEY_PG_TRY(query("UPDATE contact_identities SET original_contact_id = COALESCE(original_contact_id, contact_id), "
+                        "contact_id = $2 WHERE tenant_id = $1 AND contact_id = $3",
+                        Params().id(tenant).id(target).id(source)));
+    PARLEY_PG_TRY(query("UPDATE conversations SET original_contact_id = COALESCE(original_contact_id, contact_id), "
+                        "contact_id = $2 WHERE tenant_id = $1 AND contact_id = $3",
+                        Params().id(tenant).id(target).id(source)));
+    PARLEY_PG_TRY(query("UPDATE contacts SET merged_into = $2 WHERE tenant_id = $1 AND id = $3",
+                        Params().id(tenant).id(target).id(source)));
+    return {};
+  });
+}
+
+Status PgTx::unmergeContact(core::TenantId tenant, core::ContactId source) {
+  return writeOp([&]() -> Status {
+    PARLEY_PG_ASSIGN(auto into, mergedInto(tenant, source));
+    if (!into.valid()) return makeError(ErrorCode::Conflict, "contact " + std::to_string(source.value) + " is not merged");
+    PARLEY_PG_TRY(query("UPDATE contact_identities SET contact_id = $2, original_contact_id = NULL "
+                        "WHERE tenant_id = $1 AND original_contact_id = $2",
+                        Params().id(tenant).id(source)));
+    PARLEY_PG_TRY(query("UPDATE conversations SET contact_id = $2, original_contact_id = NULL "
+                        "WHERE tenant_id = $1 AND original_contact_id = $2",
+                        Params().id(tenant).id(source)));
+    PARLEY_PG_TRY(query("UPDATE contacts SET merged_into = NULL WHERE tenant_id = $1 AND id = $2",
+                        Params().id(tenant).id(source)));
+    return {};
+  });
+}
+
+// --- conversations --------------------------------------------------------------------------------
+
+Result<core::ConversationId> PgTx::createConversation(const core::Conversation& c) {
+  return writeOp([&]() -> Result<core::ConversationId> {
+    PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO conversations (tenant_id, inbox_id, contact_id, "
+                                                "original_contact_id, status, priority, assignee_id, team_id, snoozed_until, "
+                                                "created_at, last_activity_at, first_response_at, resolved_at) "
+                                                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                                                Params()
+                                                    .id(c.tenant_id)
+                                                    .id(c.inbox_id)
+                                                    .id(c.contact_id)
+                                                    .id(c.original_contact_id)
+                                                    .text(core::toString(c.status))
+                                                    .text(core::toString(c.priority))
+                                                    .id(c.assignee_id)
+                                                    .id(c.team_id)
+                                                    .i64(c.snoozed_until)
+                                                    .i64(c.created_at)
+                                                    .i64(c.last_activity_at)
+                                                    .i64(c.first_response_at)
+                                                    .i64(c.resolved_at)));
+    core::Conversation stored = c;
+    stored.id = core::ConversationId(id);
+    PARLEY_PG_TRY(writeLabels(stored, /*replace=*/false));
+    return stored.id;
+  });
+}
+
+Result<core::Conversation> PgTx::getConversation(core::TenantId tenant, core::ConversationId id) {
+  PARLEY_PG_ASSIGN(auto result,
+                   query(sql({"SELECT ", kConversationCols, " FROM conversations WHERE tenant_id = $1 AND id = $2"}).c_str(),
+                         Params().id(tenant).id(id)));
+  PARLEY_PG_ASSIGN(auto conversation, oneOf(result.get(), decodeConversation, "conversation"));
+  std::vector<core::Conversation> one{std::move(conversation)};
+  PARLEY_PG_TRY(fillLabels(one));
+  return std::move(one.front());
+}
+
+Status PgTx::updateConversation(const core::Conversation& c) {
+  return writeOp([&]() -> Status {
+    PARLEY_PG_TRY(changeOne("UPDATE conversations SET inbox_id = $3, contact_id = $4, original_contact_id = $5, "
+                            "status = $6, priority = $7, assignee_id = $8, team_id = $9, snoozed_until = $10, "
+                            "last_activity_at = $11, first_response_at = $12, resolved_at = $13 "
+                            "WHERE tenant_id = $1 AND id = $2",
+                            Params()
+                                .id(c.tenant_id)
+                                .id(c.id)
+                                .id(c.inbox_id)
+                                .id(c.contact_id)
+                                .id(c.original_contact_id)
+                                .text(core::toString(c.status))
+                                .text(core::toString(c.priority))
+                                .id(c.assignee_id)
+                                .id(c.team_id)
+                                .i64(c.snoozed_until)
+                                .i64(c.last_activity_at)
+                                .i64(c.first_response_at)
+                                .i64(c.resolved_at),
+                            "conversation"));
+    return writeLabels(c, /*replace=*/true);
+  });
+}
+
+Result<std::vector<core::Conversation>> PgTx::listConversations(const app::ConversationFilter& f) {
+  PARLEY_PG_ASSIGN(const int limit, pageLimit(f.limit));
+  // Conditions are constants chosen here; every value is a parameter.
+  Params params;
+  params.id(f.tenant_id);
+  std::string where = "tenant_id = $1";
+  auto arg = [&] { return placeholder(params.count()); };
+  if (f.inbox_ids) {
+    params.idArray(*f.inbox_ids);
+    where += " AND inbox_id = ANY(" + arg() + "::bigint[])";
+  }
+  if (f.inbox_id) {
+    params.id(*f.inbox_id);
+    where += " AND inbox_id = " + arg();
+  }
+  if (f.status) {
+    params.text(core::toString(*f.status));
+    where += " AND status = " + arg();
+  }
+  if (f.assignee_id) {
+    if (f.assignee_id->valid()) {
+      params.id(*f.assignee_id);
+      where += " AND assignee_id = " + arg();
+    } else {
+      where += " AND assignee_id IS NULL";
+    }
+  }
+  if (f.team_id) {
+    if (f.team_id->valid()) {
+      params.id(*f.team_id);
+      where += " AND team_id = " + arg();
+    } else {
+      where += " AND team_id IS NULL";
+    }
+  }
+  if (f.contact_id) {
+    params.id(*f.contact_id);
+    where += " AND contact_id = " + arg();
+  }
+  if (f.label) {
+    params.text(*f.label);
+    where += " AND EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = conversations.id AND l.label = " +
+             arg() + ")";
+  }
+  if (f.after) {
+    params.i64(f.after->first);
+    const auto at = arg();
+    params.id(f.after->second);
+    where += " AND (last_activity_at, id) < (" + at + ", " + arg() + "::bigint)";
+  }
+  params.i64(limit);
+  const std::string text = sql({"SELECT ", kConversationCols, " FROM conversations WHERE ", where,
+                                " ORDER BY last_activity_at DESC, id DESC LIMIT ", arg()});
+  PARLEY_PG_ASSIGN(auto result, query(text.c_str(), params));
+  PARLEY_PG_ASSIGN(auto conversations, rowsOf(result.get(), decodeConversation));
+  PARLEY_PG_TRY(fillLabels(conversations));
+  return conversations;
+}
+
+Result<core::Conversation> PgTx::findActiveConversation(core::TenantId tenant, core::ContactId contact,
+                                                        core::InboxId inbox) {
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kConversationCols,
+                                           " FROM conversations WHERE tenant_id = $1 AND contact_id = $2 AND inbox_id = $3"
+                                           " AND status <> 'resolved' ORDER BY id DESC LIMIT 1"})
+                                          .c_str(),
+                                      Params().id(tenant).id(contact).id(inbox)));
+  PARLEY_PG_ASSIGN(auto conversation, oneOf(result.get(), decodeConversation, "active conversation"));
+  std::vector<core::Conversation> one{std::move(conversation)};
+  PARLEY_PG_TRY(fillLabels(one));
+  return std::move(one.front());
+}
+
+// --- messages -------------------------------------------------------------------------------------
+
+Result<core::MessageId> PgTx::insertMessage(const core::Message& m) {
+  return writeOp([&]() -> Result<core::MessageId> {
+    PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO messages (tenant_id, conversation_id, inbox_id, direction, text, "
+                                                "sender_user_id, sender_contact_id, external_id, reply_to_id, latitude, "
+                                                "longitude, location_name, delivery_status, delivery_error, created_at, "
+                                                "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+                                                "$14, $15, $16) RETURNING id",
+                                                Params()
+                                                    .id(m.tenant_id)
+                                                    .id(m.conversation_id)
+                                                    .id(m.inbox_id)
+                                                    .text(core::toString(m.direction))
+                                                    .text(m.text)
+                                                    .id(m.sender_user_id)
+                                                    .id(m.sender_contact_id)
+                                                    .text(m.external_id)
+                                                    .id(m.reply_to_id)
+                                                    .real(m.latitude)
+                                                    .real(m.longitude)
+                                                    .text(m.location_name)
+                                                    .text(core::toString(m.delivery_status))
+                                                    .text(m.delivery_error)
+                                                    .i64(m.created_at)
+                                                    .i64(m.updated_at)));
+    if (!m.attachment_ids.empty()) {
+      // Each attachment must be this tenant's and not yet linked to another message.
+      PARLEY_PG_ASSIGN(auto current, query("SELECT id, message_id FROM attachments "
+                                           "WHERE tenant_id = $1 AND id = ANY($2::bigint[]) FOR UPDATE",
+                                           Params().id(m.tenant_id).idArray(m.attachment_ids)));
+      std::unordered_map<std::int64_t, std::int64_t> owner;
+      for (int i = 0, n = PQntuples(current.get()); i < n; ++i) {
+        RowReader row(current.get(), i);
+        const auto attachment = row.i64();
+        const auto message = row.i64();
+        if (!row.ok()) return row.error();
+        owner[attachment] = message;
+      }
+      for (auto attachment : m.attachment_ids) {
+        auto it = owner.find(attachment.value);
+        if (it == owner.end()) {
+          return makeError(ErrorCode::NotFound, "attachment " + std::to_string(attachment.value) + " not found");
+        }
+        if (it->second != 0) {
+          return makeError(ErrorCode::Conflict,
+                           "attachment " + std::to_string(attachment.value) + " belongs to another message");
+        }
+      }
+      PARLEY_PG_TRY(query("UPDATE attachments SET message_id = $1 WHERE tenant_id = $2 AND id = ANY($3::bigint[])",
+                          Params().i64(id).id(m.tenant_id).idArray(m.attachment_ids)));
+    }
+    return core::MessageId(id);
+  });
+}
+
+Result<core::Message> PgTx::getMessage(core::TenantId tenant, core::MessageId id) {
+  PARLEY_PG_ASSIGN(auto result,
+                   query(sql({"SELECT ", kMessageCols, " FROM messages WHERE tenant_id = $1 AND id = $2"}).c_str(),
+                         Params().id(tenant).id(id)));
+  PARLEY_PG_ASSIGN(auto message, oneOf(result.get(), decodeMessage, "message"));
+  std::vector<core::Message> one{std::move(message)};
+  PARLEY_PG_TRY(fillAttachments(one));
+  return std::move(one.front());
+}
+
+Result<core::Message> PgTx::findMessageByExternalId(core::InboxId inbox, const std::string& external_id) {
+  if (external_id.empty()) return makeError(ErrorCode::NotFound, "message not found");
+  PARLEY_PG_ASSIGN(auto result,
+                   query(sql({"SELECT ", kMessageCols, " FROM messages WHERE inbox_id = $1 AND external_id = $2"}).c_str(),
+                         Params().id(inbox).text(external_id)));
+  PARLEY_PG_ASSIGN(auto message, oneOf(result.get(), decodeMessage, "message"));
+  std::vector<core::Message> one{std::move(message)};
+  PARLEY_PG_TRY(fillAttachments(one));
+  return std::move(one.front());
+}
+
+Result<std::vector<core::Message>> PgTx::listMessages(core::TenantId tenant, core::ConversationId conversation,
+                                                      core::MessageId after, int limit) {
+  PARLEY_PG_ASSIGN(limit, pageLimit(limit));
+  PARLEY_PG_TRY(requireOwned("conversations", "conversation", tenant, conversation.value));
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kMessageCols,
+                                           " FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id > $3"
+                                           " ORDER BY id LIMIT $4"})
+                                          .c_str(),
+                                      Params().id(tenant).id(conversation).i64(after.value).i64(limit)));
+  PARLEY_PG_ASSIGN(auto messages, rowsOf(result.get(), decodeMessage));
+  PARLEY_PG_TRY(fillAttachments(messages));
+  return messages;
+}
+
+Status PgTx::updateMessage(const core::Message& m) {
+  return writeOp([&]() -> Status {
+    return changeOne("UPDATE messages SET text = $3, delivery_status = $4, delivery_error = $5, updated_at = $6 "
+                     "WHERE tenant_id = $1 AND id = $2",
+                     Params()
+                         .id(m.tenant_id)
+                         .id(m.id)
+                         .text(m.text)
+                         .text(core::toString(m.delivery_status))
+                         .text(m.delivery_error)
+                         .i64(m.updated_at),
+                     "message");
+  });
+}
+
+Result<std::vector<core::Message>> PgTx::searchMessages(const app::MessageSearch& s) {
+  PARLEY_PG_ASSIGN(const int limit, pageLimit(s.limit));
+  PARLEY_PG_ASSIGN(auto terms, searchTerms(s.query));
+  if (terms.empty()) return std::vector<core::Message>{};
+  // Every word a prefix term, all required: "w1:* & w2:*". The words hold only letters and
+  // digits, so the text is plain tsquery syntax; to_tsquery then folds case and accents the way
+  // the index did.
+  std::string tsquery;
+  for (const auto& t : terms) {
+    if (!tsquery.empty()) tsquery += " & ";
+    tsquery += t + ":*";
+  }
+  Params params;
+  params.id(s.tenant_id).text(tsquery);
+  std::string where = "tenant_id = $1 AND search_tsv @@ to_tsquery('parley_search'::regconfig, $2)";
+  auto arg = [&] { return placeholder(params.count()); };
+  if (s.inbox_ids) {
+    params.idArray(*s.inbox_ids);
+    where += " AND inbox_id = ANY(" + arg() + "::bigint[])";
+  }
+  if (s.before) {
+    params.id(*s.before);
+    where += " AND id < " + arg() + "::bigint";
+  }
+  params.i64(limit);
+  const std::string text = sql({"SELECT ", kMessageCols, " FROM messages WHERE ", where, " ORDER BY id DESC LIMIT ", arg()});
+  PARLEY_PG_ASSIGN(auto result, query(text.c_str(), params));
+  PARLEY_PG_ASSIGN(auto messages, rowsOf(result.get(), decodeMessage));
+  PARLEY_PG_TRY(fillAttachments(messages));
+  return messages;
+}
+
+// --- attachments ----------------------------------------------------------------------------------
+
+Result<core::AttachmentId> PgTx::insertAttachment(const core::Attachment& a) {
+  return writeOp([&]() -> Result<core::AttachmentId> {
+    PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO attachments (tenant_id, message_id, sha256, size, content_type, "
+                                                "filename, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                                                Params()
+                                                    .id(a.tenant_id)
+                                                    .id(a.message_id)
+                                                    .text(a.sha256)
+                                                    .i64(a.size)
+                                                    .text(a.content_type)
+                                                    .text(a.filename)
+                                                    .i64(a.created_at)));
+    return core::AttachmentId(id);
+  });
+}
+
+Result<core::Attachment> PgTx::getAttachment(core::TenantId tenant, core::AttachmentId id) {
+  PARLEY_PG_ASSIGN(auto result,
+                   query(sql({"SELECT ", kAttachmentCols, " FROM attachments WHERE tenant_id = $1 AND id = $2"}).c_str(),
+                         Params().id(tenant).id(id)));
+  return oneOf(result.get(), decodeAttachment, "attachment");
+}
+
+// --- canned responses -----------------------------------------------------------------------------
+
+Result<core::CannedResponseId> PgTx::createCannedResponse(const core::CannedResponse& r) {
+  return writeOp([&]() -> Result<core::CannedResponseId> {
+    PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO canned_responses (tenant_id, short_code, language, content, "
+                                                "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                                                Params()
+                                                    .id(r.tenant_id)
+                                                    .text(r.short_code)
+                                                    .text(core::toString(r.language))
+                                                    .text(r.content)
+                                                    .i64(r.created_at)
+                                                    .i64(r.updated_at)));
+    return core::CannedResponseId(id);
+  });
+}
+
+Result<core::CannedResponse> PgTx::getCannedResponse(core::TenantId tenant, core::CannedResponseId id) {
+  PARLEY_PG_ASSIGN(auto result,
+                   query(sql({"SELECT ", kCannedCols, " FROM canned_responses WHERE tenant_id = $1 AND id = $2"}).c_str(),
+                         Params().id(tenant).id(id)));
+  return oneOf(result.get(), decodeCanned, "canned response");
+}
+
+Result<std::vector<core::CannedResponse>> PgTx::listCannedResponses(core::TenantId tenant) {
+  PARLEY_PG_ASSIGN(auto result,
+                   query(sql({"SELECT ", kCannedCols, " FROM canned_responses WHERE tenant_id = $1 ORDER BY id"}).c_str(),
+                         Params().id(tenant)));
+  return rowsOf(result.get(), decodeCanned);
+}
+
+Status PgTx::updateCannedResponse(const core::CannedResponse& r) {
+  return writeOp([&]() -> Status {
+    return changeOne("UPDATE canned_responses SET short_code = $3, language = $4, content = $5, updated_at = $6 "
+                     "WHERE tenant_id = $1 AND id = $2",
+                     Params()
+                         .id(r.tenant_id)
+                         .id(r.id)
+                         .text(r.short_code)
+                         .text(core::toString(r.language))
+                         .text(r.content)
+                         .i64(r.updated_at),
+                     "canned response");
+  });
+}
+
+Status PgTx::deleteCannedResponse(core::TenantId tenant, core::CannedResponseId id) {
+  return writeOp([&]() -> Status {
+    return changeOne("DELETE FROM canned_responses WHERE tenant_id = $1 AND id = $2", Params().id(tenant).id(id),
+                     "canned response");
+  });
+}
+
+// --- outbox ---------------------------------------------------------------------------------------
+
+Result<core::OutboxId> PgTx::enqueueOutbox(const core::OutboxItem& o) {
+  return writeOp([&]() -> Result<core::OutboxId> {
+    PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO outbox (tenant_id, inbox_id, message_id, idempotency_key, "
+                                                "payload, state, attempts, next_attempt_at, last_error, created_at, "
+                                                "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                                                Params()
+                                                    .id(o.tenant_id)
+                                                    .id(o.inbox_id)
+                                                    .id(o.message_id)
+                                                    .text(o.idempotency_key)
+                                                    .bytes(o.payload)
+                                                    .text(core::toString(o.state))
+                                                    .i64(o.attempts)
+                                                    .i64(o.next_attempt_at)
+                                                    .text(o.last_error)
+                                                    .i64(o.created_at)
+                                                    .i64(o.updated_at)));
+    return core::OutboxId(id);
+  });
+}
+
+Result<std::vector<core::OutboxItem>> PgTx::dueOutbox(core::TimestampMs now, int limit) {
+  PARLEY_PG_ASSIGN(limit, pageLimit(limit));
+  // In a write transaction the rows are locked, and rows another node has locked are skipped,
+  // so two nodes polling at once do not take the same items.
+  const std::string text = sql({"SELECT ", kOutboxCols,
+                                " FROM outbox WHERE state = 'pending' AND next_attempt_at <= $1"
+                                " ORDER BY next_attempt_at, id LIMIT $2",
+                                writable_ ? " FOR UPDATE SKIP LOCKED" : ""});
+  PARLEY_PG_ASSIGN(auto result, query(text.c_str(), Params().i64(now).i64(limit)));
+  return rowsOf(result.get(), decodeOutbox);
+}
+
+Status PgTx::updateOutbox(const core::OutboxItem& o) {
+  return writeOp([&]() -> Status {
+    return changeOne("UPDATE outbox SET state = $2, attempts = $3, next_attempt_at = $4, last_error = $5, updated_at = $6 "
+                     "WHERE id = $1",
+                     Params()
+                         .id(o.id)
+                         .text(core::toString(o.state))
+                         .i64(o.attempts)
+                         .i64(o.next_attempt_at)
+                         .text(o.last_error)
+                         .i64(o.updated_at),
+                     "outbox item");
+  });
+}
+
+Result<std::int64_t> PgTx::outboxDepth() { return scalar("SELECT count(*) FROM outbox WHERE state = 'pending'", Params()); }
+
+Result<std::int64_t> PgTx::countMessages() { return scalar("SELECT count(*) FROM messages", Params()); }
+
+}  // namespace parley::store::postgres

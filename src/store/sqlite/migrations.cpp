@@ -1,0 +1,245 @@
+#include "store/sqlite/migrations.hpp"
+
+#include <array>
+
+namespace parley::store::sqlite {
+namespace {
+
+// Version 1: the whole schema.
+//  - Timestamps are INTEGER milliseconds since the epoch (UTC); enums are their canonical
+//    lower-case names (core::toString), guarded by CHECK constraints.
+//  - An unset id is NULL, never 0, so foreign keys hold.
+//  - Delete behaviour (see also sqlite_tx.cpp): deleting a user unassigns its conversations,
+//    clears it as the sender of its messages and removes its memberships, sessions and tokens;
+//    deleting a team removes its memberships and inbox links and unassigns its conversations;
+//    deleting an inbox is refused while conversations or messages refer to it (RESTRICT) and
+//    removes its team links and its outbox items otherwise. Tenants, contacts, conversations and
+//    messages are never deleted through the Store.
+//  - messages_fts is an external-content FTS5 index over messages.text, kept in sync by
+//    triggers; rowid = messages.id, so "newest first" is "rowid descending" inside the index.
+static const char* const kV1 = R"sql(
+CREATE TABLE tenants (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  name        TEXT    NOT NULL,
+  created_at  INTEGER NOT NULL
+);
+
+CREATE TABLE users (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id      INTEGER NOT NULL REFERENCES tenants(id),
+  email          TEXT    NOT NULL,
+  name           TEXT    NOT NULL,
+  role           TEXT    NOT NULL CHECK (role IN ('admin', 'supervisor', 'agent')),
+  language       TEXT    NOT NULL CHECK (language IN ('de', 'en')),
+  password_hash  TEXT    NOT NULL,
+  active         INTEGER NOT NULL CHECK (active IN (0, 1)),
+  created_at     INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX users_email ON users(email);
+CREATE INDEX users_tenant ON users(tenant_id, id);
+
+CREATE TABLE teams (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id    INTEGER NOT NULL REFERENCES tenants(id),
+  name         TEXT    NOT NULL,
+  description  TEXT    NOT NULL,
+  created_at   INTEGER NOT NULL
+);
+CREATE INDEX teams_tenant ON teams(tenant_id, id);
+
+CREATE TABLE team_members (
+  team_id  INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+  user_id  INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  PRIMARY KEY (team_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX team_members_user ON team_members(user_id, team_id);
+
+CREATE TABLE inboxes (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id     INTEGER NOT NULL REFERENCES tenants(id),
+  name          TEXT    NOT NULL,
+  channel       TEXT    NOT NULL CHECK (channel IN ('api', 'webchat', 'whatsapp', 'messenger', 'instagram',
+                                                    'telegram', 'twilio', 'x', 'email', 'voice')),
+  config_json   TEXT    NOT NULL,
+  secret        TEXT    NOT NULL,
+  callback_url  TEXT    NOT NULL,
+  created_at    INTEGER NOT NULL
+);
+CREATE INDEX inboxes_tenant ON inboxes(tenant_id, id);
+
+CREATE TABLE inbox_teams (
+  inbox_id  INTEGER NOT NULL REFERENCES inboxes(id) ON DELETE CASCADE,
+  team_id   INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+  PRIMARY KEY (inbox_id, team_id)
+) WITHOUT ROWID;
+CREATE INDEX inbox_teams_team ON inbox_teams(team_id, inbox_id);
+
+CREATE TABLE sessions (
+  token_hash  TEXT    NOT NULL PRIMARY KEY,
+  tenant_id   INTEGER NOT NULL REFERENCES tenants(id),
+  user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  csrf_token  TEXT    NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  created_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_user ON sessions(user_id);
+
+CREATE TABLE api_tokens (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id     INTEGER NOT NULL REFERENCES tenants(id),
+  user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name          TEXT    NOT NULL,
+  token_hash    TEXT    NOT NULL,
+  revoked       INTEGER NOT NULL CHECK (revoked IN (0, 1)),
+  last_used_at  INTEGER NOT NULL,
+  created_at    INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX api_tokens_hash ON api_tokens(token_hash);
+CREATE INDEX api_tokens_user ON api_tokens(user_id, id);
+
+CREATE TABLE contacts (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id        INTEGER NOT NULL REFERENCES tenants(id),
+  name             TEXT    NOT NULL,
+  attributes_json  TEXT    NOT NULL,
+  merged_into      INTEGER REFERENCES contacts(id),
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL
+);
+CREATE INDEX contacts_tenant ON contacts(tenant_id, id);
+
+CREATE TABLE contact_identities (
+  id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id            INTEGER NOT NULL REFERENCES tenants(id),
+  contact_id           INTEGER NOT NULL REFERENCES contacts(id),
+  kind                 TEXT    NOT NULL CHECK (kind IN ('phone', 'email', 'external')),
+  scope                TEXT    NOT NULL,
+  value                TEXT    NOT NULL,
+  verified             INTEGER NOT NULL CHECK (verified IN (0, 1)),
+  original_contact_id  INTEGER REFERENCES contacts(id),
+  created_at           INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX identities_key ON contact_identities(tenant_id, kind, scope, value);
+CREATE INDEX identities_contact ON contact_identities(contact_id, id);
+CREATE INDEX identities_original ON contact_identities(original_contact_id);
+
+CREATE TABLE conversations (
+  id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id            INTEGER NOT NULL REFERENCES tenants(id),
+  inbox_id             INTEGER NOT NULL REFERENCES inboxes(id),
+  contact_id           INTEGER NOT NULL REFERENCES contacts(id),
+  original_contact_id  INTEGER REFERENCES contacts(id),
+  status               TEXT    NOT NULL CHECK (status IN ('open', 'pending', 'snoozed', 'resolved')),
+  priority             TEXT    NOT NULL CHECK (priority IN ('none', 'low', 'medium', 'high', 'urgent')),
+  assignee_id          INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  team_id              INTEGER REFERENCES teams(id) ON DELETE SET NULL,
+  snoozed_until        INTEGER NOT NULL,
+  created_at           INTEGER NOT NULL,
+  last_activity_at     INTEGER NOT NULL,
+  first_response_at    INTEGER NOT NULL,
+  resolved_at          INTEGER NOT NULL
+);
+-- The conversation list: keyset pagination in (last_activity_at DESC, id DESC) order.
+CREATE INDEX conversations_tenant_activity ON conversations(tenant_id, last_activity_at DESC, id DESC);
+CREATE INDEX conversations_inbox_activity ON conversations(inbox_id, last_activity_at DESC, id DESC);
+CREATE INDEX conversations_assignee_activity ON conversations(assignee_id, last_activity_at DESC, id DESC);
+CREATE INDEX conversations_contact ON conversations(contact_id, inbox_id, id);
+CREATE INDEX conversations_original_contact ON conversations(original_contact_id);
+CREATE INDEX conversations_team ON conversations(team_id);
+
+CREATE TABLE conversation_labels (
+  conversation_id  INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  label            TEXT    NOT NULL,
+  PRIMARY KEY (conversation_id, label)
+) WITHOUT ROWID;
+CREATE INDEX conversation_labels_label ON conversation_labels(label, conversation_id);
+
+CREATE TABLE messages (
+  id                 INTEGER PRIMARY KEY,
+  tenant_id          INTEGER NOT NULL REFERENCES tenants(id),
+  conversation_id    INTEGER NOT NULL REFERENCES conversations(id),
+  inbox_id           INTEGER NOT NULL REFERENCES inboxes(id),
+  direction          TEXT    NOT NULL CHECK (direction IN ('incoming', 'outgoing', 'note', 'activity')),
+  text               TEXT    NOT NULL,
+  sender_user_id     INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  sender_contact_id  INTEGER REFERENCES contacts(id),
+  external_id        TEXT    NOT NULL,
+  reply_to_id        INTEGER REFERENCES messages(id),
+  latitude           REAL,
+  longitude          REAL,
+  location_name      TEXT    NOT NULL,
+  delivery_status    TEXT    NOT NULL CHECK (delivery_status IN ('none', 'pending', 'sent', 'delivered', 'read',
+                                                                 'failed')),
+  delivery_error     TEXT    NOT NULL,
+  created_at         INTEGER NOT NULL,
+  updated_at         INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX messages_external ON messages(inbox_id, external_id) WHERE external_id <> '';
+CREATE INDEX messages_conversation ON messages(conversation_id, id);
+
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+  text, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+  INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+
+CREATE TABLE attachments (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id     INTEGER NOT NULL REFERENCES tenants(id),
+  message_id    INTEGER REFERENCES messages(id),
+  sha256        TEXT    NOT NULL,
+  size          INTEGER NOT NULL,
+  content_type  TEXT    NOT NULL,
+  filename      TEXT    NOT NULL,
+  created_at    INTEGER NOT NULL
+);
+CREATE INDEX attachments_message ON attachments(message_id, id);
+
+CREATE TABLE canned_responses (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id   INTEGER NOT NULL REFERENCES tenants(id),
+  short_code  TEXT    NOT NULL,
+  language    TEXT    NOT NULL CHECK (language IN ('de', 'en')),
+  content     TEXT    NOT NULL,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX canned_responses_key ON canned_responses(tenant_id, short_code, language);
+
+CREATE TABLE outbox (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id        INTEGER NOT NULL REFERENCES tenants(id),
+  inbox_id         INTEGER NOT NULL REFERENCES inboxes(id) ON DELETE CASCADE,
+  message_id       INTEGER REFERENCES messages(id),
+  idempotency_key  TEXT    NOT NULL,
+  payload          BLOB    NOT NULL,
+  state            TEXT    NOT NULL CHECK (state IN ('pending', 'done', 'failed')),
+  attempts         INTEGER NOT NULL,
+  next_attempt_at  INTEGER NOT NULL,
+  last_error       TEXT    NOT NULL,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX outbox_idempotency ON outbox(idempotency_key);
+-- The delivery worker's poll, and outboxDepth(): only pending rows are in this index.
+CREATE INDEX outbox_due ON outbox(next_attempt_at, id) WHERE state = 'pending';
+CREATE INDEX outbox_inbox ON outbox(inbox_id);
+)sql";
+
+static const std::array<Migration, 1> kMigrations{{
+    {1, kV1},
+}};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+}  // namespace parley::store::sqlite

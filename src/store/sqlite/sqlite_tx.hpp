@@ -1,0 +1,121 @@
+// DESIGN: StoreTx over one SQLite connection, inside a transaction that SqliteStore opened
+// (a savepoint of the writer's group transaction, or a read snapshot). This class only
+// translates the port's operations into SQL; it never begins or ends transactions itself.
+//
+// Every write method validates what it refers to before changing anything (a referenced id
+// from another tenant is NotFound), so a method that returns an error has changed nothing and
+// the caller may carry on in the same transaction (e.g. Conflict on insert, then look up the
+// existing row). In a read transaction (writable == false) every write method returns Internal.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "app/store.hpp"
+#include "store/sqlite/connection.hpp"
+
+namespace parley::store::sqlite {
+
+class SqliteTx final : public app::StoreTx {
+ public:
+  SqliteTx(Connection& conn, bool writable) : conn_(conn), writable_(writable) {}
+
+  core::Result<core::TenantId> createTenant(const core::Tenant& tenant) override;
+  core::Result<core::Tenant> getTenant(core::TenantId id) override;
+  core::Result<std::int64_t> countUsers() override;
+
+  core::Result<core::UserId> createUser(const core::User& user) override;
+  core::Result<core::User> getUser(core::TenantId tenant, core::UserId id) override;
+  core::Result<core::User> findUserByEmail(const std::string& email) override;
+  core::Result<std::vector<core::User>> listUsers(core::TenantId tenant) override;
+  core::Status updateUser(const core::User& user) override;
+  core::Status deleteUser(core::TenantId tenant, core::UserId id) override;
+
+  core::Result<core::TeamId> createTeam(const core::Team& team) override;
+  core::Result<core::Team> getTeam(core::TenantId tenant, core::TeamId id) override;
+  core::Result<std::vector<core::Team>> listTeams(core::TenantId tenant) override;
+  core::Status updateTeam(const core::Team& team) override;
+  core::Status deleteTeam(core::TenantId tenant, core::TeamId id) override;
+  core::Status setTeamMembers(core::TenantId tenant, core::TeamId team, const std::vector<core::UserId>& users) override;
+  core::Result<std::vector<core::TeamId>> teamsOfUser(core::TenantId tenant, core::UserId user) override;
+
+  core::Result<core::InboxId> createInbox(const core::Inbox& inbox) override;
+  core::Result<core::Inbox> getInbox(core::TenantId tenant, core::InboxId id) override;
+  core::Result<core::Inbox> getInboxAnyTenant(core::InboxId id) override;
+  core::Result<std::vector<core::Inbox>> listInboxes(core::TenantId tenant) override;
+  core::Status updateInbox(const core::Inbox& inbox) override;
+  core::Status deleteInbox(core::TenantId tenant, core::InboxId id) override;
+
+  core::Status createSession(const core::Session& session) override;
+  core::Result<core::Session> findSession(const std::string& token_hash) override;
+  core::Status deleteSession(const std::string& token_hash) override;
+  core::Result<core::ApiTokenId> createApiToken(const core::ApiToken& token) override;
+  core::Result<core::ApiToken> findApiToken(const std::string& token_hash) override;
+  core::Result<std::vector<core::ApiToken>> listApiTokens(core::TenantId tenant, core::UserId user) override;
+  core::Status revokeApiToken(core::TenantId tenant, core::UserId user, core::ApiTokenId id) override;
+
+  core::Result<core::ContactId> createContact(const core::Contact& contact) override;
+  core::Result<core::Contact> getContact(core::TenantId tenant, core::ContactId id) override;
+  core::Status updateContact(const core::Contact& contact) override;
+  core::Result<std::vector<core::Contact>> listContacts(const app::ContactQuery& query) override;
+  core::Result<core::IdentityId> addIdentity(const core::ContactIdentity& identity) override;
+  core::Result<core::ContactIdentity> findIdentity(core::TenantId tenant, core::IdentityKind kind,
+                                                   const std::string& scope, const std::string& value) override;
+  core::Result<std::vector<core::ContactIdentity>> listIdentities(core::TenantId tenant,
+                                                                  core::ContactId contact) override;
+  core::Status deleteIdentity(core::TenantId tenant, core::IdentityId id) override;
+  core::Status mergeContacts(core::TenantId tenant, core::ContactId target, core::ContactId source) override;
+  core::Status unmergeContact(core::TenantId tenant, core::ContactId source) override;
+
+  core::Result<core::ConversationId> createConversation(const core::Conversation& conversation) override;
+  core::Result<core::Conversation> getConversation(core::TenantId tenant, core::ConversationId id) override;
+  core::Status updateConversation(const core::Conversation& conversation) override;
+  core::Result<std::vector<core::Conversation>> listConversations(const app::ConversationFilter& filter) override;
+  core::Result<core::Conversation> findActiveConversation(core::TenantId tenant, core::ContactId contact,
+                                                          core::InboxId inbox) override;
+
+  core::Result<core::MessageId> insertMessage(const core::Message& message) override;
+  core::Result<core::Message> getMessage(core::TenantId tenant, core::MessageId id) override;
+  core::Result<core::Message> findMessageByExternalId(core::InboxId inbox, const std::string& external_id) override;
+  core::Result<std::vector<core::Message>> listMessages(core::TenantId tenant, core::ConversationId conversation,
+                                                        core::MessageId after, int limit) override;
+  core::Status updateMessage(const core::Message& message) override;
+  core::Result<std::vector<core::Message>> searchMessages(const app::MessageSearch& search) override;
+
+  core::Result<core::AttachmentId> insertAttachment(const core::Attachment& attachment) override;
+  core::Result<core::Attachment> getAttachment(core::TenantId tenant, core::AttachmentId id) override;
+
+  core::Result<core::CannedResponseId> createCannedResponse(const core::CannedResponse& response) override;
+  core::Result<core::CannedResponse> getCannedResponse(core::TenantId tenant, core::CannedResponseId id) override;
+  core::Result<std::vector<core::CannedResponse>> listCannedResponses(core::TenantId tenant) override;
+  core::Status updateCannedResponse(const core::CannedResponse& response) override;
+  core::Status deleteCannedResponse(core::TenantId tenant, core::CannedResponseId id) override;
+
+  core::Result<core::OutboxId> enqueueOutbox(const core::OutboxItem& item) override;
+  core::Result<std::vector<core::OutboxItem>> dueOutbox(core::TimestampMs now, int limit) override;
+  core::Status updateOutbox(const core::OutboxItem& item) override;
+  core::Result<std::int64_t> outboxDepth() override;
+  core::Result<std::int64_t> countMessages() override;
+
+ private:
+  core::Status requireWritable() const;
+  // NotFound unless `table` has a row with this id in this tenant. `table` is one of ours.
+  core::Status requireOwned(std::string_view table, std::string_view what, core::TenantId tenant, std::int64_t id);
+  core::Status requireTenant(core::TenantId tenant);
+  core::Result<std::int64_t> count(const char* sql);
+
+  core::Result<std::vector<core::UserId>> teamMembers(core::TeamId team);
+  core::Result<std::vector<core::TeamId>> inboxTeams(core::InboxId inbox);
+  core::Status writeInboxTeams(core::InboxId inbox, const std::vector<core::TeamId>& teams);
+  core::Result<std::vector<std::string>> conversationLabels(core::ConversationId conversation);
+  core::Status writeLabels(core::ConversationId conversation, const std::vector<std::string>& labels);
+  core::Status checkConversationRefs(const core::Conversation& conversation);
+  core::Result<std::vector<core::AttachmentId>> messageAttachments(core::MessageId message);
+  core::Result<std::vector<core::Message>> messagesWithAttachments(Stmt& stmt);
+  core::Result<std::vector<core::Conversation>> conversationsWithLabels(Stmt& stmt);
+
+  Connection& conn_;
+  bool writable_;
+};
+
+}  // namespace parley::store::sqlite

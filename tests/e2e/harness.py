@@ -1,0 +1,195 @@
+"""Shared end-to-end harness: starts the real `parley` binary on a free loopback port with a
+temporary data dir, and talks to it over HTTP and WebSocket with the standard library only."""
+import base64
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+PARLEY_BIN = os.environ.get("PARLEY_BIN", "build/release/parley")
+
+
+class Parley:
+    def __init__(self, database_url=None, extra_env=None, data_dir=None):
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="parley-e2e-")
+        env = dict(os.environ)
+        env.update({"PARLEY_PORT": "0", "PARLEY_DATA_DIR": self.data_dir, "PARLEY_HOST": "127.0.0.1"})
+        if database_url:
+            env["PARLEY_DATABASE_URL"] = database_url
+        env.update(extra_env or {})
+        self.env = env
+        self.proc = None
+        self.admin_password = None
+        self.start()
+
+    def start(self):
+        self.log = open(os.path.join(self.data_dir, "server.log"), "ab")
+        self.proc = subprocess.Popen([PARLEY_BIN, "serve"], env=self.env, stdout=subprocess.PIPE, stderr=self.log)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            line = self.proc.stdout.readline().decode()
+            if not line:
+                raise RuntimeError("parley exited early; see " + self.data_dir + "/server.log")
+            m = re.search(r"password\s+(\S+)", line)
+            if m:
+                self.admin_password = m.group(1)
+            m = re.search(r"serving on http://([\d.]+):(\d+)", line)
+            if m:
+                self.base = "http://%s:%s" % (m.group(1), m.group(2))
+                self.port = int(m.group(2))
+                threading.Thread(target=self.proc.stdout.read, daemon=True).start()
+                return
+        raise RuntimeError("parley did not start in time")
+
+    def stop(self, sig="TERM"):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(15 if sig == "TERM" else 9)
+            self.proc.wait(timeout=30)
+        return self.proc.returncode
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def request(self, method, path, body=None, token=None, headers=None, raw=None, content_type="application/json"):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(self.base + path, data=data, method=method)
+        if data is not None and content_type:
+            req.add_header("Content-Type", content_type)
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                payload = resp.read()
+                return resp.status, _decode(payload, resp.headers), resp.headers
+        except urllib.error.HTTPError as e:
+            payload = e.read()
+            return e.code, _decode(payload, e.headers), e.headers
+
+    def login(self, email="admin@parley.local", password=None):
+        status, body, _ = self.request("POST", "/api/v1/auth/login",
+                                       {"email": email, "password": password or self.admin_password})
+        assert status == 200, (status, body)
+        return body["token"]
+
+
+def _decode(payload, headers):
+    if headers.get("Content-Type", "").startswith("application/json"):
+        return json.loads(payload) if payload else None
+    return payload
+
+
+def sign(secret, raw):
+    return "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+
+
+class CallbackServer:
+    """A local receiver for outbound API-channel deliveries. `script` is a list of statuses to
+    answer in turn (then 200)."""
+
+    def __init__(self, script=None):
+        self.received = []
+        self.script = list(script or [])
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                outer.received.append((dict(self.headers), body))
+                status = outer.script.pop(0) if outer.script else 200
+                self.send_response(status)
+                if status == 429:
+                    self.send_header("Retry-After", "1")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d/hook" % self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+
+
+class WebSocket:
+    """A minimal RFC 6455 client: text frames in, close out."""
+
+    def __init__(self, port, path):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                           "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (path, key)).encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.sock.recv(1)
+            if not chunk:
+                break
+            head += chunk
+        self.status = int(head.split(b" ")[1]) if head else 0
+        self.buffer = b""
+
+    def _read(self, n):
+        while len(self.buffer) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed")
+            self.buffer += chunk
+        out, self.buffer = self.buffer[:n], self.buffer[n:]
+        return out
+
+    def recv(self, timeout=10):
+        self.sock.settimeout(timeout)
+        b1, b2 = self._read(2)
+        length = b2 & 0x7F
+        if length == 126:
+            length = int.from_bytes(self._read(2), "big")
+        elif length == 127:
+            length = int.from_bytes(self._read(8), "big")
+        payload = self._read(length)
+        if b1 & 0x0F == 8:
+            raise ConnectionError("closed by server")
+        return json.loads(payload)
+
+    def recv_until(self, predicate, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            event = self.recv(timeout=max(0.1, deadline - time.time()))
+            if predicate(event):
+                return event
+        raise TimeoutError("no matching event")
+
+    def close(self):
+        self.sock.close()
+
+
+def wait_for(predicate, timeout=15, interval=0.05):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError("condition not met in %ss" % timeout)
+
+
+def pg_url():
+    path = os.environ.get("PARLEY_TEST_PG_DSN_FILE")
+    if path and os.path.exists(path):
+        return open(path).read().strip()
+    return None

@@ -1,0 +1,202 @@
+// A tenant with users of every role, two teams with one inbox each, conversations in both,
+// and a second tenant — behind the real router, services and a SQLite store in a temp dir.
+// Requests go through http::dispatch() without sockets.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <memory>
+#include <random>
+
+#include "app/attachment_store.hpp"
+#include "app/auth_service.hpp"
+#include "app/crypto.hpp"
+#include "app/desk_service.hpp"
+#include "bus/in_process_bus.hpp"
+#include "http/api.hpp"
+#include "http/json.hpp"
+#include "store/open_store.hpp"
+
+namespace parley::testing {
+
+struct ApiFixture {
+  std::filesystem::path dir;
+  app::ManualClock clock;
+  std::unique_ptr<app::Store> store;
+  app::PasswordHasher hasher{2};
+  std::unique_ptr<app::AuthService> auth;
+  std::unique_ptr<bus::InProcessBus> bus;
+  std::unique_ptr<app::DeskService> desk;
+  std::unique_ptr<app::AttachmentStore> attachments;
+  std::unique_ptr<http::ApiDeps> deps;
+  http::Router router;
+  std::vector<app::Event> events;
+
+  core::TenantId tenant, other_tenant;
+  core::UserId admin, supervisor, agent_a, agent_b, other_admin;
+  core::TeamId team_a, team_b;
+  core::InboxId inbox_a, inbox_b, other_inbox;
+  core::ConversationId conv_a, conv_b, other_conv;
+  core::ContactId contact_a, contact_b;
+  std::map<core::UserId, std::string> tokens;  // bearer token per user
+
+  ApiFixture() {
+    std::random_device rd;
+    dir = std::filesystem::temp_directory_path() / ("parley-http-" + std::to_string(rd()));
+    std::filesystem::create_directories(dir);
+    auto opened = store::openStore("sqlite://" + (dir / "p.db").string());
+    if (!opened) throw std::runtime_error(opened.error().message);
+    store = std::move(*opened);
+    auth = std::make_unique<app::AuthService>(*store, hasher, clock);
+    bus = std::make_unique<bus::InProcessBus>(1);
+    bus->subscribe([this](const app::Event& e) { events.push_back(e); });
+    desk = std::make_unique<app::DeskService>(*store, *bus, clock, app::ChannelGateways{});
+    attachments = std::make_unique<app::AttachmentStore>(*store, clock, dir / "attachments", 1 << 20);
+    deps = std::make_unique<http::ApiDeps>(http::ApiDeps{*store, *auth, *desk, *attachments, clock});
+    http::addAllRoutes(router, *deps);
+    seed();
+  }
+  ~ApiFixture() {
+    deps.reset();
+    desk.reset();
+    store.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+
+  template <class F>
+  void write(F&& f) {
+    auto s = store->write([&](app::StoreTx& tx) -> core::Status { return f(tx); });
+    if (!s) throw std::runtime_error(s.error().message);
+  }
+
+  core::UserId user(app::StoreTx& tx, core::TenantId t, const std::string& email, core::Role role) {
+    core::User u;
+    u.tenant_id = t;
+    u.email = email;
+    u.name = email.substr(0, email.find('@'));
+    u.role = role;
+    u.password_hash = "$argon2id$unused";
+    auto id = tx.createUser(u);
+    if (!id) throw std::runtime_error(id.error().message);
+    const std::string token = app::randomHex(16);
+    core::Session s{app::sha256Hex(token), t, *id, "csrf", clock.now() + 3600'000, clock.now()};
+    if (!tx.createSession(s)) throw std::runtime_error("session");
+    tokens[*id] = token;
+    return *id;
+  }
+
+  void seed() {
+    write([&](app::StoreTx& tx) -> core::Status {
+      tenant = *tx.createTenant(core::Tenant{{}, "Acme", clock.now()});
+      other_tenant = *tx.createTenant(core::Tenant{{}, "Other", clock.now()});
+      admin = user(tx, tenant, "admin@acme.test", core::Role::Admin);
+      supervisor = user(tx, tenant, "sup@acme.test", core::Role::Supervisor);
+      agent_a = user(tx, tenant, "anna@acme.test", core::Role::Agent);
+      agent_b = user(tx, tenant, "bert@acme.test", core::Role::Agent);
+      other_admin = user(tx, other_tenant, "admin@other.test", core::Role::Admin);
+      core::Team ta;
+      ta.tenant_id = tenant;
+      ta.name = "Team A";
+      team_a = *tx.createTeam(ta);
+      ta.name = "Team B";
+      team_b = *tx.createTeam(ta);
+      (void)tx.setTeamMembers(tenant, team_a, {agent_a});
+      (void)tx.setTeamMembers(tenant, team_b, {agent_b});
+      core::Inbox ia;
+      ia.tenant_id = tenant;
+      ia.name = "Inbox A";
+      ia.callback_url = "http://127.0.0.1:9/a";
+      ia.secret = "secret-a";
+      ia.team_ids = {team_a};
+      inbox_a = *tx.createInbox(ia);
+      ia.name = "Inbox B";
+      ia.team_ids = {team_b};
+      inbox_b = *tx.createInbox(ia);
+      ia.tenant_id = other_tenant;
+      ia.name = "Other inbox";
+      ia.team_ids = {};
+      other_inbox = *tx.createInbox(ia);
+      return {};
+    });
+    conv_a = ingest(inbox_a, "a-1", "cust-a", "Hallo aus A");
+    conv_b = ingest(inbox_b, "b-1", "cust-b", "Hallo aus B");
+    other_conv = ingest(other_inbox, "o-1", "cust-o", "Hello from other");
+    store->read([&](app::StoreTx& tx) -> core::Status {
+      contact_a = tx.getConversation(tenant, conv_a)->contact_id;
+      contact_b = tx.getConversation(tenant, conv_b)->contact_id;
+      return {};
+    }).ok();
+  }
+
+  core::ConversationId ingest(core::InboxId inbox, const std::string& ext, const std::string& contact,
+                              const std::string& text) {
+    core::InboundMessage in;
+    in.inbox_id = inbox;
+    in.external_id = ext;
+    in.contact.external_id = contact;
+    in.contact.name = contact;
+    in.text = text;
+    auto r = desk->ingest(in);
+    if (!r) throw std::runtime_error(r.error().message);
+    return r->conversation_id;
+  }
+
+  http::Response call(core::UserId as, const std::string& method, const std::string& target,
+                      const std::string& body = "", const std::string& content_type = "application/json") {
+    http::Request r;
+    r.method = method;
+    auto q = target.find('?');
+    r.path = target.substr(0, q);
+    if (q != std::string::npos) {
+      std::string query = target.substr(q + 1);
+      std::size_t pos = 0;
+      while (pos <= query.size()) {
+        auto amp = query.find('&', pos);
+        if (amp == std::string::npos) amp = query.size();
+        auto kv = query.substr(pos, amp - pos);
+        auto eq = kv.find('=');
+        if (eq != std::string::npos) r.query[kv.substr(0, eq)] = kv.substr(eq + 1);
+        pos = amp + 1;
+      }
+    }
+    if (as.valid()) r.headers["authorization"] = "Bearer " + tokens.at(as);
+    if (!body.empty()) r.headers["content-type"] = content_type;
+    r.body = body;
+    r.remote_address = "127.0.0.1";
+    r.request_id = "test";
+    std::string route;
+    return http::dispatch(router, *deps, r, route);
+  }
+
+  static boost::json::value json(const http::Response& r) { return boost::json::parse(r.body); }
+
+  // A canned response of the tenant (created once per short code).
+  std::int64_t cannedId(const std::string& code = "greet") {
+    std::int64_t out = 0;
+    write([&](app::StoreTx& tx) -> core::Status {
+      auto list = tx.listCannedResponses(tenant);
+      for (const auto& c : *list) {
+        if (c.short_code == code) out = c.id.value;
+      }
+      if (out) return {};
+      core::CannedResponse c;
+      c.tenant_id = tenant;
+      c.short_code = code;
+      c.content = "Hallo {{contact.first_name}}, hier ist {{agent.name}}.";
+      out = tx.createCannedResponse(c)->value;
+      return {};
+    });
+    return out;
+  }
+
+  std::int64_t attachmentId() {
+    auto a = attachments->save(tenant, "hello attachment", "hello.txt");
+    if (!a) throw std::runtime_error(a.error().message);
+    return a->id.value;
+  }
+};
+
+}  // namespace parley::testing

@@ -1,0 +1,362 @@
+// The Store contract suite on SQLite, plus what only the SQLite store has: migrations on
+// reopen, WAL, group commit batching, the bounded write queue and draining on shutdown.
+#include <sqlite3.h>
+#include <stdlib.h>  // mkdtemp
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/sqlite/sqlite_store.hpp"
+#include "store_contract.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using parley::app::Store;
+using parley::app::StoreTx;
+using parley::core::ErrorCode;
+using parley::core::Status;
+using parley::store::sqlite::SqliteStore;
+
+// A unique directory under the system temp dir, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "parley-store-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  fs::path file(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+// The store of one test, owning its temporary directory: removed when the test drops the store.
+class TempSqliteStore final : public Store {
+ public:
+  TempSqliteStore(std::unique_ptr<TempDir> dir, std::unique_ptr<Store> inner)
+      : dir_(std::move(dir)), inner_(std::move(inner)) {}
+  ~TempSqliteStore() override { inner_.reset(); }  // close the database before removing the directory
+  Status write(const std::function<Status(StoreTx&)>& fn) override { return inner_->write(fn); }
+  Status read(const std::function<Status(StoreTx&)>& fn) override { return inner_->read(fn); }
+  bool healthy() override { return inner_->healthy(); }
+  std::string backendName() const override { return inner_->backendName(); }
+
+ private:
+  std::unique_ptr<TempDir> dir_;
+  std::unique_ptr<Store> inner_;
+};
+
+struct SqliteBackend {
+  static std::unique_ptr<Store> make() {
+    auto dir = std::make_unique<TempDir>();
+    auto store = SqliteStore::open(dir->file("parley.db").string());
+    if (!store.ok()) {
+      ADD_FAILURE() << "cannot open SQLite store: " << store.error().message;
+      return nullptr;
+    }
+    return std::make_unique<TempSqliteStore>(std::move(dir), std::move(store).value());
+  }
+};
+
+}  // namespace
+
+namespace parley::store_contract {
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, StoreContract, SqliteBackend);
+}  // namespace parley::store_contract
+
+// --- SQLite only ------------------------------------------------------------------------------------------
+
+namespace {
+
+// Reads one text value with a plain sqlite3 connection, beside the store.
+std::string rawQuery(const fs::path& db, const std::string& sql) {
+  sqlite3* conn = nullptr;
+  std::string out;
+  if (sqlite3_open_v2(db.c_str(), &conn, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(conn, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
+      std::string sep;
+      while (sqlite3_step(stmt) == SQLITE_ROW) {
+        const unsigned char* text = sqlite3_column_text(stmt, 0);
+        out += sep + (text != nullptr ? reinterpret_cast<const char*>(text) : "NULL");
+        sep = ",";
+      }
+    } else {
+      out = std::string("error: ") + sqlite3_errmsg(conn);
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(conn);
+  return out;
+}
+
+void rawExec(const fs::path& db, const std::string& sql) {
+  sqlite3* conn = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &conn), SQLITE_OK);
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(conn, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(conn);
+}
+
+parley::core::TenantId createTenant(Store& store, const std::string& name) {
+  parley::core::TenantId id;
+  Status s = store.write([&](StoreTx& tx) -> Status {
+    auto t = tx.createTenant(parley::core::Tenant{{}, name, 1});
+    if (!t.ok()) return t.error();
+    id = *t;
+    return {};
+  });
+  EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
+  return id;
+}
+
+std::int64_t tenantCount(const fs::path& db) { return std::stoll(rawQuery(db, "SELECT COUNT(*) FROM tenants")); }
+
+// Holds the writer thread inside one job until released, so that later jobs pile up in the queue.
+class WriterBlocker {
+ public:
+  explicit WriterBlocker(SqliteStore& store) {
+    thread_ = std::thread([this, &store] {
+      status_ = store.write([this](StoreTx&) -> Status {
+        std::unique_lock lock(mutex_);
+        entered_ = true;
+        cv_.notify_all();
+        cv_.wait(lock, [this] { return released_; });
+        return {};
+      });
+    });
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [this] { return entered_; });
+  }
+  void release() {
+    {
+      std::lock_guard lock(mutex_);
+      released_ = true;
+    }
+    cv_.notify_all();
+  }
+  ~WriterBlocker() {
+    release();
+    if (thread_.joinable()) thread_.join();
+  }
+  Status status() const { return status_; }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool entered_ = false;
+  bool released_ = false;
+  Status status_;
+  std::thread thread_;
+};
+
+void waitForQueueDepth(SqliteStore& store, std::size_t depth) {
+  for (int i = 0; i < 5000 && store.stats().queue_depth < depth; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(store.stats().queue_depth, depth);
+}
+
+TEST(SqliteStore, OpensInWalModeAndAppliesMigrationsOnce) {
+  TempDir dir;
+  const auto db = dir.file("parley.db");
+  {
+    auto store = SqliteStore::open(db.string());
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    EXPECT_EQ((*store)->backendName(), "sqlite");
+    createTenant(**store, "Acme");
+  }
+  EXPECT_EQ(rawQuery(db, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(rawQuery(db, "SELECT version FROM schema_migrations ORDER BY version"), "1");
+  {
+    auto reopened = SqliteStore::open(db.string());
+    ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+    createTenant(**reopened, "Globex");
+  }
+  EXPECT_EQ(rawQuery(db, "SELECT version FROM schema_migrations ORDER BY version"), "1") << "not applied twice";
+  EXPECT_EQ(tenantCount(db), 2) << "data survives a restart";
+  EXPECT_EQ(rawQuery(db, "SELECT name FROM sqlite_master WHERE name = 'messages_fts'"), "messages_fts");
+}
+
+TEST(SqliteStore, RefusesADatabaseFromANewerVersion) {
+  TempDir dir;
+  const auto db = dir.file("parley.db");
+  { ASSERT_TRUE(SqliteStore::open(db.string()).ok()); }
+  rawExec(db, "INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)");
+  auto store = SqliteStore::open(db.string());
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.error().message.find("newer"), std::string::npos) << store.error().message;
+}
+
+TEST(SqliteStore, OpenFailsCleanlyOnBadPaths) {
+  TempDir dir;
+  auto missingDir = SqliteStore::open(dir.file("no/such/dir/parley.db").string());
+  ASSERT_FALSE(missingDir.ok());
+  EXPECT_EQ(missingDir.error().code, ErrorCode::Unavailable);
+  EXPECT_FALSE(SqliteStore::open("").ok());
+  EXPECT_FALSE(SqliteStore::open(":memory:").ok()) << "readers could not see an in-memory database";
+}
+
+TEST(SqliteStore, GroupCommitPutsQueuedWritesIntoFewCommits) {
+  TempDir dir;
+  const auto db = dir.file("parley.db");
+  auto opened = SqliteStore::openWith(db.string(), SqliteStore::Options{});
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  SqliteStore& store = **opened;
+  const auto before = store.stats();
+
+  constexpr int kWriters = 200;
+  std::vector<std::future<Status>> results;
+  {
+    WriterBlocker blocker(store);
+    for (int i = 0; i < kWriters; ++i) {
+      results.push_back(std::async(std::launch::async, [&store, i] {
+        return store.write([i](StoreTx& tx) -> Status {
+          auto t = tx.createTenant(parley::core::Tenant{{}, "t" + std::to_string(i), 1});
+          if (!t.ok()) return t.error();
+          // Every tenth job fails: only its own tenant disappears.
+          if (i % 10 == 0) return parley::core::makeError(ErrorCode::Conflict, "no");
+          return {};
+        });
+      }));
+    }
+    waitForQueueDepth(store, kWriters);
+    blocker.release();
+  }
+  int ok = 0;
+  for (auto& r : results) ok += r.get().ok() ? 1 : 0;
+  EXPECT_EQ(ok, kWriters - kWriters / 10);
+  EXPECT_EQ(tenantCount(db), kWriters - kWriters / 10);
+  const auto after = store.stats();
+  // 1 commit for the blocker alone, then the 200 queued jobs in batches of 128 and 72.
+  EXPECT_EQ(after.jobs - before.jobs, static_cast<std::uint64_t>(kWriters + 1));
+  EXPECT_EQ(after.commits - before.commits, 3u) << "queued writes share commits, at most 128 a commit";
+}
+
+TEST(SqliteStore, FullWriteQueueAnswersUnavailableAtOnce) {
+  TempDir dir;
+  SqliteStore::Options options;
+  options.max_queue = 3;
+  auto opened = SqliteStore::openWith(dir.file("parley.db").string(), options);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  SqliteStore& store = **opened;
+  std::vector<std::future<Status>> queued;
+  {
+    WriterBlocker blocker(store);
+    for (int i = 0; i < 3; ++i) {
+      queued.push_back(std::async(std::launch::async, [&store, i] {
+        return store.write([i](StoreTx& tx) -> Status {
+          auto t = tx.createTenant(parley::core::Tenant{{}, "q" + std::to_string(i), 1});
+          return t.ok() ? Status{} : Status{t.error()};
+        });
+      }));
+    }
+    waitForQueueDepth(store, 3);
+    Status overflow = store.write([](StoreTx&) -> Status { return {}; });
+    ASSERT_FALSE(overflow.ok());
+    EXPECT_EQ(overflow.error().code, ErrorCode::Unavailable);
+    EXPECT_NE(overflow.error().message.find("overloaded"), std::string::npos);
+    blocker.release();
+  }
+  for (auto& q : queued) EXPECT_TRUE(q.get().ok()) << "accepted writes still commit";
+  EXPECT_TRUE(store.write([](StoreTx&) -> Status { return {}; }).ok()) << "room again once drained";
+}
+
+TEST(SqliteStore, ShutdownDrainsQueuedWrites) {
+  TempDir dir;
+  const auto db = dir.file("parley.db");
+  std::vector<std::future<Status>> queued;
+  {
+    auto opened = SqliteStore::openWith(db.string(), SqliteStore::Options{});
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    std::unique_ptr<SqliteStore> store = std::move(opened).value();
+    auto blocker = std::make_unique<WriterBlocker>(*store);
+    for (int i = 0; i < 20; ++i) {
+      queued.push_back(std::async(std::launch::async, [s = store.get(), i] {
+        return s->write([i](StoreTx& tx) -> Status {
+          auto t = tx.createTenant(parley::core::Tenant{{}, "d" + std::to_string(i), 1});
+          return t.ok() ? Status{} : Status{t.error()};
+        });
+      }));
+    }
+    waitForQueueDepth(*store, 20);
+    // Release the writer shortly after the destructor has started waiting for it.
+    std::thread releaser([&blocker] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      blocker->release();
+    });
+    store.reset();
+    releaser.join();
+    blocker.reset();
+  }
+  for (auto& q : queued) EXPECT_TRUE(q.get().ok());
+  EXPECT_EQ(tenantCount(db), 20) << "every accepted write was committed before close";
+}
+
+TEST(SqliteStore, NestedWriteIsRefusedInsteadOfDeadlocking) {
+  TempDir dir;
+  auto store = SqliteStore::open(dir.file("parley.db").string());
+  ASSERT_TRUE(store.ok());
+  Status inner;
+  Status outer = (*store)->write([&](StoreTx&) -> Status {
+    inner = (*store)->write([](StoreTx&) -> Status { return {}; });
+    return {};
+  });
+  EXPECT_TRUE(outer.ok());
+  ASSERT_FALSE(inner.ok());
+  EXPECT_EQ(inner.error().code, ErrorCode::Internal);
+}
+
+TEST(SqliteStore, NestedReadReusesTheSnapshotWithOneReadConnection) {
+  TempDir dir;
+  SqliteStore::Options options;
+  options.read_connections = 1;
+  auto opened = SqliteStore::openWith(dir.file("parley.db").string(), options);
+  ASSERT_TRUE(opened.ok());
+  SqliteStore& store = **opened;
+  auto tenant = createTenant(store, "Acme");
+  std::string name;
+  Status s = store.read([&](StoreTx&) -> Status {
+    return store.read([&](StoreTx& tx) -> Status {
+      auto t = tx.getTenant(tenant);
+      if (!t.ok()) return t.error();
+      name = t->name;
+      return {};
+    });
+  });
+  EXPECT_TRUE(s.ok());
+  EXPECT_EQ(name, "Acme");
+}
+
+TEST(SqliteStore, AnExceptionInAJobFailsOnlyThatJob) {
+  TempDir dir;
+  const auto db = dir.file("parley.db");
+  auto store = SqliteStore::open(db.string());
+  ASSERT_TRUE(store.ok());
+  Status thrown = (*store)->write([](StoreTx& tx) -> Status {
+    (void)tx.createTenant(parley::core::Tenant{{}, "half", 1});
+    throw std::runtime_error("bug in a use case");
+  });
+  ASSERT_FALSE(thrown.ok());
+  EXPECT_EQ(thrown.error().code, ErrorCode::Internal);
+  createTenant(**store, "whole");
+  EXPECT_EQ(tenantCount(db), 1);
+  EXPECT_TRUE((*store)->healthy());
+}
+
+}  // namespace
