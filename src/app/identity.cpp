@@ -29,11 +29,13 @@ core::Result<std::string> normalizePhone(std::string_view raw, std::string_view 
   if (util.Parse(text, std::string(default_region), &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
     return makeError(ErrorCode::InvalidInput, "not a phone number: " + std::string(raw));
   }
-  if (!util.IsPossibleNumber(number)) {
-    return makeError(ErrorCode::InvalidInput, "not a possible phone number: " + std::string(raw));
-  }
   std::string e164;
   util.Format(number, PhoneNumberUtil::E164, &e164);
+  // Valid per the metadata, or at least possible and of a real length ("+" and 7+ digits):
+  // the metadata lags behind newly allocated ranges, and short codes are never customers.
+  if (!util.IsValidNumber(number) && (!util.IsPossibleNumber(number) || e164.size() < 8)) {
+    return makeError(ErrorCode::InvalidInput, "not a possible phone number: " + std::string(raw));
+  }
   return e164;
 }
 

@@ -55,6 +55,9 @@ class Parley:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(15 if sig == "TERM" else 9)
             self.proc.wait(timeout=30)
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
+        self.log.close()
         return self.proc.returncode
 
     def close(self):

@@ -92,7 +92,8 @@ std::string rawQuery(const fs::path& db, const std::string& sql) {
       std::string sep;
       while (sqlite3_step(stmt) == SQLITE_ROW) {
         const unsigned char* text = sqlite3_column_text(stmt, 0);
-        out += sep + (text != nullptr ? reinterpret_cast<const char*>(text) : "NULL");
+        out += sep;
+        out += text != nullptr ? reinterpret_cast<const char*>(text) : "NULL";
         sep = ",";
       }
     } else {
@@ -227,7 +228,7 @@ TEST(SqliteStore, GroupCommitPutsQueuedWritesIntoFewCommits) {
     for (int i = 0; i < kWriters; ++i) {
       results.push_back(std::async(std::launch::async, [&store, i] {
         return store.write([i](StoreTx& tx) -> Status {
-          auto t = tx.createTenant(parley::core::Tenant{{}, "t" + std::to_string(i), 1});
+          auto t = tx.createTenant(parley::core::Tenant{{}, parley::store_contract::cat("t", std::to_string(i)), 1});
           if (!t.ok()) return t.error();
           // Every tenth job fails: only its own tenant disappears.
           if (i % 10 == 0) return parley::core::makeError(ErrorCode::Conflict, "no");
@@ -261,7 +262,7 @@ TEST(SqliteStore, FullWriteQueueAnswersUnavailableAtOnce) {
     for (int i = 0; i < 3; ++i) {
       queued.push_back(std::async(std::launch::async, [&store, i] {
         return store.write([i](StoreTx& tx) -> Status {
-          auto t = tx.createTenant(parley::core::Tenant{{}, "q" + std::to_string(i), 1});
+          auto t = tx.createTenant(parley::core::Tenant{{}, parley::store_contract::cat("q", std::to_string(i)), 1});
           return t.ok() ? Status{} : Status{t.error()};
         });
       }));
@@ -289,7 +290,7 @@ TEST(SqliteStore, ShutdownDrainsQueuedWrites) {
     for (int i = 0; i < 20; ++i) {
       queued.push_back(std::async(std::launch::async, [s = store.get(), i] {
         return s->write([i](StoreTx& tx) -> Status {
-          auto t = tx.createTenant(parley::core::Tenant{{}, "d" + std::to_string(i), 1});
+          auto t = tx.createTenant(parley::core::Tenant{{}, parley::store_contract::cat("d", std::to_string(i)), 1});
           return t.ok() ? Status{} : Status{t.error()};
         });
       }));

@@ -82,6 +82,7 @@ void PgPool::release(PGconn* conn) {
   // A connection goes back idle and outside any transaction. One left inside a transaction (the
   // caller's COMMIT/ROLLBACK failed) is rolled back; one that is broken stays broken until the
   // next acquire() resets it, so a dead server costs nobody a reconnect here.
+  if (PQstatus(conn) == CONNECTION_OK && PQpipelineStatus(conn) != PQ_PIPELINE_OFF) PQreset(conn);
   if (PQstatus(conn) == CONNECTION_OK) {
     const auto state = PQtransactionStatus(conn);
     if (state == PQTRANS_INTRANS || state == PQTRANS_INERROR) {

@@ -218,6 +218,79 @@ core::Result<PgResultPtr> exec(PGconn* conn, const char* sql, const Params& para
   return errorFrom(conn, result.get(), fk);
 }
 
+PipelineOutcome execAfter(PGconn* conn, std::span<const char* const> prefix, const char* sql, const Params& params,
+                          OnForeignKey fk) {
+  PipelineOutcome out{0, core::makeError(ErrorCode::Internal, "no result")};
+  if (params.error()) {
+    out.result = *params.error();
+    return out;
+  }
+  if (prefix.empty()) {
+    out.result = exec(conn, sql, params, fk);
+    return out;
+  }
+  if (PQenterPipelineMode(conn) != 1) {
+    out.result = errorFrom(conn, nullptr);
+    return out;
+  }
+  const auto values = params.pointers();
+  bool sent = true;
+  for (const char* command : prefix) {
+    sent = sent && PQsendQueryParams(conn, command, 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+  }
+  sent = sent && PQsendQueryParams(conn, sql, params.count(), nullptr, values.data(), nullptr, nullptr, 0) == 1;
+  sent = sent && PQpipelineSync(conn) == 1;
+  if (!sent) {
+    // Nothing usable on this connection any more; PQreset (by the pool) also leaves pipeline mode.
+    out.result = errorFrom(conn, nullptr);
+    if (PQstatus(conn) == CONNECTION_OK) PQreset(conn);
+    return out;
+  }
+
+  // Per command: its result, then NULL; aborted commands answer PGRES_PIPELINE_ABORTED; finally
+  // the sync point. The loop is bounded so a broken connection cannot keep it spinning.
+  const std::size_t commands = prefix.size() + 1;
+  std::size_t index = 0;
+  std::optional<core::Error> first_error;
+  PgResultPtr statement;
+  bool synced = false;
+  for (std::size_t guard = 0; guard < 4 * commands + 8; ++guard) {
+    PgResultPtr result(PQgetResult(conn));
+    if (!result) {
+      if (PQstatus(conn) != CONNECTION_OK) break;
+      ++index;  // the end of one command's results
+      continue;
+    }
+    const auto status = PQresultStatus(result.get());
+    if (status == PGRES_PIPELINE_SYNC) {
+      synced = true;
+      break;
+    }
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      if (index < prefix.size()) {
+        ++out.prefixes_ok;
+      } else if (index == prefix.size()) {
+        statement = std::move(result);
+      }
+    } else if (status != PGRES_PIPELINE_ABORTED && !first_error) {
+      first_error = errorFrom(conn, result.get(), index == prefix.size() ? fk : OnForeignKey::NotFound);
+    }
+    if (PQstatus(conn) != CONNECTION_OK) break;
+  }
+  if (!synced || PQexitPipelineMode(conn) != 1) {
+    if (!first_error) first_error = errorFrom(conn, nullptr);
+    if (PQstatus(conn) == CONNECTION_OK) PQreset(conn);  // out of step with the server: start over
+  }
+  if (first_error) {
+    out.result = std::move(*first_error);
+  } else if (statement) {
+    out.result = std::move(statement);
+  } else {
+    out.result = errorFrom(conn, nullptr);
+  }
+  return out;
+}
+
 core::Result<PgResultPtr> execSimple(PGconn* conn, const char* sql) {
   PgResultPtr result(PQexec(conn, sql));
   const auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +69,16 @@ core::Error errorFrom(PGconn* conn, const PGresult* result, OnForeignKey fk = On
 // Runs one statement; ok only for PGRES_COMMAND_OK / PGRES_TUPLES_OK.
 core::Result<PgResultPtr> exec(PGconn* conn, const char* sql, const Params& params,
                                OnForeignKey fk = OnForeignKey::NotFound);
+// Sends the constant commands `prefix` (BEGIN, SAVEPOINT ...) and then one statement in a single
+// round trip (libpq pipeline mode). `prefixes_ok` says how many of the prefix commands
+// succeeded; `result` is the statement's outcome (the first error of the pipeline if any failed).
+struct PipelineOutcome {
+  std::size_t prefixes_ok = 0;
+  core::Result<PgResultPtr> result;
+};
+PipelineOutcome execAfter(PGconn* conn, std::span<const char* const> prefix, const char* sql, const Params& params,
+                          OnForeignKey fk = OnForeignKey::NotFound);
+
 // Runs constant SQL without parameters (may hold several statements: migrations, savepoints).
 core::Result<PgResultPtr> execSimple(PGconn* conn, const char* sql);
 

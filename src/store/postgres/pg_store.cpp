@@ -4,13 +4,15 @@
 //    `pool_size`. A caller that finds them all busy waits up to Options::acquire_timeout (5 s) and then gets
 //    Unavailable. A connection the server dropped is noticed by the statement that fails on it
 //    (that call reports Unavailable) and is PQreset before it is handed out again.
-//  - Transactions: write(fn) is BEGIN; fn(tx); COMMIT, or ROLLBACK when fn fails. The COMMIT
+//  - Transactions: write(fn) is BEGIN; fn(tx); COMMIT, or ROLLBACK when fn fails (BEGIN goes out
+//    in one pipeline with fn's first statement: a one-insert write is two round trips). The COMMIT
 //    returns after the WAL is flushed (synchronous_commit on), which is the durability the port
 //    promises; several nodes commit concurrently, so there is no group commit of our own.
 //    read(fn) is BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ: one snapshot for all of fn.
 //    Write methods called through a read transaction fail with Internal before any SQL is sent.
-//  - Statement-level atomicity like SQLite's: each write method runs inside a savepoint (PgTx),
-//    so an error such as Conflict undoes only that method and fn may carry on. If a statement
+//  - Statement-level atomicity like SQLite's: each write method is undone on its own when it
+//    fails (a savepoint, or ROLLBACK if it was the first thing in the transaction; see PgTx), so
+//    an error such as Conflict undoes only that method and fn may carry on. If a statement
 //    fails outside a savepoint, PostgreSQL has aborted the transaction: PgTx remembers it and
 //    this class rolls back and reports that error even if fn ignored it, so a COMMIT never
 //    silently turns into a rollback.
@@ -80,12 +82,6 @@ app::Status callSafely(const std::function<app::Status(app::StoreTx&)>& fn, app:
   }
 }
 
-void rollback(PGconn* conn) {
-  // Best effort: if it fails the connection is broken or still in a transaction, and the pool
-  // deals with it when the lease ends.
-  PQclear(PQexec(conn, "ROLLBACK"));
-}
-
 }  // namespace
 
 core::Result<std::unique_ptr<app::Store>> PgStore::open(const std::string& conninfo, int pool_size) {
@@ -126,41 +122,23 @@ app::Status PgStore::run(bool writable, const std::function<app::Status(app::Sto
 
   auto lease = pool_->acquire();
   if (!lease) return lease.error();
-  PGconn* conn = lease->get();
 
-  auto begun = execSimple(conn, writable ? "BEGIN" : "BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ");
-  if (!begun) return begun.error();
-
-  PgTx tx(conn, writable);
+  PgTx tx(lease->get(), writable);  // sends BEGIN with its first statement
   app::Status status;
   {
     ActiveGuard active(this, &tx, writable);
     status = callSafely(fn, tx);
   }
-
   if (!status.ok()) {
-    rollback(conn);
+    tx.rollback();
     return status;
   }
   if (tx.failure()) {
-    rollback(conn);
+    tx.rollback();
     const auto& failure = *tx.failure();
     return core::makeError(failure.code, "the transaction failed and was rolled back: " + failure.message);
   }
-
-  auto committed = execSimple(conn, "COMMIT");
-  if (!committed) {
-    auto error = std::move(committed).error();
-    if (writable && error.code == ErrorCode::Unavailable) {
-      error.message = "the connection was lost during COMMIT; the outcome is unknown: " + error.message;
-    }
-    return error;
-  }
-  // COMMIT of a transaction the server had already aborted answers "ROLLBACK", not an error.
-  if (std::string_view(PQcmdStatus(committed->get())) != "COMMIT") {
-    return core::makeError(ErrorCode::Internal, "the transaction was rolled back by the server");
-  }
-  return {};
+  return tx.commit();
 }
 
 bool PgStore::healthy() {

@@ -288,10 +288,10 @@ bool isWordChar(char32_t cp) {
   return iswalnum_l(static_cast<wint_t>(cp), utf8) != 0;
 }
 
-// Splits a search query into words: runs of letters and digits. Everything else separates words
-// and is dropped, so nothing the user typed is ever read as tsquery syntax.
+// Splits a search query into words: runs of letters and digits. Everything else (punctuation,
+// operators, control characters, bytes that are not UTF-8) separates words and is dropped, so
+// nothing the user typed is ever read as tsquery syntax, and any text is a valid query.
 Result<std::vector<std::string>> searchTerms(std::string_view query) {
-  if (!isValidUtf8(query)) return makeError(ErrorCode::InvalidInput, "search query must be valid UTF-8");
   std::vector<std::string> terms;
   std::string current;
   auto flush = [&] {
@@ -303,7 +303,12 @@ Result<std::vector<std::string>> searchTerms(std::string_view query) {
   std::size_t i = 0;
   while (i < query.size()) {
     const auto c = static_cast<unsigned char>(query[i]);
-    const std::size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
+    std::size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (len == 0 || i + len > query.size() || !isValidUtf8(query.substr(i, len))) {
+      flush();  // not UTF-8: a separator
+      ++i;
+      continue;
+    }
     char32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
     for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(query[i + k]) & 0x3F);
     if (isWordChar(cp)) {
@@ -327,30 +332,74 @@ Result<std::vector<std::string>> searchTerms(std::string_view query) {
 Result<PgResultPtr> PgTx::query(const char* text, const Params& params, OnForeignKey fk) {
   if (failure_) return makeError(failure_->code, "the transaction failed earlier: " + failure_->message);
   if (params.error()) return *params.error();  // rejected before it reached the server
-  auto result = exec(conn_, text, params, fk);
-  if (!result && (!in_savepoint_ || PQstatus(conn_) != CONNECTION_OK)) failure_ = result.error();
-  return result;
+
+  const char* prefix[2];
+  std::size_t n = 0;
+  if (!begun_) prefix[n++] = writable_ ? "BEGIN" : "BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ";
+  if (savepoint_wanted_ && !savepoint_set_) prefix[n++] = "SAVEPOINT parley_op";
+  auto outcome = execAfter(conn_, std::span<const char* const>(prefix, n), text, params, fk);
+
+  if (outcome.prefixes_ok < n) {
+    // BEGIN or SAVEPOINT itself failed: nothing to recover here.
+    if (outcome.prefixes_ok >= 1 && !begun_) begun_ = true;
+    failure_ = outcome.result.ok() ? makeError(ErrorCode::Internal, "BEGIN/SAVEPOINT failed") : outcome.result.error();
+    return *failure_;
+  }
+  if (!begun_) begun_ = true;
+  if (savepoint_wanted_) savepoint_set_ = true;
+  if (!outcome.result && (!in_op_ || PQstatus(conn_) != CONNECTION_OK)) failure_ = outcome.result.error();
+  return std::move(outcome.result);
 }
 
 template <class F>
 auto PgTx::writeOp(F&& body) -> decltype(body()) {
   if (!writable_) return makeError(ErrorCode::Internal, "write operation inside a read transaction");
   if (failure_) return makeError(failure_->code, "the transaction failed earlier: " + failure_->message);
-  if (auto begun = execSimple(conn_, "SAVEPOINT parley_op"); !begun) {
-    failure_ = begun.error();
-    return std::move(begun).error();
-  }
-  in_savepoint_ = true;
+  const bool first = !begun_;  // undone by ROLLBACK instead of a savepoint
+  savepoint_wanted_ = !first;
+  savepoint_set_ = false;
+  in_op_ = true;
   auto result = body();
-  in_savepoint_ = false;
+  in_op_ = false;
+  const bool savepoint_set = savepoint_set_;
+  savepoint_wanted_ = savepoint_set_ = false;
+
   if (failure_) return result.ok() ? decltype(body())(*failure_) : std::move(result);
-  const char* end = result.ok() ? "RELEASE SAVEPOINT parley_op"
-                                : "ROLLBACK TO SAVEPOINT parley_op; RELEASE SAVEPOINT parley_op";
-  if (auto ended = execSimple(conn_, end); !ended) {
-    failure_ = ended.error();
-    if (result.ok()) return std::move(ended).error();
+  if (result.ok() || !begun_) return result;  // success, or nothing reached the server
+  if (first) {
+    auto undone = execSimple(conn_, "ROLLBACK");
+    if (!undone) failure_ = undone.error();
+    begun_ = false;  // the next statement begins a fresh transaction
+  } else if (savepoint_set) {
+    auto undone = execSimple(conn_, "ROLLBACK TO SAVEPOINT parley_op");
+    if (!undone) failure_ = undone.error();
   }
   return result;
+}
+
+Status PgTx::commit() {
+  if (failure_) return *failure_;
+  if (!begun_) return {};
+  auto committed = execSimple(conn_, "COMMIT");
+  begun_ = false;
+  if (!committed) {
+    auto error = std::move(committed).error();
+    if (writable_ && error.code == ErrorCode::Unavailable) {
+      error.message = "the connection was lost during COMMIT; the outcome is unknown: " + error.message;
+    }
+    return error;
+  }
+  // COMMIT of a transaction the server had already aborted answers "ROLLBACK", not an error.
+  if (std::string_view(PQcmdStatus(committed->get())) != "COMMIT") {
+    return makeError(ErrorCode::Internal, "the transaction was rolled back by the server");
+  }
+  return {};
+}
+
+void PgTx::rollback() {
+  if (!begun_) return;
+  begun_ = false;
+  PQclear(PQexec(conn_, "ROLLBACK"));
 }
 
 Result<std::int64_t> PgTx::insertReturningId(const char* text, const Params& params) {

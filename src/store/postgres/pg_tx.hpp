@@ -1,13 +1,20 @@
-// StoreTx over one libpq connection inside a transaction that PgStore began (BEGIN for write(),
-// BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ for read()). This class only translates the
-// port's operations into SQL; it never begins or ends the transaction itself.
+// StoreTx over one libpq connection: one transaction of PgStore::write (BEGIN, read committed)
+// or PgStore::read (BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ), ended by commit() or
+// rollback().
 //
-// Every write method runs inside its own savepoint, so a method that fails (e.g. Conflict on a
-// unique key) has changed nothing and leaves the transaction usable: the caller may carry on, as
-// with SQLite, where a failed statement does not abort the transaction. If a statement fails
-// outside a savepoint (a read) PostgreSQL aborts the whole transaction; the transaction is then
-// marked failed, every later call returns that first error, and PgStore rolls back instead of
-// committing, whatever fn returns. In a read transaction every write method returns Internal.
+// Round trips are what a transaction costs on PostgreSQL, so BEGIN is not sent on its own: it
+// travels in one pipeline with the first statement (a fn that touches nothing costs nothing).
+//
+// Every write method is atomic on its own, so a method that fails (e.g. Conflict on a unique
+// key) has changed nothing and leaves the transaction usable: the caller may carry on, as with
+// SQLite, where a failed statement does not abort the transaction. A write method that is the
+// first thing in its transaction is undone by ROLLBACK (and BEGIN is sent again later); any
+// later one runs inside SAVEPOINT parley_op, sent in the same pipeline as its first statement,
+// and is undone by ROLLBACK TO SAVEPOINT. (Savepoints are not released: COMMIT ends them all.)
+// If a statement fails outside a write method (a read), PostgreSQL has aborted the whole
+// transaction; the transaction is then marked failed, every later call returns that first error,
+// and PgStore rolls back instead of committing, whatever fn returns. In a read transaction every
+// write method returns Internal.
 #pragma once
 
 #include <optional>
@@ -23,8 +30,12 @@ class PgTx final : public app::StoreTx {
  public:
   PgTx(PGconn* conn, bool writable) : conn_(conn), writable_(writable) {}
 
-  // Set once a statement failed outside a savepoint: the transaction can only be rolled back.
+  // Set once a statement failed outside a write method: the transaction can only be rolled back.
   const std::optional<core::Error>& failure() const { return failure_; }
+  // COMMIT (nothing to do if no statement was sent). Fails if the server had aborted it.
+  core::Status commit();
+  // ROLLBACK, best effort (a broken connection is the pool's to reset).
+  void rollback();
 
   core::Result<core::TenantId> createTenant(const core::Tenant& tenant) override;
   core::Result<core::Tenant> getTenant(core::TenantId id) override;
@@ -131,7 +142,10 @@ class PgTx final : public app::StoreTx {
 
   PGconn* conn_;
   bool writable_;
-  bool in_savepoint_ = false;
+  bool begun_ = false;              // BEGIN reached the server
+  bool in_op_ = false;              // inside writeOp: a failed statement is undone there
+  bool savepoint_wanted_ = false;   // send SAVEPOINT before the op's first statement
+  bool savepoint_set_ = false;      // the op's savepoint exists on the server
   std::optional<core::Error> failure_;
 };
 

@@ -1,0 +1,228 @@
+// The desk's use cases on a real SQLite store: contact matching across channels, merge and
+// un-merge, replies through the outbox with retries, delivery receipts that never regress.
+#include "app/desk_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "app/outbox_worker.hpp"
+#include "bus/in_process_bus.hpp"
+#include "store/open_store.hpp"
+
+using namespace parley;
+
+namespace {
+
+class ScriptedGateway final : public app::ChannelGateway {
+ public:
+  std::vector<app::DeliveryResult> script;  // answers in turn, then Delivered
+  std::vector<std::string> delivered_payloads;
+  core::Result<std::string> encode(const app::OutboundContext& c) const override {
+    return "reply:" + c.message.text + ":" + c.idempotency_key;
+  }
+  app::DeliveryResult deliver(const core::Inbox&, const core::OutboxItem& item) override {
+    delivered_payloads.push_back(item.payload);
+    if (script.empty()) return {app::DeliveryResult::Outcome::Delivered, "", 0, {}};
+    auto r = script.front();
+    script.erase(script.begin());
+    return r;
+  }
+};
+
+class DeskServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    dir_ = std::filesystem::temp_directory_path() / ("parley-desk-" + std::to_string(rd()));
+    std::filesystem::create_directories(dir_);
+    auto opened = store::openStore("sqlite://" + (dir_ / "p.db").string());
+    ASSERT_TRUE(opened.ok());
+    store_ = std::move(opened).value();
+    bus_.subscribe([this](const app::Event& e) { events_.push_back(e); });
+    gateway_ = std::make_shared<ScriptedGateway>();
+    app::ChannelGateways gateways{{core::ChannelKind::Api, gateway_}};
+    desk_ = std::make_unique<app::DeskService>(*store_, bus_, clock_, gateways);
+    outbox_ = std::make_unique<app::OutboxWorker>(*store_, *desk_, clock_, gateways, app::OutboxPolicy{3, 1000, 60000, 32});
+    ASSERT_TRUE(store_->write([&](app::StoreTx& tx) -> core::Status {
+      tenant_ = *tx.createTenant(core::Tenant{{}, "T", clock_.now()});
+      core::User u;
+      u.tenant_id = tenant_;
+      u.email = "admin@t.test";
+      u.name = "Admin";
+      u.role = core::Role::Admin;
+      admin_ = core::Actor{*tx.createUser(u), tenant_, core::Role::Admin, {}};
+      core::Inbox box;
+      box.tenant_id = tenant_;
+      box.name = "API";
+      box.callback_url = "http://127.0.0.1:9/";
+      api_inbox_ = *tx.createInbox(box);
+      box.name = "Second";
+      other_inbox_ = *tx.createInbox(box);
+      return {};
+    }));
+  }
+  void TearDown() override {
+    outbox_.reset();
+    desk_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  core::IngestResult ingest(core::InboxId inbox, std::string ext, core::InboundContact contact, std::string text = "Hallo") {
+    core::InboundMessage in;
+    in.inbox_id = inbox;
+    in.external_id = std::move(ext);
+    in.contact = std::move(contact);
+    in.text = std::move(text);
+    auto r = desk_->ingest(in);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return *r;
+  }
+
+  core::Message message(core::MessageId id) {
+    core::Message m;
+    EXPECT_TRUE(store_->read([&](app::StoreTx& tx) -> core::Status {
+      m = *tx.getMessage(tenant_, id);
+      return {};
+    }));
+    return m;
+  }
+
+  std::filesystem::path dir_;
+  app::ManualClock clock_;
+  std::unique_ptr<app::Store> store_;
+  bus::InProcessBus bus_{1};
+  std::vector<app::Event> events_;
+  std::shared_ptr<ScriptedGateway> gateway_;
+  std::unique_ptr<app::DeskService> desk_;
+  std::unique_ptr<app::OutboxWorker> outbox_;
+  core::TenantId tenant_;
+  core::Actor admin_;
+  core::InboxId api_inbox_, other_inbox_;
+};
+
+TEST_F(DeskServiceTest, SamePhoneOnTwoInboxesIsOneContactWithTwoConversations) {
+  auto first = ingest(api_inbox_, "m1", {"crm-1", "Jana", "+49 30 1234567", "", true});
+  auto second = ingest(other_inbox_, "m1", {"x-9", "", "030 1234567", "", true});
+  EXPECT_EQ(first.contact_id, second.contact_id);
+  EXPECT_NE(first.conversation_id, second.conversation_id);
+  EXPECT_TRUE(first.new_contact);
+  EXPECT_FALSE(second.new_contact);
+}
+
+TEST_F(DeskServiceTest, UnverifiedPhoneNeverJoinsAnExistingContact) {
+  auto verified = ingest(api_inbox_, "m1", {"crm-1", "Jana", "+49 30 1234567", "", true});
+  auto claimed = ingest(other_inbox_, "m2", {"anon-7", "Mallory", "+49 30 1234567", "", false});
+  EXPECT_NE(verified.contact_id, claimed.contact_id);
+}
+
+TEST_F(DeskServiceTest, RedeliveryStoresNothingNewAndAResolvedConversationIsNotReopenedButReplaced) {
+  auto first = ingest(api_inbox_, "m1", {"c-1", "", "", "", true});
+  auto again = ingest(api_inbox_, "m1", {"c-1", "", "", "", true}, "changed body, same id");
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.message_id, first.message_id);
+  app::ConversationPatch resolve;
+  resolve.status = core::ConversationStatus::Resolved;
+  ASSERT_TRUE(desk_->updateConversation(admin_, first.conversation_id, resolve).ok());
+  auto later = ingest(api_inbox_, "m2", {"c-1", "", "", "", true});
+  EXPECT_NE(later.conversation_id, first.conversation_id);
+  EXPECT_TRUE(later.new_conversation);
+}
+
+TEST_F(DeskServiceTest, MergeThenUnmergeRestoresTheTimelines) {
+  auto a = ingest(api_inbox_, "m1", {"a", "Jana", "", "jana@example.de", true});
+  auto b = ingest(other_inbox_, "m2", {"b", "J. Müller", "+4917612345678", "", true});
+  ASSERT_TRUE(desk_->mergeContacts(admin_, a.contact_id, b.contact_id).ok());
+  auto both = desk_->listConversations(admin_, app::ConversationFilter{.contact_id = a.contact_id});
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(both->size(), 2u);
+  // After the merge, a new message from b's phone lands on the merged contact.
+  auto c = ingest(other_inbox_, "m3", {"", "", "+4917612345678", "", true});
+  EXPECT_EQ(c.contact_id, a.contact_id);
+  ASSERT_TRUE(desk_->unmergeContact(admin_, b.contact_id).ok());
+  auto back = desk_->listConversations(admin_, app::ConversationFilter{.contact_id = b.contact_id});
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->size(), 1u);
+}
+
+TEST_F(DeskServiceTest, ReplyIsDeliveredThroughTheOutboxWithBackoffAndMarkedSent) {
+  auto in = ingest(api_inbox_, "m1", {"c-1", "", "", "", true});
+  gateway_->script = {{app::DeliveryResult::Outcome::RetryLater, "HTTP 503", 0, {}}};
+  auto reply = desk_->reply(admin_, in.conversation_id, app::ReplyInput{"Guten Tag"});
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->delivery_status, core::DeliveryStatus::Pending);
+  EXPECT_EQ(outbox_->runOnce(), 1);
+  EXPECT_EQ(outbox_->runOnce(), 0) << "backing off: not due yet";
+  clock_.advance(1000);
+  EXPECT_EQ(outbox_->runOnce(), 1);
+  EXPECT_EQ(message(reply->id).delivery_status, core::DeliveryStatus::Sent);
+  ASSERT_EQ(gateway_->delivered_payloads.size(), 2u);
+  EXPECT_EQ(gateway_->delivered_payloads[0], gateway_->delivered_payloads[1]) << "same payload and idempotency key";
+}
+
+TEST_F(DeskServiceTest, ExhaustedRetriesMarkTheReplyFailedWithTheReason) {
+  auto in = ingest(api_inbox_, "m1", {"c-1", "", "", "", true});
+  gateway_->script.assign(5, {app::DeliveryResult::Outcome::RetryLater, "callback answered HTTP 502", 0, {}});
+  auto reply = desk_->reply(admin_, in.conversation_id, app::ReplyInput{"Hallo"});
+  for (int i = 0; i < 3; ++i) {
+    outbox_->runOnce();
+    clock_.advance(60'000);
+  }
+  auto m = message(reply->id);
+  EXPECT_EQ(m.delivery_status, core::DeliveryStatus::Failed);
+  EXPECT_NE(m.delivery_error.find("HTTP 502"), std::string::npos) << m.delivery_error;
+}
+
+TEST_F(DeskServiceTest, DeliveryReceiptsOutOfOrderNeverRegress) {
+  auto in = ingest(api_inbox_, "m1", {"c-1", "", "", "", true});
+  auto reply = desk_->reply(admin_, in.conversation_id, app::ReplyInput{"Hallo"});
+  ASSERT_TRUE(desk_->applyDeliveryStatus(tenant_, reply->id, core::DeliveryStatus::Read, "").ok());
+  ASSERT_TRUE(desk_->applyDeliveryStatus(tenant_, reply->id, core::DeliveryStatus::Delivered, "").ok());
+  ASSERT_TRUE(desk_->applyDeliveryStatus(tenant_, reply->id, core::DeliveryStatus::Sent, "").ok());
+  EXPECT_EQ(message(reply->id).delivery_status, core::DeliveryStatus::Read);
+}
+
+TEST_F(DeskServiceTest, FirstResponseAndActivityLinesAreRecorded) {
+  auto in = ingest(api_inbox_, "m1", {"c-1", "", "", "", true});
+  clock_.advance(30'000);
+  ASSERT_TRUE(desk_->reply(admin_, in.conversation_id, app::ReplyInput{"intern", true}).ok());
+  auto view = desk_->viewConversation(admin_, in.conversation_id);
+  EXPECT_EQ(view->conversation.first_response_at, 0) << "a private note is no response";
+  ASSERT_TRUE(desk_->reply(admin_, in.conversation_id, app::ReplyInput{"Hallo"}).ok());
+  view = desk_->viewConversation(admin_, in.conversation_id);
+  EXPECT_EQ(view->conversation.first_response_at, clock_.now());
+  app::ConversationPatch patch;
+  patch.assignee_id = admin_.user_id;
+  patch.status = core::ConversationStatus::Resolved;
+  ASSERT_TRUE(desk_->updateConversation(admin_, in.conversation_id, patch).ok());
+  auto messages = desk_->listMessages(admin_, in.conversation_id, core::MessageId{}, 50);
+  int activities = 0;
+  for (const auto& m : *messages) activities += m.direction == core::MessageDirection::Activity;
+  EXPECT_EQ(activities, 2);  // assigned, resolved
+  EXPECT_EQ(desk_->viewConversation(admin_, in.conversation_id)->conversation.resolved_at, clock_.now());
+}
+
+TEST_F(DeskServiceTest, SnoozingNeedsAFutureTimeAndLabelsAreNormalised) {
+  auto in = ingest(api_inbox_, "m1", {"c-1", "", "", "", true});
+  app::ConversationPatch snooze;
+  snooze.status = core::ConversationStatus::Snoozed;
+  EXPECT_EQ(desk_->updateConversation(admin_, in.conversation_id, snooze).error().code, core::ErrorCode::InvalidInput);
+  app::ConversationPatch labels;
+  labels.labels = std::vector<std::string>{" VIP", "billing", "vip"};
+  auto c = desk_->updateConversation(admin_, in.conversation_id, labels);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->labels, (std::vector<std::string>{"billing", "vip"}));
+  labels.labels = std::vector<std::string>{"no spaces allowed"};
+  EXPECT_FALSE(desk_->updateConversation(admin_, in.conversation_id, labels).ok());
+}
+
+TEST_F(DeskServiceTest, EventsArePublishedAfterCommit) {
+  ingest(api_inbox_, "m1", {"c-1", "", "", "", true});
+  std::vector<std::string> types;
+  for (const auto& e : events_) types.push_back(e.type);
+  EXPECT_EQ(types, (std::vector<std::string>{"conversation.created", "message.created", "contact.updated"}));
+}
+
+}  // namespace

@@ -1,0 +1,175 @@
+"""End to end: sessions, cookies and CSRF, API tokens, login rate limits, the admin CLI,
+configuration errors, body limits, health, metrics and the OpenAPI document."""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import unittest
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import PARLEY_BIN, Parley  # noqa: E402
+
+
+class AuthAndOperationsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.parley = Parley(extra_env={"PARLEY_LOGIN_ATTEMPTS_PER_ACCOUNT": "4", "PARLEY_BODY_LIMIT_BYTES": "65536"})
+        cls.token = cls.parley.login()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.parley.close()
+
+    def test_cookie_session_needs_the_csrf_token_for_writes(self):
+        req = urllib.request.Request(self.parley.base + "/api/v1/auth/login", method="POST",
+                                     data=json.dumps({"email": "admin@parley.local",
+                                                      "password": self.parley.admin_password}).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req) as resp:
+            cookie = resp.headers["Set-Cookie"]
+            login = json.loads(resp.read())
+        self.assertIn("HttpOnly", cookie)
+        self.assertIn("SameSite=Strict", cookie)
+        session = cookie.split(";")[0]
+        status, me, _ = self.parley.request("GET", "/api/v1/auth/me", headers={"Cookie": session})
+        self.assertEqual(status, 200)
+        self.assertEqual(me["email"], "admin@parley.local")
+        status, body, _ = self.parley.request("POST", "/api/v1/teams", {"name": "Cookie team"}, headers={"Cookie": session})
+        self.assertEqual(status, 403)
+        self.assertEqual(body["error"]["code"], "csrf")
+        status, _, _ = self.parley.request("POST", "/api/v1/teams", {"name": "Cookie team"},
+                                           headers={"Cookie": session, "X-CSRF-Token": login["csrf_token"]})
+        self.assertEqual(status, 201)
+
+    def test_logout_ends_the_session(self):
+        token = self.parley.login()
+        self.assertEqual(self.parley.request("POST", "/api/v1/auth/logout", token=token)[0], 200)
+        status, body, _ = self.parley.request("GET", "/api/v1/auth/me", token=token)
+        self.assertEqual(status, 401)
+
+    def test_api_token_works_until_revoked_and_is_shown_once(self):
+        status, created, _ = self.parley.request("POST", "/api/v1/api_tokens", {"name": "CRM sync"}, token=self.token)
+        self.assertEqual(status, 201)
+        secret = created["token"]
+        self.assertEqual(self.parley.request("GET", "/api/v1/conversations", token=secret)[0], 200)
+        _, listed, _ = self.parley.request("GET", "/api/v1/api_tokens", token=self.token)
+        self.assertNotIn("token", json.dumps(listed["data"]))
+        self.assertEqual(self.parley.request("DELETE", "/api/v1/api_tokens/%d" % created["id"], token=self.token)[0], 200)
+        status, body, _ = self.parley.request("GET", "/api/v1/conversations", token=secret)
+        self.assertEqual(status, 401)
+        self.assertIn("revoked", body["error"]["message"])
+
+    def test_wrong_passwords_are_rate_limited_per_account(self):
+        status, body, _ = self.parley.request("POST", "/api/v1/users", {"email": "limit@parley.local",
+                                                                        "password": "right password", "role": "agent"},
+                                              token=self.token)
+        self.assertEqual(status, 201, body)
+        codes = [self.parley.request("POST", "/api/v1/auth/login", {"email": "limit@parley.local", "password": "wrong!!!"})[0]
+                 for _ in range(5)]
+        self.assertEqual(codes[:4], [401, 401, 401, 401])
+        self.assertEqual(codes[4], 429)
+        # Even the right password waits until the window passes.
+        status, body, _ = self.parley.request("POST", "/api/v1/auth/login",
+                                              {"email": "limit@parley.local", "password": "right password"})
+        self.assertEqual(status, 429)
+
+    def test_agents_may_not_manage_inboxes(self):
+        self.parley.request("POST", "/api/v1/users", {"email": "agent@parley.local", "password": "agent password",
+                                                      "role": "agent"}, token=self.token)
+        agent = self.parley.login("agent@parley.local", "agent password")
+        status, body, _ = self.parley.request("POST", "/api/v1/inboxes",
+                                              {"name": "x", "channel": "api", "callback_url": "http://127.0.0.1:9/"},
+                                              token=agent)
+        self.assertEqual(status, 403)
+        self.assertEqual(body["error"]["code"], "forbidden")
+
+    def test_bad_requests_get_clear_json_errors(self):
+        cases = [
+            (dict(raw=b"{not json", token=self.token), 400, "malformed JSON"),
+            (dict(raw=b'{"name":"x"}', content_type="text/plain", token=self.token), 415, "application/json"),
+            (dict(raw=b'{"name":"x","colour":"red"}', token=self.token), 400, "unknown field: colour"),
+            (dict(raw=b'{"name":"x"}'), 401, ""),
+            (dict(raw=b"x" * 70000, token=self.token), 413, ""),
+        ]
+        for kwargs, expected, text in cases:
+            status, body, _ = self.parley.request("POST", "/api/v1/teams", **kwargs)
+            self.assertEqual(status, expected, body)
+            self.assertIn(text, body["error"]["message"])
+        status, body, _ = self.parley.request("GET", "/api/v1/nothing-here", token=self.token)
+        self.assertEqual(status, 404)
+        self.assertEqual(self.parley.request("GET", "/healthz")[0], 200)  # still up
+
+    def test_health_readiness_and_metrics(self):
+        self.assertEqual(self.parley.request("GET", "/healthz")[0], 200)
+        self.assertEqual(self.parley.request("GET", "/readyz")[0], 200)
+        self.parley.request("GET", "/api/v1/conversations", token=self.token)
+        status, text, headers = self.parley.request("GET", "/metrics")
+        self.assertEqual(status, 200)
+        text = text.decode()
+        self.assertRegex(text, r'parley_http_requests_total\{method="GET",route="/api/v1/conversations",status="200"\} \d+')
+        self.assertIn("parley_http_request_duration_seconds_bucket", text)
+        self.assertRegex(text, r"parley_outbox_depth \d+")
+        self.assertRegex(text, r"parley_websocket_connections \d+")
+        self.assertRegex(text, r"parley_messages_in_total \d+")
+
+    def test_request_id_is_echoed(self):
+        _, _, headers = self.parley.request("GET", "/healthz", headers={"X-Request-Id": "abc-123"})
+        self.assertEqual(headers["X-Request-Id"], "abc-123")
+
+    def test_openapi_document_matches_the_real_routes(self):
+        status, doc, _ = self.parley.request("GET", "/api/openapi.json")
+        self.assertEqual(status, 200)
+        self.assertEqual(doc["openapi"], "3.1.0")
+        for name in ["/api/v1/auth/login", "/api/v1/conversations/{id}/messages", "/api/v1/contacts/{id}/merge",
+                     "/webhooks/api/{inbox_id}", "/api/v1/canned_responses/{id}/render", "/api/v1/attachments"]:
+            self.assertIn(name, doc["paths"])
+        # Every documented operation exists on the server: never "no such endpoint" nor 405.
+        throwaway = self.parley.login()  # one of the operations is logout
+        for path, operations in doc["paths"].items():
+            concrete = re.sub(r"\{[^}]+\}", "999999", path)
+            for method in operations:
+                status, body, _ = self.parley.request(method.upper(), concrete, raw=b"{}", token=throwaway)
+                self.assertNotIn(status, (405,), (method, path))
+                if status == 404:
+                    self.assertNotIn("no such endpoint", body["error"]["message"], (method, path))
+
+
+class CommandLineTest(unittest.TestCase):
+    def test_unknown_config_key_is_an_error_naming_the_key(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
+            f.write('port = 0\nportt = 9000\n')
+        result = subprocess.run([PARLEY_BIN, "serve", "--config", f.name], capture_output=True, text=True, timeout=30)
+        os.unlink(f.name)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("unknown config key: portt", result.stderr)
+
+    def test_admin_create_user_then_login(self):
+        data_dir = tempfile.mkdtemp(prefix="parley-cli-")
+        env = dict(os.environ, PARLEY_DATA_DIR=data_dir)
+        result = subprocess.run([PARLEY_BIN, "admin", "create-user", "--email", "Sup@Example.org", "--password",
+                                 "supervisor pw", "--role", "supervisor", "--name", "Sabine"],
+                                capture_output=True, text=True, env=env, timeout=30)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("sup@example.org", result.stdout)
+        parley = Parley(data_dir=data_dir)
+        try:
+            token = parley.login("sup@example.org", "supervisor pw")
+            _, me, _ = parley.request("GET", "/api/v1/auth/me", token=token)
+            self.assertEqual(me["role"], "supervisor")
+            self.assertEqual(me["name"], "Sabine")
+        finally:
+            parley.close()
+
+    def test_bad_role_is_refused(self):
+        result = subprocess.run([PARLEY_BIN, "admin", "create-user", "--email", "a@b.c", "--password", "12345678",
+                                 "--role", "boss"], capture_output=True, text=True, timeout=30,
+                                env=dict(os.environ, PARLEY_DATA_DIR=tempfile.mkdtemp()))
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("--role", result.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
