@@ -148,6 +148,7 @@ int serve(const app::Config& config) {
   options.body_limit = static_cast<std::size_t>(config.body_limit_bytes);
   options.worker_threads = config.worker_threads;
   options.static_dir = config.static_dir;
+  options.log_requests = config.log_requests;
   http::Server server(options, router, deps, metrics, bus, [&store] { return store->healthy(); });
   metrics.addCounter("parley_messages_in_total", "incoming messages stored", [&] { return double(messages_in); });
   metrics.addCounter("parley_messages_out_total", "outgoing replies stored", [&] { return double(messages_out); });

@@ -23,6 +23,7 @@ const std::vector<ConfigKey> kConfigKeys = {
     {"password_hash_concurrency", "argon2id hashes computed at once, 64 MiB each (default 2)"},
     {"static_dir", "directory of the built web app served at / (default: none)"},
     {"create_demo", "create a demo tenant and admin on a fresh database (default true)"},
+    {"log_requests", "write one JSON log line per HTTP request to stderr (default true)"},
 };
 
 namespace {
@@ -66,6 +67,7 @@ void apply(Config& c, const std::string& key, const std::string& v) {
   else if (key == "password_hash_concurrency") c.password_hash_concurrency = static_cast<int>(toInt(key, v, 1, 64));
   else if (key == "static_dir") c.static_dir = v;
   else if (key == "create_demo") c.create_demo = toBool(key, v);
+  else if (key == "log_requests") c.log_requests = toBool(key, v);
   else throw std::runtime_error("unknown config key: " + key);
 }
 

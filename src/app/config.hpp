@@ -26,6 +26,7 @@ struct Config {
   int password_hash_concurrency = 2;
   std::string static_dir;  // the built web app; empty serves the API only
   bool create_demo = true;  // on a fresh database: a demo tenant and an admin user
+  bool log_requests = true;  // one JSON log line per request
 };
 
 struct ConfigKey {

@@ -433,15 +433,7 @@ Result<std::vector<core::Conversation>> DeskService::listConversations(const cor
   auto visible = visibleInboxIds(actor);
   if (!visible) return visible.error();
   filter.inbox_ids = std::move(*visible);
-  std::vector<core::Conversation> out;
-  auto status = store_.read([&](StoreTx& tx) -> Status {
-    auto list = tx.listConversations(filter);
-    if (!list) return list.error();
-    out = std::move(*list);
-    return {};
-  });
-  if (!status) return status.error();
-  return out;
+  return readOne(store_, [&](StoreTx& tx) { return tx.listConversations(filter); });
 }
 
 Result<std::vector<core::Message>> DeskService::listMessages(const core::Actor& actor, core::ConversationId id,
@@ -463,15 +455,7 @@ Result<std::vector<core::Message>> DeskService::searchMessages(const core::Actor
   auto visible = visibleInboxIds(actor);
   if (!visible) return visible.error();
   search.inbox_ids = std::move(*visible);
-  std::vector<core::Message> out;
-  auto status = store_.read([&](StoreTx& tx) -> Status {
-    auto list = tx.searchMessages(search);
-    if (!list) return list.error();
-    out = std::move(*list);
-    return {};
-  });
-  if (!status) return status.error();
-  return out;
+  return readOne(store_, [&](StoreTx& tx) { return tx.searchMessages(search); });
 }
 
 Result<core::Contact> DeskService::mergeContacts(const core::Actor& actor, core::ContactId target, core::ContactId source) {

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/domain.hpp"
@@ -165,5 +166,33 @@ class Store {
   virtual bool healthy() = 0;  // a trivial query succeeds
   virtual std::string backendName() const = 0;  // "sqlite" or "postgresql"
 };
+
+// Runs one StoreTx call in its own read (or write) transaction and returns its result:
+//   auto users = readOne(store, [&](StoreTx& tx) { return tx.listUsers(tenant); });
+template <class F>
+auto readOne(Store& store, F&& call) -> std::invoke_result_t<F&, StoreTx&> {
+  using R = std::invoke_result_t<F&, StoreTx&>;
+  std::optional<R> out;
+  auto status = store.read([&](StoreTx& tx) -> Status {
+    out.emplace(call(tx));
+    if (!*out) return out->error();
+    return {};
+  });
+  if (!status) return std::move(status).error();
+  return std::move(*out);
+}
+
+template <class F>
+auto writeOne(Store& store, F&& call) -> std::invoke_result_t<F&, StoreTx&> {
+  using R = std::invoke_result_t<F&, StoreTx&>;
+  std::optional<R> out;
+  auto status = store.write([&](StoreTx& tx) -> Status {
+    out.emplace(call(tx));
+    if (!*out) return out->error();
+    return {};
+  });
+  if (!status) return std::move(status).error();
+  return std::move(*out);
+}
 
 }  // namespace parley::app

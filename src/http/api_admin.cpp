@@ -47,13 +47,7 @@ core::Result<std::vector<Id>> toIds(const std::optional<std::vector<std::int64_t
 void addAdminRoutes(Router& router, ApiDeps& deps) {
   // ---- users ----------------------------------------------------------------------------------
   router.add("GET", "/api/v1/users", Auth::User, "List the users of your tenant", [&deps](Context& ctx) -> Response {
-    std::vector<core::User> users;
-    PARLEY_CHECK(deps.store.read([&](app::StoreTx& tx) -> core::Status {
-      auto list = tx.listUsers(ctx.actor().tenant_id);
-      if (!list) return list.error();
-      users = std::move(*list);
-      return {};
-    }));
+    PARLEY_TRY(users, app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.listUsers(ctx.actor().tenant_id); }));
     return jsonResponse(200, listOf(users));
   });
   router.add("POST", "/api/v1/users", Auth::User, "Create a user (admin)", [&deps](Context& ctx) -> Response {
@@ -84,13 +78,7 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
   });
   router.add("GET", "/api/v1/users/{id}", Auth::User, "One user", [&deps](Context& ctx) -> Response {
     PARLEY_TRY(id, ctx.idParam("id"));
-    core::User user;
-    PARLEY_CHECK(deps.store.read([&](app::StoreTx& tx) -> core::Status {
-      auto u = tx.getUser(ctx.actor().tenant_id, core::UserId{id});
-      if (!u) return u.error();
-      user = std::move(*u);
-      return {};
-    }));
+    PARLEY_TRY(user, app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.getUser(ctx.actor().tenant_id, core::UserId{id}); }));
     return jsonResponse(200, toJson(user));
   });
   router.add("PATCH", "/api/v1/users/{id}", Auth::User,
@@ -110,13 +98,7 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
                  // Another user's record is visible to everyone, so say "forbidden", not "not found".
                  return forbidden(self ? "change your own role or status" : "change other users");
                }
-               core::User user;
-               PARLEY_CHECK(deps.store.read([&](app::StoreTx& tx) -> core::Status {
-                 auto u = tx.getUser(ctx.actor().tenant_id, core::UserId{id});
-                 if (!u) return u.error();
-                 user = std::move(*u);
-                 return {};
-               }));
+               PARLEY_TRY(user, app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.getUser(ctx.actor().tenant_id, core::UserId{id}); }));
                if (name) {
                  if (name->empty()) return errorResponse(400, "invalid_input", "name: must not be empty");
                  user.name = *name;
@@ -154,13 +136,7 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
 
   // ---- teams ----------------------------------------------------------------------------------
   router.add("GET", "/api/v1/teams", Auth::User, "List teams with their members", [&deps](Context& ctx) -> Response {
-    std::vector<core::Team> teams;
-    PARLEY_CHECK(deps.store.read([&](app::StoreTx& tx) -> core::Status {
-      auto list = tx.listTeams(ctx.actor().tenant_id);
-      if (!list) return list.error();
-      teams = std::move(*list);
-      return {};
-    }));
+    PARLEY_TRY(teams, app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.listTeams(ctx.actor().tenant_id); }));
     return jsonResponse(200, listOf(teams));
   });
   auto writeTeam = [&deps](Context& ctx, std::optional<std::int64_t> existing) -> Response {
@@ -213,13 +189,7 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
              [writeTeam](Context& ctx) { return writeTeam(ctx, std::nullopt); });
   router.add("GET", "/api/v1/teams/{id}", Auth::User, "One team", [&deps](Context& ctx) -> Response {
     PARLEY_TRY(id, ctx.idParam("id"));
-    core::Team team;
-    PARLEY_CHECK(deps.store.read([&](app::StoreTx& tx) -> core::Status {
-      auto t = tx.getTeam(ctx.actor().tenant_id, core::TeamId{id});
-      if (!t) return t.error();
-      team = std::move(*t);
-      return {};
-    }));
+    PARLEY_TRY(team, app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.getTeam(ctx.actor().tenant_id, core::TeamId{id}); }));
     return jsonResponse(200, toJson(team));
   });
   router.add("PATCH", "/api/v1/teams/{id}", Auth::User, "Update a team's name, description or members (admin, supervisor)",
@@ -340,13 +310,7 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
 
   // ---- canned responses -----------------------------------------------------------------------
   router.add("GET", "/api/v1/canned_responses", Auth::User, "List canned responses", [&deps](Context& ctx) -> Response {
-    std::vector<core::CannedResponse> list;
-    PARLEY_CHECK(deps.store.read([&](app::StoreTx& tx) -> core::Status {
-      auto l = tx.listCannedResponses(ctx.actor().tenant_id);
-      if (!l) return l.error();
-      list = std::move(*l);
-      return {};
-    }));
+    PARLEY_TRY(list, app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.listCannedResponses(ctx.actor().tenant_id); }));
     return jsonResponse(200, listOf(list));
   });
   auto writeCanned = [&deps](Context& ctx, std::optional<std::int64_t> existing) -> Response {
@@ -392,13 +356,7 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
              [writeCanned](Context& ctx) { return writeCanned(ctx, std::nullopt); });
   router.add("GET", "/api/v1/canned_responses/{id}", Auth::User, "One canned response", [&deps](Context& ctx) -> Response {
     PARLEY_TRY(id, ctx.idParam("id"));
-    core::CannedResponse canned;
-    PARLEY_CHECK(deps.store.read([&](app::StoreTx& tx) -> core::Status {
-      auto c = tx.getCannedResponse(ctx.actor().tenant_id, core::CannedResponseId{id});
-      if (!c) return c.error();
-      canned = std::move(*c);
-      return {};
-    }));
+    PARLEY_TRY(canned, app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.getCannedResponse(ctx.actor().tenant_id, core::CannedResponseId{id}); }));
     return jsonResponse(200, toJson(canned));
   });
   router.add("PATCH", "/api/v1/canned_responses/{id}", Auth::User, "Update a canned response (admin, supervisor)",

@@ -71,13 +71,7 @@ void addAuthRoutes(Router& router, ApiDeps& deps) {
   });
 
   router.add("GET", "/api/v1/api_tokens", Auth::User, "List your API tokens", [&deps](Context& ctx) -> Response {
-    std::vector<core::ApiToken> tokens;
-    PARLEY_CHECK(deps.store.read([&](app::StoreTx& tx) -> core::Status {
-      auto list = tx.listApiTokens(ctx.actor().tenant_id, ctx.actor().user_id);
-      if (!list) return list.error();
-      tokens = std::move(*list);
-      return {};
-    }));
+    PARLEY_TRY(tokens, app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.listApiTokens(ctx.actor().tenant_id, ctx.actor().user_id); }));
     json::array out;
     for (const auto& t : tokens) out.push_back(toJson(t));
     return jsonResponse(200, json::object{{"data", out}});

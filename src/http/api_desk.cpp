@@ -128,13 +128,7 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
                if (query.query.size() > 200) return errorResponse(400, "invalid_input", "q: at most 200 characters");
                if (after > 0) query.after = core::ContactId{after};
                query.limit = limit;
-               std::vector<core::Contact> contacts;
-               PARLEY_CHECK(deps.store.read([&](app::StoreTx& tx) -> core::Status {
-                 auto list = tx.listContacts(query);
-                 if (!list) return list.error();
-                 contacts = std::move(*list);
-                 return {};
-               }));
+               PARLEY_TRY(contacts, app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.listContacts(query); }));
                json::array a;
                for (const auto& c : contacts) a.push_back(toJson(c));
                json::value next = nullptr;
@@ -487,21 +481,9 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
              });
   router.add("GET", "/api/v1/attachments/{id}", Auth::User, "Download an attachment", [&deps](Context& ctx) -> Response {
     PARLEY_TRY(id, ctx.idParam("id"));
-    core::Attachment attachment;
-    PARLEY_CHECK(deps.store.read([&](app::StoreTx& tx) -> core::Status {
-      auto a = tx.getAttachment(ctx.actor().tenant_id, core::AttachmentId{id});
-      if (!a) return a.error();
-      attachment = std::move(*a);
-      return {};
-    }));
+    PARLEY_TRY(attachment, app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.getAttachment(ctx.actor().tenant_id, core::AttachmentId{id}); }));
     if (attachment.message_id.valid()) {
-      core::Message message;
-      PARLEY_CHECK(deps.store.read([&](app::StoreTx& tx) -> core::Status {
-        auto m = tx.getMessage(ctx.actor().tenant_id, attachment.message_id);
-        if (!m) return m.error();
-        message = std::move(*m);
-        return {};
-      }));
+      PARLEY_TRY(message, app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.getMessage(ctx.actor().tenant_id, attachment.message_id); }));
       PARLEY_TRY(view, deps.desk.viewConversation(ctx.actor(), message.conversation_id));
       (void)view;
     }

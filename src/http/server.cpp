@@ -351,9 +351,11 @@ struct Server::Impl {
       --in_flight;
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       metrics.observeRequest(request.method, route, response.status, seconds);
-      if (response.status >= 500) {
-        logJson("error", "request failed", {{"request_id", request.request_id}, {"method", request.method},
-                                            {"path", request.path}, {"status", std::to_string(response.status)}});
+      if (response.status >= 500 || options.log_requests) {
+        logJson(response.status >= 500 ? "error" : "info", "request",
+                {{"request_id", request.request_id}, {"method", request.method}, {"route", route},
+                 {"status", std::to_string(response.status)}, {"ms", std::to_string(seconds * 1000)},
+                 {"remote", request.remote_address}});
       }
       const bool keep_alive = req.keep_alive() && !draining;
       auto res = toBeast(response, req.version(), keep_alive, request.request_id);

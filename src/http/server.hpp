@@ -29,6 +29,7 @@ struct ServerOptions {
   std::size_t ws_queue_limit = 1024;
   std::size_t replay_window = 10'000;
   std::string static_dir;  // served at / when set (the web app)
+  bool log_requests = true;
 };
 
 class Server {

@@ -1,8 +1,8 @@
 // POST /webhooks/api/{inbox_id}: inbound messages of the API channel.
 #include <boost/json.hpp>
-#include <curl/curl.h>
 
 #include "channels/api/api_channel.hpp"
+#include "channels/common/http_client.hpp"
 #include "http/api.hpp"
 #include "http/json.hpp"
 
@@ -13,38 +13,19 @@ using core::makeError;
 
 namespace {
 
-std::size_t appendBounded(char* ptr, std::size_t size, std::size_t n, void* user) {
-  auto* target = static_cast<std::pair<std::string*, std::size_t>*>(user);
-  if (target->first->size() + size * n > target->second) return 0;  // over the limit: abort
-  target->first->append(ptr, size * n);
-  return size * n;
-}
-
 // Fetches an attachment named by URL, bounded in size and time.
 core::Result<std::string> fetchAttachment(const std::string& url, std::size_t max_bytes) {
-  CURL* curl = curl_easy_init();
-  if (!curl) return makeError(ErrorCode::Unavailable, "could not create an HTTP client");
-  std::string body;
-  std::pair<std::string*, std::size_t> target{&body, max_bytes};
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10'000L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 3L);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, appendBounded);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &target);
-  CURLcode rc = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(curl);
-  if (rc == CURLE_WRITE_ERROR) return makeError(ErrorCode::TooLarge, "attachment at " + url + " is over the size limit");
-  if (rc != CURLE_OK) return makeError(ErrorCode::InvalidInput, "could not fetch attachment " + url + ": " + curl_easy_strerror(rc));
-  if (status < 200 || status >= 300) {
-    return makeError(ErrorCode::InvalidInput, "could not fetch attachment " + url + ": HTTP " + std::to_string(status));
+  channels::HttpCall call;
+  call.url = url;
+  call.max_response_bytes = max_bytes;
+  call.follow_redirects = true;
+  auto answer = channels::performHttp(call);
+  if (answer.too_large) return makeError(ErrorCode::TooLarge, "attachment at " + url + " is over the size limit");
+  if (!answer.transport_ok) return makeError(ErrorCode::InvalidInput, "could not fetch attachment " + url + ": " + answer.error);
+  if (answer.status < 200 || answer.status >= 300) {
+    return makeError(ErrorCode::InvalidInput, "could not fetch attachment " + url + ": HTTP " + std::to_string(answer.status));
   }
-  return body;
+  return std::move(answer.body);
 }
 
 }  // namespace
@@ -56,13 +37,7 @@ void addApiChannelRoutes(Router& router, ApiDeps& deps) {
       [&deps](Context& ctx) -> Response {
         auto inbox_id = ctx.idParam("inbox_id");
         if (!inbox_id) return errorResponse(404, "not_found", "no such inbox");
-        core::Inbox inbox;
-        PARLEY_CHECK(deps.store.read([&](app::StoreTx& tx) -> core::Status {
-          auto i = tx.getInboxAnyTenant(core::InboxId{*inbox_id});
-          if (!i) return i.error();
-          inbox = std::move(*i);
-          return {};
-        }));
+        PARLEY_TRY(inbox, app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.getInboxAnyTenant(core::InboxId{*inbox_id}); }));
         if (inbox.channel != core::ChannelKind::Api) return errorResponse(404, "not_found", "no such api inbox");
         // Authenticity first, on the raw bytes: nothing unauthenticated is parsed or stored.
         if (!channels::api::verifySignature(inbox.secret, ctx.request.body, ctx.request.header("x-parley-signature"))) {

@@ -163,6 +163,14 @@ class CommandLineTest(unittest.TestCase):
         finally:
             parley.close()
 
+    def test_every_setting_is_documented(self):
+        keys = subprocess.run([PARLEY_BIN, "config-keys"], capture_output=True, text=True, timeout=30).stdout
+        docs = open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "CONFIG.md")).read()
+        names = re.findall(r"^(\w+)\s+PARLEY_", keys, re.M)
+        self.assertGreater(len(names), 10)
+        for name in names:
+            self.assertIn("`%s`" % name, docs)
+
     def test_bad_role_is_refused(self):
         result = subprocess.run([PARLEY_BIN, "admin", "create-user", "--email", "a@b.c", "--password", "12345678",
                                  "--role", "boss"], capture_output=True, text=True, timeout=30,

@@ -76,7 +76,10 @@ check_traversable() {
   local p
   p=$(dirname -- "$dir")
   while [[ "$p" != "/" ]]; do
-    as_pg test -x "$p" || die "the user '$pg_owner' cannot enter $p (needed for $dir); use a directory under /tmp or chmod o+x $p"
+    if ! as_pg test -x "$p"; then
+      rm -rf -- "$dir"
+      die "the user '$pg_owner' cannot enter $p (needed for $dir); use a directory under /tmp or chmod o+x $p"
+    fi
     p=$(dirname -- "$p")
   done
 }

@@ -313,7 +313,7 @@ TEST_F(PgStoreTest, SearchSyntaxFromUsersIsPlainText) {
 TEST_F(PgStoreTest, TextThatPostgresCannotHoldIsInvalidInput) {
   auto store = open();
   ASSERT_TRUE(store);
-  for (const std::string name : {std::string("nul\0inside", 10), std::string("bad \xC3\x28 utf8")}) {
+  for (const std::string& name : {std::string("nul\0inside", 10), std::string("bad \xC3\x28 utf8")}) {
     auto status = store->write([&](parley::app::StoreTx& tx) -> Status {
       auto t = tx.createTenant({parley::core::TenantId(), name, 1});
       if (!t) return t.error();

@@ -89,12 +89,10 @@ std::string rawQuery(const fs::path& db, const std::string& sql) {
   if (sqlite3_open_v2(db.c_str(), &conn, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v2(conn, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
-      std::string sep;
-      while (sqlite3_step(stmt) == SQLITE_ROW) {
+      for (bool first = true; sqlite3_step(stmt) == SQLITE_ROW; first = false) {
         const unsigned char* text = sqlite3_column_text(stmt, 0);
-        out += sep;
-        out += text != nullptr ? reinterpret_cast<const char*>(text) : "NULL";
-        sep = ",";
+        if (!first) out.push_back(',');
+        out.append(text != nullptr ? reinterpret_cast<const char*>(text) : "NULL");
       }
     } else {
       out = std::string("error: ") + sqlite3_errmsg(conn);
@@ -342,6 +340,34 @@ TEST(SqliteStore, NestedReadReusesTheSnapshotWithOneReadConnection) {
   });
   EXPECT_TRUE(s.ok());
   EXPECT_EQ(name, "Acme");
+}
+
+TEST(SqliteStore, ReadInsideAWriteSeesTheWriteAndCannotDeadlock) {
+  TempDir dir;
+  SqliteStore::Options options;
+  options.read_connections = 1;
+  auto opened = SqliteStore::openWith(dir.file("parley.db").string(), options);
+  ASSERT_TRUE(opened.ok());
+  SqliteStore& store = **opened;
+  std::string seen;
+  std::optional<ErrorCode> writeInsideRead;
+  // The only read connection is busy with a read that waits for a write, whose fn reads.
+  Status outer = store.read([&](StoreTx&) -> Status {
+    return store.write([&](StoreTx& tx) -> Status {
+      auto id = tx.createTenant(parley::core::Tenant{{}, "Fresh", 1});
+      if (!id.ok()) return id.error();
+      return store.read([&](StoreTx& rtx) -> Status {
+        auto t = rtx.getTenant(*id);
+        if (!t.ok()) return t.error();
+        seen = t->name;
+        writeInsideRead = parley::store_contract::codeOf(rtx.createTenant(parley::core::Tenant{{}, "No", 1}));
+        return {};
+      });
+    });
+  });
+  EXPECT_TRUE(outer.ok()) << (outer.ok() ? "" : outer.error().message);
+  EXPECT_EQ(seen, "Fresh");
+  EXPECT_EQ(writeInsideRead, std::optional<ErrorCode>(ErrorCode::Internal));
 }
 
 TEST(SqliteStore, AnExceptionInAJobFailsOnlyThatJob) {

@@ -654,6 +654,16 @@ TYPED_TEST_P(StoreContract, DeleteInboxRefusedWhileItHasConversations) {
   PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.deleteInbox(acme, busy); }), ErrorCode::Conflict);
   PARLEY_EXPECT_OK(this->r([&](StoreTx& tx) { return tx.getInbox(acme, busy); }));
 
+  // A conversation moved to another inbox keeps its messages' inbox: still history, still refused.
+  auto old = this->inbox(acme, "Old");
+  core::Conversation moved = conversationIn(acme, old, this->contact(acme, "Dora"));
+  moved.id = this->conversation(moved);
+  this->message(messageIn(moved, moved.id, "sent to the old inbox"));
+  moved.inbox_id = busy;
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.updateConversation(moved); }));
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.deleteInbox(acme, old); }), ErrorCode::Conflict);
+  EXPECT_EQ(this->messageCount(), 1);
+
   auto team = this->team(acme, "Sales");
   core::Inbox idle = inboxIn(acme, "Idle");
   idle.team_ids = {team};

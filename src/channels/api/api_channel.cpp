@@ -1,11 +1,11 @@
 #include "channels/api/api_channel.hpp"
 
-#include <curl/curl.h>
 #include <sodium.h>
 
 #include <boost/json.hpp>
 
 #include "app/crypto.hpp"
+#include "channels/common/http_client.hpp"
 
 namespace parley::channels::api {
 
@@ -38,26 +38,6 @@ core::Result<std::string> decodeBase64(const std::string& text) {
   }
   out.resize(length);
   return out;
-}
-
-std::size_t collectBody(char* ptr, std::size_t size, std::size_t n, void* user) {
-  auto* body = static_cast<std::string*>(user);
-  const std::size_t bytes = size * n;
-  if (body->size() + bytes <= 64 * 1024) body->append(ptr, bytes);  // keep a bounded excerpt for errors
-  return bytes;
-}
-
-std::size_t collectHeader(char* ptr, std::size_t size, std::size_t n, void* user) {
-  auto* retry_after = static_cast<long*>(user);
-  std::string line(ptr, size * n);
-  if (line.size() > 12 && strncasecmp(line.c_str(), "retry-after:", 12) == 0) {
-    try {
-      *retry_after = std::stol(line.substr(12));
-    } catch (const std::exception&) {
-      // An HTTP date instead of seconds: fall back to our own back-off.
-    }
-  }
-  return size * n;
 }
 
 }  // namespace
@@ -181,39 +161,23 @@ core::Result<std::string> ApiChannelGateway::encode(const app::OutboundContext& 
 app::DeliveryResult ApiChannelGateway::deliver(const core::Inbox& inbox, const core::OutboxItem& item) {
   using Outcome = app::DeliveryResult::Outcome;
   if (inbox.callback_url.empty()) return {Outcome::Failed, "the inbox has no callback_url", 0, {}};
-  CURL* curl = curl_easy_init();
-  if (!curl) return {Outcome::RetryLater, "could not create an HTTP client", 0, {}};
-  struct curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Content-Type: application/json");
-  headers = curl_slist_append(headers, ("X-Parley-Signature: " + signatureHeader(inbox.secret, item.payload)).c_str());
-  headers = curl_slist_append(headers, ("X-Parley-Idempotency-Key: " + item.idempotency_key).c_str());
-  headers = curl_slist_append(headers, "Expect:");
-  std::string response;
-  long retry_after_s = 0;
-  curl_easy_setopt(curl, CURLOPT_URL, inbox.callback_url.c_str());
-  curl_easy_setopt(curl, CURLOPT_POST, 1L);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, item.payload.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(item.payload.size()));
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms_);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms_, 5000L));
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collectBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collectHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &retry_after_s);
-  CURLcode rc = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) return {Outcome::RetryLater, std::string("callback unreachable: ") + curl_easy_strerror(rc), 0, {}};
-  if (status >= 200 && status < 300) return {Outcome::Delivered, "", 0, {}};
-  const std::string reason = "callback answered HTTP " + std::to_string(status) +
-                             (response.empty() ? "" : ": " + response.substr(0, 200));
-  if (status == 408 || status == 425 || status == 429 || status >= 500) {
-    return {Outcome::RetryLater, reason, retry_after_s * 1000, {}};
+  HttpCall call;
+  call.method = "POST";
+  call.url = inbox.callback_url;
+  call.body = item.payload;
+  call.timeout_ms = timeout_ms_;
+  call.headers = {{"Content-Type", "application/json"},
+                  {"X-Parley-Signature", signatureHeader(inbox.secret, item.payload)},
+                  {"X-Parley-Idempotency-Key", item.idempotency_key}};
+  const HttpAnswer answer = performHttp(call);
+  if (!answer.transport_ok && !answer.too_large) {
+    return {Outcome::RetryLater, "callback unreachable: " + answer.error, 0, {}};
+  }
+  if (answer.status >= 200 && answer.status < 300) return {Outcome::Delivered, "", 0, {}};
+  const std::string reason = "callback answered HTTP " + std::to_string(answer.status) +
+                             (answer.body.empty() ? "" : ": " + answer.body.substr(0, 200));
+  if (answer.status == 408 || answer.status == 425 || answer.status == 429 || answer.status >= 500) {
+    return {Outcome::RetryLater, reason, answer.retry_after_s * 1000, {}};
   }
   return {Outcome::Failed, reason, 0, {}};
 }

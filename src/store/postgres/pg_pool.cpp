@@ -1,5 +1,7 @@
 #include "store/postgres/pg_pool.hpp"
 
+#include <cstdio>
+#include <string_view>
 #include <utility>
 
 namespace parley::store::postgres {
@@ -12,6 +14,17 @@ std::string lastError(PGconn* conn) {
   std::string message = conn ? PQerrorMessage(conn) : "out of memory";
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   return message;
+}
+
+// Server notices: NOTICE and below are chatter ("relation already exists, skipping"); WARNING
+// and above are worth an operator's eye and go to stderr.
+void onNotice(void*, const PGresult* result) {
+  const char* severity = PQresultErrorField(result, PG_DIAG_SEVERITY_NONLOCALIZED);
+  if (severity == nullptr) return;
+  const std::string_view level(severity);
+  if (level == "NOTICE" || level == "DEBUG" || level == "LOG" || level == "INFO") return;
+  const char* message = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+  std::fprintf(stderr, "parley: postgresql %s: %s\n", severity, message ? message : "");
 }
 
 }  // namespace
@@ -34,6 +47,7 @@ core::Result<PGconn*> PgPool::connect(const std::string& conninfo) {
     if (conn != nullptr) PQfinish(conn);
     return core::makeError(ErrorCode::Unavailable, std::move(message));
   }
+  PQsetNoticeReceiver(conn, onNotice, nullptr);
   return conn;
 }
 

@@ -25,7 +25,9 @@
 // The destructor stops accepting jobs, lets the writer drain the queue, and joins it.
 //
 // A fn runs on the writer thread while every other writer waits: it must only do store work
-// (no network calls), and must not call write() itself (that is refused with Internal).
+// (no network calls), and must not call write() itself (that is refused with Internal). A
+// read() called inside a fn runs on the writer's transaction, read-only, and so sees the fn's
+// own uncommitted changes.
 //
 // Reads never queue behind the writer: WAL lets read-only connections see the last committed
 // snapshot while the writer works. read(fn) borrows one of a small pool of read-only
@@ -276,6 +278,12 @@ void SqliteStore::releaseReader(std::unique_ptr<Connection> conn) {
 }
 
 Status SqliteStore::read(const std::function<Status(app::StoreTx&)>& fn) {
+  if (std::this_thread::get_id() == writer_id_) {
+    // Inside a write fn: read through the writer's own transaction (a read-only view of it),
+    // rather than wait for a pooled connection that may be held by a thread waiting on us.
+    SqliteTx tx(*writer_conn_, /*writable=*/false);
+    return callSafely(fn, tx);
+  }
   for (const auto& active : t_active_reads) {
     if (active.store == this) return callSafely(fn, *active.tx);
   }

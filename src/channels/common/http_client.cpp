@@ -1,0 +1,84 @@
+#include "channels/common/http_client.hpp"
+
+#include <curl/curl.h>
+#include <strings.h>
+
+#include <memory>
+
+namespace parley::channels {
+
+namespace {
+
+struct Sink {
+  std::string* body;
+  std::size_t limit;
+  bool overflow = false;
+};
+
+std::size_t onBody(char* ptr, std::size_t size, std::size_t n, void* user) {
+  auto* sink = static_cast<Sink*>(user);
+  const std::size_t bytes = size * n;
+  if (sink->body->size() + bytes > sink->limit) {
+    sink->overflow = true;
+    return 0;  // aborts the transfer
+  }
+  sink->body->append(ptr, bytes);
+  return bytes;
+}
+
+std::size_t onHeader(char* ptr, std::size_t size, std::size_t n, void* user) {
+  auto* retry_after = static_cast<long*>(user);
+  const std::string line(ptr, size * n);
+  if (line.size() > 12 && strncasecmp(line.c_str(), "retry-after:", 12) == 0) {
+    try {
+      *retry_after = std::max(0L, std::stol(line.substr(12)));
+    } catch (const std::exception&) {
+      // An HTTP date instead of seconds: the caller falls back to its own back-off.
+    }
+  }
+  return size * n;
+}
+
+}  // namespace
+
+HttpAnswer performHttp(const HttpCall& call) {
+  HttpAnswer answer;
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  if (!curl) {
+    answer.error = "could not create an HTTP client";
+    return answer;
+  }
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(nullptr, curl_slist_free_all);
+  for (const auto& [name, value] : call.headers) {
+    headers.reset(curl_slist_append(headers.release(), (name + ": " + value).c_str()));
+  }
+  headers.reset(curl_slist_append(headers.release(), "Expect:"));  // no 100-continue round trip
+  Sink sink{&answer.body, call.max_response_bytes};
+  CURL* c = curl.get();
+  curl_easy_setopt(c, CURLOPT_URL, call.url.c_str());
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, call.method.c_str());
+  if (call.method != "GET" && call.method != "HEAD") {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, call.body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(call.body.size()));
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, call.timeout_ms);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, std::min(call.timeout_ms, 5000L));
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, call.follow_redirects ? 1L : 0L);
+  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, onBody);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, onHeader);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &answer.retry_after_s);
+  const CURLcode rc = curl_easy_perform(c);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &answer.status);
+  answer.too_large = sink.overflow;
+  answer.transport_ok = rc == CURLE_OK;
+  if (rc != CURLE_OK && !sink.overflow) answer.error = curl_easy_strerror(rc);
+  return answer;
+}
+
+}  // namespace parley::channels

@@ -1,0 +1,34 @@
+// DESIGN: the one blocking HTTP client of the channel adapters (libcurl). Every call is bounded:
+// a total timeout, a connect timeout, http/https only, and a cap on the bytes kept from the
+// answer (beyond it the transfer is aborted and `too_large` is set). Call it only from worker
+// or outbox threads, never from an I/O thread.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace parley::channels {
+
+struct HttpCall {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  long timeout_ms = 10'000;
+  std::size_t max_response_bytes = 64 * 1024;
+  bool follow_redirects = false;
+};
+
+struct HttpAnswer {
+  bool transport_ok = false;  // false: DNS, connect, TLS, timeout ... (see error)
+  bool too_large = false;     // the answer was longer than max_response_bytes
+  long status = 0;
+  std::string body;
+  std::string error;
+  long retry_after_s = 0;  // from a Retry-After header in seconds, else 0
+};
+
+HttpAnswer performHttp(const HttpCall& call);
+
+}  // namespace parley::channels
