@@ -1,7 +1,7 @@
 // DESIGN: the storage port. Use cases run their reads and writes inside one transaction
 // through StoreTx; business logic is written once against StoreTx, and each backend (SQLite,
 // PostgreSQL) only translates these operations into its SQL. Rules for every implementation,
-// checked by the contract suite in tests/store/store_contract_test.cpp:
+// checked by the contract suite in tests/store/store_contract.hpp:
 //  - write(fn) runs fn in a transaction and returns only after it is durably committed, or
 //    rolled back when fn returns an error (then nothing of fn is stored). Implementations may
 //    group several callers' transactions into one commit (group commit), but each caller's fn

@@ -65,6 +65,22 @@ std::string eventFrame(const app::Event& event) {
   return json::serialize(frame);
 }
 
+// Shown at / until a web app is configured (static_dir), so a browser pointed at a fresh
+// server learns where things are instead of seeing a JSON 404.
+constexpr const char* kLandingPage = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Parley</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1d2330}
+code{background:#eef1f6;padding:.1rem .3rem;border-radius:3px}</style></head>
+<body><h1>Parley is running</h1>
+<p>This server answers the Parley API. Log in with <code>POST /api/v1/auth/login</code> and the
+demo admin printed when the server first started.</p>
+<ul><li><a href="/api/openapi.json">API description (OpenAPI 3.1)</a></li>
+<li><a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a>, <a href="/metrics">/metrics</a></li></ul>
+<p lang="de">Parley läuft. Die API ist unter <code>/api/v1</code> erreichbar; die Beschreibung steht
+unter <a href="/api/openapi.json">/api/openapi.json</a>.</p>
+</body></html>
+)";
+
 std::string contentTypeFor(const std::string& path) {
   auto dot = path.rfind('.');
   const std::string ext = dot == std::string::npos ? "" : path.substr(dot);
@@ -156,6 +172,10 @@ struct Server::Impl {
         body << in.rdbuf();
         return Response{200, body.str(), contentTypeFor(rel), {{"X-Content-Type-Options", "nosniff"}}};
       }
+    }
+    if (request.method == "GET" && request.path == "/") {
+      route = "/";
+      return Response{200, kLandingPage, "text/html; charset=utf-8", {{"X-Content-Type-Options", "nosniff"}}};
     }
     return dispatch(router, deps, request, route);
   }

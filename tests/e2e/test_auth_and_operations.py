@@ -115,6 +115,12 @@ class AuthAndOperationsTest(unittest.TestCase):
         self.assertRegex(text, r"parley_websocket_connections \d+")
         self.assertRegex(text, r"parley_messages_in_total \d+")
 
+    def test_a_browser_at_the_root_learns_where_things_are(self):
+        status, body, headers = self.parley.request("GET", "/")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["Content-Type"].startswith("text/html"))
+        self.assertIn(b"/api/openapi.json", body)
+
     def test_request_id_is_echoed(self):
         _, _, headers = self.parley.request("GET", "/healthz", headers={"X-Request-Id": "abc-123"})
         self.assertEqual(headers["X-Request-Id"], "abc-123")

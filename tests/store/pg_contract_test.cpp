@@ -7,7 +7,7 @@
 // its store is destroyed, so tests may run in parallel against one cluster.
 #include <gtest/gtest.h>
 // libpq's include directory is private to parley_store; the header sits in postgresql/.
-#include <postgresql/libpq-fe.h>
+#include <libpq-fe.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -251,6 +251,20 @@ TEST_F(PgStoreTest, LostConnectionIsUnavailableThenRecovers) {
 
   // The next call reconnects; nothing of the interrupted transaction was stored.
   EXPECT_TRUE(store->healthy());
+  EXPECT_EQ(tenantCount(*store), 1);
+
+  // A connection dropped while idle in the pool (a server restart): the call that finds out is
+  // told Unavailable, the one after it works again.
+  EXPECT_EQ(adminExec(db_->admin(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
+                                        db_->name() + "' AND pid <> pg_backend_pid()"),
+            "");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto first = store->read([](parley::app::StoreTx& tx) -> Status {
+    auto n = tx.countUsers();
+    return n ? Status{} : Status{n.error()};
+  });
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ(first.error().code, ErrorCode::Unavailable) << first.error().message;
   EXPECT_EQ(tenantCount(*store), 1);
 }
 

@@ -1,8 +1,8 @@
 // DESIGN: the Store port on PostgreSQL, for many nodes sharing one system of record.
 //
 //  - Connections: a bounded pool (PgPool) of libpq connections opened on demand, at most
-//    `pool_size`. A caller that finds them all busy waits up to Options::acquire_timeout (5 s) and then gets
-//    Unavailable. A connection the server dropped is noticed by the statement that fails on it
+//    `pool_size`. A caller that finds them all busy waits up to Options::acquire_timeout (5 s),
+//    then gets Unavailable. A connection the server dropped is noticed by the statement that fails on it
 //    (that call reports Unavailable) and is PQreset before it is handed out again.
 //  - Transactions: write(fn) is BEGIN; fn(tx); COMMIT, or ROLLBACK when fn fails (BEGIN goes out
 //    in one pipeline with fn's first statement: a one-insert write is two round trips). The COMMIT
@@ -13,7 +13,7 @@
 //  - Statement-level atomicity like SQLite's: each write method is undone on its own when it
 //    fails (a savepoint, or ROLLBACK if it was the first thing in the transaction; see PgTx), so
 //    an error such as Conflict undoes only that method and fn may carry on. If a statement
-//    fails outside a savepoint, PostgreSQL has aborted the transaction: PgTx remembers it and
+//    fails outside a write method, PostgreSQL has aborted the transaction: PgTx remembers it and
 //    this class rolls back and reports that error even if fn ignored it, so a COMMIT never
 //    silently turns into a rollback.
 //  - SQL: constant text with $n parameters in the text format (PQexecParams); no user value is
@@ -32,7 +32,10 @@
 //    inside a write fn is refused with Internal (it would wait for the outer one's locks); an
 //    exception escaping fn becomes Internal and rolls back.
 //  - Search: a generated tsvector column (configuration parley_search: 'simple' + unaccent) with a
-//    GIN index; every query word is a prefix term, all must match, newest message first.
+//    GIN index; every query word is a prefix term, all must match, newest message first. Without
+//    the unaccent extension (postgresql-contrib; part of postgresql-15 on Debian) search still
+//    works but "muller" no longer finds "Müller"; then the database also needs a UTF-8 LC_CTYPE
+//    (e.g. C.UTF-8) for "MÜNCHEN" to find "München".
 #include "store/postgres/pg_store.hpp"
 
 #include <chrono>

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <clocale>
+#include <cstdlib>
 #include <cwctype>
 #include <locale.h>
 #include <unordered_map>

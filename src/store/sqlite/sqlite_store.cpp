@@ -178,8 +178,10 @@ Status SqliteStore::write(const std::function<Status(app::StoreTx&)>& fn) {
     Job job{&fn, {}};
     done = job.done.get_future();
     queue_.push_back(std::move(job));
+    // Notified under the lock: once unlocked, the job may be done and the store destroyed
+    // (shutdown drains the queue) before this thread runs again.
+    queue_cv_.notify_one();
   }
-  queue_cv_.notify_one();
   return done.get();
 }
 
@@ -270,10 +272,8 @@ std::unique_ptr<Connection> SqliteStore::acquireReader() {
 }
 
 void SqliteStore::releaseReader(std::unique_ptr<Connection> conn) {
-  {
-    std::lock_guard lock(readers_mutex_);
-    idle_readers_.push_back(std::move(conn));
-  }
+  std::lock_guard lock(readers_mutex_);
+  idle_readers_.push_back(std::move(conn));
   readers_cv_.notify_one();
 }
 

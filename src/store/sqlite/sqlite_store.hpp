@@ -54,7 +54,7 @@ class SqliteStore final : public app::Store {
   core::Status write(const std::function<core::Status(app::StoreTx&)>& fn) override;
   // Runs fn in a read transaction on a pooled read-only connection: a snapshot of the last
   // commit. A read() nested inside a read() on the same thread reuses the outer snapshot. A
-  // read() inside a write fn sees only committed data, not the writer's pending changes.
+  // read() inside a write fn runs read-only on the writer's transaction (it sees fn's changes).
   core::Status read(const std::function<core::Status(app::StoreTx&)>& fn) override;
   bool healthy() override;
   std::string backendName() const override { return "sqlite"; }
