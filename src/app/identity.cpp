@@ -16,11 +16,11 @@ core::Result<std::string> normalizePhone(std::string_view raw, std::string_view 
   if (auto colon = text.find(':'); colon != std::string::npos) text = text.substr(colon + 1);
   // International "00" prefix written without the plus.
   auto first = text.find_first_not_of(" \t");
-  if (first != std::string::npos && text.compare(first, 2, "00") == 0) text = "+" + text.substr(first + 2);
+  if (first != std::string::npos && text.compare(first, 2, "00") == 0) text = text.substr(first + 2).insert(0, 1, '+');
   // WhatsApp's wa_id is the full number without '+': digits only and long enough.
   if (!text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); }) &&
       text.size() >= 10 && text[0] != '0') {
-    text = "+" + text;
+    text.insert(0, 1, '+');
   }
   using i18n::phonenumbers::PhoneNumber;
   using i18n::phonenumbers::PhoneNumberUtil;
