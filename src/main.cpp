@@ -3,7 +3,6 @@
 //   parley serve [--config parley.toml]
 //   parley migrate [--config parley.toml]
 //   parley admin create-user --email E --password P --role admin|supervisor|agent [--name N] [--tenant T]
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -104,11 +103,6 @@ void createDemo(app::Store& store, app::AuthService& auth, const app::Clock& clo
   std::fflush(stdout);
 }
 
-http::Server* g_server = nullptr;
-void onSignal(int) {
-  if (g_server) g_server->stop();
-}
-
 int serve(const app::Config& config) {
   const auto boot = std::chrono::steady_clock::now();
   app::SystemClock clock;
@@ -167,16 +161,13 @@ int serve(const app::Config& config) {
 
   const auto port = server.listen();
   outbox.start();
-  g_server = &server;
-  std::signal(SIGTERM, onSignal);
-  std::signal(SIGINT, onSignal);
   const auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - boot).count();
   http::logJson("info", "listening", {{"url", "http://" + config.host + ":" + std::to_string(port)},
                                       {"database", store->backendName()}, {"startup_ms", std::to_string(ready_ms)}});
   std::printf("Parley is serving on http://%s:%u\n", config.host.c_str(), port);
   std::fflush(stdout);
-  server.run();
-  g_server = nullptr;
+  server.run();  // until SIGTERM/SIGINT, then drains
+  server.waitForWorkers();
   http::logJson("info", "draining: stopping the outbox");
   outbox.stop();
   store.reset();  // the SQLite writer finishes its queue and closes

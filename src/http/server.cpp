@@ -423,6 +423,12 @@ std::uint16_t Server::listen() {
 }
 
 void Server::run() {
+  // SIGTERM/SIGINT start the drain on the I/O thread (asio turns the signal into an event, so
+  // nothing unsafe runs inside a signal handler).
+  asio::signal_set signals(impl_->ioc, SIGINT, SIGTERM);
+  signals.async_wait([this](const boost::system::error_code& ec, int) {
+    if (!ec) stop();
+  });
   asio::co_spawn(impl_->ioc, impl_->accept(), asio::detached);
   impl_->ioc.run();
 }
@@ -460,6 +466,8 @@ void Server::stop() {
     (*poll)();
   });
 }
+
+void Server::waitForWorkers() { impl_->workers.join(); }
 
 std::size_t Server::webSocketClients() const { return impl_->ws_count; }
 

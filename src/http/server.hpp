@@ -44,6 +44,9 @@ class Server {
   void run();
   // Thread-safe; returns at once. run() returns when the drain is done.
   void stop();
+  // After run() returned: waits for handlers still running on the worker pool (a drain that hit
+  // its deadline), so nothing uses the store once the caller closes it.
+  void waitForWorkers();
   std::size_t webSocketClients() const;
 
  private:
