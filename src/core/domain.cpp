@@ -47,6 +47,21 @@ constexpr Names<DeliveryStatus, 6> kDelivery{{{DeliveryStatus::None, "none"},
 constexpr Names<OutboxState, 3> kOutboxStates{
     {{OutboxState::Pending, "pending"}, {OutboxState::Done, "done"}, {OutboxState::Failed, "failed"}}};
 
+constexpr Names<MessageKind, 12> kMessageKinds{{{MessageKind::Text, "text"},
+                                                {MessageKind::Image, "image"},
+                                                {MessageKind::Audio, "audio"},
+                                                {MessageKind::Video, "video"},
+                                                {MessageKind::Document, "document"},
+                                                {MessageKind::Sticker, "sticker"},
+                                                {MessageKind::Location, "location"},
+                                                {MessageKind::Contacts, "contacts"},
+                                                {MessageKind::Interactive, "interactive"},
+                                                {MessageKind::Reaction, "reaction"},
+                                                {MessageKind::Template, "template"},
+                                                {MessageKind::Unsupported, "unsupported"}}};
+constexpr Names<AttachmentState, 3> kAttachmentStates{
+    {{AttachmentState::Stored, "stored"}, {AttachmentState::Pending, "pending"}, {AttachmentState::Failed, "failed"}}};
+
 template <class E, std::size_t N>
 std::string_view nameOf(const Names<E, N>& names, E value) {
   for (const auto& [v, s] : names) {
@@ -90,6 +105,8 @@ std::string_view toString(Priority v) { return nameOf(kPriorities, v); }
 std::string_view toString(MessageDirection v) { return nameOf(kDirections, v); }
 std::string_view toString(DeliveryStatus v) { return nameOf(kDelivery, v); }
 std::string_view toString(OutboxState v) { return nameOf(kOutboxStates, v); }
+std::string_view toString(MessageKind v) { return nameOf(kMessageKinds, v); }
+std::string_view toString(AttachmentState v) { return nameOf(kAttachmentStates, v); }
 
 std::optional<Role> parseRole(std::string_view s) { return parse(kRoles, s); }
 std::optional<Language> parseLanguage(std::string_view s) { return parse(kLanguages, s); }
@@ -100,5 +117,7 @@ std::optional<Priority> parsePriority(std::string_view s) { return parse(kPriori
 std::optional<MessageDirection> parseMessageDirection(std::string_view s) { return parse(kDirections, s); }
 std::optional<DeliveryStatus> parseDeliveryStatus(std::string_view s) { return parse(kDelivery, s); }
 std::optional<OutboxState> parseOutboxState(std::string_view s) { return parse(kOutboxStates, s); }
+std::optional<MessageKind> parseMessageKind(std::string_view s) { return parse(kMessageKinds, s); }
+std::optional<AttachmentState> parseAttachmentState(std::string_view s) { return parse(kAttachmentStates, s); }
 
 }  // namespace parley::core

@@ -23,6 +23,12 @@ enum class MessageDirection { Incoming, Outgoing, Note, Activity };
 // Ordered: a status only ever moves forward (see delivery.hpp). Failed is terminal.
 enum class DeliveryStatus { None, Pending, Sent, Delivered, Read, Failed };
 enum class OutboxState { Pending, Done, Failed };
+// What a message is. Media kinds carry their files as attachments; structured extras (shared
+// contacts, the id of a pressed button, a reaction's emoji) live in Message::payload_json.
+enum class MessageKind { Text, Image, Audio, Video, Document, Sticker, Location, Contacts, Interactive, Reaction, Template, Unsupported };
+// An attachment whose bytes are still at the provider is Pending until the media fetcher
+// stores them (Stored) or gives up (Failed, with the reason in Attachment::error).
+enum class AttachmentState { Stored, Pending, Failed };
 
 std::string_view toString(Role v);
 std::string_view toString(Language v);
@@ -33,6 +39,8 @@ std::string_view toString(Priority v);
 std::string_view toString(MessageDirection v);
 std::string_view toString(DeliveryStatus v);
 std::string_view toString(OutboxState v);
+std::string_view toString(MessageKind v);
+std::string_view toString(AttachmentState v);
 
 std::optional<Role> parseRole(std::string_view s);
 std::optional<Language> parseLanguage(std::string_view s);
@@ -43,6 +51,8 @@ std::optional<Priority> parsePriority(std::string_view s);
 std::optional<MessageDirection> parseMessageDirection(std::string_view s);
 std::optional<DeliveryStatus> parseDeliveryStatus(std::string_view s);
 std::optional<OutboxState> parseOutboxState(std::string_view s);
+std::optional<MessageKind> parseMessageKind(std::string_view s);
+std::optional<AttachmentState> parseAttachmentState(std::string_view s);
 
 struct Tenant {
   TenantId id;
@@ -126,6 +136,10 @@ struct Conversation {
   TimestampMs last_activity_at = 0;
   TimestampMs first_response_at = 0;  // first outgoing (non-note) message after creation
   TimestampMs resolved_at = 0;
+  // The customer's last message: WhatsApp and Messenger allow free-form replies only within
+  // 24 hours of it (the customer-service window).
+  TimestampMs last_incoming_at = 0;
+  bool is_public = false;  // a public thread (an X mention, a page comment), not a private chat
 };
 
 struct Message {
@@ -134,10 +148,17 @@ struct Message {
   ConversationId conversation_id;
   InboxId inbox_id;
   MessageDirection direction = MessageDirection::Incoming;
+  MessageKind kind = MessageKind::Text;
   std::string text;
+  // Structured extras as a JSON object: shared contacts, the id and title of a pressed button,
+  // a reaction's emoji, a template's name and parameters. "{}" when there are none.
+  std::string payload_json = "{}";
   UserId sender_user_id;        // outgoing / note: the agent who wrote it
   ContactId sender_contact_id;  // incoming: the contact
-  std::string external_id;      // provider's message id; unique per inbox when set
+  // The provider's message id, unique per inbox when set: from the provider for incoming
+  // messages, and set from the provider's answer once an outgoing message was accepted (so
+  // delivery receipts find it).
+  std::string external_id;
   MessageId reply_to_id;
   std::optional<double> latitude, longitude;  // a location message
   std::string location_name;
@@ -156,6 +177,12 @@ struct Attachment {
   std::int64_t size = 0;
   std::string content_type;  // sniffed, not trusted from the client
   std::string filename;
+  // Media still at the provider: fetched later by the media fetcher, with retries.
+  AttachmentState state = AttachmentState::Stored;
+  std::string provider_ref;  // the provider's media id or URL (Pending only)
+  std::string error;         // why fetching failed (Failed only)
+  int fetch_attempts = 0;
+  TimestampMs next_fetch_at = 0;
   TimestampMs created_at = 0;
 };
 

@@ -19,15 +19,58 @@ struct InboundContact {
   bool verified = true;
 };
 
+// A file still at the provider; the media fetcher downloads it after the message is stored.
+struct InboundMedia {
+  std::string provider_ref;  // the provider's media id (WhatsApp, Telegram file_id) or URL
+  std::string filename;
+  std::string mime_type;  // as the provider declares it; the stored type is sniffed
+  std::string sha256;     // the provider's hash, when it gives one
+};
+
 struct InboundMessage {
   InboxId inbox_id;
+  // The provider account the message was sent to (WhatsApp phone_number_id, page id, bot
+  // id ...): a webhook batch may address several inboxes.
+  std::string account_id;
   std::string external_id;  // the provider's message id, for deduplication
   InboundContact contact;
+  MessageKind kind = MessageKind::Text;
   std::string text;
+  std::string payload_json = "{}";  // see Message::payload_json
   std::vector<AttachmentId> attachment_ids;  // already stored blobs
+  std::vector<InboundMedia> media;           // still to fetch
   std::optional<double> latitude, longitude;
   std::string location_name;
   std::string reply_to_external_id;
+  TimestampMs sent_at = 0;  // the provider's timestamp, when given
+  // Sent by the business from the provider's own app (an "echo"): stored as outgoing, never
+  // as the customer's message.
+  bool echo = false;
+};
+
+// A delivery receipt for a message the business sent.
+struct InboundStatus {
+  std::string account_id;
+  std::string provider_message_id;
+  DeliveryStatus status = DeliveryStatus::Sent;
+  std::string error;  // the provider's code and text, for Failed
+  TimestampMs at = 0;
+};
+
+// The customer edited a message (Telegram): the stored message changes, none is added.
+struct InboundEdit {
+  std::string account_id;
+  std::string provider_message_id;
+  std::string text;
+  TimestampMs at = 0;
+};
+
+// Everything one webhook delivery carried, in the order the provider listed it.
+struct InboundBatch {
+  std::vector<InboundMessage> messages;
+  std::vector<InboundStatus> statuses;
+  std::vector<InboundEdit> edits;
+  int ignored = 0;  // unknown or irrelevant events, accepted and dropped
 };
 
 struct IngestResult {
