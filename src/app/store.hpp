@@ -135,12 +135,17 @@ class StoreTx {
   // Ascending by id, strictly after `after` (0 = from the start).
   virtual Result<std::vector<core::Message>> listMessages(core::TenantId tenant, core::ConversationId conversation,
                                                           core::MessageId after, int limit) = 0;
-  virtual Status updateMessage(const core::Message& message) = 0;  // text, delivery_status, delivery_error, updated_at
+  // text, kind, payload_json, external_id, delivery_status, delivery_error, updated_at
+  virtual Status updateMessage(const core::Message& message) = 0;
   virtual Result<std::vector<core::Message>> searchMessages(const MessageSearch& search) = 0;
 
   // Attachments (blob bytes live on disk; the store keeps the metadata)
   virtual Result<core::AttachmentId> insertAttachment(const core::Attachment& attachment) = 0;
   virtual Result<core::Attachment> getAttachment(core::TenantId tenant, core::AttachmentId id) = 0;
+  // sha256, size, content_type, filename, state, provider_ref, error, fetch_attempts, next_fetch_at
+  virtual Status updateAttachment(const core::Attachment& attachment) = 0;
+  // Pending attachments with next_fetch_at <= now, oldest first, all tenants (the media fetcher).
+  virtual Result<std::vector<core::Attachment>> dueAttachments(core::TimestampMs now, int limit) = 0;
 
   // Canned responses ((short_code, language) unique per tenant)
   virtual Result<core::CannedResponseId> createCannedResponse(const core::CannedResponse& response) = 0;

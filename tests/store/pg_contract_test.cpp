@@ -15,12 +15,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "store/postgres/migrations.hpp"
 #include "store/postgres/pg_store.hpp"
 #include "store_contract.hpp"
 
@@ -224,6 +226,8 @@ TEST_F(PgStoreTest, NodesStartingTogetherMigrateOnce) {
   // Each version applied exactly once, none skipped.
   EXPECT_EQ(adminValue(db_->dsn(), "SELECT count(*) = max(version) FROM schema_migrations"), "t");
   EXPECT_EQ(adminValue(db_->dsn(), "SELECT count(*) FROM schema_migrations WHERE version = 1"), "1");
+  EXPECT_EQ(adminValue(db_->dsn(), "SELECT max(version) FROM schema_migrations"),
+            std::to_string(parley::store::postgres::migrations().back().version));
 }
 
 TEST_F(PgStoreTest, LostConnectionIsUnavailableThenRecovers) {
@@ -308,6 +312,145 @@ TEST_F(PgStoreTest, NestedReadReusesTheSnapshotOnAOneConnectionPool) {
   });
   ASSERT_FALSE(nested_write.ok());
   EXPECT_EQ(nested_write.error().code, ErrorCode::Internal);
+}
+
+TEST_F(PgStoreTest, MigrationTwoKeepsTheRowsOfAVersionOneDatabase) {
+  namespace core = parley::core;
+  using parley::app::StoreTx;
+  // A database exactly as version 1 left it, with a row in every table that migration 2 changes.
+  const auto all = parley::store::postgres::migrations();
+  ASSERT_GE(all.size(), 2u);
+  ASSERT_EQ(all[0].version, 1);
+  ASSERT_EQ(all[1].version, 2);
+  ASSERT_EQ(adminExec(db_->dsn(), "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                                  " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"),
+            "");
+  ASSERT_EQ(adminExec(db_->dsn(), all[0].sql), "");
+  ASSERT_EQ(adminExec(db_->dsn(), R"sql(
+    INSERT INTO schema_migrations (version, name) VALUES (1, 'initial schema');
+    INSERT INTO tenants (name, created_at) VALUES ('Acme', 10);
+    INSERT INTO inboxes (tenant_id, name, channel, config_json, secret, callback_url, created_at)
+      VALUES (1, 'WhatsApp', 'whatsapp', '{}', 's3cret', '', 11);
+    INSERT INTO contacts (tenant_id, name, attributes_json, merged_into, created_at, updated_at)
+      VALUES (1, 'Carl', '{"plan":"gold"}', NULL, 12, 13);
+    INSERT INTO conversations (tenant_id, inbox_id, contact_id, original_contact_id, status, priority, assignee_id,
+                               team_id, snoozed_until, created_at, last_activity_at, first_response_at, resolved_at)
+      VALUES (1, 1, 1, NULL, 'pending', 'high', NULL, NULL, 0, 14, 15, 16, 0);
+    INSERT INTO conversation_labels (conversation_id, label) VALUES (1, 'vip');
+    INSERT INTO messages (tenant_id, conversation_id, inbox_id, direction, text, sender_user_id, sender_contact_id,
+                          external_id, reply_to_id, latitude, longitude, location_name, delivery_status,
+                          delivery_error, created_at, updated_at)
+      VALUES (1, 1, 1, 'incoming', 'Grüße aus München', NULL, 1, 'wamid.OLD', NULL, 52.5, 13.25, 'Berlin', 'none',
+              '', 17, 18);
+    INSERT INTO attachments (tenant_id, message_id, sha256, size, content_type, filename, created_at)
+      VALUES (1, 1, 'ab12', 42, 'image/jpeg', 'foto.jpg', 19);
+  )sql"),
+            "");
+
+  auto store = open();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(adminValue(db_->dsn(), "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations"),
+            "1,2");
+  EXPECT_EQ(adminValue(db_->dsn(), "SELECT count(*) FROM pg_indexes WHERE indexname = 'attachments_due_idx'"), "1");
+
+  const core::TenantId acme{1};
+  core::Conversation wantConv;
+  wantConv.id = core::ConversationId{1};
+  wantConv.tenant_id = acme;
+  wantConv.inbox_id = core::InboxId{1};
+  wantConv.contact_id = core::ContactId{1};
+  wantConv.status = core::ConversationStatus::Pending;
+  wantConv.priority = core::Priority::High;
+  wantConv.labels = {"vip"};
+  wantConv.created_at = 14;
+  wantConv.last_activity_at = 15;
+  wantConv.first_response_at = 16;  // last_incoming_at 0 and is_public false: the defaults
+  core::Message wantMsg;
+  wantMsg.id = core::MessageId{1};
+  wantMsg.tenant_id = acme;
+  wantMsg.conversation_id = wantConv.id;
+  wantMsg.inbox_id = wantConv.inbox_id;
+  wantMsg.direction = core::MessageDirection::Incoming;
+  wantMsg.text = "Grüße aus München";  // kind text, payload "{}": the defaults
+  wantMsg.sender_contact_id = core::ContactId{1};
+  wantMsg.external_id = "wamid.OLD";
+  wantMsg.latitude = 52.5;
+  wantMsg.longitude = 13.25;
+  wantMsg.location_name = "Berlin";
+  wantMsg.attachment_ids = {core::AttachmentId{1}};
+  wantMsg.created_at = 17;
+  wantMsg.updated_at = 18;
+  core::Attachment wantAtt;
+  wantAtt.id = core::AttachmentId{1};
+  wantAtt.tenant_id = acme;
+  wantAtt.message_id = wantMsg.id;
+  wantAtt.sha256 = "ab12";
+  wantAtt.size = 42;
+  wantAtt.content_type = "image/jpeg";
+  wantAtt.filename = "foto.jpg";
+  wantAtt.created_at = 19;  // state stored, nothing to fetch: the defaults
+
+  Status read = store->read([&](StoreTx& tx) -> Status {
+    auto conv = tx.getConversation(acme, wantConv.id);
+    if (!conv.ok()) return conv.error();
+    PARLEY_EXPECT_SAME(*conv, wantConv);
+    auto msg = tx.getMessage(acme, wantMsg.id);
+    if (!msg.ok()) return msg.error();
+    PARLEY_EXPECT_SAME(*msg, wantMsg);
+    auto byExternal = tx.findMessageByExternalId(wantMsg.inbox_id, "wamid.OLD");
+    if (!byExternal.ok()) return byExternal.error();
+    EXPECT_EQ(byExternal->id, wantMsg.id);
+    auto found = tx.searchMessages({acme, "munchen", std::nullopt, std::nullopt, 10});
+    if (!found.ok()) return found.error();
+    EXPECT_EQ(parley::store_contract::idsOf(*found), (std::vector<std::int64_t>{1})) << "the search index survives";
+    auto att = tx.getAttachment(acme, wantAtt.id);
+    if (!att.ok()) return att.error();
+    PARLEY_EXPECT_SAME(*att, wantAtt);
+    auto due = tx.dueAttachments(std::numeric_limits<core::TimestampMs>::max(), 10);
+    if (!due.ok()) return due.error();
+    EXPECT_TRUE(due->empty()) << "old attachments are stored, not pending";
+    return {};
+  });
+  ASSERT_TRUE(read.ok()) << read.error().message;
+
+  // The new fields are writable on old rows, and new rows follow the old ones.
+  wantConv.last_incoming_at = 20;
+  wantConv.is_public = true;
+  wantMsg.kind = core::MessageKind::Location;
+  wantMsg.payload_json = R"({"address":"Unter den Linden"})";
+  wantAtt.state = core::AttachmentState::Failed;
+  wantAtt.error = "gone";
+  wantAtt.fetch_attempts = 3;
+  core::Message next = wantMsg;
+  next.external_id = "wamid.NEW";
+  next.attachment_ids = {};
+  Status write = store->write([&](StoreTx& tx) -> Status {
+    if (auto s = tx.updateConversation(wantConv); !s.ok()) return s;
+    if (auto s = tx.updateMessage(wantMsg); !s.ok()) return s;
+    if (auto s = tx.updateAttachment(wantAtt); !s.ok()) return s;
+    auto id = tx.insertMessage(next);
+    if (!id.ok()) return id.error();
+    next.id = *id;
+    return {};
+  });
+  ASSERT_TRUE(write.ok()) << write.error().message;
+  EXPECT_EQ(next.id.value, 2);
+  read = store->read([&](StoreTx& tx) -> Status {
+    auto conv = tx.getConversation(acme, wantConv.id);
+    if (!conv.ok()) return conv.error();
+    PARLEY_EXPECT_SAME(*conv, wantConv);
+    auto msg = tx.getMessage(acme, wantMsg.id);
+    if (!msg.ok()) return msg.error();
+    PARLEY_EXPECT_SAME(*msg, wantMsg);
+    auto added = tx.getMessage(acme, next.id);
+    if (!added.ok()) return added.error();
+    PARLEY_EXPECT_SAME(*added, next);
+    auto att = tx.getAttachment(acme, wantAtt.id);
+    if (!att.ok()) return att.error();
+    PARLEY_EXPECT_SAME(*att, wantAtt);
+    return {};
+  });
+  ASSERT_TRUE(read.ok()) << read.error().message;
 }
 
 TEST_F(PgStoreTest, SearchSyntaxFromUsersIsPlainText) {

@@ -7,11 +7,13 @@
 #include <condition_variable>
 #include <filesystem>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "store/sqlite/migrations.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store_contract.hpp"
 
@@ -82,15 +84,16 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, StoreContract, SqliteBackend);
 
 namespace {
 
-// Reads one text value with a plain sqlite3 connection, beside the store.
-std::string rawQuery(const fs::path& db, const std::string& sql) {
+// Reads column `column` of every row with a plain sqlite3 connection, beside the store; rows
+// joined with ','.
+std::string rawQuery(const fs::path& db, const std::string& sql, int column = 0) {
   sqlite3* conn = nullptr;
   std::string out;
   if (sqlite3_open_v2(db.c_str(), &conn, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v2(conn, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
       for (bool first = true; sqlite3_step(stmt) == SQLITE_ROW; first = false) {
-        const unsigned char* text = sqlite3_column_text(stmt, 0);
+        const unsigned char* text = sqlite3_column_text(stmt, column);
         if (!first) out.push_back(',');
         out.append(text != nullptr ? reinterpret_cast<const char*>(text) : "NULL");
       }
@@ -181,15 +184,159 @@ TEST(SqliteStore, OpensInWalModeAndAppliesMigrationsOnce) {
     createTenant(**store, "Acme");
   }
   EXPECT_EQ(rawQuery(db, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(rawQuery(db, "SELECT version FROM schema_migrations ORDER BY version"), "1");
+  EXPECT_EQ(rawQuery(db, "SELECT version FROM schema_migrations ORDER BY version"), "1,2");
   {
     auto reopened = SqliteStore::open(db.string());
     ASSERT_TRUE(reopened.ok()) << reopened.error().message;
     createTenant(**reopened, "Globex");
   }
-  EXPECT_EQ(rawQuery(db, "SELECT version FROM schema_migrations ORDER BY version"), "1") << "not applied twice";
+  EXPECT_EQ(rawQuery(db, "SELECT version FROM schema_migrations ORDER BY version"), "1,2") << "not applied twice";
   EXPECT_EQ(tenantCount(db), 2) << "data survives a restart";
   EXPECT_EQ(rawQuery(db, "SELECT name FROM sqlite_master WHERE name = 'messages_fts'"), "messages_fts");
+}
+
+TEST(SqliteStore, MigrationTwoKeepsTheRowsOfAVersionOneDatabase) {
+  namespace core = parley::core;
+  TempDir dir;
+  const auto db = dir.file("parley.db");
+  // A database exactly as version 1 left it, with a row in every table that migration 2 changes.
+  const auto all = parley::store::sqlite::migrations();
+  ASSERT_GE(all.size(), 2u);
+  ASSERT_EQ(all[0].version, 1);
+  ASSERT_EQ(all[1].version, 2);
+  rawExec(db, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+  rawExec(db, all[0].sql);
+  rawExec(db, R"sql(
+    INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0);
+    INSERT INTO tenants (name, created_at) VALUES ('Acme', 10);
+    INSERT INTO inboxes (tenant_id, name, channel, config_json, secret, callback_url, created_at)
+      VALUES (1, 'WhatsApp', 'whatsapp', '{}', 's3cret', '', 11);
+    INSERT INTO contacts (tenant_id, name, attributes_json, merged_into, created_at, updated_at)
+      VALUES (1, 'Carl', '{"plan":"gold"}', NULL, 12, 13);
+    INSERT INTO conversations (tenant_id, inbox_id, contact_id, original_contact_id, status, priority, assignee_id,
+                               team_id, snoozed_until, created_at, last_activity_at, first_response_at, resolved_at)
+      VALUES (1, 1, 1, NULL, 'pending', 'high', NULL, NULL, 0, 14, 15, 16, 0);
+    INSERT INTO conversation_labels (conversation_id, label) VALUES (1, 'vip');
+    INSERT INTO messages (id, tenant_id, conversation_id, inbox_id, direction, text, sender_user_id, sender_contact_id,
+                          external_id, reply_to_id, latitude, longitude, location_name, delivery_status,
+                          delivery_error, created_at, updated_at)
+      VALUES (1, 1, 1, 1, 'incoming', 'Grüße aus München', NULL, 1, 'wamid.OLD', NULL, 52.5, 13.25, 'Berlin', 'none',
+              '', 17, 18);
+    INSERT INTO attachments (tenant_id, message_id, sha256, size, content_type, filename, created_at)
+      VALUES (1, 1, 'ab12', 42, 'image/jpeg', 'foto.jpg', 19);
+  )sql");
+
+  auto opened = SqliteStore::open(db.string());
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  Store& store = **opened;
+  EXPECT_EQ(rawQuery(db, "SELECT version FROM schema_migrations ORDER BY version"), "1,2");
+  EXPECT_EQ(rawQuery(db, "SELECT name FROM sqlite_master WHERE name = 'attachments_due'"), "attachments_due");
+  const std::string plan =
+      rawQuery(db,
+               "EXPLAIN QUERY PLAN SELECT id FROM attachments WHERE state = 'pending' AND next_fetch_at <= 5 "
+               "ORDER BY next_fetch_at, id LIMIT 10",
+               3);
+  EXPECT_NE(plan.find("attachments_due"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << "no sort: " << plan;
+
+  const core::TenantId acme{1};
+  core::Conversation wantConv;
+  wantConv.id = core::ConversationId{1};
+  wantConv.tenant_id = acme;
+  wantConv.inbox_id = core::InboxId{1};
+  wantConv.contact_id = core::ContactId{1};
+  wantConv.status = core::ConversationStatus::Pending;
+  wantConv.priority = core::Priority::High;
+  wantConv.labels = {"vip"};
+  wantConv.created_at = 14;
+  wantConv.last_activity_at = 15;
+  wantConv.first_response_at = 16;  // last_incoming_at 0 and is_public false: the defaults
+  core::Message wantMsg;
+  wantMsg.id = core::MessageId{1};
+  wantMsg.tenant_id = acme;
+  wantMsg.conversation_id = wantConv.id;
+  wantMsg.inbox_id = wantConv.inbox_id;
+  wantMsg.direction = core::MessageDirection::Incoming;
+  wantMsg.text = "Grüße aus München";  // kind text, payload "{}": the defaults
+  wantMsg.sender_contact_id = core::ContactId{1};
+  wantMsg.external_id = "wamid.OLD";
+  wantMsg.latitude = 52.5;
+  wantMsg.longitude = 13.25;
+  wantMsg.location_name = "Berlin";
+  wantMsg.attachment_ids = {core::AttachmentId{1}};
+  wantMsg.created_at = 17;
+  wantMsg.updated_at = 18;
+  core::Attachment wantAtt;
+  wantAtt.id = core::AttachmentId{1};
+  wantAtt.tenant_id = acme;
+  wantAtt.message_id = wantMsg.id;
+  wantAtt.sha256 = "ab12";
+  wantAtt.size = 42;
+  wantAtt.content_type = "image/jpeg";
+  wantAtt.filename = "foto.jpg";
+  wantAtt.created_at = 19;  // state stored, nothing to fetch: the defaults
+
+  Status read = store.read([&](StoreTx& tx) -> Status {
+    auto conv = tx.getConversation(acme, wantConv.id);
+    if (!conv.ok()) return conv.error();
+    PARLEY_EXPECT_SAME(*conv, wantConv);
+    auto msg = tx.getMessage(acme, wantMsg.id);
+    if (!msg.ok()) return msg.error();
+    PARLEY_EXPECT_SAME(*msg, wantMsg);
+    auto byExternal = tx.findMessageByExternalId(wantMsg.inbox_id, "wamid.OLD");
+    if (!byExternal.ok()) return byExternal.error();
+    EXPECT_EQ(byExternal->id, wantMsg.id);
+    auto found = tx.searchMessages({acme, "munchen", std::nullopt, std::nullopt, 10});
+    if (!found.ok()) return found.error();
+    EXPECT_EQ(parley::store_contract::idsOf(*found), (std::vector<std::int64_t>{1})) << "the search index survives";
+    auto att = tx.getAttachment(acme, wantAtt.id);
+    if (!att.ok()) return att.error();
+    PARLEY_EXPECT_SAME(*att, wantAtt);
+    auto due = tx.dueAttachments(std::numeric_limits<core::TimestampMs>::max(), 10);
+    if (!due.ok()) return due.error();
+    EXPECT_TRUE(due->empty()) << "old attachments are stored, not pending";
+    return {};
+  });
+  ASSERT_TRUE(read.ok()) << read.error().message;
+
+  // The new fields are writable on old rows, and new rows follow the old ones.
+  wantConv.last_incoming_at = 20;
+  wantConv.is_public = true;
+  wantMsg.kind = core::MessageKind::Location;
+  wantMsg.payload_json = R"({"address":"Unter den Linden"})";
+  wantAtt.state = core::AttachmentState::Failed;
+  wantAtt.error = "gone";
+  wantAtt.fetch_attempts = 3;
+  core::Message next = wantMsg;
+  next.external_id = "wamid.NEW";
+  next.attachment_ids = {};
+  Status write = store.write([&](StoreTx& tx) -> Status {
+    if (auto s = tx.updateConversation(wantConv); !s.ok()) return s;
+    if (auto s = tx.updateMessage(wantMsg); !s.ok()) return s;
+    if (auto s = tx.updateAttachment(wantAtt); !s.ok()) return s;
+    auto id = tx.insertMessage(next);
+    if (!id.ok()) return id.error();
+    next.id = *id;
+    return {};
+  });
+  ASSERT_TRUE(write.ok()) << write.error().message;
+  EXPECT_EQ(next.id.value, 2);
+  read = store.read([&](StoreTx& tx) -> Status {
+    auto conv = tx.getConversation(acme, wantConv.id);
+    if (!conv.ok()) return conv.error();
+    PARLEY_EXPECT_SAME(*conv, wantConv);
+    auto msg = tx.getMessage(acme, wantMsg.id);
+    if (!msg.ok()) return msg.error();
+    PARLEY_EXPECT_SAME(*msg, wantMsg);
+    auto added = tx.getMessage(acme, next.id);
+    if (!added.ok()) return added.error();
+    PARLEY_EXPECT_SAME(*added, next);
+    auto att = tx.getAttachment(acme, wantAtt.id);
+    if (!att.ok()) return att.error();
+    PARLEY_EXPECT_SAME(*att, wantAtt);
+    return {};
+  });
+  ASSERT_TRUE(read.ok()) << read.error().message;
 }
 
 TEST(SqliteStore, RefusesADatabaseFromANewerVersion) {

@@ -23,6 +23,10 @@
 //  - mergeContacts: target == source is InvalidInput, an already merged source Conflict;
 //    unmergeContact of a contact that is not merged is Conflict; an attachment already linked
 //    to another message is Conflict;
+//  - dueOutbox / dueAttachments: pending rows whose time (next_attempt_at / next_fetch_at) is
+//    <= now, of every tenant, ordered by (time, id); they may be called in read() and write();
+//  - updateMessage writes external_id too (an outgoing message gets the provider's id once
+//    accepted): an id already used by another message of the inbox is Conflict;
 //  - contact search is case-insensitive (ASCII) and treats % and _ literally; message search
 //    matches each word as a prefix, ignores case and diacritics (muller finds Müller), and any
 //    text typed by the user is a valid query.
@@ -120,15 +124,16 @@ inline auto fields(const core::ContactIdentity& i) {
 inline auto fields(const core::Conversation& c) {
   return std::tie(c.id, c.tenant_id, c.inbox_id, c.contact_id, c.original_contact_id, c.status, c.priority, c.labels,
                   c.assignee_id, c.team_id, c.snoozed_until, c.created_at, c.last_activity_at, c.first_response_at,
-                  c.resolved_at);
+                  c.resolved_at, c.last_incoming_at, c.is_public);
 }
 inline auto fields(const core::Message& m) {
-  return std::tie(m.id, m.tenant_id, m.conversation_id, m.inbox_id, m.direction, m.text, m.sender_user_id,
-                  m.sender_contact_id, m.external_id, m.reply_to_id, m.latitude, m.longitude, m.location_name,
-                  m.delivery_status, m.delivery_error, m.attachment_ids, m.created_at, m.updated_at);
+  return std::tie(m.id, m.tenant_id, m.conversation_id, m.inbox_id, m.direction, m.kind, m.text, m.payload_json,
+                  m.sender_user_id, m.sender_contact_id, m.external_id, m.reply_to_id, m.latitude, m.longitude,
+                  m.location_name, m.delivery_status, m.delivery_error, m.attachment_ids, m.created_at, m.updated_at);
 }
 inline auto fields(const core::Attachment& a) {
-  return std::tie(a.id, a.tenant_id, a.message_id, a.sha256, a.size, a.content_type, a.filename, a.created_at);
+  return std::tie(a.id, a.tenant_id, a.message_id, a.sha256, a.size, a.content_type, a.filename, a.state,
+                  a.provider_ref, a.error, a.fetch_attempts, a.next_fetch_at, a.created_at);
 }
 inline auto fields(const core::CannedResponse& r) {
   return std::tie(r.id, r.tenant_id, r.short_code, r.language, r.content, r.created_at, r.updated_at);
@@ -234,6 +239,19 @@ inline core::Message messageIn(const core::Conversation& conversation, core::Con
   m.created_at = 1'700'000'002'000;
   m.updated_at = 1'700'000'002'000;
   return m;
+}
+
+// Media the provider still holds: fetched later by the media fetcher. No bytes yet, so no hash
+// and size 0; the content type is sniffed once the bytes are here.
+inline core::Attachment pendingAttachmentIn(core::TenantId tenant, std::string provider_ref,
+                                            core::TimestampMs next_fetch_at) {
+  core::Attachment a;
+  a.tenant_id = tenant;
+  a.state = core::AttachmentState::Pending;
+  a.provider_ref = std::move(provider_ref);
+  a.next_fetch_at = next_fetch_at;
+  a.created_at = 1'700'000'006'000;
+  return a;
 }
 
 // --- the fixture ------------------------------------------------------------------------------------------
@@ -1257,6 +1275,53 @@ TYPED_TEST_P(StoreContract, FindActiveConversationIsTheNewestUnresolved) {
                      ErrorCode::NotFound);
 }
 
+TYPED_TEST_P(StoreContract, ConversationKeepsItsServiceWindowAndVisibility) {
+  auto acme = this->tenant("Acme");
+  auto wa = this->inbox(acme, "WhatsApp");
+  auto x = this->inbox(acme, "X");
+  auto carl = this->contact(acme, "Carl");
+  core::Conversation chat = conversationIn(acme, wa, carl, 1'700'000'010'000);
+  chat.last_incoming_at = 1'700'000'009'500;
+  chat.id = this->conversation(chat);
+  core::Conversation mention = conversationIn(acme, x, carl, 1'700'000'020'000);
+  mention.is_public = true;
+  mention.last_incoming_at = 1'700'000'019'000;
+  mention.labels = {"social"};
+  mention.id = this->conversation(mention);
+
+  PARLEY_EXPECT_SAME(this->getConversation(acme, chat.id), chat);
+  PARLEY_EXPECT_SAME(this->getConversation(acme, mention.id), mention);
+  app::ConversationFilter all;
+  all.tenant_id = acme;
+  auto listed = this->must(this->r([&](StoreTx& tx) { return tx.listConversations(all); }), "listConversations");
+  ASSERT_EQ(idsOf(listed), (std::vector<std::int64_t>{mention.id.value, chat.id.value}));
+  PARLEY_EXPECT_SAME(listed[0], mention);
+  PARLEY_EXPECT_SAME(listed[1], chat);
+  auto active = this->r([&](StoreTx& tx) { return tx.findActiveConversation(acme, carl, x); });
+  PARLEY_ASSERT_OK(active);
+  PARLEY_EXPECT_SAME(*active, mention);
+
+  // The customer writes again a day later: the window moves with it.
+  core::Conversation later = chat;
+  later.last_incoming_at = 1'700'086'400'000;
+  later.last_activity_at = 1'700'086'400'000;
+  later.is_public = true;
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.updateConversation(later); }));
+  PARLEY_EXPECT_SAME(this->getConversation(acme, chat.id), later);
+  core::Conversation quiet = mention;
+  quiet.is_public = false;
+  quiet.last_incoming_at = 0;
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.updateConversation(quiet); }));
+  PARLEY_EXPECT_SAME(this->getConversation(acme, mention.id), quiet);
+  active = this->r([&](StoreTx& tx) { return tx.findActiveConversation(acme, carl, wa); });
+  PARLEY_ASSERT_OK(active);
+  PARLEY_EXPECT_SAME(*active, later);
+  listed = this->must(this->r([&](StoreTx& tx) { return tx.listConversations(all); }), "listConversations");
+  ASSERT_EQ(idsOf(listed), (std::vector<std::int64_t>{chat.id.value, mention.id.value}));
+  PARLEY_EXPECT_SAME(listed[0], later);
+  PARLEY_EXPECT_SAME(listed[1], quiet);
+}
+
 // --- messages ----------------------------------------------------------------------------------------------
 
 TYPED_TEST_P(StoreContract, MessageRoundTripWithDeliveryAndLocation) {
@@ -1338,7 +1403,7 @@ TYPED_TEST_P(StoreContract, ListMessagesAscendingAfterCursor) {
                      ErrorCode::NotFound);
 }
 
-TYPED_TEST_P(StoreContract, UpdateMessageChangesOnlyTextAndDelivery) {
+TYPED_TEST_P(StoreContract, UpdateMessageChangesContentDeliveryAndExternalIdOnly) {
   auto acme = this->tenant("Acme");
   auto globex = this->tenant("Globex");
   auto web = this->inbox(acme, "Web");
@@ -1353,20 +1418,30 @@ TYPED_TEST_P(StoreContract, UpdateMessageChangesOnlyTextAndDelivery) {
 
   core::Message changed = m;
   changed.text = "Hallo (bearbeitet)";
+  changed.kind = core::MessageKind::Template;
+  changed.payload_json = R"({"template":{"name":"order_update","language":"de","parameters":["4711"]}})";
+  changed.external_id = "ext-2";
   changed.delivery_status = core::DeliveryStatus::Read;
   changed.delivery_error = "";
   changed.updated_at = m.updated_at + 5'000;
   // Not writable through updateMessage:
   changed.direction = core::MessageDirection::Note;
-  changed.external_id = "ext-2";
   changed.created_at = 1;
   changed.location_name = "nowhere";
+  changed.latitude = 48.1;
+  changed.longitude = 11.5;
   PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.updateMessage(changed); }));
   core::Message want = m;
   want.text = changed.text;
+  want.kind = changed.kind;
+  want.payload_json = changed.payload_json;
+  want.external_id = changed.external_id;
   want.delivery_status = changed.delivery_status;
   want.updated_at = changed.updated_at;
   PARLEY_EXPECT_SAME(this->getMessage(acme, m.id), want);
+  // The old provider id no longer names the message.
+  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.findMessageByExternalId(web, "ext-1"); }),
+                     ErrorCode::NotFound);
 
   core::Message failed = want;
   failed.delivery_status = core::DeliveryStatus::Failed;
@@ -1415,6 +1490,155 @@ TYPED_TEST_P(StoreContract, ProviderMessageIdsDeduplicatePerInbox) {
   found = this->r([&](StoreTx& tx) { return tx.findMessageByExternalId(b, "wamid.42"); });
   PARLEY_ASSERT_OK(found);
   EXPECT_EQ(found->inbox_id, b);
+}
+
+TYPED_TEST_P(StoreContract, MessageKindAndPayloadComeBackFromEveryRead) {
+  auto acme = this->tenant("Acme");
+  auto wa = this->inbox(acme, "WhatsApp");
+  core::Conversation conv = conversationIn(acme, wa, this->contact(acme, "Carl"));
+  auto convId = this->conversation(conv);
+  const std::vector<std::pair<core::MessageKind, std::string>> kinds = {
+      {core::MessageKind::Text, "{}"},
+      {core::MessageKind::Image, R"({"caption":"Foto vom Schaden"})"},
+      {core::MessageKind::Audio, R"({"voice":true})"},
+      {core::MessageKind::Video, "{}"},
+      {core::MessageKind::Document, R"({"filename":"Rechnung März.pdf"})"},
+      {core::MessageKind::Sticker, R"({"animated":false})"},
+      {core::MessageKind::Location, R"({"address":"Unter den Linden 1, 10117 Berlin"})"},
+      {core::MessageKind::Contacts, R"({"contacts":[{"name":"Jürgen Groß","phones":["+49 30 1234567"]}]})"},
+      {core::MessageKind::Interactive, R"({"button_reply":{"id":"yes","title":"Ja, bitte 👍"}})"},
+      {core::MessageKind::Reaction, R"({"emoji":"❤️","message_id":"wamid.k1"})"},
+      {core::MessageKind::Template, R"({"name":"order_update","language":"de","parameters":["4711"]})"},
+      {core::MessageKind::Unsupported, R"({"type":"ephemeral","raw":"{\"a\":[1,2]}"})"},
+  };
+  std::vector<core::Message> sent;
+  for (std::size_t i = 0; i < kinds.size(); ++i) {
+    core::Message m = messageIn(conv, convId, cat("Paket ", core::toString(kinds[i].first)));
+    m.kind = kinds[i].first;
+    m.payload_json = kinds[i].second;
+    m.external_id = cat("wamid.k", std::to_string(i));
+    m.id = this->message(m);
+    sent.push_back(m);
+  }
+  for (const auto& m : sent) {
+    PARLEY_EXPECT_SAME(this->getMessage(acme, m.id), m) << core::toString(m.kind);
+    auto found = this->r([&](StoreTx& tx) { return tx.findMessageByExternalId(wa, m.external_id); });
+    PARLEY_ASSERT_OK(found);
+    PARLEY_EXPECT_SAME(*found, m) << core::toString(m.kind);
+  }
+  auto listed = this->must(this->r([&](StoreTx& tx) { return tx.listMessages(acme, convId, core::MessageId{}, 100); }),
+                           "listMessages");
+  ASSERT_EQ(listed.size(), sent.size());
+  for (std::size_t i = 0; i < sent.size(); ++i) PARLEY_EXPECT_SAME(listed[i], sent[i]) << core::toString(sent[i].kind);
+  app::MessageSearch search;
+  search.tenant_id = acme;
+  search.query = "paket";
+  search.limit = 100;
+  auto found = this->must(this->r([&](StoreTx& tx) { return tx.searchMessages(search); }), "searchMessages");
+  ASSERT_EQ(found.size(), sent.size());
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    PARLEY_EXPECT_SAME(found[i], sent[sent.size() - 1 - i]) << "newest first";
+  }
+
+  // A message written without the new fields is a text message without extras.
+  core::Message plain = messageIn(conv, convId, "plain");
+  plain.id = this->message(plain);
+  core::Message got = this->getMessage(acme, plain.id);
+  EXPECT_EQ(got.kind, core::MessageKind::Text);
+  EXPECT_EQ(got.payload_json, "{}");
+}
+
+TYPED_TEST_P(StoreContract, OutgoingMessageGetsItsProviderIdOnceAccepted) {
+  auto acme = this->tenant("Acme");
+  auto ann = this->user(acme, "ann@acme.example");
+  auto wa = this->inbox(acme, "WhatsApp");
+  auto tg = this->inbox(acme, "Telegram");
+  auto carl = this->contact(acme, "Carl");
+  core::Conversation conv = conversationIn(acme, wa, carl);
+  auto convId = this->conversation(conv);
+  core::Conversation convTg = conversationIn(acme, tg, carl);
+  auto convTgId = this->conversation(convTg);
+  core::Message incoming = messageIn(conv, convId, "Haben Sie ein Foto?");
+  incoming.external_id = "wamid.IN1";
+  incoming.id = this->message(incoming);
+  auto outgoing = [&](const core::Conversation& c, core::ConversationId id, const std::string& text) {
+    core::Message m = messageIn(c, id, text);
+    m.direction = core::MessageDirection::Outgoing;
+    m.sender_contact_id = {};
+    m.sender_user_id = ann;
+    m.kind = core::MessageKind::Image;
+    m.payload_json = R"({"caption":"Hier"})";
+    m.delivery_status = core::DeliveryStatus::Pending;
+    m.id = this->message(m);
+    return m;
+  };
+  core::Message reply = outgoing(conv, convId, "Hier ist das Foto");
+  core::Message second = outgoing(conv, convId, "Und noch eins");
+  EXPECT_TRUE(this->getMessage(acme, reply.id).external_id.empty()) << "not accepted by the provider yet";
+
+  // The provider accepted the reply: its message id is stored with the new delivery status, and
+  // the delivery receipts that name it find the message.
+  core::Message accepted = reply;
+  accepted.external_id = "wamid.OUT1";
+  accepted.delivery_status = core::DeliveryStatus::Sent;
+  accepted.updated_at = reply.updated_at + 800;
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.updateMessage(accepted); }));
+  auto found = this->r([&](StoreTx& tx) { return tx.findMessageByExternalId(wa, "wamid.OUT1"); });
+  PARLEY_ASSERT_OK(found);
+  PARLEY_EXPECT_SAME(*found, accepted);
+
+  // A provider id in use in the inbox, incoming or outgoing, cannot be given to another message:
+  // Conflict, and nothing of that update is stored.
+  for (const char* taken : {"wamid.OUT1", "wamid.IN1"}) {
+    SCOPED_TRACE(taken);
+    core::Message clash = second;
+    clash.external_id = taken;
+    clash.text = "changed";
+    clash.delivery_status = core::DeliveryStatus::Sent;
+    PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.updateMessage(clash); }), ErrorCode::Conflict);
+    PARLEY_EXPECT_SAME(this->getMessage(acme, second.id), second);
+  }
+  // The transaction goes on after the Conflict.
+  Status same = this->store().write([&](StoreTx& tx) -> Status {
+    core::Message clash = second;
+    clash.external_id = "wamid.IN1";
+    PARLEY_EXPECT_CODE(tx.updateMessage(clash), ErrorCode::Conflict);
+    core::Message ok = second;
+    ok.external_id = "wamid.OUT2";
+    ok.delivery_status = core::DeliveryStatus::Sent;
+    return tx.updateMessage(ok);
+  });
+  PARLEY_ASSERT_OK(same);
+  second.external_id = "wamid.OUT2";
+  second.delivery_status = core::DeliveryStatus::Sent;
+  PARLEY_EXPECT_SAME(this->getMessage(acme, second.id), second);
+  found = this->r([&](StoreTx& tx) { return tx.findMessageByExternalId(wa, "wamid.OUT2"); });
+  PARLEY_ASSERT_OK(found);
+  EXPECT_EQ(found->id, second.id);
+
+  // Setting the id again (a repeated provider answer) is no conflict with itself; the same id in
+  // another inbox belongs to another message.
+  PARLEY_EXPECT_OK(this->w([&](StoreTx& tx) { return tx.updateMessage(accepted); }));
+  core::Message tgReply = outgoing(convTg, convTgId, "Telegram");
+  tgReply.external_id = "wamid.OUT1";
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.updateMessage(tgReply); }));
+  found = this->r([&](StoreTx& tx) { return tx.findMessageByExternalId(tg, "wamid.OUT1"); });
+  PARLEY_ASSERT_OK(found);
+  EXPECT_EQ(found->id, tgReply.id);
+  found = this->r([&](StoreTx& tx) { return tx.findMessageByExternalId(wa, "wamid.OUT1"); });
+  PARLEY_ASSERT_OK(found);
+  EXPECT_EQ(found->id, reply.id);
+
+  // Messages without a provider id never collide, also when updated.
+  core::Message third = outgoing(conv, convId, "drei");
+  core::Message fourth = outgoing(conv, convId, "vier");
+  third.text = "drei (bearbeitet)";
+  fourth.delivery_status = core::DeliveryStatus::Failed;
+  fourth.delivery_error = "rejected";
+  PARLEY_EXPECT_OK(this->w([&](StoreTx& tx) { return tx.updateMessage(third); }));
+  PARLEY_EXPECT_OK(this->w([&](StoreTx& tx) { return tx.updateMessage(fourth); }));
+  PARLEY_EXPECT_SAME(this->getMessage(acme, third.id), third);
+  PARLEY_EXPECT_SAME(this->getMessage(acme, fourth.id), fourth);
 }
 
 // --- attachments --------------------------------------------------------------------------------------------
@@ -1477,6 +1701,142 @@ TYPED_TEST_P(StoreContract, AttachmentsRoundTripAndLinkToTheirMessage) {
   PARLEY_ASSERT_OK(listed);
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ((*listed)[0].attachment_ids, read.attachment_ids);
+}
+
+TYPED_TEST_P(StoreContract, PendingAttachmentIsCompletedThroughUpdateAttachment) {
+  auto acme = this->tenant("Acme");
+  auto globex = this->tenant("Globex");
+  auto wa = this->inbox(acme, "WhatsApp");
+  core::Conversation conv = conversationIn(acme, wa, this->contact(acme, "Carl"));
+  auto convId = this->conversation(conv);
+  auto get = [&](core::AttachmentId id) {
+    return this->must(this->r([&](StoreTx& tx) { return tx.getAttachment(acme, id); }), "getAttachment");
+  };
+
+  core::Attachment pending = pendingAttachmentIn(acme, "wa-media:1234567890", 1'700'000'006'000);
+  pending.filename = "Schaden.jpg";
+  pending.id = this->must(this->w([&](StoreTx& tx) { return tx.insertAttachment(pending); }), "insertAttachment");
+  core::Attachment got = get(pending.id);
+  PARLEY_EXPECT_SAME(got, pending);
+  EXPECT_TRUE(got.sha256.empty());
+  EXPECT_EQ(got.size, 0);
+  EXPECT_EQ(got.state, core::AttachmentState::Pending);
+
+  // The customer's message refers to it at once; the bytes come later.
+  core::Message m = messageIn(conv, convId, "");
+  m.kind = core::MessageKind::Image;
+  m.payload_json = R"({"caption":"Der Schaden"})";
+  m.attachment_ids = {pending.id};
+  m.id = this->message(m);
+  pending.message_id = m.id;
+  PARLEY_EXPECT_SAME(get(pending.id), pending);
+
+  // The first fetch fails: try again later. message_id and created_at are not written.
+  core::Attachment retry = pending;
+  retry.fetch_attempts = 1;
+  retry.next_fetch_at = pending.next_fetch_at + 30'000;
+  retry.error = "HTTP 503 from the provider";
+  core::Attachment sent = retry;
+  sent.message_id = {};
+  sent.created_at = 1;
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.updateAttachment(sent); }));
+  PARLEY_EXPECT_SAME(get(pending.id), retry);
+
+  // The second one stores the bytes.
+  core::Attachment stored = retry;
+  stored.state = core::AttachmentState::Stored;
+  stored.sha256 = std::string(64, 'c');
+  stored.size = 183'422;
+  stored.content_type = "image/jpeg";
+  stored.error = "";
+  stored.fetch_attempts = 2;
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.updateAttachment(stored); }));
+  PARLEY_EXPECT_SAME(get(pending.id), stored);
+  EXPECT_EQ(values(this->getMessage(acme, m.id).attachment_ids), (std::vector<std::int64_t>{pending.id.value}));
+
+  // Media that expired at the provider: given up, with the reason.
+  core::Attachment expired = pendingAttachmentIn(acme, "wa-media:2", 1'700'000'007'000);
+  expired.id = this->must(this->w([&](StoreTx& tx) { return tx.insertAttachment(expired); }), "insertAttachment");
+  core::Attachment failed = expired;
+  failed.state = core::AttachmentState::Failed;
+  failed.error = "media no longer available (404)";
+  failed.fetch_attempts = 5;
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.updateAttachment(failed); }));
+  PARLEY_EXPECT_SAME(get(expired.id), failed);
+
+  core::Attachment foreign = failed;
+  foreign.tenant_id = globex;
+  foreign.error = "foreign";
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.updateAttachment(foreign); }), ErrorCode::NotFound);
+  core::Attachment ghost = failed;
+  ghost.id = core::AttachmentId{failed.id.value + 1000};
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.updateAttachment(ghost); }), ErrorCode::NotFound);
+  PARLEY_EXPECT_SAME(get(expired.id), failed);
+}
+
+TYPED_TEST_P(StoreContract, DueAttachmentsArePendingOnesOldestFirstAcrossTenants) {
+  auto acme = this->tenant("Acme");
+  auto globex = this->tenant("Globex");
+  auto add = [&](core::TenantId t, const std::string& ref, core::TimestampMs next, core::AttachmentState state) {
+    core::Attachment a = pendingAttachmentIn(t, ref, next);
+    a.state = state;
+    if (state == core::AttachmentState::Stored) {
+      a.sha256 = std::string(64, 'd');
+      a.size = 10;
+      a.content_type = "image/png";
+    }
+    if (state == core::AttachmentState::Failed) a.error = "gave up";
+    a.id = this->must(this->w([&](StoreTx& tx) { return tx.insertAttachment(a); }), "insertAttachment " + ref);
+    return a;
+  };
+  using State = core::AttachmentState;
+  core::Attachment p1 = add(acme, "p1", 300, State::Pending);
+  core::Attachment p2 = add(globex, "p2", 100, State::Pending);
+  add(acme, "s1", 50, State::Stored);  // stored and failed ones are never due
+  core::Attachment p3 = add(acme, "p3", 200, State::Pending);
+  add(globex, "f1", 60, State::Failed);
+  core::Attachment p4 = add(acme, "p4", 100, State::Pending);  // due with p2: ties go by id
+  core::Attachment p5 = add(acme, "p5", 900, State::Pending);  // not due yet
+  auto due = [&](core::TimestampMs now, int limit) {
+    return this->must(this->r([&](StoreTx& tx) { return tx.dueAttachments(now, limit); }), "dueAttachments");
+  };
+  using V = std::vector<std::int64_t>;
+
+  auto now300 = due(300, 10);
+  ASSERT_EQ(idsOf(now300), (V{p2.id.value, p4.id.value, p3.id.value, p1.id.value}))
+      << "pending attachments of every tenant, oldest first";
+  PARLEY_EXPECT_SAME(now300[0], p2);
+  PARLEY_EXPECT_SAME(now300[1], p4);
+  EXPECT_EQ(idsOf(due(300, 2)), (V{p2.id.value, p4.id.value}));
+  EXPECT_EQ(idsOf(due(100, 10)), (V{p2.id.value, p4.id.value})) << "next_fetch_at == now is due";
+  EXPECT_TRUE(due(99, 10).empty());
+  // The fetcher takes them inside a write transaction.
+  auto claimed = this->w([&](StoreTx& tx) { return tx.dueAttachments(300, 3); });
+  PARLEY_ASSERT_OK(claimed);
+  EXPECT_EQ(idsOf(*claimed), (V{p2.id.value, p4.id.value, p3.id.value}));
+
+  // p2 is fetched (Stored: off the list), p4 failed once (due again later), p3 is given up.
+  core::Attachment fetched = p2;
+  fetched.state = State::Stored;
+  fetched.sha256 = std::string(64, 'e');
+  fetched.size = 2'048;
+  fetched.content_type = "audio/ogg";
+  fetched.fetch_attempts = 1;
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.updateAttachment(fetched); }));
+  core::Attachment retry = p4;
+  retry.fetch_attempts = 1;
+  retry.next_fetch_at = 1'000;
+  retry.error = "timeout";
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.updateAttachment(retry); }));
+  core::Attachment gaveUp = p3;
+  gaveUp.state = State::Failed;
+  gaveUp.error = "unsupported media";
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.updateAttachment(gaveUp); }));
+
+  EXPECT_EQ(idsOf(due(300, 10)), (V{p1.id.value}));
+  auto later = due(1'000, 10);
+  ASSERT_EQ(idsOf(later), (V{p1.id.value, p5.id.value, p4.id.value}));
+  PARLEY_EXPECT_SAME(later[2], retry);
 }
 
 // --- search -------------------------------------------------------------------------------------------------
@@ -1868,6 +2228,8 @@ TYPED_TEST_P(StoreContract, ReadTransactionCannotWrite) {
   core::Attachment attachment;
   attachment.tenant_id = acme;
   attachment.sha256 = "00";
+  core::Attachment pending = pendingAttachmentIn(acme, "media-1", 5);
+  pending.id = this->must(this->w([&](StoreTx& tx) { return tx.insertAttachment(pending); }), "attachment");
 
   std::vector<std::pair<std::string, std::optional<ErrorCode>>> outcomes;
   Status status = this->store().read([&](StoreTx& tx) -> Status {
@@ -1914,6 +2276,9 @@ TYPED_TEST_P(StoreContract, ReadTransactionCannotWrite) {
     m.text = "edited";
     note("updateMessage", tx.updateMessage(m));
     note("insertAttachment", tx.insertAttachment(attachment));
+    core::Attachment fetched = pending;
+    fetched.state = core::AttachmentState::Stored;
+    note("updateAttachment", tx.updateAttachment(fetched));
     core::CannedResponse cr = canned;
     cr.short_code = "other";
     note("createCannedResponse", tx.createCannedResponse(cr));
@@ -1929,7 +2294,7 @@ TYPED_TEST_P(StoreContract, ReadTransactionCannotWrite) {
     return {};
   });
   (void)status;  // a backend may also report the failed statements at commit; what counts is below
-  EXPECT_EQ(outcomes.size(), 31u);
+  EXPECT_EQ(outcomes.size(), 32u);
   for (const auto& [what, code] : outcomes) {
     EXPECT_EQ(code, std::optional<ErrorCode>(ErrorCode::Internal)) << what << " inside read()";
   }
@@ -1941,6 +2306,13 @@ TYPED_TEST_P(StoreContract, ReadTransactionCannotWrite) {
   EXPECT_FALSE(this->getContact(acme, dora).merged_into.valid());
   PARLEY_EXPECT_OK(this->r([&](StoreTx& tx) { return tx.findSession("sess"); }));
   EXPECT_EQ(this->must(this->r([](StoreTx& tx) { return tx.outboxDepth(); }), "depth"), 1);
+  auto still = this->r([&](StoreTx& tx) { return tx.getAttachment(acme, pending.id); });
+  PARLEY_ASSERT_OK(still);
+  EXPECT_EQ(still->state, core::AttachmentState::Pending);
+  // Reading what is due is no write: allowed in read().
+  auto due = this->r([](StoreTx& tx) { return tx.dueAttachments(5, 10); });
+  PARLEY_ASSERT_OK(due);
+  EXPECT_EQ(idsOf(*due), (std::vector<std::int64_t>{pending.id.value}));
 }
 
 TYPED_TEST_P(StoreContract, ReadSeesOneConsistentSnapshot) {
@@ -1993,6 +2365,8 @@ TYPED_TEST_P(StoreContract, NonPositiveLimitIsInvalidInput) {
   q.limit = 0;
   PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.listContacts(q); }), ErrorCode::InvalidInput);
   PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.dueOutbox(0, 0); }), ErrorCode::InvalidInput);
+  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.dueAttachments(0, 0); }), ErrorCode::InvalidInput);
+  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.dueAttachments(0, -5); }), ErrorCode::InvalidInput);
 }
 
 REGISTER_TYPED_TEST_SUITE_P(StoreContract, IsHealthyAndNamesItsBackend, TenantRoundTripAndUserCountAcrossTenants,
@@ -2008,9 +2382,13 @@ REGISTER_TYPED_TEST_SUITE_P(StoreContract, IsHealthyAndNamesItsBackend, TenantRo
                             ConversationRoundTripWithSortedUniqueLabels, UpdateConversationReplacesFieldsAndLabels,
                             ConversationReferencesMustBelongToTheTenant, ListConversationsFilters,
                             CursorPaginationReturnsEveryConversationExactlyOnce,
-                            FindActiveConversationIsTheNewestUnresolved, MessageRoundTripWithDeliveryAndLocation,
-                            ListMessagesAscendingAfterCursor, UpdateMessageChangesOnlyTextAndDelivery,
-                            ProviderMessageIdsDeduplicatePerInbox, AttachmentsRoundTripAndLinkToTheirMessage,
+                            FindActiveConversationIsTheNewestUnresolved, ConversationKeepsItsServiceWindowAndVisibility,
+                            MessageRoundTripWithDeliveryAndLocation, ListMessagesAscendingAfterCursor,
+                            UpdateMessageChangesContentDeliveryAndExternalIdOnly, ProviderMessageIdsDeduplicatePerInbox,
+                            MessageKindAndPayloadComeBackFromEveryRead, OutgoingMessageGetsItsProviderIdOnceAccepted,
+                            AttachmentsRoundTripAndLinkToTheirMessage,
+                            PendingAttachmentIsCompletedThroughUpdateAttachment,
+                            DueAttachmentsArePendingOnesOldestFirstAcrossTenants,
                             SearchFindsGermanWordsWithUmlautsAndPrefixes, SearchTreatsQueryOperatorsAsText,
                             SearchIsNewestFirstWithCursorInboxesAndTenant, SearchFollowsEditedText,
                             CannedResponsesUniquePerShortCodeAndLanguage, OutboxDueUpdateAndDepth,

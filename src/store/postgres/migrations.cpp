@@ -284,8 +284,39 @@ CREATE INDEX outbox_inbox_idx ON outbox (inbox_id);
 CREATE INDEX outbox_due_idx ON outbox (next_attempt_at, id) WHERE state = 'pending';
 )SQL";
 
+// Version 2: groundwork for the messaging channels (WhatsApp, Telegram ...).
+//  - conversations: the customer's last message (the 24-hour customer-service window) and
+//    whether the thread is public (an X mention, a page comment).
+//  - messages: what kind of message it is and its structured extras (a JSON object text, kept
+//    as TEXT so it comes back byte for byte).
+//  - attachments: media still at the provider are 'pending' (with the provider's reference)
+//    until the media fetcher stores them or gives up ('failed', with the reason); pending rows
+//    may have an empty sha256 and size 0. The fetcher polls through attachments_due_idx.
+// Every new column has a constant default, so rows written by version 1 stay valid as they are
+// (a text message without extras, a stored attachment, a private conversation), and the ALTERs
+// do not rewrite the tables.
+constexpr const char* kV2 = R"SQL(
+ALTER TABLE conversations
+  ADD COLUMN last_incoming_at BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN is_public        BOOLEAN NOT NULL DEFAULT false;
+
+ALTER TABLE messages
+  ADD COLUMN kind         TEXT NOT NULL DEFAULT 'text',
+  ADD COLUMN payload_json TEXT NOT NULL DEFAULT '{}';
+
+ALTER TABLE attachments
+  ADD COLUMN state          TEXT NOT NULL DEFAULT 'stored',
+  ADD COLUMN provider_ref   TEXT NOT NULL DEFAULT '',
+  ADD COLUMN error          TEXT NOT NULL DEFAULT '',
+  ADD COLUMN fetch_attempts INTEGER NOT NULL DEFAULT 0,
+  ADD COLUMN next_fetch_at  BIGINT NOT NULL DEFAULT 0;
+-- dueAttachments(): state = 'pending' AND next_fetch_at <= $1, ordered by (next_fetch_at, id).
+CREATE INDEX attachments_due_idx ON attachments (state, next_fetch_at, id);
+)SQL";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
+    {2, "messaging channels: message kind and payload, attachment fetch state, conversation window", kV2},
 };
 
 // Arbitrary, fixed: "parley" in ASCII. Advisory locks are per database.

@@ -150,7 +150,7 @@ core::ContactIdentity decodeIdentity(RowReader& r) {
 
 constexpr const char* kConversationCols =
     "id, tenant_id, inbox_id, contact_id, original_contact_id, status, priority, assignee_id, team_id, "
-    "snoozed_until, created_at, last_activity_at, first_response_at, resolved_at";
+    "snoozed_until, created_at, last_activity_at, first_response_at, resolved_at, last_incoming_at, is_public";
 core::Conversation decodeConversation(RowReader& r) {
   core::Conversation c;
   c.id = r.id<core::ConversationTag>();
@@ -167,12 +167,15 @@ core::Conversation decodeConversation(RowReader& r) {
   c.last_activity_at = r.i64();
   c.first_response_at = r.i64();
   c.resolved_at = r.i64();
+  c.last_incoming_at = r.i64();
+  c.is_public = r.boolean();
   return c;
 }
 
 constexpr const char* kMessageCols =
     "id, tenant_id, conversation_id, inbox_id, direction, text, sender_user_id, sender_contact_id, external_id, "
-    "reply_to_id, latitude, longitude, location_name, delivery_status, delivery_error, created_at, updated_at";
+    "reply_to_id, latitude, longitude, location_name, delivery_status, delivery_error, created_at, updated_at, kind, "
+    "payload_json";
 core::Message decodeMessage(RowReader& r) {
   core::Message m;
   m.id = r.id<core::MessageTag>();
@@ -192,10 +195,14 @@ core::Message decodeMessage(RowReader& r) {
   m.delivery_error = r.text();
   m.created_at = r.i64();
   m.updated_at = r.i64();
+  m.kind = r.enumeration(core::parseMessageKind);
+  m.payload_json = r.text();
   return m;
 }
 
-constexpr const char* kAttachmentCols = "id, tenant_id, message_id, sha256, size, content_type, filename, created_at";
+constexpr const char* kAttachmentCols =
+    "id, tenant_id, message_id, sha256, size, content_type, filename, created_at, state, provider_ref, error, "
+    "fetch_attempts, next_fetch_at";
 core::Attachment decodeAttachment(RowReader& r) {
   core::Attachment a;
   a.id = r.id<core::AttachmentTag>();
@@ -206,6 +213,11 @@ core::Attachment decodeAttachment(RowReader& r) {
   a.content_type = r.text();
   a.filename = r.text();
   a.created_at = r.i64();
+  a.state = r.enumeration(core::parseAttachmentState);
+  a.provider_ref = r.text();
+  a.error = r.text();
+  a.fetch_attempts = static_cast<int>(r.i64());
+  a.next_fetch_at = r.i64();
   return a;
 }
 
@@ -1046,8 +1058,9 @@ Result<core::ConversationId> PgTx::createConversation(const core::Conversation& 
   return writeOp([&]() -> Result<core::ConversationId> {
     PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO conversations (tenant_id, inbox_id, contact_id, "
                                                 "original_contact_id, status, priority, assignee_id, team_id, snoozed_until, "
-                                                "created_at, last_activity_at, first_response_at, resolved_at) "
-                                                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                                                "created_at, last_activity_at, first_response_at, resolved_at, "
+                                                "last_incoming_at, is_public) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                                                "$10, $11, $12, $13, $14, $15) RETURNING id",
                                                 Params()
                                                     .id(c.tenant_id)
                                                     .id(c.inbox_id)
@@ -1061,7 +1074,9 @@ Result<core::ConversationId> PgTx::createConversation(const core::Conversation& 
                                                     .i64(c.created_at)
                                                     .i64(c.last_activity_at)
                                                     .i64(c.first_response_at)
-                                                    .i64(c.resolved_at)));
+                                                    .i64(c.resolved_at)
+                                                    .i64(c.last_incoming_at)
+                                                    .boolean(c.is_public)));
     core::Conversation stored = c;
     stored.id = core::ConversationId(id);
     PARLEY_PG_TRY(writeLabels(stored, /*replace=*/false));
@@ -1083,8 +1098,8 @@ Status PgTx::updateConversation(const core::Conversation& c) {
   return writeOp([&]() -> Status {
     PARLEY_PG_TRY(changeOne("UPDATE conversations SET inbox_id = $3, contact_id = $4, original_contact_id = $5, "
                             "status = $6, priority = $7, assignee_id = $8, team_id = $9, snoozed_until = $10, "
-                            "last_activity_at = $11, first_response_at = $12, resolved_at = $13 "
-                            "WHERE tenant_id = $1 AND id = $2",
+                            "last_activity_at = $11, first_response_at = $12, resolved_at = $13, "
+                            "last_incoming_at = $14, is_public = $15 WHERE tenant_id = $1 AND id = $2",
                             Params()
                                 .id(c.tenant_id)
                                 .id(c.id)
@@ -1098,7 +1113,9 @@ Status PgTx::updateConversation(const core::Conversation& c) {
                                 .i64(c.snoozed_until)
                                 .i64(c.last_activity_at)
                                 .i64(c.first_response_at)
-                                .i64(c.resolved_at),
+                                .i64(c.resolved_at)
+                                .i64(c.last_incoming_at)
+                                .boolean(c.is_public),
                             "conversation"));
     return writeLabels(c, /*replace=*/true);
   });
@@ -1183,8 +1200,8 @@ Result<core::MessageId> PgTx::insertMessage(const core::Message& m) {
     PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO messages (tenant_id, conversation_id, inbox_id, direction, text, "
                                                 "sender_user_id, sender_contact_id, external_id, reply_to_id, latitude, "
                                                 "longitude, location_name, delivery_status, delivery_error, created_at, "
-                                                "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-                                                "$14, $15, $16) RETURNING id",
+                                                "updated_at, kind, payload_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                                                "$10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
                                                 Params()
                                                     .id(m.tenant_id)
                                                     .id(m.conversation_id)
@@ -1201,7 +1218,9 @@ Result<core::MessageId> PgTx::insertMessage(const core::Message& m) {
                                                     .text(core::toString(m.delivery_status))
                                                     .text(m.delivery_error)
                                                     .i64(m.created_at)
-                                                    .i64(m.updated_at)));
+                                                    .i64(m.updated_at)
+                                                    .text(core::toString(m.kind))
+                                                    .text(m.payload_json)));
     if (!m.attachment_ids.empty()) {
       // Each attachment must be this tenant's and not yet linked to another message.
       PARLEY_PG_ASSIGN(auto current, query("SELECT id, message_id FROM attachments "
@@ -1269,12 +1288,17 @@ Result<std::vector<core::Message>> PgTx::listMessages(core::TenantId tenant, cor
 
 Status PgTx::updateMessage(const core::Message& m) {
   return writeOp([&]() -> Status {
-    return changeOne("UPDATE messages SET text = $3, delivery_status = $4, delivery_error = $5, updated_at = $6 "
-                     "WHERE tenant_id = $1 AND id = $2",
+    // An external_id already used in the inbox violates messages_external_id_key: Conflict, and
+    // the savepoint of writeOp undoes the statement.
+    return changeOne("UPDATE messages SET text = $3, kind = $4, payload_json = $5, external_id = $6, "
+                     "delivery_status = $7, delivery_error = $8, updated_at = $9 WHERE tenant_id = $1 AND id = $2",
                      Params()
                          .id(m.tenant_id)
                          .id(m.id)
                          .text(m.text)
+                         .text(core::toString(m.kind))
+                         .text(m.payload_json)
+                         .text(m.external_id)
                          .text(core::toString(m.delivery_status))
                          .text(m.delivery_error)
                          .i64(m.updated_at),
@@ -1319,7 +1343,9 @@ Result<std::vector<core::Message>> PgTx::searchMessages(const app::MessageSearch
 Result<core::AttachmentId> PgTx::insertAttachment(const core::Attachment& a) {
   return writeOp([&]() -> Result<core::AttachmentId> {
     PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO attachments (tenant_id, message_id, sha256, size, content_type, "
-                                                "filename, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                                                "filename, created_at, state, provider_ref, error, fetch_attempts, "
+                                                "next_fetch_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+                                                "RETURNING id",
                                                 Params()
                                                     .id(a.tenant_id)
                                                     .id(a.message_id)
@@ -1327,7 +1353,12 @@ Result<core::AttachmentId> PgTx::insertAttachment(const core::Attachment& a) {
                                                     .i64(a.size)
                                                     .text(a.content_type)
                                                     .text(a.filename)
-                                                    .i64(a.created_at)));
+                                                    .i64(a.created_at)
+                                                    .text(core::toString(a.state))
+                                                    .text(a.provider_ref)
+                                                    .text(a.error)
+                                                    .i64(a.fetch_attempts)
+                                                    .i64(a.next_fetch_at)));
     return core::AttachmentId(id);
   });
 }
@@ -1337,6 +1368,39 @@ Result<core::Attachment> PgTx::getAttachment(core::TenantId tenant, core::Attach
                    query(sql({"SELECT ", kAttachmentCols, " FROM attachments WHERE tenant_id = $1 AND id = $2"}).c_str(),
                          Params().id(tenant).id(id)));
   return oneOf(result.get(), decodeAttachment, "attachment");
+}
+
+Status PgTx::updateAttachment(const core::Attachment& a) {
+  return writeOp([&]() -> Status {
+    return changeOne("UPDATE attachments SET sha256 = $3, size = $4, content_type = $5, filename = $6, state = $7, "
+                     "provider_ref = $8, error = $9, fetch_attempts = $10, next_fetch_at = $11 "
+                     "WHERE tenant_id = $1 AND id = $2",
+                     Params()
+                         .id(a.tenant_id)
+                         .id(a.id)
+                         .text(a.sha256)
+                         .i64(a.size)
+                         .text(a.content_type)
+                         .text(a.filename)
+                         .text(core::toString(a.state))
+                         .text(a.provider_ref)
+                         .text(a.error)
+                         .i64(a.fetch_attempts)
+                         .i64(a.next_fetch_at),
+                     "attachment");
+  });
+}
+
+Result<std::vector<core::Attachment>> PgTx::dueAttachments(core::TimestampMs now, int limit) {
+  PARLEY_PG_ASSIGN(limit, pageLimit(limit));
+  // As dueOutbox: in a write transaction the rows are locked and rows another node has locked
+  // are skipped, so two media fetchers polling at once do not take the same attachments.
+  const std::string text = sql({"SELECT ", kAttachmentCols,
+                                " FROM attachments WHERE state = 'pending' AND next_fetch_at <= $1"
+                                " ORDER BY next_fetch_at, id LIMIT $2",
+                                writable_ ? " FOR UPDATE SKIP LOCKED" : ""});
+  PARLEY_PG_ASSIGN(auto result, query(text.c_str(), Params().i64(now).i64(limit)));
+  return rowsOf(result.get(), decodeAttachment);
 }
 
 // --- canned responses -----------------------------------------------------------------------------

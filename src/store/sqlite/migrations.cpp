@@ -234,8 +234,37 @@ CREATE INDEX outbox_due ON outbox(next_attempt_at, id) WHERE state = 'pending';
 CREATE INDEX outbox_inbox ON outbox(inbox_id);
 )sql";
 
-static const std::array<Migration, 1> kMigrations{{
+// Version 2: groundwork for the messaging channels (WhatsApp, Telegram ...).
+//  - conversations: the customer's last message (the 24-hour customer-service window) and
+//    whether the thread is public (an X mention, a page comment).
+//  - messages: what kind of message it is and its structured extras (a JSON object text).
+//  - attachments: media still at the provider are 'pending' (with the provider's reference)
+//    until the media fetcher stores them or gives up ('failed', with the reason); pending rows
+//    may have an empty sha256 and size 0. The fetcher polls through attachments_due.
+// Every new column has a default, so rows written by version 1 stay valid as they are: a text
+// message without extras, a stored attachment, a private conversation.
+static const char* const kV2 = R"sql(
+ALTER TABLE conversations ADD COLUMN last_incoming_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN is_public INTEGER NOT NULL DEFAULT 0 CHECK (is_public IN (0, 1));
+
+ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'text'
+  CHECK (kind IN ('text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'interactive',
+                  'reaction', 'template', 'unsupported'));
+ALTER TABLE messages ADD COLUMN payload_json TEXT NOT NULL DEFAULT '{}';
+
+ALTER TABLE attachments ADD COLUMN state TEXT NOT NULL DEFAULT 'stored'
+  CHECK (state IN ('stored', 'pending', 'failed'));
+ALTER TABLE attachments ADD COLUMN provider_ref TEXT NOT NULL DEFAULT '';
+ALTER TABLE attachments ADD COLUMN error TEXT NOT NULL DEFAULT '';
+ALTER TABLE attachments ADD COLUMN fetch_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE attachments ADD COLUMN next_fetch_at INTEGER NOT NULL DEFAULT 0;
+-- dueAttachments(): state = 'pending' AND next_fetch_at <= ?, ordered by (next_fetch_at, id).
+CREATE INDEX attachments_due ON attachments(state, next_fetch_at, id);
+)sql";
+
+static const std::array<Migration, 2> kMigrations{{
     {1, kV1},
+    {2, kV2},
 }};
 
 }  // namespace

@@ -212,7 +212,8 @@ Result<core::ContactIdentity> readIdentity(const Stmt& s) {
 
 #define CONVERSATION_COLUMNS                                                                            \
   "c.id, c.tenant_id, c.inbox_id, c.contact_id, c.original_contact_id, c.status, c.priority, c.assignee_id, " \
-  "c.team_id, c.snoozed_until, c.created_at, c.last_activity_at, c.first_response_at, c.resolved_at"
+  "c.team_id, c.snoozed_until, c.created_at, c.last_activity_at, c.first_response_at, c.resolved_at, " \
+  "c.last_incoming_at, c.is_public"
 Result<core::Conversation> readConversation(const Stmt& s) {
   core::Conversation c;
   c.id = s.id<core::ConversationId>(0);
@@ -229,13 +230,15 @@ Result<core::Conversation> readConversation(const Stmt& s) {
   c.last_activity_at = s.i64(11);
   c.first_response_at = s.i64(12);
   c.resolved_at = s.i64(13);
+  c.last_incoming_at = s.i64(14);
+  c.is_public = s.boolean(15);
   return c;
 }
 
 #define MESSAGE_COLUMNS                                                                                     \
   "m.id, m.tenant_id, m.conversation_id, m.inbox_id, m.direction, m.text, m.sender_user_id, m.sender_contact_id, " \
   "m.external_id, m.reply_to_id, m.latitude, m.longitude, m.location_name, m.delivery_status, m.delivery_error, "  \
-  "m.created_at, m.updated_at"
+  "m.created_at, m.updated_at, m.kind, m.payload_json"
 Result<core::Message> readMessage(const Stmt& s) {
   core::Message m;
   m.id = s.id<core::MessageId>(0);
@@ -255,11 +258,15 @@ Result<core::Message> readMessage(const Stmt& s) {
   m.delivery_error = s.text(14);
   m.created_at = s.i64(15);
   m.updated_at = s.i64(16);
+  PARLEY_SQ_ASSIGN(m.kind, parsed(core::parseMessageKind(s.text(17)), "message kind", s.text(17)));
+  m.payload_json = s.text(18);
   return m;
 }
 
-#define ATTACHMENT_COLUMNS "id, tenant_id, message_id, sha256, size, content_type, filename, created_at"
-core::Attachment readAttachment(const Stmt& s) {
+#define ATTACHMENT_COLUMNS                                                                                 \
+  "id, tenant_id, message_id, sha256, size, content_type, filename, created_at, state, provider_ref, error, " \
+  "fetch_attempts, next_fetch_at"
+Result<core::Attachment> readAttachment(const Stmt& s) {
   core::Attachment a;
   a.id = s.id<core::AttachmentId>(0);
   a.tenant_id = s.id<core::TenantId>(1);
@@ -269,6 +276,11 @@ core::Attachment readAttachment(const Stmt& s) {
   a.content_type = s.text(5);
   a.filename = s.text(6);
   a.created_at = s.i64(7);
+  PARLEY_SQ_ASSIGN(a.state, parsed(core::parseAttachmentState(s.text(8)), "attachment state", s.text(8)));
+  a.provider_ref = s.text(9);
+  a.error = s.text(10);
+  a.fetch_attempts = static_cast<int>(s.i64(11));
+  a.next_fetch_at = s.i64(12);
   return a;
 }
 
@@ -939,8 +951,8 @@ Result<core::ConversationId> SqliteTx::createConversation(const core::Conversati
     PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare(
                                     "INSERT INTO conversations (tenant_id, inbox_id, contact_id, original_contact_id, "
                                     "status, priority, assignee_id, team_id, snoozed_until, created_at, "
-                                    "last_activity_at, first_response_at, resolved_at) "
-                                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"));
+                                    "last_activity_at, first_response_at, resolved_at, last_incoming_at, is_public) "
+                                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"));
     stmt.bind(1, c.tenant_id.value)
         .bind(2, c.inbox_id.value)
         .bind(3, c.contact_id.value)
@@ -953,7 +965,9 @@ Result<core::ConversationId> SqliteTx::createConversation(const core::Conversati
         .bind(10, c.created_at)
         .bind(11, c.last_activity_at)
         .bind(12, c.first_response_at)
-        .bind(13, c.resolved_at);
+        .bind(13, c.resolved_at)
+        .bind(14, c.last_incoming_at)
+        .bind(15, c.is_public);
     PARLEY_SQ_TRY(stmt.run());
     id = core::ConversationId{conn_.lastInsertRowid()};
   }
@@ -981,8 +995,8 @@ Status SqliteTx::updateConversation(const core::Conversation& c) {
     PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("UPDATE conversations SET inbox_id = ?1, contact_id = ?2, "
                                               "original_contact_id = ?3, status = ?4, priority = ?5, assignee_id = ?6, "
                                               "team_id = ?7, snoozed_until = ?8, last_activity_at = ?9, "
-                                              "first_response_at = ?10, resolved_at = ?11 "
-                                              "WHERE id = ?12 AND tenant_id = ?13"));
+                                              "first_response_at = ?10, resolved_at = ?11, last_incoming_at = ?12, "
+                                              "is_public = ?13 WHERE id = ?14 AND tenant_id = ?15"));
     stmt.bind(1, c.inbox_id.value)
         .bind(2, c.contact_id.value)
         .bind(3, c.original_contact_id)
@@ -994,8 +1008,10 @@ Status SqliteTx::updateConversation(const core::Conversation& c) {
         .bind(9, c.last_activity_at)
         .bind(10, c.first_response_at)
         .bind(11, c.resolved_at)
-        .bind(12, c.id.value)
-        .bind(13, c.tenant_id.value);
+        .bind(12, c.last_incoming_at)
+        .bind(13, c.is_public)
+        .bind(14, c.id.value)
+        .bind(15, c.tenant_id.value);
     PARLEY_SQ_TRY(stmt.run());
   }
   return writeLabels(c.id, c.labels);
@@ -1090,8 +1106,8 @@ Result<core::MessageId> SqliteTx::insertMessage(const core::Message& m) {
     PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("INSERT INTO messages (tenant_id, conversation_id, inbox_id, direction, "
                                               "text, sender_user_id, sender_contact_id, external_id, reply_to_id, "
                                               "latitude, longitude, location_name, delivery_status, delivery_error, "
-                                              "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                                              "?10, ?11, ?12, ?13, ?14, ?15, ?16)"));
+                                              "created_at, updated_at, kind, payload_json) VALUES (?1, ?2, ?3, ?4, ?5, "
+                                              "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"));
     stmt.bind(1, m.tenant_id.value)
         .bind(2, m.conversation_id.value)
         .bind(3, m.inbox_id.value)
@@ -1107,7 +1123,9 @@ Result<core::MessageId> SqliteTx::insertMessage(const core::Message& m) {
         .bind(13, core::toString(m.delivery_status))
         .bind(14, m.delivery_error)
         .bind(15, m.created_at)
-        .bind(16, m.updated_at);
+        .bind(16, m.updated_at)
+        .bind(17, core::toString(m.kind))
+        .bind(18, m.payload_json);
     PARLEY_SQ_TRY(stmt.run());
     id = core::MessageId{conn_.lastInsertRowid()};
   }
@@ -1157,15 +1175,20 @@ Result<std::vector<core::Message>> SqliteTx::listMessages(core::TenantId tenant,
 
 Status SqliteTx::updateMessage(const core::Message& m) {
   PARLEY_SQ_TRY(requireWritable());
-  // The FTS index follows through the messages_fts_update trigger.
-  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("UPDATE messages SET text = ?1, delivery_status = ?2, delivery_error = ?3, "
-                                            "updated_at = ?4 WHERE id = ?5 AND tenant_id = ?6"));
+  // The FTS index follows through the messages_fts_update trigger. An external_id already used
+  // in the inbox fails the statement on messages_external (Conflict) and changes nothing.
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("UPDATE messages SET text = ?1, kind = ?2, payload_json = ?3, "
+                                            "external_id = ?4, delivery_status = ?5, delivery_error = ?6, "
+                                            "updated_at = ?7 WHERE id = ?8 AND tenant_id = ?9"));
   stmt.bind(1, m.text)
-      .bind(2, core::toString(m.delivery_status))
-      .bind(3, m.delivery_error)
-      .bind(4, m.updated_at)
-      .bind(5, m.id.value)
-      .bind(6, m.tenant_id.value);
+      .bind(2, core::toString(m.kind))
+      .bind(3, m.payload_json)
+      .bind(4, m.external_id)
+      .bind(5, core::toString(m.delivery_status))
+      .bind(6, m.delivery_error)
+      .bind(7, m.updated_at)
+      .bind(8, m.id.value)
+      .bind(9, m.tenant_id.value);
   PARLEY_SQ_TRY(stmt.run());
   if (conn_.changes() == 0) return notFound("message", m.id.value);
   return {};
@@ -1200,14 +1223,21 @@ Result<core::AttachmentId> SqliteTx::insertAttachment(const core::Attachment& a)
   PARLEY_SQ_TRY(requireTenant(a.tenant_id));
   if (a.message_id.valid()) PARLEY_SQ_TRY(requireOwned("messages", "message", a.tenant_id, a.message_id.value));
   PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("INSERT INTO attachments (tenant_id, message_id, sha256, size, "
-                                            "content_type, filename, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+                                            "content_type, filename, created_at, state, provider_ref, error, "
+                                            "fetch_attempts, next_fetch_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                                            "?9, ?10, ?11, ?12)"));
   stmt.bind(1, a.tenant_id.value)
       .bind(2, a.message_id)
       .bind(3, a.sha256)
       .bind(4, a.size)
       .bind(5, a.content_type)
       .bind(6, a.filename)
-      .bind(7, a.created_at);
+      .bind(7, a.created_at)
+      .bind(8, core::toString(a.state))
+      .bind(9, a.provider_ref)
+      .bind(10, a.error)
+      .bind(11, a.fetch_attempts)
+      .bind(12, a.next_fetch_at);
   PARLEY_SQ_TRY(stmt.run());
   return core::AttachmentId{conn_.lastInsertRowid()};
 }
@@ -1217,6 +1247,36 @@ Result<core::Attachment> SqliteTx::getAttachment(core::TenantId tenant, core::At
                    conn_.prepare("SELECT " ATTACHMENT_COLUMNS " FROM attachments WHERE id = ?1 AND tenant_id = ?2"));
   stmt.bind(1, id.value).bind(2, tenant.value);
   return readOne<core::Attachment>(stmt, readAttachment, "attachment");
+}
+
+Status SqliteTx::updateAttachment(const core::Attachment& a) {
+  PARLEY_SQ_TRY(requireWritable());
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("UPDATE attachments SET sha256 = ?1, size = ?2, content_type = ?3, "
+                                            "filename = ?4, state = ?5, provider_ref = ?6, error = ?7, "
+                                            "fetch_attempts = ?8, next_fetch_at = ?9 WHERE id = ?10 AND tenant_id = ?11"));
+  stmt.bind(1, a.sha256)
+      .bind(2, a.size)
+      .bind(3, a.content_type)
+      .bind(4, a.filename)
+      .bind(5, core::toString(a.state))
+      .bind(6, a.provider_ref)
+      .bind(7, a.error)
+      .bind(8, a.fetch_attempts)
+      .bind(9, a.next_fetch_at)
+      .bind(10, a.id.value)
+      .bind(11, a.tenant_id.value);
+  PARLEY_SQ_TRY(stmt.run());
+  if (conn_.changes() == 0) return notFound("attachment", a.id.value);
+  return {};
+}
+
+Result<std::vector<core::Attachment>> SqliteTx::dueAttachments(core::TimestampMs now, int limit) {
+  PARLEY_SQ_ASSIGN(int page, pageLimit(limit));
+  // A range on attachments_due (state, next_fetch_at, id): no sort.
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT " ATTACHMENT_COLUMNS " FROM attachments WHERE state = 'pending' "
+                                            "AND next_fetch_at <= ?1 ORDER BY next_fetch_at, id LIMIT ?2"));
+  stmt.bind(1, now).bind(2, page);
+  return readAll<core::Attachment>(stmt, readAttachment);
 }
 
 // --- canned responses ----------------------------------------------------------------------------------------
