@@ -91,6 +91,9 @@ class StoreTx {
   // Without tenant: for webhooks, where the URL names the inbox.
   virtual Result<core::Inbox> getInboxAnyTenant(core::InboxId id) = 0;
   virtual Result<std::vector<core::Inbox>> listInboxes(core::TenantId tenant) = 0;
+  // Every inbox of this channel in every tenant, by id: for provider webhooks that name their
+  // account only inside the signed payload (one URL per provider).
+  virtual Result<std::vector<core::Inbox>> listInboxesByChannel(core::ChannelKind channel) = 0;
   virtual Status updateInbox(const core::Inbox& inbox) = 0;  // name, config, secret, callback, team_ids
   virtual Status deleteInbox(core::TenantId tenant, core::InboxId id) = 0;
 

@@ -664,6 +664,26 @@ TYPED_TEST_P(StoreContract, InboxRoundTripWithTeamsAndTenantIsolation) {
   PARLEY_EXPECT_SAME((*list)[0], changed);
 }
 
+TYPED_TEST_P(StoreContract, InboxesByChannelSpanEveryTenant) {
+  auto acme = this->tenant("Acme");
+  auto globex = this->tenant("Globex");
+  auto team = this->team(acme, "Support");
+  core::Inbox a = inboxIn(acme, "WA Acme", core::ChannelKind::WhatsApp);
+  a.team_ids = {team};
+  a.id = this->must(this->w([&](StoreTx& tx) { return tx.createInbox(a); }), "createInbox");
+  this->inbox(acme, "API");
+  core::Inbox b = inboxIn(globex, "WA Globex", core::ChannelKind::WhatsApp);
+  b.id = this->must(this->w([&](StoreTx& tx) { return tx.createInbox(b); }), "createInbox");
+  auto list = this->r([&](StoreTx& tx) { return tx.listInboxesByChannel(core::ChannelKind::WhatsApp); });
+  PARLEY_ASSERT_OK(list);
+  ASSERT_EQ(idsOf(*list), (std::vector<std::int64_t>{a.id.value, b.id.value}));
+  PARLEY_EXPECT_SAME((*list)[0], a);
+  PARLEY_EXPECT_SAME((*list)[1], b);
+  auto none = this->r([&](StoreTx& tx) { return tx.listInboxesByChannel(core::ChannelKind::Telegram); });
+  PARLEY_ASSERT_OK(none);
+  EXPECT_TRUE(none->empty());
+}
+
 TYPED_TEST_P(StoreContract, DeleteInboxRefusedWhileItHasConversations) {
   auto acme = this->tenant("Acme");
   auto globex = this->tenant("Globex");
@@ -2373,6 +2393,7 @@ REGISTER_TYPED_TEST_SUITE_P(StoreContract, IsHealthyAndNamesItsBackend, TenantRo
                             UserRoundTripAndEmailUniqueAcrossTenants, UpdateUserChangesAllButIdentityAndCreation,
                             DeleteUserUnassignsConversationsAndRevokesAccess, TeamMembersAreSetAsAWholeAndReadSorted,
                             DeleteTeamRemovesMembershipsAndInboxLinks, InboxRoundTripWithTeamsAndTenantIsolation,
+                            InboxesByChannelSpanEveryTenant,
                             DeleteInboxRefusedWhileItHasConversations, SessionsAreFoundByHashAndDeletedOnLogout,
                             ApiTokensAreListedPerUserAndRevocable, ContactRoundTripUpdateAndTenantIsolation,
                             IdentitiesAreUniquePerTenantKindScopeAndValue,

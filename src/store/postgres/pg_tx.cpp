@@ -793,6 +793,14 @@ Result<std::vector<core::Inbox>> PgTx::listInboxes(core::TenantId tenant) {
   return inboxes;
 }
 
+Result<std::vector<core::Inbox>> PgTx::listInboxesByChannel(core::ChannelKind channel) {
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kInboxCols, " FROM inboxes WHERE channel = $1 ORDER BY id"}).c_str(),
+                                      Params().text(std::string(core::toString(channel)))));
+  PARLEY_PG_ASSIGN(auto inboxes, rowsOf(result.get(), decodeInbox));
+  PARLEY_PG_TRY(fillInboxTeams(inboxes));
+  return inboxes;
+}
+
 Status PgTx::updateInbox(const core::Inbox& inbox) {
   return writeOp([&]() -> Status {
     PARLEY_PG_TRY(changeOne("UPDATE inboxes SET name = $3, config_json = $4, secret = $5, callback_url = $6 "

@@ -60,6 +60,7 @@ class PgTx final : public app::StoreTx {
   core::Result<core::Inbox> getInbox(core::TenantId tenant, core::InboxId id) override;
   core::Result<core::Inbox> getInboxAnyTenant(core::InboxId id) override;
   core::Result<std::vector<core::Inbox>> listInboxes(core::TenantId tenant) override;
+  core::Result<std::vector<core::Inbox>> listInboxesByChannel(core::ChannelKind channel) override;
   core::Status updateInbox(const core::Inbox& inbox) override;
   core::Status deleteInbox(core::TenantId tenant, core::InboxId id) override;
 

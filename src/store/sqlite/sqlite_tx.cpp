@@ -637,6 +637,19 @@ Result<std::vector<core::Inbox>> SqliteTx::listInboxes(core::TenantId tenant) {
   return inboxes;
 }
 
+Result<std::vector<core::Inbox>> SqliteTx::listInboxesByChannel(core::ChannelKind channel) {
+  std::vector<core::Inbox> inboxes;
+  {
+    PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT " INBOX_COLUMNS " FROM inboxes WHERE channel = ?1 ORDER BY id"));
+    stmt.bind(1, std::string(core::toString(channel)));
+    PARLEY_SQ_ASSIGN(inboxes, readAll<core::Inbox>(stmt, readInbox));
+  }
+  for (auto& inbox : inboxes) {
+    PARLEY_SQ_ASSIGN(inbox.team_ids, inboxTeams(inbox.id));
+  }
+  return inboxes;
+}
+
 Status SqliteTx::updateInbox(const core::Inbox& inbox) {
   PARLEY_SQ_TRY(requireWritable());
   PARLEY_SQ_TRY(requireOwned("inboxes", "inbox", inbox.tenant_id, inbox.id.value));
