@@ -1,0 +1,135 @@
+// DESIGN: the pure half of the WhatsApp Cloud API channel: webhook payload -> normalised
+// inbound batch, the webhook's authenticity checks, and the Graph API send request / answer.
+// No I/O here; the HTTP routes, the store and the outbox call these functions.
+//
+// Inbound (Meta's "messages" webhook reference):
+//   https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages
+//   One POST carries entry[] -> changes[] -> value {metadata, contacts[], messages[], statuses[]}.
+//   Every entry, change, message and status is kept, in the order Meta lists them. The sender's
+//   profile name is looked up in value.contacts[] BY wa_id (never by array position). Changes
+//   whose `field` is not "messages" are counted in InboundBatch::ignored, as are unknown status
+//   values and value-level errors[]. Unknown fields are ignored. Malformed JSON, a non-object
+//   body, nesting deeper than kMaxJsonDepth or a documented field of the wrong type is
+//   InvalidInput with the JSON path of the problem. Every id stays a string.
+//   A message of a type this codec does not know is kept as MessageKind::Unsupported (with the
+//   type name and its object in payload_json): any customer message opens the 24-hour
+//   customer-service window, so it must not vanish.
+//
+// Authenticity (Meta "Webhooks -> Getting started", the X-Hub-Signature-256 header and the
+// verification request): https://developers.facebook.com/docs/graph-api/webhooks/getting-started
+//
+// Outbound (Messages API, "POST /<PHONE_NUMBER_ID>/messages"):
+//   https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/text-messages
+//   .../messages/image-messages, .../messages/document-messages, .../messages/reaction-messages,
+//   .../messages/contextual-replies, .../templates/overview (sending template messages)
+// Errors: https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes
+// Media: https://developers.facebook.com/documentation/business-messaging/whatsapp/business-phone-numbers/media
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "app/channel_gateway.hpp"
+#include "core/inbound.hpp"
+#include "core/result.hpp"
+
+namespace parley::channels::whatsapp {
+
+// Deeper JSON is rejected by the parser itself (Boost.JSON's max_depth), before any of our code
+// walks the document; nothing in this codec recurses over the payload.
+constexpr std::size_t kMaxJsonDepth = 64;
+// Defence in depth; the HTTP layer enforces its own (smaller or equal) body limit first.
+constexpr std::size_t kMaxWebhookBytes = 8 * 1024 * 1024;
+// Longest id (message id, wa_id, media id, phone number id) accepted from a webhook.
+constexpr std::size_t kMaxIdLength = 1024;
+
+// ---- inbound -----------------------------------------------------------------------------------
+
+// The whole webhook body. inbox_id of every message is left unset: the caller finds the inbox
+// from each message's (and status's) account_id = metadata.phone_number_id.
+core::Result<core::InboundBatch> parseWebhook(std::string_view raw_body);
+
+// X-Hub-Signature-256: "sha256=" + hex HMAC-SHA256 of the raw body keyed with the app secret,
+// compared in constant time. False for an empty secret or a malformed header.
+bool verifySignature(std::string_view app_secret, std::string_view raw_body, std::string_view header);
+std::string signatureHeader(std::string_view app_secret, std::string_view raw_body);
+
+// The GET verification request: true when hub.mode is "subscribe" and hub.verify_token equals
+// the inbox's verify token (constant time; an empty expected token never matches). The caller
+// then answers 200 with hub.challenge as the body, else 403.
+bool verifyHandshake(std::string_view mode, std::string_view verify_token_expected, std::string_view verify_token_given);
+
+// ---- outbound ----------------------------------------------------------------------------------
+
+struct TextContent {
+  std::string body;  // 1..4096 characters
+  bool preview_url = false;
+};
+
+enum class MediaType { Image, Audio, Video, Document, Sticker };
+
+struct MediaContent {
+  MediaType type = MediaType::Image;
+  std::string media_id;  // an uploaded media id ... (give exactly one of media_id and link)
+  std::string link;      // ... or an http(s) URL Meta downloads
+  std::string caption;   // image, video, document only; at most 1024 characters
+  std::string filename;  // document only
+};
+
+struct TemplateContent {
+  std::string name;
+  std::string language_code;                // e.g. "en_US", "de"
+  std::vector<std::string> body_parameters;  // {{1}}, {{2}} ... of the body, in order
+};
+
+struct ReactionContent {
+  std::string message_id;  // the wamid reacted to
+  std::string emoji;       // empty removes the business's reaction
+};
+
+struct SendRequest {
+  std::string to;  // the customer's WhatsApp phone number (wa_id), digits, optional leading '+'
+  // The wamid this message answers (sent as context.message_id, shown quoted). Not allowed on
+  // reactions (Meta: "You cannot send a reaction message as a contextual reply"), so ignored there.
+  std::string reply_to_message_id;
+  std::variant<TextContent, MediaContent, TemplateContent, ReactionContent> content;
+};
+
+// The JSON body of POST {api_base_url}/{phone_number_id}/messages. InvalidInput names the problem.
+core::Result<std::string> encodeSend(const SendRequest& request);
+
+// "{base}/{phone_number_id}/messages" and "{base}/{media_id}". api_base_url includes the Graph
+// API version, e.g. "https://graph.facebook.com/v23.0" (a loopback fake in tests). Ids must be
+// [A-Za-z0-9._-] so they cannot change the path.
+core::Result<std::string> sendUrl(std::string_view api_base_url, std::string_view phone_number_id);
+core::Result<std::string> mediaInfoUrl(std::string_view api_base_url, std::string_view media_id);
+
+// A 2xx answer of the send call: {"messaging_product","contacts":[...],"messages":[{"id"}]}
+// -> messages[0].id, the wamid that later status webhooks carry.
+core::Result<std::string> parseSendResponse(std::string_view body);
+
+// A non-2xx answer of the send call: {"error":{"message","type","code","error_data":{"details"},
+// "fbtrace_id"}}. RetryLater for HTTP 429 / 5xx and for Meta's throttling and temporary codes,
+// Failed otherwise; error = "WhatsApp error <code>: <message> (<details>)". retry_after_s is the
+// answer's Retry-After header in seconds (0 when absent).
+app::DeliveryResult classifySendError(long http_status, std::string_view body, long retry_after_s = 0);
+
+// Any answer of the send call: 2xx -> Delivered with the wamid (Failed if it has none), else
+// classifySendError.
+app::DeliveryResult interpretSendAnswer(long http_status, std::string_view body, long retry_after_s = 0);
+
+// GET /{media-id} answers {"messaging_product","url","mime_type","sha256","file_size","id"}; the
+// file is then downloaded from `url` with the same "Authorization: Bearer <access token>".
+struct MediaInfo {
+  std::string url;
+  std::string mime_type;
+  std::string sha256;
+  std::int64_t file_size = 0;
+  std::string id;
+};
+core::Result<MediaInfo> parseMediaInfo(std::string_view body);
+
+}  // namespace parley::channels::whatsapp
