@@ -13,9 +13,11 @@
 #include "app/config.hpp"
 #include "app/crypto.hpp"
 #include "app/desk_service.hpp"
+#include "app/media_fetcher.hpp"
 #include "app/outbox_worker.hpp"
 #include "bus/in_process_bus.hpp"
 #include "channels/api/api_channel.hpp"
+#include "channels/whatsapp/whatsapp_gateway.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
 #include "store/open_store.hpp"
@@ -116,10 +118,13 @@ int serve(const app::Config& config) {
   if (config.create_demo) createDemo(*store, auth, clock);
 
   bus::InProcessBus bus(static_cast<std::uint64_t>(clock.now()) * 1000);
-  app::ChannelGateways gateways{{core::ChannelKind::Api, std::make_shared<channels::api::ApiChannelGateway>()}};
+  const auto attachments_root = std::filesystem::path(config.data_dir) / "attachments";
+  app::ChannelGateways gateways{
+      {core::ChannelKind::Api, std::make_shared<channels::api::ApiChannelGateway>()},
+      {core::ChannelKind::WhatsApp, std::make_shared<channels::whatsapp::WhatsAppGateway>(attachments_root)}};
   app::DeskService desk(*store, bus, clock, gateways);
-  app::AttachmentStore attachments(*store, clock, std::filesystem::path(config.data_dir) / "attachments",
-                                   config.attachment_max_bytes);
+  app::AttachmentStore attachments(*store, clock, attachments_root, config.attachment_max_bytes);
+  app::MediaFetcher media_fetcher(*store, desk, attachments, clock, gateways);
   app::OutboxPolicy policy;
   policy.max_attempts = config.outbox_max_attempts;
   app::OutboxWorker outbox(*store, desk, clock, gateways, policy);
@@ -132,7 +137,8 @@ int serve(const app::Config& config) {
     if (m.direction == core::MessageDirection::Outgoing) ++messages_out;
   });
 
-  http::ApiDeps deps{*store, auth, desk, attachments, clock, [&outbox] { outbox.wake(); }, config.secure_cookies};
+  http::ApiDeps deps{*store,    auth, desk, attachments, clock, [&outbox] { outbox.wake(); }, config.secure_cookies,
+                     gateways,  [&media_fetcher] { media_fetcher.wake(); }};
   http::Router router;
   http::addAllRoutes(router, deps);
   http::Metrics metrics;
@@ -148,6 +154,8 @@ int serve(const app::Config& config) {
   metrics.addCounter("parley_messages_out_total", "outgoing replies stored", [&] { return double(messages_out); });
   metrics.addCounter("parley_outbox_delivered_total", "outbox deliveries that succeeded", [&] { return double(outbox.delivered()); });
   metrics.addCounter("parley_outbox_failed_total", "outbox deliveries that failed for good", [&] { return double(outbox.failed()); });
+  metrics.addCounter("parley_media_fetched_total", "provider media files downloaded", [&] { return double(media_fetcher.fetched()); });
+  metrics.addCounter("parley_media_failed_total", "provider media files given up on", [&] { return double(media_fetcher.failed()); });
   metrics.addGauge("parley_outbox_depth", "outbox items waiting for delivery", [&store] {
     std::int64_t depth = -1;
     (void)store->read([&](app::StoreTx& tx) -> core::Status {
@@ -161,6 +169,7 @@ int serve(const app::Config& config) {
 
   const auto port = server.listen();
   outbox.start();
+  media_fetcher.start();
   const auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - boot).count();
   http::logJson("info", "listening", {{"url", "http://" + config.host + ":" + std::to_string(port)},
                                       {"database", store->backendName()}, {"startup_ms", std::to_string(ready_ms)}});
@@ -168,8 +177,9 @@ int serve(const app::Config& config) {
   std::fflush(stdout);
   server.run();  // until SIGTERM/SIGINT, then drains
   server.waitForWorkers();
-  http::logJson("info", "draining: stopping the outbox");
+  http::logJson("info", "draining: stopping the outbox and the media fetcher");
   outbox.stop();
+  media_fetcher.stop();
   store.reset();  // the SQLite writer finishes its queue and closes
   http::logJson("info", "stopped");
   return 0;

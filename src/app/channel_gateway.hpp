@@ -21,6 +21,7 @@ struct OutboundContext {
   const std::vector<core::ContactIdentity>& identities;
   const std::vector<core::Attachment>& attachments;
   const std::string& idempotency_key;
+  const std::string& reply_to_external_id;  // the provider's id of the quoted message, if any
 };
 
 struct DeliveryResult {
@@ -34,7 +35,21 @@ class ChannelGateway {
  public:
   virtual ~ChannelGateway() = default;
   virtual core::Result<std::string> encode(const OutboundContext& context) const = 0;
+  // Checks an inbox's channel configuration (a JSON object) when it is created or changed.
+  virtual core::Status validateConfig(const std::string& config_json) const {
+    (void)config_json;
+    return {};
+  }
   virtual DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) = 0;
+  // Downloads the bytes of a Pending attachment from the provider (blocking; called by the
+  // media fetcher). Unavailable means "try again later"; other errors are final.
+  virtual core::Result<std::string> fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,
+                                               std::size_t max_bytes) {
+    (void)inbox;
+    (void)attachment;
+    (void)max_bytes;
+    return core::makeError(core::ErrorCode::Unsupported, "this channel has no media to fetch");
+  }
 };
 
 using ChannelGateways = std::map<core::ChannelKind, std::shared_ptr<ChannelGateway>>;

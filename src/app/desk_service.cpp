@@ -85,10 +85,11 @@ Event DeskService::eventFor(std::string type, const core::Inbox& inbox, core::Co
 
 Result<core::IngestResult> DeskService::ingest(const core::InboundMessage& in) {
   if (in.text.size() > kMaxTextBytes) return makeError(ErrorCode::TooLarge, "text: at most 65536 bytes");
-  if (isBlank(in.text) && in.attachment_ids.empty() && !in.latitude) {
+  if (isBlank(in.text) && in.attachment_ids.empty() && in.media.empty() && !in.latitude &&
+      in.kind == core::MessageKind::Text) {
     return makeError(ErrorCode::InvalidInput, "a message needs text, an attachment or a location");
   }
-  if (in.attachment_ids.size() > kMaxAttachmentsPerMessage) {
+  if (in.attachment_ids.size() + in.media.size() > kMaxAttachmentsPerMessage) {
     return makeError(ErrorCode::InvalidInput, "at most 20 attachments per message");
   }
   std::string phone, email;
@@ -210,18 +211,41 @@ Result<core::IngestResult> DeskService::ingest(const core::InboundMessage& in) {
       auto a = tx.getAttachment(tenant, attachment_id);
       if (!a) return makeError(ErrorCode::InvalidInput, "attachment " + std::to_string(attachment_id.value) + " not found");
     }
+    std::vector<core::AttachmentId> attachment_ids = in.attachment_ids;
+    for (const auto& media : in.media) {
+      // The bytes are still at the provider: the media fetcher downloads them after the commit.
+      core::Attachment pending;
+      pending.tenant_id = tenant;
+      pending.state = core::AttachmentState::Pending;
+      pending.provider_ref = media.provider_ref;
+      pending.filename = media.filename.empty() ? std::string(core::toString(in.kind)) : media.filename;
+      pending.content_type = media.mime_type;
+      pending.next_fetch_at = now;
+      pending.created_at = now;
+      auto id = tx.insertAttachment(pending);
+      if (!id) return id.error();
+      attachment_ids.push_back(*id);
+    }
     message = {};
     message.tenant_id = tenant;
     message.conversation_id = conversation.id;
     message.inbox_id = inbox.id;
-    message.direction = core::MessageDirection::Incoming;
+    message.kind = in.kind;
+    message.payload_json = in.payload_json.empty() ? "{}" : in.payload_json;
     message.text = in.text;
-    message.sender_contact_id = contact_id;
+    if (in.echo) {
+      // Sent by the business from the provider's own app: ours, already delivered.
+      message.direction = core::MessageDirection::Outgoing;
+      message.delivery_status = core::DeliveryStatus::Sent;
+    } else {
+      message.direction = core::MessageDirection::Incoming;
+      message.sender_contact_id = contact_id;
+    }
     message.external_id = in.external_id;
     message.latitude = in.latitude;
     message.longitude = in.longitude;
     message.location_name = in.location_name;
-    message.attachment_ids = in.attachment_ids;
+    message.attachment_ids = attachment_ids;
     message.created_at = message.updated_at = now;
     if (!in.reply_to_external_id.empty()) {
       if (auto quoted = tx.findMessageByExternalId(inbox.id, in.reply_to_external_id)) message.reply_to_id = quoted->id;
@@ -233,6 +257,7 @@ Result<core::IngestResult> DeskService::ingest(const core::InboundMessage& in) {
     result.conversation_id = conversation.id;
 
     conversation.last_activity_at = now;
+    if (!in.echo) conversation.last_incoming_at = now;
     return tx.updateConversation(conversation);
   });
   if (!status) return status.error();
@@ -303,8 +328,12 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
       auto identities = tx.listIdentities(actor.tenant_id, contact->id);
       if (!identities) return identities.error();
       const std::string key = "parley-msg-" + std::to_string(message.id.value);
-      auto payload = gateway->second->encode(
-          OutboundContext{view.inbox, view.conversation, *contact, message, *identities, attachments, key});
+      std::string reply_to_external_id;
+      if (input.reply_to_id.valid()) {
+        if (auto quoted = tx.getMessage(actor.tenant_id, input.reply_to_id)) reply_to_external_id = quoted->external_id;
+      }
+      auto payload = gateway->second->encode(OutboundContext{view.inbox, view.conversation, *contact, message, *identities,
+                                                             attachments, key, reply_to_external_id});
       if (!payload) return payload.error();
       core::OutboxItem item;
       item.tenant_id = actor.tenant_id;
@@ -501,7 +530,7 @@ Result<core::Contact> DeskService::unmergeContact(const core::Actor& actor, core
 }
 
 Status DeskService::applyDeliveryStatus(core::TenantId tenant, core::MessageId id, core::DeliveryStatus delivery,
-                                        const std::string& error) {
+                                        const std::string& error, const std::string& provider_message_id) {
   core::Message message;
   core::Inbox inbox;
   bool changed = false;
@@ -510,10 +539,12 @@ Status DeskService::applyDeliveryStatus(core::TenantId tenant, core::MessageId i
     if (!m) return m.error();
     message = std::move(*m);
     auto next = core::mergeDeliveryStatus(message.delivery_status, delivery);
-    changed = next != message.delivery_status;
+    const bool new_provider_id = !provider_message_id.empty() && message.external_id != provider_message_id;
+    changed = next != message.delivery_status || new_provider_id;
     if (!changed) return {};
+    if (new_provider_id) message.external_id = provider_message_id;
+    if (next != message.delivery_status) message.delivery_error = next == core::DeliveryStatus::Failed ? error : "";
     message.delivery_status = next;
-    message.delivery_error = next == core::DeliveryStatus::Failed ? error : "";
     message.updated_at = clock_.now();
     auto box = tx.getInbox(tenant, message.inbox_id);
     if (!box) return box.error();
@@ -522,6 +553,54 @@ Status DeskService::applyDeliveryStatus(core::TenantId tenant, core::MessageId i
   });
   if (!status) return status;
   if (changed) bus_.publish(eventFor("message.updated", inbox, message));
+  return {};
+}
+
+Status DeskService::applyProviderStatus(const core::Inbox& inbox, const core::InboundStatus& receipt) {
+  if (receipt.provider_message_id.empty()) return makeError(ErrorCode::InvalidInput, "a receipt without a message id");
+  auto found = readOne(store_, [&](StoreTx& tx) { return tx.findMessageByExternalId(inbox.id, receipt.provider_message_id); });
+  if (!found) return found.error();
+  return applyDeliveryStatus(inbox.tenant_id, found->id, receipt.status, receipt.error);
+}
+
+Status DeskService::applyEdit(const core::Inbox& inbox, const core::InboundEdit& edit) {
+  if (edit.text.size() > kMaxTextBytes) return makeError(ErrorCode::TooLarge, "text: at most 65536 bytes");
+  core::Message message;
+  bool changed = false;
+  auto status = store_.write([&](StoreTx& tx) -> Status {
+    auto m = tx.findMessageByExternalId(inbox.id, edit.provider_message_id);
+    if (!m) return m.error();
+    message = std::move(*m);
+    changed = message.text != edit.text;
+    if (!changed) return {};
+    message.text = edit.text;
+    message.updated_at = clock_.now();
+    return tx.updateMessage(message);
+  });
+  if (!status) return status;
+  if (changed) bus_.publish(eventFor("message.updated", inbox, message));
+  return {};
+}
+
+Status DeskService::completeAttachment(const core::Attachment& attachment) {
+  core::Message message;
+  core::Inbox inbox;
+  auto status = store_.write([&](StoreTx& tx) -> Status {
+    if (auto s = tx.updateAttachment(attachment); !s) return s;
+    if (!attachment.message_id.valid()) return {};
+    auto m = tx.getMessage(attachment.tenant_id, attachment.message_id);
+    if (!m) return m.error();
+    message = std::move(*m);
+    auto box = tx.getInbox(attachment.tenant_id, message.inbox_id);
+    if (!box) return box.error();
+    inbox = std::move(*box);
+    return {};
+  });
+  if (!status) return status;
+  // The desk re-reads the message's attachments: the file can now be shown.
+  if (message.id.valid() && attachment.state != core::AttachmentState::Pending) {
+    bus_.publish(eventFor("message.updated", inbox, message));
+  }
   return {};
 }
 

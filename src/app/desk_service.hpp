@@ -60,9 +60,18 @@ class DeskService {
   Result<core::Contact> mergeContacts(const core::Actor& actor, core::ContactId target, core::ContactId source);
   Result<core::Contact> unmergeContact(const core::Actor& actor, core::ContactId source);
 
-  // Applies a delivery receipt (never regresses; see core/delivery.hpp).
+  // Applies a delivery receipt (never regresses; see core/delivery.hpp). A non-empty
+  // provider_message_id is recorded as the message's external id (the provider accepted it), so
+  // later receipts that name it find the message.
   Status applyDeliveryStatus(core::TenantId tenant, core::MessageId id, core::DeliveryStatus status,
-                             const std::string& error);
+                             const std::string& error, const std::string& provider_message_id = "");
+  // A provider's receipt for a message we sent, found by the provider's id in this inbox.
+  // NotFound when no message of the inbox carries that id.
+  Status applyProviderStatus(const core::Inbox& inbox, const core::InboundStatus& status);
+  // The customer edited a message: its text changes, no message is added.
+  Status applyEdit(const core::Inbox& inbox, const core::InboundEdit& edit);
+  // A pending attachment was fetched (or gave up): store the outcome and tell the desk.
+  Status completeAttachment(const core::Attachment& attachment);
 
   // Inbox ids the actor may see, or nullopt when it sees all of its tenant.
   Result<std::optional<std::vector<core::InboxId>>> visibleInboxIds(const core::Actor& actor);

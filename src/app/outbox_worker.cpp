@@ -8,43 +8,12 @@ using core::ErrorCode;
 
 OutboxWorker::OutboxWorker(Store& store, DeskService& desk, const Clock& clock, ChannelGateways gateways,
                            OutboxPolicy policy)
-    : store_(store), desk_(desk), clock_(clock), gateways_(std::move(gateways)), policy_(policy) {}
-
-OutboxWorker::~OutboxWorker() { stop(); }
-
-void OutboxWorker::start() {
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] { loop(); });
-}
-
-void OutboxWorker::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void OutboxWorker::wake() {
-  {
-    std::lock_guard lock(mutex_);
-    woken_ = true;
-  }
-  cv_.notify_all();
-}
-
-void OutboxWorker::loop() {
-  while (true) {
-    int attempts = runOnce();
-    std::unique_lock lock(mutex_);
-    if (stopping_) return;
-    if (attempts == 0) cv_.wait_for(lock, policy_.idle_poll, [&] { return stopping_ || woken_; });
-    woken_ = false;
-    if (stopping_) return;
-  }
-}
+    : store_(store),
+      desk_(desk),
+      clock_(clock),
+      gateways_(std::move(gateways)),
+      policy_(policy),
+      loop_([this] { return runOnce(); }, policy.idle_poll) {}
 
 int OutboxWorker::runOnce() {
   std::vector<core::OutboxItem> due;
@@ -57,10 +26,7 @@ int OutboxWorker::runOnce() {
   if (!status) return 0;
   int attempts = 0;
   for (auto& item : due) {
-    {
-      std::lock_guard lock(mutex_);
-      if (stopping_) break;
-    }
+    if (loop_.stopping()) break;
     core::Inbox inbox;
     auto loaded = store_.read([&](StoreTx& tx) -> Status {
       auto box = tx.getInbox(item.tenant_id, item.inbox_id);
@@ -116,7 +82,8 @@ void OutboxWorker::record(const core::OutboxItem& original, const DeliveryResult
   if (message_status == core::DeliveryStatus::Sent) ++delivered_;
   if (message_status == core::DeliveryStatus::Failed) ++failed_;
   if (message_status != core::DeliveryStatus::None) {
-    (void)desk_.applyDeliveryStatus(item.tenant_id, item.message_id, message_status, item.last_error);
+    (void)desk_.applyDeliveryStatus(item.tenant_id, item.message_id, message_status, item.last_error,
+                                    outcome.provider_message_id);
   }
 }
 

@@ -8,10 +8,8 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
+#include "app/background_loop.hpp"
 #include "app/channel_gateway.hpp"
 #include "app/clock.hpp"
 #include "app/desk_service.hpp"
@@ -30,11 +28,10 @@ struct OutboxPolicy {
 class OutboxWorker {
  public:
   OutboxWorker(Store& store, DeskService& desk, const Clock& clock, ChannelGateways gateways, OutboxPolicy policy = {});
-  ~OutboxWorker();
 
-  void start();
-  void stop();
-  void wake();  // a new item was enqueued
+  void start() { loop_.start(); }
+  void stop() { loop_.stop(); }
+  void wake() { loop_.wake(); }  // a new item was enqueued
   // One pass over due items (tests call it directly); returns the number of attempts made.
   int runOnce();
 
@@ -42,7 +39,6 @@ class OutboxWorker {
   std::uint64_t failed() const { return failed_; }
 
  private:
-  void loop();
   void record(const core::OutboxItem& item, const DeliveryResult& outcome);
 
   Store& store_;
@@ -50,12 +46,8 @@ class OutboxWorker {
   const Clock& clock_;
   ChannelGateways gateways_;
   OutboxPolicy policy_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  bool woken_ = false;
-  std::thread thread_;
   std::atomic<std::uint64_t> delivered_{0}, failed_{0};
+  BackgroundLoop loop_;  // last: its thread must stop before the members above go
 };
 
 }  // namespace parley::app

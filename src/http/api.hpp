@@ -9,6 +9,7 @@
 
 #include "app/attachment_store.hpp"
 #include "app/auth_service.hpp"
+#include "app/channel_gateway.hpp"
 #include "app/clock.hpp"
 #include "app/desk_service.hpp"
 #include "app/store.hpp"
@@ -24,12 +25,15 @@ struct ApiDeps {
   const app::Clock& clock;
   std::function<void()> wake_outbox = [] {};
   bool secure_cookies = false;  // set Secure on cookies (behind TLS)
+  app::ChannelGateways gateways = {};  // to check a channel inbox's config
+  std::function<void()> wake_media_fetcher = [] {};
 };
 
 void addAuthRoutes(Router& router, ApiDeps& deps);
 void addAdminRoutes(Router& router, ApiDeps& deps);
 void addDeskRoutes(Router& router, ApiDeps& deps);
 void addApiChannelRoutes(Router& router, ApiDeps& deps);
+void addWhatsAppRoutes(Router& router, ApiDeps& deps);
 void addAllRoutes(Router& router, ApiDeps& deps);
 
 Response dispatch(const Router& router, ApiDeps& deps, const Request& request, std::string& route_pattern);

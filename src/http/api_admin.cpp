@@ -274,6 +274,9 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
       if (inbox.channel == core::ChannelKind::Api && inbox.callback_url.empty()) {
         return makeError(ErrorCode::InvalidInput, "callback_url: an api inbox needs the URL replies are delivered to");
       }
+      if (auto gateway = deps.gateways.find(inbox.channel); gateway != deps.gateways.end()) {
+        if (auto valid = gateway->second->validateConfig(inbox.config_json); !valid) return valid;
+      }
       if (existing) return tx.updateInbox(inbox);
       auto id = tx.createInbox(inbox);
       if (!id) return id.error();

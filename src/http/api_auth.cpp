@@ -100,6 +100,7 @@ void addAllRoutes(Router& router, ApiDeps& deps) {
   addAdminRoutes(router, deps);
   addDeskRoutes(router, deps);
   addApiChannelRoutes(router, deps);
+  addWhatsAppRoutes(router, deps);
 }
 
 Response dispatch(const Router& router, ApiDeps& deps, const Request& request, std::string& route_pattern) {

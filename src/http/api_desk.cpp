@@ -487,6 +487,12 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
       PARLEY_TRY(view, deps.desk.viewConversation(ctx.actor(), message.conversation_id));
       (void)view;
     }
+    if (attachment.state == core::AttachmentState::Pending) {
+      return errorResponse(409, "pending", "the file is still being fetched from the provider; try again shortly");
+    }
+    if (attachment.state == core::AttachmentState::Failed) {
+      return errorResponse(409, "fetch_failed", "the file could not be fetched from the provider: " + attachment.error);
+    }
     std::ifstream in(deps.attachments.pathOf(attachment), std::ios::binary);
     if (!in) return errorResponse(404, "not_found", "the attachment's file is missing");
     std::ostringstream bytes;

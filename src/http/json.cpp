@@ -37,6 +37,18 @@ json::value parseOrEmpty(const std::string& text) {
   if (ec || !v.is_object()) return json::object{};
   return v;
 }
+// A channel's configuration without its secrets: tokens, secrets and passwords show as set or
+// not, never their value.
+json::value maskedConfig(const std::string& text) {
+  json::value v = parseOrEmpty(text);
+  for (auto& kv : v.as_object()) {
+    const std::string key(kv.key());
+    const bool secret = key.find("token") != std::string::npos || key.find("secret") != std::string::npos ||
+                        key.find("password") != std::string::npos;
+    if (secret) kv.value() = kv.value().is_string() && !kv.value().get_string().empty() ? "********" : "";
+  }
+  return v;
+}
 }  // namespace
 
 json::object toJson(const core::User& v) {
@@ -58,6 +70,7 @@ json::object toJson(const core::Inbox& v, bool include_secret) {
   json::object o{{"id", v.id.value},
                  {"name", v.name},
                  {"channel", core::toString(v.channel)},
+                 {"config", maskedConfig(v.config_json)},
                  {"team_ids", ids(v.team_ids)},
                  {"callback_url", v.callback_url.empty() ? json::value(nullptr) : json::value(v.callback_url)},
                  {"created_at", isoOrNull(v.created_at)}};
@@ -100,7 +113,9 @@ json::object toJson(const core::Conversation& v) {
           {"created_at", isoOrNull(v.created_at)},
           {"last_activity_at", isoOrNull(v.last_activity_at)},
           {"first_response_at", isoOrNull(v.first_response_at)},
-          {"resolved_at", isoOrNull(v.resolved_at)}};
+          {"resolved_at", isoOrNull(v.resolved_at)},
+          {"last_incoming_at", isoOrNull(v.last_incoming_at)},
+          {"public", v.is_public}};
 }
 
 json::object toJson(const core::Message& v) {
@@ -109,7 +124,9 @@ json::object toJson(const core::Message& v) {
                  {"inbox_id", v.inbox_id.value},
                  {"direction", core::toString(v.direction)},
                  {"private", v.direction == core::MessageDirection::Note},
+                 {"kind", core::toString(v.kind)},
                  {"text", v.text},
+                 {"payload", parseOrEmpty(v.payload_json)},
                  {"sender_user_id", idOrNull(v.sender_user_id.value)},
                  {"sender_contact_id", idOrNull(v.sender_contact_id.value)},
                  {"external_id", v.external_id.empty() ? json::value(nullptr) : json::value(v.external_id)},
@@ -134,6 +151,8 @@ json::object toJson(const core::Attachment& v) {
           {"content_type", v.content_type},
           {"size", v.size},
           {"sha256", v.sha256},
+          {"state", core::toString(v.state)},
+          {"error", v.error.empty() ? json::value(nullptr) : json::value(v.error)},
           {"url", "/api/v1/attachments/" + std::to_string(v.id.value)},
           {"created_at", isoOrNull(v.created_at)}};
 }

@@ -57,7 +57,18 @@ HttpAnswer performHttp(const HttpCall& call) {
   CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, call.url.c_str());
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, call.method.c_str());
-  if (call.method != "GET" && call.method != "HEAD") {
+  std::unique_ptr<curl_mime, decltype(&curl_mime_free)> mime(nullptr, curl_mime_free);
+  if (!call.multipart.empty()) {
+    mime.reset(curl_mime_init(c));
+    for (const auto& part : call.multipart) {
+      curl_mimepart* p = curl_mime_addpart(mime.get());
+      curl_mime_name(p, part.name.c_str());
+      curl_mime_data(p, part.data.data(), part.data.size());
+      if (!part.filename.empty()) curl_mime_filename(p, part.filename.c_str());
+      if (!part.content_type.empty()) curl_mime_type(p, part.content_type.c_str());
+    }
+    curl_easy_setopt(c, CURLOPT_MIMEPOST, mime.get());
+  } else if (call.method != "GET" && call.method != "HEAD") {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, call.body.data());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(call.body.size()));
   }

@@ -10,11 +10,20 @@
 
 namespace parley::channels {
 
+// One part of a multipart/form-data body: a field, or a file (when filename is set).
+struct MultipartPart {
+  std::string name;
+  std::string data;
+  std::string filename;
+  std::string content_type;
+};
+
 struct HttpCall {
   std::string method = "GET";
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  std::vector<MultipartPart> multipart;  // when set, sent as multipart/form-data instead of body
   long timeout_ms = 10'000;
   std::size_t max_response_bytes = 64 * 1024;
   bool follow_redirects = false;

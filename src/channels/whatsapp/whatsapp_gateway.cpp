@@ -1,0 +1,199 @@
+#include "channels/whatsapp/whatsapp_gateway.hpp"
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "channels/common/http_client.hpp"
+#include "channels/whatsapp/whatsapp_codec.hpp"
+
+namespace parley::channels::whatsapp {
+
+namespace json = boost::json;
+using core::ErrorCode;
+using core::makeError;
+using Outcome = app::DeliveryResult::Outcome;
+
+namespace {
+
+std::string stringOr(const json::object& o, const char* key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
+}
+
+MediaType mediaTypeFor(const std::string& content_type) {
+  if (content_type.rfind("image/", 0) == 0) return content_type == "image/webp" ? MediaType::Sticker : MediaType::Image;
+  if (content_type.rfind("audio/", 0) == 0) return MediaType::Audio;
+  if (content_type.rfind("video/", 0) == 0) return MediaType::Video;
+  return MediaType::Document;
+}
+
+// Graph API errors and transport failures while fetching media: temporary ones are Unavailable.
+core::Error fetchError(const HttpAnswer& answer, const std::string& what) {
+  if (answer.too_large) return makeError(ErrorCode::TooLarge, what + " is larger than the attachment limit");
+  if (!answer.transport_ok) return makeError(ErrorCode::Unavailable, what + ": " + answer.error);
+  if (answer.status == 429 || answer.status >= 500) {
+    return makeError(ErrorCode::Unavailable, what + ": HTTP " + std::to_string(answer.status));
+  }
+  return makeError(ErrorCode::NotFound, what + ": HTTP " + std::to_string(answer.status) + " " + answer.body.substr(0, 200));
+}
+
+}  // namespace
+
+core::Result<InboxConfig> parseInboxConfig(const std::string& config_json) {
+  boost::system::error_code ec;
+  auto v = json::parse(config_json, ec);
+  if (ec || !v.is_object()) return makeError(ErrorCode::InvalidInput, "config: must be a JSON object");
+  const auto& o = v.get_object();
+  InboxConfig c;
+  c.phone_number_id = stringOr(o, "phone_number_id");
+  c.access_token = stringOr(o, "access_token");
+  c.app_secret = stringOr(o, "app_secret");
+  c.verify_token = stringOr(o, "verify_token");
+  if (auto base = stringOr(o, "api_base_url"); !base.empty()) c.api_base_url = base;
+  for (auto [key, value] : {std::pair{"phone_number_id", &c.phone_number_id}, std::pair{"access_token", &c.access_token},
+                            std::pair{"app_secret", &c.app_secret}, std::pair{"verify_token", &c.verify_token}}) {
+    if (value->empty()) return makeError(ErrorCode::InvalidInput, std::string("config.") + key + ": is required for a whatsapp inbox");
+  }
+  if (c.api_base_url.rfind("http://", 0) != 0 && c.api_base_url.rfind("https://", 0) != 0) {
+    return makeError(ErrorCode::InvalidInput, "config.api_base_url: must be an http or https URL");
+  }
+  while (!c.api_base_url.empty() && c.api_base_url.back() == '/') c.api_base_url.pop_back();
+  if (auto url = sendUrl(c.api_base_url, c.phone_number_id); !url) {
+    return makeError(ErrorCode::InvalidInput, "config.phone_number_id: " + url.error().message);
+  }
+  return c;
+}
+
+core::Status WhatsAppGateway::validateConfig(const std::string& config_json) const {
+  auto c = parseInboxConfig(config_json);
+  if (!c) return c.error();
+  return {};
+}
+
+core::Result<std::string> WhatsAppGateway::encode(const app::OutboundContext& ctx) const {
+  std::string to;
+  for (const auto& identity : ctx.identities) {
+    if (identity.kind == core::IdentityKind::Phone) to = identity.value;
+  }
+  if (to.empty()) return makeError(ErrorCode::InvalidInput, "this contact has no phone number to write to on WhatsApp");
+  if (ctx.attachments.size() > 1) {
+    return makeError(ErrorCode::InvalidInput, "WhatsApp sends one file per message; send the files one by one");
+  }
+  json::object envelope{{"to", to}, {"text", ctx.message.text}, {"reply_to", ctx.reply_to_external_id}};
+  if (!ctx.attachments.empty()) {
+    const auto& a = ctx.attachments.front();
+    envelope["attachment"] = json::object{{"sha256", a.sha256}, {"filename", a.filename}, {"content_type", a.content_type}};
+  }
+  // Check now what Meta would refuse anyway (length, empty text), so the agent hears it at once.
+  SendRequest probe;
+  probe.to = to;
+  if (ctx.attachments.empty()) {
+    probe.content = TextContent{ctx.message.text, false};
+  } else {
+    MediaContent media;
+    media.type = mediaTypeFor(ctx.attachments.front().content_type);
+    media.media_id = "probe";
+    if (media.type != MediaType::Audio && media.type != MediaType::Sticker) media.caption = ctx.message.text;
+    if (media.type == MediaType::Document) media.filename = ctx.attachments.front().filename;
+    probe.content = media;
+  }
+  if (auto checked = encodeSend(probe); !checked) return checked.error();
+  return json::serialize(envelope);
+}
+
+app::DeliveryResult WhatsAppGateway::deliver(const core::Inbox& inbox, const core::OutboxItem& item) {
+  auto config = parseInboxConfig(inbox.config_json);
+  if (!config) return {Outcome::Failed, "the inbox configuration is invalid: " + config.error().message, 0, {}};
+  boost::system::error_code ec;
+  auto parsed = json::parse(item.payload, ec);
+  if (ec || !parsed.is_object()) return {Outcome::Failed, "unreadable outbox payload", 0, {}};
+  const auto& envelope = parsed.get_object();
+  const std::string bearer = "Bearer " + config->access_token;
+
+  SendRequest request;
+  request.to = stringOr(envelope, "to");
+  request.reply_to_message_id = stringOr(envelope, "reply_to");
+  const std::string text = stringOr(envelope, "text");
+  if (auto it = envelope.find("attachment"); it != envelope.end() && it->value().is_object()) {
+    const auto& a = it->value().get_object();
+    const std::string sha = stringOr(a, "sha256");
+    std::ifstream in(attachments_root_ / sha.substr(0, 2) / sha, std::ios::binary);
+    if (!in) return {Outcome::Failed, "the file to send is missing on this server", 0, {}};
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    const std::string content_type = stringOr(a, "content_type");
+    HttpCall upload;
+    upload.method = "POST";
+    upload.url = config->api_base_url + "/" + config->phone_number_id + "/media";
+    upload.headers = {{"Authorization", bearer}};
+    upload.multipart = {{"messaging_product", "whatsapp", "", ""},
+                        {"type", content_type, "", ""},
+                        {"file", bytes.str(), stringOr(a, "filename"), content_type}};
+    upload.timeout_ms = timeout_ms_ * 4;
+    auto answer = performHttp(upload);
+    if (!answer.transport_ok) return {Outcome::RetryLater, "WhatsApp media upload failed: " + answer.error, 0, {}};
+    if (answer.status < 200 || answer.status >= 300) return classifySendError(answer.status, answer.body, answer.retry_after_s);
+    boost::system::error_code uec;
+    auto uploaded = json::parse(answer.body, uec);
+    std::string media_id = !uec && uploaded.is_object() ? stringOr(uploaded.get_object(), "id") : "";
+    if (media_id.empty()) return {Outcome::Failed, "WhatsApp media upload answered without an id", 0, {}};
+    MediaContent media;
+    media.type = mediaTypeFor(content_type);
+    media.media_id = media_id;
+    if (media.type != MediaType::Audio && media.type != MediaType::Sticker) media.caption = text;
+    if (media.type == MediaType::Document) media.filename = stringOr(a, "filename");
+    request.content = media;
+  } else {
+    request.content = TextContent{text, false};
+  }
+  auto body = encodeSend(request);
+  if (!body) return {Outcome::Failed, body.error().message, 0, {}};
+  auto url = sendUrl(config->api_base_url, config->phone_number_id);
+  if (!url) return {Outcome::Failed, url.error().message, 0, {}};
+  HttpCall send;
+  send.method = "POST";
+  send.url = *url;
+  send.body = *body;
+  send.timeout_ms = timeout_ms_;
+  send.headers = {{"Authorization", bearer}, {"Content-Type", "application/json"}};
+  auto answer = performHttp(send);
+  if (!answer.transport_ok && !answer.too_large) {
+    return {Outcome::RetryLater, "WhatsApp unreachable: " + answer.error, 0, {}};
+  }
+  return interpretSendAnswer(answer.status, answer.body, answer.retry_after_s);
+}
+
+core::Result<std::string> WhatsAppGateway::fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,
+                                                      std::size_t max_bytes) {
+  auto config = parseInboxConfig(inbox.config_json);
+  if (!config) return makeError(ErrorCode::InvalidInput, "the inbox configuration is invalid: " + config.error().message);
+  auto info_url = mediaInfoUrl(config->api_base_url, attachment.provider_ref);
+  if (!info_url) return info_url.error();
+  HttpCall info;
+  info.url = *info_url;
+  info.headers = {{"Authorization", "Bearer " + config->access_token}};
+  info.timeout_ms = timeout_ms_;
+  auto info_answer = performHttp(info);
+  if (!info_answer.transport_ok || info_answer.status < 200 || info_answer.status >= 300) {
+    return fetchError(info_answer, "WhatsApp media " + attachment.provider_ref);
+  }
+  auto media = parseMediaInfo(info_answer.body);
+  if (!media) return media.error();
+  if (media->file_size > 0 && static_cast<std::size_t>(media->file_size) > max_bytes) {
+    return makeError(ErrorCode::TooLarge, "WhatsApp media " + attachment.provider_ref + " is larger than the attachment limit");
+  }
+  HttpCall download;
+  download.url = media->url;
+  download.headers = {{"Authorization", "Bearer " + config->access_token}};
+  download.max_response_bytes = max_bytes;
+  download.timeout_ms = timeout_ms_ * 4;
+  download.follow_redirects = true;
+  auto file = performHttp(download);
+  if (!file.transport_ok || file.status < 200 || file.status >= 300) {
+    return fetchError(file, "WhatsApp media download " + attachment.provider_ref);
+  }
+  return std::move(file.body);
+}
+
+}  // namespace parley::channels::whatsapp

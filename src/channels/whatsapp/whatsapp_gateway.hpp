@@ -1,0 +1,48 @@
+// DESIGN: the I/O half of the WhatsApp Cloud API channel (the pure half is whatsapp_codec).
+// An inbox's config holds phone_number_id, access_token, app_secret, verify_token and
+// api_base_url (the Graph API root with its version; a loopback fake in tests).
+//  - encode() runs in the reply's transaction and stores an envelope (recipient, text, the
+//    quoted wamid, at most one file) in the outbox — never the access token.
+//  - deliver() runs on the outbox worker: uploads the file when there is one
+//    (POST /{phone_number_id}/media), sends (POST /{phone_number_id}/messages) and returns the
+//    wamid, so status webhooks find the message; Meta's errors are classified by the codec.
+//  - fetchMedia() runs on the media fetcher: GET /{media_id} for the URL, then the download,
+//    both with the bearer token, bounded in size and time.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "app/channel_gateway.hpp"
+
+namespace parley::channels::whatsapp {
+
+struct InboxConfig {
+  std::string phone_number_id;
+  std::string access_token;
+  std::string app_secret;
+  std::string verify_token;
+  std::string api_base_url = "https://graph.facebook.com/v23.0";
+};
+
+// InvalidInput naming the missing or malformed key.
+core::Result<InboxConfig> parseInboxConfig(const std::string& config_json);
+
+class WhatsAppGateway final : public app::ChannelGateway {
+ public:
+  // attachments_root: where AttachmentStore keeps blobs (<root>/<2 hex>/<sha256>).
+  explicit WhatsAppGateway(std::filesystem::path attachments_root, long timeout_ms = 15'000)
+      : attachments_root_(std::move(attachments_root)), timeout_ms_(timeout_ms) {}
+
+  core::Result<std::string> encode(const app::OutboundContext& context) const override;
+  core::Status validateConfig(const std::string& config_json) const override;
+  app::DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) override;
+  core::Result<std::string> fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,
+                                       std::size_t max_bytes) override;
+
+ private:
+  std::filesystem::path attachments_root_;
+  long timeout_ms_;
+};
+
+}  // namespace parley::channels::whatsapp

@@ -1,0 +1,191 @@
+"""End to end: the WhatsApp Cloud API channel against the real binary and a local fake of the
+Graph API. Webhook payloads are the fixtures written from Meta's documentation."""
+import hashlib
+import hmac
+import json
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from fake_graph import FakeGraph  # noqa: E402
+from harness import Parley, wait_for  # noqa: E402
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "channels", "whatsapp", "fixtures")
+PHONE_NUMBER_ID = "106540352242922"
+APP_SECRET = "test-app-secret"
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name), "rb") as f:
+        return f.read()
+
+
+def meta_signature(raw):
+    return "sha256=" + hmac.new(APP_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+
+
+class WhatsAppTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.graph = FakeGraph()
+        cls.parley = Parley()
+        cls.token = cls.parley.login()
+        status, inbox, _ = cls.parley.request("POST", "/api/v1/inboxes", {
+            "name": "WhatsApp DE", "channel": "whatsapp",
+            "config": {"phone_number_id": PHONE_NUMBER_ID, "access_token": cls.graph.token, "app_secret": APP_SECRET,
+                       "verify_token": "verify-me", "api_base_url": cls.graph.api_base_url}}, token=cls.token)
+        assert status == 201, inbox
+        cls.inbox = inbox
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.parley.close()
+        cls.graph.close()
+
+    def webhook(self, raw, signature=None, content_type="application/json"):
+        return self.parley.request("POST", "/webhooks/whatsapp", raw=raw, content_type=content_type,
+                                   headers={"X-Hub-Signature-256": signature or meta_signature(raw)})
+
+    def conversation_of(self, wa_id):
+        _, contacts, _ = self.parley.request("GET", "/api/v1/contacts?q=%2B" + wa_id, token=self.token)
+        contact = contacts["data"][0]
+        _, conversations, _ = self.parley.request("GET", "/api/v1/contacts/%d/conversations" % contact["id"], token=self.token)
+        return contact, conversations["data"][0]
+
+    def messages(self, conversation_id):
+        _, page, _ = self.parley.request("GET", "/api/v1/conversations/%d/messages?limit=100" % conversation_id,
+                                         token=self.token)
+        return page["data"]
+
+    def test_secrets_are_never_returned(self):
+        _, inbox, _ = self.parley.request("GET", "/api/v1/inboxes/%d" % self.inbox["id"], token=self.token)
+        self.assertEqual(inbox["config"]["phone_number_id"], PHONE_NUMBER_ID)
+        self.assertEqual(inbox["config"]["access_token"], "********")
+        self.assertNotIn(APP_SECRET, json.dumps(inbox))
+
+    def test_incomplete_config_is_refused(self):
+        status, body, _ = self.parley.request("POST", "/api/v1/inboxes", {
+            "name": "broken", "channel": "whatsapp", "config": {"phone_number_id": "1"}}, token=self.token)
+        self.assertEqual(status, 400)
+        self.assertIn("config.access_token", body["error"]["message"])
+
+    def test_verification_handshake(self):
+        status, body, _ = self.parley.request(
+            "GET", "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444")
+        self.assertEqual(status, 200)
+        self.assertEqual(body, b"1158201444")
+        status, _, _ = self.parley.request(
+            "GET", "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1158201444")
+        self.assertEqual(status, 403)
+
+    def test_text_message_is_stored_once_with_the_e164_contact(self):
+        raw = fixture("text.json")
+        status, body, _ = self.webhook(raw)
+        self.assertEqual(status, 200, body)
+        status, again, _ = self.webhook(raw)  # Meta redelivers
+        self.assertEqual(again["stored"], 0)
+        self.assertEqual(again["duplicates"], 1)
+        wa_id = json.loads(raw)["entry"][0]["changes"][0]["value"]["contacts"][0]["wa_id"]
+        contact, conversation = self.conversation_of(wa_id)
+        _, full, _ = self.parley.request("GET", "/api/v1/contacts/%d" % contact["id"], token=self.token)
+        self.assertIn({"kind": "phone", "value": "+" + wa_id},
+                      [{"kind": i["kind"], "value": i["value"]} for i in full["identities"]])
+        texts = [m["text"] for m in self.messages(conversation["id"]) if m["kind"] == "text"]
+        self.assertEqual(len(texts), len(set(texts)))
+
+    def test_bad_signature_stores_nothing_and_bad_input_is_refused(self):
+        raw = fixture("location.json")
+        status, body, _ = self.webhook(raw, signature="sha256=" + "0" * 64)
+        self.assertEqual(status, 401)
+        status, _, _ = self.webhook(raw, content_type="text/plain")
+        self.assertEqual(status, 415)
+        truncated = raw[: len(raw) // 2]
+        status, body, _ = self.webhook(truncated)
+        self.assertEqual(status, 400)
+        deep = b"[" * 10000 + b"]" * 10000
+        status, _, _ = self.webhook(deep)
+        self.assertEqual(status, 400)
+        self.assertEqual(self.parley.request("GET", "/healthz")[0], 200)
+
+    def test_image_is_fetched_from_the_provider_byte_identical(self):
+        jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + os.urandom(2000) + b"\xff\xd9"
+        # The documented image payload, with ids of its own so no other test has seen it.
+        payload = json.loads(fixture("image.json"))
+        message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+        message["id"] = "wamid.image-fetch-test"
+        message["image"]["id"] = media_id = "2003383421387256"
+        raw = json.dumps(payload).encode()
+        self.graph.media[media_id] = (jpeg, "image/jpeg")
+        status, _, _ = self.webhook(raw)
+        self.assertEqual(status, 200)
+        _, conversation = self.conversation_of("16505551234")
+
+        def stored_attachment():
+            for m in self.messages(conversation["id"]):
+                if m["external_id"] == "wamid.image-fetch-test" and m["attachment_ids"]:
+                    status, body, headers = self.parley.request(
+                        "GET", "/api/v1/attachments/%d" % m["attachment_ids"][0], token=self.token)
+                    if status == 200:
+                        return body, headers, m
+            return None
+        body, headers, message = wait_for(stored_attachment, timeout=20)
+        self.assertEqual(body, jpeg)
+        self.assertEqual(headers["Content-Type"], "image/jpeg")
+        self.assertEqual(message["text"], "This is a caption")
+
+    def test_reply_is_sent_through_the_graph_api_and_receipts_never_regress(self):
+        raw = fixture("text.json")
+        self.webhook(raw)
+        _, conversation = self.conversation_of("16505551234")
+        statuses = json.loads(fixture("statuses_out_of_order.json"))
+        wamid = statuses["entry"][0]["changes"][0]["value"]["statuses"][0]["id"]
+        self.graph.next_wamids.append(wamid)
+        before = len(self.graph.sent)
+        status, reply, _ = self.parley.request("POST", "/api/v1/conversations/%d/messages" % conversation["id"],
+                                               {"text": "Hallo! Wie können wir helfen?"}, token=self.token)
+        self.assertEqual(status, 201, reply)
+        wait_for(lambda: len(self.graph.sent) > before)
+        phone_id, sent = self.graph.sent[-1]
+        self.assertEqual(phone_id, PHONE_NUMBER_ID)
+        self.assertEqual(sent["messaging_product"], "whatsapp")
+        self.assertEqual(sent["type"], "text")
+        self.assertEqual(sent["text"]["body"], "Hallo! Wie können wir helfen?")
+        self.assertIn(sent["to"].lstrip("+"), "16505551234")
+
+        def message_status():
+            return [m for m in self.messages(conversation["id"]) if m["id"] == reply["id"]][0]
+        wait_for(lambda: message_status()["external_id"] == wamid)
+        # read, sent, delivered arrive in that order: the message ends "read".
+        status, body, _ = self.webhook(fixture("statuses_out_of_order.json"))
+        self.assertEqual(status, 200, body)
+        self.assertEqual(message_status()["delivery_status"], "read")
+
+    def test_permanent_send_error_shows_metas_reason(self):
+        self.webhook(fixture("text.json"))
+        _, conversation = self.conversation_of("16505551234")
+        self.graph.send_errors.append((400, {"error": {
+            "message": "(#131047) Re-engagement message", "type": "OAuthException", "code": 131047,
+            "error_data": {"messaging_product": "whatsapp",
+                           "details": "Message failed to send because more than 24 hours have passed since the "
+                                      "customer last replied to this number."},
+            "fbtrace_id": "fake"}}))
+        _, reply, _ = self.parley.request("POST", "/api/v1/conversations/%d/messages" % conversation["id"],
+                                          {"text": "Sind Sie noch da?"}, token=self.token)
+
+        def failed():
+            return [m for m in self.messages(conversation["id"]) if m["id"] == reply["id"] and m["delivery_status"] == "failed"]
+        message = wait_for(failed)[0]
+        self.assertIn("131047", message["delivery_error"])
+
+    def test_every_documented_fixture_is_accepted(self):
+        for name in sorted(os.listdir(FIXTURES)):
+            if not name.endswith(".json"):
+                continue
+            status, body, _ = self.webhook(fixture(name))
+            self.assertEqual(status, 200, (name, body))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
