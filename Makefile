@@ -27,6 +27,14 @@ test-asan:
 bench: build
 	@bench/ingest/run.sh $(BUILD_DIR)/parley
 
+# The routing engine micro-benchmark (bench/micro/routing_bench.cpp); the last line is the headline figure.
+.PHONY: bench-routing
+bench-routing: deps $(BUILD_DIR)/build.ninja
+	@cmake --build $(BUILD_DIR) --target micro_bench -j $(JOBS)
+	@$(BUILD_DIR)/bench/micro_bench --benchmark_filter='^BM_Routing' --benchmark_counters_tabular=true \
+	  --benchmark_out=$(BUILD_DIR)/routing_bench.json --benchmark_out_format=json
+	@python3 -c 'import json,sys; b=[x for x in json.load(open(sys.argv[1]))["benchmarks"] if x["name"].startswith("BM_RoutingThroughput")]; print("routing_decisions_per_second: %d" % int(b[0]["decisions_per_second"]))' $(BUILD_DIR)/routing_bench.json
+
 fuzz: deps
 	@cmake --preset fuzz >/dev/null && cmake --build build/fuzz -j $(JOBS)
 	@scripts/run-fuzzers build/fuzz 30

@@ -1,0 +1,120 @@
+// DESIGN: the routing engine (ACD). One pure, single-threaded, deterministic state machine per
+// tenant: it is fed events (agent configured / state changed, task arrived, offer answered, task
+// completed / transferred / abandoned / pending / resumed, tick) with the time passed in, and
+// answers with decisions (Offer, Assigned, OfferExpired, OfferRevoked, AgentSetAway, WrapUpEnded,
+// TaskEscalated) appended to a buffer the caller drains (decisions() / takeDecisions()). It has
+// no clock, no I/O and no threads: the app layer feeds it from the store and the desk, the
+// simulator drives it in simulated time (nextDeadline() says when the next timer is due). The
+// same events in the same order always give the same decisions: nothing iterates a hash table,
+// ties are broken by arrival sequence numbers and agent slots.
+//
+// Model
+// - Agents hold a state (offline, available, away, wrap-up), skills with proficiency 1..5 and a
+//   capacity per media class (voice 1, chat 3, messaging 8, e-mail 10 by default). Load counts
+//   offered and assigned tasks; a pending task (waiting on the customer) releases its load.
+//   Cross-channel rules are a 4x4 bit matrix: an active task of media m blocks offering the media
+//   in blocks[m] (default: voice blocks everything, anything blocks voice, e-mail into a chat is
+//   a switch).
+// - A task is waiting in one queue, held for its preferred agent (until a fallback time), offered
+//   (to one agent, or to several with fan-out: first accept wins), assigned, or pending. Its
+//   original enqueue time never changes: transfers and overflows keep the customer's place.
+// - Waiting order: priority (higher first), then original enqueue time, then arrival sequence.
+// - Each event ends with settle(): tasks that need routing look for an agent (task side), agents
+//   whose capacity or state changed look for a task (agent side), then the ready indexes are
+//   brought up to date. So after every event no available agent with free capacity stays idle
+//   next to a waiting task he may serve (except the reoffer delay after he rejected or missed it).
+//
+// Data structures (n = tasks waiting in one class, A_q = members of a queue, Q_a = queues of an
+// agent, C_q = non-empty task classes of a queue, usually 1-4)
+// - Skills are dense bit numbers (up to 256); an agent's skills are 5 bitsets "proficiency >= l",
+//   a requirement alternative 5 bitsets "needs level l": eligibility is 5x4 word ANDs.
+// - Requirements are interned; a task class is (queue, media, requirement). Each class holds its
+//   waiting tasks in an indexed binary heap (the task knows its position): push, pop, remove and
+//   re-prioritise are O(log n). Only non-empty classes are listed on their queue.
+// - Ready index per (queue, media): an ordered set of the available agents with free capacity for
+//   that media, keyed by the queue's strategy (idle-since, occupancy, skill score, round-robin
+//   counter). Updated only at the end of an event for agents whose state changed: O(Q_a * 4 * log A_q).
+// - Agent side (an agent got free): look at his preferred tasks, then for each of his open queues
+//   at the head of each class he has capacity and skills for: O(Q_a * C_q) + O(log n) to take it.
+//   No scan of tasks.
+// - Task side (a task arrived or came back): walk the ready index of its (queue, media) in
+//   strategy order and take the first eligible agent: O(log A_q) when the best ready agent has
+//   the skills; skipping agents who lack them costs one eligibility check each (bounded by A_q).
+// - Timers (offer expiry, wrap-up end, escalation steps, preferred-agent fallback, reoffer delay)
+//   are one binary heap with lazy cancellation (generation numbers): O(log T).
+// - Ids map to dense slots through open-addressing hash maps: O(1).
+// - Live figures: counters per queue (agents by state, waiting, offered) updated incrementally;
+//   service level, ASA and abandons in minute buckets over the last hour plus running totals.
+//   queueStats() is O(1) except the longest wait, which reads the queue's heaps (O(waiting in q)).
+// - Business hours: a pure callback per queue, re-evaluated every hours_check_interval_ms of
+//   event time; outside hours tasks wait and no offers are made from that queue.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/result.hpp"
+#include "core/routing/routing_types.hpp"
+
+namespace parley::core::routing {
+
+class Engine {
+ public:
+  explicit Engine(EngineConfig config = {});
+  ~Engine();
+  Engine(Engine&&) noexcept;
+  Engine& operator=(Engine&&) noexcept;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // --- configuration (create or replace) ----------------------------------------------------
+  Status configureQueue(const QueueConfig& queue, TimestampMs now);
+  // A new agent starts offline. Reconfiguring keeps his state, offers and assigned tasks.
+  Status configureAgent(const AgentConfig& agent, TimestampMs now);
+
+  // --- agent events ---------------------------------------------------------------------------
+  // Login is a change from Offline. Away/Offline withdraws his pending offers (assigned tasks
+  // stay his). Available ends a wrap-up early and resets the no-answer count.
+  Status setAgentState(AgentId agent, AgentState state, TimestampMs now);
+
+  // --- task events ------------------------------------------------------------------------------
+  Status taskArrived(const TaskSpec& task, TimestampMs now);
+  Status offerAccepted(TaskId task, AgentId agent, TimestampMs now);
+  // The task goes to the next agent; this agent is skipped for it for reoffer_after_ms.
+  Status offerRejected(TaskId task, AgentId agent, TimestampMs now);
+  // Resolved/closed: frees the agent (wrap-up if the queue has one); from any state.
+  Status taskCompleted(TaskId task, TimestampMs now);
+  Status taskTransferred(TaskId task, const TransferSpec& transfer, TimestampMs now);
+  // The customer gave up while waiting or being offered (counts against the service level).
+  Status taskAbandoned(TaskId task, TimestampMs now);
+  // Waiting on the customer: the task stays the agent's but releases his capacity.
+  Status taskPending(TaskId task, TimestampMs now);
+  // The customer answered: back to the agent if he has room, else re-queued preferring him.
+  Status taskResumed(TaskId task, TimestampMs now);
+  // Fires due timers (offer expiry, wrap-up, escalation, fallback) and business-hours changes.
+  // Every event does the same with its own `now` first.
+  void tick(TimestampMs now);
+  // When tick() should next be called (at or before the next due timer); nullopt = nothing due.
+  std::optional<TimestampMs> nextDeadline() const;
+
+  // --- output -------------------------------------------------------------------------------------
+  const std::vector<Decision>& decisions() const;
+  std::vector<Decision> takeDecisions();
+  void clearDecisions();
+
+  // --- inspection -------------------------------------------------------------------------------
+  Result<QueueStats> queueStats(QueueId queue, TimestampMs now, DurationMs window_ms = 15 * 60'000) const;
+  void resetTotals();  // e.g. at midnight, for "today"
+  std::optional<AgentView> agent(AgentId agent) const;
+  std::optional<TaskView> task(TaskId task) const;
+  std::size_t taskCount() const;
+  std::size_t agentCount() const;
+  MemoryUsage memoryUsage() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace parley::core::routing
