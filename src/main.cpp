@@ -20,6 +20,7 @@
 #include "channels/whatsapp/whatsapp_gateway.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
+#include "http/staffing_api.hpp"
 #include "store/open_store.hpp"
 
 extern char** environ;
@@ -232,6 +233,8 @@ void usage() {
                "       parley migrate [--config parley.toml]\n"
                "       parley admin create-user --email E --password P --role admin|supervisor|agent [--name N] "
                "[--tenant T] [--config parley.toml]\n"
+               "       parley staffing --model erlang-c|erlang-a --arrivals N --interval-s S --aht-s S --sl-target F "
+               "--sl-seconds S [--patience-s P] [--concurrency C] [--max-occupancy O] [--shrinkage S] [--agents N] [--json]\n"
                "       parley config-keys\n");
 }
 
@@ -239,6 +242,8 @@ void usage() {
 
 int main(int argc, char** argv) {
   try {
+    // Before parseArgs: staffing has flags without values (--json).
+    if (argc >= 2 && std::string(argv[1]) == "staffing") return http::staffingCommand(argc - 2, argv + 2);
     Args args = parseArgs(argc, argv);
     if (args.command.empty() || args.command == "help" || args.command == "--help") {
       usage();

@@ -4,6 +4,7 @@
 #include "http/api.hpp"
 #include "app/crypto.hpp"
 #include "http/json.hpp"
+#include "http/staffing_api.hpp"
 
 namespace parley::http {
 
@@ -101,6 +102,7 @@ void addAllRoutes(Router& router, ApiDeps& deps) {
   addDeskRoutes(router, deps);
   addApiChannelRoutes(router, deps);
   addWhatsAppRoutes(router, deps);
+  addStaffingRoutes(router);
 }
 
 Response dispatch(const Router& router, ApiDeps& deps, const Request& request, std::string& route_pattern) {

@@ -208,6 +208,11 @@ std::vector<Case> cases() {
       {"GET", "/api/v1/conversations/{id}/messages", scoped("/messages", ""), 200, 200, 200, 404, 404},
       {"POST", "/api/v1/conversations/{id}/messages", scoped("/messages", R"({"text":"intern","private":true})"),
        201, 201, 201, 404, 404},
+      {"GET", "/api/v1/staffing",
+       [](ApiFixture&, Scope) {
+         return fixed("/api/v1/staffing?model=erlang-c&arrivals=100&interval_s=1800&aht_s=180&sl_target=0.8&sl_seconds=20");
+       },
+       200, 200, 200, 200, 200},
       {"GET", "/api/v1/search", [](ApiFixture&, Scope) { return fixed("/api/v1/search?q=Hallo"); }, 200, 200, 200, 200, 200},
       {"POST", "/api/v1/attachments",
        [](ApiFixture&, Scope) { return Target{"/api/v1/attachments?filename=a.txt", "hello", "application/octet-stream"}; },
