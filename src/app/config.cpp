@@ -12,7 +12,7 @@ const std::vector<ConfigKey> kConfigKeys = {
     {"port", "TCP port (default 8080; 0 picks a free one)"},
     {"data_dir", "directory for the SQLite database and attachments (default ./data)"},
     {"database_url", "sqlite:///path/parley.db or postgresql://user@host:port/db (default sqlite in data_dir)"},
-    {"worker_threads", "threads for blocking work: database, hashing, outbound HTTP (default 8)"},
+    {"worker_threads", "threads for blocking work: database, hashing, outbound HTTP; more threads let more writes share one commit (default 32)"},
     {"body_limit_bytes", "largest request body accepted; larger gets 413 (default 33554432)"},
     {"attachment_max_bytes", "largest attachment (default 26214400)"},
     {"secure_cookies", "mark session cookies Secure; set true behind HTTPS (default false)"},

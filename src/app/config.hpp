@@ -15,7 +15,7 @@ struct Config {
   std::uint16_t port = 8080;
   std::string data_dir = "./data";
   std::string database_url;  // default: sqlite://<data_dir>/parley.db
-  int worker_threads = 8;
+  int worker_threads = 32;
   std::int64_t body_limit_bytes = 32 * 1024 * 1024;
   std::int64_t attachment_max_bytes = 25 * 1024 * 1024;
   bool secure_cookies = false;

@@ -24,7 +24,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  // 0 picks a free port
   std::size_t body_limit = 32 * 1024 * 1024;
-  int worker_threads = 8;
+  int worker_threads = 32;
   int idle_timeout_s = 60;
   std::size_t ws_queue_limit = 1024;
   std::size_t replay_window = 10'000;

@@ -135,6 +135,10 @@ core::Result<std::unique_ptr<SqliteStore>> SqliteStore::openWith(const std::stri
     return makeError(ErrorCode::Unavailable, "cannot put " + path + " in WAL mode (journal_mode=" + mode + ")");
   }
   PARLEY_SQ_TRY(writer->exec("PRAGMA synchronous = FULL"));
+  // Statement journals of the per-job savepoints stay in memory instead of a temporary file
+  // written and unlinked per batch (measured: 2.3x as many pwrite()s as the WAL itself).
+  PARLEY_SQ_TRY(writer->exec("PRAGMA temp_store = MEMORY"));
+  PARLEY_SQ_TRY(writer->exec("PRAGMA cache_size = -32768"));  // 32 MiB of pages for the writer
   PARLEY_SQ_TRY(applyMigrations(*writer));
 
   std::vector<std::unique_ptr<Connection>> readers;
