@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "app/crypto.hpp"
+#include "core/text.hpp"
 
 namespace parley::app {
 
@@ -58,7 +59,8 @@ std::string sniffMimeType(const std::string& bytes) {
   return type ? type : "application/octet-stream";
 }
 
-std::string sanitizeFilename(const std::string& name) {
+std::string sanitizeFilename(const std::string& raw) {
+  const std::string name = core::toValidUtf8(raw);
   std::string out;
   for (unsigned char c : name) {
     if (c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == '"' || c == ';') {
@@ -68,7 +70,10 @@ std::string sanitizeFilename(const std::string& name) {
     }
   }
   while (!out.empty() && (out.front() == '.' || out.front() == ' ')) out.erase(out.begin());
-  if (out.size() > 200) out.resize(200);
+  if (out.size() > 200) {
+    out.resize(200);
+    out = core::toValidUtf8(out);  // the cut may have split a character
+  }
   return out.empty() ? "attachment" : out;
 }
 

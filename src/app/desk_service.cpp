@@ -5,6 +5,7 @@
 
 #include "app/identity.hpp"
 #include "core/delivery.hpp"
+#include "core/text.hpp"
 
 namespace parley::app {
 
@@ -65,7 +66,9 @@ Result<std::vector<std::string>> normalizeLabels(const std::vector<std::string>&
     bool ok = label.size() <= 64 && std::all_of(label.begin(), label.end(), [](unsigned char c) {
       return std::isalnum(c) || c == '-' || c == '_' || c == ':' || c == '.' || c >= 0x80;
     });
-    if (!ok) return makeError(ErrorCode::InvalidInput, "labels: '" + raw + "' is not a valid label (letters, digits, - _ : .)");
+    if (!ok || !core::isValidUtf8(label)) {
+      return makeError(ErrorCode::InvalidInput, "labels: '" + raw + "' is not a valid label (letters, digits, - _ : .)");
+    }
     out.insert(label);
   }
   if (out.size() > 50) return makeError(ErrorCode::InvalidInput, "labels: at most 50 per conversation");

@@ -1,5 +1,7 @@
 #include "http/router.hpp"
 
+#include "core/text.hpp"
+
 #include <boost/json.hpp>
 
 namespace parley::http {
@@ -85,7 +87,8 @@ int statusFor(core::ErrorCode code) {
 }
 
 Response errorResponse(int status, const std::string& code, const std::string& message) {
-  boost::json::object error{{"code", code}, {"message", message}};
+  // Messages may quote what the client sent (a path, a field): keep the answer valid UTF-8.
+  boost::json::object error{{"code", code}, {"message", core::toValidUtf8(message)}};
   return Response{status, boost::json::serialize(boost::json::object{{"error", error}}), "application/json", {}};
 }
 

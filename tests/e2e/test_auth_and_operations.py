@@ -121,6 +121,15 @@ class AuthAndOperationsTest(unittest.TestCase):
         self.assertTrue(headers["Content-Type"].startswith("text/html"))
         self.assertIn(b"/api/openapi.json", body)
 
+    def test_answers_are_valid_utf8_whatever_bytes_the_request_had(self):
+        status, body, _ = self.parley.request("POST", "/webhooks/%A0pi/1", raw=b"{}")
+        self.assertEqual(status, 404)  # decoding body as JSON above would have failed on raw bytes
+        self.assertIn("\ufffd", body["error"]["message"])
+        status, uploaded, _ = self.parley.request("POST", "/api/v1/attachments?filename=Rechnung%FF.pdf", raw=b"%PDF-1.4 x",
+                                                  token=self.token, content_type="application/pdf")
+        self.assertEqual(status, 201)
+        self.assertEqual(uploaded["filename"], "Rechnung\ufffd.pdf")
+
     def test_request_id_is_echoed(self):
         _, _, headers = self.parley.request("GET", "/healthz", headers={"X-Request-Id": "abc-123"})
         self.assertEqual(headers["X-Request-Id"], "abc-123")

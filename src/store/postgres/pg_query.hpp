@@ -3,6 +3,8 @@
 // server as a parameter ($1, $2 ...); SQL text is only ever built from constants.
 #pragma once
 
+#include "core/text.hpp"
+
 #include <libpq-fe.h>
 
 #include <cstdint>
@@ -122,7 +124,6 @@ class RowReader {
   int bad_col_ = -1;
 };
 
-// Valid UTF-8 (no overlongs, no surrogates)?
-bool isValidUtf8(std::string_view s);
+using core::isValidUtf8;  // PostgreSQL refuses text that is not valid UTF-8
 
 }  // namespace parley::store::postgres
