@@ -46,6 +46,7 @@
 #include "bus/in_process_bus.hpp"
 #include "channels/api/api_channel.hpp"
 #include "http/api.hpp"
+#include "http/beast_request.hpp"
 #include "http/router.hpp"
 #include "store/open_store.hpp"
 
@@ -179,29 +180,6 @@ void init() {
   if (!made) fail(("cannot create the fuzz tenant: " + made.error().message).c_str());
 }
 
-// What Server::Impl::toRequest does (it is private to the server).
-http::Request toRequest(const bhttp::request<bhttp::string_body>& req) {
-  http::Request r;
-  r.method = std::string(req.method_string());
-  auto target = boost::urls::parse_origin_form(req.target());
-  if (target) {
-    r.path = std::string(target->path());
-    for (auto param : target->params()) r.query[std::string(param.key)] = std::string(param.value);
-  } else {
-    r.path = std::string(req.target());
-  }
-  for (const auto& field : req) {
-    std::string name(field.name_string());
-    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    r.headers[name] = std::string(field.value());
-  }
-  r.body = req.body();
-  r.remote_address = "127.0.0.1";
-  r.request_id = r.header("x-request-id");
-  if (r.request_id.empty() || r.request_id.size() > 64) r.request_id = "fuzz";
-  return r;
-}
-
 void replaceAll(std::string& s, const std::string& from, const std::string& to) {
   for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) s.replace(pos, from.size(), to);
 }
@@ -300,7 +278,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     p += used;
     left -= used;
     auto req = parser.release();
-    http::Request request = toRequest(req);
+    http::Request request = http::requestFromBeast(req, "127.0.0.1");
     substitute(request);
     run(request);
     if (!req.keep_alive()) break;

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "app/crypto.hpp"
+#include "http/beast_request.hpp"
 #include "http/json.hpp"
 
 namespace parley::http {
@@ -180,30 +181,6 @@ struct Server::Impl {
     return dispatch(router, deps, request, route);
   }
 
-  static Request toRequest(const bhttp::request<bhttp::string_body>& req, const std::string& remote) {
-    Request r;
-    r.method = std::string(req.method_string());
-    auto target = boost::urls::parse_origin_form(req.target());
-    if (target) {
-      r.path = std::string(target->path());
-      for (auto param : target->params()) {
-        r.query[std::string(param.key)] = std::string(param.value);
-      }
-    } else {
-      r.path = std::string(req.target());
-    }
-    for (const auto& field : req) {
-      std::string name(field.name_string());
-      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      r.headers[name] = std::string(field.value());
-    }
-    r.body = req.body();
-    r.remote_address = remote;
-    r.request_id = r.header("x-request-id");
-    if (r.request_id.empty() || r.request_id.size() > 64) r.request_id = app::randomHex(8);
-    return r;
-  }
-
   bhttp::response<bhttp::string_body> toBeast(const Response& resp, unsigned version, bool keep_alive,
                                               const std::string& request_id) {
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), version};
@@ -343,7 +320,7 @@ struct Server::Impl {
       }
       if (ec) break;
       auto req = parser.release();
-      Request request = toRequest(req, remote);
+      Request request = requestFromBeast(req, remote);
       if (websocket::is_upgrade(req)) {
         if (request.path != "/api/v1/stream") {
           auto res = toBeast(errorResponse(404, "not_found", "WebSockets are served at /api/v1/stream"), req.version(), false,
