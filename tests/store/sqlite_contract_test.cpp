@@ -184,13 +184,13 @@ TEST(SqliteStore, OpensInWalModeAndAppliesMigrationsOnce) {
     createTenant(**store, "Acme");
   }
   EXPECT_EQ(rawQuery(db, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(rawQuery(db, "SELECT version FROM schema_migrations ORDER BY version"), "1,2");
+  EXPECT_EQ(rawQuery(db, "SELECT version FROM schema_migrations ORDER BY version"), "1,2,3");
   {
     auto reopened = SqliteStore::open(db.string());
     ASSERT_TRUE(reopened.ok()) << reopened.error().message;
     createTenant(**reopened, "Globex");
   }
-  EXPECT_EQ(rawQuery(db, "SELECT version FROM schema_migrations ORDER BY version"), "1,2") << "not applied twice";
+  EXPECT_EQ(rawQuery(db, "SELECT version FROM schema_migrations ORDER BY version"), "1,2,3") << "not applied twice";
   EXPECT_EQ(tenantCount(db), 2) << "data survives a restart";
   EXPECT_EQ(rawQuery(db, "SELECT name FROM sqlite_master WHERE name = 'messages_fts'"), "messages_fts");
 }
@@ -229,7 +229,7 @@ TEST(SqliteStore, MigrationTwoKeepsTheRowsOfAVersionOneDatabase) {
   auto opened = SqliteStore::open(db.string());
   ASSERT_TRUE(opened.ok()) << opened.error().message;
   Store& store = **opened;
-  EXPECT_EQ(rawQuery(db, "SELECT version FROM schema_migrations ORDER BY version"), "1,2");
+  EXPECT_EQ(rawQuery(db, "SELECT version FROM schema_migrations ORDER BY version"), "1,2,3");
   EXPECT_EQ(rawQuery(db, "SELECT name FROM sqlite_master WHERE name = 'attachments_due'"), "attachments_due");
   const std::string plan =
       rawQuery(db,
@@ -534,3 +534,71 @@ TEST(SqliteStore, AnExceptionInAJobFailsOnlyThatJob) {
 }
 
 }  // namespace
+
+// Migration 3: the search index is brought up to date once per group commit. Within one batch, a
+// job that fails leaves nothing in the index, and a message edited before the commit is found by
+// its new text only.
+TEST(SqliteStore, SearchIndexFollowsEachGroupCommitExactly) {
+  namespace sc = parley::store_contract;
+  TempDir dir;
+  const auto db = dir.file("parley.db");
+  auto opened = SqliteStore::openWith(db.string(), SqliteStore::Options{});
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  SqliteStore& store = **opened;
+  parley::core::Conversation conversation;
+  ASSERT_TRUE(store.write([&](StoreTx& tx) -> Status {
+    auto tenant = tx.createTenant(parley::core::Tenant{{}, "Acme", 1});
+    auto inbox = tx.createInbox(sc::inboxIn(*tenant, "API"));
+    auto contact = tx.createContact(sc::contactIn(*tenant, "Jana"));
+    conversation = sc::conversationIn(*tenant, *inbox, *contact);
+    conversation.id = *tx.createConversation(conversation);
+    return {};
+  }).ok());
+  std::vector<std::future<Status>> results;
+  {
+    WriterBlocker blocker(store);
+    results.push_back(std::async(std::launch::async, [&] {
+      return store.write([&](StoreTx& tx) -> Status {
+        auto m = sc::messageIn(conversation, conversation.id, "Erste Fassung Paketdienst");
+        m.id = *tx.insertMessage(m);
+        m.text = "Zweite Fassung Rückerstattung";
+        return tx.updateMessage(m);
+      });
+    }));
+    results.push_back(std::async(std::launch::async, [&] {
+      return store.write([&](StoreTx& tx) -> Status {
+        (void)tx.insertMessage(sc::messageIn(conversation, conversation.id, "Verworfen Gutschein"));
+        return parley::core::makeError(ErrorCode::Conflict, "this job fails");
+      });
+    }));
+    results.push_back(std::async(std::launch::async, [&] {
+      return store.write([&](StoreTx& tx) -> Status {
+        return tx.insertMessage(sc::messageIn(conversation, conversation.id, "Dritte Nachricht Rückerstattung")).ok()
+                   ? Status{}
+                   : Status{parley::core::makeError(ErrorCode::Internal, "insert")};
+      });
+    }));
+    waitForQueueDepth(store, 3);
+    blocker.release();
+  }
+  EXPECT_TRUE(results[0].get().ok());
+  EXPECT_FALSE(results[1].get().ok());
+  EXPECT_TRUE(results[2].get().ok());
+  auto search = [&](const std::string& query) {
+    std::size_t n = 0;
+    EXPECT_TRUE(store.read([&](StoreTx& tx) -> Status {
+      parley::app::MessageSearch s;
+      s.tenant_id = conversation.tenant_id;
+      s.query = query;
+      auto found = tx.searchMessages(s);
+      if (!found.ok()) return found.error();
+      n = found->size();
+      return {};
+    }).ok());
+    return n;
+  };
+  EXPECT_EQ(search("rückerstattung"), 2u);
+  EXPECT_EQ(search("paketdienst"), 0u) << "the text before the edit is not indexed";
+  EXPECT_EQ(search("gutschein"), 0u) << "the failed job's message is not indexed";
+  EXPECT_EQ(rawQuery(db, "SELECT count(*) FROM messages_fts_pending"), "0");
+}

@@ -262,9 +262,37 @@ ALTER TABLE attachments ADD COLUMN next_fetch_at INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX attachments_due ON attachments(state, next_fetch_at, id);
 )sql";
 
-static const std::array<Migration, 2> kMigrations{{
+// Version 3: the full-text index is brought up to date once per group commit instead of once
+// per message. A new message's id goes to messages_fts_pending (a plain table, so a job's
+// savepoint rollback undoes it like any row); the writer indexes the pending rows right before
+// COMMIT (SqliteTx::flushSearchIndex). FTS5 flushes its in-memory terms at every savepoint it
+// takes part in, so indexing inside each job's savepoint made every message its own index
+// segment. Edits and deletes of messages still pending are not sent to the index (it never saw
+// them; the flush reads the current text).
+static const char* const kV3 = R"sql(
+CREATE TABLE messages_fts_pending (id INTEGER PRIMARY KEY);
+DROP TRIGGER messages_fts_insert;
+DROP TRIGGER messages_fts_update;
+DROP TRIGGER messages_fts_delete;
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+  INSERT OR IGNORE INTO messages_fts_pending(id) VALUES (new.id);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages
+  WHEN NOT EXISTS (SELECT 1 FROM messages_fts_pending WHERE id = old.id) BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+  INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, text)
+    SELECT 'delete', old.id, old.text WHERE NOT EXISTS (SELECT 1 FROM messages_fts_pending WHERE id = old.id);
+  DELETE FROM messages_fts_pending WHERE id = old.id;
+END;
+)sql";
+
+static const std::array<Migration, 3> kMigrations{{
     {1, kV1},
     {2, kV2},
+    {3, kV3},
 }};
 
 }  // namespace

@@ -255,7 +255,8 @@ void SqliteStore::runBatch(SqliteTx& tx, std::vector<Job>& batch) {
     return;
   }
 
-  Status commit = runStatement(conn, "COMMIT");
+  Status commit = tx.flushSearchIndex();
+  if (commit.ok()) commit = runStatement(conn, "COMMIT");
   if (commit.ok()) {
     commits_.fetch_add(1, std::memory_order_relaxed);
   } else {

@@ -1000,6 +1000,18 @@ Result<core::Conversation> SqliteTx::getConversation(core::TenantId tenant, core
   return c;
 }
 
+Status SqliteTx::flushSearchIndex() {
+  {
+    PARLEY_SQ_ASSIGN(Stmt index, conn_.prepare("INSERT INTO messages_fts(rowid, text) SELECT m.id, m.text FROM "
+                                               // CROSS JOIN fixes the order: walk the few pending
+                                               // ids, look each message up by rowid.
+                                               "messages_fts_pending p CROSS JOIN messages m ON m.id = p.id"));
+    PARLEY_SQ_TRY(index.run());
+  }
+  PARLEY_SQ_ASSIGN(Stmt clear, conn_.prepare("DELETE FROM messages_fts_pending"));
+  return clear.run();
+}
+
 Status SqliteTx::updateConversation(const core::Conversation& c) {
   PARLEY_SQ_TRY(requireWritable());
   PARLEY_SQ_TRY(requireOwned("conversations", "conversation", c.tenant_id, c.id.value));
@@ -1027,6 +1039,12 @@ Status SqliteTx::updateConversation(const core::Conversation& c) {
         .bind(15, c.tenant_id.value);
     PARLEY_SQ_TRY(stmt.run());
   }
+  // Most updates (every inbound message) leave the labels alone: do not rewrite them.
+  PARLEY_SQ_ASSIGN(auto stored, conversationLabels(c.id));
+  std::vector<std::string> wanted = c.labels;
+  std::sort(wanted.begin(), wanted.end());
+  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  if (stored == wanted) return {};
   return writeLabels(c.id, c.labels);
 }
 

@@ -20,6 +20,10 @@ class SqliteTx final : public app::StoreTx {
  public:
   SqliteTx(Connection& conn, bool writable) : conn_(conn), writable_(writable) {}
 
+  // Indexes the messages written since the last flush (see migration 3); the writer calls it
+  // once per group commit, outside the jobs' savepoints, right before COMMIT.
+  core::Status flushSearchIndex();
+
   core::Result<core::TenantId> createTenant(const core::Tenant& tenant) override;
   core::Result<core::Tenant> getTenant(core::TenantId id) override;
   core::Result<std::int64_t> countUsers() override;
