@@ -13,6 +13,7 @@
 #include "app/config.hpp"
 #include "app/crypto.hpp"
 #include "app/desk_service.hpp"
+#include "app/identity.hpp"
 #include "app/media_fetcher.hpp"
 #include "app/outbox_worker.hpp"
 #include "bus/in_process_bus.hpp"
@@ -227,12 +228,35 @@ int adminCreateUser(const app::Config& config, const Args& args) {
   return 0;
 }
 
+int adminSetPassword(const app::Config& config, const Args& args) {
+  for (const char* required : {"email", "password"}) {
+    if (!args.options.count(required)) throw std::runtime_error(std::string("missing --") + required);
+  }
+  auto store = openOrDie(config);
+  app::PasswordHasher hasher;
+  auto hash = hasher.hash(args.options.at("password"));
+  if (!hash) throw std::runtime_error(hash.error().message);
+  auto email = app::normalizeEmail(args.options.at("email"));
+  if (!email) throw std::runtime_error(email.error().message);
+  auto updated = store->write([&](app::StoreTx& tx) -> core::Status {
+    auto user = tx.findUserByEmail(*email);
+    if (!user) return core::makeError(user.error().code, "no user with the e-mail " + *email);
+    user->password_hash = *hash;
+    user->active = true;
+    return tx.updateUser(*user);
+  });
+  if (!updated) throw std::runtime_error(updated.error().message);
+  std::printf("password of %s changed\n", email->c_str());
+  return 0;
+}
+
 void usage() {
   std::fprintf(stderr,
                "usage: parley serve [--config parley.toml]\n"
                "       parley migrate [--config parley.toml]\n"
                "       parley admin create-user --email E --password P --role admin|supervisor|agent [--name N] "
                "[--tenant T] [--config parley.toml]\n"
+               "       parley admin set-password --email E --password P [--config parley.toml]\n"
                "       parley staffing --model erlang-c|erlang-a --arrivals N --interval-s S --aht-s S --sl-target F "
                "--sl-seconds S [--patience-s P] [--concurrency C] [--max-occupancy O] [--shrinkage S] [--agents N] [--json]\n"
                "       parley config-keys\n");
@@ -271,6 +295,10 @@ int main(int argc, char** argv) {
     if (args.command == "admin" && args.subcommand == "create-user") {
       checkOptions(args, {"config", "email", "password", "role", "name", "tenant"});
       return adminCreateUser(app::loadConfig(config_path, environ), args);
+    }
+    if (args.command == "admin" && args.subcommand == "set-password") {
+      checkOptions(args, {"config", "email", "password"});
+      return adminSetPassword(app::loadConfig(config_path, environ), args);
     }
     usage();
     return 2;

@@ -186,6 +186,24 @@ class CommandLineTest(unittest.TestCase):
         for name in names:
             self.assertIn("`%s`" % name, docs)
 
+    def test_a_forgotten_password_is_reset_from_the_command_line(self):
+        data_dir = tempfile.mkdtemp(prefix="parley-cli-")
+        parley = Parley(data_dir=data_dir)
+        try:
+            parley.stop()
+            env = dict(os.environ, PARLEY_DATA_DIR=data_dir)
+            result = subprocess.run([PARLEY_BIN, "admin", "set-password", "--email", "Admin@Parley.local",
+                                     "--password", "a new password"], capture_output=True, text=True, env=env, timeout=60)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            parley.start()
+            parley.login("admin@parley.local", "a new password")
+            result = subprocess.run([PARLEY_BIN, "admin", "set-password", "--email", "nobody@parley.local",
+                                     "--password", "whatever pw"], capture_output=True, text=True, env=env, timeout=60)
+            self.assertNotEqual(result.returncode, 0)
+            self.assertIn("no user with the e-mail", result.stderr)
+        finally:
+            parley.close()
+
     def test_bad_role_is_refused(self):
         result = subprocess.run([PARLEY_BIN, "admin", "create-user", "--email", "a@b.c", "--password", "12345678",
                                  "--role", "boss"], capture_output=True, text=True, timeout=30,
