@@ -88,11 +88,11 @@ Event DeskService::eventFor(std::string type, const core::Inbox& inbox, core::Co
 
 Result<core::IngestResult> DeskService::ingest(const core::InboundMessage& in) {
   if (in.text.size() > kMaxTextBytes) return makeError(ErrorCode::TooLarge, "text: at most 65536 bytes");
-  if (isBlank(in.text) && in.attachment_ids.empty() && in.media.empty() && !in.latitude &&
+  if (isBlank(in.text) && in.attachment_ids.empty() && in.saved_files.empty() && in.media.empty() && !in.latitude &&
       in.kind == core::MessageKind::Text) {
     return makeError(ErrorCode::InvalidInput, "a message needs text, an attachment or a location");
   }
-  if (in.attachment_ids.size() + in.media.size() > kMaxAttachmentsPerMessage) {
+  if (in.attachment_ids.size() + in.saved_files.size() + in.media.size() > kMaxAttachmentsPerMessage) {
     return makeError(ErrorCode::InvalidInput, "at most 20 attachments per message");
   }
   std::string phone, email;
@@ -215,6 +215,12 @@ Result<core::IngestResult> DeskService::ingest(const core::InboundMessage& in) {
       if (!a) return makeError(ErrorCode::InvalidInput, "attachment " + std::to_string(attachment_id.value) + " not found");
     }
     std::vector<core::AttachmentId> attachment_ids = in.attachment_ids;
+    for (core::Attachment file : in.saved_files) {
+      file.tenant_id = tenant;
+      auto id = tx.insertAttachment(file);
+      if (!id) return id.error();
+      attachment_ids.push_back(*id);
+    }
     for (const auto& media : in.media) {
       // The bytes are still at the provider: the media fetcher downloads them after the commit.
       core::Attachment pending;

@@ -37,8 +37,11 @@ struct InboundMessage {
   MessageKind kind = MessageKind::Text;
   std::string text;
   std::string payload_json = "{}";  // see Message::payload_json
-  std::vector<AttachmentId> attachment_ids;  // already stored blobs
-  std::vector<InboundMedia> media;           // still to fetch
+  std::vector<AttachmentId> attachment_ids;  // attachments already stored, rows and all
+  // Files whose bytes are already on disk (AttachmentStore::saveBlob); their rows are inserted
+  // with the message, in the same transaction.
+  std::vector<Attachment> saved_files;
+  std::vector<InboundMedia> media;  // still at the provider: fetched after the commit
   std::optional<double> latitude, longitude;
   std::string location_name;
   std::string reply_to_external_id;

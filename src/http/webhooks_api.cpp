@@ -70,7 +70,7 @@ void addApiChannelRoutes(Router& router, ApiDeps& deps) {
         }));
         if (duplicate) return answer(seen, 200);
 
-        std::vector<core::Attachment> blobs;
+        // The bytes go to disk first; their rows are written with the message, in one commit.
         for (auto& a : parsed.attachments) {
           std::string bytes = std::move(a.data);
           if (!a.url.empty()) {
@@ -78,20 +78,7 @@ void addApiChannelRoutes(Router& router, ApiDeps& deps) {
             bytes = std::move(fetched);
           }
           PARLEY_TRY(blob, deps.attachments.saveBlob(inbox.tenant_id, bytes, a.filename));
-          blobs.push_back(std::move(blob));
-        }
-        if (!blobs.empty()) {
-          // Attachment rows and the message commit separately; a failed ingest leaves only
-          // unreferenced rows, which never show anywhere.
-          PARLEY_CHECK(deps.store.write([&](app::StoreTx& tx) -> core::Status {
-            for (auto& b : blobs) {
-              auto id = tx.insertAttachment(b);
-              if (!id) return id.error();
-              b.id = *id;
-            }
-            return {};
-          }));
-          for (const auto& b : blobs) parsed.message.attachment_ids.push_back(b.id);
+          parsed.message.saved_files.push_back(std::move(blob));
         }
         PARLEY_TRY(result, deps.desk.ingest(parsed.message));
         return answer(result, result.duplicate ? 200 : 201);

@@ -34,6 +34,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -2416,5 +2418,110 @@ REGISTER_TYPED_TEST_SUITE_P(StoreContract, IsHealthyAndNamesItsBackend, TenantRo
                             FailingWriteLeavesNothingStored, TransactionGoesOnAfterAFailedStatement,
                             ConcurrentWritersAreAllCommittedAndFailuresStayIsolated, ReadTransactionCannotWrite,
                             ReadSeesOneConsistentSnapshot, NonPositiveLimitIsInvalidInput);
+
+
+// What every backend's migration test checks once it has built a version-1 database by hand
+// (its own SQL) and opened it: the version-1 rows read back with the new fields' defaults, the
+// search index still finds them, and the new fields are writable on old rows.
+inline void expectVersionOneRowsUpgraded(app::Store& store) {
+  const core::TenantId acme{1};
+  core::Conversation wantConv;
+  wantConv.id = core::ConversationId{1};
+  wantConv.tenant_id = acme;
+  wantConv.inbox_id = core::InboxId{1};
+  wantConv.contact_id = core::ContactId{1};
+  wantConv.status = core::ConversationStatus::Pending;
+  wantConv.priority = core::Priority::High;
+  wantConv.labels = {"vip"};
+  wantConv.created_at = 14;
+  wantConv.last_activity_at = 15;
+  wantConv.first_response_at = 16;  // last_incoming_at 0 and is_public false: the defaults
+  core::Message wantMsg;
+  wantMsg.id = core::MessageId{1};
+  wantMsg.tenant_id = acme;
+  wantMsg.conversation_id = wantConv.id;
+  wantMsg.inbox_id = wantConv.inbox_id;
+  wantMsg.direction = core::MessageDirection::Incoming;
+  wantMsg.text = "Grüße aus München";  // kind text, payload "{}": the defaults
+  wantMsg.sender_contact_id = core::ContactId{1};
+  wantMsg.external_id = "wamid.OLD";
+  wantMsg.latitude = 52.5;
+  wantMsg.longitude = 13.25;
+  wantMsg.location_name = "Berlin";
+  wantMsg.attachment_ids = {core::AttachmentId{1}};
+  wantMsg.created_at = 17;
+  wantMsg.updated_at = 18;
+  core::Attachment wantAtt;
+  wantAtt.id = core::AttachmentId{1};
+  wantAtt.tenant_id = acme;
+  wantAtt.message_id = wantMsg.id;
+  wantAtt.sha256 = "ab12";
+  wantAtt.size = 42;
+  wantAtt.content_type = "image/jpeg";
+  wantAtt.filename = "foto.jpg";
+  wantAtt.created_at = 19;  // state stored, nothing to fetch: the defaults
+
+  Status read = store.read([&](StoreTx& tx) -> Status {
+    auto conv = tx.getConversation(acme, wantConv.id);
+    if (!conv.ok()) return conv.error();
+    PARLEY_EXPECT_SAME(*conv, wantConv);
+    auto msg = tx.getMessage(acme, wantMsg.id);
+    if (!msg.ok()) return msg.error();
+    PARLEY_EXPECT_SAME(*msg, wantMsg);
+    auto byExternal = tx.findMessageByExternalId(wantMsg.inbox_id, "wamid.OLD");
+    if (!byExternal.ok()) return byExternal.error();
+    EXPECT_EQ(byExternal->id, wantMsg.id);
+    auto found = tx.searchMessages({acme, "munchen", std::nullopt, std::nullopt, 10});
+    if (!found.ok()) return found.error();
+    EXPECT_EQ(parley::store_contract::idsOf(*found), (std::vector<std::int64_t>{1})) << "the search index survives";
+    auto att = tx.getAttachment(acme, wantAtt.id);
+    if (!att.ok()) return att.error();
+    PARLEY_EXPECT_SAME(*att, wantAtt);
+    auto due = tx.dueAttachments(std::numeric_limits<core::TimestampMs>::max(), 10);
+    if (!due.ok()) return due.error();
+    EXPECT_TRUE(due->empty()) << "old attachments are stored, not pending";
+    return {};
+  });
+  ASSERT_TRUE(read.ok()) << read.error().message;
+
+  // The new fields are writable on old rows, and new rows follow the old ones.
+  wantConv.last_incoming_at = 20;
+  wantConv.is_public = true;
+  wantMsg.kind = core::MessageKind::Location;
+  wantMsg.payload_json = R"({"address":"Unter den Linden"})";
+  wantAtt.state = core::AttachmentState::Failed;
+  wantAtt.error = "gone";
+  wantAtt.fetch_attempts = 3;
+  core::Message next = wantMsg;
+  next.external_id = "wamid.NEW";
+  next.attachment_ids = {};
+  Status write = store.write([&](StoreTx& tx) -> Status {
+    if (auto s = tx.updateConversation(wantConv); !s.ok()) return s;
+    if (auto s = tx.updateMessage(wantMsg); !s.ok()) return s;
+    if (auto s = tx.updateAttachment(wantAtt); !s.ok()) return s;
+    auto id = tx.insertMessage(next);
+    if (!id.ok()) return id.error();
+    next.id = *id;
+    return {};
+  });
+  ASSERT_TRUE(write.ok()) << write.error().message;
+  EXPECT_EQ(next.id.value, 2);
+  read = store.read([&](StoreTx& tx) -> Status {
+    auto conv = tx.getConversation(acme, wantConv.id);
+    if (!conv.ok()) return conv.error();
+    PARLEY_EXPECT_SAME(*conv, wantConv);
+    auto msg = tx.getMessage(acme, wantMsg.id);
+    if (!msg.ok()) return msg.error();
+    PARLEY_EXPECT_SAME(*msg, wantMsg);
+    auto added = tx.getMessage(acme, next.id);
+    if (!added.ok()) return added.error();
+    PARLEY_EXPECT_SAME(*added, next);
+    auto att = tx.getAttachment(acme, wantAtt.id);
+    if (!att.ok()) return att.error();
+    PARLEY_EXPECT_SAME(*att, wantAtt);
+    return {};
+  });
+  ASSERT_TRUE(read.ok()) << read.error().message;
+}
 
 }  // namespace parley::store_contract
