@@ -16,12 +16,16 @@
 #include "app/identity.hpp"
 #include "app/media_fetcher.hpp"
 #include "app/outbox_worker.hpp"
+#include "app/secret_box.hpp"
 #include "bus/in_process_bus.hpp"
 #include "channels/api/api_channel.hpp"
+#include "channels/email/email_channel.hpp"
+#include "channels/email/email_poller.hpp"
 #include "channels/whatsapp/whatsapp_gateway.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
 #include "http/staffing_api.hpp"
+#include "mail/mime.hpp"
 #include "store/open_store.hpp"
 
 extern char** environ;
@@ -121,15 +125,24 @@ int serve(const app::Config& config) {
 
   bus::InProcessBus bus(static_cast<std::uint64_t>(clock.now()) * 1000);
   const auto attachments_root = std::filesystem::path(config.data_dir) / "attachments";
+  mail::initMime();
+  auto box = app::SecretBox::load(config.secret_key, config.data_dir);
+  if (!box) throw std::runtime_error("secret_key: " + box.error().message);
+  auto secrets = std::make_shared<const app::SecretBox>(std::move(*box));
   app::ChannelGateways gateways{
       {core::ChannelKind::Api, std::make_shared<channels::api::ApiChannelGateway>()},
-      {core::ChannelKind::WhatsApp, std::make_shared<channels::whatsapp::WhatsAppGateway>(attachments_root)}};
+      {core::ChannelKind::WhatsApp, std::make_shared<channels::whatsapp::WhatsAppGateway>(attachments_root, 15'000, secrets)},
+      {core::ChannelKind::Email, std::make_shared<channels::email::EmailGateway>(attachments_root, secrets)}};
   app::DeskService desk(*store, bus, clock, gateways);
   app::AttachmentStore attachments(*store, clock, attachments_root, config.attachment_max_bytes);
   app::MediaFetcher media_fetcher(*store, desk, attachments, clock, gateways);
   app::OutboxPolicy policy;
   policy.max_attempts = config.outbox_max_attempts;
   app::OutboxWorker outbox(*store, desk, clock, gateways, policy);
+  channels::email::EmailReceiver email_receiver(desk, attachments);
+  channels::email::PollerOptions poller_options;
+  poller_options.workers = config.email_poll_workers;
+  channels::email::EmailPoller email_poller(*store, email_receiver, clock, secrets, poller_options);
 
   std::atomic<std::uint64_t> messages_in{0}, messages_out{0};
   bus.subscribe([&](const app::Event& e) {
@@ -141,6 +154,9 @@ int serve(const app::Config& config) {
 
   http::ApiDeps deps{*store,    auth, desk, attachments, clock, [&outbox] { outbox.wake(); }, config.secure_cookies,
                      gateways,  [&media_fetcher] { media_fetcher.wake(); }};
+  deps.secrets = secrets;
+  deps.wake_email_poller = [&email_poller] { email_poller.wake(); };
+  deps.email_receiver = &email_receiver;
   http::Router router;
   http::addAllRoutes(router, deps);
   http::Metrics metrics;
@@ -158,6 +174,8 @@ int serve(const app::Config& config) {
   metrics.addCounter("parley_outbox_failed_total", "outbox deliveries that failed for good", [&] { return double(outbox.failed()); });
   metrics.addCounter("parley_media_fetched_total", "provider media files downloaded", [&] { return double(media_fetcher.fetched()); });
   metrics.addCounter("parley_media_failed_total", "provider media files given up on", [&] { return double(media_fetcher.failed()); });
+  metrics.addCounter("parley_email_fetched_total", "mails fetched over IMAP and stored", [&] { return double(email_poller.fetched()); });
+  metrics.addCounter("parley_email_poll_failures_total", "IMAP polls that failed (network, login)", [&] { return double(email_poller.failedPolls()); });
   metrics.addGauge("parley_outbox_depth", "outbox items waiting for delivery", [&store] {
     std::int64_t depth = -1;
     (void)store->read([&](app::StoreTx& tx) -> core::Status {
@@ -172,6 +190,7 @@ int serve(const app::Config& config) {
   const auto port = server.listen();
   outbox.start();
   media_fetcher.start();
+  email_poller.start();
   const auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - boot).count();
   http::logJson("info", "listening", {{"url", "http://" + config.host + ":" + std::to_string(port)},
                                       {"database", store->backendName()}, {"startup_ms", std::to_string(ready_ms)}});
@@ -179,9 +198,10 @@ int serve(const app::Config& config) {
   std::fflush(stdout);
   server.run();  // until SIGTERM/SIGINT, then drains
   server.waitForWorkers();
-  http::logJson("info", "draining: stopping the outbox and the media fetcher");
+  http::logJson("info", "draining: stopping the outbox, the media fetcher and the e-mail poller");
   outbox.stop();
   media_fetcher.stop();
+  email_poller.stop();
   store.reset();  // the SQLite writer finishes its queue and closes
   http::logJson("info", "stopped");
   return 0;

@@ -109,9 +109,10 @@ Result<core::Attachment> AttachmentStore::saveBlob(core::TenantId tenant, const 
 }
 
 Result<core::Attachment> AttachmentStore::save(core::TenantId tenant, const std::string& bytes,
-                                               const std::string& filename) {
+                                               const std::string& filename, core::UserId uploaded_by) {
   auto a = saveBlob(tenant, bytes, filename);
   if (!a) return a;
+  a->uploaded_by = uploaded_by;
   auto status = store_.write([&](StoreTx& tx) -> Status {
     auto id = tx.insertAttachment(*a);
     if (!id) return id.error();

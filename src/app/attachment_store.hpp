@@ -17,7 +17,9 @@ class AttachmentStore {
   AttachmentStore(Store& store, const Clock& clock, std::filesystem::path root, std::int64_t max_bytes);
 
   // Writes the blob and its metadata row; TooLarge over the limit, InvalidInput when empty.
-  Result<core::Attachment> save(core::TenantId tenant, const std::string& bytes, const std::string& filename);
+  // `uploaded_by`: the agent who uploaded it (only they may use it until it is sent).
+  Result<core::Attachment> save(core::TenantId tenant, const std::string& bytes, const std::string& filename,
+                                core::UserId uploaded_by = {});
   // Writes only the blob (for callers that insert the row in their own transaction).
   Result<core::Attachment> saveBlob(core::TenantId tenant, const std::string& bytes, const std::string& filename);
   std::filesystem::path pathOf(const core::Attachment& attachment) const;

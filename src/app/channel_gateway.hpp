@@ -22,6 +22,10 @@ struct OutboundContext {
   const std::vector<core::Attachment>& attachments;
   const std::string& idempotency_key;
   const std::string& reply_to_external_id;  // the provider's id of the quoted message, if any
+  // The conversation's latest messages before this one, oldest first (at most 50): threaded
+  // channels (e-mail) take their subject, In-Reply-To and References from them.
+  const std::vector<core::Message>* history = nullptr;
+  const core::User* agent = nullptr;  // who wrote the reply (signature language, From name)
 };
 
 struct DeliveryResult {
@@ -40,6 +44,8 @@ class ChannelGateway {
     (void)config_json;
     return {};
   }
+  // True when encode() reads OutboundContext::history (costs a read of the conversation).
+  virtual bool wantsHistory() const { return false; }
   virtual DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) = 0;
   // Downloads the bytes of a Pending attachment from the provider (blocking; called by the
   // media fetcher). Unavailable means "try again later"; other errors are final.

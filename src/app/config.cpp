@@ -24,6 +24,8 @@ const std::vector<ConfigKey> kConfigKeys = {
     {"static_dir", "directory of the built web app served at / (default: none)"},
     {"create_demo", "create a demo tenant and admin on a fresh database (default true)"},
     {"log_requests", "write one JSON log line per HTTP request to stderr (default true)"},
+    {"secret_key", "64 hex characters: the key that encrypts channel credentials at rest; give every node of a cluster the same (default: generated once into data_dir/secret.key)"},
+    {"email_poll_workers", "e-mail inboxes fetched over IMAP at the same time (default 2)"},
 };
 
 namespace {
@@ -68,6 +70,8 @@ void apply(Config& c, const std::string& key, const std::string& v) {
   else if (key == "static_dir") c.static_dir = v;
   else if (key == "create_demo") c.create_demo = toBool(key, v);
   else if (key == "log_requests") c.log_requests = toBool(key, v);
+  else if (key == "secret_key") c.secret_key = v;
+  else if (key == "email_poll_workers") c.email_poll_workers = static_cast<int>(toInt(key, v, 1, 64));
   else throw std::runtime_error("unknown config key: " + key);
 }
 

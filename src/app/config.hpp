@@ -27,6 +27,8 @@ struct Config {
   std::string static_dir;  // the built web app; empty serves the API only
   bool create_demo = true;  // on a fresh database: a demo tenant and an admin user
   bool log_requests = true;  // one JSON log line per request
+  std::string secret_key;     // 64 hex characters; empty: <data_dir>/secret.key (see secret_box.hpp)
+  int email_poll_workers = 2;  // IMAP inboxes polled at once
 };
 
 struct ConfigKey {

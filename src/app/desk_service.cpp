@@ -86,6 +86,33 @@ Event DeskService::eventFor(std::string type, const core::Inbox& inbox, core::Co
   return Event{0, std::move(type), inbox.tenant_id, inbox.id, inbox.team_ids, std::move(conversation)};
 }
 
+namespace {
+
+// The conversation a threaded message (an e-mail reply) belongs to, if any: the first of its
+// references stored in this inbox, else the channel's conversation token.
+Result<std::optional<core::Conversation>> findThread(StoreTx& tx, const core::Inbox& inbox,
+                                                     const core::InboundMessage& in) {
+  constexpr std::size_t kMaxRefsLooked = 50;  // a References header can be long; the newest matter
+  for (std::size_t i = 0; i < in.thread_refs.size() && i < kMaxRefsLooked; ++i) {
+    if (in.thread_refs[i].empty()) continue;
+    auto seen = tx.findMessageByExternalId(inbox.id, in.thread_refs[i]);
+    if (seen) {
+      auto c = tx.getConversation(inbox.tenant_id, seen->conversation_id);
+      if (!c) return c.error();
+      return std::optional<core::Conversation>(std::move(*c));
+    }
+    if (seen.error().code != ErrorCode::NotFound) return seen.error();
+  }
+  if (in.thread_conversation_id.valid()) {
+    auto c = tx.getConversation(inbox.tenant_id, in.thread_conversation_id);
+    if (c && c->inbox_id == inbox.id) return std::optional<core::Conversation>(std::move(*c));
+    if (!c && c.error().code != ErrorCode::NotFound) return c.error();
+  }
+  return std::optional<core::Conversation>();
+}
+
+}  // namespace
+
 Result<core::IngestResult> DeskService::ingest(const core::InboundMessage& in) {
   if (in.text.size() > kMaxTextBytes) return makeError(ErrorCode::TooLarge, "text: at most 65536 bytes");
   if (isBlank(in.text) && in.attachment_ids.empty() && in.saved_files.empty() && in.media.empty() && !in.latitude &&
@@ -186,15 +213,28 @@ Result<core::IngestResult> DeskService::ingest(const core::InboundMessage& in) {
     contact = std::move(*c);
     result.contact_id = contact_id;
 
-    // Continue the contact's active conversation in this inbox, or open a new one.
-    auto active = tx.findActiveConversation(tenant, contact_id, inbox.id);
-    if (active) {
-      conversation = std::move(*active);
-      if (conversation.status != core::ConversationStatus::Open) {
+    // A threaded channel names its conversation (a reply joins it, whatever its status);
+    // otherwise continue the contact's active conversation in this inbox, or open a new one.
+    auto found = findThread(tx, inbox, in);
+    if (!found) return found.error();
+    bool have_conversation = found->has_value();
+    if (have_conversation) {
+      conversation = std::move(**found);
+    } else if (!in.new_conversation_unless_threaded) {
+      auto active = tx.findActiveConversation(tenant, contact_id, inbox.id);
+      if (active) {
+        conversation = std::move(*active);
+        have_conversation = true;
+      } else if (active.error().code != ErrorCode::NotFound) {
+        return active.error();
+      }
+    }
+    if (have_conversation) {
+      if (conversation.status != core::ConversationStatus::Open && !in.automated) {
         conversation.status = core::ConversationStatus::Open;  // the customer wrote again
         conversation.snoozed_until = 0;
       }
-    } else if (active.error().code == ErrorCode::NotFound) {
+    } else {
       conversation = {};
       conversation.tenant_id = tenant;
       conversation.inbox_id = inbox.id;
@@ -202,12 +242,16 @@ Result<core::IngestResult> DeskService::ingest(const core::InboundMessage& in) {
       conversation.status = core::ConversationStatus::Open;
       conversation.created_at = now;
       conversation.last_activity_at = now;
+      if (in.automated) {
+        // Nobody needs to answer an auto-reply or a bounce: kept for the record, not queued.
+        conversation.status = core::ConversationStatus::Resolved;
+        conversation.resolved_at = now;
+        if (!in.automated_label.empty()) conversation.labels = {in.automated_label};
+      }
       auto id = tx.createConversation(conversation);
       if (!id) return id.error();
       conversation.id = *id;
       result.new_conversation = true;
-    } else {
-      return active.error();
     }
 
     for (auto attachment_id : in.attachment_ids) {
@@ -300,6 +344,10 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
       if (a->message_id.valid()) {
         return makeError(ErrorCode::InvalidInput, "attachment " + std::to_string(attachment_id.value) + " is already used");
       }
+      if (a->uploaded_by.valid() && a->uploaded_by != actor.user_id) {
+        // Another agent's upload that was never sent: not ours to send (nor to know of).
+        return makeError(ErrorCode::InvalidInput, "attachment " + std::to_string(attachment_id.value) + " not found");
+      }
       attachments.push_back(std::move(*a));
     }
     if (input.reply_to_id.valid()) {
@@ -341,8 +389,24 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
       if (input.reply_to_id.valid()) {
         if (auto quoted = tx.getMessage(actor.tenant_id, input.reply_to_id)) reply_to_external_id = quoted->external_id;
       }
+      // The latest messages, oldest first, for channels that thread (e-mail).
+      std::vector<core::Message> history;
+      constexpr int kHistoryMessages = 50;
+      for (core::MessageId after{0}; gateway->second->wantsHistory();) {
+        auto page = tx.listMessages(actor.tenant_id, id, after, 200);
+        if (!page) return page.error();
+        if (page->empty()) break;
+        after = page->back().id;
+        for (auto& m : *page) {
+          if (m.id != message.id) history.push_back(std::move(m));
+        }
+        if (history.size() > 4 * kHistoryMessages) history.erase(history.begin(), history.end() - kHistoryMessages);
+      }
+      if (history.size() > kHistoryMessages) history.erase(history.begin(), history.end() - kHistoryMessages);
+      auto agent = tx.getUser(actor.tenant_id, actor.user_id);
       auto payload = gateway->second->encode(OutboundContext{view.inbox, view.conversation, *contact, message, *identities,
-                                                             attachments, key, reply_to_external_id});
+                                                             attachments, key, reply_to_external_id, &history,
+                                                             agent ? &*agent : nullptr});
       if (!payload) return payload.error();
       core::OutboxItem item;
       item.tenant_id = actor.tenant_id;

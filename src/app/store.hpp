@@ -164,6 +164,13 @@ class StoreTx {
   virtual Status updateOutbox(const core::OutboxItem& item) = 0;  // state, attempts, next_attempt_at, last_error
   virtual Result<std::int64_t> outboxDepth() = 0;                // pending items, all tenants
   virtual Result<std::int64_t> countMessages() = 0;              // all tenants (benchmarks, metrics)
+
+  // Channel state per inbox, as small text values under a key: what a channel adapter must
+  // remember across restarts (e-mail: the IMAP UIDVALIDITY and last fetched UID, the poller's
+  // last error). Written by adapters, never by the API; deleted with the inbox.
+  virtual Result<std::string> getChannelState(core::InboxId inbox, const std::string& key) = 0;  // NotFound when unset
+  virtual Status setChannelState(core::InboxId inbox, const std::string& key, const std::string& value,
+                                 core::TimestampMs now) = 0;
 };
 
 class Store {

@@ -183,6 +183,9 @@ struct Attachment {
   std::string error;         // why fetching failed (Failed only)
   int fetch_attempts = 0;
   TimestampMs next_fetch_at = 0;
+  // Who uploaded it through the API (unset for files that came with a customer's message).
+  // Until it is linked to a message, only they may see it or send it.
+  UserId uploaded_by;
   TimestampMs created_at = 0;
 };
 

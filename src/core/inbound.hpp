@@ -49,6 +49,21 @@ struct InboundMessage {
   // Sent by the business from the provider's own app (an "echo"): stored as outgoing, never
   // as the customer's message.
   bool echo = false;
+
+  // Threaded channels (e-mail). The provider ids this message answers, most relevant first
+  // (In-Reply-To, then References newest first): the first one stored in this inbox names the
+  // conversation, whatever its status and whoever wrote it.
+  std::vector<std::string> thread_refs;
+  // A conversation the channel recognised by its own token (in an e-mail's subject or
+  // address); used when no thread_refs matched, and only when it belongs to this inbox.
+  ConversationId thread_conversation_id;
+  // A message that matches no thread opens a new conversation (a new e-mail is a new case)
+  // instead of continuing the contact's active one.
+  bool new_conversation_unless_threaded = false;
+  // An auto-reply or a bounce: stored, but it never reopens a conversation; one that matches
+  // no conversation opens one already resolved, labelled `automated_label`.
+  bool automated = false;
+  std::string automated_label;
 };
 
 // A delivery receipt for a message the business sent.

@@ -12,8 +12,13 @@
 #include "app/channel_gateway.hpp"
 #include "app/clock.hpp"
 #include "app/desk_service.hpp"
+#include "app/secret_box.hpp"
 #include "app/store.hpp"
 #include "http/router.hpp"
+
+namespace parley::channels::email {
+class EmailReceiver;
+}
 
 namespace parley::http {
 
@@ -27,6 +32,10 @@ struct ApiDeps {
   bool secure_cookies = false;  // set Secure on cookies (behind TLS)
   app::ChannelGateways gateways = {};  // to check a channel inbox's config
   std::function<void()> wake_media_fetcher = [] {};
+  // Seals the credentials in inbox configurations; null stores them as they are (tests only).
+  std::shared_ptr<const app::SecretBox> secrets = nullptr;
+  std::function<void()> wake_email_poller = [] {};  // an e-mail inbox was created or changed
+  channels::email::EmailReceiver* email_receiver = nullptr;  // raw mail in (the inbound-mail webhook)
 };
 
 void addAuthRoutes(Router& router, ApiDeps& deps);
@@ -34,6 +43,7 @@ void addAdminRoutes(Router& router, ApiDeps& deps);
 void addDeskRoutes(Router& router, ApiDeps& deps);
 void addApiChannelRoutes(Router& router, ApiDeps& deps);
 void addWhatsAppRoutes(Router& router, ApiDeps& deps);
+void addEmailRoutes(Router& router, ApiDeps& deps);
 void addAllRoutes(Router& router, ApiDeps& deps);
 
 Response dispatch(const Router& router, ApiDeps& deps, const Request& request, std::string& route_pattern);

@@ -4,6 +4,7 @@
 
 #include "app/canned.hpp"
 #include "app/crypto.hpp"
+#include "channels/common/config_secrets.hpp"
 #include "http/api.hpp"
 #include "http/json.hpp"
 
@@ -205,19 +206,29 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
   });
 
   // ---- inboxes --------------------------------------------------------------------------------
-  router.add("GET", "/api/v1/inboxes", Auth::User, "List the inboxes you can see", [&deps](Context& ctx) -> Response {
-    std::vector<core::Inbox> inboxes;
+  // An inbox with the live state its channel keeps (e-mail: the poller's last result and error).
+  auto inboxJson = [](app::StoreTx& tx, const core::Inbox& inbox, bool admin) -> json::object {
+    json::object o = toJson(inbox, admin);
+    if (inbox.channel != core::ChannelKind::Email) return o;
+    o["channel_status"] = nullptr;
+    if (auto state = tx.getChannelState(inbox.id, "status")) {
+      boost::system::error_code ec;
+      auto v = json::parse(*state, ec);
+      if (!ec && v.is_object()) o["channel_status"] = std::move(v);
+    }
+    return o;
+  };
+  router.add("GET", "/api/v1/inboxes", Auth::User, "List the inboxes you can see", [&deps, inboxJson](Context& ctx) -> Response {
+    json::array a;
+    const bool admin = core::isAllowed(ctx.actor(), Resource::Inboxes, Action::Write);
     PARLEY_CHECK(deps.store.read([&](app::StoreTx& tx) -> core::Status {
       auto list = tx.listInboxes(ctx.actor().tenant_id);
       if (!list) return list.error();
       for (auto& i : *list) {
-        if (core::canSeeInbox(ctx.actor(), i)) inboxes.push_back(std::move(i));
+        if (core::canSeeInbox(ctx.actor(), i)) a.push_back(inboxJson(tx, i, admin));
       }
       return {};
     }));
-    const bool admin = core::isAllowed(ctx.actor(), Resource::Inboxes, Action::Write);
-    json::array a;
-    for (const auto& i : inboxes) a.push_back(toJson(i, admin));
     return jsonResponse(200, json::object{{"data", a}});
   });
   auto writeInbox = [&deps](Context& ctx, std::optional<std::int64_t> existing) -> Response {
@@ -263,7 +274,18 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
         inbox.name = *name;
       }
       if (callback) inbox.callback_url = *callback;
-      if (config) inbox.config_json = *config;
+      // The adapters check the plain configuration; the store gets it with its secrets sealed.
+      std::string plain_config = inbox.config_json;
+      if (deps.secrets) {
+        auto opened = channels::openConfigSecrets(inbox.config_json, *deps.secrets);
+        if (!opened) return opened.error();
+        plain_config = std::move(*opened);
+      }
+      if (config) {
+        auto kept = channels::keepMaskedSecrets(*config, plain_config);
+        if (!kept) return kept.error();
+        plain_config = std::move(*kept);
+      }
       if (rotate.value_or(false)) inbox.secret = app::randomHex(32);
       if (teams_raw) {
         for (auto t : team_ids) {
@@ -275,7 +297,13 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
         return makeError(ErrorCode::InvalidInput, "callback_url: an api inbox needs the URL replies are delivered to");
       }
       if (auto gateway = deps.gateways.find(inbox.channel); gateway != deps.gateways.end()) {
-        if (auto valid = gateway->second->validateConfig(inbox.config_json); !valid) return valid;
+        if (auto valid = gateway->second->validateConfig(plain_config); !valid) return valid;
+      }
+      inbox.config_json = plain_config;
+      if (deps.secrets) {
+        auto sealed = channels::sealConfigSecrets(plain_config, *deps.secrets);
+        if (!sealed) return sealed.error();
+        inbox.config_json = std::move(*sealed);
       }
       if (existing) return tx.updateInbox(inbox);
       auto id = tx.createInbox(inbox);
@@ -283,21 +311,23 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
       inbox.id = *id;
       return {};
     }));
+    if (inbox.channel == core::ChannelKind::Email) deps.wake_email_poller();
     return jsonResponse(existing ? 200 : 201, toJson(inbox, true));
   };
   router.add("POST", "/api/v1/inboxes", Auth::User, "Create an inbox (admin); an api inbox returns its signing secret",
              [writeInbox](Context& ctx) { return writeInbox(ctx, std::nullopt); });
-  router.add("GET", "/api/v1/inboxes/{id}", Auth::User, "One inbox", [&deps](Context& ctx) -> Response {
+  router.add("GET", "/api/v1/inboxes/{id}", Auth::User, "One inbox (e-mail inboxes with their polling status)",
+             [&deps, inboxJson](Context& ctx) -> Response {
     PARLEY_TRY(id, ctx.idParam("id"));
-    core::Inbox inbox;
+    json::object out;
     PARLEY_CHECK(deps.store.read([&](app::StoreTx& tx) -> core::Status {
       auto i = tx.getInbox(ctx.actor().tenant_id, core::InboxId{id});
       if (!i) return i.error();
       if (!core::canSeeInbox(ctx.actor(), *i)) return makeError(ErrorCode::NotFound, "inbox not found");
-      inbox = std::move(*i);
+      out = inboxJson(tx, *i, core::isAllowed(ctx.actor(), Resource::Inboxes, Action::Write));
       return {};
     }));
-    return jsonResponse(200, toJson(inbox, core::isAllowed(ctx.actor(), Resource::Inboxes, Action::Write)));
+    return jsonResponse(200, out);
   });
   router.add("PATCH", "/api/v1/inboxes/{id}", Auth::User, "Update an inbox (admin)", [writeInbox](Context& ctx) -> Response {
     PARLEY_TRY(id, ctx.idParam("id"));

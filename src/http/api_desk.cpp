@@ -1,5 +1,9 @@
 // The agent desk's API: contacts, conversations, messages, search, attachments.
 #include <boost/json.hpp>
+
+#include <cctype>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -13,6 +17,24 @@ using core::ErrorCode;
 using core::makeError;
 
 namespace {
+
+// RFC 6266: an ASCII fallback name for old clients and the exact UTF-8 name (RFC 5987) for the
+// rest, so "Rechnung März.pdf" downloads under its own name and no byte of it can end the header.
+std::string attachmentDisposition(const std::string& filename) {
+  std::string fallback, encoded;
+  for (unsigned char c : filename) {
+    fallback += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
+    if (std::isalnum(c) || std::strchr("!#$&+-.^_`|~", c)) {
+      encoded += static_cast<char>(c);
+    } else {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      encoded += hex;
+    }
+  }
+  if (fallback.empty()) fallback = encoded = "attachment";
+  return "attachment; filename=\"" + fallback + "\"; filename*=UTF-8''" + encoded;
+}
 
 core::Result<int> limitParam(const Request& r) {
   auto v = r.param("limit");
@@ -476,7 +498,7 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
              "Upload a file as the raw request body (?filename=...); returns its id for attachment_ids",
              [&deps](Context& ctx) -> Response {
                const auto filename = ctx.request.param("filename").value_or("attachment");
-               PARLEY_TRY(saved, deps.attachments.save(ctx.actor().tenant_id, ctx.request.body, filename));
+               PARLEY_TRY(saved, deps.attachments.save(ctx.actor().tenant_id, ctx.request.body, filename, ctx.actor().user_id));
                return jsonResponse(201, toJson(saved));
              });
   router.add("GET", "/api/v1/attachments/{id}", Auth::User, "Download an attachment", [&deps](Context& ctx) -> Response {
@@ -486,6 +508,9 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
       PARLEY_TRY(message, app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.getMessage(ctx.actor().tenant_id, attachment.message_id); }));
       PARLEY_TRY(view, deps.desk.viewConversation(ctx.actor(), message.conversation_id));
       (void)view;
+    } else if (attachment.uploaded_by != ctx.actor().user_id) {
+      // Not sent yet: it is the uploader's draft, nobody else's business.
+      return errorResponse(404, "not_found", "attachment not found");
     }
     if (attachment.state == core::AttachmentState::Pending) {
       return errorResponse(409, "pending", "the file is still being fetched from the provider; try again shortly");
@@ -499,7 +524,7 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
     bytes << in.rdbuf();
     Response r{200, bytes.str(), attachment.content_type, {}};
     // Served as a download in a sandbox: an uploaded HTML or SVG file can never run as our page.
-    r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + attachment.filename + "\"");
+    r.headers.emplace_back("Content-Disposition", attachmentDisposition(attachment.filename));
     r.headers.emplace_back("X-Content-Type-Options", "nosniff");
     r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; sandbox");
     r.headers.emplace_back("Cache-Control", "private, max-age=3600");

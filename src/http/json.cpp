@@ -1,5 +1,7 @@
 #include "http/json.hpp"
 
+#include "channels/common/config_secrets.hpp"
+
 #include <ctime>
 
 namespace parley::http {
@@ -42,10 +44,9 @@ json::value parseOrEmpty(const std::string& text) {
 json::value maskedConfig(const std::string& text) {
   json::value v = parseOrEmpty(text);
   for (auto& kv : v.as_object()) {
-    const std::string key(kv.key());
-    const bool secret = key.find("token") != std::string::npos || key.find("secret") != std::string::npos ||
-                        key.find("password") != std::string::npos;
-    if (secret) kv.value() = kv.value().is_string() && !kv.value().get_string().empty() ? "********" : "";
+    if (channels::isSecretConfigKey(kv.key())) {
+      kv.value() = kv.value().is_string() && !kv.value().get_string().empty() ? channels::kMaskedSecret : "";
+    }
   }
   return v;
 }

@@ -20,12 +20,12 @@ struct ConfiguredInbox {
   wa::InboxConfig config;
 };
 
-core::Result<std::vector<ConfiguredInbox>> whatsappInboxes(app::Store& store) {
+core::Result<std::vector<ConfiguredInbox>> whatsappInboxes(app::Store& store, const app::SecretBox* secrets) {
   auto inboxes = app::readOne(store, [](app::StoreTx& tx) { return tx.listInboxesByChannel(core::ChannelKind::WhatsApp); });
   if (!inboxes) return inboxes.error();
   std::vector<ConfiguredInbox> out;
   for (auto& inbox : *inboxes) {
-    auto config = wa::parseInboxConfig(inbox.config_json);
+    auto config = wa::parseInboxConfig(inbox.config_json, secrets);
     if (config) out.push_back({std::move(inbox), std::move(*config)});
   }
   return out;
@@ -40,7 +40,7 @@ void addWhatsAppRoutes(Router& router, ApiDeps& deps) {
                const auto mode = ctx.request.param("hub.mode").value_or("");
                const auto token = ctx.request.param("hub.verify_token").value_or("");
                const auto challenge = ctx.request.param("hub.challenge").value_or("");
-               PARLEY_TRY(inboxes, whatsappInboxes(deps.store));
+               PARLEY_TRY(inboxes, whatsappInboxes(deps.store, deps.secrets.get()));
                for (const auto& configured : inboxes) {
                  if (wa::verifyHandshake(mode, configured.config.verify_token, token)) {
                    return Response{200, challenge, "text/plain; charset=utf-8", {}};
@@ -52,7 +52,7 @@ void addWhatsAppRoutes(Router& router, ApiDeps& deps) {
       "POST", "/webhooks/whatsapp", Auth::None,
       "WhatsApp Cloud API webhook (messages, statuses), signed with X-Hub-Signature-256",
       [&deps](Context& ctx) -> Response {
-        PARLEY_TRY(inboxes, whatsappInboxes(deps.store));
+        PARLEY_TRY(inboxes, whatsappInboxes(deps.store, deps.secrets.get()));
         // Authenticity first, on the raw bytes: the app secret that signed it picks the inboxes.
         const std::string signature = ctx.request.header("x-hub-signature-256");
         const std::string* secret = nullptr;

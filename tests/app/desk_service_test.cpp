@@ -226,3 +226,85 @@ TEST_F(DeskServiceTest, EventsArePublishedAfterCommit) {
 }
 
 }  // namespace
+
+// --- threaded channels (e-mail) ----------------------------------------------------------------
+
+namespace {
+
+core::InboundMessage mail(core::InboxId inbox, std::string message_id, std::string from, std::vector<std::string> refs = {}) {
+  core::InboundMessage in;
+  in.inbox_id = inbox;
+  in.external_id = std::move(message_id);
+  in.contact.email = std::move(from);
+  in.text = "Guten Tag";
+  in.thread_refs = std::move(refs);
+  in.new_conversation_unless_threaded = true;
+  return in;
+}
+
+}  // namespace
+
+TEST_F(DeskServiceTest, ANewMailOpensANewConversationAndAReplyJoinsItsThreadEvenWhenResolved) {
+  auto first = desk_->ingest(mail(api_inbox_, "a@mail", "kunde@example.de"));
+  ASSERT_TRUE(first.ok());
+  auto second = desk_->ingest(mail(api_inbox_, "b@mail", "kunde@example.de"));
+  ASSERT_TRUE(second.ok());
+  EXPECT_NE(first->conversation_id, second->conversation_id) << "a new mail is a new case, even from the same sender";
+  EXPECT_EQ(first->contact_id, second->contact_id);
+
+  app::ConversationPatch resolve;
+  resolve.status = core::ConversationStatus::Resolved;
+  ASSERT_TRUE(desk_->updateConversation(admin_, first->conversation_id, resolve).ok());
+  // A colleague of the customer answers in the thread: References name the first mail.
+  auto reply = desk_->ingest(mail(api_inbox_, "c@mail", "kollegin@example.de", {"unknown@elsewhere", "a@mail"}));
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->conversation_id, first->conversation_id);
+  auto conversation = desk_->viewConversation(admin_, first->conversation_id);
+  ASSERT_TRUE(conversation.ok());
+  EXPECT_EQ(conversation->conversation.status, core::ConversationStatus::Open) << "the customer wrote again";
+  EXPECT_NE(message(reply->message_id).sender_contact_id, first->contact_id) << "the message keeps its own sender";
+}
+
+TEST_F(DeskServiceTest, AConversationTokenThreadsOnlyInItsOwnInbox) {
+  auto first = desk_->ingest(mail(api_inbox_, "a@mail", "kunde@example.de"));
+  ASSERT_TRUE(first.ok());
+  auto by_token = mail(api_inbox_, "d@mail", "kunde@example.de");
+  by_token.thread_conversation_id = first->conversation_id;
+  auto joined = desk_->ingest(by_token);
+  ASSERT_TRUE(joined.ok());
+  EXPECT_EQ(joined->conversation_id, first->conversation_id);
+
+  auto foreign = mail(other_inbox_, "e@mail", "kunde@example.de");
+  foreign.thread_conversation_id = first->conversation_id;  // belongs to another inbox
+  auto separate = desk_->ingest(foreign);
+  ASSERT_TRUE(separate.ok());
+  EXPECT_NE(separate->conversation_id, first->conversation_id);
+  EXPECT_TRUE(separate->new_conversation);
+}
+
+TEST_F(DeskServiceTest, AnAutoReplyNeverReopensAndAnUnmatchedOneIsFiledResolved) {
+  auto first = desk_->ingest(mail(api_inbox_, "a@mail", "kunde@example.de"));
+  ASSERT_TRUE(first.ok());
+  app::ConversationPatch resolve;
+  resolve.status = core::ConversationStatus::Resolved;
+  ASSERT_TRUE(desk_->updateConversation(admin_, first->conversation_id, resolve).ok());
+
+  auto out_of_office = mail(api_inbox_, "ooo@mail", "kunde@example.de", {"a@mail"});
+  out_of_office.automated = true;
+  out_of_office.automated_label = "auto-reply";
+  auto threaded = desk_->ingest(out_of_office);
+  ASSERT_TRUE(threaded.ok());
+  EXPECT_EQ(threaded->conversation_id, first->conversation_id);
+  EXPECT_EQ(desk_->viewConversation(admin_, first->conversation_id)->conversation.status, core::ConversationStatus::Resolved);
+
+  auto bounce = mail(api_inbox_, "dsn@mail", "mailer-daemon@example.de");
+  bounce.automated = true;
+  bounce.automated_label = "bounce";
+  auto filed = desk_->ingest(bounce);
+  ASSERT_TRUE(filed.ok());
+  EXPECT_TRUE(filed->new_conversation);
+  auto view = desk_->viewConversation(admin_, filed->conversation_id);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->conversation.status, core::ConversationStatus::Resolved) << "nobody has to answer a bounce";
+  EXPECT_EQ(view->conversation.labels, std::vector<std::string>{"bounce"});
+}

@@ -197,6 +197,29 @@ struct ApiFixture {
     if (!a) throw std::runtime_error(a.error().message);
     return a->id.value;
   }
+
+  // A file already sent in `conversation` (on a private note of the admin).
+  std::int64_t sentAttachmentId(core::ConversationId conversation) {
+    auto a = attachments->save(tenant, "sent attachment", "sent.txt");
+    if (!a) throw std::runtime_error(a.error().message);
+    write([&](app::StoreTx& tx) -> core::Status {
+      auto c = tx.getConversation(tenant, conversation);
+      if (!c) return c.error();
+      core::Message m;
+      m.tenant_id = tenant;
+      m.conversation_id = conversation;
+      m.inbox_id = c->inbox_id;
+      m.direction = core::MessageDirection::Note;
+      m.text = "see file";
+      m.sender_user_id = admin;
+      m.attachment_ids = {a->id};
+      m.created_at = m.updated_at = clock.now();
+      auto id = tx.insertMessage(m);
+      if (!id) return id.error();
+      return {};
+    });
+    return a->id.value;
+  }
 };
 
 }  // namespace parley::testing

@@ -2,6 +2,8 @@
 // A new route without a row here fails RoleMatrix.EveryRouteIsCovered.
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include <set>
 
 #include "http/api_fixture.hpp"
@@ -217,15 +219,16 @@ std::vector<Case> cases() {
       {"POST", "/api/v1/attachments",
        [](ApiFixture&, Scope) { return Target{"/api/v1/attachments?filename=a.txt", "hello", "application/octet-stream"}; },
        201, 201, 201, 201, 201},
-      {"GET", "/api/v1/attachments/{id}", [](ApiFixture& f, Scope) { return fixed("/api/v1/attachments/" + id(f.attachmentId())); },
-       200, 200, 200, 200, 404},
+      {"GET", "/api/v1/attachments/{id}",
+       [](ApiFixture& f, Scope s) { return fixed("/api/v1/attachments/" + id(f.sentAttachmentId(convOf(f, s)))); },
+       200, 200, 200, 404, 404},
   };
 }
 
 // Routes without a session: their authentication (signature, password) is tested on its own.
 const std::set<std::string> kPublicOrSelf = {"POST /api/v1/auth/login", "POST /webhooks/api/{inbox_id}",
                                              "POST /api/v1/auth/logout", "GET /webhooks/whatsapp",
-                                             "POST /webhooks/whatsapp"};
+                                             "POST /webhooks/whatsapp", "POST /webhooks/email/{inbox_id}"};
 
 }  // namespace
 
@@ -282,3 +285,39 @@ INSTANTIATE_TEST_SUITE_P(Routes, RoleMatrixTest, ::testing::ValuesIn([] {
                            for (char c : info.param) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
                            return name + "_" + std::to_string(info.index);
                          });
+
+// An upload that was never sent belongs to its uploader alone: nobody else can download it or
+// send it, whatever their role (attachment ids are sequential and easy to guess).
+TEST(Attachments, AnUnsentUploadIsOnlyItsUploaders) {
+  ApiFixture f;
+  auto uploaded = f.call(f.agent_a, "POST", "/api/v1/attachments?filename=entwurf.txt", "Entwurf", "application/octet-stream");
+  ASSERT_EQ(uploaded.status, 201) << uploaded.body;
+  const auto attachment = boost::json::parse(uploaded.body).at("id").as_int64();
+  const std::string path = "/api/v1/attachments/" + std::to_string(attachment);
+  EXPECT_EQ(f.call(f.agent_a, "GET", path, "", "").status, 200);
+  EXPECT_EQ(f.call(f.admin, "GET", path, "", "").status, 404);
+  EXPECT_EQ(f.call(f.supervisor, "GET", path, "", "").status, 404);
+  const std::string reply = R"({"text":"anbei","attachment_ids":[)" + std::to_string(attachment) + "]}";
+  const std::string messages = "/api/v1/conversations/" + std::to_string(f.conv_a.value) + "/messages";
+  auto stolen = f.call(f.admin, "POST", messages, reply, "application/json");
+  EXPECT_EQ(stolen.status, 400) << stolen.body;
+  auto sent = f.call(f.agent_a, "POST", messages, reply, "application/json");
+  EXPECT_EQ(sent.status, 201) << sent.body;
+  EXPECT_EQ(f.call(f.admin, "GET", path, "", "").status, 200) << "once sent, it follows its conversation";
+}
+
+TEST(Attachments, DownloadsKeepTheirNameSafely) {
+  ApiFixture f;
+  auto uploaded = f.call(f.admin, "POST", "/api/v1/attachments?filename=Rechnung März\"\r\nx.pdf", "%PDF-1.4",
+                         "application/octet-stream");
+  ASSERT_EQ(uploaded.status, 201) << uploaded.body;
+  const auto attachment = boost::json::parse(uploaded.body).at("id").as_int64();
+  auto r = f.call(f.admin, "GET", "/api/v1/attachments/" + std::to_string(attachment), "", "");
+  ASSERT_EQ(r.status, 200);
+  std::string disposition;
+  for (const auto& [k, v] : r.headers) {
+    if (k == "Content-Disposition") disposition = v;
+  }
+  EXPECT_EQ(disposition.find_first_of("\r\n"), std::string::npos);
+  EXPECT_NE(disposition.find("filename*=UTF-8''Rechnung%20M%C3%A4rz"), std::string::npos) << disposition;
+}

@@ -135,7 +135,7 @@ inline auto fields(const core::Message& m) {
 }
 inline auto fields(const core::Attachment& a) {
   return std::tie(a.id, a.tenant_id, a.message_id, a.sha256, a.size, a.content_type, a.filename, a.state,
-                  a.provider_ref, a.error, a.fetch_attempts, a.next_fetch_at, a.created_at);
+                  a.provider_ref, a.error, a.fetch_attempts, a.next_fetch_at, a.uploaded_by, a.created_at);
 }
 inline auto fields(const core::CannedResponse& r) {
   return std::tie(r.id, r.tenant_id, r.short_code, r.language, r.content, r.created_at, r.updated_at);
@@ -1671,9 +1671,11 @@ TYPED_TEST_P(StoreContract, AttachmentsRoundTripAndLinkToTheirMessage) {
   auto web = this->inbox(acme, "Web");
   core::Conversation conv = conversationIn(acme, web, this->contact(acme, "Carl"));
   auto convId = this->conversation(conv);
+  auto uploader = this->user(acme, "uploader@acme.test");
   auto attach = [&](core::TenantId t, const std::string& name) {
     core::Attachment a;
     a.tenant_id = t;
+    if (t == acme) a.uploaded_by = uploader;  // read back as written; unset reads as unset
     a.sha256 = std::string(64, 'a');
     a.size = 48'213;
     a.content_type = "image/jpeg";
@@ -2391,11 +2393,36 @@ TYPED_TEST_P(StoreContract, NonPositiveLimitIsInvalidInput) {
   PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.dueAttachments(0, -5); }), ErrorCode::InvalidInput);
 }
 
+TYPED_TEST_P(StoreContract, ChannelStateIsKeptPerInboxAndGoesWithIt) {
+  auto acme = this->tenant("Acme");
+  auto mail = this->inbox(acme, "Mail");
+  auto other = this->inbox(acme, "Other");
+  auto get = [&](core::InboxId inbox, const std::string& key) {
+    return this->r([&](StoreTx& tx) { return tx.getChannelState(inbox, key); });
+  };
+  PARLEY_EXPECT_CODE(get(mail, "imap.uidvalidity"), ErrorCode::NotFound);
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.setChannelState(mail, "imap.uidvalidity", "1700000000", 10); }));
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.setChannelState(mail, "imap.last_uid", "7", 10); }));
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.setChannelState(mail, "imap.last_uid", "8", 11); }));
+  EXPECT_EQ(this->must(get(mail, "imap.uidvalidity"), "get"), "1700000000");
+  EXPECT_EQ(this->must(get(mail, "imap.last_uid"), "get"), "8") << "a second set replaces the value";
+  PARLEY_EXPECT_CODE(get(other, "imap.last_uid"), ErrorCode::NotFound);  // state is per inbox
+  const std::string bytes("{\"error\":\"Verbindung abgelehnt \xc3\xa4\"}");
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.setChannelState(other, "status", bytes, 12); }));
+  EXPECT_EQ(this->must(get(other, "status"), "get"), bytes);
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.setChannelState(core::InboxId{999'999}, "k", "v", 1); }),
+                     ErrorCode::NotFound);
+  // Read transactions cannot write.
+  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.setChannelState(mail, "k", "v", 1); }), ErrorCode::Internal);
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.deleteInbox(acme, mail); }));
+  PARLEY_EXPECT_CODE(get(mail, "imap.last_uid"), ErrorCode::NotFound);  // deleted with its inbox
+}
+
 REGISTER_TYPED_TEST_SUITE_P(StoreContract, IsHealthyAndNamesItsBackend, TenantRoundTripAndUserCountAcrossTenants,
                             UserRoundTripAndEmailUniqueAcrossTenants, UpdateUserChangesAllButIdentityAndCreation,
                             DeleteUserUnassignsConversationsAndRevokesAccess, TeamMembersAreSetAsAWholeAndReadSorted,
                             DeleteTeamRemovesMembershipsAndInboxLinks, InboxRoundTripWithTeamsAndTenantIsolation,
-                            InboxesByChannelSpanEveryTenant,
+                            InboxesByChannelSpanEveryTenant, ChannelStateIsKeptPerInboxAndGoesWithIt,
                             DeleteInboxRefusedWhileItHasConversations, SessionsAreFoundByHashAndDeletedOnLogout,
                             ApiTokensAreListedPerUserAndRevocable, ContactRoundTripUpdateAndTenantIsolation,
                             IdentitiesAreUniquePerTenantKindScopeAndValue,

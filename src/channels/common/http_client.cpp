@@ -5,26 +5,11 @@
 
 #include <memory>
 
+#include "channels/common/bounded_sink.hpp"
+
 namespace parley::channels {
 
 namespace {
-
-struct Sink {
-  std::string* body;
-  std::size_t limit;
-  bool overflow = false;
-};
-
-std::size_t onBody(char* ptr, std::size_t size, std::size_t n, void* user) {
-  auto* sink = static_cast<Sink*>(user);
-  const std::size_t bytes = size * n;
-  if (sink->body->size() + bytes > sink->limit) {
-    sink->overflow = true;
-    return 0;  // aborts the transfer
-  }
-  sink->body->append(ptr, bytes);
-  return bytes;
-}
 
 std::size_t onHeader(char* ptr, std::size_t size, std::size_t n, void* user) {
   auto* retry_after = static_cast<long*>(user);
@@ -53,7 +38,7 @@ HttpAnswer performHttp(const HttpCall& call) {
     headers.reset(curl_slist_append(headers.release(), (name + ": " + value).c_str()));
   }
   headers.reset(curl_slist_append(headers.release(), "Expect:"));  // no 100-continue round trip
-  Sink sink{&answer.body, call.max_response_bytes};
+  BoundedSink sink{&answer.body, call.max_response_bytes};
   CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, call.url.c_str());
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, call.method.c_str());
@@ -80,7 +65,7 @@ HttpAnswer performHttp(const HttpCall& call) {
   curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, call.follow_redirects ? 1L : 0L);
   curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, onBody);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, BoundedSink::write);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, onHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &answer.retry_after_s);

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "channels/common/config_secrets.hpp"
 #include "channels/common/http_client.hpp"
 #include "channels/whatsapp/whatsapp_codec.hpp"
 
@@ -40,7 +41,12 @@ core::Error fetchError(const HttpAnswer& answer, const std::string& what) {
 
 }  // namespace
 
-core::Result<InboxConfig> parseInboxConfig(const std::string& config_json) {
+core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const app::SecretBox* box) {
+  if (box) {
+    auto opened = openConfigSecrets(config_json, *box);
+    if (!opened) return opened.error();
+    return parseInboxConfig(*opened, nullptr);
+  }
   boost::system::error_code ec;
   auto v = json::parse(config_json, ec);
   if (ec || !v.is_object()) return makeError(ErrorCode::InvalidInput, "config: must be a JSON object");
@@ -103,7 +109,7 @@ core::Result<std::string> WhatsAppGateway::encode(const app::OutboundContext& ct
 }
 
 app::DeliveryResult WhatsAppGateway::deliver(const core::Inbox& inbox, const core::OutboxItem& item) {
-  auto config = parseInboxConfig(inbox.config_json);
+  auto config = parseInboxConfig(inbox.config_json, secrets_.get());
   if (!config) return {Outcome::Failed, "the inbox configuration is invalid: " + config.error().message, 0, {}};
   boost::system::error_code ec;
   auto parsed = json::parse(item.payload, ec);
@@ -166,7 +172,7 @@ app::DeliveryResult WhatsAppGateway::deliver(const core::Inbox& inbox, const cor
 
 core::Result<std::string> WhatsAppGateway::fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,
                                                       std::size_t max_bytes) {
-  auto config = parseInboxConfig(inbox.config_json);
+  auto config = parseInboxConfig(inbox.config_json, secrets_.get());
   if (!config) return makeError(ErrorCode::InvalidInput, "the inbox configuration is invalid: " + config.error().message);
   auto info_url = mediaInfoUrl(config->api_base_url, attachment.provider_ref);
   if (!info_url) return info_url.error();

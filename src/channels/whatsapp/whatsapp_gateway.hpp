@@ -14,6 +14,7 @@
 #include <string>
 
 #include "app/channel_gateway.hpp"
+#include "app/secret_box.hpp"
 
 namespace parley::channels::whatsapp {
 
@@ -25,14 +26,15 @@ struct InboxConfig {
   std::string api_base_url = "https://graph.facebook.com/v23.0";
 };
 
-// InvalidInput naming the missing or malformed key.
-core::Result<InboxConfig> parseInboxConfig(const std::string& config_json);
+// InvalidInput naming the missing or malformed key. With a box, sealed secrets are opened.
+core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const app::SecretBox* box = nullptr);
 
 class WhatsAppGateway final : public app::ChannelGateway {
  public:
   // attachments_root: where AttachmentStore keeps blobs (<root>/<2 hex>/<sha256>).
-  explicit WhatsAppGateway(std::filesystem::path attachments_root, long timeout_ms = 15'000)
-      : attachments_root_(std::move(attachments_root)), timeout_ms_(timeout_ms) {}
+  explicit WhatsAppGateway(std::filesystem::path attachments_root, long timeout_ms = 15'000,
+                           std::shared_ptr<const app::SecretBox> secrets = nullptr)
+      : attachments_root_(std::move(attachments_root)), timeout_ms_(timeout_ms), secrets_(std::move(secrets)) {}
 
   core::Result<std::string> encode(const app::OutboundContext& context) const override;
   core::Status validateConfig(const std::string& config_json) const override;
@@ -43,6 +45,7 @@ class WhatsAppGateway final : public app::ChannelGateway {
  private:
   std::filesystem::path attachments_root_;
   long timeout_ms_;
+  std::shared_ptr<const app::SecretBox> secrets_;
 };
 
 }  // namespace parley::channels::whatsapp

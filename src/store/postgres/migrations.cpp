@@ -314,9 +314,25 @@ ALTER TABLE attachments
 CREATE INDEX attachments_due_idx ON attachments (state, next_fetch_at, id);
 )SQL";
 
+// Version 3: what channel adapters remember per inbox across restarts (e-mail: the IMAP
+// UIDVALIDITY and the last fetched UID, the poller's last error), as text under a key; and who
+// uploaded an attachment (only they may use it until it is sent). No foreign key: deleting a
+// user keeps the files they sent.
+constexpr const char* kV3 = R"SQL(
+ALTER TABLE attachments ADD COLUMN uploaded_by BIGINT;
+CREATE TABLE channel_state (
+  inbox_id   BIGINT NOT NULL REFERENCES inboxes (id) ON DELETE CASCADE,
+  key        TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (inbox_id, key)
+);
+)SQL";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
     {2, "messaging channels: message kind and payload, attachment fetch state, conversation window", kV2},
+    {3, "channel state per inbox (e-mail polling cursors), attachment uploader", kV3},
 };
 
 // Arbitrary, fixed: "parley" in ASCII. Advisory locks are per database.

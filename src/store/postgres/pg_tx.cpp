@@ -202,7 +202,7 @@ core::Message decodeMessage(RowReader& r) {
 
 constexpr const char* kAttachmentCols =
     "id, tenant_id, message_id, sha256, size, content_type, filename, created_at, state, provider_ref, error, "
-    "fetch_attempts, next_fetch_at";
+    "fetch_attempts, next_fetch_at, uploaded_by";
 core::Attachment decodeAttachment(RowReader& r) {
   core::Attachment a;
   a.id = r.id<core::AttachmentTag>();
@@ -218,6 +218,7 @@ core::Attachment decodeAttachment(RowReader& r) {
   a.error = r.text();
   a.fetch_attempts = static_cast<int>(r.i64());
   a.next_fetch_at = r.i64();
+  a.uploaded_by = r.id<core::UserTag>();
   return a;
 }
 
@@ -1352,7 +1353,7 @@ Result<core::AttachmentId> PgTx::insertAttachment(const core::Attachment& a) {
   return writeOp([&]() -> Result<core::AttachmentId> {
     PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO attachments (tenant_id, message_id, sha256, size, content_type, "
                                                 "filename, created_at, state, provider_ref, error, fetch_attempts, "
-                                                "next_fetch_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+                                                "next_fetch_at, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
                                                 "RETURNING id",
                                                 Params()
                                                     .id(a.tenant_id)
@@ -1366,7 +1367,8 @@ Result<core::AttachmentId> PgTx::insertAttachment(const core::Attachment& a) {
                                                     .text(a.provider_ref)
                                                     .text(a.error)
                                                     .i64(a.fetch_attempts)
-                                                    .i64(a.next_fetch_at)));
+                                                    .i64(a.next_fetch_at)
+                                                    .id(a.uploaded_by)));
     return core::AttachmentId(id);
   });
 }
@@ -1517,5 +1519,26 @@ Status PgTx::updateOutbox(const core::OutboxItem& o) {
 Result<std::int64_t> PgTx::outboxDepth() { return scalar("SELECT count(*) FROM outbox WHERE state = 'pending'", Params()); }
 
 Result<std::int64_t> PgTx::countMessages() { return scalar("SELECT count(*) FROM messages", Params()); }
+
+// --- channel state --------------------------------------------------------------------------------
+
+Result<std::string> PgTx::getChannelState(core::InboxId inbox, const std::string& key) {
+  PARLEY_PG_ASSIGN(auto result, query("SELECT value FROM channel_state WHERE inbox_id = $1 AND key = $2",
+                                      Params().id(inbox).text(key)));
+  return oneOf(result.get(), [](RowReader& r) { return r.text(); }, "channel state");
+}
+
+Status PgTx::setChannelState(core::InboxId inbox, const std::string& key, const std::string& value, core::TimestampMs now) {
+  return writeOp([&]() -> Status {
+    auto done = query("INSERT INTO channel_state (inbox_id, key, value, updated_at) VALUES ($1, $2, $3, $4) "
+                      "ON CONFLICT (inbox_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at",
+                      Params().id(inbox).text(key).text(value).i64(now));
+    if (!done) {
+      if (done.error().code == ErrorCode::InvalidInput) return makeError(ErrorCode::NotFound, "inbox not found");
+      return done.error();
+    }
+    return {};
+  });
+}
 
 }  // namespace parley::store::postgres

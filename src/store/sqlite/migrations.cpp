@@ -289,10 +289,26 @@ CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
 END;
 )sql";
 
-static const std::array<Migration, 3> kMigrations{{
+// Version 4: what channel adapters remember per inbox across restarts (e-mail: the IMAP
+// UIDVALIDITY and the last fetched UID, the poller's last error), as text under a key; and who
+// uploaded an attachment (only they may use it until it is sent). No foreign key: deleting a
+// user keeps the files they sent.
+static const char* const kV4 = R"sql(
+ALTER TABLE attachments ADD COLUMN uploaded_by INTEGER;
+CREATE TABLE channel_state (
+  inbox_id   INTEGER NOT NULL REFERENCES inboxes(id) ON DELETE CASCADE,
+  key        TEXT    NOT NULL,
+  value      TEXT    NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (inbox_id, key)
+) WITHOUT ROWID;
+)sql";
+
+static const std::array<Migration, 4> kMigrations{{
     {1, kV1},
     {2, kV2},
     {3, kV3},
+    {4, kV4},
 }};
 
 }  // namespace

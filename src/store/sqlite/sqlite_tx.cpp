@@ -265,7 +265,7 @@ Result<core::Message> readMessage(const Stmt& s) {
 
 #define ATTACHMENT_COLUMNS                                                                                 \
   "id, tenant_id, message_id, sha256, size, content_type, filename, created_at, state, provider_ref, error, " \
-  "fetch_attempts, next_fetch_at"
+  "fetch_attempts, next_fetch_at, uploaded_by"
 Result<core::Attachment> readAttachment(const Stmt& s) {
   core::Attachment a;
   a.id = s.id<core::AttachmentId>(0);
@@ -281,6 +281,7 @@ Result<core::Attachment> readAttachment(const Stmt& s) {
   a.error = s.text(10);
   a.fetch_attempts = static_cast<int>(s.i64(11));
   a.next_fetch_at = s.i64(12);
+  a.uploaded_by = s.id<core::UserId>(13);
   return a;
 }
 
@@ -1255,8 +1256,8 @@ Result<core::AttachmentId> SqliteTx::insertAttachment(const core::Attachment& a)
   if (a.message_id.valid()) PARLEY_SQ_TRY(requireOwned("messages", "message", a.tenant_id, a.message_id.value));
   PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("INSERT INTO attachments (tenant_id, message_id, sha256, size, "
                                             "content_type, filename, created_at, state, provider_ref, error, "
-                                            "fetch_attempts, next_fetch_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                                            "?9, ?10, ?11, ?12)"));
+                                            "fetch_attempts, next_fetch_at, uploaded_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                                            "?8, ?9, ?10, ?11, ?12, ?13)"));
   stmt.bind(1, a.tenant_id.value)
       .bind(2, a.message_id)
       .bind(3, a.sha256)
@@ -1268,7 +1269,8 @@ Result<core::AttachmentId> SqliteTx::insertAttachment(const core::Attachment& a)
       .bind(9, a.provider_ref)
       .bind(10, a.error)
       .bind(11, a.fetch_attempts)
-      .bind(12, a.next_fetch_at);
+      .bind(12, a.next_fetch_at)
+      .bind(13, a.uploaded_by);
   PARLEY_SQ_TRY(stmt.run());
   return core::AttachmentId{conn_.lastInsertRowid()};
 }
@@ -1418,6 +1420,26 @@ Status SqliteTx::updateOutbox(const core::OutboxItem& item) {
 Result<std::int64_t> SqliteTx::outboxDepth() { return count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'"); }
 
 Result<std::int64_t> SqliteTx::countMessages() { return count("SELECT COUNT(*) FROM messages"); }
+
+// --- channel state ----------------------------------------------------------------------------------------------
+
+Result<std::string> SqliteTx::getChannelState(core::InboxId inbox, const std::string& key) {
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT value FROM channel_state WHERE inbox_id = ?1 AND key = ?2"));
+  stmt.bind(1, inbox.value).bind(2, key);
+  return readOne<std::string>(stmt, [](const Stmt& s) { return s.text(0); }, "channel state");
+}
+
+Status SqliteTx::setChannelState(core::InboxId inbox, const std::string& key, const std::string& value,
+                                 core::TimestampMs now) {
+  PARLEY_SQ_TRY(requireWritable());
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("INSERT INTO channel_state (inbox_id, key, value, updated_at) "
+                                            "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (inbox_id, key) "
+                                            "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"));
+  stmt.bind(1, inbox.value).bind(2, key).bind(3, value).bind(4, now);
+  auto done = stmt.run();
+  if (!done && done.error().code == ErrorCode::InvalidInput) return notFound("inbox");  // foreign key
+  return done;
+}
 
 #undef TENANT_COLUMNS
 #undef USER_COLUMNS

@@ -103,6 +103,9 @@ class SqliteTx final : public app::StoreTx {
   core::Status updateOutbox(const core::OutboxItem& item) override;
   core::Result<std::int64_t> outboxDepth() override;
   core::Result<std::int64_t> countMessages() override;
+  core::Result<std::string> getChannelState(core::InboxId inbox, const std::string& key) override;
+  core::Status setChannelState(core::InboxId inbox, const std::string& key, const std::string& value,
+                               core::TimestampMs now) override;
 
  private:
   core::Status requireWritable() const;

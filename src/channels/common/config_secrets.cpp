@@ -1,0 +1,67 @@
+#include "channels/common/config_secrets.hpp"
+
+#include <boost/json.hpp>
+
+namespace parley::channels {
+
+namespace json = boost::json;
+using core::ErrorCode;
+using core::makeError;
+
+namespace {
+
+core::Result<json::object> parseObject(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text.empty() ? std::string_view("{}") : std::string_view(text), ec);
+  if (ec || !v.is_object()) return makeError(ErrorCode::InvalidInput, "config: must be a JSON object");
+  return std::move(v.as_object());
+}
+
+template <class F>
+core::Result<std::string> mapSecrets(const std::string& config_json, F&& transform) {
+  auto object = parseObject(config_json);
+  if (!object) return object.error();
+  for (auto& kv : *object) {
+    if (!isSecretConfigKey(kv.key()) || !kv.value().is_string()) continue;
+    auto mapped = transform(std::string_view(kv.value().get_string()));
+    if (!mapped) return makeError(mapped.error().code, "config." + std::string(kv.key()) + ": " + mapped.error().message);
+    kv.value() = *mapped;
+  }
+  return json::serialize(*object);
+}
+
+}  // namespace
+
+bool isSecretConfigKey(std::string_view key) {
+  return key.find("password") != std::string_view::npos || key.find("token") != std::string_view::npos ||
+         key.find("secret") != std::string_view::npos;
+}
+
+core::Result<std::string> keepMaskedSecrets(const std::string& incoming, const std::string& stored_plain) {
+  auto in = parseObject(incoming);
+  if (!in) return in.error();
+  auto stored = parseObject(stored_plain);
+  if (!stored) stored = json::object{};
+  for (auto& kv : *in) {
+    if (!isSecretConfigKey(kv.key()) || !kv.value().is_string() || kv.value().get_string() != kMaskedSecret) continue;
+    auto old = stored->find(kv.key());
+    if (old == stored->end()) {
+      return makeError(ErrorCode::InvalidInput, "config." + std::string(kv.key()) + ": enter the value (none is stored)");
+    }
+    kv.value() = old->value();
+  }
+  return json::serialize(*in);
+}
+
+core::Result<std::string> sealConfigSecrets(const std::string& config_json, const app::SecretBox& box) {
+  return mapSecrets(config_json, [&](std::string_view v) -> core::Result<std::string> {
+    if (v.empty() || app::SecretBox::isSealed(v)) return std::string(v);
+    return box.seal(v);
+  });
+}
+
+core::Result<std::string> openConfigSecrets(const std::string& config_json, const app::SecretBox& box) {
+  return mapSecrets(config_json, [&](std::string_view v) { return box.open(v); });
+}
+
+}  // namespace parley::channels
