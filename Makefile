@@ -3,10 +3,14 @@ PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc)
 
-.PHONY: run test deps build test-asan bench fuzz clean
+.PHONY: run test deps build web test-asan bench fuzz clean
 
 deps:
 	@scripts/install-deps
+
+# The agent desk (web/): npm ci from the lock file when needed, vite build into web/dist.
+web: deps
+	@scripts/build-web
 
 $(BUILD_DIR)/build.ninja:
 	@cmake --preset $(PRESET) >/dev/null
@@ -14,8 +18,8 @@ $(BUILD_DIR)/build.ninja:
 build: deps $(BUILD_DIR)/build.ninja
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-run: build
-	$(BUILD_DIR)/parley serve $(ARGS)
+run: build web
+	PARLEY_STATIC_DIR=$${PARLEY_STATIC_DIR:-$(CURDIR)/web/dist} $(BUILD_DIR)/parley serve $(ARGS)
 
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600

@@ -1,0 +1,560 @@
+// Browser end-to-end test of the agent desk, against the real `parley` binary and Debian's
+// Chromium driven by playwright-core (no browser download, no test runner).
+//
+//   node tests/browser/desk.spec.mjs            (after scripts/build-web)
+//
+// Env: PARLEY_BIN (default build/release/parley), CHROMIUM (default /usr/bin/chromium),
+// SCREENSHOTS (default docs/screenshots). Every wait is bounded; the server and the browser
+// are stopped at the end, also on failure. Prints one line per step and "N passed, N failed".
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(path.join(root, 'web/package.json'));
+const { chromium } = require('playwright-core');
+
+const PARLEY_BIN = path.resolve(root, process.env.PARLEY_BIN || 'build/release/parley');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const STATIC_DIR = path.join(root, 'web/dist');
+const SHOTS = path.resolve(root, process.env.SCREENSHOTS || 'docs/screenshots');
+const STEP_TIMEOUT = 15_000;
+const TOTAL_TIMEOUT = 180_000;
+
+let server = null;
+let browser = null;
+let callback = null;
+let dataDir = null;
+let passed = 0;
+let failed = 0;
+
+async function cleanup() {
+  try {
+    if (browser) await browser.close();
+  } catch {}
+  browser = null;
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await Promise.race([new Promise((r) => server.once('exit', r)), sleep(5000)]);
+    if (server.exitCode === null) server.kill('SIGKILL');
+  }
+  server = null;
+  if (callback) callback.close();
+  callback = null;
+  if (dataDir && !process.env.KEEP_DATA) fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+const watchdog = setTimeout(async () => {
+  console.error(`not ok - the whole run took longer than ${TOTAL_TIMEOUT / 1000} s`);
+  await cleanup();
+  console.log(`${passed} passed, ${failed + 1} failed`);
+  process.exit(1);
+}, TOTAL_TIMEOUT);
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, async () => {
+    await cleanup();
+    process.exit(130);
+  });
+}
+
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function step(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`ok - ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok - ${name}\n  ${String(e && e.stack ? e.stack : e).split('\n').slice(0, 6).join('\n  ')}`);
+    throw e;
+  }
+}
+
+async function waitFor(predicate, what, timeout = STEP_TIMEOUT) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const v = await predicate();
+    if (v) return v;
+    await sleep(100);
+  }
+  throw new Error('timed out waiting for ' + what);
+}
+
+function startServer() {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-browser-'));
+  const env = { ...process.env, PARLEY_PORT: '0', PARLEY_HOST: '127.0.0.1', PARLEY_DATA_DIR: dataDir, PARLEY_STATIC_DIR: STATIC_DIR };
+  const log = fs.openSync(path.join(dataDir, 'server.log'), 'a');
+  server = spawn(PARLEY_BIN, ['serve'], { env, stdio: ['ignore', 'pipe', log] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let password = null;
+    const timer = setTimeout(() => reject(new Error('parley did not start in 20 s:\n' + out)), 20_000);
+    server.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    server.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`parley exited early (${code}); see ${dataDir}/server.log\n${out}`));
+    });
+    server.stdout.on('data', (chunk) => {
+      out += chunk;
+      const pw = /password\s+(\S+)/.exec(out);
+      if (pw) password = pw[1];
+      const m = /serving on (http:\/\/[\d.]+:\d+)/.exec(out);
+      if (m && password) {
+        clearTimeout(timer);
+        resolve({ base: m[1], password });
+      }
+    });
+  });
+}
+
+function startCallback() {
+  const received = [];
+  const srv = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push(body);
+      res.writeHead(200, { 'Content-Length': '0' });
+      res.end();
+    });
+  });
+  return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve({ srv, received, url: `http://127.0.0.1:${srv.address().port}/hook`, close: () => srv.close() })));
+}
+
+/** A small valid PNG (a blue square), built here so the test needs no fixture file. */
+function png(size = 48) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2; // RGB
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(size * 3, Buffer.from([0x24, 0x50, 0xc8]))]);
+  const raw = Buffer.concat(Array.from({ length: size }, () => row));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** WCAG 2.1 A/AA and best-practice checks with axe-core; any violation fails the step. */
+async function audit(page, name) {
+  await page.evaluate(AXE_SOURCE); // through DevTools, so the page's CSP does not apply
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } }),
+  );
+  const problems = result.violations.map((v) => `${name}: [${v.impact}] ${v.id}: ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  assert.deepEqual(problems, [], 'accessibility violations');
+}
+
+async function main() {
+  assert.ok(fs.existsSync(PARLEY_BIN), `no parley binary at ${PARLEY_BIN} (set PARLEY_BIN)`);
+  assert.ok(fs.existsSync(path.join(STATIC_DIR, 'index.html')), 'web/dist is not built: run scripts/build-web');
+  fs.mkdirSync(SHOTS, { recursive: true });
+
+  const { base, password } = await startServer();
+  callback = await startCallback();
+
+  const rest = async (method, p, body, token) => {
+    const res = await fetch(base + p, {
+      method,
+      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: 'Bearer ' + token } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+  const login = await rest('POST', '/api/v1/auth/login', { email: 'admin@parley.local', password });
+  assert.equal(login.status, 200, JSON.stringify(login.body));
+  const token = login.body.token;
+  const adminId = login.body.user.id;
+
+  let inbox;
+  let crmInbox;
+  let urgentId;
+  const inbound = async (payload, target = inbox) => {
+    const raw = JSON.stringify(payload);
+    const sig = 'sha256=' + crypto.createHmac('sha256', target.secret).update(raw).digest('hex');
+    const res = await fetch(`${base}/webhooks/api/${target.id}`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Parley-Signature': sig }, body: raw, signal: AbortSignal.timeout(10_000),
+    });
+    const body = await res.json();
+    assert.ok(res.status === 201 || res.status === 200, JSON.stringify(body));
+    return body;
+  };
+
+  const contact = { id: 'crm-42', name: 'Jana Müller', email: 'jana@example.de' };
+  const XSS = '<img src=x onerror=alert(1)>';
+  let conversationId;
+  const agent = { email: 'bob@parley.local', password: 'bob-secret-pw', name: 'Bob Agent' };
+
+  await step('set up an api inbox, messages, a canned response and an agent of another team via REST', async () => {
+    const support = await rest('POST', '/api/v1/teams', { name: 'Support', description: 'first level' }, token);
+    assert.equal(support.status, 201, JSON.stringify(support.body));
+    const created = await rest('POST', '/api/v1/inboxes', { name: 'Shop API', channel: 'api', callback_url: callback.url, team_ids: [support.body.id] }, token);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    inbox = created.body;
+    const first = await inbound({ id: 'm-1', contact, text: 'Hallo, meine Rechnnung stimmt nicht' });
+    conversationId = first.conversation_id;
+    await inbound({ id: 'm-2', contact, text: XSS });
+    await inbound({ id: 'm-3', contact, text: 'Foto vom Beleg: https://shop.example/beleg/7', attachments: [{ data_base64: png().toString('base64'), filename: 'beleg.png' }] });
+    const crm = await rest('POST', '/api/v1/inboxes', { name: 'CRM', channel: 'api', callback_url: callback.url, team_ids: [support.body.id] }, token);
+    assert.equal(crm.status, 201, JSON.stringify(crm.body));
+    crmInbox = crm.body;
+    const peter = await inbound({ id: 'p-1', contact: { id: 'crm-7', name: 'Peter Schmidt' }, text: 'Wo ist meine Bestellung 4711?' }, crmInbox);
+    urgentId = peter.conversation_id;
+    assert.equal((await rest('PATCH', `/api/v1/conversations/${urgentId}`, { priority: 'urgent' }, token)).status, 200);
+    const ayse = await inbound({ id: 'a-1', contact: { id: 'crm-9', name: 'Ayşe Demir' }, text: 'Kann ich die Lieferadresse noch ändern?' });
+    assert.equal((await rest('POST', `/api/v1/conversations/${ayse.conversation_id}/labels`, { labels: ['vip'] }, token)).status, 200);
+    // The same person under another id in the CRM: merged in the contact panel later.
+    await inbound({ id: 'j-1', contact: { id: 'crm-4242', name: 'Jana M.', email: 'jana.m@example.org' }, text: 'Ich hatte schon letzte Woche angerufen.' }, crmInbox);
+    const canned = await rest('POST', '/api/v1/canned_responses', { short_code: 'gruss', language: 'de', content: 'Hallo {{contact.first_name}}, danke für Ihre Nachricht!' }, token);
+    assert.equal(canned.status, 201, JSON.stringify(canned.body));
+    const bob = await rest('POST', '/api/v1/users', { ...agent, role: 'agent', language: 'en' }, token);
+    assert.equal(bob.status, 201, JSON.stringify(bob.body));
+    const sales = await rest('POST', '/api/v1/teams', { name: 'Sales', description: '', member_ids: [bob.body.id] }, token);
+    assert.equal(sales.status, 201, JSON.stringify(sales.body));
+  });
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    timeout: 30_000,
+  });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
+  context.setDefaultTimeout(STEP_TIMEOUT);
+  // Desktop notifications are recorded instead of shown.
+  await context.addInitScript(() => {
+    window.__notifications = [];
+    window.Notification = class {
+      static permission = 'granted';
+      static requestPermission() {
+        return Promise.resolve('granted');
+      }
+      constructor(title, options) {
+        window.__notifications.push({ title, body: options && options.body });
+      }
+      close() {}
+    };
+  });
+  const page = await context.newPage();
+  const dialogs = [];
+  const pageErrors = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    d.dismiss().catch(() => {});
+  });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+
+  await step('log in through the UI (a wrong password is refused with a message first)', async () => {
+    await page.goto(base + '/');
+    await page.getByRole('heading', { name: 'Sign in to Parley', level: 1 }).waitFor();
+    await audit(page, 'login');
+    await page.getByLabel('E-mail').fill('admin@parley.local');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Wrong e-mail or password.' }).waitFor();
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Conversations', level: 1 }).waitFor();
+  });
+
+  await step('the desk lists the conversation with its inbox in the sidebar', async () => {
+    const item = page.locator(`a.conv-item[data-id="${conversationId}"]`);
+    await item.waitFor();
+    await waitFor(async () => (await item.textContent()).includes('Jana Müller'), 'the contact name in the list');
+    const nav = page.getByRole('navigation', { name: 'Main navigation' });
+    const shop = nav.getByRole('link', { name: /Shop API/ });
+    await shop.waitFor();
+    await waitFor(async () => (await shop.locator('.count').textContent().catch(() => '')).includes('2 open conversations'), 'the open count of Shop API');
+    await nav.getByRole('link', { name: /CRM/ }).locator('.channel-icon').waitFor();
+    await page.locator('.live-badge.is-live').waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'desk.png') });
+    await audit(page, 'desk');
+  });
+
+  await step('filters and sorting: priority first, inbox filter, label filter', async () => {
+    await page.getByRole('combobox', { name: 'Sort by' }).selectOption('priority');
+    await waitFor(async () => (await page.locator('a.conv-item').first().getAttribute('data-id')) === String(urgentId), 'the urgent conversation first');
+    await page.getByRole('combobox', { name: 'Inbox', exact: true }).selectOption({ label: 'CRM (API)' });
+    await waitFor(async () => (await page.locator('a.conv-item').count()) === 2, 'two CRM conversations');
+    assert.match(page.url(), /inbox=/);
+    await page.getByRole('combobox', { name: 'Inbox', exact: true }).selectOption('');
+    await page.getByRole('textbox', { name: 'Label' }).fill('vip');
+    await page.getByRole('textbox', { name: 'Label' }).press('Enter');
+    await waitFor(async () => (await page.locator('a.conv-item').count()) === 1, 'one vip conversation');
+    await page.getByRole('textbox', { name: 'Label' }).fill('');
+    await page.getByRole('textbox', { name: 'Label' }).press('Enter');
+    await page.getByRole('combobox', { name: 'Sort by' }).selectOption('last_activity');
+    await waitFor(async () => (await page.locator('a.conv-item').count()) === 4, 'all four conversations');
+  });
+
+  await step('keyboard: j and k move through the list, r focuses the reply box', async () => {
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('j');
+    const first = await page.locator('a.conv-item').first().getAttribute('data-id');
+    await page.waitForURL(new RegExp(`/conversations/${first}`));
+    await page.keyboard.press('j');
+    const second = await page.locator('a.conv-item').nth(1).getAttribute('data-id');
+    await page.waitForURL(new RegExp(`/conversations/${second}`));
+    await page.keyboard.press('k');
+    await page.waitForURL(new RegExp(`/conversations/${first}`));
+    await page.locator('.composer-input').waitFor();
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('r');
+    await waitFor(() => page.evaluate(() => document.activeElement?.classList.contains('composer-input')), 'the composer to have focus');
+  });
+
+  await step('search finds messages and contacts', async () => {
+    await page.keyboard.press('/');
+    await page.getByRole('searchbox', { name: 'Search messages and contacts' }).fill('Bestellung');
+    await page.keyboard.press('Enter');
+    const hit = page.locator('.result', { hasText: 'Wo ist meine Bestellung 4711?' });
+    await hit.waitFor();
+    await page.getByRole('searchbox', { name: 'Search messages and contacts' }).fill('Peter');
+    await page.keyboard.press('Enter');
+    await page.locator('.result-button', { hasText: 'Peter Schmidt' }).waitFor();
+    await page.getByRole('link', { name: 'Clear search' }).click();
+  });
+
+  await step('open the conversation: HTML in a message is literal text, no script ran', async () => {
+    await page.locator(`a.conv-item[data-id="${conversationId}"]`).click();
+    await page.waitForURL(new RegExp(`/conversations/${conversationId}`));
+    await page.locator('.msg-text', { hasText: 'Hallo, meine Rechnnung stimmt nicht' }).waitFor();
+    const xss = page.locator('.msg-text', { hasText: XSS });
+    await xss.waitFor();
+    assert.equal(await xss.textContent(), XSS);
+    assert.equal(await page.locator('img[src="x"]').count(), 0, 'an <img> was created from message text');
+    await page.waitForTimeout(300);
+    assert.deepEqual(dialogs, [], 'a dialog fired');
+    const link = page.locator('.msg-text a', { hasText: 'https://shop.example/beleg/7' });
+    assert.equal(await link.getAttribute('rel'), 'noopener noreferrer nofollow');
+    assert.equal(await link.getAttribute('target'), '_blank');
+    // The attachment is an image, shown inline and actually decoded.
+    const img = page.locator('.attachment-image img[alt="beleg.png"]');
+    await img.waitFor();
+    await waitFor(() => img.evaluate((el) => el.complete && el.naturalWidth === 48), 'the image to load');
+    // Every message is marked with its inbox.
+    assert.ok((await page.locator('.msg-in .msg-channel').first().textContent()).includes('Shop API'));
+    await audit(page, 'conversation');
+  });
+
+  await step('reply with a canned response: "/" opens the list, the server fills in the variables, Enter sends', async () => {
+    const box = page.getByRole('textbox', { name: 'Reply' });
+    await box.click();
+    await box.pressSequentially('/gru');
+    const option = page.getByRole('option', { name: /\/gruss/ });
+    await option.waitFor();
+    await box.press('Enter');
+    await waitFor(async () => (await box.inputValue()) === 'Hallo Jana, danke für Ihre Nachricht!', 'the rendered canned response in the composer');
+    await box.press('Enter');
+    const sent = page.locator('.msg-out .msg-text', { hasText: 'Hallo Jana, danke für Ihre Nachricht!' });
+    await sent.waitFor();
+    await waitFor(async () => (await box.inputValue()) === '', 'the composer to clear');
+    // Delivered to the callback, and the tick turns to "Sent" live.
+    await waitFor(() => callback.received.some((b) => b.includes('danke für Ihre Nachricht')), 'the callback delivery');
+    await page.locator('.msg-out').filter({ hasText: 'Hallo Jana' }).getByRole('img', { name: 'Sent' }).waitFor();
+  });
+
+  await step('a private note is yellow and marked', async () => {
+    await page.getByRole('radio', { name: 'Private note' }).check();
+    const box = page.getByRole('textbox', { name: 'Private note' });
+    await box.fill('Kundin hat zweimal geschrieben');
+    await box.press('Enter');
+    const note = page.locator('.msg-note', { hasText: 'Kundin hat zweimal geschrieben' });
+    await note.waitFor();
+    const bg = await note.locator('.bubble').evaluate((el) => getComputedStyle(el).backgroundColor);
+    assert.equal(bg, 'rgb(255, 246, 209)');
+  });
+
+  await step('a message posted via REST appears live without reload', async () => {
+    const marker = await page.evaluate(() => (window.__noReload = 'still-here'));
+    await inbound({ id: 'm-4', contact, text: 'Und wann kommt die Gutschrift?' });
+    await page.locator('.msg-text', { hasText: 'Und wann kommt die Gutschrift?' }).waitFor();
+    assert.equal(await page.evaluate(() => window.__noReload), marker);
+  });
+
+  await step('attachments: file picker and drag and drop, then sent with the reply', async () => {
+    await page.getByRole('radio', { name: 'Reply' }).check();
+    await page.locator('.composer input[type=file]').setInputFiles({ name: 'rechnung.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n') });
+    await page.getByRole('button', { name: 'Remove rechnung.pdf' }).waitFor();
+    await page.locator('.composer').evaluate((form) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['Lieferschein 4711'], 'lieferschein.txt', { type: 'text/plain' }));
+      form.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      form.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    await page.getByRole('button', { name: 'Remove lieferschein.txt' }).waitFor();
+    await waitFor(async () => (await page.locator('.upload-list li').allTextContents()).every((t) => !t.includes('Uploading')), 'the uploads');
+    const box = page.getByRole('textbox', { name: 'Reply' });
+    await box.fill('Anbei die Rechnung.');
+    await box.press('Enter');
+    const msg = page.locator('.msg-out', { hasText: 'Anbei die Rechnung.' });
+    await msg.locator('a.attachment-file', { hasText: 'rechnung.pdf' }).waitFor();
+    await msg.locator('a.attachment-file', { hasText: 'lieferschein.txt' }).waitFor();
+  });
+
+  await step('contact panel: merge another contact (its conversation joins the timeline), then undo', async () => {
+    const panel = page.locator('aside.contact-pane');
+    await panel.getByRole('searchbox', { name: 'Find the contact to merge into this one' }).fill('Jana M.');
+    await panel.locator('.merge-results li', { hasText: 'Jana M.' }).getByRole('button', { name: 'Merge' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Merge' }).click();
+    await panel.getByText('“Jana M.” was merged into this contact.').waitFor();
+    await page.locator('.msg-text', { hasText: 'Ich hatte schon letzte Woche angerufen.' }).waitFor();
+    await panel.getByText('jana.m@example.org').waitFor();
+    const divider = page.locator('.conv-divider', { hasText: 'in CRM' });
+    await divider.waitFor();
+    await divider.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'conversation.png') });
+    await panel.getByRole('button', { name: 'Undo merge' }).click();
+    await panel.getByText('The merge was undone.').waitFor();
+    await waitFor(async () => (await page.locator('.msg-text', { hasText: 'Ich hatte schon letzte Woche angerufen.' }).count()) === 0, 'the merged conversation to leave');
+  });
+
+  await step('snooze, reopen and resolve', async () => {
+    const head = page.locator('.conv-head');
+    await head.getByRole('button', { name: 'Snooze' }).click();
+    await head.getByRole('button', { name: /In one hour/ }).click();
+    await head.locator('.badge-status-snoozed').waitFor();
+    await head.getByText(/Snoozed until/).waitFor();
+    await head.getByRole('button', { name: 'Reopen' }).click();
+    await head.locator('.badge-status-open').waitFor();
+    await head.getByRole('button', { name: 'Resolve' }).click();
+    await head.locator('.badge-status-resolved').waitFor();
+    await head.getByRole('button', { name: 'Reopen' }).click();
+    await head.locator('.badge-status-open').waitFor();
+  });
+
+  await step('actions: add a label, set priority, assign to me', async () => {
+    await page.getByRole('textbox', { name: 'Add label' }).fill('rechnung');
+    await page.getByRole('textbox', { name: 'Add label' }).press('Enter');
+    await page.getByRole('button', { name: 'Remove label rechnung' }).waitFor();
+    await page.getByRole('combobox', { name: 'Priority', exact: true }).selectOption('high');
+    await page.getByRole('button', { name: 'Assign to me' }).click();
+    await page.locator('.msg-activity').first().waitFor();
+    const c = await rest('GET', `/api/v1/conversations/${conversationId}`, undefined, token);
+    assert.deepEqual([c.body.labels, c.body.priority, c.body.assignee_id], [['rechnung'], 'high', adminId]);
+  });
+
+  await step('a new conversation assigned to me raises a desktop notification; switched off, it does not', async () => {
+    const fresh = await inbound({ id: 'n-1', contact: { id: 'crm-77', name: 'Nina Neu' }, text: 'Guten Tag!' });
+    await page.locator(`a.conv-item[data-id="${fresh.conversation_id}"]`).waitFor();
+    assert.equal((await rest('POST', `/api/v1/conversations/${fresh.conversation_id}/assign`, { assignee_id: adminId }, token)).status, 200);
+    const notes = await waitFor(async () => {
+      const n = await page.evaluate(() => window.__notifications);
+      return n.length ? n : null;
+    }, 'a notification');
+    assert.equal(notes[0].title, `Conversation #${fresh.conversation_id}`);
+    assert.equal(notes[0].body, 'Nina Neu');
+    await page.getByRole('button', { name: /Admin/ }).first().click();
+    await page.getByRole('checkbox', { name: /Sound and desktop notification/ }).uncheck();
+    await page.keyboard.press('Escape');
+    const other = await inbound({ id: 'n-2', contact: { id: 'crm-78', name: 'Otto Ohne' }, text: 'Hallo?' });
+    await page.locator(`a.conv-item[data-id="${other.conversation_id}"]`).waitFor();
+    assert.equal((await rest('POST', `/api/v1/conversations/${other.conversation_id}/assign`, { assignee_id: adminId }, token)).status, 200);
+    await page.waitForTimeout(1000);
+    assert.equal((await page.evaluate(() => window.__notifications)).length, 1);
+  });
+
+  await step('switch the language to Deutsch: German labels, saved on the user', async () => {
+    await page.getByRole('button', { name: /Admin/ }).first().click();
+    await page.getByLabel('Language').selectOption('de');
+    await page.getByRole('heading', { name: 'Konversationen', level: 1 }).waitFor();
+    await page.getByRole('radio', { name: 'Antwort' }).check();
+    await page.getByRole('button', { name: 'Senden' }).waitFor();
+    await page.getByRole('link', { name: 'Einstellungen' }).waitFor();
+    await waitFor(async () => (await rest('GET', `/api/v1/users/${adminId}`, undefined, token)).body.language === 'de', 'language saved as de');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Konversationen', level: 1 }).waitFor();
+    await page.getByRole('button', { name: /Admin/ }).first().click();
+    await page.getByLabel('Sprache').selectOption('en');
+    await page.getByRole('heading', { name: 'Conversations', level: 1 }).waitFor();
+    await page.keyboard.press('Escape');
+  });
+
+  await step('admin: canned responses with a live preview', async () => {
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('link', { name: 'Canned responses' }).click();
+    await page.getByRole('cell', { name: /Hallo \{\{contact.first_name\}\}/ }).waitFor();
+    await page.getByLabel('Short code').fill('danke');
+    await page.getByLabel('Content').fill('Danke, {{contact.first_name}}! Viele Grüße, {{agent.name}}');
+    await page.locator('.preview', { hasText: 'Danke, Jana! Viele Grüße, Admin' }).waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'admin.png') });
+    await audit(page, 'admin');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('rowheader', { name: '/danke' }).waitFor();
+  });
+
+  await step('an agent of another team cannot open the conversation (not found)', async () => {
+    const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    other.setDefaultTimeout(STEP_TIMEOUT);
+    const p2 = await other.newPage();
+    await p2.goto(`${base}/conversations/${conversationId}`);
+    await p2.getByLabel('E-mail').fill(agent.email);
+    await p2.getByLabel('Password').fill(agent.password);
+    await p2.getByRole('button', { name: 'Sign in' }).click();
+    await p2.getByText('This conversation does not exist or you may not see it.').waitFor();
+    assert.equal(await p2.locator('.msg-text').count(), 0);
+    await other.close();
+  });
+
+  await step('sign out', async () => {
+    await page.getByRole('button', { name: /Admin/ }).first().click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Parley' }).waitFor();
+    const me = await page.evaluate(() => fetch('/api/v1/auth/me').then((r) => r.status));
+    assert.equal(me, 401);
+  });
+
+  assert.deepEqual(pageErrors, [], 'uncaught errors in the page');
+  assert.deepEqual(dialogs, [], 'a dialog fired');
+}
+
+let exitCode = 0;
+try {
+  await main();
+} catch (e) {
+  if (!failed) {
+    failed++;
+    console.log('not ok - ' + (e && e.stack ? e.stack : e));
+  }
+  if (dataDir) console.log(`  server log: ${dataDir}/server.log (kept)`);
+  process.env.KEEP_DATA = '1';
+  exitCode = 1;
+} finally {
+  await cleanup();
+  clearTimeout(watchdog);
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(exitCode);

@@ -1,0 +1,149 @@
+// The shapes the Parley API answers with (docs/API.md). Times are ISO 8601 UTC strings.
+export type Role = 'admin' | 'supervisor' | 'agent';
+export type Language = 'de' | 'en';
+export type ConversationStatus = 'open' | 'pending' | 'snoozed' | 'resolved';
+export type Priority = 'none' | 'low' | 'medium' | 'high' | 'urgent';
+export type DeliveryStatus = 'none' | 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface User {
+  id: number;
+  tenant_id?: number;
+  email: string;
+  name: string;
+  role: Role;
+  language: Language;
+  active: boolean;
+  created_at: string;
+  team_ids?: number[];
+}
+
+export interface Me extends User {
+  team_ids: number[];
+  csrf_token: string;
+}
+
+export interface LoginAnswer {
+  token: string;
+  csrf_token: string;
+  expires_at: string;
+  user: User & { team_ids: number[] };
+}
+
+export interface Team {
+  id: number;
+  name: string;
+  description: string;
+  member_ids: number[];
+}
+
+export interface Inbox {
+  id: number;
+  name: string;
+  channel: string;
+  config: Record<string, unknown>;
+  team_ids: number[];
+  callback_url?: string | null;
+  created_at: string;
+  secret?: string;
+}
+
+export interface Identity {
+  id: number;
+  contact_id: number;
+  kind: 'phone' | 'email' | 'external';
+  value: string;
+  verified: boolean;
+  scope?: string;
+  created_at: string;
+}
+
+export interface Contact {
+  id: number;
+  name: string;
+  attributes: Record<string, unknown>;
+  merged_into: number | null;
+  created_at: string;
+  updated_at: string;
+  identities?: Identity[];
+}
+
+export interface Conversation {
+  id: number;
+  inbox_id: number;
+  contact_id: number;
+  status: ConversationStatus;
+  priority: Priority;
+  labels: string[];
+  assignee_id: number | null;
+  team_id: number | null;
+  snoozed_until: string | null;
+  created_at: string;
+  last_activity_at: string;
+  first_response_at: string | null;
+  resolved_at: string | null;
+  last_incoming_at: string | null;
+  public: boolean;
+}
+
+export interface Message {
+  id: number;
+  conversation_id: number;
+  inbox_id: number;
+  direction: 'incoming' | 'outgoing' | 'note' | 'activity';
+  private: boolean;
+  kind: string;
+  text: string;
+  payload: Record<string, unknown>;
+  sender_user_id: number | null;
+  sender_contact_id: number | null;
+  external_id: string | null;
+  reply_to_id: number | null;
+  delivery_status: DeliveryStatus;
+  delivery_error: string | null;
+  attachment_ids: number[];
+  created_at: string;
+  updated_at: string;
+  location: { latitude: number; longitude: number; name: string } | null;
+}
+
+export interface Attachment {
+  id: number;
+  message_id: number | null;
+  filename: string;
+  content_type: string;
+  size: number;
+  state: 'pending' | 'stored' | 'failed';
+  error: string | null;
+  url: string;
+}
+
+export interface CannedResponse {
+  id: number;
+  short_code: string;
+  language: Language;
+  content: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ApiToken {
+  id: number;
+  name: string;
+  user_id: number;
+  revoked: boolean;
+  last_used_at: string | null;
+  created_at: string;
+  token?: string;
+}
+
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+export type StreamEvent =
+  | { id?: string; type: 'hello'; data: { user_id: number } }
+  | { id?: string; type: 'message.created' | 'message.updated'; data: Message }
+  | { id?: string; type: 'conversation.created' | 'conversation.updated'; data: Conversation }
+  | { id?: string; type: 'contact.updated'; data: Contact }
+  | { id?: string; type: 'replay.incomplete'; data: { message: string } };

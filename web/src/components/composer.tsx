@@ -1,0 +1,291 @@
+// The composer: reply or private note; canned responses by typing "/" (a listbox searched by
+// short code and content; the server fills in the variables and the result is shown in the
+// text box before sending); attachments by file picker or drag and drop; Enter sends,
+// Shift+Enter makes a new line.
+import type { RefObject } from 'preact';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { api } from '../api/client';
+import type { Attachment, CannedResponse, Conversation, Message } from '../api/types';
+import { useI18n } from '../i18n';
+import { slashQuery } from '../lib/template';
+import { errorText, useSession } from '../state';
+import { Icon } from './icons';
+
+export interface ComposerHandle {
+  focus(): void;
+  addFiles(files: FileList | File[]): void;
+}
+
+type Pending = { key: number; name: string; attachment?: Attachment; error?: string };
+
+export function filterCanned(list: CannedResponse[], query: string, lang: string): CannedResponse[] {
+  const q = query.toLowerCase();
+  return list
+    .filter((c) => !q || c.short_code.toLowerCase().includes(q) || c.content.toLowerCase().includes(q))
+    .sort((a, b) => {
+      const pa = a.short_code.toLowerCase().startsWith(q) ? 0 : 1;
+      const pb = b.short_code.toLowerCase().startsWith(q) ? 0 : 1;
+      const la = a.language === lang ? 0 : 1;
+      const lb = b.language === lang ? 0 : 1;
+      return pa - pb || la - lb || a.short_code.localeCompare(b.short_code);
+    })
+    .slice(0, 8);
+}
+
+export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent: (m: Message) => void; handle?: RefObject<ComposerHandle | null> }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { dir } = useSession();
+  const [text, setText] = useState('');
+  const [isNote, setIsNote] = useState(false);
+  const [files, setFiles] = useState<Pending[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [caret, setCaret] = useState(0);
+  const [active, setActive] = useState(0);
+  const [dismissed, setDismissed] = useState<number | null>(null);
+  const [rendering, setRendering] = useState(false);
+  const [dragging, setDragging] = useState(false);
+  const area = useRef<HTMLTextAreaElement>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const keySeq = useRef(0);
+
+  // A fresh composer for another conversation.
+  useEffect(() => {
+    setText('');
+    setFiles([]);
+    setError(null);
+    setIsNote(false);
+  }, [conv.id]);
+
+  const slash = slashQuery(text, caret);
+  const open = !!slash && dismissed !== slash.start;
+  const matches = useMemo(() => (open && slash ? filterCanned(dir.canned, slash.query, i18n.lang) : []), [open, slash?.query, dir.canned, i18n.lang]);
+  useEffect(() => setActive(0), [slash?.query]);
+
+  function addFiles(list: FileList | File[]) {
+    for (const file of Array.from(list)) {
+      const key = ++keySeq.current;
+      setFiles((prev) => [...prev, { key, name: file.name }]);
+      api.upload(file, file.name).then(
+        (attachment) => setFiles((prev) => prev.map((p) => (p.key === key ? { ...p, attachment } : p))),
+        (e) => setFiles((prev) => prev.map((p) => (p.key === key ? { ...p, error: errorText(i18n, e) } : p))),
+      );
+    }
+  }
+
+  if (handle) handle.current = { focus: () => area.current?.focus(), addFiles };
+
+  async function pick(c: CannedResponse) {
+    if (!slash) return;
+    const before = text.slice(0, slash.start);
+    const after = text.slice(caret);
+    setText(before + after);
+    setRendering(true);
+    setError(null);
+    try {
+      const { text: rendered } = await api.renderCanned(c.id, conv.id);
+      const next = before + rendered + after;
+      setText(next);
+      const pos = before.length + rendered.length;
+      setCaret(pos);
+      requestAnimationFrame(() => {
+        area.current?.focus();
+        area.current?.setSelectionRange(pos, pos);
+      });
+    } catch (e) {
+      setError(errorText(i18n, e));
+    } finally {
+      setRendering(false);
+    }
+  }
+
+  async function send() {
+    const uploading = files.some((f) => !f.attachment && !f.error);
+    const ids = files.filter((f) => f.attachment).map((f) => f.attachment!.id);
+    if (busy || uploading) return;
+    if (!text.trim() && ids.length === 0) {
+      setError(t('composer.empty'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const m = await api.sendMessage(conv.id, { text: text.trim(), private: isNote, attachment_ids: ids.length ? ids : undefined });
+      setText('');
+      setFiles([]);
+      setCaret(0);
+      onSent(m);
+    } catch (e) {
+      setError(errorText(i18n, e));
+    } finally {
+      setBusy(false);
+      area.current?.focus();
+    }
+  }
+
+  function onKeyDown(e: KeyboardEvent) {
+    if (e.isComposing) return;
+    if (open && matches.length) {
+      if (e.key === 'ArrowDown') {
+        e.preventDefault();
+        setActive((a) => (a + 1) % matches.length);
+        return;
+      }
+      if (e.key === 'ArrowUp') {
+        e.preventDefault();
+        setActive((a) => (a - 1 + matches.length) % matches.length);
+        return;
+      }
+      if (e.key === 'Enter' || e.key === 'Tab') {
+        e.preventDefault();
+        pick(matches[active]);
+        return;
+      }
+    }
+    if (open && e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      setDismissed(slash!.start);
+      return;
+    }
+    if (e.key === 'Enter' && !e.shiftKey && !open) {
+      e.preventDefault();
+      send();
+    }
+  }
+
+  const track = (el: HTMLTextAreaElement) => setCaret(el.selectionStart ?? el.value.length);
+  const listId = `canned-${conv.id}`;
+  const uploading = files.some((f) => !f.attachment && !f.error);
+
+  return (
+    <form
+      class={'composer' + (isNote ? ' is-note' : '') + (dragging ? ' is-dragging' : '')}
+      onSubmit={(e) => {
+        e.preventDefault();
+        send();
+      }}
+      onDragOver={(e) => {
+        if (e.dataTransfer?.types.includes('Files')) {
+          e.preventDefault();
+          setDragging(true);
+        }
+      }}
+      onDragLeave={(e) => {
+        if (!(e.currentTarget as HTMLElement).contains(e.relatedTarget as Node)) setDragging(false);
+      }}
+      onDrop={(e) => {
+        e.preventDefault();
+        setDragging(false);
+        if (e.dataTransfer?.files.length) addFiles(e.dataTransfer.files);
+      }}
+    >
+      <fieldset class="composer-mode">
+        <legend class="visually-hidden">{t('composer.mode')}</legend>
+        <label class={!isNote ? 'is-on' : ''}>
+          <input type="radio" name={`mode-${conv.id}`} checked={!isNote} onChange={() => setIsNote(false)} />
+          <span>{t('composer.reply')}</span>
+        </label>
+        <label class={isNote ? 'is-on is-note' : ''}>
+          <input type="radio" name={`mode-${conv.id}`} checked={isNote} onChange={() => setIsNote(true)} />
+          <span>{t('composer.note')}</span>
+        </label>
+      </fieldset>
+      <div class="composer-box">
+        {open && (
+          <div class="canned-popup">
+            <div class="canned-head small muted" id={listId + '-label'}>
+              {t('composer.canned')}
+            </div>
+            {matches.length ? (
+              <ul id={listId} role="listbox" aria-labelledby={listId + '-label'}>
+                {matches.map((c, i) => (
+                  <li
+                    key={c.id}
+                    id={`${listId}-${c.id}`}
+                    role="option"
+                    aria-selected={i === active}
+                    class={i === active ? 'is-active' : ''}
+                    onMouseDown={(e) => {
+                      e.preventDefault();
+                      pick(c);
+                    }}
+                    onMouseEnter={() => setActive(i)}
+                  >
+                    <span class="canned-code">/{c.short_code}</span>
+                    <span class="canned-lang">{c.language.toUpperCase()}</span>
+                    <span class="canned-preview">{c.content}</span>
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <p class="small muted canned-empty">{t('composer.cannedEmpty', { q: slash?.query ?? '' })}</p>
+            )}
+          </div>
+        )}
+        <label class="visually-hidden" for={`composer-${conv.id}`}>
+          {isNote ? t('composer.note') : t('composer.reply')}
+        </label>
+        <textarea
+          id={`composer-${conv.id}`}
+          ref={area}
+          class="composer-input"
+          rows={3}
+          value={text}
+          placeholder={isNote ? t('composer.placeholderNote') : t('composer.placeholderReply')}
+          aria-autocomplete="list"
+          aria-controls={open && matches.length ? listId : undefined}
+          aria-activedescendant={open && matches[active] ? `${listId}-${matches[active].id}` : undefined}
+          aria-describedby={error ? `composer-error-${conv.id}` : undefined}
+          aria-keyshortcuts="r"
+          onInput={(e) => {
+            setText(e.currentTarget.value);
+            track(e.currentTarget);
+            setDismissed(null);
+          }}
+          onKeyDown={onKeyDown}
+          onKeyUp={(e) => track(e.currentTarget)}
+          onClick={(e) => track(e.currentTarget)}
+          disabled={rendering}
+        />
+        {rendering && (
+          <p class="small muted" role="status">
+            {t('composer.cannedRendering')}
+          </p>
+        )}
+      </div>
+      {files.length > 0 && (
+        <ul class="upload-list">
+          {files.map((f) => (
+            <li key={f.key} class={f.error ? 'is-error' : ''}>
+              <Icon name="paperclip" size={14} />
+              <span>{f.attachment ? f.name : f.error ? `${f.name}: ${f.error}` : t('composer.uploading', { name: f.name })}</span>
+              <button type="button" class="btn btn-ghost btn-icon btn-xs" aria-label={t('composer.removeAttachment', { name: f.name })} onClick={() => setFiles((prev) => prev.filter((p) => p.key !== f.key))}>
+                <Icon name="x" size={12} />
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <div class="composer-bar">
+        <input ref={fileInput} type="file" multiple hidden onChange={(e) => {
+          if (e.currentTarget.files) addFiles(e.currentTarget.files);
+          e.currentTarget.value = '';
+        }} />
+        <button type="button" class="btn btn-ghost" onClick={() => fileInput.current?.click()}>
+          <Icon name="paperclip" /> {t('composer.attach')}
+        </button>
+        <span class="drop-hint small muted" aria-hidden="true">
+          {dragging ? t('composer.dropHere') : ''}
+        </span>
+        <div id={`composer-error-${conv.id}`} class="form-error small" role="alert">
+          {error}
+        </div>
+        <button type="submit" class={'btn ' + (isNote ? 'btn-note' : 'btn-primary')} disabled={busy || uploading || rendering}>
+          <Icon name="send" /> {busy ? t('composer.sending') : isNote ? t('composer.addNote') : t('composer.send')}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,27 @@
+/*
+ * DESIGN — the Parley agent desk (a single-page app served by `parley serve` from web/dist).
+ *
+ * - Preact + hooks, no state library and no UI kit: screens are function components; shared
+ *   state is a handful of contexts (SessionContext: me + directory + live state; I18nContext:
+ *   strings and Intl formatters) and small modules (state.ts: contact cache and the live-event
+ *   bus; lib/router.ts: a history router; lib/filters.ts: the list's filter/sort state, kept in
+ *   the URL).
+ * - Auth: login sets the HttpOnly session cookie; the page keeps only the CSRF token (from the
+ *   login answer or GET /auth/me) and sends it as X-CSRF-Token on every write. The bearer
+ *   token is never stored. A 401 anywhere returns to the login screen.
+ * - Live: one WebSocket (api/stream.ts) with last_event_id replay and back-off; events go to
+ *   the bus and each screen applies what concerns it (list, timeline, contact panel).
+ * - Safety: message text is rendered only as text nodes; links come from lib/linkify.ts (http,
+ *   https, mailto only) as <a rel="noopener noreferrer nofollow" target="_blank">. No
+ *   innerHTML anywhere. The built page carries a strict Content-Security-Policy (vite.config.ts).
+ * - i18n: every string through t() (i18n/en.ts, i18n/de.ts); dates and numbers through Intl in
+ *   the user's language, which is saved on the user record (PATCH /users/{id}).
+ * - Left for server features that do not exist yet: agent availability (topbar slot
+ *   `presence-slot`, supervisor "status" column), typing indicators (timeline footer slot),
+ *   the web-chat widget, spell check.
+ */
+import { render } from 'preact';
+import { App } from './app';
+import './styles.css';
+
+render(<App />, document.getElementById('app')!);

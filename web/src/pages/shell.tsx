@@ -1,0 +1,333 @@
+// The signed-in frame: top bar (search, live state, account menu), the sidebar (main
+// navigation and the inboxes with their open counts) and the routed page.
+import type { RefObject } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api } from '../api/client';
+import type { Language } from '../api/types';
+import { Dialog } from '../components/dialog';
+import { ChannelIcon, Icon } from '../components/icons';
+import { LANGUAGES, useI18n } from '../i18n';
+import { filterFromParams, filterToParams } from '../lib/filters';
+import { askPermission, notificationsEnabled, setNotificationsEnabled } from '../lib/notify';
+import { linkHandler, navigate, useRoute } from '../lib/router';
+import { clearContacts, errorText, useLive, useSession } from '../state';
+import { AdminPage } from './admin';
+import { DeskPage } from './desk';
+import { SearchPage } from './search';
+import { SupervisorPage } from './supervisor';
+
+export function isEditable(el: EventTarget | null): boolean {
+  if (!(el instanceof HTMLElement)) return false;
+  return el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName);
+}
+
+export function Shell({ setLang, onLogout }: { setLang: (l: Language) => void; onLogout: () => void }) {
+  const { t } = useI18n();
+  const { dir } = useSession();
+  const route = useRoute();
+  const [helpOpen, setHelpOpen] = useState(false);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const canAdmin = dir.me.role !== 'agent';
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || isEditable(e.target)) return;
+      if (e.key === '/') {
+        e.preventDefault();
+        searchRef.current?.focus();
+      } else if (e.key === '?') {
+        e.preventDefault();
+        setHelpOpen(true);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const section = route.name === 'desk' || route.name === 'search' ? 'desk' : route.name;
+  return (
+    <div class="app">
+      <a class="skip-link" href="#main">
+        {t('app.skip')}
+      </a>
+      <header class="topbar">
+        <a class="brand" href="/" onClick={linkHandler}>
+          <span class="brand-mark" aria-hidden="true">
+            P
+          </span>
+          {t('app.name')}
+        </a>
+        <SearchBox inputRef={searchRef} initial={route.name === 'search' ? route.q : ''} />
+        <div class="topbar-end">
+          {/* presence-slot: agent availability (available/away) goes here once the server has it */}
+          <LiveBadge />
+          <button type="button" class="btn btn-ghost btn-icon" onClick={() => setHelpOpen(true)} aria-label={t('nav.shortcuts')} title={t('nav.shortcuts')}>
+            <Icon name="keyboard" />
+          </button>
+          <UserMenu setLang={setLang} onLogout={onLogout} />
+        </div>
+      </header>
+      <div class="frame">
+        <nav class="sidebar" aria-label={t('nav.main')}>
+          <ul class="nav-list">
+            <li>
+              <a href="/" onClick={linkHandler} aria-current={section === 'desk' ? 'page' : undefined}>
+                {t('nav.inbox')}
+              </a>
+            </li>
+            {canAdmin && (
+              <li>
+                <a href="/supervisor" onClick={linkHandler} aria-current={section === 'supervisor' ? 'page' : undefined}>
+                  {t('nav.supervisor')}
+                </a>
+              </li>
+            )}
+            <li>
+              <a href="/admin" onClick={linkHandler} aria-current={section === 'admin' ? 'page' : undefined}>
+                {t('nav.admin')}
+              </a>
+            </li>
+          </ul>
+          <InboxNav />
+        </nav>
+        <main id="main" class="main" tabIndex={-1}>
+          {route.name === 'desk' && <DeskPage conversationId={route.conversationId} params={route.params} />}
+          {route.name === 'search' && <SearchPage q={route.q} />}
+          {route.name === 'supervisor' && <SupervisorPage />}
+          {route.name === 'admin' && <AdminPage section={route.section} />}
+          {route.name === 'notFound' && <p class="empty-state">{t('error.not_found')}</p>}
+        </main>
+      </div>
+      {helpOpen && <ShortcutHelp onClose={() => setHelpOpen(false)} />}
+    </div>
+  );
+}
+
+function SearchBox({ inputRef, initial }: { inputRef: RefObject<HTMLInputElement | null>; initial: string }) {
+  const { t } = useI18n();
+  const [q, setQ] = useState(initial);
+  useEffect(() => setQ(initial), [initial]);
+  return (
+    <form
+      class="search-box"
+      role="search"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const v = q.trim();
+        if (v) navigate('/search?q=' + encodeURIComponent(v));
+      }}
+    >
+      <label class="visually-hidden" for="global-search">
+        {t('search.label')}
+      </label>
+      <Icon name="search" />
+      <input id="global-search" ref={inputRef} type="search" placeholder={t('search.placeholder')} value={q} onInput={(e) => setQ(e.currentTarget.value)} maxLength={200} aria-keyshortcuts="/" />
+    </form>
+  );
+}
+
+function LiveBadge() {
+  const { t } = useI18n();
+  const { live } = useSession();
+  const ok = live === 'live';
+  return (
+    <span class={'live-badge ' + (ok ? 'is-live' : 'is-off')} role="status" aria-live="polite">
+      <span class="dot" aria-hidden="true" />
+      {ok ? t('nav.live') : t('nav.reconnecting')}
+    </span>
+  );
+}
+
+function UserMenu({ setLang, onLogout }: { setLang: (l: Language) => void; onLogout: () => void }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { dir, setMe } = useSession();
+  const [open, setOpen] = useState(false);
+  const [notify, setNotify] = useState(notificationsEnabled());
+  const [message, setMessage] = useState<string | null>(null);
+  const ref = useRef<HTMLDivElement>(null);
+  const buttonRef = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    if (!open) return;
+    const onDoc = (e: MouseEvent) => {
+      if (ref.current && !ref.current.contains(e.target as Node)) setOpen(false);
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        setOpen(false);
+        buttonRef.current?.focus();
+      }
+    };
+    document.addEventListener('mousedown', onDoc);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('mousedown', onDoc);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [open]);
+
+  async function changeLanguage(l: Language) {
+    setLang(l);
+    try {
+      const user = await api.setLanguage(dir.me.id, l);
+      setMe({ ...dir.me, language: user.language });
+      setMessage(null);
+    } catch (e) {
+      setMessage(errorText(i18n, e));
+    }
+  }
+
+  async function toggleNotify(on: boolean) {
+    setNotify(on);
+    setNotificationsEnabled(on);
+    setMessage(null);
+    if (on) {
+      const p = await askPermission();
+      if (p === 'denied') setMessage(t('nav.notificationsBlocked'));
+    }
+  }
+
+  async function logout() {
+    try {
+      await api.logout();
+    } catch {
+      // the session is gone either way
+    }
+    clearContacts();
+    navigate('/', { replace: true });
+    onLogout();
+  }
+
+  return (
+    <div class="menu" ref={ref}>
+      <button ref={buttonRef} type="button" class="btn btn-ghost menu-button" aria-haspopup="true" aria-expanded={open} aria-controls="user-menu" onClick={() => setOpen(!open)}>
+        <span class="avatar" aria-hidden="true">
+          {initials(dir.me.name)}
+        </span>
+        <span class="menu-name">{dir.me.name}</span>
+      </button>
+      <div id="user-menu" class="menu-panel" hidden={!open} aria-label={t('nav.userMenu')} role="group">
+        <p class="muted small">{t('nav.signedInAs', { name: dir.me.name, role: t(`role.${dir.me.role}`) })}</p>
+        <label class="field">
+          <span>{t('nav.language')}</span>
+          <select aria-label={t('nav.language')} value={i18n.lang} onChange={(e) => changeLanguage(e.currentTarget.value as Language)}>
+            {LANGUAGES.map((l) => (
+              <option value={l} key={l}>
+                {t(`lang.${l}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label class="check">
+          <input type="checkbox" checked={notify} onChange={(e) => toggleNotify(e.currentTarget.checked)} />
+          <span>{t('nav.notifications')}</span>
+        </label>
+        {message && (
+          <p class="form-error" role="alert">
+            {message}
+          </p>
+        )}
+        <button type="button" class="btn btn-secondary btn-block" onClick={logout}>
+          <Icon name="logout" /> {t('nav.logout')}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+export function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  if (!parts.length) return '?';
+  return ((parts[0][0] ?? '') + (parts.length > 1 ? parts[parts.length - 1][0] : '')).toUpperCase();
+}
+
+/** Inboxes with the number of open conversations; counted again (debounced) on live changes. */
+function InboxNav() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { dir } = useSession();
+  const route = useRoute();
+  const [counts, setCounts] = useState<Record<number, { n: number; more: boolean }>>({});
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  const recount = () => {
+    Promise.all(
+      dir.inboxes.map((inbox) =>
+        api.conversations({ inbox_id: inbox.id, status: 'open', limit: 100 }).then(
+          (page) => [inbox.id, { n: page.data.length, more: !!page.next_cursor }] as const,
+          () => [inbox.id, { n: 0, more: false }] as const,
+        ),
+      ),
+    ).then((entries) => setCounts(Object.fromEntries(entries)));
+  };
+  useEffect(recount, [dir.inboxes]);
+  useLive((e) => {
+    if (e.type !== 'conversation.created' && e.type !== 'conversation.updated') return;
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(recount, 1000);
+  });
+  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
+
+  const params = route.name === 'desk' ? route.params : new URLSearchParams();
+  const current = filterFromParams(params);
+  const hrefFor = (inboxId: number | null) => {
+    const p = filterToParams({ ...current, inboxId });
+    const s = p.toString();
+    return '/' + (s ? '?' + s : '');
+  };
+  return (
+    <div class="inbox-nav">
+      <h2 class="nav-heading" id="inbox-nav-heading">
+        {t('nav.inboxes')}
+      </h2>
+      <ul class="nav-list" aria-labelledby="inbox-nav-heading">
+        <li>
+          <a href={hrefFor(null)} onClick={linkHandler} aria-current={route.name === 'desk' && !current.inboxId ? 'true' : undefined}>
+            <span class="nav-label">{t('nav.allInboxes')}</span>
+          </a>
+        </li>
+        {dir.inboxes.map((inbox) => {
+          const c = counts[inbox.id];
+          const label = c ? (c.more ? i18n.number(c.n) + '+' : i18n.number(c.n)) : '';
+          return (
+            <li key={inbox.id}>
+              <a href={hrefFor(inbox.id)} onClick={linkHandler} aria-current={route.name === 'desk' && current.inboxId === inbox.id ? 'true' : undefined}>
+                <ChannelIcon channel={inbox.channel} size={18} />
+                <span class="nav-label">{inbox.name}</span>
+                {c && (
+                  <span class="count" title={i18n.tn('nav.openCount', c.n)}>
+                    <span aria-hidden="true">{label}</span>
+                    <span class="visually-hidden">{i18n.tn('nav.openCount', c.n)}</span>
+                  </span>
+                )}
+              </a>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
+function ShortcutHelp({ onClose }: { onClose: () => void }) {
+  const { t } = useI18n();
+  const rows: [string, string][] = [
+    ['j', t('keys.next')], ['k', t('keys.prev')], ['r', t('keys.reply')], ['/', t('keys.search')], ['?', t('keys.help')],
+    ['Enter', t('keys.send')], ['Shift + Enter', t('keys.newline')], ['/', t('keys.canned')], ['Esc', t('keys.escape')],
+  ];
+  return (
+    <Dialog title={t('keys.title')} onClose={onClose}>
+      <dl class="shortcuts">
+        {rows.map(([k, v], i) => (
+          <div key={i}>
+            <dt>
+              <kbd>{k}</kbd>
+            </dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+    </Dialog>
+  );
+}

@@ -1,0 +1,129 @@
+// Shared state of a signed-in desk: who I am, the directory (users, teams, inboxes, canned
+// responses), a contact cache, and the bus that hands live events to whichever screen wants
+// them. Plain modules and Preact contexts; no state library.
+import { createContext } from 'preact';
+import { useContext, useEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiError } from './api/client';
+import type { CannedResponse, Contact, Inbox, Me, StreamEvent, Team, User } from './api/types';
+import type { I18n } from './i18n';
+
+export interface Directory {
+  me: Me;
+  users: User[];
+  teams: Team[];
+  inboxes: Inbox[];
+  canned: CannedResponse[];
+}
+
+export interface SessionValue {
+  dir: Directory;
+  reloadDirectory: () => Promise<void>;
+  setMe: (me: Me) => void;
+  live: 'connecting' | 'live' | 'offline';
+}
+
+export const SessionContext = createContext<SessionValue>(null as unknown as SessionValue);
+export const useSession = () => useContext(SessionContext);
+
+export async function loadDirectory(me: Me): Promise<Directory> {
+  // Agents may read users, teams and canned responses; inboxes are the ones of their teams.
+  const [users, teams, inboxes, canned] = await Promise.all([
+    api.users().catch(() => [] as User[]),
+    api.teams().catch(() => [] as Team[]),
+    api.inboxes(),
+    api.cannedResponses().catch(() => [] as CannedResponse[]),
+  ]);
+  return { me, users, teams, inboxes, canned };
+}
+
+export const userName = (dir: Directory, id: number | null | undefined) => dir.users.find((u) => u.id === id)?.name;
+export const inboxOf = (dir: Directory, id: number) => dir.inboxes.find((i) => i.id === id);
+export const teamName = (dir: Directory, id: number | null | undefined) => dir.teams.find((t) => t.id === id)?.name;
+
+// ---- live events ----
+type Handler = (e: StreamEvent) => void;
+const handlers = new Set<Handler>();
+export function publishLive(e: StreamEvent) {
+  for (const h of handlers) h(e);
+}
+/** Calls `handler` (always the latest closure) for each live event while mounted. */
+export function useLive(handler: Handler) {
+  const ref = useRef(handler);
+  ref.current = handler;
+  useEffect(() => {
+    const h: Handler = (e) => ref.current(e);
+    handlers.add(h);
+    return () => void handlers.delete(h);
+  }, []);
+}
+
+// ---- contacts ----
+const contacts = new Map<number, Promise<Contact>>();
+const contactListeners = new Set<() => void>();
+export function getContact(id: number, fresh = false): Promise<Contact> {
+  let p = fresh ? undefined : contacts.get(id);
+  if (!p) {
+    p = api.contact(id);
+    contacts.set(id, p);
+    p.catch(() => contacts.delete(id));
+  }
+  return p;
+}
+export function putContact(c: Contact) {
+  contacts.set(c.id, Promise.resolve(c));
+  for (const l of contactListeners) l();
+}
+export function forgetContact(id: number) {
+  contacts.delete(id);
+  for (const l of contactListeners) l();
+}
+export function clearContacts() {
+  contacts.clear();
+}
+/** The contact, re-read when the cache learns of a change. */
+export function useContact(id: number | null | undefined): Contact | null {
+  const [value, setValue] = useState<Contact | null>(null);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const l = () => setTick((n) => n + 1);
+    contactListeners.add(l);
+    return () => void contactListeners.delete(l);
+  }, []);
+  useEffect(() => {
+    let alive = true;
+    if (!id) {
+      setValue(null);
+      return;
+    }
+    getContact(id).then((c) => alive && setValue(c), () => alive && setValue(null));
+    return () => {
+      alive = false;
+    };
+  }, [id, tick]);
+  return value && value.id === id ? value : null;
+}
+
+/** A readable sentence for an ApiError (or anything thrown). */
+export function errorText(i18n: I18n, e: unknown): string {
+  if (e instanceof ApiError) {
+    switch (e.code) {
+      case 'network':
+        return i18n.t('error.network');
+      case 'rate_limited':
+        return i18n.t('error.rate_limited');
+      case 'forbidden':
+        return i18n.t('error.forbidden');
+      case 'not_found':
+        return i18n.t('error.not_found');
+      case 'conflict':
+        return i18n.t('error.conflict', { message: e.message });
+      case 'too_large':
+        return i18n.t('error.too_large');
+      case 'unavailable':
+        return i18n.t('error.unavailable');
+      default:
+        return i18n.t('error.generic', { message: e.message });
+    }
+  }
+  return i18n.t('app.error', { message: e instanceof Error ? e.message : String(e) });
+}
