@@ -20,6 +20,30 @@ namespace {
 
 // RFC 6266: an ASCII fallback name for old clients and the exact UTF-8 name (RFC 5987) for the
 // rest, so "Rechnung März.pdf" downloads under its own name and no byte of it can end the header.
+// Messages as JSON with their attachments' metadata (name, type, size, fetch state) in the
+// order of attachment_ids, read in one snapshot: the desk needs no request per file.
+core::Result<json::array> messagesWithAttachments(app::Store& store, core::TenantId tenant,
+                                                  const std::vector<core::Message>& messages) {
+  json::array out;
+  auto status = store.read([&](app::StoreTx& tx) -> core::Status {
+    out.clear();
+    for (const auto& m : messages) {
+      json::object o = toJson(m);
+      json::array files;
+      for (auto id : m.attachment_ids) {
+        auto a = tx.getAttachment(tenant, id);
+        if (!a) return a.error();
+        files.push_back(toJson(*a));
+      }
+      o["attachments"] = std::move(files);
+      out.push_back(std::move(o));
+    }
+    return {};
+  });
+  if (!status) return status.error();
+  return out;
+}
+
 std::string attachmentDisposition(const std::string& filename) {
   std::string fallback, encoded;
   for (unsigned char c : filename) {
@@ -445,8 +469,7 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
                PARLEY_TRY(limit, limitParam(ctx.request));
                PARLEY_TRY(after, intParam(ctx.request, "cursor", 0));
                PARLEY_TRY(list, deps.desk.listMessages(ctx.actor(), core::ConversationId{id}, core::MessageId{after}, limit));
-               json::array a;
-               for (const auto& m : list) a.push_back(toJson(m));
+               PARLEY_TRY(a, messagesWithAttachments(deps.store, ctx.actor().tenant_id, list));
                json::value next = nullptr;
                if (static_cast<int>(list.size()) == limit) next = std::to_string(list.back().id.value);
                return jsonResponse(200, json::object{{"data", a}, {"next_cursor", next}});
@@ -470,7 +493,8 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
                if (reply_to) input.reply_to_id = core::MessageId{*reply_to};
                PARLEY_TRY(message, deps.desk.reply(ctx.actor(), core::ConversationId{id}, input));
                if (!input.private_note) deps.wake_outbox();
-               return jsonResponse(201, toJson(message));
+               PARLEY_TRY(a, messagesWithAttachments(deps.store, ctx.actor().tenant_id, {message}));
+               return jsonResponse(201, a.at(0));
              });
   router.add("GET", "/api/v1/search", Auth::User, "Full-text search over messages you can see (q); newest first",
              [&deps](Context& ctx) -> Response {

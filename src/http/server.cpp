@@ -9,6 +9,7 @@
 #include <boost/url.hpp>
 #include <chrono>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <list>
 #include <sstream>
@@ -91,7 +92,31 @@ std::string contentTypeFor(const std::string& path) {
   if (ext == ".svg") return "image/svg+xml";
   if (ext == ".png") return "image/png";
   if (ext == ".json") return "application/json";
+  if (ext == ".ico") return "image/x-icon";
+  if (ext == ".webp") return "image/webp";
+  if (ext == ".jpg" || ext == ".jpeg") return "image/jpeg";
+  if (ext == ".woff2") return "font/woff2";
+  if (ext == ".woff") return "font/woff";
+  if (ext == ".mp3") return "audio/mpeg";
+  if (ext == ".wav") return "audio/wav";
+  if (ext == ".txt") return "text/plain; charset=utf-8";
+  if (ext == ".map") return "application/json";
+  if (ext == ".webmanifest") return "application/manifest+json";
   return "application/octet-stream";
+}
+
+// A file of the built web app: Vite names everything under /assets/ by its content hash, so
+// those never change and are cached for a year; index.html is revalidated every time so a new
+// build is picked up at once. Pages may not be framed by other sites (clickjacking).
+Response staticFile(std::string body, const std::string& rel) {
+  Response r{200, std::move(body), contentTypeFor(rel), {{"X-Content-Type-Options", "nosniff"}}};
+  r.headers.emplace_back("Cache-Control", rel.rfind("/assets/", 0) == 0 ? "public, max-age=31536000, immutable" : "no-cache");
+  if (rel.size() >= 5 && rel.substr(rel.size() - 5) == ".html") {
+    r.headers.emplace_back("X-Frame-Options", "DENY");
+    r.headers.emplace_back("Content-Security-Policy", "frame-ancestors 'none'");
+    r.headers.emplace_back("Referrer-Policy", "same-origin");
+  }
+  return r;
 }
 
 }  // namespace
@@ -166,12 +191,15 @@ struct Server::Impl {
       route = "static";
       std::string rel = request.path == "/" ? "/index.html" : request.path;
       if (rel.find("..") != std::string::npos) return errorResponse(404, "not_found", "no such file");
+      std::error_code ec;
+      // Anything that is not a file (an app route like /conversations/7, a directory) gets the
+      // app's index.html: the app routes on the client.
+      if (!std::filesystem::is_regular_file(options.static_dir + rel, ec)) rel = "/index.html";
       std::ifstream in(options.static_dir + rel, std::ios::binary);
-      if (!in) in.open(options.static_dir + "/index.html", std::ios::binary), rel = "/index.html";
       if (in) {
         std::ostringstream body;
         body << in.rdbuf();
-        return Response{200, body.str(), contentTypeFor(rel), {{"X-Content-Type-Options", "nosniff"}}};
+        return staticFile(body.str(), rel);
       }
     }
     if (request.method == "GET" && request.path == "/") {

@@ -191,6 +191,9 @@ class EmailChannelTest(unittest.TestCase):
         body = mail.get_body(("plain",)).get_content()
         self.assertIn("wir prüfen das.", body)
         self.assertIn("Kind regards", body, "the signature in the agent's language (the demo admin writes English)")
+        html = mail.get_body(("html",)).get_content()
+        self.assertIn("Guten Tag Herr Müller, wir prüfen das.", html)
+        self.assertIn("Kind regards", html)
         self.__class__.our_message_id = done["external_id"]
         self.__class__.our_subject = str(mail["Subject"])
 

@@ -75,6 +75,48 @@ std::string dateLine(core::TimestampMs ms) {
 
 bool usableMessageId(const std::string& id) { return !id.empty() && id.rfind("sha256:", 0) != 0; }
 
+std::string escapeHtml(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// The HTML alternative of a reply: the same text, escaped (an agent's "<b>" stays text), line
+// breaks kept, the signature set apart and quoted lines ("> ") as a blockquote, as mail
+// clients show a reply.
+std::string htmlOfReply(const std::string& text) {
+  std::string html = "<div style=\"font-family:sans-serif\">";
+  std::istringstream lines(text);
+  std::string line;
+  bool quoting = false, signature = false;
+  while (std::getline(lines, line)) {
+    const bool quoted = line.rfind(">", 0) == 0;
+    if (quoted != quoting) {
+      html += quoted ? "<blockquote style=\"margin:0 0 0 .8ex;border-left:1px solid #ccc;padding-left:1ex\">" : "</blockquote>";
+      quoting = quoted;
+    }
+    if (!quoting && !signature && line == "-- ") {
+      html += "<div style=\"color:#555\">";
+      signature = true;
+    }
+    std::string_view content = line;
+    if (quoted) content.remove_prefix(content.size() > 1 && content[1] == ' ' ? 2 : 1);
+    html += escapeHtml(content) + "<br>\n";
+  }
+  if (quoting) html += "</blockquote>";
+  if (signature) html += "</div>";
+  return html + "</div>";
+}
+
 }  // namespace
 
 core::Result<InboxConfig> inboxConfig(const core::Inbox& inbox, const app::SecretBox* secrets) {
@@ -264,6 +306,7 @@ app::DeliveryResult EmailGateway::deliver(const core::Inbox& inbox, const core::
       out.files.push_back({payloadString(o, "filename"), payloadString(o, "content_type"), bytes.str()});
     }
   }
+  out.html = htmlOfReply(out.text);
   const std::string message = mail::buildMail(out);
   auto sent = sendSmtp(*config, {payloadString(envelope, "to")}, message, timeout_ms_);
   switch (sent.kind) {
