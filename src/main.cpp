@@ -21,6 +21,7 @@
 #include "channels/api/api_channel.hpp"
 #include "channels/email/email_channel.hpp"
 #include "channels/email/email_poller.hpp"
+#include "channels/telegram/telegram_gateway.hpp"
 #include "channels/whatsapp/whatsapp_gateway.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
@@ -132,6 +133,7 @@ int serve(const app::Config& config) {
   app::ChannelGateways gateways{
       {core::ChannelKind::Api, std::make_shared<channels::api::ApiChannelGateway>()},
       {core::ChannelKind::WhatsApp, std::make_shared<channels::whatsapp::WhatsAppGateway>(attachments_root, 15'000, secrets)},
+      {core::ChannelKind::Telegram, std::make_shared<channels::telegram::TelegramGateway>(attachments_root, 15'000, secrets)},
       {core::ChannelKind::Email, std::make_shared<channels::email::EmailGateway>(attachments_root, secrets)}};
   app::DeskService desk(*store, bus, clock, gateways);
   app::AttachmentStore attachments(*store, clock, attachments_root, config.attachment_max_bytes);

@@ -102,6 +102,7 @@ void addAllRoutes(Router& router, ApiDeps& deps) {
   addDeskRoutes(router, deps);
   addApiChannelRoutes(router, deps);
   addWhatsAppRoutes(router, deps);
+  addTelegramRoutes(router, deps);
   addEmailRoutes(router, deps);
   addStaffingRoutes(router);
 }

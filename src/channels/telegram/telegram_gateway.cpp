@@ -1,0 +1,250 @@
+#include "channels/telegram/telegram_gateway.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "channels/common/config_secrets.hpp"
+#include "channels/common/http_client.hpp"
+#include "channels/telegram/telegram_codec.hpp"
+
+namespace parley::channels::telegram {
+
+namespace json = boost::json;
+using core::ErrorCode;
+using core::makeError;
+using Outcome = app::DeliveryResult::Outcome;
+
+namespace {
+
+std::string stringOr(const json::object& o, const char* key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
+}
+
+std::string inboxScope(core::InboxId id) { return "inbox:" + std::to_string(id.value); }
+
+bool isSha256Hex(const std::string& s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// Bot API errors and transport failures while fetching media: temporary ones are Unavailable.
+// Never mentions the URL (it contains the bot token).
+core::Error fetchError(const HttpAnswer& answer, const std::string& what) {
+  if (answer.too_large) return makeError(ErrorCode::TooLarge, what + " is larger than the attachment limit");
+  if (!answer.transport_ok) return makeError(ErrorCode::Unavailable, what + ": " + answer.error);
+  const ApiError e = parseApiError(answer.body);
+  const std::string reason = what + ": HTTP " + std::to_string(answer.status) + (e.description.empty() ? "" : " " + e.description);
+  if (answer.status == 429 || answer.status >= 500) return makeError(ErrorCode::Unavailable, reason);
+  // "Bad Request: file is too big": bots may download files of up to 20 MB.
+  if (e.description.find("too big") != std::string::npos) return makeError(ErrorCode::TooLarge, reason);
+  return makeError(ErrorCode::NotFound, reason);
+}
+
+}  // namespace
+
+core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const app::SecretBox* box) {
+  if (box) {
+    auto opened = openConfigSecrets(config_json, *box);
+    if (!opened) return opened.error();
+    return parseInboxConfig(*opened, nullptr);
+  }
+  boost::system::error_code ec;
+  auto v = json::parse(config_json, ec);
+  if (ec || !v.is_object()) return makeError(ErrorCode::InvalidInput, "config: must be a JSON object");
+  const auto& o = v.get_object();
+  InboxConfig c;
+  c.bot_token = stringOr(o, "bot_token");
+  c.secret_token = stringOr(o, "secret_token");
+  if (auto base = stringOr(o, "api_base_url"); !base.empty()) c.api_base_url = base;
+  if (c.bot_token.empty()) return makeError(ErrorCode::InvalidInput, "config.bot_token: is required for a telegram inbox");
+  if (!validBotToken(c.bot_token)) {
+    return makeError(ErrorCode::InvalidInput, "config.bot_token: must be the token @BotFather gave, like 123456789:AAH...");
+  }
+  if (c.secret_token.empty()) return makeError(ErrorCode::InvalidInput, "config.secret_token: is required for a telegram inbox");
+  if (!validSecretToken(c.secret_token)) {
+    return makeError(ErrorCode::InvalidInput, "config.secret_token: 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)");
+  }
+  if (c.api_base_url.rfind("http://", 0) != 0 && c.api_base_url.rfind("https://", 0) != 0) {
+    return makeError(ErrorCode::InvalidInput, "config.api_base_url: must be an http or https URL");
+  }
+  while (!c.api_base_url.empty() && c.api_base_url.back() == '/') c.api_base_url.pop_back();
+  return c;
+}
+
+core::Status TelegramGateway::validateConfig(const std::string& config_json) const {
+  auto c = parseInboxConfig(config_json);
+  if (!c) return c.error();
+  return {};
+}
+
+core::Result<std::string> TelegramGateway::encode(const app::OutboundContext& ctx) const {
+  // The contact's chat with this bot: the External identity DeskService keeps for this inbox
+  // (the user id in a private chat, the group id for a group).
+  // A merged contact may have several (a private chat and a group): the chat of the quoted
+  // message wins, else the first one.
+  std::vector<std::string> chats;
+  const std::string scope = inboxScope(ctx.inbox.id);
+  for (const auto& identity : ctx.identities) {
+    if (identity.kind == core::IdentityKind::External && identity.scope == scope) chats.push_back(identity.value);
+  }
+  if (chats.empty()) return makeError(ErrorCode::InvalidInput, "this contact has no Telegram chat with this inbox's bot");
+  std::string chat_id = chats.front();
+  if (auto quoted = splitMessageId(ctx.reply_to_external_id);
+      quoted && std::find(chats.begin(), chats.end(), quoted->first) != chats.end()) {
+    chat_id = quoted->first;
+  }
+  if (ctx.attachments.size() > 1) {
+    return makeError(ErrorCode::InvalidInput, "Telegram sends one file per message here; send the files one by one");
+  }
+  SendRequest probe;
+  probe.chat_id = chat_id;
+  probe.text = ctx.message.text;
+  // Quoting works within the chat only; a quoted reaction quotes the message it reacted to.
+  if (auto ids = splitMessageId(ctx.reply_to_external_id); ids && ids->first == chat_id) probe.reply_to_message_id = ids->second;
+  auto keyboard = inlineKeyboardFromPayload(ctx.message.payload_json);
+  if (!keyboard) return keyboard.error();
+  probe.inline_keyboard = *keyboard;
+
+  json::object envelope{{"chat_id", chat_id}, {"text", ctx.message.text}, {"reply_to_message_id", probe.reply_to_message_id}};
+  // Check now what Telegram would refuse anyway (length, empty text), so the agent hears it at once.
+  if (ctx.attachments.empty()) {
+    if (auto checked = encodeSendMessage(probe); !checked) return checked.error();
+  } else {
+    const auto& a = ctx.attachments.front();
+    if (!isSha256Hex(a.sha256) || a.state != core::AttachmentState::Stored) {
+      return makeError(ErrorCode::InvalidInput, "the file is not stored on this server yet");
+    }
+    if (a.size > kMaxUploadBytes) return makeError(ErrorCode::TooLarge, "Telegram accepts files of up to 50 MB from bots");
+    if (auto checked = encodeSendFileFields(probe); !checked) return checked.error();
+    envelope["attachment"] = json::object{
+        {"sha256", a.sha256}, {"filename", a.filename}, {"content_type", a.content_type}, {"size", a.size}};
+  }
+  if (!probe.inline_keyboard.empty()) {
+    // Kept as the payload gave it; deliver() reads it back with the same function.
+    boost::system::error_code ec;
+    auto payload = json::parse(ctx.message.payload_json, ec);
+    if (!ec && payload.is_object()) envelope["inline_keyboard"] = payload.get_object().at("inline_keyboard");
+  }
+  return json::serialize(envelope);
+}
+
+app::DeliveryResult TelegramGateway::deliver(const core::Inbox& inbox, const core::OutboxItem& item) {
+  auto config = parseInboxConfig(inbox.config_json, secrets_.get());
+  if (!config) return {Outcome::Failed, "the inbox configuration is invalid: " + config.error().message, 0, {}};
+  boost::system::error_code ec;
+  auto parsed = json::parse(item.payload, ec);
+  if (ec || !parsed.is_object()) return {Outcome::Failed, "unreadable outbox payload", 0, {}};
+  const auto& envelope = parsed.get_object();
+
+  SendRequest request;
+  request.chat_id = stringOr(envelope, "chat_id");
+  request.text = stringOr(envelope, "text");
+  request.reply_to_message_id = stringOr(envelope, "reply_to_message_id");
+  auto keyboard = inlineKeyboardFromPayload(item.payload);
+  if (!keyboard) return {Outcome::Failed, keyboard.error().message, 0, {}};
+  request.inline_keyboard = std::move(*keyboard);
+
+  // The file, read once: it is the same for a repeated send.
+  std::string bytes, filename, content_type;
+  std::int64_t size = 0;
+  const bool has_file = envelope.contains("attachment") && envelope.at("attachment").is_object();
+  if (has_file) {
+    const auto& a = envelope.at("attachment").get_object();
+    const std::string sha = stringOr(a, "sha256");
+    if (!isSha256Hex(sha)) return {Outcome::Failed, "unreadable outbox payload (attachment)", 0, {}};
+    std::ifstream in(attachments_root_ / sha.substr(0, 2) / sha, std::ios::binary);
+    if (!in) return {Outcome::Failed, "the file to send is missing on this server", 0, {}};
+    std::ostringstream data;
+    data << in.rdbuf();
+    bytes = data.str();
+    filename = stringOr(a, "filename");
+    content_type = stringOr(a, "content_type");
+    size = static_cast<std::int64_t>(bytes.size());
+    if (filename.empty()) filename = "file";
+  }
+
+  auto sendOnce = [&](const SendRequest& r, HttpAnswer& answer) -> std::optional<app::DeliveryResult> {
+    HttpCall call;
+    call.method = "POST";
+    call.timeout_ms = timeout_ms_;
+    if (has_file) {
+      const FileMethod method = fileMethodFor(content_type, size);
+      auto fields = encodeSendFileFields(r);
+      if (!fields) return app::DeliveryResult{Outcome::Failed, fields.error().message, 0, {}};
+      auto url = methodUrl(config->api_base_url, config->bot_token, fileMethodName(method));
+      if (!url) return app::DeliveryResult{Outcome::Failed, url.error().message, 0, {}};
+      call.url = *url;
+      for (auto& [name, value] : *fields) call.multipart.push_back({name, value, "", ""});
+      call.multipart.push_back({filePartName(method), bytes, filename, content_type});
+      call.timeout_ms = timeout_ms_ * 4;  // an upload of up to 50 MB
+    } else {
+      auto body = encodeSendMessage(r);
+      if (!body) return app::DeliveryResult{Outcome::Failed, body.error().message, 0, {}};
+      auto url = methodUrl(config->api_base_url, config->bot_token, "sendMessage");
+      if (!url) return app::DeliveryResult{Outcome::Failed, url.error().message, 0, {}};
+      call.url = *url;
+      call.body = std::move(*body);
+      call.headers = {{"Content-Type", "application/json"}};
+    }
+    answer = performHttp(call);
+    if (!answer.transport_ok && !answer.too_large) {
+      return app::DeliveryResult{Outcome::RetryLater, "Telegram unreachable: " + answer.error, 0, {}};
+    }
+    return std::nullopt;
+  };
+
+  HttpAnswer answer;
+  if (auto early = sendOnce(request, answer)) return *early;
+  if (answer.status == 400) {
+    // "Bad Request: group chat was upgraded to a supergroup chat": the same group has a new id.
+    // Follow it once; the contact keeps the old id, so a later reply takes this path again.
+    const ApiError e = parseApiError(answer.body);
+    if (!e.migrate_to_chat_id.empty() && e.migrate_to_chat_id != request.chat_id) {
+      request.chat_id = e.migrate_to_chat_id;
+      request.reply_to_message_id.clear();  // the quoted message stayed in the old chat
+      if (auto early = sendOnce(request, answer)) return *early;
+    }
+  }
+  return interpretSendAnswer(answer.status, answer.body, answer.retry_after_s);
+}
+
+core::Result<std::string> TelegramGateway::fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,
+                                                      std::size_t max_bytes) {
+  auto config = parseInboxConfig(inbox.config_json, secrets_.get());
+  if (!config) return makeError(ErrorCode::InvalidInput, "the inbox configuration is invalid: " + config.error().message);
+  if (attachment.provider_ref.empty() || attachment.provider_ref.size() > kMaxIdLength) {
+    return makeError(ErrorCode::InvalidInput, "Telegram file: no file_id");
+  }
+  auto info_url = methodUrl(config->api_base_url, config->bot_token, "getFile");
+  if (!info_url) return info_url.error();
+  HttpCall info;
+  info.method = "POST";
+  info.url = *info_url;
+  info.body = encodeGetFile(attachment.provider_ref);
+  info.headers = {{"Content-Type", "application/json"}};
+  info.timeout_ms = timeout_ms_;
+  auto info_answer = performHttp(info);
+  if (!info_answer.transport_ok || info_answer.status < 200 || info_answer.status >= 300) {
+    return fetchError(info_answer, "Telegram getFile");
+  }
+  auto file = parseGetFile(info_answer.body);
+  if (!file) return file.error();
+  if (file->file_size > 0 && static_cast<std::uint64_t>(file->file_size) > max_bytes) {
+    return makeError(ErrorCode::TooLarge, "the Telegram file is larger than the attachment limit");
+  }
+  auto url = fileUrl(config->api_base_url, config->bot_token, file->file_path);
+  if (!url) return url.error();
+  HttpCall download;
+  download.url = *url;
+  download.max_response_bytes = max_bytes;
+  download.timeout_ms = timeout_ms_ * 4;
+  auto data = performHttp(download);
+  if (!data.transport_ok || data.status < 200 || data.status >= 300) return fetchError(data, "Telegram file download");
+  return std::move(data.body);
+}
+
+}  // namespace parley::channels::telegram

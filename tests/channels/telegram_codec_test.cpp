@@ -1,0 +1,792 @@
+// The Telegram Bot API codec (and the gateway's pure parts: config, encode) against fixtures
+// written from the Bot API documentation (tests/channels/telegram/fixtures/README.md names the
+// section of each) and against generated adversarial input. What is asserted is what a user of
+// the desk would notice: who wrote, in which chat, what they wrote, which message it answers,
+// what happened to a reply, and that nothing crashes.
+#include "channels/telegram/telegram_codec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "channels/telegram/telegram_gateway.hpp"
+
+namespace tg = parley::channels::telegram;
+namespace core = parley::core;
+namespace app = parley::app;
+namespace json = boost::json;
+using Outcome = parley::app::DeliveryResult::Outcome;
+
+namespace {
+
+const std::filesystem::path kFixtures = std::filesystem::path(PARLEY_FIXTURES_DIR) / "telegram" / "fixtures";
+
+std::string readFixture(const std::string& name) {
+  std::ifstream in(kFixtures / (name + ".json"), std::ios::binary);
+  EXPECT_TRUE(in) << "missing fixture " << name;
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+tg::ParsedUpdate parseFixture(const std::string& name) {
+  auto update = tg::parseUpdate(readFixture(name));
+  EXPECT_TRUE(update.ok()) << name << ": " << (update.ok() ? "" : update.error().message);
+  return update.ok() ? *update : tg::ParsedUpdate{};
+}
+
+// By value: callers often pass a temporary.
+core::InboundMessage onlyMessage(const tg::ParsedUpdate& update) {
+  EXPECT_EQ(update.batch.messages.size(), 1u);
+  EXPECT_TRUE(update.batch.edits.empty());
+  EXPECT_EQ(update.batch.ignored, 0);
+  return update.batch.messages.empty() ? core::InboundMessage{} : update.batch.messages.front();
+}
+
+json::object payloadOf(const core::InboundMessage& m) { return json::parse(m.payload_json).as_object(); }
+
+// A private-chat update around one message's content fields (JSON text without braces).
+std::string privateMessage(const std::string& content, const std::string& ids = R"("message_id":5,)") {
+  return R"({"update_id":1,"message":{)" + ids +
+         R"("from":{"id":42,"is_bot":false,"first_name":"Eve"},"chat":{"id":42,"type":"private","first_name":"Eve"},"date":1735689600,)" +
+         content + "}}";
+}
+
+void expectInvalid(const std::string& body, const std::string& mentions = "") {
+  auto r = tg::parseUpdate(body);
+  ASSERT_FALSE(r.ok()) << "accepted: " << body.substr(0, 300);
+  EXPECT_EQ(r.error().code, core::ErrorCode::InvalidInput) << r.error().message;
+  EXPECT_FALSE(r.error().message.empty());
+  if (!mentions.empty()) {
+    EXPECT_NE(r.error().message.find(mentions), std::string::npos) << r.error().message;
+  }
+}
+
+void expectIgnored(const std::string& name) {
+  SCOPED_TRACE(name);
+  const auto u = parseFixture(name);
+  EXPECT_TRUE(u.batch.messages.empty());
+  EXPECT_TRUE(u.batch.edits.empty());
+  EXPECT_EQ(u.batch.ignored, 1);
+  EXPECT_TRUE(u.callback_query_id.empty());
+}
+
+}  // namespace
+
+// ---- every documented kind ------------------------------------------------------------------------
+
+TEST(TelegramWebhook, PrivateTextMessageIsTheUserWithAChatScopedId) {
+  const auto u = parseFixture("text");
+  EXPECT_EQ(u.update_id, "10000");
+  const auto m = onlyMessage(u);
+  EXPECT_EQ(m.kind, core::MessageKind::Text);
+  EXPECT_EQ(m.text, "Hallo, meine Bestellung ist noch nicht angekommen.");
+  // Message ids count per chat: the external id names the chat.
+  EXPECT_EQ(m.external_id, "1111111:1365");
+  EXPECT_EQ(m.contact.external_id, "1111111");  // the user id (= the private chat's id)
+  EXPECT_EQ(m.contact.name, "Anna Schmidt");
+  EXPECT_TRUE(m.contact.phone.empty());
+  EXPECT_TRUE(m.contact.email.empty());
+  EXPECT_EQ(m.sent_at, 1735689600000);
+  EXPECT_FALSE(m.inbox_id.valid());  // the webhook URL names the inbox
+  EXPECT_TRUE(m.media.empty());
+  EXPECT_TRUE(m.reply_to_external_id.empty());
+  EXPECT_FALSE(m.echo);
+  const auto p = payloadOf(m);
+  EXPECT_EQ(p.at("from").at("id").as_string(), "1111111");
+  EXPECT_EQ(p.at("from").at("username").as_string(), "anna_s");
+  EXPECT_EQ(p.at("from").at("language_code").as_string(), "de");
+  EXPECT_FALSE(p.contains("chat"));  // a private chat is the user
+  EXPECT_TRUE(u.callback_query_id.empty());
+}
+
+TEST(TelegramWebhook, PhotoKeepsTheLargestSizeAndTheCaption) {
+  const auto m = onlyMessage(parseFixture("photo"));
+  EXPECT_EQ(m.kind, core::MessageKind::Image);
+  ASSERT_EQ(m.media.size(), 1u);
+  // The sizes are listed small, big, medium: the 1280x960 one is kept, whatever the order.
+  EXPECT_EQ(m.media[0].provider_ref, "AgACAgIAAxkBAAIBBmVbig1280");
+  EXPECT_EQ(m.media[0].mime_type, "image/jpeg");
+  EXPECT_EQ(m.media[0].filename, "photo.jpg");
+  EXPECT_EQ(m.text, "So sah das Paket aus");
+  EXPECT_TRUE(m.attachment_ids.empty());  // nothing is downloaded by the codec
+}
+
+TEST(TelegramWebhook, FileKindsKeepTheFileIdNameAndType) {
+  struct Case {
+    const char* fixture;
+    core::MessageKind kind;
+    const char* file_id;
+    const char* filename;
+    const char* mime;
+    const char* caption;
+  };
+  const Case cases[] = {
+      {"document", core::MessageKind::Document, "BQACAgIAAxkBAAIBB2VdocPDF", "Rechnung_2025-01.pdf", "application/pdf", "Die Rechnung"},
+      {"audio", core::MessageKind::Audio, "CQACAgIAAxkBAAIBCGVaudioMP3", "lied.mp3", "audio/mpeg", ""},
+      {"voice", core::MessageKind::Audio, "AwACAgIAAxkBAAIBCWVvoiceOGG", "voice.ogg", "audio/ogg", ""},
+      {"video", core::MessageKind::Video, "BAACAgIAAxkBAAIBCmVvideoMP4", "unboxing.mp4", "video/mp4", "Beim Auspacken"},
+      {"video_note", core::MessageKind::Video, "DQACAgIAAxkBAAIBC2VnoteMP4", "video_note.mp4", "video/mp4", ""},
+      {"sticker", core::MessageKind::Sticker, "CAACAgIAAxkBAAIBDGVstickerTGS", "sticker.tgs", "application/x-tgsticker", ""},
+      {"animation", core::MessageKind::Video, "CgACAgIAAxkBAAIBDWVanimMP4", "party.gif.mp4", "video/mp4", ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.fixture);
+    const auto m = onlyMessage(parseFixture(c.fixture));
+    EXPECT_EQ(m.kind, c.kind);
+    ASSERT_EQ(m.media.size(), 1u);  // an animation is one file, although `document` is set too
+    EXPECT_EQ(m.media[0].provider_ref, c.file_id);
+    EXPECT_EQ(m.media[0].filename, c.filename);
+    EXPECT_EQ(m.media[0].mime_type, c.mime);
+    EXPECT_EQ(m.text, c.caption);
+    EXPECT_EQ(m.contact.external_id, "1111111");
+  }
+  auto audio = payloadOf(onlyMessage(parseFixture("audio")));
+  EXPECT_EQ(audio.at("title").as_string(), "Das Lied");
+  EXPECT_EQ(audio.at("performer").as_string(), "Die Band");
+  EXPECT_EQ(audio.at("duration").as_int64(), 183);
+  EXPECT_TRUE(payloadOf(onlyMessage(parseFixture("voice"))).at("voice").as_bool());
+  EXPECT_TRUE(payloadOf(onlyMessage(parseFixture("video_note"))).at("video_note").as_bool());
+  EXPECT_TRUE(payloadOf(onlyMessage(parseFixture("animation"))).at("animation").as_bool());
+  auto sticker = payloadOf(onlyMessage(parseFixture("sticker")));
+  EXPECT_EQ(sticker.at("emoji").as_string(), "👍");
+  EXPECT_EQ(sticker.at("sticker_format").as_string(), "animated");
+  EXPECT_EQ(sticker.at("sticker_set").as_string(), "HotCherry");
+}
+
+TEST(TelegramWebhook, LocationAndVenue) {
+  const auto loc = onlyMessage(parseFixture("location"));
+  EXPECT_EQ(loc.kind, core::MessageKind::Location);
+  ASSERT_TRUE(loc.latitude && loc.longitude);
+  EXPECT_DOUBLE_EQ(*loc.latitude, 52.520008);
+  EXPECT_DOUBLE_EQ(*loc.longitude, 13.404954);
+  EXPECT_TRUE(loc.location_name.empty());
+  EXPECT_DOUBLE_EQ(payloadOf(loc).at("location").at("horizontal_accuracy").as_double(), 25.5);
+
+  const auto venue = onlyMessage(parseFixture("venue"));
+  EXPECT_EQ(venue.kind, core::MessageKind::Location);
+  ASSERT_TRUE(venue.latitude && venue.longitude);
+  EXPECT_DOUBLE_EQ(*venue.latitude, 52.516275);
+  EXPECT_EQ(venue.location_name, "Brandenburger Tor, Pariser Platz, 10117 Berlin");
+  const auto p = payloadOf(venue);
+  EXPECT_EQ(p.at("location").at("name").as_string(), "Brandenburger Tor");
+  EXPECT_EQ(p.at("location").at("foursquare_id").as_string(), "4adcda10f964a520af3521e3");
+}
+
+TEST(TelegramWebhook, SharedContactsAndTheUsersOwnVerifiedNumber) {
+  // Someone else's card: kept in the payload, never the sender's phone.
+  const auto other = onlyMessage(parseFixture("contact_other"));
+  EXPECT_EQ(other.kind, core::MessageKind::Contacts);
+  EXPECT_EQ(other.text, "Bernd Bauer");
+  EXPECT_TRUE(other.contact.phone.empty());
+  const auto card = payloadOf(other).at("contacts").as_array().at(0).as_object();
+  EXPECT_EQ(card.at("name").at("formatted_name").as_string(), "Bernd Bauer");
+  EXPECT_EQ(card.at("phones").as_array().at(0).at("phone").as_string(), "+49 30 1234567");
+  EXPECT_EQ(card.at("telegram_user_id").as_string(), "2222222");
+  EXPECT_NE(card.at("vcard").as_string().find("FN:Bernd Bauer"), std::string::npos);
+
+  // The user's own contact (contact.user_id is the sender): Telegram vouches for the number.
+  const auto own = onlyMessage(parseFixture("contact_own"));
+  EXPECT_EQ(own.contact.external_id, "1111111");
+  EXPECT_EQ(own.contact.phone, "+4915112345678");
+  EXPECT_TRUE(own.contact.verified);
+}
+
+TEST(TelegramWebhook, RepliesQuotesAndForwards) {
+  const auto reply = onlyMessage(parseFixture("reply"));
+  EXPECT_EQ(reply.text, "A-2025-0042");
+  EXPECT_EQ(reply.reply_to_external_id, "1111111:1380");  // the quoted message, in the same chat
+  EXPECT_EQ(payloadOf(reply).at("quote").as_string(), "Bestellnummer");
+
+  const auto fwd = onlyMessage(parseFixture("forwarded"));
+  const auto p = payloadOf(fwd);
+  EXPECT_TRUE(p.at("forwarded").as_bool());
+  EXPECT_EQ(p.at("forward_origin").at("type").as_string(), "user");
+  EXPECT_TRUE(fwd.reply_to_external_id.empty());
+}
+
+TEST(TelegramWebhook, EditsUpdateTheStoredMessageAndNeverAddOne) {
+  const auto text = parseFixture("edited_message");
+  EXPECT_TRUE(text.batch.messages.empty());
+  ASSERT_EQ(text.batch.edits.size(), 1u);
+  EXPECT_EQ(text.batch.edits[0].provider_message_id, "1111111:1365");  // the id text.json was stored under
+  EXPECT_EQ(text.batch.edits[0].text, "Hallo, meine Bestellung A-2025-0042 ist noch nicht angekommen.");
+  EXPECT_EQ(text.batch.edits[0].at, 1735689700000);
+
+  const auto caption = parseFixture("edited_caption");
+  ASSERT_EQ(caption.batch.edits.size(), 1u);
+  EXPECT_EQ(caption.batch.edits[0].provider_message_id, "1111111:1366");
+  EXPECT_EQ(caption.batch.edits[0].text, "So sah das Paket bei der Lieferung aus");
+
+  // A caption removed: the photo's text becomes empty.
+  auto removed = tg::parseUpdate(
+      R"({"update_id":3,"edited_message":{"message_id":9,"chat":{"id":42,"type":"private"},"date":1,"edit_date":2,"photo":[{"file_id":"p","file_unique_id":"u","width":1,"height":1}]}})");
+  ASSERT_TRUE(removed.ok()) << removed.error().message;
+  ASSERT_EQ(removed->batch.edits.size(), 1u);
+  EXPECT_EQ(removed->batch.edits[0].text, "");
+
+  // A live location moving is an edit too, but nothing an agent reads changes.
+  expectIgnored("edited_live_location");
+}
+
+TEST(TelegramWebhook, CallbackQueryIsAnInteractiveMessageWithTheButtonsDataAndLabel) {
+  const auto u = parseFixture("callback_query");
+  EXPECT_EQ(u.callback_query_id, "4382bfdwdsb323b2d9");  // to be answered
+  const auto m = onlyMessage(u);
+  EXPECT_EQ(m.kind, core::MessageKind::Interactive);
+  EXPECT_EQ(m.external_id, "callback:4382bfdwdsb323b2d9");
+  EXPECT_EQ(m.text, "Ja, danke");                      // the label of the pressed button
+  EXPECT_EQ(m.reply_to_external_id, "1111111:1381");  // the bot's message with the keyboard
+  EXPECT_EQ(m.contact.external_id, "1111111");
+  EXPECT_EQ(m.contact.name, "Anna Schmidt");
+  const auto p = payloadOf(m);
+  EXPECT_EQ(p.at("interactive_type").as_string(), "callback_query");
+  EXPECT_EQ(p.at("data").as_string(), "solved:yes");
+  EXPECT_EQ(p.at("title").as_string(), "Ja, danke");
+
+  const auto inline_cb = parseFixture("callback_inline");
+  EXPECT_EQ(inline_cb.callback_query_id, "4382bfdwdsb323b2e0");
+  const auto im = onlyMessage(inline_cb);
+  EXPECT_EQ(im.text, "rate:5");  // no keyboard to find a label in
+  EXPECT_EQ(im.contact.external_id, "1111111");
+  EXPECT_TRUE(im.reply_to_external_id.empty());
+  EXPECT_EQ(payloadOf(im).at("inline_message_id").as_string(), "AAAAAIvoAAAVGf0cLY8vRQ");
+}
+
+TEST(TelegramWebhook, ReactionsPointAtTheReactedMessageAndRemovalHasNoEmoji) {
+  const auto set = onlyMessage(parseFixture("message_reaction"));
+  EXPECT_EQ(set.kind, core::MessageKind::Reaction);
+  EXPECT_EQ(set.text, "❤");
+  EXPECT_EQ(set.reply_to_external_id, "1111111:1380");
+  EXPECT_EQ(set.external_id, "1111111:1380:reaction:10020");  // redelivery repeats update_id
+  EXPECT_EQ(set.contact.external_id, "1111111");
+  auto p = payloadOf(set);
+  EXPECT_EQ(p.at("emoji").as_string(), "❤");
+  EXPECT_FALSE(p.at("removed").as_bool());
+  EXPECT_EQ(p.at("message_id").as_string(), "1111111:1380");
+
+  const auto removed = onlyMessage(parseFixture("message_reaction_removed"));
+  EXPECT_EQ(removed.text, "");
+  EXPECT_TRUE(payloadOf(removed).at("removed").as_bool());
+  EXPECT_NE(removed.external_id, set.external_id);
+}
+
+TEST(TelegramWebhook, GroupChatIsOneContactAndConversationWithTheMemberInThePayload) {
+  const auto m = onlyMessage(parseFixture("group_message"));
+  // The group is the contact: every member's message lands in the group's conversation, and a
+  // reply goes back to the group.
+  EXPECT_EQ(m.contact.external_id, "-1001234567890");
+  EXPECT_EQ(m.contact.name, "Einkauf Müller GmbH");
+  EXPECT_EQ(m.external_id, "-1001234567890:88");
+  const auto p = payloadOf(m);
+  EXPECT_EQ(p.at("from").at("id").as_string(), "3333333");
+  EXPECT_EQ(p.at("from").at("name").as_string(), "Carla");
+  EXPECT_EQ(p.at("from").at("username").as_string(), "carla_c");
+  EXPECT_EQ(p.at("chat").at("type").as_string(), "supergroup");
+  EXPECT_EQ(p.at("message_thread_id").as_string(), "12");
+}
+
+TEST(TelegramWebhook, ServiceMessagesAndOtherUpdateKindsAreAcceptedAndIgnored) {
+  expectIgnored("service_new_members");
+  expectIgnored("channel_post");
+  expectIgnored("my_chat_member");
+  expectIgnored("unknown_kind");
+  for (const char* kind : {"inline_query", "chosen_inline_result", "shipping_query", "pre_checkout_query", "poll",
+                           "poll_answer", "chat_member", "chat_join_request", "chat_boost", "removed_chat_boost",
+                           "business_connection", "business_message", "edited_business_message",
+                           "deleted_business_messages", "message_reaction_count", "purchased_paid_media",
+                           "edited_channel_post"}) {
+    SCOPED_TRACE(kind);
+    auto r = tg::parseUpdate(std::string(R"({"update_id":7,")") + kind + R"(":{"id":"x","anything":[1,2,3]}})");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(r->batch.messages.empty());
+    EXPECT_EQ(r->batch.ignored, 1);
+  }
+  // A bare update (no kind at all) is accepted too.
+  auto bare = tg::parseUpdate(R"({"update_id":8})");
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ(bare->batch.ignored, 1);
+}
+
+TEST(TelegramWebhook, CustomerContentThisCodeDoesNotNormaliseIsKeptAsUnsupported) {
+  const auto m = onlyMessage(parseFixture("poll"));
+  EXPECT_EQ(m.kind, core::MessageKind::Unsupported);
+  const auto p = payloadOf(m);
+  EXPECT_EQ(p.at("type").as_string(), "poll");
+  EXPECT_EQ(p.at("poll").at("question").as_string(), "Lieferung morgen oder übermorgen?");
+  auto dice = tg::parseUpdate(privateMessage(R"("dice":{"emoji":"🎲","value":4})"));
+  ASSERT_TRUE(dice.ok());
+  EXPECT_EQ(onlyMessage(*dice).kind, core::MessageKind::Unsupported);
+}
+
+TEST(TelegramWebhook, UnknownFieldsAreIgnored) {
+  const auto m = onlyMessage(parseFixture("unknown_fields"));
+  EXPECT_EQ(m.text, "Danke!");
+  EXPECT_EQ(m.external_id, "1111111:1383");
+}
+
+TEST(TelegramWebhook, IdsBeyondTwoToTheFiftyThreeAreKeptExactly) {
+  const auto u = parseFixture("huge_ids");
+  EXPECT_EQ(u.update_id, "18446744073709551615");
+  const auto m = onlyMessage(u);
+  EXPECT_EQ(m.contact.external_id, "9007199254740993");  // 2^53 + 1: a double would say ...992
+  EXPECT_EQ(m.external_id, "9007199254740993:9223372036854775807");
+  EXPECT_EQ(m.reply_to_external_id, "9007199254740993:9007199254740995");
+  // Negative supergroup ids, and ids given as decimal strings by a re-encoding proxy.
+  auto r = tg::parseUpdate(
+      R"({"update_id":"12","message":{"message_id":"3","chat":{"id":"-1009007199254740993","type":"supergroup","title":"G"},"date":1,"text":"x"}})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(onlyMessage(*r).external_id, "-1009007199254740993:3");
+}
+
+TEST(TelegramWebhook, EveryFixtureParsesTheSameTwice) {
+  std::size_t count = 0;
+  for (const auto& file : std::filesystem::directory_iterator(kFixtures)) {
+    if (file.path().extension() != ".json") continue;
+    SCOPED_TRACE(file.path().filename().string());
+    const auto name = file.path().stem().string();
+    const auto first = parseFixture(name);
+    const auto second = parseFixture(name);
+    ASSERT_EQ(first.batch.messages.size(), second.batch.messages.size());
+    EXPECT_EQ(first.batch.messages.size() + first.batch.edits.size() + static_cast<std::size_t>(first.batch.ignored), 1u);
+    for (std::size_t i = 0; i < first.batch.messages.size(); ++i) {
+      const auto& m = first.batch.messages[i];
+      EXPECT_EQ(m.external_id, second.batch.messages[i].external_id);
+      EXPECT_EQ(m.payload_json, second.batch.messages[i].payload_json);
+      EXPECT_FALSE(m.external_id.empty());
+      EXPECT_FALSE(m.contact.external_id.empty());
+      EXPECT_FALSE(m.contact.name.empty());
+      EXPECT_TRUE(m.account_id.empty());
+      EXPECT_TRUE(json::parse(m.payload_json).is_object());
+    }
+    ++count;
+  }
+  EXPECT_GE(count, 30u);
+}
+
+// ---- malformed and adversarial input -----------------------------------------------------------
+
+TEST(TelegramWebhookAdversarial, EveryTruncationIsRejectedCleanly) {
+  for (const char* name : {"callback_query", "photo", "huge_ids"}) {
+    const std::string body = readFixture(name);
+    for (std::size_t n = 0; n < body.size(); ++n) {
+      auto r = tg::parseUpdate(std::string_view(body).substr(0, n));
+      if (r.ok()) {
+        EXPECT_EQ(body.find_first_not_of(" \n\t\r", n), std::string::npos) << name << " cut at " << n;
+      } else {
+        EXPECT_EQ(r.error().code, core::ErrorCode::InvalidInput);
+      }
+    }
+  }
+}
+
+TEST(TelegramWebhookAdversarial, InvalidUtf8IsRejected) {
+  expectInvalid(privateMessage("\"text\":\"\xC3\x28\""));
+  expectInvalid(privateMessage("\"text\":\"\xED\xA0\x80\""));  // a UTF-16 surrogate
+  expectInvalid(privateMessage("\"text\":\"ok\",\"future\":\"\xFF\""));
+  expectInvalid(std::string("\xEF\xBB\xBF\xFE{}"));
+  expectInvalid(std::string("{\"update_id\":1}\x80"));
+}
+
+TEST(TelegramWebhookAdversarial, TenThousandDeepNestingIsRejectedWithoutRecursing) {
+  const int depth = 10'000;
+  expectInvalid(std::string(depth, '[') + std::string(depth, ']'));
+  std::string objects;
+  for (int i = 0; i < depth; ++i) objects += "{\"a\":";
+  objects += "1" + std::string(depth, '}');
+  expectInvalid(objects);
+  // Hidden in an unknown field of an otherwise valid update.
+  expectInvalid(privateMessage("\"text\":\"x\",\"future\":" + std::string(depth, '[') + std::string(depth, ']')));
+  // Reasonable nesting inside an unknown field is fine.
+  auto ok = tg::parseUpdate(privateMessage("\"text\":\"x\",\"future\":" + std::string(40, '[') + std::string(40, ']')));
+  EXPECT_TRUE(ok.ok()) << ok.error().message;
+}
+
+TEST(TelegramWebhookAdversarial, IdsThatAreNotExact64BitIntegersAreRefused) {
+  // A fraction, an exponent, or more than 64 bits: the parser made a double of it, digits may
+  // already be lost, so it is refused rather than rounded to someone else's chat.
+  expectInvalid(privateMessage("\"text\":\"x\"", R"("message_id":5.5,)"), "message_id");
+  expectInvalid(privateMessage("\"text\":\"x\"", R"("message_id":1e3,)"), "message_id");
+  expectInvalid(R"({"update_id":1,"message":{"message_id":1,"chat":{"id":123456789012345678901234567890,"type":"private"},"date":1,"text":"x"}})",
+                "chat.id");
+  expectInvalid(R"({"update_id":1,"message":{"message_id":1,"chat":{"id":-9.2e18,"type":"private"},"date":1,"text":"x"}})", "chat.id");
+  expectInvalid(R"({"update_id":1,"message":{"message_id":1,"chat":{"id":"12abc","type":"private"},"date":1,"text":"x"}})", "chat.id");
+  expectInvalid(R"({"update_id":1,"message":{"message_id":1,"chat":{"id":"007","type":"private"},"date":1,"text":"x"}})", "chat.id");
+  expectInvalid(R"({"update_id":1.0})", "update_id");
+  // 1e400 is infinity to the parser, and infinity has no JSON spelling: refused wherever it is.
+  expectInvalid(privateMessage(R"("text":"x","forward_origin":{"type":"user","date":1e400})"), "out of range");
+  expectInvalid(privateMessage(R"("location":{"latitude":1,"longitude":2,"horizontal_accuracy":-1e400})"), "out of range");
+  expectInvalid(R"({"update_id":18446744073709551616})", "update_id");
+  expectInvalid(privateMessage("\"text\":\"x\",\"reply_to_message\":{\"message_id\":true}"), "reply_to_message.message_id");
+  // Message ids are positive: "-5" would make "<chat>:-5", which names no message.
+  expectInvalid(privateMessage("\"text\":\"x\"", R"("message_id":-5,)"), "message_id");
+  expectInvalid(privateMessage("\"text\":\"x\"", R"("message_id":0,)"), "message_id");
+}
+
+TEST(TelegramWebhookAdversarial, NonObjectsEmptyBodiesAndHugeBodies) {
+  for (const char* body : {"", " ", "[]", "\"text\"", "42", "null", "true", "{", "}", "{\"update_id\":1}x"}) {
+    SCOPED_TRACE(body);
+    expectInvalid(body);
+  }
+  expectInvalid("{}", "update_id");
+  const auto start = std::chrono::steady_clock::now();
+  const std::string huge_text(5 * 1024 * 1024, 'a');
+  auto big = tg::parseUpdate(privateMessage("\"text\":\"" + huge_text + "\""));
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ(onlyMessage(*big).text.size(), huge_text.size());
+  expectInvalid(std::string(5 * 1024 * 1024, '{'));
+  auto too_large = tg::parseUpdate(std::string(tg::kMaxWebhookBytes + 1, ' '));
+  ASSERT_FALSE(too_large.ok());
+  EXPECT_EQ(too_large.error().code, core::ErrorCode::TooLarge);
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count(), 10);
+}
+
+TEST(TelegramWebhookAdversarial, DocumentedFieldsWithTheWrongTypeNameThePath) {
+  expectInvalid(R"({"update_id":1,"message":"hi"})", "message");
+  expectInvalid(R"({"update_id":1,"message":{"chat":{"id":1},"date":1,"text":"x"}})", "message.message_id");
+  expectInvalid(R"({"update_id":1,"message":{"message_id":1,"date":1,"text":"x"}})", "message.chat");
+  expectInvalid(R"({"update_id":1,"message":{"message_id":1,"chat":"42","date":1,"text":"x"}})", "message.chat");
+  expectInvalid(R"({"update_id":1,"message":{"message_id":1,"chat":{"type":"private"},"date":1,"text":"x"}})", "chat.id");
+  expectInvalid(privateMessage(R"("text":5)"), "message.text");
+  expectInvalid(privateMessage(R"("text":"x","from":{"id":"x"})"), "from.id");
+  expectInvalid(R"({"update_id":1,"message":{"message_id":1,"chat":{"id":1,"type":"private"},"date":"today","text":"x"}})", "date");
+  expectInvalid(R"({"update_id":1,"message":{"message_id":1,"chat":{"id":1,"type":"private"},"date":-5,"text":"x"}})", "date");
+  expectInvalid(privateMessage(R"("photo":[])"), "photo");
+  expectInvalid(privateMessage(R"("photo":{"file_id":"x"})"), "photo");
+  expectInvalid(privateMessage(R"("photo":[{"width":1,"height":1}])"), "file_id");
+  expectInvalid(privateMessage(R"("document":{"file_id":"d","file_name":[]})"), "file_name");
+  expectInvalid(privateMessage(R"("location":{"latitude":"52.5","longitude":13.4})"), "latitude");
+  expectInvalid(privateMessage(R"("location":{"latitude":95,"longitude":13.4})"), "latitude");
+  expectInvalid(privateMessage(R"("venue":{"title":"no location"})"), "venue.location");
+  expectInvalid(privateMessage(R"("contact":{"phone_number":49})"), "phone_number");
+  expectInvalid(R"({"update_id":1,"callback_query":{"from":{"id":1},"data":"x"}})", "callback_query.id");
+  expectInvalid(R"({"update_id":1,"callback_query":{"id":"q","data":"x"}})", "callback_query.from");
+  expectInvalid(R"({"update_id":1,"message_reaction":{"chat":{"id":1,"type":"private"},"message_id":1,"date":1,"new_reaction":[1]}})",
+                "new_reaction[0]");
+  expectInvalid(R"({"update_id":1,"edited_message":{"message_id":1,"chat":{"id":1},"date":1,"text":[]}})", "edited_message.text");
+}
+
+// ---- authenticity ------------------------------------------------------------------------------
+
+TEST(TelegramSecretToken, OnlyTheExactTokenPasses) {
+  const std::string secret = "s3cr3t_Token-abc";
+  EXPECT_TRUE(tg::verifySecretToken(secret, secret));
+  EXPECT_FALSE(tg::verifySecretToken(secret, "s3cr3t_Token-abd"));
+  EXPECT_FALSE(tg::verifySecretToken(secret, "s3cr3t_Token-ab"));
+  EXPECT_FALSE(tg::verifySecretToken(secret, secret + "c"));
+  EXPECT_FALSE(tg::verifySecretToken(secret, ""));
+  EXPECT_FALSE(tg::verifySecretToken(secret, "S3CR3T_TOKEN-ABC"));
+  EXPECT_FALSE(tg::verifySecretToken("", ""));  // an inbox without a token accepts nothing
+  EXPECT_TRUE(tg::validSecretToken("abc_DEF-123"));
+  EXPECT_TRUE(tg::validSecretToken(std::string(256, 'a')));
+  EXPECT_FALSE(tg::validSecretToken(std::string(257, 'a')));
+  EXPECT_FALSE(tg::validSecretToken(""));
+  EXPECT_FALSE(tg::validSecretToken("with space"));
+  EXPECT_FALSE(tg::validSecretToken("ümlaut"));
+  EXPECT_TRUE(tg::validBotToken("123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"));
+  for (const char* bad : {"", "123456789", ":abc", "123:", "1:2:3", "123:abc/../x", "123:abc?x=1", "123:ab c"}) {
+    EXPECT_FALSE(tg::validBotToken(bad)) << bad;
+  }
+}
+
+// ---- outbound ----------------------------------------------------------------------------------
+
+TEST(TelegramSend, TextIsPlainWithTheChatIdAsAnIntegerAndAQuotedReply) {
+  tg::SendRequest r{"-1001234567890", "Hallo *Anna* <b>!</b>", "1380", {}};
+  auto body = tg::encodeSendMessage(r);
+  ASSERT_TRUE(body.ok()) << body.error().message;
+  const auto o = json::parse(*body).as_object();
+  EXPECT_EQ(o.at("chat_id").as_int64(), -1001234567890);
+  EXPECT_EQ(o.at("text").as_string(), "Hallo *Anna* <b>!</b>");
+  EXPECT_FALSE(o.contains("parse_mode"));  // the agent's text is never read as markup
+  EXPECT_EQ(o.at("reply_parameters").at("message_id").as_int64(), 1380);
+  EXPECT_TRUE(o.at("reply_parameters").at("allow_sending_without_reply").as_bool());
+  EXPECT_FALSE(o.contains("reply_markup"));
+  auto plain = tg::encodeSendMessage({"42", "hi", "", {}});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(json::parse(*plain).as_object().contains("reply_parameters"));
+}
+
+TEST(TelegramSend, LimitsAreInUtf16UnitsAndBadInputIsRefused) {
+  EXPECT_TRUE(tg::encodeSendMessage({"42", std::string(4096, 'a'), "", {}}).ok());
+  EXPECT_FALSE(tg::encodeSendMessage({"42", std::string(4097, 'a'), "", {}}).ok());
+  std::string emoji;
+  for (int i = 0; i < 2048; ++i) emoji += "😀";  // 2 UTF-16 units each
+  EXPECT_TRUE(tg::encodeSendMessage({"42", emoji, "", {}}).ok());
+  EXPECT_FALSE(tg::encodeSendMessage({"42", emoji + "😀", "", {}}).ok());
+  std::string umlauts;
+  for (int i = 0; i < 4096; ++i) umlauts += "ü";  // 2 bytes, 1 unit
+  EXPECT_TRUE(tg::encodeSendMessage({"42", umlauts, "", {}}).ok());
+  EXPECT_FALSE(tg::encodeSendMessage({"42", "  \n ", "", {}}).ok());
+  EXPECT_FALSE(tg::encodeSendMessage({"42", "\xC3\x28", "", {}}).ok());
+  for (const char* chat : {"", "abc", "12.5", "99999999999999999999", "@channel", "1; DROP"}) {
+    EXPECT_FALSE(tg::encodeSendMessage({chat, "hi", "", {}}).ok()) << chat;
+  }
+  EXPECT_FALSE(tg::encodeSendMessage({"42", "hi", "x", {}}).ok());
+  EXPECT_FALSE(tg::encodeSendMessage({"42", "hi", "-3", {}}).ok());
+  // Captions: 1024, and may be empty.
+  EXPECT_TRUE(tg::encodeSendFileFields({"42", "", "", {}}).ok());
+  EXPECT_TRUE(tg::encodeSendFileFields({"42", std::string(1024, 'c'), "", {}}).ok());
+  EXPECT_FALSE(tg::encodeSendFileFields({"42", std::string(1025, 'c'), "", {}}).ok());
+}
+
+TEST(TelegramSend, FileFieldsCarryCaptionQuoteAndKeyboardAsText) {
+  tg::SendRequest r{"42", "Ihre Rechnung", "7", {{{"OK", "ok", ""}}}};
+  auto fields = tg::encodeSendFileFields(r);
+  ASSERT_TRUE(fields.ok()) << fields.error().message;
+  std::map<std::string, std::string> f(fields->begin(), fields->end());
+  EXPECT_EQ(f.at("chat_id"), "42");
+  EXPECT_EQ(f.at("caption"), "Ihre Rechnung");
+  EXPECT_EQ(json::parse(f.at("reply_parameters")).at("message_id").as_int64(), 7);
+  EXPECT_EQ(json::parse(f.at("reply_markup")).at("inline_keyboard").at(0).at(0).at("callback_data").as_string(), "ok");
+  EXPECT_EQ(tg::fileMethodFor("image/jpeg", 1000), tg::FileMethod::Photo);
+  EXPECT_EQ(tg::fileMethodFor("image/png", 1000), tg::FileMethod::Photo);
+  EXPECT_EQ(tg::fileMethodFor("image/jpeg", tg::kMaxPhotoUploadBytes + 1), tg::FileMethod::Document);
+  EXPECT_EQ(tg::fileMethodFor("image/gif", 1000), tg::FileMethod::Document);
+  EXPECT_EQ(tg::fileMethodFor("application/pdf", 1000), tg::FileMethod::Document);
+  EXPECT_STREQ(tg::fileMethodName(tg::FileMethod::Photo), "sendPhoto");
+  EXPECT_STREQ(tg::filePartName(tg::FileMethod::Document), "document");
+}
+
+TEST(TelegramSend, InlineKeyboardFromTheMessagePayload) {
+  auto kb = tg::inlineKeyboardFromPayload(
+      R"({"inline_keyboard":[[{"text":"Ja","callback_data":"yes"},{"text":"Nein","callback_data":"no"}],[{"text":"Hilfe","url":"https://example.com/h"}]]})");
+  ASSERT_TRUE(kb.ok()) << kb.error().message;
+  ASSERT_EQ(kb->size(), 2u);
+  auto body = tg::encodeSendMessage({"42", "Gelöst?", "", *kb});
+  ASSERT_TRUE(body.ok()) << body.error().message;
+  const auto rows = json::parse(*body).at("reply_markup").at("inline_keyboard").as_array();
+  EXPECT_EQ(rows.at(0).at(1).at("text").as_string(), "Nein");
+  EXPECT_EQ(rows.at(1).at(0).at("url").as_string(), "https://example.com/h");
+  // No keyboard, or a payload that is not about keyboards: nothing.
+  EXPECT_TRUE(tg::inlineKeyboardFromPayload("{}")->empty());
+  EXPECT_TRUE(tg::inlineKeyboardFromPayload("")->empty());
+  EXPECT_TRUE(tg::inlineKeyboardFromPayload(R"({"emoji":"x"})")->empty());
+  // Malformed keyboards are refused when the reply is written, not at delivery.
+  EXPECT_FALSE(tg::inlineKeyboardFromPayload(R"({"inline_keyboard":{}})").ok());
+  EXPECT_FALSE(tg::inlineKeyboardFromPayload(R"({"inline_keyboard":[{"text":"x"}]})").ok());
+  EXPECT_FALSE(tg::inlineKeyboardFromPayload(R"({"inline_keyboard":[[{"text":"x","callback_data":")" + std::string(65, 'd') + R"("}]]})").ok());
+  auto neither = tg::inlineKeyboardFromPayload(R"({"inline_keyboard":[[{"text":"x"}]]})");
+  ASSERT_TRUE(neither.ok());
+  EXPECT_FALSE(tg::encodeSendMessage({"42", "hi", "", *neither}).ok());
+  auto js = tg::inlineKeyboardFromPayload(R"json({"inline_keyboard":[[{"text":"x","url":"javascript:alert(1)"}]]})json");
+  ASSERT_TRUE(js.ok());
+  EXPECT_FALSE(tg::encodeSendMessage({"42", "hi", "", *js}).ok());
+}
+
+TEST(TelegramSend, UrlsKeepTheTokenInThePathOnlyAndNeverClimb) {
+  const std::string token = "123456:ABC-def_ghi";
+  EXPECT_EQ(*tg::methodUrl("https://api.telegram.org", token, "sendMessage"), "https://api.telegram.org/bot123456:ABC-def_ghi/sendMessage");
+  EXPECT_EQ(*tg::methodUrl("http://127.0.0.1:9/", token, "getFile"), "http://127.0.0.1:9/bot123456:ABC-def_ghi/getFile");
+  EXPECT_FALSE(tg::methodUrl("ftp://x", token, "getFile").ok());
+  EXPECT_FALSE(tg::methodUrl("https://api.telegram.org", "123/../../x:y", "getFile").ok());
+  EXPECT_EQ(*tg::fileUrl("https://api.telegram.org", token, "photos/file_0.jpg"),
+            "https://api.telegram.org/file/bot123456:ABC-def_ghi/photos/file_0.jpg");
+  EXPECT_EQ(*tg::fileUrl("https://api.telegram.org", token, "documents/a b?#.pdf"),
+            "https://api.telegram.org/file/bot123456:ABC-def_ghi/documents/a%20b%3F%23.pdf");
+  for (const char* bad : {"", "/etc/passwd", "../x", "a/../../b", "a//b", "a/./b", "a/"}) {
+    EXPECT_FALSE(tg::fileUrl("https://api.telegram.org", token, bad).ok()) << bad;
+  }
+}
+
+TEST(TelegramSend, SuccessGivesTheChatScopedIdOfTheSentMessage) {
+  auto ok = tg::interpretSendAnswer(
+      200, R"({"ok":true,"result":{"message_id":1401,"from":{"id":7000000001,"is_bot":true,"first_name":"Bot"},"chat":{"id":-1001234567890,"type":"supergroup","title":"G"},"date":1735690000,"text":"hi"}})");
+  EXPECT_EQ(ok.outcome, Outcome::Delivered);
+  EXPECT_EQ(ok.provider_message_id, "-1001234567890:1401");
+  auto empty = tg::interpretSendAnswer(200, R"({"ok":true})");
+  EXPECT_EQ(empty.outcome, Outcome::Failed);
+  EXPECT_FALSE(empty.error.empty());
+  EXPECT_EQ(tg::interpretSendAnswer(200, "<html>").outcome, Outcome::Failed);
+}
+
+TEST(TelegramSend, ErrorsAreClassified) {
+  // Flood control: 429 with parameters.retry_after, which wins over the header.
+  auto flood = tg::classifySendError(
+      429, R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}})", 2);
+  EXPECT_EQ(flood.outcome, Outcome::RetryLater);
+  EXPECT_EQ(flood.retry_after_ms, 7000);
+  EXPECT_EQ(flood.error, "Telegram error 429: Too Many Requests: retry after 7");
+  auto header_only = tg::classifySendError(429, "", 3);
+  EXPECT_EQ(header_only.outcome, Outcome::RetryLater);
+  EXPECT_EQ(header_only.retry_after_ms, 3000);
+  // The Bot API's own trouble.
+  for (long status : {500L, 502L, 503L, 504L}) {
+    auto r = tg::classifySendError(status, R"({"ok":false,"error_code":502,"description":"Bad Gateway"})");
+    EXPECT_EQ(r.outcome, Outcome::RetryLater) << status;
+  }
+  // About this message or this bot: final, with Telegram's words for the agent.
+  auto chat = tg::classifySendError(400, R"({"ok":false,"error_code":400,"description":"Bad Request: chat not found"})");
+  EXPECT_EQ(chat.outcome, Outcome::Failed);
+  EXPECT_EQ(chat.error, "Telegram error 400: Bad Request: chat not found");
+  auto blocked = tg::classifySendError(403, R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})");
+  EXPECT_EQ(blocked.outcome, Outcome::Failed);
+  EXPECT_NE(blocked.error.find("blocked by the user"), std::string::npos);
+  EXPECT_EQ(tg::classifySendError(401, R"({"ok":false,"error_code":401,"description":"Unauthorized"})").outcome, Outcome::Failed);
+  // Not the Bot API's JSON: still a bounded, printable reason.
+  auto html = tg::classifySendError(404, std::string("<html>\x01\n") + std::string(5000, 'x'));
+  EXPECT_EQ(html.outcome, Outcome::Failed);
+  EXPECT_LT(html.error.size(), 300u);
+  EXPECT_EQ(html.error.find('\n'), std::string::npos);
+  // A group upgraded to a supergroup names its new id.
+  auto migrated = tg::parseApiError(
+      R"({"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1001999999999}})");
+  EXPECT_EQ(migrated.migrate_to_chat_id, "-1001999999999");
+  EXPECT_EQ(migrated.error_code, 400);
+}
+
+TEST(TelegramMedia, GetFileAnswerAndRequestBodies) {
+  auto f = tg::parseGetFile(
+      R"({"ok":true,"result":{"file_id":"AgACAgIAAxkBAAIBBmVbig1280","file_unique_id":"AQADbig","file_size":98712,"file_path":"photos/file_12.jpg"}})");
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_EQ(f->file_path, "photos/file_12.jpg");
+  EXPECT_EQ(f->file_size, 98712);
+  EXPECT_FALSE(tg::parseGetFile(R"({"ok":true,"result":{"file_id":"x"}})").ok());  // no path: not downloadable
+  EXPECT_FALSE(tg::parseGetFile(R"({"ok":false,"error_code":400,"description":"Bad Request: file is too big"})").ok());
+  EXPECT_FALSE(tg::parseGetFile("[]").ok());
+  EXPECT_EQ(json::parse(tg::encodeGetFile("a\"b")).at("file_id").as_string(), "a\"b");
+  EXPECT_EQ(json::parse(tg::encodeAnswerCallbackQuery("4382bfdwdsb323b2d9")).at("callback_query_id").as_string(),
+            "4382bfdwdsb323b2d9");
+  EXPECT_EQ(json::parse(tg::encodeAnswerCallbackQuery("x")).at("method").as_string(), "answerCallbackQuery");
+}
+
+TEST(TelegramIds, SplitMessageIds) {
+  EXPECT_EQ(tg::splitMessageId("1111111:1365"), (std::pair<std::string, std::string>{"1111111", "1365"}));
+  EXPECT_EQ(tg::splitMessageId("-1001234567890:88"), (std::pair<std::string, std::string>{"-1001234567890", "88"}));
+  EXPECT_EQ(tg::splitMessageId("1111111:1380:reaction:10020"), (std::pair<std::string, std::string>{"1111111", "1380"}));
+  EXPECT_FALSE(tg::splitMessageId("callback:4382bfdwdsb323b2d9"));
+  EXPECT_FALSE(tg::splitMessageId(""));
+  EXPECT_FALSE(tg::splitMessageId("wamid.HBgL"));
+  EXPECT_FALSE(tg::splitMessageId("1:-2"));
+}
+
+// ---- the gateway's pure parts: config and encode -------------------------------------------------
+
+TEST(TelegramGatewayConfig, RequiredKeysAndTelegramsRules) {
+  auto c = tg::parseInboxConfig(R"({"bot_token":"123456:ABC-def","secret_token":"s_1-x"})");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->api_base_url, "https://api.telegram.org");
+  auto fake = tg::parseInboxConfig(R"({"bot_token":"123456:ABC-def","secret_token":"s","api_base_url":"http://127.0.0.1:8081/"})");
+  ASSERT_TRUE(fake.ok());
+  EXPECT_EQ(fake->api_base_url, "http://127.0.0.1:8081");
+  struct Bad {
+    const char* config;
+    const char* mentions;
+  } bad[] = {{R"({"secret_token":"s"})", "config.bot_token"},
+             {R"({"bot_token":"no-colon","secret_token":"s"})", "config.bot_token"},
+             {R"({"bot_token":"1:a"})", "config.secret_token"},
+             {R"({"bot_token":"1:a","secret_token":"has space"})", "config.secret_token"},
+             {R"({"bot_token":"1:a","secret_token":"s","api_base_url":"file:///etc"})", "config.api_base_url"},
+             {R"([])", "config"}};
+  for (const auto& b : bad) {
+    auto r = tg::parseInboxConfig(b.config);
+    ASSERT_FALSE(r.ok()) << b.config;
+    EXPECT_NE(r.error().message.find(b.mentions), std::string::npos) << r.error().message;
+  }
+}
+
+namespace {
+
+struct EncodeFixture {
+  core::Inbox inbox;
+  core::Conversation conversation;
+  core::Contact contact;
+  core::Message message;
+  std::vector<core::ContactIdentity> identities;
+  std::vector<core::Attachment> attachments;
+  std::string key = "parley-msg-1";
+  std::string reply_to;
+
+  EncodeFixture() {
+    inbox.id = core::InboxId{7};
+    inbox.channel = core::ChannelKind::Telegram;
+    inbox.config_json = R"({"bot_token":"123456:SECRET-bot-token","secret_token":"s"})";
+    message.text = "Ihre Bestellung ist unterwegs.";
+    // An identity of another inbox (a merged contact) and this inbox's chat.
+    identities.push_back({{}, {}, {}, core::IdentityKind::External, "inbox:3", "999", true, {}, 0});
+    identities.push_back({{}, {}, {}, core::IdentityKind::External, "inbox:7", "1111111", true, {}, 0});
+    identities.push_back({{}, {}, {}, core::IdentityKind::Phone, "", "+4915112345678", true, {}, 0});
+  }
+  app::OutboundContext context() const {
+    return app::OutboundContext{inbox, conversation, contact, message, identities, attachments, key, reply_to};
+  }
+};
+
+}  // namespace
+
+TEST(TelegramGatewayEncode, EnvelopeNamesThisInboxsChatAndNeverTheToken) {
+  tg::TelegramGateway gateway("/nonexistent");
+  EncodeFixture f;
+  f.reply_to = "1111111:1380";
+  auto payload = gateway.encode(f.context());
+  ASSERT_TRUE(payload.ok()) << payload.error().message;
+  EXPECT_EQ(payload->find("SECRET"), std::string::npos);
+  const auto o = json::parse(*payload).as_object();
+  EXPECT_EQ(o.at("chat_id").as_string(), "1111111");
+  EXPECT_EQ(o.at("text").as_string(), "Ihre Bestellung ist unterwegs.");
+  EXPECT_EQ(o.at("reply_to_message_id").as_string(), "1380");
+  EXPECT_FALSE(o.contains("attachment"));
+
+  // A quoted message of another chat (or not a message id at all) is not quoted.
+  f.reply_to = "2222222:5";
+  EXPECT_EQ(json::parse(*gateway.encode(f.context())).at("reply_to_message_id").as_string(), "");
+  f.reply_to = "callback:abc";
+  EXPECT_EQ(json::parse(*gateway.encode(f.context())).at("reply_to_message_id").as_string(), "");
+
+  // A merged contact with two chats in this inbox: the quoted message's chat, else the first.
+  f.identities.push_back({{}, {}, {}, core::IdentityKind::External, "inbox:7", "-1005550000000", true, {}, 0});
+  f.reply_to = "-1005550000000:3";
+  auto group = json::parse(*gateway.encode(f.context())).as_object();
+  EXPECT_EQ(group.at("chat_id").as_string(), "-1005550000000");
+  EXPECT_EQ(group.at("reply_to_message_id").as_string(), "3");
+  f.reply_to.clear();
+  EXPECT_EQ(json::parse(*gateway.encode(f.context())).at("chat_id").as_string(), "1111111");
+}
+
+TEST(TelegramGatewayEncode, OneFileTheKeyboardAndWhatTelegramWouldRefuse) {
+  tg::TelegramGateway gateway("/nonexistent");
+  EncodeFixture f;
+  core::Attachment a;
+  a.sha256 = std::string(64, 'a');
+  a.size = 1234;
+  a.content_type = "application/pdf";
+  a.filename = "rechnung.pdf";
+  f.attachments = {a};
+  f.message.payload_json = R"({"inline_keyboard":[[{"text":"OK","callback_data":"ok"}]]})";
+  auto payload = gateway.encode(f.context());
+  ASSERT_TRUE(payload.ok()) << payload.error().message;
+  const auto o = json::parse(*payload).as_object();
+  EXPECT_EQ(o.at("attachment").at("filename").as_string(), "rechnung.pdf");
+  EXPECT_EQ(o.at("attachment").at("sha256").as_string(), a.sha256);
+  EXPECT_EQ(o.at("inline_keyboard").at(0).at(0).at("callback_data").as_string(), "ok");
+
+  f.attachments = {a, a};
+  EXPECT_FALSE(gateway.encode(f.context()).ok());
+  f.attachments = {a};
+  f.attachments[0].size = tg::kMaxUploadBytes + 1;
+  EXPECT_FALSE(gateway.encode(f.context()).ok());
+  f.attachments[0].size = 10;
+  f.message.text = std::string(1025, 'x');  // too long for a caption
+  EXPECT_FALSE(gateway.encode(f.context()).ok());
+  f.attachments.clear();
+  EXPECT_TRUE(gateway.encode(f.context()).ok());  // fine as a message of its own
+  f.message.text = std::string(4097, 'x');
+  EXPECT_FALSE(gateway.encode(f.context()).ok());
+  f.message.text = "x";
+  f.message.payload_json = R"({"inline_keyboard":"yes"})";
+  EXPECT_FALSE(gateway.encode(f.context()).ok());
+
+  EncodeFixture no_chat;
+  no_chat.identities.erase(no_chat.identities.begin() + 1);
+  auto refused = gateway.encode(no_chat.context());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, core::ErrorCode::InvalidInput);
+}

@@ -1,0 +1,301 @@
+"""End to end: the Telegram Bot API channel against the real binary and a local fake of the Bot
+API (fake_telegram.py). Webhook bodies are the fixtures written from the Bot API documentation,
+given ids of their own where a test needs a chat nobody else writes in."""
+import copy
+import json
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from fake_telegram import FakeTelegram  # noqa: E402
+from harness import Parley, wait_for  # noqa: E402
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "channels", "telegram", "fixtures")
+SECRET = "e2e_secret-Token_42"
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name), "rb") as f:
+        return f.read()
+
+
+def in_chat(name, chat_id, message_id=None, update_id=None, **message_fields):
+    """A fixture moved into a private chat of its own (user id = chat id)."""
+    update = json.loads(fixture(name))
+    kind = next(k for k in update if k != "update_id")
+    body = update[kind]
+    if update_id is not None:
+        update["update_id"] = update_id
+    for holder in (body, body.get("message") or {}):
+        if "chat" in holder:
+            holder["chat"]["id"] = chat_id
+    for key in ("from", "user"):
+        if key in body:
+            body[key]["id"] = chat_id
+    if message_id is not None:
+        body["message_id"] = message_id
+    body.update(message_fields)
+    return json.dumps(update).encode()
+
+
+class TelegramTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.bot = FakeTelegram()
+        cls.parley = Parley()
+        cls.token = cls.parley.login()
+        status, inbox, _ = cls.parley.request("POST", "/api/v1/inboxes", {
+            "name": "Telegram Support", "channel": "telegram",
+            "config": {"bot_token": cls.bot.token, "secret_token": SECRET, "api_base_url": cls.bot.base}}, token=cls.token)
+        assert status == 201, inbox
+        cls.inbox = inbox
+        cls.hook = "/webhooks/telegram/%d" % inbox["id"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.parley.close()
+        cls.bot.close()
+
+    def webhook(self, raw, secret=SECRET, content_type="application/json", path=None):
+        headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
+        return self.parley.request("POST", path or self.hook, raw=raw, content_type=content_type, headers=headers)
+
+    def conversation_of(self, chat_id):
+        _, contacts, _ = self.parley.request("GET", "/api/v1/contacts?q=%d" % chat_id, token=self.token)
+        self.assertEqual(len(contacts["data"]), 1, contacts)
+        contact = contacts["data"][0]
+        _, conversations, _ = self.parley.request("GET", "/api/v1/contacts/%d/conversations" % contact["id"], token=self.token)
+        self.assertEqual(len(conversations["data"]), 1, conversations)
+        return contact, conversations["data"][0]
+
+    def messages(self, conversation_id):
+        _, page, _ = self.parley.request("GET", "/api/v1/conversations/%d/messages?limit=100" % conversation_id,
+                                         token=self.token)
+        return page["data"]
+
+    def reply(self, conversation_id, **body):
+        status, message, _ = self.parley.request("POST", "/api/v1/conversations/%d/messages" % conversation_id, body,
+                                                 token=self.token)
+        self.assertEqual(status, 201, message)
+        return message
+
+    def message(self, conversation_id, message_id):
+        return [m for m in self.messages(conversation_id) if m["id"] == message_id][0]
+
+    # ---- configuration ----------------------------------------------------------------------------
+
+    def test_secrets_are_never_returned_and_config_is_checked(self):
+        _, inbox, _ = self.parley.request("GET", "/api/v1/inboxes/%d" % self.inbox["id"], token=self.token)
+        self.assertEqual(inbox["config"]["bot_token"], "********")
+        self.assertEqual(inbox["config"]["secret_token"], "********")
+        self.assertEqual(inbox["config"]["api_base_url"], self.bot.base)
+        self.assertNotIn(self.bot.token, json.dumps(inbox))
+        self.assertNotIn(SECRET, json.dumps(inbox))
+        status, body, _ = self.parley.request("POST", "/api/v1/inboxes", {
+            "name": "broken", "channel": "telegram", "config": {"secret_token": "x"}}, token=self.token)
+        self.assertEqual(status, 400)
+        self.assertIn("config.bot_token", body["error"]["message"])
+        status, body, _ = self.parley.request("POST", "/api/v1/inboxes", {
+            "name": "broken", "channel": "telegram", "config": {"bot_token": "1:a", "secret_token": "no spaces"}},
+            token=self.token)
+        self.assertEqual(status, 400)
+        self.assertIn("config.secret_token", body["error"]["message"])
+
+    # ---- inbound ------------------------------------------------------------------------------------
+
+    def test_text_is_stored_once_as_the_telegram_user(self):
+        raw = fixture("text.json")
+        status, body, _ = self.webhook(raw)
+        self.assertEqual(status, 200, body)
+        status, again, _ = self.webhook(raw)  # Telegram redelivers an update it got no 200 for
+        self.assertEqual(status, 200)
+        self.assertEqual(again["stored"], 0)
+        self.assertEqual(again["duplicates"], 1)
+        contact, conversation = self.conversation_of(1111111)
+        self.assertEqual(contact["name"], "Anna Schmidt")
+        _, full, _ = self.parley.request("GET", "/api/v1/contacts/%d" % contact["id"], token=self.token)
+        self.assertIn({"kind": "external", "value": "1111111"},
+                      [{"kind": i["kind"], "value": i["value"]} for i in full["identities"]])
+        stored = [m for m in self.messages(conversation["id"]) if m["external_id"] == "1111111:1365"]
+        self.assertEqual(len(stored), 1)
+        self.assertEqual(stored[0]["payload"]["from"]["username"], "anna_s")
+
+    def test_bad_secret_stores_nothing_and_bad_input_is_refused(self):
+        raw = in_chat("text.json", 2000001, message_id=1)
+        for secret in ("wrong", "", None, SECRET + "x", SECRET[:-1]):
+            status, body, _ = self.webhook(raw, secret=secret)
+            self.assertEqual(status, 401, (secret, body))
+        # Another inbox id, or one that does not exist, does not know this token either.
+        self.assertEqual(self.webhook(raw, path="/webhooks/telegram/999999")[0], 401)
+        self.assertEqual(self.webhook(raw, path="/webhooks/telegram/abc")[0], 401)
+        _, contacts, _ = self.parley.request("GET", "/api/v1/contacts?q=2000001", token=self.token)
+        self.assertEqual(contacts["data"], [])
+        self.assertEqual(self.webhook(raw, content_type="text/plain")[0], 415)
+        self.assertEqual(self.webhook(raw[: len(raw) // 2])[0], 400)
+        self.assertEqual(self.webhook(b"[" * 10000 + b"]" * 10000)[0], 400)
+        self.assertEqual(self.webhook(b'{"update_id":1,"message":{"message_id":1,"chat":{"id":1.5},"date":1,"text":"x"}}')[0], 400)
+        self.assertEqual(self.webhook(b'{"update_id":1,"message":{"message_id":1,"chat":{"id":1},"text":"\xff"}}')[0], 400)
+        # Unknown update kinds are accepted and ignored.
+        status, body, _ = self.webhook(fixture("unknown_kind.json"))
+        self.assertEqual((status, body["ignored"], body["stored"]), (200, 1, 0))
+        self.assertEqual(self.parley.request("GET", "/healthz")[0], 200)
+
+    def test_photo_is_fetched_into_an_attachment_byte_identical(self):
+        jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + os.urandom(3000) + b"\xff\xd9"
+        update = json.loads(in_chat("photo.json", 2000002, message_id=7))
+        sizes = update["message"]["photo"]
+        for i, size in enumerate(sizes):
+            size["file_id"] = "e2e-photo-%d" % i
+            self.bot.add_file(size["file_id"], "photos/file_%d.jpg" % i, b"not the largest" if size["width"] < 1280 else jpeg)
+        status, body, _ = self.webhook(json.dumps(update).encode())
+        self.assertEqual(status, 200, body)
+        _, conversation = self.conversation_of(2000002)
+
+        def stored_attachment():
+            for m in self.messages(conversation["id"]):
+                if m["external_id"] == "2000002:7" and m["attachment_ids"]:
+                    status, data, headers = self.parley.request(
+                        "GET", "/api/v1/attachments/%d" % m["attachment_ids"][0], token=self.token)
+                    if status == 200:
+                        return data, headers, m
+            return None
+        data, headers, message = wait_for(stored_attachment, timeout=20)
+        self.assertEqual(data, jpeg)
+        self.assertEqual(headers["Content-Type"], "image/jpeg")
+        self.assertEqual(message["kind"], "image")
+        self.assertEqual(message["text"], "So sah das Paket aus")
+
+    def test_an_edit_changes_the_stored_message_and_adds_none(self):
+        chat = 2000003
+        self.assertEqual(self.webhook(in_chat("text.json", chat, message_id=1365, update_id=30000))[0], 200)
+        _, conversation = self.conversation_of(chat)
+        before = self.messages(conversation["id"])
+        status, body, _ = self.webhook(in_chat("edited_message.json", chat, update_id=30001))
+        self.assertEqual(status, 200, body)
+        self.assertEqual((body["edits"], body["stored"]), (1, 0))
+        after = self.messages(conversation["id"])
+        self.assertEqual(len(after), len(before))
+        edited = [m for m in after if m["external_id"] == "%d:1365" % chat][0]
+        self.assertEqual(edited["text"], "Hallo, meine Bestellung A-2025-0042 ist noch nicht angekommen.")
+        # An edit of a message never stored (before the inbox existed) is accepted and ignored.
+        status, body, _ = self.webhook(in_chat("edited_message.json", chat, message_id=1, update_id=30002))
+        self.assertEqual((status, body["ignored"]), (200, 1))
+
+    def test_button_press_is_stored_and_answered(self):
+        chat = 2000004
+        update = json.loads(in_chat("callback_query.json", chat))
+        update["callback_query"]["id"] = "e2e-callback-1"
+        raw = json.dumps(update).encode()
+        status, body, _ = self.webhook(raw)
+        # Answered in the webhook's response, which the Bot API runs: the client stops its spinner.
+        self.assertEqual((status, body), (200, {"method": "answerCallbackQuery", "callback_query_id": "e2e-callback-1"}))
+        status, body, _ = self.webhook(raw)  # a redelivery stores nothing new
+        _, conversation = self.conversation_of(chat)
+        pressed = [m for m in self.messages(conversation["id"]) if m["external_id"] == "callback:e2e-callback-1"]
+        self.assertEqual(len(pressed), 1)
+        self.assertEqual(pressed[0]["kind"], "interactive")
+        self.assertEqual(pressed[0]["text"], "Ja, danke")
+        self.assertEqual(pressed[0]["payload"]["data"], "solved:yes")
+
+    def test_every_documented_fixture_is_accepted(self):
+        for name in sorted(os.listdir(FIXTURES)):
+            if not name.endswith(".json"):
+                continue
+            status, body, _ = self.webhook(fixture(name))
+            self.assertEqual(status, 200, (name, body))
+
+    # ---- outbound -----------------------------------------------------------------------------------
+
+    def test_reply_is_sent_and_quotes_the_customers_message(self):
+        chat = 2000005
+        self.webhook(in_chat("text.json", chat, message_id=44, update_id=50000))
+        _, conversation = self.conversation_of(chat)
+        incoming = [m for m in self.messages(conversation["id"]) if m["external_id"] == "%d:44" % chat][0]
+        before = len(self.bot.sent)
+        reply = self.reply(conversation["id"], text="Hallo! Wir schauen nach. *nicht fett*", reply_to_id=incoming["id"])
+        wait_for(lambda: len(self.bot.sent) > before)
+        method, params, _, _ = self.bot.sent[-1]
+        self.assertEqual(method, "sendMessage")
+        self.assertEqual(params["chat_id"], chat)
+        self.assertEqual(params["text"], "Hallo! Wir schauen nach. *nicht fett*")
+        self.assertNotIn("parse_mode", params)
+        self.assertEqual(params["reply_parameters"]["message_id"], 44)
+        sent = wait_for(lambda: (lambda m: m if m["external_id"] else None)(self.message(conversation["id"], reply["id"])))
+        self.assertEqual(sent["delivery_status"], "sent")
+        self.assertRegex(sent["external_id"], r"^%d:\d+$" % chat)
+        # The customer reacts to the reply: the reaction points at it.
+        reaction = json.loads(in_chat("message_reaction.json", chat, update_id=50001))
+        reaction["message_reaction"]["message_id"] = int(sent["external_id"].split(":")[1])
+        self.assertEqual(self.webhook(json.dumps(reaction).encode())[0], 200)
+        stored = [m for m in self.messages(conversation["id"]) if m["kind"] == "reaction"][0]
+        self.assertEqual(stored["reply_to_id"], reply["id"])
+        self.assertEqual(stored["payload"]["emoji"], "❤")
+
+    def test_reply_with_a_file_is_uploaded(self):
+        chat = 2000006
+        self.webhook(in_chat("text.json", chat, message_id=1, update_id=60000))
+        _, conversation = self.conversation_of(chat)
+        pdf = b"%PDF-1.4\n" + os.urandom(4000) + b"\n%%EOF\n"
+        status, uploaded, _ = self.parley.request("POST", "/api/v1/attachments?filename=Rechnung.pdf", raw=pdf,
+                                                  token=self.token, content_type="application/pdf")
+        self.assertEqual(status, 201, uploaded)
+        before = len(self.bot.sent)
+        reply = self.reply(conversation["id"], text="Ihre Rechnung", attachment_ids=[uploaded["id"]])
+        wait_for(lambda: len(self.bot.sent) > before)
+        method, params, files, _ = self.bot.sent[-1]
+        self.assertEqual(method, "sendDocument")
+        self.assertEqual(params["chat_id"], str(chat))
+        self.assertEqual(params["caption"], "Ihre Rechnung")
+        filename, content_type, data = files["document"]
+        self.assertEqual((filename, content_type), ("Rechnung.pdf", "application/pdf"))
+        self.assertEqual(data, pdf)
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+
+    def test_flood_control_is_retried_after_retry_after(self):
+        chat = 2000007
+        self.webhook(in_chat("text.json", chat, message_id=1, update_id=70000))
+        _, conversation = self.conversation_of(chat)
+        before = len(self.bot.sent)
+        self.bot.flood_once(retry_after=1)
+        reply = self.reply(conversation["id"], text="Einen Moment bitte")
+        sent = wait_for(lambda: (lambda m: m if m["delivery_status"] == "sent" else None)(
+            self.message(conversation["id"], reply["id"])), timeout=30)
+        attempts = [s for s in self.bot.sent[before:] if s[1].get("text") == "Einen Moment bitte"]
+        self.assertEqual(len(attempts), 2)
+        self.assertGreaterEqual(attempts[1][3] - attempts[0][3], 0.9)  # waited retry_after
+        self.assertIsNone(sent["delivery_error"])
+
+    def test_bad_request_fails_with_telegrams_description(self):
+        chat = 2000008
+        self.webhook(in_chat("text.json", chat, message_id=1, update_id=80000))
+        _, conversation = self.conversation_of(chat)
+        self.bot.bad_request_once("Bad Request: chat not found")
+        reply = self.reply(conversation["id"], text="Sind Sie noch da?")
+        failed = wait_for(lambda: (lambda m: m if m["delivery_status"] == "failed" else None)(
+            self.message(conversation["id"], reply["id"])))
+        self.assertIn("Bad Request: chat not found", failed["delivery_error"])
+
+    def test_group_chat_is_one_conversation_answered_in_the_group(self):
+        group = json.loads(fixture("group_message.json"))
+        group["message"]["chat"]["id"] = -1002000000009
+        self.assertEqual(self.webhook(json.dumps(group).encode())[0], 200)
+        second = copy.deepcopy(group)
+        second["update_id"] += 1
+        second["message"]["message_id"] += 1
+        second["message"]["from"] = {"id": 3333334, "is_bot": False, "first_name": "Dieter"}
+        second["message"]["text"] = "Und bitte an die neue Adresse"
+        self.assertEqual(self.webhook(json.dumps(second).encode())[0], 200)
+        contact, conversation = self.conversation_of(-1002000000009)
+        self.assertEqual(contact["name"], "Einkauf Müller GmbH")
+        senders = [m["payload"]["from"]["name"] for m in self.messages(conversation["id"]) if m["direction"] == "incoming"]
+        self.assertEqual(senders, ["Carla", "Dieter"])
+        before = len(self.bot.sent)
+        self.reply(conversation["id"], text="Gern, die neue Rechnung kommt heute.")
+        wait_for(lambda: len(self.bot.sent) > before)
+        self.assertEqual(self.bot.sent[-1][1]["chat_id"], -1002000000009)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
