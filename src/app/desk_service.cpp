@@ -428,6 +428,21 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
   return message;
 }
 
+Result<core::User> DeskService::setAvailability(const core::Actor& actor, core::Availability availability) {
+  core::User user;
+  auto status = store_.write([&](StoreTx& tx) -> Status {
+    if (auto s = tx.setUserAvailability(actor.tenant_id, actor.user_id, availability, clock_.now()); !s) return s;
+    auto u = tx.getUser(actor.tenant_id, actor.user_id);
+    if (!u) return u.error();
+    user = std::move(*u);
+    return {};
+  });
+  if (!status) return status.error();
+  user.password_hash.clear();
+  bus_.publish(Event{0, "user.availability", actor.tenant_id, std::nullopt, {}, user});
+  return user;
+}
+
 Result<core::Conversation> DeskService::updateConversation(const core::Actor& actor, core::ConversationId id,
                                                            const ConversationPatch& patch) {
   const auto now = clock_.now();

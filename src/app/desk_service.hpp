@@ -73,6 +73,10 @@ class DeskService {
   // A pending attachment was fetched (or gave up): store the outcome and tell the desk.
   Status completeAttachment(const core::Attachment& attachment);
 
+  // The agent sets their own status (available / away / offline); the tenant's desks hear of it
+  // ("user.availability"), routing and the web chat read it.
+  Result<core::User> setAvailability(const core::Actor& actor, core::Availability availability);
+
   // Inbox ids the actor may see, or nullopt when it sees all of its tenant.
   Result<std::optional<std::vector<core::InboxId>>> visibleInboxIds(const core::Actor& actor);
 

@@ -21,7 +21,7 @@ struct Event {
   core::TenantId tenant_id;
   std::optional<core::InboxId> inbox_id;  // unset: visible to every user of the tenant
   std::vector<core::TeamId> inbox_team_ids;
-  std::variant<core::Message, core::Conversation, core::Contact> subject;
+  std::variant<core::Message, core::Conversation, core::Contact, core::User> subject;
 };
 
 class EventBus {

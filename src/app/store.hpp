@@ -73,7 +73,9 @@ class StoreTx {
   virtual Result<core::User> getUser(core::TenantId tenant, core::UserId id) = 0;
   virtual Result<core::User> findUserByEmail(const std::string& email) = 0;
   virtual Result<std::vector<core::User>> listUsers(core::TenantId tenant) = 0;
-  virtual Status updateUser(const core::User& user) = 0;  // all fields but id/tenant/created_at
+  virtual Status updateUser(const core::User& user) = 0;  // all fields but id/tenant/created_at/availability
+  virtual Status setUserAvailability(core::TenantId tenant, core::UserId id, core::Availability availability,
+                                     core::TimestampMs at) = 0;
   virtual Status deleteUser(core::TenantId tenant, core::UserId id) = 0;
 
   // Teams (member_ids written only through setTeamMembers)

@@ -12,6 +12,8 @@ template <class E, std::size_t N>
 using Names = std::array<std::pair<E, std::string_view>, N>;
 
 constexpr Names<Role, 3> kRoles{{{Role::Admin, "admin"}, {Role::Supervisor, "supervisor"}, {Role::Agent, "agent"}}};
+constexpr Names<Availability, 3> kAvailabilities{
+    {{Availability::Available, "available"}, {Availability::Away, "away"}, {Availability::Offline, "offline"}}};
 constexpr Names<Language, 2> kLanguages{{{Language::De, "de"}, {Language::En, "en"}}};
 constexpr Names<ChannelKind, 10> kChannels{{{ChannelKind::Api, "api"},
                                             {ChannelKind::WebChat, "webchat"},
@@ -97,6 +99,7 @@ const char* errorCodeName(ErrorCode code) noexcept {
 }
 
 std::string_view toString(Role v) { return nameOf(kRoles, v); }
+std::string_view toString(Availability v) { return nameOf(kAvailabilities, v); }
 std::string_view toString(Language v) { return nameOf(kLanguages, v); }
 std::string_view toString(ChannelKind v) { return nameOf(kChannels, v); }
 std::string_view toString(IdentityKind v) { return nameOf(kIdentityKinds, v); }
@@ -109,6 +112,7 @@ std::string_view toString(MessageKind v) { return nameOf(kMessageKinds, v); }
 std::string_view toString(AttachmentState v) { return nameOf(kAttachmentStates, v); }
 
 std::optional<Role> parseRole(std::string_view s) { return parse(kRoles, s); }
+std::optional<Availability> parseAvailability(std::string_view s) { return parse(kAvailabilities, s); }
 std::optional<Language> parseLanguage(std::string_view s) { return parse(kLanguages, s); }
 std::optional<ChannelKind> parseChannelKind(std::string_view s) { return parse(kChannels, s); }
 std::optional<IdentityKind> parseIdentityKind(std::string_view s) { return parse(kIdentityKinds, s); }

@@ -13,6 +13,9 @@
 namespace parley::core {
 
 enum class Role { Admin, Supervisor, Agent };
+// An agent's status, set by the agent: routing offers work only to Available agents; the web
+// chat says no one is there when no agent of the inbox is Available.
+enum class Availability { Available, Away, Offline };
 enum class Language { De, En };
 enum class ChannelKind { Api, WebChat, WhatsApp, Messenger, Instagram, Telegram, Twilio, X, Email, Voice };
 // What an identity value is. Phone is always E.164, Email always lower-case.
@@ -31,6 +34,7 @@ enum class MessageKind { Text, Image, Audio, Video, Document, Sticker, Location,
 enum class AttachmentState { Stored, Pending, Failed };
 
 std::string_view toString(Role v);
+std::string_view toString(Availability v);
 std::string_view toString(Language v);
 std::string_view toString(ChannelKind v);
 std::string_view toString(IdentityKind v);
@@ -43,6 +47,7 @@ std::string_view toString(MessageKind v);
 std::string_view toString(AttachmentState v);
 
 std::optional<Role> parseRole(std::string_view s);
+std::optional<Availability> parseAvailability(std::string_view s);
 std::optional<Language> parseLanguage(std::string_view s);
 std::optional<ChannelKind> parseChannelKind(std::string_view s);
 std::optional<IdentityKind> parseIdentityKind(std::string_view s);
@@ -69,6 +74,9 @@ struct User {
   Language language = Language::En;
   std::string password_hash;  // argon2id encoded string; never leaves the server
   bool active = true;
+  // Written only by setUserAvailability (an agent's status is not part of their profile).
+  Availability availability = Availability::Offline;
+  TimestampMs availability_changed_at = 0;
   TimestampMs created_at = 0;
 };
 

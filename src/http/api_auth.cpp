@@ -71,6 +71,19 @@ void addAuthRoutes(Router& router, ApiDeps& deps) {
     return jsonResponse(200, out);
   });
 
+  router.add("PUT", "/api/v1/auth/me/availability", Auth::User,
+             "Set your status: {\"availability\": \"available\"|\"away\"|\"offline\"}; routing offers work to available agents",
+             [&deps](Context& ctx) -> Response {
+               PARLEY_TRY(body, parseJsonObject(ctx.request));
+               PARLEY_CHECK(rejectUnknownKeys(body, {"availability"}));
+               PARLEY_TRY(text, reqString(body, "availability", 20));
+               auto availability = core::parseAvailability(text);
+               if (!availability) {
+                 return errorResponse(400, "invalid_input", "availability: must be available, away or offline");
+               }
+               PARLEY_TRY(user, deps.desk.setAvailability(ctx.actor(), *availability));
+               return jsonResponse(200, toJson(user));
+             });
   router.add("GET", "/api/v1/api_tokens", Auth::User, "List your API tokens", [&deps](Context& ctx) -> Response {
     PARLEY_TRY(tokens, app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.listApiTokens(ctx.actor().tenant_id, ctx.actor().user_id); }));
     json::array out;

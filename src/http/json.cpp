@@ -56,7 +56,9 @@ json::object toJson(const core::User& v) {
   return {{"id", v.id.value},     {"tenant_id", v.tenant_id.value},
           {"email", v.email},     {"name", v.name},
           {"role", core::toString(v.role)}, {"language", core::toString(v.language)},
-          {"active", v.active},   {"created_at", isoOrNull(v.created_at)}};
+          {"active", v.active},   {"created_at", isoOrNull(v.created_at)},
+          {"availability", core::toString(v.availability)},
+          {"availability_changed_at", isoOrNull(v.availability_changed_at)}};
 }
 
 json::object toJson(const core::Team& v) {

@@ -308,3 +308,20 @@ TEST_F(DeskServiceTest, AnAutoReplyNeverReopensAndAnUnmatchedOneIsFiledResolved)
   EXPECT_EQ(view->conversation.status, core::ConversationStatus::Resolved) << "nobody has to answer a bounce";
   EXPECT_EQ(view->conversation.labels, std::vector<std::string>{"bounce"});
 }
+
+TEST_F(DeskServiceTest, AnAgentsStatusIsStoredAndAnnouncedToTheTenant) {
+  events_.clear();
+  auto user = desk_->setAvailability(admin_, core::Availability::Available);
+  ASSERT_TRUE(user.ok()) << user.error().message;
+  EXPECT_EQ(user->availability, core::Availability::Available);
+  EXPECT_TRUE(user->password_hash.empty()) << "the event carries no password hash";
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0].type, "user.availability");
+  EXPECT_FALSE(events_[0].inbox_id.has_value()) << "every desk of the tenant hears it";
+  core::User stored;
+  ASSERT_TRUE(store_->read([&](app::StoreTx& tx) -> core::Status {
+    stored = *tx.getUser(tenant_, admin_.user_id);
+    return {};
+  }));
+  EXPECT_EQ(stored.availability, core::Availability::Available);
+}

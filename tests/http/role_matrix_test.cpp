@@ -57,6 +57,9 @@ std::vector<Case> cases() {
   return {
       {"GET", "/api/v1/auth/me", [](ApiFixture&, Scope) { return fixed("/api/v1/auth/me"); }, 200, 200, 200, 200, 200},
       {"GET", "/api/v1/api_tokens", [](ApiFixture&, Scope) { return fixed("/api/v1/api_tokens"); }, 200, 200, 200, 200, 200},
+      {"PUT", "/api/v1/auth/me/availability",
+       [](ApiFixture&, Scope) { return fixed("/api/v1/auth/me/availability", R"({"availability":"away"})"); },
+       200, 200, 200, 200, 200},
       {"POST", "/api/v1/api_tokens", [](ApiFixture&, Scope) { return fixed("/api/v1/api_tokens", R"({"name":"crm"})"); },
        201, 201, 201, 201, 201},
       {"DELETE", "/api/v1/api_tokens/{id}",

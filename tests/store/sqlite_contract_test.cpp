@@ -184,13 +184,13 @@ TEST(SqliteStore, OpensInWalModeAndAppliesMigrationsOnce) {
     createTenant(**store, "Acme");
   }
   EXPECT_EQ(rawQuery(db, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(rawQuery(db, "SELECT version FROM schema_migrations ORDER BY version"), "1,2,3,4");
+  EXPECT_EQ(rawQuery(db, "SELECT version FROM schema_migrations ORDER BY version"), "1,2,3,4,5");
   {
     auto reopened = SqliteStore::open(db.string());
     ASSERT_TRUE(reopened.ok()) << reopened.error().message;
     createTenant(**reopened, "Globex");
   }
-  EXPECT_EQ(rawQuery(db, "SELECT version FROM schema_migrations ORDER BY version"), "1,2,3,4") << "not applied twice";
+  EXPECT_EQ(rawQuery(db, "SELECT version FROM schema_migrations ORDER BY version"), "1,2,3,4,5") << "not applied twice";
   EXPECT_EQ(tenantCount(db), 2) << "data survives a restart";
   EXPECT_EQ(rawQuery(db, "SELECT name FROM sqlite_master WHERE name = 'messages_fts'"), "messages_fts");
 }
@@ -229,7 +229,7 @@ TEST(SqliteStore, MigrationTwoKeepsTheRowsOfAVersionOneDatabase) {
   auto opened = SqliteStore::open(db.string());
   ASSERT_TRUE(opened.ok()) << opened.error().message;
   Store& store = **opened;
-  EXPECT_EQ(rawQuery(db, "SELECT version FROM schema_migrations ORDER BY version"), "1,2,3,4");
+  EXPECT_EQ(rawQuery(db, "SELECT version FROM schema_migrations ORDER BY version"), "1,2,3,4,5");
   EXPECT_EQ(rawQuery(db, "SELECT name FROM sqlite_master WHERE name = 'attachments_due'"), "attachments_due");
   const std::string plan =
       rawQuery(db,

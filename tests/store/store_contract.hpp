@@ -101,7 +101,8 @@ std::optional<ErrorCode> codeOf(const R& result) {
 
 inline auto fields(const core::Tenant& t) { return std::tie(t.id, t.name, t.created_at); }
 inline auto fields(const core::User& u) {
-  return std::tie(u.id, u.tenant_id, u.email, u.name, u.role, u.language, u.password_hash, u.active, u.created_at);
+  return std::tie(u.id, u.tenant_id, u.email, u.name, u.role, u.language, u.password_hash, u.active, u.created_at,
+                  u.availability, u.availability_changed_at);
 }
 inline auto fields(const core::Team& t) {
   return std::tie(t.id, t.tenant_id, t.name, t.description, t.member_ids, t.created_at);
@@ -423,6 +424,30 @@ TYPED_TEST_P(StoreContract, UserRoundTripAndEmailUniqueAcrossTenants) {
                      }),
                      ErrorCode::NotFound);
   EXPECT_EQ(this->userCount(), 1);
+}
+
+TYPED_TEST_P(StoreContract, AvailabilityIsSetOnItsOwnAndSurvivesProfileUpdates) {
+  auto acme = this->tenant("Acme");
+  auto globex = this->tenant("Globex");
+  auto ann = this->user(acme, "ann@acme.example");
+  auto fresh = this->r([&](StoreTx& tx) { return tx.getUser(acme, ann); });
+  PARLEY_ASSERT_OK(fresh);
+  EXPECT_EQ(fresh->availability, core::Availability::Offline) << "a new agent is offline";
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.setUserAvailability(acme, ann, core::Availability::Available, 77); }));
+  core::User profile = *fresh;
+  profile.name = "Ann Neu";  // a profile edit carries the old (offline) status: it must not win
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.updateUser(profile); }));
+  auto got = this->r([&](StoreTx& tx) { return tx.getUser(acme, ann); });
+  PARLEY_ASSERT_OK(got);
+  EXPECT_EQ(got->availability, core::Availability::Available);
+  EXPECT_EQ(got->availability_changed_at, 77);
+  EXPECT_EQ(got->name, "Ann Neu");
+  auto listed = this->r([&](StoreTx& tx) { return tx.listUsers(acme); });
+  PARLEY_ASSERT_OK(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].availability, core::Availability::Available);
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.setUserAvailability(globex, ann, core::Availability::Away, 1); }),
+                     ErrorCode::NotFound);
 }
 
 TYPED_TEST_P(StoreContract, UpdateUserChangesAllButIdentityAndCreation) {
@@ -2420,6 +2445,7 @@ TYPED_TEST_P(StoreContract, ChannelStateIsKeptPerInboxAndGoesWithIt) {
 
 REGISTER_TYPED_TEST_SUITE_P(StoreContract, IsHealthyAndNamesItsBackend, TenantRoundTripAndUserCountAcrossTenants,
                             UserRoundTripAndEmailUniqueAcrossTenants, UpdateUserChangesAllButIdentityAndCreation,
+                            AvailabilityIsSetOnItsOwnAndSurvivesProfileUpdates,
                             DeleteUserUnassignsConversationsAndRevokesAccess, TeamMembersAreSetAsAWholeAndReadSorted,
                             DeleteTeamRemovesMembershipsAndInboxLinks, InboxRoundTripWithTeamsAndTenantIsolation,
                             InboxesByChannelSpanEveryTenant, ChannelStateIsKeptPerInboxAndGoesWithIt,

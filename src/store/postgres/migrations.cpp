@@ -329,10 +329,18 @@ CREATE TABLE channel_state (
 );
 )SQL";
 
+// Version 4: an agent's availability (available / away / offline) and when it last changed.
+constexpr const char* kV4 = R"SQL(
+ALTER TABLE users
+  ADD COLUMN availability            TEXT NOT NULL DEFAULT 'offline',
+  ADD COLUMN availability_changed_at BIGINT NOT NULL DEFAULT 0;
+)SQL";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
     {2, "messaging channels: message kind and payload, attachment fetch state, conversation window", kV2},
     {3, "channel state per inbox (e-mail polling cursors), attachment uploader", kV3},
+    {4, "agent availability", kV4},
 };
 
 // Arbitrary, fixed: "parley" in ASCII. Advisory locks are per database.

@@ -53,7 +53,8 @@ std::string placeholder(int n) {
 
 // --- column lists and row decoders (same column order) --------------------------------------------
 
-constexpr const char* kUserCols = "id, tenant_id, email, name, role, language, password_hash, active, created_at";
+constexpr const char* kUserCols =
+    "id, tenant_id, email, name, role, language, password_hash, active, created_at, availability, availability_changed_at";
 core::User decodeUser(RowReader& r) {
   core::User u;
   u.id = r.id<core::UserTag>();
@@ -65,6 +66,8 @@ core::User decodeUser(RowReader& r) {
   u.password_hash = r.text();
   u.active = r.boolean();
   u.created_at = r.i64();
+  u.availability = r.enumeration(core::parseAvailability);
+  u.availability_changed_at = r.i64();
   return u;
 }
 
@@ -651,6 +654,14 @@ Status PgTx::updateUser(const core::User& user) {
                          .text(user.password_hash)
                          .boolean(user.active),
                      "user");
+  });
+}
+
+Status PgTx::setUserAvailability(core::TenantId tenant, core::UserId id, core::Availability availability,
+                                 core::TimestampMs at) {
+  return writeOp([&]() -> Status {
+    return changeOne("UPDATE users SET availability = $1, availability_changed_at = $2 WHERE tenant_id = $3 AND id = $4",
+                     Params().text(core::toString(availability)).i64(at).id(tenant).id(id), "user");
   });
 }
 

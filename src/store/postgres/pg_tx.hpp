@@ -46,6 +46,8 @@ class PgTx final : public app::StoreTx {
   core::Result<core::User> findUserByEmail(const std::string& email) override;
   core::Result<std::vector<core::User>> listUsers(core::TenantId tenant) override;
   core::Status updateUser(const core::User& user) override;
+  core::Status setUserAvailability(core::TenantId tenant, core::UserId id, core::Availability availability,
+                                   core::TimestampMs at) override;
   core::Status deleteUser(core::TenantId tenant, core::UserId id) override;
 
   core::Result<core::TeamId> createTeam(const core::Team& team) override;

@@ -304,11 +304,19 @@ CREATE TABLE channel_state (
 ) WITHOUT ROWID;
 )sql";
 
-static const std::array<Migration, 4> kMigrations{{
+// Version 5: an agent's availability (available / away / offline) and when it last changed.
+static const char* const kV5 = R"sql(
+ALTER TABLE users ADD COLUMN availability TEXT NOT NULL DEFAULT 'offline'
+  CHECK (availability IN ('available', 'away', 'offline'));
+ALTER TABLE users ADD COLUMN availability_changed_at INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+static const std::array<Migration, 5> kMigrations{{
     {1, kV1},
     {2, kV2},
     {3, kV3},
     {4, kV4},
+    {5, kV5},
 }};
 
 }  // namespace

@@ -116,7 +116,8 @@ void bindAll(Stmt& stmt, const std::vector<Param>& params) {
 #define TENANT_COLUMNS "id, name, created_at"
 core::Tenant readTenant(const Stmt& s) { return core::Tenant{s.id<core::TenantId>(0), s.text(1), s.i64(2)}; }
 
-#define USER_COLUMNS "id, tenant_id, email, name, role, language, password_hash, active, created_at"
+#define USER_COLUMNS \
+  "id, tenant_id, email, name, role, language, password_hash, active, created_at, availability, availability_changed_at"
 Result<core::User> readUser(const Stmt& s) {
   core::User u;
   u.id = s.id<core::UserId>(0);
@@ -128,6 +129,8 @@ Result<core::User> readUser(const Stmt& s) {
   u.password_hash = s.text(6);
   u.active = s.boolean(7);
   u.created_at = s.i64(8);
+  PARLEY_SQ_ASSIGN(u.availability, parsed(core::parseAvailability(s.text(9)), "availability", s.text(9)));
+  u.availability_changed_at = s.i64(10);
   return u;
 }
 
@@ -457,6 +460,17 @@ Status SqliteTx::updateUser(const core::User& user) {
       .bind(8, user.tenant_id.value);
   PARLEY_SQ_TRY(stmt.run());
   if (conn_.changes() == 0) return notFound("user", user.id.value);
+  return {};
+}
+
+Status SqliteTx::setUserAvailability(core::TenantId tenant, core::UserId id, core::Availability availability,
+                                     core::TimestampMs at) {
+  PARLEY_SQ_TRY(requireWritable());
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("UPDATE users SET availability = ?1, availability_changed_at = ?2 "
+                                            "WHERE id = ?3 AND tenant_id = ?4"));
+  stmt.bind(1, core::toString(availability)).bind(2, at).bind(3, id.value).bind(4, tenant.value);
+  PARLEY_SQ_TRY(stmt.run());
+  if (conn_.changes() == 0) return notFound("user", id.value);
   return {};
 }
 
