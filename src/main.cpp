@@ -159,6 +159,8 @@ int serve(const app::Config& config) {
   deps.secrets = secrets;
   deps.wake_email_poller = [&email_poller] { email_poller.wake(); };
   deps.email_receiver = &email_receiver;
+  app::SpellChecker spell_checker(config.dictionaries_dir);
+  deps.spell_checker = &spell_checker;
   http::Router router;
   http::addAllRoutes(router, deps);
   http::Metrics metrics;

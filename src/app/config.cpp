@@ -26,6 +26,7 @@ const std::vector<ConfigKey> kConfigKeys = {
     {"log_requests", "write one JSON log line per HTTP request to stderr (default true)"},
     {"secret_key", "64 hex characters: the key that encrypts channel credentials at rest; give every node of a cluster the same (default: generated once into data_dir/secret.key)"},
     {"email_poll_workers", "e-mail inboxes fetched over IMAP at the same time (default 2)"},
+    {"dictionaries_dir", "where the hunspell dictionaries de_DE and en_US for the composer's spell check are (default /usr/share/hunspell)"},
 };
 
 namespace {
@@ -71,6 +72,7 @@ void apply(Config& c, const std::string& key, const std::string& v) {
   else if (key == "create_demo") c.create_demo = toBool(key, v);
   else if (key == "log_requests") c.log_requests = toBool(key, v);
   else if (key == "secret_key") c.secret_key = v;
+  else if (key == "dictionaries_dir") c.dictionaries_dir = v;
   else if (key == "email_poll_workers") c.email_poll_workers = static_cast<int>(toInt(key, v, 1, 64));
   else throw std::runtime_error("unknown config key: " + key);
 }

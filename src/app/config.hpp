@@ -29,6 +29,7 @@ struct Config {
   bool log_requests = true;  // one JSON log line per request
   std::string secret_key;     // 64 hex characters; empty: <data_dir>/secret.key (see secret_box.hpp)
   int email_poll_workers = 2;  // IMAP inboxes polled at once
+  std::string dictionaries_dir = "/usr/share/hunspell";  // de_DE and en_US for spell checking
 };
 
 struct ConfigKey {

@@ -13,6 +13,7 @@
 #include "app/clock.hpp"
 #include "app/desk_service.hpp"
 #include "app/secret_box.hpp"
+#include "app/spell_checker.hpp"
 #include "app/store.hpp"
 #include "http/router.hpp"
 
@@ -36,6 +37,7 @@ struct ApiDeps {
   std::shared_ptr<const app::SecretBox> secrets = nullptr;
   std::function<void()> wake_email_poller = [] {};  // an e-mail inbox was created or changed
   channels::email::EmailReceiver* email_receiver = nullptr;  // raw mail in (the inbound-mail webhook)
+  app::SpellChecker* spell_checker = nullptr;                // the composer's spell check
 };
 
 void addAuthRoutes(Router& router, ApiDeps& deps);

@@ -517,6 +517,42 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
                return jsonResponse(200, json::object{{"data", a}, {"next_cursor", next}});
              });
 
+  // ---- spell check ----------------------------------------------------------------------------
+  router.add("POST", "/api/v1/spellcheck", Auth::User,
+             "Spell-check a draft: {\"text\", \"language\": \"de\"|\"en\"|\"auto\"} -> misspelled words with their "
+             "UTF-16 offset and length and up to 5 suggestions",
+             [&deps](Context& ctx) -> Response {
+               if (!deps.spell_checker) return errorResponse(503, "unavailable", "spell checking is not set up on this server");
+               PARLEY_TRY(body, parseJsonObject(ctx.request));
+               PARLEY_CHECK(rejectUnknownKeys(body, {"text", "language"}));
+               auto text_it = body.find("text");
+               if (text_it == body.end() || !text_it->value().is_string()) {
+                 return errorResponse(400, "invalid_input", "text: required, a string");
+               }
+               const std::string text(text_it->value().get_string());
+               if (text.size() > app::SpellChecker::kMaxTextBytes) {
+                 return errorResponse(413, "too_large", "text: at most 20000 bytes are checked at once");
+               }
+               PARLEY_TRY(language_text, optString(body, "language", 10));
+               std::optional<core::Language> language;
+               if (language_text && *language_text != "auto") {
+                 language = core::parseLanguage(*language_text);
+                 if (!language) return errorResponse(400, "invalid_input", "language: de, en or auto");
+               }
+               PARLEY_TRY(me, app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.getUser(ctx.actor().tenant_id, ctx.actor().user_id); }));
+               PARLEY_TRY(checked, deps.spell_checker->check(text, language, me.language));
+               json::array words;
+               for (const auto& m : checked.misspellings) {
+                 json::array suggestions;
+                 for (const auto& s : m.suggestions) suggestions.push_back(json::string(s));
+                 words.push_back(json::object{{"word", m.word}, {"offset", m.offset}, {"length", m.length},
+                                              {"suggestions", suggestions}});
+               }
+               return jsonResponse(200, json::object{{"language", core::toString(checked.language)},
+                                                     {"detected", checked.detected},
+                                                     {"misspellings", words}});
+             });
+
   // ---- attachments ----------------------------------------------------------------------------
   router.add("POST", "/api/v1/attachments", Auth::User,
              "Upload a file as the raw request body (?filename=...); returns its id for attachment_ids",

@@ -30,6 +30,7 @@ struct ApiFixture {
   std::unique_ptr<bus::InProcessBus> bus;
   std::unique_ptr<app::DeskService> desk;
   std::unique_ptr<app::AttachmentStore> attachments;
+  app::SpellChecker spell_checker{"/usr/share/hunspell"};
   std::unique_ptr<http::ApiDeps> deps;
   http::Router router;
   std::vector<app::Event> events;
@@ -55,6 +56,7 @@ struct ApiFixture {
     desk = std::make_unique<app::DeskService>(*store, *bus, clock, app::ChannelGateways{});
     attachments = std::make_unique<app::AttachmentStore>(*store, clock, dir / "attachments", 1 << 20);
     deps = std::make_unique<http::ApiDeps>(http::ApiDeps{*store, *auth, *desk, *attachments, clock});
+    deps->spell_checker = &spell_checker;
     http::addAllRoutes(router, *deps);
     seed();
   }

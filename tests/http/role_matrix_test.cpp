@@ -219,6 +219,8 @@ std::vector<Case> cases() {
        },
        200, 200, 200, 200, 200},
       {"GET", "/api/v1/search", [](ApiFixture&, Scope) { return fixed("/api/v1/search?q=Hallo"); }, 200, 200, 200, 200, 200},
+      {"POST", "/api/v1/spellcheck", [](ApiFixture&, Scope) { return fixed("/api/v1/spellcheck", R"({"text":"Hallo"})"); },
+       200, 200, 200, 200, 200},
       {"POST", "/api/v1/attachments",
        [](ApiFixture&, Scope) { return Target{"/api/v1/attachments?filename=a.txt", "hello", "application/octet-stream"}; },
        201, 201, 201, 201, 201},
