@@ -214,7 +214,22 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
     if (auto state = tx.getChannelState(inbox.id, "status")) {
       boost::system::error_code ec;
       auto v = json::parse(*state, ec);
-      if (!ec && v.is_object()) o["channel_status"] = std::move(v);
+      if (!ec && v.is_object()) {
+        // Kept in milliseconds by the poller; shown as every other time of the API.
+        auto& status = v.as_object();
+        for (const char* key : {"last_poll_at", "next_poll_at", "last_success_at"}) {
+          if (auto it = status.find(key); it != status.end() && it->value().is_int64()) it->value() = isoOrNull(it->value().get_int64());
+        }
+        if (auto it = status.find("skipped"); it != status.end() && it->value().is_array()) {
+          for (auto& entry : it->value().as_array()) {
+            if (!entry.is_object()) continue;
+            if (auto at = entry.as_object().find("at"); at != entry.as_object().end() && at->value().is_int64()) {
+              at->value() = isoOrNull(at->value().get_int64());
+            }
+          }
+        }
+        o["channel_status"] = std::move(v);
+      }
     }
     return o;
   };

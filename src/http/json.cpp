@@ -1,6 +1,7 @@
 #include "http/json.hpp"
 
 #include "channels/common/config_secrets.hpp"
+#include "channels/common/json_input.hpp"
 
 #include <ctime>
 
@@ -191,11 +192,9 @@ core::Result<json::object> parseJsonObject(const Request& request) {
   if (type != "application/json") {
     return core::makeError(core::ErrorCode::Unsupported, "send the body as Content-Type: application/json");
   }
-  boost::system::error_code ec;
-  json::parse_options options;
-  options.max_depth = 32;
-  json::value v = json::parse(request.body, ec, {}, options);
-  if (ec) return core::makeError(core::ErrorCode::InvalidInput, "malformed JSON: " + ec.message());
+  auto parsed = channels::parseUntrustedJson(request.body, request.body.size(), 32);  // size: the server's body limit
+  if (!parsed) return parsed.error();
+  json::value& v = *parsed;
   if (!v.is_object()) return core::makeError(core::ErrorCode::InvalidInput, "the body must be a JSON object");
   return std::move(v.as_object());
 }

@@ -6,6 +6,7 @@
 
 #include "app/crypto.hpp"
 #include "channels/common/http_client.hpp"
+#include "channels/common/json_input.hpp"
 
 namespace parley::channels::api {
 
@@ -43,11 +44,9 @@ core::Result<std::string> decodeBase64(const std::string& text) {
 }  // namespace
 
 core::Result<ApiInbound> parseInbound(std::string_view body) {
-  boost::system::error_code ec;
-  json::parse_options options;
-  options.max_depth = 16;
-  json::value v = json::parse(body, ec, {}, options);
-  if (ec) return makeError(ErrorCode::InvalidInput, "malformed JSON: " + ec.message());
+  auto parsed = parseUntrustedJson(body, body.size(), 16);  // the size is bounded by the server
+  if (!parsed) return parsed.error();
+  json::value& v = *parsed;
   if (!v.is_object()) return makeError(ErrorCode::InvalidInput, "the body must be a JSON object");
   const auto& o = v.get_object();
   ApiInbound out;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/crypto.hpp"
+#include "channels/common/json_input.hpp"
 
 namespace parley::channels::telegram {
 
@@ -137,35 +138,8 @@ core::Result<core::TimestampMs> dateMs(const json::object& o, std::string_view k
   return core::TimestampMs{*seconds * 1000};
 }
 
-// Boost.JSON reads 1e400 as infinity and would write it back as `Infinity`, which is not JSON:
-// a payload copied from such a document could not be read again. No Bot API number is that
-// large. Iterative (the depth is already bounded by the parser), so no recursion on input.
-bool finiteNumbers(const json::value& root) {
-  std::vector<const json::value*> pending{&root};
-  while (!pending.empty()) {
-    const json::value* v = pending.back();
-    pending.pop_back();
-    if (v->is_double() && !std::isfinite(v->get_double())) return false;
-    if (v->is_array()) {
-      for (const auto& item : v->get_array()) pending.push_back(&item);
-    } else if (v->is_object()) {
-      for (const auto& kv : v->get_object()) pending.push_back(&kv.value());
-    }
-  }
-  return true;
-}
-
 core::Result<json::value> parseJson(std::string_view body) {
-  if (body.size() > kMaxWebhookBytes) {
-    return makeError(ErrorCode::TooLarge, "the body is larger than " + std::to_string(kMaxWebhookBytes) + " bytes");
-  }
-  json::parse_options options;
-  options.max_depth = kMaxJsonDepth;  // deeper nesting is a parse error, never a deep recursion
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec, {}, options);  // also rejects invalid UTF-8 in strings
-  if (ec) return makeError(ErrorCode::InvalidInput, "malformed JSON: " + ec.message());
-  if (!finiteNumbers(v)) return makeError(ErrorCode::InvalidInput, "malformed JSON: a number is out of range");
-  return v;
+  return parseUntrustedJson(body, kMaxWebhookBytes, kMaxJsonDepth);
 }
 
 // Well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF): what goes into a

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "app/crypto.hpp"
+#include "channels/common/json_input.hpp"
 
 namespace parley::channels::whatsapp {
 
@@ -497,15 +498,7 @@ core::Status readMessagesChange(const json::object& value, const std::string& pa
 }
 
 core::Result<json::value> parseJson(std::string_view body) {
-  if (body.size() > kMaxWebhookBytes) {
-    return makeError(ErrorCode::TooLarge, "the body is larger than " + std::to_string(kMaxWebhookBytes) + " bytes");
-  }
-  json::parse_options options;
-  options.max_depth = kMaxJsonDepth;  // deeper nesting is a parse error, never a deep recursion
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec, {}, options);  // also rejects invalid UTF-8 in strings
-  if (ec) return makeError(ErrorCode::InvalidInput, "malformed JSON: " + ec.message());
-  return v;
+  return parseUntrustedJson(body, kMaxWebhookBytes, kMaxJsonDepth);
 }
 
 bool validPathSegment(std::string_view id) {
