@@ -2,13 +2,20 @@
 // Vite build of the agent desk. `npm run dev` proxies /api (and the WebSocket stream) to a
 // running `parley serve` (PARLEY_URL, default http://127.0.0.1:18123); `npm run build` writes
 // web/dist, which `parley serve` serves with PARLEY_STATIC_DIR.
+import { createHash } from 'node:crypto';
 import { defineConfig, type Plugin } from 'vite';
+import { MAIL_FRAME_CSS } from './src/lib/mail.ts';
 
 const target = process.env.PARLEY_URL ?? 'http://127.0.0.1:18123';
 
 // The built page gets a strict Content-Security-Policy: scripts and styles only from our own
 // origin, images from our origin (attachments) and blob:, connections to our own API and
 // stream. Dev mode keeps Vite's inline helpers working, so the policy is added at build only.
+// A formatted e-mail is a sandboxed srcdoc frame, and a srcdoc document inherits this policy on
+// top of its own (lib/mail.ts): so img-src also has https: (remote images the agent chose to
+// load; the page itself never shows mail HTML) and data: (its inline images), and style-src
+// the hash of the frame's one stylesheet.
+const mailFrameStyle = `'sha256-${createHash('sha256').update(MAIL_FRAME_CSS).digest('base64')}'`;
 const csp: Plugin = {
   name: 'parley-csp',
   apply: 'build',
@@ -16,8 +23,8 @@ const csp: Plugin = {
     const policy = [
       "default-src 'self'",
       "script-src 'self'",
-      "style-src 'self'",
-      "img-src 'self' blob: data:",
+      `style-src 'self' ${mailFrameStyle}`,
+      "img-src 'self' blob: data: https:",
       "media-src 'self' blob:",
       "connect-src 'self' ws: wss:",
       "font-src 'self'",

@@ -10,7 +10,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -25,12 +27,14 @@ const PARLEY_BIN = path.resolve(root, process.env.PARLEY_BIN || 'build/release/p
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const STATIC_DIR = path.join(root, 'web/dist');
 const SHOTS = path.resolve(root, process.env.SCREENSHOTS || 'docs/screenshots');
-const STEP_TIMEOUT = 15_000;
+// Generous: ctest runs this next to the other suites on two cores.
+const STEP_TIMEOUT = 30_000;
 const TOTAL_TIMEOUT = 180_000;
 
 let server = null;
 let browser = null;
 let callback = null;
+let remoteImages = null;
 let dataDir = null;
 let passed = 0;
 let failed = 0;
@@ -48,6 +52,8 @@ async function cleanup() {
   server = null;
   if (callback) callback.close();
   callback = null;
+  if (remoteImages) remoteImages.close();
+  remoteImages = null;
   if (dataDir && !process.env.KEEP_DATA) fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
@@ -133,6 +139,97 @@ function startCallback() {
     });
   });
   return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve({ srv, received, url: `http://127.0.0.1:${srv.address().port}/hook`, close: () => srv.close() })));
+}
+
+/** A "remote" image host for e-mails, on loopback so nothing leaves the machine: HTTPS with a
+ * throw-away self-signed certificate (openssl), since the mail frame allows https: images only. */
+function startRemoteImages(dir) {
+  const key = path.join(dir, 'remote-key.pem');
+  const cert = path.join(dir, 'remote-cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
+    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore', timeout: 10_000 });
+  const hits = [];
+  const srv = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (req, res) => {
+    hits.push(req.url);
+    const body = png(24);
+    res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': body.length });
+    res.end(body);
+  });
+  return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve({ hits, base: `https://127.0.0.1:${srv.address().port}`, close: () => srv.close() })));
+}
+
+/** A raw customer mail as an MTA would pipe it: encoded-word subject with umlauts, text and
+ * HTML alternatives (the HTML with a script, an event handler, a remote image and an inline
+ * cid: image), and a PDF attachment with an RFC 2231 file name. */
+function rawMail({ remoteUrl, logo, pdf }) {
+  // Quoted-printable (RFC 2045): bytes outside printable ASCII as =XX, lines kept under 76
+  // characters with soft breaks.
+  const qp = (text) =>
+    text.split('\n').map((line) => {
+      const encoded = Buffer.from(line, 'utf8').toString('binary').replace(/[^\x21-\x3c\x3e-\x7e ]|\s$/g, (c) => '=' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+      const parts = [];
+      let rest = encoded;
+      while (rest.length > 75) {
+        let cut = 75;
+        const eq = rest.lastIndexOf('=', cut - 1);
+        if (eq > cut - 3) cut = eq;
+        parts.push(rest.slice(0, cut) + '=');
+        rest = rest.slice(cut);
+      }
+      parts.push(rest);
+      return parts.join('\r\n');
+    }).join('\r\n');
+  const html = '<html><head><style>p{color:red}</style></head><body>' +
+    '<p>Guten Tag,</p><p>die <b>Rechnung 4711</b> stimmt nicht: Größe und Menge fehlen.</p>' +
+    '<script>window.parent.__mailScript = 1; alert("xss")</script>' +
+    '<p onclick="alert(2)">Mit freundlichen Grüßen<br>Jürgen Müller</p>' +
+    `<img src="${remoteUrl}" alt="Newsletter-Banner" width="24" height="24">` +
+    '<img src="cid:logo.4711@kunde.test" alt="Firmenlogo">' +
+    '</body></html>';
+  return [
+    'From: =?UTF-8?Q?J=C3=BCrgen_M=C3=BCller?= <juergen@kunde.test>',
+    'To: Acme Support <support@acme.test>',
+    'Cc: Buchhaltung <buchhaltung@kunde.test>',
+    'Subject: =?UTF-8?Q?R=C3=BCckfrage_zur_=C3=84nderung_=E2=80=93_Bestellung_4711?=',
+    'Message-ID: <rueckfrage-4711@kunde.test>',
+    'Date: Tue, 01 Dec 2026 10:00:00 +0100',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="mixed-1"',
+    '',
+    '--mixed-1',
+    'Content-Type: multipart/related; boundary="related-1"',
+    '',
+    '--related-1',
+    'Content-Type: multipart/alternative; boundary="alt-1"',
+    '',
+    '--alt-1',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: quoted-printable',
+    '',
+    qp('Guten Tag,\n\ndie Rechnung 4711 stimmt nicht: Größe und Menge fehlen.\n\nMit freundlichen Grüßen\nJürgen Müller'),
+    '--alt-1',
+    'Content-Type: text/html; charset=utf-8',
+    'Content-Transfer-Encoding: quoted-printable',
+    '',
+    qp(html),
+    '--alt-1--',
+    '--related-1',
+    'Content-Type: image/png',
+    'Content-ID: <logo.4711@kunde.test>',
+    'Content-Disposition: inline; filename="logo.png"',
+    'Content-Transfer-Encoding: base64',
+    '',
+    logo.toString('base64').replace(/.{76}/g, '$&\r\n'),
+    '--related-1--',
+    '--mixed-1',
+    'Content-Type: application/pdf',
+    "Content-Disposition: attachment; filename*=UTF-8''Rechnung%204711%20M%C3%A4rz.pdf",
+    'Content-Transfer-Encoding: base64',
+    '',
+    pdf.toString('base64'),
+    '--mixed-1--',
+    '',
+  ].join('\r\n');
 }
 
 /** A small valid PNG (a blue square), built here so the test needs no fixture file. */
@@ -252,7 +349,8 @@ async function main() {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     timeout: 30_000,
   });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
+  // ignoreHTTPSErrors: the loopback "remote" image host of the e-mail test has a self-signed certificate.
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Berlin', ignoreHTTPSErrors: true });
   context.setDefaultTimeout(STEP_TIMEOUT);
   // Desktop notifications are recorded instead of shown.
   await context.addInitScript(() => {
@@ -276,6 +374,8 @@ async function main() {
     d.dismiss().catch(() => {});
   });
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
 
   await step('log in through the UI (a wrong password is refused with a message first)', async () => {
     await page.goto(base + '/');
@@ -514,6 +614,184 @@ async function main() {
     await audit(page, 'admin');
     await page.getByRole('button', { name: 'Create' }).click();
     await page.getByRole('rowheader', { name: '/danke' }).waitFor();
+  });
+
+  let mailInbox = null;
+  let mailSecret = null;
+  await step('admin: create an e-mail inbox (the refused SMTP URL is named at the form), status webhook_only, secret behind "Show"', async () => {
+    await page.getByRole('navigation', { name: 'Settings sections' }).getByRole('link', { name: 'Inboxes' }).click();
+    const form = page.locator('form.inbox-form', { has: page.getByRole('heading', { name: 'New inbox' }) });
+    await form.getByLabel('Channel').selectOption('email');
+    await form.getByLabel('Name', { exact: true }).fill('Mail Support');
+    await form.getByLabel('Address').fill('support@acme.test');
+    await form.getByLabel('Display name').fill('Acme Support');
+    await form.getByLabel('SMTP URL').fill('ftp://127.0.0.1:1');
+    await form.getByLabel('SMTP user').fill('support@acme.test');
+    await form.getByLabel('SMTP password').fill('smtp-secret-1');
+    await form.getByLabel('Signature (German)').fill('Viele Grüße\nIhr Acme-Team');
+    await form.getByLabel('Signature (English)').fill('Kind regards\nthe Acme team');
+    await form.getByLabel(/Quote the customer/).check();
+    await form.getByRole('checkbox', { name: 'Support' }).check();
+    await form.getByRole('button', { name: 'Create' }).click();
+    await form.getByRole('alert').filter({ hasText: 'config.smtp_url: must start with smtps:// or smtp://' }).waitFor();
+    assert.equal(await form.getByLabel('SMTP URL').getAttribute('aria-invalid'), 'true');
+    await waitFor(() => page.evaluate(() => document.activeElement?.id === 'new-inbox-smtp_url'), 'the refused field to have focus');
+    await form.getByLabel('SMTP URL').fill('smtp://127.0.0.1:1');
+    await form.getByRole('button', { name: 'Create' }).click();
+    const detail = page.locator('section.inbox-detail');
+    await detail.getByRole('heading', { name: /^Mail Support/ }).waitFor();
+    const list = await rest('GET', '/api/v1/inboxes', undefined, token);
+    mailInbox = list.body.data.find((i) => i.name === 'Mail Support');
+    assert.ok(mailInbox, 'the inbox was created');
+    assert.deepEqual(mailInbox.config, {
+      address: 'support@acme.test', display_name: 'Acme Support', smtp_url: 'smtp://127.0.0.1:1', smtp_user: 'support@acme.test', smtp_password: '********',
+      signature: { de: 'Viele Grüße\nIhr Acme-Team', en: 'Kind regards\nthe Acme team' }, quote_history: true,
+    });
+    // No IMAP: the poller reports webhook_only; the details re-read it (every 10 s, or now).
+    await waitFor(async () => {
+      if (await detail.locator('.badge-mail-webhook_only').count()) return true;
+      await detail.getByRole('button', { name: 'Check now' }).click();
+      await sleep(500);
+      return false;
+    }, 'the status webhook_only');
+    await detail.getByText('No IMAP URL: mail arrives through the inbound webhook only.').waitFor();
+    await page.locator('tr', { hasText: 'Mail Support' }).locator('.badge-mail-webhook_only').waitFor({ timeout: 15_000 });
+    assert.equal((await detail.locator('.webhook-url').textContent()).trim(), `${base}/webhooks/email/${mailInbox.id}`);
+    // Shown after creating it; hidden behind "Show secret" otherwise.
+    await detail.getByRole('button', { name: 'Hide secret' }).click();
+    assert.equal(await detail.locator('.inbox-secret').count(), 0);
+    await detail.getByRole('button', { name: 'Show secret' }).click();
+    mailSecret = (await detail.locator('.inbox-secret').textContent()).trim();
+    assert.equal(mailSecret, mailInbox.secret);
+    await audit(page, 'admin inbox');
+  });
+
+  await step('admin: saving the unchanged e-mail form keeps the stored password; WhatsApp inboxes are created with their keys', async () => {
+    const detail = page.locator('section.inbox-detail');
+    const edit = detail.locator('form.inbox-form');
+    assert.equal(await edit.getByLabel('SMTP password').inputValue(), '********');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    const after = await rest('GET', `/api/v1/inboxes/${mailInbox.id}`, undefined, token);
+    assert.equal(after.body.config.smtp_password, '********', 'the password is still stored');
+    assert.deepEqual(after.body.config, mailInbox.config);
+    await detail.getByRole('button', { name: 'Close' }).click();
+    const form = page.locator('form.inbox-form', { has: page.getByRole('heading', { name: 'New inbox' }) });
+    await form.getByLabel('Channel').selectOption('whatsapp');
+    await form.getByLabel('Name', { exact: true }).fill('WhatsApp Shop');
+    await form.getByLabel('Phone number ID').fill('106540352242922');
+    await form.getByLabel('Access token').fill('EAAG-test');
+    await form.getByLabel('App secret').fill('app-secret-1');
+    await form.getByLabel('Verify token').fill('verify-1');
+    await form.getByRole('button', { name: 'Create' }).click();
+    const detail2 = page.locator('section.inbox-detail');
+    await detail2.getByRole('heading', { name: /^WhatsApp Shop/ }).waitFor();
+    assert.equal((await detail2.locator('.webhook-url').textContent()).trim(), `${base}/webhooks/whatsapp`);
+    const wa = (await rest('GET', '/api/v1/inboxes', undefined, token)).body.data.find((i) => i.name === 'WhatsApp Shop');
+    assert.deepEqual(wa.config, { phone_number_id: '106540352242922', access_token: '********', app_secret: '********', verify_token: '********' });
+    await detail2.getByRole('button', { name: 'Close' }).click();
+  });
+
+  let mailConversation = null;
+  await step('an e-mail posted to the inbound webhook: subject, header, attachments', async () => {
+    remoteImages = await startRemoteImages(dataDir);
+    const mail = rawMail({ remoteUrl: `${remoteImages.base}/banner.png?kampagne=4711`, logo: png(48), pdf: Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n') });
+    const res = await fetch(`${base}/webhooks/email/${mailInbox.id}`, {
+      method: 'POST', headers: { Authorization: 'Bearer ' + mailSecret, 'Content-Type': 'message/rfc822' }, body: mail, signal: AbortSignal.timeout(10_000),
+    });
+    const body = await res.json();
+    assert.equal(res.status, 201, JSON.stringify(body));
+    mailConversation = body.conversation_id;
+    const wrong = await fetch(`${base}/webhooks/email/${mailInbox.id}`, { method: 'POST', headers: { Authorization: 'Bearer nope', 'Content-Type': 'message/rfc822' }, body: mail });
+    assert.equal(wrong.status, 401);
+    await page.goto(`${base}/conversations/${mailConversation}`);
+    const msg = page.locator('.msg-in', { has: page.locator('.msg-subject') });
+    await msg.locator('.msg-subject', { hasText: 'Rückfrage zur Änderung – Bestellung 4711' }).waitFor();
+    await msg.locator('.msg-text', { hasText: 'Größe und Menge fehlen.' }).waitFor();
+    await msg.locator('.mail-fields summary').click();
+    await msg.locator('.mail-fields dd', { hasText: 'Buchhaltung <buchhaltung@kunde.test>' }).waitFor();
+    await msg.locator('.mail-fields dd', { hasText: 'Acme Support <support@acme.test>' }).waitFor();
+    await msg.locator('a.attachment-file', { hasText: 'Rechnung 4711 März.pdf' }).waitFor();
+    await msg.locator('.attachment-image img[alt="logo.png"]').waitFor();
+    assert.deepEqual(remoteImages.hits, [], 'the remote host was asked before the formatted view');
+  });
+
+  await step('the formatted view: sandboxed, no script, inline image shown, remote image only after the click', async () => {
+    const msg = page.locator('.msg-in', { has: page.locator('.msg-subject') });
+    await msg.getByRole('button', { name: 'Show formatted' }).click();
+    const iframe = msg.locator('iframe.mail-frame');
+    await iframe.waitFor();
+    assert.equal(await iframe.getAttribute('sandbox'), 'allow-popups allow-popups-to-escape-sandbox');
+    const srcdoc = await iframe.getAttribute('srcdoc');
+    assert.ok(!/<script|onclick|onerror/i.test(srcdoc), 'script or handlers in the frame document');
+    assert.match(srcdoc, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline';/);
+    const frame = page.frameLocator('iframe.mail-frame');
+    await frame.locator('b', { hasText: 'Rechnung 4711' }).waitFor();
+    // The frame's stylesheet applies (its hash is allowed by the desk's policy, which the frame inherits).
+    const handle = await iframe.elementHandle();
+    const inner = await handle.contentFrame();
+    assert.equal(await inner.evaluate(() => getComputedStyle(document.body).paddingLeft), '12px');
+    // The inline cid: image, fetched by the desk and handed over as a data: URL.
+    await waitFor(() => inner.evaluate(() => {
+      const img = document.querySelector('img[alt="Firmenlogo"]');
+      return img && img.complete && img.naturalWidth === 48;
+    }), 'the inline logo in the frame');
+    await page.waitForTimeout(500);
+    assert.deepEqual(remoteImages.hits, [], 'the remote image was fetched before the click');
+    assert.equal(requests.filter((u) => u.startsWith(remoteImages.base)).length, 0, 'the browser asked the remote host before the click');
+    assert.equal(await page.evaluate(() => window.__mailScript), undefined);
+    assert.deepEqual(dialogs, [], 'a dialog fired');
+    await msg.getByRole('button', { name: 'Load remote images' }).click();
+    await waitFor(() => requests.some((u) => u.startsWith(remoteImages.base + '/banner.png')), 'the remote image request after the click');
+    await waitFor(() => remoteImages.hits.length === 1, 'the remote host to be asked once');
+    await waitFor(async () => {
+      const f = await (await msg.locator('iframe.mail-frame').elementHandle()).contentFrame();
+      return f.evaluate(() => {
+        const img = document.querySelector('img[alt="Newsletter-Banner"]');
+        return img && img.complete && img.naturalWidth === 24;
+      });
+    }, 'the remote image in the frame');
+    assert.match(await msg.locator('iframe.mail-frame').getAttribute('srcdoc'), /img-src data: https:;/);
+    assert.equal(await msg.getByRole('button', { name: 'Load remote images' }).count(), 0);
+    await msg.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'email.png') });
+    await audit(page, 'email');
+    assert.equal(await page.evaluate(() => window.__mailScript), undefined);
+    assert.deepEqual(dialogs, [], 'a dialog fired');
+  });
+
+  await step('a threaded auto-reply arrives live: badge, subject, its file', async () => {
+    const auto = [
+      'From: =?UTF-8?Q?J=C3=BCrgen_M=C3=BCller?= <juergen@kunde.test>',
+      'To: support@acme.test',
+      'Subject: =?UTF-8?Q?Abwesenheitsnotiz:_R=C3=BCckfrage?=',
+      'Message-ID: <abwesend-1@kunde.test>',
+      'In-Reply-To: <rueckfrage-4711@kunde.test>',
+      'Auto-Submitted: auto-replied',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: 8bit',
+      '',
+      'Ich bin bis Montag nicht im Büro.',
+      '--b',
+      'Content-Type: text/plain; charset=utf-8; name="vertretung.txt"',
+      'Content-Disposition: attachment; filename="vertretung.txt"',
+      '',
+      'Vertretung: Frau Schulz',
+      '--b--',
+      '',
+    ].join('\r\n');
+    const res = await fetch(`${base}/webhooks/email/${mailInbox.id}?token=${mailSecret}`, { method: 'POST', headers: { 'Content-Type': 'message/rfc822' }, body: Buffer.from(auto, 'utf8') });
+    const body = await res.json();
+    assert.equal(res.status, 201, JSON.stringify(body));
+    assert.equal(body.conversation_id, mailConversation, 'the auto-reply joined the thread');
+    const msg = page.locator('.msg-in', { has: page.locator('.msg-subject', { hasText: 'Abwesenheitsnotiz: Rückfrage' }) });
+    await msg.locator('.badge-automated', { hasText: 'Auto-reply' }).waitFor();
+    await msg.locator('.msg-text', { hasText: 'Ich bin bis Montag nicht im Büro.' }).waitFor();
+    await msg.locator('a.attachment-file', { hasText: 'vertretung.txt' }).waitFor();
   });
 
   await step('an agent of another team cannot open the conversation (not found)', async () => {

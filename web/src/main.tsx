@@ -14,6 +14,10 @@
  * - Safety: message text is rendered only as text nodes; links come from lib/linkify.ts (http,
  *   https, mailto only) as <a rel="noopener noreferrer nofollow" target="_blank">. No
  *   innerHTML anywhere. The built page carries a strict Content-Security-Policy (vite.config.ts).
+ *   E-mail HTML (sanitised by the server, still treated as hostile) is shown only on request and
+ *   only as the srcdoc of an iframe sandboxed without scripts and without same-origin, under its
+ *   own CSP (lib/mail.ts, components/mail.tsx): no image loads until allowed — inline cid:
+ *   images as data: URLs the desk fetched, remote ones after the agent's click, per message.
  * - i18n: every string through t() (i18n/en.ts, i18n/de.ts); dates and numbers through Intl in
  *   the user's language, which is saved on the user record (PATCH /users/{id}).
  * - Left for server features that do not exist yet: agent availability (topbar slot

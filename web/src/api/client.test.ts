@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { Api, ApiError, queryString } from './client';
+import { Api, ApiError, filenameFromDisposition, queryString } from './client';
 
 function fakeFetch(handler: (url: string, init: RequestInit) => Response | Promise<Response>) {
   const calls: { url: string; init: RequestInit }[] = [];
@@ -86,9 +86,43 @@ describe('Api', () => {
     const { fn } = fakeFetch((_, init) =>
       init.method === 'HEAD' ? new Response(null, { status: 200, headers: { 'Content-Type': 'image/png', 'Content-Disposition': 'attachment; filename="foto.png"' } }) : json(500, {}),
     );
-    expect(await new Api(fn).attachmentInfo(3)).toEqual({ state: 'stored', contentType: 'image/png', filename: 'foto.png' });
+    expect(await new Api(fn).attachmentInfo(3)).toEqual({ id: 3, state: 'stored', contentType: 'image/png', filename: 'foto.png', size: null, error: null });
     const pending = fakeFetch(() => new Response(null, { status: 409 }));
     expect((await new Api(pending.fn).attachmentInfo(3)).state).toBe('pending');
+  });
+
+  it('asks a 409 again with GET: its error says pending or failed (with the reason)', async () => {
+    const failed = fakeFetch((_, init) =>
+      init.method === 'HEAD' ? new Response(null, { status: 409 }) : json(409, { error: { code: 'fetch_failed', message: 'the file could not be fetched from the provider: 404' } }),
+    );
+    expect(await new Api(failed.fn).attachmentInfo(4)).toMatchObject({ id: 4, state: 'failed', error: 'the file could not be fetched from the provider: 404' });
+    expect(failed.calls.map((c) => c.init.method)).toEqual(['HEAD', 'GET']);
+    const pending = fakeFetch((_, init) => (init.method === 'HEAD' ? new Response(null, { status: 409 }) : json(409, { error: { code: 'pending', message: 'still fetching' } })));
+    expect((await new Api(pending.fn).attachmentInfo(4)).state).toBe('pending');
+  });
+
+  it('reads the UTF-8 file name (RFC 5987) and the size from the headers', async () => {
+    const { fn } = fakeFetch(() =>
+      new Response(null, { status: 200, headers: { 'Content-Type': 'application/pdf', 'Content-Length': '2048', 'Content-Disposition': "attachment; filename=\"Rechnung M_rz.pdf\"; filename*=UTF-8''Rechnung%20M%C3%A4rz.pdf" } }),
+    );
+    expect(await new Api(fn).attachmentInfo(5)).toMatchObject({ filename: 'Rechnung März.pdf', contentType: 'application/pdf', size: 2048 });
+    expect(filenameFromDisposition('attachment; filename="a.txt"')).toBe('a.txt');
+    expect(filenameFromDisposition('inline')).toBe('');
+  });
+
+  it('turns an image attachment into a data: URL for the mail frame, nothing else', async () => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
+    const { fn, calls } = fakeFetch(() => new Response(png, { status: 200, headers: { 'Content-Type': 'image/png' } }));
+    expect(await new Api(fn).attachmentDataUrl(6)).toBe('data:image/png;base64,iVBORw==');
+    expect(calls[0].init.credentials).toBe('same-origin');
+    const html = fakeFetch(() => new Response('<script>alert(1)</script>', { status: 200, headers: { 'Content-Type': 'text/html' } }));
+    expect(await new Api(html.fn).attachmentDataUrl(7)).toBeNull();
+    const svg = fakeFetch(() => new Response('<svg/>', { status: 200, headers: { 'Content-Type': 'image/svg+xml' } }));
+    expect(await new Api(svg.fn).attachmentDataUrl(8)).toBeNull();
+    const big = fakeFetch(() => new Response(new Uint8Array(100), { status: 200, headers: { 'Content-Type': 'image/gif' } }));
+    expect(await new Api(big.fn).attachmentDataUrl(9, 10)).toBeNull();
+    const missing = fakeFetch(() => json(404, { error: { code: 'not_found', message: 'x' } }));
+    expect(await new Api(missing.fn).attachmentDataUrl(10)).toBeNull();
   });
 });
 

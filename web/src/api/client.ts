@@ -8,6 +8,30 @@ import type {
   LoginAnswer, Me, Message, Page, Priority, Team, User,
 } from './types';
 
+/** One attachment as the desk shows it (from the message JSON, or a HEAD request). */
+export interface AttachmentInfo {
+  id: number;
+  state: 'stored' | 'pending' | 'failed';
+  contentType: string;
+  filename: string;
+  size: number | null;
+  error: string | null;
+}
+
+/** The file name of a Content-Disposition header: the UTF-8 filename* (RFC 5987) if given. */
+export function filenameFromDisposition(header: string): string {
+  const star = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(header);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1].trim());
+    } catch {
+      // fall through to the plain name
+    }
+  }
+  const plain = /filename\s*=\s*"([^"]*)"/i.exec(header);
+  return plain ? plain[1] : '';
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -191,19 +215,55 @@ export class Api {
   upload(file: Blob, filename: string) {
     return this.request<Attachment>('POST', '/attachments', { query: { filename }, body: file, contentType: 'application/octet-stream' });
   }
-  /** What an attachment is, from the headers of a HEAD request (messages carry only ids). */
-  async attachmentInfo(id: number): Promise<{ state: 'stored' | 'pending' | 'failed'; contentType: string; filename: string }> {
+  /** What an attachment is, for servers whose messages carry only attachment_ids: the headers
+   * of a HEAD request; a 409 (not stored) is asked again with GET, whose small JSON error
+   * says whether the file is still being fetched or failed. */
+  async attachmentInfo(id: number): Promise<AttachmentInfo> {
+    const fetchOnce = async (method: 'HEAD' | 'GET') => {
+      try {
+        return await this.fetchImpl(this.attachmentUrl(id), { method, credentials: 'same-origin' });
+      } catch (e) {
+        throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e));
+      }
+    };
+    let res = await fetchOnce('HEAD');
+    if (res.status === 409) {
+      res = await fetchOnce('GET');
+      if (res.status === 409) {
+        const err = await errorFrom(res);
+        return err.code === 'fetch_failed'
+          ? { id, state: 'failed', contentType: '', filename: '', size: null, error: err.message }
+          : { id, state: 'pending', contentType: '', filename: '', size: null, error: null };
+      }
+    }
+    if (!res.ok) throw new ApiError(res.status, 'http_' + res.status, res.statusText);
+    const size = Number(res.headers.get('Content-Length'));
+    return {
+      id,
+      state: 'stored',
+      contentType: (res.headers.get('Content-Type') || '').split(';')[0].trim(),
+      filename: filenameFromDisposition(res.headers.get('Content-Disposition') || '') || 'attachment-' + id,
+      size: Number.isFinite(size) && size > 0 ? size : null,
+      error: null,
+    };
+  }
+  /** An image attachment as a data: URL, fetched with the session: a sandboxed frame (a
+   * formatted e-mail) can neither send the cookie nor load the desk's blob: URLs. */
+  async attachmentDataUrl(id: number, maxBytes = 5 * 1024 * 1024): Promise<string | null> {
     let res: Response;
     try {
-      res = await this.fetchImpl(this.attachmentUrl(id), { method: 'HEAD', credentials: 'same-origin' });
-    } catch (e) {
-      throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e));
+      res = await this.fetchImpl(this.attachmentUrl(id), { method: 'GET', credentials: 'same-origin' });
+    } catch {
+      return null;
     }
-    if (res.status === 409) return { state: 'pending', contentType: '', filename: '' };
-    if (!res.ok) throw new ApiError(res.status, 'http_' + res.status, res.statusText);
-    const disposition = res.headers.get('Content-Disposition') || '';
-    const m = /filename="([^"]*)"/.exec(disposition);
-    return { state: 'stored', contentType: (res.headers.get('Content-Type') || '').split(';')[0].trim(), filename: m ? m[1] : 'attachment-' + id };
+    if (!res.ok) return null;
+    const blob = await res.blob();
+    const type = (res.headers.get('Content-Type') || blob.type || '').split(';')[0].trim().toLowerCase();
+    if (!/^image\/(png|gif|jpeg|webp|bmp|avif)$/.test(type) || blob.size > maxBytes) return null;
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return `data:${type};base64,${btoa(binary)}`;
   }
   attachmentUrl(id: number) {
     return `${this.base}/attachments/${id}`;
@@ -230,6 +290,15 @@ export class Api {
   }
   inboxes() {
     return this.all<Inbox>('/inboxes');
+  }
+  inbox(id: number) {
+    return this.get<Inbox>(`/inboxes/${id}`);
+  }
+  createInbox(body: { name: string; channel: string; callback_url?: string; team_ids?: number[]; config?: Record<string, unknown> }) {
+    return this.post<Inbox>('/inboxes', body);
+  }
+  updateInbox(id: number, body: { name?: string; callback_url?: string; team_ids?: number[]; config?: Record<string, unknown>; rotate_secret?: boolean }) {
+    return this.patch<Inbox>(`/inboxes/${id}`, body);
   }
   apiTokens() {
     return this.all<ApiToken>('/api_tokens');

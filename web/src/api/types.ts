@@ -45,6 +45,19 @@ export interface Inbox {
   callback_url?: string | null;
   created_at: string;
   secret?: string;
+  /** E-mail inboxes, from GET /inboxes and /inboxes/{id}: the poller's live state. */
+  channel_status?: ChannelStatus | null;
+}
+
+/** The state an e-mail inbox's poller keeps (docs/channels/EMAIL.md). Times are epoch ms. */
+export interface ChannelStatus {
+  state: 'ok' | 'error' | 'webhook_only' | string;
+  last_error?: string;
+  failures?: number;
+  last_poll_at?: string | number;
+  next_poll_at?: string | number;
+  last_success_at?: string | number;
+  skipped?: { uid?: number; reason?: string; at?: string | number }[];
 }
 
 export interface Identity {
@@ -101,6 +114,8 @@ export interface Message {
   delivery_status: DeliveryStatus;
   delivery_error: string | null;
   attachment_ids: number[];
+  /** The files of attachment_ids, in the same order (newer servers; older ones send ids only). */
+  attachments?: MessageAttachment[];
   created_at: string;
   updated_at: string;
   location: { latitude: number; longitude: number; name: string } | null;
@@ -115,6 +130,16 @@ export interface Attachment {
   state: 'pending' | 'stored' | 'failed';
   error: string | null;
   url: string;
+}
+
+/** A file of a message as the message JSON describes it. */
+export interface MessageAttachment {
+  id: number;
+  filename: string;
+  content_type: string;
+  size: number;
+  state: 'stored' | 'pending' | 'failed';
+  error: string | null;
 }
 
 export interface CannedResponse {

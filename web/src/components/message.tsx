@@ -1,12 +1,16 @@
 // One timeline entry: a customer message, an agent reply (with delivery ticks), a private note
 // (yellow) or an activity line (centred). Text is rendered as text; links via the linkifier.
+// E-mails add their subject, header and formatted view (components/mail.tsx). Files are
+// described by the message itself (`attachments`) or, from older servers, by HEAD requests.
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../api/client';
+import { api, type AttachmentInfo } from '../api/client';
 import type { Message } from '../api/types';
-import { useI18n } from '../i18n';
+import { useI18n, type MessageKey } from '../i18n';
 import { linkify } from '../lib/linkify';
+import { mailPayload } from '../lib/mail';
 import { inboxOf, useContact, userName, useSession } from '../state';
 import { ChannelIcon, channelLabelKey, Icon } from './icons';
+import { MailBody, MailHead, MailNotes } from './mail';
 
 export function MessageText({ text }: { text: string }) {
   const tokens = linkify(text);
@@ -25,32 +29,86 @@ export function MessageText({ text }: { text: string }) {
   );
 }
 
-type AttachmentInfo = Awaited<ReturnType<typeof api.attachmentInfo>>;
-const infoCache = new Map<number, Promise<AttachmentInfo>>();
-function attachmentInfo(id: number, fresh = false) {
-  let p = fresh ? undefined : infoCache.get(id);
-  if (!p) {
-    p = api.attachmentInfo(id);
-    infoCache.set(id, p);
-    p.then((i) => i.state !== 'stored' && infoCache.delete(id), () => infoCache.delete(id));
+/** An attachment while its description is still being asked for, or when that failed. */
+export type AttachmentSlot = AttachmentInfo | { id: number; state: 'loading' } | { id: number; state: 'error' };
+
+/** The message's own description of its files (newer servers), in the order of attachment_ids;
+ * null when it has none for some id (older servers send ids only). */
+export function attachmentsOf(m: Pick<Message, 'attachment_ids' | 'attachments'>): AttachmentInfo[] | null {
+  if (!Array.isArray(m.attachments)) return null;
+  const out: AttachmentInfo[] = [];
+  for (const id of m.attachment_ids) {
+    const a = m.attachments.find((x) => x && x.id === id);
+    if (!a) return null;
+    out.push({
+      id,
+      state: a.state === 'pending' || a.state === 'failed' ? a.state : 'stored',
+      contentType: (a.content_type || '').split(';')[0].trim(),
+      filename: a.filename || 'attachment-' + id,
+      size: typeof a.size === 'number' ? a.size : null,
+      error: a.error ?? null,
+    });
   }
-  return p;
+  return out;
 }
 
-export function AttachmentView({ id, version }: { id: number; version: string }) {
-  const { t } = useI18n();
-  const [info, setInfo] = useState<AttachmentInfo | 'error' | null>(null);
+// Fallback for servers without `attachments`: one HEAD per file; stored files never change.
+const storedInfo = new Map<number, AttachmentInfo>();
+
+export function useAttachments(m: Message): AttachmentSlot[] {
+  const listed = attachmentsOf(m);
+  const [fetched, setFetched] = useState<Map<number, AttachmentSlot>>(new Map());
+  const ids = m.attachment_ids.join(',');
   useEffect(() => {
+    if (listed || !m.attachment_ids.length) return;
     let alive = true;
-    attachmentInfo(id, true).then((i) => alive && setInfo(i), () => alive && setInfo('error'));
+    const put = (id: number, slot: AttachmentSlot) => alive && setFetched((prev) => new Map(prev).set(id, slot));
+    for (const id of m.attachment_ids) {
+      if (storedInfo.has(id)) continue;
+      api.attachmentInfo(id).then(
+        (info) => {
+          if (info.state === 'stored') storedInfo.set(id, info);
+          put(id, info);
+        },
+        () => put(id, { id, state: 'error' }),
+      );
+    }
     return () => {
       alive = false;
     };
-  }, [id, version]);
-  const url = api.attachmentUrl(id);
-  if (info === null) return <span class="attachment muted small">{t('app.loading')}</span>;
-  if (info === 'error') return <span class="attachment attachment-failed small">{t('conv.attachmentFailed')}</span>;
-  if (info.state === 'pending') return <span class="attachment muted small">{t('conv.attachmentPending')}</span>;
+  }, [ids, m.updated_at, listed === null]);
+  if (listed) return listed;
+  return m.attachment_ids.map((id) => storedInfo.get(id) ?? fetched.get(id) ?? { id, state: 'loading' });
+}
+
+/** "12 KB", "1,4 MB" in the user's number format. */
+export function fileSize(bytes: number, number: (n: number) => string): string {
+  if (bytes < 1024) return `${number(bytes)} B`;
+  if (bytes < 1024 * 1024) return `${number(Math.round(bytes / 1024))} KB`;
+  return `${number(Math.round((bytes / (1024 * 1024)) * 10) / 10)} MB`;
+}
+
+export function AttachmentView({ info }: { info: AttachmentSlot }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const url = api.attachmentUrl(info.id);
+  if (info.state === 'loading') return <span class="attachment muted small">{t('app.loading')}</span>;
+  if (info.state === 'error') return <span class="attachment attachment-failed small">{t('conv.attachmentFailed')}</span>;
+  if (info.state === 'pending') {
+    return (
+      <span class="attachment attachment-pending muted small">
+        <Icon name="clock" size={13} /> {info.filename ? `${info.filename}: ` : ''}
+        {t('conv.attachmentPending')}
+      </span>
+    );
+  }
+  if (info.state === 'failed') {
+    return (
+      <span class="attachment attachment-failed small">
+        <Icon name="alert" size={13} /> {t('conv.attachmentFailedReason', { name: info.filename || '?', reason: info.error || '?' })}
+      </span>
+    );
+  }
   if (info.contentType.startsWith('image/')) {
     return (
       <a class="attachment attachment-image" href={url} download={info.filename} title={t('conv.download', { name: info.filename })}>
@@ -61,6 +119,7 @@ export function AttachmentView({ id, version }: { id: number; version: string })
   return (
     <a class="attachment attachment-file" href={url} download={info.filename}>
       <Icon name="paperclip" /> <span>{info.filename}</span>
+      {info.size !== null && <span class="muted small">{fileSize(info.size, i18n.number)}</span>}
       <span class="visually-hidden"> — {t('conv.download', { name: info.filename })}</span>
     </a>
   );
@@ -128,6 +187,8 @@ export function MessageItem({ m, inCurrent }: { m: Message; inCurrent: boolean }
   const { dir } = useSession();
   const contact = useContact(m.direction === 'incoming' ? m.sender_contact_id : null);
   const inbox = inboxOf(dir, m.inbox_id);
+  const mail = m.direction === 'activity' ? null : mailPayload(m.payload);
+  const attachments = useAttachments(m);
   const time = (
     <time dateTime={m.created_at} title={i18n.dateTime(m.created_at)}>
       {i18n.time(m.created_at)}
@@ -149,28 +210,42 @@ export function MessageItem({ m, inCurrent }: { m: Message; inCurrent: boolean }
         ? t('conv.you')
         : userName(dir, m.sender_user_id) ?? t('conv.unknownAgent');
   const cls = m.direction === 'incoming' ? 'msg-in' : m.direction === 'note' || m.private ? 'msg-note' : 'msg-out';
+  const text = m.text ? (
+    <p class="msg-text">
+      <MessageText text={m.text} />
+    </p>
+  ) : null;
   return (
     <li class={'msg ' + cls + (inCurrent ? '' : ' msg-other')} data-message-id={m.id}>
-      <article class="bubble" aria-label={m.private ? t('conv.privateNote') : undefined}>
+      <article class={'bubble' + (mail ? ' bubble-mail' : '')} aria-label={m.private ? t('conv.privateNote') : undefined}>
         <header class="msg-meta">
           <span class="msg-author">{author}</span>
           {m.private && <span class="note-tag">{t('conv.privateNote')}</span>}
+          {mail?.automated && (
+            <span class={'badge badge-automated'} title={mail.automatedReason || undefined}>
+              {t(`mail.automated.${mail.automated}` as MessageKey)}
+            </span>
+          )}
           <span class="msg-channel" title={inbox ? t('conv.via', { channel: t(channelLabelKey(inbox.channel)), inbox: inbox.name }) : undefined}>
             <ChannelIcon channel={inbox?.channel ?? 'other'} size={14} />
             <span class="visually-hidden">{inbox ? t('conv.via', { channel: t(channelLabelKey(inbox.channel)), inbox: inbox.name }) : ''}</span>
             <span aria-hidden="true">{inbox?.name}</span>
           </span>
         </header>
-        {m.text && (
-          <p class="msg-text">
-            <MessageText text={m.text} />
-          </p>
+        {mail && <MailHead mail={mail} />}
+        {mail ? (
+          <MailBody mail={mail} attachments={attachments.filter((a): a is AttachmentInfo => a.state !== 'loading' && a.state !== 'error')}>
+            {text}
+          </MailBody>
+        ) : (
+          text
         )}
         <KindExtras m={m} />
-        {m.attachment_ids.length > 0 && (
+        {mail && <MailNotes mail={mail} />}
+        {attachments.length > 0 && (
           <div class="attachments">
-            {m.attachment_ids.map((id) => (
-              <AttachmentView key={id} id={id} version={m.updated_at} />
+            {attachments.map((a) => (
+              <AttachmentView key={a.id} info={a} />
             ))}
           </div>
         )}

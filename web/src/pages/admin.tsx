@@ -1,15 +1,17 @@
-// Settings: inboxes (create an API inbox, its secret shown once), teams and members, users
+// Settings: inboxes (pages/admin-inboxes.tsx: API, e-mail and WhatsApp inboxes, the e-mail
+// poller's live status), teams and members, users
 // and roles, canned responses (language variants, live preview), API tokens (shown once).
 // Sections follow the role: admins manage everything; supervisors manage teams and canned
 // responses; everyone manages their own API tokens.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/client';
-import type { ApiToken, CannedResponse, Inbox, Language, Role, Team, User } from '../api/types';
-import { ChannelIcon, channelLabelKey } from '../components/icons';
+import type { ApiToken, CannedResponse, Language, Role, User } from '../api/types';
+import { ErrorLine, SecretBox, useAction } from '../components/forms';
 import { LANGUAGES, useI18n, type MessageKey } from '../i18n';
 import { linkHandler, navigate } from '../lib/router';
 import { previewTemplate, sampleValues, TEMPLATE_VARIABLES } from '../lib/template';
-import { errorText, useSession } from '../state';
+import { useSession } from '../state';
+import { InboxesAdmin } from './admin-inboxes';
 
 type Section = 'inboxes' | 'teams' | 'users' | 'canned' | 'tokens';
 const LABELS: Record<Section, MessageKey> = { inboxes: 'admin.inboxes', teams: 'admin.teams', users: 'admin.users', canned: 'admin.canned', tokens: 'admin.tokens' };
@@ -47,192 +49,6 @@ export function AdminPage({ section }: { section: string }) {
         {current === 'canned' && <CannedAdmin />}
         {current === 'tokens' && <TokensAdmin />}
       </div>
-    </div>
-  );
-}
-
-function useAction() {
-  const i18n = useI18n();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function run<T>(fn: () => Promise<T>): Promise<T | undefined> {
-    setBusy(true);
-    setError(null);
-    try {
-      return await fn();
-    } catch (e) {
-      setError(errorText(i18n, e));
-      return undefined;
-    } finally {
-      setBusy(false);
-    }
-  }
-  return { error, busy, run, setError };
-}
-
-function ErrorLine({ error }: { error: string | null }) {
-  return error ? (
-    <p class="form-error" role="alert">
-      {error}
-    </p>
-  ) : null;
-}
-
-function SecretBox({ title, value }: { title: string; value: string }) {
-  const { t } = useI18n();
-  const [copied, setCopied] = useState(false);
-  return (
-    <div class="secret-box" role="status">
-      <p>{title}</p>
-      <div class="secret-row">
-        <code class="secret" tabIndex={0}>
-          {value}
-        </code>
-        <button
-          type="button"
-          class="btn btn-secondary btn-sm"
-          onClick={() => navigator.clipboard?.writeText(value).then(() => setCopied(true), () => setCopied(false))}
-        >
-          {copied ? t('app.copied') : t('app.copy')}
-        </button>
-      </div>
-    </div>
-  );
-}
-
-function TeamChecks({ teams, value, onChange, legend }: { teams: { id: number; name: string }[]; value: number[]; onChange: (ids: number[]) => void; legend: string }) {
-  return (
-    <fieldset class="checks">
-      <legend>{legend}</legend>
-      {teams.map((tm) => (
-        <label key={tm.id} class="check">
-          <input type="checkbox" checked={value.includes(tm.id)} onChange={(e) => onChange(e.currentTarget.checked ? [...value, tm.id] : value.filter((x) => x !== tm.id))} />
-          <span>{tm.name}</span>
-        </label>
-      ))}
-    </fieldset>
-  );
-}
-
-// ---- inboxes ----
-function InboxesAdmin() {
-  const i18n = useI18n();
-  const { t } = i18n;
-  const { dir, reloadDirectory } = useSession();
-  const isAdmin = dir.me.role === 'admin';
-  const { error, busy, run } = useAction();
-  const [name, setName] = useState('');
-  const [callback, setCallback] = useState('');
-  const [teamIds, setTeamIds] = useState<number[]>([]);
-  const [created, setCreated] = useState<Inbox | null>(null);
-
-  async function create(e: Event) {
-    e.preventDefault();
-    const inbox = await run(() => api.post<Inbox>('/inboxes', { name: name.trim(), channel: 'api', callback_url: callback.trim(), team_ids: teamIds }));
-    if (inbox) {
-      setCreated(inbox);
-      setName('');
-      setCallback('');
-      setTeamIds([]);
-      await reloadDirectory();
-    }
-  }
-
-  return (
-    <section aria-labelledby="inboxes-h">
-      <h2 id="inboxes-h">{t('admin.inboxes')}</h2>
-      {!isAdmin && <p class="muted small">{t('admin.readOnly')}</p>}
-      <table class="table">
-        <thead>
-          <tr>
-            <th scope="col">{t('admin.name')}</th>
-            <th scope="col">{t('admin.channel')}</th>
-            <th scope="col">{t('admin.teamsCol')}</th>
-            {isAdmin && <th scope="col">{t('admin.actions')}</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {dir.inboxes.map((ib) => (
-            <tr key={ib.id}>
-              <th scope="row">{ib.name}</th>
-              <td>
-                <ChannelIcon channel={ib.channel} size={16} /> {t(channelLabelKey(ib.channel))}
-              </td>
-              <td>
-                {isAdmin ? (
-                  <InboxTeams inbox={ib} teams={dir.teams} onSaved={reloadDirectory} />
-                ) : (
-                  ib.team_ids.map((id) => dir.teams.find((x) => x.id === id)?.name).filter(Boolean).join(', ') || '—'
-                )}
-              </td>
-              {isAdmin && (
-                <td>
-                  <button
-                    type="button"
-                    class="btn btn-danger btn-sm"
-                    disabled={busy}
-                    onClick={async () => {
-                      if (!confirm(t('app.confirmDelete', { name: ib.name }))) return;
-                      await run(() => api.del(`/inboxes/${ib.id}`));
-                      await reloadDirectory();
-                    }}
-                  >
-                    {t('app.delete')}
-                  </button>
-                </td>
-              )}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <ErrorLine error={error} />
-      {created?.secret && (
-        <>
-          <SecretBox title={t('admin.secretOnce', { name: created.name })} value={created.secret} />
-          <p class="small muted">{t('admin.webhookUrl', { url: `${location.origin}/webhooks/api/${created.id}` })}</p>
-        </>
-      )}
-      {isAdmin && (
-        <form class="card form-card" onSubmit={create}>
-          <h3>{t('admin.newApiInbox')}</h3>
-          <label class="field">
-            <span>{t('admin.name')}</span>
-            <input type="text" required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
-          </label>
-          <label class="field">
-            <span>{t('admin.callbackUrl')}</span>
-            <input type="url" required value={callback} placeholder="https://crm.example/parley" onInput={(e) => setCallback(e.currentTarget.value)} aria-describedby="cb-help" />
-            <span id="cb-help" class="small muted">
-              {t('admin.callbackUrlHelp')}
-            </span>
-          </label>
-          {dir.teams.length > 0 && <TeamChecks teams={dir.teams} value={teamIds} onChange={setTeamIds} legend={t('admin.teamsCol')} />}
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {t('app.create')}
-          </button>
-        </form>
-      )}
-    </section>
-  );
-}
-
-function InboxTeams({ inbox, teams, onSaved }: { inbox: Inbox; teams: Team[]; onSaved: () => Promise<void> }) {
-  const { t } = useI18n();
-  const [ids, setIds] = useState(inbox.team_ids);
-  const { error, busy, run } = useAction();
-  const changed = JSON.stringify([...ids].sort()) !== JSON.stringify([...inbox.team_ids].sort());
-  if (!teams.length) return <span class="muted">—</span>;
-  return (
-    <div>
-      <TeamChecks teams={teams} value={ids} onChange={setIds} legend={t('admin.teamsCol') + ': ' + inbox.name} />
-      {changed && (
-        <button type="button" class="btn btn-primary btn-sm" disabled={busy} onClick={async () => {
-          if (await run(() => api.patch(`/inboxes/${inbox.id}`, { team_ids: ids }))) await onSaved();
-        }}>
-          {t('app.save')}
-        </button>
-      )}
-      <ErrorLine error={error} />
     </div>
   );
 }

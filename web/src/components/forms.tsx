@@ -1,0 +1,74 @@
+// Small pieces the settings screens share: an async action with its error and busy state, the
+// error line under a form, a secret with a copy button, team checkboxes.
+import { useState } from 'preact/hooks';
+import { useI18n } from '../i18n';
+import { errorText } from '../state';
+
+export function useAction() {
+  const i18n = useI18n();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  /** The last error as thrown (an ApiError with the server's message), for callers that look
+   * at it (which config key a 400 names). */
+  const [raw, setRaw] = useState<unknown>(null);
+  async function run<T>(fn: () => Promise<T>): Promise<T | undefined> {
+    setBusy(true);
+    setError(null);
+    setRaw(null);
+    try {
+      return await fn();
+    } catch (e) {
+      setError(errorText(i18n, e));
+      setRaw(e);
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { error, busy, run, setError, raw };
+}
+
+export function ErrorLine({ error, id }: { error: string | null; id?: string }) {
+  return error ? (
+    <p class="form-error" role="alert" id={id}>
+      {error}
+    </p>
+  ) : null;
+}
+
+export function SecretBox({ title, value }: { title: string; value: string }) {
+  const { t } = useI18n();
+  const [copied, setCopied] = useState(false);
+  return (
+    <div class="secret-box" role="status">
+      <p>{title}</p>
+      <div class="secret-row">
+        <code class="secret" tabIndex={0}>
+          {value}
+        </code>
+        <button
+          type="button"
+          class="btn btn-secondary btn-sm"
+          onClick={() => navigator.clipboard?.writeText(value).then(() => setCopied(true), () => setCopied(false))}
+        >
+          {copied ? t('app.copied') : t('app.copy')}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+export function TeamChecks({ teams, value, onChange, legend }: { teams: { id: number; name: string }[]; value: number[]; onChange: (ids: number[]) => void; legend: string }) {
+  return (
+    <fieldset class="checks">
+      <legend>{legend}</legend>
+      {teams.map((tm) => (
+        <label key={tm.id} class="check">
+          <input type="checkbox" checked={value.includes(tm.id)} onChange={(e) => onChange(e.currentTarget.checked ? [...value, tm.id] : value.filter((x) => x !== tm.id))} />
+          <span>{tm.name}</span>
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+

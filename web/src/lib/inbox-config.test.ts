@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { en } from '../i18n/en';
+import { configFromForm, EMAIL_FIELDS, fieldOfError, formFromConfig, MASK, webhookPath, WHATSAPP_FIELDS } from './inbox-config';
+
+// An e-mail inbox as GET /inboxes/{id} shows it: passwords masked, a key the form does not show.
+const stored = {
+  address: 'support@acme.example',
+  display_name: 'Acme Support',
+  imap_url: 'imaps://mail.acme.example/INBOX',
+  imap_user: 'support@acme.example',
+  imap_password: MASK,
+  smtp_url: 'smtp://mail.acme.example:587',
+  smtp_user: 'support@acme.example',
+  smtp_password: MASK,
+  poll_interval_s: 120,
+  signature: { de: 'Viele Grüße\nIhr Acme-Team', en: 'Kind regards' },
+  quote_history: true,
+  tls_verify: false,
+};
+
+describe('inbox config forms', () => {
+  it('save an unchanged e-mail form as exactly the config it was read from (masks included)', () => {
+    const values = formFromConfig('email', stored);
+    expect(values.smtp_password).toBe(MASK);
+    expect(values.poll_interval_s).toBe('120');
+    expect(values.signature_de).toBe('Viele Grüße\nIhr Acme-Team');
+    expect(configFromForm('email', values, stored)).toEqual(stored);
+  });
+
+  it('drop emptied fields, keep keys the form does not show, take numbers as numbers', () => {
+    const values = { ...formFromConfig('email', stored), imap_url: '', imap_user: ' ', imap_password: '', poll_interval_s: '300', signature_en: '' };
+    const out = configFromForm('email', values, stored);
+    expect(out).not.toHaveProperty('imap_url');
+    expect(out).not.toHaveProperty('imap_user');
+    expect(out).not.toHaveProperty('imap_password');
+    expect(out.poll_interval_s).toBe(300);
+    expect(out.signature).toEqual({ de: 'Viele Grüße\nIhr Acme-Team' });
+    expect(out.tls_verify).toBe(false);
+  });
+
+  it('build a new e-mail inbox without empty keys; a plain signature string fills both languages', () => {
+    const values = { ...formFromConfig('email'), address: ' support@acme.test ', smtp_url: 'smtp://127.0.0.1:1', smtp_password: ' pw with spaces ' };
+    expect(configFromForm('email', values)).toEqual({ address: 'support@acme.test', smtp_url: 'smtp://127.0.0.1:1', smtp_password: ' pw with spaces ' });
+    const sig = formFromConfig('email', { signature: 'Gruß' });
+    expect([sig.signature_de, sig.signature_en]).toEqual(['Gruß', 'Gruß']);
+  });
+
+  it('turn a stored quote_history off, but add no false key to a new inbox', () => {
+    expect(configFromForm('email', { ...formFromConfig('email', stored), quote_history: false }, stored).quote_history).toBe(false);
+    expect(configFromForm('email', formFromConfig('email'))).not.toHaveProperty('quote_history');
+  });
+
+  it('edit WhatsApp keys the same way', () => {
+    const wa = { phone_number_id: '106540352242922', access_token: MASK, app_secret: MASK, verify_token: MASK, api_base_url: 'https://graph.facebook.com/v23.0' };
+    expect(configFromForm('whatsapp', formFromConfig('whatsapp', wa), wa)).toEqual(wa);
+    expect(configFromForm('api', {}, { x: 1 })).toEqual({ x: 1 });
+  });
+
+  it('find the field a server error names', () => {
+    expect(fieldOfError('config.smtp_url: must start with smtps:// or smtp://')).toBe('smtp_url');
+    expect(fieldOfError('config.imap_user: is required with imap_url')).toBe('imap_user');
+    expect(fieldOfError('config.signature.en: must be a string')).toBe('signature_en');
+    expect(fieldOfError('config.signature: must be a string or an object')).toBe('signature_de');
+    expect(fieldOfError('name: is required')).toBe('name');
+    expect(fieldOfError('channel: unknown channel')).toBeNull();
+    expect(fieldOfError('the database is busy')).toBeNull();
+  });
+
+  it('know each channel’s webhook', () => {
+    expect(webhookPath('email', 7)).toBe('/webhooks/email/7');
+    expect(webhookPath('api', 3)).toBe('/webhooks/api/3');
+    expect(webhookPath('whatsapp', 3)).toBe('/webhooks/whatsapp');
+    expect(webhookPath('voice', 3)).toBeNull();
+  });
+
+  it('label every field with a string of the catalog', () => {
+    for (const f of [...EMAIL_FIELDS, ...WHATSAPP_FIELDS]) {
+      expect(en).toHaveProperty(f.label);
+      expect(en).toHaveProperty(f.group);
+      if (f.help) expect(en).toHaveProperty(f.help);
+    }
+  });
+});

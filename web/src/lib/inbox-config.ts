@@ -1,0 +1,150 @@
+// The inbox forms of the settings screen: which config keys each channel has
+// (docs/channels/EMAIL.md, WHATSAPP.md), how a config object becomes form values and back, and
+// which field a server error names. Pure; tested in inbox-config.test.ts.
+//
+// Secrets: the API shows every password and token as "********" and keeps the stored one when
+// "********" is sent back, so the form starts with the mask in those fields and saving an
+// unchanged form changes nothing. Clearing such a field removes the key (no SMTP login, say).
+// Keys the form does not show (tls_verify, ca_file, allow_plaintext) are kept as they are.
+import type { MessageKey } from '../i18n';
+
+export const MASK = '********';
+
+export type FieldKind = 'text' | 'email' | 'url' | 'password' | 'number' | 'textarea' | 'checkbox';
+
+export interface ConfigField {
+  /** The config key; signature_de / signature_en are the two languages of `signature`. */
+  key: string;
+  label: MessageKey;
+  kind: FieldKind;
+  group: MessageKey;
+  required?: boolean;
+  placeholder?: string;
+  help?: MessageKey;
+  min?: number;
+  max?: number;
+}
+
+export const EMAIL_FIELDS: ConfigField[] = [
+  { key: 'address', label: 'inbox.address', kind: 'email', group: 'inbox.sender', required: true, placeholder: 'support@acme.example', help: 'inbox.addressHelp' },
+  { key: 'display_name', label: 'inbox.displayName', kind: 'text', group: 'inbox.sender', help: 'inbox.displayNameHelp' },
+  { key: 'imap_url', label: 'inbox.imapUrl', kind: 'url', group: 'inbox.imap', placeholder: 'imaps://mail.acme.example/INBOX', help: 'inbox.imapUrlHelp' },
+  { key: 'imap_user', label: 'inbox.imapUser', kind: 'text', group: 'inbox.imap' },
+  { key: 'imap_password', label: 'inbox.imapPassword', kind: 'password', group: 'inbox.imap' },
+  { key: 'poll_interval_s', label: 'inbox.pollInterval', kind: 'number', group: 'inbox.imap', min: 5, max: 86400, placeholder: '60', help: 'inbox.pollIntervalHelp' },
+  { key: 'smtp_url', label: 'inbox.smtpUrl', kind: 'url', group: 'inbox.smtp', required: true, placeholder: 'smtps://mail.acme.example:465', help: 'inbox.smtpUrlHelp' },
+  { key: 'smtp_user', label: 'inbox.smtpUser', kind: 'text', group: 'inbox.smtp' },
+  { key: 'smtp_password', label: 'inbox.smtpPassword', kind: 'password', group: 'inbox.smtp' },
+  { key: 'signature_de', label: 'inbox.signatureDe', kind: 'textarea', group: 'inbox.replies', help: 'inbox.signatureHelp' },
+  { key: 'signature_en', label: 'inbox.signatureEn', kind: 'textarea', group: 'inbox.replies', help: 'inbox.signatureHelp' },
+  { key: 'quote_history', label: 'inbox.quoteHistory', kind: 'checkbox', group: 'inbox.replies' },
+];
+
+export const WHATSAPP_FIELDS: ConfigField[] = [
+  { key: 'phone_number_id', label: 'inbox.phoneNumberId', kind: 'text', group: 'inbox.connection', required: true, placeholder: '106540352242922' },
+  { key: 'access_token', label: 'inbox.accessToken', kind: 'password', group: 'inbox.connection', required: true },
+  { key: 'app_secret', label: 'inbox.appSecret', kind: 'password', group: 'inbox.connection', required: true, help: 'inbox.appSecretHelp' },
+  { key: 'verify_token', label: 'inbox.verifyToken', kind: 'password', group: 'inbox.connection', required: true, help: 'inbox.verifyTokenHelp' },
+  { key: 'api_base_url', label: 'inbox.apiBaseUrl', kind: 'url', group: 'inbox.connection', placeholder: 'https://graph.facebook.com/v23.0', help: 'inbox.apiBaseUrlHelp' },
+];
+
+/** The channels an admin can create here, and the ones whose configuration the form edits. */
+export const CREATABLE_CHANNELS = ['api', 'email', 'whatsapp'] as const;
+export type CreatableChannel = (typeof CREATABLE_CHANNELS)[number];
+
+export function fieldsFor(channel: string): ConfigField[] | null {
+  if (channel === 'email') return EMAIL_FIELDS;
+  if (channel === 'whatsapp') return WHATSAPP_FIELDS;
+  return null;
+}
+
+export type FormValues = Record<string, string | boolean>;
+
+/** The form of a channel filled from a stored config (or empty for a new inbox). */
+export function formFromConfig(channel: string, config: Record<string, unknown> = {}): FormValues {
+  const out: FormValues = {};
+  for (const f of fieldsFor(channel) ?? []) {
+    if (f.kind === 'checkbox') {
+      out[f.key] = config[f.key] === true;
+      continue;
+    }
+    if (f.key === 'signature_de' || f.key === 'signature_en') {
+      const sig = config.signature;
+      const lang = f.key.slice(-2);
+      if (typeof sig === 'string') out[f.key] = sig;
+      else if (sig && typeof sig === 'object') out[f.key] = String((sig as Record<string, unknown>)[lang] ?? '');
+      else out[f.key] = '';
+      continue;
+    }
+    const v = config[f.key];
+    out[f.key] = typeof v === 'string' || typeof v === 'number' ? String(v) : '';
+  }
+  return out;
+}
+
+/** The config to send: `base` (the stored one, so keys the form does not show survive) with the
+ * form's values; empty fields remove their key. */
+export function configFromForm(channel: string, values: FormValues, base: Record<string, unknown> = {}): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  const signature: Record<string, string> = {};
+  let hasSignature = false;
+  for (const f of fieldsFor(channel) ?? []) {
+    const v = values[f.key];
+    if (f.kind === 'checkbox') {
+      if (v === true) out[f.key] = true;
+      else if (f.key in base) out[f.key] = false;
+      else delete out[f.key];
+      continue;
+    }
+    const text = typeof v === 'string' ? (f.kind === 'password' || f.kind === 'textarea' ? v : v.trim()) : '';
+    if (f.key === 'signature_de' || f.key === 'signature_en') {
+      hasSignature = true;
+      if (text.trim()) signature[f.key.slice(-2)] = text;
+      continue;
+    }
+    if (!text) {
+      delete out[f.key];
+    } else if (f.kind === 'number') {
+      const n = Number(text);
+      out[f.key] = Number.isFinite(n) ? n : text; // the server names the key when it is no number
+    } else {
+      out[f.key] = text;
+    }
+  }
+  if (hasSignature) {
+    if (Object.keys(signature).length) out.signature = signature;
+    else delete out.signature;
+  }
+  return out;
+}
+
+/** The form field a server error names: "config.smtp_url: must start with …" → smtp_url,
+ * "name: is required" → name. */
+export function fieldOfError(message: string): string | null {
+  const m = /^(config\.)?([a-z_]+)(\.[a-z]{2})?\s*:/.exec(message);
+  if (!m) return null;
+  if (!m[1]) return m[2] === 'name' || m[2] === 'callback_url' ? m[2] : null;
+  if (m[2] === 'signature') return m[3] === '.en' ? 'signature_en' : 'signature_de';
+  return m[2];
+}
+
+/** The URL a channel's provider or forwarder posts to (null: the channel has none). */
+export function webhookPath(channel: string, id: number): string | null {
+  switch (channel) {
+    case 'email':
+      return `/webhooks/email/${id}`;
+    case 'api':
+      return `/webhooks/api/${id}`;
+    case 'whatsapp':
+      return '/webhooks/whatsapp';
+    case 'telegram':
+      return `/webhooks/telegram/${id}`;
+    default:
+      return null;
+  }
+}
+
+/** Config values as text for the read-only view (secrets arrive masked already). */
+export function configEntries(config: Record<string, unknown>): [string, string][] {
+  return Object.entries(config).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]);
+}
