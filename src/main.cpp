@@ -21,6 +21,7 @@
 #include "channels/api/api_channel.hpp"
 #include "channels/email/email_channel.hpp"
 #include "channels/email/email_poller.hpp"
+#include "channels/messenger/messenger_gateway.hpp"
 #include "channels/telegram/telegram_gateway.hpp"
 #include "channels/whatsapp/whatsapp_gateway.hpp"
 #include "http/api.hpp"
@@ -134,6 +135,10 @@ int serve(const app::Config& config) {
       {core::ChannelKind::Api, std::make_shared<channels::api::ApiChannelGateway>()},
       {core::ChannelKind::WhatsApp, std::make_shared<channels::whatsapp::WhatsAppGateway>(attachments_root, 15'000, secrets)},
       {core::ChannelKind::Telegram, std::make_shared<channels::telegram::TelegramGateway>(attachments_root, 15'000, secrets)},
+      {core::ChannelKind::Messenger, std::make_shared<channels::messenger::MessengerGateway>(
+                                         channels::messenger::Product::Messenger, attachments_root, 15'000, secrets)},
+      {core::ChannelKind::Instagram, std::make_shared<channels::messenger::MessengerGateway>(
+                                         channels::messenger::Product::Instagram, attachments_root, 15'000, secrets)},
       {core::ChannelKind::Email, std::make_shared<channels::email::EmailGateway>(attachments_root, secrets)}};
   app::DeskService desk(*store, bus, clock, gateways);
   app::AttachmentStore attachments(*store, clock, attachments_root, config.attachment_max_bytes);

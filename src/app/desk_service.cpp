@@ -651,6 +651,56 @@ Status DeskService::applyProviderStatus(const core::Inbox& inbox, const core::In
   return applyDeliveryStatus(inbox.tenant_id, found->id, receipt.status, receipt.error);
 }
 
+Result<int> DeskService::applyWatermarkStatus(const core::Inbox& inbox, const std::string& contact_external_id,
+                                              core::DeliveryStatus delivery, core::TimestampMs watermark) {
+  // Bounded memory per receipt: the contact's 5 most recent conversations in the inbox, their
+  // newest 500 messages each (receipts concern recent replies).
+  constexpr int kConversations = 5, kMessages = 500;
+  std::vector<core::Message> changed;
+  auto status = store_.write([&](StoreTx& tx) -> Status {
+    changed.clear();
+    auto identity = tx.findIdentity(inbox.tenant_id, core::IdentityKind::External, inboxScope(inbox.id), contact_external_id);
+    if (!identity) return identity.error();
+    ConversationFilter filter;
+    filter.tenant_id = inbox.tenant_id;
+    filter.inbox_id = inbox.id;
+    filter.contact_id = identity->contact_id;
+    filter.limit = kConversations;
+    auto conversations = tx.listConversations(filter);
+    if (!conversations) return conversations.error();
+    const auto now = clock_.now();
+    for (const auto& conversation : *conversations) {
+      // listMessages pages upward from the start: read page by page, keep the newest kMessages.
+      std::vector<core::Message> recent;
+      core::MessageId after{0};
+      for (;;) {
+        auto page = tx.listMessages(inbox.tenant_id, conversation.id, after, kMessages);
+        if (!page) return page.error();
+        if (page->empty()) break;
+        after = page->back().id;
+        for (auto& m : *page) recent.push_back(std::move(m));
+        if (recent.size() > static_cast<std::size_t>(kMessages)) {
+          recent.erase(recent.begin(), recent.end() - kMessages);
+        }
+        if (static_cast<int>(page->size()) < kMessages) break;
+      }
+      for (auto& m : recent) {
+        if (m.direction != core::MessageDirection::Outgoing || m.external_id.empty() || m.created_at > watermark) continue;
+        auto next = core::mergeDeliveryStatus(m.delivery_status, delivery);
+        if (next == m.delivery_status) continue;
+        m.delivery_status = next;
+        m.updated_at = now;
+        if (auto s = tx.updateMessage(m); !s) return s;
+        changed.push_back(m);
+      }
+    }
+    return {};
+  });
+  if (!status) return status.error();
+  for (const auto& m : changed) bus_.publish(eventFor("message.updated", inbox, m));
+  return static_cast<int>(changed.size());
+}
+
 Status DeskService::applyEdit(const core::Inbox& inbox, const core::InboundEdit& edit) {
   if (edit.text.size() > kMaxTextBytes) return makeError(ErrorCode::TooLarge, "text: at most 65536 bytes");
   core::Message message;

@@ -70,6 +70,12 @@ class DeskService {
   Status applyProviderStatus(const core::Inbox& inbox, const core::InboundStatus& status);
   // The customer edited a message: its text changes, no message is added.
   Status applyEdit(const core::Inbox& inbox, const core::InboundEdit& edit);
+  // A receipt that names a moment instead of messages (Messenger's read / delivery watermark):
+  // every outgoing message the provider accepted (it has an external id) in the conversations of
+  // the contact with this External id in this inbox, created at or before `watermark`, moves to
+  // `status` (never backwards). Returns how many moved; NotFound when the contact is unknown.
+  Result<int> applyWatermarkStatus(const core::Inbox& inbox, const std::string& contact_external_id,
+                                   core::DeliveryStatus status, core::TimestampMs watermark);
   // A pending attachment was fetched (or gave up): store the outcome and tell the desk.
   Status completeAttachment(const core::Attachment& attachment);
 

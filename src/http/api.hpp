@@ -45,6 +45,7 @@ void addAdminRoutes(Router& router, ApiDeps& deps);
 void addDeskRoutes(Router& router, ApiDeps& deps);
 void addApiChannelRoutes(Router& router, ApiDeps& deps);
 void addWhatsAppRoutes(Router& router, ApiDeps& deps);
+void addMessengerRoutes(Router& router, ApiDeps& deps);  // Messenger and Instagram
 void addTelegramRoutes(Router& router, ApiDeps& deps);
 void addEmailRoutes(Router& router, ApiDeps& deps);
 void addAllRoutes(Router& router, ApiDeps& deps);

@@ -115,6 +115,7 @@ void addAllRoutes(Router& router, ApiDeps& deps) {
   addDeskRoutes(router, deps);
   addApiChannelRoutes(router, deps);
   addWhatsAppRoutes(router, deps);
+  addMessengerRoutes(router, deps);
   addTelegramRoutes(router, deps);
   addEmailRoutes(router, deps);
   addStaffingRoutes(router);

@@ -184,6 +184,40 @@ TEST_F(DeskServiceTest, DeliveryReceiptsOutOfOrderNeverRegress) {
   EXPECT_EQ(message(reply->id).delivery_status, core::DeliveryStatus::Read);
 }
 
+TEST_F(DeskServiceTest, WatermarkReceiptMovesEveryAcceptedReplyUpToItsTime) {
+  // Messenger's read receipt names a moment: replies the provider accepted up to it are read;
+  // a later reply, one still pending and another contact's stay as they were.
+  auto in = ingest(api_inbox_, "m1", {"psid-1", "", "", "", true});
+  auto other = ingest(api_inbox_, "m2", {"psid-2", "", "", "", true});
+  auto first = desk_->reply(admin_, in.conversation_id, app::ReplyInput{"eins"});
+  auto pending = desk_->reply(admin_, in.conversation_id, app::ReplyInput{"zwei"});
+  auto theirs = desk_->reply(admin_, other.conversation_id, app::ReplyInput{"drei"});
+  ASSERT_TRUE(desk_->applyDeliveryStatus(tenant_, first->id, core::DeliveryStatus::Sent, "", "mid-1").ok());
+  ASSERT_TRUE(desk_->applyDeliveryStatus(tenant_, theirs->id, core::DeliveryStatus::Sent, "", "mid-3").ok());
+  const auto watermark = clock_.now();
+  clock_.advance(5'000);
+  auto later = desk_->reply(admin_, in.conversation_id, app::ReplyInput{"vier"});
+  ASSERT_TRUE(desk_->applyDeliveryStatus(tenant_, later->id, core::DeliveryStatus::Sent, "", "mid-4").ok());
+  core::Inbox inbox;
+  ASSERT_TRUE(store_->read([&](app::StoreTx& tx) -> core::Status {
+    inbox = *tx.getInbox(tenant_, api_inbox_);
+    return {};
+  }));
+  auto moved = desk_->applyWatermarkStatus(inbox, "psid-1", core::DeliveryStatus::Read, watermark);
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  EXPECT_EQ(*moved, 1);
+  EXPECT_EQ(message(first->id).delivery_status, core::DeliveryStatus::Read);
+  EXPECT_EQ(message(pending->id).delivery_status, core::DeliveryStatus::Pending);
+  EXPECT_EQ(message(later->id).delivery_status, core::DeliveryStatus::Sent);
+  EXPECT_EQ(message(theirs->id).delivery_status, core::DeliveryStatus::Sent);
+  // An older delivery watermark never moves "read" back.
+  EXPECT_EQ(*desk_->applyWatermarkStatus(inbox, "psid-1", core::DeliveryStatus::Delivered, watermark), 0);
+  EXPECT_EQ(message(first->id).delivery_status, core::DeliveryStatus::Read);
+  auto unknown = desk_->applyWatermarkStatus(inbox, "nobody", core::DeliveryStatus::Read, watermark);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, core::ErrorCode::NotFound);
+}
+
 TEST_F(DeskServiceTest, FirstResponseAndActivityLinesAreRecorded) {
   auto in = ingest(api_inbox_, "m1", {"c-1", "", "", "", true});
   clock_.advance(30'000);

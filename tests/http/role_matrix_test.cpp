@@ -233,7 +233,8 @@ std::vector<Case> cases() {
 // Routes without a session: their authentication (signature, password) is tested on its own.
 const std::set<std::string> kPublicOrSelf = {"POST /api/v1/auth/login", "POST /webhooks/api/{inbox_id}",
                                              "POST /api/v1/auth/logout", "GET /webhooks/whatsapp",
-                                             "POST /webhooks/whatsapp", "POST /webhooks/email/{inbox_id}",
+                                             "POST /webhooks/whatsapp", "GET /webhooks/messenger", "POST /webhooks/messenger",
+                                             "GET /webhooks/instagram", "POST /webhooks/instagram", "POST /webhooks/email/{inbox_id}",
                                              "POST /webhooks/telegram/{inbox_id}"};
 
 }  // namespace

@@ -1,0 +1,633 @@
+#include "channels/messenger/messenger_codec.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <utility>
+
+#include "app/crypto.hpp"
+#include "channels/common/json_input.hpp"
+
+namespace parley::channels::messenger {
+
+namespace json = boost::json;
+using core::ErrorCode;
+using core::makeError;
+
+namespace {
+
+// ---- small JSON accessors: absent/null -> nullopt, wrong type -> InvalidInput with the path ----
+
+core::Error wrongType(const std::string& path, const char* expected) {
+  return makeError(ErrorCode::InvalidInput, path + ": must be " + expected);
+}
+
+const json::value* find(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return nullptr;
+  return &it->value();
+}
+
+core::Result<std::optional<std::string>> optString(const json::object& o, std::string_view key, const std::string& path,
+                                                    std::size_t max = std::string::npos) {
+  const json::value* v = find(o, key);
+  if (!v) return std::optional<std::string>();
+  if (!v->is_string()) return wrongType(path + "." + std::string(key), "a string");
+  const auto& s = v->get_string();
+  if (s.size() > max) {
+    return makeError(ErrorCode::InvalidInput, path + "." + std::string(key) + ": at most " + std::to_string(max) + " characters");
+  }
+  return std::optional<std::string>(std::string(s));
+}
+
+// Ids are strings in the documented payloads; an integer (app_id is one) is kept as its text.
+core::Result<std::optional<std::string>> optId(const json::object& o, std::string_view key, const std::string& path) {
+  const json::value* v = find(o, key);
+  if (!v) return std::optional<std::string>();
+  if (v->is_int64()) return std::optional<std::string>(std::to_string(v->get_int64()));
+  if (v->is_uint64()) return std::optional<std::string>(std::to_string(v->get_uint64()));
+  return optString(o, key, path, kMaxIdLength);
+}
+
+core::Result<const json::object*> optObject(const json::object& o, std::string_view key, const std::string& path) {
+  const json::value* v = find(o, key);
+  if (!v) return static_cast<const json::object*>(nullptr);
+  if (!v->is_object()) return wrongType(path + "." + std::string(key), "an object");
+  return &v->get_object();
+}
+
+core::Result<const json::array*> optArray(const json::object& o, std::string_view key, const std::string& path) {
+  const json::value* v = find(o, key);
+  if (!v) return static_cast<const json::array*>(nullptr);
+  if (!v->is_array()) return wrongType(path + "." + std::string(key), "an array");
+  return &v->get_array();
+}
+
+core::Result<std::optional<double>> optNumber(const json::object& o, std::string_view key, const std::string& path) {
+  const json::value* v = find(o, key);
+  if (!v) return std::optional<double>();
+  if (v->is_double()) return std::optional<double>(v->get_double());
+  if (v->is_int64()) return std::optional<double>(static_cast<double>(v->get_int64()));
+  if (v->is_uint64()) return std::optional<double>(static_cast<double>(v->get_uint64()));
+  return wrongType(path + "." + std::string(key), "a number");
+}
+
+core::Result<std::optional<bool>> optBool(const json::object& o, std::string_view key, const std::string& path) {
+  const json::value* v = find(o, key);
+  if (!v) return std::optional<bool>();
+  if (!v->is_bool()) return wrongType(path + "." + std::string(key), "a boolean");
+  return std::optional<bool>(v->get_bool());
+}
+
+// Messenger timestamps and watermarks are Unix milliseconds as a JSON number (a digit string is
+// accepted too). 0 when absent.
+core::Result<core::TimestampMs> millis(const json::object& o, std::string_view key, const std::string& path) {
+  const json::value* v = find(o, key);
+  if (!v) return core::TimestampMs{0};
+  constexpr std::int64_t kMax = 100'000'000'000'000;  // year ~5138 in milliseconds
+  std::int64_t ms = 0;
+  if (v->is_int64()) {
+    ms = v->get_int64();
+  } else if (v->is_uint64()) {
+    if (v->get_uint64() > static_cast<std::uint64_t>(kMax)) return makeError(ErrorCode::InvalidInput, path + "." + std::string(key) + ": out of range");
+    ms = static_cast<std::int64_t>(v->get_uint64());
+  } else if (v->is_string()) {
+    const auto& s = v->get_string();
+    if (s.empty() || s.size() > 15 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return makeError(ErrorCode::InvalidInput, path + "." + std::string(key) + ": must be Unix milliseconds");
+    }
+    for (char c : s) ms = ms * 10 + (c - '0');
+  } else {
+    return wrongType(path + "." + std::string(key), "a number of Unix milliseconds");
+  }
+  if (ms < 0 || ms > kMax) return makeError(ErrorCode::InvalidInput, path + "." + std::string(key) + ": out of range");
+  return core::TimestampMs{ms};
+}
+
+#define MS_TRY(var, expr)                         \
+  auto var##_result = (expr);                     \
+  if (!var##_result) return var##_result.error(); \
+  auto var = std::move(*var##_result)
+
+core::Result<json::value> parseJson(std::string_view body) {
+  return parseUntrustedJson(body, kMaxWebhookBytes, kMaxJsonDepth);
+}
+
+// sender.id / recipient.id
+core::Result<std::string> partyId(const json::object& event, std::string_view key, const std::string& path) {
+  MS_TRY(party, optObject(event, key, path));
+  if (!party) return makeError(ErrorCode::InvalidInput, path + "." + std::string(key) + ": required");
+  MS_TRY(id, optId(*party, "id", path + "." + std::string(key)));
+  if (!id || id->empty()) return makeError(ErrorCode::InvalidInput, path + "." + std::string(key) + ".id: required");
+  return *id;
+}
+
+// ---- a message's attachments ------------------------------------------------------------------
+
+// Reads attachments[] into m (kind, media, location, text) and payload. The first attachment
+// decides the kind; every downloadable file is kept (Messenger sends several photos as one message).
+core::Status readAttachments(const json::array& list, const std::string& path, core::InboundMessage& m, json::object& payload) {
+  json::array others;
+  bool kind_set = false;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string p = path + "[" + std::to_string(i) + "]";
+    if (!list[i].is_object()) return wrongType(p, "an object");
+    const auto& a = list[i].get_object();
+    MS_TRY(type_opt, optString(a, "type", p, 64));
+    const std::string type = type_opt.value_or("");
+    MS_TRY(body, optObject(a, "payload", p));
+    std::optional<core::MessageKind> kind;
+    if (type == "image") kind = core::MessageKind::Image;
+    else if (type == "audio") kind = core::MessageKind::Audio;
+    else if (type == "video") kind = core::MessageKind::Video;
+    else if (type == "file") kind = core::MessageKind::Document;
+    else if (type == "sticker") kind = core::MessageKind::Sticker;
+    if (kind) {
+      std::string url;
+      if (body) {
+        MS_TRY(u, optString(*body, "url", p + ".payload", 8192));
+        url = u.value_or("");
+        // Stickers come as `sticker` (with sticker_id) and, during Meta's transition, also as an
+        // `image` carrying the sticker_id.
+        MS_TRY(sticker_id, optId(*body, "sticker_id", p + ".payload"));
+        if (sticker_id) payload["sticker_id"] = *sticker_id;
+      }
+      // Meta sometimes sends a file without a URL (expired, or a sticker in transition): the
+      // message still shows its kind, with nothing to fetch.
+      if (!url.empty() && (url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0) && m.media.size() < 20) {
+        core::InboundMedia media;
+        media.provider_ref = url;
+        MS_TRY(title, optString(a, "title", p, 1024));
+        if (title && !title->empty()) media.filename = *title;
+        m.media.push_back(std::move(media));
+      }
+      if (!kind_set) {
+        m.kind = *kind;
+        kind_set = true;
+      }
+      continue;
+    }
+    if (type == "location") {
+      // payload.coordinates.{lat,long}
+      const json::object* coordinates = nullptr;
+      if (body) {
+        MS_TRY(c, optObject(*body, "coordinates", p + ".payload"));
+        coordinates = c;
+      }
+      if (!coordinates) return makeError(ErrorCode::InvalidInput, p + ".payload.coordinates: required for a location");
+      MS_TRY(lat, optNumber(*coordinates, "lat", p + ".payload.coordinates"));
+      MS_TRY(lon, optNumber(*coordinates, "long", p + ".payload.coordinates"));
+      if (!lat || !lon || *lat < -90 || *lat > 90 || *lon < -180 || *lon > 180) {
+        return makeError(ErrorCode::InvalidInput, p + ".payload.coordinates: lat and long are required and must be in range");
+      }
+      m.latitude = lat;
+      m.longitude = lon;
+      MS_TRY(title, optString(a, "title", p, 1024));
+      m.location_name = title.value_or("");
+      if (!kind_set) {
+        m.kind = core::MessageKind::Location;
+        kind_set = true;
+      }
+      continue;
+    }
+    // fallback (a shared link), template, share, story_mention, reel, ig_reel, post, ig_post ...:
+    // shown as they came, with their URL as text so the agent can open it.
+    others.push_back(a);
+    if (!kind_set) {
+      MS_TRY(title, optString(a, "title", p, 4096));
+      std::string url;
+      if (body) {
+        MS_TRY(u, optString(*body, "url", p + ".payload", 8192));
+        url = u.value_or("");
+      }
+      MS_TRY(outer_url, optString(a, "url", p, 8192));
+      if (url.empty()) url = outer_url.value_or("");
+      std::string text = title.value_or("");
+      if (!url.empty()) text += (text.empty() ? "" : "\n") + url;
+      if (m.text.empty()) m.text = text;
+      // A fallback is a link the customer shared: a text message in all but name.
+      m.kind = type == "fallback" ? core::MessageKind::Text : (type == "template" ? core::MessageKind::Template
+                                                                                   : core::MessageKind::Unsupported);
+      payload["attachment_type"] = type;
+      kind_set = true;
+    }
+  }
+  if (!others.empty()) payload["attachments"] = std::move(others);
+  return {};
+}
+
+// ---- one messaging event ----------------------------------------------------------------------
+
+struct EventContext {
+  Product product;
+  std::string account_id;  // entry.id
+};
+
+// A `message` event (incoming or echo). nullopt: deliberately skipped (our own echo, a deletion).
+core::Result<std::optional<core::InboundMessage>> readMessage(const json::object& event, const json::object& msg,
+                                                             const std::string& path, const EventContext& ctx,
+                                                             const std::string& sender, const std::string& recipient,
+                                                             core::TimestampMs at) {
+  core::InboundMessage m;
+  m.account_id = ctx.account_id;
+  m.sent_at = at;
+  const std::string mp = path + ".message";
+  MS_TRY(mid, optId(msg, "mid", mp));
+  if (!mid || mid->empty()) return makeError(ErrorCode::InvalidInput, mp + ".mid: the message id is required");
+  m.external_id = *mid;
+  MS_TRY(is_echo, optBool(msg, "is_echo", mp));
+  MS_TRY(is_deleted, optBool(msg, "is_deleted", mp));
+  if (is_deleted.value_or(false)) return std::optional<core::InboundMessage>();  // Instagram: unsent by the customer
+  m.echo = is_echo.value_or(false);
+  json::object payload;
+  if (m.echo) {
+    // Sent by the business (its inbox in Meta's apps, or another app): the customer is the
+    // recipient. Parley's own sends carry kEchoMetadata and are already stored.
+    MS_TRY(metadata, optString(msg, "metadata", mp, 4096));
+    if (metadata && *metadata == kEchoMetadata) return std::optional<core::InboundMessage>();
+    MS_TRY(app_id, optId(msg, "app_id", mp));
+    if (app_id) payload["app_id"] = *app_id;
+    m.contact.external_id = recipient;
+  } else {
+    m.contact.external_id = sender;
+  }
+  // Meta names no one in the webhook: the contact is called by its id until someone renames it.
+  m.contact.verified = true;
+
+  MS_TRY(text, optString(msg, "text", mp));
+  m.text = text.value_or("");
+  m.kind = core::MessageKind::Text;
+
+  MS_TRY(quick_reply, optObject(msg, "quick_reply", mp));
+  if (quick_reply) {
+    MS_TRY(qp, optString(*quick_reply, "payload", mp + ".quick_reply", 4096));
+    m.kind = core::MessageKind::Interactive;
+    payload["interactive_type"] = "quick_reply";
+    payload["title"] = m.text;
+    payload["payload"] = qp.value_or("");
+  }
+  MS_TRY(reply_to, optObject(msg, "reply_to", mp));
+  if (reply_to) {
+    MS_TRY(quoted, optId(*reply_to, "mid", mp + ".reply_to"));
+    m.reply_to_external_id = quoted.value_or("");
+    MS_TRY(story, optObject(*reply_to, "story", mp + ".reply_to"));  // Instagram story reply
+    if (story) payload["story"] = *story;
+  }
+  MS_TRY(referral, optObject(msg, "referral", mp));  // ads, m.me links, product enquiries
+  if (referral) payload["referral"] = *referral;
+  MS_TRY(attachments, optArray(msg, "attachments", mp));
+  if (attachments && !attachments->empty()) {
+    auto status = readAttachments(*attachments, mp + ".attachments", m, payload);
+    if (!status) return status.error();
+  }
+  MS_TRY(unsupported, optBool(msg, "is_unsupported", mp));  // Instagram: a kind Meta cannot show
+  if (unsupported.value_or(false)) {
+    m.kind = core::MessageKind::Unsupported;
+    payload["type"] = "unsupported";
+  }
+  if (m.kind == core::MessageKind::Text && m.text.find_first_not_of(" \t\r\n") == std::string::npos && m.media.empty()) {
+    // Nothing Parley can show (an empty text or an attachment-less message): kept as
+    // unsupported so the conversation still shows that the customer wrote.
+    m.kind = core::MessageKind::Unsupported;
+  }
+  (void)event;
+  if (!payload.empty()) m.payload_json = json::serialize(payload);
+  return std::optional<core::InboundMessage>(std::move(m));
+}
+
+core::Status readEvent(const json::object& event, const std::string& path, const EventContext& ctx, WebhookBatch& out) {
+  MS_TRY(sender, partyId(event, "sender", path));
+  MS_TRY(recipient, partyId(event, "recipient", path));
+  MS_TRY(at, millis(event, "timestamp", path));
+  auto& batch = out.batch;
+
+  MS_TRY(message, optObject(event, "message", path));
+  if (message) {
+    MS_TRY(m, readMessage(event, *message, path, ctx, sender, recipient, at));
+    if (m) batch.messages.push_back(std::move(*m));
+    else ++batch.ignored;
+    return {};
+  }
+  MS_TRY(postback, optObject(event, "postback", path));
+  if (postback) {
+    const std::string pp = path + ".postback";
+    core::InboundMessage m;
+    m.account_id = ctx.account_id;
+    m.sent_at = at;
+    m.contact.external_id = sender;
+    MS_TRY(mid, optId(*postback, "mid", pp));
+    MS_TRY(title, optString(*postback, "title", pp, 4096));
+    MS_TRY(pl, optString(*postback, "payload", pp, 4096));
+    // A postback has a mid in current versions; older ones do not, so the sender and the
+    // millisecond name it (Meta redelivers the same event with the same timestamp).
+    m.external_id = mid && !mid->empty() ? *mid : "postback:" + sender + ":" + std::to_string(at);
+    m.kind = core::MessageKind::Interactive;
+    m.text = title.value_or("");
+    if (m.text.empty()) m.text = pl.value_or("");
+    json::object payload{{"interactive_type", "postback"}, {"title", title.value_or("")}, {"payload", pl.value_or("")}};
+    MS_TRY(referral, optObject(*postback, "referral", pp));
+    if (referral) payload["referral"] = *referral;
+    m.payload_json = json::serialize(payload);
+    batch.messages.push_back(std::move(m));
+    return {};
+  }
+  MS_TRY(reaction, optObject(event, "reaction", path));
+  if (reaction) {
+    const std::string rp = path + ".reaction";
+    MS_TRY(target, optId(*reaction, "mid", rp));
+    if (!target || target->empty()) return makeError(ErrorCode::InvalidInput, rp + ".mid: required");
+    MS_TRY(action, optString(*reaction, "action", rp, 64));
+    MS_TRY(emoji, optString(*reaction, "emoji", rp, 64));
+    MS_TRY(name, optString(*reaction, "reaction", rp, 64));
+    const bool removed = action.value_or("react") == "unreact";
+    core::InboundMessage m;
+    m.account_id = ctx.account_id;
+    m.sent_at = at;
+    m.contact.external_id = sender;
+    m.kind = core::MessageKind::Reaction;
+    // Reactions have no id of their own: the reacted-to message, the action and the moment.
+    m.external_id = "reaction:" + *target + ":" + sender + ":" + action.value_or("react") + ":" + std::to_string(at);
+    m.text = removed ? "" : emoji.value_or(name.value_or(""));
+    m.reply_to_external_id = *target;
+    m.payload_json = json::serialize(json::object{{"emoji", emoji.value_or("")},
+                                                  {"reaction", name.value_or("")},
+                                                  {"message_id", *target},
+                                                  {"removed", removed}});
+    batch.messages.push_back(std::move(m));
+    return {};
+  }
+  MS_TRY(delivery, optObject(event, "delivery", path));
+  if (delivery) {
+    const std::string dp = path + ".delivery";
+    MS_TRY(mids, optArray(*delivery, "mids", dp));
+    if (mids) {
+      for (std::size_t i = 0; i < mids->size(); ++i) {
+        if (!(*mids)[i].is_string() || (*mids)[i].get_string().empty() || (*mids)[i].get_string().size() > kMaxIdLength) {
+          return wrongType(dp + ".mids[" + std::to_string(i) + "]", "a message id");
+        }
+        batch.statuses.push_back({ctx.account_id, std::string((*mids)[i].get_string()), core::DeliveryStatus::Delivered, "", at});
+      }
+    }
+    MS_TRY(watermark, millis(*delivery, "watermark", dp));
+    if (watermark > 0) out.watermarks.push_back({ctx.account_id, sender, core::DeliveryStatus::Delivered, watermark});
+    return {};
+  }
+  MS_TRY(read, optObject(event, "read", path));
+  if (read) {
+    const std::string rp = path + ".read";
+    MS_TRY(mid, optId(*read, "mid", rp));  // Instagram's messaging_seen
+    if (mid && !mid->empty()) batch.statuses.push_back({ctx.account_id, *mid, core::DeliveryStatus::Read, "", at});
+    MS_TRY(watermark, millis(*read, "watermark", rp));  // Messenger's message_reads
+    if (watermark > 0) out.watermarks.push_back({ctx.account_id, sender, core::DeliveryStatus::Read, watermark});
+    if ((!mid || mid->empty()) && watermark == 0) ++batch.ignored;
+    return {};
+  }
+  // referral (without a message), optin, account_linking, pass_thread_control, policy
+  // enforcement, game plays ...: nothing the desk stores.
+  ++batch.ignored;
+  return {};
+}
+
+// ---- outbound helpers -------------------------------------------------------------------------
+
+bool validPathSegment(std::string_view id) {
+  return !id.empty() && id.size() <= 256 && id != "." && id != ".." &&
+         std::all_of(id.begin(), id.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+         });
+}
+
+bool isHttpUrl(std::string_view url) { return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0; }
+
+core::Result<std::string> accountUrl(std::string_view base, std::string_view account, std::string_view tail) {
+  if (!isHttpUrl(base)) return makeError(ErrorCode::InvalidInput, "api_base_url: must be an http(s) URL");
+  if (!validPathSegment(account)) return makeError(ErrorCode::InvalidInput, "the page / Instagram account id is invalid");
+  std::string out(base);
+  while (!out.empty() && out.back() == '/') out.pop_back();
+  return out + "/" + std::string(account) + "/" + std::string(tail);
+}
+
+std::size_t characters(std::string_view s) {
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+bool validUtf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) { ++i; continue; }
+    if (c >= 0xC2 && c <= 0xDF) { n = 1; cp = c & 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { n = 2; cp = c & 0x0F; }
+    else if (c >= 0xF0 && c <= 0xF4) { n = 3; cp = c & 0x07; }
+    else return false;
+    for (std::size_t k = 1; k <= n; ++k) {
+      if (i + k >= s.size()) return false;
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+core::Result<std::string> stringField(std::string_view body, const char* key, const char* what) {
+  auto root = parseJson(body);
+  if (!root) return makeError(ErrorCode::InvalidInput, std::string(what) + ": " + root.error().message);
+  if (!root->is_object()) return makeError(ErrorCode::InvalidInput, std::string(what) + ": not a JSON object");
+  auto id = optId(root->get_object(), key, what);
+  if (!id) return id.error();
+  if (!*id || (*id)->empty()) return makeError(ErrorCode::InvalidInput, std::string(what) + ": " + key + " is missing");
+  return **id;
+}
+
+}  // namespace
+
+std::string_view productName(Product product) { return product == Product::Instagram ? "Instagram" : "Messenger"; }
+
+core::Result<WebhookBatch> parseWebhook(std::string_view raw_body, Product product) {
+  MS_TRY(root, parseJson(raw_body));
+  if (!root.is_object()) return makeError(ErrorCode::InvalidInput, "the body must be a JSON object");
+  const auto& o = root.get_object();
+  WebhookBatch out;
+  MS_TRY(object, optString(o, "object", "body", 256));
+  MS_TRY(entries, optArray(o, "entry", "body"));
+  if (!entries) return makeError(ErrorCode::InvalidInput, "entry: an array is required");
+  const std::string expected = product == Product::Instagram ? "instagram" : "page";
+  if (object && *object != expected) {
+    out.batch.ignored += 1;  // another product posted to this URL
+    return out;
+  }
+  for (std::size_t e = 0; e < entries->size(); ++e) {
+    const std::string ep = "entry[" + std::to_string(e) + "]";
+    if (!(*entries)[e].is_object()) return wrongType(ep, "an object");
+    const auto& entry = (*entries)[e].get_object();
+    MS_TRY(id, optId(entry, "id", ep));
+    if (!id || id->empty()) return makeError(ErrorCode::InvalidInput, ep + ".id: the page / account id is required");
+    EventContext ctx{product, *id};
+    MS_TRY(messaging, optArray(entry, "messaging", ep));
+    if (messaging) {
+      for (std::size_t i = 0; i < messaging->size(); ++i) {
+        const std::string p = ep + ".messaging[" + std::to_string(i) + "]";
+        if (!(*messaging)[i].is_object()) return wrongType(p, "an object");
+        auto status = readEvent((*messaging)[i].get_object(), p, ctx, out);
+        if (!status) return status.error();
+      }
+    }
+    // standby (another app owns the thread) and changes (feed, comments, mentions): not ours.
+    MS_TRY(standby, optArray(entry, "standby", ep));
+    if (standby) out.batch.ignored += static_cast<int>(standby->size());
+    MS_TRY(changes, optArray(entry, "changes", ep));
+    if (changes) out.batch.ignored += static_cast<int>(changes->size());
+  }
+  return out;
+}
+
+std::string signatureHeader(std::string_view app_secret, std::string_view raw_body) {
+  return "sha256=" + app::hmacSha256Hex(app_secret, raw_body);
+}
+
+bool verifySignature(std::string_view app_secret, std::string_view raw_body, std::string_view header) {
+  constexpr std::string_view kPrefix = "sha256=";
+  if (app_secret.empty() || header.size() != kPrefix.size() + 64 || header.substr(0, kPrefix.size()) != kPrefix) return false;
+  std::string given(header.substr(kPrefix.size()));
+  for (auto& ch : given) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return app::constantTimeEqual(given, app::hmacSha256Hex(app_secret, raw_body));
+}
+
+bool verifyHandshake(std::string_view mode, std::string_view verify_token_expected, std::string_view verify_token_given) {
+  if (mode != "subscribe" || verify_token_expected.empty()) return false;
+  return app::constantTimeEqual(verify_token_expected, verify_token_given);
+}
+
+AttachmentType attachmentTypeFor(std::string_view content_type) {
+  if (content_type.rfind("image/", 0) == 0) return AttachmentType::Image;
+  if (content_type.rfind("audio/", 0) == 0) return AttachmentType::Audio;
+  if (content_type.rfind("video/", 0) == 0) return AttachmentType::Video;
+  return AttachmentType::File;
+}
+
+std::string_view toString(AttachmentType type) {
+  switch (type) {
+    case AttachmentType::Image: return "image";
+    case AttachmentType::Audio: return "audio";
+    case AttachmentType::Video: return "video";
+    case AttachmentType::File: return "file";
+  }
+  return "file";
+}
+
+core::Result<std::string> encodeSend(const SendRequest& request) {
+  if (!validPathSegment(request.recipient_id)) return makeError(ErrorCode::InvalidInput, "recipient: invalid id");
+  if (request.text.empty() == request.attachment_id.empty()) {
+    return makeError(ErrorCode::InvalidInput, "a Send API message carries either text or one attachment");
+  }
+  json::object message;
+  if (!request.text.empty()) {
+    if (!validUtf8(request.text)) return makeError(ErrorCode::InvalidInput, "the message contains invalid UTF-8");
+    if (request.text.find_first_not_of(" \t\r\n") == std::string::npos) return makeError(ErrorCode::InvalidInput, "text: the body is empty");
+    if (characters(request.text) > 2000) return makeError(ErrorCode::InvalidInput, "text: at most 2000 characters");
+    message["text"] = request.text;
+  } else {
+    if (!validPathSegment(request.attachment_id)) return makeError(ErrorCode::InvalidInput, "attachment: invalid id");
+    message["attachment"] = json::object{{"type", toString(request.attachment_type)},
+                                         {"payload", json::object{{"attachment_id", request.attachment_id}}}};
+  }
+  message["metadata"] = kEchoMetadata;
+  json::object body{{"recipient", json::object{{"id", request.recipient_id}}}};
+  if (request.human_agent) {
+    body["messaging_type"] = "MESSAGE_TAG";
+    body["tag"] = "HUMAN_AGENT";
+  } else {
+    body["messaging_type"] = "RESPONSE";
+  }
+  body["message"] = std::move(message);
+  return json::serialize(body);
+}
+
+std::string encodeUploadMessage(AttachmentType type) {
+  return json::serialize(json::object{
+      {"attachment", json::object{{"type", toString(type)}, {"payload", json::object{{"is_reusable", false}}}}}});
+}
+
+core::Result<std::string> sendUrl(std::string_view api_base_url, std::string_view account_id) {
+  return accountUrl(api_base_url, account_id, "messages");
+}
+
+core::Result<std::string> uploadUrl(std::string_view api_base_url, std::string_view account_id) {
+  return accountUrl(api_base_url, account_id, "message_attachments");
+}
+
+core::Result<std::string> parseSendResponse(std::string_view body) { return stringField(body, "message_id", "send answer"); }
+
+core::Result<std::string> parseUploadResponse(std::string_view body) { return stringField(body, "attachment_id", "upload answer"); }
+
+app::DeliveryResult classifySendError(Product product, long http_status, std::string_view body, long retry_after_s) {
+  using Outcome = app::DeliveryResult::Outcome;
+  std::optional<std::int64_t> code, subcode;
+  std::string message;
+  auto integer = [](const json::value* v) -> std::optional<std::int64_t> {
+    if (!v) return std::nullopt;
+    if (v->is_int64()) return v->get_int64();
+    if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(v->get_uint64());
+    if (v->is_string()) {
+      const auto& s = v->get_string();
+      if (!s.empty() && s.size() < 12 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::stoll(std::string(s));
+      }
+    }
+    return std::nullopt;
+  };
+  if (auto root = parseJson(body); root && root->is_object()) {
+    if (const json::value* e = find(root->get_object(), "error"); e && e->is_object()) {
+      const auto& error = e->get_object();
+      code = integer(find(error, "code"));
+      subcode = integer(find(error, "error_subcode"));
+      if (const json::value* m = find(error, "message"); m && m->is_string()) message = std::string(m->get_string());
+    }
+  }
+  const std::string name(productName(product));
+  std::string reason = code ? name + " error " + std::to_string(*code) : name + " answered HTTP " + std::to_string(http_status);
+  if (code && subcode) reason += "/" + std::to_string(*subcode);
+  if (!message.empty()) reason += ": " + message;
+  if (!code && message.empty() && !body.empty()) reason += ": " + std::string(body.substr(0, 200));
+  if (reason.size() > 1000) reason.resize(1000);
+
+  // Graph API / Send API codes whose remedy is to try later: 4 application request limit,
+  // 17 user request limit, 32 page request limit, 613 calls exceed the rate limit, 80006
+  // Messenger rate limit, 1 unknown and 2 service (temporary), 1200 temporary send failure.
+  // Everything else is permanent for this message: 10 with subcode 2018278 and 551 (outside the
+  // allowed window / person unavailable), 100 invalid parameter, 190 expired token, 200-299
+  // permissions, 368 policy block.
+  static constexpr std::int64_t kRetryable[] = {1, 2, 4, 17, 32, 613, 1200, 80006};
+  bool retry = http_status == 429 || http_status >= 500 || http_status == 408;
+  if (code) {
+    const bool listed = std::find(std::begin(kRetryable), std::end(kRetryable), *code) != std::end(kRetryable);
+    if (listed) retry = true;
+    else if (http_status < 500 && http_status != 429) retry = false;
+  }
+  if (retry) {
+    core::TimestampMs retry_ms = retry_after_s > 0 ? static_cast<core::TimestampMs>(retry_after_s) * 1000 : 0;
+    return {Outcome::RetryLater, reason, retry_ms, {}};
+  }
+  return {Outcome::Failed, reason, 0, {}};
+}
+
+app::DeliveryResult interpretSendAnswer(Product product, long http_status, std::string_view body, long retry_after_s) {
+  using Outcome = app::DeliveryResult::Outcome;
+  if (http_status >= 200 && http_status < 300) {
+    auto id = parseSendResponse(body);
+    if (!id) return {Outcome::Failed, std::string(productName(product)) + " accepted the message but " + id.error().message, 0, {}};
+    return {Outcome::Delivered, "", 0, *id};
+  }
+  return classifySendError(product, http_status, body, retry_after_s);
+}
+
+#undef MS_TRY
+
+}  // namespace parley::channels::messenger

@@ -1,0 +1,118 @@
+// DESIGN: the pure half of the Facebook Messenger and Instagram messaging channels (both are
+// Meta's Messenger Platform and share one webhook format): webhook payload -> normalised inbound
+// batch, the webhook's authenticity checks, and the Send API request / answer. No I/O here.
+//
+// Inbound (Messenger Platform "Webhook Events Reference"):
+//   https://developers.facebook.com/documentation/business-messaging/messenger-platform/webhooks/webhook-events
+//   (messages, message_echoes, messaging_postbacks, message_reactions, message_deliveries,
+//   message_reads; Instagram: messages incl. echoes, messaging_seen, message_reactions,
+//   messaging_postbacks — https://developers.facebook.com/docs/instagram-messaging/webhooks)
+//   One POST carries {"object":"page"|"instagram","entry":[{"id":<page or IG account id>,
+//   "time", "messaging":[event, ...]}]}; every event has sender.id, recipient.id and timestamp
+//   (milliseconds). Events are kept in the order Meta lists them. A body whose `object` is not
+//   this product's, `standby` events (another app owns the thread), `changes` (feed, comments)
+//   and event kinds this codec does not store (optins, referrals without a message, handovers,
+//   account linking, policy enforcement ...) are counted in ignored. Malformed JSON, a
+//   non-object body, nesting deeper than kMaxJsonDepth or a documented field of the wrong type is
+//   InvalidInput with the JSON path of the problem. Every id stays a string.
+//
+//   Read and delivery receipts in Messenger name a watermark ("all messages sent before this
+//   timestamp were read / delivered"), sometimes also mids; Instagram's messaging_seen names a
+//   mid. Mids become InboundStatus; a watermark becomes a Watermark for the contact.
+//
+// Authenticity: X-Hub-Signature-256 and the hub.* verification request, as for WhatsApp
+//   (https://developers.facebook.com/docs/graph-api/webhooks/getting-started).
+//
+// Outbound (Send API, POST /{page_id}/messages or /{ig_id}/messages):
+//   https://developers.facebook.com/docs/messenger-platform/reference/send-api
+//   Attachment Upload API (POST /{page_id}/message_attachments, multipart `message` + `filedata`):
+//   https://developers.facebook.com/docs/messenger-platform/reference/attachment-upload-api
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/channel_gateway.hpp"
+#include "core/inbound.hpp"
+#include "core/result.hpp"
+
+namespace parley::channels::messenger {
+
+enum class Product { Messenger, Instagram };
+
+// "Messenger" / "Instagram", for messages shown to people.
+std::string_view productName(Product product);
+
+constexpr std::size_t kMaxJsonDepth = 64;
+constexpr std::size_t kMaxWebhookBytes = 8 * 1024 * 1024;
+constexpr std::size_t kMaxIdLength = 1024;
+// The Send API's `metadata` that Parley puts on every message it sends: Meta returns it on the
+// message's echo, which is therefore recognised as ours (already stored) and skipped.
+constexpr std::string_view kEchoMetadata = "parley";
+// Meta's standard messaging window: RESPONSE inside it, the HUMAN_AGENT tag after it (7 days).
+constexpr std::int64_t kWindowMs = 24LL * 3600 * 1000;
+
+// ---- inbound -----------------------------------------------------------------------------------
+
+// A receipt that names a moment instead of messages: every message the business sent to
+// `contact_id` in that account's inbox at or before `watermark` reached `status`.
+struct Watermark {
+  std::string account_id;  // page id / Instagram account id
+  std::string contact_id;  // the customer's PSID / IGSID
+  core::DeliveryStatus status = core::DeliveryStatus::Delivered;
+  core::TimestampMs watermark = 0;
+};
+
+struct WebhookBatch {
+  core::InboundBatch batch;  // messages (incl. echoes), statuses by mid, ignored
+  std::vector<Watermark> watermarks;
+};
+
+// The whole webhook body. inbox_id is left unset; account_id is entry[].id.
+core::Result<WebhookBatch> parseWebhook(std::string_view raw_body, Product product);
+
+bool verifySignature(std::string_view app_secret, std::string_view raw_body, std::string_view header);
+std::string signatureHeader(std::string_view app_secret, std::string_view raw_body);
+bool verifyHandshake(std::string_view mode, std::string_view verify_token_expected, std::string_view verify_token_given);
+
+// ---- outbound ----------------------------------------------------------------------------------
+
+enum class AttachmentType { Image, Audio, Video, File };
+AttachmentType attachmentTypeFor(std::string_view content_type);
+std::string_view toString(AttachmentType type);
+
+struct SendRequest {
+  std::string recipient_id;  // PSID / IGSID
+  // Exactly one of text and attachment_id: the Send API takes text or one attachment per message.
+  std::string text;          // at most 2000 characters
+  std::string attachment_id;  // from the Attachment Upload API
+  AttachmentType attachment_type = AttachmentType::File;
+  // Outside the 24-hour window: messaging_type MESSAGE_TAG with tag HUMAN_AGENT, else RESPONSE.
+  bool human_agent = false;
+};
+
+// The JSON body of POST {base}/{account}/messages, with metadata = kEchoMetadata.
+core::Result<std::string> encodeSend(const SendRequest& request);
+// The `message` form field of the Attachment Upload API: {"attachment":{"type","payload":{"is_reusable":false}}}.
+std::string encodeUploadMessage(AttachmentType type);
+
+// "{base}/{account}/messages" and "{base}/{account}/message_attachments"; ids must be
+// [A-Za-z0-9._-] so they cannot change the path.
+core::Result<std::string> sendUrl(std::string_view api_base_url, std::string_view account_id);
+core::Result<std::string> uploadUrl(std::string_view api_base_url, std::string_view account_id);
+
+// {"recipient_id","message_id"} -> message_id; {"attachment_id"} -> attachment_id.
+core::Result<std::string> parseSendResponse(std::string_view body);
+core::Result<std::string> parseUploadResponse(std::string_view body);
+
+// A non-2xx answer: {"error":{"message","type","code","error_subcode","fbtrace_id"}}. RetryLater
+// for HTTP 429 / 5xx and for Meta's rate-limit and temporary codes (4, 17, 32, 613, 1, 2, 1200),
+// Failed otherwise (e.g. 10 / 2018278 and 551 outside the window, 100, 190, 200);
+// error = "<Product> error <code>[/<subcode>]: <message>".
+app::DeliveryResult classifySendError(Product product, long http_status, std::string_view body, long retry_after_s = 0);
+// 2xx -> Delivered with message_id (Failed if it has none), else classifySendError.
+app::DeliveryResult interpretSendAnswer(Product product, long http_status, std::string_view body, long retry_after_s = 0);
+
+}  // namespace parley::channels::messenger

@@ -1,0 +1,204 @@
+#include "channels/messenger/messenger_gateway.hpp"
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "channels/common/config_secrets.hpp"
+#include "channels/common/http_client.hpp"
+
+namespace parley::channels::messenger {
+
+namespace json = boost::json;
+using core::ErrorCode;
+using core::makeError;
+using Outcome = app::DeliveryResult::Outcome;
+
+namespace {
+
+std::string stringOr(const json::object& o, const char* key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
+}
+
+std::string inboxScope(core::InboxId id) { return "inbox:" + std::to_string(id.value); }
+
+core::Error fetchError(const HttpAnswer& answer, const std::string& what) {
+  if (answer.too_large) return makeError(ErrorCode::TooLarge, what + " is larger than the attachment limit");
+  if (!answer.transport_ok) return makeError(ErrorCode::Unavailable, what + ": " + answer.error);
+  if (answer.status == 429 || answer.status >= 500) return makeError(ErrorCode::Unavailable, what + ": HTTP " + std::to_string(answer.status));
+  return makeError(ErrorCode::NotFound, what + ": HTTP " + std::to_string(answer.status) + " " + answer.body.substr(0, 200));
+}
+
+}  // namespace
+
+core::Result<InboxConfig> parseInboxConfig(Product product, const std::string& config_json, const app::SecretBox* box) {
+  if (box) {
+    auto opened = openConfigSecrets(config_json, *box);
+    if (!opened) return opened.error();
+    return parseInboxConfig(product, *opened, nullptr);
+  }
+  boost::system::error_code ec;
+  auto v = json::parse(config_json, ec);
+  if (ec || !v.is_object()) return makeError(ErrorCode::InvalidInput, "config: must be a JSON object");
+  const auto& o = v.get_object();
+  const bool instagram = product == Product::Instagram;
+  const char* account_key = instagram ? "instagram_id" : "page_id";
+  const char* token_key = instagram ? "access_token" : "page_access_token";
+  const char* channel = instagram ? "an instagram" : "a messenger";
+  InboxConfig c;
+  c.account_id = stringOr(o, account_key);
+  c.access_token = stringOr(o, token_key);
+  c.app_secret = stringOr(o, "app_secret");
+  c.verify_token = stringOr(o, "verify_token");
+  if (auto base = stringOr(o, "api_base_url"); !base.empty()) c.api_base_url = base;
+  for (auto [key, value] : {std::pair{account_key, &c.account_id}, std::pair{token_key, &c.access_token},
+                            std::pair{"app_secret", &c.app_secret}, std::pair{"verify_token", &c.verify_token}}) {
+    if (value->empty()) return makeError(ErrorCode::InvalidInput, std::string("config.") + key + ": is required for " + channel + " inbox");
+  }
+  if (c.api_base_url.rfind("http://", 0) != 0 && c.api_base_url.rfind("https://", 0) != 0) {
+    return makeError(ErrorCode::InvalidInput, "config.api_base_url: must be an http or https URL");
+  }
+  while (!c.api_base_url.empty() && c.api_base_url.back() == '/') c.api_base_url.pop_back();
+  if (auto url = sendUrl(c.api_base_url, c.account_id); !url) {
+    return makeError(ErrorCode::InvalidInput, std::string("config.") + account_key + ": " + url.error().message);
+  }
+  return c;
+}
+
+core::Status MessengerGateway::validateConfig(const std::string& config_json) const {
+  auto c = parseInboxConfig(product_, config_json);
+  if (!c) return c.error();
+  return {};
+}
+
+core::Result<std::string> MessengerGateway::encode(const app::OutboundContext& ctx) const {
+  // The contact's PSID / IGSID: the External identity DeskService keeps for this inbox.
+  std::string recipient;
+  const std::string scope = inboxScope(ctx.inbox.id);
+  for (const auto& identity : ctx.identities) {
+    if (identity.kind == core::IdentityKind::External && identity.scope == scope) {
+      recipient = identity.value;
+      break;
+    }
+  }
+  const std::string name(productName(product_));
+  if (recipient.empty()) return makeError(ErrorCode::InvalidInput, "this contact has not written to this inbox on " + name);
+  if (ctx.attachments.size() > 1) {
+    return makeError(ErrorCode::InvalidInput, name + " sends one file per message here; send the files one by one");
+  }
+  // Meta's standard messaging window: 24 hours after the customer's last message a reply needs
+  // the HUMAN_AGENT tag (allowed up to 7 days; Meta refuses it after that, shown on the message).
+  const auto now = ctx.message.created_at;
+  const bool human_agent = ctx.conversation.last_incoming_at <= 0 || now - ctx.conversation.last_incoming_at > kWindowMs;
+  json::object envelope{{"recipient", recipient}, {"text", ctx.message.text}, {"human_agent", human_agent}};
+  SendRequest probe;
+  probe.recipient_id = recipient;
+  probe.human_agent = human_agent;
+  if (!ctx.attachments.empty()) {
+    const auto& a = ctx.attachments.front();
+    envelope["attachment"] = json::object{{"sha256", a.sha256}, {"filename", a.filename}, {"content_type", a.content_type}};
+    probe.attachment_id = "probe";
+    if (auto checked = encodeSend(probe); !checked) return checked.error();
+    probe.attachment_id.clear();
+  }
+  if (!ctx.message.text.empty() || ctx.attachments.empty()) {
+    // Check now what Meta would refuse anyway (length, empty text), so the agent hears it at once.
+    probe.text = ctx.message.text;
+    if (auto checked = encodeSend(probe); !checked) return checked.error();
+  }
+  return json::serialize(envelope);
+}
+
+app::DeliveryResult MessengerGateway::deliver(const core::Inbox& inbox, const core::OutboxItem& item) {
+  const std::string name(productName(product_));
+  auto config = parseInboxConfig(product_, inbox.config_json, secrets_.get());
+  if (!config) return {Outcome::Failed, "the inbox configuration is invalid: " + config.error().message, 0, {}};
+  boost::system::error_code ec;
+  auto parsed = json::parse(item.payload, ec);
+  if (ec || !parsed.is_object()) return {Outcome::Failed, "unreadable outbox payload", 0, {}};
+  const auto& envelope = parsed.get_object();
+  const std::string bearer = "Bearer " + config->access_token;
+  auto url = sendUrl(config->api_base_url, config->account_id);
+  if (!url) return {Outcome::Failed, url.error().message, 0, {}};
+
+  SendRequest base;
+  base.recipient_id = stringOr(envelope, "recipient");
+  if (auto it = envelope.find("human_agent"); it != envelope.end() && it->value().is_bool()) base.human_agent = it->value().get_bool();
+  auto send = [&](const SendRequest& request) -> app::DeliveryResult {
+    auto body = encodeSend(request);
+    if (!body) return {Outcome::Failed, body.error().message, 0, {}};
+    HttpCall call;
+    call.method = "POST";
+    call.url = *url;
+    call.body = *body;
+    call.timeout_ms = timeout_ms_;
+    call.headers = {{"Authorization", bearer}, {"Content-Type", "application/json"}};
+    auto answer = performHttp(call);
+    if (!answer.transport_ok && !answer.too_large) return {Outcome::RetryLater, name + " unreachable: " + answer.error, 0, {}};
+    return interpretSendAnswer(product_, answer.status, answer.body, answer.retry_after_s);
+  };
+
+  app::DeliveryResult last{Outcome::Failed, "nothing to send", 0, {}};
+  if (auto it = envelope.find("attachment"); it != envelope.end() && it->value().is_object()) {
+    const auto& a = it->value().get_object();
+    const std::string sha = stringOr(a, "sha256");
+    if (sha.size() < 2) return {Outcome::Failed, "the file to send is missing on this server", 0, {}};
+    std::ifstream in(attachments_root_ / sha.substr(0, 2) / sha, std::ios::binary);
+    if (!in) return {Outcome::Failed, "the file to send is missing on this server", 0, {}};
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    const std::string content_type = stringOr(a, "content_type");
+    const AttachmentType type = attachmentTypeFor(content_type);
+    auto upload_url = uploadUrl(config->api_base_url, config->account_id);
+    if (!upload_url) return {Outcome::Failed, upload_url.error().message, 0, {}};
+    HttpCall upload;
+    upload.method = "POST";
+    upload.url = *upload_url;
+    upload.headers = {{"Authorization", bearer}};
+    upload.multipart = {{"message", encodeUploadMessage(type), "", ""},
+                        {"filedata", bytes.str(), stringOr(a, "filename"), content_type}};
+    upload.timeout_ms = timeout_ms_ * 4;
+    auto answer = performHttp(upload);
+    if (!answer.transport_ok) return {Outcome::RetryLater, name + " attachment upload failed: " + answer.error, 0, {}};
+    if (answer.status < 200 || answer.status >= 300) return classifySendError(product_, answer.status, answer.body, answer.retry_after_s);
+    auto attachment_id = parseUploadResponse(answer.body);
+    if (!attachment_id) return {Outcome::Failed, name + " attachment upload: " + attachment_id.error().message, 0, {}};
+    SendRequest file = base;
+    file.attachment_id = *attachment_id;
+    file.attachment_type = type;
+    last = send(file);
+    if (last.outcome != Outcome::Delivered) return last;
+  }
+  // The text goes as its own message after the file (the Send API takes one or the other). If
+  // it fails after the file went out, a retry sends the file again: Meta has no idempotency key.
+  const std::string text = stringOr(envelope, "text");
+  if (!text.empty()) {
+    SendRequest message = base;
+    message.text = text;
+    last = send(message);
+  }
+  return last;
+}
+
+core::Result<std::string> MessengerGateway::fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,
+                                                       std::size_t max_bytes) {
+  (void)inbox;
+  const std::string& url = attachment.provider_ref;
+  if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
+    return makeError(ErrorCode::InvalidInput, "not a downloadable attachment URL");
+  }
+  // The webhook's URL is signed by Meta's CDN and expires; it needs no token.
+  HttpCall download;
+  download.url = url;
+  download.max_response_bytes = max_bytes;
+  download.timeout_ms = timeout_ms_ * 4;
+  download.follow_redirects = true;
+  auto file = performHttp(download);
+  if (!file.transport_ok || file.status < 200 || file.status >= 300) {
+    return fetchError(file, std::string(productName(product_)) + " attachment download");
+  }
+  return std::move(file.body);
+}
+
+}  // namespace parley::channels::messenger

@@ -1,0 +1,400 @@
+// The Messenger / Instagram codec against fixtures written from Meta's documentation
+// (tests/channels/{messenger,instagram}/fixtures/README.md) and generated adversarial input.
+#include "channels/messenger/messenger_codec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "channels/messenger/messenger_gateway.hpp"
+
+namespace ms = parley::channels::messenger;
+namespace core = parley::core;
+namespace json = boost::json;
+using Outcome = parley::app::DeliveryResult::Outcome;
+
+namespace {
+
+const std::filesystem::path kFixtures = std::filesystem::path(PARLEY_FIXTURES_DIR);
+
+std::string readFixture(const std::string& product, const std::string& name) {
+  std::ifstream in(kFixtures / product / "fixtures" / (name + ".json"), std::ios::binary);
+  EXPECT_TRUE(in) << "missing fixture " << product << "/" << name;
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+ms::WebhookBatch parse(const std::string& name, ms::Product product = ms::Product::Messenger) {
+  const std::string folder = product == ms::Product::Instagram ? "instagram" : "messenger";
+  auto batch = ms::parseWebhook(readFixture(folder, name), product);
+  EXPECT_TRUE(batch.ok()) << name << ": " << (batch.ok() ? "" : batch.error().message);
+  return batch.ok() ? *batch : ms::WebhookBatch{};
+}
+
+core::InboundMessage only(const ms::WebhookBatch& batch) {
+  EXPECT_EQ(batch.batch.messages.size(), 1u);
+  return batch.batch.messages.empty() ? core::InboundMessage{} : batch.batch.messages.front();
+}
+
+json::object payloadOf(const core::InboundMessage& m) { return json::parse(m.payload_json).as_object(); }
+
+std::string wrap(const std::string& event) {
+  return R"({"object":"page","entry":[{"id":"682498302938465","time":1,"messaging":[)" + event + "]}]}";
+}
+
+void expectInvalid(const std::string& body, const std::string& mentions = "") {
+  auto r = ms::parseWebhook(body, ms::Product::Messenger);
+  ASSERT_FALSE(r.ok()) << "accepted: " << body.substr(0, 300);
+  EXPECT_EQ(r.error().code, core::ErrorCode::InvalidInput) << r.error().message;
+  if (!mentions.empty()) {
+    EXPECT_NE(r.error().message.find(mentions), std::string::npos) << r.error().message;
+  }
+}
+
+constexpr const char* kPsid = "1254459154682919";
+constexpr const char* kPage = "682498302938465";
+
+}  // namespace
+
+// ---- Messenger inbound ----------------------------------------------------------------------------
+
+TEST(MessengerWebhook, TextNamesSenderPageAndTime) {
+  const auto m = only(parse("text"));
+  EXPECT_EQ(m.kind, core::MessageKind::Text);
+  EXPECT_EQ(m.text, "hello, world!");
+  EXPECT_EQ(m.account_id, kPage);
+  EXPECT_EQ(m.contact.external_id, kPsid);
+  EXPECT_TRUE(m.contact.name.empty());  // Messenger sends no name: the desk shows the PSID
+  EXPECT_TRUE(m.contact.phone.empty());
+  EXPECT_EQ(m.sent_at, 1458692752478);
+  EXPECT_FALSE(m.echo);
+  EXPECT_EQ(m.external_id.rfind("m_AG5Hz", 0), 0u);
+}
+
+TEST(MessengerWebhook, QuickReplyIsInteractiveWithPayload) {
+  const auto m = only(parse("quick_reply"));
+  EXPECT_EQ(m.kind, core::MessageKind::Interactive);
+  EXPECT_EQ(m.text, "Red");
+  EXPECT_EQ(payloadOf(m).at("payload").as_string(), "COLOR_RED");
+  EXPECT_EQ(payloadOf(m).at("interactive_type").as_string(), "quick_reply");
+}
+
+TEST(MessengerWebhook, ReplyToNamesTheQuotedMessage) {
+  EXPECT_EQ(only(parse("reply_to")).reply_to_external_id, "m_1fTq8oLumEyIp3Q2MR-aY7IfLZDamVrALniheU");
+}
+
+TEST(MessengerWebhook, MediaKindsKeepTheUrlToFetch) {
+  const std::pair<const char*, core::MessageKind> cases[] = {{"image", core::MessageKind::Image},
+                                                             {"audio", core::MessageKind::Audio},
+                                                             {"video", core::MessageKind::Video},
+                                                             {"file", core::MessageKind::Document}};
+  for (const auto& [name, kind] : cases) {
+    const auto m = only(parse(name));
+    EXPECT_EQ(m.kind, kind) << name;
+    ASSERT_EQ(m.media.size(), 1u) << name;
+    EXPECT_EQ(m.media[0].provider_ref.rfind("https://", 0), 0u) << name;
+  }
+  EXPECT_NE(only(parse("image")).media[0].provider_ref.find("_nc_cat=1&oh=abc"), std::string::npos);  // query kept whole
+}
+
+TEST(MessengerWebhook, SeveralPhotosInOneMessageAreAllFetched) {
+  const auto m = only(parse("two_images"));
+  EXPECT_EQ(m.kind, core::MessageKind::Image);
+  EXPECT_EQ(m.media.size(), 2u);
+}
+
+TEST(MessengerWebhook, LocationHasCoordinatesAndTitle) {
+  const auto m = only(parse("location"));
+  EXPECT_EQ(m.kind, core::MessageKind::Location);
+  EXPECT_DOUBLE_EQ(*m.latitude, 52.5251);
+  EXPECT_DOUBLE_EQ(*m.longitude, 13.3694);
+  EXPECT_EQ(m.location_name, "Berlin Hauptbahnhof");
+}
+
+TEST(MessengerWebhook, FallbackLinkAndTemplateAreShown) {
+  const auto fallback = only(parse("fallback"));
+  EXPECT_EQ(fallback.kind, core::MessageKind::Text);
+  EXPECT_EQ(fallback.text, "look at this");  // the customer's own text wins
+  EXPECT_EQ(payloadOf(fallback).at("attachment_type").as_string(), "fallback");
+  const auto tmpl = only(parse("template"));
+  EXPECT_EQ(tmpl.kind, core::MessageKind::Template);
+  EXPECT_TRUE(payloadOf(tmpl).contains("attachments"));
+}
+
+TEST(MessengerWebhook, StickerInTransitionIsAnImageWithItsStickerId) {
+  const auto m = only(parse("sticker"));
+  EXPECT_EQ(m.media.size(), 1u);
+  EXPECT_EQ(payloadOf(m).at("sticker_id").as_string(), "369239263222822");
+}
+
+TEST(MessengerWebhook, PostbackIsInteractiveAndDedupable) {
+  const auto m = only(parse("postback"));
+  EXPECT_EQ(m.kind, core::MessageKind::Interactive);
+  EXPECT_EQ(m.text, "Get Started");
+  EXPECT_EQ(m.external_id, "m_postback-1");
+  EXPECT_EQ(payloadOf(m).at("payload").as_string(), "GET_STARTED");
+  EXPECT_TRUE(payloadOf(m).contains("referral"));
+  // Without a mid the same redelivered event gets the same id.
+  const auto a = only(parse("postback_no_mid")), b = only(parse("postback_no_mid"));
+  EXPECT_FALSE(a.external_id.empty());
+  EXPECT_EQ(a.external_id, b.external_id);
+}
+
+TEST(MessengerWebhook, ReactionAndItsRemoval) {
+  const auto r = only(parse("reaction"));
+  EXPECT_EQ(r.kind, core::MessageKind::Reaction);
+  EXPECT_EQ(r.text, "\u2764\ufe0f");
+  EXPECT_EQ(r.reply_to_external_id, "m_reacted-to");
+  EXPECT_FALSE(payloadOf(r).at("removed").as_bool());
+  const auto u = only(parse("unreaction"));
+  EXPECT_TRUE(payloadOf(u).at("removed").as_bool());
+  EXPECT_NE(r.external_id, u.external_id);
+}
+
+TEST(MessengerWebhook, EchoIsTheBusinessesAndNamesTheCustomer) {
+  const auto m = only(parse("echo"));
+  EXPECT_TRUE(m.echo);
+  EXPECT_EQ(m.contact.external_id, kPsid);  // the recipient, not the page
+  EXPECT_EQ(m.text, "Sent from the Page inbox");
+  EXPECT_EQ(payloadOf(m).at("app_id").as_string(), "1517776481860111");
+}
+
+TEST(MessengerWebhook, EchoOfParleysOwnSendIsSkipped) {
+  const auto b = parse("echo_parley");
+  EXPECT_TRUE(b.batch.messages.empty());
+  EXPECT_EQ(b.batch.ignored, 1);
+}
+
+TEST(MessengerWebhook, DeliveryGivesMidsAndAWatermark) {
+  const auto b = parse("delivery");
+  ASSERT_EQ(b.batch.statuses.size(), 1u);
+  EXPECT_EQ(b.batch.statuses[0].provider_message_id, "mid.1458668856218:ed81099e15d3f4f233");
+  EXPECT_EQ(b.batch.statuses[0].status, core::DeliveryStatus::Delivered);
+  ASSERT_EQ(b.watermarks.size(), 1u);
+  EXPECT_EQ(b.watermarks[0].watermark, 1458668856253);
+  EXPECT_EQ(b.watermarks[0].contact_id, kPsid);
+  EXPECT_EQ(b.watermarks[0].account_id, kPage);
+}
+
+TEST(MessengerWebhook, ReadIsAWatermark) {
+  const auto b = parse("read");
+  EXPECT_TRUE(b.batch.statuses.empty());
+  ASSERT_EQ(b.watermarks.size(), 1u);
+  EXPECT_EQ(b.watermarks[0].status, core::DeliveryStatus::Read);
+  EXPECT_EQ(b.watermarks[0].watermark, 1458668856253);
+}
+
+TEST(MessengerWebhook, EventsWithNothingToStoreAreIgnored) {
+  for (const char* name : {"referral", "optin", "standby", "unknown_kind"}) {
+    const auto b = parse(name);
+    EXPECT_TRUE(b.batch.messages.empty()) << name;
+    EXPECT_EQ(b.batch.ignored, 1) << name;
+  }
+}
+
+TEST(MessengerWebhook, UnknownFieldsAreIgnored) { EXPECT_EQ(only(parse("unknown_field")).text, "still text"); }
+
+TEST(MessengerWebhook, BatchKeepsEveryEntryInOrderWithItsPage) {
+  const auto b = parse("batch_multi_entry");
+  ASSERT_EQ(b.batch.messages.size(), 3u);
+  EXPECT_EQ(b.batch.messages[0].text, "first");
+  EXPECT_EQ(b.batch.messages[1].text, "second");
+  EXPECT_EQ(b.batch.messages[2].account_id, "111122223333444");
+  EXPECT_EQ(b.batch.messages[2].contact.external_id, "9998887776665554");
+}
+
+TEST(MessengerWebhook, AnotherProductsBodyIsIgnored) {
+  auto b = ms::parseWebhook(readFixture("instagram", "text"), ms::Product::Messenger);
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(b->batch.messages.empty());
+  EXPECT_EQ(b->batch.ignored, 1);
+}
+
+// ---- adversarial ------------------------------------------------------------------------------------
+
+TEST(MessengerWebhook, MalformedBodiesAreInvalidInput) {
+  const std::string text = readFixture("messenger", "text");
+  expectInvalid(text.substr(0, text.size() / 2));
+  expectInvalid("[]");
+  expectInvalid("{}", "entry");
+  expectInvalid(std::string(10000, '[') + std::string(10000, ']'));
+  expectInvalid(wrap(R"({"sender":{"id":"1"},"recipient":{"id":"2"},"message":{"text":"no mid"}})"), "mid");
+  expectInvalid(wrap(R"({"recipient":{"id":"2"},"message":{"mid":"m","text":"x"}})"), "sender");
+  expectInvalid(wrap(R"({"sender":{"id":"1"},"recipient":{"id":"2"},"message":{"mid":"m","text":7}})"), "text");
+  expectInvalid(wrap(R"({"sender":{"id":"1"},"recipient":{"id":"2"},"timestamp":"soon","message":{"mid":"m","text":"x"}})"));
+  expectInvalid(wrap(R"({"sender":{"id":"1"},"recipient":{"id":"2"},"message":{"mid":"m","attachments":[{"type":"location","payload":{"coordinates":{"lat":91,"long":0}}}]}})"));
+  expectInvalid(R"({"object":"page","entry":[{"time":1,"messaging":[]}]})", "id");
+  expectInvalid("{\"object\":\"page\",\"entry\":[{\"id\":\"1\",\"messaging\":[{\"sender\":{\"id\":\"1\"},\"recipient\":{\"id\":\"2\"},"
+                "\"message\":{\"mid\":\"m\",\"text\":\"\xff\xfe\"}}]}]}");
+}
+
+TEST(MessengerWebhook, FiveMegabyteBodyIsParsedWithinBounds) {
+  const std::string big(5 * 1024 * 1024, 'a');
+  auto b = ms::parseWebhook(wrap(R"({"sender":{"id":"1"},"recipient":{"id":"2"},"message":{"mid":"m","text":")" + big + "\"}}"),
+                            ms::Product::Messenger);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->batch.messages[0].text.size(), big.size());
+  auto too_big = ms::parseWebhook(std::string(ms::kMaxWebhookBytes + 1, ' '), ms::Product::Messenger);
+  EXPECT_FALSE(too_big.ok());
+}
+
+TEST(MessengerWebhook, DuplicatesKeepTheSameIdsForDedup) {
+  const std::string raw = readFixture("messenger", "text");
+  auto a = ms::parseWebhook(raw, ms::Product::Messenger), b = ms::parseWebhook(raw, ms::Product::Messenger);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->batch.messages[0].external_id, b->batch.messages[0].external_id);
+}
+
+TEST(MessengerWebhook, OutOfOrderReceiptsAreAllReported) {
+  // read before delivery: both kept; the desk's merge never moves a status backwards.
+  auto b = ms::parseWebhook(wrap(R"({"sender":{"id":"1"},"recipient":{"id":"2"},"timestamp":5,"read":{"watermark":4}},
+                                    {"sender":{"id":"1"},"recipient":{"id":"2"},"delivery":{"mids":["m1"],"watermark":3}})"),
+                            ms::Product::Messenger);
+  ASSERT_TRUE(b.ok());
+  ASSERT_EQ(b->watermarks.size(), 2u);
+  EXPECT_EQ(b->watermarks[0].status, core::DeliveryStatus::Read);
+  EXPECT_EQ(b->watermarks[1].status, core::DeliveryStatus::Delivered);
+}
+
+TEST(MessengerWebhook, SignatureAndHandshake) {
+  const std::string body = readFixture("messenger", "text");
+  const auto header = ms::signatureHeader("secret", body);
+  EXPECT_TRUE(ms::verifySignature("secret", body, header));
+  EXPECT_FALSE(ms::verifySignature("secret", body + " ", header));
+  EXPECT_FALSE(ms::verifySignature("other", body, header));
+  EXPECT_FALSE(ms::verifySignature("", body, header));
+  EXPECT_FALSE(ms::verifySignature("secret", body, "sha256=" + std::string(64, '0')));
+  EXPECT_FALSE(ms::verifySignature("secret", body, "sha1=abc"));
+  EXPECT_TRUE(ms::verifyHandshake("subscribe", "tok", "tok"));
+  EXPECT_FALSE(ms::verifyHandshake("subscribe", "tok", "tok2"));
+  EXPECT_FALSE(ms::verifyHandshake("unsubscribe", "tok", "tok"));
+  EXPECT_FALSE(ms::verifyHandshake("subscribe", "", ""));
+}
+
+// ---- Instagram ----------------------------------------------------------------------------------------
+
+TEST(InstagramWebhook, EveryDocumentedKind) {
+  constexpr auto ig = ms::Product::Instagram;
+  const auto text = only(parse("text", ig));
+  EXPECT_EQ(text.contact.external_id, "908765432123456");
+  EXPECT_EQ(text.account_id, "17841405822304914");
+  EXPECT_EQ(text.text, "Hi! Is this still available?");
+  EXPECT_EQ(only(parse("image", ig)).media.size(), 1u);
+  const auto story = only(parse("story_reply", ig));
+  EXPECT_EQ(story.text, "love this!");
+  EXPECT_TRUE(payloadOf(story).contains("story"));
+  const auto mention = only(parse("story_mention", ig));
+  EXPECT_EQ(mention.kind, core::MessageKind::Unsupported);
+  EXPECT_EQ(payloadOf(mention).at("attachment_type").as_string(), "story_mention");
+  EXPECT_NE(mention.text.find("https://lookaside.fbsbx.com"), std::string::npos);
+  EXPECT_EQ(only(parse("reply_to", ig)).reply_to_external_id, "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxNDA1");
+  const auto echo = only(parse("echo", ig));
+  EXPECT_TRUE(echo.echo);
+  EXPECT_EQ(echo.contact.external_id, "908765432123456");
+  EXPECT_EQ(only(parse("reaction", ig)).kind, core::MessageKind::Reaction);
+  const auto seen = parse("seen", ig);
+  ASSERT_EQ(seen.batch.statuses.size(), 1u);
+  EXPECT_EQ(seen.batch.statuses[0].status, core::DeliveryStatus::Read);
+  EXPECT_EQ(seen.batch.statuses[0].provider_message_id, "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjEcho");
+  EXPECT_EQ(only(parse("postback", ig)).text, "Track my order");
+  EXPECT_TRUE(parse("deleted", ig).batch.messages.empty());
+  EXPECT_EQ(only(parse("unsupported", ig)).kind, core::MessageKind::Unsupported);
+  const auto comment = parse("comment", ig);
+  EXPECT_TRUE(comment.batch.messages.empty());
+  EXPECT_EQ(comment.batch.ignored, 1);
+}
+
+// ---- outbound ------------------------------------------------------------------------------------------
+
+TEST(MessengerSend, TextInsideTheWindowIsAResponse) {
+  ms::SendRequest r;
+  r.recipient_id = kPsid;
+  r.text = "Hallo!";
+  auto body = ms::encodeSend(r);
+  ASSERT_TRUE(body.ok()) << body.error().message;
+  const auto o = json::parse(*body).as_object();
+  EXPECT_EQ(o.at("recipient").at("id").as_string(), kPsid);
+  EXPECT_EQ(o.at("messaging_type").as_string(), "RESPONSE");
+  EXPECT_FALSE(o.contains("tag"));
+  EXPECT_EQ(o.at("message").at("text").as_string(), "Hallo!");
+  EXPECT_EQ(o.at("message").at("metadata").as_string(), ms::kEchoMetadata);
+}
+
+TEST(MessengerSend, OutsideTheWindowUsesTheHumanAgentTag) {
+  ms::SendRequest r;
+  r.recipient_id = kPsid;
+  r.attachment_id = "1857777774821032";
+  r.attachment_type = ms::AttachmentType::Image;
+  r.human_agent = true;
+  const auto o = json::parse(*ms::encodeSend(r)).as_object();
+  EXPECT_EQ(o.at("messaging_type").as_string(), "MESSAGE_TAG");
+  EXPECT_EQ(o.at("tag").as_string(), "HUMAN_AGENT");
+  EXPECT_EQ(o.at("message").at("attachment").at("type").as_string(), "image");
+  EXPECT_EQ(o.at("message").at("attachment").at("payload").at("attachment_id").as_string(), "1857777774821032");
+}
+
+TEST(MessengerSend, RefusesWhatMetaWould) {
+  ms::SendRequest r;
+  r.recipient_id = kPsid;
+  EXPECT_FALSE(ms::encodeSend(r).ok());  // neither text nor file
+  r.text = std::string(2001, 'x');
+  EXPECT_FALSE(ms::encodeSend(r).ok());
+  r.text = "\xff";
+  EXPECT_FALSE(ms::encodeSend(r).ok());
+  r.text = "   ";
+  EXPECT_FALSE(ms::encodeSend(r).ok());
+  r.text = "ok";
+  r.recipient_id = "../me";
+  EXPECT_FALSE(ms::encodeSend(r).ok());
+  EXPECT_FALSE(ms::sendUrl("https://graph.facebook.com/v23.0", "1/../2").ok());
+  EXPECT_EQ(*ms::sendUrl("https://graph.facebook.com/v23.0/", "682498302938465"),
+            "https://graph.facebook.com/v23.0/682498302938465/messages");
+  EXPECT_EQ(*ms::uploadUrl("http://127.0.0.1:1/v23.0", "1"), "http://127.0.0.1:1/v23.0/1/message_attachments");
+}
+
+TEST(MessengerSend, AnswersAndErrors) {
+  auto ok = ms::interpretSendAnswer(ms::Product::Messenger, 200, R"({"recipient_id":"1","message_id":"m_abc"})");
+  EXPECT_EQ(ok.outcome, Outcome::Delivered);
+  EXPECT_EQ(ok.provider_message_id, "m_abc");
+  EXPECT_EQ(ms::interpretSendAnswer(ms::Product::Messenger, 200, "{}").outcome, Outcome::Failed);
+  EXPECT_EQ(*ms::parseUploadResponse(R"({"attachment_id":"1857777774821032"})"), "1857777774821032");
+
+  auto window = ms::classifySendError(ms::Product::Messenger, 400,
+                                      R"({"error":{"message":"(#10) This message is sent outside of allowed window.","type":"OAuthException","code":10,"error_subcode":2018278,"fbtrace_id":"x"}})");
+  EXPECT_EQ(window.outcome, Outcome::Failed);
+  EXPECT_NE(window.error.find("Messenger error 10/2018278"), std::string::npos) << window.error;
+  EXPECT_NE(window.error.find("outside of allowed window"), std::string::npos);
+  EXPECT_EQ(ms::classifySendError(ms::Product::Messenger, 400, R"({"error":{"message":"(#551) This person isn't available right now.","code":551}})").outcome,
+            Outcome::Failed);
+  for (int code : {4, 17, 32, 613, 1200}) {
+    auto r = ms::classifySendError(ms::Product::Messenger, 400, R"({"error":{"message":"limit","code":)" + std::to_string(code) + "}}");
+    EXPECT_EQ(r.outcome, Outcome::RetryLater) << code;
+  }
+  auto throttled = ms::classifySendError(ms::Product::Instagram, 429, "", 7);
+  EXPECT_EQ(throttled.outcome, Outcome::RetryLater);
+  EXPECT_EQ(throttled.retry_after_ms, 7000);
+  EXPECT_NE(throttled.error.find("Instagram"), std::string::npos);
+  EXPECT_EQ(ms::classifySendError(ms::Product::Messenger, 503, "<html>").outcome, Outcome::RetryLater);
+  EXPECT_EQ(ms::classifySendError(ms::Product::Messenger, 400, "not json").outcome, Outcome::Failed);
+}
+
+TEST(MessengerConfig, KeysPerProduct) {
+  auto m = ms::parseInboxConfig(ms::Product::Messenger,
+                                R"({"page_id":"1","page_access_token":"t","app_secret":"s","verify_token":"v","api_base_url":"http://x/v23.0/"})");
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(m->account_id, "1");
+  EXPECT_EQ(m->api_base_url, "http://x/v23.0");
+  auto missing = ms::parseInboxConfig(ms::Product::Messenger, R"({"page_id":"1"})");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("config.page_access_token"), std::string::npos);
+  auto ig = ms::parseInboxConfig(ms::Product::Instagram, R"({"instagram_id":"178","access_token":"t","app_secret":"s","verify_token":"v"})");
+  ASSERT_TRUE(ig.ok());
+  EXPECT_EQ(ig->account_id, "178");
+  EXPECT_FALSE(ms::parseInboxConfig(ms::Product::Instagram, R"({"instagram_id":"a/b","access_token":"t","app_secret":"s","verify_token":"v"})").ok());
+}

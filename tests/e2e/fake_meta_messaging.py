@@ -1,0 +1,70 @@
+"""A local fake of the parts of Meta's Graph API that the Messenger and Instagram channels use, as
+documented: POST /{version}/{page_id or ig_id}/messages (Send API) and
+POST /{version}/{page_id or ig_id}/message_attachments (Attachment Upload API, multipart), with a
+bearer token; plus a CDN that serves inbound attachment URLs without a token."""
+import http.server
+import json
+import re
+import threading
+
+
+class FakeMetaMessaging:
+    def __init__(self, token="test-page-token", version="v23.0"):
+        self.token, self.version = token, version
+        self.sent = []          # (account id, json body)
+        self.uploads = []       # (account id, raw multipart body, content type header)
+        self.files = {}         # path under /cdn/ -> (bytes, mime type)
+        self.send_errors = []   # (status, body, headers) to answer sends with first
+        self.next_mids = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def reply(self, status, body, content_type="application/json", headers=None):
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                if self.headers.get("Authorization") != "Bearer " + outer.token:
+                    return self.reply(401, {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException",
+                                                      "code": 190, "fbtrace_id": "fake"}})
+                m = re.fullmatch(r"/%s/(\d+)/(messages|message_attachments)" % outer.version, self.path)
+                if not m:
+                    return self.reply(404, {"error": {"message": "Unknown path", "code": 100}})
+                if m.group(2) == "message_attachments":
+                    outer.uploads.append((m.group(1), body, self.headers.get("Content-Type", "")))
+                    return self.reply(200, {"attachment_id": "90000%d" % len(outer.uploads)})
+                sent = json.loads(body)
+                outer.sent.append((m.group(1), sent))
+                if outer.send_errors:
+                    status, error, headers = outer.send_errors.pop(0)
+                    return self.reply(status, error, headers=headers)
+                mid = outer.next_mids.pop(0) if outer.next_mids else "m_fake%d" % len(outer.sent)
+                self.reply(200, {"recipient_id": sent["recipient"]["id"], "message_id": mid})
+
+            def do_GET(self):
+                m = re.fullmatch(r"/cdn/([\w.-]+)(\?.*)?", self.path)
+                if m and m.group(1) in outer.files:
+                    data, mime = outer.files[m.group(1)]
+                    return self.reply(200, data, mime)
+                self.reply(404, {"error": {"message": "Unsupported get request.", "code": 100}})
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = "http://127.0.0.1:%d" % self.httpd.server_address[1]
+        self.api_base_url = self.base + "/" + version
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def cdn_url(self, name):
+        return self.base + "/cdn/" + name + "?_nc_cat=1&oh=signed"
+
+    def close(self):
+        self.httpd.shutdown()

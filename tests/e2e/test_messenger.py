@@ -1,0 +1,308 @@
+"""End to end: the Facebook Messenger and Instagram channels against the real binary and a local
+fake of the Graph API's Send and Attachment Upload APIs. Webhook payloads are the fixtures
+written from Meta's documentation (tests/channels/{messenger,instagram}/fixtures)."""
+import hashlib
+import hmac
+import json
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from fake_meta_messaging import FakeMetaMessaging  # noqa: E402
+from harness import Parley, wait_for  # noqa: E402
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "channels")
+PAGE_ID = "682498302938465"
+IG_ID = "17841405822304914"
+APP_SECRET = "test-app-secret"
+PSID = "1254459154682919"
+
+
+def fixture(product, name):
+    with open(os.path.join(FIXTURES, product, "fixtures", name), "rb") as f:
+        return f.read()
+
+
+def signed(raw, secret=APP_SECRET):
+    return "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+
+
+def event(sender, recipient, body, account=PAGE_ID, obj="page"):
+    """One messaging event in the documented envelope."""
+    e = {"sender": {"id": sender}, "recipient": {"id": recipient}, "timestamp": int(time.time() * 1000)}
+    e.update(body)
+    return json.dumps({"object": obj, "entry": [{"id": account, "time": e["timestamp"], "messaging": [e]}]}).encode()
+
+
+class MessengerTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.meta = FakeMetaMessaging()
+        cls.parley = Parley()
+        cls.token = cls.parley.login()
+        status, inbox, _ = cls.parley.request("POST", "/api/v1/inboxes", {
+            "name": "Facebook Page", "channel": "messenger",
+            "config": {"page_id": PAGE_ID, "page_access_token": cls.meta.token, "app_secret": APP_SECRET,
+                       "verify_token": "verify-page", "api_base_url": cls.meta.api_base_url}}, token=cls.token)
+        assert status == 201, inbox
+        cls.inbox = inbox
+        status, ig, _ = cls.parley.request("POST", "/api/v1/inboxes", {
+            "name": "Instagram", "channel": "instagram",
+            "config": {"instagram_id": IG_ID, "access_token": cls.meta.token, "app_secret": APP_SECRET,
+                       "verify_token": "verify-ig", "api_base_url": cls.meta.api_base_url}}, token=cls.token)
+        assert status == 201, ig
+        cls.ig_inbox = ig
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.parley.close()
+        cls.meta.close()
+
+    def webhook(self, raw, signature=None, content_type="application/json", path="/webhooks/messenger"):
+        return self.parley.request("POST", path, raw=raw, content_type=content_type,
+                                   headers={"X-Hub-Signature-256": signed(raw) if signature is None else signature})
+
+    def conversation_of(self, external_id, inbox_id=None):
+        _, contacts, _ = self.parley.request("GET", "/api/v1/contacts?q=" + external_id, token=self.token)
+        contact = contacts["data"][0]
+        _, conversations, _ = self.parley.request("GET", "/api/v1/contacts/%d/conversations" % contact["id"], token=self.token)
+        matching = [c for c in conversations["data"] if inbox_id is None or c["inbox_id"] == inbox_id]
+        return contact, matching[0]
+
+    def messages(self, conversation_id):
+        _, page, _ = self.parley.request("GET", "/api/v1/conversations/%d/messages?limit=100" % conversation_id,
+                                         token=self.token)
+        return page["data"]
+
+    def reply(self, conversation_id, **body):
+        status, message, _ = self.parley.request("POST", "/api/v1/conversations/%d/messages" % conversation_id, body,
+                                                 token=self.token)
+        self.assertEqual(status, 201, message)
+        return message
+
+    def message(self, conversation_id, message_id):
+        return [m for m in self.messages(conversation_id) if m["id"] == message_id][0]
+
+    # ---- set-up and authenticity ----
+
+    def test_secrets_are_never_returned_and_config_is_checked(self):
+        _, inbox, _ = self.parley.request("GET", "/api/v1/inboxes/%d" % self.inbox["id"], token=self.token)
+        self.assertEqual(inbox["config"]["page_id"], PAGE_ID)
+        self.assertEqual(inbox["config"]["page_access_token"], "********")
+        self.assertNotIn(APP_SECRET, json.dumps(inbox))
+        status, body, _ = self.parley.request("POST", "/api/v1/inboxes", {
+            "name": "broken", "channel": "messenger", "config": {"page_id": "1"}}, token=self.token)
+        self.assertEqual(status, 400)
+        self.assertIn("config.page_access_token", body["error"]["message"])
+        status, body, _ = self.parley.request("POST", "/api/v1/inboxes", {
+            "name": "broken", "channel": "instagram", "config": {"instagram_id": "1"}}, token=self.token)
+        self.assertEqual(status, 400)
+        self.assertIn("config.access_token", body["error"]["message"])
+
+    def test_verification_handshake_per_product(self):
+        for path, token in (("/webhooks/messenger", "verify-page"), ("/webhooks/instagram", "verify-ig")):
+            status, body, _ = self.parley.request(
+                "GET", path + "?hub.mode=subscribe&hub.verify_token=%s&hub.challenge=1158201444" % token)
+            self.assertEqual((status, body), (200, b"1158201444"), path)
+            status, _, _ = self.parley.request(
+                "GET", path + "?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1158201444")
+            self.assertEqual(status, 403, path)
+        status, _, _ = self.parley.request(
+            "GET", "/webhooks/messenger?hub.mode=subscribe&hub.verify_token=verify-ig&hub.challenge=1")
+        self.assertEqual(status, 403, "one product's token does not open the other's URL")
+
+    def test_bad_signature_stores_nothing_and_bad_input_is_refused(self):
+        raw = event("5550001", PAGE_ID, {"message": {"mid": "m_unsigned", "text": "forged"}})
+        status, _, _ = self.webhook(raw, signature="sha256=" + "0" * 64)
+        self.assertEqual(status, 401)
+        self.assertEqual(self.webhook(raw, signature="")[0], 401)
+        self.assertEqual(self.webhook(raw, signature=signed(raw, "another-apps-secret"))[0], 401)
+        _, contacts, _ = self.parley.request("GET", "/api/v1/contacts?q=5550001", token=self.token)
+        self.assertEqual(contacts["data"], [])
+        self.assertEqual(self.webhook(raw, content_type="text/plain")[0], 415)
+        self.assertEqual(self.webhook(raw[: len(raw) // 2])[0], 400)
+        self.assertEqual(self.webhook(b"[" * 10000 + b"]" * 10000)[0], 400)
+        self.assertEqual(self.webhook(b'{"object":"page","entry":[{"id":"1","messaging":[{"sender":{"id":"1"},'
+                                      b'"recipient":{"id":"2"},"message":{"mid":"m","text":"\xff"}}]}]}')[0], 400)
+        self.assertEqual(self.parley.request("GET", "/healthz")[0], 200)
+
+    # ---- inbound ----
+
+    def test_text_is_stored_once_and_named_by_the_psid(self):
+        raw = fixture("messenger", "text.json")
+        status, body, _ = self.webhook(raw)
+        self.assertEqual(status, 200, body)
+        status, again, _ = self.webhook(raw)  # Meta redelivers
+        self.assertEqual((again["stored"], again["duplicates"]), (0, 1))
+        contact, conversation = self.conversation_of(PSID, self.inbox["id"])
+        self.assertEqual(contact["name"], PSID)
+        texts = [m["text"] for m in self.messages(conversation["id"]) if m["text"] == "hello, world!"]
+        self.assertEqual(len(texts), 1)
+
+    def test_image_is_fetched_byte_identical(self):
+        jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + os.urandom(3000) + b"\xff\xd9"
+        self.meta.files["photo.jpg"] = (jpeg, "image/jpeg")
+        raw = event("5550002", PAGE_ID, {"message": {"mid": "m_image-fetch", "attachments": [
+            {"type": "image", "payload": {"url": self.meta.cdn_url("photo.jpg")}}]}})
+        self.assertEqual(self.webhook(raw)[0], 200)
+        _, conversation = self.conversation_of("5550002")
+
+        def stored():
+            for m in self.messages(conversation["id"]):
+                if m["external_id"] == "m_image-fetch" and m["attachment_ids"]:
+                    status, body, headers = self.parley.request(
+                        "GET", "/api/v1/attachments/%d" % m["attachment_ids"][0], token=self.token)
+                    if status == 200:
+                        return body, headers, m
+            return None
+        body, headers, message = wait_for(stored, timeout=20)
+        self.assertEqual(body, jpeg)
+        self.assertEqual(headers["Content-Type"], "image/jpeg")
+        self.assertEqual(message["kind"], "image")
+
+    def test_postback_quick_reply_and_reaction(self):
+        for name in ("postback.json", "quick_reply.json", "reaction.json"):
+            status, body, _ = self.webhook(fixture("messenger", name))
+            self.assertEqual(status, 200, (name, body))
+        _, conversation = self.conversation_of(PSID, self.inbox["id"])
+        by_kind = {}
+        for m in self.messages(conversation["id"]):
+            by_kind.setdefault(m["kind"], []).append(m)
+        payloads = [json.loads(m["payload_json"]) if isinstance(m.get("payload_json"), str) else m.get("payload", {})
+                    for m in by_kind.get("interactive", [])]
+        self.assertTrue(any("GET_STARTED" in json.dumps(p) for p in payloads), by_kind.get("interactive"))
+        self.assertTrue(any("COLOR_RED" in json.dumps(p) for p in payloads))
+        self.assertIn("reaction", by_kind)
+
+    def test_echo_is_stored_as_outgoing_and_parleys_own_is_skipped(self):
+        raw = event(PAGE_ID, "5550003", {"message": {"mid": "m_echo-1", "is_echo": True, "app_id": 1517776481860111,
+                                                     "text": "Answered from the Page inbox"}})
+        status, body, _ = self.webhook(raw)
+        self.assertEqual((status, body["stored"]), (200, 1), body)
+        raw = event(PAGE_ID, "5550003", {"message": {"mid": "m_echo-2", "is_echo": True, "metadata": "parley",
+                                                     "text": "sent by Parley"}})
+        self.assertEqual(self.webhook(raw)[1]["stored"], 0)
+        _, conversation = self.conversation_of("5550003")
+        messages = self.messages(conversation["id"])
+        self.assertEqual([(m["direction"], m["text"]) for m in messages if m["external_id"].startswith("m_echo")],
+                         [("outgoing", "Answered from the Page inbox")])
+
+    def test_every_documented_fixture_is_accepted(self):
+        for product, path in (("messenger", "/webhooks/messenger"), ("instagram", "/webhooks/instagram")):
+            folder = os.path.join(FIXTURES, product, "fixtures")
+            for name in sorted(os.listdir(folder)):
+                if name.endswith(".json"):
+                    status, body, _ = self.webhook(fixture(product, name), path=path)
+                    self.assertEqual(status, 200, (product, name, body))
+
+    # ---- outbound ----
+
+    def test_reply_text_and_file_then_read_receipt(self):
+        psid = "5550004"
+        self.webhook(event(psid, PAGE_ID, {"message": {"mid": "m_hello-4", "text": "Hallo?"}}))
+        _, conversation = self.conversation_of(psid)
+        self.meta.next_mids.append("m_reply-4")
+        before = len(self.meta.sent)
+        reply = self.reply(conversation["id"], text="Hallo! Wie können wir helfen?")
+        wait_for(lambda: len(self.meta.sent) > before)
+        account, sent = self.meta.sent[-1]
+        self.assertEqual(account, PAGE_ID)
+        self.assertEqual(sent["recipient"], {"id": psid})
+        self.assertEqual(sent["messaging_type"], "RESPONSE")
+        self.assertEqual(sent["message"]["text"], "Hallo! Wie können wir helfen?")
+        self.assertNotIn("tag", sent)
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["external_id"] == "m_reply-4")
+        self.assertEqual(self.message(conversation["id"], reply["id"])["delivery_status"], "sent")
+
+        pdf = b"%PDF-1.4\n" + os.urandom(4000) + b"\n%%EOF\n"
+        status, uploaded, _ = self.parley.request("POST", "/api/v1/attachments?filename=Rechnung.pdf", raw=pdf,
+                                                  token=self.token, content_type="application/pdf")
+        self.assertEqual(status, 201, uploaded)
+        uploads, before = len(self.meta.uploads), len(self.meta.sent)
+        with_file = self.reply(conversation["id"], text="Ihre Rechnung", attachment_ids=[uploaded["id"]])
+        wait_for(lambda: len(self.meta.sent) >= before + 2)
+        self.assertEqual(len(self.meta.uploads), uploads + 1)
+        _, multipart, content_type = self.meta.uploads[-1]
+        self.assertIn("multipart/form-data", content_type)
+        self.assertIn(pdf, multipart)
+        self.assertIn(b'name="filedata"', multipart)
+        self.assertIn(b'"type":"file"', multipart)
+        file_msg, text_msg = self.meta.sent[-2][1], self.meta.sent[-1][1]
+        self.assertEqual(file_msg["message"]["attachment"]["type"], "file")
+        self.assertTrue(file_msg["message"]["attachment"]["payload"]["attachment_id"].startswith("90000"))
+        self.assertEqual(text_msg["message"]["text"], "Ihre Rechnung")
+        wait_for(lambda: self.message(conversation["id"], with_file["id"])["delivery_status"] == "sent")
+
+        # Messenger's read receipt names a watermark: both replies sent before it become read.
+        time.sleep(0.01)
+        read = event(psid, PAGE_ID, {"read": {"watermark": int(time.time() * 1000) + 1}})
+        status, body, _ = self.webhook(read)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.message(conversation["id"], reply["id"])["delivery_status"], "read")
+        self.assertEqual(self.message(conversation["id"], with_file["id"])["delivery_status"], "read")
+
+    def test_outside_the_window_uses_the_human_agent_tag(self):
+        # The page wrote first (an echo): no customer message, so no open window.
+        psid = "5550005"
+        self.webhook(event(PAGE_ID, psid, {"message": {"mid": "m_echo-5", "is_echo": True, "text": "Hi from us"}}))
+        _, conversation = self.conversation_of(psid)
+        before = len(self.meta.sent)
+        self.reply(conversation["id"], text="Following up on your order")
+        wait_for(lambda: len(self.meta.sent) > before)
+        sent = self.meta.sent[-1][1]
+        self.assertEqual(sent["messaging_type"], "MESSAGE_TAG")
+        self.assertEqual(sent["tag"], "HUMAN_AGENT")
+
+    def test_rate_limit_is_retried_and_permanent_error_is_shown(self):
+        psid = "5550006"
+        self.webhook(event(psid, PAGE_ID, {"message": {"mid": "m_hello-6", "text": "Hallo"}}))
+        _, conversation = self.conversation_of(psid)
+        self.meta.send_errors.append((429, {"error": {"message": "(#613) Calls to this api have exceeded the rate limit.",
+                                                      "type": "OAuthException", "code": 613}}, {"Retry-After": "1"}))
+        before = len(self.meta.sent)
+        reply = self.reply(conversation["id"], text="Einen Moment bitte")
+        wait_for(lambda: len(self.meta.sent) >= before + 2, timeout=20)
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent", timeout=20)
+
+        self.meta.send_errors.append((400, {"error": {
+            "message": "(#10) This message is sent outside of allowed window.", "type": "OAuthException",
+            "code": 10, "error_subcode": 2018278, "fbtrace_id": "fake"}}, {}))
+        failing = self.reply(conversation["id"], text="Sind Sie noch da?")
+
+        def failed():
+            m = self.message(conversation["id"], failing["id"])
+            return m if m["delivery_status"] == "failed" else None
+        message = wait_for(failed, timeout=20)
+        self.assertIn("2018278", message["delivery_error"])
+        self.assertIn("outside of allowed window", message["delivery_error"])
+
+    # ---- Instagram ----
+
+    def test_instagram_inbound_reply_and_seen(self):
+        igsid = "908765432123456"
+        status, body, _ = self.webhook(fixture("instagram", "text.json"), path="/webhooks/instagram")
+        self.assertEqual((status, body["stored"] + body["duplicates"]), (200, 1), body)
+        # The Messenger URL ignores an Instagram body (another product), storing nothing.
+        status, body, _ = self.webhook(fixture("instagram", "text.json"))
+        self.assertEqual((status, body["stored"]), (200, 0))
+        _, conversation = self.conversation_of(igsid, self.ig_inbox["id"])
+        self.meta.next_mids.append("aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjReply1")
+        before = len(self.meta.sent)
+        reply = self.reply(conversation["id"], text="Yes, it is!")
+        wait_for(lambda: len(self.meta.sent) > before)
+        account, sent = self.meta.sent[-1]
+        self.assertEqual(account, IG_ID)
+        self.assertEqual(sent["recipient"], {"id": igsid})
+        self.assertEqual(sent["messaging_type"], "RESPONSE")
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+        seen = event(igsid, IG_ID, {"read": {"mid": "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjReply1"}},
+                     account=IG_ID, obj="instagram")
+        status, body, _ = self.webhook(seen, path="/webhooks/instagram")
+        self.assertEqual((status, body["statuses"]), (200, 1), body)
+        self.assertEqual(self.message(conversation["id"], reply["id"])["delivery_status"], "read")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
