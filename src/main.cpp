@@ -17,6 +17,7 @@
 #include "app/media_fetcher.hpp"
 #include "app/outbox_worker.hpp"
 #include "app/secret_box.hpp"
+#include "app/simulate_command.hpp"
 #include "bus/in_process_bus.hpp"
 #include "channels/api/api_channel.hpp"
 #include "channels/email/email_channel.hpp"
@@ -288,6 +289,7 @@ void usage() {
                "       parley admin set-password --email E --password P [--config parley.toml]\n"
                "       parley staffing --model erlang-c|erlang-a --arrivals N --interval-s S --aht-s S --sl-target F "
                "--sl-seconds S [--patience-s P] [--concurrency C] [--max-occupancy O] [--shrinkage S] [--agents N] [--json]\n"
+               "       parley simulate --scenario FILE [--seed N] [--hours H] [--agents N] [--json]\n"
                "       parley config-keys\n");
 }
 
@@ -295,7 +297,8 @@ void usage() {
 
 int main(int argc, char** argv) {
   try {
-    // Before parseArgs: staffing has flags without values (--json).
+    // Before parseArgs: staffing and simulate have flags without values (--json).
+    if (argc >= 2 && std::string(argv[1]) == "simulate") return app::simulateCommand(argc - 2, argv + 2);
     if (argc >= 2 && std::string(argv[1]) == "staffing") return http::staffingCommand(argc - 2, argv + 2);
     Args args = parseArgs(argc, argv);
     if (args.command.empty() || args.command == "help" || args.command == "--help") {
