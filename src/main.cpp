@@ -24,6 +24,8 @@
 #include "channels/email/email_poller.hpp"
 #include "channels/messenger/messenger_gateway.hpp"
 #include "channels/telegram/telegram_gateway.hpp"
+#include "channels/webchat/visitor_service.hpp"
+#include "channels/webchat/webchat_gateway.hpp"
 #include "channels/whatsapp/whatsapp_gateway.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
@@ -140,7 +142,8 @@ int serve(const app::Config& config) {
                                          channels::messenger::Product::Messenger, attachments_root, 15'000, secrets)},
       {core::ChannelKind::Instagram, std::make_shared<channels::messenger::MessengerGateway>(
                                          channels::messenger::Product::Instagram, attachments_root, 15'000, secrets)},
-      {core::ChannelKind::Email, std::make_shared<channels::email::EmailGateway>(attachments_root, secrets)}};
+      {core::ChannelKind::Email, std::make_shared<channels::email::EmailGateway>(attachments_root, secrets)},
+      {core::ChannelKind::WebChat, std::make_shared<channels::webchat::WebChatGateway>()}};
   app::DeskService desk(*store, bus, clock, gateways);
   app::AttachmentStore attachments(*store, clock, attachments_root, config.attachment_max_bytes);
   app::MediaFetcher media_fetcher(*store, desk, attachments, clock, gateways);
@@ -167,6 +170,11 @@ int serve(const app::Config& config) {
   deps.email_receiver = &email_receiver;
   app::SpellChecker spell_checker(config.dictionaries_dir);
   deps.spell_checker = &spell_checker;
+  channels::webchat::VisitorService webchat(*store, desk, attachments, clock);
+  deps.webchat = &webchat;
+  bus.subscribe([&webchat](const app::Event& e) {
+    if (e.type == "user.availability") webchat.forgetPresence();  // the widget's "online" follows at once
+  });
   http::Router router;
   http::addAllRoutes(router, deps);
   http::Metrics metrics;

@@ -443,6 +443,27 @@ Result<core::User> DeskService::setAvailability(const core::Actor& actor, core::
   return user;
 }
 
+Status DeskService::agentTyping(const core::Actor& actor, core::ConversationId id, bool typing) {
+  ConversationView view;
+  std::string name;
+  auto status = store_.read([&](StoreTx& tx) -> Status {
+    auto loaded = loadVisible(tx, actor, id);
+    if (!loaded) return loaded.error();
+    view = std::move(*loaded);
+    if (auto user = tx.getUser(actor.tenant_id, actor.user_id)) name = user->name;
+    return {};
+  });
+  if (!status) return status;
+  TypingNotice notice{view.conversation.id, view.inbox.id, typing, actor.user_id, {}, std::move(name)};
+  bus_.publish(Event{0, "conversation.typing", view.inbox.tenant_id, view.inbox.id, view.inbox.team_ids, std::move(notice)});
+  return {};
+}
+
+void DeskService::customerTyping(const core::Inbox& inbox, const core::Conversation& conversation, bool typing) {
+  TypingNotice notice{conversation.id, inbox.id, typing, {}, conversation.contact_id, {}};
+  bus_.publish(Event{0, "conversation.typing", inbox.tenant_id, inbox.id, inbox.team_ids, std::move(notice)});
+}
+
 Result<core::Conversation> DeskService::updateConversation(const core::Actor& actor, core::ConversationId id,
                                                            const ConversationPatch& patch) {
   const auto now = clock_.now();

@@ -83,6 +83,12 @@ class DeskService {
   // ("user.availability"), routing and the web chat read it.
   Result<core::User> setAvailability(const core::Actor& actor, core::Availability availability);
 
+  // Typing indicators, announced and never stored ("conversation.typing"): the agent's goes to
+  // the desks that see the inbox and to the customer's web chat; NotFound like every use case.
+  Status agentTyping(const core::Actor& actor, core::ConversationId id, bool typing);
+  // The customer is typing (the web-chat widget checked who it is); goes to the desks.
+  void customerTyping(const core::Inbox& inbox, const core::Conversation& conversation, bool typing);
+
   // Inbox ids the actor may see, or nullopt when it sees all of its tenant.
   Result<std::optional<std::vector<core::InboxId>>> visibleInboxIds(const core::Actor& actor);
 

@@ -15,13 +15,24 @@
 
 namespace parley::app {
 
+// Someone is typing in a conversation ("conversation.typing"): an agent in the desk, or the
+// customer in a channel that reports it (the web-chat widget). Never stored, never replayed.
+struct TypingNotice {
+  core::ConversationId conversation_id;
+  core::InboxId inbox_id;
+  bool typing = false;
+  core::UserId user_id;        // an agent typing ...
+  core::ContactId contact_id;  // ... or the customer
+  std::string name;            // the agent's name, for "Anna is typing"
+};
+
 struct Event {
   std::uint64_t id = 0;  // assigned by the bus, increasing
   std::string type;
   core::TenantId tenant_id;
   std::optional<core::InboxId> inbox_id;  // unset: visible to every user of the tenant
   std::vector<core::TeamId> inbox_team_ids;
-  std::variant<core::Message, core::Conversation, core::Contact, core::User> subject;
+  std::variant<core::Message, core::Conversation, core::Contact, core::User, TypingNotice> subject;
 };
 
 class EventBus {

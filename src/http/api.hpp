@@ -21,6 +21,10 @@ namespace parley::channels::email {
 class EmailReceiver;
 }
 
+namespace parley::channels::webchat {
+class VisitorService;
+}
+
 namespace parley::http {
 
 struct ApiDeps {
@@ -38,6 +42,7 @@ struct ApiDeps {
   std::function<void()> wake_email_poller = [] {};  // an e-mail inbox was created or changed
   channels::email::EmailReceiver* email_receiver = nullptr;  // raw mail in (the inbound-mail webhook)
   app::SpellChecker* spell_checker = nullptr;                // the composer's spell check
+  channels::webchat::VisitorService* webchat = nullptr;     // the web-chat widget API and visitor streams
 };
 
 void addAuthRoutes(Router& router, ApiDeps& deps);
@@ -48,6 +53,7 @@ void addWhatsAppRoutes(Router& router, ApiDeps& deps);
 void addMessengerRoutes(Router& router, ApiDeps& deps);  // Messenger and Instagram
 void addTelegramRoutes(Router& router, ApiDeps& deps);
 void addEmailRoutes(Router& router, ApiDeps& deps);
+void addWidgetRoutes(Router& router, ApiDeps& deps);  // http/widget_api.cpp
 void addAllRoutes(Router& router, ApiDeps& deps);
 
 Response dispatch(const Router& router, ApiDeps& deps, const Request& request, std::string& route_pattern);

@@ -119,6 +119,7 @@ void addAllRoutes(Router& router, ApiDeps& deps) {
   addTelegramRoutes(router, deps);
   addEmailRoutes(router, deps);
   addStaffingRoutes(router);
+  addWidgetRoutes(router, deps);
 }
 
 Response dispatch(const Router& router, ApiDeps& deps, const Request& request, std::string& route_pattern) {

@@ -15,8 +15,10 @@
 #include <sstream>
 
 #include "app/crypto.hpp"
+#include "channels/webchat/visitor_stream.hpp"
 #include "http/beast_request.hpp"
 #include "http/json.hpp"
+#include "http/widget_api.hpp"
 
 namespace parley::http {
 
@@ -42,7 +44,14 @@ struct WsClient {
   std::deque<std::shared_ptr<const std::string>> queue;
   asio::steady_timer wakeup;
   bool closing = false;
+  // A web-chat visitor (the widget), not a user: gets only notices about its own
+  // conversations (channels/webchat/visitor_stream.hpp), never the desk's events.
+  std::optional<channels::webchat::StreamScope> visitor;
 };
+
+// Visitor streams open at most this many at once (each is a socket and a small queue).
+constexpr std::size_t kMaxVisitorStreams = 20'000;
+constexpr std::string_view kWidgetPrefix = "/widget/v1/inboxes/";
 
 struct StoredEvent {
   std::uint64_t id;
@@ -50,6 +59,7 @@ struct StoredEvent {
   std::optional<core::InboxId> inbox;
   std::vector<core::TeamId> teams;
   std::shared_ptr<const std::string> frame;
+  std::optional<channels::webchat::VisitorNotice> visitor_notice;
 };
 
 bool visibleTo(const core::Actor& actor, const StoredEvent& e) {
@@ -65,6 +75,21 @@ std::string eventFrame(const app::Event& event) {
   json::object data = std::visit([](const auto& subject) { return toJson(subject); }, event.subject);
   json::object frame{{"id", std::to_string(event.id)}, {"type", event.type}, {"data", data}};
   return json::serialize(frame);
+}
+
+// "/widget/v1/inboxes/12/stream" -> inbox 12.
+std::optional<core::InboxId> visitorStreamInbox(std::string_view path) {
+  if (path.substr(0, kWidgetPrefix.size()) != kWidgetPrefix) return std::nullopt;
+  path.remove_prefix(kWidgetPrefix.size());
+  const auto slash = path.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash > 18 || path.substr(slash) != "/stream") return std::nullopt;
+  std::int64_t id = 0;
+  for (char c : path.substr(0, slash)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    id = id * 10 + (c - '0');
+  }
+  if (id <= 0) return std::nullopt;
+  return core::InboxId{id};
 }
 
 // Shown at / until a web app is configured (static_dir), so a browser pointed at a fresh
@@ -137,6 +162,7 @@ struct Server::Impl {
   std::atomic<int> in_flight{0};
   std::atomic<bool> draining{false};
   std::atomic<std::size_t> ws_count{0};
+  std::size_t visitor_count = 0;  // I/O thread only
   // Only touched on the I/O thread:
   std::list<std::shared_ptr<WsClient>> clients;
   std::deque<StoredEvent> replay;
@@ -145,12 +171,22 @@ struct Server::Impl {
   // Called on any thread by the bus; the hub's state is only touched on the I/O thread.
   void onEvent(const app::Event& event) {
     StoredEvent stored{event.id, event.tenant_id, event.inbox_id, event.inbox_team_ids,
-                       std::make_shared<const std::string>(eventFrame(event))};
-    asio::post(ioc, [this, stored = std::move(stored)]() mutable {
-      replay.push_back(stored);
-      while (replay.size() > options.replay_window) replay.pop_front();
+                       std::make_shared<const std::string>(eventFrame(event)), channels::webchat::visitorNoticeFor(event)};
+    // Typing indicators are news only while they last: never replayed after a reconnect.
+    const bool replayable = event.type != "conversation.typing";
+    asio::post(ioc, [this, replayable, stored = std::move(stored)]() mutable {
+      if (replayable) {
+        replay.push_back(stored);
+        while (replay.size() > options.replay_window) replay.pop_front();
+      }
       for (auto& c : clients) {
-        if (visibleTo(c->actor, stored)) enqueue(c, stored.frame);
+        if (c->visitor) {
+          if (stored.visitor_notice && channels::webchat::deliverToVisitor(*c->visitor, *stored.visitor_notice)) {
+            enqueue(c, stored.visitor_notice->frame);
+          }
+        } else if (visibleTo(c->actor, stored)) {
+          enqueue(c, stored.frame);
+        }
       }
     });
   }
@@ -187,7 +223,7 @@ struct Server::Impl {
       return Response{200, openApiDocument(router), "application/json", {}};
     }
     if (!options.static_dir.empty() && request.method == "GET" && request.path.rfind("/api/", 0) != 0 &&
-        request.path.rfind("/webhooks/", 0) != 0) {
+        request.path.rfind("/webhooks/", 0) != 0 && request.path.rfind("/widget/v1/", 0) != 0) {
       route = "static";
       std::string rel = request.path == "/" ? "/index.html" : request.path;
       if (rel.find("..") != std::string::npos) return errorResponse(404, "not_found", "no such file");
@@ -287,6 +323,55 @@ struct Server::Impl {
     --ws_count;
   }
 
+  // A web-chat visitor's stream: /widget/v1/inboxes/{id}/stream?token=<visitor token>, from an
+  // allowed origin. Checked on the worker pool (the store may block); no replay (the widget
+  // fetches what it missed through the widget API).
+  awaitable<void> visitorWebSocket(beast::tcp_stream stream, bhttp::request<bhttp::string_body> req, Request request,
+                                   core::InboxId inbox) {
+    const std::string token = request.param("token").value_or("");
+    const std::string origin = request.header("origin");
+    using ScopeResult = std::shared_ptr<core::Result<channels::webchat::StreamScope>>;
+    auto scoped = co_await asio::co_spawn(
+        workers,
+        // By reference only (GCC 12, see webSocket above).
+        [this, &inbox, &origin, &token]() -> awaitable<ScopeResult> {
+          if (!deps.webchat) {
+            co_return std::make_shared<core::Result<channels::webchat::StreamScope>>(
+                core::makeError(core::ErrorCode::Unavailable, "the web chat is not set up on this server"));
+          }
+          co_return std::make_shared<core::Result<channels::webchat::StreamScope>>(deps.webchat->streamScope(inbox, origin, token));
+        },
+        use_awaitable);
+    auto& scope = *scoped;
+    if (!scope || visitor_count >= kMaxVisitorStreams) {
+      auto answer = scope ? errorResponse(503, "unavailable", "too many chat streams; the widget falls back to polling")
+                          : errorResponse(scope.error());
+      auto res = toBeast(answer, req.version(), false, request.request_id);
+      co_await bhttp::async_write(stream, res, kTuple);
+      co_return;
+    }
+    stream.expires_never();
+    websocket::stream<beast::tcp_stream> ws(std::move(stream));
+    ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws.read_message_max(4 * 1024);
+    auto [ec] = co_await ws.async_accept(req, kTuple);
+    if (ec) co_return;
+    auto client = std::make_shared<WsClient>(std::move(ws), core::Actor{});
+    client->visitor = std::move(*scope);
+    const bool subscribed = client->visitor->contact.valid();
+    clients.push_back(client);
+    ++ws_count;
+    ++visitor_count;
+    // "subscribed": false until the visitor wrote once; the widget reconnects after that.
+    enqueue(client, std::make_shared<const std::string>(
+                        json::serialize(json::object{{"type", "hello"}, {"data", json::object{{"subscribed", subscribed}}}})));
+    asio::co_spawn(ioc, wsReader(client), asio::detached);
+    co_await wsWriter(client);
+    clients.remove(client);
+    --ws_count;
+    --visitor_count;
+  }
+
   awaitable<void> wsReader(std::shared_ptr<WsClient> client) {
     beast::flat_buffer buffer;
     while (true) {
@@ -350,6 +435,10 @@ struct Server::Impl {
       auto req = parser.release();
       Request request = requestFromBeast(req, remote);
       if (websocket::is_upgrade(req)) {
+        if (auto inbox = visitorStreamInbox(request.path)) {
+          co_await visitorWebSocket(std::move(*stream), std::move(req), std::move(request), *inbox);
+          co_return;
+        }
         if (request.path != "/api/v1/stream") {
           auto res = toBeast(errorResponse(404, "not_found", "WebSockets are served at /api/v1/stream"), req.version(), false,
                              request.request_id);

@@ -213,6 +213,7 @@ std::vector<Case> cases() {
       {"GET", "/api/v1/conversations/{id}/messages", scoped("/messages", ""), 200, 200, 200, 404, 404},
       {"POST", "/api/v1/conversations/{id}/messages", scoped("/messages", R"({"text":"intern","private":true})"),
        201, 201, 201, 404, 404},
+      {"POST", "/api/v1/conversations/{id}/typing", scoped("/typing", R"({"typing":true})"), 200, 200, 200, 404, 404},
       {"GET", "/api/v1/staffing",
        [](ApiFixture&, Scope) {
          return fixed("/api/v1/staffing?model=erlang-c&arrivals=100&interval_s=1800&aht_s=180&sl_target=0.8&sl_seconds=20");
@@ -235,7 +236,15 @@ const std::set<std::string> kPublicOrSelf = {"POST /api/v1/auth/login", "POST /w
                                              "POST /api/v1/auth/logout", "GET /webhooks/whatsapp",
                                              "POST /webhooks/whatsapp", "GET /webhooks/messenger", "POST /webhooks/messenger",
                                              "GET /webhooks/instagram", "POST /webhooks/instagram", "POST /webhooks/email/{inbox_id}",
-                                             "POST /webhooks/telegram/{inbox_id}"};
+                                             "POST /webhooks/telegram/{inbox_id}",
+                                             // The web-chat widget API: visitor tokens and origins, tests/http/widget_api_test.cpp.
+                                             "GET /widget/v1/inboxes/{inbox_id}/config", "POST /widget/v1/inboxes/{inbox_id}/session",
+                                             "GET /widget/v1/inboxes/{inbox_id}/messages", "POST /widget/v1/inboxes/{inbox_id}/messages",
+                                             "POST /widget/v1/inboxes/{inbox_id}/files", "GET /widget/v1/inboxes/{inbox_id}/files/{attachment_id}",
+                                             "POST /widget/v1/inboxes/{inbox_id}/typing", "POST /widget/v1/inboxes/{inbox_id}/read",
+                                             "OPTIONS /widget/v1/inboxes/{inbox_id}/config", "OPTIONS /widget/v1/inboxes/{inbox_id}/session",
+                                             "OPTIONS /widget/v1/inboxes/{inbox_id}/messages", "OPTIONS /widget/v1/inboxes/{inbox_id}/files",
+                                             "OPTIONS /widget/v1/inboxes/{inbox_id}/typing", "OPTIONS /widget/v1/inboxes/{inbox_id}/read"};
 
 }  // namespace
 
