@@ -430,8 +430,14 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
 
 Result<core::User> DeskService::setAvailability(const core::Actor& actor, core::Availability availability) {
   core::User user;
+  bool changed = false;
   auto status = store_.write([&](StoreTx& tx) -> Status {
-    if (auto s = tx.setUserAvailability(actor.tenant_id, actor.user_id, availability, clock_.now()); !s) return s;
+    auto before = tx.getUser(actor.tenant_id, actor.user_id);
+    if (!before) return before.error();
+    changed = before->availability != availability;
+    if (changed) {  // the same status again keeps its time (how long an agent has been away)
+      if (auto s = tx.setUserAvailability(actor.tenant_id, actor.user_id, availability, clock_.now()); !s) return s;
+    }
     auto u = tx.getUser(actor.tenant_id, actor.user_id);
     if (!u) return u.error();
     user = std::move(*u);
@@ -439,6 +445,7 @@ Result<core::User> DeskService::setAvailability(const core::Actor& actor, core::
   });
   if (!status) return status.error();
   user.password_hash.clear();
+  if (!changed) return user;
   bus_.publish(Event{0, "user.availability", actor.tenant_id, std::nullopt, {}, user});
   return user;
 }

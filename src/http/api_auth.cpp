@@ -61,6 +61,8 @@ void addAuthRoutes(Router& router, ApiDeps& deps) {
     std::string token = ctx.request.header("authorization");
     token = token.rfind("Bearer ", 0) == 0 ? token.substr(7) : cookieValue(ctx.request.header("cookie"), kSessionCookie);
     PARLEY_CHECK(deps.auth.logout(token));
+    // Gone from the desk: routing must not offer them work, the web chat must not count them.
+    (void)deps.desk.setAvailability(ctx.actor(), core::Availability::Offline);
     Response r = jsonResponse(200, json::object{{"ok", true}});
     r.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     return r;

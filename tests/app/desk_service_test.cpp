@@ -358,4 +358,13 @@ TEST_F(DeskServiceTest, AnAgentsStatusIsStoredAndAnnouncedToTheTenant) {
     return {};
   }));
   EXPECT_EQ(stored.availability, core::Availability::Available);
+
+  // The same status again changes nothing: no event, the time it was set stays.
+  const auto since = stored.availability_changed_at;
+  clock_.advance(60'000);
+  events_.clear();
+  auto again = desk_->setAvailability(admin_, core::Availability::Available);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->availability_changed_at, since);
+  EXPECT_TRUE(events_.empty());
 }

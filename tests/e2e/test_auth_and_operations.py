@@ -44,11 +44,16 @@ class AuthAndOperationsTest(unittest.TestCase):
                                            headers={"Cookie": session, "X-CSRF-Token": login["csrf_token"]})
         self.assertEqual(status, 201)
 
-    def test_logout_ends_the_session(self):
+    def test_logout_ends_the_session_and_the_agent_is_offline(self):
         token = self.parley.login()
+        status, me, _ = self.parley.request("PUT", "/api/v1/auth/me/availability", {"availability": "available"}, token=token)
+        self.assertEqual((status, me["availability"]), (200, "available"))
         self.assertEqual(self.parley.request("POST", "/api/v1/auth/logout", token=token)[0], 200)
         status, body, _ = self.parley.request("GET", "/api/v1/auth/me", token=token)
         self.assertEqual(status, 401)
+        _, users, _ = self.parley.request("GET", "/api/v1/users", token=self.token)
+        admin = [u for u in users["data"] if u["id"] == me["id"]][0]
+        self.assertEqual(admin["availability"], "offline", "routing must not offer work to someone who left")
 
     def test_api_token_works_until_revoked_and_is_shown_once(self):
         status, created, _ = self.parley.request("POST", "/api/v1/api_tokens", {"name": "CRM sync"}, token=self.token)
