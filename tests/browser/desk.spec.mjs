@@ -315,6 +315,7 @@ async function main() {
   const XSS = '<img src=x onerror=alert(1)>';
   let conversationId;
   const agent = { email: 'bob@parley.local', password: 'bob-secret-pw', name: 'Bob Agent' };
+  const supervisor = { email: 'sue@parley.local', password: 'sue-secret-pw', name: 'Sue Supervisor' };
 
   await step('set up an api inbox, messages, a canned response and an agent of another team via REST', async () => {
     const support = await rest('POST', '/api/v1/teams', { name: 'Support', description: 'first level' }, token);
@@ -342,6 +343,8 @@ async function main() {
     assert.equal(bob.status, 201, JSON.stringify(bob.body));
     const sales = await rest('POST', '/api/v1/teams', { name: 'Sales', description: '', member_ids: [bob.body.id] }, token);
     assert.equal(sales.status, 201, JSON.stringify(sales.body));
+    const sue = await rest('POST', '/api/v1/users', { ...supervisor, role: 'supervisor', language: 'en' }, token);
+    assert.equal(sue.status, 201, JSON.stringify(sue.body));
   });
 
   browser = await chromium.launch({
@@ -470,6 +473,72 @@ async function main() {
     await audit(page, 'conversation');
   });
 
+  await step('spell check: the misspelled word is underlined, clicking it offers the suggestions, choosing one fixes the draft', async () => {
+    const spellRequests = [];
+    const onRequest = (r) => r.url().endsWith('/api/v1/spellcheck') && spellRequests.push(JSON.parse(r.postData() || '{}'));
+    page.on('request', onRequest);
+    const box = page.getByRole('textbox', { name: 'Reply' });
+    await box.click();
+    await box.pressSequentially('Hallo, meine Rechnnung stimmt nicht', { delay: 15 });
+    const mark = page.locator('.composer-mirror mark', { hasText: 'Rechnnung' });
+    // (An answer for a half-typed draft may flag more for a moment; the last one counts.)
+    await waitFor(async () => JSON.stringify(await page.locator('.composer-mirror mark').allTextContents()) === '["Rechnnung"]', 'only "Rechnnung" underlined');
+    assert.match(await mark.evaluate((el) => getComputedStyle(el).textDecorationLine), /underline/);
+    assert.equal(await mark.evaluate((el) => getComputedStyle(el).textDecorationStyle), 'wavy');
+    // Debounced: far fewer requests than keystrokes (one, unless the machine paused mid-typing).
+    assert.ok(spellRequests.length >= 1 && spellRequests.length < 8, `spell check requests: ${spellRequests.length}`);
+    assert.deepEqual(spellRequests.at(-1), { text: 'Hallo, meine Rechnnung stimmt nicht', language: 'auto' });
+    // The mirror lies exactly under the textarea's text: the mark is inside the textarea's box.
+    const [mb, tb] = [await mark.boundingBox(), await box.boundingBox()];
+    assert.ok(mb.x > tb.x && mb.y > tb.y && mb.x + mb.width < tb.x + tb.width && mb.y + mb.height < tb.y + tb.height, 'the mark lies within the textarea');
+    await page.getByRole('combobox', { name: 'Spell-check language' }).locator('option', { hasText: 'Auto (Deutsch)' }).waitFor({ state: 'attached' });
+    // Click the word (the click lands in the textarea, the caret says which word).
+    await page.mouse.click(mb.x + mb.width / 2, mb.y + mb.height / 2);
+    const popup = page.getByRole('dialog', { name: 'Spelling: “Rechnnung”' });
+    await popup.waitFor();
+    await popup.getByRole('button', { name: 'Rechnung', exact: true }).waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'spellcheck.png') });
+    await audit(page, 'spell check');
+    await popup.getByRole('button', { name: 'Rechnung', exact: true }).click();
+    await waitFor(async () => (await box.inputValue()) === 'Hallo, meine Rechnung stimmt nicht', 'the corrected draft');
+    assert.equal(await popup.count(), 0);
+    await waitFor(async () => (await page.locator('.composer-mirror mark').count()) === 0, 'no marks left');
+    // Undo is the browser's: Ctrl+Z brings the typo back.
+    await box.press('Control+z');
+    await waitFor(async () => (await box.inputValue()) === 'Hallo, meine Rechnnung stimmt nicht', 'the undone replacement');
+    // The keyboard path: placeholders are never flagged; the "1 misspelling" button lists the word, Enter picks.
+    const draft = 'Hallo {{contact.first_name}}, die Rechnnung stimmt nicht';
+    const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/spellcheck') && JSON.parse(r.request().postData() || '{}').text === draft);
+    await box.fill(draft);
+    await answered;
+    await waitFor(async () => JSON.stringify(await page.locator('.composer-mirror mark').allTextContents()) === '["Rechnnung"]', 'only "Rechnnung" underlined, not the placeholder');
+    const listButton = page.getByRole('button', { name: '1 misspelling' });
+    await listButton.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Spelling' }).waitFor();
+    await waitFor(() => page.evaluate(() => document.activeElement?.textContent === 'Rechnung'), 'the first suggestion to have focus');
+    await page.keyboard.press('Enter');
+    await waitFor(async () => (await box.inputValue()) === 'Hallo {{contact.first_name}}, die Rechnung stimmt nicht', 'the draft fixed by keyboard');
+    // The language can be set (and is sent); "Ignore" hides the word for the session.
+    const language = page.getByRole('combobox', { name: 'Spell-check language' });
+    await language.selectOption('de');
+    await box.fill('Grüße von Parleyy');
+    const ignored = page.locator('.composer-mirror mark', { hasText: 'Parleyy' });
+    await ignored.waitFor();
+    const ib = await ignored.boundingBox();
+    await page.mouse.click(ib.x + ib.width / 2, ib.y + ib.height / 2);
+    await page.getByRole('dialog', { name: 'Spelling: “Parleyy”' }).getByRole('button', { name: 'Ignore “Parleyy”' }).click();
+    await waitFor(async () => (await page.locator('.composer-mirror mark').count()) === 0, 'the ignored word unmarked');
+    assert.equal(spellRequests.at(-1).language, 'de');
+    await language.selectOption('en');
+    await waitFor(() => spellRequests.at(-1)?.language === 'en', 'a check in English');
+    await page.locator('.composer-mirror mark', { hasText: 'Grüße' }).waitFor();
+    assert.equal(await page.locator('.composer-mirror mark', { hasText: 'Parleyy' }).count(), 0, 'the ignored word stays ignored');
+    await language.selectOption('auto');
+    await box.fill('');
+    page.off('request', onRequest);
+  });
+
   await step('reply with a canned response: "/" opens the list, the server fills in the variables, Enter sends', async () => {
     const box = page.getByRole('textbox', { name: 'Reply' });
     await box.click();
@@ -563,8 +632,13 @@ async function main() {
     await page.getByRole('combobox', { name: 'Priority', exact: true }).selectOption('high');
     await page.getByRole('button', { name: 'Assign to me' }).click();
     await page.locator('.msg-activity').first().waitFor();
-    const c = await rest('GET', `/api/v1/conversations/${conversationId}`, undefined, token);
-    assert.deepEqual([c.body.labels, c.body.priority, c.body.assignee_id], [['rechnung'], 'high', adminId]);
+    // The three writes are separate requests: wait until the server has all of them.
+    let c = null;
+    await waitFor(async () => {
+      c = (await rest('GET', `/api/v1/conversations/${conversationId}`, undefined, token)).body;
+      return c.priority === 'high' && c.assignee_id === adminId;
+    }, 'priority and assignee saved').catch(() => {});
+    assert.deepEqual([c.labels, c.priority, c.assignee_id], [['rechnung'], 'high', adminId]);
   });
 
   await step('a new conversation assigned to me raises a desktop notification; switched off, it does not', async () => {
@@ -589,7 +663,7 @@ async function main() {
 
   await step('switch the language to Deutsch: German labels, saved on the user', async () => {
     await page.getByRole('button', { name: /Admin/ }).first().click();
-    await page.getByLabel('Language').selectOption('de');
+    await page.getByLabel('Language', { exact: true }).selectOption('de');
     await page.getByRole('heading', { name: 'Konversationen', level: 1 }).waitFor();
     await page.getByRole('radio', { name: 'Antwort' }).check();
     await page.getByRole('button', { name: 'Senden' }).waitFor();
@@ -598,7 +672,7 @@ async function main() {
     await page.reload();
     await page.getByRole('heading', { name: 'Konversationen', level: 1 }).waitFor();
     await page.getByRole('button', { name: /Admin/ }).first().click();
-    await page.getByLabel('Sprache').selectOption('en');
+    await page.getByLabel('Sprache', { exact: true }).selectOption('en');
     await page.getByRole('heading', { name: 'Conversations', level: 1 }).waitFor();
     await page.keyboard.press('Escape');
   });
@@ -617,6 +691,7 @@ async function main() {
   });
 
   let mailInbox = null;
+  let availabilityPage = null;
   let mailSecret = null;
   await step('admin: create an e-mail inbox (the refused SMTP URL is named at the form), status webhook_only, secret behind "Show"', async () => {
     await page.getByRole('navigation', { name: 'Settings sections' }).getByRole('link', { name: 'Inboxes' }).click();
@@ -794,6 +869,52 @@ async function main() {
     await msg.locator('a.attachment-file', { hasText: 'vertretung.txt' }).waitFor();
   });
 
+  await step('availability: set "Away" in the header; the supervisor page of another user shows it live', async () => {
+    const other = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
+    other.setDefaultTimeout(STEP_TIMEOUT);
+    const p2 = await other.newPage();
+    p2.on('pageerror', (e) => pageErrors.push('supervisor page: ' + e.message));
+    await p2.goto(`${base}/supervisor`);
+    await p2.getByLabel('E-mail').fill(supervisor.email);
+    await p2.getByLabel('Password').fill(supervisor.password);
+    await p2.getByRole('button', { name: 'Sign in' }).click();
+    await p2.getByRole('heading', { name: 'Supervisor', level: 1 }).waitFor();
+    await p2.locator('.live-badge.is-live').waitFor();
+    const adminRow = p2.getByRole('row').filter({ has: p2.getByRole('rowheader', { name: /^Admin/ }) });
+    await adminRow.locator('.presence.is-offline').waitFor();
+    await p2.getByRole('button', { name: 'Your status: Offline' }).waitFor();
+    const marker = await p2.evaluate(() => (window.__noReload = 'still-here'));
+
+    const status = page.getByRole('button', { name: /^Your status:/ });
+    assert.equal((await status.textContent()).trim(), 'Your status: Offline');
+    await status.click();
+    await page.getByRole('menu', { name: 'Your status' }).waitFor();
+    await waitFor(() => page.evaluate(() => document.activeElement?.getAttribute('aria-checked') === 'true'), 'the current status to have focus');
+    await audit(page, 'status menu');
+    await page.getByRole('menuitemradio', { name: /^Away/ }).click();
+    await page.getByRole('button', { name: 'Your status: Away' }).waitFor();
+    assert.equal(await page.locator('.topbar .presence.is-away .presence-dot').count(), 1, 'the away dot in the header');
+    assert.equal(await page.getByRole('menu', { name: 'Your status' }).isVisible(), false);
+    const me = await rest('GET', `/api/v1/users/${adminId}`, undefined, token);
+    assert.equal(me.body.availability, 'away');
+
+    // Live on the other user's supervisor page, without a reload; the load column is still there.
+    await adminRow.locator('.presence.is-away', { hasText: 'Away' }).waitFor();
+    assert.equal(await p2.evaluate(() => window.__noReload), marker);
+    assert.ok((await adminRow.locator('.loadbar-label').textContent()).trim().length > 0);
+    await p2.screenshot({ path: path.join(SHOTS, 'supervisor.png') });
+    await audit(p2, 'supervisor');
+    // Keyboard: the menu opens on the current status, arrows move, Enter picks.
+    await status.focus();
+    await page.keyboard.press('Enter');
+    await waitFor(() => page.evaluate(() => document.activeElement?.getAttribute('aria-checked') === 'true'), 'the menu focus');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Your status: Available' }).waitFor();
+    await adminRow.locator('.presence.is-available').waitFor();
+    availabilityPage = { other, p2, adminRow };
+  });
+
   await step('an agent of another team cannot open the conversation (not found)', async () => {
     const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     other.setDefaultTimeout(STEP_TIMEOUT);
@@ -807,12 +928,15 @@ async function main() {
     await other.close();
   });
 
-  await step('sign out', async () => {
+  await step('sign out: set offline first (the supervisor sees it), then the session ends', async () => {
     await page.getByRole('button', { name: /Admin/ }).first().click();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to Parley' }).waitFor();
     const me = await page.evaluate(() => fetch('/api/v1/auth/me').then((r) => r.status));
     assert.equal(me, 401);
+    assert.equal((await rest('GET', `/api/v1/users/${adminId}`, undefined, token)).body.availability, 'offline');
+    await availabilityPage.adminRow.locator('.presence.is-offline').waitFor();
+    await availabilityPage.other.close();
   });
 
   assert.deepEqual(pageErrors, [], 'uncaught errors in the page');

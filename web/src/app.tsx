@@ -3,13 +3,13 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from './api/client';
 import { EventStream, type StreamState } from './api/stream';
-import type { Conversation, Language, Me, StreamEvent } from './api/types';
+import type { Conversation, Language, Me, StreamEvent, User } from './api/types';
 import { createI18n, I18nContext, initialLanguage, isLanguage, rememberLanguage } from './i18n';
 import { alertAssigned, newlyAssignedToMe, wasSelfAssigned } from './lib/notify';
 import { navigate } from './lib/router';
 import { Login } from './pages/login';
 import { Shell } from './pages/shell';
-import { clearContacts, forgetContact, getContact, loadDirectory, publishLive, SessionContext, type Directory } from './state';
+import { applyUser, clearContacts, forgetContact, getContact, loadDirectory, publishLive, SessionContext, type Directory } from './state';
 
 type Phase = { kind: 'loading' } | { kind: 'login'; notice?: string } | { kind: 'ready'; dir: Directory };
 
@@ -81,6 +81,7 @@ export function App() {
           }
         }
         if (e.type === 'contact.updated') forgetContact(e.data.id); // the event has no identities: read it again
+        if (e.type === 'user.availability') setPhase((p) => (p.kind === 'ready' ? { kind: 'ready', dir: applyUser(p.dir, e.data) } : p));
         if (e.type === 'replay.incomplete') location.reload();
         publishLive(e);
       },
@@ -99,6 +100,7 @@ export function App() {
           setPhase({ kind: 'ready', dir: fresh });
         },
         setMe: (me: Me) => setPhase({ kind: 'ready', dir: { ...dir, me } }),
+        applyUser: (user: User) => setPhase((p) => (p.kind === 'ready' ? { kind: 'ready', dir: applyUser(p.dir, user) } : p)),
       },
     [dir, live],
   );

@@ -20,9 +20,17 @@
  *   images as data: URLs the desk fetched, remote ones after the agent's click, per message.
  * - i18n: every string through t() (i18n/en.ts, i18n/de.ts); dates and numbers through Intl in
  *   the user's language, which is saved on the user record (PATCH /users/{id}).
- * - Left for server features that do not exist yet: agent availability (topbar slot
- *   `presence-slot`, supervisor "status" column), typing indicators (timeline footer slot),
- *   the web-chat widget, spell check.
+ * - Spell check (lib/spellcheck.ts, components/spell.tsx): POST /spellcheck ~400 ms after typing
+ *   stops, the running request aborted when the draft changes, answers for an older draft
+ *   dropped; the ranges (UTF-16 offsets = JS string indices) are used only while they still
+ *   read their word, and move along with each edit until the next answer. The underlines are
+ *   a mirror div behind the transparent textarea holding the same text as text nodes and
+ *   <mark>s — the draft is never HTML. Typing never waits for it.
+ * - Availability: PUT /auth/me/availability from the top bar; user.availability events update
+ *   the directory (state.ts applyUser), so the top bar and the supervisor page follow live.
+ *   Logging out sets offline first (best effort).
+ * - Left for server features that do not exist yet: typing indicators (timeline footer slot),
+ *   the web-chat widget.
  */
 import { render } from 'preact';
 import { App } from './app';

@@ -19,6 +19,8 @@ export interface SessionValue {
   dir: Directory;
   reloadDirectory: () => Promise<void>;
   setMe: (me: Me) => void;
+  /** A user changed (my own availability, or a user.availability event): into the directory. */
+  applyUser: (user: User) => void;
   live: 'connecting' | 'live' | 'offline';
 }
 
@@ -34,6 +36,15 @@ export async function loadDirectory(me: Me): Promise<Directory> {
     api.cannedResponses().catch(() => [] as CannedResponse[]),
   ]);
   return { me, users, teams, inboxes, canned };
+}
+
+/** The directory with one user's new state (a user.availability event, my own status change):
+ * the user in the list, and `me` when it is me (keeping my team ids and CSRF token). */
+export function applyUser(dir: Directory, user: User): Directory {
+  const known = dir.users.some((u) => u.id === user.id);
+  const users = known ? dir.users.map((u) => (u.id === user.id ? { ...u, ...user, team_ids: user.team_ids ?? u.team_ids } : u)) : [...dir.users, user];
+  const me = dir.me.id === user.id ? { ...dir.me, ...user, team_ids: dir.me.team_ids, csrf_token: dir.me.csrf_token } : dir.me;
+  return { ...dir, users, me };
 }
 
 export const userName = (dir: Directory, id: number | null | undefined) => dir.users.find((u) => u.id === id)?.name;

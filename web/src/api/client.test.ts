@@ -26,6 +26,27 @@ describe('Api', () => {
     expect(err).toMatchObject({ status: 502, code: 'http_502', message: 'Bad Gateway' });
   });
 
+  it('spell check and availability: the bodies the server expects, with the CSRF token; a cancelled check is "aborted"', async () => {
+    const { fn, calls } = fakeFetch((_url, init) => {
+      if (init.signal?.aborted) return Promise.reject(new DOMException('The user aborted a request.', 'AbortError'));
+      return json(200, { language: 'de', detected: true, misspellings: [] });
+    });
+    const api = new Api(fn);
+    api.csrfToken = 'c1';
+    await api.spellcheck('Hallo Rechnnung', 'auto');
+    expect(calls[0].url).toBe('/api/v1/spellcheck');
+    expect(calls[0].init.method).toBe('POST');
+    expect(JSON.parse(String(calls[0].init.body))).toEqual({ text: 'Hallo Rechnnung', language: 'auto' });
+    expect((calls[0].init.headers as Record<string, string>)['X-CSRF-Token']).toBe('c1');
+    const ctrl = new AbortController();
+    ctrl.abort();
+    expect(await api.spellcheck('x', 'de', ctrl.signal).catch((e) => e)).toMatchObject({ status: 0, code: 'aborted' });
+    await api.setAvailability('away');
+    expect(calls[2].url).toBe('/api/v1/auth/me/availability');
+    expect(calls[2].init.method).toBe('PUT');
+    expect(JSON.parse(String(calls[2].init.body))).toEqual({ availability: 'away' });
+  });
+
   it('reports an unreachable server as code network', async () => {
     const { fn } = fakeFetch(() => Promise.reject(new TypeError('Failed to fetch')));
     const err = await new Api(fn).get('/users').catch((e) => e);

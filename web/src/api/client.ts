@@ -3,8 +3,9 @@
 // every write carries the CSRF token from login or /auth/me (docs/API.md, Authentication).
 // Every failure becomes an ApiError with the server's code and message, or `network` when the
 // server could not be reached; a 401 on a signed-in call tells the app the session ended.
+import type { SpellAnswer, SpellLanguage } from '../lib/spellcheck';
 import type {
-  ApiToken, Attachment, CannedResponse, Contact, Conversation, ConversationStatus, Inbox, Language,
+  ApiToken, Attachment, Availability, CannedResponse, Contact, Conversation, ConversationStatus, Inbox, Language,
   LoginAnswer, Me, Message, Page, Priority, Team, User,
 } from './types';
 
@@ -87,7 +88,11 @@ export class Api {
     private readonly base = '/api/v1',
   ) {}
 
-  async request<T>(method: string, path: string, opts: { query?: Query; json?: unknown; body?: BodyInit; contentType?: string; quiet401?: boolean } = {}): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    opts: { query?: Query; json?: unknown; body?: BodyInit; contentType?: string; quiet401?: boolean; signal?: AbortSignal } = {},
+  ): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     let body: BodyInit | undefined;
     if (opts.json !== undefined) {
@@ -100,8 +105,9 @@ export class Api {
     if (method !== 'GET' && method !== 'HEAD' && this.csrfToken) headers['X-CSRF-Token'] = this.csrfToken;
     let res: Response;
     try {
-      res = await this.fetchImpl(this.base + path + queryString(opts.query), { method, headers, body, credentials: 'same-origin' });
+      res = await this.fetchImpl(this.base + path + queryString(opts.query), { method, headers, body, credentials: 'same-origin', signal: opts.signal });
     } catch (e) {
+      if (opts.signal?.aborted) throw new ApiError(0, 'aborted', 'the request was cancelled');
       throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e));
     }
     if (!res.ok) {
@@ -124,6 +130,9 @@ export class Api {
   }
   post<T>(path: string, json?: unknown) {
     return this.request<T>('POST', path, { json: json ?? {} });
+  }
+  put<T>(path: string, json: unknown) {
+    return this.request<T>('PUT', path, { json });
   }
   patch<T>(path: string, json: unknown) {
     return this.request<T>('PATCH', path, { json });
@@ -154,6 +163,10 @@ export class Api {
     const me = await this.request<Me>('GET', '/auth/me', { quiet401: true });
     this.csrfToken = me.csrf_token;
     return me;
+  }
+  /** Sets my status (available, away, offline); the server announces it as user.availability. */
+  setAvailability(availability: Availability) {
+    return this.put<User>('/auth/me/availability', { availability });
   }
   async logout(): Promise<void> {
     try {
@@ -270,6 +283,10 @@ export class Api {
   }
   cannedResponses() {
     return this.all<CannedResponse>('/canned_responses');
+  }
+  /** Spell-checks a draft; offsets and lengths in the answer are UTF-16 code units. */
+  spellcheck(text: string, language: SpellLanguage, signal?: AbortSignal) {
+    return this.request<SpellAnswer>('POST', '/spellcheck', { json: { text, language }, signal });
   }
   renderCanned(id: number, conversationId: number) {
     return this.post<{ text: string }>(`/canned_responses/${id}/render`, { conversation_id: conversationId });

@@ -3,6 +3,7 @@ export type Role = 'admin' | 'supervisor' | 'agent';
 export type Language = 'de' | 'en';
 export type ConversationStatus = 'open' | 'pending' | 'snoozed' | 'resolved';
 export type Priority = 'none' | 'low' | 'medium' | 'high' | 'urgent';
+export type Availability = 'available' | 'away' | 'offline';
 export type DeliveryStatus = 'none' | 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
 
 export interface User {
@@ -15,6 +16,9 @@ export interface User {
   active: boolean;
   created_at: string;
   team_ids?: number[];
+  /** Set by each user for themselves (PUT /auth/me/availability); routing offers work to `available`. */
+  availability?: Availability;
+  availability_changed_at?: string | null;
 }
 
 export interface Me extends User {
@@ -171,4 +175,5 @@ export type StreamEvent =
   | { id?: string; type: 'message.created' | 'message.updated'; data: Message }
   | { id?: string; type: 'conversation.created' | 'conversation.updated'; data: Conversation }
   | { id?: string; type: 'contact.updated'; data: Contact }
+  | { id?: string; type: 'user.availability'; data: User }
   | { id?: string; type: 'replay.incomplete'; data: { message: string } };

@@ -1,15 +1,20 @@
 // The composer: reply or private note; canned responses by typing "/" (a listbox searched by
 // short code and content; the server fills in the variables and the result is shown in the
 // text box before sending); attachments by file picker or drag and drop; Enter sends,
-// Shift+Enter makes a new line.
+// Shift+Enter makes a new line. Spell check (components/spell.tsx): misspelled words are
+// underlined a moment after typing stops; clicking one, or the "N misspellings" button, offers the
+// server's suggestions; the language follows the contact's when known, else auto-detection,
+// and the agent can set it per conversation.
 import type { RefObject } from 'preact';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../api/client';
 import type { Attachment, CannedResponse, Conversation, Message } from '../api/types';
 import { useI18n } from '../i18n';
+import { applySuggestion, contactLanguage, misspellingAt, type Misspelling, type SpellLanguage } from '../lib/spellcheck';
 import { slashQuery } from '../lib/template';
-import { errorText, useSession } from '../state';
+import { errorText, useContact, useSession } from '../state';
 import { Icon } from './icons';
+import { anchorFor, SpellMirror, SpellPopup, useSpellCheck, type SpellPopupMode } from './spell';
 
 export interface ComposerHandle {
   focus(): void;
@@ -36,7 +41,7 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
   const i18n = useI18n();
   const { t } = i18n;
   const { dir } = useSession();
-  const [text, setText] = useState('');
+  const [text, setTextState] = useState('');
   const [isNote, setIsNote] = useState(false);
   const [files, setFiles] = useState<Pending[]>([]);
   const [busy, setBusy] = useState(false);
@@ -47,8 +52,20 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
   const [rendering, setRendering] = useState(false);
   const [dragging, setDragging] = useState(false);
   const area = useRef<HTMLTextAreaElement>(null);
+  const mirror = useRef<HTMLDivElement>(null);
+  const box = useRef<HTMLDivElement>(null);
+  const spellButton = useRef<HTMLButtonElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const keySeq = useRef(0);
+  const contact = useContact(conv.contact_id);
+  const spell = useSpellCheck(conv.id, text, contactLanguage(contact));
+  const [spellPopup, setSpellPopup] = useState<{ mode: SpellPopupMode; anchor: { left: number; bottom: number } | null; fromButton: boolean } | null>(null);
+
+  /** Every change of the draft goes through here, so the spell check follows it. */
+  const setText = (next: string) => {
+    setTextState(next);
+    spell.textChanged(next);
+  };
 
   // A fresh composer for another conversation.
   useEffect(() => {
@@ -100,6 +117,46 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
     }
   }
 
+  // The popup goes when its word (or every word) is gone.
+  const popupStale = !!spellPopup && (spellPopup.mode.kind === 'word' ? !spell.list.some((m) => spellPopup.mode.kind === 'word' && m.offset === spellPopup.mode.offset && m.word === spellPopup.mode.word) : !spell.list.length);
+  useEffect(() => {
+    if (popupStale) setSpellPopup(null);
+  }, [popupStale]);
+
+  function openWordPopup(m: Misspelling) {
+    setSpellPopup({ mode: { kind: 'word', offset: m.offset, word: m.word }, anchor: anchorFor(box.current, mirror.current, m.offset), fromButton: false });
+  }
+
+  const closeSpellPopup = useCallback((refocus: boolean) => {
+    setSpellPopup((p) => {
+      if (p && refocus) requestAnimationFrame(() => (p.fromButton ? spellButton.current : area.current)?.focus());
+      return null;
+    });
+  }, []);
+
+  /** Replaces exactly the word's range. Through the editing command when the browser has it,
+   * so Ctrl+Z undoes it; the input event that follows updates the draft. */
+  function chooseSuggestion(m: Misspelling, replacement: string) {
+    const ta = area.current;
+    const result = applySuggestion(text, m, replacement);
+    setSpellPopup(null);
+    if (!ta || !result) return;
+    ta.focus();
+    ta.setSelectionRange(m.offset, m.offset + m.length);
+    let done = false;
+    try {
+      done = document.execCommand('insertText', false, replacement);
+    } catch {
+      done = false;
+    }
+    if (!done || ta.value !== result.text) {
+      ta.value = result.text;
+      setText(result.text);
+    }
+    ta.setSelectionRange(result.caret, result.caret);
+    setCaret(result.caret);
+  }
+
   async function send() {
     const uploading = files.some((f) => !f.attachment && !f.error);
     const ids = files.filter((f) => f.attachment).map((f) => f.attachment!.id);
@@ -142,6 +199,12 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
         pick(matches[active]);
         return;
       }
+    }
+    if (spellPopup && e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      setSpellPopup(null);
+      return;
     }
     if (open && e.key === 'Escape') {
       e.preventDefault();
@@ -192,7 +255,7 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
           <span>{t('composer.note')}</span>
         </label>
       </fieldset>
-      <div class="composer-box">
+      <div class="composer-box" ref={box}>
         {open && (
           <div class="canned-popup">
             <div class="canned-head small muted" id={listId + '-label'}>
@@ -227,28 +290,54 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
         <label class="visually-hidden" for={`composer-${conv.id}`}>
           {isNote ? t('composer.note') : t('composer.reply')}
         </label>
-        <textarea
-          id={`composer-${conv.id}`}
-          ref={area}
-          class="composer-input"
-          rows={3}
-          value={text}
-          placeholder={isNote ? t('composer.placeholderNote') : t('composer.placeholderReply')}
-          aria-autocomplete="list"
-          aria-controls={open && matches.length ? listId : undefined}
-          aria-activedescendant={open && matches[active] ? `${listId}-${matches[active].id}` : undefined}
-          aria-describedby={error ? `composer-error-${conv.id}` : undefined}
-          aria-keyshortcuts="r"
-          onInput={(e) => {
-            setText(e.currentTarget.value);
-            track(e.currentTarget);
-            setDismissed(null);
-          }}
-          onKeyDown={onKeyDown}
-          onKeyUp={(e) => track(e.currentTarget)}
-          onClick={(e) => track(e.currentTarget)}
-          disabled={rendering}
-        />
+        <div class="composer-field">
+          {spell.enabled && <SpellMirror text={text} list={spell.list} area={area} mirror={mirror} />}
+          <textarea
+            id={`composer-${conv.id}`}
+            ref={area}
+            class="composer-input"
+            rows={3}
+            value={text}
+            spellcheck={!spell.enabled}
+            placeholder={isNote ? t('composer.placeholderNote') : t('composer.placeholderReply')}
+            aria-autocomplete="list"
+            aria-controls={open && matches.length ? listId : undefined}
+            aria-activedescendant={open && matches[active] ? `${listId}-${matches[active].id}` : undefined}
+            aria-describedby={error ? `composer-error-${conv.id}` : undefined}
+            aria-keyshortcuts="r"
+            onInput={(e) => {
+              setText(e.currentTarget.value);
+              track(e.currentTarget);
+              setDismissed(null);
+              if (spellPopup?.mode.kind === 'word') setSpellPopup(null);
+            }}
+            onKeyDown={onKeyDown}
+            onKeyUp={(e) => track(e.currentTarget)}
+            onClick={(e) => {
+              const el = e.currentTarget;
+              track(el);
+              const m = el.selectionStart === el.selectionEnd ? misspellingAt(spell.list, el.selectionStart ?? -1) : null;
+              if (m) openWordPopup(m);
+              else if (spellPopup) setSpellPopup(null);
+            }}
+            disabled={rendering}
+          />
+        </div>
+        {spellPopup && (
+          <SpellPopup
+            id={`spell-${conv.id}`}
+            mode={spellPopup.mode}
+            list={spell.list}
+            anchor={spellPopup.anchor}
+            focusFirst={spellPopup.fromButton}
+            onChoose={chooseSuggestion}
+            onIgnore={(m) => {
+              spell.ignore(m.word);
+              if (spellPopup.mode.kind === 'word' || spell.list.length <= 1) closeSpellPopup(true);
+            }}
+            onClose={closeSpellPopup}
+          />
+        )}
         {rendering && (
           <p class="small muted" role="status">
             {t('composer.cannedRendering')}
@@ -276,6 +365,40 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
         <button type="button" class="btn btn-ghost" onClick={() => fileInput.current?.click()}>
           <Icon name="paperclip" /> {t('composer.attach')}
         </button>
+        {spell.enabled && (
+          <>
+            <label class="visually-hidden" for={`spell-lang-${conv.id}`}>
+              {t('spell.language')}
+            </label>
+            <select
+              id={`spell-lang-${conv.id}`}
+              class="spell-lang input-sm"
+              value={spell.language}
+              title={t('spell.language')}
+              onChange={(e) => spell.setLanguage(e.currentTarget.value as SpellLanguage)}
+            >
+              <option value="auto">
+                {spell.language === 'auto' && (spell.answered?.language === 'de' || spell.answered?.language === 'en')
+                  ? t('spell.autoDetected', { lang: t(`lang.${spell.answered.language}`) })
+                  : t('spell.auto')}
+              </option>
+              <option value="de">{t('lang.de')}</option>
+              <option value="en">{t('lang.en')}</option>
+            </select>
+            <button
+              ref={spellButton}
+              type="button"
+              class={'btn btn-ghost btn-sm spell-toggle' + (spell.list.length ? ' has-errors' : '')}
+              disabled={!spell.list.length}
+              aria-haspopup="dialog"
+              aria-expanded={spellPopup?.mode.kind === 'list'}
+              aria-controls={spellPopup?.mode.kind === 'list' ? `spell-${conv.id}` : undefined}
+              onClick={() => setSpellPopup(spellPopup?.mode.kind === 'list' ? null : { mode: { kind: 'list' }, anchor: null, fromButton: true })}
+            >
+              <Icon name="spell" /> {spell.list.length ? i18n.tn('spell.count', spell.list.length) : t('spell.none')}
+            </button>
+          </>
+        )}
         <span class="drop-hint small muted" aria-hidden="true">
           {dragging ? t('composer.dropHere') : ''}
         </span>

@@ -81,7 +81,7 @@ export function ChannelIcon({ channel, size = 20, labelled = false }: { channel:
   );
 }
 
-export function Icon({ name, size = 16 }: { name: 'search' | 'paperclip' | 'send' | 'x' | 'check' | 'clock' | 'alert' | 'user' | 'logout' | 'undo' | 'keyboard'; size?: number }) {
+export function Icon({ name, size = 16 }: { name: 'search' | 'paperclip' | 'send' | 'x' | 'check' | 'clock' | 'alert' | 'user' | 'logout' | 'undo' | 'keyboard' | 'spell'; size?: number }) {
   const p: Record<string, JSX.Element> = {
     search: <g fill="none" stroke="currentColor" stroke-width="1.6"><circle cx="7" cy="7" r="4.2" /><path d="m10.2 10.2 3.3 3.3" stroke-linecap="round" /></g>,
     paperclip: <path d="M10.5 5.5 6 10a1.4 1.4 0 0 0 2 2l5-5a2.8 2.8 0 0 0-4-4L4 8a4.2 4.2 0 0 0 6 6l3.5-3.5" fill="none" stroke="currentColor" stroke-width="1.4" stroke-linecap="round" />,
@@ -94,6 +94,7 @@ export function Icon({ name, size = 16 }: { name: 'search' | 'paperclip' | 'send
     logout: <path d="M9.5 3H3.5v10h6M7 8h7m-2.5-2.5L14 8l-2.5 2.5" fill="none" stroke="currentColor" stroke-width="1.4" stroke-linecap="round" stroke-linejoin="round" />,
     undo: <path d="M5 6.5H10a3 3 0 0 1 0 6H7M5 6.5 7.5 4M5 6.5 7.5 9" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linecap="round" stroke-linejoin="round" />,
     keyboard: <g fill="none" stroke="currentColor" stroke-width="1.3"><rect x="1.8" y="4" width="12.4" height="8" rx="1.2" /><path d="M4.5 6.5h1M7.5 6.5h1M10.5 6.5h1M5 9.5h6" stroke-linecap="round" /></g>,
+    spell: <g fill="none" stroke="currentColor" stroke-width="1.4" stroke-linecap="round" stroke-linejoin="round"><path d="M2.5 9.5 5 3l2.5 6.5M3.4 7.3h3.2" /><path d="M9 8.5l1.8 1.8L14 6.5" /><path d="M2 13c1-.9 2-.9 3 0s2 .9 3 0 2-.9 3 0 2 .9 3 0" /></g>,
   };
   return (
     <svg class="icon" viewBox="0 0 16 16" width={size} height={size} aria-hidden="true" focusable="false">

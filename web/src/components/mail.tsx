@@ -82,21 +82,31 @@ function MailFrame({ html, subject, inline, attachments }: { html: string; subje
   const refs = attachments.filter((a) => a.state === 'stored').map((a) => ({ id: a.id, filename: a.filename }));
   const refsKey = refs.map((r) => `${r.id}:${r.filename}`).join('|');
   const inlineKey = JSON.stringify(inline);
+  // The frame waits (briefly) for its inline images, so it loads once instead of loading again
+  // with a new srcdoc a moment later.
+  const [waiting, setWaiting] = useState(() => matchInlineImages(inline, refs).size > 0);
 
   // Inline images: the frame cannot send the session cookie, so the desk fetches them and hands
   // them over as data: URLs.
   useEffect(() => {
     const matches = matchInlineImages(inline, refs);
-    if (!matches.size) return;
+    if (!matches.size) {
+      setWaiting(false);
+      return;
+    }
     let alive = true;
+    const giveUp = setTimeout(() => setWaiting(false), 4000);
     Promise.all([...matches].map(([cid, id]) => inlineImage(id).then((url) => [cid, url] as const))).then((pairs) => {
       if (!alive) return;
       const map = new Map<string, string>();
       for (const [cid, url] of pairs) if (url) map.set(cid, url);
       if (map.size) setCidSources(map);
+      clearTimeout(giveUp);
+      setWaiting(false);
     });
     return () => {
       alive = false;
+      clearTimeout(giveUp);
     };
   }, [inlineKey, refsKey]);
 
@@ -114,13 +124,19 @@ function MailFrame({ html, subject, inline, attachments }: { html: string; subje
       )}
       <div class="mail-frame-wrap" style={{ height: height + 'px' }}>
         {/* sandbox comes first and never changes: the frame is created sandboxed. */}
-        <iframe
-          class="mail-frame"
-          sandbox="allow-popups allow-popups-to-escape-sandbox"
-          referrerpolicy="no-referrer"
-          title={t('mail.frameTitle', { subject: subject || t('mail.noSubject') })}
-          srcdoc={doc.srcdoc}
-        />
+        {waiting ? (
+          <p class="muted small" role="status">
+            {t('app.loading')}
+          </p>
+        ) : (
+          <iframe
+            class="mail-frame"
+            sandbox="allow-popups allow-popups-to-escape-sandbox"
+            referrerpolicy="no-referrer"
+            title={t('mail.frameTitle', { subject: subject || t('mail.noSubject') })}
+            srcdoc={doc.srcdoc}
+          />
+        )}
       </div>
     </div>
   );

@@ -117,3 +117,23 @@ describe('channel icons', () => {
     expect(channelLabelKey('pigeon')).toBe('channel.other');
   });
 });
+
+describe('availability', () => {
+  it('a user.availability event updates the user and, when it is me, me (team ids and CSRF token kept)', async () => {
+    const { applyUser } = await import('../state');
+    const user = (id: number, availability: 'available' | 'away' | 'offline') =>
+      ({ id, email: `u${id}@x`, name: `U${id}`, role: 'agent', language: 'de', active: true, created_at: '', availability }) as const;
+    const dir = {
+      me: { ...user(1, 'available'), team_ids: [3], csrf_token: 'tok' },
+      users: [user(1, 'available'), user(2, 'offline')],
+      teams: [], inboxes: [], canned: [],
+    };
+    const a = applyUser(dir, { ...user(2, 'away'), availability_changed_at: '2026-12-01T10:00:00Z' });
+    expect(a.users.map((u) => u.availability)).toEqual(['available', 'away']);
+    expect(a.me).toBe(dir.me);
+    const b = applyUser(a, user(1, 'offline'));
+    expect(b.me).toMatchObject({ availability: 'offline', team_ids: [3], csrf_token: 'tok' });
+    expect(b.users[0].availability).toBe('offline');
+    expect(applyUser(b, user(9, 'away')).users.map((u) => u.id)).toEqual([1, 2, 9]);
+  });
+});

@@ -1,14 +1,16 @@
-// The signed-in frame: top bar (search, live state, account menu), the sidebar (main
-// navigation and the inboxes with their open counts) and the routed page.
+// The signed-in frame: top bar (search, my availability, live state, account menu), the
+// sidebar (main navigation and the inboxes with their open counts) and the routed page.
 import type { RefObject } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api/client';
-import type { Language } from '../api/types';
+import type { Availability, Language } from '../api/types';
 import { Dialog } from '../components/dialog';
 import { ChannelIcon, Icon } from '../components/icons';
+import { AVAILABILITIES, isAvailability, PresenceDot } from '../components/presence';
 import { LANGUAGES, useI18n } from '../i18n';
 import { filterFromParams, filterToParams } from '../lib/filters';
 import { askPermission, notificationsEnabled, setNotificationsEnabled } from '../lib/notify';
+import { spellMemory } from '../lib/spellcheck';
 import { linkHandler, navigate, useRoute } from '../lib/router';
 import { clearContacts, errorText, useLive, useSession } from '../state';
 import { AdminPage } from './admin';
@@ -59,7 +61,7 @@ export function Shell({ setLang, onLogout }: { setLang: (l: Language) => void; o
         </a>
         <SearchBox inputRef={searchRef} initial={route.name === 'search' ? route.q : ''} />
         <div class="topbar-end">
-          {/* presence-slot: agent availability (available/away) goes here once the server has it */}
+          <PresenceMenu />
           <LiveBadge />
           <button type="button" class="btn btn-ghost btn-icon" onClick={() => setHelpOpen(true)} aria-label={t('nav.shortcuts')} title={t('nav.shortcuts')}>
             <Icon name="keyboard" />
@@ -147,25 +149,7 @@ function UserMenu({ setLang, onLogout }: { setLang: (l: Language) => void; onLog
   const [message, setMessage] = useState<string | null>(null);
   const ref = useRef<HTMLDivElement>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
-
-  useEffect(() => {
-    if (!open) return;
-    const onDoc = (e: MouseEvent) => {
-      if (ref.current && !ref.current.contains(e.target as Node)) setOpen(false);
-    };
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') {
-        setOpen(false);
-        buttonRef.current?.focus();
-      }
-    };
-    document.addEventListener('mousedown', onDoc);
-    document.addEventListener('keydown', onKey);
-    return () => {
-      document.removeEventListener('mousedown', onDoc);
-      document.removeEventListener('keydown', onKey);
-    };
-  }, [open]);
+  useDismiss(open, setOpen, ref, buttonRef);
 
   async function changeLanguage(l: Language) {
     setLang(l);
@@ -189,12 +173,17 @@ function UserMenu({ setLang, onLogout }: { setLang: (l: Language) => void; onLog
   }
 
   async function logout() {
+    // Offline first, while the session still exists (best effort, at most two seconds).
+    if (dir.me.availability !== 'offline') {
+      await Promise.race([api.setAvailability('offline').catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
+    }
     try {
       await api.logout();
     } catch {
       // the session is gone either way
     }
     clearContacts();
+    spellMemory.clear();
     navigate('/', { replace: true });
     onLogout();
   }
@@ -231,6 +220,131 @@ function UserMenu({ setLang, onLogout }: { setLang: (l: Language) => void; onLog
         <button type="button" class="btn btn-secondary btn-block" onClick={logout}>
           <Icon name="logout" /> {t('nav.logout')}
         </button>
+      </div>
+    </div>
+  );
+}
+
+/** A top-bar popover closes on a click elsewhere and on Escape (focus back to its button). */
+function useDismiss(open: boolean, setOpen: (open: boolean) => void, ref: RefObject<HTMLElement | null>, buttonRef: RefObject<HTMLElement | null>) {
+  useEffect(() => {
+    if (!open) return;
+    const onDoc = (e: MouseEvent) => {
+      if (ref.current && !ref.current.contains(e.target as Node)) setOpen(false);
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        setOpen(false);
+        buttonRef.current?.focus();
+      }
+    };
+    document.addEventListener('mousedown', onDoc);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('mousedown', onDoc);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [open]);
+}
+
+/** My availability: the dot and label in the top bar, a menu to change it. The server routes
+ * new conversations to available agents only and tells everyone (user.availability). */
+function PresenceMenu() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { dir, applyUser } = useSession();
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const ref = useRef<HTMLDivElement>(null);
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  const menuRef = useRef<HTMLDivElement>(null);
+  useDismiss(open, setOpen, ref, buttonRef);
+  useEffect(() => {
+    if (open) menuRef.current?.querySelector<HTMLElement>('[aria-checked="true"]')?.focus();
+  }, [open]);
+  const current: Availability = isAvailability(dir.me.availability) ? dir.me.availability : 'offline';
+
+  async function choose(a: Availability) {
+    setError(null);
+    if (a === current) {
+      setOpen(false);
+      return;
+    }
+    setBusy(true);
+    try {
+      applyUser(await api.setAvailability(a));
+      setOpen(false);
+      buttonRef.current?.focus();
+    } catch (e) {
+      setError(errorText(i18n, e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div class="menu presence-menu" ref={ref}>
+      <button
+        ref={buttonRef}
+        type="button"
+        class={'btn btn-ghost menu-button presence is-' + current}
+        aria-haspopup="menu"
+        aria-expanded={open}
+        aria-controls="presence-menu"
+        onClick={() => {
+          setError(null);
+          setOpen(!open);
+        }}
+      >
+        <PresenceDot availability={current} />
+        <span class="visually-hidden">{t('presence.label')}: </span>
+        <span class="presence-label">{t(`presence.${current}`)}</span>
+      </button>
+      <div class="menu-panel presence-panel" hidden={!open}>
+        <div
+          id="presence-menu"
+          ref={menuRef}
+          role="menu"
+          aria-label={t('presence.label')}
+          aria-busy={busy}
+          onKeyDown={(e) => {
+            const items = Array.from(menuRef.current?.querySelectorAll<HTMLElement>('[role="menuitemradio"]') ?? []);
+            const i = items.indexOf(document.activeElement as HTMLElement);
+            const go = (n: number) => {
+              e.preventDefault();
+              items[(n + items.length) % items.length]?.focus();
+            };
+            if (e.key === 'ArrowDown') go(i + 1);
+            else if (e.key === 'ArrowUp') go(i - 1);
+            else if (e.key === 'Home') go(0);
+            else if (e.key === 'End') go(items.length - 1);
+          }}
+        >
+          {AVAILABILITIES.map((a) => (
+            <button
+              key={a}
+              type="button"
+              role="menuitemradio"
+              aria-checked={a === current}
+              tabIndex={a === current ? 0 : -1}
+              class={'presence-choice' + (a === current ? ' is-on' : '')}
+              disabled={busy}
+              onClick={() => choose(a)}
+            >
+              <PresenceDot availability={a} />
+              <span>
+                <span class="presence-choice-name">{t(`presence.${a}`)}</span>
+                <span class="presence-choice-help small">{t(`presence.help.${a}`)}</span>
+              </span>
+            </button>
+          ))}
+        </div>
+        {error && (
+          <p class="form-error small" role="alert">
+            {error}
+          </p>
+        )}
       </div>
     </div>
   );

@@ -1,10 +1,11 @@
-// Supervisor: agents and their open load, open conversations per inbox and per team, and the
+// Supervisor: agents with their availability (live, from user.availability) and open load, open conversations per inbox and per team, and the
 // longest-waiting conversations. Counted in the browser from the open conversations (the API
 // has no aggregate endpoint yet); re-counted on live changes.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api/client';
 import type { Conversation } from '../api/types';
 import { ChannelIcon } from '../components/icons';
+import { Presence } from '../components/presence';
 import { useI18n } from '../i18n';
 import { linkHandler } from '../lib/router';
 import { supervisorStats } from '../lib/stats';
@@ -75,7 +76,9 @@ export function SupervisorPage() {
                   <th scope="row">
                     {u.name} <span class="muted small">· {t(`role.${u.role}`)}</span>
                   </th>
-                  <td class="muted small">{t('sup.statusUnknown')}</td>
+                  <td data-user-id={u.id} class="sup-presence">
+                    <Presence availability={u.availability} since={u.availability_changed_at} />
+                  </td>
                   <td class="num">
                     <LoadBar n={n} max={Math.max(1, ...agents.map((a) => a.n))} label={i18n.number(n)} />
                   </td>
