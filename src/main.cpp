@@ -24,6 +24,7 @@
 #include "channels/email/email_poller.hpp"
 #include "channels/messenger/messenger_gateway.hpp"
 #include "channels/telegram/telegram_gateway.hpp"
+#include "channels/twilio/twilio_gateway.hpp"
 #include "channels/webchat/visitor_service.hpp"
 #include "channels/webchat/webchat_gateway.hpp"
 #include "channels/whatsapp/whatsapp_gateway.hpp"
@@ -137,11 +138,12 @@ int serve(const app::Config& config) {
   app::ChannelGateways gateways{
       {core::ChannelKind::Api, std::make_shared<channels::api::ApiChannelGateway>()},
       {core::ChannelKind::WhatsApp, std::make_shared<channels::whatsapp::WhatsAppGateway>(attachments_root, 15'000, secrets)},
-      {core::ChannelKind::Telegram, std::make_shared<channels::telegram::TelegramGateway>(attachments_root, 15'000, secrets)},
       {core::ChannelKind::Messenger, std::make_shared<channels::messenger::MessengerGateway>(
                                          channels::messenger::Product::Messenger, attachments_root, 15'000, secrets)},
       {core::ChannelKind::Instagram, std::make_shared<channels::messenger::MessengerGateway>(
                                          channels::messenger::Product::Instagram, attachments_root, 15'000, secrets)},
+      {core::ChannelKind::Telegram, std::make_shared<channels::telegram::TelegramGateway>(attachments_root, 15'000, secrets)},
+      {core::ChannelKind::Twilio, std::make_shared<channels::twilio::TwilioGateway>(15'000, secrets)},
       {core::ChannelKind::Email, std::make_shared<channels::email::EmailGateway>(attachments_root, secrets)},
       {core::ChannelKind::WebChat, std::make_shared<channels::webchat::WebChatGateway>()}};
   app::DeskService desk(*store, bus, clock, gateways);
@@ -306,8 +308,8 @@ void usage() {
 int main(int argc, char** argv) {
   try {
     // Before parseArgs: staffing and simulate have flags without values (--json).
-    if (argc >= 2 && std::string(argv[1]) == "simulate") return app::simulateCommand(argc - 2, argv + 2);
     if (argc >= 2 && std::string(argv[1]) == "staffing") return http::staffingCommand(argc - 2, argv + 2);
+    if (argc >= 2 && std::string(argv[1]) == "simulate") return app::simulateCommand(argc - 2, argv + 2);
     Args args = parseArgs(argc, argv);
     if (args.command.empty() || args.command == "help" || args.command == "--help") {
       usage();

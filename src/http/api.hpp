@@ -53,6 +53,7 @@ void addWhatsAppRoutes(Router& router, ApiDeps& deps);
 void addMessengerRoutes(Router& router, ApiDeps& deps);  // Messenger and Instagram
 void addTelegramRoutes(Router& router, ApiDeps& deps);
 void addEmailRoutes(Router& router, ApiDeps& deps);
+void addTwilioRoutes(Router& router, ApiDeps& deps);  // http/webhooks_twilio.cpp
 void addWidgetRoutes(Router& router, ApiDeps& deps);  // http/widget_api.cpp
 void addAllRoutes(Router& router, ApiDeps& deps);
 

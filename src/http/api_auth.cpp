@@ -120,6 +120,7 @@ void addAllRoutes(Router& router, ApiDeps& deps) {
   addMessengerRoutes(router, deps);
   addTelegramRoutes(router, deps);
   addEmailRoutes(router, deps);
+  addTwilioRoutes(router, deps);
   addStaffingRoutes(router);
   addWidgetRoutes(router, deps);
 }

@@ -237,6 +237,9 @@ const std::set<std::string> kPublicOrSelf = {"POST /api/v1/auth/login", "POST /w
                                              "POST /webhooks/whatsapp", "GET /webhooks/messenger", "POST /webhooks/messenger",
                                              "GET /webhooks/instagram", "POST /webhooks/instagram", "POST /webhooks/email/{inbox_id}",
                                              "POST /webhooks/telegram/{inbox_id}",
+                                             // Twilio: signatures and signed media links, tests/e2e/test_twilio.py.
+                                             "POST /webhooks/twilio/sms", "POST /webhooks/twilio/status",
+                                             "GET /webhooks/twilio/media/{token}",
                                              // The web-chat widget API: visitor tokens and origins, tests/http/widget_api_test.cpp.
                                              "GET /widget/v1/inboxes/{inbox_id}/config", "POST /widget/v1/inboxes/{inbox_id}/session",
                                              "GET /widget/v1/inboxes/{inbox_id}/messages", "POST /widget/v1/inboxes/{inbox_id}/messages",

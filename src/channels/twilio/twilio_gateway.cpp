@@ -1,0 +1,179 @@
+#include "channels/twilio/twilio_gateway.hpp"
+
+#include <boost/json.hpp>
+
+#include <chrono>
+
+#include "channels/common/config_secrets.hpp"
+#include "channels/common/http_client.hpp"
+
+namespace parley::channels::twilio {
+
+namespace json = boost::json;
+using core::ErrorCode;
+using core::makeError;
+using Outcome = app::DeliveryResult::Outcome;
+
+namespace {
+
+std::string stringOr(const json::object& o, const char* key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
+}
+
+bool httpUrl(const std::string& url) { return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0; }
+
+std::string trimSlashes(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+core::Error fetchError(const HttpAnswer& answer, const std::string& what) {
+  if (answer.too_large) return makeError(ErrorCode::TooLarge, what + " is larger than the attachment limit");
+  if (!answer.transport_ok) return makeError(ErrorCode::Unavailable, what + ": " + answer.error);
+  if (answer.status == 429 || answer.status >= 500) return makeError(ErrorCode::Unavailable, what + ": HTTP " + std::to_string(answer.status));
+  return makeError(ErrorCode::NotFound, what + ": HTTP " + std::to_string(answer.status) + " " + answer.body.substr(0, 200));
+}
+
+}  // namespace
+
+core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const app::SecretBox* box) {
+  if (box) {
+    auto opened = openConfigSecrets(config_json, *box);
+    if (!opened) return opened.error();
+    return parseInboxConfig(*opened, nullptr);
+  }
+  boost::system::error_code ec;
+  auto v = json::parse(config_json, ec);
+  if (ec || !v.is_object()) return makeError(ErrorCode::InvalidInput, "config: must be a JSON object");
+  const auto& o = v.get_object();
+  InboxConfig c;
+  c.account_sid = stringOr(o, "account_sid");
+  c.auth_token = stringOr(o, "auth_token");
+  c.phone_number = stringOr(o, "phone_number");
+  c.public_base_url = trimSlashes(stringOr(o, "public_base_url"));
+  if (auto base = stringOr(o, "api_base_url"); !base.empty()) c.api_base_url = trimSlashes(base);
+  for (auto [key, value] : {std::pair{"account_sid", &c.account_sid}, std::pair{"auth_token", &c.auth_token},
+                            std::pair{"phone_number", &c.phone_number}, std::pair{"public_base_url", &c.public_base_url}}) {
+    if (value->empty()) return makeError(ErrorCode::InvalidInput, std::string("config.") + key + ": is required for a twilio inbox");
+  }
+  if (auto url = messagesUrl(c.api_base_url, c.account_sid); !url) {
+    return makeError(ErrorCode::InvalidInput, "config.account_sid: must be letters and digits (AC...)");
+  }
+  const std::string number = stripChannelPrefix(c.phone_number);
+  if (number.size() < 4 || number[0] != '+' ||
+      number.find_first_not_of("0123456789", 1) != std::string::npos) {
+    return makeError(ErrorCode::InvalidInput, "config.phone_number: must be E.164 (+14155550100) or whatsapp:+14155550100");
+  }
+  if (!httpUrl(c.api_base_url)) return makeError(ErrorCode::InvalidInput, "config.api_base_url: must be an http or https URL");
+  if (!httpUrl(c.public_base_url) || c.public_base_url.find_first_of("?# ") != std::string::npos) {
+    return makeError(ErrorCode::InvalidInput,
+                     "config.public_base_url: must be the http(s) URL Twilio calls this server at, without query");
+  }
+  return c;
+}
+
+core::Status TwilioGateway::validateConfig(const std::string& config_json) const {
+  auto c = parseInboxConfig(config_json);
+  if (!c) return c.error();
+  return {};
+}
+
+core::Result<std::string> TwilioGateway::encode(const app::OutboundContext& ctx) const {
+  // Only non-secret keys are needed here; the token may be sealed (non-empty either way).
+  auto config = parseInboxConfig(ctx.inbox.config_json);
+  if (!config) return config.error();
+  // The number the customer wrote from on this inbox, else their verified phone, else any phone.
+  const std::string scope = "inbox:" + std::to_string(ctx.inbox.id.value);
+  std::string phone;
+  for (const auto& identity : ctx.identities) {
+    if (identity.kind == core::IdentityKind::External && identity.scope == scope) phone = identity.value;
+  }
+  for (int pass = 0; pass < 2 && phone.empty(); ++pass) {
+    for (const auto& identity : ctx.identities) {
+      if (identity.kind == core::IdentityKind::Phone && (pass == 1 || identity.verified)) {
+        phone = identity.value;
+        break;
+      }
+    }
+  }
+  if (phone.empty()) return makeError(ErrorCode::InvalidInput, "this contact has no phone number to write to through Twilio");
+  const bool whatsapp = config->whatsapp();
+  if (whatsapp && ctx.attachments.size() > 1) {
+    return makeError(ErrorCode::InvalidInput, "WhatsApp through Twilio sends one file per message; send the files one by one");
+  }
+  SendRequest probe;
+  probe.to = whatsapp ? "whatsapp:" + phone : phone;
+  probe.from = config->phone_number;
+  probe.body = ctx.message.text;
+  json::array files;
+  for (const auto& a : ctx.attachments) {
+    files.push_back(json::value(a.id.value));
+    probe.media_urls.push_back("https://probe");
+  }
+  // Check now what Twilio would refuse anyway (length, empty message), so the agent hears it at once.
+  if (auto checked = encodeSend(probe); !checked) return checked.error();
+  json::object envelope{{"to", probe.to}, {"from", probe.from}, {"body", probe.body}, {"attachments", std::move(files)}};
+  return json::serialize(envelope);
+}
+
+app::DeliveryResult TwilioGateway::deliver(const core::Inbox& inbox, const core::OutboxItem& item) {
+  auto config = parseInboxConfig(inbox.config_json, secrets_.get());
+  if (!config) return {Outcome::Failed, "the inbox configuration is invalid: " + config.error().message, 0, {}};
+  boost::system::error_code ec;
+  auto parsed = json::parse(item.payload, ec);
+  if (ec || !parsed.is_object()) return {Outcome::Failed, "unreadable outbox payload", 0, {}};
+  const auto& envelope = parsed.get_object();
+  auto url = messagesUrl(config->api_base_url, config->account_sid);
+  if (!url) return {Outcome::Failed, url.error().message, 0, {}};
+
+  SendRequest request;
+  request.to = stringOr(envelope, "to");
+  request.from = stringOr(envelope, "from");
+  request.body = stringOr(envelope, "body");
+  request.status_callback = config->public_base_url + "/webhooks/twilio/status?inbox=" + std::to_string(inbox.id.value);
+  const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  if (const auto* files = envelope.if_contains("attachments"); files && files->is_array()) {
+    for (const auto& id : files->get_array()) {
+      if (!id.is_int64()) continue;
+      request.media_urls.push_back(config->public_base_url + "/webhooks/twilio/media/" +
+                                   mediaToken(inbox.secret, inbox.id.value, id.get_int64(), now_s + kMediaLinkTtlS));
+    }
+  }
+  auto body = encodeSend(request);
+  if (!body) return {Outcome::Failed, body.error().message, 0, {}};
+  HttpCall call;
+  call.method = "POST";
+  call.url = *url;
+  call.body = *body;
+  call.timeout_ms = timeout_ms_;
+  call.headers = {{"Authorization", basicAuth(config->account_sid, config->auth_token)},
+                  {"Content-Type", "application/x-www-form-urlencoded"},
+                  {"Accept", "application/json"}};
+  auto answer = performHttp(call);
+  if (!answer.transport_ok && !answer.too_large) return {Outcome::RetryLater, "Twilio unreachable: " + answer.error, 0, {}};
+  return interpretSendAnswer(answer.status, answer.body, answer.retry_after_s);
+}
+
+core::Result<std::string> TwilioGateway::fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,
+                                                    std::size_t max_bytes) {
+  const std::string& url = attachment.provider_ref;
+  if (!httpUrl(url)) return makeError(ErrorCode::InvalidInput, "not a downloadable media URL");
+  auto config = parseInboxConfig(inbox.config_json, secrets_.get());
+  if (!config) return makeError(ErrorCode::InvalidInput, "the inbox configuration is invalid: " + config.error().message);
+  HttpCall download;
+  download.url = url;
+  download.max_response_bytes = max_bytes;
+  download.timeout_ms = timeout_ms_ * 4;
+  // Twilio answers the media URL with a redirect to its media host (a pre-signed URL). libcurl
+  // sends a custom Authorization header only to the host it was given, never to the redirect's.
+  download.follow_redirects = true;
+  if (url.rfind(config->api_base_url + "/", 0) == 0) {
+    download.headers = {{"Authorization", basicAuth(config->account_sid, config->auth_token)}};
+  }
+  auto file = performHttp(download);
+  if (!file.transport_ok || file.status < 200 || file.status >= 300) return fetchError(file, "Twilio media download");
+  return std::move(file.body);
+}
+
+}  // namespace parley::channels::twilio

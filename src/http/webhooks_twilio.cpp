@@ -1,0 +1,178 @@
+// POST /webhooks/twilio/sms, POST /webhooks/twilio/status, GET /webhooks/twilio/media/{token}:
+// the Twilio channel's public routes (one set for every Twilio inbox).
+//  - sms: the inbox is the one whose phone_number equals `To` (and account_sid `AccountSid`);
+//  - status: the inbox named by `?inbox=` in the StatusCallback URL Parley sends, else the one
+//    whose phone_number equals `From` (callbacks configured in the console);
+//  - both check X-Twilio-Signature over public_base_url + path (+ query) and the form
+//    parameters, in constant time, before anything is stored, and answer an empty TwiML.
+//  - media: the signed, expiring link Twilio fetches an outbound file from.
+#include <fstream>
+#include <sstream>
+
+#include "channels/twilio/twilio_codec.hpp"
+#include "channels/twilio/twilio_gateway.hpp"
+#include "http/api.hpp"
+#include "http/json.hpp"
+
+namespace parley::http {
+
+using core::ErrorCode;
+namespace tw = channels::twilio;
+
+namespace {
+
+struct ConfiguredInbox {
+  core::Inbox inbox;
+  tw::InboxConfig config;
+};
+
+Response twiml() {
+  return Response{200, R"(<?xml version="1.0" encoding="UTF-8"?><Response></Response>)", "text/xml", {}};
+}
+
+Response badSignature() {
+  return errorResponse(401, "bad_signature", "X-Twilio-Signature does not match a Twilio inbox's auth token and public_base_url");
+}
+
+// The URL Twilio signed: the inbox's public base URL, this path and the query string (rebuilt
+// from the parsed query; Parley's own StatusCallback has only `inbox=<digits>`).
+std::string signedUrl(const tw::InboxConfig& config, const Request& request) {
+  std::string url = config.public_base_url + request.path;
+  char sep = '?';
+  for (const auto& [k, v] : request.query) {
+    url += sep;
+    url += tw::percentEncode(k) + "=" + tw::percentEncode(v);
+    sep = '&';
+  }
+  return url;
+}
+
+// Content type, size and form syntax: the checks that need no inbox.
+core::Result<tw::FormParams> readForm(const Request& request) {
+  std::string type = request.header("content-type");
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  if (type != "application/x-www-form-urlencoded") {
+    return core::makeError(ErrorCode::Unsupported, "send the body as Content-Type: application/x-www-form-urlencoded");
+  }
+  return tw::parseForm(request.body);
+}
+
+Response formError(const core::Error& error) {
+  if (error.code == ErrorCode::Unsupported) return errorResponse(415, "unsupported_media_type", error.message);
+  if (error.code == ErrorCode::TooLarge) return errorResponse(413, "too_large", error.message);
+  return errorResponse(400, "invalid_input", error.message);
+}
+
+core::Result<std::vector<ConfiguredInbox>> twilioInboxes(ApiDeps& deps) {
+  auto inboxes = app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.listInboxesByChannel(core::ChannelKind::Twilio); });
+  if (!inboxes) return inboxes.error();
+  std::vector<ConfiguredInbox> out;
+  for (auto& inbox : *inboxes) {
+    auto config = tw::parseInboxConfig(inbox.config_json, deps.secrets.get());
+    if (config) out.push_back({std::move(inbox), std::move(*config)});
+  }
+  return out;
+}
+
+// The first inbox among `candidates` whose token verifies the request.
+const ConfiguredInbox* verified(const std::vector<ConfiguredInbox>& candidates, const Request& request,
+                                const tw::FormParams& params) {
+  const std::string signature = request.header("x-twilio-signature");
+  for (const auto& c : candidates) {
+    if (tw::verifySignature(c.config.auth_token, signedUrl(c.config, request), params, signature)) return &c;
+  }
+  return nullptr;
+}
+
+bool accountMatches(const tw::InboxConfig& config, const tw::FormParams& params) {
+  auto account = tw::param(params, "AccountSid");
+  return !account || account->empty() || *account == config.account_sid;
+}
+
+}  // namespace
+
+void addTwilioRoutes(Router& router, ApiDeps& deps) {
+  router.add(
+      "POST", "/webhooks/twilio/sms", Auth::None,
+      "Twilio incoming message webhook (SMS, MMS, WhatsApp), form-encoded, signed with X-Twilio-Signature",
+      [&deps](Context& ctx) -> Response {
+        auto params = readForm(ctx.request);
+        if (!params) return formError(params.error());
+        const std::string to(tw::param(*params, "To").value_or(""));
+        PARLEY_TRY(inboxes, twilioInboxes(deps));
+        std::vector<ConfiguredInbox> candidates;
+        for (auto& c : inboxes) {
+          if (!to.empty() && c.config.phone_number == to && accountMatches(c.config, *params)) candidates.push_back(std::move(c));
+        }
+        const ConfiguredInbox* inbox = verified(candidates, ctx.request, *params);
+        if (!inbox) return badSignature();
+        PARLEY_TRY(message, tw::parseIncomingMessage(*params));
+        message.inbox_id = inbox->inbox.id;
+        auto result = deps.desk.ingest(message);
+        if (!result) {
+          // Something Parley refuses (e.g. an unusable sender): Twilio must not retry it.
+          if (result.error().code == ErrorCode::InvalidInput || result.error().code == ErrorCode::TooLarge) {
+            return errorResponse(400, "invalid_input", result.error().message);
+          }
+          return errorResponse(result.error());
+        }
+        if (!result->duplicate && !message.media.empty()) deps.wake_media_fetcher();
+        return twiml();
+      });
+
+  router.add(
+      "POST", "/webhooks/twilio/status", Auth::None,
+      "Twilio status callback for a reply (?inbox= as Parley sets it), form-encoded, signed with X-Twilio-Signature",
+      [&deps](Context& ctx) -> Response {
+        auto params = readForm(ctx.request);
+        if (!params) return formError(params.error());
+        PARLEY_TRY(inboxes, twilioInboxes(deps));
+        std::vector<ConfiguredInbox> candidates;
+        const auto named = ctx.request.param("inbox");
+        const std::string from(tw::param(*params, "From").value_or(""));
+        for (auto& c : inboxes) {
+          const bool match = named ? std::to_string(c.inbox.id.value) == *named : (!from.empty() && c.config.phone_number == from);
+          if (match && accountMatches(c.config, *params)) candidates.push_back(std::move(c));
+        }
+        const ConfiguredInbox* inbox = verified(candidates, ctx.request, *params);
+        if (!inbox) return badSignature();
+        PARLEY_TRY(receipt, tw::parseStatusCallback(*params));
+        if (!receipt) return twiml();  // receiving / received: nothing about a reply
+        receipt->account_id = inbox->config.phone_number;
+        auto applied = deps.desk.applyProviderStatus(inbox->inbox, *receipt);
+        // NotFound: a message this server did not send (or Twilio's callback beat our commit of the SID).
+        if (!applied && applied.error().code != ErrorCode::NotFound) return errorResponse(applied.error());
+        return twiml();
+      });
+
+  router.add("GET", "/webhooks/twilio/media/{token}", Auth::None,
+             "A file of a Twilio reply, for Twilio to fetch (signed link, expires after 24 hours)",
+             [&deps](Context& ctx) -> Response {
+               auto notFound = [] { return errorResponse(404, "not_found", "no such file, or the link expired"); };
+               const std::string token = ctx.path_params["token"];
+               auto claims = tw::readMediaToken(token);
+               if (!claims) return notFound();
+               auto inbox = app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.getInboxAnyTenant(core::InboxId{claims->inbox_id}); });
+               if (!inbox || inbox->channel != core::ChannelKind::Twilio) return notFound();
+               if (!tw::verifyMediaToken(inbox->secret, token, deps.clock.now() / 1000)) return notFound();
+               auto attachment = app::readOne(deps.store, [&](app::StoreTx& tx) {
+                 return tx.getAttachment(inbox->tenant_id, core::AttachmentId{claims->attachment_id});
+               });
+               if (!attachment || attachment->state != core::AttachmentState::Stored || !attachment->message_id.valid()) return notFound();
+               // Only a file of a message in this inbox: a valid link never reaches another inbox's files.
+               auto message = app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.getMessage(inbox->tenant_id, attachment->message_id); });
+               if (!message || message->inbox_id != inbox->id) return notFound();
+               std::ifstream in(deps.attachments.pathOf(*attachment), std::ios::binary);
+               if (!in) return notFound();
+               std::ostringstream bytes;
+               bytes << in.rdbuf();
+               Response r{200, bytes.str(), attachment->content_type, {}};
+               r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+               r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; sandbox");
+               r.headers.emplace_back("Cache-Control", "private, max-age=300");
+               return r;
+             });
+}
+
+}  // namespace parley::http

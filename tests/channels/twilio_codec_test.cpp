@@ -1,0 +1,371 @@
+// The Twilio codec against form bodies written from Twilio's documentation
+// (tests/channels/twilio/fixtures/README.md), the documented signature example, and
+// adversarial input.
+#include "channels/twilio/twilio_codec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "channels/twilio/twilio_gateway.hpp"
+#include "core/delivery.hpp"
+
+namespace tw = parley::channels::twilio;
+namespace core = parley::core;
+namespace json = boost::json;
+using Outcome = parley::app::DeliveryResult::Outcome;
+
+namespace {
+
+const std::filesystem::path kFixtures = std::filesystem::path(PARLEY_FIXTURES_DIR) / "twilio" / "fixtures";
+
+std::string readFixture(const std::string& name) {
+  std::ifstream in(kFixtures / (name + ".txt"), std::ios::binary);
+  EXPECT_TRUE(in) << "missing fixture " << name;
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+tw::FormParams form(const std::string& name) {
+  auto params = tw::parseForm(readFixture(name));
+  EXPECT_TRUE(params.ok()) << name << ": " << (params.ok() ? "" : params.error().message);
+  return params.ok() ? *params : tw::FormParams{};
+}
+
+core::InboundMessage message(const std::string& name) {
+  auto m = tw::parseIncomingMessage(form(name));
+  EXPECT_TRUE(m.ok()) << name << ": " << (m.ok() ? "" : m.error().message);
+  return m.ok() ? *m : core::InboundMessage{};
+}
+
+core::InboundStatus status(const std::string& name) {
+  auto s = tw::parseStatusCallback(form(name));
+  EXPECT_TRUE(s.ok()) << name << ": " << (s.ok() ? "" : s.error().message);
+  EXPECT_TRUE(s.ok() && s->has_value()) << name;
+  return s.ok() && s->has_value() ? **s : core::InboundStatus{};
+}
+
+json::object payloadOf(const core::InboundMessage& m) { return json::parse(m.payload_json).as_object(); }
+
+}  // namespace
+
+// ---- signatures ----------------------------------------------------------------------------------
+
+// The example of https://www.twilio.com/docs/usage/security#validating-requests.
+TEST(TwilioSignature, DocumentedExample) {
+  const tw::FormParams params{{"CallSid", "CA1234567890ABCDE"}, {"Caller", "+12349013030"}, {"Digits", "1234"},
+                              {"From", "+12349013030"},         {"To", "+18005551212"}};
+  const std::string url = "https://mycompany.com/myapp.php?foo=1&bar=2";
+  EXPECT_EQ(tw::computeSignature("12345", url, params), "0/KCTR6DLpKmkAf8muzZqo1nDgQ=");
+  EXPECT_TRUE(tw::verifySignature("12345", url, params, "0/KCTR6DLpKmkAf8muzZqo1nDgQ="));
+  // The order of the parameters in the body does not matter: they are sorted by name.
+  tw::FormParams shuffled(params.rbegin(), params.rend());
+  EXPECT_TRUE(tw::verifySignature("12345", url, shuffled, "0/KCTR6DLpKmkAf8muzZqo1nDgQ="));
+}
+
+TEST(TwilioSignature, AnyChangeBreaksIt) {
+  const tw::FormParams params = form("sms_text");
+  const std::string url = "https://parley.example.com/webhooks/twilio/sms";
+  const std::string good = tw::computeSignature("secret-token", url, params);
+  EXPECT_TRUE(tw::verifySignature("secret-token", url, params, good));
+  EXPECT_FALSE(tw::verifySignature("other-token", url, params, good));
+  EXPECT_FALSE(tw::verifySignature("secret-token", "http://parley.example.com/webhooks/twilio/sms", params, good));
+  EXPECT_FALSE(tw::verifySignature("secret-token", url, params, ""));
+  EXPECT_FALSE(tw::verifySignature("", url, params, good));
+  auto tampered = params;
+  tampered.back().second = "+14155550000";
+  EXPECT_FALSE(tw::verifySignature("secret-token", url, tampered, good));
+  auto added = params;
+  added.emplace_back("Extra", "1");  // an added parameter is signed too
+  EXPECT_FALSE(tw::verifySignature("secret-token", url, added, good));
+  // Parameters are signed decoded: "+" and "%20" are the same space.
+  auto a = tw::parseForm("Body=a+b&To=%2B1");
+  auto b = tw::parseForm("Body=a%20b&To=%2b1");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(tw::computeSignature("k", url, *a), tw::computeSignature("k", url, *b));
+}
+
+// ---- form parsing --------------------------------------------------------------------------------
+
+TEST(TwilioForm, DecodesAndKeepsOrderAndDuplicates) {
+  auto p = tw::parseForm("A=1&B=x+y%21&&A=2&Empty=&Flag");
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  ASSERT_EQ(p->size(), 5u);
+  EXPECT_EQ((*p)[1].second, "x y!");
+  EXPECT_EQ(*tw::param(*p, "A"), "1");
+  EXPECT_EQ(*tw::param(*p, "Empty"), "");
+  EXPECT_EQ(*tw::param(*p, "Flag"), "");
+  EXPECT_FALSE(tw::param(*p, "Missing").has_value());
+  EXPECT_TRUE(tw::parseForm("").ok());
+  auto round = tw::parseForm(tw::formEncode({{"Body", "ä & = + %"}, {"To", "whatsapp:+1"}}));
+  ASSERT_TRUE(round.ok());
+  EXPECT_EQ((*round)[0].second, "ä & = + %");
+  EXPECT_EQ((*round)[1].second, "whatsapp:+1");
+}
+
+TEST(TwilioForm, MalformedEscapesAndSizes) {
+  for (const char* bad : {"Body=%", "Body=%4", "Body=%zz", "Body=%4G&To=1", "=value"}) {
+    auto p = tw::parseForm(bad);
+    ASSERT_FALSE(p.ok()) << bad;
+    EXPECT_EQ(p.error().code, core::ErrorCode::InvalidInput) << bad;
+  }
+  const std::string huge = "Body=" + std::string(5 * 1024 * 1024, 'a');  // 5 MB
+  auto p = tw::parseForm(huge);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().code, core::ErrorCode::TooLarge);
+  std::string many;
+  for (int i = 0; i < 300; ++i) many += "P" + std::to_string(i) + "=1&";
+  EXPECT_FALSE(tw::parseForm(many).ok());
+}
+
+// ---- inbound messages ----------------------------------------------------------------------------
+
+TEST(TwilioInbound, SmsText) {
+  const auto m = message("sms_text");
+  EXPECT_EQ(m.external_id, "SM1f0e8ae6ade43cb3c0ce4525424e404f");
+  EXPECT_EQ(m.account_id, "+15017122661");
+  EXPECT_EQ(m.kind, core::MessageKind::Text);
+  EXPECT_EQ(m.text, "Hello! Is my order #42 shipped? Grüße 👋");
+  EXPECT_EQ(m.contact.phone, "+14155552671");
+  EXPECT_EQ(m.contact.external_id, "+14155552671");
+  EXPECT_TRUE(m.contact.verified);
+  EXPECT_TRUE(m.media.empty());
+  EXPECT_EQ(payloadOf(m).at("channel").as_string(), "sms");
+}
+
+TEST(TwilioInbound, MmsWithTwoMedia) {
+  const auto m = message("mms_two_media");
+  EXPECT_EQ(m.kind, core::MessageKind::Image);
+  EXPECT_EQ(m.text, "Two photos of the damage");
+  ASSERT_EQ(m.media.size(), 2u);
+  EXPECT_NE(m.media[0].provider_ref.find("/Media/ME1111"), std::string::npos);
+  EXPECT_EQ(m.media[0].mime_type, "image/jpeg");
+  EXPECT_EQ(m.media[0].filename, "media-0.jpg");
+  EXPECT_EQ(m.media[1].mime_type, "image/png");
+  EXPECT_EQ(m.media[1].filename, "media-1.png");
+  EXPECT_EQ(payloadOf(m).at("channel").as_string(), "mms");
+}
+
+TEST(TwilioInbound, WhatsAppNamesTheContactAndStripsThePrefix) {
+  const auto m = message("whatsapp_text");
+  EXPECT_EQ(m.account_id, "whatsapp:+14155238886");
+  EXPECT_EQ(m.contact.phone, "+14155552671");
+  EXPECT_EQ(m.contact.external_id, "+14155552671");
+  EXPECT_EQ(m.contact.name, "Ada Lovelace");
+  EXPECT_EQ(m.text, "Hi from WhatsApp");
+  const auto p = payloadOf(m);
+  EXPECT_EQ(p.at("channel").as_string(), "whatsapp");
+  EXPECT_EQ(p.at("wa_id").as_string(), "14155552671");
+}
+
+TEST(TwilioInbound, ButtonReplyIsInteractive) {
+  const auto m = message("whatsapp_button");
+  EXPECT_EQ(m.kind, core::MessageKind::Interactive);
+  EXPECT_EQ(m.text, "Yes, reschedule");
+  EXPECT_EQ(payloadOf(m).at("payload").as_string(), "RESCHEDULE_YES");
+  EXPECT_EQ(payloadOf(m).at("interactive_type").as_string(), "button");
+}
+
+TEST(TwilioInbound, Location) {
+  const auto m = message("whatsapp_location");
+  EXPECT_EQ(m.kind, core::MessageKind::Location);
+  ASSERT_TRUE(m.latitude && m.longitude);
+  EXPECT_DOUBLE_EQ(*m.latitude, 37.7879277);
+  EXPECT_DOUBLE_EQ(*m.longitude, -122.4074173);
+  EXPECT_EQ(m.location_name, "Twilio HQ, 101 Spear St, San Francisco");
+}
+
+TEST(TwilioInbound, RepliedToAndReferral) {
+  EXPECT_EQ(message("whatsapp_reply").reply_to_external_id, "SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb1");
+  const auto m = message("whatsapp_referral");
+  const auto referral = payloadOf(m).at("referral").as_object();
+  EXPECT_EQ(referral.at("source_id").as_string(), "120200000000000");
+  EXPECT_EQ(referral.at("headline").as_string(), "20% off");
+  EXPECT_TRUE(m.media.empty());  // the ad's media is not the customer's file
+}
+
+TEST(TwilioInbound, OldSidNamesAndUnknownParameters) {
+  auto p = tw::parseForm("SmsSid=SM1&From=%2B14155552671&To=%2B15017122661&Body=hi&SomethingNew=%FF%FE");
+  ASSERT_TRUE(p.ok());
+  auto m = tw::parseIncomingMessage(*p);
+  ASSERT_TRUE(m.ok()) << m.error().message;  // invalid UTF-8 in an unknown parameter is ignored
+  EXPECT_EQ(m->external_id, "SM1");
+}
+
+TEST(TwilioInbound, MissingOrMalformedFieldsAreInvalid) {
+  const char* bad[] = {
+      "From=%2B14155552671&To=%2B15017122661&Body=no+sid",
+      "MessageSid=SM1&To=%2B15017122661&Body=no+from",
+      "MessageSid=SM1&From=%2B14155552671&Body=no+to",
+      "MessageSid=SM%2F..%2F1&From=%2B14155552671&To=%2B1&Body=x",
+      "MessageSid=SM1&From=%2B14155552671&To=%2B1&Body=%C3%28",          // invalid UTF-8 in Body
+      "MessageSid=SM1&From=%2B14155552671&To=%2B1&NumMedia=abc",
+      "MessageSid=SM1&From=%2B14155552671&To=%2B1&NumMedia=11",
+      "MessageSid=SM1&From=%2B14155552671&To=%2B1&NumMedia=1&MediaUrl0=file%3A%2F%2F%2Fetc%2Fpasswd",
+      "MessageSid=SM1&From=%2B14155552671&To=%2B1&NumMedia=1",          // MediaUrl0 missing
+      "MessageSid=SM1&From=whatsapp%3A&To=%2B1&Body=x",
+      "MessageSid=SM1&From=%2B1&To=%2B1&Latitude=91&Longitude=0",
+      "MessageSid=SM1&From=%2B1&To=%2B1&Latitude=nan&Longitude=0",
+  };
+  for (const char* body : bad) {
+    auto p = tw::parseForm(body);
+    ASSERT_TRUE(p.ok()) << body;
+    auto m = tw::parseIncomingMessage(*p);
+    ASSERT_FALSE(m.ok()) << "accepted: " << body;
+    EXPECT_EQ(m.error().code, core::ErrorCode::InvalidInput);
+  }
+}
+
+TEST(TwilioInbound, DuplicateDeliveryKeepsTheSid) {
+  EXPECT_EQ(message("sms_text").external_id, message("sms_text").external_id);
+}
+
+TEST(TwilioInbound, EmptyMessageIsUnsupportedNotDropped) {
+  auto p = tw::parseForm("MessageSid=SM1&From=%2B14155552671&To=%2B1&Body=&NumMedia=0&MessageType=sticker");
+  ASSERT_TRUE(p.ok());
+  auto m = tw::parseIncomingMessage(*p);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->kind, core::MessageKind::Unsupported);
+}
+
+// ---- status callbacks ----------------------------------------------------------------------------
+
+TEST(TwilioStatus, EveryDocumentedState) {
+  EXPECT_EQ(status("status_queued").status, core::DeliveryStatus::Pending);
+  EXPECT_EQ(status("status_sending").status, core::DeliveryStatus::Pending);
+  EXPECT_EQ(status("status_sent").status, core::DeliveryStatus::Sent);
+  EXPECT_EQ(status("status_delivered").status, core::DeliveryStatus::Delivered);
+  EXPECT_EQ(status("status_delivered_rawdlr").status, core::DeliveryStatus::Delivered);
+  EXPECT_EQ(status("status_read").status, core::DeliveryStatus::Read);
+  const auto s = status("status_sent");
+  EXPECT_EQ(s.provider_message_id, "SM7d1e2f3a4b5c6d7e8f9a0b1c2d3e4f50");
+  EXPECT_EQ(s.account_id, "+15017122661");
+  EXPECT_TRUE(s.error.empty());
+}
+
+TEST(TwilioStatus, FailuresCarryTwiliosCode) {
+  const auto undelivered = status("status_undelivered_30003");
+  EXPECT_EQ(undelivered.status, core::DeliveryStatus::Failed);
+  EXPECT_EQ(undelivered.error, "Twilio error 30003: Unreachable destination handset");
+  const auto failed = status("status_failed_30008");
+  EXPECT_EQ(failed.status, core::DeliveryStatus::Failed);
+  EXPECT_EQ(failed.error, "Twilio error 30008: Unknown error");
+}
+
+TEST(TwilioStatus, OutOfOrderNeverRegresses) {
+  // Receipts as Twilio may deliver them: read before delivered, sent last.
+  core::DeliveryStatus stored = core::DeliveryStatus::Sent;
+  for (const char* name : {"status_read", "status_delivered", "status_sent", "status_queued"}) {
+    stored = core::mergeDeliveryStatus(stored, status(name).status);
+  }
+  EXPECT_EQ(stored, core::DeliveryStatus::Read);
+}
+
+TEST(TwilioStatus, IrrelevantAndMalformed) {
+  auto p = tw::parseForm("MessageSid=SM1&MessageStatus=received&From=%2B1");
+  ASSERT_TRUE(p.ok());
+  auto s = tw::parseStatusCallback(*p);
+  ASSERT_TRUE(s.ok());
+  EXPECT_FALSE(s->has_value());
+  for (const char* body : {"MessageStatus=sent", "MessageSid=SM1", "MessageSid=SM%201&MessageStatus=sent"}) {
+    auto q = tw::parseForm(body);
+    ASSERT_TRUE(q.ok());
+    EXPECT_FALSE(tw::parseStatusCallback(*q).ok()) << body;
+  }
+}
+
+// ---- outbound ------------------------------------------------------------------------------------
+
+TEST(TwilioSend, FormBodyAndLimits) {
+  tw::SendRequest r;
+  r.to = "whatsapp:+14155552671";
+  r.from = "whatsapp:+14155238886";
+  r.body = "Hello & welcome";
+  r.media_urls = {"https://parley.example.com/webhooks/twilio/media/t1"};
+  r.status_callback = "https://parley.example.com/webhooks/twilio/status?inbox=3";
+  auto body = tw::encodeSend(r);
+  ASSERT_TRUE(body.ok());
+  auto back = tw::parseForm(*body);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*tw::param(*back, "To"), "whatsapp:+14155552671");
+  EXPECT_EQ(*tw::param(*back, "From"), "whatsapp:+14155238886");
+  EXPECT_EQ(*tw::param(*back, "Body"), "Hello & welcome");
+  EXPECT_EQ(*tw::param(*back, "MediaUrl"), r.media_urls[0]);
+  EXPECT_EQ(*tw::param(*back, "StatusCallback"), r.status_callback);
+
+  tw::SendRequest empty{"+1", "+2", "", {}, ""};
+  EXPECT_FALSE(tw::encodeSend(empty).ok());
+  tw::SendRequest longer{"+1", "+2", std::string(1601, 'a'), {}, ""};
+  EXPECT_FALSE(tw::encodeSend(longer).ok());
+  std::string umlauts;
+  for (int i = 0; i < 1600; ++i) umlauts += "ä";  // 1600 characters, 3200 bytes
+  tw::SendRequest ok{"+1", "+2", umlauts, {}, ""};
+  EXPECT_TRUE(tw::encodeSend(ok).ok());
+  EXPECT_EQ(*tw::messagesUrl("https://api.twilio.com/", "AC123"), "https://api.twilio.com/2010-04-01/Accounts/AC123/Messages.json");
+  EXPECT_FALSE(tw::messagesUrl("https://api.twilio.com", "AC/../x").ok());
+  EXPECT_EQ(tw::basicAuth("AC123", "tok"), "Basic QUMxMjM6dG9r");
+}
+
+TEST(TwilioSend, AnswersAndErrors) {
+  auto ok = tw::interpretSendAnswer(201, R"({"sid":"SM123","status":"queued"})");
+  EXPECT_EQ(ok.outcome, Outcome::Delivered);
+  EXPECT_EQ(ok.provider_message_id, "SM123");
+  EXPECT_EQ(tw::interpretSendAnswer(201, "{}").outcome, Outcome::Failed);
+
+  auto invalid = tw::interpretSendAnswer(
+      400, R"({"code":21211,"message":"The 'To' number +1500555 is not a valid phone number.","more_info":"https://www.twilio.com/docs/errors/21211","status":400})");
+  EXPECT_EQ(invalid.outcome, Outcome::Failed);
+  EXPECT_EQ(invalid.error, "Twilio error 21211: The 'To' number +1500555 is not a valid phone number.");
+
+  auto limited = tw::interpretSendAnswer(429, R"({"code":20429,"message":"Too Many Requests","status":429})", 7);
+  EXPECT_EQ(limited.outcome, Outcome::RetryLater);
+  EXPECT_EQ(limited.retry_after_ms, 7000);
+  EXPECT_EQ(tw::interpretSendAnswer(503, "<html>").outcome, Outcome::RetryLater);
+  auto auth = tw::interpretSendAnswer(401, R"({"code":20003,"message":"Authenticate","status":401})");
+  EXPECT_EQ(auth.outcome, Outcome::Failed);
+  EXPECT_EQ(auth.error, "Twilio error 20003: Authenticate");
+  EXPECT_EQ(tw::interpretSendAnswer(404, "not json").error, "Twilio error: HTTP 404");
+}
+
+// ---- signed media links --------------------------------------------------------------------------
+
+TEST(TwilioMedia, SignedLinksExpireAndNameTheirInbox) {
+  const std::string token = tw::mediaToken("key", 3, 17, 1000);
+  auto claims = tw::readMediaToken(token);
+  ASSERT_TRUE(claims.ok());
+  EXPECT_EQ(claims->inbox_id, 3);
+  EXPECT_EQ(claims->attachment_id, 17);
+  EXPECT_TRUE(tw::verifyMediaToken("key", token, 999));
+  EXPECT_FALSE(tw::verifyMediaToken("key", token, 1000));  // expired
+  EXPECT_FALSE(tw::verifyMediaToken("other", token, 999));
+  EXPECT_FALSE(tw::verifyMediaToken("key", tw::mediaToken("key", 3, 18, 1000).substr(0, 8) + token.substr(8), 999));
+  for (const char* bad : {"", "1.2.3", "1.2.3.abc", "a.2.3." , "1.2.3.4.5", "-1.2.3.0000000000000000000000000000000000000000000000000000000000000000"}) {
+    EXPECT_FALSE(tw::readMediaToken(bad).ok()) << bad;
+  }
+}
+
+// ---- config --------------------------------------------------------------------------------------
+
+TEST(TwilioConfig, RequiredKeysAndFormats) {
+  auto c = tw::parseInboxConfig(
+      R"({"account_sid":"AC1","auth_token":"t","phone_number":"whatsapp:+14155238886","public_base_url":"https://p.example.com/"})");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_TRUE(c->whatsapp());
+  EXPECT_EQ(c->public_base_url, "https://p.example.com");
+  EXPECT_EQ(c->api_base_url, "https://api.twilio.com");
+  for (const char* bad : {R"({"auth_token":"t","phone_number":"+1415","public_base_url":"https://p"})",
+                          R"({"account_sid":"AC1","phone_number":"+1415","public_base_url":"https://p"})",
+                          R"({"account_sid":"AC1","auth_token":"t","phone_number":"4155","public_base_url":"https://p"})",
+                          R"({"account_sid":"AC1","auth_token":"t","phone_number":"+1415"})",
+                          R"({"account_sid":"AC1","auth_token":"t","phone_number":"+1415","public_base_url":"ftp://p"})",
+                          R"({"account_sid":"AC/1","auth_token":"t","phone_number":"+1415","public_base_url":"https://p"})",
+                          "[]"}) {
+    EXPECT_FALSE(tw::parseInboxConfig(bad).ok()) << bad;
+  }
+}

@@ -1,0 +1,90 @@
+"""A local fake of the parts of Twilio's REST API that the Twilio channel uses, as documented:
+POST /2010-04-01/Accounts/{AccountSid}/Messages.json (form-encoded, basic auth AccountSid:AuthToken,
+answers the Message resource or an error {code, message, more_info, status}), and the media of
+inbound messages: GET .../Messages/{MessageSid}/Media/{MediaSid} needs basic auth and redirects
+to a media host (here on the same loopback server) that serves the bytes without it."""
+import base64
+import http.server
+import json
+import re
+import threading
+import urllib.parse
+
+
+class FakeTwilio:
+    def __init__(self, account_sid="AC00000000000000000000000000000001", auth_token="test-auth-token"):
+        self.account_sid, self.auth_token = account_sid, auth_token
+        self.sent = []          # (form as a list of (name, value), Authorization header)
+        self.send_errors = []   # (status, body, headers) to answer sends with first
+        self.media = {}         # media sid -> (bytes, mime type)
+        self.media_requests = []  # (path, Authorization header) of every media GET
+        self.count = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def reply(self, status, body, content_type="application/json", headers=None):
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def authorized(self):
+                expected = "Basic " + base64.b64encode(("%s:%s" % (outer.account_sid, outer.auth_token)).encode()).decode()
+                return self.headers.get("Authorization") == expected
+
+            def unauthorized(self):
+                self.reply(401, {"code": 20003, "message": "Authenticate",
+                                 "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401})
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                m = re.fullmatch(r"/2010-04-01/Accounts/(\w+)/Messages\.json", self.path)
+                if not m:
+                    return self.reply(404, {"code": 20404, "message": "The requested resource was not found", "status": 404})
+                if m.group(1) != outer.account_sid or not self.authorized():
+                    return self.unauthorized()
+                form = urllib.parse.parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=True)
+                outer.sent.append((form, self.headers.get("Authorization"), self.headers.get("Content-Type")))
+                if outer.send_errors:
+                    status, error, headers = outer.send_errors.pop(0)
+                    return self.reply(status, error, headers=headers)
+                outer.count += 1
+                fields = dict(form)
+                sid = "SM%032x" % outer.count
+                self.reply(201, {"sid": sid, "account_sid": outer.account_sid, "to": fields.get("To"),
+                                 "from": fields.get("From"), "body": fields.get("Body", ""), "status": "queued",
+                                 "num_media": str(sum(1 for k, _ in form if k == "MediaUrl")),
+                                 "error_code": None, "error_message": None, "api_version": "2010-04-01"})
+
+            def do_GET(self):
+                m = re.fullmatch(r"/2010-04-01/Accounts/(\w+)/Messages/(\w+)/Media/(\w+)", self.path)
+                if m:
+                    outer.media_requests.append((self.path, self.headers.get("Authorization")))
+                    if m.group(1) != outer.account_sid or not self.authorized():
+                        return self.unauthorized()
+                    if m.group(3) not in outer.media:
+                        return self.reply(404, {"code": 20404, "message": "not found", "status": 404})
+                    # Twilio redirects to its media host with a pre-signed URL.
+                    return self.reply(307, b"", "text/plain", {"Location": "/media-host/%s?Expires=1&Signature=x" % m.group(3)})
+                m = re.fullmatch(r"/media-host/(\w+)\?.*", self.path)
+                if m and m.group(1) in outer.media:
+                    data, mime = outer.media[m.group(1)]
+                    return self.reply(200, data, mime)
+                self.reply(404, {"code": 20404, "message": "not found", "status": 404})
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.api_base_url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def media_url(self, message_sid, media_sid):
+        return "%s/2010-04-01/Accounts/%s/Messages/%s/Media/%s" % (self.api_base_url, self.account_sid, message_sid, media_sid)
+
+    def close(self):
+        self.httpd.shutdown()
