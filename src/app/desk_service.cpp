@@ -1,6 +1,7 @@
 #include "app/desk_service.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "app/identity.hpp"
@@ -11,6 +12,14 @@ namespace parley::app {
 
 using core::ErrorCode;
 using core::makeError;
+
+// What happened, for a desk to say in its own language: {"activity": kind, "by": name, ...}.
+// The text is the same in English, for API clients that only show text.
+struct ActivityFacts {
+  std::string kind;  // assigned, unassigned, team_assigned, status, merged, unmerged
+  std::string by;
+  std::vector<std::pair<std::string, std::string>> extra;  // to, team, status, contact
+};
 
 namespace {
 
@@ -36,13 +45,29 @@ std::string describeUser(StoreTx& tx, core::TenantId tenant, core::UserId id) {
   return user ? user->name : "user " + std::to_string(id.value);
 }
 
+std::string activityPayload(const ActivityFacts& facts) {
+  std::string json = "{\"activity\":";
+  json += core::jsonString(facts.kind);
+  json += ",\"by\":";
+  json += core::jsonString(facts.by);
+  for (const auto& [key, value] : facts.extra) {
+    json += ',';
+    json += core::jsonString(key);
+    json += ':';
+    json += core::jsonString(value);
+  }
+  json += '}';
+  return json;
+}
+
 Status addActivity(StoreTx& tx, const core::Conversation& conversation, std::string text, core::UserId by,
-                   core::TimestampMs now, std::vector<core::Message>& created) {
+                   core::TimestampMs now, std::vector<core::Message>& created, const ActivityFacts& facts) {
   core::Message activity;
   activity.tenant_id = conversation.tenant_id;
   activity.conversation_id = conversation.id;
   activity.inbox_id = conversation.inbox_id;
   activity.direction = core::MessageDirection::Activity;
+  activity.payload_json = activityPayload(facts);
   activity.text = std::move(text);
   activity.sender_user_id = by;
   activity.created_at = activity.updated_at = now;
@@ -109,6 +134,16 @@ Result<std::optional<core::Conversation>> findThread(StoreTx& tx, const core::In
     if (!c && c.error().code != ErrorCode::NotFound) return c.error();
   }
   return std::optional<core::Conversation>();
+}
+
+// Every conversation of a contact (at most kMaxMoved, newest first): the ones a merge moves.
+constexpr int kMaxMoved = 500;
+Result<std::vector<core::Conversation>> conversationsOf(StoreTx& tx, core::TenantId tenant, core::ContactId contact) {
+  ConversationFilter filter;
+  filter.tenant_id = tenant;
+  filter.contact_id = contact;
+  filter.limit = kMaxMoved;
+  return tx.listConversations(filter);
 }
 
 }  // namespace
@@ -496,10 +531,12 @@ Result<core::Conversation> DeskService::updateConversation(const core::Actor& ac
         if (!core::canSeeInbox(core::Actor{assignee->id, assignee->tenant_id, assignee->role, *teams}, view.inbox)) {
           return makeError(ErrorCode::InvalidInput, "assignee_id: " + assignee->name + " cannot see this inbox");
         }
-        if (auto s = addActivity(tx, c, "Assigned to " + assignee->name + " by " + by, actor.user_id, now, activities); !s) {
+        if (auto s = addActivity(tx, c, "Assigned to " + assignee->name + " by " + by, actor.user_id, now, activities,
+                                 {"assigned", by, {{"to", assignee->name}}});
+            !s) {
           return s;
         }
-      } else if (auto s = addActivity(tx, c, "Unassigned by " + by, actor.user_id, now, activities); !s) {
+      } else if (auto s = addActivity(tx, c, "Unassigned by " + by, actor.user_id, now, activities, {"unassigned", by, {}}); !s) {
         return s;
       }
       c.assignee_id = *patch.assignee_id;
@@ -508,7 +545,9 @@ Result<core::Conversation> DeskService::updateConversation(const core::Actor& ac
       if (patch.team_id->valid()) {
         auto team = tx.getTeam(actor.tenant_id, *patch.team_id);
         if (!team) return makeError(ErrorCode::InvalidInput, "team_id: no such team");
-        if (auto s = addActivity(tx, c, "Assigned to team " + team->name + " by " + by, actor.user_id, now, activities); !s) {
+        if (auto s = addActivity(tx, c, "Assigned to team " + team->name + " by " + by, actor.user_id, now, activities,
+                                 {"team_assigned", by, {{"team", team->name}}});
+            !s) {
           return s;
         }
       }
@@ -520,7 +559,7 @@ Result<core::Conversation> DeskService::updateConversation(const core::Actor& ac
       c.snoozed_until = c.status == core::ConversationStatus::Snoozed ? *patch.snoozed_until : 0;
       if (c.status == core::ConversationStatus::Resolved) c.resolved_at = now;
       if (auto s = addActivity(tx, c, "Status set to " + std::string(core::toString(c.status)) + " by " + by,
-                               actor.user_id, now, activities);
+                               actor.user_id, now, activities, {"status", by, {{"status", std::string(core::toString(c.status))}}});
           !s) {
         return s;
       }
@@ -603,9 +642,29 @@ Result<std::vector<core::Message>> DeskService::searchMessages(const core::Actor
   return readOne(store_, [&](StoreTx& tx) { return tx.searchMessages(search); });
 }
 
+Status DeskService::recordMove(StoreTx& tx, const core::Actor& actor, const std::vector<core::Conversation>& conversations,
+                               const std::string& text, const ActivityFacts& facts, std::vector<Event>& events) {
+  std::map<core::InboxId, core::Inbox> inboxes;
+  std::vector<core::Message> activities;
+  for (const auto& conversation : conversations) {
+    auto inbox = inboxes.find(conversation.inbox_id);
+    if (inbox == inboxes.end()) {
+      auto box = tx.getInbox(actor.tenant_id, conversation.inbox_id);
+      if (!box) return box.error();
+      inbox = inboxes.emplace(conversation.inbox_id, std::move(*box)).first;
+    }
+    activities.clear();
+    if (auto s = addActivity(tx, conversation, text, actor.user_id, clock_.now(), activities, facts); !s) return s;
+    events.push_back(eventFor("conversation.updated", inbox->second, conversation));
+    events.push_back(eventFor("message.created", inbox->second, activities.back()));
+  }
+  return {};
+}
+
 Result<core::Contact> DeskService::mergeContacts(const core::Actor& actor, core::ContactId target, core::ContactId source) {
   if (target == source) return makeError(ErrorCode::InvalidInput, "a contact cannot be merged into itself");
   core::Contact merged;
+  std::vector<Event> events;  // published after the commit
   auto status = store_.write([&](StoreTx& tx) -> Status {
     for (auto id : {target, source}) {
       auto c = tx.getContact(actor.tenant_id, id);
@@ -615,20 +674,30 @@ Result<core::Contact> DeskService::mergeContacts(const core::Actor& actor, core:
                                                   std::to_string(c->merged_into.value));
       }
     }
+    auto moving = conversationsOf(tx, actor.tenant_id, source);
+    if (!moving) return moving.error();
     if (auto s = tx.mergeContacts(actor.tenant_id, target, source); !s) return s;
     auto c = tx.getContact(actor.tenant_id, target);
     if (!c) return c.error();
     merged = std::move(*c);
-    return {};
+    auto from = tx.getContact(actor.tenant_id, source);
+    if (!from) return from.error();
+    // Each conversation that moved says so in its timeline: the desk shows where it came from.
+    const std::string by = describeUser(tx, actor.tenant_id, actor.user_id);
+    for (auto& conversation : *moving) conversation.contact_id = target;
+    return recordMove(tx, actor, *moving, "Merged " + from->name + " into " + merged.name + " by " + by,
+                      {"merged", by, {{"contact", from->name}, {"into", merged.name}}}, events);
   });
   if (!status) return status.error();
   bus_.publish(Event{0, "contact.updated", actor.tenant_id, std::nullopt, {}, merged});
+  for (auto& e : events) bus_.publish(std::move(e));
   return merged;
 }
 
 Result<core::Contact> DeskService::unmergeContact(const core::Actor& actor, core::ContactId source) {
   core::Contact restored;
   core::ContactId target;
+  std::vector<Event> events;  // published after the commit
   auto status = store_.write([&](StoreTx& tx) -> Status {
     auto c = tx.getContact(actor.tenant_id, source);
     if (!c) return c.error();
@@ -638,10 +707,15 @@ Result<core::Contact> DeskService::unmergeContact(const core::Actor& actor, core
     auto again = tx.getContact(actor.tenant_id, source);
     if (!again) return again.error();
     restored = std::move(*again);
-    return {};
+    auto back = conversationsOf(tx, actor.tenant_id, source);
+    if (!back) return back.error();
+    const std::string by = describeUser(tx, actor.tenant_id, actor.user_id);
+    return recordMove(tx, actor, *back, "Merge undone: back with " + restored.name + " by " + by,
+                      {"unmerged", by, {{"contact", restored.name}}}, events);
   });
   if (!status) return status.error();
   bus_.publish(Event{0, "contact.updated", actor.tenant_id, std::nullopt, {}, restored});
+  for (auto& e : events) bus_.publish(std::move(e));
   return restored;
 }
 

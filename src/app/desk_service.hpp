@@ -40,6 +40,8 @@ struct ConversationView {
   core::Inbox inbox;
 };
 
+struct ActivityFacts;  // what an activity line records (desk_service.cpp)
+
 class DeskService {
  public:
   DeskService(Store& store, EventBus& bus, const Clock& clock, ChannelGateways gateways);
@@ -95,6 +97,9 @@ class DeskService {
  private:
   Event eventFor(std::string type, const core::Inbox& inbox, core::Message message) const;
   Event eventFor(std::string type, const core::Inbox& inbox, core::Conversation conversation) const;
+  // A merge or un-merge moved these conversations: an activity line in each, and their events.
+  Status recordMove(StoreTx& tx, const core::Actor& actor, const std::vector<core::Conversation>& conversations,
+                    const std::string& text, const ActivityFacts& facts, std::vector<Event>& events);
 
   Store& store_;
   EventBus& bus_;

@@ -61,4 +61,28 @@ std::string toValidUtf8(std::string_view text) {
   return out;
 }
 
+std::string jsonString(std::string_view text) {
+  const std::string valid = toValidUtf8(text);
+  std::string out = "\"";
+  for (unsigned char c : valid) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          static const char* hex = "0123456789abcdef";
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
 }  // namespace parley::core

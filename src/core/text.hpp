@@ -10,5 +10,7 @@ namespace parley::core {
 bool isValidUtf8(std::string_view text);
 // Replaces every invalid or overlong sequence by U+FFFD; valid text comes back unchanged.
 std::string toValidUtf8(std::string_view text);
+// `text` as a JSON string literal, quotes included (invalid UTF-8 replaced first).
+std::string jsonString(std::string_view text);
 
 }  // namespace parley::core

@@ -145,6 +145,33 @@ TEST_F(DeskServiceTest, MergeThenUnmergeRestoresTheTimelines) {
   auto back = desk_->listConversations(admin_, app::ConversationFilter{.contact_id = b.contact_id});
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->size(), 1u);
+
+  // The moved conversation's timeline says what happened, in words a desk can translate.
+  auto timeline = desk_->listMessages(admin_, b.conversation_id, core::MessageId{}, 50);
+  ASSERT_TRUE(timeline.ok());
+  std::vector<std::string> activities;
+  for (const auto& m : *timeline) {
+    if (m.direction == core::MessageDirection::Activity) activities.push_back(m.payload_json);
+  }
+  ASSERT_EQ(activities.size(), 2u);
+  EXPECT_EQ(activities[0], R"({"activity":"merged","by":"Admin","contact":"J. Müller","into":"Jana"})");
+  EXPECT_EQ(activities[1], R"({"activity":"unmerged","by":"Admin","contact":"J. Müller"})");
+}
+
+TEST_F(DeskServiceTest, ActivityLinesCarryWhatHappenedForTranslation) {
+  auto a = ingest(api_inbox_, "m1", {"a", "Jana", "", "", true});
+  app::ConversationPatch patch;
+  patch.assignee_id = admin_.user_id;
+  patch.status = core::ConversationStatus::Pending;
+  ASSERT_TRUE(desk_->updateConversation(admin_, a.conversation_id, patch).ok());
+  auto timeline = desk_->listMessages(admin_, a.conversation_id, core::MessageId{}, 50);
+  ASSERT_TRUE(timeline.ok());
+  std::vector<std::string> payloads;
+  for (const auto& m : *timeline) {
+    if (m.direction == core::MessageDirection::Activity) payloads.push_back(m.payload_json);
+  }
+  EXPECT_EQ(payloads, (std::vector<std::string>{R"({"activity":"assigned","by":"Admin","to":"Admin"})",
+                                                R"({"activity":"status","by":"Admin","status":"pending"})"}));
 }
 
 TEST_F(DeskServiceTest, ReplyIsDeliveredThroughTheOutboxWithBackoffAndMarkedSent) {

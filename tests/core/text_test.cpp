@@ -22,3 +22,8 @@ TEST(Utf8, InvalidBytesBecomeReplacementCharacters) {
   EXPECT_FALSE(isValidUtf8("\xE2\x82"));          // truncated
   EXPECT_TRUE(isValidUtf8(toValidUtf8("\xE2\x82 x \xF0\x9F")));
 }
+
+TEST(Text, JsonStringEscapesEverythingJsonNeeds) {
+  EXPECT_EQ(parley::core::jsonString("Jürgen \"JM\" Müller\\\n\t\x01"), "\"Jürgen \\\"JM\\\" Müller\\\\\\n\\t\\u0001\"");
+  EXPECT_EQ(parley::core::jsonString(std::string("bad \xff byte")), "\"bad \xef\xbf\xbd byte\"");
+}
