@@ -3,6 +3,7 @@
 // running `parley serve` (PARLEY_URL, default http://127.0.0.1:18123); `npm run build` writes
 // web/dist, which `parley serve` serves with PARLEY_STATIC_DIR.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { defineConfig, type Plugin } from 'vite';
 import { MAIL_FRAME_CSS } from './src/lib/mail.ts';
 
@@ -36,8 +37,18 @@ const csp: Plugin = {
   },
 };
 
+// The web-chat guide (docs/channels/WEBCHAT.md) travels with the desk as dist/docs/webchat.txt,
+// so the inbox screen can link to the guide of exactly this version (identity verification).
+const webchatDoc: Plugin = {
+  name: 'parley-webchat-doc',
+  apply: 'build',
+  generateBundle() {
+    this.emitFile({ type: 'asset', fileName: 'docs/webchat.txt', source: readFileSync(new URL('../docs/channels/WEBCHAT.md', import.meta.url), 'utf8') });
+  },
+};
+
 export default defineConfig({
-  plugins: [csp],
+  plugins: [csp, webchatDoc],
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, target: 'es2022', assetsInlineLimit: 0 },
   server: {

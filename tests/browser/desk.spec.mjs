@@ -767,6 +767,124 @@ async function main() {
     await detail2.getByRole('button', { name: 'Close' }).click();
   });
 
+  await step('admin: create a web-chat inbox (a bad origin and overlapping hours refused by the desk, a server 400 at its field), copy the embed snippet, edit the greeting', async () => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    const form = page.locator('form.inbox-form', { has: page.getByRole('heading', { name: 'New inbox' }) });
+    await form.getByLabel('Channel').selectOption('webchat');
+    await form.getByLabel('Name', { exact: true }).fill('Shop Chat');
+    // Allowed sites: a list; each origin is checked as it is added.
+    const site = form.getByLabel('Add a site');
+    await site.fill('shop.example.com/kontakt');
+    await form.getByRole('button', { name: 'Add', exact: true }).click();
+    await form.getByRole('alert').filter({ hasText: '“shop.example.com/kontakt” is not an origin' }).waitFor();
+    assert.equal(await site.getAttribute('aria-invalid'), 'true');
+    await site.fill('https://Shop.Example.com/');
+    await site.press('Enter');
+    const origins = form.getByRole('list', { name: 'Allowed sites' });
+    await origins.getByRole('listitem').filter({ hasText: 'https://shop.example.com' }).waitFor();
+    assert.equal(await site.getAttribute('aria-invalid'), null);
+    await site.fill('http://127.0.0.1:9');
+    await form.getByRole('button', { name: 'Add', exact: true }).click();
+    await form.getByRole('button', { name: 'Remove http://127.0.0.1:9' }).click();
+    await site.fill('http://localhost:8081'); // typed, not added: the save takes it along
+    await form.getByLabel('Greeting (German)').fill('Moin! Wie können wir helfen?');
+    await form.getByLabel('Greeting (English)').fill('Hi! How can we help?');
+    await form.getByLabel('Colour', { exact: true }).fill('#2D5A27');
+    assert.equal(await form.getByLabel('Pick the colour').inputValue(), '#2d5a27');
+    await form.getByLabel('Ask for name and e-mail address before the first message').check();
+    await form.getByLabel('The e-mail address is required').check();
+    await form.getByLabel('Offline message (German)').fill('Gerade ist niemand da. Wir antworten per E-Mail.');
+    // Business hours: Monday to Friday 9–17 to start with; Monday split, Saturday added, a day off.
+    await form.getByLabel('Open only at set hours').check();
+    await form.getByLabel('Time zone').selectOption('Europe/Vienna');
+    await form.getByLabel('Monday, hours 1: until').fill('12:30');
+    await form.getByRole('button', { name: 'Add hours on Monday' }).click();
+    await form.getByLabel('Monday, hours 2: from').fill('12:00');
+    await form.getByLabel('Monday, hours 2: until').fill('17:00');
+    await form.getByRole('button', { name: 'Add hours on Saturday' }).click();
+    await form.getByLabel('Saturday, hours 1: from').fill('10:00');
+    await form.getByLabel('Saturday, hours 1: until').fill('14:00');
+    await form.getByRole('button', { name: 'Remove Friday 09:00–17:00' }).click();
+    await form.getByRole('button', { name: 'Add hours on Friday' }).click();
+    await form.getByLabel('Friday, hours 1: from').fill('22:00');
+    await form.getByLabel('Friday, hours 1: until').fill('00:00'); // midnight
+    await form.getByLabel('Add a closed date').fill('2026-12-24');
+    await form.getByRole('button', { name: 'Add a closed date' }).click();
+    await form.getByRole('checkbox', { name: 'Support' }).check();
+    // The desk refuses overlapping hours at that day, before asking the server.
+    const creates = [];
+    const onRequest = (r) => r.method() === 'POST' && r.url().endsWith('/api/v1/inboxes') && creates.push(r);
+    page.on('request', onRequest);
+    await form.getByRole('button', { name: 'Create' }).click();
+    const monday = form.getByRole('group', { name: 'Monday' });
+    await monday.getByRole('alert').filter({ hasText: 'The intervals of this day overlap.' }).waitFor();
+    await waitFor(() => page.evaluate(() => document.activeElement?.id === 'new-inbox-weekly_mon'), 'Monday to have focus');
+    assert.equal(creates.length, 0, 'the form was sent with overlapping hours');
+    await form.getByLabel('Monday, hours 2: from').fill('13:30');
+    // The server's own check: a time zone it does not know (changed in flight) comes back as a
+    // 400 naming config.business_hours.timezone, shown at that field.
+    await page.route(`${base}/api/v1/inboxes`, async (route) => {
+      const body = JSON.parse(route.request().postData());
+      body.config.business_hours.timezone = 'Mars/Olympus';
+      await route.continue({ postData: JSON.stringify(body) });
+    }, { times: 1 });
+    await form.getByRole('button', { name: 'Create' }).click();
+    const tz = form.getByLabel('Time zone');
+    await form.getByRole('alert').filter({ hasText: /^config\.business_hours\.timezone: 'Mars\/Olympus' is not a time zone/ }).waitFor();
+    assert.equal(await tz.getAttribute('aria-invalid'), 'true');
+    await waitFor(() => page.evaluate(() => document.activeElement?.id === 'new-inbox-timezone'), 'the time zone to have focus');
+    await form.getByRole('button', { name: 'Create' }).click();
+    const detail = page.locator('section.inbox-detail');
+    await detail.getByRole('heading', { name: /^Shop Chat/ }).waitFor();
+    page.off('request', onRequest);
+    assert.equal(creates.length, 2);
+    const chat = (await rest('GET', '/api/v1/inboxes', undefined, token)).body.data.find((i) => i.name === 'Shop Chat');
+    assert.ok(chat, 'the inbox was created');
+    assert.equal(chat.channel, 'webchat');
+    const expected = {
+      allowed_origins: ['https://shop.example.com', 'http://localhost:8081'],
+      greeting: { de: 'Moin! Wie können wir helfen?', en: 'Hi! How can we help?' },
+      color: '#2d5a27',
+      prechat: { enabled: true, require_email: true },
+      business_hours: { timezone: 'Europe/Vienna', weekly: { mon: ['09:00-12:30', '13:30-17:00'], tue: ['09:00-17:00'], wed: ['09:00-17:00'], thu: ['09:00-17:00'], fri: ['22:00-24:00'], sat: ['10:00-14:00'] }, closed_dates: ['2026-12-24'] },
+      offline_message: { de: 'Gerade ist niemand da. Wir antworten per E-Mail.' },
+    };
+    assert.deepEqual(chat.config, expected);
+    // The one line for the shop's pages, and the copy button.
+    const snippet = `<script src="${base}/widget.js" data-parley-inbox="${chat.id}" async></script>`;
+    assert.equal((await detail.locator('.embed-snippet').textContent()).trim(), snippet);
+    await detail.getByRole('button', { name: 'Copy snippet' }).click();
+    await detail.getByRole('status').filter({ hasText: 'The snippet is on the clipboard.' }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), snippet);
+    // Identity verification: the secret (shown right after creating), and the guide.
+    assert.equal((await detail.locator('.embed-info .inbox-secret').textContent()).trim(), chat.secret);
+    const guide = detail.getByRole('link', { name: 'How it works (docs/channels/WEBCHAT.md)' });
+    const doc = await fetch(base + (await guide.getAttribute('href')));
+    assert.equal(doc.status, 200);
+    assert.match(await doc.text(), /### Identity verification[\s\S]*user_hash/);
+    await detail.locator('.embed-info').getByRole('button', { name: 'Hide secret' }).click();
+    // The whole section in one picture: a viewport tall enough for it, then back.
+    await page.setViewportSize({ width: 1440, height: 2600 });
+    await detail.screenshot({ path: path.join(SHOTS, 'webchat-inbox.png') });
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await audit(page, 'web-chat inbox');
+
+    // Edit the greeting; everything else is saved as it was.
+    const edit = detail.locator('form.inbox-form');
+    assert.equal(await edit.getByLabel('Greeting (German)').inputValue(), 'Moin! Wie können wir helfen?');
+    assert.equal(await edit.getByLabel('Friday, hours 1: until').inputValue(), '00:00');
+    await edit.getByLabel('Greeting (German)').fill('Grüß Gott! Wie können wir helfen?');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    const after = await rest('GET', `/api/v1/inboxes/${chat.id}`, undefined, token);
+    assert.deepEqual(after.body.config, { ...expected, greeting: { ...expected.greeting, de: 'Grüß Gott! Wie können wir helfen?' } });
+    // The widget of an allowed site sees it.
+    const config = await fetch(`${base}/widget/v1/inboxes/${chat.id}/config`, { headers: { Origin: 'https://shop.example.com' } });
+    assert.equal(config.status, 200);
+    assert.equal((await config.json()).greeting.de, 'Grüß Gott! Wie können wir helfen?');
+    await detail.getByRole('button', { name: 'Close', exact: true }).click();
+  });
+
   let mailConversation = null;
   await step('an e-mail posted to the inbound webhook: subject, header, attachments', async () => {
     remoteImages = await startRemoteImages(dataDir);

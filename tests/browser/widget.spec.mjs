@@ -258,15 +258,6 @@ async function main() {
     await desk.getByRole('button', { name: 'Sign in' }).click();
     await desk.getByRole('heading', { name: 'Conversations', level: 1 }).waitFor();
     await desk.locator('.live-badge.is-live').waitFor();
-    // Record the desk's live events (the typing hook has no UI in the desk yet).
-    await desk.evaluate(() => {
-      window.__typing = [];
-      const ws = new WebSocket(location.origin.replace(/^http/, 'ws') + '/api/v1/stream');
-      ws.onmessage = (e) => {
-        const f = JSON.parse(e.data);
-        if (f.type === 'conversation.typing') window.__typing.push(f.data);
-      };
-    });
   });
 
   // The visitor on the shop's site.
@@ -320,13 +311,39 @@ async function main() {
     await desk.locator('.msg-text', { hasText: 'Hallo, meine Rechnnung stimmt nicht' }).waitFor();
   });
 
-  await step('typing shows both ways: the desk hears the visitor, the visitor sees the agent', async () => {
+  await step('typing shows both ways: the desk shows the visitor typing, the widget the agent; nobody sees their own; no request per keystroke', async () => {
+    const line = desk.locator('.typing-line');
     const box = widget.getByRole('textbox', { name: 'Nachricht' });
     await box.pressSequentially('Moment');
-    await waitFor(() => desk.evaluate((id) => window.__typing.some((t) => t.conversation_id === id && t.side === 'customer' && t.typing), conversationId), 'the visitor typing event in the desk');
+    await line.filter({ hasText: 'Customer is typing…' }).waitFor();
+    assert.equal(await widget.locator('.typing').textContent(), '', 'the visitor sees their own typing');
+    // Emptied: the widget says "stopped" after its pause, the desk clears the line.
     await box.fill('');
-    assert.equal((await rest('POST', `/api/v1/conversations/${conversationId}/typing`, { typing: true }, token)).status, 200);
+    await waitFor(async () => (await line.textContent()) === '', 'the desk to clear the visitor typing');
+
+    const posts = [];
+    const onRequest = (r) => {
+      if (r.method() === 'POST' && r.url().endsWith(`/api/v1/conversations/${conversationId}/typing`)) posts.push(JSON.parse(r.postData()).typing);
+    };
+    desk.on('request', onRequest);
+    const reply = desk.getByRole('textbox', { name: 'Reply' });
+    await reply.click();
+    await reply.pressSequentially('Einen Moment bitte, ich schaue nach.', { delay: 30 });
     await widget.locator('.typing', { hasText: 'Admin schreibt …' }).waitFor();
+    assert.equal(await line.textContent(), '', 'the agent sees their own typing');
+    assert.ok(posts.length >= 1 && posts.length <= 2 && posts.every((p) => p === true), `typing requests while typing: ${JSON.stringify(posts)}`);
+    // A private note is not announced; switching to it says "stopped" at once.
+    await desk.getByRole('radio', { name: 'Private note' }).check();
+    await waitFor(() => posts[posts.length - 1] === false, 'typing false on switching to a note');
+    await waitFor(async () => (await widget.locator('.typing').textContent()) === '', 'the widget to clear the agent typing');
+    const count = posts.length;
+    const note = desk.getByRole('textbox', { name: 'Private note' });
+    await note.pressSequentially(' (intern)');
+    await desk.waitForTimeout(300);
+    assert.equal(posts.length, count, 'typing a note was announced');
+    await note.fill('');
+    await desk.getByRole('radio', { name: 'Reply' }).check();
+    desk.off('request', onRequest);
   });
 
   await step('the agent answers with a canned response (variable filled in); the visitor sees it, and it turns "read" in the desk', async () => {

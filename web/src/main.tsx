@@ -29,8 +29,14 @@
  * - Availability: PUT /auth/me/availability from the top bar; user.availability events update
  *   the directory (state.ts applyUser), so the top bar and the supervisor page follow live.
  *   Logging out sets offline first (best effort).
- * - Left for server features that do not exist yet: typing indicators (timeline footer slot),
- *   the web-chat widget.
+ * - Typing (lib/typing.ts): the composer sends POST /conversations/{id}/typing true at most
+ *   every 3 s while a reply is typed (never per keystroke, never for notes) and false on send,
+ *   blur, empty draft, note, switch or a 5 s pause; conversation.typing events of the open
+ *   conversation show in a line under the timeline (never my own), gone on false, on a message
+ *   from that side, or 6 s after the last true.
+ * - Web chat: the widget is its own bundle (web/widget → dist/widget.js, no Preact); the desk
+ *   creates and edits web-chat inboxes (components/webchat-form.tsx, lib/webchat-config.ts) and
+ *   shows their embed snippet.
  */
 import { render } from 'preact';
 import { App } from './app';

@@ -189,6 +189,10 @@ export class Api {
   sendMessage(conversationId: number, input: { text: string; private: boolean; attachment_ids?: number[] }) {
     return this.post<Message>(`/conversations/${conversationId}/messages`, input);
   }
+  /** Tell the other desks and the web-chat visitor that I am (not) typing; nothing is stored. */
+  typing(conversationId: number, typing: boolean) {
+    return this.post<unknown>(`/conversations/${conversationId}/typing`, { typing });
+  }
   assign(conversationId: number, body: { assignee_id?: number | null; team_id?: number | null }) {
     return this.post<Conversation>(`/conversations/${conversationId}/assign`, body);
   }

@@ -165,6 +165,18 @@ export interface ApiToken {
   token?: string;
 }
 
+/** `conversation.typing`: an agent (user_id, name) or the customer (contact_id; web chat) is
+ * typing; never replayed, and a `true` that is not repeated lapses after about 6 s. */
+export interface TypingEvent {
+  conversation_id: number;
+  inbox_id: number;
+  typing: boolean;
+  side: 'agent' | 'customer';
+  user_id: number | null;
+  contact_id: number | null;
+  name: string;
+}
+
 export interface Page<T> {
   data: T[];
   next_cursor: string | null;
@@ -176,4 +188,5 @@ export type StreamEvent =
   | { id?: string; type: 'conversation.created' | 'conversation.updated'; data: Conversation }
   | { id?: string; type: 'contact.updated'; data: Contact }
   | { id?: string; type: 'user.availability'; data: User }
+  | { id?: string; type: 'conversation.typing'; data: TypingEvent }
   | { id?: string; type: 'replay.incomplete'; data: { message: string } };

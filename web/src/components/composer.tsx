@@ -4,14 +4,16 @@
 // Shift+Enter makes a new line. Spell check (components/spell.tsx): misspelled words are
 // underlined a moment after typing stops; clicking one, or the "N misspellings" button, offers the
 // server's suggestions; the language follows the contact's when known, else auto-detection,
-// and the agent can set it per conversation.
+// and the agent can set it per conversation. Typing a reply (never a note) tells the customer and
+// the other desks, at most every 3 s (lib/typing.ts).
 import type { RefObject } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api } from '../api/client';
+import { api, ApiError } from '../api/client';
 import type { Attachment, CannedResponse, Conversation, Message } from '../api/types';
 import { useI18n } from '../i18n';
 import { applySuggestion, contactLanguage, misspellingAt, type Misspelling, type SpellLanguage } from '../lib/spellcheck';
 import { slashQuery } from '../lib/template';
+import { TypingSender } from '../lib/typing';
 import { errorText, useContact, useSession } from '../state';
 import { Icon } from './icons';
 import { anchorFor, SpellMirror, SpellPopup, useSpellCheck, type SpellPopupMode } from './spell';
@@ -59,6 +61,20 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
   const keySeq = useRef(0);
   const contact = useContact(conv.contact_id);
   const spell = useSpellCheck(conv.id, text, contactLanguage(contact));
+  // "Typing" for the customer and the other desks: replies only, at most every 3 s.
+  const typing = useMemo(() => {
+    let off = false;
+    return new TypingSender({
+      send: (on) => {
+        if (off) return;
+        api.typing(conv.id, on).catch((e) => {
+          // A server without the endpoint: stop asking for this conversation.
+          if (e instanceof ApiError && (e.status === 404 || e.status === 405)) off = true;
+        });
+      },
+    });
+  }, [conv.id]);
+  useEffect(() => () => typing.stop(), [typing]);
   const [spellPopup, setSpellPopup] = useState<{ mode: SpellPopupMode; anchor: { left: number; bottom: number } | null; fromButton: boolean } | null>(null);
 
   /** Every change of the draft goes through here, so the spell check follows it. */
@@ -165,6 +181,7 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
       setError(t('composer.empty'));
       return;
     }
+    typing.stop();
     setBusy(true);
     setError(null);
     try {
@@ -251,7 +268,15 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
           <span>{t('composer.reply')}</span>
         </label>
         <label class={isNote ? 'is-on is-note' : ''}>
-          <input type="radio" name={`mode-${conv.id}`} checked={isNote} onChange={() => setIsNote(true)} />
+          <input
+            type="radio"
+            name={`mode-${conv.id}`}
+            checked={isNote}
+            onChange={() => {
+              typing.stop();
+              setIsNote(true);
+            }}
+          />
           <span>{t('composer.note')}</span>
         </label>
       </fieldset>
@@ -307,12 +332,14 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
             aria-keyshortcuts="r"
             onInput={(e) => {
               setText(e.currentTarget.value);
+              if (!isNote) typing.input(e.currentTarget.value);
               track(e.currentTarget);
               setDismissed(null);
               if (spellPopup?.mode.kind === 'word') setSpellPopup(null);
             }}
             onKeyDown={onKeyDown}
             onKeyUp={(e) => track(e.currentTarget)}
+            onBlur={() => typing.stop()}
             onClick={(e) => {
               const el = e.currentTarget;
               track(el);

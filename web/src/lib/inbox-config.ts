@@ -49,7 +49,7 @@ export const WHATSAPP_FIELDS: ConfigField[] = [
 ];
 
 /** The channels an admin can create here, and the ones whose configuration the form edits. */
-export const CREATABLE_CHANNELS = ['api', 'email', 'whatsapp'] as const;
+export const CREATABLE_CHANNELS = ['api', 'email', 'webchat', 'whatsapp'] as const;
 export type CreatableChannel = (typeof CREATABLE_CHANNELS)[number];
 
 export function fieldsFor(channel: string): ConfigField[] | null {

@@ -1,6 +1,7 @@
 // Settings → Inboxes: the list (with the live state of e-mail inboxes), one inbox's details
 // (its webhook URL and secret, the e-mail poller's status re-read every 10 seconds, the config
-// form) and the form for a new API, e-mail or WhatsApp inbox. Inboxes of other channels are
+// form) and the form for a new API, e-mail, web-chat or WhatsApp inbox (web chat: its own
+// fields, components/webchat-form.tsx, and the embed snippet). Inboxes of other channels are
 // shown read-only. The config forms are described in lib/inbox-config.ts; a 400 from the
 // server names the config key, and that field is marked and focused.
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -8,11 +9,14 @@ import { api, ApiError } from '../api/client';
 import type { ChannelStatus, Inbox, Team } from '../api/types';
 import { ErrorLine, TeamChecks, useAction } from '../components/forms';
 import { ChannelIcon, channelLabelKey } from '../components/icons';
+import { WebchatFields, type FieldError } from '../components/webchat-form';
 import { useI18n, type MessageKey } from '../i18n';
 import {
   configEntries, configFromForm, CREATABLE_CHANNELS, fieldOfError, fieldsFor, formFromConfig, MASK, webhookPath,
   type ConfigField, type FormValues,
 } from '../lib/inbox-config';
+import { defaultTimeZone } from '../lib/timezones';
+import { embedSnippet, webchatConfigFromForm, webchatFieldOfError, webchatFormFromConfig, webchatProblem, type WebchatForm } from '../lib/webchat-config';
 import { errorText, useSession } from '../state';
 
 /** How often the e-mail status is re-read while the screen is open. */
@@ -199,7 +203,7 @@ function InboxDetail({ initial, sectionRef, revealSecret, onClose, onSaved, onFr
     return () => clearInterval(timer);
   }, [id]);
 
-  const editable = isAdmin && (fieldsFor(inbox.channel) !== null || inbox.channel === 'api');
+  const editable = isAdmin && (fieldsFor(inbox.channel) !== null || inbox.channel === 'api' || inbox.channel === 'webchat');
   return (
     <section class="card inbox-detail" aria-labelledby="inbox-detail-h" ref={sectionRef}>
       <div class="detail-head">
@@ -213,6 +217,7 @@ function InboxDetail({ initial, sectionRef, revealSecret, onClose, onSaved, onFr
       <ErrorLine error={loadError} />
       {inbox.channel === 'email' && <MailStatus status={inbox.channel_status} checkedAt={checkedAt} onRefresh={refresh} />}
       <WebhookInfo inbox={inbox} revealSecret={revealSecret} />
+      {inbox.channel === 'webchat' && <EmbedInfo inbox={inbox} revealSecret={revealSecret} />}
       {editable ? (
         <InboxForm
           inbox={inbox}
@@ -308,10 +313,101 @@ function MailStatus({ status, checkedAt, onRefresh }: { status: ChannelStatus | 
   );
 }
 
-function WebhookInfo({ inbox, revealSecret }: { inbox: Inbox; revealSecret: boolean }) {
+/** Copies to the clipboard; where the browser does not allow it (a page served over plain
+ * http), selects the text instead so Ctrl+C copies it. */
+async function copyOrSelect(text: string, el: HTMLElement | null): Promise<'copied' | 'selected'> {
+  try {
+    if (!navigator.clipboard) throw new Error('no clipboard');
+    await navigator.clipboard.writeText(text);
+    return 'copied';
+  } catch {
+    if (el) {
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      const sel = window.getSelection();
+      sel?.removeAllRanges();
+      sel?.addRange(range);
+      el.focus();
+    }
+    return 'selected';
+  }
+}
+
+/** The inbox secret, hidden until "Show secret" (shown at once right after creating the inbox). */
+function SecretRow({ secret, revealSecret }: { secret: string; revealSecret: boolean }) {
   const { t } = useI18n();
   const [shown, setShown] = useState(revealSecret);
-  const [copied, setCopied] = useState(false);
+  const [copied, setCopied] = useState<'copied' | 'selected' | null>(null);
+  const code = useRef<HTMLElement>(null);
+  return (
+    <div class="secret-row">
+      <span class="field-label">{t('inbox.secret')}</span>
+      {shown ? (
+        <code class="secret inbox-secret" tabIndex={0} ref={code}>
+          {secret}
+        </code>
+      ) : (
+        <code class="secret muted" aria-hidden="true">
+          ••••••••••••••••
+        </code>
+      )}
+      <button type="button" class="btn btn-secondary btn-sm" aria-expanded={shown} onClick={() => setShown(!shown)}>
+        {shown ? t('inbox.hideSecret') : t('inbox.showSecret')}
+      </button>
+      {shown && (
+        <button type="button" class="btn btn-secondary btn-sm" onClick={() => copyOrSelect(secret, code.current).then(setCopied)}>
+          {copied === 'copied' ? t('app.copied') : t('app.copy')}
+        </button>
+      )}
+      {copied === 'selected' && (
+        <span class="small muted" role="status">
+          {t('inbox.copySelected')}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** Web chat: the one line for the company's pages, and identity verification with the secret. */
+function EmbedInfo({ inbox, revealSecret }: { inbox: Inbox; revealSecret: boolean }) {
+  const { t } = useI18n();
+  const [copied, setCopied] = useState<'copied' | 'selected' | null>(null);
+  const code = useRef<HTMLElement>(null);
+  const snippet = embedSnippet(location.origin, inbox.id);
+  return (
+    <section class="webhook-info embed-info" aria-labelledby="embed-h">
+      <h4 id="embed-h">{t('wc.embed')}</h4>
+      <p class="small muted" id="embed-help">
+        {t('wc.embedHelp')}
+      </p>
+      <div class="secret-row">
+        <code class="secret embed-snippet" tabIndex={0} ref={code} aria-describedby="embed-help">
+          {snippet}
+        </code>
+        <button type="button" class="btn btn-secondary btn-sm" onClick={() => copyOrSelect(snippet, code.current).then(setCopied)}>
+          {copied === 'copied' ? t('app.copied') : t('wc.copySnippet')}
+        </button>
+      </div>
+      <p class="small muted" role="status">
+        {copied === 'copied' ? t('wc.snippetCopied') : copied === 'selected' ? t('inbox.copySelected') : ''}
+      </p>
+      <h5>{t('wc.identity')}</h5>
+      <p class="small">
+        {t('wc.identityHelp')}{' '}
+        <a href={WEBCHAT_DOC} target="_blank" rel="noopener noreferrer">
+          {t('wc.identityDoc')}
+        </a>
+      </p>
+      {inbox.secret ? <SecretRow secret={inbox.secret} revealSecret={revealSecret} /> : <p class="small muted">{t('wc.secretAdmin')}</p>}
+    </section>
+  );
+}
+
+/** docs/channels/WEBCHAT.md, shipped with the desk (vite.config.ts). */
+export const WEBCHAT_DOC = '/docs/webchat.txt';
+
+function WebhookInfo({ inbox, revealSecret }: { inbox: Inbox; revealSecret: boolean }) {
+  const { t } = useI18n();
   const path = webhookPath(inbox.channel, inbox.id);
   if (!path) return null;
   const url = location.origin + path;
@@ -325,32 +421,7 @@ function WebhookInfo({ inbox, revealSecret }: { inbox: Inbox; revealSecret: bool
         <code class="secret webhook-url">{url}</code>
       </p>
       {help && <p class="small muted">{t(help)}</p>}
-      {withSecret && (
-        <div class="secret-row">
-          <span class="field-label">{t('inbox.secret')}</span>
-          {shown ? (
-            <code class="secret inbox-secret" tabIndex={0}>
-              {inbox.secret}
-            </code>
-          ) : (
-            <code class="secret muted" aria-hidden="true">
-              ••••••••••••••••
-            </code>
-          )}
-          <button type="button" class="btn btn-secondary btn-sm" aria-expanded={shown} onClick={() => setShown(!shown)}>
-            {shown ? t('inbox.hideSecret') : t('inbox.showSecret')}
-          </button>
-          {shown && (
-            <button
-              type="button"
-              class="btn btn-secondary btn-sm"
-              onClick={() => navigator.clipboard?.writeText(inbox.secret!).then(() => setCopied(true), () => setCopied(false))}
-            >
-              {copied ? t('app.copied') : t('app.copy')}
-            </button>
-          )}
-        </div>
-      )}
+      {withSecret && <SecretRow secret={inbox.secret!} revealSecret={revealSecret} />}
     </section>
   );
 }
@@ -380,7 +451,7 @@ function ConfigList({ inbox }: { inbox: Inbox }) {
       ) : (
         !inbox.callback_url && <p class="muted">{t('admin.empty')}</p>
       )}
-      {fieldsFor(inbox.channel) === null && inbox.channel !== 'api' && <p class="small muted">{t('inbox.readOnlyChannel')}</p>}
+      {fieldsFor(inbox.channel) === null && inbox.channel !== 'api' && inbox.channel !== 'webchat' && <p class="small muted">{t('inbox.readOnlyChannel')}</p>}
     </section>
   );
 }
@@ -396,22 +467,43 @@ function InboxForm({ inbox, teams, onDone }: { inbox: Inbox | null; teams: Team[
   const [callback, setCallback] = useState(inbox?.callback_url ?? '');
   const [teamIds, setTeamIds] = useState<number[]>([]);
   const [values, setValues] = useState<FormValues>(() => formFromConfig(inbox?.channel ?? 'email', inbox?.config));
+  const [wc, setWc] = useState<WebchatForm>(() => webchatFormFromConfig(inbox?.channel === 'webchat' ? inbox.config : {}, defaultTimeZone()));
+  /** Web chat: what the desk's own check refused (an origin, an interval), at its field. */
+  const [clientProblem, setClientProblem] = useState<FieldError | null>(null);
   const [saved, setSaved] = useState(false);
-  const { error, busy, run, raw } = useAction();
+  const { error, busy, run, raw, setError } = useAction();
   const fields = fieldsFor(channel) ?? [];
-  const badField = raw instanceof ApiError && raw.status === 400 ? fieldOfError(raw.message) : null;
+  const refused = raw instanceof ApiError && raw.status === 400 ? raw.message : null;
+  const webchat = channel === 'webchat';
+  const wcError: FieldError | null = !webchat ? null : clientProblem ?? (refused && webchatFieldOfError(refused) ? { field: webchatFieldOfError(refused)!, message: refused } : null);
+  const badField = webchat ? wcError?.field ?? null : refused ? fieldOfError(refused) : null;
   const errorId = `${prefix}-error`;
 
-  // After a refused save, the field the server named gets the focus.
+  // After a refused save, the field the server (or the desk's own check) named gets the focus.
   useEffect(() => {
     if (badField) document.getElementById(`${prefix}-${badField}`)?.focus();
-  }, [raw]);
+  }, [raw, clientProblem]);
 
   async function submit(e: Event) {
     e.preventDefault();
     setSaved(false);
+    let wcForm = wc;
+    if (webchat) {
+      const problem = webchatProblem(wc);
+      setError(null);
+      if (problem) {
+        setClientProblem({ field: problem.field, message: t(problem.key, problem.params) });
+        return;
+      }
+      setClientProblem(null);
+      // A site typed but not added yet is added with the save.
+      const withDraft = webchatConfigFromForm(wc, {}).allowed_origins as string[];
+      wcForm = { ...wc, origins: withDraft, originDraft: '' };
+      setWc(wcForm);
+    }
+    const base = creating ? {} : inbox.config ?? {};
     const body =
-      channel === 'api' ? { callback_url: callback.trim() } : { config: configFromForm(channel, values, creating ? {} : inbox.config ?? {}) };
+      channel === 'api' ? { callback_url: callback.trim() } : webchat ? { config: webchatConfigFromForm(wcForm, base) } : { config: configFromForm(channel, values, base) };
     const result = await run(() =>
       creating ? api.createInbox({ name: name.trim(), channel, team_ids: teamIds, ...body }) : api.updateInbox(inbox.id, { name: name.trim(), ...body }),
     );
@@ -421,10 +513,12 @@ function InboxForm({ inbox, teams, onDone }: { inbox: Inbox | null; teams: Team[
       setCallback('');
       setTeamIds([]);
       setValues(formFromConfig(channel));
+      setWc(webchatFormFromConfig({}, defaultTimeZone()));
     } else {
       // The saved config as the server shows it (passwords masked again).
       setName(result.name);
       setValues(formFromConfig(channel, result.config));
+      if (webchat) setWc(webchatFormFromConfig(result.config, defaultTimeZone()));
       setSaved(true);
     }
     await onDone(result);
@@ -449,6 +543,8 @@ function InboxForm({ inbox, teams, onDone }: { inbox: Inbox | null; teams: Team[
                 const c = e.currentTarget.value;
                 setChannel(c);
                 setValues(formFromConfig(c));
+                setWc(webchatFormFromConfig({}, defaultTimeZone()));
+                setClientProblem(null);
               }}
             >
               {CREATABLE_CHANNELS.map((c) => (
@@ -512,8 +608,10 @@ function InboxForm({ inbox, teams, onDone }: { inbox: Inbox | null; teams: Team[
           </div>
         </fieldset>
       ))}
+      {webchat && <WebchatFields prefix={prefix} form={wc} onChange={setWc} error={wcError} onProblem={setClientProblem} />}
       {creating && teams.length > 0 && <TeamChecks teams={teams} value={teamIds} onChange={setTeamIds} legend={t('admin.teamsCol')} />}
-      <ErrorLine error={error} id={errorId} />
+      {/* A web-chat error that names its field stands at that field. */}
+      <ErrorLine error={wcError && wcError.field !== 'name' ? null : error} id={errorId} />
       <div class="row-actions">
         <button type="submit" class="btn btn-primary" disabled={busy}>
           {creating ? t('app.create') : t('app.save')}

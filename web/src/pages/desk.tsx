@@ -12,6 +12,7 @@ import { ChannelIcon, channelLabelKey } from '../components/icons';
 import { MessageItem } from '../components/message';
 import { useI18n } from '../i18n';
 import { filterFromParams } from '../lib/filters';
+import { applyTyping, clearByMessage, nextExpiry, pruneTypers, type Typer } from '../lib/typing';
 import { errorText, inboxOf, useContact, useLive, useSession } from '../state';
 import { isEditable } from './shell';
 
@@ -61,6 +62,7 @@ function ConversationPane({ id }: { id: number }) {
   const [messages, setMessages] = useState<Map<number, Message[]>>(new Map());
   const [reload, setReload] = useState(0);
   const [announce, setAnnounce] = useState('');
+  const [typers, setTypers] = useState<Typer[]>([]);
   const composer = useRef<ComposerHandle | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
@@ -117,8 +119,19 @@ function ConversationPane({ id }: { id: number }) {
       if (e.type === 'message.created' && m.direction === 'incoming' && m.conversation_id === id) {
         setAnnounce(t('conv.newMessage', { name: contact?.name ?? '' }) + ': ' + m.text.slice(0, 140));
       }
+      if (e.type === 'message.created' && m.conversation_id === id) setTypers((prev) => clearByMessage(prev, m));
+    } else if (e.type === 'conversation.typing' && e.data.conversation_id === id) {
+      setTypers((prev) => applyTyping(pruneTypers(prev, Date.now()), e.data, dir.me.id, Date.now()));
     }
   });
+
+  // A "typing" that is not repeated lapses: one timer, for the next entry to expire.
+  const expiry = nextExpiry(typers);
+  useEffect(() => {
+    if (expiry === null) return;
+    const timer = setTimeout(() => setTypers((prev) => pruneTypers(prev, Date.now())), Math.max(0, expiry - Date.now()) + 50);
+    return () => clearTimeout(timer);
+  }, [expiry]);
 
   // r: write a reply.
   useEffect(() => {
@@ -228,8 +241,8 @@ function ConversationPane({ id }: { id: number }) {
               );
             })}
           </ol>
-          {/* typing-slot: "is typing" indicators go here once the server sends them */}
         </div>
+        <TypingLine typers={typers} />
         <div class="visually-hidden" aria-live="polite">
           {announce}
         </div>
@@ -244,5 +257,26 @@ function ConversationPane({ id }: { id: number }) {
       </section>
       <ContactPanel contactId={conv.contact_id} conversations={contactConvs} currentId={id} onMerged={() => setReload((n) => n + 1)} />
     </>
+  );
+}
+
+/** "Anna is typing…" under the timeline; the line keeps its height so nothing jumps. */
+export function TypingLine({ typers }: { typers: Typer[] }) {
+  const { t } = useI18n();
+  const names = typers.map((x) => (x.side === 'agent' ? x.name || t('conv.unknownAgent') : x.name || t('typing.customer')));
+  const text = !names.length ? '' : names.length === 1 ? t('typing.one', { name: names[0] }) : t('typing.two', { first: names.slice(0, -1).join(', '), last: names[names.length - 1] });
+  return (
+    <div class="typing-line small muted" aria-live="polite">
+      {text && (
+        <>
+          <span class="typing-dots" aria-hidden="true">
+            <span />
+            <span />
+            <span />
+          </span>
+          {text}
+        </>
+      )}
+    </div>
   );
 }
