@@ -28,6 +28,7 @@
 #include "channels/webchat/visitor_service.hpp"
 #include "channels/webchat/webchat_gateway.hpp"
 #include "channels/whatsapp/whatsapp_gateway.hpp"
+#include "channels/x/x_gateway.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
 #include "http/staffing_api.hpp"
@@ -144,6 +145,7 @@ int serve(const app::Config& config) {
                                          channels::messenger::Product::Instagram, attachments_root, 15'000, secrets)},
       {core::ChannelKind::Telegram, std::make_shared<channels::telegram::TelegramGateway>(attachments_root, 15'000, secrets)},
       {core::ChannelKind::Twilio, std::make_shared<channels::twilio::TwilioGateway>(15'000, secrets)},
+      {core::ChannelKind::X, std::make_shared<channels::x::XGateway>(15'000, secrets)},
       {core::ChannelKind::Email, std::make_shared<channels::email::EmailGateway>(attachments_root, secrets)},
       {core::ChannelKind::WebChat, std::make_shared<channels::webchat::WebChatGateway>()}};
   app::DeskService desk(*store, bus, clock, gateways);

@@ -255,11 +255,28 @@ Result<core::IngestResult> DeskService::ingest(const core::InboundMessage& in) {
     bool have_conversation = found->has_value();
     if (have_conversation) {
       conversation = std::move(**found);
-    } else if (!in.new_conversation_unless_threaded) {
+    } else if (!in.new_conversation_unless_threaded && !in.is_public) {
       auto active = tx.findActiveConversation(tenant, contact_id, inbox.id);
-      if (active) {
+      if (active && !active->is_public) {
         conversation = std::move(*active);
         have_conversation = true;
+      } else if (active) {
+        // The newest open conversation is a public thread (an X mention): a private message
+        // continues the contact's latest open private chat instead, if there is one.
+        ConversationFilter filter;
+        filter.tenant_id = tenant;
+        filter.inbox_id = inbox.id;
+        filter.contact_id = contact_id;
+        filter.limit = 50;
+        auto recent = tx.listConversations(filter);
+        if (!recent) return recent.error();
+        for (auto& c : *recent) {
+          if (!c.is_public && c.status != core::ConversationStatus::Resolved) {
+            conversation = std::move(c);
+            have_conversation = true;
+            break;
+          }
+        }
       } else if (active.error().code != ErrorCode::NotFound) {
         return active.error();
       }
@@ -277,6 +294,7 @@ Result<core::IngestResult> DeskService::ingest(const core::InboundMessage& in) {
       conversation.status = core::ConversationStatus::Open;
       conversation.created_at = now;
       conversation.last_activity_at = now;
+      conversation.is_public = in.is_public;
       if (in.automated) {
         // Nobody needs to answer an auto-reply or a bounce: kept for the record, not queued.
         conversation.status = core::ConversationStatus::Resolved;
@@ -400,6 +418,7 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
     message.sender_user_id = actor.user_id;
     message.reply_to_id = input.reply_to_id;
     message.attachment_ids = input.attachment_ids;
+    if (input.direct && !input.private_note) message.payload_json = R"({"direct":true})";
     message.created_at = message.updated_at = now;
     auto gateway = gateways_.find(view.inbox.channel);
     if (!input.private_note) {

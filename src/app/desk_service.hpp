@@ -22,6 +22,9 @@ struct ReplyInput {
   bool private_note = false;
   std::vector<core::AttachmentId> attachment_ids;
   core::MessageId reply_to_id;
+  // Answer a public thread (an X mention) privately, by direct message: stored as
+  // {"direct": true} in the reply's payload, which the channel's encode() reads.
+  bool direct = false;
 };
 
 struct ConversationPatch {

@@ -54,6 +54,7 @@ void addMessengerRoutes(Router& router, ApiDeps& deps);  // Messenger and Instag
 void addTelegramRoutes(Router& router, ApiDeps& deps);
 void addEmailRoutes(Router& router, ApiDeps& deps);
 void addTwilioRoutes(Router& router, ApiDeps& deps);  // http/webhooks_twilio.cpp
+void addXRoutes(Router& router, ApiDeps& deps);       // http/webhooks_x.cpp
 void addWidgetRoutes(Router& router, ApiDeps& deps);  // http/widget_api.cpp
 void addAllRoutes(Router& router, ApiDeps& deps);
 

@@ -118,6 +118,7 @@ void addAllRoutes(Router& router, ApiDeps& deps) {
   addApiChannelRoutes(router, deps);
   addWhatsAppRoutes(router, deps);
   addMessengerRoutes(router, deps);
+  addXRoutes(router, deps);
   addTelegramRoutes(router, deps);
   addEmailRoutes(router, deps);
   addTwilioRoutes(router, deps);

@@ -475,11 +475,11 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
                return jsonResponse(200, json::object{{"data", a}, {"next_cursor", next}});
              });
   router.add("POST", "/api/v1/conversations/{id}/messages", Auth::User,
-             "Reply (text, attachment_ids, reply_to_id) or write a private note (private: true)",
+             "Reply (text, attachment_ids, reply_to_id; direct: true answers a public X thread by DM) or write a private note (private: true)",
              [&deps](Context& ctx) -> Response {
                PARLEY_TRY(id, ctx.idParam("id"));
                PARLEY_TRY(body, parseJsonObject(ctx.request));
-               PARLEY_CHECK(rejectUnknownKeys(body, {"text", "private", "attachment_ids", "reply_to_id"}));
+               PARLEY_CHECK(rejectUnknownKeys(body, {"text", "private", "attachment_ids", "reply_to_id", "direct"}));
                app::ReplyInput input;
                PARLEY_TRY(text, optString(body, "text", 65536));
                PARLEY_TRY(is_private, optBool(body, "private"));
@@ -487,6 +487,8 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
                PARLEY_TRY(reply_to, optInt(body, "reply_to_id"));
                input.text = text.value_or("");
                input.private_note = is_private.value_or(false);
+               PARLEY_TRY(direct, optBool(body, "direct"));
+               input.direct = direct.value_or(false);
                if (attachments) {
                  for (auto a : *attachments) input.attachment_ids.push_back(core::AttachmentId{a});
                }

@@ -395,3 +395,46 @@ TEST_F(DeskServiceTest, AnAgentsStatusIsStoredAndAnnouncedToTheTenant) {
   EXPECT_EQ(again->availability_changed_at, since);
   EXPECT_TRUE(events_.empty());
 }
+
+TEST_F(DeskServiceTest, APublicPostOpensAPublicThreadThatPrivateMessagesNeverJoin) {
+  // An X mention: public, one conversation per thread.
+  core::InboundMessage mention;
+  mention.inbox_id = api_inbox_;
+  mention.external_id = "9007199254740993101";
+  mention.contact.external_id = "3001969357";
+  mention.text = "@shop my order never arrived";
+  mention.is_public = true;
+  mention.new_conversation_unless_threaded = true;
+  auto opened = desk_->ingest(mention);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  auto view = desk_->viewConversation(admin_, opened->conversation_id);
+  ASSERT_TRUE(view.ok());
+  EXPECT_TRUE(view->conversation.is_public);
+
+  // The customer's reply in the thread joins it.
+  core::InboundMessage in_thread = mention;
+  in_thread.external_id = "9007199254740993102";
+  in_thread.thread_refs = {"9007199254740993101"};
+  auto joined = desk_->ingest(in_thread);
+  ASSERT_TRUE(joined.ok());
+  EXPECT_EQ(joined->conversation_id, opened->conversation_id);
+
+  // A direct message from the same person is private: a conversation of its own, not the thread.
+  auto direct = ingest(api_inbox_, "dm-1", {"3001969357", "", "", "", true}, "the details");
+  EXPECT_NE(direct.conversation_id, opened->conversation_id);
+  EXPECT_EQ(direct.contact_id, opened->contact_id) << "one person, two conversations";
+  auto private_view = desk_->viewConversation(admin_, direct.conversation_id);
+  ASSERT_TRUE(private_view.ok());
+  EXPECT_FALSE(private_view->conversation.is_public);
+  EXPECT_EQ(ingest(api_inbox_, "dm-2", {"3001969357", "", "", "", true}, "more").conversation_id, direct.conversation_id);
+
+  // A new post outside the thread opens a new public conversation, never the private one.
+  core::InboundMessage other = mention;
+  other.external_id = "9007199254740993200";
+  auto second = desk_->ingest(other);
+  ASSERT_TRUE(second.ok());
+  EXPECT_NE(second->conversation_id, opened->conversation_id);
+  EXPECT_NE(second->conversation_id, direct.conversation_id);
+  // ... and the customer's next DM still continues the private chat, not the newer thread.
+  EXPECT_EQ(ingest(api_inbox_, "dm-3", {"3001969357", "", "", "", true}, "again").conversation_id, direct.conversation_id);
+}

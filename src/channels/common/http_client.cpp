@@ -12,13 +12,19 @@ namespace parley::channels {
 namespace {
 
 std::size_t onHeader(char* ptr, std::size_t size, std::size_t n, void* user) {
-  auto* retry_after = static_cast<long*>(user);
+  auto* answer = static_cast<HttpAnswer*>(user);
   const std::string line(ptr, size * n);
   if (line.size() > 12 && strncasecmp(line.c_str(), "retry-after:", 12) == 0) {
     try {
-      *retry_after = std::max(0L, std::stol(line.substr(12)));
+      answer->retry_after_s = std::max(0L, std::stol(line.substr(12)));
     } catch (const std::exception&) {
       // An HTTP date instead of seconds: the caller falls back to its own back-off.
+    }
+  } else if (line.size() > 19 && strncasecmp(line.c_str(), "x-rate-limit-reset:", 19) == 0) {
+    try {
+      answer->rate_limit_reset_s = std::max(0L, std::stol(line.substr(19)));
+    } catch (const std::exception&) {
+      // Not a number: the caller falls back to Retry-After or its own back-off.
     }
   }
   return size * n;
@@ -68,7 +74,7 @@ HttpAnswer performHttp(const HttpCall& call) {
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, BoundedSink::write);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, onHeader);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &answer.retry_after_s);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &answer);
   const CURLcode rc = curl_easy_perform(c);
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &answer.status);
   answer.too_large = sink.overflow;

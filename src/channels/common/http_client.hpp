@@ -36,6 +36,7 @@ struct HttpAnswer {
   std::string body;
   std::string error;
   long retry_after_s = 0;  // from a Retry-After header in seconds, else 0
+  long rate_limit_reset_s = 0;  // from X's x-rate-limit-reset header (Unix seconds), else 0
 };
 
 HttpAnswer performHttp(const HttpCall& call);

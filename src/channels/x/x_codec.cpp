@@ -1,0 +1,542 @@
+#include "channels/x/x_codec.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "app/crypto.hpp"
+#include "channels/common/json_input.hpp"
+#include "core/text.hpp"
+
+namespace parley::channels::x {
+
+namespace json = boost::json;
+using core::ErrorCode;
+using core::makeError;
+
+namespace {
+
+#define X_TRY(var, expr)                          \
+  auto var##_result = (expr);                     \
+  if (!var##_result) return var##_result.error(); \
+  auto var = std::move(*var##_result)
+
+core::Error wrongType(const std::string& path, const char* expected) {
+  return makeError(ErrorCode::InvalidInput, path + ": must be " + expected);
+}
+
+const json::value* find(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return nullptr;
+  return &it->value();
+}
+
+core::Result<std::optional<std::string>> optString(const json::object& o, std::string_view key, const std::string& path,
+                                                    std::size_t max = 1'000'000) {
+  const json::value* v = find(o, key);
+  if (!v) return std::optional<std::string>();
+  if (!v->is_string()) return wrongType(path + "." + std::string(key), "a string");
+  const auto& s = v->get_string();
+  if (s.size() > max) {
+    return makeError(ErrorCode::InvalidInput, path + "." + std::string(key) + ": at most " + std::to_string(max) + " bytes");
+  }
+  return std::optional<std::string>(std::string(s));
+}
+
+bool digits(std::string_view s) {
+  return !s.empty() && s.size() <= 32 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// X's ids: strings of digits (id_str). A JSON number is accepted only as an integer (Boost.JSON
+// keeps 64-bit integers exact), never as a double, which would lose digits beyond 2^53.
+core::Result<std::optional<std::string>> optId(const json::object& o, std::string_view key, const std::string& path) {
+  const json::value* v = find(o, key);
+  if (!v) return std::optional<std::string>();
+  if (v->is_uint64()) return std::optional<std::string>(std::to_string(v->get_uint64()));
+  if (v->is_int64() && v->get_int64() >= 0) return std::optional<std::string>(std::to_string(v->get_int64()));
+  if (!v->is_string() || !digits(v->get_string())) return wrongType(path + "." + std::string(key), "an id (a string of digits)");
+  return std::optional<std::string>(std::string(v->get_string()));
+}
+
+core::Result<const json::object*> optObject(const json::object& o, std::string_view key, const std::string& path) {
+  const json::value* v = find(o, key);
+  if (!v) return static_cast<const json::object*>(nullptr);
+  if (!v->is_object()) return wrongType(path + "." + std::string(key), "an object");
+  return &v->get_object();
+}
+
+core::Result<const json::array*> optArray(const json::object& o, std::string_view key, const std::string& path) {
+  const json::value* v = find(o, key);
+  if (!v) return static_cast<const json::array*>(nullptr);
+  if (!v->is_array()) return wrongType(path + "." + std::string(key), "an array");
+  return &v->get_array();
+}
+
+// created_timestamp / timestamp_ms: Unix milliseconds as a string of digits (a number too). 0 if absent.
+core::Result<core::TimestampMs> millis(const json::object& o, std::string_view key, const std::string& path) {
+  const json::value* v = find(o, key);
+  if (!v) return core::TimestampMs{0};
+  constexpr std::int64_t kMax = 100'000'000'000'000;
+  std::int64_t ms = -1;
+  if (v->is_int64()) {
+    ms = v->get_int64();
+  } else if (v->is_uint64()) {
+    ms = v->get_uint64() > static_cast<std::uint64_t>(kMax) ? -1 : static_cast<std::int64_t>(v->get_uint64());
+  } else if (v->is_string() && digits(v->get_string()) && v->get_string().size() <= 15) {
+    ms = 0;
+    for (char c : v->get_string()) ms = ms * 10 + (c - '0');
+  } else {
+    return wrongType(path + "." + std::string(key), "Unix milliseconds");
+  }
+  if (ms < 0 || ms > kMax) return makeError(ErrorCode::InvalidInput, path + "." + std::string(key) + ": out of range");
+  return core::TimestampMs{ms};
+}
+
+std::string base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(std::max(n, 0)));
+  return out;
+}
+
+struct UserInfo {
+  std::string name, screen_name;
+};
+
+// The `users` map: id -> {name, screen_name}. Entries of another shape are skipped.
+std::map<std::string, UserInfo> readUsers(const json::object& root) {
+  std::map<std::string, UserInfo> users;
+  const json::value* v = find(root, "users");
+  if (!v || !v->is_object()) return users;
+  for (const auto& [id, user] : v->get_object()) {
+    if (!user.is_object() || users.size() >= 1000) continue;
+    UserInfo info;
+    if (const auto* n = find(user.get_object(), "name"); n && n->is_string() && n->get_string().size() <= 1024) {
+      info.name = std::string(n->get_string());
+    }
+    if (const auto* s = find(user.get_object(), "screen_name"); s && s->is_string() && s->get_string().size() <= 256) {
+      info.screen_name = std::string(s->get_string());
+    }
+    users.emplace(std::string(id), std::move(info));
+  }
+  return users;
+}
+
+std::string displayName(const UserInfo& user) {
+  if (!user.name.empty() && !user.screen_name.empty()) return user.name + " (@" + user.screen_name + ")";
+  if (!user.screen_name.empty()) return "@" + user.screen_name;
+  return user.name;
+}
+
+// A media object (DM attachment.media or a post's extended_entities.media[]): the URL to fetch,
+// the kind, and the t.co link X appended to the text for it. Videos and GIFs are fetched as the
+// best mp4 variant; media_url_https is only their poster image.
+struct MediaRef {
+  core::MessageKind kind = core::MessageKind::Image;
+  std::string url, tco, content_type;
+};
+
+core::Result<std::optional<MediaRef>> readMedia(const json::object& media, const std::string& path) {
+  X_TRY(type, optString(media, "type", path, 64));
+  X_TRY(url, optString(media, "media_url_https", path, 8192));
+  X_TRY(tco, optString(media, "url", path, 8192));
+  MediaRef ref;
+  ref.tco = tco.value_or("");
+  ref.url = url.value_or("");
+  if (type == "video" || type == "animated_gif") {
+    ref.kind = core::MessageKind::Video;
+    X_TRY(info, optObject(media, "video_info", path));
+    if (info) {
+      X_TRY(variants, optArray(*info, "variants", path + ".video_info"));
+      std::int64_t best = -1;
+      for (std::size_t i = 0; variants && i < variants->size(); ++i) {
+        const std::string vp = path + ".video_info.variants[" + std::to_string(i) + "]";
+        if (!(*variants)[i].is_object()) return wrongType(vp, "an object");
+        const auto& variant = (*variants)[i].get_object();
+        X_TRY(ct, optString(variant, "content_type", vp, 128));
+        X_TRY(vurl, optString(variant, "url", vp, 8192));
+        if (ct != "video/mp4" || !vurl) continue;
+        std::int64_t bitrate = 0;
+        if (const auto* b = find(variant, "bitrate"); b && b->is_int64()) bitrate = b->get_int64();
+        if (bitrate > best) {
+          best = bitrate;
+          ref.url = *vurl;
+          ref.content_type = "video/mp4";
+        }
+      }
+    }
+  } else if (type && *type != "photo") {
+    ref.kind = core::MessageKind::Document;
+  }
+  if (ref.url.rfind("https://", 0) != 0 && ref.url.rfind("http://", 0) != 0) return std::optional<MediaRef>();
+  return std::optional<MediaRef>(std::move(ref));
+}
+
+// Text without the trailing t.co links X appended for the media.
+std::string withoutMediaLinks(std::string text, const std::vector<MediaRef>& media) {
+  for (const auto& m : media) {
+    if (m.tco.empty()) continue;
+    if (auto at = text.rfind(m.tco); at != std::string::npos && at + m.tco.size() == text.size()) {
+      text.erase(at);
+      while (!text.empty() && (text.back() == ' ' || text.back() == '\n')) text.pop_back();
+    }
+  }
+  return text;
+}
+
+void addMedia(core::InboundMessage& m, const std::vector<MediaRef>& media) {
+  for (const auto& ref : media) {
+    if (m.media.size() >= 20) break;
+    if (m.media.empty()) m.kind = ref.kind;
+    core::InboundMedia file;
+    file.provider_ref = ref.url;
+    file.mime_type = ref.content_type;
+    m.media.push_back(std::move(file));
+  }
+}
+
+core::Status readDm(const json::object& event, const std::string& path, const std::string& for_user,
+                    const std::map<std::string, UserInfo>& users, WebhookBatch& out) {
+  X_TRY(type, optString(event, "type", path, 64));
+  if (type != "message_create") {
+    ++out.batch.ignored;  // other DM event types (e.g. participants joining) are not messages
+    return {};
+  }
+  X_TRY(id, optId(event, "id", path));
+  if (!id) return makeError(ErrorCode::InvalidInput, path + ".id: required");
+  X_TRY(at, millis(event, "created_timestamp", path));
+  X_TRY(create, optObject(event, "message_create", path));
+  if (!create) return makeError(ErrorCode::InvalidInput, path + ".message_create: required");
+  const std::string cp = path + ".message_create";
+  X_TRY(sender, optId(*create, "sender_id", cp));
+  if (!sender) return makeError(ErrorCode::InvalidInput, cp + ".sender_id: required");
+  X_TRY(target, optObject(*create, "target", cp));
+  std::optional<std::string> recipient;
+  if (target) {
+    X_TRY(r, optId(*target, "recipient_id", cp + ".target"));
+    recipient = std::move(r);
+  }
+  X_TRY(data, optObject(*create, "message_data", cp));
+  std::string text;
+  std::vector<MediaRef> media;
+  json::object payload{{"dm_event_id", *id}};
+  if (data) {
+    const std::string dp = cp + ".message_data";
+    X_TRY(t, optString(*data, "text", dp));
+    text = t.value_or("");
+    X_TRY(attachment, optObject(*data, "attachment", dp));
+    if (attachment) {
+      X_TRY(m, optObject(*attachment, "media", dp + ".attachment"));
+      if (m) {
+        X_TRY(ref, readMedia(*m, dp + ".attachment.media"));
+        if (ref) media.push_back(std::move(*ref));
+      }
+    }
+    X_TRY(quick, optObject(*data, "quick_reply_response", dp));
+    if (quick) {
+      X_TRY(meta, optString(*quick, "metadata", dp + ".quick_reply_response", 1000));
+      if (meta) payload["quick_reply_metadata"] = *meta;
+    }
+  }
+  core::InboundMessage m;
+  m.account_id = for_user;
+  m.external_id = *id;
+  m.sent_at = at;
+  m.echo = *sender == for_user;
+  // An echo is ours: the conversation belongs to the person we wrote to.
+  const std::string customer = m.echo ? recipient.value_or("") : *sender;
+  if (customer.empty()) return makeError(ErrorCode::InvalidInput, cp + ".target.recipient_id: required for a DM the account sent");
+  m.contact.external_id = customer;
+  if (auto u = users.find(customer); u != users.end()) {
+    m.contact.name = displayName(u->second);
+    if (!u->second.screen_name.empty()) payload["screen_name"] = u->second.screen_name;
+  }
+  m.text = withoutMediaLinks(std::move(text), media);
+  addMedia(m, media);
+  m.payload_json = json::serialize(payload);
+  out.batch.messages.push_back(std::move(m));
+  return {};
+}
+
+core::Status readTweet(const json::object& tweet, const std::string& path, const std::string& for_user, WebhookBatch& out) {
+  X_TRY(id, optId(tweet, "id_str", path));
+  if (!id) {
+    X_TRY(numeric, optId(tweet, "id", path));
+    id = std::move(numeric);
+  }
+  if (!id) return makeError(ErrorCode::InvalidInput, path + ".id_str: required");
+  if (find(tweet, "retweeted_status")) {
+    ++out.batch.ignored;  // a retweet says nothing to answer
+    return {};
+  }
+  X_TRY(user, optObject(tweet, "user", path));
+  if (!user) return makeError(ErrorCode::InvalidInput, path + ".user: required");
+  X_TRY(author, optId(*user, "id_str", path + ".user"));
+  if (!author) {
+    X_TRY(numeric, optId(*user, "id", path + ".user"));
+    author = std::move(numeric);
+  }
+  if (!author) return makeError(ErrorCode::InvalidInput, path + ".user.id_str: required");
+  X_TRY(in_reply_to, optId(tweet, "in_reply_to_status_id_str", path));
+  X_TRY(in_reply_to_user, optId(tweet, "in_reply_to_user_id_str", path));
+  X_TRY(in_reply_to_name, optString(tweet, "in_reply_to_screen_name", path, 256));
+  const bool ours = *author == for_user;
+  if (ours && (!in_reply_to || !in_reply_to_user || *in_reply_to_user == for_user)) {
+    ++out.batch.ignored;  // the account's own post (or thread) that answers no customer
+    return {};
+  }
+  X_TRY(at, millis(tweet, "timestamp_ms", path));
+  X_TRY(text, optString(tweet, "text", path));
+  X_TRY(extended, optObject(tweet, "extended_tweet", path));
+  const json::object* media_owner = &tweet;
+  if (extended) {
+    X_TRY(full, optString(*extended, "full_text", path + ".extended_tweet"));
+    if (full) text = std::move(full);
+    media_owner = extended;
+  }
+  std::vector<MediaRef> media;
+  X_TRY(entities, optObject(*media_owner, "extended_entities", path));
+  if (entities) {
+    X_TRY(list, optArray(*entities, "media", path + ".extended_entities"));
+    for (std::size_t i = 0; list && i < list->size(); ++i) {
+      const std::string mp = path + ".extended_entities.media[" + std::to_string(i) + "]";
+      if (!(*list)[i].is_object()) return wrongType(mp, "an object");
+      X_TRY(ref, readMedia((*list)[i].get_object(), mp));
+      if (ref) media.push_back(std::move(*ref));
+    }
+  }
+  X_TRY(name, optString(*user, "name", path + ".user", 1024));
+  X_TRY(screen_name, optString(*user, "screen_name", path + ".user", 256));
+
+  core::InboundMessage m;
+  m.account_id = for_user;
+  m.external_id = *id;
+  m.sent_at = at;
+  m.is_public = true;
+  m.new_conversation_unless_threaded = true;
+  if (in_reply_to) {
+    m.thread_refs = {*in_reply_to};
+    m.reply_to_external_id = *in_reply_to;
+  }
+  json::object payload{{"tweet_id", *id}};
+  if (ours) {
+    m.echo = true;  // the account answered from X itself
+    m.contact.external_id = *in_reply_to_user;
+    if (in_reply_to_name) m.contact.name = "@" + *in_reply_to_name;
+  } else {
+    m.contact.external_id = *author;
+    m.contact.name = displayName({name.value_or(""), screen_name.value_or("")});
+    if (screen_name) payload["screen_name"] = *screen_name;
+  }
+  if (in_reply_to) payload["in_reply_to_tweet_id"] = *in_reply_to;
+  m.text = withoutMediaLinks(text.value_or(""), media);
+  addMedia(m, media);
+  m.payload_json = json::serialize(payload);
+  out.batch.messages.push_back(std::move(m));
+  return {};
+}
+
+core::Status readMarkRead(const json::object& event, const std::string& path, const std::string& for_user, WebhookBatch& out) {
+  X_TRY(reader, optId(event, "sender_id", path));
+  X_TRY(last, optId(event, "last_read_event_id", path));
+  X_TRY(at, millis(event, "created_timestamp", path));
+  if (!reader || *reader == for_user) {
+    ++out.batch.ignored;  // the account read the customer's messages: nothing to record
+    return {};
+  }
+  out.reads.push_back({for_user, *reader, last.value_or(""), at});
+  return {};
+}
+
+bool validPathId(std::string_view id) { return digits(id); }
+
+bool httpUrl(std::string_view url) { return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0; }
+
+std::string trimSlashes(std::string_view base) {
+  std::string out(base);
+  while (!out.empty() && out.back() == '/') out.pop_back();
+  return out;
+}
+
+core::Status checkText(std::string_view text) {
+  if (!core::isValidUtf8(text)) return makeError(ErrorCode::InvalidInput, "text: invalid UTF-8");
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return makeError(ErrorCode::InvalidInput, "text: the reply is empty");
+  return {};
+}
+
+std::size_t codePoints(std::string_view s) {
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+}  // namespace
+
+core::Result<WebhookBatch> parseWebhook(std::string_view raw_body) {
+  X_TRY(root, parseUntrustedJson(raw_body, kMaxWebhookBytes, kMaxJsonDepth));
+  if (!root.is_object()) return makeError(ErrorCode::InvalidInput, "the body must be a JSON object");
+  const auto& o = root.get_object();
+  WebhookBatch out;
+  X_TRY(for_user, optId(o, "for_user_id", "body"));
+  if (!for_user) return makeError(ErrorCode::InvalidInput, "for_user_id: required");
+  out.for_user_id = *for_user;
+  const auto users = readUsers(o);
+
+  X_TRY(dms, optArray(o, "direct_message_events", "body"));
+  for (std::size_t i = 0; dms && i < dms->size(); ++i) {
+    const std::string p = "direct_message_events[" + std::to_string(i) + "]";
+    if (!(*dms)[i].is_object()) return wrongType(p, "an object");
+    if (auto s = readDm((*dms)[i].get_object(), p, out.for_user_id, users, out); !s) return s.error();
+  }
+  X_TRY(tweets, optArray(o, "tweet_create_events", "body"));
+  for (std::size_t i = 0; tweets && i < tweets->size(); ++i) {
+    const std::string p = "tweet_create_events[" + std::to_string(i) + "]";
+    if (!(*tweets)[i].is_object()) return wrongType(p, "an object");
+    if (auto s = readTweet((*tweets)[i].get_object(), p, out.for_user_id, out); !s) return s.error();
+  }
+  X_TRY(reads, optArray(o, "direct_message_mark_read_events", "body"));
+  for (std::size_t i = 0; reads && i < reads->size(); ++i) {
+    const std::string p = "direct_message_mark_read_events[" + std::to_string(i) + "]";
+    if (!(*reads)[i].is_object()) return wrongType(p, "an object");
+    if (auto s = readMarkRead((*reads)[i].get_object(), p, out.for_user_id, out); !s) return s.error();
+  }
+  X_TRY(typing, optArray(o, "direct_message_indicate_typing_events", "body"));
+  if (typing) out.typing += static_cast<int>(typing->size());
+  // favorite_events, follow_events, block_events, tweet_delete_events, user_event ...: accepted, dropped.
+  for (const auto& [key, value] : o) {
+    if (key.ends_with("_events") && key != "direct_message_events" && key != "tweet_create_events" &&
+        key != "direct_message_mark_read_events" && key != "direct_message_indicate_typing_events") {
+      out.batch.ignored += value.is_array() ? static_cast<int>(value.get_array().size()) : 1;
+    }
+  }
+  return out;
+}
+
+std::string signature(std::string_view consumer_secret, std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), consumer_secret.data(), static_cast<int>(consumer_secret.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length);
+  return "sha256=" + base64(std::string_view(reinterpret_cast<const char*>(digest), length));
+}
+
+std::string crcResponse(std::string_view consumer_secret, std::string_view crc_token) {
+  return json::serialize(json::object{{"response_token", signature(consumer_secret, crc_token)}});
+}
+
+bool verifySignature(std::string_view consumer_secret, std::string_view raw_body, std::string_view header) {
+  if (consumer_secret.empty() || header.size() != 51 || header.substr(0, 7) != "sha256=") return false;
+  return app::constantTimeEqual(header, signature(consumer_secret, raw_body));
+}
+
+std::size_t tweetLength(std::string_view s) {
+  // twitter-text v3: weight 100 for these ranges, 200 for everything else; scale 100.
+  std::size_t weighted = 0;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::uint32_t cp = c;
+    std::size_t n = 1;
+    if (c >= 0xF0) { cp = c & 0x07; n = 4; }
+    else if (c >= 0xE0) { cp = c & 0x0F; n = 3; }
+    else if (c >= 0xC0) { cp = c & 0x1F; n = 2; }
+    for (std::size_t k = 1; k < n && i + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    i += n;
+    const bool light = cp <= 4351 || (cp >= 8192 && cp <= 8205) || (cp >= 8208 && cp <= 8223) || (cp >= 8242 && cp <= 8247);
+    weighted += light ? 1 : 2;
+  }
+  return weighted;
+}
+
+core::Result<std::string> encodeDm(const DmRequest& request) {
+  if (!validPathId(request.participant_id)) return makeError(ErrorCode::InvalidInput, "recipient: not an X user id");
+  if (auto s = checkText(request.text); !s) return s.error();
+  if (codePoints(request.text) > kMaxDmLength) {
+    return makeError(ErrorCode::InvalidInput, "text: an X direct message has at most 10000 characters");
+  }
+  return json::serialize(json::object{{"text", request.text}});
+}
+
+core::Result<std::string> encodeTweet(const TweetRequest& request) {
+  if (auto s = checkText(request.text); !s) return s.error();
+  if (const auto length = tweetLength(request.text); length > kMaxTweetLength) {
+    return makeError(ErrorCode::InvalidInput, "text: a post on X has at most 280 characters (this reply counts " +
+                                                  std::to_string(length) + "); shorten it or answer by direct message");
+  }
+  json::object body{{"text", request.text}};
+  if (!request.in_reply_to_tweet_id.empty()) {
+    if (!validPathId(request.in_reply_to_tweet_id)) return makeError(ErrorCode::InvalidInput, "in_reply_to: not a post id");
+    body["reply"] = json::object{{"in_reply_to_tweet_id", request.in_reply_to_tweet_id}};
+  }
+  return json::serialize(body);
+}
+
+core::Result<std::string> dmUrl(std::string_view api_base_url, std::string_view participant_id) {
+  if (!httpUrl(api_base_url)) return makeError(ErrorCode::InvalidInput, "api_base_url: must be an http(s) URL");
+  if (!validPathId(participant_id)) return makeError(ErrorCode::InvalidInput, "recipient: not an X user id");
+  return trimSlashes(api_base_url) + "/2/dm_conversations/with/" + std::string(participant_id) + "/messages";
+}
+
+core::Result<std::string> tweetUrl(std::string_view api_base_url) {
+  if (!httpUrl(api_base_url)) return makeError(ErrorCode::InvalidInput, "api_base_url: must be an http(s) URL");
+  return trimSlashes(api_base_url) + "/2/tweets";
+}
+
+app::DeliveryResult classifyError(long http_status, std::string_view body, long rate_limit_reset_s, long retry_after_s,
+                                  core::TimestampMs now_ms) {
+  using Outcome = app::DeliveryResult::Outcome;
+  std::string detail;
+  if (auto root = parseUntrustedJson(body, 1024 * 1024, 32); root && root->is_object()) {
+    const auto& o = root->get_object();
+    auto text = [&](const json::object& from, const char* key) -> std::string {
+      const auto* v = find(from, key);
+      return v && v->is_string() ? std::string(v->get_string()) : std::string();
+    };
+    detail = text(o, "detail");
+    if (detail.empty()) detail = text(o, "title");
+    if (detail.empty()) {
+      if (const auto* errors = find(o, "errors"); errors && errors->is_array() && !errors->get_array().empty() &&
+                                                  errors->get_array()[0].is_object()) {
+        const auto& first = errors->get_array()[0].get_object();
+        detail = text(first, "message");
+        if (detail.empty()) detail = text(first, "detail");
+      }
+    }
+  }
+  if (detail.empty() && !body.empty()) detail = core::toValidUtf8(body.substr(0, 200));
+  std::string reason = "X error " + std::to_string(http_status) + (detail.empty() ? "" : ": " + detail);
+  if (reason.size() > 1000) reason.resize(1000);
+  if (http_status == 429 || http_status >= 500 || http_status == 408) {
+    core::TimestampMs wait = 0;
+    if (http_status == 429 && rate_limit_reset_s > 0) {
+      wait = std::max<core::TimestampMs>(1000, static_cast<core::TimestampMs>(rate_limit_reset_s) * 1000 - now_ms);
+    } else if (retry_after_s > 0) {
+      wait = static_cast<core::TimestampMs>(retry_after_s) * 1000;
+    }
+    return {Outcome::RetryLater, reason, wait, {}};
+  }
+  return {Outcome::Failed, reason, 0, {}};
+}
+
+app::DeliveryResult interpretAnswer(bool dm, long http_status, std::string_view body, long rate_limit_reset_s,
+                                    long retry_after_s, core::TimestampMs now_ms) {
+  using Outcome = app::DeliveryResult::Outcome;
+  if (http_status < 200 || http_status >= 300) return classifyError(http_status, body, rate_limit_reset_s, retry_after_s, now_ms);
+  auto root = parseUntrustedJson(body, 1024 * 1024, 32);
+  if (root && root->is_object()) {
+    if (const auto* data = find(root->get_object(), "data"); data && data->is_object()) {
+      auto id = optId(data->get_object(), dm ? "dm_event_id" : "id", "data");
+      if (id && *id) return {Outcome::Delivered, "", 0, **id};
+    }
+  }
+  return {Outcome::Failed, std::string("X accepted the ") + (dm ? "message" : "post") + " but its answer names no id", 0, {}};
+}
+
+#undef X_TRY
+
+}  // namespace parley::channels::x

@@ -1,0 +1,106 @@
+// DESIGN: the pure half of the X (Twitter) channel: Account Activity API webhook -> normalised
+// inbound batch, the webhook's CRC answer and signature, and the API v2 requests / answers for
+// sending. No I/O here.
+//
+// Inbound follows the Account Activity API (v1.1 object formats, which is what it delivers):
+//   https://docs.x.com/x-api/account-activity/introduction
+//   One POST carries {"for_user_id": <the subscribed account>, <one kind of event array>, ...}:
+//   - direct_message_events[] {type: "message_create", id, created_timestamp (ms, a string),
+//     message_create: {sender_id, target.recipient_id, message_data: {text, entities,
+//     attachment: {type: "media", media: {...}}}}} with a `users` map (id -> name, screen_name);
+//     a DM whose sender is for_user_id is the business's own (an echo: stored as outgoing).
+//   - tweet_create_events[] (v1.1 Tweet objects: id_str, text / extended_tweet.full_text, user,
+//     in_reply_to_status_id_str, timestamp_ms, extended_entities.media): mentions and replies
+//     become public messages threaded by in_reply_to_status_id_str; retweets are ignored; the
+//     business's own replies are echoes; its own non-reply tweets are ignored.
+//   - direct_message_mark_read_events[] (sender_id read up to last_read_event_id) -> ReadMark.
+//   - direct_message_indicate_typing_events, favorite_events, follow_events, ... -> ignored.
+//   Every id is read as a string (id_str, or the digits of a number beyond 2^53, never a double).
+//
+// Authenticity (https://docs.x.com/x-api/webhooks/introduction, "Securing webhooks"):
+//   CRC: GET ?crc_token=T -> {"response_token": "sha256=" + base64(HMAC-SHA256(consumer_secret, T))}
+//   POST: x-twitter-webhooks-signature: "sha256=" + base64(HMAC-SHA256(consumer_secret, body)).
+//
+// Outbound uses the API v2 with the account's OAuth 2.0 user access token (Bearer):
+//   DMs: POST /2/dm_conversations/with/{participant_id}/messages {"text"} -> data.dm_event_id
+//   Posts: POST /2/tweets {"text", "reply": {"in_reply_to_tweet_id"}} -> data.id
+//   Errors are RFC 7807-like problems {"title","detail","type","status"} (or {"errors":[...]}).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/channel_gateway.hpp"
+#include "core/inbound.hpp"
+#include "core/result.hpp"
+
+namespace parley::channels::x {
+
+constexpr std::size_t kMaxJsonDepth = 64;
+// Account Activity deliveries are small (one event kind per POST); anything larger is refused.
+constexpr std::size_t kMaxWebhookBytes = 4 * 1024 * 1024;
+constexpr std::size_t kMaxIdLength = 64;
+constexpr std::size_t kMaxTweetLength = 280;  // weighted, as X counts (see tweetLength)
+constexpr std::size_t kMaxDmLength = 10'000;
+
+// ---- inbound -----------------------------------------------------------------------------------
+
+// The customer read our DMs: `last_read_event_id` and everything we sent before `at`.
+struct ReadMark {
+  std::string account_id;  // for_user_id
+  std::string contact_id;  // the reader
+  std::string last_read_event_id;
+  core::TimestampMs at = 0;
+};
+
+struct WebhookBatch {
+  std::string for_user_id;
+  core::InboundBatch batch;  // DMs, mentions, echoes; ignored counts the rest
+  std::vector<ReadMark> reads;
+  int typing = 0;  // typing indicators seen (not stored)
+};
+
+// The whole webhook body. Messages have account_id = for_user_id; inbox_id is left unset.
+// Mentions have is_public set, thread_refs = [in_reply_to_status_id_str] and
+// new_conversation_unless_threaded (one conversation per thread).
+core::Result<WebhookBatch> parseWebhook(std::string_view raw_body);
+
+// "sha256=" + base64(HMAC-SHA256(consumer_secret, data)).
+std::string signature(std::string_view consumer_secret, std::string_view data);
+// The CRC answer's JSON body: {"response_token":"sha256=..."}.
+std::string crcResponse(std::string_view consumer_secret, std::string_view crc_token);
+// Constant-time check of the x-twitter-webhooks-signature header against the raw body.
+bool verifySignature(std::string_view consumer_secret, std::string_view raw_body, std::string_view header);
+
+// ---- outbound ----------------------------------------------------------------------------------
+
+// The length X counts for a post (twitter-text v3 weighting, without URL shortening): code
+// points in the Latin, general punctuation ranges weigh 1, every other one (CJK, emoji) 2.
+std::size_t tweetLength(std::string_view utf8);
+
+struct DmRequest {
+  std::string participant_id;
+  std::string text;
+};
+struct TweetRequest {
+  std::string text;
+  std::string in_reply_to_tweet_id;  // empty: a post of its own
+};
+
+core::Result<std::string> encodeDm(const DmRequest& request);        // the JSON body
+core::Result<std::string> encodeTweet(const TweetRequest& request);  // the JSON body
+// "{base}/2/dm_conversations/with/{participant}/messages" and "{base}/2/tweets"; ids must be digits.
+core::Result<std::string> dmUrl(std::string_view api_base_url, std::string_view participant_id);
+core::Result<std::string> tweetUrl(std::string_view api_base_url);
+
+// A non-2xx answer. 429 -> RetryLater until x-rate-limit-reset (Unix seconds; else Retry-After),
+// 5xx / 408 -> RetryLater, every other status -> Failed; error = "X error <status>: <detail>".
+app::DeliveryResult classifyError(long http_status, std::string_view body, long rate_limit_reset_s,
+                                  long retry_after_s, core::TimestampMs now_ms);
+// 2xx -> Delivered with data.dm_event_id (DM) or data.id (post), else classifyError.
+app::DeliveryResult interpretAnswer(bool dm, long http_status, std::string_view body, long rate_limit_reset_s,
+                                    long retry_after_s, core::TimestampMs now_ms);
+
+}  // namespace parley::channels::x

@@ -1,0 +1,165 @@
+#include "channels/x/x_gateway.hpp"
+
+#include <boost/json.hpp>
+
+#include <chrono>
+
+#include "channels/common/config_secrets.hpp"
+#include "channels/common/http_client.hpp"
+
+namespace parley::channels::x {
+
+namespace json = boost::json;
+using core::ErrorCode;
+using core::makeError;
+using Outcome = app::DeliveryResult::Outcome;
+
+namespace {
+
+std::string stringOr(const json::object& o, const char* key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
+}
+
+bool allDigits(const std::string& s) {
+  return !s.empty() && s.size() <= 32 && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// The reply asks to answer a public thread by DM: {"direct": true} in the message's payload.
+bool wantsDirect(const core::Message& message) {
+  boost::system::error_code ec;
+  auto v = json::parse(message.payload_json, ec);
+  if (ec || !v.is_object()) return false;
+  const auto* direct = v.get_object().if_contains("direct");
+  return direct && direct->is_bool() && direct->get_bool();
+}
+
+core::TimestampMs nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+core::Error fetchError(const HttpAnswer& answer, const std::string& what) {
+  if (answer.too_large) return makeError(ErrorCode::TooLarge, what + " is larger than the attachment limit");
+  if (!answer.transport_ok) return makeError(ErrorCode::Unavailable, what + ": " + answer.error);
+  if (answer.status == 429 || answer.status >= 500) return makeError(ErrorCode::Unavailable, what + ": HTTP " + std::to_string(answer.status));
+  return makeError(ErrorCode::NotFound, what + ": HTTP " + std::to_string(answer.status) + " " + answer.body.substr(0, 200));
+}
+
+}  // namespace
+
+core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const app::SecretBox* box) {
+  if (box) {
+    auto opened = openConfigSecrets(config_json, *box);
+    if (!opened) return opened.error();
+    return parseInboxConfig(*opened, nullptr);
+  }
+  boost::system::error_code ec;
+  auto v = json::parse(config_json, ec);
+  if (ec || !v.is_object()) return makeError(ErrorCode::InvalidInput, "config: must be a JSON object");
+  const auto& o = v.get_object();
+  InboxConfig c;
+  c.user_id = stringOr(o, "user_id");
+  c.consumer_secret = stringOr(o, "consumer_secret");
+  c.access_token = stringOr(o, "access_token");
+  if (auto base = stringOr(o, "api_base_url"); !base.empty()) c.api_base_url = base;
+  for (auto [key, value] : {std::pair{"user_id", &c.user_id}, std::pair{"consumer_secret", &c.consumer_secret},
+                            std::pair{"access_token", &c.access_token}}) {
+    if (value->empty()) return makeError(ErrorCode::InvalidInput, std::string("config.") + key + ": is required for an x inbox");
+  }
+  if (!allDigits(c.user_id)) {
+    return makeError(ErrorCode::InvalidInput, "config.user_id: must be the account's numeric id as a string (not the @handle)");
+  }
+  while (!c.api_base_url.empty() && c.api_base_url.back() == '/') c.api_base_url.pop_back();
+  if (c.api_base_url.rfind("http://", 0) != 0 && c.api_base_url.rfind("https://", 0) != 0) {
+    return makeError(ErrorCode::InvalidInput, "config.api_base_url: must be an http or https URL");
+  }
+  return c;
+}
+
+core::Status XGateway::validateConfig(const std::string& config_json) const {
+  auto c = parseInboxConfig(config_json);
+  if (!c) return c.error();
+  return {};
+}
+
+core::Result<std::string> XGateway::encode(const app::OutboundContext& ctx) const {
+  const std::string scope = "inbox:" + std::to_string(ctx.inbox.id.value);
+  std::string customer;
+  for (const auto& identity : ctx.identities) {
+    if (identity.kind == core::IdentityKind::External && identity.scope == scope) {
+      customer = identity.value;
+      break;
+    }
+  }
+  if (customer.empty()) return makeError(ErrorCode::InvalidInput, "this contact has not written to this X account");
+  if (!ctx.attachments.empty()) {
+    return makeError(ErrorCode::InvalidInput, "sending files on X is not supported yet; send the text alone");
+  }
+  if (ctx.conversation.is_public && !wantsDirect(ctx.message)) {
+    // The post answers the one the agent replied to, else the customer's latest of the thread.
+    std::string in_reply_to = ctx.reply_to_external_id;
+    if (in_reply_to.empty() && ctx.history) {
+      for (auto it = ctx.history->rbegin(); it != ctx.history->rend(); ++it) {
+        if (it->direction == core::MessageDirection::Incoming && allDigits(it->external_id)) {
+          in_reply_to = it->external_id;
+          break;
+        }
+      }
+    }
+    if (in_reply_to.empty()) return makeError(ErrorCode::InvalidInput, "no post of the customer in this thread to answer");
+    TweetRequest probe{ctx.message.text, in_reply_to};
+    if (auto checked = encodeTweet(probe); !checked) return checked.error();
+    return json::serialize(json::object{{"kind", "post"}, {"text", ctx.message.text}, {"in_reply_to", in_reply_to}});
+  }
+  DmRequest probe{customer, ctx.message.text};
+  if (auto checked = encodeDm(probe); !checked) return checked.error();
+  return json::serialize(json::object{{"kind", "dm"}, {"recipient", customer}, {"text", ctx.message.text}});
+}
+
+app::DeliveryResult XGateway::deliver(const core::Inbox& inbox, const core::OutboxItem& item) {
+  auto config = parseInboxConfig(inbox.config_json, secrets_.get());
+  if (!config) return {Outcome::Failed, "the inbox configuration is invalid: " + config.error().message, 0, {}};
+  boost::system::error_code ec;
+  auto parsed = json::parse(item.payload, ec);
+  if (ec || !parsed.is_object()) return {Outcome::Failed, "unreadable outbox payload", 0, {}};
+  const auto& envelope = parsed.get_object();
+  const bool dm = stringOr(envelope, "kind") == "dm";
+  core::Result<std::string> url = dm ? dmUrl(config->api_base_url, stringOr(envelope, "recipient")) : tweetUrl(config->api_base_url);
+  if (!url) return {Outcome::Failed, url.error().message, 0, {}};
+  core::Result<std::string> body = dm ? encodeDm({stringOr(envelope, "recipient"), stringOr(envelope, "text")})
+                                      : encodeTweet({stringOr(envelope, "text"), stringOr(envelope, "in_reply_to")});
+  if (!body) return {Outcome::Failed, body.error().message, 0, {}};
+  HttpCall call;
+  call.method = "POST";
+  call.url = *url;
+  call.body = *body;
+  call.timeout_ms = timeout_ms_;
+  call.headers = {{"Authorization", "Bearer " + config->access_token}, {"Content-Type", "application/json"}};
+  auto answer = performHttp(call);
+  if (!answer.transport_ok && !answer.too_large) return {Outcome::RetryLater, "X unreachable: " + answer.error, 0, {}};
+  // X has no idempotency key: a post that timed out after X took it may be sent twice on retry.
+  return interpretAnswer(dm, answer.status, answer.body, answer.rate_limit_reset_s, answer.retry_after_s, nowMs());
+}
+
+core::Result<std::string> XGateway::fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,
+                                               std::size_t max_bytes) {
+  const std::string& url = attachment.provider_ref;
+  if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) return makeError(ErrorCode::InvalidInput, "not a downloadable media URL");
+  auto config = parseInboxConfig(inbox.config_json, secrets_.get());
+  if (!config) return makeError(ErrorCode::InvalidInput, "the inbox configuration is invalid: " + config.error().message);
+  HttpCall download;
+  download.url = url;
+  download.max_response_bytes = max_bytes;
+  download.timeout_ms = timeout_ms_ * 4;
+  download.follow_redirects = true;  // libcurl keeps a custom Authorization header to the first host only
+  // DM media (ton.x.com / ton.twitter.com) needs the account's token; the token goes nowhere else
+  // but X's API host (the tests' fake serves media there).
+  const bool x_host = url.rfind("https://ton.x.com/", 0) == 0 || url.rfind("https://ton.twitter.com/", 0) == 0 ||
+                      url.rfind(config->api_base_url + "/", 0) == 0;
+  if (x_host) download.headers = {{"Authorization", "Bearer " + config->access_token}};
+  auto file = performHttp(download);
+  if (!file.transport_ok || file.status < 200 || file.status >= 300) return fetchError(file, "X media download");
+  return std::move(file.body);
+}
+
+}  // namespace parley::channels::x

@@ -1,0 +1,387 @@
+// The X codec against fixtures written from the Account Activity API documentation
+// (tests/channels/x/fixtures/README.md) and generated adversarial input.
+#include "channels/x/x_codec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "channels/x/x_gateway.hpp"
+
+namespace xc = parley::channels::x;
+namespace core = parley::core;
+namespace app = parley::app;
+namespace json = boost::json;
+using Outcome = parley::app::DeliveryResult::Outcome;
+
+namespace {
+
+const std::filesystem::path kFixtures = std::filesystem::path(PARLEY_FIXTURES_DIR) / "x" / "fixtures";
+constexpr const char* kBusiness = "2244994945";
+constexpr const char* kCustomer = "3001969357";
+
+std::string readFixture(const std::string& name) {
+  std::ifstream in(kFixtures / (name + ".json"), std::ios::binary);
+  EXPECT_TRUE(in) << "missing fixture " << name;
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+xc::WebhookBatch parse(const std::string& name) {
+  auto batch = xc::parseWebhook(readFixture(name));
+  EXPECT_TRUE(batch.ok()) << name << ": " << (batch.ok() ? "" : batch.error().message);
+  return batch.ok() ? *batch : xc::WebhookBatch{};
+}
+
+core::InboundMessage only(const xc::WebhookBatch& batch) {
+  EXPECT_EQ(batch.batch.messages.size(), 1u);
+  return batch.batch.messages.empty() ? core::InboundMessage{} : batch.batch.messages.front();
+}
+
+json::object payloadOf(const core::InboundMessage& m) { return json::parse(m.payload_json).as_object(); }
+
+void expectInvalid(const std::string& body, const std::string& mentions = "") {
+  auto r = xc::parseWebhook(body);
+  ASSERT_FALSE(r.ok()) << "accepted: " << body.substr(0, 300);
+  EXPECT_EQ(r.error().code, core::ErrorCode::InvalidInput) << r.error().message;
+  if (!mentions.empty()) {
+    EXPECT_NE(r.error().message.find(mentions), std::string::npos) << r.error().message;
+  }
+}
+
+std::string dm(const std::string& id, const std::string& sender, const std::string& text_json) {
+  return R"({"type":"message_create","id":")" + id + R"(","created_timestamp":"1539202989627","message_create":{"target":{"recipient_id":"2244994945"},"sender_id":")" +
+         sender + R"(","message_data":{"text":)" + text_json + "}}}";
+}
+
+std::string dmBody(const std::string& events) {
+  return R"({"for_user_id":"2244994945","direct_message_events":[)" + events + "]}";
+}
+
+}  // namespace
+
+// ---- signatures ---------------------------------------------------------------------------------
+
+TEST(XCodec, CrcAnswersTheDocumentedVector) {
+  // The consumer secret and crc_token of X's published CRC examples; the expected token was
+  // computed independently (Python hmac + base64).
+  const std::string secret = "z3ZX4v7mAAUGykl3EcmkqbartmuW8VFOOzCloLx9Q45P0hLrFu";
+  const std::string token = "9b4507b3-9040-4669-9ca3-6b94edb50553";
+  EXPECT_EQ(xc::signature(secret, token), "sha256=Cytd4Sq+NvEcV3MMrXxWJGJx5A+y/lXzzU2Maartkx8=");
+  EXPECT_EQ(json::parse(xc::crcResponse(secret, token)),
+            json::parse(R"({"response_token":"sha256=Cytd4Sq+NvEcV3MMrXxWJGJx5A+y/lXzzU2Maartkx8="})"));
+}
+
+TEST(XCodec, SignatureIsCheckedOnTheRawBytes) {
+  const std::string body = R"({"for_user_id":"1"})";
+  EXPECT_EQ(xc::signature("secret", body), "sha256=GQ7bNWj95QexRX3kxMvQQuaSHYOR68bC4OHSy3cJDrY=");
+  EXPECT_TRUE(xc::verifySignature("secret", body, "sha256=GQ7bNWj95QexRX3kxMvQQuaSHYOR68bC4OHSy3cJDrY="));
+  EXPECT_FALSE(xc::verifySignature("secret", body + " ", "sha256=GQ7bNWj95QexRX3kxMvQQuaSHYOR68bC4OHSy3cJDrY="));
+  EXPECT_FALSE(xc::verifySignature("other", body, "sha256=GQ7bNWj95QexRX3kxMvQQuaSHYOR68bC4OHSy3cJDrY="));
+  EXPECT_FALSE(xc::verifySignature("secret", body, "GQ7bNWj95QexRX3kxMvQQuaSHYOR68bC4OHSy3cJDrY="));
+  EXPECT_FALSE(xc::verifySignature("secret", body, "sha256=gq7bNWj95QexRX3kxMvQQuaSHYOR68bC4OHSy3cJDrY="));  // base64 is case-sensitive
+  EXPECT_FALSE(xc::verifySignature("secret", body, ""));
+  EXPECT_FALSE(xc::verifySignature("", body, xc::signature("", body)));  // an empty secret never verifies
+}
+
+// ---- direct messages ----------------------------------------------------------------------------
+
+TEST(XCodec, DirectMessageFromTheCustomer) {
+  auto batch = parse("dm_text");
+  EXPECT_EQ(batch.for_user_id, kBusiness);
+  auto m = only(batch);
+  EXPECT_EQ(m.account_id, kBusiness);
+  EXPECT_EQ(m.external_id, "1050119566683860996");
+  EXPECT_EQ(m.contact.external_id, kCustomer);
+  EXPECT_EQ(m.contact.name, "Jordan Brinks (@furiouscamper)");  // from the users map
+  EXPECT_EQ(m.text, "Hello, my order #1234 has not arrived yet");
+  EXPECT_EQ(m.kind, core::MessageKind::Text);
+  EXPECT_EQ(m.sent_at, 1539202989627);
+  EXPECT_FALSE(m.echo);
+  EXPECT_FALSE(m.is_public);
+  EXPECT_FALSE(m.new_conversation_unless_threaded);
+  EXPECT_EQ(payloadOf(m).at("screen_name"), "furiouscamper");
+}
+
+TEST(XCodec, DirectMessageWithAPhoto) {
+  auto m = only(parse("dm_media"));
+  EXPECT_EQ(m.kind, core::MessageKind::Image);
+  EXPECT_EQ(m.text, "Here is the damaged box");  // the t.co link X appended for the photo is dropped
+  ASSERT_EQ(m.media.size(), 1u);
+  EXPECT_EQ(m.media[0].provider_ref,
+            "https://ton.twitter.com/1.1/ton/data/dm/1050119566683860997/1050119560782290944/abcdEFGh.jpg");
+}
+
+TEST(XCodec, DirectMessageWithAVideoTakesTheBestMp4) {
+  auto m = only(parse("dm_video"));
+  EXPECT_EQ(m.kind, core::MessageKind::Video);
+  EXPECT_EQ(m.text, "");
+  ASSERT_EQ(m.media.size(), 1u);
+  EXPECT_EQ(m.media[0].provider_ref, "https://video.twimg.com/dm_video/1050119560782290999/vid/1280x720/high.mp4");
+  EXPECT_EQ(m.media[0].mime_type, "video/mp4");
+}
+
+TEST(XCodec, OurOwnDirectMessageIsAnEchoOfTheCustomersConversation) {
+  auto m = only(parse("dm_echo"));
+  EXPECT_TRUE(m.echo);
+  EXPECT_EQ(m.contact.external_id, kCustomer);  // the person written to, never ourselves
+  EXPECT_EQ(m.contact.name, "Jordan Brinks (@furiouscamper)");
+  EXPECT_EQ(m.text, "Sorry to hear that, we are checking");
+}
+
+TEST(XCodec, TypingIsCountedAndNotStored) {
+  auto batch = parse("typing");
+  EXPECT_TRUE(batch.batch.messages.empty());
+  EXPECT_EQ(batch.typing, 1);
+}
+
+TEST(XCodec, ReadEventNamesTheLastReadDm) {
+  auto batch = parse("read");
+  EXPECT_TRUE(batch.batch.messages.empty());
+  ASSERT_EQ(batch.reads.size(), 1u);
+  EXPECT_EQ(batch.reads[0].account_id, kBusiness);
+  EXPECT_EQ(batch.reads[0].contact_id, kCustomer);
+  EXPECT_EQ(batch.reads[0].last_read_event_id, "1050119566683861111");
+  EXPECT_EQ(batch.reads[0].at, 1539203200000);
+  // The account reading the customer's DMs says nothing about our replies.
+  auto own = xc::parseWebhook(R"({"for_user_id":"2244994945","direct_message_mark_read_events":[{"created_timestamp":"1","sender_id":"2244994945","last_read_event_id":"5"}]})");
+  ASSERT_TRUE(own.ok());
+  EXPECT_TRUE(own->reads.empty());
+  EXPECT_EQ(own->batch.ignored, 1);
+}
+
+TEST(XCodec, FavoritesAndOtherEventsAreIgnored) {
+  auto batch = parse("favorite");
+  EXPECT_TRUE(batch.batch.messages.empty());
+  EXPECT_EQ(batch.batch.ignored, 1);
+  auto follow = xc::parseWebhook(R"({"for_user_id":"1","follow_events":[{},{}],"user_event":{"revoke":{}}})");
+  ASSERT_TRUE(follow.ok());
+  EXPECT_EQ(follow->batch.ignored, 2);
+}
+
+TEST(XCodec, BatchKeepsEveryEventInOrderWithItsSender) {
+  auto batch = parse("batch");
+  ASSERT_EQ(batch.batch.messages.size(), 2u);
+  EXPECT_EQ(batch.batch.messages[0].text, "first");
+  EXPECT_EQ(batch.batch.messages[0].contact.name, "Jordan Brinks (@furiouscamper)");
+  EXPECT_EQ(batch.batch.messages[1].contact.external_id, "783214");
+  EXPECT_EQ(batch.batch.messages[1].contact.name, "X (@X)");
+}
+
+TEST(XCodec, UnknownFieldsAreTolerated) {
+  auto m = only(parse("unknown_field"));
+  EXPECT_EQ(m.text, "still readable");
+}
+
+// ---- mentions -----------------------------------------------------------------------------------
+
+TEST(XCodec, MentionOpensAPublicThread) {
+  auto m = only(parse("mention"));
+  EXPECT_EQ(m.external_id, "1050118621198921728");
+  EXPECT_TRUE(m.is_public);
+  EXPECT_TRUE(m.new_conversation_unless_threaded);
+  EXPECT_TRUE(m.thread_refs.empty());
+  EXPECT_EQ(m.contact.external_id, kCustomer);
+  EXPECT_EQ(m.contact.name, "Jordan Brinks (@furiouscamper)");
+  // The full text of an extended post, not the truncated one.
+  EXPECT_EQ(m.text, "@XDevelopers my order #1234 never arrived, and your support line does not answer. Can someone help me please? It has been two weeks already.");
+  EXPECT_EQ(m.sent_at, 1539202764000);
+  EXPECT_EQ(payloadOf(m).at("tweet_id"), "1050118621198921728");
+}
+
+TEST(XCodec, ReplyInAThreadNamesThePostItAnswers) {
+  auto m = only(parse("mention_reply"));
+  EXPECT_TRUE(m.is_public);
+  ASSERT_EQ(m.thread_refs.size(), 1u);
+  EXPECT_EQ(m.thread_refs[0], "1050119999999999999");
+  EXPECT_EQ(m.reply_to_external_id, "1050119999999999999");
+}
+
+TEST(XCodec, OurOwnReplyIsAnEchoOfTheCustomersThread) {
+  auto m = only(parse("own_reply"));
+  EXPECT_TRUE(m.echo);
+  EXPECT_TRUE(m.is_public);
+  EXPECT_EQ(m.contact.external_id, kCustomer);
+  ASSERT_EQ(m.thread_refs.size(), 1u);
+  EXPECT_EQ(m.thread_refs[0], "1050118621198921728");
+}
+
+TEST(XCodec, OwnPostsAndRetweetsAreIgnored) {
+  for (const char* name : {"own_post", "retweet"}) {
+    auto batch = parse(name);
+    EXPECT_TRUE(batch.batch.messages.empty()) << name;
+    EXPECT_EQ(batch.batch.ignored, 1) << name;
+  }
+}
+
+TEST(XCodec, IdsBeyondTwoToThe53KeepEveryDigit) {
+  auto batch = parse("big_ids");
+  EXPECT_EQ(batch.for_user_id, "18446744073709551000");
+  auto m = only(batch);
+  EXPECT_EQ(m.external_id, "9007199254740993123");
+  EXPECT_EQ(m.contact.external_id, "9007199254740993999");
+  EXPECT_EQ(m.thread_refs.at(0), "9007199254740993001");
+  // A double would lose digits: refused rather than rounded.
+  expectInvalid(R"({"for_user_id":9007199254740993.0})", "for_user_id");
+}
+
+// ---- adversarial --------------------------------------------------------------------------------
+
+TEST(XCodec, MalformedBodiesAreInvalidInput) {
+  const std::string good = readFixture("dm_text");
+  expectInvalid(good.substr(0, good.size() / 2));
+  expectInvalid("");
+  expectInvalid("[]");
+  expectInvalid("{}", "for_user_id");
+  expectInvalid(R"({"for_user_id":"abc"})", "for_user_id");
+  expectInvalid(R"({"for_user_id":"1","direct_message_events":{}})", "direct_message_events");
+  expectInvalid(R"({"for_user_id":"1","direct_message_events":[1]})", "direct_message_events[0]");
+  expectInvalid(dmBody(R"({"type":"message_create","id":"5"})"), "message_create");
+  expectInvalid(dmBody(R"({"type":"message_create","id":"5","message_create":{"sender_id":7.5}})"), "sender_id");
+  expectInvalid(dmBody(dm("5", "9", "17")), "text");
+  expectInvalid(R"({"for_user_id":"1","tweet_create_events":[{"id_str":"5","text":"hi"}]})", "user");
+}
+
+TEST(XCodec, InvalidUtf8IsRefused) {
+  expectInvalid(dmBody(dm("5", "9", "\"caf\xC3\x28\"")));
+  expectInvalid(dmBody(dm("5", "9", "\"\xED\xA0\x80\"")));  // a UTF-16 surrogate
+}
+
+TEST(XCodec, DeepNestingIsRefusedWithoutRecursion) {
+  std::string deep = R"({"for_user_id":"1","x":)" + std::string(100'000, '[') + std::string(100'000, ']') + "}";
+  expectInvalid(deep);
+}
+
+TEST(XCodec, FiveMegabytesIsTooLarge) {
+  std::string big = dmBody(dm("5", "9", "\"" + std::string(5 * 1024 * 1024, 'a') + "\""));
+  auto r = xc::parseWebhook(big);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, core::ErrorCode::TooLarge);
+}
+
+TEST(XCodec, DuplicatesInOneDeliveryStayDistinctMessagesWithOneId) {
+  // Deduplication by DM event id is the store's job (DeskService::ingest): the codec keeps both.
+  auto r = xc::parseWebhook(dmBody(dm("77", "9", "\"hi\"") + "," + dm("77", "9", "\"hi\"")));
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->batch.messages.size(), 2u);
+  EXPECT_EQ(r->batch.messages[0].external_id, r->batch.messages[1].external_id);
+}
+
+// ---- outbound -----------------------------------------------------------------------------------
+
+TEST(XCodec, TweetLengthCountsAsXDoes) {
+  EXPECT_EQ(xc::tweetLength("hello"), 5u);
+  EXPECT_EQ(xc::tweetLength("caf\xC3\xA9"), 4u);             // é is one
+  EXPECT_EQ(xc::tweetLength("\xE6\x97\xA5\xE6\x9C\xAC"), 4u);  // 日本: two each
+  EXPECT_EQ(xc::tweetLength("\xF0\x9F\x98\x80"), 2u);          // an emoji: two
+  EXPECT_TRUE(xc::encodeTweet({std::string(280, 'a'), "1"}).ok());
+  auto too_long = xc::encodeTweet({std::string(281, 'a'), "1"});
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_NE(too_long.error().message.find("280"), std::string::npos);
+  std::string cjk;
+  for (int i = 0; i < 141; ++i) cjk += "\xE6\x97\xA5";
+  EXPECT_FALSE(xc::encodeTweet({cjk, "1"}).ok());  // 141 CJK characters weigh 282
+}
+
+TEST(XCodec, RequestsAreTheDocumentedBodies) {
+  auto tweet = xc::encodeTweet({"@furiouscamper on its way", "1050118621198921728"});
+  ASSERT_TRUE(tweet.ok());
+  EXPECT_EQ(json::parse(*tweet), json::parse(R"({"text":"@furiouscamper on its way","reply":{"in_reply_to_tweet_id":"1050118621198921728"}})"));
+  auto direct = xc::encodeDm({kCustomer, "hello"});
+  ASSERT_TRUE(direct.ok());
+  EXPECT_EQ(json::parse(*direct), json::parse(R"({"text":"hello"})"));
+  EXPECT_FALSE(xc::encodeDm({"../2/tweets", "hello"}).ok());
+  EXPECT_FALSE(xc::encodeDm({kCustomer, "  "}).ok());
+  EXPECT_FALSE(xc::encodeDm({kCustomer, std::string(10'001, 'a')}).ok());
+  EXPECT_EQ(*xc::dmUrl("https://api.x.com/", kCustomer), "https://api.x.com/2/dm_conversations/with/3001969357/messages");
+  EXPECT_EQ(*xc::tweetUrl("https://api.x.com"), "https://api.x.com/2/tweets");
+  EXPECT_FALSE(xc::dmUrl("https://api.x.com", "1/../../x").ok());
+}
+
+TEST(XCodec, AnswersAreSortedByStatus) {
+  auto dm_ok = xc::interpretAnswer(true, 201, R"({"data":{"dm_conversation_id":"1-2","dm_event_id":"1582838213"}})", 0, 0, 0);
+  EXPECT_EQ(dm_ok.outcome, Outcome::Delivered);
+  EXPECT_EQ(dm_ok.provider_message_id, "1582838213");
+  auto post_ok = xc::interpretAnswer(false, 201, R"({"data":{"id":"1445880548472328192","text":"hi"}})", 0, 0, 0);
+  EXPECT_EQ(post_ok.provider_message_id, "1445880548472328192");
+  EXPECT_EQ(xc::interpretAnswer(false, 200, "{}", 0, 0, 0).outcome, Outcome::Failed);
+
+  // 429 waits until x-rate-limit-reset.
+  auto limited = xc::interpretAnswer(true, 429, R"({"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429})",
+                                     1'700'000'060, 0, 1'700'000'000'000);
+  EXPECT_EQ(limited.outcome, Outcome::RetryLater);
+  EXPECT_EQ(limited.retry_after_ms, 60'000);
+  EXPECT_EQ(xc::interpretAnswer(true, 503, "", 0, 7, 0).outcome, Outcome::RetryLater);
+  EXPECT_EQ(xc::interpretAnswer(true, 503, "", 0, 7, 0).retry_after_ms, 7000);
+
+  auto forbidden = xc::interpretAnswer(
+      true, 403,
+      R"({"detail":"You cannot send messages to users who are not following you.","type":"https://api.twitter.com/2/problems/dm-permission","title":"Forbidden","status":403})",
+      0, 0, 0);
+  EXPECT_EQ(forbidden.outcome, Outcome::Failed);
+  EXPECT_EQ(forbidden.error, "X error 403: You cannot send messages to users who are not following you.");
+  auto duplicate = xc::interpretAnswer(false, 403, R"({"errors":[{"message":"You are not allowed to create a Tweet with duplicate content."}],"title":"Forbidden"})", 0, 0, 0);
+  EXPECT_EQ(duplicate.error, "X error 403: Forbidden");
+  auto garbage = xc::interpretAnswer(false, 400, "\xFF\xFE not json", 0, 0, 0);
+  EXPECT_EQ(garbage.outcome, Outcome::Failed);
+}
+
+TEST(XGateway, ConfigNeedsTheAccountIdAndSecrets) {
+  EXPECT_TRUE(xc::parseInboxConfig(R"({"user_id":"2244994945","consumer_secret":"s","access_token":"t"})").ok());
+  auto c = xc::parseInboxConfig(R"({"user_id":"2244994945","consumer_secret":"s","access_token":"t"})");
+  EXPECT_EQ(c->api_base_url, "https://api.x.com");
+  EXPECT_FALSE(xc::parseInboxConfig(R"({"user_id":"@XDevelopers","consumer_secret":"s","access_token":"t"})").ok());
+  EXPECT_FALSE(xc::parseInboxConfig(R"({"user_id":"1","access_token":"t"})").ok());
+  EXPECT_FALSE(xc::parseInboxConfig(R"({"user_id":"1","consumer_secret":"s","access_token":"t","api_base_url":"ftp://x"})").ok());
+}
+
+TEST(XGateway, PublicRepliesAnswerTheCustomersLatestPostAndPrivateOnesAreDms) {
+  xc::XGateway gateway;
+  core::Inbox inbox;
+  inbox.id = core::InboxId{4};
+  inbox.channel = core::ChannelKind::X;
+  core::Conversation conversation;
+  conversation.is_public = true;
+  core::Contact contact;
+  core::Message reply;
+  reply.text = "We are on it";
+  std::vector<core::ContactIdentity> identities(1);
+  identities[0].kind = core::IdentityKind::External;
+  identities[0].scope = "inbox:4";
+  identities[0].value = kCustomer;
+  std::vector<core::Attachment> none;
+  std::string key = "k", quoted;
+  std::vector<core::Message> history(3);
+  history[0].direction = core::MessageDirection::Incoming;
+  history[0].external_id = "100";
+  history[1].direction = core::MessageDirection::Incoming;
+  history[1].external_id = "200";
+  history[2].direction = core::MessageDirection::Outgoing;
+  history[2].external_id = "300";
+  app::OutboundContext ctx{inbox, conversation, contact, reply, identities, none, key, quoted, &history};
+  auto post = gateway.encode(ctx);
+  ASSERT_TRUE(post.ok()) << post.error().message;
+  EXPECT_EQ(json::parse(*post), json::parse(R"({"kind":"post","text":"We are on it","in_reply_to":"200"})"));
+
+  reply.payload_json = R"({"direct":true})";  // the agent moves the customer to a DM
+  auto moved = gateway.encode(ctx);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(json::parse(*moved), json::parse(R"({"kind":"dm","recipient":"3001969357","text":"We are on it"})"));
+
+  reply.payload_json = "{}";
+  reply.text = std::string(281, 'a');
+  auto too_long = gateway.encode(ctx);
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_NE(too_long.error().message.find("280"), std::string::npos);
+
+  conversation.is_public = false;
+  auto private_reply = gateway.encode(ctx);  // a DM may be long
+  ASSERT_TRUE(private_reply.ok());
+  EXPECT_EQ(json::parse(*private_reply).as_object().at("kind"), "dm");
+}

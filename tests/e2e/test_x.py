@@ -1,0 +1,288 @@
+"""End to end: the X channel against the real binary and a local fake of X's API v2
+(tests/e2e/fake_x.py). Webhook payloads are the fixtures written from the Account Activity API
+documentation (tests/channels/x/fixtures), signed as X signs them."""
+import base64
+import hashlib
+import hmac
+import json
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from fake_x import FakeX  # noqa: E402
+from harness import Parley, wait_for  # noqa: E402
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "channels", "x", "fixtures")
+BUSINESS = "2244994945"
+CUSTOMER = "3001969357"
+SECRET = "test-consumer-secret"
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name), "rb") as f:
+        return f.read()
+
+
+def signed(raw, secret=SECRET):
+    return "sha256=" + base64.b64encode(hmac.new(secret.encode(), raw, hashlib.sha256).digest()).decode()
+
+
+def dm_event(event_id, sender, text, recipient=BUSINESS, media=None, name="Customer"):
+    data = {"text": text}
+    if media:
+        data["attachment"] = {"type": "media", "media": media}
+    body = {"for_user_id": BUSINESS,
+            "direct_message_events": [{"type": "message_create", "id": event_id,
+                                       "created_timestamp": str(int(time.time() * 1000)),
+                                       "message_create": {"target": {"recipient_id": recipient}, "sender_id": sender,
+                                                          "message_data": data}}],
+            "users": {sender: {"id": sender, "name": name, "screen_name": "user" + sender}}}
+    return json.dumps(body).encode()
+
+
+def tweet_event(tweet_id, author, text, in_reply_to=None, name="Customer"):
+    tweet = {"id_str": tweet_id, "text": text, "in_reply_to_status_id_str": in_reply_to,
+             "in_reply_to_user_id_str": BUSINESS, "timestamp_ms": str(int(time.time() * 1000)),
+             "user": {"id_str": author, "name": name, "screen_name": "user" + author}}
+    return json.dumps({"for_user_id": BUSINESS, "tweet_create_events": [tweet]}).encode()
+
+
+class XTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.x = FakeX()
+        cls.parley = Parley()
+        cls.token = cls.parley.login()
+        status, inbox, _ = cls.parley.request("POST", "/api/v1/inboxes", {
+            "name": "X", "channel": "x",
+            "config": {"user_id": BUSINESS, "consumer_secret": SECRET, "access_token": cls.x.token,
+                       "api_base_url": cls.x.api_base_url}}, token=cls.token)
+        assert status == 201, inbox
+        cls.inbox = inbox
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.parley.close()
+        cls.x.close()
+
+    def webhook(self, raw, signature=None):
+        return self.parley.request("POST", "/webhooks/x", raw=raw,
+                                   headers={"x-twitter-webhooks-signature": signed(raw) if signature is None else signature})
+
+    def conversations_of(self, user_id):
+        _, contacts, _ = self.parley.request("GET", "/api/v1/contacts?q=" + user_id, token=self.token)
+        contact = contacts["data"][0]
+        _, conversations, _ = self.parley.request("GET", "/api/v1/contacts/%d/conversations" % contact["id"], token=self.token)
+        return contact, conversations["data"]
+
+    def messages(self, conversation_id):
+        _, page, _ = self.parley.request("GET", "/api/v1/conversations/%d/messages?limit=100" % conversation_id,
+                                         token=self.token)
+        return page["data"]
+
+    def message(self, conversation_id, message_id):
+        return [m for m in self.messages(conversation_id) if m["id"] == message_id][0]
+
+    def reply(self, conversation_id, **body):
+        status, message, _ = self.parley.request("POST", "/api/v1/conversations/%d/messages" % conversation_id, body,
+                                                 token=self.token)
+        self.assertEqual(status, 201, message)
+        return message
+
+    # ---- set-up and authenticity ----
+
+    def test_crc_answers_with_the_consumer_secret(self):
+        status, body, headers = self.parley.request("GET", "/webhooks/x?crc_token=9b4507b3-9040-4669-9ca3-6b94edb50553")
+        self.assertEqual(status, 200, body)
+        expected = "sha256=" + base64.b64encode(hmac.new(SECRET.encode(), b"9b4507b3-9040-4669-9ca3-6b94edb50553",
+                                                         hashlib.sha256).digest()).decode()
+        self.assertEqual(body, {"response_token": expected})
+        status, body, _ = self.parley.request("GET", "/webhooks/x?crc_token=abc&inbox=%d" % self.inbox["id"])
+        self.assertEqual(status, 200)
+        self.assertEqual(self.parley.request("GET", "/webhooks/x?crc_token=abc&inbox=999999")[0], 404)
+        self.assertEqual(self.parley.request("GET", "/webhooks/x")[0], 400)
+
+    def test_secrets_are_never_returned(self):
+        _, inbox, _ = self.parley.request("GET", "/api/v1/inboxes/%d" % self.inbox["id"], token=self.token)
+        text = json.dumps(inbox)
+        self.assertNotIn(SECRET, text)
+        self.assertNotIn(self.x.token, text)
+        status, body, _ = self.parley.request("POST", "/api/v1/inboxes", {
+            "name": "bad", "channel": "x", "config": {"user_id": "@handle", "consumer_secret": "s", "access_token": "t"}},
+            token=self.token)
+        self.assertEqual(status, 400, body)
+
+    def test_bad_signature_is_401_and_nothing_is_stored(self):
+        raw = dm_event("700000000000000001", "880000000000000001", "forged")
+        status, body, _ = self.webhook(raw, signature=signed(raw, "wrong-secret"))
+        self.assertEqual(status, 401, body)
+        self.assertEqual(self.webhook(raw, signature="")[0], 401)
+        self.assertEqual(self.webhook(raw + b" ", signature=signed(raw))[0], 401)
+        _, contacts, _ = self.parley.request("GET", "/api/v1/contacts?q=880000000000000001", token=self.token)
+        self.assertEqual(contacts["data"], [])
+
+    def test_every_documented_fixture_is_accepted(self):
+        for name in sorted(os.listdir(FIXTURES)):
+            if name.endswith(".json"):
+                status, body, _ = self.webhook(fixture(name))
+                self.assertEqual(status, 200, (name, body))
+
+    # ---- direct messages ----
+
+    def test_dm_in_reply_dm_out_duplicate_and_read(self):
+        customer = "880000000000000002"
+        raw = dm_event("710000000000000001", customer, "Where is my parcel?", name="Dana Doe")
+        status, body, _ = self.webhook(raw)
+        self.assertEqual((status, body["stored"]), (200, 1), body)
+        self.assertEqual(self.webhook(raw)[1]["duplicates"], 1)  # X redelivers: stored once
+        contact, conversations = self.conversations_of(customer)
+        self.assertEqual(contact["name"], "Dana Doe (@user%s)" % customer)
+        self.assertEqual(len(conversations), 1)
+        conversation = conversations[0]
+        self.assertFalse(conversation["public"])
+        self.assertEqual([m["text"] for m in self.messages(conversation["id"])], ["Where is my parcel?"])
+
+        before = len(self.x.dms)
+        reply = self.reply(conversation["id"], text="It left our warehouse today.")
+        wait_for(lambda: len(self.x.dms) > before)
+        participant, sent, auth = self.x.dms[-1]
+        self.assertEqual(participant, customer)
+        self.assertEqual(sent, {"text": "It left our warehouse today."})
+        self.assertEqual(auth, "Bearer " + self.x.token)
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+        event_id = self.message(conversation["id"], reply["id"])["external_id"]
+        self.assertTrue(event_id.isdigit())
+
+        # The customer reads it; a late typing event changes nothing, statuses never go back.
+        read = json.dumps({"for_user_id": BUSINESS, "direct_message_mark_read_events": [
+            {"created_timestamp": str(int(time.time() * 1000) + 5000), "sender_id": customer,
+             "target": {"recipient_id": BUSINESS}, "last_read_event_id": event_id}]}).encode()
+        status, body, _ = self.webhook(read)
+        self.assertEqual(status, 200, body)
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "read")
+        typing = json.dumps({"for_user_id": BUSINESS, "direct_message_indicate_typing_events": [
+            {"created_timestamp": "1", "sender_id": customer, "target": {"recipient_id": BUSINESS}}]}).encode()
+        self.assertEqual(self.webhook(typing)[0], 200)
+        self.assertEqual(self.message(conversation["id"], reply["id"])["delivery_status"], "read")
+
+    def test_own_dm_is_an_outgoing_echo(self):
+        customer = "880000000000000003"
+        self.webhook(dm_event("720000000000000001", customer, "Hi"))
+        status, body, _ = self.webhook(dm_event("720000000000000002", BUSINESS, "Answered from the X app",
+                                                recipient=customer))
+        self.assertEqual((status, body["stored"]), (200, 1), body)
+        contact, conversations = self.conversations_of(customer)
+        self.assertEqual(len(conversations), 1)
+        messages = self.messages(conversations[0]["id"])
+        self.assertEqual([(m["direction"], m["text"]) for m in messages],
+                         [("incoming", "Hi"), ("outgoing", "Answered from the X app")])
+
+    def test_dm_media_is_fetched_byte_identical_with_the_token(self):
+        customer = "880000000000000004"
+        jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + os.urandom(3000) + b"\xff\xd9"
+        self.x.files["box.jpg"] = (jpeg, "image/jpeg")
+        media = {"id_str": "730000000000000009", "type": "photo", "media_url_https": self.x.media_url("box.jpg"),
+                 "url": "https://t.co/abc"}
+        self.assertEqual(self.webhook(dm_event("730000000000000001", customer, "see https://t.co/abc", media=media))[0], 200)
+        _, conversations = self.conversations_of(customer)
+
+        def stored():
+            for m in self.messages(conversations[0]["id"]):
+                if m["attachment_ids"]:
+                    status, body, headers = self.parley.request(
+                        "GET", "/api/v1/attachments/%d" % m["attachment_ids"][0], token=self.token)
+                    if status == 200:
+                        return body, headers, m
+            return None
+        body, headers, message = wait_for(stored, timeout=20)
+        self.assertEqual(body, jpeg)
+        self.assertEqual(headers["Content-Type"], "image/jpeg")
+        self.assertEqual((message["kind"], message["text"]), ("image", "see"))
+        self.assertIn("Bearer " + self.x.token, self.x.media_auth)
+
+    def test_429_is_retried_and_403_fails_with_xs_detail(self):
+        customer = "880000000000000005"
+        self.webhook(dm_event("740000000000000001", customer, "hello"))
+        _, conversations = self.conversations_of(customer)
+        cid = conversations[0]["id"]
+        self.x.errors.append((429, {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank",
+                                    "status": 429},
+                              {"x-rate-limit-limit": "200", "x-rate-limit-remaining": "0",
+                               "x-rate-limit-reset": str(int(time.time()) + 1)}))
+        before = len(self.x.dms)
+        retried = self.reply(cid, text="after the limit")
+        wait_for(lambda: len(self.x.dms) >= before + 2, timeout=30)
+        wait_for(lambda: self.message(cid, retried["id"])["delivery_status"] == "sent", timeout=30)
+
+        self.x.errors.append((403, {"detail": "You cannot send messages to users who are not following you.",
+                                    "type": "https://api.twitter.com/2/problems/dm-permission",
+                                    "title": "Forbidden", "status": 403}, {}))
+        refused = self.reply(cid, text="this one is refused")
+        wait_for(lambda: self.message(cid, refused["id"])["delivery_status"] == "failed", timeout=30)
+        self.assertIn("You cannot send messages to users who are not following you.",
+                      self.message(cid, refused["id"])["delivery_error"])
+
+    # ---- mentions ----
+
+    def test_mention_opens_a_public_thread_answered_by_a_reply_post(self):
+        customer = "880000000000000006"
+        first = "9007199254740993101"  # beyond 2^53: kept as a string
+        status, body, _ = self.webhook(tweet_event(first, customer, "@XDevelopers my order never arrived"))
+        self.assertEqual((status, body["stored"]), (200, 1), body)
+        _, conversations = self.conversations_of(customer)
+        self.assertEqual(len(conversations), 1)
+        thread = conversations[0]
+        self.assertTrue(thread["public"])
+        self.assertEqual(self.messages(thread["id"])[0]["external_id"], first)
+
+        before = len(self.x.tweets)
+        answer = self.reply(thread["id"], text="@user%s Sorry! Which order number?" % customer)
+        wait_for(lambda: len(self.x.tweets) > before)
+        sent, auth = self.x.tweets[-1]
+        self.assertEqual(sent, {"text": "@user%s Sorry! Which order number?" % customer,
+                                "reply": {"in_reply_to_tweet_id": first}})
+        self.assertEqual(auth, "Bearer " + self.x.token)
+        wait_for(lambda: self.message(thread["id"], answer["id"])["external_id"] != "")
+        our_post = self.message(thread["id"], answer["id"])["external_id"]
+
+        # The customer answers our post: same thread, and our next reply answers that post.
+        second = "9007199254740993102"
+        self.webhook(tweet_event(second, customer, "@XDevelopers #1234", in_reply_to=our_post))
+        _, conversations = self.conversations_of(customer)
+        self.assertEqual(len(conversations), 1)
+        self.assertEqual([m["external_id"] for m in self.messages(thread["id"]) if m["direction"] == "incoming"],
+                         [first, second])
+        self.reply(thread["id"], text="Thanks, checking.")
+        wait_for(lambda: len(self.x.tweets) > before + 1)
+        self.assertEqual(self.x.tweets[-1][0]["reply"], {"in_reply_to_tweet_id": second})
+
+        # Too long for a post: refused at once with the reason, nothing cut.
+        status, body, _ = self.parley.request("POST", "/api/v1/conversations/%d/messages" % thread["id"],
+                                              {"text": "x" * 281}, token=self.token)
+        self.assertEqual(status, 400, body)
+        self.assertIn("280", json.dumps(body))
+
+        # The agent moves the customer to a DM: direct: true.
+        dms = len(self.x.dms)
+        self.reply(thread["id"], text="Let us continue in private: long details follow. " + "x" * 300, direct=True)
+        wait_for(lambda: len(self.x.dms) > dms)
+        self.assertEqual(self.x.dms[-1][0], customer)
+
+        # A DM from the same person is a private conversation, never joined to the public one.
+        self.webhook(dm_event("750000000000000001", customer, "here are the details"))
+        _, conversations = self.conversations_of(customer)
+        self.assertEqual(sorted(c["public"] for c in conversations), [False, True])
+
+    def test_a_new_mention_opens_a_new_thread(self):
+        customer = "880000000000000007"
+        self.webhook(tweet_event("9007199254740994001", customer, "@XDevelopers one"))
+        self.webhook(tweet_event("9007199254740994002", customer, "@XDevelopers another topic"))
+        _, conversations = self.conversations_of(customer)
+        self.assertEqual(len(conversations), 2)
+        self.assertTrue(all(c["public"] for c in conversations))
+
+
+if __name__ == "__main__":
+    unittest.main()
