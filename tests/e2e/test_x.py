@@ -244,7 +244,7 @@ class XTest(unittest.TestCase):
         self.assertEqual(sent, {"text": "@user%s Sorry! Which order number?" % customer,
                                 "reply": {"in_reply_to_tweet_id": first}})
         self.assertEqual(auth, "Bearer " + self.x.token)
-        wait_for(lambda: self.message(thread["id"], answer["id"])["external_id"] != "")
+        wait_for(lambda: self.message(thread["id"], answer["id"])["external_id"])  # null until X accepted it
         our_post = self.message(thread["id"], answer["id"])["external_id"]
 
         # The customer answers our post: same thread, and our next reply answers that post.

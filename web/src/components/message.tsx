@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type AttachmentInfo } from '../api/client';
 import type { Message } from '../api/types';
 import { useI18n, type MessageKey } from '../i18n';
+import { activityText } from '../lib/activity';
 import { linkify } from '../lib/linkify';
 import { mailPayload } from '../lib/mail';
 import { inboxOf, useContact, userName, useSession } from '../state';
@@ -198,7 +199,7 @@ export function MessageItem({ m, inCurrent }: { m: Message; inCurrent: boolean }
     return (
       <li class="msg-activity" data-message-id={m.id}>
         <span>
-          <MessageText text={m.text} /> · {time}
+          <MessageText text={activityText(m.payload, m.text, i18n)} /> · {time}
         </span>
       </li>
     );

@@ -449,4 +449,11 @@ export const de: Record<MessageKey, string> = {
   'keys.escape': 'Popup oder Dialog schließen',
 
   'time.justNow': 'gerade eben',
+
+  'activity.assigned': '{to} zugewiesen von {by}',
+  'activity.unassigned': 'Zuweisung aufgehoben von {by}',
+  'activity.team_assigned': 'Team {team} zugewiesen von {by}',
+  'activity.status': 'Status „{status}“ gesetzt von {by}',
+  'activity.merged': '{contact} mit {into} zusammengeführt von {by}',
+  'activity.unmerged': 'Zusammenführung aufgehoben: wieder bei {contact}, von {by}',
 };

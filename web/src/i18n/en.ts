@@ -448,6 +448,13 @@ export const en = {
   'keys.escape': 'Close a popup or dialog',
 
   'time.justNow': 'just now',
+
+  'activity.assigned': 'Assigned to {to} by {by}',
+  'activity.unassigned': 'Unassigned by {by}',
+  'activity.team_assigned': 'Assigned to team {team} by {by}',
+  'activity.status': 'Status set to “{status}” by {by}',
+  'activity.merged': '{contact} merged into {into} by {by}',
+  'activity.unmerged': 'Merge undone: back with {contact}, by {by}',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,0 +1,42 @@
+// Activity lines in the agent's language. The server stores an English sentence as the text
+// and what happened as the payload ({"activity": kind, "by", "to", "team", "status",
+// "contact", "into"}); the desk words it itself, and falls back to the server's text for kinds
+// it does not know (or lines written before payloads existed).
+import type { I18n, MessageKey } from '../i18n';
+
+const KINDS: Record<string, MessageKey> = {
+  assigned: 'activity.assigned',
+  unassigned: 'activity.unassigned',
+  team_assigned: 'activity.team_assigned',
+  status: 'activity.status',
+  merged: 'activity.merged',
+  unmerged: 'activity.unmerged',
+};
+
+const STATUSES: Record<string, MessageKey> = {
+  open: 'status.open',
+  pending: 'status.pending',
+  snoozed: 'status.snoozed',
+  resolved: 'status.resolved',
+};
+
+function field(payload: Record<string, unknown>, key: string): string {
+  const v = payload[key];
+  return typeof v === 'string' ? v : '';
+}
+
+export function activityText(payload: unknown, fallback: string, i18n: Pick<I18n, 't'>): string {
+  if (!payload || typeof payload !== 'object') return fallback;
+  const p = payload as Record<string, unknown>;
+  const key = KINDS[field(p, 'activity')];
+  if (!key) return fallback;
+  const status = field(p, 'status');
+  return i18n.t(key, {
+    by: field(p, 'by'),
+    to: field(p, 'to'),
+    team: field(p, 'team'),
+    status: STATUSES[status] ? i18n.t(STATUSES[status]) : status,
+    contact: field(p, 'contact'),
+    into: field(p, 'into'),
+  });
+}
