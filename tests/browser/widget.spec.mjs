@@ -346,6 +346,16 @@ async function main() {
     desk.off('request', onRequest);
   });
 
+  await step('the spell check flags the misspelled word in the agent\'s draft', async () => {
+    const box = desk.getByRole('textbox', { name: 'Reply' });
+    await box.click();
+    await box.pressSequentially('Ihre Rechnnung prüfen wir sofort', { delay: 15 });
+    await waitFor(async () => JSON.stringify(await desk.locator('.composer-mirror mark').allTextContents()) === '["Rechnnung"]',
+      'only "Rechnnung" underlined in the draft');
+    await box.fill('');
+    await waitFor(async () => (await desk.locator('.composer-mirror mark').count()) === 0, 'no marks on an empty draft');
+  });
+
   await step('the agent answers with a canned response (variable filled in); the visitor sees it, and it turns "read" in the desk', async () => {
     const box = desk.getByRole('textbox', { name: 'Reply' });
     await box.click();
