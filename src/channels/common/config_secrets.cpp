@@ -64,4 +64,16 @@ core::Result<std::string> openConfigSecrets(const std::string& config_json, cons
   return mapSecrets(config_json, [&](std::string_view v) { return box.open(v); });
 }
 
+core::Result<json::object> openConfigObject(const std::string& config_json, const app::SecretBox* box) {
+  if (!box) return parseObject(config_json);
+  auto opened = openConfigSecrets(config_json, *box);
+  if (!opened) return opened.error();
+  return parseObject(*opened);
+}
+
+std::string stringOr(const json::object& object, std::string_view key) {
+  auto it = object.find(key);
+  return it != object.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
+}
+
 }  // namespace parley::channels

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/object.hpp>
+
 #include "app/secret_box.hpp"
 #include "core/result.hpp"
 
@@ -23,5 +25,11 @@ core::Result<std::string> keepMaskedSecrets(const std::string& incoming, const s
 core::Result<std::string> sealConfigSecrets(const std::string& config_json, const app::SecretBox& box);
 // Every sealed secret opened. InvalidInput when one does not open (wrong secret_key).
 core::Result<std::string> openConfigSecrets(const std::string& config_json, const app::SecretBox& box);
+
+// An inbox's configuration as a JSON object, its secrets opened when a box is given: where
+// every channel adapter's config parsing starts. InvalidInput when it is not an object.
+core::Result<boost::json::object> openConfigObject(const std::string& config_json, const app::SecretBox* box);
+// The string under `key`, or "" when it is missing or not a string.
+std::string stringOr(const boost::json::object& object, std::string_view key);
 
 }  // namespace parley::channels

@@ -83,4 +83,15 @@ HttpAnswer performHttp(const HttpCall& call) {
   return answer;
 }
 
+core::Error mediaFetchError(const HttpAnswer& answer, const std::string& what) {
+  using core::ErrorCode;
+  using core::makeError;
+  if (answer.too_large) return makeError(ErrorCode::TooLarge, what + " is larger than the attachment limit");
+  if (!answer.transport_ok) return makeError(ErrorCode::Unavailable, what + ": " + answer.error);
+  if (answer.status == 429 || answer.status >= 500) {
+    return makeError(ErrorCode::Unavailable, what + ": HTTP " + std::to_string(answer.status));
+  }
+  return makeError(ErrorCode::NotFound, what + ": HTTP " + std::to_string(answer.status) + " " + answer.body.substr(0, 200));
+}
+
 }  // namespace parley::channels

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/result.hpp"
+
 namespace parley::channels {
 
 // One part of a multipart/form-data body: a field, or a file (when filename is set).
@@ -40,5 +42,9 @@ struct HttpAnswer {
 };
 
 HttpAnswer performHttp(const HttpCall& call);
+
+// How a failed media download is reported to the media fetcher: TooLarge over the limit,
+// Unavailable (try again later) for the network, 429 and 5xx, NotFound (give up) otherwise.
+core::Error mediaFetchError(const HttpAnswer& answer, const std::string& what);
 
 }  // namespace parley::channels

@@ -16,32 +16,14 @@ using Outcome = app::DeliveryResult::Outcome;
 
 namespace {
 
-std::string stringOr(const json::object& o, const char* key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
-
 std::string inboxScope(core::InboxId id) { return "inbox:" + std::to_string(id.value); }
-
-core::Error fetchError(const HttpAnswer& answer, const std::string& what) {
-  if (answer.too_large) return makeError(ErrorCode::TooLarge, what + " is larger than the attachment limit");
-  if (!answer.transport_ok) return makeError(ErrorCode::Unavailable, what + ": " + answer.error);
-  if (answer.status == 429 || answer.status >= 500) return makeError(ErrorCode::Unavailable, what + ": HTTP " + std::to_string(answer.status));
-  return makeError(ErrorCode::NotFound, what + ": HTTP " + std::to_string(answer.status) + " " + answer.body.substr(0, 200));
-}
 
 }  // namespace
 
 core::Result<InboxConfig> parseInboxConfig(Product product, const std::string& config_json, const app::SecretBox* box) {
-  if (box) {
-    auto opened = openConfigSecrets(config_json, *box);
-    if (!opened) return opened.error();
-    return parseInboxConfig(product, *opened, nullptr);
-  }
-  boost::system::error_code ec;
-  auto v = json::parse(config_json, ec);
-  if (ec || !v.is_object()) return makeError(ErrorCode::InvalidInput, "config: must be a JSON object");
-  const auto& o = v.get_object();
+  auto object = openConfigObject(config_json, box);
+  if (!object) return object.error();
+  const auto& o = *object;
   const bool instagram = product == Product::Instagram;
   const char* account_key = instagram ? "instagram_id" : "page_id";
   const char* token_key = instagram ? "access_token" : "page_access_token";
@@ -196,7 +178,7 @@ core::Result<std::string> MessengerGateway::fetchMedia(const core::Inbox& inbox,
   download.follow_redirects = true;
   auto file = performHttp(download);
   if (!file.transport_ok || file.status < 200 || file.status >= 300) {
-    return fetchError(file, std::string(productName(product_)) + " attachment download");
+    return mediaFetchError(file, std::string(productName(product_)) + " attachment download");
   }
   return std::move(file.body);
 }

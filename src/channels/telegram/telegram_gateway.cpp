@@ -20,11 +20,6 @@ using Outcome = app::DeliveryResult::Outcome;
 
 namespace {
 
-std::string stringOr(const json::object& o, const char* key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
-
 std::string inboxScope(core::InboxId id) { return "inbox:" + std::to_string(id.value); }
 
 bool isSha256Hex(const std::string& s) {
@@ -47,15 +42,9 @@ core::Error fetchError(const HttpAnswer& answer, const std::string& what) {
 }  // namespace
 
 core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const app::SecretBox* box) {
-  if (box) {
-    auto opened = openConfigSecrets(config_json, *box);
-    if (!opened) return opened.error();
-    return parseInboxConfig(*opened, nullptr);
-  }
-  boost::system::error_code ec;
-  auto v = json::parse(config_json, ec);
-  if (ec || !v.is_object()) return makeError(ErrorCode::InvalidInput, "config: must be a JSON object");
-  const auto& o = v.get_object();
+  auto object = openConfigObject(config_json, box);
+  if (!object) return object.error();
+  const auto& o = *object;
   InboxConfig c;
   c.bot_token = stringOr(o, "bot_token");
   c.secret_token = stringOr(o, "secret_token");

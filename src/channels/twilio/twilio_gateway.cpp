@@ -16,11 +16,6 @@ using Outcome = app::DeliveryResult::Outcome;
 
 namespace {
 
-std::string stringOr(const json::object& o, const char* key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
-
 bool httpUrl(const std::string& url) { return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0; }
 
 std::string trimSlashes(std::string url) {
@@ -28,25 +23,12 @@ std::string trimSlashes(std::string url) {
   return url;
 }
 
-core::Error fetchError(const HttpAnswer& answer, const std::string& what) {
-  if (answer.too_large) return makeError(ErrorCode::TooLarge, what + " is larger than the attachment limit");
-  if (!answer.transport_ok) return makeError(ErrorCode::Unavailable, what + ": " + answer.error);
-  if (answer.status == 429 || answer.status >= 500) return makeError(ErrorCode::Unavailable, what + ": HTTP " + std::to_string(answer.status));
-  return makeError(ErrorCode::NotFound, what + ": HTTP " + std::to_string(answer.status) + " " + answer.body.substr(0, 200));
-}
-
 }  // namespace
 
 core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const app::SecretBox* box) {
-  if (box) {
-    auto opened = openConfigSecrets(config_json, *box);
-    if (!opened) return opened.error();
-    return parseInboxConfig(*opened, nullptr);
-  }
-  boost::system::error_code ec;
-  auto v = json::parse(config_json, ec);
-  if (ec || !v.is_object()) return makeError(ErrorCode::InvalidInput, "config: must be a JSON object");
-  const auto& o = v.get_object();
+  auto object = openConfigObject(config_json, box);
+  if (!object) return object.error();
+  const auto& o = *object;
   InboxConfig c;
   c.account_sid = stringOr(o, "account_sid");
   c.auth_token = stringOr(o, "auth_token");
@@ -172,7 +154,7 @@ core::Result<std::string> TwilioGateway::fetchMedia(const core::Inbox& inbox, co
     download.headers = {{"Authorization", basicAuth(config->account_sid, config->auth_token)}};
   }
   auto file = performHttp(download);
-  if (!file.transport_ok || file.status < 200 || file.status >= 300) return fetchError(file, "Twilio media download");
+  if (!file.transport_ok || file.status < 200 || file.status >= 300) return mediaFetchError(file, "Twilio media download");
   return std::move(file.body);
 }
 

@@ -17,11 +17,6 @@ using Outcome = app::DeliveryResult::Outcome;
 
 namespace {
 
-std::string stringOr(const json::object& o, const char* key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
-
 MediaType mediaTypeFor(const std::string& content_type) {
   if (content_type.rfind("image/", 0) == 0) return content_type == "image/webp" ? MediaType::Sticker : MediaType::Image;
   if (content_type.rfind("audio/", 0) == 0) return MediaType::Audio;
@@ -30,27 +25,12 @@ MediaType mediaTypeFor(const std::string& content_type) {
 }
 
 // Graph API errors and transport failures while fetching media: temporary ones are Unavailable.
-core::Error fetchError(const HttpAnswer& answer, const std::string& what) {
-  if (answer.too_large) return makeError(ErrorCode::TooLarge, what + " is larger than the attachment limit");
-  if (!answer.transport_ok) return makeError(ErrorCode::Unavailable, what + ": " + answer.error);
-  if (answer.status == 429 || answer.status >= 500) {
-    return makeError(ErrorCode::Unavailable, what + ": HTTP " + std::to_string(answer.status));
-  }
-  return makeError(ErrorCode::NotFound, what + ": HTTP " + std::to_string(answer.status) + " " + answer.body.substr(0, 200));
-}
-
 }  // namespace
 
 core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const app::SecretBox* box) {
-  if (box) {
-    auto opened = openConfigSecrets(config_json, *box);
-    if (!opened) return opened.error();
-    return parseInboxConfig(*opened, nullptr);
-  }
-  boost::system::error_code ec;
-  auto v = json::parse(config_json, ec);
-  if (ec || !v.is_object()) return makeError(ErrorCode::InvalidInput, "config: must be a JSON object");
-  const auto& o = v.get_object();
+  auto object = openConfigObject(config_json, box);
+  if (!object) return object.error();
+  const auto& o = *object;
   InboxConfig c;
   c.phone_number_id = stringOr(o, "phone_number_id");
   c.access_token = stringOr(o, "access_token");
@@ -182,7 +162,7 @@ core::Result<std::string> WhatsAppGateway::fetchMedia(const core::Inbox& inbox, 
   info.timeout_ms = timeout_ms_;
   auto info_answer = performHttp(info);
   if (!info_answer.transport_ok || info_answer.status < 200 || info_answer.status >= 300) {
-    return fetchError(info_answer, "WhatsApp media " + attachment.provider_ref);
+    return mediaFetchError(info_answer, "WhatsApp media " + attachment.provider_ref);
   }
   auto media = parseMediaInfo(info_answer.body);
   if (!media) return media.error();
@@ -197,7 +177,7 @@ core::Result<std::string> WhatsAppGateway::fetchMedia(const core::Inbox& inbox, 
   download.follow_redirects = true;
   auto file = performHttp(download);
   if (!file.transport_ok || file.status < 200 || file.status >= 300) {
-    return fetchError(file, "WhatsApp media download " + attachment.provider_ref);
+    return mediaFetchError(file, "WhatsApp media download " + attachment.provider_ref);
   }
   return std::move(file.body);
 }

@@ -16,11 +16,6 @@ using Outcome = app::DeliveryResult::Outcome;
 
 namespace {
 
-std::string stringOr(const json::object& o, const char* key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
-
 bool allDigits(const std::string& s) {
   return !s.empty() && s.size() <= 32 && s.find_first_not_of("0123456789") == std::string::npos;
 }
@@ -38,25 +33,12 @@ core::TimestampMs nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-core::Error fetchError(const HttpAnswer& answer, const std::string& what) {
-  if (answer.too_large) return makeError(ErrorCode::TooLarge, what + " is larger than the attachment limit");
-  if (!answer.transport_ok) return makeError(ErrorCode::Unavailable, what + ": " + answer.error);
-  if (answer.status == 429 || answer.status >= 500) return makeError(ErrorCode::Unavailable, what + ": HTTP " + std::to_string(answer.status));
-  return makeError(ErrorCode::NotFound, what + ": HTTP " + std::to_string(answer.status) + " " + answer.body.substr(0, 200));
-}
-
 }  // namespace
 
 core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const app::SecretBox* box) {
-  if (box) {
-    auto opened = openConfigSecrets(config_json, *box);
-    if (!opened) return opened.error();
-    return parseInboxConfig(*opened, nullptr);
-  }
-  boost::system::error_code ec;
-  auto v = json::parse(config_json, ec);
-  if (ec || !v.is_object()) return makeError(ErrorCode::InvalidInput, "config: must be a JSON object");
-  const auto& o = v.get_object();
+  auto object = openConfigObject(config_json, box);
+  if (!object) return object.error();
+  const auto& o = *object;
   InboxConfig c;
   c.user_id = stringOr(o, "user_id");
   c.consumer_secret = stringOr(o, "consumer_secret");
@@ -158,7 +140,7 @@ core::Result<std::string> XGateway::fetchMedia(const core::Inbox& inbox, const c
                       url.rfind(config->api_base_url + "/", 0) == 0;
   if (x_host) download.headers = {{"Authorization", "Bearer " + config->access_token}};
   auto file = performHttp(download);
-  if (!file.transport_ok || file.status < 200 || file.status >= 300) return fetchError(file, "X media download");
+  if (!file.transport_ok || file.status < 200 || file.status >= 300) return mediaFetchError(file, "X media download");
   return std::move(file.body);
 }
 
