@@ -120,7 +120,11 @@ TEST(TwilioForm, MalformedEscapesAndSizes) {
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.error().code, core::ErrorCode::TooLarge);
   std::string many;
-  for (int i = 0; i < 300; ++i) many += "P" + std::to_string(i) + "=1&";
+  for (int i = 0; i < 300; ++i) {
+    many += 'P';
+    many += std::to_string(i);
+    many += "=1&";
+  }
   EXPECT_FALSE(tw::parseForm(many).ok());
 }
 

@@ -593,7 +593,10 @@ app::DeliveryResult classifySendError(Product product, long http_status, std::st
   }
   const std::string name(productName(product));
   std::string reason = code ? name + " error " + std::to_string(*code) : name + " answered HTTP " + std::to_string(http_status);
-  if (code && subcode) reason += "/" + std::to_string(*subcode);
+  if (code && subcode) {
+    reason += '/';
+    reason += std::to_string(*subcode);
+  }
   if (!message.empty()) reason += ": " + message;
   if (!code && message.empty() && !body.empty()) reason += ": " + std::string(body.substr(0, 200));
   if (reason.size() > 1000) reason.resize(1000);
