@@ -7,17 +7,16 @@
 // SCREENSHOTS (default docs/screenshots). Every wait is bounded; the server and the browser
 // are stopped at the end, also on failure. Prints one line per step and "N passed, N failed".
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
-import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
+import { sleep, startParley, waitUntil } from './harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(path.join(root, 'web/package.json'));
@@ -70,9 +69,6 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-function sleep(ms) {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 async function step(name, fn) {
   const started = Date.now();
@@ -87,43 +83,19 @@ async function step(name, fn) {
   }
 }
 
-async function waitFor(predicate, what, timeout = STEP_TIMEOUT) {
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    const v = await predicate();
-    if (v) return v;
-    await sleep(100);
-  }
-  throw new Error('timed out waiting for ' + what);
+function waitFor(predicate, what, timeout = STEP_TIMEOUT) {
+  return waitUntil(predicate, what, timeout);
 }
 
 function startServer() {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-browser-'));
-  const env = { ...process.env, PARLEY_PORT: '0', PARLEY_HOST: '127.0.0.1', PARLEY_DATA_DIR: dataDir, PARLEY_STATIC_DIR: STATIC_DIR };
-  const log = fs.openSync(path.join(dataDir, 'server.log'), 'a');
-  server = spawn(PARLEY_BIN, ['serve'], { env, stdio: ['ignore', 'pipe', log] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let password = null;
-    const timer = setTimeout(() => reject(new Error('parley did not start in 20 s:\n' + out)), 20_000);
-    server.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    server.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`parley exited early (${code}); see ${dataDir}/server.log\n${out}`));
-    });
-    server.stdout.on('data', (chunk) => {
-      out += chunk;
-      const pw = /password\s+(\S+)/.exec(out);
-      if (pw) password = pw[1];
-      const m = /serving on (http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m && password) {
-        clearTimeout(timer);
-        resolve({ base: m[1], password });
-      }
-    });
+  return startParley({
+    bin: PARLEY_BIN,
+    staticDir: STATIC_DIR,
+    tmpPrefix: 'parley-browser-',
+    onSpawn: (proc, dir) => {
+      server = proc;
+      dataDir = dir;
+    },
   });
 }
 
