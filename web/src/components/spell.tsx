@@ -67,7 +67,7 @@ export function useSpellCheck(conversationId: number, text: string, defaultLangu
   // A new language (chosen, or the contact's became known): check again at once.
   useEffect(() => {
     if (!enabled) return;
-    scheduler.update(text, language, true);
+    scheduler.relanguage(language, text);
   }, [language, enabled]);
 
   return {

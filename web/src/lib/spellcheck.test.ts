@@ -183,6 +183,17 @@ describe('SpellScheduler', () => {
     expect(answers).toEqual([{ text: 'Hallo Rechnnung', answer: answer(m('Rechnnung', 6)) }]);
   });
 
+  it('a language chosen by a render that is older than the draft checks the newest draft', () => {
+    const { s, calls } = setup();
+    s.relanguage('auto', 'Hallo {{contact.first_name}}'); // the composer opens with a draft
+    expect(calls.map((c) => [c.text, c.language])).toEqual([['Hallo {{contact.first_name}}', 'auto']]);
+    s.update('Grüße von Parleyy', 'de'); // typed right after picking Deutsch ...
+    s.relanguage('de', 'Hallo {{contact.first_name}}'); // ... before the picker's effect ran
+    vi.advanceTimersByTime(400);
+    expect(calls.at(-1)).toMatchObject({ text: 'Grüße von Parleyy', language: 'de' });
+    expect(calls.filter((c) => !c.signal.aborted).map((c) => c.text)).toEqual(['Grüße von Parleyy']);
+  });
+
   it('aborts the running request when the text changes and drops its late answer', async () => {
     const { s, calls, answers } = setup();
     s.update('Hallo Rechnnung', 'auto');

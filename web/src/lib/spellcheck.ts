@@ -181,6 +181,7 @@ export class SpellScheduler {
   private timer: unknown = null;
   private inflight: AbortController | null = null;
   private current = { text: '', language: 'auto' as SpellLanguage };
+  private seen = false; // update() was called: current.text is the newest draft
   private seq = 0;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   private readonly clearTimer: (t: unknown) => void;
@@ -192,12 +193,20 @@ export class SpellScheduler {
 
   /** The text (or language) changed: forget what is running, ask again after the pause. */
   update(text: string, language: SpellLanguage, immediately = false) {
-    if (text === this.current.text && language === this.current.language) return;
+    if (this.seen && text === this.current.text && language === this.current.language) return;
+    this.seen = true;
     this.current = { text, language };
     this.cancel();
     if (!shouldCheck(text)) return;
     if (immediately) this.run();
     else this.timer = this.setTimer(() => this.run(), this.opts.delay ?? SPELL_DELAY_MS);
+  }
+
+  /** The language changed: check the newest draft again at once. That is the text update() saw
+   * last, which may be newer than the caller's render (a language picked, then typing at once);
+   * `initialText` only until the first update(). */
+  relanguage(language: SpellLanguage, initialText: string) {
+    this.update(this.seen ? this.current.text : initialText, language, true);
   }
 
   /** Stops the pending timer and aborts the running request; their answers never arrive. */
