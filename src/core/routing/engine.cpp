@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -98,8 +97,6 @@ constexpr std::size_t kMaxExclusions = 16;
 constexpr int kStatBuckets = 60;  // one-minute buckets: the window covers up to an hour
 constexpr DurationMs kBucketMs = 60'000;
 constexpr std::uint64_t kExcludedFlag = 1ull << 63;
-// Typical size of a red-black tree node holding a (key, agent) pair: 4 words of links/colour + 16 bytes.
-constexpr std::size_t kSetNodeBytes = 48;
 
 // ---- skill bitsets ---------------------------------------------------------------------------------
 
@@ -242,7 +239,93 @@ struct ClassBucket {
   std::vector<HeapEntry> heap;
 };
 
-using ReadySet = std::set<std::pair<std::int64_t, std::uint32_t>>;
+// An available agent in a ready index: ordered by the strategy's key, then by agent slot.
+struct ReadyEntry {
+  std::int64_t key;
+  std::uint32_t agent;
+  std::uint32_t member;  // index of the queue in the agent's memberships (where his position is kept)
+};
+
+inline bool ahead(const ReadyEntry& a, const ReadyEntry& b) {
+  if (a.key != b.key) return a.key < b.key;
+  return a.agent < b.agent;
+}
+
+// ---- indexed binary heaps (class heaps and ready indexes) -------------------------------------------
+// Contiguous min-heaps whose entries know their position: `moved(entry, i)` is told whenever an
+// entry lands at index i, so any entry can be removed or re-keyed in O(log n) without a search.
+
+template <class E, class Before, class Moved>
+std::size_t heapSiftUp(std::vector<E>& h, std::size_t i, Before before, Moved moved) {
+  E e = h[i];
+  while (i > 0) {
+    std::size_t p = (i - 1) / 2;
+    if (!before(e, h[p])) break;
+    h[i] = h[p];
+    moved(h[i], i);
+    i = p;
+  }
+  h[i] = e;
+  moved(e, i);
+  return i;
+}
+
+template <class E, class Before, class Moved>
+void heapSiftDown(std::vector<E>& h, std::size_t i, Before before, Moved moved) {
+  E e = h[i];
+  std::size_t n = h.size();
+  for (;;) {
+    std::size_t l = 2 * i + 1;
+    if (l >= n) break;
+    std::size_t best = l;
+    if (l + 1 < n && before(h[l + 1], h[l])) best = l + 1;
+    if (!before(h[best], e)) break;
+    h[i] = h[best];
+    moved(h[i], i);
+    i = best;
+  }
+  h[i] = e;
+  moved(e, i);
+}
+
+// Puts h[i] (new or with a changed key) where it belongs.
+template <class E, class Before, class Moved>
+void heapFix(std::vector<E>& h, std::size_t i, Before before, Moved moved) {
+  if (heapSiftUp(h, i, before, moved) == i) heapSiftDown(h, i, before, moved);
+}
+
+template <class E, class Before, class Moved>
+void heapErase(std::vector<E>& h, std::size_t i, Before before, Moved moved) {
+  E last = h.back();
+  h.pop_back();
+  if (i >= h.size()) return;
+  h[i] = last;
+  heapFix(h, i, before, moved);
+}
+
+// Visits the entries of a min-heap in ascending order while `visit` returns true: the root, then
+// a best-first walk over the children (O(k log k) for k visited). `frontier` is scratch space.
+template <class E, class Before, class Visit>
+void heapWalkInOrder(const std::vector<E>& h, Before before, std::vector<std::uint32_t>& frontier, Visit visit) {
+  if (h.empty() || !visit(h[0])) return;
+  auto later = [&](std::uint32_t a, std::uint32_t b) { return before(h[b], h[a]); };
+  auto add = [&](std::size_t i) {
+    if (i >= h.size()) return;
+    frontier.push_back(static_cast<std::uint32_t>(i));
+    std::push_heap(frontier.begin(), frontier.end(), later);
+  };
+  frontier.clear();
+  add(1);
+  add(2);
+  while (!frontier.empty()) {
+    std::pop_heap(frontier.begin(), frontier.end(), later);
+    std::uint32_t i = frontier.back();
+    frontier.pop_back();
+    if (!visit(h[i])) return;
+    add(2 * static_cast<std::size_t>(i) + 1);
+    add(2 * static_cast<std::size_t>(i) + 2);
+  }
+}
 
 struct Membership {
   std::uint32_t queue = 0;
@@ -250,7 +333,7 @@ struct Membership {
   std::uint64_t rr = 0;      // RoundRobin: the queue's offer clock when last offered from it
   std::uint8_t indexed = 0;  // media bits under which he is in the queue's ready sets
   std::array<std::int64_t, kMediaCount> key{};
-  std::array<ReadySet::iterator, kMediaCount> pos{};  // valid under `indexed`: erase without a search
+  std::array<std::uint32_t, kMediaCount> pos{};  // valid under `indexed`: his index in the ready heap
 };
 
 enum class Category : std::uint8_t { Offline, Away, Idle, Busy };
@@ -323,7 +406,7 @@ struct QueueRec {
   // Hot while routing: first.
   std::uint8_t media_seen = 0;                   // media indexed in `ready` (lazily, on the first task)
   bool open = true;
-  std::array<ReadySet, kMediaCount> ready;
+  std::array<std::vector<ReadyEntry>, kMediaCount> ready;  // indexed min-heaps by ahead()
   std::vector<std::uint32_t> active_classes;     // classes with waiting tasks
   QueueConfig cfg;
   std::uint32_t req = 0;                         // default requirement
@@ -394,6 +477,7 @@ struct Engine::Impl {
   std::vector<std::uint32_t> route_tasks;
   std::vector<std::uint32_t> dirty;
   std::array<std::uint32_t, kMaxOfferFanout> pick{};
+  std::vector<std::uint32_t> walk_frontier;  // scratch for walking a ready index in order
 
   explicit Impl(EngineConfig c) : cfg(c) {}
 
@@ -518,41 +602,14 @@ struct Engine::Impl {
     return HeapEntry{t.priority, ti, t.enqueued_at, t.seq | (t.excluded.empty() ? 0 : kExcludedFlag)};
   }
 
-  void place(ClassBucket& c, std::size_t i, const HeapEntry& e) {
-    c.heap[i] = e;
-    tasks[e.task].heap_pos = static_cast<std::uint32_t>(i);
-  }
-
-  void siftUp(ClassBucket& c, std::size_t i) {
-    HeapEntry e = c.heap[i];
-    while (i > 0) {
-      std::size_t p = (i - 1) / 2;
-      if (!before(e, c.heap[p])) break;
-      place(c, i, c.heap[p]);
-      i = p;
-    }
-    place(c, i, e);
-  }
-
-  void siftDown(ClassBucket& c, std::size_t i) {
-    HeapEntry e = c.heap[i];
-    std::size_t n = c.heap.size();
-    for (;;) {
-      std::size_t l = 2 * i + 1;
-      if (l >= n) break;
-      std::size_t best = l;
-      if (l + 1 < n && before(c.heap[l + 1], c.heap[l])) best = l + 1;
-      if (!before(c.heap[best], e)) break;
-      place(c, i, c.heap[best]);
-      i = best;
-    }
-    place(c, i, e);
+  auto taskMoved() {
+    return [this](const HeapEntry& e, std::size_t i) { tasks[e.task].heap_pos = static_cast<std::uint32_t>(i); };
   }
 
   void heapPush(std::uint32_t ci, std::uint32_t ti) {
     ClassBucket& c = classes[ci];
     c.heap.push_back(entryOf(ti));
-    siftUp(c, c.heap.size() - 1);
+    heapSiftUp(c.heap, c.heap.size() - 1, before, taskMoved());
     if (c.active_pos == kNone) {
       QueueRec& q = queues[c.queue];
       c.active_pos = static_cast<std::uint32_t>(q.active_classes.size());
@@ -562,13 +619,7 @@ struct Engine::Impl {
 
   void heapRemove(std::uint32_t ci, std::uint32_t pos) {
     ClassBucket& c = classes[ci];
-    HeapEntry last = c.heap.back();
-    c.heap.pop_back();
-    if (pos < c.heap.size()) {
-      place(c, pos, last);
-      siftUp(c, pos);
-      siftDown(c, tasks[last.task].heap_pos);
-    }
+    heapErase(c.heap, pos, before, taskMoved());
     if (c.heap.empty()) {
       QueueRec& q = queues[c.queue];
       std::uint32_t moved = q.active_classes.back();
@@ -611,6 +662,12 @@ struct Engine::Impl {
     return idle;
   }
 
+  auto readyMoved(int media) {
+    return [this, media](const ReadyEntry& e, std::size_t i) {
+      agents[e.agent].memberships[e.member].pos[static_cast<std::size_t>(media)] = static_cast<std::uint32_t>(i);
+    };
+  }
+
   void updateIndex(std::uint32_t ai) {
     AgentRec& a = agents[ai];
     std::uint8_t ready_mask = 0;  // media he may be offered now
@@ -619,7 +676,8 @@ struct Engine::Impl {
       for (int i = 0; i < kMediaCount; ++i)
         if (a.load[i] < a.capacity[i] && !(blocked & (1u << i))) ready_mask |= static_cast<std::uint8_t>(1u << i);
     }
-    for (Membership& m : a.memberships) {
+    for (std::size_t mi = 0; mi < a.memberships.size(); ++mi) {
+      Membership& m = a.memberships[mi];
       if (!ready_mask && !m.indexed) continue;
       QueueRec& q = queues[m.queue];
       for (int i = 0; i < kMediaCount; ++i) {
@@ -627,15 +685,21 @@ struct Engine::Impl {
         bool want = (q.media_seen & ready_mask & bit) != 0;
         bool has = (m.indexed & bit) != 0;
         if (!want && !has) continue;
-        std::int64_t key = want ? keyFor(a, m, q) : 0;
-        if (has && want && key == m.key[i]) continue;
-        if (has) {
-          q.ready[i].erase(m.pos[i]);
+        std::vector<ReadyEntry>& h = q.ready[i];
+        if (!want) {
+          heapErase(h, m.pos[i], ahead, readyMoved(i));
           m.indexed &= static_cast<std::uint8_t>(~bit);
+          continue;
         }
-        if (want) {
-          m.pos[i] = q.ready[i].insert({key, ai}).first;
-          m.key[i] = key;
+        std::int64_t key = keyFor(a, m, q);
+        if (has && key == m.key[i]) continue;
+        m.key[i] = key;
+        if (has) {
+          h[m.pos[i]].key = key;
+          heapFix(h, m.pos[i], ahead, readyMoved(i));
+        } else {
+          h.push_back(ReadyEntry{key, ai, static_cast<std::uint32_t>(mi)});
+          heapSiftUp(h, h.size() - 1, ahead, readyMoved(i));
           m.indexed |= bit;
         }
       }
@@ -647,7 +711,7 @@ struct Engine::Impl {
     for (Membership& m : a.memberships) {
       QueueRec& q = queues[m.queue];
       for (int i = 0; i < kMediaCount; ++i)
-        if (m.indexed & (1u << i)) q.ready[i].erase(m.pos[i]);
+        if (m.indexed & (1u << i)) heapErase(q.ready[i], m.pos[i], ahead, readyMoved(i));
       m.indexed = 0;
     }
   }
@@ -939,17 +1003,19 @@ struct Engine::Impl {
       if (n == 0 && agents[ai].ready(t.media) && !isExcluded(t, ai)) pick[static_cast<std::size_t>(n++)] = ai;
       return n;
     }
+    if (n >= max) return n;
     const CompiledReq& req = reqs[t.req];
     QueueRec& q = queues[t.queue];
-    for (const auto& [key, ai] : q.ready[static_cast<int>(t.media)]) {
-      if (n >= max) break;
+    heapWalkInOrder(q.ready[static_cast<int>(t.media)], ahead, walk_frontier, [&](const ReadyEntry& e) {
+      std::uint32_t ai = e.agent;
       const AgentRec& a = agents[ai];
-      if (!a.ready(t.media)) continue;  // changed during this event; re-indexed at its end
-      if (!t.excluded.empty() && isExcluded(t, ai)) continue;
-      if (!eligible(a.skills, req)) continue;
-      if (already(ai)) continue;
+      if (!a.ready(t.media)) return true;  // changed during this event; re-indexed at its end
+      if (!t.excluded.empty() && isExcluded(t, ai)) return true;
+      if (!eligible(a.skills, req)) return true;
+      if (already(ai)) return true;
       pick[static_cast<std::size_t>(n++)] = ai;
-    }
+      return n < max;
+    });
     return n;
   }
 
@@ -1676,7 +1742,7 @@ MemoryUsage Engine::memoryUsage() const {
   m.queues = s.queues.capacity() * sizeof(QueueRec) + s.classes.capacity() * sizeof(ClassBucket) + s.class_index.bytes() +
              s.queue_index.bytes() + s.reqs.capacity() * sizeof(CompiledReq);
   for (const QueueRec& q : s.queues) {
-    for (const ReadySet& r : q.ready) m.agents += r.size() * kSetNodeBytes;  // ready entries are per agent
+    for (const auto& r : q.ready) m.agents += r.capacity() * sizeof(ReadyEntry);  // ready entries are per agent
     m.queues += q.members.capacity() * sizeof(std::uint32_t) + q.active_classes.capacity() * sizeof(std::uint32_t) +
                 q.preferred_waiting.capacity() * sizeof(std::uint32_t);
   }

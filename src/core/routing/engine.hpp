@@ -31,15 +31,17 @@
 // - Requirements are interned; a task class is (queue, media, requirement). Each class holds its
 //   waiting tasks in an indexed binary heap (the task knows its position): push, pop, remove and
 //   re-prioritise are O(log n). Only non-empty classes are listed on their queue.
-// - Ready index per (queue, media): an ordered set of the available agents with free capacity for
-//   that media, keyed by the queue's strategy (idle-since, occupancy, skill score, round-robin
-//   counter). Updated only at the end of an event for agents whose state changed: O(Q_a * 4 * log A_q).
+// - Ready index per (queue, media): the available agents with free capacity for that media, keyed
+//   by the queue's strategy (idle-since, occupancy, skill score, round-robin counter), then agent
+//   slot, in an indexed binary heap (one contiguous array; each membership knows its position).
+//   Updated only at the end of an event for agents whose state changed: O(Q_a * 4 * log A_q), no
+//   allocation. Walked in key order best-first (root, then a small frontier of children).
 // - Agent side (an agent got free): look at his preferred tasks, then for each of his open queues
 //   at the head of each class he has capacity and skills for: O(Q_a * C_q) + O(log n) to take it.
 //   No scan of tasks.
 // - Task side (a task arrived or came back): walk the ready index of its (queue, media) in
-//   strategy order and take the first eligible agent: O(log A_q) when the best ready agent has
-//   the skills; skipping agents who lack them costs one eligibility check each (bounded by A_q).
+//   strategy order and take the first eligible agent: O(1) when the best ready agent has the
+//   skills; skipping k agents who lack them costs O(k log k) (bounded by A_q log A_q).
 // - Timers (offer expiry, wrap-up end, escalation steps, preferred-agent fallback, reoffer delay)
 //   are one binary heap with lazy cancellation (generation numbers): O(log T).
 // - Ids map to dense slots through open-addressing hash maps: O(1).

@@ -225,8 +225,7 @@ struct TaskView {
   int escalation_steps_applied = 0;
 };
 
-// Bytes held by the engine's containers, as an estimate of its memory (node-based containers
-// counted with a typical node overhead).
+// Bytes held by the engine's containers (their capacities), as an estimate of its memory.
 struct MemoryUsage {
   std::size_t agents = 0;
   std::size_t tasks = 0;
