@@ -566,6 +566,26 @@ TEST_F(RoutingEngineTest, LiveFiguresPerQueue) {
   EXPECT_EQ(e.queueStats(QueueId{1}, now)->total.answered, 0);
 }
 
+TEST_F(RoutingEngineTest, ARestoredTaskIsAssignedWithoutDecisionsAndCountsAgainstCapacity) {
+  queue(queueCfg(1));
+  AgentConfig one = agentCfg(10, {1});
+  one.capacity[kChat] = 1;
+  agent(one);
+  e.clearDecisions();
+  must(e.taskRestored(taskSpec(100, 1), AgentId{10}, /*pending=*/false, now));
+  EXPECT_TRUE(e.takeDecisions().empty()) << "a restored task was answered before: nothing to decide";
+  EXPECT_EQ(state(100), TaskState::Assigned);
+  EXPECT_EQ(e.agent(AgentId{10})->load[kChat], 1);
+  EXPECT_EQ(offeredTo(arrive(taskSpec(101, 1)), 101), 0) << "his one chat slot is taken";
+  must(e.taskCompleted(TaskId{100}, now));
+  EXPECT_EQ(offeredTo(e.takeDecisions(), 101), 10) << "completing the restored task frees him";
+  // A pending one is his without load; unknown agents and repeated ids are refused.
+  must(e.taskRestored(taskSpec(102, 1), AgentId{10}, /*pending=*/true, now));
+  EXPECT_EQ(state(102), TaskState::Pending);
+  EXPECT_FALSE(e.taskRestored(taskSpec(102, 1), AgentId{10}, false, now).ok());
+  EXPECT_FALSE(e.taskRestored(taskSpec(103, 1), AgentId{99}, false, now).ok());
+}
+
 TEST_F(RoutingEngineTest, ConfigurationIsValidated) {
   QueueConfig q = queueCfg(1);
   q.offer_fanout = 9;

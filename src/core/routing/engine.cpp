@@ -1475,6 +1475,43 @@ Status Engine::taskArrived(const TaskSpec& spec, TimestampMs now) {
   return {};
 }
 
+Status Engine::taskRestored(const TaskSpec& spec, AgentId agent, bool pending, TimestampMs now) {
+  Impl& s = *impl_;
+  if (!spec.id.valid()) return invalid("task id must be positive");
+  if (s.taskSlot(spec.id) != kNone) return conflict("task already routed");
+  std::uint32_t qi = s.queueSlot(spec.queue);
+  if (qi == kNone) return notFound("unknown queue");
+  std::uint32_t ai = s.agentSlot(agent);
+  if (ai == kNone) return notFound("unknown agent");
+  std::uint32_t req = s.queues[qi].req;
+  if (spec.requirement) {
+    auto r = s.intern(*spec.requirement);
+    if (!r) return std::move(r).error();
+    req = *r;
+  }
+  s.advanceTo(now);
+  std::uint32_t ti = s.newTaskSlot();
+  s.task_index.insert(spec.id.value, ti);
+  TaskRec& t = s.tasks[ti];
+  std::uint32_t gen = t.gen;
+  t = TaskRec{};
+  t.gen = gen + 1;
+  t.id = spec.id;
+  t.queue = qi;
+  t.req = req;
+  t.req_from_queue = !spec.requirement.has_value();
+  t.media = mediaOf(spec.channel);
+  t.priority = spec.priority;
+  t.enqueued_at = spec.enqueued_at > 0 ? spec.enqueued_at : s.now;
+  t.entered_queue_at = s.now;
+  t.seq = s.task_seq++;
+  t.agent = ai;
+  t.state = pending ? TaskState::Pending : TaskState::Assigned;
+  if (!pending) s.takeLoad(ai, t.media);  // no decision and no answer counted: it was answered before
+  s.settle();
+  return {};
+}
+
 Status Engine::offerAccepted(TaskId task, AgentId agent, TimestampMs now) {
   Impl& s = *impl_;
   std::uint32_t ti = s.taskSlot(task), ai = s.agentSlot(agent);

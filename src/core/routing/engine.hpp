@@ -82,6 +82,10 @@ class Engine {
 
   // --- task events ------------------------------------------------------------------------------
   Status taskArrived(const TaskSpec& task, TimestampMs now);
+  // A task that is already with `agent` (assigned, or pending when `pending`), e.g. rebuilt
+  // after a restart or assigned by hand: it counts against his capacity (unless pending) and
+  // emits no decision.
+  Status taskRestored(const TaskSpec& task, AgentId agent, bool pending, TimestampMs now);
   Status offerAccepted(TaskId task, AgentId agent, TimestampMs now);
   // The task goes to the next agent; this agent is skipped for it for reoffer_after_ms.
   Status offerRejected(TaskId task, AgentId agent, TimestampMs now);
