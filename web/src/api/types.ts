@@ -100,6 +100,10 @@ export interface Conversation {
   resolved_at: string | null;
   last_incoming_at: string | null;
   public: boolean;
+  /** Routing (null/absent when not routed): the queue, the customer's original enqueue time. */
+  queue_id?: number | null;
+  enqueued_at?: string | null;
+  routing_state?: 'waiting' | 'offered' | 'assigned' | 'pending' | 'none';
 }
 
 export interface Message {
@@ -189,4 +193,7 @@ export type StreamEvent =
   | { id?: string; type: 'contact.updated'; data: Contact }
   | { id?: string; type: 'user.availability'; data: User }
   | { id?: string; type: 'conversation.typing'; data: TypingEvent }
+  | { id?: string; type: 'routing.offer'; data: import('./routing').Offer }
+  | { id?: string; type: 'routing.offer_revoked'; data: import('./routing').OfferRevoked }
+  | { id?: string; type: 'queue.stats'; data: import('./routing').QueueStatsAnswer }
   | { id?: string; type: 'replay.incomplete'; data: { message: string } };

@@ -8,6 +8,7 @@ import { PRIORITIES } from '../lib/filters';
 import { markSelfAssigned } from '../lib/notify';
 import { errorText, useSession } from '../state';
 import { Icon } from './icons';
+import { TransferButton } from './transfer';
 
 /** Local date-time for <input type="datetime-local"> (no seconds). */
 export function toLocalInput(d: Date): string {
@@ -119,6 +120,7 @@ export function ActionsBar({ conv, onChange }: { conv: Conversation; onChange: (
               {t('actions.assignMe')}
             </button>
           )}
+          {conv.status !== 'resolved' && <TransferButton conv={conv} onChange={onChange} />}
           {conv.status === 'resolved' || conv.status === 'snoozed' ? (
             <button type="button" class="btn btn-secondary" disabled={busy} onClick={() => run(() => api.setStatus(conv.id, 'open'))}>
               {t('actions.reopen')}

@@ -1,5 +1,6 @@
 // Small pieces the settings screens share: an async action with its error and busy state, the
 // error line under a form, a secret with a copy button, team checkboxes.
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { useI18n } from '../i18n';
 import { errorText } from '../state';
@@ -72,3 +73,64 @@ export function TeamChecks({ teams, value, onChange, legend }: { teams: { id: nu
   );
 }
 
+/** One labelled field as the settings forms write it: `<label class="field"><span>label</span>
+ * control help</label>`; `help` is tied to the control by the caller's aria-describedby when
+ * it has an id. */
+export function FormRow({ label, help, helpId, wide, children }: { label: string; help?: string; helpId?: string; wide?: boolean; children: ComponentChildren }) {
+  return (
+    <label class={'field' + (wide ? ' field-wide' : '')}>
+      <span>{label}</span>
+      {children}
+      {help && (
+        <span class="small muted" id={helpId}>
+          {help}
+        </span>
+      )}
+    </label>
+  );
+}
+
+/** A whole number typed as text (so a half-typed value stays as typed); `value` is the text. */
+export function NumberInput(p: {
+  id?: string;
+  value: string;
+  min?: number;
+  max?: number;
+  required?: boolean;
+  disabled?: boolean;
+  onInput: (v: string) => void;
+  'aria-label'?: string;
+  'aria-invalid'?: boolean;
+  'aria-describedby'?: string;
+}) {
+  return (
+    <input
+      id={p.id}
+      type="number"
+      inputMode="numeric"
+      step={1}
+      min={p.min}
+      max={p.max}
+      required={p.required}
+      disabled={p.disabled}
+      class="input-num"
+      value={p.value}
+      aria-label={p['aria-label']}
+      aria-invalid={p['aria-invalid']}
+      aria-describedby={p['aria-describedby']}
+      onInput={(e) => p.onInput(e.currentTarget.value)}
+    />
+  );
+}
+
+/** "Delete" for one row of a settings table: asks first ("Delete “name”?"); the name is part of
+ * the button's accessible name, so a screen reader hears which row. */
+export function DeleteButton({ name, disabled, onConfirmed }: { name: string; disabled?: boolean; onConfirmed: () => void }) {
+  const { t } = useI18n();
+  return (
+    <button type="button" class="btn btn-danger btn-sm" disabled={disabled} onClick={() => confirm(t('app.confirmDelete', { name })) && onConfirmed()}>
+      {t('app.delete')}
+      <span class="visually-hidden"> {name}</span>
+    </button>
+  );
+}

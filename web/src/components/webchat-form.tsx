@@ -9,7 +9,7 @@ import { useI18n, type MessageKey } from '../i18n';
 import { COMMON_TIME_ZONES, otherTimeZones } from '../lib/timezones';
 import {
   DAYS, DEFAULT_COLOR, defaultWeek, MAX_TEXT_BYTES, normalizeOrigin, originProblem,
-  type Day, type Interval, type Localized, type WebchatForm,
+  type Day, type HoursForm, type Interval, type Localized, type WebchatForm,
 } from '../lib/webchat-config';
 import { Icon } from './icons';
 
@@ -30,20 +30,7 @@ interface Props {
 export function WebchatFields({ prefix, form, onChange, error, onProblem }: Props) {
   const { t } = useI18n();
   const set = (patch: Partial<WebchatForm>) => onChange({ ...form, ...patch });
-  const id = (field: string) => `${prefix}-${field}`;
-  const errorId = (field: string) => `${prefix}-${field}-error`;
-  /** aria props of a field: invalid and described by its error (and help) when it has one. */
-  const aria = (field: string, help?: boolean) => {
-    const bad = error?.field === field;
-    const describedBy = [help ? `${id(field)}-help` : '', bad ? errorId(field) : ''].filter(Boolean).join(' ');
-    return { 'aria-invalid': bad || undefined, 'aria-describedby': describedBy || undefined };
-  };
-  const errorAt = (field: string) =>
-    error?.field === field ? (
-      <p id={errorId(field)} class="form-error small field-error" role="alert">
-        {error.message}
-      </p>
-    ) : null;
+  const { id, aria, errorAt } = fieldErrors(prefix, error);
 
   return (
     <>
@@ -118,8 +105,28 @@ export function WebchatFields({ prefix, form, onChange, error, onProblem }: Prop
   );
 }
 
-type Aria = (field: string, help?: boolean) => { 'aria-invalid'?: boolean; 'aria-describedby'?: string };
-type ErrorAt = (field: string) => JSX.Element | null;
+export type Aria = (field: string, help?: boolean) => { 'aria-invalid'?: boolean; 'aria-describedby'?: string };
+export type ErrorAt = (field: string) => JSX.Element | null;
+
+/** Ids, aria props and the error line for the fields of a form whose one error names a field
+ * (`${prefix}-${field}` is the field's id; the web-chat form and the queue form use it). */
+export function fieldErrors(prefix: string, error: FieldError | null): { id: (field: string) => string; aria: Aria; errorAt: ErrorAt } {
+  const id = (field: string) => `${prefix}-${field}`;
+  const errorId = (field: string) => `${prefix}-${field}-error`;
+  /** aria props of a field: invalid and described by its error (and help) when it has one. */
+  const aria = (field: string, help?: boolean) => {
+    const bad = error?.field === field;
+    const describedBy = [help ? `${id(field)}-help` : '', bad ? errorId(field) : ''].filter(Boolean).join(' ');
+    return { 'aria-invalid': bad || undefined, 'aria-describedby': describedBy || undefined };
+  };
+  const errorAt = (field: string) =>
+    error?.field === field ? (
+      <p id={errorId(field)} class="form-error small field-error" role="alert">
+        {error.message}
+      </p>
+    ) : null;
+  return { id, aria, errorAt };
+}
 
 function LocalizedTexts({ prefix, base, label, defaults, value, onChange, aria, errorAt }: {
   prefix: string;
@@ -228,10 +235,11 @@ function Origins({ prefix, form, set, onProblem, errorAt, aria }: {
   );
 }
 
-function BusinessHours({ prefix, form, set, aria, errorAt }: {
+/** Business hours (time zone, weekly intervals, closed dates); routing queues use it too. */
+export function BusinessHours({ prefix, form, set, aria, errorAt }: {
   prefix: string;
-  form: WebchatForm;
-  set: (patch: Partial<WebchatForm>) => void;
+  form: HoursForm;
+  set: (patch: Partial<HoursForm>) => void;
   aria: Aria;
   errorAt: ErrorAt;
 }) {

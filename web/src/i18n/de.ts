@@ -1,7 +1,9 @@
 // Deutsche Texte: dieselben Schlüssel wie en.ts (vom Compiler und von i18n.test.ts geprüft).
 import type { MessageKey } from './en';
+import { routingDe } from './routing-de';
 
 export const de: Record<MessageKey, string> = {
+  ...routingDe,
   'app.name': 'Parley',
   'app.skip': 'Zum Hauptinhalt springen',
   'app.loading': 'Wird geladen…',

@@ -170,6 +170,14 @@ export function webchatProblem(form: WebchatForm): Problem | null {
     if (bytes(text) > MAX_TEXT_BYTES) return { field: key, key: 'wc.tooLong', params: { max: MAX_TEXT_BYTES } };
   }
   if (form.color.trim() && !/^#[0-9a-f]{6}$/i.test(form.color.trim())) return { field: 'color', key: 'wc.colorInvalid' };
+  return hoursProblem(form);
+}
+
+/** The business-hours part of a form: web-chat inboxes and routing queues share it. */
+export type HoursForm = Pick<WebchatForm, 'hoursEnabled' | 'timezone' | 'weekly' | 'closedDates'>;
+
+/** The first thing the server would refuse in business hours (null when off or fine). */
+export function hoursProblem(form: HoursForm): Problem | null {
   if (!form.hoursEnabled) return null;
   if (!form.timezone) return { field: 'timezone', key: 'wc.timezoneRequired' };
   for (const d of DAYS) {

@@ -1,6 +1,7 @@
 // Settings: inboxes (pages/admin-inboxes.tsx: API, e-mail and WhatsApp inboxes, the e-mail
 // poller's live status), teams and members, users
 // and roles, canned responses (language variants, live preview), API tokens (shown once).
+// Routing (pages/admin-routing.tsx): skills, queues, agents' routing profiles, routing rules.
 // Sections follow the role: admins manage everything; supervisors manage teams and canned
 // responses; everyone manages their own API tokens.
 import { useEffect, useState } from 'preact/hooks';
@@ -12,13 +13,17 @@ import { linkHandler, navigate } from '../lib/router';
 import { previewTemplate, sampleValues, TEMPLATE_VARIABLES } from '../lib/template';
 import { useSession } from '../state';
 import { InboxesAdmin } from './admin-inboxes';
+import { AgentRoutingAdmin, QueuesAdmin, RulesAdmin, SkillsAdmin } from './admin-routing';
 
-type Section = 'inboxes' | 'teams' | 'users' | 'canned' | 'tokens';
-const LABELS: Record<Section, MessageKey> = { inboxes: 'admin.inboxes', teams: 'admin.teams', users: 'admin.users', canned: 'admin.canned', tokens: 'admin.tokens' };
+type Section = 'inboxes' | 'teams' | 'users' | 'canned' | 'tokens' | 'skills' | 'queues' | 'routing' | 'rules';
+const LABELS: Record<Section, MessageKey> = {
+  inboxes: 'admin.inboxes', teams: 'admin.teams', users: 'admin.users', canned: 'admin.canned', tokens: 'admin.tokens',
+  skills: 'admin.skills', queues: 'admin.queues', routing: 'admin.routingAgents', rules: 'admin.rules',
+};
 
 export function sectionsFor(role: Role): Section[] {
-  if (role === 'admin') return ['inboxes', 'teams', 'users', 'canned', 'tokens'];
-  if (role === 'supervisor') return ['inboxes', 'teams', 'users', 'canned', 'tokens'];
+  if (role === 'admin') return ['inboxes', 'teams', 'users', 'skills', 'queues', 'routing', 'rules', 'canned', 'tokens'];
+  if (role === 'supervisor') return ['inboxes', 'teams', 'users', 'skills', 'queues', 'routing', 'canned', 'tokens'];
   return ['canned', 'tokens'];
 }
 
@@ -48,6 +53,10 @@ export function AdminPage({ section }: { section: string }) {
         {current === 'users' && <UsersAdmin />}
         {current === 'canned' && <CannedAdmin />}
         {current === 'tokens' && <TokensAdmin />}
+        {current === 'skills' && <SkillsAdmin />}
+        {current === 'queues' && <QueuesAdmin />}
+        {current === 'routing' && <AgentRoutingAdmin />}
+        {current === 'rules' && <RulesAdmin />}
       </div>
     </div>
   );

@@ -7,6 +7,7 @@ import type { Conversation, Message } from '../api/types';
 import { ActionsBar } from '../components/actions';
 import { Composer, type ComposerHandle } from '../components/composer';
 import { ContactPanel } from '../components/contact-panel';
+import { RoutingLine } from '../components/transfer';
 import { ConversationList } from '../components/conversation-list';
 import { ChannelIcon, channelLabelKey } from '../components/icons';
 import { MessageItem } from '../components/message';
@@ -208,6 +209,7 @@ function ConversationPane({ id }: { id: number }) {
               <p class="muted small">
                 {t('conv.title', { id: conv.id })} · {inbox ? t('conv.via', { channel: t(channelLabelKey(inbox.channel)), inbox: inbox.name }) : ''} · <span class={'badge badge-status-' + conv.status}>{t(`status.${conv.status}`)}</span>
               </p>
+              <RoutingLine conv={conv} />
             </div>
           </div>
           <ActionsBar conv={conv} onChange={(c) => setConv(c)} />

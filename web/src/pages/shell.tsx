@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api/client';
 import type { Availability, Language } from '../api/types';
 import { Dialog } from '../components/dialog';
+import { OfferTray } from '../components/offers';
 import { ChannelIcon, Icon } from '../components/icons';
 import { AVAILABILITIES, isAvailability, PresenceDot } from '../components/presence';
 import { LANGUAGES, useI18n } from '../i18n';
@@ -100,6 +101,7 @@ export function Shell({ setLang, onLogout }: { setLang: (l: Language) => void; o
           {route.name === 'notFound' && <p class="empty-state">{t('error.not_found')}</p>}
         </main>
       </div>
+      <OfferTray />
       {helpOpen && <ShortcutHelp onClose={() => setHelpOpen(false)} />}
     </div>
   );
@@ -427,7 +429,7 @@ function InboxNav() {
 function ShortcutHelp({ onClose }: { onClose: () => void }) {
   const { t } = useI18n();
   const rows: [string, string][] = [
-    ['j', t('keys.next')], ['k', t('keys.prev')], ['r', t('keys.reply')], ['/', t('keys.search')], ['?', t('keys.help')],
+    ['j', t('keys.next')], ['k', t('keys.prev')], ['r', t('keys.reply')], ['/', t('keys.search')], ['?', t('keys.help')], ['o', t('offer.shortcut')],
     ['Enter', t('keys.send')], ['Shift + Enter', t('keys.newline')], ['/', t('keys.canned')], ['Esc', t('keys.escape')],
   ];
   return (

@@ -6,6 +6,7 @@ import { api } from '../api/client';
 import type { Conversation } from '../api/types';
 import { ChannelIcon } from '../components/icons';
 import { Presence } from '../components/presence';
+import { QueueStatsSection } from '../components/queue-stats';
 import { useI18n } from '../i18n';
 import { linkHandler } from '../lib/router';
 import { supervisorStats } from '../lib/stats';
@@ -60,6 +61,7 @@ export function SupervisorPage() {
       </div>
       {open.length >= MAX && <p class="notice small">{t('sup.truncated', { count: i18n.number(MAX) })}</p>}
       <div class="cards">
+        <QueueStatsSection />
         <section class="card card-wide" aria-labelledby="sup-agents">
           <h2 id="sup-agents">{t('sup.agents')}</h2>
           <table class="table">
