@@ -53,10 +53,12 @@ struct World {
   double bytes_per_agent_est = 0, bytes_per_task_est = 0;
   std::size_t total_tasks = 0;
 
+  std::vector<Decision> ds;  // the drained decisions (its storage goes back and forth with the engine's)
+
   // Accept every offer in the engine's output; returns how many offers there were.
   std::size_t acceptAll() {
     std::size_t offers = 0;
-    std::vector<Decision> ds = engine.takeDecisions();
+    engine.drainDecisions(ds);
     for (const Decision& d : ds) {
       if (d.kind == DecisionKind::Offer) {
         ++offers;

@@ -1081,5 +1081,124 @@ TEST(RoutingPropertyTest, EscalationPreventsStarvation) {
   EXPECT_GT(without, 60 * 60'000) << "control: without escalation they starve";
 }
 
+// Task side: an arriving task is offered to the best-ranked ready agents who may take it, in rank
+// order, skipping the ones who lack its skills. A model ranks 300 agents by the queue's strategy
+// (longest idle: login or last offer or completion; round robin: last offer from this queue),
+// ties by configuration order, across fan-outs of 1 to 5.
+TEST(RoutingPropertyTest, OffersGoToTheBestRankedEligibleReadyAgents) {
+  std::mt19937_64 rng(31);
+  auto rnd = [&](int n) { return static_cast<int>(rng() % static_cast<std::uint64_t>(n)); };
+  Engine e;
+  TimestampMs now = kT0;
+  constexpr int kAgentsN = 300, kQueuesN = 6, kSkillsN = 6;
+  const std::array<int, kQueuesN> fanouts = {1, 2, 3, 5, 1, 4};
+  for (int q = 1; q <= kQueuesN; ++q) {
+    QueueConfig c = queueCfg(q, q <= 3 ? Strategy::LongestIdle : Strategy::RoundRobin);
+    c.offer_fanout = fanouts[static_cast<std::size_t>(q - 1)];
+    ASSERT_TRUE(e.configureQueue(c, now).ok());
+  }
+  struct M {
+    std::array<int, kSkillsN + 1> level{};
+    TimestampMs idle_since = 0;
+    std::array<std::uint64_t, kQueuesN + 1> rr{};
+    bool busy = false;
+  };
+  std::vector<M> agents(kAgentsN + 1);
+  std::array<std::uint64_t, kQueuesN + 1> rr_clock{};
+  for (int a = 1; a <= kAgentsN; ++a) {
+    AgentConfig c = agentCfg(a, {1, 2, 3, 4, 5, 6});
+    c.capacity = {1, 1, 1, 1};
+    for (int s = 1; s <= kSkillsN; ++s)
+      if (rnd(3) == 0) {
+        agents[static_cast<std::size_t>(a)].level[static_cast<std::size_t>(s)] = 1 + rnd(5);
+        c.skills.push_back(sk(s, agents[static_cast<std::size_t>(a)].level[static_cast<std::size_t>(s)]));
+      }
+    now += 1 + rnd(3);
+    ASSERT_TRUE(e.configureAgent(c, now).ok());
+    ASSERT_TRUE(e.setAgentState(AgentId{a}, AgentState::Available, now).ok());
+    agents[static_cast<std::size_t>(a)].idle_since = now;
+  }
+  e.clearDecisions();
+  std::vector<std::int64_t> held;  // assigned tasks
+  std::vector<Decision> ds;
+  int checked = 0, skipped_ineligible = 0;
+  for (int step = 0; step < 4000; ++step) {
+    now += rnd(3);
+    if (!held.empty() && rnd(5) < 2) {  // a completion: that agent is idle again from now
+      std::size_t i = static_cast<std::size_t>(rnd(static_cast<int>(held.size())));
+      std::int64_t id = held[i];
+      held[i] = held.back();
+      held.pop_back();
+      auto v = e.task(TaskId{id});
+      ASSERT_TRUE(v);
+      M& m = agents[static_cast<std::size_t>(v->agent.value)];
+      m.busy = false;
+      m.idle_since = std::max(m.idle_since, now);
+      ASSERT_TRUE(e.taskCompleted(TaskId{id}, now).ok());
+      e.drainDecisions(ds);
+      EXPECT_TRUE(ds.empty()) << "nothing waits, so nothing to offer him";
+      continue;
+    }
+    int q = 1 + rnd(kQueuesN);
+    int skill = rnd(kSkillsN + 1), level = 1 + rnd(5);  // skill 0: anyone
+    // The model's ranking of the ready agents who may take it.
+    std::vector<std::pair<std::int64_t, int>> ranked;
+    std::pair<std::int64_t, int> best_ready{INT64_MAX, 0};  // skills aside
+    for (int a = 1; a <= kAgentsN; ++a) {
+      const M& m = agents[static_cast<std::size_t>(a)];
+      if (m.busy) continue;
+      std::pair<std::int64_t, int> key{q <= 3 ? m.idle_since : static_cast<std::int64_t>(m.rr[static_cast<std::size_t>(q)]), a};
+      best_ready = std::min(best_ready, key);
+      if (skill && m.level[static_cast<std::size_t>(skill)] < level) continue;
+      ranked.push_back(key);
+    }
+    if (ranked.empty()) continue;  // it would wait: keep the model simple
+    std::sort(ranked.begin(), ranked.end());
+    TaskSpec t = taskSpec(100'000 + step, q);
+    if (skill) t.requirement = Requirement::all({sk(skill, level)});
+    ASSERT_TRUE(e.taskArrived(t, now).ok());
+    e.drainDecisions(ds);
+    std::size_t n = std::min<std::size_t>(ranked.size(), static_cast<std::size_t>(fanouts[static_cast<std::size_t>(q - 1)]));
+    ASSERT_EQ(ds.size(), n) << "step " << step;
+    for (std::size_t i = 0; i < n; ++i) {
+      EXPECT_EQ(ds[i].kind, DecisionKind::Offer);
+      EXPECT_EQ(ds[i].agent.value, ranked[i].second) << "step " << step << ", offer " << i;
+      M& m = agents[static_cast<std::size_t>(ranked[i].second)];
+      m.idle_since = now;
+      m.rr[static_cast<std::size_t>(q)] = ++rr_clock[static_cast<std::size_t>(q)];
+    }
+    if (ranked.front() != best_ready) ++skipped_ineligible;
+    ++checked;
+    // One of them accepts; the others' offers are withdrawn and they stay ready.
+    std::size_t winner = static_cast<std::size_t>(rnd(static_cast<int>(n)));
+    ASSERT_TRUE(e.offerAccepted(TaskId{t.id}, ds[winner].agent, now).ok());
+    agents[static_cast<std::size_t>(ds[winner].agent.value)].busy = true;
+    held.push_back(t.id.value);
+    e.clearDecisions();
+  }
+  EXPECT_GT(checked, 1500);
+  EXPECT_GT(skipped_ineligible, 500);
+}
+
+// drainDecisions hands over the same decisions as takeDecisions and keeps the buffers apart.
+TEST_F(RoutingEngineTest, DrainDecisionsHandsOverTheDecisionsIntoTheCallersBuffer) {
+  queue(queueCfg(1));
+  agent(agentCfg(10, {1}));
+  e.clearDecisions();
+  std::vector<Decision> ds(5);  // old contents are dropped
+  must(e.taskArrived(taskSpec(100, 1), now));
+  e.drainDecisions(ds);
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].kind, DecisionKind::Offer);
+  EXPECT_TRUE(e.decisions().empty());
+  must(e.offerAccepted(TaskId{100}, AgentId{10}, now));
+  EXPECT_EQ(ds.size(), 1u) << "the caller's buffer is not written by later events";
+  e.drainDecisions(ds);
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].kind, DecisionKind::Assigned);
+  e.drainDecisions(ds);
+  EXPECT_TRUE(ds.empty());
+}
+
 }  // namespace
 }  // namespace parley::core::routing

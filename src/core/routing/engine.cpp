@@ -243,7 +243,7 @@ struct ClassBucket {
 struct ReadyEntry {
   std::int64_t key;
   std::uint32_t agent;
-  std::uint32_t member;  // index of the queue in the agent's memberships (where his position is kept)
+  std::uint32_t member;  // Membership::id: where his position is kept
 };
 
 inline bool ahead(const ReadyEntry& a, const ReadyEntry& b) {
@@ -332,8 +332,8 @@ struct Membership {
   int score = 0;             // MostSkilled: proficiency sum over the queue's scoring skills
   std::uint64_t rr = 0;      // RoundRobin: the queue's offer clock when last offered from it
   std::uint8_t indexed = 0;  // media bits under which he is in the queue's ready sets
+  std::uint32_t id = kNone;  // his positions in the ready heaps: Impl::ready_pos[id] (valid under `indexed`)
   std::array<std::int64_t, kMediaCount> key{};
-  std::array<std::uint32_t, kMediaCount> pos{};  // valid under `indexed`: his index in the ready heap
 };
 
 enum class Category : std::uint8_t { Offline, Away, Idle, Busy };
@@ -363,6 +363,13 @@ struct AgentRec {
       if (load[m] > 0) b |= rules.blocks[m];
     return b;
   }
+  // Media bits he has room for (capacity left, not blocked by the cross-channel rules).
+  std::uint8_t roomMask() const {
+    std::uint8_t b = blocked(), room = 0;
+    for (int i = 0; i < kMediaCount; ++i)
+      if (load[i] < capacity[i] && !(b & (1u << i))) room |= static_cast<std::uint8_t>(1u << i);
+    return room;
+  }
   bool hasRoom(Media m) const {
     int i = static_cast<int>(m);
     return load[i] < capacity[i] && (blocked() & (1u << i)) == 0;
@@ -375,7 +382,6 @@ struct TaskRec {
   std::uint32_t queue = 0;
   std::uint32_t req = 0;
   std::uint32_t klass = kNone;
-  std::uint32_t heap_pos = kNone;
   std::uint32_t agent = kNone;      // Assigned / Pending
   std::uint32_t preferred = kNone;  // preferred agent slot
   std::uint32_t pref_pos = kNone;   // position in the agent's preferred list
@@ -457,6 +463,7 @@ struct Engine::Impl {
   std::vector<AgentRec> agents;
   FlatMap agent_index;
   std::vector<TaskRec> tasks;
+  std::vector<std::uint32_t> heap_pos;  // per task slot: its index in its class heap (while Waiting)
   std::vector<std::uint32_t> free_tasks;
   FlatMap task_index;
   std::vector<QueueRec> queues;
@@ -478,6 +485,10 @@ struct Engine::Impl {
   std::vector<std::uint32_t> dirty;
   std::array<std::uint32_t, kMaxOfferFanout> pick{};
   std::vector<std::uint32_t> walk_frontier;  // scratch for walking a ready index in order
+  // Positions in the ready heaps per membership (by Membership::id), apart from the agent records
+  // so that moving an entry touches one small array.
+  std::vector<std::array<std::uint32_t, kMediaCount>> ready_pos;
+  std::vector<std::uint32_t> free_member_ids;
 
   explicit Impl(EngineConfig c) : cfg(c) {}
 
@@ -603,7 +614,7 @@ struct Engine::Impl {
   }
 
   auto taskMoved() {
-    return [this](const HeapEntry& e, std::size_t i) { tasks[e.task].heap_pos = static_cast<std::uint32_t>(i); };
+    return [this](const HeapEntry& e, std::size_t i) { heap_pos[e.task] = static_cast<std::uint32_t>(i); };
   }
 
   void heapPush(std::uint32_t ci, std::uint32_t ti) {
@@ -664,30 +675,25 @@ struct Engine::Impl {
 
   auto readyMoved(int media) {
     return [this, media](const ReadyEntry& e, std::size_t i) {
-      agents[e.agent].memberships[e.member].pos[static_cast<std::size_t>(media)] = static_cast<std::uint32_t>(i);
+      ready_pos[e.member][static_cast<std::size_t>(media)] = static_cast<std::uint32_t>(i);
     };
   }
 
   void updateIndex(std::uint32_t ai) {
     AgentRec& a = agents[ai];
-    std::uint8_t ready_mask = 0;  // media he may be offered now
-    if (a.state == AgentState::Available) {
-      std::uint8_t blocked = a.blocked();
-      for (int i = 0; i < kMediaCount; ++i)
-        if (a.load[i] < a.capacity[i] && !(blocked & (1u << i))) ready_mask |= static_cast<std::uint8_t>(1u << i);
-    }
-    for (std::size_t mi = 0; mi < a.memberships.size(); ++mi) {
-      Membership& m = a.memberships[mi];
+    std::uint8_t ready_mask = a.state == AgentState::Available ? a.roomMask() : 0;  // media he may be offered now
+    for (Membership& m : a.memberships) {
       if (!ready_mask && !m.indexed) continue;
       QueueRec& q = queues[m.queue];
+      std::uint8_t wanted = q.media_seen & ready_mask;
       for (int i = 0; i < kMediaCount; ++i) {
         std::uint8_t bit = static_cast<std::uint8_t>(1u << i);
-        bool want = (q.media_seen & ready_mask & bit) != 0;
+        bool want = (wanted & bit) != 0;
         bool has = (m.indexed & bit) != 0;
         if (!want && !has) continue;
         std::vector<ReadyEntry>& h = q.ready[i];
         if (!want) {
-          heapErase(h, m.pos[i], ahead, readyMoved(i));
+          heapErase(h, ready_pos[m.id][i], ahead, readyMoved(i));
           m.indexed &= static_cast<std::uint8_t>(~bit);
           continue;
         }
@@ -695,10 +701,11 @@ struct Engine::Impl {
         if (has && key == m.key[i]) continue;
         m.key[i] = key;
         if (has) {
-          h[m.pos[i]].key = key;
-          heapFix(h, m.pos[i], ahead, readyMoved(i));
+          std::uint32_t pos = ready_pos[m.id][i];
+          h[pos].key = key;
+          heapFix(h, pos, ahead, readyMoved(i));
         } else {
-          h.push_back(ReadyEntry{key, ai, static_cast<std::uint32_t>(mi)});
+          h.push_back(ReadyEntry{key, ai, m.id});
           heapSiftUp(h, h.size() - 1, ahead, readyMoved(i));
           m.indexed |= bit;
         }
@@ -711,7 +718,7 @@ struct Engine::Impl {
     for (Membership& m : a.memberships) {
       QueueRec& q = queues[m.queue];
       for (int i = 0; i < kMediaCount; ++i)
-        if (m.indexed & (1u << i)) heapErase(q.ready[i], m.pos[i], ahead, readyMoved(i));
+        if (m.indexed & (1u << i)) heapErase(q.ready[i], ready_pos[m.id][i], ahead, readyMoved(i));
       m.indexed = 0;
     }
   }
@@ -810,8 +817,8 @@ struct Engine::Impl {
     TaskRec& t = tasks[ti];
     QueueRec& q = queues[t.queue];
     if (t.state == TaskState::Waiting) {
-      heapRemove(t.klass, t.heap_pos);
-      t.heap_pos = kNone;
+      heapRemove(t.klass, heap_pos[ti]);
+      heap_pos[ti] = kNone;
     } else if (t.state == TaskState::WaitingPreferred) {
       AgentRec& a = agents[t.preferred];
       std::uint32_t moved = a.preferred.back();
@@ -1038,6 +1045,8 @@ struct Engine::Impl {
   std::uint32_t findTaskForAgent(std::uint32_t ai) {
     AgentRec& a = agents[ai];
     if (a.state != AgentState::Available) return kNone;
+    std::uint8_t room = a.roomMask();
+    if (!room) return kNone;
     bool have = false;
     HeapEntry best{};
     std::uint32_t best_task = kNone;
@@ -1054,10 +1063,10 @@ struct Engine::Impl {
     }
     for (const Membership& m : a.memberships) {
       const QueueRec& q = queues[m.queue];
-      if (!q.open) continue;
+      if (!q.open || !(q.media_seen & room)) continue;
       for (std::uint32_t ci : q.active_classes) {
         const ClassBucket& c = classes[ci];
-        if (!a.hasRoom(c.media)) continue;
+        if (!(room & (1u << static_cast<int>(c.media)))) continue;
         if (!eligible(a.skills, reqs[c.req])) continue;
         const HeapEntry& head = c.heap[0];
         if (!head.excluded() || !isExcluded(tasks[head.task], ai)) {
@@ -1192,7 +1201,7 @@ struct Engine::Impl {
         std::erase_if(t.excluded, [&](const auto& e) { return e.second <= now; });
         if (t.state == TaskState::Waiting && t.excluded.empty()) {
           // Refresh the heap entry's flag (not part of the order) so searches stop checking.
-          classes[t.klass].heap[t.heap_pos] = entryOf(tm.idx);
+          classes[t.klass].heap[heap_pos[tm.idx]] = entryOf(tm.idx);
         }
         route_tasks.push_back(tm.idx);
         return;
@@ -1242,6 +1251,16 @@ struct Engine::Impl {
   std::uint32_t taskSlot(TaskId id) const { return id.valid() ? task_index.find(id.value) : kNone; }
   std::uint32_t queueSlot(QueueId id) const { return id.valid() ? queue_index.find(id.value) : kNone; }
 
+  std::uint32_t newMemberId() {
+    if (!free_member_ids.empty()) {
+      std::uint32_t id = free_member_ids.back();
+      free_member_ids.pop_back();
+      return id;
+    }
+    ready_pos.emplace_back();
+    return static_cast<std::uint32_t>(ready_pos.size() - 1);
+  }
+
   std::uint32_t newTaskSlot() {
     if (!free_tasks.empty()) {
       std::uint32_t ti = free_tasks.back();
@@ -1249,6 +1268,7 @@ struct Engine::Impl {
       return ti;
     }
     tasks.emplace_back();
+    heap_pos.push_back(kNone);
     return static_cast<std::uint32_t>(tasks.size() - 1);
   }
 
@@ -1406,9 +1426,11 @@ Status Engine::configureAgent(const AgentConfig& config, TimestampMs now) {
   a.skill_levels = std::move(levels);
   std::vector<Membership> old = std::move(a.memberships);
   a.memberships.clear();
+  for (const Membership& o : old) s.free_member_ids.push_back(o.id);
   for (std::uint32_t qi : queue_slots) {
     Membership m;
     m.queue = qi;
+    m.id = s.newMemberId();
     for (const Membership& o : old)
       if (o.queue == qi) m.rr = o.rr;
     m.score = s.scoreOf(a, s.queues[qi]);
@@ -1528,7 +1550,8 @@ Status Engine::offerAccepted(TaskId task, AgentId agent, TimestampMs now) {
   --s.queues[t.queue].offered;
   s.assign(ti, ai, false);
   s.agents[ai].no_answers = 0;
-  s.markDirty(ai);
+  // Not dirty: his load, state and ranking keys are what they were with the offer, and the end of
+  // that event already gave him everything he had room for.
   while (t.n_offered > 0) {
     std::uint32_t other = t.offered[t.n_offered - 1];
     s.emit(DecisionKind::OfferRevoked, &t, other).reason = RevokeReason::AcceptedElsewhere;
@@ -1685,6 +1708,11 @@ std::vector<Decision> Engine::takeDecisions() {
   return d;
 }
 
+void Engine::drainDecisions(std::vector<Decision>& into) {
+  into.clear();
+  into.swap(impl_->out);
+}
+
 void Engine::clearDecisions() { impl_->out.clear(); }
 
 Result<QueueStats> Engine::queueStats(QueueId queue, TimestampMs now, DurationMs window_ms) const {
@@ -1768,12 +1796,14 @@ std::size_t Engine::agentCount() const { return impl_->agents.size(); }
 MemoryUsage Engine::memoryUsage() const {
   const Impl& s = *impl_;
   MemoryUsage m;
-  m.agents = s.agents.capacity() * sizeof(AgentRec) + s.agent_index.bytes();
+  m.agents = s.agents.capacity() * sizeof(AgentRec) + s.agent_index.bytes() +
+             s.ready_pos.capacity() * sizeof(s.ready_pos[0]) + s.free_member_ids.capacity() * sizeof(std::uint32_t);
   for (const AgentRec& a : s.agents) {
     m.agents += a.memberships.capacity() * sizeof(Membership) + a.offers.capacity() * sizeof(std::uint32_t) +
                 a.preferred.capacity() * sizeof(std::uint32_t) + a.skill_levels.capacity() * sizeof(std::pair<int, int>);
   }
-  m.tasks = s.tasks.capacity() * sizeof(TaskRec) + s.free_tasks.capacity() * sizeof(std::uint32_t) + s.task_index.bytes();
+  m.tasks = s.tasks.capacity() * sizeof(TaskRec) + (s.free_tasks.capacity() + s.heap_pos.capacity()) * sizeof(std::uint32_t) +
+            s.task_index.bytes();
   for (const TaskRec& t : s.tasks) m.tasks += t.excluded.capacity() * sizeof(std::pair<std::uint32_t, TimestampMs>);
   for (const ClassBucket& c : s.classes) m.tasks += c.heap.capacity() * sizeof(HeapEntry);
   m.queues = s.queues.capacity() * sizeof(QueueRec) + s.classes.capacity() * sizeof(ClassBucket) + s.class_index.bytes() +

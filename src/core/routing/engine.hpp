@@ -107,6 +107,9 @@ class Engine {
   // --- output -------------------------------------------------------------------------------------
   const std::vector<Decision>& decisions() const;
   std::vector<Decision> takeDecisions();
+  // Like takeDecisions() into the caller's buffer (its old contents dropped), whose storage the
+  // engine keeps for the next decisions: no allocation per event once both buffers have grown.
+  void drainDecisions(std::vector<Decision>& into);
   void clearDecisions();
 
   // --- inspection -------------------------------------------------------------------------------
