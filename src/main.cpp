@@ -28,6 +28,7 @@
 #include "channels/webchat/visitor_service.hpp"
 #include "channels/webchat/webchat_gateway.hpp"
 #include "channels/whatsapp/whatsapp_gateway.hpp"
+#include "channels/whatsapp/whatsapp_template_sync.hpp"
 #include "channels/x/x_gateway.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
@@ -171,6 +172,8 @@ int serve(const app::Config& config) {
                      gateways,  [&media_fetcher] { media_fetcher.wake(); }};
   deps.secrets = secrets;
   deps.wake_email_poller = [&email_poller] { email_poller.wake(); };
+  channels::whatsapp::TemplateSyncer template_syncer(*store, clock, secrets);
+  deps.wake_template_sync = [&template_syncer] { template_syncer.wake(); };
   deps.email_receiver = &email_receiver;
   app::SpellChecker spell_checker(config.dictionaries_dir);
   deps.spell_checker = &spell_checker;
@@ -213,6 +216,7 @@ int serve(const app::Config& config) {
   outbox.start();
   media_fetcher.start();
   email_poller.start();
+  template_syncer.start();
   const auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - boot).count();
   http::logJson("info", "listening", {{"url", "http://" + config.host + ":" + std::to_string(port)},
                                       {"database", store->backendName()}, {"startup_ms", std::to_string(ready_ms)}});
@@ -224,6 +228,7 @@ int serve(const app::Config& config) {
   outbox.stop();
   media_fetcher.stop();
   email_poller.stop();
+  template_syncer.stop();
   store.reset();  // the SQLite writer finishes its queue and closes
   http::logJson("info", "stopped");
   return 0;

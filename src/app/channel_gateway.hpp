@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/domain.hpp"
 #include "core/result.hpp"
@@ -28,6 +29,25 @@ struct OutboundContext {
   const core::User* agent = nullptr;  // who wrote the reply (signature language, From name)
 };
 
+// A message template the agent chose (POST /api/v1/conversations/{id}/messages with "template"):
+// the values for the template's parameters, in the order the template lists them.
+struct TemplateReply {
+  std::string name;
+  std::string language;
+  std::vector<std::string> header;   // a text header's parameter, or a media header's link
+  std::vector<std::string> body;
+  std::vector<std::string> buttons;  // one per button that takes a parameter, in button order
+};
+
+// What the channel made of a TemplateReply: the text the timeline shows (the body with its
+// parameters filled in) and the payload stored with the message, which encode() reads.
+struct RenderedTemplate {
+  std::string text;
+  std::string payload_json;
+};
+
+class StoreTx;
+
 struct DeliveryResult {
   enum class Outcome { Delivered, RetryLater, Failed } outcome = Outcome::Failed;
   std::string error;               // for RetryLater and Failed: shown to the agent
@@ -47,6 +67,20 @@ class ChannelGateway {
   // True when encode() reads OutboundContext::history (costs a read of the conversation).
   virtual bool wantsHistory() const { return false; }
   virtual DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) = 0;
+  // Channels with message templates (WhatsApp): checks `reply` against the templates the channel
+  // keeps for this inbox (read through tx) and renders it. InvalidInput for an unknown or not
+  // approved template or parameters that do not fit; by default the channel has no templates.
+  virtual core::Result<RenderedTemplate> renderTemplate(StoreTx& tx, const core::Inbox& inbox,
+                                                        const TemplateReply& reply) const {
+    (void)tx;
+    (void)inbox;
+    (void)reply;
+    return core::makeError(core::ErrorCode::InvalidInput,
+                           "message templates are a WhatsApp feature; this inbox's channel has none");
+  }
+  // True when the provider refuses free-form replies once the 24-hour customer-service window
+  // is closed (WhatsApp): the desk then answers 409 customer_window_closed and stores nothing.
+  virtual bool freeFormNeedsCustomerWindow() const { return false; }
   // Downloads the bytes of a Pending attachment from the provider (blocking; called by the
   // media fetcher). Unavailable means "try again later"; other errors are final.
   virtual core::Result<std::string> fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,

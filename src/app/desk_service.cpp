@@ -5,6 +5,7 @@
 #include <set>
 
 #include "app/identity.hpp"
+#include "core/customer_window.hpp"
 #include "core/delivery.hpp"
 #include "core/text.hpp"
 
@@ -30,6 +31,11 @@ bool isBlank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == st
 
 std::string inboxScope(core::InboxId inbox) { return "inbox:" + std::to_string(inbox.value); }
 
+// The conversation as the desk shows it: with its customer-service window, if its channel has one.
+void setWindow(core::Conversation& conversation, const core::Inbox& inbox) {
+  conversation.customer_window_expires_at = core::customerWindowExpiresAt(inbox, conversation.last_incoming_at);
+}
+
 // NotFound for everything the actor may not see, so ids of other teams and tenants do not leak.
 Result<ConversationView> loadVisible(StoreTx& tx, const core::Actor& actor, core::ConversationId id) {
   auto conversation = tx.getConversation(actor.tenant_id, id);
@@ -37,6 +43,7 @@ Result<ConversationView> loadVisible(StoreTx& tx, const core::Actor& actor, core
   auto inbox = tx.getInbox(actor.tenant_id, conversation->inbox_id);
   if (!inbox) return inbox.error();
   if (!core::canSeeInbox(actor, *inbox)) return makeError(ErrorCode::NotFound, "conversation not found");
+  setWindow(*conversation, *inbox);
   return ConversationView{std::move(*conversation), std::move(*inbox)};
 }
 
@@ -80,6 +87,14 @@ Status addActivity(StoreTx& tx, const core::Conversation& conversation, std::str
 
 }  // namespace
 
+const char* const kCustomerWindowClosed =
+    "the customer last wrote more than 24 hours ago (or never), so WhatsApp takes no free-form message now; "
+    "send an approved message template instead";
+
+bool isCustomerWindowClosed(const core::Error& error) {
+  return error.code == ErrorCode::Conflict && error.message == kCustomerWindowClosed;
+}
+
 Result<std::vector<std::string>> normalizeLabels(const std::vector<std::string>& labels) {
   std::set<std::string> out;
   for (const auto& raw : labels) {
@@ -108,6 +123,7 @@ Event DeskService::eventFor(std::string type, const core::Inbox& inbox, core::Me
 }
 
 Event DeskService::eventFor(std::string type, const core::Inbox& inbox, core::Conversation conversation) const {
+  setWindow(conversation, inbox);  // every desk that hears of it shows the same window
   return Event{0, std::move(type), inbox.tenant_id, inbox.id, inbox.team_ids, std::move(conversation)};
 }
 
@@ -377,8 +393,11 @@ Result<core::IngestResult> DeskService::ingest(const core::InboundMessage& in) {
 
 Result<core::Message> DeskService::reply(const core::Actor& actor, core::ConversationId id, const ReplyInput& input) {
   if (input.text.size() > kMaxTextBytes) return makeError(ErrorCode::TooLarge, "text: at most 65536 bytes");
-  if (isBlank(input.text) && input.attachment_ids.empty()) {
+  if (isBlank(input.text) && input.attachment_ids.empty() && !input.template_reply) {
     return makeError(ErrorCode::InvalidInput, "text: a reply needs text or an attachment");
+  }
+  if (input.template_reply && (input.private_note || !isBlank(input.text) || !input.attachment_ids.empty())) {
+    return makeError(ErrorCode::InvalidInput, "template: a template is sent on its own (no text, files or private note)");
   }
   if (input.attachment_ids.size() > kMaxAttachmentsPerMessage) {
     return makeError(ErrorCode::InvalidInput, "attachment_ids: at most 20 per message");
@@ -421,6 +440,18 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
     if (input.direct && !input.private_note) message.payload_json = R"({"direct":true})";
     message.created_at = message.updated_at = now;
     auto gateway = gateways_.find(view.inbox.channel);
+    if (input.template_reply) {
+      // The channel checks the template against what it synced and fills in the parameters.
+      if (gateway == gateways_.end()) return makeError(ErrorCode::InvalidInput, "message templates are a WhatsApp feature");
+      auto rendered = gateway->second->renderTemplate(tx, view.inbox, *input.template_reply);
+      if (!rendered) return rendered.error();
+      message.kind = core::MessageKind::Template;
+      message.text = std::move(rendered->text);
+      message.payload_json = std::move(rendered->payload_json);
+    } else if (!input.private_note && gateway != gateways_.end() && gateway->second->freeFormNeedsCustomerWindow() &&
+               !core::customerWindowOpen(view.inbox, view.conversation.last_incoming_at, now)) {
+      return makeError(ErrorCode::Conflict, kCustomerWindowClosed);
+    }
     if (!input.private_note) {
       if (gateway == gateways_.end()) {
         message.delivery_status = core::DeliveryStatus::Failed;
@@ -636,7 +667,22 @@ Result<std::vector<core::Conversation>> DeskService::listConversations(const cor
   auto visible = visibleInboxIds(actor);
   if (!visible) return visible.error();
   filter.inbox_ids = std::move(*visible);
-  return readOne(store_, [&](StoreTx& tx) { return tx.listConversations(filter); });
+  std::vector<core::Conversation> out;
+  auto status = store_.read([&](StoreTx& tx) -> Status {
+    auto list = tx.listConversations(filter);
+    if (!list) return list.error();
+    auto inboxes = tx.listInboxes(actor.tenant_id);
+    if (!inboxes) return inboxes.error();
+    for (auto& c : *list) {
+      for (const auto& inbox : *inboxes) {
+        if (inbox.id == c.inbox_id) setWindow(c, inbox);
+      }
+    }
+    out = std::move(*list);
+    return {};
+  });
+  if (!status) return status.error();
+  return out;
 }
 
 Result<std::vector<core::Message>> DeskService::listMessages(const core::Actor& actor, core::ConversationId id,

@@ -25,6 +25,9 @@ struct ReplyInput {
   // Answer a public thread (an X mention) privately, by direct message: stored as
   // {"direct": true} in the reply's payload, which the channel's encode() reads.
   bool direct = false;
+  // A WhatsApp message template instead of free text (no text, no attachments): checked and
+  // rendered by the channel (ChannelGateway::renderTemplate); the message keeps the rendered body.
+  std::optional<TemplateReply> template_reply;
 };
 
 struct ConversationPatch {
@@ -109,6 +112,12 @@ class DeskService {
   const Clock& clock_;
   ChannelGateways gateways_;
 };
+
+// reply() refuses a free-form reply (text or files, not a private note) when the channel needs
+// the 24-hour customer-service window and it is closed: Conflict with this message, which the
+// HTTP API answers as 409 customer_window_closed. Nothing is stored.
+extern const char* const kCustomerWindowClosed;
+bool isCustomerWindowClosed(const core::Error& error);
 
 // Sorted, unique, trimmed; labels are 1-64 characters of letters, digits, '-', '_', ':' or '.'.
 Result<std::vector<std::string>> normalizeLabels(const std::vector<std::string>& labels);

@@ -147,6 +147,9 @@ struct Conversation {
   // The customer's last message: WhatsApp and Messenger allow free-form replies only within
   // 24 hours of it (the customer-service window).
   TimestampMs last_incoming_at = 0;
+  // Derived, never stored: last_incoming_at + 24 h for channels with that window (set by the
+  // desk service from the inbox, core/customer_window.hpp); unset otherwise.
+  std::optional<TimestampMs> customer_window_expires_at;
   bool is_public = false;  // a public thread (an X mention, a page comment), not a private chat
 };
 

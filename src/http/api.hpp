@@ -40,6 +40,7 @@ struct ApiDeps {
   // Seals the credentials in inbox configurations; null stores them as they are (tests only).
   std::shared_ptr<const app::SecretBox> secrets = nullptr;
   std::function<void()> wake_email_poller = [] {};  // an e-mail inbox was created or changed
+  std::function<void()> wake_template_sync = [] {};  // a WhatsApp inbox was created or changed
   channels::email::EmailReceiver* email_receiver = nullptr;  // raw mail in (the inbound-mail webhook)
   app::SpellChecker* spell_checker = nullptr;                // the composer's spell check
   channels::webchat::VisitorService* webchat = nullptr;     // the web-chat widget API and visitor streams
@@ -50,6 +51,7 @@ void addAdminRoutes(Router& router, ApiDeps& deps);
 void addDeskRoutes(Router& router, ApiDeps& deps);
 void addApiChannelRoutes(Router& router, ApiDeps& deps);
 void addWhatsAppRoutes(Router& router, ApiDeps& deps);
+void addWhatsAppTemplateRoutes(Router& router, ApiDeps& deps);  // http/api_whatsapp_templates.cpp
 void addMessengerRoutes(Router& router, ApiDeps& deps);  // Messenger and Instagram
 void addTelegramRoutes(Router& router, ApiDeps& deps);
 void addEmailRoutes(Router& router, ApiDeps& deps);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "app/identity.hpp"
+#include "http/template_reply_json.hpp"
 #include "http/api.hpp"
 #include "http/json.hpp"
 
@@ -479,6 +480,7 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
              [&deps](Context& ctx) -> Response {
                PARLEY_TRY(id, ctx.idParam("id"));
                PARLEY_TRY(body, parseJsonObject(ctx.request));
+               PARLEY_TRY(template_reply, takeTemplateReply(body));  // "template": a WhatsApp message template
                PARLEY_CHECK(rejectUnknownKeys(body, {"text", "private", "attachment_ids", "reply_to_id", "direct"}));
                app::ReplyInput input;
                PARLEY_TRY(text, optString(body, "text", 65536));
@@ -493,7 +495,12 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
                  for (auto a : *attachments) input.attachment_ids.push_back(core::AttachmentId{a});
                }
                if (reply_to) input.reply_to_id = core::MessageId{*reply_to};
-               PARLEY_TRY(message, deps.desk.reply(ctx.actor(), core::ConversationId{id}, input));
+               input.template_reply = std::move(template_reply);
+               auto replied = deps.desk.reply(ctx.actor(), core::ConversationId{id}, input);
+               if (!replied && app::isCustomerWindowClosed(replied.error())) {
+                 return errorResponse(409, "customer_window_closed", replied.error().message);
+               }
+               PARLEY_TRY(message, std::move(replied));
                if (!input.private_note) deps.wake_outbox();
                PARLEY_TRY(a, messagesWithAttachments(deps.store, ctx.actor().tenant_id, {message}));
                return jsonResponse(201, a.at(0));

@@ -119,6 +119,7 @@ json::object toJson(const core::Conversation& v) {
           {"first_response_at", isoOrNull(v.first_response_at)},
           {"resolved_at", isoOrNull(v.resolved_at)},
           {"last_incoming_at", isoOrNull(v.last_incoming_at)},
+          {"customer_window_expires_at", v.customer_window_expires_at ? isoOrNull(*v.customer_window_expires_at) : json::value(nullptr)},
           {"public", v.is_public}};
 }
 

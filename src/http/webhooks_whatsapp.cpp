@@ -110,6 +110,7 @@ void addWhatsAppRoutes(Router& router, ApiDeps& deps) {
                                               {"statuses", statuses},
                                               {"ignored", ignored}});
       });
+  addWhatsAppTemplateRoutes(router, deps);
 }
 
 }  // namespace parley::http

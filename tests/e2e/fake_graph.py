@@ -1,10 +1,48 @@
 """A local fake of the parts of Meta's Graph API that the WhatsApp channel uses, as documented:
 POST /{version}/{phone_number_id}/messages, POST /{version}/{phone_number_id}/media,
-GET /{version}/{media_id} (media URL) and the media download, all with a bearer token."""
+GET /{version}/{media_id} (media URL) and the media download, all with a bearer token; and the
+WhatsApp Business Management API's GET /{version}/{waba_id}/message_templates with cursor paging.
+Template sends are checked like Meta checks them: an unknown name/language answers 132001, a
+wrong number of parameters 132000; a free-form message to a customer whose last message
+(customer_last_message[wa_id], Unix seconds) is more than 24 hours old answers 131047."""
+import base64
 import http.server
 import json
 import re
 import threading
+import time
+import urllib.parse
+
+
+def _graph_error(code, message, details, status=400):
+    return status, {"error": {"message": message, "type": "OAuthException", "code": code,
+                              "error_data": {"messaging_product": "whatsapp", "details": details},
+                              "fbtrace_id": "fake"}}
+
+
+def _placeholders(text):
+    return list(dict.fromkeys(re.findall(r"{{\s*(\w+)\s*}}", text or "")))
+
+
+def check_template_send(templates, body):
+    """None when Meta would accept this template send, else (status, error body)."""
+    t = body.get("template", {})
+    name, code = t.get("name"), (t.get("language") or {}).get("code")
+    found = [x for x in templates if x["name"] == name and x["language"] == code and x.get("status") == "APPROVED"]
+    if not found:
+        return _graph_error(132001, "(#132001) Template name does not exist in the translation",
+                            "template name (%s) does not exist in %s" % (name, code), status=404)
+    given = {c.get("type"): len(c.get("parameters", [])) for c in t.get("components", []) if c.get("type") != "button"}
+    for component in found[0].get("components", []):
+        kind = component["type"].lower()
+        if kind not in ("header", "body"):
+            continue
+        expected = len(_placeholders(component.get("text"))) if component.get("format", "TEXT") == "TEXT" else 1
+        if given.get(kind, 0) != expected:
+            return _graph_error(132000, "(#132000) Number of parameters does not match the expected number of params",
+                                "%s: number of localizable_params (%d) does not match the expected number of params (%d)"
+                                % (kind, given.get(kind, 0), expected))
+    return None
 
 
 class FakeGraph:
@@ -15,6 +53,11 @@ class FakeGraph:
         self.media = {}         # media_id -> (bytes, mime type)
         self.next_wamids = []   # wamids to answer sends with, in turn
         self.send_errors = []   # (status, body) to answer sends with first
+        self.waba_id = "102290129340398"
+        self.templates = []     # message templates as the Business Management API lists them
+        self.template_page_size = 100
+        self.template_requests = []  # the query of each listing request, parsed
+        self.customer_last_message = {}  # wa_id -> Unix seconds of the customer's last message
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -47,6 +90,18 @@ class FakeGraph:
                 if outer.send_errors:
                     status, error = outer.send_errors.pop(0)
                     return self.reply(status, error)
+                message = json.loads(body)
+                if message.get("type") == "template":
+                    refused = check_template_send(outer.templates, message)
+                    if refused:
+                        return self.reply(*refused)
+                else:
+                    last = outer.customer_last_message.get(message.get("to", "").lstrip("+"))
+                    if last is not None and time.time() - last > 24 * 3600:
+                        return self.reply(*_graph_error(
+                            131047, "(#131047) Re-engagement message",
+                            "Message failed to send because more than 24 hours have passed since the customer last "
+                            "replied to this number."))
                 wamid = outer.next_wamids.pop(0) if outer.next_wamids else "wamid.fake%d" % len(outer.sent)
                 to = json.loads(body).get("to", "")
                 self.reply(200, {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to.lstrip("+")}],
@@ -55,6 +110,10 @@ class FakeGraph:
             def do_GET(self):
                 if not self.authorized():
                     return
+                url = urllib.parse.urlsplit(self.path)
+                m = re.fullmatch(r"/%s/(\d+)/message_templates" % outer.version, url.path)
+                if m:
+                    return self.templates_page(m.group(1), urllib.parse.parse_qs(url.query))
                 m = re.fullmatch(r"/%s/(\w+)" % outer.version, self.path)
                 if m and m.group(1) in outer.media:
                     data, mime = outer.media[m.group(1)]
@@ -66,6 +125,26 @@ class FakeGraph:
                     data, mime = outer.media[m.group(1)]
                     return self.reply(200, data, mime)
                 self.reply(404, {"error": {"message": "Unsupported get request.", "code": 100}})
+
+            def templates_page(self, waba_id, query):
+                outer.template_requests.append(query)
+                if waba_id != outer.waba_id:
+                    return self.reply(400, {"error": {
+                        "message": "Unsupported get request. Object with ID '%s' does not exist, cannot be loaded due "
+                                   "to missing permissions, or does not support this operation." % waba_id,
+                        "type": "GraphMethodException", "code": 100, "error_subcode": 33, "fbtrace_id": "fake"}})
+                limit = min(int(query.get("limit", ["25"])[0]), outer.template_page_size)
+                start = int(base64.b64decode(query["after"][0]).decode()) if "after" in query else 0
+                page = outer.templates[start:start + limit]
+                fields = query.get("fields", ["name,language,status,category,components,id"])[0].split(",")
+                data = [{k: v for k, v in t.items() if k in fields} for t in page]
+                body = {"data": data, "paging": {"cursors": {
+                    "before": base64.b64encode(str(start).encode()).decode(),
+                    "after": base64.b64encode(str(start + len(page)).encode()).decode()}}}
+                if start + len(page) < len(outer.templates):
+                    body["paging"]["next"] = "%s/%s/%s/message_templates?limit=%d&after=%s" % (
+                        outer.base, outer.version, waba_id, limit, body["paging"]["cursors"]["after"])
+                self.reply(200, body)
 
             def log_message(self, *args):
                 pass

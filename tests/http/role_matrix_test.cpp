@@ -124,6 +124,13 @@ std::vector<Case> cases() {
       {"PATCH", "/api/v1/inboxes/{id}",
        [](ApiFixture& f, Scope s) { return fixed("/api/v1/inboxes/" + id(inboxOf(f, s).value), R"({"name":"Renamed"})"); },
        200, 403, 403, 403, 404},
+      // Templates are a WhatsApp feature: the fixture's API inboxes answer 400 once visibility allows.
+      {"GET", "/api/v1/inboxes/{id}/templates",
+       [](ApiFixture& f, Scope s) { return fixed("/api/v1/inboxes/" + id(inboxOf(f, s).value) + "/templates"); },
+       400, 400, 400, 404, 404},
+      {"POST", "/api/v1/inboxes/{id}/templates/sync",
+       [](ApiFixture& f, Scope s) { return fixed("/api/v1/inboxes/" + id(inboxOf(f, s).value) + "/templates/sync"); },
+       400, 403, 403, 403, 404},
       {"DELETE", "/api/v1/inboxes/{id}",
        [](ApiFixture& f, Scope) {
          core::InboxId i;

@@ -622,7 +622,10 @@ core::Result<std::string> encodeSend(const SendRequest& request) {
   if (const auto* t = std::get_if<TemplateContent>(&request.content)) {
     texts.push_back(&t->name);
     texts.push_back(&t->language_code);
-    for (const auto& p : t->body_parameters) texts.push_back(&p);
+    for (const auto* list : {&t->body_parameters, &t->body_parameter_names, &t->header_parameters, &t->header_parameter_names}) {
+      for (const auto& p : *list) texts.push_back(&p);
+    }
+    for (const auto& b : t->buttons) texts.push_back(&b.value);
   }
   if (const auto* r = std::get_if<ReactionContent>(&request.content)) {
     texts.push_back(&r->message_id);
@@ -674,14 +677,57 @@ core::Result<std::string> encodeSend(const SendRequest& request) {
     if (tmpl->name.empty() || tmpl->name.size() > 512) return makeError(ErrorCode::InvalidInput, "template: a name is required");
     if (tmpl->language_code.empty()) return makeError(ErrorCode::InvalidInput, "template: a language code is required");
     json::object t{{"name", tmpl->name}, {"language", json::object{{"code", tmpl->language_code}}}};
-    if (!tmpl->body_parameters.empty()) {
+    // Text parameters, named ones with their "parameter_name" (templates/overview: sending).
+    auto textParameters = [](const std::vector<std::string>& values, const std::vector<std::string>& names,
+                             const char* part) -> core::Result<json::array> {
       json::array parameters;
-      for (const auto& p : tmpl->body_parameters) {
-        if (p.empty()) return makeError(ErrorCode::InvalidInput, "template: a body parameter is empty");
-        parameters.push_back(json::object{{"type", "text"}, {"text", p}});
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        if (values[i].empty()) return makeError(ErrorCode::InvalidInput, std::string("template: a ") + part + " parameter is empty");
+        json::object p{{"type", "text"}};
+        if (i < names.size() && !names[i].empty()) p["parameter_name"] = names[i];
+        p["text"] = values[i];
+        parameters.push_back(std::move(p));
       }
-      t["components"] = json::array{json::object{{"type", "body"}, {"parameters", std::move(parameters)}}};
+      return parameters;
+    };
+    json::array components;
+    if (!tmpl->header_parameters.empty()) {
+      std::string format = tmpl->header_format;
+      std::transform(format.begin(), format.end(), format.begin(), [](unsigned char c) { return std::tolower(c); });
+      json::array parameters;
+      if (format.empty() || format == "text") {
+        WA_TRY(text_parameters, textParameters(tmpl->header_parameters, tmpl->header_parameter_names, "header"));
+        parameters = std::move(text_parameters);
+      } else if (format == "image" || format == "video" || format == "document") {
+        if (tmpl->header_parameters.size() != 1 || !isHttpUrl(tmpl->header_parameters[0])) {
+          return makeError(ErrorCode::InvalidInput, "template: the " + format + " header needs one http(s) link");
+        }
+        parameters.push_back(json::object{{"type", format}, {format, json::object{{"link", tmpl->header_parameters[0]}}}});
+      } else {
+        return makeError(ErrorCode::InvalidInput, "template: a " + tmpl->header_format + " header cannot be sent");
+      }
+      components.push_back(json::object{{"type", "header"}, {"parameters", std::move(parameters)}});
     }
+    if (!tmpl->body_parameters.empty()) {
+      WA_TRY(parameters, textParameters(tmpl->body_parameters, tmpl->body_parameter_names, "body"));
+      components.push_back(json::object{{"type", "body"}, {"parameters", std::move(parameters)}});
+    }
+    for (const auto& b : tmpl->buttons) {
+      if (b.value.empty()) return makeError(ErrorCode::InvalidInput, "template: a button parameter is empty");
+      if (b.index < 0 || b.index > 9) return makeError(ErrorCode::InvalidInput, "template: a button index is out of range");
+      json::object parameter;
+      if (b.sub_type == "url") {
+        parameter = json::object{{"type", "text"}, {"text", b.value}};
+      } else if (b.sub_type == "copy_code") {
+        parameter = json::object{{"type", "coupon_code"}, {"coupon_code", b.value}};
+      } else {
+        return makeError(ErrorCode::InvalidInput, "template: a " + b.sub_type + " button takes no parameter");
+      }
+      // The index is a string in Meta's examples ("index": "0").
+      components.push_back(json::object{{"type", "button"}, {"sub_type", b.sub_type}, {"index", std::to_string(b.index)},
+                                        {"parameters", json::array{std::move(parameter)}}});
+    }
+    if (!components.empty()) t["components"] = std::move(components);
     body["type"] = "template";
     body["template"] = std::move(t);
   } else if (const auto* r = std::get_if<ReactionContent>(&request.content)) {

@@ -79,10 +79,28 @@ struct MediaContent {
   std::string filename;  // document only
 };
 
+// A button's dynamic value in a template send ("button" component, by the button's index):
+// sub_type "url" sends {"type":"text","text": value} (a URL button's {{1}} suffix, or an
+// authentication template's one-time code); "copy_code" sends {"type":"coupon_code", ...}.
+struct TemplateButtonParameter {
+  std::string sub_type;  // "url" or "copy_code"
+  int index = 0;         // the button's position in the template, 0-based
+  std::string value;
+};
+
 struct TemplateContent {
   std::string name;
   std::string language_code;                // e.g. "en_US", "de"
   std::vector<std::string> body_parameters;  // {{1}}, {{2}} ... of the body, in order
+  // NAMED templates ("parameter_format": "NAMED"): each body parameter's name, sent as
+  // "parameter_name" (same order as body_parameters); empty for positional templates.
+  std::vector<std::string> body_parameter_names;
+  // The header: "TEXT" with at most one parameter, or "IMAGE" / "VIDEO" / "DOCUMENT", whose one
+  // parameter is the media's http(s) link. Empty: the template has no header parameter.
+  std::string header_format;
+  std::vector<std::string> header_parameters;
+  std::vector<std::string> header_parameter_names;  // NAMED templates, like body_parameter_names
+  std::vector<TemplateButtonParameter> buttons;
 };
 
 struct ReactionContent {

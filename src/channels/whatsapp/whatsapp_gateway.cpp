@@ -1,12 +1,15 @@
 #include "channels/whatsapp/whatsapp_gateway.hpp"
 
 #include <boost/json.hpp>
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
+#include "app/store.hpp"
 #include "channels/common/config_secrets.hpp"
 #include "channels/common/http_client.hpp"
 #include "channels/whatsapp/whatsapp_codec.hpp"
+#include "channels/whatsapp/whatsapp_templates.hpp"
 
 namespace parley::channels::whatsapp {
 
@@ -37,6 +40,12 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const
   c.app_secret = stringOr(o, "app_secret");
   c.verify_token = stringOr(o, "verify_token");
   if (auto base = stringOr(o, "api_base_url"); !base.empty()) c.api_base_url = base;
+  c.business_account_id = stringOr(o, "business_account_id");
+  if (!c.business_account_id.empty() &&
+      (c.business_account_id.size() > 32 ||
+       !std::all_of(c.business_account_id.begin(), c.business_account_id.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))) {
+    return makeError(ErrorCode::InvalidInput, "config.business_account_id: the WhatsApp Business Account id (digits)");
+  }
   for (auto [key, value] : {std::pair{"phone_number_id", &c.phone_number_id}, std::pair{"access_token", &c.access_token},
                             std::pair{"app_secret", &c.app_secret}, std::pair{"verify_token", &c.verify_token}}) {
     if (value->empty()) return makeError(ErrorCode::InvalidInput, std::string("config.") + key + ": is required for a whatsapp inbox");
@@ -65,6 +74,16 @@ core::Result<std::string> WhatsAppGateway::encode(const app::OutboundContext& ct
   if (to.empty()) return makeError(ErrorCode::InvalidInput, "this contact has no phone number to write to on WhatsApp");
   if (ctx.attachments.size() > 1) {
     return makeError(ErrorCode::InvalidInput, "WhatsApp sends one file per message; send the files one by one");
+  }
+  if (ctx.message.kind == core::MessageKind::Template) {
+    // Rendered and checked by renderTemplate(); the outbox keeps the send as the message has it.
+    auto content = templateContentFromPayload(ctx.message.payload_json);
+    if (!content) return makeError(ErrorCode::InvalidInput, "template: " + content.error().message);
+    SendRequest probe;
+    probe.to = to;
+    probe.content = *content;
+    if (auto checked = encodeSend(probe); !checked) return checked.error();
+    return json::serialize(json::object{{"to", to}, {"reply_to", ctx.reply_to_external_id}, {"template_payload", ctx.message.payload_json}});
   }
   json::object envelope{{"to", to}, {"text", ctx.message.text}, {"reply_to", ctx.reply_to_external_id}};
   if (!ctx.attachments.empty()) {
@@ -101,7 +120,11 @@ app::DeliveryResult WhatsAppGateway::deliver(const core::Inbox& inbox, const cor
   request.to = stringOr(envelope, "to");
   request.reply_to_message_id = stringOr(envelope, "reply_to");
   const std::string text = stringOr(envelope, "text");
-  if (auto it = envelope.find("attachment"); it != envelope.end() && it->value().is_object()) {
+  if (auto tmpl = stringOr(envelope, "template_payload"); !tmpl.empty()) {
+    auto content = templateContentFromPayload(tmpl);
+    if (!content) return {Outcome::Failed, "unreadable template in the outbox: " + content.error().message, 0, {}};
+    request.content = std::move(*content);
+  } else if (auto it = envelope.find("attachment"); it != envelope.end() && it->value().is_object()) {
     const auto& a = it->value().get_object();
     const std::string sha = stringOr(a, "sha256");
     std::ifstream in(attachments_root_ / sha.substr(0, 2) / sha, std::ios::binary);
@@ -148,6 +171,30 @@ app::DeliveryResult WhatsAppGateway::deliver(const core::Inbox& inbox, const cor
     return {Outcome::RetryLater, "WhatsApp unreachable: " + answer.error, 0, {}};
   }
   return interpretSendAnswer(answer.status, answer.body, answer.retry_after_s);
+}
+
+core::Result<app::RenderedTemplate> WhatsAppGateway::renderTemplate(app::StoreTx& tx, const core::Inbox& inbox,
+                                                                    const app::TemplateReply& reply) const {
+  auto state = tx.getChannelState(inbox.id, kTemplatesStateKey);
+  if (!state && state.error().code != ErrorCode::NotFound) return state.error();
+  if (!state) {
+    return makeError(ErrorCode::InvalidInput, "this inbox has no synced templates yet: set config.business_account_id and "
+                                              "sync them (POST /api/v1/inboxes/" + std::to_string(inbox.id.value) +
+                                              "/templates/sync)");
+  }
+  auto stored = parseStoredTemplates(*state);
+  if (!stored) return stored.error();
+  const MessageTemplate* found = nullptr;
+  for (const auto& t : stored->templates) {
+    if (t.name == reply.name && t.language == reply.language) found = &t;
+  }
+  if (!found) {
+    return makeError(ErrorCode::InvalidInput, "template " + reply.name + " (" + reply.language +
+                                                  ") is not among this inbox's synced templates");
+  }
+  auto built = buildTemplate(*found, reply);
+  if (!built) return built.error();
+  return app::RenderedTemplate{built->text, templatePayloadJson(*found, reply, built->content)};
 }
 
 core::Result<std::string> WhatsAppGateway::fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,

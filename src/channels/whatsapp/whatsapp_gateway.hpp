@@ -1,6 +1,11 @@
 // DESIGN: the I/O half of the WhatsApp Cloud API channel (the pure half is whatsapp_codec).
 // An inbox's config holds phone_number_id, access_token, app_secret, verify_token and
-// api_base_url (the Graph API root with its version; a loopback fake in tests).
+// api_base_url (the Graph API root with its version; a loopback fake in tests), and optionally
+// business_account_id (the WhatsApp Business Account, WABA, whose message templates are synced:
+// whatsapp_template_sync.hpp).
+//  - renderTemplate() checks an agent's template reply against the synced templates and renders
+//    it; encode() then sends it as type "template". Free-form replies need the 24-hour
+//    customer-service window (freeFormNeedsCustomerWindow).
 //  - encode() runs in the reply's transaction and stores an envelope (recipient, text, the
 //    quoted wamid, at most one file) in the outbox — never the access token.
 //  - deliver() runs on the outbox worker: uploads the file when there is one
@@ -24,6 +29,7 @@ struct InboxConfig {
   std::string app_secret;
   std::string verify_token;
   std::string api_base_url = "https://graph.facebook.com/v23.0";
+  std::string business_account_id;  // optional: needed for message templates
 };
 
 // InvalidInput naming the missing or malformed key. With a box, sealed secrets are opened.
@@ -41,6 +47,9 @@ class WhatsAppGateway final : public app::ChannelGateway {
   app::DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) override;
   core::Result<std::string> fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,
                                        std::size_t max_bytes) override;
+  core::Result<app::RenderedTemplate> renderTemplate(app::StoreTx& tx, const core::Inbox& inbox,
+                                                     const app::TemplateReply& reply) const override;
+  bool freeFormNeedsCustomerWindow() const override { return true; }
 
  private:
   std::filesystem::path attachments_root_;

@@ -1,0 +1,194 @@
+#include "channels/whatsapp/whatsapp_template_sync.hpp"
+
+#include <boost/json.hpp>
+
+#include <cstdio>
+#include <set>
+#include <utility>
+
+#include "channels/common/http_client.hpp"
+#include "channels/whatsapp/whatsapp_codec.hpp"
+#include "channels/whatsapp/whatsapp_gateway.hpp"
+#include "channels/whatsapp/whatsapp_templates.hpp"
+
+namespace parley::channels::whatsapp {
+
+using Kind = TemplateSyncOutcome::Kind;
+
+namespace {
+
+void logLine(const std::string& level, const std::string& message, const core::Inbox& inbox) {
+  boost::json::object o{{"level", level}, {"msg", message}, {"inbox_id", inbox.id.value}, {"channel", "whatsapp"}};
+  std::fprintf(stderr, "%s\n", boost::json::serialize(o).c_str());
+}
+
+StoredTemplates loadStored(app::Store& store, core::InboxId inbox) {
+  auto text = app::readOne(store, [&](app::StoreTx& tx) { return tx.getChannelState(inbox, kTemplatesStateKey); });
+  if (!text) return {};
+  auto stored = parseStoredTemplates(*text);
+  return stored ? std::move(*stored) : StoredTemplates{};
+}
+
+}  // namespace
+
+TemplateSyncOutcome syncTemplates(app::Store& store, const app::Clock& clock, const app::SecretBox* secrets,
+                                  const core::Inbox& inbox, const TemplateSyncOptions& options) {
+  TemplateSyncOutcome out;
+  if (inbox.channel != core::ChannelKind::WhatsApp) {
+    out.kind = Kind::NotConfigured;
+    out.message = "message templates are a WhatsApp feature; this is a " + std::string(core::toString(inbox.channel)) + " inbox";
+    return out;
+  }
+  auto config = parseInboxConfig(inbox.config_json, secrets);
+  if (!config) {
+    out.kind = Kind::NotConfigured;
+    out.message = "the inbox configuration is invalid: " + config.error().message;
+    return out;
+  }
+  if (config->business_account_id.empty()) {
+    out.kind = Kind::NotConfigured;
+    out.message = "config.business_account_id: set the WhatsApp Business Account id of this number to sync its templates";
+    return out;
+  }
+
+  std::vector<MessageTemplate> templates;
+  std::set<std::pair<std::string, std::string>> seen;  // (name, language): a page repeated by the provider counts once
+  std::string after;
+  bool complete = false;
+  for (std::size_t page = 0; page < kMaxTemplatePages; ++page) {
+    auto url = templatesUrl(config->api_base_url, config->business_account_id, after, options.page_limit);
+    if (!url) {
+      out.kind = Kind::NotConfigured;
+      out.message = url.error().message;
+      return out;
+    }
+    HttpCall call;
+    call.url = *url;
+    call.headers = {{"Authorization", "Bearer " + config->access_token}};
+    call.timeout_ms = options.timeout_ms;
+    call.max_response_bytes = kMaxTemplatePageBytes;
+    auto answer = performHttp(call);
+    std::string failure;
+    if (answer.too_large) {
+      out.kind = Kind::Failed;
+      failure = "a page of the template listing is larger than 4 MiB";
+    } else if (!answer.transport_ok) {
+      out.kind = Kind::Unavailable;
+      failure = "WhatsApp unreachable: " + answer.error;
+    } else if (answer.status < 200 || answer.status >= 300) {
+      // The send path's classification: Meta's code and message, temporary or not.
+      auto classified = classifySendError(answer.status, answer.body, answer.retry_after_s);
+      out.kind = classified.outcome == app::DeliveryResult::Outcome::RetryLater ? Kind::Unavailable : Kind::Rejected;
+      failure = classified.error;
+    }
+    TemplatePage parsed;
+    if (failure.empty()) {
+      auto p = parseTemplatePage(answer.body);
+      if (!p) {
+        out.kind = Kind::Failed;
+        failure = "WhatsApp's template listing was unreadable: " + p.error().message;
+      } else {
+        parsed = std::move(*p);
+      }
+    }
+    if (!failure.empty()) {
+      out.message = failure;
+      // Keep what we had; say why it is not fresh.
+      auto stored = loadStored(store, inbox.id);
+      stored.last_attempt_at = clock.now();
+      stored.last_error = failure;
+      (void)store.write([&](app::StoreTx& tx) {
+        return tx.setChannelState(inbox.id, kTemplatesStateKey, serializeStoredTemplates(stored), clock.now());
+      });
+      logLine("warn", "WhatsApp template sync failed: " + failure, inbox);
+      return out;
+    }
+    for (auto& t : parsed.templates) {
+      if (templates.size() >= kMaxTemplates) break;
+      if (seen.insert({t.name, t.language}).second) templates.push_back(std::move(t));
+    }
+    if (parsed.after.empty() || parsed.after == after || templates.size() >= kMaxTemplates) {
+      complete = true;
+      break;
+    }
+    after = std::move(parsed.after);
+  }
+  if (!complete) logLine("warn", "WhatsApp template listing longer than 50 pages: the rest is left out", inbox);
+
+  StoredTemplates stored;
+  stored.synced_at = stored.last_attempt_at = clock.now();
+  stored.templates = std::move(templates);
+  auto saved = store.write([&](app::StoreTx& tx) {
+    return tx.setChannelState(inbox.id, kTemplatesStateKey, serializeStoredTemplates(stored), clock.now());
+  });
+  if (!saved) {
+    out.kind = Kind::Failed;
+    out.message = "the templates could not be stored: " + saved.error().message;
+    return out;
+  }
+  out.kind = Kind::Synced;
+  out.count = stored.templates.size();
+  for (const auto& t : stored.templates) out.approved += t.status == "APPROVED" ? 1 : 0;
+  out.synced_at = stored.synced_at;
+  return out;
+}
+
+TemplateSyncer::TemplateSyncer(app::Store& store, const app::Clock& clock, std::shared_ptr<const app::SecretBox> secrets,
+                               TemplateSyncOptions options)
+    : store_(store),
+      clock_(clock),
+      secrets_(std::move(secrets)),
+      options_(options),
+      loop_([this] { return runOnce(); }, options.tick) {}
+
+int TemplateSyncer::runOnce() {
+  auto inboxes = app::readOne(store_, [](app::StoreTx& tx) { return tx.listInboxesByChannel(core::ChannelKind::WhatsApp); });
+  if (!inboxes) return 0;
+  const bool changed = changed_.exchange(false);
+  std::vector<core::Inbox> due;
+  {
+    std::lock_guard lock(mutex_);
+    std::map<core::InboxId, Schedule> kept;
+    for (auto& inbox : *inboxes) {
+      Schedule schedule;
+      if (auto it = schedules_.find(inbox.id); it != schedules_.end()) schedule = it->second;
+      if (schedule.next_at < 0) {
+        // First sight (start-up or a new inbox): continue from the last sync the store knows.
+        auto stored = loadStored(store_, inbox.id);
+        schedule.next_at = stored.last_attempt_at == 0 ? 0
+                           : stored.last_error.empty() ? stored.synced_at + options_.interval_ms
+                                                       : stored.last_attempt_at + options_.retry_ms;
+        schedule.config_json = inbox.config_json;
+      }
+      if (changed && schedule.config_json != inbox.config_json) schedule = Schedule{0, inbox.config_json};
+      kept[inbox.id] = schedule;
+    }
+    schedules_ = std::move(kept);  // deleted inboxes drop out
+    const auto now = clock_.now();
+    for (auto& inbox : *inboxes) {
+      if (schedules_[inbox.id].next_at <= now) due.push_back(std::move(inbox));
+    }
+  }
+  int synced = 0;
+  for (const auto& inbox : due) {
+    if (loop_.stopping()) break;
+    auto config = parseInboxConfig(inbox.config_json, secrets_.get());
+    core::TimestampMs next_at = clock_.now() + options_.interval_ms;
+    if (config && !config->business_account_id.empty()) {
+      auto outcome = syncTemplates(store_, clock_, secrets_.get(), inbox, options_);
+      if (outcome.kind == Kind::Synced) {
+        ++synced;
+      } else {
+        next_at = clock_.now() + options_.retry_ms;
+      }
+    }
+    std::lock_guard lock(mutex_);
+    if (auto it = schedules_.find(inbox.id); it != schedules_.end()) {
+      it->second.next_at = next_at;
+      it->second.config_json = inbox.config_json;
+    }
+  }
+  return synced;  // the next pass finds nothing due and waits for the tick or a wake-up
+}
+
+}  // namespace parley::channels::whatsapp

@@ -1,0 +1,248 @@
+"""End to end: WhatsApp message templates and the 24-hour customer-service window, against the
+real binary and the local fake of the Graph API (tests/e2e/fake_graph.py): templates synced from
+the WhatsApp Business Management API over two pages, listed for the desk, sent with parameters
+as Meta's documented template JSON, refused before storing when they do not fit, and free-form
+replies refused once the customer's last message is more than 24 hours old."""
+import calendar
+import copy
+import hashlib
+import hmac
+import json
+import os
+import sqlite3
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from fake_graph import FakeGraph  # noqa: E402
+from harness import Parley, wait_for  # noqa: E402
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "channels", "whatsapp", "fixtures")
+PHONE_NUMBER_ID = "106540352242922"
+APP_SECRET = "test-app-secret"
+
+# Three templates as GET /{waba_id}/message_templates lists them (Meta's "Template management").
+TEMPLATES = [
+    {"id": "594425479261596", "name": "order_update", "language": "de", "status": "APPROVED", "category": "UTILITY",
+     "parameter_format": "POSITIONAL",
+     "components": [
+         {"type": "HEADER", "format": "TEXT", "text": "Bestellung {{1}}", "example": {"header_text": ["4711"]}},
+         {"type": "BODY", "text": "Hallo {{1}}, Ihre Bestellung {{2}} ist unterwegs.",
+          "example": {"body_text": [["Jana", "4711"]]}},
+         {"type": "FOOTER", "text": "Parley Shop"},
+         {"type": "BUTTONS", "buttons": [
+             {"type": "URL", "text": "Sendung verfolgen", "url": "https://shop.example/track/{{1}}",
+              "example": ["https://shop.example/track/4711"]},
+             {"type": "QUICK_REPLY", "text": "Danke"}]}]},
+    {"id": "1077407316", "name": "welcome_back", "language": "en_US", "status": "APPROVED", "category": "MARKETING",
+     "parameter_format": "NAMED",
+     "components": [{"type": "BODY", "text": "Hi {{first_name}}, we kept your cart.",
+                     "example": {"body_text_named_params": [{"param_name": "first_name", "example": "Jana"}]}}]},
+    {"id": "1077407317", "name": "summer_sale", "language": "de", "status": "REJECTED", "category": "MARKETING",
+     "parameter_format": "POSITIONAL", "components": [{"type": "BODY", "text": "Sommer!"}]},
+]
+
+
+def signed(raw):
+    return "sha256=" + hmac.new(APP_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+
+
+class WhatsAppTemplatesTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.graph = FakeGraph()
+        cls.graph.templates = copy.deepcopy(TEMPLATES)
+        cls.graph.template_page_size = 2  # three templates: two pages
+        cls.parley = Parley()
+        cls.token = cls.parley.login()
+        status, inbox, _ = cls.parley.request("POST", "/api/v1/inboxes", {
+            "name": "WhatsApp Shop", "channel": "whatsapp",
+            "config": {"phone_number_id": PHONE_NUMBER_ID, "access_token": cls.graph.token, "app_secret": APP_SECRET,
+                       "verify_token": "verify-me", "api_base_url": cls.graph.api_base_url,
+                       "business_account_id": cls.graph.waba_id}}, token=cls.token)
+        assert status == 201, inbox
+        cls.inbox = inbox
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.parley.close()
+        cls.graph.close()
+
+    def customer_writes(self, wa_id, text, sent_at=None):
+        with open(os.path.join(FIXTURES, "text.json")) as f:
+            payload = json.load(f)
+        value = payload["entry"][0]["changes"][0]["value"]
+        value["contacts"][0]["wa_id"] = value["messages"][0]["from"] = wa_id
+        value["messages"][0]["id"] = "wamid.tpl-%s-%f" % (wa_id, time.time())
+        value["messages"][0]["timestamp"] = str(int(sent_at or time.time()))
+        value["messages"][0]["text"]["body"] = text
+        raw = json.dumps(payload).encode()
+        status, body, _ = self.parley.request("POST", "/webhooks/whatsapp", raw=raw,
+                                              headers={"X-Hub-Signature-256": signed(raw)})
+        self.assertEqual(status, 200, body)
+        _, contacts, _ = self.parley.request("GET", "/api/v1/contacts?q=%2B" + wa_id, token=self.token)
+        _, conversations, _ = self.parley.request(
+            "GET", "/api/v1/contacts/%d/conversations" % contacts["data"][0]["id"], token=self.token)
+        return conversations["data"][0]
+
+    def messages(self, conversation_id):
+        _, page, _ = self.parley.request("GET", "/api/v1/conversations/%d/messages?limit=100" % conversation_id,
+                                         token=self.token)
+        return page["data"]
+
+    def send(self, conversation_id, body):
+        return self.parley.request("POST", "/api/v1/conversations/%d/messages" % conversation_id, body, token=self.token)
+
+    def sync(self):
+        status, body, _ = self.parley.request("POST", "/api/v1/inboxes/%d/templates/sync" % self.inbox["id"],
+                                              token=self.token)
+        self.assertEqual(status, 200, body)
+        return body
+
+    def test_1_sync_reads_both_pages_and_lists_the_approved_templates(self):
+        # Creating the inbox started a sync in the background already.
+        def synced():
+            _, listing, _ = self.parley.request("GET", "/api/v1/inboxes/%d/templates" % self.inbox["id"], token=self.token)
+            return listing["synced_at"] and len(listing["data"]) == 2
+        wait_for(synced, timeout=20)
+        time.sleep(0.2)
+        before = len(self.graph.template_requests)
+        body = self.sync()
+        self.assertEqual(body["count"], 3)
+        self.assertEqual(body["approved"], 2)
+        requests = self.graph.template_requests[before:]
+        self.assertEqual(len(requests), 2)  # page one, then page two by its "after" cursor
+        self.assertNotIn("after", requests[0])
+        self.assertIn("after", requests[1])
+        self.assertIn("components", requests[0]["fields"][0])
+
+        status, listing, _ = self.parley.request("GET", "/api/v1/inboxes/%d/templates" % self.inbox["id"],
+                                                 token=self.token)
+        self.assertEqual(status, 200, listing)
+        self.assertIsNotNone(listing["synced_at"])
+        self.assertEqual([(t["name"], t["language"]) for t in listing["data"]],
+                         [("order_update", "de"), ("welcome_back", "en_US")])  # the rejected one is not offered
+        order = listing["data"][0]
+        self.assertEqual(order["category"], "UTILITY")
+        self.assertEqual(order["header"], {"format": "TEXT", "text": "Bestellung {{1}}", "parameters": ["1"],
+                                           "parameter_count": 1})
+        self.assertEqual(order["body"]["parameter_count"], 2)
+        self.assertEqual(order["footer"], "Parley Shop")
+        self.assertEqual([(b["type"], b["parameter_count"]) for b in order["buttons"]], [("URL", 1), ("QUICK_REPLY", 0)])
+        self.assertEqual(listing["data"][1]["body"]["parameters"], ["first_name"])
+
+    def test_2_template_send_reaches_meta_as_documented(self):
+        self.sync()
+        conversation = self.customer_writes("4915112340001", "Wo bleibt mein Paket?")
+        self.assertIsNotNone(conversation["customer_window_expires_at"])
+        before = len(self.graph.sent)
+        status, message, _ = self.send(conversation["id"], {"template": {
+            "name": "order_update", "language": "de",
+            "parameters": {"header": ["4711"], "body": ["Jana", "4711"], "buttons": ["4711"]}}})
+        self.assertEqual(status, 201, message)
+        self.assertEqual(message["text"], "Hallo Jana, Ihre Bestellung 4711 ist unterwegs.")
+        self.assertEqual(message["kind"], "template")
+        wait_for(lambda: len(self.graph.sent) > before)
+        _, sent = self.graph.sent[-1]
+        self.assertEqual(sent["type"], "template")
+        self.assertEqual(sent["to"], "4915112340001")
+        self.assertEqual(sent["template"]["name"], "order_update")
+        self.assertEqual(sent["template"]["language"], {"code": "de"})
+        self.assertEqual(sent["template"]["components"], [
+            {"type": "header", "parameters": [{"type": "text", "text": "4711"}]},
+            {"type": "body", "parameters": [{"type": "text", "text": "Jana"}, {"type": "text", "text": "4711"}]},
+            {"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": "4711"}]}])
+        # The fake accepted it (a wamid came back): the message is sent, not failed.
+        wait_for(lambda: [m for m in self.messages(conversation["id"]) if m["id"] == message["id"]][0]["external_id"])
+
+        # A named template sends each value with its parameter_name.
+        status, named, _ = self.send(conversation["id"], {"template": {
+            "name": "welcome_back", "language": "en_US", "parameters": {"body": ["Jana"]}}})
+        self.assertEqual(status, 201, named)
+        self.assertEqual(named["text"], "Hi Jana, we kept your cart.")
+        wait_for(lambda: self.graph.sent[-1][1].get("template", {}).get("name") == "welcome_back")
+        self.assertEqual(self.graph.sent[-1][1]["template"]["components"],
+                         [{"type": "body", "parameters": [{"type": "text", "parameter_name": "first_name", "text": "Jana"}]}])
+
+    def test_3_templates_that_do_not_fit_are_refused_and_nothing_is_stored(self):
+        self.sync()
+        conversation = self.customer_writes("4915112340002", "Hallo")
+        count = len(self.messages(conversation["id"]))
+        sent = len(self.graph.sent)
+        status, body, _ = self.send(conversation["id"], {"template": {
+            "name": "order_update", "language": "de", "parameters": {"header": ["4711"], "body": ["Jana"], "buttons": ["4711"]}}})
+        self.assertEqual(status, 400, body)
+        self.assertIn("expects 2 body parameters, 1 given", body["error"]["message"])
+        status, body, _ = self.send(conversation["id"], {"template": {"name": "no_such_template", "language": "de"}})
+        self.assertEqual(status, 400, body)
+        self.assertIn("not among this inbox's synced templates", body["error"]["message"])
+        status, body, _ = self.send(conversation["id"], {"template": {"name": "summer_sale", "language": "de"}})
+        self.assertEqual(status, 400, body)
+        self.assertIn("not approved", body["error"]["message"])
+        status, body, _ = self.send(conversation["id"], {"template": {"name": "welcome_back"}})
+        self.assertEqual(status, 400, body)
+        status, body, _ = self.send(conversation["id"], {"text": "Hallo", "template": {
+            "name": "welcome_back", "language": "en_US", "parameters": {"body": ["Jana"]}}})
+        self.assertEqual(status, 400, body)
+        self.assertEqual(len(self.messages(conversation["id"])), count)
+        time.sleep(0.3)
+        self.assertEqual(len(self.graph.sent), sent)
+
+    def test_4_free_form_reply_25_hours_after_the_customer_is_refused(self):
+        conversation = self.customer_writes("4915112340003", "Ich melde mich morgen")
+        # 25 hours pass: the conversation's last customer message is moved back in the database.
+        earlier = int((time.time() - 25 * 3600) * 1000)
+        db = sqlite3.connect(os.path.join(self.parley.data_dir, "parley.db"), timeout=10)
+        db.execute("UPDATE conversations SET last_incoming_at = ? WHERE id = ?", (earlier, conversation["id"]))
+        db.commit()
+        db.close()
+        _, fresh, _ = self.parley.request("GET", "/api/v1/conversations/%d" % conversation["id"], token=self.token)
+        expires = calendar.timegm(time.strptime(fresh["customer_window_expires_at"][:19], "%Y-%m-%dT%H:%M:%S"))
+        self.assertAlmostEqual(expires, earlier / 1000 + 24 * 3600, delta=2)
+        self.assertLess(expires, time.time())
+
+        count = len(self.messages(conversation["id"]))
+        status, body, _ = self.send(conversation["id"], {"text": "Sind Sie noch da?"})
+        self.assertEqual(status, 409, body)
+        self.assertEqual(body["error"]["code"], "customer_window_closed")
+        self.assertIn("template", body["error"]["message"])
+        self.assertEqual(len(self.messages(conversation["id"])), count)
+        # A private note is still fine, and so is a template.
+        status, _, _ = self.send(conversation["id"], {"text": "Kunde anrufen", "private": True})
+        self.assertEqual(status, 201)
+        self.sync()
+        status, body, _ = self.send(conversation["id"], {"template": {
+            "name": "welcome_back", "language": "en_US", "parameters": {"body": ["Jana"]}}})
+        self.assertEqual(status, 201, body)
+
+    def test_5_sync_errors_are_clear(self):
+        # Meta refuses: its reason comes back with 424, never a 5xx.
+        status, wrong, _ = self.parley.request("POST", "/api/v1/inboxes", {
+            "name": "WhatsApp other account", "channel": "whatsapp",
+            "config": {"phone_number_id": "106540352242923", "access_token": self.graph.token, "app_secret": APP_SECRET,
+                       "verify_token": "verify-me", "api_base_url": self.graph.api_base_url,
+                       "business_account_id": "999999999"}}, token=self.token)
+        self.assertEqual(status, 201, wrong)
+        status, body, _ = self.parley.request("POST", "/api/v1/inboxes/%d/templates/sync" % wrong["id"], token=self.token)
+        self.assertEqual(status, 424, body)
+        self.assertIn("WhatsApp error 100", body["error"]["message"])
+        _, listing, _ = self.parley.request("GET", "/api/v1/inboxes/%d/templates" % wrong["id"], token=self.token)
+        self.assertEqual(listing["data"], [])
+        self.assertIn("WhatsApp error 100", listing["last_error"])
+        # No WABA id: the admin is told which setting is missing.
+        status, plain, _ = self.parley.request("POST", "/api/v1/inboxes", {
+            "name": "WhatsApp without WABA", "channel": "whatsapp",
+            "config": {"phone_number_id": "106540352242924", "access_token": self.graph.token, "app_secret": APP_SECRET,
+                       "verify_token": "verify-me", "api_base_url": self.graph.api_base_url}}, token=self.token)
+        self.assertEqual(status, 201, plain)
+        status, body, _ = self.parley.request("POST", "/api/v1/inboxes/%d/templates/sync" % plain["id"], token=self.token)
+        self.assertEqual(status, 400, body)
+        self.assertIn("config.business_account_id", body["error"]["message"])
+        status, body, _ = self.parley.request("PATCH", "/api/v1/inboxes/%d" % plain["id"],
+                                              {"config": {"business_account_id": "not-digits"}}, token=self.token)
+        self.assertEqual(status, 400, body)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
