@@ -346,6 +346,40 @@ TEST_F(RoutingEngineTest, RejectAndTimeoutGoToTheNextAgentAndRepeatedNoAnswersSe
   EXPECT_EQ(e2.agent(AgentId{10})->load[kChat], 0);
 }
 
+// Timers of different durations interleave: one tick far ahead fires them in due order, and
+// nextDeadline() names the earliest. (Timers set with one duration share a FIFO inside.)
+TEST_F(RoutingEngineTest, OfferTimeoutsOfDifferentLengthsExpireInDueOrder) {
+  QueueConfig slow = queueCfg(1), quick = queueCfg(2);
+  slow.offer_timeout_ms = 10'000;
+  quick.offer_timeout_ms = 3'000;
+  queue(slow);
+  queue(quick);
+  for (int a = 10; a < 16; ++a) agent(agentCfg(a, {1, 2}));
+  e.clearDecisions();
+  // Offers at +0 ms (slow: due +10 s), +1 (quick: +3 s), +2 (slow), +3 (quick), +4 (quick), +5 (slow).
+  std::vector<std::pair<int, TimestampMs>> due;  // task, due
+  const int queue_of[] = {1, 2, 1, 2, 2, 1};
+  for (int i = 0; i < 6; ++i) {
+    TaskSpec t = taskSpec(100 + i, queue_of[i]);
+    must(e.taskArrived(t, kT0 + i));
+    due.emplace_back(100 + i, kT0 + i + (queue_of[i] == 1 ? 10'000 : 3'000));
+  }
+  e.clearDecisions();
+  std::sort(due.begin(), due.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+  EXPECT_EQ(e.nextDeadline(), std::optional<TimestampMs>(due.front().second));
+  now = kT0 + 20'000;
+  e.tick(now);
+  std::vector<Decision> expired;  // the first expiry of each task (the re-offers expire too)
+  std::set<std::int64_t> seen;
+  for (const Decision& d : ofKind(e.takeDecisions(), DecisionKind::OfferExpired))
+    if (seen.insert(d.task.value).second) expired.push_back(d);
+  ASSERT_EQ(expired.size(), 6u);
+  for (std::size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(expired[i].task.value, due[i].first) << i;
+    EXPECT_EQ(expired[i].at, due[i].second) << i;
+  }
+}
+
 TEST_F(RoutingEngineTest, FanOutOffersSeveralAgentsFirstAcceptWins) {
   QueueConfig q = queueCfg(1);
   q.offer_fanout = 3;

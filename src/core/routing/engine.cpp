@@ -2,6 +2,7 @@
 #include "core/routing/engine.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <string>
 #include <unordered_map>
@@ -111,15 +112,27 @@ struct SkillProfile {
   std::array<SkillBits, kMaxProficiency> at_least{};
 };
 
-// need[l]: the skills needed with minimum level l + 1.
+// need[l]: the skills needed with minimum level l + 1. Most words are zero (an alternative names
+// a few skills): `nz` lists the others (as l * kWords + i), so a check reads only those.
 struct CompiledAlt {
   std::array<SkillBits, kMaxProficiency> need{};
+  std::uint8_t n_nz = 0;
+  std::array<std::uint8_t, kMaxProficiency * kWords> nz{};
+
+  void indexNonZero() {
+    n_nz = 0;
+    for (int l = 0; l < kMaxProficiency; ++l)
+      for (int i = 0; i < kWords; ++i)
+        if (need[static_cast<std::size_t>(l)].w[static_cast<std::size_t>(i)]) nz[n_nz++] = static_cast<std::uint8_t>(l * kWords + i);
+  }
 };
 
 inline bool satisfies(const SkillProfile& p, const CompiledAlt& a) {
   std::uint64_t missing = 0;
-  for (int l = 0; l < kMaxProficiency; ++l)
-    for (int i = 0; i < kWords; ++i) missing |= a.need[l].w[i] & ~p.at_least[l].w[i];
+  for (int k = 0; k < a.n_nz; ++k) {
+    std::size_t l = a.nz[static_cast<std::size_t>(k)] / kWords, i = a.nz[static_cast<std::size_t>(k)] % kWords;
+    missing |= a.need[l].w[i] & ~p.at_least[l].w[i];
+  }
   return missing == 0;
 }
 
@@ -412,8 +425,8 @@ struct QueueRec {
   // Hot while routing: first.
   std::uint8_t media_seen = 0;                   // media indexed in `ready` (lazily, on the first task)
   bool open = true;
-  std::array<std::vector<ReadyEntry>, kMediaCount> ready;  // indexed min-heaps by ahead()
   std::vector<std::uint32_t> active_classes;     // classes with waiting tasks
+  std::array<std::vector<ReadyEntry>, kMediaCount> ready;  // indexed min-heaps by ahead()
   QueueConfig cfg;
   std::uint32_t req = 0;                         // default requirement
   std::vector<int> scoring_bits;
@@ -443,6 +456,97 @@ struct TimerLater {
     if (a.due != b.due) return a.due > b.due;
     return a.seq > b.seq;
   }
+};
+
+// The pending timers, earliest (due, seq) first. Most are set "now + a configured duration" (offer
+// timeout, reoffer delay, escalation step, wrap-up), so the timers set with one duration come due
+// in the order they were set: each such duration gets a FIFO (push and pop O(1)) and only the
+// FIFO heads compete in a small heap. A timer that would break its FIFO's order, or whose duration
+// finds no FIFO left, goes to a general binary heap. Pops come in exactly the order one heap would
+// give.
+class TimerQueue {
+ public:
+  bool empty() const { return general_.empty() && heads_.empty(); }
+
+  const Timer& top() const {
+    if (heads_.empty()) return general_.front();
+    const Timer& f = fifos_[heads_.front()].front();
+    return general_.empty() || TimerLater{}(general_.front(), f) ? f : general_.front();
+  }
+
+  void pop() {
+    if (heads_.empty() || (!general_.empty() && !TimerLater{}(general_.front(), fifos_[heads_.front()].front()))) {
+      std::pop_heap(general_.begin(), general_.end(), TimerLater{});
+      general_.pop_back();
+      return;
+    }
+    std::pop_heap(heads_.begin(), heads_.end(), headLater());
+    Fifo& f = fifos_[heads_.back()];
+    if (++f.head == f.ring.size()) {
+      f.ring.clear();
+      f.head = 0;
+      heads_.pop_back();
+      return;
+    }
+    if (f.head >= 64 && f.head * 2 >= f.ring.size()) {  // drop the consumed front, amortised O(1)
+      f.ring.erase(f.ring.begin(), f.ring.begin() + static_cast<std::ptrdiff_t>(f.head));
+      f.head = 0;
+    }
+    std::push_heap(heads_.begin(), heads_.end(), headLater());
+  }
+
+  // `after`: the duration the timer was set with (due - now).
+  void push(const Timer& t, DurationMs after) {
+    std::uint32_t fi = after == last_after_ ? last_fifo_ : fifo_index_.find(after + 1);
+    if (fi == kNone && fifos_.size() < kMaxFifos && after >= 0) {
+      fi = static_cast<std::uint32_t>(fifos_.size());
+      fifos_.emplace_back();
+      fifo_index_.insert(after + 1, fi);
+    }
+    last_after_ = after;
+    last_fifo_ = fi;
+    if (fi != kNone) {
+      Fifo& f = fifos_[fi];
+      if (f.head == f.ring.size()) {
+        f.ring.push_back(t);
+        heads_.push_back(fi);
+        std::push_heap(heads_.begin(), heads_.end(), headLater());
+        return;
+      }
+      if (t.due >= f.ring.back().due) {  // its seq is the highest yet: (due, seq) order holds
+        f.ring.push_back(t);
+        return;
+      }
+    }
+    general_.push_back(t);
+    std::push_heap(general_.begin(), general_.end(), TimerLater{});
+  }
+
+  std::size_t bytes() const {
+    std::size_t b = general_.capacity() * sizeof(Timer) + heads_.capacity() * sizeof(std::uint32_t) + fifo_index_.bytes();
+    for (const Fifo& f : fifos_) b += sizeof(Fifo) + f.ring.capacity() * sizeof(Timer);
+    return b;
+  }
+
+ private:
+  static constexpr std::size_t kMaxFifos = 64;
+  struct Fifo {
+    std::vector<Timer> ring;  // [head, size) pending, in (due, seq) order
+    std::size_t head = 0;
+    const Timer& front() const { return ring[head]; }
+  };
+  struct HeadLater {
+    const TimerQueue* q;
+    bool operator()(std::uint32_t a, std::uint32_t b) const { return TimerLater{}(q->fifos_[a].front(), q->fifos_[b].front()); }
+  };
+  HeadLater headLater() const { return HeadLater{this}; }
+
+  std::vector<Timer> general_;        // binary heap by TimerLater
+  std::vector<Fifo> fifos_;
+  FlatMap fifo_index_;                // duration + 1 -> FIFO
+  DurationMs last_after_ = -1;        // the last duration looked up, and its FIFO (or kNone)
+  std::uint32_t last_fifo_ = kNone;
+  std::vector<std::uint32_t> heads_;  // heap of the non-empty FIFOs by their front timer
 };
 
 Error invalid(std::string m) { return makeError(ErrorCode::InvalidInput, std::move(m)); }
@@ -476,7 +580,7 @@ struct Engine::Impl {
   FlatMap skill_index;
   int skill_count = 0;
 
-  std::vector<Timer> timers;
+  TimerQueue timers;
   std::uint64_t timer_seq = 0;
   std::uint64_t task_seq = 0;
 
@@ -554,6 +658,7 @@ struct Engine::Impl {
         levels.push_back(SkillLevel{bit_to_id[static_cast<std::size_t>(bit)], lvl});
         if (std::find(c.skill_bits.begin(), c.skill_bits.end(), bit) == c.skill_bits.end()) c.skill_bits.push_back(bit);
       }
+      ca.indexNonZero();
       c.alts.push_back(ca);
       c.source.alternatives.push_back(std::move(levels));
     }
@@ -602,8 +707,7 @@ struct Engine::Impl {
   // ---- timers -------------------------------------------------------------------------------------
 
   void schedule(TimerKind kind, TimestampMs due, std::uint32_t idx, std::uint32_t gen) {
-    timers.push_back(Timer{due, timer_seq++, idx, gen, kind});
-    std::push_heap(timers.begin(), timers.end(), TimerLater{});
+    timers.push(Timer{due, timer_seq++, idx, gen, kind}, due - now);
   }
 
   // ---- class heaps -------------------------------------------------------------------------------
@@ -686,7 +790,8 @@ struct Engine::Impl {
       if (!ready_mask && !m.indexed) continue;
       QueueRec& q = queues[m.queue];
       std::uint8_t wanted = q.media_seen & ready_mask;
-      for (int i = 0; i < kMediaCount; ++i) {
+      for (unsigned todo = wanted | m.indexed; todo; todo &= todo - 1) {
+        int i = std::countr_zero(todo);
         std::uint8_t bit = static_cast<std::uint8_t>(1u << i);
         bool want = (wanted & bit) != 0;
         bool has = (m.indexed & bit) != 0;
@@ -1120,10 +1225,9 @@ struct Engine::Impl {
 
   void advanceTo(TimestampMs target) {
     target = std::max(target, now);
-    while (!timers.empty() && timers.front().due <= target) {
-      Timer tm = timers.front();
-      std::pop_heap(timers.begin(), timers.end(), TimerLater{});
-      timers.pop_back();
+    while (!timers.empty() && timers.top().due <= target) {
+      Timer tm = timers.top();
+      timers.pop();
       now = std::max(now, tm.due);
       fire(tm);
       settle();
@@ -1695,7 +1799,7 @@ void Engine::tick(TimestampMs now) { impl_->advanceTo(now); }
 std::optional<TimestampMs> Engine::nextDeadline() const {
   const Impl& s = *impl_;
   std::optional<TimestampMs> next;
-  if (!s.timers.empty()) next = s.timers.front().due;
+  if (!s.timers.empty()) next = s.timers.top().due;
   if (!s.hours_queues.empty()) next = next ? std::min(*next, s.next_hours_check) : s.next_hours_check;
   return next;
 }
@@ -1813,7 +1917,7 @@ MemoryUsage Engine::memoryUsage() const {
     m.queues += q.members.capacity() * sizeof(std::uint32_t) + q.active_classes.capacity() * sizeof(std::uint32_t) +
                 q.preferred_waiting.capacity() * sizeof(std::uint32_t);
   }
-  m.timers = s.timers.capacity() * sizeof(Timer) + s.out.capacity() * sizeof(Decision);
+  m.timers = s.timers.bytes() + s.out.capacity() * sizeof(Decision);
   return m;
 }
 

@@ -43,7 +43,9 @@
 //   strategy order and take the first eligible agent: O(1) when the best ready agent has the
 //   skills; skipping k agents who lack them costs O(k log k) (bounded by A_q log A_q).
 // - Timers (offer expiry, wrap-up end, escalation steps, preferred-agent fallback, reoffer delay)
-//   are one binary heap with lazy cancellation (generation numbers): O(log T).
+//   are cancelled lazily (generation numbers). Timers set with the same duration come due in the
+//   order they were set, so each duration has a FIFO and only the FIFO heads sit in a small heap:
+//   O(1) per timer plus O(log D) for D durations in use; the rest go to a binary heap, O(log T).
 // - Ids map to dense slots through open-addressing hash maps: O(1).
 // - Live figures: counters per queue (agents by state, waiting, offered) updated incrementally;
 //   service level, ASA and abandons in minute buckets over the last hour plus running totals.
