@@ -402,6 +402,10 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
   if (input.attachment_ids.size() > kMaxAttachmentsPerMessage) {
     return makeError(ErrorCode::InvalidInput, "attachment_ids: at most 20 per message");
   }
+  if (!input.buttons.empty()) {
+    if (input.private_note) return makeError(ErrorCode::InvalidInput, "buttons: a private note has no buttons");
+    if (auto valid = validateReplyButtons(input.buttons); !valid) return valid.error();
+  }
   const auto now = clock_.now();
   ConversationView view;
   core::Message message;
@@ -438,6 +442,13 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
     message.reply_to_id = input.reply_to_id;
     message.attachment_ids = input.attachment_ids;
     if (input.direct && !input.private_note) message.payload_json = R"({"direct":true})";
+    if (!input.buttons.empty()) {
+      if (view.inbox.channel != core::ChannelKind::Telegram) {
+        return makeError(ErrorCode::InvalidInput, "buttons: only Telegram inboxes can send buttons (this conversation is in a " +
+                                                      std::string(core::toString(view.inbox.channel)) + " inbox)");
+      }
+      message.payload_json = replyButtonsPayload(input.buttons);
+    }
     message.created_at = message.updated_at = now;
     auto gateway = gateways_.find(view.inbox.channel);
     if (input.template_reply) {

@@ -11,6 +11,7 @@
 #include "app/channel_gateway.hpp"
 #include "app/clock.hpp"
 #include "app/events.hpp"
+#include "app/reply_buttons.hpp"
 #include "app/store.hpp"
 #include "core/inbound.hpp"
 #include "core/permissions.hpp"
@@ -28,6 +29,9 @@ struct ReplyInput {
   // A WhatsApp message template instead of free text (no text, no attachments): checked and
   // rendered by the channel (ChannelGateway::renderTemplate); the message keeps the rendered body.
   std::optional<TemplateReply> template_reply;
+  // Buttons under the reply (Telegram inboxes only; see app/reply_buttons.hpp): stored as
+  // {"inline_keyboard": [...]} in the reply's payload.
+  ReplyButtons buttons;
 };
 
 struct ConversationPatch {

@@ -11,6 +11,7 @@
 #include "http/template_reply_json.hpp"
 #include "http/api.hpp"
 #include "http/json.hpp"
+#include "http/reply_buttons_json.hpp"
 
 namespace parley::http {
 
@@ -476,12 +477,12 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
                return jsonResponse(200, json::object{{"data", a}, {"next_cursor", next}});
              });
   router.add("POST", "/api/v1/conversations/{id}/messages", Auth::User,
-             "Reply (text, attachment_ids, reply_to_id; direct: true answers a public X thread by DM) or write a private note (private: true)",
+             "Reply (text, attachment_ids, reply_to_id; direct: true answers a public X thread by DM; buttons: [[{text, callback_data|url}]] under a Telegram reply) or write a private note (private: true)",
              [&deps](Context& ctx) -> Response {
                PARLEY_TRY(id, ctx.idParam("id"));
                PARLEY_TRY(body, parseJsonObject(ctx.request));
                PARLEY_TRY(template_reply, takeTemplateReply(body));  // "template": a WhatsApp message template
-               PARLEY_CHECK(rejectUnknownKeys(body, {"text", "private", "attachment_ids", "reply_to_id", "direct"}));
+               PARLEY_CHECK(rejectUnknownKeys(body, {"text", "private", "attachment_ids", "reply_to_id", "direct", "buttons"}));
                app::ReplyInput input;
                PARLEY_TRY(text, optString(body, "text", 65536));
                PARLEY_TRY(is_private, optBool(body, "private"));
@@ -491,6 +492,8 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
                input.private_note = is_private.value_or(false);
                PARLEY_TRY(direct, optBool(body, "direct"));
                input.direct = direct.value_or(false);
+               PARLEY_TRY(buttons, optReplyButtons(body));
+               input.buttons = std::move(buttons);
                if (attachments) {
                  for (auto a : *attachments) input.attachment_ids.push_back(core::AttachmentId{a});
                }

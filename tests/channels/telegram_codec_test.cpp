@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "app/reply_buttons.hpp"
 #include "channels/telegram/telegram_gateway.hpp"
 
 namespace tg = parley::channels::telegram;
@@ -580,6 +581,60 @@ TEST(TelegramSend, InlineKeyboardFromTheMessagePayload) {
   auto js = tg::inlineKeyboardFromPayload(R"json({"inline_keyboard":[[{"text":"x","url":"javascript:alert(1)"}]]})json");
   ASSERT_TRUE(js.ok());
   EXPECT_FALSE(tg::encodeSendMessage({"42", "hi", "", *js}).ok());
+}
+
+// The reply API's "buttons" (app/reply_buttons): Telegram's rules for an InlineKeyboardButton,
+// then the payload the gateway turns into reply_markup.inline_keyboard.
+TEST(TelegramSend, ReplyButtonsBecomeTheInlineKeyboardTelegramDocuments) {
+  const app::ReplyButtons rows{{{"Ja, gelöst", "solved:yes", ""}, {"Nein", "solved:no", ""}},
+                               {{"Hilfe-Center", "", "https://example.com/hilfe?a=1&b=\"2\""}, {"Bot", "", "tg://resolve?domain=parley"}}};
+  ASSERT_TRUE(app::validateReplyButtons(rows).ok());
+  const std::string payload = app::replyButtonsPayload(rows);
+  auto keyboard = tg::inlineKeyboardFromPayload(payload);
+  ASSERT_TRUE(keyboard.ok()) << keyboard.error().message;
+  auto body = tg::encodeSendMessage({"42", "Ist Ihr Problem gelöst?", "", *keyboard});
+  ASSERT_TRUE(body.ok()) << body.error().message;
+  const auto sent = json::parse(*body);
+  const auto expected = json::parse(R"({"inline_keyboard":[[{"text":"Ja, gelöst","callback_data":"solved:yes"},
+      {"text":"Nein","callback_data":"solved:no"}],[{"text":"Hilfe-Center","url":"https://example.com/hilfe?a=1&b=\"2\""},
+      {"text":"Bot","url":"tg://resolve?domain=parley"}]]})");
+  EXPECT_EQ(sent.at("reply_markup"), expected);
+  EXPECT_EQ(json::parse(payload), expected);  // the stored payload reads the same
+  // With a file: the keyboard goes with sendPhoto / sendDocument as the reply_markup field.
+  auto fields = tg::encodeSendFileFields({"42", "Rechnung", "", *keyboard});
+  ASSERT_TRUE(fields.ok());
+  std::map<std::string, std::string> f(fields->begin(), fields->end());
+  EXPECT_EQ(json::parse(f.at("reply_markup")), expected);
+}
+
+TEST(TelegramSend, ReplyButtonsAreRefusedWithTheReasonWhenTheyBreakTelegramsRules) {
+  auto refused = [](const app::ReplyButtons& rows) {
+    auto s = app::validateReplyButtons(rows);
+    return s.ok() ? std::string() : s.error().message;
+  };
+  EXPECT_EQ(refused({}), "");  // no buttons at all is fine
+  EXPECT_NE(refused({{{"", "x", ""}}}).find("buttons[0][0].text"), std::string::npos);
+  EXPECT_NE(refused({{{"   ", "x", ""}}}).find("needs a label"), std::string::npos);
+  EXPECT_NE(refused({{{"a\nb", "x", ""}}}).find("one line"), std::string::npos);
+  EXPECT_NE(refused({{{std::string(65, 'l'), "x", ""}}}).find("64 characters"), std::string::npos);
+  EXPECT_EQ(refused({{{std::string(64, 'l'), "x", ""}}}), "");
+  EXPECT_NE(refused({{{"OK", "", ""}}}).find("exactly one of callback_data"), std::string::npos);
+  EXPECT_NE(refused({{{"OK", "ok", "https://example.com"}}}).find("exactly one of callback_data"), std::string::npos);
+  // callback_data counts bytes: 64 is the most, also in UTF-8 (ü is two bytes).
+  EXPECT_EQ(refused({{{"OK", std::string(64, 'd'), ""}}}), "");
+  EXPECT_NE(refused({{{"OK", std::string(65, 'd'), ""}}}).find("1-64 bytes"), std::string::npos);
+  std::string umlauts;
+  for (int i = 0; i < 33; ++i) umlauts += "\xC3\xBC";
+  EXPECT_NE(refused({{{"OK", umlauts, ""}}}).find("buttons[0][0].callback_data"), std::string::npos);
+  for (const char* bad : {"javascript:alert(1)", "ftp://example.com", "example.com", "https://", "https://exa mple.com"}) {
+    EXPECT_NE(refused({{{"Link", "", bad}}}).find(".url: must be an http://, https:// or tg:// link"), std::string::npos) << bad;
+  }
+  EXPECT_EQ(refused({{{"Link", "", "HTTPS://Example.com/x"}}}), "");
+  EXPECT_NE(refused({{{"a", "a", ""}}, {}}).find("buttons[1]: a row needs at least one button"), std::string::npos);
+  EXPECT_NE(refused({std::vector<app::ReplyButton>(9, {"b", "b", ""})}).find("at most 8 buttons in a row"), std::string::npos);
+  EXPECT_NE(refused(app::ReplyButtons(11, {{"b", "b", ""}})).find("at most 10 rows"), std::string::npos);
+  EXPECT_NE(refused(app::ReplyButtons(10, std::vector<app::ReplyButton>(4, {"b", "b", ""}))).find("at most 30 buttons"),
+            std::string::npos);
 }
 
 TEST(TelegramSend, UrlsKeepTheTokenInThePathOnlyAndNeverClimb) {

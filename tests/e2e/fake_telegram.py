@@ -13,6 +13,25 @@ import time
 import urllib.parse
 
 
+def keyboard_problem(markup):
+    """What the Bot API refuses in an InlineKeyboardMarkup (its error descriptions), or None."""
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+        return "field \"inline_keyboard\" must be an Array of Array"
+    for row in rows:
+        for button in row:
+            if not isinstance(button, dict) or not button.get("text"):
+                return "BUTTON_TEXT_INVALID"
+            kinds = [k for k in ("callback_data", "url") if k in button]
+            if len(kinds) != 1:
+                return "can't parse inline keyboard button: exactly one of the optional fields must be used"
+            if "callback_data" in button and not 1 <= len(button["callback_data"].encode()) <= 64:
+                return "BUTTON_DATA_INVALID"
+            if "url" in button and not button["url"].split("://")[0].lower() in ("http", "https", "tg"):
+                return "BUTTON_URL_INVALID"
+    return None
+
+
 class FakeTelegram:
     def __init__(self, token="123456789:AAE-fake_bot_token"):
         self.token = token
@@ -130,6 +149,13 @@ class FakeTelegram:
                 pass
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+                if "reply_markup" in params:
+                    markup = params["reply_markup"]
+                    markup = json.loads(markup) if isinstance(markup, str) else markup  # a multipart field is JSON text
+                    problem = keyboard_problem(markup)
+                    if problem:
+                        return self.error(400, "Bad Request: " + problem)
+                    result["reply_markup"] = markup  # the sent Message carries its keyboard
         self.base = "http://127.0.0.1:%d" % self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 

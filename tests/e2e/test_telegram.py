@@ -233,6 +233,77 @@ class TelegramTest(unittest.TestCase):
         self.assertEqual(stored["reply_to_id"], reply["id"])
         self.assertEqual(stored["payload"]["emoji"], "❤")
 
+    def test_reply_with_buttons_reaches_the_bot_api_and_a_tap_is_answered(self):
+        chat = 2000011
+        self.webhook(in_chat("text.json", chat, message_id=1, update_id=61000))
+        _, conversation = self.conversation_of(chat)
+        buttons = [[{"text": "Ja, gelöst", "callback_data": "solved:yes"}, {"text": "Nein", "callback_data": "solved:no"}],
+                   [{"text": "Hilfe-Center", "url": "https://example.com/hilfe"}]]
+        before = len(self.bot.sent)
+        reply = self.reply(conversation["id"], text="Ist Ihr Problem gelöst?", buttons=buttons)
+        self.assertEqual(reply["payload"], {"inline_keyboard": buttons})  # the desk draws them from here
+        wait_for(lambda: len(self.bot.sent) > before)
+        method, params, _, _ = self.bot.sent[-1]
+        self.assertEqual(method, "sendMessage")
+        self.assertEqual(params["reply_markup"], {"inline_keyboard": buttons})
+        sent = wait_for(lambda: (lambda m: m if m["external_id"] else None)(self.message(conversation["id"], reply["id"])))
+        self.assertEqual(sent["delivery_status"], "sent")
+        # The customer taps "Nein": the callback query carries the bot's message with its keyboard.
+        tap = json.loads(in_chat("callback_query.json", chat, update_id=61001))
+        tap["callback_query"]["id"] = "e2e-buttons-tap"
+        tap["callback_query"]["data"] = "solved:no"
+        tap["callback_query"]["message"]["message_id"] = int(sent["external_id"].split(":")[1])
+        tap["callback_query"]["message"]["reply_markup"] = {"inline_keyboard": buttons}
+        status, body, _ = self.webhook(json.dumps(tap).encode())
+        # Answered in the webhook's response (the Bot API runs it): the customer's spinner stops.
+        self.assertEqual((status, body), (200, {"method": "answerCallbackQuery", "callback_query_id": "e2e-buttons-tap"}))
+        pressed = [m for m in self.messages(conversation["id"]) if m["external_id"] == "callback:e2e-buttons-tap"][0]
+        self.assertEqual((pressed["direction"], pressed["kind"], pressed["text"]), ("incoming", "interactive", "Nein"))
+        self.assertEqual(pressed["payload"]["data"], "solved:no")
+        self.assertEqual(pressed["reply_to_id"], reply["id"])  # it answers the message with the buttons
+
+    def test_buttons_with_a_file_go_with_send_document(self):
+        chat = 2000012
+        self.webhook(in_chat("text.json", chat, message_id=1, update_id=62000))
+        _, conversation = self.conversation_of(chat)
+        status, uploaded, _ = self.parley.request("POST", "/api/v1/attachments?filename=Angebot.pdf",
+                                                  raw=b"%PDF-1.4\nAngebot\n%%EOF\n", token=self.token,
+                                                  content_type="application/pdf")
+        self.assertEqual(status, 201, uploaded)
+        before = len(self.bot.sent)
+        buttons = [[{"text": "Annehmen", "callback_data": "offer:accept"}]]
+        reply = self.reply(conversation["id"], text="Ihr Angebot", attachment_ids=[uploaded["id"]], buttons=buttons)
+        wait_for(lambda: len(self.bot.sent) > before)
+        method, params, _, _ = self.bot.sent[-1]
+        self.assertEqual(method, "sendDocument")
+        self.assertEqual(json.loads(params["reply_markup"]), {"inline_keyboard": buttons})
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+
+    def test_buttons_that_break_telegrams_rules_are_refused_and_nothing_is_stored(self):
+        chat = 2000013
+        self.webhook(in_chat("text.json", chat, message_id=1, update_id=63000))
+        _, conversation = self.conversation_of(chat)
+        count = len(self.messages(conversation["id"]))
+        url = "/api/v1/conversations/%d/messages" % conversation["id"]
+        for buttons, expected in [
+            ([[{"text": "OK", "callback_data": "d" * 65}]], "buttons[0][0].callback_data: 1-64 bytes"),
+            ([[{"text": "", "callback_data": "x"}]], "buttons[0][0].text"),
+            ([[{"text": "Link", "url": "javascript:alert(1)"}]], "buttons[0][0].url"),
+            ([[{"text": "Both", "callback_data": "x", "url": "https://example.com"}]], "exactly one of callback_data"),
+            ([[{"text": "Hm", "callback_data": "x", "style": "red"}]], "buttons[0][0].style: unknown field"),
+            ([[{"text": "a", "callback_data": "a"}] * 9], "at most 8 buttons in a row"),
+            ([[]], "buttons[0]: a row needs at least one button"),
+            ({"inline_keyboard": []}, "buttons: must be an array of rows"),
+            ([[{"text": "OK", "callback_data": "ok"}]], "a private note has no buttons"),
+        ]:
+            body = {"text": "Bitte wählen", "buttons": buttons}
+            if expected == "a private note has no buttons":
+                body["private"] = True
+            status, answer, _ = self.parley.request("POST", url, body, token=self.token)
+            self.assertEqual(status, 400, (buttons, answer))
+            self.assertIn(expected, answer["error"]["message"])
+        self.assertEqual(len(self.messages(conversation["id"])), count)
+
     def test_reply_with_a_file_is_uploaded(self):
         chat = 2000006
         self.webhook(in_chat("text.json", chat, message_id=1, update_id=60000))
