@@ -289,6 +289,26 @@ TEST(XCodec, TweetLengthCountsAsXDoes) {
   EXPECT_FALSE(xc::encodeTweet({cjk, "1"}).ok());  // 141 CJK characters weigh 282
 }
 
+TEST(XCodec, TweetLengthCountsEveryLinkAs23AndAnEmojiAsTwo) {
+  // X wraps every link in a t.co link of 23 characters, however long or short it is.
+  EXPECT_EQ(xc::tweetLength("https://example.com/a/very/long/path/that/goes/on?and=on&on=1"), 23u);
+  EXPECT_EQ(xc::tweetLength("http://x.co"), 23u);
+  EXPECT_EQ(xc::tweetLength("See www.example.org."), 4u + 23u + 1u);      // the full stop is not part of the link
+  EXPECT_EQ(xc::tweetLength("(example.com/help)"), 1u + 23u + 1u);       // a bare domain is a link too
+  EXPECT_EQ(xc::tweetLength("Test https://test.com test https://test.com test.com test"), 86u);  // twitter-text's example
+  EXPECT_EQ(xc::tweetLength("file.txt and e.g."), 17u);                  // not links: no known top-level domain
+  EXPECT_EQ(xc::tweetLength("a\nb"), 3u);
+  // An emoji is two, also with a skin tone, as a family joined by zero-width joiners, or a flag.
+  EXPECT_EQ(xc::tweetLength("\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD"), 2u);  // thumbs up, medium skin tone
+  EXPECT_EQ(xc::tweetLength("\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7"), 2u);
+  EXPECT_EQ(xc::tweetLength("\xF0\x9F\x87\xA9\xF0\x9F\x87\xAA"), 2u);  // the German flag
+  EXPECT_EQ(xc::tweetLength("\xE2\x9D\xA4\xEF\xB8\x8F"), 2u);            // red heart with its variation selector
+  // A long link fits a post that would be too long if the link counted by its letters.
+  const std::string link = "https://example.com/" + std::string(200, 'p');
+  EXPECT_TRUE(xc::encodeTweet({std::string(250, 'a') + " " + link, "1"}).ok());  // 250 + 1 + 23 = 274
+  EXPECT_FALSE(xc::encodeTweet({std::string(257, 'a') + " " + link, "1"}).ok());  // 257 + 1 + 23 = 281
+}
+
 TEST(XCodec, RequestsAreTheDocumentedBodies) {
   auto tweet = xc::encodeTweet({"@furiouscamper on its way", "1050118621198921728"});
   ASSERT_TRUE(tweet.ok());

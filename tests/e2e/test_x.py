@@ -275,6 +275,48 @@ class XTest(unittest.TestCase):
         _, conversations = self.conversations_of(customer)
         self.assertEqual(sorted(c["public"] for c in conversations), [False, True])
 
+    def test_public_replies_count_as_x_counts_and_the_timeline_says_which_way_each_went(self):
+        customer = "880000000000000008"
+        mention = "9007199254740995001"
+        self.webhook(tweet_event(mention, customer, "@XDevelopers where is my parcel?"))
+        _, conversations = self.conversations_of(customer)
+        thread = conversations[0]
+        self.assertTrue(thread["public"])
+        url = "/api/v1/conversations/%d/messages" % thread["id"]
+        link = "https://example.com/track/" + "a" * 200  # counts 23, as every link on X
+        # 256 + 1 + 23 = 280: a post, answering the mention.
+        before = len(self.x.tweets)
+        public = self.reply(thread["id"], text="x" * 256 + " " + link)
+        wait_for(lambda: len(self.x.tweets) > before)
+        self.assertEqual(self.x.tweets[-1][0]["text"], "x" * 256 + " " + link)
+        self.assertEqual(self.x.tweets[-1][0]["reply"], {"in_reply_to_tweet_id": mention})
+        # 257 + 1 + 23 = 281: refused with X's count, nothing stored, nothing sent.
+        count = len(self.messages(thread["id"]))
+        status, body, _ = self.parley.request("POST", url, {"text": "x" * 257 + " " + link}, token=self.token)
+        self.assertEqual(status, 400, body)
+        self.assertIn("counts 281", body["error"]["message"])
+        # An emoji counts two: 139 of them and two letters are 280, one more letter is 281.
+        status, body, _ = self.parley.request("POST", url, {"text": "\U0001F600" * 139 + "abc"}, token=self.token)
+        self.assertEqual(status, 400, body)
+        self.assertEqual(len(self.messages(thread["id"])), count)
+        # A direct message may be long (10 000 characters), and goes to the DM endpoint.
+        dms, tweets = len(self.x.dms), len(self.x.tweets)
+        direct = self.reply(thread["id"], text="y" * 10000, direct=True)
+        wait_for(lambda: len(self.x.dms) > dms)
+        self.assertEqual(self.x.dms[-1][0], customer)
+        self.assertEqual(len(self.x.tweets), tweets)
+        status, body, _ = self.parley.request("POST", url, {"text": "y" * 10001, "direct": True}, token=self.token)
+        self.assertEqual(status, 400, body)
+        # The timeline tells the two apart by the reply's payload.
+        by_id = {m["id"]: m for m in self.messages(thread["id"])}
+        self.assertTrue(by_id[direct["id"]]["payload"].get("direct"))
+        self.assertFalse(by_id[public["id"]]["payload"].get("direct", False))
+        # Buttons are Telegram's: an X reply with buttons is refused, saying so.
+        status, body, _ = self.parley.request("POST", url, {"text": "Choose", "buttons": [[{"text": "A", "callback_data": "a"}]]},
+                                              token=self.token)
+        self.assertEqual(status, 400, body)
+        self.assertIn("only Telegram inboxes", body["error"]["message"])
+
     def test_a_new_mention_opens_a_new_thread(self):
         customer = "880000000000000007"
         self.webhook(tweet_event("9007199254740994001", customer, "@XDevelopers one"))

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <optional>
 #include <utility>
@@ -434,10 +435,19 @@ bool verifySignature(std::string_view consumer_secret, std::string_view raw_body
   return app::constantTimeEqual(header, signature(consumer_secret, raw_body));
 }
 
-std::size_t tweetLength(std::string_view s) {
-  // twitter-text v3: weight 100 for these ranges, 200 for everything else; scale 100.
+namespace {
+
+// twitter-text v3 (config/v3.json): weight 100 for these ranges, 200 for everything else, scale
+// 100; every link counts transformedURLLength = 23 whatever its length.
+constexpr std::size_t kUrlWeight = 23;
+
+// An emoji counts 2 however many code points it takes (X: "zero-width joiners combine emojis
+// visually but don't add to the count"): a joiner and what it joins, variation selectors, skin
+// tones and the second regional indicator of a flag weigh nothing.
+std::size_t weightedLength(std::string_view s) {
   std::size_t weighted = 0;
   std::size_t i = 0;
+  bool joined = false, flag_open = false;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
     std::uint32_t cp = c;
@@ -447,10 +457,89 @@ std::size_t tweetLength(std::string_view s) {
     else if (c >= 0xC0) { cp = c & 0x1F; n = 2; }
     for (std::size_t k = 1; k < n && i + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
     i += n;
+    const bool was_joined = joined;
+    joined = cp == 0x200D;
+    const bool regional = cp >= 0x1F1E6 && cp <= 0x1F1FF;
+    const bool second_of_flag = regional && flag_open;
+    flag_open = regional && !flag_open;
+    if (was_joined || joined || cp == 0xFE0E || cp == 0xFE0F || (cp >= 0x1F3FB && cp <= 0x1F3FF) || second_of_flag) continue;
     const bool light = cp <= 4351 || (cp >= 8192 && cp <= 8205) || (cp >= 8208 && cp <= 8223) || (cp >= 8242 && cp <= 8247);
     weighted += light ? 1 : 2;
   }
   return weighted;
+}
+
+bool startsWithNoCase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  }
+  return true;
+}
+
+// The top-level domains whose bare host names ("example.com") X turns into links without a
+// scheme; twitter-text knows every TLD, this keeps the common ones (and web/src/lib/x-length.ts
+// keeps the same list, so the desk's counter agrees).
+bool linkTld(std::string_view tld) {
+  static constexpr std::string_view kTlds[] = {
+      "com", "net", "org", "edu", "gov", "info", "biz", "io", "co", "me", "tv", "app", "dev", "ai", "ly", "gl",
+      "de", "at", "ch", "uk", "eu", "fr", "es", "it", "nl", "be", "pl", "se", "no", "dk", "fi", "ru", "us",
+      "ca", "au", "jp", "cn", "in", "br", "shop", "online", "store", "site", "xyz"};
+  std::string lower;
+  for (char ch : tld) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (auto t : kTlds) {
+    if (lower == t) return true;
+  }
+  return false;
+}
+
+// "example.com" or "shop.example.de/x": labels of letters, digits and '-', a known TLD last.
+bool bareDomain(std::string_view token) {
+  const auto host = token.substr(0, token.find_first_of("/?#:"));
+  const auto dot = host.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || !linkTld(host.substr(dot + 1))) return false;
+  std::size_t label = 0;
+  for (char ch : host.substr(0, dot + 1)) {
+    if (ch == '.') {
+      if (label == 0) return false;
+      label = 0;
+    } else if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-') {
+      ++label;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+// One whitespace-free token: opening punctuation, then a link, then closing punctuation count
+// as X counts them (the punctuation by weight, the link as 23).
+std::size_t tokenLength(std::string_view token) {
+  const auto first = token.find_first_not_of("(\"'[<");
+  if (first == std::string_view::npos) return weightedLength(token);
+  auto last = token.find_last_not_of(".,;:!?)]\"'>");
+  if (last == std::string_view::npos || last < first) return weightedLength(token);
+  const auto core = token.substr(first, last + 1 - first);
+  const bool scheme = (startsWithNoCase(core, "https://") && core.size() > 8) || (startsWithNoCase(core, "http://") && core.size() > 7);
+  const bool www = startsWithNoCase(core, "www.") && core.find('.', 4) != std::string_view::npos;
+  if (!scheme && !www && !bareDomain(core)) return weightedLength(token);
+  return weightedLength(token.substr(0, first)) + kUrlWeight + weightedLength(token.substr(last + 1));
+}
+
+}  // namespace
+
+std::size_t tweetLength(std::string_view s) {
+  std::size_t total = 0;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto space = s.find_first_of(" \t\r\n", i);
+    const auto end = space == std::string_view::npos ? s.size() : space;
+    total += tokenLength(s.substr(i, end - i));
+    if (space == std::string_view::npos) break;
+    total += 1;  // the whitespace character itself
+    i = space + 1;
+  }
+  return total;
 }
 
 core::Result<std::string> encodeDm(const DmRequest& request) {

@@ -76,8 +76,12 @@ bool verifySignature(std::string_view consumer_secret, std::string_view raw_body
 
 // ---- outbound ----------------------------------------------------------------------------------
 
-// The length X counts for a post (twitter-text v3 weighting, without URL shortening): code
-// points in the Latin, general punctuation ranges weigh 1, every other one (CJK, emoji) 2.
+// The length X counts for a post (twitter-text v3,
+// https://docs.x.com/fundamentals/counting-characters): code points in the Latin and general
+// punctuation ranges weigh 1, every other one (CJK) 2, an emoji 2 however many code points it
+// joins, and every link 23 (X shortens it to a t.co link): "https://…" and "www.…" links and
+// bare domains of common top-level domains ("example.com/x"). web/src/lib/x-length.ts is the
+// desk's copy of this rule.
 std::size_t tweetLength(std::string_view utf8);
 
 struct DmRequest {
