@@ -28,8 +28,11 @@ test: build
 test-asan:
 	@$(MAKE) --no-print-directory test PRESET=asan
 
+# Both ingest loads, each against its own nginx baseline in the same run: the API channel, then
+# WhatsApp webhooks. Fails when either run has a FAIL line (both run regardless).
 bench: build
-	@bench/ingest/run.sh $(BUILD_DIR)/parley
+	@rc=0; bench/ingest/run.sh $(BUILD_DIR)/parley || rc=1; echo; \
+	  BENCH_KIND=whatsapp bench/ingest/run.sh $(BUILD_DIR)/parley || rc=1; exit $$rc
 
 # The routing engine micro-benchmark (bench/micro/routing_bench.cpp); the last line is the headline figure.
 .PHONY: bench-routing

@@ -4,6 +4,10 @@
 --   BENCH_PATH    request path, e.g. /webhooks/api/1
 --   BENCH_SECRET  the inbox secret (HMAC-SHA256 key)
 --   BENCH_RUN     a run nonce, part of every id
+--   BENCH_KIND    "api" (default): API-channel messages signed with X-Parley-Signature;
+--                 "whatsapp": WhatsApp Cloud API webhooks (one inbound text message each, as
+--                 Meta documents the payload) signed with X-Hub-Signature-256, for
+--                 BENCH_PHONE_NUMBER_ID
 --
 -- WHY SIGN IN LUA (and not a pre-signed pool): ids must never repeat within a run, and a run
 -- against nginx sends ~1M requests in 15 s, so a pre-generated pool of signed ~1.2 KB requests
@@ -11,6 +15,8 @@
 -- SHA-256 blocks) would instead make wrk the bottleneck. So the body is laid out as
 --
 --     <prefix: contact + 1 KB text, a multiple of 64 bytes> <tail: "id":"...">}
+--
+-- (JSON objects are unordered, so a WhatsApp message object can end with its "id" too.)
 --
 -- and the HMAC inner hash state after ipad||prefix (the SHA-256 "midstate") is computed once
 -- per contact at start-up. Each request then costs two SHA-256 compressions: the tail block
@@ -141,22 +147,43 @@ local path = os.getenv("BENCH_PATH") or "/webhooks/api/1"
 local secret = os.getenv("BENCH_SECRET") or "secret"
 local run = os.getenv("BENCH_RUN") or "run"
 local host = os.getenv("BENCH_HOST") or "127.0.0.1"
+local kind = os.getenv("BENCH_KIND") or "api"
+local phone_number_id = os.getenv("BENCH_PHONE_NUMBER_ID") or "100000000000001"
 local CONTACTS = 500  -- per wrk thread; messages spread over them (and their conversations)
+if kind ~= "api" and kind ~= "whatsapp" then error("BENCH_KIND must be api or whatsapp") end
+local signature_header = kind == "whatsapp" and "X-Hub-Signature-256" or "X-Parley-Signature"
 
 local ipad_state, opad_state = hmacMidstates(secret)
 local filler = "Hello, my order has not arrived yet and the tracking page shows no update since Monday. "
+
+-- The body before the text, the text's closing, and the end after the id, per kind.
+local function head(tid, c)
+  if kind == "whatsapp" then
+    -- A webhook of one inbound text message, as in Meta's "Webhooks payload examples: text".
+    local wa_id = sformat("4930%07d", tid * 100000 + c)
+    return sformat('{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"field":"messages",' ..
+                   '"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881",' ..
+                   '"phone_number_id":"%s"},"contacts":[{"profile":{"name":"Bench Contact %d"},"wa_id":"%s"}],' ..
+                   '"messages":[{"from":"%s","timestamp":"1733090000","type":"text","text":{"body":"',
+                   phone_number_id, c, wa_id, wa_id)
+  end
+  return sformat('{"contact":{"id":"bench-%d-%d","name":"Bench Contact %d","phone":"+4930%07d",' ..
+                 '"email":"c%d.%d@bench.example"},"text":"', tid, c, c, tid * 100000 + c, tid, c)
+end
+local text_end = kind == "whatsapp" and '"},' or '",'
+local body_end = kind == "whatsapp" and '"}]}}]}]}' or '"}'
+local id_prefix = kind == "whatsapp" and "wamid." or ""
 
 -- Per contact: a prefix of ~1 KB that is a multiple of 64 bytes, and its midstate.
 local prefixes, states = {}, {}
 local function buildPrefixes(tid)
   for c = 1, CONTACTS do
-    local head = sformat('{"contact":{"id":"bench-%d-%d","name":"Bench Contact %d","phone":"+4930%07d",' ..
-                         '"email":"c%d.%d@bench.example"},"text":"', tid, c, c, tid * 100000 + c, tid, c)
-    local tail = '",'
-    local text_len = 960 - #head - #tail
-    text_len = text_len + (64 - (#head + text_len + #tail) % 64) % 64
+    local h = head(tid, c)
+    local text_len = 960 - #h - #text_end
+    if text_len < 64 then text_len = text_len + 1024 end
+    text_len = text_len + (64 - (#h + text_len + #text_end) % 64) % 64
     local text = srep(filler, math.ceil(text_len / #filler)):sub(1, text_len)
-    local prefix = head .. text .. tail
+    local prefix = h .. text .. text_end
     assert(#prefix % 64 == 0)
     prefixes[c], states[c] = prefix, blocks(ipad_state, prefix)
   end
@@ -175,10 +202,10 @@ if os.getenv("BENCH_STATIC") == "1" then
   -- sends over and over without calling Lua, to show what this script itself costs the client.
   function init(args)
     buildPrefixes(tid)
-    local tail = sformat('"id":"%s-static"}', run)
+    local tail = sformat('"id":"%s%s-static%s', id_prefix, run, body_end)
     wrk.method, wrk.path, wrk.body = "POST", path, prefixes[1] .. tail
     wrk.headers["Content-Type"] = "application/json"
-    wrk.headers["X-Parley-Signature"] = "sha256=" .. hmacTail(states[1], #prefixes[1], tail, opad_state)
+    wrk.headers[signature_header] = "sha256=" .. hmacTail(states[1], #prefixes[1], tail, opad_state)
   end
 else
   function init(args)
@@ -189,10 +216,10 @@ else
     counter = counter + 1
     local c = counter % CONTACTS + 1
     local prefix = prefixes[c]
-    local tail = sformat('"id":"%s-%d-%d"}', run, tid, counter)
+    local tail = sformat('"id":"%s%s-%d-%d%s', id_prefix, run, tid, counter, body_end)
     local sig = hmacTail(states[c], #prefix, tail, opad_state)
     return concat({ "POST ", path, " HTTP/1.1\r\nHost: ", host, "\r\nContent-Type: application/json\r\n",
-                    "X-Parley-Signature: sha256=", sig, "\r\nContent-Length: ", #prefix + #tail, "\r\n\r\n",
+                    signature_header, ": sha256=", sig, "\r\nContent-Length: ", #prefix + #tail, "\r\n\r\n",
                     prefix, tail })
   end
 end

@@ -15,7 +15,10 @@
 #
 # Everything listens on 127.0.0.1 only, every step is bounded in time, and every process and
 # temp dir is removed on exit. Environment: BENCH_DURATION (default 15s), BENCH_KEEP=1 keeps the
-# temp dir for inspection.
+# temp dir for inspection, BENCH_KIND=api (default) or whatsapp picks the load:
+#   api       signed API-channel messages to POST /webhooks/api/{inbox} (X-Parley-Signature);
+#   whatsapp  WhatsApp Cloud API webhooks with one inbound text message each, as Meta documents
+#             them, to POST /webhooks/whatsapp (X-Hub-Signature-256 with the inbox's app secret).
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -25,6 +28,8 @@ fi
 BIN=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
 DURATION=${BENCH_DURATION:-15s}
+KIND=${BENCH_KIND:-api}
+case $KIND in api|whatsapp) ;; *) echo "bench: BENCH_KIND must be api or whatsapp" >&2; exit 2 ;; esac
 THREADS=2
 CONNECTIONS=64
 GOAL_RATIO=0.5
@@ -123,7 +128,7 @@ run_wrk() {
   local name=$1 port=$2 path=$3 secret=$4 out=$WORK/wrk.$1.txt
   # CPU of wrk: the children time of this shell (cutime + cstime) grows by what wrk used.
   local c0; c0=$(awk '{ print $16 + $17 }' "/proc/$$/stat")
-  BENCH_PATH=$path BENCH_SECRET=$secret BENCH_RUN=$RUN_ID \
+  BENCH_PATH=$path BENCH_SECRET=$secret BENCH_RUN=$RUN_ID BENCH_KIND=$KIND BENCH_PHONE_NUMBER_ID=$PHONE_NUMBER_ID \
     timeout 120 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s "$HERE/ingest.lua" \
     "http://127.0.0.1:$port" >"$out" 2>&1 || { echo "bench: wrk against $name failed:" >&2; cat "$out" >&2; exit 1; }
   local c1; c1=$(awk '{ print $16 + $17 }' "/proc/$$/stat")
@@ -140,7 +145,12 @@ HZ=$(getconf CLK_TCK)
 echo "Parley ingest benchmark  ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
 echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf "%.0f GB", $2/1048576 }' /proc/meminfo) RAM"
 echo "binary:  $BIN_SHOWN"
-echo "load:    wrk -t$THREADS -c$CONNECTIONS -d$DURATION, ~1 KB signed API-channel messages, unique ids, keep-alive"
+echo "channel: $KIND (BENCH_KIND)"
+if [ "$KIND" = whatsapp ]; then
+  echo "load:    wrk -t$THREADS -c$CONNECTIONS -d$DURATION, ~1 KB signed WhatsApp webhooks (one text message each), unique ids, keep-alive"
+else
+  echo "load:    wrk -t$THREADS -c$CONNECTIONS -d$DURATION, ~1 KB signed API-channel messages, unique ids, keep-alive"
+fi
 PARLEY_VARS=$(env | grep '^PARLEY_' | sort | tr '\n' ' ' || true)
 echo "config:  ${PARLEY_VARS:-parley defaults} (HOST, PORT, DATA_DIR, DATABASE_URL, CREATE_DEMO are set by this script)"
 echo
@@ -154,10 +164,11 @@ RSS_IDLE_MB=$(rss_mb "$PARLEY_PID")
 PASSWORD=$(sed -n 's/.*password[[:space:]]\{1,\}\([^[:space:]]\{1,\}\).*/\1/p' "$WORK/parley.first.out" | head -1)
 [ -n "$PASSWORD" ] || { echo "bench: parley printed no demo admin password" >&2; exit 1; }
 
-# 2. An API inbox (login with the demo admin, then POST /api/v1/inboxes).
-read -r INBOX_ID INBOX_SECRET < <(timeout 60 python3 - "$PARLEY_PORT_NUM" "$PASSWORD" <<'PY'
+# 2. An inbox of the benchmarked channel (login with the demo admin, then POST /api/v1/inboxes).
+PHONE_NUMBER_ID=106540352242922
+read -r INBOX_ID INBOX_SECRET < <(timeout 60 python3 - "$PARLEY_PORT_NUM" "$PASSWORD" "$KIND" "$PHONE_NUMBER_ID" <<'PY'
 import json, sys, urllib.request
-port, password = sys.argv[1], sys.argv[2]
+port, password, kind, phone_number_id = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 def call(path, body, token=None):
     req = urllib.request.Request("http://127.0.0.1:%s%s" % (port, path), data=json.dumps(body).encode(), method="POST")
     req.add_header("Content-Type", "application/json")
@@ -166,15 +177,24 @@ def call(path, body, token=None):
     with urllib.request.urlopen(req, timeout=30) as resp:
         return json.loads(resp.read())
 token = call("/api/v1/auth/login", {"email": "admin@parley.local", "password": password})["token"]
-inbox = call("/api/v1/inboxes", {"name": "Bench", "channel": "api", "callback_url": "http://127.0.0.1:9/bench"}, token)
-print(inbox["id"], inbox["secret"])
+if kind == "whatsapp":
+    app_secret = "bench-app-secret-0123456789abcdef"
+    # The Graph API is never called for inbound text; port 9 (discard) would refuse it anyway.
+    inbox = call("/api/v1/inboxes", {"name": "Bench", "channel": "whatsapp", "config": {
+        "phone_number_id": phone_number_id, "access_token": "bench-token", "app_secret": app_secret,
+        "verify_token": "bench-verify", "api_base_url": "http://127.0.0.1:9"}}, token)
+    print(inbox["id"], app_secret)
+else:
+    inbox = call("/api/v1/inboxes", {"name": "Bench", "channel": "api", "callback_url": "http://127.0.0.1:9/bench"}, token)
+    print(inbox["id"], inbox["secret"])
 PY
 )
 [ -n "${INBOX_SECRET:-}" ] || { echo "bench: could not create an API inbox" >&2; exit 1; }
 
 # 3. The load against parley.
 P_CPU0=$(cpu_ticks "$PARLEY_PID")
-run_wrk parley "$PARLEY_PORT_NUM" "/webhooks/api/$INBOX_ID" "$INBOX_SECRET"
+if [ "$KIND" = whatsapp ]; then LOAD_PATH=/webhooks/whatsapp; ID_LIKE="wamid.$RUN_ID-%"; else LOAD_PATH=/webhooks/api/$INBOX_ID; ID_LIKE="$RUN_ID-%"; fi
+run_wrk parley "$PARLEY_PORT_NUM" "$LOAD_PATH" "$INBOX_SECRET"
 P_CPU1=$(cpu_ticks "$PARLEY_PID")
 P_RPS=$WRK_rps P_P50=$WRK_p50_us P_P99=$WRK_p99_us P_OK=$WRK_ok2xx P_NON2XX=$WRK_non2xx P_REQ=$WRK_requests
 P_SOCKERR=$((WRK_connect + WRK_read + WRK_write + WRK_timeout)) P_WRKCPU=$WRK_CPU_TICKS
@@ -188,7 +208,7 @@ RSS_LOADED_MB=$(rss_mb "$PARLEY_PID")
 stop_pid "$PARLEY_PID" TERM
 PARLEY_PID=""
 STORED=$(timeout 60 sqlite3 "$WORK/data/parley.db" \
-  "select count(*) from messages where direction = 'incoming' and external_id like '$RUN_ID-%'")
+  "select count(*) from messages where direction = 'incoming' and external_id like '$ID_LIKE'")
 DB_MB=$(du -sm "$WORK/data" | awk '{ print $1 }')
 
 # 5. Restart on the filled database: readiness again.
@@ -233,13 +253,13 @@ for _ in $(seq 500); do
 done
 [ "$(http_status "$NGINX_PORT" /)" = 200 ] || { echo "bench: nginx did not answer" >&2; exit 1; }
 N_CPU0=$(cpu_ticks "$(pgrep -P "$NGINX_PID" | head -1)")
-run_wrk nginx "$NGINX_PORT" "/webhooks/api/$INBOX_ID" "$INBOX_SECRET"
+run_wrk nginx "$NGINX_PORT" "$LOAD_PATH" "$INBOX_SECRET"
 N_CPU1=$(cpu_ticks "$(pgrep -P "$NGINX_PID" | head -1)")
 N_RPS=$WRK_rps N_P50=$WRK_p50_us N_P99=$WRK_p99_us N_OK=$WRK_ok2xx N_REQ=$WRK_requests N_WRKCPU=$WRK_CPU_TICKS
 N_SECONDS=$(awk -v us="$WRK_duration_us" 'BEGIN { print us / 1e6 }')
 # Informational: the same request pre-built once, so wrk calls no Lua per request. The gap to
 # the row above is what the per-request signing costs the client on this machine.
-BENCH_STATIC=1 run_wrk nginx-static "$NGINX_PORT" "/webhooks/api/$INBOX_ID" "$INBOX_SECRET"
+BENCH_STATIC=1 run_wrk nginx-static "$NGINX_PORT" "$LOAD_PATH" "$INBOX_SECRET"
 S_RPS=$WRK_rps S_P50=$WRK_p50_us S_P99=$WRK_p99_us S_WRKCPU=$WRK_CPU_TICKS
 S_SECONDS=$(awk -v us="$WRK_duration_us" 'BEGIN { print us / 1e6 }')
 stop_pid "$NGINX_PID" QUIT
