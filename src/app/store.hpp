@@ -20,6 +20,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "app/routing_records.hpp"
 #include "core/domain.hpp"
 #include "core/result.hpp"
 
@@ -183,6 +184,38 @@ class Store {
   virtual bool healthy() = 0;  // a trivial query succeeds
   virtual std::string backendName() const = 0;  // "sqlite" or "postgresql"
 };
+
+  // Routing configuration (app/routing_records.hpp). Skill names are unique per tenant
+  // (Conflict). Deleting a queue clears it from conversations (queue_id unset) and removes the
+  // rules that name it; deleting a user or team removes its profile.
+  virtual Result<core::routing::SkillId> createSkill(const RoutingSkill& skill) = 0;
+  virtual Result<std::vector<RoutingSkill>> listSkills(core::TenantId tenant) = 0;
+  virtual Status updateSkill(const RoutingSkill& skill) = 0;  // name
+  virtual Status deleteSkill(core::TenantId tenant, core::routing::SkillId id) = 0;
+  virtual Result<core::routing::QueueId> createRoutingQueue(const RoutingQueueRecord& queue) = 0;
+  virtual Result<RoutingQueueRecord> getRoutingQueue(core::TenantId tenant, core::routing::QueueId id) = 0;
+  virtual Result<std::vector<RoutingQueueRecord>> listRoutingQueues(core::TenantId tenant) = 0;
+  virtual Status updateRoutingQueue(const RoutingQueueRecord& queue) = 0;  // name, config_json
+  virtual Status deleteRoutingQueue(core::TenantId tenant, core::routing::QueueId id) = 0;
+  // Agents' profiles (owner = user) and teams' defaults (owner = team); NotFound when unset.
+  virtual Result<RoutingProfileRecord> getAgentRouting(core::TenantId tenant, core::UserId user) = 0;
+  virtual Result<std::vector<RoutingProfileRecord>> listAgentRouting(core::TenantId tenant) = 0;
+  virtual Status setAgentRouting(const RoutingProfileRecord& profile) = 0;
+  virtual Result<RoutingProfileRecord> getTeamRouting(core::TenantId tenant, core::TeamId team) = 0;
+  virtual Result<std::vector<RoutingProfileRecord>> listTeamRouting(core::TenantId tenant) = 0;
+  virtual Status setTeamRouting(const RoutingProfileRecord& profile) = 0;
+  // The ordered rules, by position; replace writes the whole list (positions 0..n-1).
+  virtual Result<std::vector<RoutingRule>> listRoutingRules(core::TenantId tenant) = 0;
+  virtual Status replaceRoutingRules(core::TenantId tenant, const std::vector<RoutingRule>& rules) = 0;
+  // A conversation's queue (unset: not routed) and original enqueue time; updateConversation
+  // leaves both alone, so the desk and the router never overwrite each other's fields.
+  virtual Status setConversationQueue(core::TenantId tenant, core::ConversationId id, core::routing::QueueId queue,
+                                      core::TimestampMs enqueued_at) = 0;
+  // Tenants with at least one queue (the routing service rebuilds their engines on start).
+  virtual Result<std::vector<core::TenantId>> routingTenants() = 0;
+  // Not resolved conversations with a queue, ascending by id, strictly after `after`.
+  virtual Result<std::vector<core::Conversation>> listRoutedConversations(core::TenantId tenant,
+                                                                          core::ConversationId after, int limit) = 0;
 
 // Runs one StoreTx call in its own read (or write) transaction and returns its result:
 //   auto users = readOne(store, [&](StoreTx& tx) { return tx.listUsers(tenant); });

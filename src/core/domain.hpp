@@ -12,6 +12,10 @@
 
 namespace parley::core {
 
+namespace routing {
+struct RoutingQueueTag;  // core/routing/routing_types.hpp: QueueId
+}
+
 enum class Role { Admin, Supervisor, Agent };
 // An agent's status, set by the agent: routing offers work only to Available agents; the web
 // chat says no one is there when no agent of the inbox is Available.
@@ -151,6 +155,10 @@ struct Conversation {
   // desk service from the inbox, core/customer_window.hpp); unset otherwise.
   std::optional<TimestampMs> customer_window_expires_at;
   bool is_public = false;  // a public thread (an X mention, a page comment), not a private chat
+  // Routing (app/routing_service.hpp): the queue the conversation waits or was served in (unset
+  // when it is not routed) and the customer's original enqueue time (kept across transfers).
+  Id<routing::RoutingQueueTag> queue_id;
+  TimestampMs enqueued_at = 0;
 };
 
 struct Message {

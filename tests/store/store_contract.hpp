@@ -127,7 +127,7 @@ inline auto fields(const core::ContactIdentity& i) {
 inline auto fields(const core::Conversation& c) {
   return std::tie(c.id, c.tenant_id, c.inbox_id, c.contact_id, c.original_contact_id, c.status, c.priority, c.labels,
                   c.assignee_id, c.team_id, c.snoozed_until, c.created_at, c.last_activity_at, c.first_response_at,
-                  c.resolved_at, c.last_incoming_at, c.is_public);
+                  c.resolved_at, c.last_incoming_at, c.is_public, c.queue_id, c.enqueued_at);
 }
 inline auto fields(const core::Message& m) {
   return std::tie(m.id, m.tenant_id, m.conversation_id, m.inbox_id, m.direction, m.kind, m.text, m.payload_json,
@@ -2443,7 +2443,142 @@ TYPED_TEST_P(StoreContract, ChannelStateIsKeptPerInboxAndGoesWithIt) {
   PARLEY_EXPECT_CODE(get(mail, "imap.last_uid"), ErrorCode::NotFound);  // deleted with its inbox
 }
 
-REGISTER_TYPED_TEST_SUITE_P(StoreContract, IsHealthyAndNamesItsBackend, TenantRoundTripAndUserCountAcrossTenants,
+TYPED_TEST_P(StoreContract, RoutingConfigurationRoundTripsAndFollowsDeletes) {
+  using core::routing::QueueId;
+  auto acme = this->tenant("Acme");
+  auto globex = this->tenant("Globex");
+  auto ann = this->user(acme, "ann@acme.example");
+  auto support = this->team(acme, "Support");
+  auto web = this->inbox(acme, "Web");
+
+  // Skills: unique names per tenant, rename, delete; other tenants see nothing.
+  auto german = this->w([&](StoreTx& tx) { return tx.createSkill({{}, acme, "language:de", 5}); });
+  PARLEY_ASSERT_OK(german);
+  auto billing = this->w([&](StoreTx& tx) { return tx.createSkill({{}, acme, "billing", 6}); });
+  PARLEY_ASSERT_OK(billing);
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.createSkill({{}, acme, "billing", 7}); }), ErrorCode::Conflict);
+  PARLEY_EXPECT_OK(this->w([&](StoreTx& tx) { return tx.createSkill({{}, globex, "billing", 7}); }));
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.updateSkill({*billing, acme, "topic:billing", 0}); }));
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.updateSkill({*billing, globex, "x", 0}); }), ErrorCode::NotFound);
+  auto skills = this->must(this->r([&](StoreTx& tx) { return tx.listSkills(acme); }), "listSkills");
+  ASSERT_EQ(skills.size(), 2u);
+  EXPECT_EQ(skills[0].name, "language:de");
+  EXPECT_EQ(skills[0].created_at, 5);
+  EXPECT_EQ(skills[1].name, "topic:billing");
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.deleteSkill(globex, *german); }), ErrorCode::NotFound);
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.deleteSkill(acme, *german); }));
+  EXPECT_EQ(this->must(this->r([&](StoreTx& tx) { return tx.listSkills(acme); }), "listSkills").size(), 1u);
+
+  // Queues keep their JSON byte for byte.
+  const std::string config = R"({"strategy":"most_skilled","agent_ids":[1],"note":"Grüße"})";
+  auto sales = this->w([&](StoreTx& tx) { return tx.createRoutingQueue({{}, acme, "Sales", config, 9}); });
+  PARLEY_ASSERT_OK(sales);
+  auto service = this->w([&](StoreTx& tx) { return tx.createRoutingQueue({{}, acme, "Service", "{}", 10}); });
+  PARLEY_ASSERT_OK(service);
+  auto sq = this->must(this->r([&](StoreTx& tx) { return tx.getRoutingQueue(acme, *sales); }), "getRoutingQueue");
+  EXPECT_EQ(sq.name, "Sales");
+  EXPECT_EQ(sq.config_json, config);
+  EXPECT_EQ(sq.created_at, 9);
+  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.getRoutingQueue(globex, *sales); }), ErrorCode::NotFound);
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.updateRoutingQueue({*sales, acme, "Sales DE", "{}", 0}); }));
+  auto queues = this->must(this->r([&](StoreTx& tx) { return tx.listRoutingQueues(acme); }), "listRoutingQueues");
+  ASSERT_EQ(queues.size(), 2u);
+  EXPECT_EQ(queues[0].name, "Sales DE");
+  EXPECT_EQ(queues[0].config_json, "{}");
+  EXPECT_EQ(queues[0].created_at, 9) << "creation time is kept";
+  EXPECT_EQ(this->must(this->r([&](StoreTx& tx) { return tx.routingTenants(); }), "routingTenants"),
+            std::vector<core::TenantId>{acme});
+
+  // Profiles: unset is NotFound, set replaces, owners of other tenants are NotFound.
+  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.getAgentRouting(acme, ann); }), ErrorCode::NotFound);
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.setAgentRouting({acme, ann.value, R"({"a":1})"}); }));
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.setAgentRouting({acme, ann.value, R"({"a":2})"}); }));
+  EXPECT_EQ(this->must(this->r([&](StoreTx& tx) { return tx.getAgentRouting(acme, ann); }), "get").json, R"({"a":2})");
+  EXPECT_EQ(this->must(this->r([&](StoreTx& tx) { return tx.listAgentRouting(acme); }), "list").size(), 1u);
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.setAgentRouting({globex, ann.value, "{}"}); }),
+                     ErrorCode::NotFound);
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.setTeamRouting({acme, support.value, R"({"capacity":{}})"}); }));
+  EXPECT_EQ(this->must(this->r([&](StoreTx& tx) { return tx.getTeamRouting(acme, support); }), "get").json,
+            R"({"capacity":{}})");
+  EXPECT_EQ(this->must(this->r([&](StoreTx& tx) { return tx.listTeamRouting(acme); }), "list").size(), 1u);
+  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.getTeamRouting(globex, support); }), ErrorCode::NotFound);
+
+  // Rules: replaced as a whole, read in order; a queue of another tenant is NotFound.
+  app::RoutingRule byInbox;
+  byInbox.inbox_id = web;
+  byInbox.queue_id = *service;
+  byInbox.priority = 2;
+  app::RoutingRule byChannel;
+  byChannel.channel = core::ChannelKind::Email;
+  byChannel.label = "vip";
+  byChannel.language = "de";
+  byChannel.queue_id = *sales;
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.replaceRoutingRules(acme, {byChannel, byInbox}); }));
+  auto rules = this->must(this->r([&](StoreTx& tx) { return tx.listRoutingRules(acme); }), "listRoutingRules");
+  ASSERT_EQ(rules.size(), 2u);
+  EXPECT_EQ(rules[0].position, 0);
+  EXPECT_EQ(rules[0].channel, std::optional(core::ChannelKind::Email));
+  EXPECT_EQ(rules[0].label, "vip");
+  EXPECT_EQ(rules[0].language, "de");
+  EXPECT_FALSE(rules[0].inbox_id.valid());
+  EXPECT_EQ(rules[1].position, 1);
+  EXPECT_EQ(rules[1].inbox_id, web);
+  EXPECT_EQ(rules[1].channel, std::nullopt);
+  EXPECT_EQ(rules[1].priority, 2);
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.replaceRoutingRules(globex, {byInbox}); }), ErrorCode::NotFound);
+  EXPECT_EQ(this->must(this->r([&](StoreTx& tx) { return tx.listRoutingRules(acme); }), "list").size(), 2u)
+      << "a failed replace changes nothing";
+
+  // Conversations keep their queue and enqueue time; listRoutedConversations lists the open ones.
+  auto carl = this->contact(acme, "Carl");
+  core::Conversation waiting = conversationIn(acme, web, carl);
+  waiting.queue_id = *sales;
+  waiting.enqueued_at = 1'700'000'000'500;
+  waiting.id = this->conversation(waiting);
+  PARLEY_EXPECT_SAME(this->getConversation(acme, waiting.id), waiting);
+  core::Conversation done = conversationIn(acme, web, carl);
+  done.queue_id = *sales;
+  done.status = core::ConversationStatus::Resolved;
+  done.id = this->conversation(done);
+  this->conversation(conversationIn(acme, web, carl));  // not routed
+  // updateConversation leaves the routing fields alone; setConversationQueue writes them.
+  core::Conversation stale = waiting;
+  stale.queue_id = {};
+  stale.enqueued_at = 0;
+  stale.priority = core::Priority::High;
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.updateConversation(stale); }));
+  EXPECT_EQ(this->getConversation(acme, waiting.id).queue_id, *sales);
+  EXPECT_EQ(this->getConversation(acme, waiting.id).enqueued_at, waiting.enqueued_at);
+  EXPECT_EQ(this->getConversation(acme, waiting.id).priority, core::Priority::High);
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.setConversationQueue(acme, waiting.id, *service, 77); }));
+  EXPECT_EQ(this->getConversation(acme, waiting.id).queue_id, *service);
+  EXPECT_EQ(this->getConversation(acme, waiting.id).enqueued_at, 77);
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.setConversationQueue(acme, waiting.id, *sales, 1'700'000'000'500); }));
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.setConversationQueue(globex, waiting.id, {}, 0); }),
+                     ErrorCode::NotFound);
+  auto routed = this->must(this->r([&](StoreTx& tx) { return tx.listRoutedConversations(acme, {}, 10); }), "routed");
+  EXPECT_EQ(idsOf(routed), std::vector<std::int64_t>{waiting.id.value});
+  core::Conversation foreign = conversationIn(acme, web, carl);
+  foreign.queue_id = QueueId{999'999};
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.createConversation(foreign); }), ErrorCode::NotFound);
+
+  // Deleting a queue unsets it on conversations and removes its rules.
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.deleteRoutingQueue(acme, *sales); }));
+  EXPECT_FALSE(this->getConversation(acme, waiting.id).queue_id.valid());
+  EXPECT_EQ(this->getConversation(acme, waiting.id).enqueued_at, waiting.enqueued_at);
+  rules = this->must(this->r([&](StoreTx& tx) { return tx.listRoutingRules(acme); }), "listRoutingRules");
+  ASSERT_EQ(rules.size(), 1u);
+  EXPECT_EQ(rules[0].queue_id, *service);
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.deleteRoutingQueue(acme, *sales); }), ErrorCode::NotFound);
+
+  // Deleting a user or a team removes its profile.
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.deleteUser(acme, ann); }));
+  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.getAgentRouting(acme, ann); }), ErrorCode::NotFound);
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.deleteTeam(acme, support); }));
+  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.getTeamRouting(acme, support); }), ErrorCode::NotFound);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(StoreContract, IsHealthyAndNamesItsBackend, RoutingConfigurationRoundTripsAndFollowsDeletes, TenantRoundTripAndUserCountAcrossTenants,
                             UserRoundTripAndEmailUniqueAcrossTenants, UpdateUserChangesAllButIdentityAndCreation,
                             AvailabilityIsSetOnItsOwnAndSurvivesProfileUpdates,
                             DeleteUserUnassignsConversationsAndRevokesAccess, TeamMembersAreSetAsAWholeAndReadSorted,

@@ -26,6 +26,7 @@ std::string conflictMessage(std::string_view constraint) {
       {"canned_responses_code_key", "a canned response with this short code and language already exists"},
       {"sessions_pkey", "a session with this token already exists"},
       {"api_tokens_token_hash_key", "an API token with this hash already exists"},
+      {"routing_skills_name_key", "a skill with this name already exists"},
   };
   for (const auto& k : kKnown) {
     if (k.name == constraint) return std::string(k.message);

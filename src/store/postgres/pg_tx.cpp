@@ -153,7 +153,8 @@ core::ContactIdentity decodeIdentity(RowReader& r) {
 
 constexpr const char* kConversationCols =
     "id, tenant_id, inbox_id, contact_id, original_contact_id, status, priority, assignee_id, team_id, "
-    "snoozed_until, created_at, last_activity_at, first_response_at, resolved_at, last_incoming_at, is_public";
+    "snoozed_until, created_at, last_activity_at, first_response_at, resolved_at, last_incoming_at, is_public, "
+    "queue_id, enqueued_at";
 core::Conversation decodeConversation(RowReader& r) {
   core::Conversation c;
   c.id = r.id<core::ConversationTag>();
@@ -172,6 +173,8 @@ core::Conversation decodeConversation(RowReader& r) {
   c.resolved_at = r.i64();
   c.last_incoming_at = r.i64();
   c.is_public = r.boolean();
+  c.queue_id = r.id<core::routing::RoutingQueueTag>();
+  c.enqueued_at = r.i64();
   return c;
 }
 
@@ -1079,8 +1082,8 @@ Result<core::ConversationId> PgTx::createConversation(const core::Conversation& 
     PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO conversations (tenant_id, inbox_id, contact_id, "
                                                 "original_contact_id, status, priority, assignee_id, team_id, snoozed_until, "
                                                 "created_at, last_activity_at, first_response_at, resolved_at, "
-                                                "last_incoming_at, is_public) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                                                "$10, $11, $12, $13, $14, $15) RETURNING id",
+                                                "last_incoming_at, is_public, queue_id, enqueued_at) VALUES ($1, $2, $3, $4, "
+                                                "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
                                                 Params()
                                                     .id(c.tenant_id)
                                                     .id(c.inbox_id)
@@ -1096,7 +1099,9 @@ Result<core::ConversationId> PgTx::createConversation(const core::Conversation& 
                                                     .i64(c.first_response_at)
                                                     .i64(c.resolved_at)
                                                     .i64(c.last_incoming_at)
-                                                    .boolean(c.is_public)));
+                                                    .boolean(c.is_public)
+                                                    .id(c.queue_id)
+                                                    .i64(c.enqueued_at)));
     core::Conversation stored = c;
     stored.id = core::ConversationId(id);
     PARLEY_PG_TRY(writeLabels(stored, /*replace=*/false));
@@ -1553,3 +1558,233 @@ Status PgTx::setChannelState(core::InboxId inbox, const std::string& key, const 
 }
 
 }  // namespace parley::store::postgres
+// --- routing configuration ------------------------------------------------------------------------
+
+namespace {
+
+app::RoutingSkill decodeSkill(RowReader& r) {
+  app::RoutingSkill k;
+  k.id = r.id<core::routing::SkillTag>();
+  k.tenant_id = r.id<core::TenantTag>();
+  k.name = r.text();
+  k.created_at = r.i64();
+  return k;
+}
+
+app::RoutingQueueRecord decodeQueue(RowReader& r) {
+  app::RoutingQueueRecord q;
+  q.id = r.id<core::routing::RoutingQueueTag>();
+  q.tenant_id = r.id<core::TenantTag>();
+  q.name = r.text();
+  q.config_json = r.text();
+  q.created_at = r.i64();
+  return q;
+}
+
+app::RoutingProfileRecord decodeProfile(RowReader& r) {
+  app::RoutingProfileRecord p;
+  p.tenant_id = r.id<core::TenantTag>();
+  p.owner_id = r.i64();
+  p.json = r.text();
+  return p;
+}
+
+app::RoutingRule decodeRule(RowReader& r) {
+  app::RoutingRule rule;
+  rule.id = r.i64();
+  rule.tenant_id = r.id<core::TenantTag>();
+  rule.position = static_cast<int>(r.i64());
+  rule.inbox_id = r.id<core::InboxTag>();
+  rule.label = r.text();
+  rule.language = r.text();
+  if (!r.isNull()) {
+    rule.channel = r.enumeration(core::parseChannelKind);
+  } else {
+    r.text();  // NULL: any channel
+  }
+  rule.queue_id = r.id<core::routing::RoutingQueueTag>();
+  rule.priority = static_cast<int>(r.i64());
+  return rule;
+}
+
+constexpr const char* kSkillCols = "id, tenant_id, name, created_at";
+constexpr const char* kQueueCols = "id, tenant_id, name, config_json, created_at";
+constexpr const char* kRuleCols = "id, tenant_id, position, inbox_id, label, language, channel, queue_id, priority";
+
+}  // namespace
+
+Result<core::routing::SkillId> PgTx::createSkill(const app::RoutingSkill& k) {
+  return writeOp([&]() -> Result<core::routing::SkillId> {
+    PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO routing_skills (tenant_id, name, created_at) "
+                                                "VALUES ($1, $2, $3) RETURNING id",
+                                                Params().id(k.tenant_id).text(k.name).i64(k.created_at)));
+    return core::routing::SkillId(id);
+  });
+}
+
+Result<std::vector<app::RoutingSkill>> PgTx::listSkills(core::TenantId tenant) {
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kSkillCols, " FROM routing_skills WHERE tenant_id = $1 ORDER BY id"}).c_str(),
+                                      Params().id(tenant)));
+  return rowsOf(result.get(), decodeSkill);
+}
+
+Status PgTx::updateSkill(const app::RoutingSkill& k) {
+  return writeOp([&]() -> Status {
+    return changeOne("UPDATE routing_skills SET name = $3 WHERE tenant_id = $1 AND id = $2",
+                     Params().id(k.tenant_id).id(k.id).text(k.name), "skill");
+  });
+}
+
+Status PgTx::deleteSkill(core::TenantId tenant, core::routing::SkillId id) {
+  return writeOp([&]() -> Status {
+    return changeOne("DELETE FROM routing_skills WHERE tenant_id = $1 AND id = $2", Params().id(tenant).id(id), "skill");
+  });
+}
+
+Result<core::routing::QueueId> PgTx::createRoutingQueue(const app::RoutingQueueRecord& q) {
+  return writeOp([&]() -> Result<core::routing::QueueId> {
+    PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO routing_queues (tenant_id, name, config_json, created_at) "
+                                                "VALUES ($1, $2, $3, $4) RETURNING id",
+                                                Params().id(q.tenant_id).text(q.name).text(q.config_json).i64(q.created_at)));
+    return core::routing::QueueId(id);
+  });
+}
+
+Result<app::RoutingQueueRecord> PgTx::getRoutingQueue(core::TenantId tenant, core::routing::QueueId id) {
+  PARLEY_PG_ASSIGN(auto result,
+                   query(sql({"SELECT ", kQueueCols, " FROM routing_queues WHERE tenant_id = $1 AND id = $2"}).c_str(),
+                         Params().id(tenant).id(id)));
+  return oneOf(result.get(), decodeQueue, "queue");
+}
+
+Result<std::vector<app::RoutingQueueRecord>> PgTx::listRoutingQueues(core::TenantId tenant) {
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kQueueCols, " FROM routing_queues WHERE tenant_id = $1 ORDER BY id"}).c_str(),
+                                      Params().id(tenant)));
+  return rowsOf(result.get(), decodeQueue);
+}
+
+Status PgTx::updateRoutingQueue(const app::RoutingQueueRecord& q) {
+  return writeOp([&]() -> Status {
+    return changeOne("UPDATE routing_queues SET name = $3, config_json = $4 WHERE tenant_id = $1 AND id = $2",
+                     Params().id(q.tenant_id).id(q.id).text(q.name).text(q.config_json), "queue");
+  });
+}
+
+Status PgTx::deleteRoutingQueue(core::TenantId tenant, core::routing::QueueId id) {
+  return writeOp([&]() -> Status {
+    // Conversations lose the queue and rules naming it go (ON DELETE SET NULL / CASCADE).
+    return changeOne("DELETE FROM routing_queues WHERE tenant_id = $1 AND id = $2", Params().id(tenant).id(id), "queue");
+  });
+}
+
+Result<app::RoutingProfileRecord> PgTx::getAgentRouting(core::TenantId tenant, core::UserId user) {
+  PARLEY_PG_ASSIGN(auto result, query("SELECT tenant_id, user_id, json FROM routing_agent_profiles "
+                                      "WHERE tenant_id = $1 AND user_id = $2",
+                                      Params().id(tenant).id(user)));
+  return oneOf(result.get(), decodeProfile, "routing profile");
+}
+
+Result<std::vector<app::RoutingProfileRecord>> PgTx::listAgentRouting(core::TenantId tenant) {
+  PARLEY_PG_ASSIGN(auto result, query("SELECT tenant_id, user_id, json FROM routing_agent_profiles WHERE tenant_id = $1 "
+                                      "ORDER BY user_id",
+                                      Params().id(tenant)));
+  return rowsOf(result.get(), decodeProfile);
+}
+
+Status PgTx::setAgentRouting(const app::RoutingProfileRecord& p) {
+  return writeOp([&]() -> Status {
+    PARLEY_PG_TRY(requireOwned("users", "user", p.tenant_id, p.owner_id));
+    auto done = query("INSERT INTO routing_agent_profiles (user_id, tenant_id, json) VALUES ($1, $2, $3) "
+                      "ON CONFLICT (user_id) DO UPDATE SET json = EXCLUDED.json",
+                      Params().i64(p.owner_id).id(p.tenant_id).text(p.json));
+    if (!done) return done.error();
+    return {};
+  });
+}
+
+Result<app::RoutingProfileRecord> PgTx::getTeamRouting(core::TenantId tenant, core::TeamId team) {
+  PARLEY_PG_ASSIGN(auto result, query("SELECT tenant_id, team_id, json FROM routing_team_profiles "
+                                      "WHERE tenant_id = $1 AND team_id = $2",
+                                      Params().id(tenant).id(team)));
+  return oneOf(result.get(), decodeProfile, "routing profile");
+}
+
+Result<std::vector<app::RoutingProfileRecord>> PgTx::listTeamRouting(core::TenantId tenant) {
+  PARLEY_PG_ASSIGN(auto result, query("SELECT tenant_id, team_id, json FROM routing_team_profiles WHERE tenant_id = $1 "
+                                      "ORDER BY team_id",
+                                      Params().id(tenant)));
+  return rowsOf(result.get(), decodeProfile);
+}
+
+Status PgTx::setTeamRouting(const app::RoutingProfileRecord& p) {
+  return writeOp([&]() -> Status {
+    PARLEY_PG_TRY(requireOwned("teams", "team", p.tenant_id, p.owner_id));
+    auto done = query("INSERT INTO routing_team_profiles (team_id, tenant_id, json) VALUES ($1, $2, $3) "
+                      "ON CONFLICT (team_id) DO UPDATE SET json = EXCLUDED.json",
+                      Params().i64(p.owner_id).id(p.tenant_id).text(p.json));
+    if (!done) return done.error();
+    return {};
+  });
+}
+
+Result<std::vector<app::RoutingRule>> PgTx::listRoutingRules(core::TenantId tenant) {
+  PARLEY_PG_ASSIGN(auto result,
+                   query(sql({"SELECT ", kRuleCols, " FROM routing_rules WHERE tenant_id = $1 ORDER BY position, id"}).c_str(),
+                         Params().id(tenant)));
+  return rowsOf(result.get(), decodeRule);
+}
+
+Status PgTx::replaceRoutingRules(core::TenantId tenant, const std::vector<app::RoutingRule>& rules) {
+  return writeOp([&]() -> Status {
+    PARLEY_PG_TRY(requireRow("SELECT 1 FROM tenants WHERE id = $1", Params().id(tenant), "tenant"));
+    for (const auto& rule : rules) {
+      PARLEY_PG_TRY(requireOwned("routing_queues", "queue", tenant, rule.queue_id.value));
+      if (rule.inbox_id.valid()) PARLEY_PG_TRY(requireOwned("inboxes", "inbox", tenant, rule.inbox_id.value));
+    }
+    auto deleted = query("DELETE FROM routing_rules WHERE tenant_id = $1", Params().id(tenant));
+    if (!deleted) return deleted.error();
+    int position = 0;
+    for (const auto& rule : rules) {
+      Params params;
+      params.id(tenant).i64(position++).id(rule.inbox_id).text(rule.label).text(rule.language);
+      if (rule.channel) {
+        params.text(core::toString(*rule.channel));
+      } else {
+        params.null();
+      }
+      params.id(rule.queue_id).i64(rule.priority);
+      auto done = query("INSERT INTO routing_rules (tenant_id, position, inbox_id, label, language, channel, queue_id, "
+                        "priority) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        params);
+      if (!done) return done.error();
+    }
+    return {};
+  });
+}
+
+Status PgTx::setConversationQueue(core::TenantId tenant, core::ConversationId id, core::routing::QueueId queue,
+                                  core::TimestampMs enqueued_at) {
+  return writeOp([&]() -> Status {
+    return changeOne("UPDATE conversations SET queue_id = $3, enqueued_at = $4 WHERE tenant_id = $1 AND id = $2",
+                     Params().id(tenant).id(id).id(queue).i64(enqueued_at), "conversation");
+  });
+}
+
+Result<std::vector<core::TenantId>> PgTx::routingTenants() {
+  PARLEY_PG_ASSIGN(auto result, query("SELECT DISTINCT tenant_id FROM routing_queues ORDER BY tenant_id", Params()));
+  return rowsOf(result.get(), [](RowReader& r) { return r.id<core::TenantTag>(); });
+}
+
+Result<std::vector<core::Conversation>> PgTx::listRoutedConversations(core::TenantId tenant, core::ConversationId after,
+                                                                      int limit) {
+  PARLEY_PG_ASSIGN(limit, pageLimit(limit));
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kConversationCols,
+                                           " FROM conversations WHERE tenant_id = $1 AND queue_id IS NOT NULL AND id > $2 "
+                                           "AND status <> 'resolved' ORDER BY id LIMIT $3"})
+                                          .c_str(),
+                                      Params().id(tenant).i64(after.value).i64(limit)));
+  PARLEY_PG_ASSIGN(auto conversations, rowsOf(result.get(), decodeConversation));
+  PARLEY_PG_TRY(fillLabels(conversations));
+  return conversations;
+}
+

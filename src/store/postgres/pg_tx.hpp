@@ -126,6 +126,29 @@ class PgTx final : public app::StoreTx {
   // One statement. Outside a savepoint a server-side failure marks the transaction failed.
   core::Result<PgResultPtr> query(const char* sql, const Params& params, OnForeignKey fk = OnForeignKey::NotFound);
   // A write operation: checks writability, then runs `body` inside SAVEPOINT ... RELEASE, or
+  core::Result<core::routing::SkillId> createSkill(const app::RoutingSkill& skill) override;
+  core::Result<std::vector<app::RoutingSkill>> listSkills(core::TenantId tenant) override;
+  core::Status updateSkill(const app::RoutingSkill& skill) override;
+  core::Status deleteSkill(core::TenantId tenant, core::routing::SkillId id) override;
+  core::Result<core::routing::QueueId> createRoutingQueue(const app::RoutingQueueRecord& queue) override;
+  core::Result<app::RoutingQueueRecord> getRoutingQueue(core::TenantId tenant, core::routing::QueueId id) override;
+  core::Result<std::vector<app::RoutingQueueRecord>> listRoutingQueues(core::TenantId tenant) override;
+  core::Status updateRoutingQueue(const app::RoutingQueueRecord& queue) override;
+  core::Status deleteRoutingQueue(core::TenantId tenant, core::routing::QueueId id) override;
+  core::Result<app::RoutingProfileRecord> getAgentRouting(core::TenantId tenant, core::UserId user) override;
+  core::Result<std::vector<app::RoutingProfileRecord>> listAgentRouting(core::TenantId tenant) override;
+  core::Status setAgentRouting(const app::RoutingProfileRecord& profile) override;
+  core::Result<app::RoutingProfileRecord> getTeamRouting(core::TenantId tenant, core::TeamId team) override;
+  core::Result<std::vector<app::RoutingProfileRecord>> listTeamRouting(core::TenantId tenant) override;
+  core::Status setTeamRouting(const app::RoutingProfileRecord& profile) override;
+  core::Result<std::vector<app::RoutingRule>> listRoutingRules(core::TenantId tenant) override;
+  core::Status replaceRoutingRules(core::TenantId tenant, const std::vector<app::RoutingRule>& rules) override;
+  core::Status setConversationQueue(core::TenantId tenant, core::ConversationId id, core::routing::QueueId queue,
+                                    core::TimestampMs enqueued_at) override;
+  core::Result<std::vector<core::TenantId>> routingTenants() override;
+  core::Result<std::vector<core::Conversation>> listRoutedConversations(core::TenantId tenant, core::ConversationId after,
+                                                                        int limit) override;
+
   // rolls back to the savepoint when `body` returns an error.
   template <class F>
   auto writeOp(F&& body) -> decltype(body());

@@ -311,12 +311,60 @@ ALTER TABLE users ADD COLUMN availability TEXT NOT NULL DEFAULT 'offline'
 ALTER TABLE users ADD COLUMN availability_changed_at INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-static const std::array<Migration, 5> kMigrations{{
+// Version 6: routing (app/routing_service.hpp). Skills, queues (their settings and members as
+// a JSON object validated by the routing service), agents' and teams' routing profiles (JSON),
+// the ordered routing rules, and on each conversation its queue and the customer's original
+// enqueue time. Deleting a queue unsets it on conversations and drops the rules naming it.
+static const char* const kV6 = R"sql(
+CREATE TABLE routing_skills (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id  INTEGER NOT NULL REFERENCES tenants(id),
+  name       TEXT    NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX routing_skills_name ON routing_skills(tenant_id, name);
+CREATE TABLE routing_queues (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id   INTEGER NOT NULL REFERENCES tenants(id),
+  name        TEXT    NOT NULL,
+  config_json TEXT    NOT NULL DEFAULT '{}',
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX routing_queues_tenant ON routing_queues(tenant_id, id);
+CREATE TABLE routing_agent_profiles (
+  user_id   INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  json      TEXT    NOT NULL
+);
+CREATE TABLE routing_team_profiles (
+  team_id   INTEGER PRIMARY KEY REFERENCES teams(id) ON DELETE CASCADE,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  json      TEXT    NOT NULL
+);
+CREATE TABLE routing_rules (
+  id        INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  position  INTEGER NOT NULL,
+  inbox_id  INTEGER REFERENCES inboxes(id) ON DELETE CASCADE,
+  label     TEXT    NOT NULL DEFAULT '',
+  language  TEXT    NOT NULL DEFAULT '',
+  channel   TEXT,
+  queue_id  INTEGER NOT NULL REFERENCES routing_queues(id) ON DELETE CASCADE,
+  priority  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX routing_rules_tenant ON routing_rules(tenant_id, position);
+ALTER TABLE conversations ADD COLUMN queue_id INTEGER REFERENCES routing_queues(id) ON DELETE SET NULL;
+ALTER TABLE conversations ADD COLUMN enqueued_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX conversations_routed ON conversations(tenant_id, queue_id, id) WHERE queue_id IS NOT NULL;
+)sql";
+
+static const std::array<Migration, 6> kMigrations{{
     {1, kV1},
     {2, kV2},
     {3, kV3},
     {4, kV4},
     {5, kV5},
+    {6, kV6},
 }};
 
 }  // namespace

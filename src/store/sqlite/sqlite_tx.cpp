@@ -216,7 +216,7 @@ Result<core::ContactIdentity> readIdentity(const Stmt& s) {
 #define CONVERSATION_COLUMNS                                                                            \
   "c.id, c.tenant_id, c.inbox_id, c.contact_id, c.original_contact_id, c.status, c.priority, c.assignee_id, " \
   "c.team_id, c.snoozed_until, c.created_at, c.last_activity_at, c.first_response_at, c.resolved_at, " \
-  "c.last_incoming_at, c.is_public"
+  "c.last_incoming_at, c.is_public, c.queue_id, c.enqueued_at"
 Result<core::Conversation> readConversation(const Stmt& s) {
   core::Conversation c;
   c.id = s.id<core::ConversationId>(0);
@@ -235,6 +235,8 @@ Result<core::Conversation> readConversation(const Stmt& s) {
   c.resolved_at = s.i64(13);
   c.last_incoming_at = s.i64(14);
   c.is_public = s.boolean(15);
+  c.queue_id = s.id<core::routing::QueueId>(16);
+  c.enqueued_at = s.i64(17);
   return c;
 }
 
@@ -962,6 +964,7 @@ Status SqliteTx::checkConversationRefs(const core::Conversation& c) {
   if (c.team_id.valid()) PARLEY_SQ_TRY(requireOwned("teams", "team", c.tenant_id, c.team_id.value));
   return {};
 }
+  if (c.queue_id.valid()) PARLEY_SQ_TRY(requireOwned("routing_queues", "queue", c.tenant_id, c.queue_id.value));
 
 Result<std::vector<core::Conversation>> SqliteTx::conversationsWithLabels(Stmt& stmt) {
   PARLEY_SQ_ASSIGN(auto conversations, readAll<core::Conversation>(stmt, readConversation));
@@ -979,8 +982,9 @@ Result<core::ConversationId> SqliteTx::createConversation(const core::Conversati
     PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare(
                                     "INSERT INTO conversations (tenant_id, inbox_id, contact_id, original_contact_id, "
                                     "status, priority, assignee_id, team_id, snoozed_until, created_at, "
-                                    "last_activity_at, first_response_at, resolved_at, last_incoming_at, is_public) "
-                                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"));
+                                    "last_activity_at, first_response_at, resolved_at, last_incoming_at, is_public, queue_id, "
+                                    "enqueued_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                                    "?15, ?16, ?17)"));
     stmt.bind(1, c.tenant_id.value)
         .bind(2, c.inbox_id.value)
         .bind(3, c.contact_id.value)
@@ -995,7 +999,9 @@ Result<core::ConversationId> SqliteTx::createConversation(const core::Conversati
         .bind(12, c.first_response_at)
         .bind(13, c.resolved_at)
         .bind(14, c.last_incoming_at)
-        .bind(15, c.is_public);
+        .bind(15, c.is_public)
+        .bind(16, c.queue_id)
+        .bind(17, c.enqueued_at);
     PARLEY_SQ_TRY(stmt.run());
     id = core::ConversationId{conn_.lastInsertRowid()};
   }
@@ -1470,3 +1476,232 @@ Status SqliteTx::setChannelState(core::InboxId inbox, const std::string& key, co
 #undef OUTBOX_COLUMNS
 
 }  // namespace parley::store::sqlite
+// --- routing configuration --------------------------------------------------------------------------------
+
+namespace {
+
+#define SKILL_COLUMNS "id, tenant_id, name, created_at"
+app::RoutingSkill readSkill(const Stmt& s) {
+  return app::RoutingSkill{s.id<core::routing::SkillId>(0), s.id<core::TenantId>(1), s.text(2), s.i64(3)};
+}
+
+#define QUEUE_COLUMNS "id, tenant_id, name, config_json, created_at"
+app::RoutingQueueRecord readQueue(const Stmt& s) {
+  return app::RoutingQueueRecord{s.id<core::routing::QueueId>(0), s.id<core::TenantId>(1), s.text(2), s.text(3), s.i64(4)};
+}
+
+app::RoutingProfileRecord readProfile(const Stmt& s) {
+  return app::RoutingProfileRecord{s.id<core::TenantId>(0), s.i64(1), s.text(2)};
+}
+
+#define RULE_COLUMNS "id, tenant_id, position, inbox_id, label, language, channel, queue_id, priority"
+Result<app::RoutingRule> readRule(const Stmt& s) {
+  app::RoutingRule r;
+  r.id = s.i64(0);
+  r.tenant_id = s.id<core::TenantId>(1);
+  r.position = static_cast<int>(s.i64(2));
+  r.inbox_id = s.id<core::InboxId>(3);
+  r.label = s.text(4);
+  r.language = s.text(5);
+  if (!s.isNull(6)) {
+    PARLEY_SQ_ASSIGN(r.channel, parsed(core::parseChannelKind(s.text(6)), "channel", s.text(6)));
+  }
+  r.queue_id = s.id<core::routing::QueueId>(7);
+  r.priority = static_cast<int>(s.i64(8));
+  return r;
+}
+
+}  // namespace
+
+Result<core::routing::SkillId> SqliteTx::createSkill(const app::RoutingSkill& skill) {
+  PARLEY_SQ_TRY(requireWritable());
+  PARLEY_SQ_TRY(requireTenant(skill.tenant_id));
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("INSERT INTO routing_skills (tenant_id, name, created_at) VALUES (?1, ?2, ?3)"));
+  stmt.bind(1, skill.tenant_id.value).bind(2, skill.name).bind(3, skill.created_at);
+  PARLEY_SQ_TRY(stmt.run());
+  return core::routing::SkillId{conn_.lastInsertRowid()};
+}
+
+Result<std::vector<app::RoutingSkill>> SqliteTx::listSkills(core::TenantId tenant) {
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT " SKILL_COLUMNS " FROM routing_skills WHERE tenant_id = ?1 ORDER BY id"));
+  stmt.bind(1, tenant.value);
+  return readAll<app::RoutingSkill>(stmt, readSkill);
+}
+
+Status SqliteTx::updateSkill(const app::RoutingSkill& skill) {
+  PARLEY_SQ_TRY(requireWritable());
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("UPDATE routing_skills SET name = ?1 WHERE id = ?2 AND tenant_id = ?3"));
+  stmt.bind(1, skill.name).bind(2, skill.id.value).bind(3, skill.tenant_id.value);
+  PARLEY_SQ_TRY(stmt.run());
+  if (conn_.changes() == 0) return notFound("skill", skill.id.value);
+  return {};
+}
+
+Status SqliteTx::deleteSkill(core::TenantId tenant, core::routing::SkillId id) {
+  PARLEY_SQ_TRY(requireWritable());
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("DELETE FROM routing_skills WHERE id = ?1 AND tenant_id = ?2"));
+  stmt.bind(1, id.value).bind(2, tenant.value);
+  PARLEY_SQ_TRY(stmt.run());
+  if (conn_.changes() == 0) return notFound("skill", id.value);
+  return {};
+}
+
+Result<core::routing::QueueId> SqliteTx::createRoutingQueue(const app::RoutingQueueRecord& queue) {
+  PARLEY_SQ_TRY(requireWritable());
+  PARLEY_SQ_TRY(requireTenant(queue.tenant_id));
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("INSERT INTO routing_queues (tenant_id, name, config_json, created_at) "
+                                            "VALUES (?1, ?2, ?3, ?4)"));
+  stmt.bind(1, queue.tenant_id.value).bind(2, queue.name).bind(3, queue.config_json).bind(4, queue.created_at);
+  PARLEY_SQ_TRY(stmt.run());
+  return core::routing::QueueId{conn_.lastInsertRowid()};
+}
+
+Result<app::RoutingQueueRecord> SqliteTx::getRoutingQueue(core::TenantId tenant, core::routing::QueueId id) {
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT " QUEUE_COLUMNS " FROM routing_queues WHERE id = ?1 AND tenant_id = ?2"));
+  stmt.bind(1, id.value).bind(2, tenant.value);
+  return readOne<app::RoutingQueueRecord>(stmt, readQueue, "queue");
+}
+
+Result<std::vector<app::RoutingQueueRecord>> SqliteTx::listRoutingQueues(core::TenantId tenant) {
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT " QUEUE_COLUMNS " FROM routing_queues WHERE tenant_id = ?1 ORDER BY id"));
+  stmt.bind(1, tenant.value);
+  return readAll<app::RoutingQueueRecord>(stmt, readQueue);
+}
+
+Status SqliteTx::updateRoutingQueue(const app::RoutingQueueRecord& queue) {
+  PARLEY_SQ_TRY(requireWritable());
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("UPDATE routing_queues SET name = ?1, config_json = ?2 "
+                                            "WHERE id = ?3 AND tenant_id = ?4"));
+  stmt.bind(1, queue.name).bind(2, queue.config_json).bind(3, queue.id.value).bind(4, queue.tenant_id.value);
+  PARLEY_SQ_TRY(stmt.run());
+  if (conn_.changes() == 0) return notFound("queue", queue.id.value);
+  return {};
+}
+
+Status SqliteTx::deleteRoutingQueue(core::TenantId tenant, core::routing::QueueId id) {
+  PARLEY_SQ_TRY(requireWritable());
+  // Conversations lose the queue and rules naming it go (ON DELETE SET NULL / CASCADE).
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("DELETE FROM routing_queues WHERE id = ?1 AND tenant_id = ?2"));
+  stmt.bind(1, id.value).bind(2, tenant.value);
+  PARLEY_SQ_TRY(stmt.run());
+  if (conn_.changes() == 0) return notFound("queue", id.value);
+  return {};
+}
+
+// The two profile tables differ only in their owner column and the table it refers to.
+struct ProfileTable {
+  const char* table;
+  const char* owner;
+  const char* owner_table;
+  const char* what;
+};
+namespace {
+constexpr ProfileTable kAgentProfiles{"routing_agent_profiles", "user_id", "users", "user"};
+constexpr ProfileTable kTeamProfiles{"routing_team_profiles", "team_id", "teams", "team"};
+}  // namespace
+
+Result<app::RoutingProfileRecord> SqliteTx::getProfile(const ProfileTable& t, core::TenantId tenant, std::int64_t owner) {
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare(std::string("SELECT tenant_id, ") + t.owner + ", json FROM " + t.table +
+                                            " WHERE " + t.owner + " = ?1 AND tenant_id = ?2"));
+  stmt.bind(1, owner).bind(2, tenant.value);
+  return readOne<app::RoutingProfileRecord>(stmt, readProfile, "routing profile");
+}
+
+Result<std::vector<app::RoutingProfileRecord>> SqliteTx::listProfiles(const ProfileTable& t, core::TenantId tenant) {
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare(std::string("SELECT tenant_id, ") + t.owner + ", json FROM " + t.table +
+                                            " WHERE tenant_id = ?1 ORDER BY " + t.owner));
+  stmt.bind(1, tenant.value);
+  return readAll<app::RoutingProfileRecord>(stmt, readProfile);
+}
+
+Status SqliteTx::setProfile(const ProfileTable& t, const app::RoutingProfileRecord& profile) {
+  PARLEY_SQ_TRY(requireWritable());
+  PARLEY_SQ_TRY(requireOwned(t.owner_table, t.what, profile.tenant_id, profile.owner_id));
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare(std::string("INSERT INTO ") + t.table + " (" + t.owner +
+                                            ", tenant_id, json) VALUES (?1, ?2, ?3) ON CONFLICT (" + t.owner +
+                                            ") DO UPDATE SET json = excluded.json"));
+  stmt.bind(1, profile.owner_id).bind(2, profile.tenant_id.value).bind(3, profile.json);
+  return stmt.run();
+}
+
+Result<app::RoutingProfileRecord> SqliteTx::getAgentRouting(core::TenantId tenant, core::UserId user) {
+  return getProfile(kAgentProfiles, tenant, user.value);
+}
+Result<std::vector<app::RoutingProfileRecord>> SqliteTx::listAgentRouting(core::TenantId tenant) {
+  return listProfiles(kAgentProfiles, tenant);
+}
+Status SqliteTx::setAgentRouting(const app::RoutingProfileRecord& profile) { return setProfile(kAgentProfiles, profile); }
+Result<app::RoutingProfileRecord> SqliteTx::getTeamRouting(core::TenantId tenant, core::TeamId team) {
+  return getProfile(kTeamProfiles, tenant, team.value);
+}
+Result<std::vector<app::RoutingProfileRecord>> SqliteTx::listTeamRouting(core::TenantId tenant) {
+  return listProfiles(kTeamProfiles, tenant);
+}
+Status SqliteTx::setTeamRouting(const app::RoutingProfileRecord& profile) { return setProfile(kTeamProfiles, profile); }
+
+Result<std::vector<app::RoutingRule>> SqliteTx::listRoutingRules(core::TenantId tenant) {
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT " RULE_COLUMNS " FROM routing_rules WHERE tenant_id = ?1 "
+                                            "ORDER BY position, id"));
+  stmt.bind(1, tenant.value);
+  return readAll<app::RoutingRule>(stmt, readRule);
+}
+
+Status SqliteTx::replaceRoutingRules(core::TenantId tenant, const std::vector<app::RoutingRule>& rules) {
+  PARLEY_SQ_TRY(requireWritable());
+  PARLEY_SQ_TRY(requireTenant(tenant));
+  for (const auto& rule : rules) {
+    PARLEY_SQ_TRY(requireOwned("routing_queues", "queue", tenant, rule.queue_id.value));
+    if (rule.inbox_id.valid()) PARLEY_SQ_TRY(requireOwned("inboxes", "inbox", tenant, rule.inbox_id.value));
+  }
+  {
+    PARLEY_SQ_ASSIGN(Stmt del, conn_.prepare("DELETE FROM routing_rules WHERE tenant_id = ?1"));
+    del.bind(1, tenant.value);
+    PARLEY_SQ_TRY(del.run());
+  }
+  int position = 0;
+  for (const auto& rule : rules) {
+    PARLEY_SQ_ASSIGN(Stmt ins, conn_.prepare("INSERT INTO routing_rules (tenant_id, position, inbox_id, label, language, "
+                                             "channel, queue_id, priority) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+    ins.bind(1, tenant.value).bind(2, position++).bind(3, rule.inbox_id).bind(4, rule.label).bind(5, rule.language);
+    if (rule.channel) {
+      ins.bind(6, core::toString(*rule.channel));
+    } else {
+      ins.bindNull(6);
+    }
+    ins.bind(7, rule.queue_id.value).bind(8, rule.priority);
+    PARLEY_SQ_TRY(ins.run());
+  }
+  return {};
+}
+
+Status SqliteTx::setConversationQueue(core::TenantId tenant, core::ConversationId id, core::routing::QueueId queue,
+                                      core::TimestampMs enqueued_at) {
+  PARLEY_SQ_TRY(requireWritable());
+  if (queue.valid()) PARLEY_SQ_TRY(requireOwned("routing_queues", "queue", tenant, queue.value));
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("UPDATE conversations SET queue_id = ?1, enqueued_at = ?2 "
+                                            "WHERE id = ?3 AND tenant_id = ?4"));
+  stmt.bind(1, queue).bind(2, enqueued_at).bind(3, id.value).bind(4, tenant.value);
+  PARLEY_SQ_TRY(stmt.run());
+  if (conn_.changes() == 0) return notFound("conversation", id.value);
+  return {};
+}
+
+Result<std::vector<core::TenantId>> SqliteTx::routingTenants() {
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT DISTINCT tenant_id FROM routing_queues ORDER BY tenant_id"));
+  return readAll<core::TenantId>(stmt, [](const Stmt& s) { return s.id<core::TenantId>(0); });
+}
+
+Result<std::vector<core::Conversation>> SqliteTx::listRoutedConversations(core::TenantId tenant, core::ConversationId after,
+                                                                          int limit) {
+  PARLEY_SQ_ASSIGN(limit, pageLimit(limit));
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT " CONVERSATION_COLUMNS " FROM conversations c WHERE c.tenant_id = ?1 "
+                                            "AND c.queue_id IS NOT NULL AND c.id > ?2 AND c.status <> 'resolved' "
+                                            "ORDER BY c.id LIMIT ?3"));
+  stmt.bind(1, tenant.value).bind(2, after.value).bind(3, limit);
+  return conversationsWithLabels(stmt);
+}
+
+#undef SKILL_COLUMNS
+#undef QUEUE_COLUMNS
+#undef RULE_COLUMNS
+

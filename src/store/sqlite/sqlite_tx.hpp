@@ -16,6 +16,8 @@
 
 namespace parley::store::sqlite {
 
+struct ProfileTable;  // sqlite_tx.cpp: routing profiles of agents or teams
+
 class SqliteTx final : public app::StoreTx {
  public:
   SqliteTx(Connection& conn, bool writable) : conn_(conn), writable_(writable) {}
@@ -113,6 +115,29 @@ class SqliteTx final : public app::StoreTx {
   core::Status requireWritable() const;
   // NotFound unless `table` has a row with this id in this tenant. `table` is one of ours.
   core::Status requireOwned(std::string_view table, std::string_view what, core::TenantId tenant, std::int64_t id);
+  core::Result<core::routing::SkillId> createSkill(const app::RoutingSkill& skill) override;
+  core::Result<std::vector<app::RoutingSkill>> listSkills(core::TenantId tenant) override;
+  core::Status updateSkill(const app::RoutingSkill& skill) override;
+  core::Status deleteSkill(core::TenantId tenant, core::routing::SkillId id) override;
+  core::Result<core::routing::QueueId> createRoutingQueue(const app::RoutingQueueRecord& queue) override;
+  core::Result<app::RoutingQueueRecord> getRoutingQueue(core::TenantId tenant, core::routing::QueueId id) override;
+  core::Result<std::vector<app::RoutingQueueRecord>> listRoutingQueues(core::TenantId tenant) override;
+  core::Status updateRoutingQueue(const app::RoutingQueueRecord& queue) override;
+  core::Status deleteRoutingQueue(core::TenantId tenant, core::routing::QueueId id) override;
+  core::Result<app::RoutingProfileRecord> getAgentRouting(core::TenantId tenant, core::UserId user) override;
+  core::Result<std::vector<app::RoutingProfileRecord>> listAgentRouting(core::TenantId tenant) override;
+  core::Status setAgentRouting(const app::RoutingProfileRecord& profile) override;
+  core::Result<app::RoutingProfileRecord> getTeamRouting(core::TenantId tenant, core::TeamId team) override;
+  core::Result<std::vector<app::RoutingProfileRecord>> listTeamRouting(core::TenantId tenant) override;
+  core::Status setTeamRouting(const app::RoutingProfileRecord& profile) override;
+  core::Result<std::vector<app::RoutingRule>> listRoutingRules(core::TenantId tenant) override;
+  core::Status replaceRoutingRules(core::TenantId tenant, const std::vector<app::RoutingRule>& rules) override;
+  core::Status setConversationQueue(core::TenantId tenant, core::ConversationId id, core::routing::QueueId queue,
+                                    core::TimestampMs enqueued_at) override;
+  core::Result<std::vector<core::TenantId>> routingTenants() override;
+  core::Result<std::vector<core::Conversation>> listRoutedConversations(core::TenantId tenant, core::ConversationId after,
+                                                                        int limit) override;
+
   core::Status requireTenant(core::TenantId tenant);
   core::Result<std::int64_t> count(const char* sql);
 
@@ -129,5 +154,9 @@ class SqliteTx final : public app::StoreTx {
   Connection& conn_;
   bool writable_;
 };
+  core::Result<app::RoutingProfileRecord> getProfile(const ProfileTable& t, core::TenantId tenant,
+                                                     std::int64_t owner);
+  core::Result<std::vector<app::RoutingProfileRecord>> listProfiles(const ProfileTable& t, core::TenantId tenant);
+  core::Status setProfile(const ProfileTable& t, const app::RoutingProfileRecord& profile);
 
 }  // namespace parley::store::sqlite
