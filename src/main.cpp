@@ -17,6 +17,7 @@
 #include "app/media_fetcher.hpp"
 #include "app/outbox_worker.hpp"
 #include "app/secret_box.hpp"
+#include "app/profile_fetcher.hpp"
 #include "app/simulate_command.hpp"
 #include "bus/in_process_bus.hpp"
 #include "channels/api/api_channel.hpp"
@@ -156,6 +157,9 @@ int serve(const app::Config& config) {
   policy.max_attempts = config.outbox_max_attempts;
   app::OutboxWorker outbox(*store, desk, clock, gateways, policy);
   channels::email::EmailReceiver email_receiver(desk, attachments);
+  // Names new Messenger / Instagram customers from the profile API, off the request path.
+  app::ProfileFetcher profile_fetcher(*store, bus, clock, gateways);
+  bus.subscribe([&profile_fetcher](const app::Event& e) { profile_fetcher.onEvent(e); });
   channels::email::PollerOptions poller_options;
   poller_options.workers = config.email_poll_workers;
   channels::email::EmailPoller email_poller(*store, email_receiver, clock, secrets, poller_options);
@@ -211,6 +215,7 @@ int serve(const app::Config& config) {
     return double(depth);
   });
   metrics.addGauge("parley_websocket_connections", "open WebSocket streams", [&server] { return double(server.webSocketClients()); });
+  metrics.addCounter("parley_profiles_named_total", "contacts named from a channel's profile API", [&] { return double(profile_fetcher.named()); });
 
   const auto port = server.listen();
   outbox.start();
@@ -227,6 +232,7 @@ int serve(const app::Config& config) {
   http::logJson("info", "draining: stopping the outbox, the media fetcher and the e-mail poller");
   outbox.stop();
   media_fetcher.stop();
+  profile_fetcher.start();
   email_poller.stop();
   template_syncer.stop();
   store.reset();  // the SQLite writer finishes its queue and closes
@@ -240,6 +246,7 @@ int adminCreateUser(const app::Config& config, const Args& args) {
   }
   auto role = core::parseRole(args.options.at("role"));
   if (!role) throw std::runtime_error("--role must be admin, supervisor or agent");
+  profile_fetcher.stop();
   app::SystemClock clock;
   auto store = openOrDie(config);
   app::PasswordHasher hasher;

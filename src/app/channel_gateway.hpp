@@ -55,6 +55,12 @@ struct DeliveryResult {
   std::string provider_message_id;
 };
 
+// What a provider tells about a customer it knows by id (Messenger's User Profile API,
+// Instagram's): the name to show in the desk.
+struct CustomerProfile {
+  std::string name;
+};
+
 class ChannelGateway {
  public:
   virtual ~ChannelGateway() = default;
@@ -89,6 +95,14 @@ class ChannelGateway {
     (void)attachment;
     (void)max_bytes;
     return core::makeError(core::ErrorCode::Unsupported, "this channel has no media to fetch");
+  }
+  // The customer's profile, by the channel's id for them (blocking; called by the profile
+  // fetcher, never on a request). Unavailable means "try again later"; other errors are final;
+  // Unsupported: the channel has no profiles to ask for.
+  virtual core::Result<CustomerProfile> fetchProfile(const core::Inbox& inbox, const std::string& customer_id) {
+    (void)inbox;
+    (void)customer_id;
+    return core::makeError(core::ErrorCode::Unsupported, "this channel has no customer profiles");
   }
 };
 

@@ -398,3 +398,27 @@ TEST(MessengerConfig, KeysPerProduct) {
   EXPECT_EQ(ig->account_id, "178");
   EXPECT_FALSE(ms::parseInboxConfig(ms::Product::Instagram, R"({"instagram_id":"a/b","access_token":"t","app_secret":"s","verify_token":"v"})").ok());
 }
+
+// The User Profile APIs: Messenger names first_name + last_name, Instagram name, else @username.
+TEST(MessengerProfile, TheNameComesFromTheDocumentedFields) {
+  EXPECT_EQ(*ms::profileUrl(ms::Product::Messenger, "https://graph.facebook.com/v23.0/", "1254459154682919"),
+            "https://graph.facebook.com/v23.0/1254459154682919?fields=first_name,last_name,profile_pic");
+  EXPECT_EQ(*ms::profileUrl(ms::Product::Instagram, "https://graph.facebook.com/v23.0", "908765432123456"),
+            "https://graph.facebook.com/v23.0/908765432123456?fields=name,username,profile_pic");
+  EXPECT_FALSE(ms::profileUrl(ms::Product::Messenger, "https://graph.facebook.com/v23.0", "1/../me").ok());
+  EXPECT_FALSE(ms::profileUrl(ms::Product::Messenger, "file:///etc", "1").ok());
+
+  EXPECT_EQ(*ms::parseProfileName(ms::Product::Messenger,
+                                  R"({"first_name":"Peter","last_name":"Chang","profile_pic":"https://x/p.jpg","id":"1254459154682919"})"),
+            "Peter Chang");
+  EXPECT_EQ(*ms::parseProfileName(ms::Product::Messenger, R"({"first_name":"  Jana\n","id":"1"})"), "Jana");
+  EXPECT_EQ(*ms::parseProfileName(ms::Product::Instagram, R"({"name":"Peter Chang","username":"peter.chang"})"), "Peter Chang");
+  EXPECT_EQ(*ms::parseProfileName(ms::Product::Instagram, R"({"name":null,"username":"peter.chang"})"), "@peter.chang");
+  auto nobody = ms::parseProfileName(ms::Product::Instagram, R"({"profile_pic":"https://x/p.jpg","id":"9"})");
+  ASSERT_FALSE(nobody.ok());
+  EXPECT_EQ(nobody.error().code, core::ErrorCode::NotFound);
+  EXPECT_FALSE(ms::parseProfileName(ms::Product::Messenger, "[1]").ok());
+  EXPECT_FALSE(ms::parseProfileName(ms::Product::Messenger, "{\"first_name\":").ok());
+  const std::string huge = R"({"first_name":")" + std::string(300, 'a') + R"("})";
+  EXPECT_FALSE(ms::parseProfileName(ms::Product::Messenger, huge).ok());  // over 200 bytes: no name rather than a wall of text
+}

@@ -1,11 +1,15 @@
 """A local fake of the parts of Meta's Graph API that the Messenger and Instagram channels use, as
 documented: POST /{version}/{page_id or ig_id}/messages (Send API) and
 POST /{version}/{page_id or ig_id}/message_attachments (Attachment Upload API, multipart), with a
-bearer token; plus a CDN that serves inbound attachment URLs without a token."""
+bearer token; GET /{version}/{PSID or IGSID}?fields=... (the User Profile APIs of Messenger:
+first_name, last_name, profile_pic; and Instagram: name, username, profile_pic), with the same
+token; plus a CDN that serves inbound attachment URLs without a token."""
 import http.server
 import json
 import re
 import threading
+import time
+import urllib.parse
 
 
 class FakeMetaMessaging:
@@ -16,6 +20,10 @@ class FakeMetaMessaging:
         self.files = {}         # path under /cdn/ -> (bytes, mime type)
         self.send_errors = []   # (status, body, headers) to answer sends with first
         self.next_mids = []
+        self.profiles = {}         # customer id -> profile object (only the asked fields are answered)
+        self.profile_requests = []  # (customer id, fields)
+        self.profile_errors = {}    # customer id -> [(status, body)] answered first, one per request
+        self.profile_delay = 0.0    # seconds each profile answer takes
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -53,7 +61,29 @@ class FakeMetaMessaging:
                 if m and m.group(1) in outer.files:
                     data, mime = outer.files[m.group(1)]
                     return self.reply(200, data, mime)
+                url = urllib.parse.urlsplit(self.path)
+                m = re.fullmatch(r"/%s/(\d+)" % outer.version, url.path)
+                if m:
+                    return self.profile(m.group(1), urllib.parse.parse_qs(url.query).get("fields", [""])[0])
                 self.reply(404, {"error": {"message": "Unsupported get request.", "code": 100}})
+
+            def profile(self, user_id, fields):
+                if self.headers.get("Authorization") != "Bearer " + outer.token:
+                    return self.reply(401, {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException",
+                                                      "code": 190, "fbtrace_id": "fake"}})
+                outer.profile_requests.append((user_id, fields))
+                time.sleep(outer.profile_delay)
+                errors = outer.profile_errors.get(user_id)
+                if errors:
+                    status, body = errors.pop(0)
+                    return self.reply(status, body)
+                if user_id not in outer.profiles:
+                    return self.reply(400, {"error": {"message": "Unsupported get request. Object with ID '%s' does not exist" % user_id,
+                                                      "type": "GraphMethodException", "code": 100, "error_subcode": 33}})
+                known = outer.profiles[user_id]
+                answer = {k: known[k] for k in fields.split(",") if k in known}
+                answer["id"] = user_id
+                self.reply(200, answer)
 
             def log_message(self, *args):
                 pass

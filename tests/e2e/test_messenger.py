@@ -8,6 +8,7 @@ import os
 import sys
 import time
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fake_meta_messaging import FakeMetaMessaging  # noqa: E402
@@ -302,6 +303,83 @@ class MessengerTest(unittest.TestCase):
         status, body, _ = self.webhook(seen, path="/webhooks/instagram")
         self.assertEqual((status, body["statuses"]), (200, 1), body)
         self.assertEqual(self.message(conversation["id"], reply["id"])["delivery_status"], "read")
+
+
+    # ---- profile names (User Profile APIs), fetched after the webhook was answered ---------------------
+
+    def contact_named(self, external_id, name):
+        """The contact of this id once it has the name (found by the id or the name)."""
+        def check():
+            for q in (external_id, name):
+                _, contacts, _ = self.parley.request("GET", "/api/v1/contacts?q=" + urllib.parse.quote(q), token=self.token)
+                for c in contacts["data"]:
+                    if c["name"] == name:
+                        return c
+            return None
+        return wait_for(check, timeout=10)
+
+    def test_a_new_messenger_customer_gets_the_name_from_the_profile_api(self):
+        psid = "7000000000000001"
+        self.meta.profiles[psid] = {"first_name": "Jana", "last_name": "Müller", "profile_pic": "https://cdn.example/p.jpg"}
+        self.meta.profile_delay = 1.5  # a slow Graph API does not slow the webhook
+        try:
+            started = time.time()
+            status, body, _ = self.webhook(event(psid, PAGE_ID, {"message": {"mid": "m_profile_1", "text": "Hallo"}}))
+            self.assertEqual((status, body["stored"]), (200, 1), body)
+            self.assertLess(time.time() - started, 1.0)
+            contact = self.contact_named(psid, "Jana Müller")
+        finally:
+            self.meta.profile_delay = 0.0
+        self.assertIn((psid, "first_name,last_name,profile_pic"), self.meta.profile_requests)
+        _, contact, _ = self.parley.request("GET", "/api/v1/contacts/%d" % contact["id"], token=self.token)
+        self.assertEqual([i["value"] for i in contact["identities"] if i["kind"] == "external"], [psid])
+        # A second message of the same customer asks nothing more.
+        asked = len(self.meta.profile_requests)
+        self.webhook(event(psid, PAGE_ID, {"message": {"mid": "m_profile_2", "text": "Noch da?"}}))
+        time.sleep(0.8)
+        self.assertEqual(len(self.meta.profile_requests), asked)
+
+    def test_an_instagram_customer_is_named_by_name_or_username(self):
+        named, handle_only = "908700000000001", "908700000000002"
+        self.meta.profiles[named] = {"name": "Peter Chang", "username": "peter.chang", "profile_pic": "https://cdn.example/q.jpg"}
+        self.meta.profiles[handle_only] = {"username": "jana.m"}
+        for igsid, mid in ((named, "ig_profile_1"), (handle_only, "ig_profile_2")):
+            raw = event(igsid, IG_ID, {"message": {"mid": mid, "text": "Hi"}}, account=IG_ID, obj="instagram")
+            status, body, _ = self.webhook(raw, path="/webhooks/instagram")
+            self.assertEqual((status, body["stored"]), (200, 1), body)
+        self.contact_named(named, "Peter Chang")
+        self.contact_named(handle_only, "@jana.m")
+        self.assertIn((named, "name,username,profile_pic"), self.meta.profile_requests)
+
+    def test_a_missing_permission_is_asked_once_and_the_id_stays_the_name(self):
+        psid = "7000000000000002"
+        denied = {"error": {"message": "(#230) Requires pages_messaging permission to manage the object",
+                            "type": "OAuthException", "code": 230, "fbtrace_id": "fake"}}
+        self.meta.profile_errors[psid] = [(403, denied)] * 5
+        self.meta.profiles[psid] = {"first_name": "Never", "last_name": "Asked"}
+        status, body, _ = self.webhook(event(psid, PAGE_ID, {"message": {"mid": "m_profile_3", "text": "Hallo"}}))
+        self.assertEqual(status, 200, body)
+        wait_for(lambda: any(r[0] == psid for r in self.meta.profile_requests))
+        time.sleep(2.5)  # past the first back-off: a final error is not tried again
+        self.assertEqual(len([r for r in self.meta.profile_requests if r[0] == psid]), 1)
+        contact, _ = self.conversation_of(psid, self.inbox["id"])
+        self.assertEqual(contact["name"], psid)
+
+    def test_a_name_the_agent_set_is_never_overwritten(self):
+        psid = "7000000000000003"
+        busy = {"error": {"message": "An unexpected error has occurred. Please retry your request later.",
+                          "type": "OAuthException", "code": 2, "is_transient": True}}
+        self.meta.profile_errors[psid] = [(503, busy)]
+        self.meta.profiles[psid] = {"first_name": "Max", "last_name": "Mustermann"}
+        self.webhook(event(psid, PAGE_ID, {"message": {"mid": "m_profile_4", "text": "Hallo"}}))
+        wait_for(lambda: any(r[0] == psid for r in self.meta.profile_requests))  # the first try failed (503)
+        contact, _ = self.conversation_of(psid, self.inbox["id"])
+        status, renamed, _ = self.parley.request("PATCH", "/api/v1/contacts/%d" % contact["id"],
+                                                 {"name": "Herr Mustermann (Stammkunde)"}, token=self.token)
+        self.assertEqual(status, 200, renamed)
+        time.sleep(3.5)  # the retry after 2 s finds the agent's name and leaves it
+        _, after, _ = self.parley.request("GET", "/api/v1/contacts/%d" % contact["id"], token=self.token)
+        self.assertEqual(after["name"], "Herr Mustermann (Stammkunde)")
 
 
 if __name__ == "__main__":

@@ -567,6 +567,51 @@ core::Result<std::string> parseSendResponse(std::string_view body) { return stri
 
 core::Result<std::string> parseUploadResponse(std::string_view body) { return stringField(body, "attachment_id", "upload answer"); }
 
+core::Result<std::string> profileUrl(Product product, std::string_view api_base_url, std::string_view user_id) {
+  if (!isHttpUrl(api_base_url)) return makeError(ErrorCode::InvalidInput, "api_base_url: must be an http(s) URL");
+  if (!validPathSegment(user_id)) return makeError(ErrorCode::InvalidInput, "the customer's id is invalid");
+  std::string out(api_base_url);
+  while (!out.empty() && out.back() == '/') out.pop_back();
+  return out + "/" + std::string(user_id) +
+         (product == Product::Instagram ? "?fields=name,username,profile_pic" : "?fields=first_name,last_name,profile_pic");
+}
+
+core::Result<std::string> parseProfileName(Product product, std::string_view body) {
+  auto root = parseJson(body);
+  if (!root) return makeError(ErrorCode::InvalidInput, "profile answer: " + root.error().message);
+  if (!root->is_object()) return makeError(ErrorCode::InvalidInput, "profile answer: not a JSON object");
+  const auto& o = root->get_object();
+  // One line of valid text, trimmed; anything else counts as absent.
+  auto text = [&](const char* key) -> std::string {
+    const auto* v = o.if_contains(key);
+    if (!v || !v->is_string() || !validUtf8(v->get_string()) || v->get_string().size() > kMaxProfileNameBytes) return {};
+    std::string t(v->get_string());
+    for (char& c : t) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
+    }
+    const auto first = t.find_first_not_of(' ');
+    if (first == std::string::npos) return {};
+    return t.substr(first, t.find_last_not_of(' ') + 1 - first);
+  };
+  std::string name;
+  if (product == Product::Instagram) {
+    name = text("name");
+    if (const std::string handle = text("username"); name.empty() && !handle.empty()) {
+      name = "@";  // appended, not "@" + handle: GCC 12 warns falsely on that (-Wstringop-overflow)
+      name += handle;
+    }
+  } else {
+    name = text("first_name");
+    const std::string last = text("last_name");
+    if (!last.empty()) {
+      if (!name.empty()) name += ' ';
+      name += last;
+    }
+  }
+  if (name.empty()) return makeError(ErrorCode::NotFound, "the profile has no name");
+  return name;
+}
+
 app::DeliveryResult classifySendError(Product product, long http_status, std::string_view body, long retry_after_s) {
   using Outcome = app::DeliveryResult::Outcome;
   std::optional<std::int64_t> code, subcode;

@@ -115,4 +115,17 @@ app::DeliveryResult classifySendError(Product product, long http_status, std::st
 // 2xx -> Delivered with message_id (Failed if it has none), else classifySendError.
 app::DeliveryResult interpretSendAnswer(Product product, long http_status, std::string_view body, long retry_after_s = 0);
 
+// ---- customer profiles ---------------------------------------------------------------------------
+// Messenger's User Profile API (GET /{PSID}?fields=first_name,last_name,profile_pic,
+// https://developers.facebook.com/documentation/business-messaging/messenger-platform/identity/user-profile)
+// and Instagram's (GET /{IGSID}?fields=name,username,profile_pic,
+// https://developers.facebook.com/documentation/business-messaging/instagram-messaging/features/user-profile),
+// with the page's / account's token. Errors are the Send API's ({"error":{...}}, classifySendError).
+constexpr std::size_t kMaxProfileNameBytes = 200;
+// "{base}/{user id}?fields=..."; the id must be [A-Za-z0-9._-].
+core::Result<std::string> profileUrl(Product product, std::string_view api_base_url, std::string_view user_id);
+// The name to show: "first_name last_name" (Messenger); name, else "@username" (Instagram).
+// NotFound when the answer names nobody, InvalidInput when it is not a profile.
+core::Result<std::string> parseProfileName(Product product, std::string_view body);
+
 }  // namespace parley::channels::messenger

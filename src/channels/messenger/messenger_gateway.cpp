@@ -183,4 +183,29 @@ core::Result<std::string> MessengerGateway::fetchMedia(const core::Inbox& inbox,
   return std::move(file.body);
 }
 
+core::Result<app::CustomerProfile> MessengerGateway::fetchProfile(const core::Inbox& inbox, const std::string& customer_id) {
+  auto config = parseInboxConfig(product_, inbox.config_json, secrets_.get());
+  if (!config) return makeError(ErrorCode::InvalidInput, "the inbox configuration is invalid: " + config.error().message);
+  auto url = profileUrl(product_, config->api_base_url, customer_id);
+  if (!url) return url.error();
+  HttpCall call;
+  call.url = *url;
+  call.timeout_ms = timeout_ms_;
+  call.max_response_bytes = 64 * 1024;
+  call.headers = {{"Authorization", "Bearer " + config->access_token}};
+  auto answer = performHttp(call);
+  const std::string what = std::string(productName(product_)) + " profile";
+  if (!answer.transport_ok && !answer.too_large) return makeError(ErrorCode::Unavailable, what + ": " + answer.error);
+  if (answer.status < 200 || answer.status >= 300) {
+    // The Send API's error classes: rate limits and 5xx are temporary; a missing permission
+    // (Business Asset User Profile Access), an unknown id or a revoked token are not.
+    const auto sorted = classifySendError(product_, answer.status, answer.body, answer.retry_after_s);
+    return makeError(sorted.outcome == Outcome::RetryLater ? ErrorCode::Unavailable : ErrorCode::InvalidInput,
+                     what + ": " + sorted.error);
+  }
+  auto name = parseProfileName(product_, answer.body);
+  if (!name) return name.error();
+  return app::CustomerProfile{std::move(*name)};
+}
+
 }  // namespace parley::channels::messenger

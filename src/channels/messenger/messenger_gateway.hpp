@@ -8,6 +8,7 @@
 //  - deliver() runs on the outbox worker: uploads the file (POST /{account}/message_attachments,
 //    multipart; Parley is not public, so Meta cannot fetch it by URL), sends it, then the text
 //    (the Send API takes text or one attachment per message) and returns the last message_id.
+//  - fetchProfile() asks the User Profile API for a new customer's name (GET /{PSID or IGSID}).
 //  - fetchMedia() downloads an inbound attachment from the URL in the webhook (Meta's CDN,
 //    signed URL, no token), bounded in size and time.
 #pragma once
@@ -43,6 +44,9 @@ class MessengerGateway final : public app::ChannelGateway {
   app::DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) override;
   core::Result<std::string> fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,
                                        std::size_t max_bytes) override;
+  // The customer's name from the User Profile API (Messenger: first_name, last_name; Instagram:
+  // name or username), for app/profile_fetcher.
+  core::Result<app::CustomerProfile> fetchProfile(const core::Inbox& inbox, const std::string& customer_id) override;
 
  private:
   Product product_;
