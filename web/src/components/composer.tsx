@@ -16,6 +16,9 @@ import { slashQuery } from '../lib/template';
 import { TypingSender } from '../lib/typing';
 import { errorText, useContact, useSession } from '../state';
 import { Icon } from './icons';
+import { needsTemplate } from '../lib/customer-window';
+import { TemplatePicker } from './template-picker';
+import { useKnownInbox, useMinuteClock } from './window-badge';
 import { anchorFor, SpellMirror, SpellPopup, useSpellCheck, type SpellPopupMode } from './spell';
 
 export interface ComposerHandle {
@@ -233,6 +236,13 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
       e.preventDefault();
       send();
     }
+  }
+
+  // A WhatsApp conversation whose 24-hour window is closed takes templates only; notes stay possible.
+  const now = useMinuteClock();
+  const knownInbox = useKnownInbox(conv.inbox_id);
+  if (!isNote && needsTemplate(conv, knownInbox, now)) {
+    return <TemplatePicker conv={conv} onSent={onSent} onNote={() => setIsNote(true)} />;
   }
 
   const track = (el: HTMLTextAreaElement) => setCaret(el.selectionStart ?? el.value.length);

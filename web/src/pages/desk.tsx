@@ -8,6 +8,7 @@ import { ActionsBar } from '../components/actions';
 import { Composer, type ComposerHandle } from '../components/composer';
 import { ContactPanel } from '../components/contact-panel';
 import { RoutingLine } from '../components/transfer';
+import { WindowBadge } from '../components/window-badge';
 import { ConversationList } from '../components/conversation-list';
 import { ChannelIcon, channelLabelKey } from '../components/icons';
 import { MessageItem } from '../components/message';
@@ -208,6 +209,7 @@ function ConversationPane({ id }: { id: number }) {
               </h1>
               <p class="muted small">
                 {t('conv.title', { id: conv.id })} · {inbox ? t('conv.via', { channel: t(channelLabelKey(inbox.channel)), inbox: inbox.name }) : ''} · <span class={'badge badge-status-' + conv.status}>{t(`status.${conv.status}`)}</span>
+                {' '}<WindowBadge conv={conv} />
               </p>
               <RoutingLine conv={conv} />
             </div>
