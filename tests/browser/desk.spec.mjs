@@ -635,81 +635,113 @@ async function main() {
     assert.equal((await page.evaluate(() => window.__notifications)).length, 1);
   });
 
-  await step('WhatsApp: the reply window is shown; once closed the composer offers the synced templates, fills in a parameter live and sends it', async () => {
-    // Meta's Graph API as far as this step needs it: the template listing and the send.
-    const graph = { sent: [], srv: null, base: '' };
-    const previous = page.url();
-    const template = {
-      id: '594425479261596', name: 'order_update', language: 'de', status: 'APPROVED', category: 'UTILITY', parameter_format: 'POSITIONAL',
-      components: [
-        { type: 'BODY', text: 'Hallo {{1}}, Ihre Bestellung {{2}} ist unterwegs.' },
-        { type: 'FOOTER', text: 'Parley Shop' },
-      ],
-    };
-    await new Promise((resolve) => {
-      graph.srv = http.createServer((req, res) => {
+  // Telegram's Bot API and X's API v2 as far as these steps need them: record each request and
+  // answer as the providers document (a sent Message; a DM event id / a post id).
+  const providers = { received: [], srv: null, base: '' };
+  const providerAnswer = (url, n) => {
+    if (/\/bot[^/]+\/send\w+$/.test(url)) return { ok: true, result: { message_id: 7000 + n, chat: { id: 5550001, type: 'private' }, date: Math.floor(Date.now() / 1000) } };
+    if (url.startsWith('/2/dm_conversations/')) return { data: { dm_conversation_id: '1-2', dm_event_id: String(1580000000000000000n + BigInt(n)) } };
+    if (url === '/2/tweets') return { data: { id: String(1590000000000000000n + BigInt(n)), text: '' } };
+    return null;
+  };
+  const startProviders = () =>
+    new Promise((resolve) => {
+      providers.srv = http.createServer((req, res) => {
         let body = '';
         req.on('data', (c) => (body += c));
         req.on('end', () => {
-          let answer = { error: { message: 'Unknown path', code: 100 } };
-          if (req.method === 'GET' && req.url.startsWith('/v23.0/102290129340398/message_templates')) answer = { data: [template], paging: { cursors: { before: 'MA', after: 'MQ' } } };
-          if (req.method === 'POST' && req.url === '/v23.0/106540352242999/messages') {
-            graph.sent.push(JSON.parse(body));
-            answer = { messaging_product: 'whatsapp', contacts: [{ input: '4915112349999', wa_id: '4915112349999' }], messages: [{ id: 'wamid.browser-template' }] };
-          }
-          const data = JSON.stringify(answer);
-          res.writeHead(answer.error ? 404 : 200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });
+          providers.received.push({ url: req.url, body });
+          const answer = providerAnswer(req.url, providers.received.length);
+          const data = JSON.stringify(answer ?? { ok: false, error_code: 404, description: 'Not Found' });
+          res.writeHead(answer ? 200 : 404, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });
           res.end(data);
         });
       });
-      graph.srv.listen(0, '127.0.0.1', () => resolve((graph.base = `http://127.0.0.1:${graph.srv.address().port}`)));
+      providers.srv.listen(0, '127.0.0.1', () => resolve((providers.base = `http://127.0.0.1:${providers.srv.address().port}`)));
     });
-    const appSecret = 'browser-whatsapp-secret';
-    const wa = await rest('POST', '/api/v1/inboxes', {
-      name: 'WhatsApp Orders', channel: 'whatsapp',
-      config: { phone_number_id: '106540352242999', access_token: 'browser-wa-token', app_secret: appSecret, verify_token: 'v', api_base_url: graph.base + '/v23.0', business_account_id: '102290129340398' },
-    }, token);
-    assert.equal(wa.status, 201, JSON.stringify(wa.body));
-    const synced = await rest('POST', `/api/v1/inboxes/${wa.body.id}/templates/sync`, {}, token);
-    assert.equal(synced.status, 200, JSON.stringify(synced.body));
-    const raw = JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: {
-      messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242999' },
-      contacts: [{ profile: { name: 'Wanda WhatsApp' }, wa_id: '4915112349999' }],
-      messages: [{ from: '4915112349999', id: 'wamid.browser-in-1', timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'Wo bleibt meine Bestellung?' } }] } }] }] });
-    const hook = await fetch(`${base}/webhooks/whatsapp`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': 'sha256=' + crypto.createHmac('sha256', appSecret).update(raw).digest('hex') }, body: raw, signal: AbortSignal.timeout(10_000) });
+  const conversationOfContact = async (q) => {
+    const contacts = await waitFor(async () => (await rest('GET', `/api/v1/contacts?q=${encodeURIComponent(q)}`, undefined, token)).body.data[0], `the contact ${q}`);
+    return (await rest('GET', `/api/v1/contacts/${contacts.id}/conversations`, undefined, token)).body.data[0];
+  };
+
+  await step('Telegram: buttons under a reply, checked as they are typed, previewed, sent as the inline keyboard and shown under the bubble', async () => {
+    await startProviders();
+    const tg = await rest('POST', '/api/v1/inboxes', { name: 'Telegram Bot', channel: 'telegram', config: { bot_token: '123456:ABC-browser_test', secret_token: 'browser-secret', api_base_url: providers.base } }, token);
+    assert.equal(tg.status, 201, JSON.stringify(tg.body));
+    const update = { update_id: 900001, message: { message_id: 10, from: { id: 5550001, is_bot: false, first_name: 'Tom', last_name: 'Telegram' }, chat: { id: 5550001, type: 'private', first_name: 'Tom', last_name: 'Telegram' }, date: Math.floor(Date.now() / 1000), text: 'Ist mein Paket schon unterwegs?' } };
+    const hook = await fetch(`${base}/webhooks/telegram/${tg.body.id}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': 'browser-secret' }, body: JSON.stringify(update), signal: AbortSignal.timeout(10_000) });
     assert.equal(hook.status, 200);
-    const conv = await waitFor(async () => {
-      const contacts = (await rest('GET', '/api/v1/contacts?q=%2B4915112349999', undefined, token)).body.data;
-      return contacts.length ? (await rest('GET', `/api/v1/contacts/${contacts[0].id}/conversations`, undefined, token)).body.data[0] : null;
-    }, 'the WhatsApp conversation');
-    assert.ok(conv.customer_window_expires_at, 'an open window');
-    // 25 hours pass: the customer's last message is moved back in the database.
-    execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(dataDir, 'parley.db'), `UPDATE conversations SET last_incoming_at = ${Date.now() - 25 * 3600 * 1000} WHERE id = ${conv.id}`]);
+    const conv = await conversationOfContact('5550001');
     await page.locator(`a.conv-item[data-id="${conv.id}"]`).click();
-    await page.locator('.msg-text', { hasText: 'Wo bleibt meine Bestellung?' }).waitFor();
-    await page.locator('.conv-head .window-badge.is-closed', { hasText: 'Reply window: closed' }).waitFor();
-    await page.getByText('The reply window is closed: WhatsApp only delivers an approved message template now.').waitFor();
-    assert.equal(await page.getByRole('textbox', { name: 'Reply' }).count(), 0, 'no free text box while the window is closed');
-    await page.getByLabel('Search templates').fill('bestellung');
-    await page.getByRole('button', { name: /order_update/ }).click();
-    await page.getByRole('button', { name: 'Send template' }).click();
-    await page.getByText('Fill in every parameter (2 missing).').waitFor();
-    await page.getByLabel('Text: Parameter {{1}}').fill('Wanda');
-    await page.getByTestId('template-preview').getByText('Hallo Wanda, Ihre Bestellung {{2}} ist unterwegs.').waitFor();
-    await page.getByLabel('Text: Parameter {{2}}').fill('4711');
-    await page.getByTestId('template-preview').getByText('Hallo Wanda, Ihre Bestellung 4711 ist unterwegs.').waitFor();
-    await audit(page, 'whatsapp-template-picker');
-    await page.screenshot({ path: path.join(SHOTS, 'whatsapp-template.png') });
-    await page.getByRole('button', { name: 'Send template' }).click();
-    await page.locator('.msg-out', { hasText: 'Hallo Wanda, Ihre Bestellung 4711 ist unterwegs.' }).waitFor();
-    const sent = await waitFor(() => graph.sent[0], 'the template send');
-    assert.deepEqual(sent.template, { name: 'order_update', language: { code: 'de' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Wanda' }, { type: 'text', text: '4711' }] }] });
-    // A private note is still possible.
-    await page.getByRole('button', { name: 'Write a private note instead' }).click();
-    await page.getByRole('textbox', { name: 'Private note' }).waitFor();
-    graph.srv.close();
-    await page.goto(previous);  // back where the next steps expect the desk
-    await page.getByRole('textbox', { name: 'Reply' }).waitFor();
+    await page.locator('.msg-text', { hasText: 'Ist mein Paket schon unterwegs?' }).waitFor();
+    await page.getByRole('button', { name: 'Buttons', exact: true }).click();
+    await page.getByLabel('Text of button 1 in row 1').fill('Ja, danke');
+    await page.getByLabel('Data of button 1 in row 1').fill('ü'.repeat(33));
+    await page.getByText('At most 64 bytes (this is 66).').waitFor();
+    await page.getByLabel('Data of button 1 in row 1').fill('solved:yes');
+    await page.getByRole('button', { name: '+ Row' }).click();
+    await page.getByLabel('Text of button 1 in row 2').fill('Sendungsverfolgung');
+    await page.getByLabel('What button 1 in row 2 does').selectOption('url');
+    await page.getByLabel('Link of button 1 in row 2').fill('example.com/track/42');
+    await page.getByText('A link starts with https://, http:// or tg://.').waitFor();
+    await page.getByLabel('Link of button 1 in row 2').fill('https://example.com/track/42');
+    await page.locator('.button-preview .keyboard-button.is-link', { hasText: 'Sendungsverfolgung' }).waitFor();
+    await audit(page, 'telegram-buttons-editor');
+    await page.screenshot({ path: path.join(SHOTS, 'telegram-buttons.png') });
+    const box = page.getByRole('textbox', { name: 'Reply' });
+    await box.fill('Ja, es ist unterwegs. Hat das geholfen?');
+    await box.press('Enter');
+    const sent = page.locator('.msg-out', { hasText: 'Ja, es ist unterwegs.' });
+    await sent.locator('.keyboard-button', { hasText: 'Ja, danke' }).waitFor();
+    await sent.locator('.keyboard-button.is-link', { hasText: 'Sendungsverfolgung' }).waitFor();
+    assert.equal(await page.locator('.button-editor').count(), 0, 'the editor closes after sending');
+    const request = await waitFor(() => providers.received.find((r) => r.url.endsWith('/sendMessage')), 'the sendMessage request');
+    assert.deepEqual(JSON.parse(request.body).reply_markup, {
+      inline_keyboard: [[{ text: 'Ja, danke', callback_data: 'solved:yes' }], [{ text: 'Sendungsverfolgung', url: 'https://example.com/track/42' }]],
+    });
+  });
+
+  await step('X: a public mention is marked public; the composer counts as X does, warns, and moves the customer to a direct message', async () => {
+    const secret = 'browser-x-consumer-secret';
+    const x = await rest('POST', '/api/v1/inboxes', { name: 'X @parley', channel: 'x', config: { user_id: '2244994945', consumer_secret: secret, access_token: 'browser-x-token', api_base_url: providers.base } }, token);
+    assert.equal(x.status, 201, JSON.stringify(x.body));
+    const raw = fs.readFileSync(path.join(root, 'tests/channels/x/fixtures/mention.json'));
+    const signature = 'sha256=' + crypto.createHmac('sha256', secret).update(raw).digest('base64');
+    const hook = await fetch(`${base}/webhooks/x`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'x-twitter-webhooks-signature': signature }, body: raw, signal: AbortSignal.timeout(10_000) });
+    assert.equal(hook.status, 200);
+    const conv = await conversationOfContact('3001969357');
+    assert.equal(conv.public, true);
+    const row = page.locator(`a.conv-item[data-id="${conv.id}"]`);
+    await row.locator('.badge-public').waitFor();
+    await row.click();
+    await page.locator('.conv-head .badge-public', { hasText: 'Public' }).waitFor();
+    await page.getByText('A public reply is visible to everyone on X.').waitFor();
+    const box = page.getByRole('textbox', { name: 'Reply' });
+    // A long link counts 23: 250 letters, a space and the link are 274 of 280.
+    await box.fill('x'.repeat(250) + ' https://example.com/' + 'p'.repeat(100));
+    await page.locator('.reply-counter', { hasText: '274 / 280' }).waitFor();
+    await box.fill('x'.repeat(281));
+    await page.locator('.reply-counter.is-over', { hasText: '281 / 280' }).waitFor();
+    await box.press('Enter');
+    await page.getByText('Too long: a public reply on X has at most 280 characters (this one counts 281).', { exact: false }).waitFor();
+    await page.getByRole('radio', { name: 'Reply by direct message' }).check();
+    await page.getByText('Only the customer sees a direct message.').waitFor();
+    await page.locator('.reply-counter', { hasText: '281 / 10,000' }).waitFor();
+    await box.fill('Bitte schicken Sie uns Ihre Bestellnummer per Direktnachricht.');
+    await box.press('Enter');
+    const dm = page.locator('.msg-out', { hasText: 'Bitte schicken Sie uns Ihre Bestellnummer' });
+    await dm.locator('.badge-direct', { hasText: 'Direct message' }).waitFor();
+    const request = await waitFor(() => providers.received.find((r) => r.url.startsWith('/2/dm_conversations/with/3001969357/')), 'the DM request');
+    assert.equal(JSON.parse(request.body).text, 'Bitte schicken Sie uns Ihre Bestellnummer per Direktnachricht.');
+    await page.getByRole('radio', { name: 'Reply publicly' }).check();
+    await box.fill('Danke, wir melden uns!');
+    await box.press('Enter');
+    await page.locator('.msg-out', { hasText: 'Danke, wir melden uns!' }).locator('.badge-public', { hasText: 'Public reply' }).waitFor();
+    const post = await waitFor(() => providers.received.find((r) => r.url === '/2/tweets'), 'the post request');
+    assert.deepEqual(JSON.parse(post.body), { text: 'Danke, wir melden uns!', reply: { in_reply_to_tweet_id: '1050118621198921728' } });
+    await audit(page, 'x-public');
+    await page.screenshot({ path: path.join(SHOTS, 'x-public.png') });
+    providers.srv.close();
   });
 
   await step('switch the language to Deutsch: German labels, saved on the user', async () => {

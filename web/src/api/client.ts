@@ -4,6 +4,7 @@
 // Every failure becomes an ApiError with the server's code and message, or `network` when the
 // server could not be reached; a 401 on a signed-in call tells the app the session ended.
 import type { SpellAnswer, SpellLanguage } from '../lib/spellcheck';
+import type { ApiButton } from '../lib/buttons';
 import type {
   ApiToken, Attachment, Availability, CannedResponse, Contact, Conversation, ConversationStatus, Inbox, Language,
   LoginAnswer, Me, Message, Page, Priority, Team, User,
@@ -186,7 +187,8 @@ export class Api {
   messages(conversationId: number) {
     return this.all<Message>(`/conversations/${conversationId}/messages`, {}, 5000);
   }
-  sendMessage(conversationId: number, input: { text: string; private: boolean; attachment_ids?: number[] }) {
+  /** `direct`: answer a public X thread by direct message; `buttons`: rows under a Telegram reply. */
+  sendMessage(conversationId: number, input: { text: string; private: boolean; attachment_ids?: number[]; direct?: boolean; buttons?: ApiButton[][] }) {
     return this.post<Message>(`/conversations/${conversationId}/messages`, input);
   }
   /** Tell the other desks and the web-chat visitor that I am (not) typing; nothing is stored. */

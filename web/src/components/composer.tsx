@@ -14,11 +14,11 @@ import { useI18n } from '../i18n';
 import { applySuggestion, contactLanguage, misspellingAt, type Misspelling, type SpellLanguage } from '../lib/spellcheck';
 import { slashQuery } from '../lib/template';
 import { TypingSender } from '../lib/typing';
-import { errorText, useContact, useSession } from '../state';
+import { errorText, inboxOf, useContact, useSession } from '../state';
+import { type ButtonDraft, emptyButton, toApiButtons, validateButtons } from '../lib/buttons';
+import { ButtonEditor } from './button-editor';
+import { replyCount, ReplyCounter, ReplyMode } from './reply-mode';
 import { Icon } from './icons';
-import { needsTemplate } from '../lib/customer-window';
-import { TemplatePicker } from './template-picker';
-import { useKnownInbox, useMinuteClock } from './window-badge';
 import { anchorFor, SpellMirror, SpellPopup, useSpellCheck, type SpellPopupMode } from './spell';
 
 export interface ComposerHandle {
@@ -56,6 +56,11 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
   const [dismissed, setDismissed] = useState<number | null>(null);
   const [rendering, setRendering] = useState(false);
   const [dragging, setDragging] = useState(false);
+  // Buttons under a Telegram reply (null: none), the way a reply in a public thread goes.
+  const [buttons, setButtons] = useState<ButtonDraft[][] | null>(null);
+  const [direct, setDirect] = useState(false);
+  const telegram = inboxOf(dir, conv.inbox_id)?.channel === 'telegram';
+  const buttonProblems = useMemo(() => (buttons ? validateButtons(buttons) : []), [buttons]);
   const area = useRef<HTMLTextAreaElement>(null);
   const mirror = useRef<HTMLDivElement>(null);
   const box = useRef<HTMLDivElement>(null);
@@ -92,6 +97,8 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
     setFiles([]);
     setError(null);
     setIsNote(false);
+    setButtons(null);
+    setDirect(false);
   }, [conv.id]);
 
   const slash = slashQuery(text, caret);
@@ -184,13 +191,30 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
       setError(t('composer.empty'));
       return;
     }
+    const withButtons = !isNote && telegram && buttons && buttons.some((r) => r.length) ? buttons : null;
+    if (withButtons && buttonProblems.length) {
+      setError(t('buttons.fix'));
+      return;
+    }
+    const count = !isNote && conv.public ? replyCount(text.trim(), direct) : null;
+    if (count?.over && !direct) {
+      setError(t('replyMode.tooLong', { limit: i18n.number(count.limit), used: i18n.number(count.used) }));
+      return;
+    }
     typing.stop();
     setBusy(true);
     setError(null);
     try {
-      const m = await api.sendMessage(conv.id, { text: text.trim(), private: isNote, attachment_ids: ids.length ? ids : undefined });
+      const m = await api.sendMessage(conv.id, {
+        text: text.trim(),
+        private: isNote,
+        attachment_ids: ids.length ? ids : undefined,
+        direct: !isNote && conv.public && direct ? true : undefined,
+        buttons: withButtons ? toApiButtons(withButtons) : undefined,
+      });
       setText('');
       setFiles([]);
+      setButtons(null);
       setCaret(0);
       onSent(m);
     } catch (e) {
@@ -238,13 +262,6 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
     }
   }
 
-  // A WhatsApp conversation whose 24-hour window is closed takes templates only; notes stay possible.
-  const now = useMinuteClock();
-  const knownInbox = useKnownInbox(conv.inbox_id);
-  if (!isNote && needsTemplate(conv, knownInbox, now)) {
-    return <TemplatePicker conv={conv} onSent={onSent} onNote={() => setIsNote(true)} />;
-  }
-
   const track = (el: HTMLTextAreaElement) => setCaret(el.selectionStart ?? el.value.length);
   const listId = `canned-${conv.id}`;
   const uploading = files.some((f) => !f.attachment && !f.error);
@@ -290,6 +307,10 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
           <span>{t('composer.note')}</span>
         </label>
       </fieldset>
+      {!isNote && conv.public && <ReplyMode id={`reply-${conv.id}`} direct={direct} onChange={setDirect} />}
+      {!isNote && telegram && buttons && (
+        <ButtonEditor id={`buttons-${conv.id}`} rows={buttons} problems={buttonProblems} onChange={setButtons} onClose={() => setButtons(null)} />
+      )}
       <div class="composer-box" ref={box}>
         {open && (
           <div class="canned-popup">
@@ -436,6 +457,12 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
             </button>
           </>
         )}
+        {!isNote && telegram && !buttons && (
+          <button type="button" class="btn btn-ghost btn-sm" title={t('buttons.toggleHint')} onClick={() => setButtons([[emptyButton()]])}>
+            <Icon name="keyboard" /> {t('buttons.toggle')}
+          </button>
+        )}
+        {!isNote && conv.public && <ReplyCounter id={`reply-count-${conv.id}`} text={text.trim()} direct={direct} />}
         <span class="drop-hint small muted" aria-hidden="true">
           {dragging ? t('composer.dropHere') : ''}
         </span>

@@ -9,6 +9,7 @@ import { apiQuery, applyConversation, filterToParams, mergePage, SCOPES, SORTS, 
 import { linkHandler, navigate } from '../lib/router';
 import { errorText, inboxOf, teamName, useContact, useLive, userName, useSession } from '../state';
 import { ChannelIcon, channelLabelKey } from './icons';
+import { PublicBadge } from './reply-mode';
 
 export function conversationHref(id: number, f: ListFilter) {
   const s = filterToParams(f).toString();
@@ -229,6 +230,7 @@ function ConversationItem({ c, href, selected }: { c: Conversation; href: string
           </span>
           {c.priority !== 'none' && <span class={'badge badge-prio-' + c.priority}>{t(`priority.${c.priority}`)}</span>}
           {c.status !== 'open' && <span class={'badge badge-status-' + c.status}>{t(`status.${c.status}`)}</span>}
+          {c.public && <PublicBadge />}
         </div>
         <div class="conv-item-meta">
           <span class="small">{assignee ?? <span class="muted">{t('list.unassigned')}</span>}</span>

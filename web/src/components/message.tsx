@@ -12,6 +12,9 @@ import { mailPayload } from '../lib/mail';
 import { inboxOf, useContact, userName, useSession } from '../state';
 import { ChannelIcon, channelLabelKey, Icon } from './icons';
 import { MailBody, MailHead, MailNotes } from './mail';
+import { buttonsOf } from '../lib/buttons';
+import { KeyboardView } from './button-editor';
+import { ReplyWayTag } from './reply-mode';
 
 export function MessageText({ text }: { text: string }) {
   const tokens = linkify(text);
@@ -182,7 +185,9 @@ function KindExtras({ m }: { m: Message }) {
   return null;
 }
 
-export function MessageItem({ m, inCurrent }: { m: Message; inCurrent: boolean }) {
+/** publicThread: the message belongs to a public conversation (an X mention), so a reply says
+ * which way it went. */
+export function MessageItem({ m, inCurrent, publicThread }: { m: Message; inCurrent: boolean; publicThread?: boolean }) {
   const i18n = useI18n();
   const { t } = i18n;
   const { dir } = useSession();
@@ -222,6 +227,7 @@ export function MessageItem({ m, inCurrent }: { m: Message; inCurrent: boolean }
         <header class="msg-meta">
           <span class="msg-author">{author}</span>
           {m.private && <span class="note-tag">{t('conv.privateNote')}</span>}
+          <ReplyWayTag m={m} publicThread={publicThread} />
           {mail?.automated && (
             <span class={'badge badge-automated'} title={mail.automatedReason || undefined}>
               {t(`mail.automated.${mail.automated}` as MessageKey)}
@@ -242,6 +248,7 @@ export function MessageItem({ m, inCurrent }: { m: Message; inCurrent: boolean }
           text
         )}
         <KindExtras m={m} />
+        {m.direction === 'outgoing' && buttonsOf(m.payload) && <KeyboardView rows={buttonsOf(m.payload)!} />}
         {mail && <MailNotes mail={mail} />}
         {attachments.length > 0 && (
           <div class="attachments">

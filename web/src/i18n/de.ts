@@ -1,11 +1,11 @@
 // Deutsche Texte: dieselben Schlüssel wie en.ts (vom Compiler und von i18n.test.ts geprüft).
 import type { MessageKey } from './en';
 import { routingDe } from './routing-de';
-import { templatesDe } from './templates-de';
+import { channelsDe } from './channels-de';
 
 export const de: Record<MessageKey, string> = {
   ...routingDe,
-  ...templatesDe,
+  ...channelsDe,
   'app.name': 'Parley',
   'app.skip': 'Zum Hauptinhalt springen',
   'app.loading': 'Wird geladen…',

@@ -1,11 +1,11 @@
 // English strings. Every key here must exist in de.ts (checked by the compiler and by
 // i18n.test.ts). Placeholders are {name}; plural forms are separate keys ending in _one/_other.
 import { routingEn } from './routing-en';
-import { templatesEn } from './templates-en';
+import { channelsEn } from './channels-en';
 
 export const en = {
   ...routingEn,
-  ...templatesEn,
+  ...channelsEn,
   'app.name': 'Parley',
   'app.skip': 'Skip to main content',
   'app.loading': 'Loading…',

@@ -131,6 +131,8 @@ describe('mail payload', () => {
     expect([mail.automated, mail.textTruncated, mail.hasRemoteImages, mail.dateMs]).toEqual(['auto-reply', true, true, 1796115600000]);
     expect(mail.skippedFiles).toEqual([{ filename: 'huge.zip', reason: 'larger than attachment_max_bytes' }]);
     expect(mailPayload({ emoji: '👍' })).toBeNull();
+    // A Telegram message names its sender in `from` too, without an address: not an e-mail.
+    expect(mailPayload({ from: { id: '5550001', name: 'Tom Telegram', username: 'tom_t' }, chat: { type: 'private' } })).toBeNull();
     expect(mailPayload({})).toBeNull();
     expect(mailPayload({ subject: 'x', automated: 'spam' })!.automated).toBeNull();
   });

@@ -61,7 +61,9 @@ function addresses(v: unknown): MailAddress[] {
 export function mailPayload(payload: Record<string, unknown> | null | undefined): MailPayload | null {
   if (!payload || typeof payload !== 'object') return null;
   const from = address(payload.from);
-  const isMail = typeof payload.subject === 'string' || from !== null || typeof payload.html === 'string';
+  // A sender counts only with an e-mail address: chat channels keep their own `from` (Telegram's
+  // user object with first_name, username ...), which is no e-mail.
+  const isMail = typeof payload.subject === 'string' || (from !== null && from.address.includes('@')) || typeof payload.html === 'string';
   if (!isMail) return null;
   const inline: Record<string, string> = {};
   if (payload.inline && typeof payload.inline === 'object' && !Array.isArray(payload.inline)) {

@@ -6,9 +6,9 @@ import { api, ApiError } from '../api/client';
 import type { Conversation, Message } from '../api/types';
 import { ActionsBar } from '../components/actions';
 import { Composer, type ComposerHandle } from '../components/composer';
+import { PublicBadge } from '../components/reply-mode';
 import { ContactPanel } from '../components/contact-panel';
 import { RoutingLine } from '../components/transfer';
-import { WindowBadge } from '../components/window-badge';
 import { ConversationList } from '../components/conversation-list';
 import { ChannelIcon, channelLabelKey } from '../components/icons';
 import { MessageItem } from '../components/message';
@@ -209,7 +209,7 @@ function ConversationPane({ id }: { id: number }) {
               </h1>
               <p class="muted small">
                 {t('conv.title', { id: conv.id })} · {inbox ? t('conv.via', { channel: t(channelLabelKey(inbox.channel)), inbox: inbox.name }) : ''} · <span class={'badge badge-status-' + conv.status}>{t(`status.${conv.status}`)}</span>
-                {' '}<WindowBadge conv={conv} />
+                {conv.public && <> · <PublicBadge /></>}
               </p>
               <RoutingLine conv={conv} />
             </div>
@@ -240,7 +240,7 @@ function ConversationPane({ id }: { id: number }) {
                       </span>
                     </li>
                   )}
-                  <MessageItem m={m} inCurrent={m.conversation_id === id} />
+                  <MessageItem m={m} inCurrent={m.conversation_id === id} publicThread={m.conversation_id === id ? conv.public : contactConvs.find((c) => c.id === m.conversation_id)?.public} />
                 </Fragment>
               );
             })}
