@@ -51,7 +51,12 @@ export function QueueStatsSection() {
       {error && !stats && <p class="muted">{t('qs.unavailable', { message: error })}</p>}
       {!error && !stats && <p class="muted">{t('app.loading')}</p>}
       {stats && stats.queues.length === 0 && <p class="muted">{t('qs.empty')}</p>}
-      {stats && stats.queues.length > 0 && <StatsTable stats={stats} now={now} />}
+      {stats && stats.queues.length > 0 && (
+        // Wide on a narrow screen: it scrolls sideways, and so takes the focus for the keyboard.
+        <div class="qs-scroll" tabIndex={0} role="group" aria-labelledby="sup-queues">
+          <StatsTable stats={stats} now={now} />
+        </div>
+      )}
     </section>
   );
 }
@@ -117,7 +122,6 @@ function SlCell({ value, q }: { value: number | null; q: QueueStats }) {
           {level === 'near' && <span class="visually-hidden"> ({t('qs.nearTarget')})</span>}
         </span>
       )}
-      <div class="small muted">{target}</div>
     </td>
   );
 }
@@ -129,7 +133,10 @@ function QueueRow({ q, at, now }: { q: QueueStats; at: string; now: number }) {
   const channels = Object.entries(q.by_channel ?? {}).filter(([, c]) => c.waiting > 0);
   return (
     <tr data-queue-id={q.queue_id}>
-      <th scope="row">{q.name}</th>
+      <th scope="row">
+        {q.name}
+        <div class="small muted">{t('qs.target', { target: percent(i18n, q.target.target), threshold: `${q.target.threshold_s} s` })}</div>
+      </th>
       <td class="num">
         <span class="qs-big">{i18n.number(q.waiting)}</span>
         {q.offered > 0 && <div class="small muted">{t('qs.offered', { count: i18n.number(q.offered) })}</div>}

@@ -50,6 +50,7 @@ describe('the live queue table', () => {
     expect(html).toContain('data-sl-level="ok"');
     expect(html).toMatch(/sl sl-below">60\s?%<span class="visually-hidden"> \(unter dem Ziel\)/);
     expect(html).toContain('Ziel 80\u00a0% in 20 s');
+    expect(html).toMatch(/title="Ziel 80\u00a0% in 20 s" data-sl-level="below"/);
     expect(html).toContain('1:20'); // 75 s at the update + 5 s since
     expect(html).toContain('0:12 / —');
     expect(html).toContain('40 / 2');

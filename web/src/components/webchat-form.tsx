@@ -236,8 +236,10 @@ function Origins({ prefix, form, set, onProblem, errorAt, aria }: {
 }
 
 /** Business hours (time zone, weekly intervals, closed dates); routing queues use it too. */
-export function BusinessHours({ prefix, form, set, aria, errorAt }: {
+export function BusinessHours({ prefix, form, set, aria, errorAt, offText }: {
   prefix: string;
+  /** What "no business hours" means here (default: the web chat's sentence). */
+  offText?: string;
   form: HoursForm;
   set: (patch: Partial<HoursForm>) => void;
   aria: Aria;
@@ -273,7 +275,7 @@ export function BusinessHours({ prefix, form, set, aria, errorAt }: {
         <span>{t('wc.hoursEnabled')}</span>
       </label>
       {errorAt('hours_enabled')}
-      {!form.hoursEnabled && <p class="small muted">{t('wc.hoursAlways')}</p>}
+      {!form.hoursEnabled && <p class="small muted">{offText ?? t('wc.hoursAlways')}</p>}
       {form.hoursEnabled && (
         <>
           <div class="field field-narrow">

@@ -3,7 +3,6 @@ import type { RoutingKey } from './routing-en';
 
 export const routingDe: Record<RoutingKey, string> = {
   'offer.region': 'Angebotene Konversationen',
-  'offer.title': 'Neue Konversation für Sie',
   'offer.count_one': '{count} Angebot wartet',
   'offer.count_other': '{count} Angebote warten',
   'offer.queue': 'Warteschlange {queue}',
@@ -12,7 +11,6 @@ export const routingDe: Record<RoutingKey, string> = {
   'offer.reject': 'Ablehnen',
   'offer.shortcut': 'Zum ersten Konversationsangebot',
   'offer.announce': 'Neue Konversation angeboten: {name} über {channel}, Warteschlange {queue}. {seconds} Sekunden zum Annehmen.',
-  'offer.gone': 'Diese Konversation wird Ihnen nicht mehr angeboten.',
   'offer.withdrawn': 'Angebot für {name} zurückgezogen: {reason}',
   'offer.reason.accepted_elsewhere': 'eine Kollegin oder ein Kollege hat sie übernommen',
   'offer.reason.expired': 'die Zeit ist abgelaufen',
@@ -28,7 +26,6 @@ export const routingDe: Record<RoutingKey, string> = {
   'routing.state.assigned': 'Zugewiesen über {queue}',
   'routing.state.pending': 'Wartet auf den Kunden ({queue})',
   'routing.enqueued': 'In der Warteschlange seit {time}',
-  'routing.noQueue': 'keine Warteschlange',
 
   'transfer.button': 'Weiterleiten',
   'transfer.title': 'Konversation weiterleiten',
@@ -45,7 +42,6 @@ export const routingDe: Record<RoutingKey, string> = {
   'transfer.submit': 'Weiterleiten',
   'transfer.noQueues': 'Es gibt noch keine Warteschlangen.',
   'transfer.pick': 'Wählen Sie, wohin die Konversation weitergeleitet wird.',
-  'transfer.done': 'Konversation weitergeleitet.',
 
   'qs.title': 'Warteschlangen live',
   'qs.updated': 'Stand {time}',
@@ -95,7 +91,6 @@ export const routingDe: Record<RoutingKey, string> = {
   'queue.strategy.round_robin': 'Reihum',
   'queue.strategy.preferred_agent_first': 'Zuerst die bisherige Person',
   'queue.fallback': 'Danach (nach der Wartezeit auf die bisherige Person)',
-  'queue.fallbackNone': 'Keine',
   'queue.preferredTimeout': 'Auf die bisherige Person warten (Sekunden)',
   'queue.skillsRequired': 'Benötigte Fähigkeiten',
   'queue.skillsNone': 'Keine Fähigkeiten nötig: jede Person der Warteschlange passt.',
@@ -123,7 +118,6 @@ export const routingDe: Record<RoutingKey, string> = {
   'queue.stepOverflowNone': 'Kein Überlauf',
   'queue.stepAdd': 'Stufe hinzufügen',
   'queue.stepRemove': 'Stufe {n} entfernen',
-  'queue.hours': 'Geschäftszeiten',
   'queue.hoursOff': 'Immer geöffnet: Konversationen werden rund um die Uhr angeboten.',
   'queue.members': 'Mitglieder',
   'queue.memberTeams': 'Teams',
@@ -172,7 +166,6 @@ export const routingDe: Record<RoutingKey, string> = {
 
   'rules.help': 'Die Regeln werden von oben geprüft; die erste passende bestimmt die Warteschlange. Leere Bedingungen passen immer. Ohne Treffer: die Standard-Warteschlange.',
   'rules.empty': 'Keine Regeln: jede neue Konversation kommt in die Standard-Warteschlange.',
-  'rules.when': 'Wenn',
   'rules.inbox': 'Posteingang',
   'rules.label': 'Label',
   'rules.language': 'Sprache',

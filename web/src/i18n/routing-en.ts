@@ -2,7 +2,6 @@
 // spread into en.ts. Every key needs its German twin in routing-de.ts.
 export const routingEn = {
   'offer.region': 'Conversation offers',
-  'offer.title': 'New conversation for you',
   'offer.count_one': '{count} offer waiting',
   'offer.count_other': '{count} offers waiting',
   'offer.queue': 'Queue {queue}',
@@ -11,7 +10,6 @@ export const routingEn = {
   'offer.reject': 'Reject',
   'offer.shortcut': 'Go to the first conversation offer',
   'offer.announce': 'New conversation offered: {name} via {channel}, queue {queue}. {seconds} seconds to accept.',
-  'offer.gone': 'This conversation is no longer offered to you.',
   'offer.withdrawn': 'Offer for {name} withdrawn: {reason}',
   'offer.reason.accepted_elsewhere': 'a colleague took it',
   'offer.reason.expired': 'time ran out',
@@ -27,7 +25,6 @@ export const routingEn = {
   'routing.state.assigned': 'Assigned through queue {queue}',
   'routing.state.pending': 'Waiting for the customer (queue {queue})',
   'routing.enqueued': 'In line since {time}',
-  'routing.noQueue': 'no queue',
 
   'transfer.button': 'Transfer',
   'transfer.title': 'Transfer conversation',
@@ -44,7 +41,6 @@ export const routingEn = {
   'transfer.submit': 'Transfer',
   'transfer.noQueues': 'There are no queues yet.',
   'transfer.pick': 'Choose where to transfer the conversation.',
-  'transfer.done': 'Conversation transferred.',
 
   'qs.title': 'Queues live',
   'qs.updated': 'As of {time}',
@@ -94,7 +90,6 @@ export const routingEn = {
   'queue.strategy.round_robin': 'Round robin',
   'queue.strategy.preferred_agent_first': 'Previous agent first',
   'queue.fallback': 'Then (after the wait for the previous agent)',
-  'queue.fallbackNone': 'None',
   'queue.preferredTimeout': 'Wait for the previous agent (seconds)',
   'queue.skillsRequired': 'Required skills',
   'queue.skillsNone': 'No skills required: every member agent fits.',
@@ -122,7 +117,6 @@ export const routingEn = {
   'queue.stepOverflowNone': 'No overflow',
   'queue.stepAdd': 'Add a step',
   'queue.stepRemove': 'Remove step {n}',
-  'queue.hours': 'Business hours',
   'queue.hoursOff': 'Always open: conversations are offered around the clock.',
   'queue.members': 'Members',
   'queue.memberTeams': 'Teams',
@@ -171,7 +165,6 @@ export const routingEn = {
 
   'rules.help': 'Rules are checked from the top; the first that matches decides the queue. Empty conditions match everything. No match: the default queue.',
   'rules.empty': 'No rules: every new conversation goes to the default queue.',
-  'rules.when': 'When',
   'rules.inbox': 'Inbox',
   'rules.label': 'Label',
   'rules.language': 'Language',

@@ -36,11 +36,22 @@ describe('countdown', () => {
 
 describe('offer list', () => {
   it('runs a fresh offer for its whole time from arrival, whatever the desk clock says', () => {
-    // The desk clock is 30 s ahead of the server: comparing with expires_at would show 0.
-    const s = offersReducer(emptyOffers, { type: 'offered', offer: offer(1), now: T0 + 30_000 });
+    // The desk clock is 15 s behind the server: comparing with expires_at would show 0:35.
+    const s = offersReducer(emptyOffers, { type: 'offered', offer: offer(1), now: T0 - 15_000 });
     expect(s.offers).toHaveLength(1);
-    expect(secondsLeft(s.offers[0].deadline, T0 + 30_000)).toBe(20);
+    expect(secondsLeft(s.offers[0].deadline, T0 - 15_000)).toBe(20);
     expect(s.offers[0].total).toBe(20);
+  });
+
+  it('a repeated offer keeps its countdown; a replayed old one is not shown', () => {
+    let s = offersReducer(emptyOffers, { type: 'offered', offer: offer(1), now: T0 });
+    const again = offersReducer(s, { type: 'offered', offer: offer(1), now: T0 + 5000 });
+    expect(again).toBe(s);
+    s = offersReducer(s, { type: 'offered', offer: offer(2, T0 - 600_000), now: T0 });
+    expect(s.offers.map((o) => o.conversation_id)).toEqual([1]);
+    // The desk clock 10 s ahead of the server: still a fresh offer, read from its arrival.
+    const ahead = offersReducer(emptyOffers, { type: 'offered', offer: offer(3), now: T0 + 10_000 });
+    expect(secondsLeft(ahead.offers[0].deadline, T0 + 10_000)).toBe(20);
   });
 
   it('reads loaded offers against expires_at but never beyond the total', () => {
@@ -83,10 +94,10 @@ describe('offer list', () => {
   });
 
   it('reload keeps the deadline of an offer already shown and drops what the server no longer lists', () => {
-    let s = offersReducer(emptyOffers, { type: 'offered', offer: offer(1), now: T0 + 30_000 });
-    s = offersReducer(s, { type: 'offered', offer: offer(2), now: T0 + 30_000 });
-    s = offersReducer(s, { type: 'loaded', offers: [offer(1)], now: T0 + 35_000 });
-    expect(s.offers.map((o) => [o.conversation_id, o.deadline])).toEqual([[1, T0 + 50_000]]);
+    let s = offersReducer(emptyOffers, { type: 'offered', offer: offer(1), now: T0 + 10_000 });
+    s = offersReducer(s, { type: 'offered', offer: offer(2), now: T0 + 10_000 });
+    s = offersReducer(s, { type: 'loaded', offers: [offer(1)], now: T0 + 15_000 });
+    expect(s.offers.map((o) => [o.conversation_id, o.deadline])).toEqual([[1, T0 + 30_000]]);
   });
 
   it('names every reason the contract has, and a fallback', () => {

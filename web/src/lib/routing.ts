@@ -70,6 +70,9 @@ function entry(offer: Offer, now: number, fresh: boolean): OfferEntry {
   const expires = Date.parse(offer.expires_at);
   const offered = Date.parse(offer.offered_at);
   const totalMs = Number.isFinite(expires) && Number.isFinite(offered) && expires > offered ? expires - offered : 0;
+  // "Fresh" only while the two clocks are within one offer time of each other: an event the
+  // stream replays after a reconnect is old, and counts against expires_at like a loaded one.
+  if (fresh && Math.abs(now - offered) > totalMs) fresh = false;
   const remaining = fresh ? totalMs : Math.min(totalMs, Math.max(0, (Number.isFinite(expires) ? expires : now) - now));
   return { ...offer, deadline: now + remaining, total: Math.round(totalMs / 1000) };
 }
@@ -88,7 +91,11 @@ export function offersReducer(state: OfferState, action: OfferAction): OfferStat
       return { offers: offers.sort(byDeadline), notices: state.notices.filter((n) => !offers.some((o) => o.conversation_id === n.conversation_id)) };
     }
     case 'offered': {
+      // The same offer again (a replay) keeps its countdown; one already over is not shown.
+      const had = state.offers.find((o) => o.conversation_id === action.offer.conversation_id);
+      if (had && had.expires_at === action.offer.expires_at) return state;
       const fresh = entry(action.offer, action.now, true);
+      if (fresh.deadline <= action.now) return state;
       const offers = [...state.offers.filter((o) => o.conversation_id !== fresh.conversation_id), fresh].sort(byDeadline);
       return { offers, notices: state.notices.filter((n) => n.conversation_id !== fresh.conversation_id) };
     }

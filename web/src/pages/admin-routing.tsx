@@ -496,8 +496,7 @@ function QueueEditor({ queue, queues, skills, onCancel, onSaved }: {
         {errorAt('escalation')}
       </fieldset>
 
-      <BusinessHours prefix={prefix} form={form} set={set} aria={aria} errorAt={errorAt} />
-      {!form.hoursEnabled && <p class="small muted">{t('queue.hoursOff')}</p>}
+      <BusinessHours prefix={prefix} form={form} set={set} aria={aria} errorAt={errorAt} offText={t('queue.hoursOff')} />
 
       <fieldset class="form-section">
         <legend>{t('queue.members')}</legend>
