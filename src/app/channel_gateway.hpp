@@ -53,6 +53,11 @@ struct DeliveryResult {
   std::string error;               // for RetryLater and Failed: shown to the agent
   core::TimestampMs retry_after_ms = 0;  // the receiver's Retry-After, if any
   std::string provider_message_id;
+  // With RetryLater: the provider said "too many requests". Sender: it throttles the whole
+  // inbox (its phone number, page, bot, account), which the outbox worker then pauses until
+  // retry_after_ms; Recipient: only this sender/recipient pair (WhatsApp 131056), so only this
+  // item waits. A throttled answer spends none of the item's attempts, within a bound.
+  enum class Throttle { None, Sender, Recipient } throttle = Throttle::None;
 };
 
 // What a provider tells about a customer it knows by id (Messenger's User Profile API,
@@ -73,6 +78,11 @@ class ChannelGateway {
   // True when encode() reads OutboundContext::history (costs a read of the conversation).
   virtual bool wantsHistory() const { return false; }
   virtual DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) = 0;
+  // True when delivering the same item twice reaches the customer once: the receiver drops a
+  // repeat by the item's idempotency key (the API channel's header, e-mail's Message-ID). The
+  // outbox then re-sends an attempt a crash interrupted; otherwise it marks the message failed
+  // for the agent to check and resend (app/outbox_worker.hpp).
+  virtual bool idempotentResend() const { return false; }
   // Channels with message templates (WhatsApp): checks `reply` against the templates the channel
   // keeps for this inbox (read through tx) and renders it. InvalidInput for an unknown or not
   // approved template or parameters that do not fit; by default the channel has no templates.

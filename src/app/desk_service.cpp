@@ -524,6 +524,45 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
   return message;
 }
 
+Result<core::Message> DeskService::retryMessage(const core::Actor& actor, core::ConversationId id,
+                                                core::MessageId message_id) {
+  const auto now = clock_.now();
+  ConversationView view;
+  core::Message message;
+  auto status = store_.write([&](StoreTx& tx) -> Status {
+    auto loaded = loadVisible(tx, actor, id);
+    if (!loaded) return loaded.error();
+    view = std::move(*loaded);
+    auto m = tx.getMessage(actor.tenant_id, message_id);
+    if (!m || m->conversation_id != id) return makeError(ErrorCode::NotFound, "message not found");
+    message = std::move(*m);
+    if (message.direction != core::MessageDirection::Outgoing || message.delivery_status != core::DeliveryStatus::Failed) {
+      return makeError(ErrorCode::Conflict, "only an outgoing message that failed can be sent again");
+    }
+    auto item = tx.outboxForMessage(actor.tenant_id, message.id);
+    if (!item) {
+      if (item.error().code == ErrorCode::NotFound) return makeError(ErrorCode::Conflict, "this message has nothing to send again");
+      return item.error();
+    }
+    item->state = core::OutboxState::Pending;
+    item->attempts = 0;
+    item->throttled = 0;
+    item->sending_since = 0;
+    item->last_error.clear();
+    item->next_attempt_at = now;
+    item->updated_at = now;
+    if (auto s = tx.updateOutbox(*item); !s) return s;
+    // Failed ends a message's delivery status (core/delivery.hpp): a resend starts it anew.
+    message.delivery_status = core::DeliveryStatus::Pending;
+    message.delivery_error.clear();
+    message.updated_at = now;
+    return tx.updateMessage(message);
+  });
+  if (!status) return status.error();
+  bus_.publish(eventFor("message.updated", view.inbox, message));
+  return message;
+}
+
 Result<core::User> DeskService::setAvailability(const core::Actor& actor, core::Availability availability) {
   core::User user;
   bool changed = false;

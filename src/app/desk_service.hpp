@@ -61,6 +61,11 @@ class DeskService {
   Result<core::IngestResult> ingest(const core::InboundMessage& inbound);
 
   Result<core::Message> reply(const core::Actor& actor, core::ConversationId id, const ReplyInput& input);
+  // The desk's "Resend": an outgoing message of conversation `id` that failed goes through the
+  // outbox again with a fresh attempt (same payload and idempotency key). NotFound unless the
+  // actor sees the conversation and the message is in it; Conflict unless it is an outgoing
+  // message that failed and has an outbox item. The caller wakes the outbox.
+  Result<core::Message> retryMessage(const core::Actor& actor, core::ConversationId id, core::MessageId message_id);
   Result<core::Conversation> updateConversation(const core::Actor& actor, core::ConversationId id,
                                                 const ConversationPatch& patch);
   Result<ConversationView> viewConversation(const core::Actor& actor, core::ConversationId id);

@@ -1,6 +1,7 @@
 #include "app/outbox_worker.hpp"
 
 #include <algorithm>
+#include <map>
 
 namespace parley::app {
 
@@ -12,10 +13,69 @@ OutboxWorker::OutboxWorker(Store& store, DeskService& desk, const Clock& clock, 
       desk_(desk),
       clock_(clock),
       gateways_(std::move(gateways)),
-      policy_(policy),
-      loop_([this] { return runOnce(); }, policy.idle_poll) {}
+      policy_(std::move(policy)),
+      limiter_(policy_.max_inboxes),
+      loop_([this] { return runOnce(); }, policy_.idle_poll) {}
+
+int OutboxWorker::recoverInterrupted() {
+  int handled = 0;
+  // Each item handled leaves the "sending" set (failed, or unmarked), so the pages shrink; the
+  // page count is bounded all the same.
+  for (int page = 0; page < 1000 && !loop_.stopping(); ++page) {
+    std::vector<core::OutboxItem> marked;
+    auto status = store_.read([&](StoreTx& tx) -> Status {
+      auto items = tx.sendingOutbox(policy_.batch);
+      if (!items) return items.error();
+      marked = std::move(*items);
+      return {};
+    });
+    if (!status || marked.empty()) break;
+    for (const auto& item : marked) {
+      core::ChannelKind channel{};
+      auto loaded = store_.read([&](StoreTx& tx) -> Status {
+        auto box = tx.getInbox(item.tenant_id, item.inbox_id);
+        if (!box) return box.error();
+        channel = box->channel;
+        return {};
+      });
+      auto gateway = loaded ? gateways_.find(channel) : gateways_.end();
+      interrupted(item, gateway == gateways_.end() ? nullptr : gateway->second.get());
+      ++handled;
+    }
+  }
+  return handled;
+}
+
+void OutboxWorker::interrupted(const core::OutboxItem& original, const ChannelGateway* gateway) {
+  core::OutboxItem item = original;
+  const auto now = clock_.now();
+  item.sending_since = 0;
+  item.updated_at = now;
+  if (gateway && gateway->idempotentResend()) {
+    item.next_attempt_at = now;  // the receiver drops the repeat: send again, same key
+    (void)store_.write([&](StoreTx& tx) { return tx.updateOutbox(item); });
+    return;
+  }
+  item.state = core::OutboxState::Failed;
+  item.last_error = std::string(kInterruptedReason);
+  if (!store_.write([&](StoreTx& tx) { return tx.updateOutbox(item); })) return;
+  ++failed_;
+  (void)desk_.applyDeliveryStatus(item.tenant_id, item.message_id, core::DeliveryStatus::Failed, item.last_error);
+}
+
+void OutboxWorker::postpone(const core::OutboxItem& original, core::TimestampMs until) {
+  core::OutboxItem item = original;
+  item.next_attempt_at = until;
+  item.updated_at = clock_.now();
+  (void)store_.write([&](StoreTx& tx) { return tx.updateOutbox(item); });
+}
 
 int OutboxWorker::runOnce() {
+  int attempts = 0;
+  if (!recovered_) {
+    recovered_ = true;
+    attempts += recoverInterrupted();
+  }
   std::vector<core::OutboxItem> due;
   auto status = store_.read([&](StoreTx& tx) -> Status {
     auto items = tx.dueOutbox(clock_.now(), policy_.batch);
@@ -23,8 +83,10 @@ int OutboxWorker::runOnce() {
     due = std::move(*items);
     return {};
   });
-  if (!status) return 0;
-  int attempts = 0;
+  if (!status) return attempts;
+  // Items held back in this pass, per inbox: the k-th waits k more token intervals, so they
+  // come back one by one, in order, instead of all at once.
+  std::map<core::InboxId, int> held;
   for (auto& item : due) {
     if (loop_.stopping()) break;
     core::Inbox inbox;
@@ -34,14 +96,36 @@ int OutboxWorker::runOnce() {
       inbox = std::move(*box);
       return {};
     });
+    auto gateway = loaded ? gateways_.find(inbox.channel) : gateways_.end();
+    ChannelGateway* channel = gateway == gateways_.end() ? nullptr : gateway->second.get();
+    if (item.sending_since > 0 && !(channel && channel->idempotentResend())) {
+      // Its lease ran out without an outcome (a node died mid-send, or the outcome could not be
+      // written): it may have reached the customer.
+      interrupted(item, channel);
+      ++attempts;
+      continue;
+    }
     DeliveryResult outcome;
-    auto gateway = gateways_.find(inbox.channel);
     if (!loaded) {
       outcome = {DeliveryResult::Outcome::Failed, "the inbox no longer exists", 0, {}};
-    } else if (gateway == gateways_.end()) {
+    } else if (!channel) {
       outcome = {DeliveryResult::Outcome::Failed, "this channel cannot send", 0, {}};
     } else {
-      outcome = gateway->second->deliver(inbox, item);
+      const auto now = clock_.now();
+      const SendRate rate = policy_.send_rate ? policy_.send_rate(inbox) : SendRate{};
+      if (const auto next = limiter_.acquire(inbox.id, rate, now); next > now) {
+        const int k = held[inbox.id]++;
+        const core::TimestampMs spacing = rate.per_second > 0 ? static_cast<core::TimestampMs>(1000.0 / rate.per_second) : 0;
+        postpone(item, next + k * spacing);
+        continue;
+      }
+      if (!channel->idempotentResend()) {
+        auto marked = store_.write([&](StoreTx& tx) {
+          return tx.markOutboxSending(item.id, item.sending_since, now, now + policy_.send_lease_ms);
+        });
+        if (!marked) continue;  // another worker took it, or the store is away: not sent
+      }
+      outcome = channel->deliver(inbox, item);
     }
     ++attempts;
     record(item, outcome);
@@ -52,16 +136,30 @@ int OutboxWorker::runOnce() {
 void OutboxWorker::record(const core::OutboxItem& original, const DeliveryResult& outcome) {
   core::OutboxItem item = original;
   const auto now = clock_.now();
-  item.attempts += 1;
   item.updated_at = now;
+  item.sending_since = 0;
   item.last_error = outcome.error;
   core::DeliveryStatus message_status = core::DeliveryStatus::None;
   switch (outcome.outcome) {
     case DeliveryResult::Outcome::Delivered:
+      item.attempts += 1;
       item.state = core::OutboxState::Done;
       message_status = core::DeliveryStatus::Sent;
       break;
     case DeliveryResult::Outcome::RetryLater:
+      if (outcome.throttle != DeliveryResult::Throttle::None && item.throttled < policy_.max_throttled) {
+        // The provider's own limit: wait as long as it says (or back off), spend no attempt.
+        item.throttled += 1;
+        ++throttled_;
+        core::TimestampMs wait = outcome.retry_after_ms > 0
+                                     ? outcome.retry_after_ms
+                                     : std::min(policy_.first_backoff_ms << std::min(item.throttled - 1, 20), policy_.max_backoff_ms);
+        wait = std::clamp<core::TimestampMs>(wait, 1, policy_.max_pause_ms);
+        item.next_attempt_at = now + wait;
+        if (outcome.throttle == DeliveryResult::Throttle::Sender) limiter_.pause(item.inbox_id, now + wait, now);
+        break;
+      }
+      item.attempts += 1;
       if (item.attempts >= policy_.max_attempts) {
         item.state = core::OutboxState::Failed;
         item.last_error = "gave up after " + std::to_string(item.attempts) + " attempts: " + outcome.error;
@@ -74,6 +172,7 @@ void OutboxWorker::record(const core::OutboxItem& original, const DeliveryResult
       }
       break;
     case DeliveryResult::Outcome::Failed:
+      item.attempts += 1;
       item.state = core::OutboxState::Failed;
       message_status = core::DeliveryStatus::Failed;
       break;

@@ -3,16 +3,38 @@
 // recorded: delivered -> done and the message "sent"; temporary failure -> retry with
 // exponential back-off (1 s doubling, at most 10 min, or the receiver's Retry-After);
 // permanent failure or an exhausted retry budget -> failed, and the reason is shown on the
-// message. A crash between a send and its record re-sends on restart with the same
-// idempotency key, so the receiver can drop the repeat. stop() finishes the attempt in hand.
+// message.
+//
+// Rate limits, per sender (inbox): a token bucket per inbox (policy.send_rate: the provider's
+// documented rate or the inbox's max_messages_per_second) holds an item back without spending
+// an attempt: it is moved to the time its inbox has a token again, so other inboxes' items keep
+// flowing. A provider's "too many requests" (DeliveryResult::throttle) pauses the whole inbox
+// until its Retry-After (or only that item, for a recipient-pair limit) and spends no attempt
+// either, up to policy.max_throttled such answers per item; beyond that they count as attempts.
+//
+// Never twice after a crash: before calling a gateway that cannot drop a repeat
+// (idempotentResend() false: WhatsApp, Messenger/Instagram, Telegram, Twilio, X), the item is
+// marked "sending" (sending_since) and committed; the outcome clears the mark. An item found
+// still marked (on start, or when the mark's lease of policy.send_lease_ms ran out) may or may
+// not have reached the customer: it is not sent again but failed with kInterruptedReason, and
+// the agent can check and resend it (DeskService::retryMessage). Items of gateways that can
+// drop a repeat (the API channel's idempotency key, e-mail's Message-ID, web chat) are sent
+// again with the same payload, as before. The mark is also a claim (markOutboxSending checks
+// it), so two workers never send one item at once. With several nodes on one database, a node
+// that starts while another is in the middle of a send fails that message too (it cannot tell a
+// live sender from a dead one): a false "check and resend", never a double send.
+// stop() finishes the attempt in hand.
 #pragma once
 
 #include <atomic>
+#include <functional>
+#include <string_view>
 
 #include "app/background_loop.hpp"
 #include "app/channel_gateway.hpp"
 #include "app/clock.hpp"
 #include "app/desk_service.hpp"
+#include "app/send_rate_limiter.hpp"
 #include "app/store.hpp"
 
 namespace parley::app {
@@ -23,7 +45,17 @@ struct OutboxPolicy {
   core::TimestampMs max_backoff_ms = 10 * 60 * 1000;
   int batch = 32;
   std::chrono::milliseconds idle_poll{250};
+  // The sending rate of an inbox (channels::inboxSendRate in production); unset: no own limit.
+  std::function<SendRate(const core::Inbox&)> send_rate;
+  int max_throttled = 20;                                 // "too many requests" answers not counted as attempts
+  core::TimestampMs max_pause_ms = 24 * 60 * 60 * 1000;   // longest pause a provider can ask for
+  core::TimestampMs send_lease_ms = 10 * 60 * 1000;      // a "sending" mark older than this is an interrupted attempt
+  std::size_t max_inboxes = 10'000;                       // inboxes the rate limiter remembers
 };
+
+// The reason on a message whose attempt was interrupted (the desk offers "Resend").
+inline constexpr std::string_view kInterruptedReason =
+    "Parley stopped while this message was being sent; it may or may not have reached the customer — check and resend";
 
 class OutboxWorker {
  public:
@@ -37,8 +69,15 @@ class OutboxWorker {
 
   std::uint64_t delivered() const { return delivered_; }
   std::uint64_t failed() const { return failed_; }
+  std::uint64_t throttled() const { return throttled_; }
 
  private:
+  // Items still marked "sending" from before this worker started; returns how many it handled.
+  int recoverInterrupted();
+  // An attempt that never recorded its outcome: failed for gateways that cannot drop a repeat,
+  // otherwise made due again.
+  void interrupted(const core::OutboxItem& item, const ChannelGateway* gateway);
+  void postpone(const core::OutboxItem& item, core::TimestampMs until);
   void record(const core::OutboxItem& item, const DeliveryResult& outcome);
 
   Store& store_;
@@ -46,7 +85,9 @@ class OutboxWorker {
   const Clock& clock_;
   ChannelGateways gateways_;
   OutboxPolicy policy_;
-  std::atomic<std::uint64_t> delivered_{0}, failed_{0};
+  SendRateLimiter limiter_;  // only the worker's thread (runOnce) touches it
+  bool recovered_ = false;
+  std::atomic<std::uint64_t> delivered_{0}, failed_{0}, throttled_{0};
   BackgroundLoop loop_;  // last: its thread must stop before the members above go
 };
 

@@ -164,8 +164,18 @@ class StoreTx {
   virtual Result<core::OutboxId> enqueueOutbox(const core::OutboxItem& item) = 0;
   // Pending items with next_attempt_at <= now, oldest first.
   virtual Result<std::vector<core::OutboxItem>> dueOutbox(core::TimestampMs now, int limit) = 0;
-  virtual Status updateOutbox(const core::OutboxItem& item) = 0;  // state, attempts, next_attempt_at, last_error
+  // state, attempts, next_attempt_at, last_error, updated_at, sending_since, throttled
+  virtual Status updateOutbox(const core::OutboxItem& item) = 0;
   virtual Result<std::int64_t> outboxDepth() = 0;                // pending items, all tenants
+  // Marks a pending item's attempt as started (sending_since = since, next_attempt_at = the
+  // lease's end) only if it is still pending with sending_since == expected_since: Conflict
+  // when another worker took it first, NotFound when there is no such item.
+  virtual Status markOutboxSending(core::OutboxId id, core::TimestampMs expected_since, core::TimestampMs since,
+                                   core::TimestampMs next_attempt_at) = 0;
+  // Pending items marked as sending (an attempt that never recorded its outcome), oldest first.
+  virtual Result<std::vector<core::OutboxItem>> sendingOutbox(int limit) = 0;
+  // The newest outbox item of a message; NotFound when it has none.
+  virtual Result<core::OutboxItem> outboxForMessage(core::TenantId tenant, core::MessageId message) = 0;
   virtual Result<std::int64_t> countMessages() = 0;              // all tenants (benchmarks, metrics)
 
   // Channel state per inbox, as small text values under a key: what a channel adapter must

@@ -252,6 +252,11 @@ struct OutboxItem {
   std::string last_error;
   TimestampMs created_at = 0;
   TimestampMs updated_at = 0;
+  // When the attempt in hand started (0: none). Written and committed before a provider is
+  // called, cleared with the outcome: a row still marked after a crash may or may not have
+  // reached the customer (app/outbox_worker.hpp).
+  TimestampMs sending_since = 0;
+  int throttled = 0;  // the provider's "too many requests" answers so far (not counted in attempts)
 };
 
 }  // namespace parley::core

@@ -224,7 +224,8 @@ TEST_F(PgStoreTest, NodesStartingTogetherMigrateOnce) {
   for (auto& t : nodes) t.join();
   EXPECT_EQ(opened.load(), kNodes);
   // Each version applied exactly once, none skipped.
-  EXPECT_EQ(adminValue(db_->dsn(), "SELECT count(*) = max(version) FROM schema_migrations"), "t");
+  EXPECT_EQ(adminValue(db_->dsn(), "SELECT count(*) FROM schema_migrations"),
+            std::to_string(parley::store::postgres::migrations().size()));
   EXPECT_EQ(adminValue(db_->dsn(), "SELECT count(*) FROM schema_migrations WHERE version = 1"), "1");
   EXPECT_EQ(adminValue(db_->dsn(), "SELECT max(version) FROM schema_migrations"),
             std::to_string(parley::store::postgres::migrations().back().version));
@@ -349,8 +350,9 @@ TEST_F(PgStoreTest, MigrationTwoKeepsTheRowsOfAVersionOneDatabase) {
 
   auto store = open();
   ASSERT_TRUE(store);
-  EXPECT_EQ(adminValue(db_->dsn(), "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations"),
-            "1,2,3,4");
+  std::string versions;
+  for (const auto& m : parley::store::postgres::migrations()) versions += (versions.empty() ? "" : ",") + std::to_string(m.version);
+  EXPECT_EQ(adminValue(db_->dsn(), "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations"), versions);
   EXPECT_EQ(adminValue(db_->dsn(), "SELECT count(*) FROM pg_indexes WHERE indexname = 'attachments_due_idx'"), "1");
 
   parley::store_contract::expectVersionOneRowsUpgraded(*store);

@@ -143,7 +143,7 @@ inline auto fields(const core::CannedResponse& r) {
 }
 inline auto fields(const core::OutboxItem& o) {
   return std::tie(o.id, o.tenant_id, o.inbox_id, o.message_id, o.idempotency_key, o.payload, o.state, o.attempts,
-                  o.next_attempt_at, o.last_error, o.created_at, o.updated_at);
+                  o.next_attempt_at, o.last_error, o.created_at, o.updated_at, o.sending_since, o.throttled);
 }
 
 #define PARLEY_EXPECT_SAME(a, b) EXPECT_TRUE(parley::store_contract::fields(a) == parley::store_contract::fields(b))
@@ -2151,6 +2151,63 @@ TYPED_TEST_P(StoreContract, OutboxDueUpdateAndDepth) {
   PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.updateOutbox(ghost); }), ErrorCode::NotFound);
 }
 
+TYPED_TEST_P(StoreContract, OutboxSendingMarkIsAClaimAndSurvivesAsInterrupted) {
+  auto acme = this->tenant("Acme");
+  auto globex = this->tenant("Globex");
+  auto web = this->inbox(acme, "Web");
+  core::Conversation conv = conversationIn(acme, web, this->contact(acme, "Carl"));
+  auto msg = this->message(messageIn(conv, this->conversation(conv), "reply"));
+  auto make = [&](const std::string& key) {
+    core::OutboxItem item;
+    item.tenant_id = acme;
+    item.inbox_id = web;
+    item.message_id = msg;
+    item.idempotency_key = key;
+    item.payload = "{}";
+    item.next_attempt_at = 100;
+    item.created_at = item.updated_at = 50;
+    item.id = this->must(this->w([&](StoreTx& tx) { return tx.enqueueOutbox(item); }), "enqueue " + key);
+    return item;
+  };
+  core::OutboxItem first = make("s1");
+  core::OutboxItem second = make("s2");
+  auto sending = [&] { return this->must(this->r([](StoreTx& tx) { return tx.sendingOutbox(10); }), "sendingOutbox"); };
+  EXPECT_TRUE(sending().empty()) << "new items are not being sent";
+
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.markOutboxSending(first.id, 0, 1000, 61'000); }));
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.markOutboxSending(first.id, 0, 1001, 61'001); }),
+                     ErrorCode::Conflict);  // a second worker finds it taken
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.markOutboxSending(core::OutboxId{second.id.value + 100}, 0, 1, 2); }),
+                     ErrorCode::NotFound);
+  auto marked = sending();
+  ASSERT_EQ(idsOf(marked), (std::vector<std::int64_t>{first.id.value}));
+  EXPECT_EQ(marked[0].sending_since, 1000);
+  EXPECT_EQ(marked[0].next_attempt_at, 61'000) << "the lease keeps it from other workers' polls";
+  EXPECT_EQ(marked[0].attempts, 0);
+  EXPECT_EQ(idsOf(this->must(this->r([](StoreTx& tx) { return tx.dueOutbox(2000, 10); }), "due")),
+            (std::vector<std::int64_t>{second.id.value}));
+
+  // The outcome clears the mark and keeps the throttle count.
+  core::OutboxItem done = marked[0];
+  done.sending_since = 0;
+  done.throttled = 3;
+  done.state = core::OutboxState::Done;
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.updateOutbox(done); }));
+  EXPECT_TRUE(sending().empty());
+  // A done item is never marked (sent) again.
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.markOutboxSending(first.id, 0, 3000, 4000); }),
+                     ErrorCode::Conflict);
+
+  // The newest item of a message, within its tenant only.
+  auto byMessage = this->must(this->r([&](StoreTx& tx) { return tx.outboxForMessage(acme, msg); }), "outboxForMessage");
+  EXPECT_EQ(byMessage.id, second.id);
+  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.outboxForMessage(globex, msg); }), ErrorCode::NotFound);
+  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.outboxForMessage(acme, core::MessageId{msg.value + 999}); }),
+                     ErrorCode::NotFound);
+  core::OutboxItem reread = this->must(this->r([&](StoreTx& tx) { return tx.outboxForMessage(acme, msg); }), "reread");
+  PARLEY_EXPECT_SAME(reread, second);
+}
+
 // --- transactions --------------------------------------------------------------------------------------------
 
 TYPED_TEST_P(StoreContract, FailingWriteLeavesNothingStored) {
@@ -2603,6 +2660,7 @@ REGISTER_TYPED_TEST_SUITE_P(StoreContract, IsHealthyAndNamesItsBackend, RoutingC
                             SearchFindsGermanWordsWithUmlautsAndPrefixes, SearchTreatsQueryOperatorsAsText,
                             SearchIsNewestFirstWithCursorInboxesAndTenant, SearchFollowsEditedText,
                             CannedResponsesUniquePerShortCodeAndLanguage, OutboxDueUpdateAndDepth,
+                            OutboxSendingMarkIsAClaimAndSurvivesAsInterrupted,
                             FailingWriteLeavesNothingStored, TransactionGoesOnAfterAFailedStatement,
                             ConcurrentWritersAreAllCommittedAndFailuresStayIsolated, ReadTransactionCannotWrite,
                             ReadSeesOneConsistentSnapshot, NonPositiveLimitIsInvalidInput);

@@ -390,12 +390,25 @@ ALTER TABLE conversations
 CREATE INDEX conversations_routed_idx ON conversations (tenant_id, id) WHERE queue_id IS NOT NULL;
 )SQL";
 
+// Version 7: the outbox marks the attempt in hand before it calls a provider (sending_since,
+// cleared with the outcome: app/outbox_worker.hpp) and counts the provider's "too many
+// requests" answers apart from the attempts (throttled); a message's items are found by
+// message (the desk's Resend).
+constexpr const char* kV7 = R"SQL(
+ALTER TABLE outbox
+  ADD COLUMN sending_since BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN throttled     INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX outbox_message_idx ON outbox (message_id);
+CREATE INDEX outbox_sending_idx ON outbox (sending_since, id) WHERE state = 'pending' AND sending_since > 0;
+)SQL";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
     {2, "messaging channels: message kind and payload, attachment fetch state, conversation window", kV2},
     {3, "channel state per inbox (e-mail polling cursors), attachment uploader", kV3},
     {4, "agent availability", kV4},
     {5, "routing: skills, queues, profiles, rules, conversation queue", kV5},
+    {7, "outbox: the attempt in hand (sending_since), throttled answers, items by message", kV7},
 };
 
 // Arbitrary, fixed: "parley" in ASCII. Advisory locks are per database.

@@ -243,7 +243,7 @@ core::CannedResponse decodeCanned(RowReader& r) {
 
 constexpr const char* kOutboxCols =
     "id, tenant_id, inbox_id, message_id, idempotency_key, payload, state, attempts, next_attempt_at, last_error, "
-    "created_at, updated_at";
+    "created_at, updated_at, sending_since, throttled";
 core::OutboxItem decodeOutbox(RowReader& r) {
   core::OutboxItem o;
   o.id = r.id<core::OutboxTag>();
@@ -258,6 +258,8 @@ core::OutboxItem decodeOutbox(RowReader& r) {
   o.last_error = r.text();
   o.created_at = r.i64();
   o.updated_at = r.i64();
+  o.sending_since = r.i64();
+  o.throttled = static_cast<int>(r.i64());
   return o;
 }
 
@@ -1488,7 +1490,8 @@ Result<core::OutboxId> PgTx::enqueueOutbox(const core::OutboxItem& o) {
   return writeOp([&]() -> Result<core::OutboxId> {
     PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO outbox (tenant_id, inbox_id, message_id, idempotency_key, "
                                                 "payload, state, attempts, next_attempt_at, last_error, created_at, "
-                                                "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                                                "updated_at, sending_since, throttled) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                                                "$10, $11, $12, $13) RETURNING id",
                                                 Params()
                                                     .id(o.tenant_id)
                                                     .id(o.inbox_id)
@@ -1500,7 +1503,9 @@ Result<core::OutboxId> PgTx::enqueueOutbox(const core::OutboxItem& o) {
                                                     .i64(o.next_attempt_at)
                                                     .text(o.last_error)
                                                     .i64(o.created_at)
-                                                    .i64(o.updated_at)));
+                                                    .i64(o.updated_at)
+                                                    .i64(o.sending_since)
+                                                    .i64(o.throttled)));
     return core::OutboxId(id);
   });
 }
@@ -1519,17 +1524,48 @@ Result<std::vector<core::OutboxItem>> PgTx::dueOutbox(core::TimestampMs now, int
 
 Status PgTx::updateOutbox(const core::OutboxItem& o) {
   return writeOp([&]() -> Status {
-    return changeOne("UPDATE outbox SET state = $2, attempts = $3, next_attempt_at = $4, last_error = $5, updated_at = $6 "
-                     "WHERE id = $1",
+    return changeOne("UPDATE outbox SET state = $2, attempts = $3, next_attempt_at = $4, last_error = $5, updated_at = $6, "
+                     "sending_since = $7, throttled = $8 WHERE id = $1",
                      Params()
                          .id(o.id)
                          .text(core::toString(o.state))
                          .i64(o.attempts)
                          .i64(o.next_attempt_at)
                          .text(o.last_error)
-                         .i64(o.updated_at),
+                         .i64(o.updated_at)
+                         .i64(o.sending_since)
+                         .i64(o.throttled),
                      "outbox item");
   });
+}
+
+Status PgTx::markOutboxSending(core::OutboxId id, core::TimestampMs expected_since, core::TimestampMs since,
+                               core::TimestampMs next_attempt_at) {
+  return writeOp([&]() -> Status {
+    PARLEY_PG_ASSIGN(auto result, query("UPDATE outbox SET sending_since = $2, next_attempt_at = $3, updated_at = $2 "
+                                        "WHERE id = $1 AND state = 'pending' AND sending_since = $4",
+                                        Params().id(id).i64(since).i64(next_attempt_at).i64(expected_since)));
+    if (affected(result.get()) == 1) return {};
+    PARLEY_PG_TRY(requireRow("SELECT 1 FROM outbox WHERE id = $1", Params().id(id), "outbox item"));
+    return makeError(ErrorCode::Conflict, "outbox item " + std::to_string(id.value) + " was taken by another worker");
+  });
+}
+
+Result<std::vector<core::OutboxItem>> PgTx::sendingOutbox(int limit) {
+  PARLEY_PG_ASSIGN(limit, pageLimit(limit));
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kOutboxCols, " FROM outbox WHERE state = 'pending' AND sending_since > 0"
+                                               " ORDER BY sending_since, id LIMIT $1"})
+                                          .c_str(),
+                                      Params().i64(limit)));
+  return rowsOf(result.get(), decodeOutbox);
+}
+
+Result<core::OutboxItem> PgTx::outboxForMessage(core::TenantId tenant, core::MessageId message) {
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kOutboxCols, " FROM outbox WHERE tenant_id = $1 AND message_id = $2"
+                                               " ORDER BY id DESC LIMIT 1"})
+                                          .c_str(),
+                                      Params().id(tenant).id(message)));
+  return oneOf(result.get(), decodeOutbox, "outbox item of the message");
 }
 
 Result<std::int64_t> PgTx::outboxDepth() { return scalar("SELECT count(*) FROM outbox WHERE state = 'pending'", Params()); }

@@ -116,6 +116,10 @@ class PgTx final : public app::StoreTx {
   core::Result<core::OutboxId> enqueueOutbox(const core::OutboxItem& item) override;
   core::Result<std::vector<core::OutboxItem>> dueOutbox(core::TimestampMs now, int limit) override;
   core::Status updateOutbox(const core::OutboxItem& item) override;
+  core::Status markOutboxSending(core::OutboxId id, core::TimestampMs expected_since, core::TimestampMs since,
+                                 core::TimestampMs next_attempt_at) override;
+  core::Result<std::vector<core::OutboxItem>> sendingOutbox(int limit) override;
+  core::Result<core::OutboxItem> outboxForMessage(core::TenantId tenant, core::MessageId message) override;
   core::Result<std::int64_t> outboxDepth() override;
   core::Result<std::int64_t> countMessages() override;
   core::Result<std::string> getChannelState(core::InboxId inbox, const std::string& key) override;

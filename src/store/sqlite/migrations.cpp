@@ -358,14 +358,26 @@ ALTER TABLE conversations ADD COLUMN enqueued_at INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX conversations_routed ON conversations(tenant_id, queue_id, id) WHERE queue_id IS NOT NULL;
 )sql";
 
-static const std::array<Migration, 6> kMigrations{{
+// Version 8: the outbox marks the attempt in hand before it calls a provider (sending_since,
+// cleared with the outcome: app/outbox_worker.hpp) and counts the provider's "too many
+// requests" answers apart from the attempts (throttled); a message's items are found by
+// message (the desk's Resend).
+static const char* const kV8 = R"sql(
+ALTER TABLE outbox ADD COLUMN sending_since INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN throttled INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX outbox_message ON outbox(message_id);
+CREATE INDEX outbox_sending ON outbox(sending_since, id) WHERE state = 'pending' AND sending_since > 0;
+)sql";
+
+static const Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
     {3, kV3},
     {4, kV4},
     {5, kV5},
     {6, kV6},
-}};
+    {8, kV8},
+};
 
 }  // namespace
 

@@ -305,7 +305,7 @@ Result<core::CannedResponse> readCanned(const Stmt& s) {
 
 #define OUTBOX_COLUMNS                                                                                    \
   "id, tenant_id, inbox_id, message_id, idempotency_key, payload, state, attempts, next_attempt_at, last_error, " \
-  "created_at, updated_at"
+  "created_at, updated_at, sending_since, throttled"
 Result<core::OutboxItem> readOutbox(const Stmt& s) {
   core::OutboxItem o;
   o.id = s.id<core::OutboxId>(0);
@@ -320,6 +320,8 @@ Result<core::OutboxItem> readOutbox(const Stmt& s) {
   o.last_error = s.text(9);
   o.created_at = s.i64(10);
   o.updated_at = s.i64(11);
+  o.sending_since = s.i64(12);
+  o.throttled = static_cast<int>(s.i64(13));
   return o;
 }
 
@@ -1397,8 +1399,8 @@ Result<core::OutboxId> SqliteTx::enqueueOutbox(const core::OutboxItem& item) {
   }
   PARLEY_SQ_ASSIGN(Stmt stmt,
                    conn_.prepare("INSERT INTO outbox (tenant_id, inbox_id, message_id, idempotency_key, payload, state, "
-                                 "attempts, next_attempt_at, last_error, created_at, updated_at) "
-                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+                                 "attempts, next_attempt_at, last_error, created_at, updated_at, sending_since, throttled) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"));
   stmt.bind(1, item.tenant_id.value)
       .bind(2, item.inbox_id.value)
       .bind(3, item.message_id)
@@ -1409,7 +1411,9 @@ Result<core::OutboxId> SqliteTx::enqueueOutbox(const core::OutboxItem& item) {
       .bind(8, item.next_attempt_at)
       .bind(9, item.last_error)
       .bind(10, item.created_at)
-      .bind(11, item.updated_at);
+      .bind(11, item.updated_at)
+      .bind(12, item.sending_since)
+      .bind(13, item.throttled);
   PARLEY_SQ_TRY(stmt.run());
   return core::OutboxId{conn_.lastInsertRowid()};
 }
@@ -1425,16 +1429,49 @@ Result<std::vector<core::OutboxItem>> SqliteTx::dueOutbox(core::TimestampMs now,
 Status SqliteTx::updateOutbox(const core::OutboxItem& item) {
   PARLEY_SQ_TRY(requireWritable());
   PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("UPDATE outbox SET state = ?1, attempts = ?2, next_attempt_at = ?3, "
-                                            "last_error = ?4, updated_at = ?5 WHERE id = ?6"));
+                                            "last_error = ?4, updated_at = ?5, sending_since = ?7, throttled = ?8 "
+                                            "WHERE id = ?6"));
   stmt.bind(1, core::toString(item.state))
       .bind(2, item.attempts)
       .bind(3, item.next_attempt_at)
       .bind(4, item.last_error)
       .bind(5, item.updated_at)
-      .bind(6, item.id.value);
+      .bind(6, item.id.value)
+      .bind(7, item.sending_since)
+      .bind(8, item.throttled);
   PARLEY_SQ_TRY(stmt.run());
   if (conn_.changes() == 0) return notFound("outbox item", item.id.value);
   return {};
+}
+
+Status SqliteTx::markOutboxSending(core::OutboxId id, core::TimestampMs expected_since, core::TimestampMs since,
+                                   core::TimestampMs next_attempt_at) {
+  PARLEY_SQ_TRY(requireWritable());
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("UPDATE outbox SET sending_since = ?1, next_attempt_at = ?2, updated_at = ?1 "
+                                            "WHERE id = ?3 AND state = 'pending' AND sending_since = ?4"));
+  stmt.bind(1, since).bind(2, next_attempt_at).bind(3, id.value).bind(4, expected_since);
+  PARLEY_SQ_TRY(stmt.run());
+  if (conn_.changes() == 1) return {};
+  PARLEY_SQ_ASSIGN(Stmt exists, conn_.prepare("SELECT 1 FROM outbox WHERE id = ?1"));
+  exists.bind(1, id.value);
+  PARLEY_SQ_ASSIGN(bool row, exists.step());
+  if (!row) return notFound("outbox item", id.value);
+  return core::makeError(core::ErrorCode::Conflict, "outbox item " + std::to_string(id.value) + " was taken by another worker");
+}
+
+Result<std::vector<core::OutboxItem>> SqliteTx::sendingOutbox(int limit) {
+  PARLEY_SQ_ASSIGN(int page, pageLimit(limit));
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT " OUTBOX_COLUMNS " FROM outbox WHERE state = 'pending' "
+                                            "AND sending_since > 0 ORDER BY sending_since, id LIMIT ?1"));
+  stmt.bind(1, page);
+  return readAll<core::OutboxItem>(stmt, readOutbox);
+}
+
+Result<core::OutboxItem> SqliteTx::outboxForMessage(core::TenantId tenant, core::MessageId message) {
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT " OUTBOX_COLUMNS " FROM outbox WHERE tenant_id = ?1 AND message_id = ?2 "
+                                            "ORDER BY id DESC LIMIT 1"));
+  stmt.bind(1, tenant.value).bind(2, message.value);
+  return readOne<core::OutboxItem>(stmt, readOutbox, "outbox item of the message");
 }
 
 Result<std::int64_t> SqliteTx::outboxDepth() { return count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'"); }
