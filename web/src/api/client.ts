@@ -188,6 +188,10 @@ export class Api {
     return this.all<Message>(`/conversations/${conversationId}/messages`, {}, 5000);
   }
   /** `direct`: answer a public X thread by direct message; `buttons`: rows under a Telegram reply. */
+  /** Resend an outgoing message that failed: a fresh attempt through the outbox (409 otherwise). */
+  retryMessage(conversationId: number, messageId: number) {
+    return this.post<Message>(`/conversations/${conversationId}/messages/${messageId}/retry`, {});
+  }
   sendMessage(conversationId: number, input: { text: string; private: boolean; attachment_ids?: number[]; direct?: boolean; buttons?: ApiButton[][] }) {
     return this.post<Message>(`/conversations/${conversationId}/messages`, input);
   }

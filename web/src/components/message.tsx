@@ -129,6 +129,39 @@ export function AttachmentView({ info }: { info: AttachmentSlot }) {
   );
 }
 
+/** "Resend" on a failed reply: the server re-enqueues it; its message.updated event then shows
+ * it pending again. `send` is replaceable for tests. */
+export function ResendButton({ m, send = (c, id) => api.retryMessage(c, id) }: { m: Message; send?: (conversationId: number, messageId: number) => Promise<unknown> }) {
+  const { t } = useI18n();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const resend = async () => {
+    setBusy(true);
+    setError('');
+    try {
+      await send(m.conversation_id, m.id);
+    } catch (e) {
+      setError(t('delivery.resendFailed', { reason: e instanceof Error ? e.message : String(e) }));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      {' '}
+      <button type="button" class="btn btn-secondary btn-small msg-resend" disabled={busy} title={t('delivery.resendHint')} onClick={resend}>
+        {t('delivery.resend')}
+      </button>
+      {error && (
+        <span class="msg-resend-error" role="alert">
+          {' '}
+          {error}
+        </span>
+      )}
+    </>
+  );
+}
+
 export function DeliveryTicks({ m }: { m: Message }) {
   const { t } = useI18n();
   switch (m.delivery_status) {
@@ -160,6 +193,7 @@ export function DeliveryTicks({ m }: { m: Message }) {
       return (
         <span class="ticks ticks-failed">
           <Icon name="alert" size={13} /> {t('delivery.failed', { reason: m.delivery_error || '?' })}
+          <ResendButton m={m} />
         </span>
       );
     default:

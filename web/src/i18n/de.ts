@@ -166,6 +166,9 @@ export const de: Record<MessageKey, string> = {
   'delivery.delivered': 'Zugestellt',
   'delivery.read': 'Gelesen',
   'delivery.failed': 'Nicht zugestellt: {reason}',
+  'delivery.resend': 'Erneut senden',
+  'delivery.resendHint': 'Diese Nachricht noch einmal senden (vorher prüfen, ob der Kunde sie nicht doch erhalten hat)',
+  'delivery.resendFailed': 'Erneut senden fehlgeschlagen: {reason}',
 
   'mail.subject': 'Betreff',
   'mail.noSubject': '(kein Betreff)',

@@ -166,6 +166,9 @@ export const en = {
   'delivery.delivered': 'Delivered',
   'delivery.read': 'Read',
   'delivery.failed': 'Not delivered: {reason}',
+  'delivery.resend': 'Resend',
+  'delivery.resendHint': 'Send this message again (check first that the customer did not get it)',
+  'delivery.resendFailed': 'Could not resend: {reason}',
 
   'mail.subject': 'Subject',
   'mail.noSubject': '(no subject)',
