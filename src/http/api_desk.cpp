@@ -477,7 +477,9 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
                return jsonResponse(200, json::object{{"data", a}, {"next_cursor", next}});
              });
   router.add("POST", "/api/v1/conversations/{id}/messages", Auth::User,
-             "Reply (text, attachment_ids, reply_to_id; direct: true answers a public X thread by DM; buttons: [[{text, callback_data|url}]] under a Telegram reply) or write a private note (private: true)",
+             "Reply (text, attachment_ids, reply_to_id; direct: true answers a public X thread by DM; buttons: [[{text, callback_data|url}]] under a Telegram reply; "
+             "template: {name, language, parameters: {header, body, buttons}} a WhatsApp message template, 409 "
+             "customer_window_closed for free text after 24 h) or write a private note (private: true)",
              [&deps](Context& ctx) -> Response {
                PARLEY_TRY(id, ctx.idParam("id"));
                PARLEY_TRY(body, parseJsonObject(ctx.request));

@@ -5,8 +5,6 @@ as Meta's documented template JSON, refused before storing when they do not fit,
 replies refused once the customer's last message is more than 24 hours old."""
 import calendar
 import copy
-import hashlib
-import hmac
 import json
 import os
 import sqlite3
@@ -17,10 +15,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from fake_graph import FakeGraph  # noqa: E402
 from harness import Parley, wait_for  # noqa: E402
-
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "channels", "whatsapp", "fixtures")
-PHONE_NUMBER_ID = "106540352242922"
-APP_SECRET = "test-app-secret"
+from test_whatsapp import APP_SECRET, FIXTURES, PHONE_NUMBER_ID, meta_signature  # noqa: E402
 
 # Three templates as GET /{waba_id}/message_templates lists them (Meta's "Template management").
 TEMPLATES = [
@@ -43,9 +38,6 @@ TEMPLATES = [
      "parameter_format": "POSITIONAL", "components": [{"type": "BODY", "text": "Sommer!"}]},
 ]
 
-
-def signed(raw):
-    return "sha256=" + hmac.new(APP_SECRET.encode(), raw, hashlib.sha256).hexdigest()
 
 
 class WhatsAppTemplatesTest(unittest.TestCase):
@@ -79,7 +71,7 @@ class WhatsAppTemplatesTest(unittest.TestCase):
         value["messages"][0]["text"]["body"] = text
         raw = json.dumps(payload).encode()
         status, body, _ = self.parley.request("POST", "/webhooks/whatsapp", raw=raw,
-                                              headers={"X-Hub-Signature-256": signed(raw)})
+                                              headers={"X-Hub-Signature-256": meta_signature(raw)})
         self.assertEqual(status, 200, body)
         _, contacts, _ = self.parley.request("GET", "/api/v1/contacts?q=%2B" + wa_id, token=self.token)
         _, conversations, _ = self.parley.request(

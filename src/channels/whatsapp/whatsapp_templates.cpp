@@ -82,28 +82,39 @@ TemplatePart partFrom(const json::object& o) {
   return p;
 }
 
-// {{1}} -> values[index of "1"], {{name}} -> values[index of "name"]; unknown ones stay.
-std::string render(std::string_view text, const std::vector<std::string>& names, const std::vector<std::string>& values) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < text.size()) {
+// Calls fn(name, open, close) for each {{name}} of `text` (the name trimmed of spaces; `open` and
+// `close` the offsets of its "{{" and of the character after its "}}"), in order.
+template <class F>
+void forEachPlaceholder(std::string_view text, F&& fn) {
+  for (std::size_t i = 0;;) {
     auto open = text.find("{{", i);
-    if (open == std::string_view::npos) break;
+    if (open == std::string_view::npos) return;
     auto close = text.find("}}", open + 2);
-    if (close == std::string_view::npos) break;
+    if (close == std::string_view::npos) return;
     std::string name(text.substr(open + 2, close - open - 2));
     name.erase(0, name.find_first_not_of(' '));
     name.erase(name.find_last_not_of(' ') + 1);
-    out.append(text.substr(i, open - i));
-    auto at = std::find(names.begin(), names.end(), name);
-    if (at != names.end() && static_cast<std::size_t>(at - names.begin()) < values.size()) {
-      out += values[static_cast<std::size_t>(at - names.begin())];
-    } else {
-      out.append(text.substr(open, close + 2 - open));
-    }
+    fn(name, open, close + 2);
     i = close + 2;
   }
-  out.append(text.substr(std::min(i, text.size())));
+}
+
+// {{1}} -> values[index of "1"], {{name}} -> values[index of "name"]; unknown ones stay.
+std::string render(std::string_view text, const std::vector<std::string>& names, const std::vector<std::string>& values) {
+  std::string out;
+  std::size_t done = 0;
+  forEachPlaceholder(text, [&](const std::string& name, std::size_t open, std::size_t end) {
+    out.append(text.substr(done, open - done));
+    auto at = std::find(names.begin(), names.end(), name);
+    const auto index = static_cast<std::size_t>(at - names.begin());
+    if (at != names.end() && index < values.size()) {
+      out += values[index];
+    } else {
+      out.append(text.substr(open, end - open));
+    }
+    done = end;
+  });
+  out.append(text.substr(done));
   return out;
 }
 
@@ -135,21 +146,12 @@ core::Status checkValues(const MessageTemplate& t, const char* part, std::size_t
 
 std::vector<std::string> templateParameters(std::string_view text) {
   std::vector<std::string> names;
-  std::size_t i = 0;
-  while (true) {
-    auto open = text.find("{{", i);
-    if (open == std::string_view::npos) break;
-    auto close = text.find("}}", open + 2);
-    if (close == std::string_view::npos) break;
-    std::string name(text.substr(open + 2, close - open - 2));
-    name.erase(0, name.find_first_not_of(' '));
-    name.erase(name.find_last_not_of(' ') + 1);
+  forEachPlaceholder(text, [&](const std::string& name, std::size_t, std::size_t) {
     const bool valid = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](unsigned char c) {
       return std::isalnum(c) || c == '_';
     });
     if (valid && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-    i = close + 2;
-  }
+  });
   // Positional parameters are asked for as {{1}}, {{2}} ... whatever order the text uses them in.
   if (!names.empty() && std::all_of(names.begin(), names.end(), [](const std::string& n) { return isDigits(n) && n.size() < 4; })) {
     std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) { return std::stoi(a) < std::stoi(b); });
