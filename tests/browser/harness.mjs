@@ -2,6 +2,8 @@
 // loopback port with a temporary data dir (the demo admin's password read from its output).
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -138,4 +140,19 @@ export async function apiChannelMessage(base, inbox, payload) {
   const body = await res.json();
   if (res.status !== 201 && res.status !== 200) throw new Error(`inbound message refused (${res.status}): ${JSON.stringify(body)}`);
   return body;
+}
+
+/** Where a spec finds things: the repository root, `require` from web/ (playwright-core,
+ * axe-core), the binary (PARLEY_BIN), Chromium (CHROMIUM), the built desk and the screenshot
+ * folder (SCREENSHOTS). */
+export function specPaths() {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  return {
+    root,
+    require: createRequire(path.join(root, 'web/package.json')),
+    bin: path.resolve(root, process.env.PARLEY_BIN || 'build/release/parley'),
+    chromium: process.env.CHROMIUM || '/usr/bin/chromium',
+    staticDir: path.join(root, 'web/dist'),
+    shots: path.resolve(root, process.env.SCREENSHOTS || 'docs/screenshots'),
+  };
 }

@@ -13,18 +13,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { apiChannelMessage, axeAudit, CHROMIUM_ARGS, guardRun, restClient, startParley, stepRunner, stopServer, waitUntil } from './harness.mjs';
+import { apiChannelMessage, axeAudit, CHROMIUM_ARGS, guardRun, restClient, specPaths, startParley, stepRunner, stopServer, waitUntil } from './harness.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const require = createRequire(path.join(root, 'web/package.json'));
+const { require, bin: PARLEY_BIN, chromium: CHROMIUM, staticDir: STATIC_DIR, shots: SHOTS } = specPaths();
 const { chromium } = require('playwright-core');
-
-const PARLEY_BIN = path.resolve(root, process.env.PARLEY_BIN || 'build/release/parley');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const STATIC_DIR = path.join(root, 'web/dist');
-const SHOTS = path.resolve(root, process.env.SCREENSHOTS || 'docs/screenshots');
 const STEP_TIMEOUT = 30_000;
 const TOTAL_TIMEOUT = 180_000;
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');

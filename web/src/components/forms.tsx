@@ -134,3 +134,18 @@ export function DeleteButton({ name, disabled, onConfirmed }: { name: string; di
     </button>
   );
 }
+
+/** "Save" and "Cancel" for a row of a settings table being edited in place. */
+export function SaveCancel({ disabled, onSave, onCancel }: { disabled?: boolean; onSave: () => void; onCancel: () => void }) {
+  const { t } = useI18n();
+  return (
+    <>
+      <button type="button" class="btn btn-primary btn-sm" disabled={disabled} onClick={onSave}>
+        {t('app.save')}
+      </button>
+      <button type="button" class="btn btn-ghost btn-sm" onClick={onCancel}>
+        {t('app.cancel')}
+      </button>
+    </>
+  );
+}

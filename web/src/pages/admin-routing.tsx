@@ -8,7 +8,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import {
   CHANNEL_KINDS, routing, STRATEGIES, type Queue, type RoutingProfile, type RoutingRule, type Skill, type Strategy,
 } from '../api/routing';
-import { DeleteButton, ErrorLine, FormRow, NumberInput, TeamChecks, useAction } from '../components/forms';
+import { DeleteButton, ErrorLine, FormRow, NumberInput, SaveCancel, TeamChecks, useAction } from '../components/forms';
 import { channelLabelKey } from '../components/icons';
 import { loadQueues } from '../components/transfer';
 import { BusinessHours, fieldErrors, type FieldError } from '../components/webchat-form';
@@ -83,19 +83,16 @@ export function SkillsAdmin() {
                 {canEdit && (
                   <td class="row-actions">
                     {editing?.id === s.id ? (
-                      <>
-                        <button type="button" class="btn btn-primary btn-sm" disabled={busy || !editing.name.trim()} onClick={async () => {
+                      <SaveCancel
+                        disabled={busy || !editing.name.trim()}
+                        onCancel={() => setEditing(null)}
+                        onSave={async () => {
                           if (await run(() => routing.renameSkill(s.id, editing.name.trim()))) {
                             setEditing(null);
                             await reload();
                           }
-                        }}>
-                          {t('app.save')}
-                        </button>
-                        <button type="button" class="btn btn-ghost btn-sm" onClick={() => setEditing(null)}>
-                          {t('app.cancel')}
-                        </button>
-                      </>
+                        }}
+                      />
                     ) : (
                       <>
                         <button type="button" class="btn btn-secondary btn-sm" onClick={() => setEditing({ id: s.id, name: s.name })}>

@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/client';
 import type { ApiToken, CannedResponse, Language, Role, User } from '../api/types';
-import { ErrorLine, SecretBox, useAction } from '../components/forms';
+import { ErrorLine, SaveCancel, SecretBox, useAction } from '../components/forms';
 import { LANGUAGES, useI18n, type MessageKey } from '../i18n';
 import { linkHandler, navigate } from '../lib/router';
 import { previewTemplate, sampleValues, TEMPLATE_VARIABLES } from '../lib/template';
@@ -108,19 +108,16 @@ function TeamsAdmin() {
               {canManage && (
                 <td class="row-actions">
                   {editing === tm.id ? (
-                    <>
-                      <button type="button" class="btn btn-primary btn-sm" disabled={busy} onClick={async () => {
+                    <SaveCancel
+                      disabled={busy}
+                      onCancel={() => setEditing(null)}
+                      onSave={async () => {
                         if (await run(() => api.patch(`/teams/${tm.id}`, { member_ids: members }))) {
                           setEditing(null);
                           await reloadDirectory();
                         }
-                      }}>
-                        {t('app.save')}
-                      </button>
-                      <button type="button" class="btn btn-ghost btn-sm" onClick={() => setEditing(null)}>
-                        {t('app.cancel')}
-                      </button>
-                    </>
+                      }}
+                    />
                   ) : (
                     <>
                       <button type="button" class="btn btn-secondary btn-sm" onClick={() => {
