@@ -26,16 +26,21 @@ def meta_signature(raw):
     return "sha256=" + hmac.new(APP_SECRET.encode(), raw, hashlib.sha256).hexdigest()
 
 
+def create_inbox(parley, token, graph, name, phone_number_id=PHONE_NUMBER_ID, **config):
+    """A WhatsApp inbox talking to the fake Graph API; `config` adds keys (business_account_id)."""
+    return parley.request("POST", "/api/v1/inboxes", {
+        "name": name, "channel": "whatsapp",
+        "config": {"phone_number_id": phone_number_id, "access_token": graph.token, "app_secret": APP_SECRET,
+                   "verify_token": "verify-me", "api_base_url": graph.api_base_url, **config}}, token=token)
+
+
 class WhatsAppTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.graph = FakeGraph()
         cls.parley = Parley()
         cls.token = cls.parley.login()
-        status, inbox, _ = cls.parley.request("POST", "/api/v1/inboxes", {
-            "name": "WhatsApp DE", "channel": "whatsapp",
-            "config": {"phone_number_id": PHONE_NUMBER_ID, "access_token": cls.graph.token, "app_secret": APP_SECRET,
-                       "verify_token": "verify-me", "api_base_url": cls.graph.api_base_url}}, token=cls.token)
+        status, inbox, _ = create_inbox(cls.parley, cls.token, cls.graph, "WhatsApp DE")
         assert status == 201, inbox
         cls.inbox = inbox
 

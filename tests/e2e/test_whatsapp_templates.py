@@ -15,7 +15,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from fake_graph import FakeGraph  # noqa: E402
 from harness import Parley, wait_for  # noqa: E402
-from test_whatsapp import APP_SECRET, FIXTURES, PHONE_NUMBER_ID, meta_signature  # noqa: E402
+from test_whatsapp import FIXTURES, create_inbox, meta_signature  # noqa: E402
 
 # Three templates as GET /{waba_id}/message_templates lists them (Meta's "Template management").
 TEMPLATES = [
@@ -48,11 +48,8 @@ class WhatsAppTemplatesTest(unittest.TestCase):
         cls.graph.template_page_size = 2  # three templates: two pages
         cls.parley = Parley()
         cls.token = cls.parley.login()
-        status, inbox, _ = cls.parley.request("POST", "/api/v1/inboxes", {
-            "name": "WhatsApp Shop", "channel": "whatsapp",
-            "config": {"phone_number_id": PHONE_NUMBER_ID, "access_token": cls.graph.token, "app_secret": APP_SECRET,
-                       "verify_token": "verify-me", "api_base_url": cls.graph.api_base_url,
-                       "business_account_id": cls.graph.waba_id}}, token=cls.token)
+        status, inbox, _ = create_inbox(cls.parley, cls.token, cls.graph, "WhatsApp Shop",
+                                        business_account_id=cls.graph.waba_id)
         assert status == 201, inbox
         cls.inbox = inbox
 
@@ -210,11 +207,8 @@ class WhatsAppTemplatesTest(unittest.TestCase):
 
     def test_5_sync_errors_are_clear(self):
         # Meta refuses: its reason comes back with 424, never a 5xx.
-        status, wrong, _ = self.parley.request("POST", "/api/v1/inboxes", {
-            "name": "WhatsApp other account", "channel": "whatsapp",
-            "config": {"phone_number_id": "106540352242923", "access_token": self.graph.token, "app_secret": APP_SECRET,
-                       "verify_token": "verify-me", "api_base_url": self.graph.api_base_url,
-                       "business_account_id": "999999999"}}, token=self.token)
+        status, wrong, _ = create_inbox(self.parley, self.token, self.graph, "WhatsApp other account",
+                                        phone_number_id="106540352242923", business_account_id="999999999")
         self.assertEqual(status, 201, wrong)
         status, body, _ = self.parley.request("POST", "/api/v1/inboxes/%d/templates/sync" % wrong["id"], token=self.token)
         self.assertEqual(status, 424, body)
@@ -223,10 +217,8 @@ class WhatsAppTemplatesTest(unittest.TestCase):
         self.assertEqual(listing["data"], [])
         self.assertIn("WhatsApp error 100", listing["last_error"])
         # No WABA id: the admin is told which setting is missing.
-        status, plain, _ = self.parley.request("POST", "/api/v1/inboxes", {
-            "name": "WhatsApp without WABA", "channel": "whatsapp",
-            "config": {"phone_number_id": "106540352242924", "access_token": self.graph.token, "app_secret": APP_SECRET,
-                       "verify_token": "verify-me", "api_base_url": self.graph.api_base_url}}, token=self.token)
+        status, plain, _ = create_inbox(self.parley, self.token, self.graph, "WhatsApp without WABA",
+                                        phone_number_id="106540352242924")
         self.assertEqual(status, 201, plain)
         status, body, _ = self.parley.request("POST", "/api/v1/inboxes/%d/templates/sync" % plain["id"], token=self.token)
         self.assertEqual(status, 400, body)
