@@ -205,6 +205,21 @@ class WhatsAppTemplatesTest(unittest.TestCase):
             "name": "welcome_back", "language": "en_US", "parameters": {"body": ["Jana"]}}})
         self.assertEqual(status, 201, body)
 
+    def test_4b_meta_still_refusing_a_free_form_message_fails_it_with_131047(self):
+        # Parley's window is open (it received the message just now) but Meta counts from an
+        # older message: the send fails with Meta's reason instead of being retried.
+        conversation = self.customer_writes("4915112340004", "Hallo?")
+        self.graph.customer_last_message["4915112340004"] = time.time() - 25 * 3600
+        status, reply, _ = self.send(conversation["id"], {"text": "Wir sind da!"})
+        self.assertEqual(status, 201, reply)
+
+        def failed():
+            found = [m for m in self.messages(conversation["id"]) if m["id"] == reply["id"]]
+            return found and found[0]["delivery_status"] == "failed" and found[0]
+        message = wait_for(failed, timeout=20)
+        self.assertIn("131047", message["delivery_error"])
+        self.assertIn("24 hours", message["delivery_error"])
+
     def test_5_sync_errors_are_clear(self):
         # Meta refuses: its reason comes back with 424, never a 5xx.
         status, wrong, _ = create_inbox(self.parley, self.token, self.graph, "WhatsApp other account",
