@@ -15,6 +15,41 @@ namespace parley::http {
 using core::ErrorCode;
 namespace tg = channels::telegram;
 
+namespace {
+
+// A tap on a button whose message Telegram sends without its keyboard (an inaccessible message,
+// e.g. one older than 48 hours): the label comes from the keyboard Parley sent with that reply,
+// so the timeline still shows the button's text rather than its callback_data.
+void labelFromOurReply(app::Store& store, const core::Inbox& inbox, core::InboundMessage& message) {
+  if (message.kind != core::MessageKind::Interactive || message.reply_to_external_id.empty()) return;
+  boost::system::error_code ec;
+  auto payload = json::parse(message.payload_json, ec);
+  if (ec || !payload.is_object()) return;
+  auto& p = payload.get_object();
+  const auto* type = p.if_contains("interactive_type");
+  const auto* data = p.if_contains("data");
+  if (p.contains("title") || !type || !type->is_string() || type->get_string() != "callback_query" || !data ||
+      !data->is_string() || data->get_string().empty()) {
+    return;
+  }
+  auto ours = app::readOne(store, [&](app::StoreTx& tx) { return tx.findMessageByExternalId(inbox.id, message.reply_to_external_id); });
+  if (!ours || ours->direction != core::MessageDirection::Outgoing) return;
+  auto keyboard = tg::inlineKeyboardFromPayload(ours->payload_json);
+  if (!keyboard) return;
+  for (const auto& row : *keyboard) {
+    for (const auto& button : row) {
+      if (!button.callback_data.empty() && button.callback_data == data->get_string() && !button.text.empty()) {
+        message.text = button.text;
+        p["title"] = button.text;
+        message.payload_json = json::serialize(payload);
+        return;
+      }
+    }
+  }
+}
+
+}  // namespace
+
 void addTelegramRoutes(Router& router, ApiDeps& deps) {
   router.add(
       "POST", "/webhooks/telegram/{inbox_id}", Auth::None,
@@ -53,6 +88,7 @@ void addTelegramRoutes(Router& router, ApiDeps& deps) {
         bool media = false;
         for (auto& message : update.batch.messages) {
           message.inbox_id = inbox.id;
+          labelFromOurReply(deps.store, inbox, message);
           auto ingested = deps.desk.ingest(message);
           if (!ingested && ingested.error().code == ErrorCode::InvalidInput && !message.contact.phone.empty()) {
             // A shared number libphonenumber does not accept: keep the message, without the number.

@@ -261,6 +261,18 @@ class TelegramTest(unittest.TestCase):
         self.assertEqual((pressed["direction"], pressed["kind"], pressed["text"]), ("incoming", "interactive", "Nein"))
         self.assertEqual(pressed["payload"]["data"], "solved:no")
         self.assertEqual(pressed["reply_to_id"], reply["id"])  # it answers the message with the buttons
+        # Two days later Telegram sends the message without its keyboard (an inaccessible message,
+        # date 0): the label comes from the keyboard Parley sent.
+        late = json.loads(json.dumps(tap))
+        late["update_id"] = 61002
+        late["callback_query"]["id"] = "e2e-buttons-late"
+        late["callback_query"]["data"] = "solved:yes"
+        late["callback_query"]["message"] = {"chat": tap["callback_query"]["message"]["chat"],
+                                             "message_id": tap["callback_query"]["message"]["message_id"], "date": 0}
+        status, body, _ = self.webhook(json.dumps(late).encode())
+        self.assertEqual((status, body["callback_query_id"]), (200, "e2e-buttons-late"))
+        pressed = [m for m in self.messages(conversation["id"]) if m["external_id"] == "callback:e2e-buttons-late"][0]
+        self.assertEqual((pressed["text"], pressed["payload"]["data"]), ("Ja, gelöst", "solved:yes"))
 
     def test_buttons_with_a_file_go_with_send_document(self):
         chat = 2000012
