@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "channels/whatsapp/whatsapp_codec.hpp"
+#include "channels/whatsapp/whatsapp_templates.hpp"
 
 namespace {
 
@@ -79,6 +80,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   require(!outcome.error.empty() && outcome.error.size() <= 1000);
   require(outcome.outcome != parley::app::DeliveryResult::Outcome::Delivered);
   (void)wa::parseMediaInfo(body);
+
+  // The template listing (and what Parley keeps of it): every template it yields can be
+  // rendered or refused, never crash, and a rendered one encodes to a JSON object.
+  if (auto page = wa::parseTemplatePage(body)) {
+    require(page->after.size() <= 2048);
+    wa::StoredTemplates stored;
+    stored.templates = page->templates;
+    auto back = wa::parseStoredTemplates(wa::serializeStoredTemplates(stored));
+    require(back.ok() && back->templates.size() == page->templates.size());
+    for (const auto& t : page->templates) {
+      require(!t.name.empty() && !t.language.empty());
+      parley::app::TemplateReply reply{t.name, t.language, {}, {}, {}};
+      if (t.header) reply.header.assign(t.header->parameters.size(), "https://example.com/x");
+      reply.body.assign(t.body.parameters.size(), "x");
+      for (const auto& b : t.buttons) reply.buttons.insert(reply.buttons.end(), b.parameters.size(), "x");
+      if (auto built = wa::buildTemplate(t, reply)) {
+        auto send = wa::encodeSend({"16505551234", "", built->content});
+        if (send) require(isJsonObject(*send));
+      }
+    }
+  }
+  (void)wa::templateContentFromPayload(body);
 
   // The bytes as an agent's text: either refused or encoded as a valid JSON object.
   wa::SendRequest request{"16505551234", std::string(header), wa::TextContent{std::string(body)}};

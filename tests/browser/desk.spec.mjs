@@ -744,6 +744,83 @@ async function main() {
     providers.srv.close();
   });
 
+  await step('WhatsApp: the reply window is shown; once closed the composer offers the synced templates, fills in a parameter live and sends it', async () => {
+    // Meta's Graph API as far as this step needs it: the template listing and the send.
+    const graph = { sent: [], srv: null, base: '' };
+    const template = {
+      id: '594425479261596', name: 'order_update', language: 'de', status: 'APPROVED', category: 'UTILITY', parameter_format: 'POSITIONAL',
+      components: [
+        { type: 'BODY', text: 'Hallo {{1}}, Ihre Bestellung {{2}} ist unterwegs.' },
+        { type: 'FOOTER', text: 'Parley Shop' },
+      ],
+    };
+    await new Promise((resolve) => {
+      graph.srv = http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          let answer = { error: { message: 'Unknown path', code: 100 } };
+          if (req.method === 'GET' && req.url.startsWith('/v23.0/102290129340398/message_templates')) answer = { data: [template], paging: { cursors: { before: 'MA', after: 'MQ' } } };
+          if (req.method === 'POST' && req.url === '/v23.0/106540352242999/messages') {
+            graph.sent.push(JSON.parse(body));
+            answer = { messaging_product: 'whatsapp', contacts: [{ input: '4915112349999', wa_id: '4915112349999' }], messages: [{ id: 'wamid.browser-template' }] };
+          }
+          const data = JSON.stringify(answer);
+          res.writeHead(answer.error ? 404 : 200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });
+          res.end(data);
+        });
+      });
+      graph.srv.listen(0, '127.0.0.1', () => resolve((graph.base = `http://127.0.0.1:${graph.srv.address().port}`)));
+    });
+    const appSecret = 'browser-whatsapp-secret';
+    const wa = await rest('POST', '/api/v1/inboxes', {
+      name: 'WhatsApp Orders', channel: 'whatsapp',
+      config: { phone_number_id: '106540352242999', access_token: 'browser-wa-token', app_secret: appSecret, verify_token: 'v', api_base_url: graph.base + '/v23.0', business_account_id: '102290129340398' },
+    }, token);
+    assert.equal(wa.status, 201, JSON.stringify(wa.body));
+    const synced = await rest('POST', `/api/v1/inboxes/${wa.body.id}/templates/sync`, {}, token);
+    assert.equal(synced.status, 200, JSON.stringify(synced.body));
+    const raw = JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: {
+      messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242999' },
+      contacts: [{ profile: { name: 'Wanda WhatsApp' }, wa_id: '4915112349999' }],
+      messages: [{ from: '4915112349999', id: 'wamid.browser-in-1', timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'Wo bleibt meine Bestellung?' } }] } }] }] });
+    const hook = await fetch(`${base}/webhooks/whatsapp`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': 'sha256=' + crypto.createHmac('sha256', appSecret).update(raw).digest('hex') }, body: raw, signal: AbortSignal.timeout(10_000) });
+    assert.equal(hook.status, 200);
+    const conv = await waitFor(async () => {
+      const contacts = (await rest('GET', '/api/v1/contacts?q=%2B4915112349999', undefined, token)).body.data;
+      return contacts.length ? (await rest('GET', `/api/v1/contacts/${contacts[0].id}/conversations`, undefined, token)).body.data[0] : null;
+    }, 'the WhatsApp conversation');
+    assert.ok(conv.customer_window_expires_at, 'an open window');
+    // 25 hours pass: the customer's last message is moved back in the database.
+    execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(dataDir, 'parley.db'), `UPDATE conversations SET last_incoming_at = ${Date.now() - 25 * 3600 * 1000} WHERE id = ${conv.id}`]);
+    await page.locator(`a.conv-item[data-id="${conv.id}"]`).click();
+    await page.locator('.msg-text', { hasText: 'Wo bleibt meine Bestellung?' }).waitFor();
+    await page.locator('.conv-head .window-badge.is-closed', { hasText: 'Reply window: closed' }).waitFor();
+    await page.getByText('The reply window is closed: WhatsApp only delivers an approved message template now.').waitFor();
+    assert.equal(await page.getByRole('textbox', { name: 'Reply' }).count(), 0, 'no free text box while the window is closed');
+    await page.getByLabel('Search templates').fill('bestellung');
+    await page.getByRole('button', { name: /order_update/ }).click();
+    await page.getByRole('button', { name: 'Send template' }).click();
+    await page.getByText('Fill in every parameter (2 missing).').waitFor();
+    await page.getByLabel('Text: Parameter {{1}}').fill('Wanda');
+    await page.getByTestId('template-preview').getByText('Hallo Wanda, Ihre Bestellung {{2}} ist unterwegs.').waitFor();
+    await page.getByLabel('Text: Parameter {{2}}').fill('4711');
+    await page.getByTestId('template-preview').getByText('Hallo Wanda, Ihre Bestellung 4711 ist unterwegs.').waitFor();
+    await audit(page, 'whatsapp-template-picker');
+    await page.screenshot({ path: path.join(SHOTS, 'whatsapp-template.png') });
+    await page.getByRole('button', { name: 'Send template' }).click();
+    await page.locator('.msg-out', { hasText: 'Hallo Wanda, Ihre Bestellung 4711 ist unterwegs.' }).waitFor();
+    const sent = await waitFor(() => graph.sent[0], 'the template send');
+    assert.deepEqual(sent.template, { name: 'order_update', language: { code: 'de' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Wanda' }, { type: 'text', text: '4711' }] }] });
+    // A private note is still possible.
+    await page.getByRole('button', { name: 'Write a private note instead' }).click();
+    await page.getByRole('textbox', { name: 'Private note' }).waitFor();
+    graph.srv.close();
+    // The next steps expect a private conversation with the ordinary composer open.
+    await page.locator('a.conv-item', { hasText: 'Jana Müller' }).first().click();
+    await page.getByRole('textbox', { name: 'Reply' }).waitFor();
+  });
+
   await step('switch the language to Deutsch: German labels, saved on the user', async () => {
     await page.getByRole('button', { name: /Admin/ }).first().click();
     await page.getByLabel('Language', { exact: true }).selectOption('de');

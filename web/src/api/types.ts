@@ -99,6 +99,8 @@ export interface Conversation {
   first_response_at: string | null;
   resolved_at: string | null;
   last_incoming_at: string | null;
+  /** last_incoming_at + 24 h on WhatsApp, Messenger, Instagram (and Twilio WhatsApp); else null. */
+  customer_window_expires_at?: string | null;
   public: boolean;
   /** Routing (null/absent when not routed): the queue, the customer's original enqueue time. */
   queue_id?: number | null;

@@ -19,6 +19,9 @@ import { type ButtonDraft, emptyButton, toApiButtons, validateButtons } from '..
 import { ButtonEditor } from './button-editor';
 import { replyCount, ReplyCounter, ReplyMode } from './reply-mode';
 import { Icon } from './icons';
+import { needsTemplate } from '../lib/customer-window';
+import { TemplatePicker } from './template-picker';
+import { useKnownInbox, useMinuteClock } from './window-badge';
 import { anchorFor, SpellMirror, SpellPopup, useSpellCheck, type SpellPopupMode } from './spell';
 
 export interface ComposerHandle {
@@ -260,6 +263,13 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
       e.preventDefault();
       send();
     }
+  }
+
+  // A WhatsApp conversation whose 24-hour window is closed takes templates only; notes stay possible.
+  const now = useMinuteClock();
+  const knownInbox = useKnownInbox(conv.inbox_id);
+  if (!isNote && needsTemplate(conv, knownInbox, now)) {
+    return <TemplatePicker conv={conv} onSent={onSent} onNote={() => setIsNote(true)} />;
   }
 
   const track = (el: HTMLTextAreaElement) => setCaret(el.selectionStart ?? el.value.length);

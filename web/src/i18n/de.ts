@@ -2,10 +2,12 @@
 import type { MessageKey } from './en';
 import { routingDe } from './routing-de';
 import { channelsDe } from './channels-de';
+import { templatesDe } from './templates-de';
 
 export const de: Record<MessageKey, string> = {
   ...routingDe,
   ...channelsDe,
+  ...templatesDe,
   'app.name': 'Parley',
   'app.skip': 'Zum Hauptinhalt springen',
   'app.loading': 'Wird geladen…',

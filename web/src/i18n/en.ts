@@ -2,10 +2,12 @@
 // i18n.test.ts). Placeholders are {name}; plural forms are separate keys ending in _one/_other.
 import { routingEn } from './routing-en';
 import { channelsEn } from './channels-en';
+import { templatesEn } from './templates-en';
 
 export const en = {
   ...routingEn,
   ...channelsEn,
+  ...templatesEn,
   'app.name': 'Parley',
   'app.skip': 'Skip to main content',
   'app.loading': 'Loading…',

@@ -46,6 +46,7 @@ export const WHATSAPP_FIELDS: ConfigField[] = [
   { key: 'app_secret', label: 'inbox.appSecret', kind: 'password', group: 'inbox.connection', required: true, help: 'inbox.appSecretHelp' },
   { key: 'verify_token', label: 'inbox.verifyToken', kind: 'password', group: 'inbox.connection', required: true, help: 'inbox.verifyTokenHelp' },
   { key: 'api_base_url', label: 'inbox.apiBaseUrl', kind: 'url', group: 'inbox.connection', placeholder: 'https://graph.facebook.com/v23.0', help: 'inbox.apiBaseUrlHelp' },
+  { key: 'business_account_id', label: 'inbox.businessAccountId', kind: 'text', group: 'inbox.connection', placeholder: '102290129340398', help: 'inbox.businessAccountIdHelp' },
 ];
 
 /** The channels an admin can create here, and the ones whose configuration the form edits. */

@@ -9,6 +9,7 @@ import { api, ApiError } from '../api/client';
 import type { ChannelStatus, Inbox, Team } from '../api/types';
 import { ErrorLine, TeamChecks, useAction } from '../components/forms';
 import { ChannelIcon, channelLabelKey } from '../components/icons';
+import { TemplateSyncPanel } from '../components/template-sync';
 import { WebchatFields, type FieldError } from '../components/webchat-form';
 import { useI18n, type MessageKey } from '../i18n';
 import {
@@ -216,6 +217,7 @@ function InboxDetail({ initial, sectionRef, revealSecret, onClose, onSaved, onFr
       </div>
       <ErrorLine error={loadError} />
       {inbox.channel === 'email' && <MailStatus status={inbox.channel_status} checkedAt={checkedAt} onRefresh={refresh} />}
+      {inbox.channel === 'whatsapp' && <TemplateSyncPanel inboxId={inbox.id} isAdmin={isAdmin} />}
       <WebhookInfo inbox={inbox} revealSecret={revealSecret} />
       {inbox.channel === 'webchat' && <EmbedInfo inbox={inbox} revealSecret={revealSecret} />}
       {editable ? (

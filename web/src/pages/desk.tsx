@@ -9,6 +9,7 @@ import { Composer, type ComposerHandle } from '../components/composer';
 import { PublicBadge } from '../components/reply-mode';
 import { ContactPanel } from '../components/contact-panel';
 import { RoutingLine } from '../components/transfer';
+import { WindowBadge } from '../components/window-badge';
 import { ConversationList } from '../components/conversation-list';
 import { ChannelIcon, channelLabelKey } from '../components/icons';
 import { MessageItem } from '../components/message';
@@ -210,6 +211,7 @@ function ConversationPane({ id }: { id: number }) {
               <p class="muted small">
                 {t('conv.title', { id: conv.id })} · {inbox ? t('conv.via', { channel: t(channelLabelKey(inbox.channel)), inbox: inbox.name }) : ''} · <span class={'badge badge-status-' + conv.status}>{t(`status.${conv.status}`)}</span>
                 {conv.public && <> · <PublicBadge /></>}
+                {' '}<WindowBadge conv={conv} />
               </p>
               <RoutingLine conv={conv} />
             </div>

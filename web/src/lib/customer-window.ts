@@ -1,0 +1,40 @@
+// The 24-hour customer-service window of WhatsApp, Messenger and Instagram (and WhatsApp
+// numbers through Twilio): free-form replies only within 24 hours of the customer's last
+// message. The server says when it ends (conversation.customer_window_expires_at, docs/API.md);
+// this decides what the desk shows for it.
+import type { Conversation, Inbox } from '../api/types';
+
+export type WindowState = { kind: 'none' } | { kind: 'open'; expiresAt: number; minutesLeft: number } | { kind: 'closed' };
+
+/** Whether the inbox's channel has the window at all. */
+export function hasCustomerWindow(inbox: Pick<Inbox, 'channel' | 'config'> | undefined | null): boolean {
+  if (!inbox) return false;
+  if (inbox.channel === 'whatsapp' || inbox.channel === 'messenger' || inbox.channel === 'instagram') return true;
+  const phone = inbox.config?.phone_number;
+  return inbox.channel === 'twilio' && typeof phone === 'string' && phone.startsWith('whatsapp:');
+}
+
+export function windowState(
+  conv: Pick<Conversation, 'customer_window_expires_at'>,
+  inbox: Pick<Inbox, 'channel' | 'config'> | undefined | null,
+  now: number,
+): WindowState {
+  if (!hasCustomerWindow(inbox)) return { kind: 'none' };
+  const expires = conv.customer_window_expires_at ? Date.parse(conv.customer_window_expires_at) : NaN;
+  if (!Number.isFinite(expires) || expires <= now) return { kind: 'closed' };
+  return { kind: 'open', expiresAt: expires, minutesLeft: Math.ceil((expires - now) / 60_000) };
+}
+
+/** Only WhatsApp refuses free text once the window is closed (Messenger sends with a tag). */
+export function needsTemplate(
+  conv: Pick<Conversation, 'customer_window_expires_at'>,
+  inbox: Pick<Inbox, 'channel' | 'config'> | undefined | null,
+  now: number,
+): boolean {
+  return inbox?.channel === 'whatsapp' && windowState(conv, inbox, now).kind === 'closed';
+}
+
+/** Hours and minutes left, e.g. { h: 3, m: 12 }. */
+export function splitMinutes(minutes: number): { h: number; m: number } {
+  return { h: Math.floor(minutes / 60), m: minutes % 60 };
+}
