@@ -534,15 +534,17 @@ export function AgentRoutingAdmin() {
         <p class="muted">{t('profile.noAgents')}</p>
       ) : (
         <>
-          <FormRow label={t('profile.choose')}>
-            <select id="profile-user" value={userId ?? ''} onChange={(e) => setUserId(Number(e.currentTarget.value))}>
-              {people.map((u) => (
-                <option key={u.id} value={u.id}>
-                  {u.name} ({t(`role.${u.role}`)})
-                </option>
-              ))}
-            </select>
-          </FormRow>
+          <div class="field-narrow">
+            <FormRow label={t('profile.choose')}>
+              <select id="profile-user" value={userId ?? ''} onChange={(e) => setUserId(Number(e.currentTarget.value))}>
+                {people.map((u) => (
+                  <option key={u.id} value={u.id}>
+                    {u.name} ({t(`role.${u.role}`)})
+                  </option>
+                ))}
+              </select>
+            </FormRow>
+          </div>
           {userId && <ProfileEditor key={userId} userId={userId} name={people.find((u) => u.id === userId)?.name ?? ''} skills={skills} queues={queues ?? []} />}
         </>
       )}
