@@ -20,7 +20,7 @@ export const routingEn = {
   'offer.reason.other': 'withdrawn',
   'offer.noName': 'Customer',
 
-  'routing.state.waiting': 'Waiting in queue {queue} since {time}',
+  'routing.state.waiting': 'Waiting in queue {queue} for {time}',
   'routing.state.offered': 'Being offered in queue {queue}',
   'routing.state.assigned': 'Assigned through queue {queue}',
   'routing.state.pending': 'Waiting for the customer (queue {queue})',
