@@ -278,7 +278,31 @@ async function main() {
     await page.screenshot({ path: path.join(SHOTS, 'queues.png') });
   });
 
-  const problems = [...admin.problems, ...agent.problems];
+  let supervisor;
+  await step('a supervisor reads skills and queues, edits agents\' profiles, and has no rules', async () => {
+    const sue = { email: 'sue@parley.local', password: 'sue-secret-pw', name: 'Sue Supervisor' };
+    assert.equal((await rest('POST', '/api/v1/users', { ...sue, role: 'supervisor', language: 'en' }, token)).status, 201);
+    supervisor = await signIn(base, sue.email, sue.password);
+    const sp = supervisor.page;
+    await sp.goto(base + '/admin/skills');
+    await sp.getByRole('rowheader', { name: 'Deutsch' }).waitFor();
+    assert.equal(await sp.getByRole('button', { name: /Rename|Delete/ }).count(), 0);
+    assert.equal(await sp.locator('#skill-name').count(), 0);
+    await sp.getByRole('link', { name: 'Queues' }).click();
+    await sp.getByRole('rowheader', { name: /Support DE/ }).waitFor();
+    assert.equal(await sp.getByRole('button', { name: 'New queue' }).count(), 0);
+    assert.equal(await sp.getByRole('link', { name: 'Routing rules' }).count(), 0);
+    await sp.getByRole('link', { name: 'Agent routing' }).click();
+    // Only agents to choose from, and their profile is theirs to change.
+    assert.deepEqual(await sp.locator('#profile-user option').allTextContents(), ['Ada Agent (Agent)']);
+    await sp.getByLabel(/^Level/).waitFor();
+    await sp.getByLabel(/^Level/).selectOption('4');
+    await sp.getByRole('button', { name: 'Save', exact: true }).click();
+    await sp.getByText('Routing profile of Ada Agent saved.').waitFor();
+    assert.deepEqual((await rest('GET', `/api/v1/users/${ada.id}/routing`, undefined, token)).body.skills, [{ skill_id: skillId, level: 4 }]);
+  });
+
+  const problems = [...admin.problems, ...agent.problems, ...supervisor.problems];
   assert.deepEqual(problems, [], 'page errors or dialogs');
 }
 
