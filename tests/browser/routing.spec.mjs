@@ -153,6 +153,22 @@ async function main() {
     assert.equal(q.business_hours, null);
   });
 
+  let afterHoursId;
+  await step('admin: a second queue with business hours (Monday to Friday 9 to 5 in Berlin, closed on Christmas Eve)', async () => {
+    await page.getByRole('button', { name: 'New queue' }).click();
+    await page.locator('#queue-name').fill('E-Mail DE');
+    await page.getByLabel('Open only at set hours').check();
+    assert.equal(await page.locator('#queue-timezone').inputValue(), 'Europe/Berlin');
+    await page.locator('#queue-closed_dates').fill('2026-12-24');
+    await page.getByRole('button', { name: 'Add a closed date' }).click();
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByText('Queue “E-Mail DE” created.').waitFor();
+    const q = (await rest('GET', '/api/v1/queues', undefined, token)).body.queues.find((x) => x.name === 'E-Mail DE');
+    afterHoursId = q.id;
+    const week = [['09:00', '17:00']];
+    assert.deepEqual(q.business_hours, { time_zone: 'Europe/Berlin', days: { mon: week, tue: week, wed: week, thu: week, fri: week }, holidays: ['2026-12-24'] });
+  });
+
   await step('admin: a routing rule sends the inbox to the queue', async () => {
     await page.getByRole('link', { name: 'Routing rules' }).click();
     await page.getByText('No rules').waitFor();
@@ -160,12 +176,16 @@ async function main() {
     const rule = page.getByRole('group', { name: 'Rule 1' });
     await rule.getByLabel('Inbox').selectOption({ label: 'Shop API' });
     await rule.getByLabel('Queue').selectOption({ label: 'Support DE' });
+    // A second rule for e-mail, moved to the top.
+    await page.getByRole('button', { name: 'Add a rule' }).click();
+    const second = page.getByRole('group', { name: 'Rule 2' });
+    await second.getByLabel('Channel').selectOption({ label: 'E-mail' });
+    await second.getByLabel('Queue').selectOption({ label: 'E-Mail DE' });
+    await page.getByRole('button', { name: 'Move rule 2 up' }).click();
     await page.getByRole('button', { name: 'Save rules' }).click();
     await page.getByText('Rules saved.').waitFor();
     const rules = (await rest('GET', '/api/v1/routing_rules', undefined, token)).body.rules;
-    assert.equal(rules.length, 1);
-    assert.equal(rules[0].inbox_id, inbox.id);
-    assert.equal(rules[0].queue_id, queueId);
+    assert.deepEqual(rules.map((r) => [r.channel, r.inbox_id, r.queue_id]), [['email', null, afterHoursId], [null, inbox.id, queueId]]);
     await audit(page, 'routing rules');
   });
 
