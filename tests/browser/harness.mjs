@@ -156,3 +156,26 @@ export function specPaths() {
     shots: path.resolve(root, process.env.SCREENSHOTS || 'docs/screenshots'),
   };
 }
+
+/** Runs the spec's `main`: a failure outside a step counts too, and the server's data dir
+ * (`dataDir()`) is kept for a look; `cleanup` always runs; prints "N passed, N failed" and exits
+ * with 0 or 1. */
+export async function finishRun(main, { counts, cleanup, watchdog, dataDir }) {
+  let exitCode = 0;
+  try {
+    await main();
+  } catch (e) {
+    if (!counts.failed) {
+      counts.failed++;
+      console.log('not ok - ' + (e && e.stack ? e.stack : e));
+    }
+    if (dataDir()) console.log(`  server log: ${dataDir()}/server.log (kept)`);
+    process.env.KEEP_DATA = '1';
+    exitCode = 1;
+  } finally {
+    await cleanup();
+    clearTimeout(watchdog);
+  }
+  console.log(`${counts.passed} passed, ${counts.failed} failed`);
+  process.exit(exitCode);
+}

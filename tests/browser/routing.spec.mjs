@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { apiChannelMessage, axeAudit, CHROMIUM_ARGS, guardRun, restClient, specPaths, startParley, stepRunner, stopServer, waitUntil } from './harness.mjs';
+import { apiChannelMessage, axeAudit, CHROMIUM_ARGS, finishRun, guardRun, restClient, specPaths, startParley, stepRunner, stopServer, waitUntil } from './harness.mjs';
 
 const { require, bin: PARLEY_BIN, chromium: CHROMIUM, staticDir: STATIC_DIR, shots: SHOTS } = specPaths();
 const { chromium } = require('playwright-core');
@@ -326,20 +326,4 @@ async function main() {
   assert.deepEqual(problems, [], 'page errors or dialogs');
 }
 
-let exitCode = 0;
-try {
-  await main();
-} catch (e) {
-  if (!counts.failed) {
-    counts.failed++;
-    console.log('not ok - ' + (e && e.stack ? e.stack : e));
-  }
-  if (dataDir) console.log(`  server log: ${dataDir}/server.log (kept)`);
-  process.env.KEEP_DATA = '1';
-  exitCode = 1;
-} finally {
-  await cleanup();
-  clearTimeout(watchdog);
-}
-console.log(`${counts.passed} passed, ${counts.failed} failed`);
-process.exit(exitCode);
+await finishRun(main, { counts, cleanup, watchdog, dataDir: () => dataDir });
