@@ -184,16 +184,6 @@ class StoreTx {
   virtual Result<std::string> getChannelState(core::InboxId inbox, const std::string& key) = 0;  // NotFound when unset
   virtual Status setChannelState(core::InboxId inbox, const std::string& key, const std::string& value,
                                  core::TimestampMs now) = 0;
-};
-
-class Store {
- public:
-  virtual ~Store() = default;
-  virtual Status write(const std::function<Status(StoreTx&)>& fn) = 0;
-  virtual Status read(const std::function<Status(StoreTx&)>& fn) = 0;
-  virtual bool healthy() = 0;  // a trivial query succeeds
-  virtual std::string backendName() const = 0;  // "sqlite" or "postgresql"
-};
 
   // Routing configuration (app/routing_records.hpp). Skill names are unique per tenant
   // (Conflict). Deleting a queue clears it from conversations (queue_id unset) and removes the
@@ -226,6 +216,16 @@ class Store {
   // Not resolved conversations with a queue, ascending by id, strictly after `after`.
   virtual Result<std::vector<core::Conversation>> listRoutedConversations(core::TenantId tenant,
                                                                           core::ConversationId after, int limit) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual Status write(const std::function<Status(StoreTx&)>& fn) = 0;
+  virtual Status read(const std::function<Status(StoreTx&)>& fn) = 0;
+  virtual bool healthy() = 0;  // a trivial query succeeds
+  virtual std::string backendName() const = 0;  // "sqlite" or "postgresql"
+};
 
 // Runs one StoreTx call in its own read (or write) transaction and returns its result:
 //   auto users = readOne(store, [&](StoreTx& tx) { return tx.listUsers(tenant); });

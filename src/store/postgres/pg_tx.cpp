@@ -1593,7 +1593,6 @@ Status PgTx::setChannelState(core::InboxId inbox, const std::string& key, const 
   });
 }
 
-}  // namespace parley::store::postgres
 // --- routing configuration ------------------------------------------------------------------------
 
 namespace {
@@ -1824,3 +1823,4 @@ Result<std::vector<core::Conversation>> PgTx::listRoutedConversations(core::Tena
   return conversations;
 }
 
+}  // namespace parley::store::postgres

@@ -126,10 +126,6 @@ class PgTx final : public app::StoreTx {
   core::Status setChannelState(core::InboxId inbox, const std::string& key, const std::string& value,
                                core::TimestampMs now) override;
 
- private:
-  // One statement. Outside a savepoint a server-side failure marks the transaction failed.
-  core::Result<PgResultPtr> query(const char* sql, const Params& params, OnForeignKey fk = OnForeignKey::NotFound);
-  // A write operation: checks writability, then runs `body` inside SAVEPOINT ... RELEASE, or
   core::Result<core::routing::SkillId> createSkill(const app::RoutingSkill& skill) override;
   core::Result<std::vector<app::RoutingSkill>> listSkills(core::TenantId tenant) override;
   core::Status updateSkill(const app::RoutingSkill& skill) override;
@@ -153,6 +149,10 @@ class PgTx final : public app::StoreTx {
   core::Result<std::vector<core::Conversation>> listRoutedConversations(core::TenantId tenant, core::ConversationId after,
                                                                         int limit) override;
 
+ private:
+  // One statement. Outside a savepoint a server-side failure marks the transaction failed.
+  core::Result<PgResultPtr> query(const char* sql, const Params& params, OnForeignKey fk = OnForeignKey::NotFound);
+  // A write operation: checks writability, then runs `body` inside SAVEPOINT ... RELEASE, or
   // rolls back to the savepoint when `body` returns an error.
   template <class F>
   auto writeOp(F&& body) -> decltype(body());

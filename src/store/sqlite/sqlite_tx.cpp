@@ -964,9 +964,9 @@ Status SqliteTx::checkConversationRefs(const core::Conversation& c) {
   }
   if (c.assignee_id.valid()) PARLEY_SQ_TRY(requireOwned("users", "user", c.tenant_id, c.assignee_id.value));
   if (c.team_id.valid()) PARLEY_SQ_TRY(requireOwned("teams", "team", c.tenant_id, c.team_id.value));
+  if (c.queue_id.valid()) PARLEY_SQ_TRY(requireOwned("routing_queues", "queue", c.tenant_id, c.queue_id.value));
   return {};
 }
-  if (c.queue_id.valid()) PARLEY_SQ_TRY(requireOwned("routing_queues", "queue", c.tenant_id, c.queue_id.value));
 
 Result<std::vector<core::Conversation>> SqliteTx::conversationsWithLabels(Stmt& stmt) {
   PARLEY_SQ_ASSIGN(auto conversations, readAll<core::Conversation>(stmt, readConversation));
@@ -1498,21 +1498,6 @@ Status SqliteTx::setChannelState(core::InboxId inbox, const std::string& key, co
   return done;
 }
 
-#undef TENANT_COLUMNS
-#undef USER_COLUMNS
-#undef TEAM_COLUMNS
-#undef INBOX_COLUMNS
-#undef SESSION_COLUMNS
-#undef TOKEN_COLUMNS
-#undef CONTACT_COLUMNS
-#undef IDENTITY_COLUMNS
-#undef CONVERSATION_COLUMNS
-#undef MESSAGE_COLUMNS
-#undef ATTACHMENT_COLUMNS
-#undef CANNED_COLUMNS
-#undef OUTBOX_COLUMNS
-
-}  // namespace parley::store::sqlite
 // --- routing configuration --------------------------------------------------------------------------------
 
 namespace {
@@ -1742,3 +1727,18 @@ Result<std::vector<core::Conversation>> SqliteTx::listRoutedConversations(core::
 #undef QUEUE_COLUMNS
 #undef RULE_COLUMNS
 
+#undef TENANT_COLUMNS
+#undef USER_COLUMNS
+#undef TEAM_COLUMNS
+#undef INBOX_COLUMNS
+#undef SESSION_COLUMNS
+#undef TOKEN_COLUMNS
+#undef CONTACT_COLUMNS
+#undef IDENTITY_COLUMNS
+#undef CONVERSATION_COLUMNS
+#undef MESSAGE_COLUMNS
+#undef ATTACHMENT_COLUMNS
+#undef CANNED_COLUMNS
+#undef OUTBOX_COLUMNS
+
+}  // namespace parley::store::sqlite

@@ -115,10 +115,6 @@ class SqliteTx final : public app::StoreTx {
   core::Status setChannelState(core::InboxId inbox, const std::string& key, const std::string& value,
                                core::TimestampMs now) override;
 
- private:
-  core::Status requireWritable() const;
-  // NotFound unless `table` has a row with this id in this tenant. `table` is one of ours.
-  core::Status requireOwned(std::string_view table, std::string_view what, core::TenantId tenant, std::int64_t id);
   core::Result<core::routing::SkillId> createSkill(const app::RoutingSkill& skill) override;
   core::Result<std::vector<app::RoutingSkill>> listSkills(core::TenantId tenant) override;
   core::Status updateSkill(const app::RoutingSkill& skill) override;
@@ -142,6 +138,10 @@ class SqliteTx final : public app::StoreTx {
   core::Result<std::vector<core::Conversation>> listRoutedConversations(core::TenantId tenant, core::ConversationId after,
                                                                         int limit) override;
 
+ private:
+  core::Status requireWritable() const;
+  // NotFound unless `table` has a row with this id in this tenant. `table` is one of ours.
+  core::Status requireOwned(std::string_view table, std::string_view what, core::TenantId tenant, std::int64_t id);
   core::Status requireTenant(core::TenantId tenant);
   core::Result<std::int64_t> count(const char* sql);
 
@@ -154,13 +154,13 @@ class SqliteTx final : public app::StoreTx {
   core::Result<std::vector<core::AttachmentId>> messageAttachments(core::MessageId message);
   core::Result<std::vector<core::Message>> messagesWithAttachments(Stmt& stmt);
   core::Result<std::vector<core::Conversation>> conversationsWithLabels(Stmt& stmt);
-
-  Connection& conn_;
-  bool writable_;
-};
   core::Result<app::RoutingProfileRecord> getProfile(const ProfileTable& t, core::TenantId tenant,
                                                      std::int64_t owner);
   core::Result<std::vector<app::RoutingProfileRecord>> listProfiles(const ProfileTable& t, core::TenantId tenant);
   core::Status setProfile(const ProfileTable& t, const app::RoutingProfileRecord& profile);
+
+  Connection& conn_;
+  bool writable_;
+};
 
 }  // namespace parley::store::sqlite
