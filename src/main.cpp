@@ -13,6 +13,8 @@
 #include "app/config.hpp"
 #include "app/crypto.hpp"
 #include "app/desk_service.hpp"
+#include "app/routing_service.hpp"
+#include "app/background_loop.hpp"
 #include "app/identity.hpp"
 #include "app/media_fetcher.hpp"
 #include "app/outbox_worker.hpp"
@@ -33,6 +35,7 @@
 #include "channels/x/x_gateway.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
+#include "http/json.hpp"
 #include "http/staffing_api.hpp"
 #include "mail/mime.hpp"
 #include "store/open_store.hpp"
@@ -183,6 +186,13 @@ int serve(const app::Config& config) {
   deps.spell_checker = &spell_checker;
   channels::webchat::VisitorService webchat(*store, desk, attachments, clock);
   deps.webchat = &webchat;
+  // Routing (ACD): one engine per tenant, rebuilt from the store now, fed by the desk's events;
+  // its own thread drains them, fires the engines' timers and sends the queue figures.
+  app::RoutingService routing(*store, bus, clock, desk);
+  if (auto s = routing.start(); !s) throw std::runtime_error("routing: " + s.error().message);
+  deps.routing = &routing;
+  http::setRoutingStateSource([&routing](const core::Conversation& c) { return routing.routingState(c); });
+  app::BackgroundLoop routing_loop([&routing] { return routing.pass(); }, std::chrono::milliseconds(100));
   bus.subscribe([&webchat](const app::Event& e) {
     if (e.type == "user.availability") webchat.forgetPresence();  // the widget's "online" follows at once
   });
@@ -222,6 +232,7 @@ int serve(const app::Config& config) {
   media_fetcher.start();
   email_poller.start();
   template_syncer.start();
+  routing_loop.start();
   const auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - boot).count();
   http::logJson("info", "listening", {{"url", "http://" + config.host + ":" + std::to_string(port)},
                                       {"database", store->backendName()}, {"startup_ms", std::to_string(ready_ms)}});
@@ -235,6 +246,7 @@ int serve(const app::Config& config) {
   profile_fetcher.start();
   email_poller.stop();
   template_syncer.stop();
+  routing_loop.stop();
   store.reset();  // the SQLite writer finishes its queue and closes
   http::logJson("info", "stopped");
   return 0;

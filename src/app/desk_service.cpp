@@ -959,4 +959,80 @@ Status DeskService::completeAttachment(const core::Attachment& attachment) {
   return {};
 }
 
+Result<core::Conversation> DeskService::assignRouted(core::TenantId tenant, core::ConversationId id, core::UserId agent,
+                                                     const std::string& queue_name) {
+  const auto now = clock_.now();
+  core::Conversation conversation;
+  core::Inbox inbox;
+  std::vector<core::Message> activities;
+  auto status = store_.write([&](StoreTx& tx) -> Status {
+    activities.clear();
+    auto c = tx.getConversation(tenant, id);
+    if (!c) return c.error();
+    conversation = std::move(*c);
+    if (conversation.status == core::ConversationStatus::Resolved) {
+      return makeError(ErrorCode::Conflict, "the conversation was resolved meanwhile");
+    }
+    if (conversation.assignee_id == agent) return {};
+    if (conversation.assignee_id.valid()) return makeError(ErrorCode::Conflict, "the conversation is already assigned");
+    auto box = tx.getInbox(tenant, conversation.inbox_id);
+    if (!box) return box.error();
+    inbox = std::move(*box);
+    auto user = tx.getUser(tenant, agent);
+    if (!user) return user.error();
+    const std::string by = "routing (" + queue_name + ")";
+    if (auto s = addActivity(tx, conversation, "Assigned to " + user->name + " by " + by, agent, now, activities,
+                             {"assigned", by, {{"to", user->name}, {"queue", queue_name}}});
+        !s) {
+      return s;
+    }
+    conversation.assignee_id = agent;
+    conversation.last_activity_at = now;
+    return tx.updateConversation(conversation);
+  });
+  if (!status) return status.error();
+  if (activities.empty()) return conversation;  // already his
+  for (auto& activity : activities) bus_.publish(eventFor("message.created", inbox, activity));
+  bus_.publish(eventFor("conversation.updated", inbox, conversation));
+  return conversation;
+}
+
+Result<core::Conversation> DeskService::recordTransfer(const core::Actor& actor, core::ConversationId id,
+                                                       std::optional<core::TeamId> team, const std::string& target,
+                                                       const std::string& note) {
+  if (note.size() > 2000) return makeError(ErrorCode::InvalidInput, "note: at most 2000 bytes");
+  const auto now = clock_.now();
+  ConversationView view;
+  std::vector<core::Message> activities;
+  auto status = store_.write([&](StoreTx& tx) -> Status {
+    activities.clear();
+    auto loaded = loadVisible(tx, actor, id);
+    if (!loaded) return loaded.error();
+    view = std::move(*loaded);
+    core::Conversation& c = view.conversation;
+    if (c.status == core::ConversationStatus::Resolved) {
+      return makeError(ErrorCode::Conflict, "a resolved conversation cannot be transferred");
+    }
+    if (team) {
+      if (team->valid()) {
+        if (auto t = tx.getTeam(actor.tenant_id, *team); !t) return makeError(ErrorCode::InvalidInput, "team_id: no such team");
+      }
+      c.team_id = *team;
+    }
+    const std::string by = describeUser(tx, actor.tenant_id, actor.user_id);
+    std::string text = "Transferred to " + target + " by " + by;
+    if (!note.empty()) text += ": " + note;
+    ActivityFacts facts{"transferred", by, {{"to", target}}};
+    if (!note.empty()) facts.extra.emplace_back("note", note);
+    if (auto s = addActivity(tx, c, text, actor.user_id, now, activities, facts); !s) return s;
+    c.assignee_id = {};
+    c.last_activity_at = now;
+    return tx.updateConversation(c);
+  });
+  if (!status) return status.error();
+  for (auto& activity : activities) bus_.publish(eventFor("message.created", view.inbox, activity));
+  bus_.publish(eventFor("conversation.updated", view.inbox, view.conversation));
+  return view.conversation;
+}
+
 }  // namespace parley::app

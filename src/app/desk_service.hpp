@@ -109,6 +109,17 @@ class DeskService {
   // Inbox ids the actor may see, or nullopt when it sees all of its tenant.
   Result<std::optional<std::vector<core::InboxId>>> visibleInboxIds(const core::Actor& actor);
 
+  // Routing (app/routing_service.hpp). The router assigns `agent` (he accepted an offer, or the
+  // queue auto-accepts): one transaction with an activity line, then conversation.updated.
+  // Conflict when the conversation is resolved or already someone's.
+  Result<core::Conversation> assignRouted(core::TenantId tenant, core::ConversationId id, core::UserId agent,
+                                          const std::string& queue_name);
+  // A transfer: unassigns, sets the team when `team` is given (invalid id: none), and says
+  // "Transferred to <target>" (with the note) in an activity line. NotFound like every use case.
+  Result<core::Conversation> recordTransfer(const core::Actor& actor, core::ConversationId id,
+                                            std::optional<core::TeamId> team, const std::string& target,
+                                            const std::string& note);
+
  private:
   Event eventFor(std::string type, const core::Inbox& inbox, core::Message message) const;
   Event eventFor(std::string type, const core::Inbox& inbox, core::Conversation conversation) const;

@@ -26,13 +26,39 @@ struct TypingNotice {
   std::string name;            // the agent's name, for "Anna is typing"
 };
 
+// Routing (app/routing_service.hpp): an offer to one agent ("routing.offer"), its withdrawal
+// ("routing.offer_revoked"), and the live queue figures ("queue.stats", as JSON text made by
+// the routing service: the same body as GET /api/v1/queues/stats).
+struct RoutingOffer {
+  core::ConversationId conversation_id;
+  std::int64_t queue_id = 0;
+  std::string queue_name;
+  core::TimestampMs offered_at = 0;
+  core::TimestampMs expires_at = 0;
+  core::ChannelKind channel = core::ChannelKind::Api;
+  std::string contact_name;
+  std::string preview;
+};
+struct RoutingOfferRevoked {
+  core::ConversationId conversation_id;
+  std::string reason;  // accepted_elsewhere, expired, task_gone, agent_unavailable, transferred
+};
+struct QueueStatsNotice {
+  std::string json;  // a JSON object text
+};
+
 struct Event {
   std::uint64_t id = 0;  // assigned by the bus, increasing
   std::string type;
   core::TenantId tenant_id;
   std::optional<core::InboxId> inbox_id;  // unset: visible to every user of the tenant
   std::vector<core::TeamId> inbox_team_ids;
-  std::variant<core::Message, core::Conversation, core::Contact, core::User, TypingNotice> subject;
+  std::variant<core::Message, core::Conversation, core::Contact, core::User, TypingNotice, RoutingOffer,
+               RoutingOfferRevoked, QueueStatsNotice>
+      subject;
+  // Narrower audiences (on top of tenant and inbox): only this user, or only supervisors and admins.
+  core::UserId only_user;
+  bool supervisors_only = false;
 };
 
 class EventBus {

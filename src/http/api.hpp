@@ -17,6 +17,10 @@
 #include "app/store.hpp"
 #include "http/router.hpp"
 
+namespace parley::app {
+class RoutingService;
+}
+
 namespace parley::channels::email {
 class EmailReceiver;
 }
@@ -44,6 +48,7 @@ struct ApiDeps {
   channels::email::EmailReceiver* email_receiver = nullptr;  // raw mail in (the inbound-mail webhook)
   app::SpellChecker* spell_checker = nullptr;                // the composer's spell check
   channels::webchat::VisitorService* webchat = nullptr;     // the web-chat widget API and visitor streams
+  app::RoutingService* routing = nullptr;                    // queues, offers, transfers (503 without)
 };
 
 void addAuthRoutes(Router& router, ApiDeps& deps);

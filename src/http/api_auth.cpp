@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 
 #include "http/api.hpp"
+#include "http/api_routing.hpp"
 #include "app/crypto.hpp"
 #include "http/json.hpp"
 #include "http/staffing_api.hpp"
@@ -124,6 +125,7 @@ void addAllRoutes(Router& router, ApiDeps& deps) {
   addTwilioRoutes(router, deps);
   addStaffingRoutes(router);
   addWidgetRoutes(router, deps);
+  addRoutingRoutes(router, deps);
 }
 
 Response dispatch(const Router& router, ApiDeps& deps, const Request& request, std::string& route_pattern) {

@@ -18,6 +18,24 @@ std::string isoTime(core::TimestampMs ms) {
   return buf;
 }
 
+namespace {
+std::function<std::string(const core::Conversation&)>& routingStateSource() {
+  static std::function<std::string(const core::Conversation&)> source;
+  return source;
+}
+// Without routing (tests of other parts), what the stored fields say.
+std::string routingStateOf(const core::Conversation& c) {
+  if (const auto& source = routingStateSource()) return source(c);
+  if (!c.queue_id.valid() || c.status == core::ConversationStatus::Resolved) return "none";
+  if (c.assignee_id.valid()) return c.status == core::ConversationStatus::Pending ? "pending" : "assigned";
+  return "waiting";
+}
+}  // namespace
+
+void setRoutingStateSource(std::function<std::string(const core::Conversation&)> source) {
+  routingStateSource() = std::move(source);
+}
+
 json::value isoOrNull(core::TimestampMs ms) {
   if (ms == 0) return nullptr;
   return json::value(isoTime(ms));
@@ -120,7 +138,10 @@ json::object toJson(const core::Conversation& v) {
           {"resolved_at", isoOrNull(v.resolved_at)},
           {"last_incoming_at", isoOrNull(v.last_incoming_at)},
           {"customer_window_expires_at", v.customer_window_expires_at ? isoOrNull(*v.customer_window_expires_at) : json::value(nullptr)},
-          {"public", v.is_public}};
+          {"public", v.is_public},
+          {"queue_id", idOrNull(v.queue_id.value)},
+          {"enqueued_at", v.queue_id.valid() ? isoOrNull(v.enqueued_at) : json::value(nullptr)},
+          {"routing_state", routingStateOf(v)}};
 }
 
 json::object toJson(const core::Message& v) {

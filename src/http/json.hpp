@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,9 @@ json::object toJson(const core::Inbox& v, bool include_secret);
 json::object toJson(const core::Contact& v);
 json::object toJson(const core::ContactIdentity& v);
 json::object toJson(const core::Conversation& v);
+// Where a conversation's "routing_state" comes from (the routing service); set once at start,
+// before any request. Unset: derived from the stored queue and assignee.
+void setRoutingStateSource(std::function<std::string(const core::Conversation&)> source);
 json::object toJson(const core::Message& v);
 json::object toJson(const core::Attachment& v);
 json::object toJson(const core::CannedResponse& v);

@@ -19,6 +19,7 @@
 #include "http/beast_request.hpp"
 #include "http/json.hpp"
 #include "http/widget_api.hpp"
+#include "http/api_routing.hpp"
 
 namespace parley::http {
 
@@ -60,10 +61,14 @@ struct StoredEvent {
   std::vector<core::TeamId> teams;
   std::shared_ptr<const std::string> frame;
   std::optional<channels::webchat::VisitorNotice> visitor_notice;
+  core::UserId only_user;         // routing offers: for this agent only
+  bool supervisors_only = false;  // queue figures: supervisors and admins
 };
 
 bool visibleTo(const core::Actor& actor, const StoredEvent& e) {
   if (actor.tenant_id != e.tenant) return false;
+  if (e.only_user.valid() && actor.user_id != e.only_user) return false;
+  if (e.supervisors_only && actor.role == core::Role::Agent) return false;
   if (!e.inbox || core::seesAllInboxes(actor)) return true;
   for (auto t : e.teams) {
     if (std::find(actor.team_ids.begin(), actor.team_ids.end(), t) != actor.team_ids.end()) return true;
@@ -172,8 +177,11 @@ struct Server::Impl {
   void onEvent(const app::Event& event) {
     StoredEvent stored{event.id, event.tenant_id, event.inbox_id, event.inbox_team_ids,
                        std::make_shared<const std::string>(eventFrame(event)), channels::webchat::visitorNoticeFor(event)};
+    stored.only_user = event.only_user;
+    stored.supervisors_only = event.supervisors_only;
     // Typing indicators are news only while they last: never replayed after a reconnect.
-    const bool replayable = event.type != "conversation.typing";
+    // Queue figures come every few seconds and are whole each time: never replayed either.
+    const bool replayable = event.type != "conversation.typing" && event.type != "queue.stats";
     asio::post(ioc, [this, replayable, stored = std::move(stored)]() mutable {
       if (replayable) {
         replay.push_back(stored);

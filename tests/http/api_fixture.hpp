@@ -14,6 +14,7 @@
 #include "app/auth_service.hpp"
 #include "app/crypto.hpp"
 #include "app/desk_service.hpp"
+#include "app/routing_service.hpp"
 #include "bus/in_process_bus.hpp"
 #include "http/api.hpp"
 #include "http/json.hpp"
@@ -29,6 +30,7 @@ struct ApiFixture {
   std::unique_ptr<app::AuthService> auth;
   std::unique_ptr<bus::InProcessBus> bus;
   std::unique_ptr<app::DeskService> desk;
+  std::unique_ptr<app::RoutingService> routing;
   std::unique_ptr<app::AttachmentStore> attachments;
   app::SpellChecker spell_checker{"/usr/share/hunspell"};
   std::unique_ptr<http::ApiDeps> deps;
@@ -57,11 +59,14 @@ struct ApiFixture {
     attachments = std::make_unique<app::AttachmentStore>(*store, clock, dir / "attachments", 1 << 20);
     deps = std::make_unique<http::ApiDeps>(http::ApiDeps{*store, *auth, *desk, *attachments, clock});
     deps->spell_checker = &spell_checker;
+    routing = std::make_unique<app::RoutingService>(*store, *bus, clock, *desk);
+    deps->routing = routing.get();
     http::addAllRoutes(router, *deps);
     seed();
   }
   ~ApiFixture() {
     deps.reset();
+    routing.reset();
     desk.reset();
     store.reset();
     std::error_code ec;

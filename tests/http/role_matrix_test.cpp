@@ -49,6 +49,27 @@ core::ContactId freshContact(ApiFixture& f) {
 
 Target fixed(std::string path, std::string body = "") { return Target{std::move(path), std::move(body)}; }
 
+// A routing skill / queue of the fixture's tenant, fresh for every call.
+std::int64_t routingSkill(ApiFixture& f) {
+  std::int64_t out = 0;
+  f.write([&](app::StoreTx& tx) -> core::Status {
+    out = tx.createSkill({{}, f.tenant, unique("skill-"), 0})->value;
+    return {};
+  });
+  return out;
+}
+std::int64_t routingQueue(ApiFixture& f) {
+  std::int64_t out = 0;
+  f.write([&](app::StoreTx& tx) -> core::Status {
+    out = tx.createRoutingQueue({{}, f.tenant, unique("Queue "), "{}", 0})->value;
+    return {};
+  });
+  return out;
+}
+auto scopedOffer(std::string suffix) {
+  return [suffix](ApiFixture& f, Scope s) { return fixed("/api/v1/offers/" + id(convOf(f, s).value) + suffix); };
+}
+
 std::vector<Case> cases() {
   const std::string conv = "/api/v1/conversations/";
   auto scoped = [](std::string suffix, std::string body) {
@@ -232,6 +253,48 @@ std::vector<Case> cases() {
       {"POST", "/api/v1/attachments",
        [](ApiFixture&, Scope) { return Target{"/api/v1/attachments?filename=a.txt", "hello", "application/octet-stream"}; },
        201, 201, 201, 201, 201},
+      // Routing (docs/ROUTING.md): admins configure, supervisors read and edit agents, agents see offers.
+      {"GET", "/api/v1/skills", [](ApiFixture&, Scope) { return fixed("/api/v1/skills"); }, 200, 200, 403, 403, 200},
+      {"POST", "/api/v1/skills", [](ApiFixture&, Scope) { return fixed("/api/v1/skills", R"({"name":")" + unique("skill") + R"("})"); },
+       201, 403, 403, 403, 201},
+      {"PATCH", "/api/v1/skills/{id}",
+       [](ApiFixture& f, Scope) { return fixed("/api/v1/skills/" + id(routingSkill(f)), R"({"name":")" + unique("renamed") + R"("})"); },
+       200, 403, 403, 403, 404},
+      {"DELETE", "/api/v1/skills/{id}", [](ApiFixture& f, Scope) { return fixed("/api/v1/skills/" + id(routingSkill(f))); },
+       204, 403, 403, 403, 404},
+      {"GET", "/api/v1/queues/stats", [](ApiFixture&, Scope) { return fixed("/api/v1/queues/stats"); }, 200, 200, 403, 403, 200},
+      {"GET", "/api/v1/queues", [](ApiFixture&, Scope) { return fixed("/api/v1/queues"); }, 200, 200, 200, 200, 200},
+      {"POST", "/api/v1/queues", [](ApiFixture&, Scope) { return fixed("/api/v1/queues", R"({"name":")" + unique("Q") + R"("})"); },
+       201, 403, 403, 403, 201},
+      {"GET", "/api/v1/queues/{id}", [](ApiFixture& f, Scope) { return fixed("/api/v1/queues/" + id(routingQueue(f))); },
+       200, 200, 403, 403, 404},
+      {"PATCH", "/api/v1/queues/{id}",
+       [](ApiFixture& f, Scope) { return fixed("/api/v1/queues/" + id(routingQueue(f)), R"({"offer_timeout_s":30})"); },
+       200, 403, 403, 403, 404},
+      {"DELETE", "/api/v1/queues/{id}", [](ApiFixture& f, Scope) { return fixed("/api/v1/queues/" + id(routingQueue(f))); },
+       204, 403, 403, 403, 404},
+      {"GET", "/api/v1/users/{id}/routing", [](ApiFixture& f, Scope) { return fixed("/api/v1/users/" + id(f.agent_b.value) + "/routing"); },
+       200, 200, 403, 403, 404},
+      {"PUT", "/api/v1/users/{id}/routing",
+       [](ApiFixture& f, Scope) { return fixed("/api/v1/users/" + id(f.agent_b.value) + "/routing", R"({"capacity":{"chat":2}})"); },
+       200, 200, 403, 403, 404},
+      {"GET", "/api/v1/teams/{id}/routing", [](ApiFixture& f, Scope) { return fixed("/api/v1/teams/" + id(f.team_b.value) + "/routing"); },
+       200, 200, 403, 403, 404},
+      {"PUT", "/api/v1/teams/{id}/routing",
+       [](ApiFixture& f, Scope) { return fixed("/api/v1/teams/" + id(f.team_b.value) + "/routing", R"({"capacity":{"chat":4}})"); },
+       200, 403, 403, 403, 404},
+      {"GET", "/api/v1/routing_rules", [](ApiFixture&, Scope) { return fixed("/api/v1/routing_rules"); }, 200, 403, 403, 403, 200},
+      {"PUT", "/api/v1/routing_rules", [](ApiFixture&, Scope) { return fixed("/api/v1/routing_rules", R"({"rules":[]})"); },
+       200, 403, 403, 403, 200},
+      {"GET", "/api/v1/offers", [](ApiFixture&, Scope) { return fixed("/api/v1/offers"); }, 200, 200, 200, 200, 200},
+      // Nobody holds an offer here: 409 offer_gone in the tenant, 404 from another one.
+      {"POST", "/api/v1/offers/{conversation_id}/accept", scopedOffer("/accept"), 409, 409, 409, 409, 404},
+      {"POST", "/api/v1/offers/{conversation_id}/reject", scopedOffer("/reject"), 409, 409, 409, 409, 404},
+      {"POST", "/api/v1/conversations/{id}/transfer",
+       [](ApiFixture& f, Scope s) {
+         return fixed("/api/v1/conversations/" + id(convOf(f, s).value) + "/transfer", R"({"team_id":)" + id(f.team_a.value) + "}");
+       },
+       200, 200, 200, 404, 404},
       {"GET", "/api/v1/attachments/{id}",
        [](ApiFixture& f, Scope s) { return fixed("/api/v1/attachments/" + id(f.sentAttachmentId(convOf(f, s)))); },
        200, 200, 200, 404, 404},

@@ -1,0 +1,328 @@
+// Routing joined to conversations, on a real SQLite store with a manual clock and no thread:
+// the test calls pass() where the routing thread would. What an agent notices: who is offered
+// a conversation, what accepting, rejecting or ignoring an offer does, that a transfer keeps the
+// customer's place, that resolving frees the agent, that a restart forgets nothing.
+#include "app/routing_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "bus/in_process_bus.hpp"
+#include "store/open_store.hpp"
+
+using namespace parley;
+
+namespace {
+
+class RoutingServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    dir_ = std::filesystem::temp_directory_path() / ("parley-routing-" + std::to_string(rd()));
+    std::filesystem::create_directories(dir_);
+    openStore();
+    ASSERT_TRUE(store_->write([&](app::StoreTx& tx) -> core::Status {
+      tenant_ = *tx.createTenant(core::Tenant{{}, "T", clock_.now()});
+      auto user = [&](const char* email, const char* name, core::Role role) {
+        core::User u;
+        u.tenant_id = tenant_;
+        u.email = email;
+        u.name = name;
+        u.role = role;
+        return core::Actor{*tx.createUser(u), tenant_, role, {}};
+      };
+      admin_ = user("admin@t.test", "Admin", core::Role::Admin);
+      ann_ = user("ann@t.test", "Ann", core::Role::Agent);
+      bob_ = user("bob@t.test", "Bob", core::Role::Agent);
+      core::Inbox box;
+      box.tenant_id = tenant_;
+      box.name = "API";
+      box.callback_url = "http://127.0.0.1:9/";
+      api_inbox_ = *tx.createInbox(box);
+      box.name = "Mail";
+      box.channel = core::ChannelKind::Email;
+      mail_inbox_ = *tx.createInbox(box);
+      return {};
+    }));
+    startServices();
+  }
+  void TearDown() override {
+    routing_.reset();
+    desk_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void openStore() {
+    auto opened = store::openStore("sqlite://" + (dir_ / "p.db").string());
+    ASSERT_TRUE(opened.ok());
+    store_ = std::move(opened).value();
+  }
+  // A fresh bus, desk and routing service on the same store (what a restart is).
+  void startServices() {
+    bus_ = std::make_unique<bus::InProcessBus>(1);
+    bus_->subscribe([this](const app::Event& e) { events_.push_back(e); });
+    desk_ = std::make_unique<app::DeskService>(*store_, *bus_, clock_, app::ChannelGateways{});
+    routing_ = std::make_unique<app::RoutingService>(*store_, *bus_, clock_, *desk_);
+    auto started = routing_->start();
+    ASSERT_TRUE(started.ok()) << started.error().message;
+  }
+  void restart() {
+    routing_.reset();
+    desk_.reset();
+    startServices();
+    drive();
+  }
+
+  void drive() {
+    for (int i = 0; i < 20 && routing_->pass() > 0; ++i) {
+    }
+  }
+  void advance(core::TimestampMs ms) {
+    clock_.advance(ms);
+    drive();
+  }
+
+  core::routing::QueueId queue(const std::string& json) {
+    auto q = routing_->createQueue(admin_, json);
+    EXPECT_TRUE(q.ok()) << q.error().message;
+    return q ? q->id : core::routing::QueueId{};
+  }
+  void available(const core::Actor& agent, core::Availability a = core::Availability::Available) {
+    ASSERT_TRUE(desk_->setAvailability(agent, a).ok());
+    drive();
+  }
+  core::ConversationId customerWrites(const std::string& who, core::InboxId inbox = {}) {
+    core::InboundMessage in;
+    in.inbox_id = inbox.valid() ? inbox : api_inbox_;
+    in.external_id = who + std::to_string(++message_no_);
+    in.contact.external_id = who;
+    in.contact.name = who;
+    in.text = "Hello from " + who;
+    auto r = desk_->ingest(in);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    drive();
+    return r->conversation_id;
+  }
+  std::vector<core::ConversationId> offered(const core::Actor& agent) {
+    std::vector<core::ConversationId> out;
+    for (const auto& o : routing_->offers(agent)) out.push_back(o.conversation_id);
+    return out;
+  }
+  core::Conversation conversation(core::ConversationId id) {
+    return *app::readOne(*store_, [&](app::StoreTx& tx) { return tx.getConversation(tenant_, id); });
+  }
+  core::User user(core::UserId id) {
+    return *app::readOne(*store_, [&](app::StoreTx& tx) { return tx.getUser(tenant_, id); });
+  }
+  int eventsOf(const std::string& type, core::UserId to) {
+    int n = 0;
+    for (const auto& e : events_) n += e.type == type && e.only_user == to;
+    return n;
+  }
+  void resolve(core::ConversationId id) {
+    app::ConversationPatch patch;
+    patch.status = core::ConversationStatus::Resolved;
+    ASSERT_TRUE(desk_->updateConversation(admin_, id, patch).ok());
+    drive();
+  }
+  std::string members() {
+    return R"("agent_ids":[)" + std::to_string(ann_.user_id.value) + "," + std::to_string(bob_.user_id.value) + "]";
+  }
+
+  std::filesystem::path dir_;
+  app::ManualClock clock_;
+  std::unique_ptr<app::Store> store_;
+  std::unique_ptr<bus::InProcessBus> bus_;
+  std::vector<app::Event> events_;
+  std::unique_ptr<app::DeskService> desk_;
+  std::unique_ptr<app::RoutingService> routing_;
+  core::TenantId tenant_;
+  core::Actor admin_, ann_, bob_;
+  core::InboxId api_inbox_, mail_inbox_;
+  int message_no_ = 0;
+};
+
+TEST_F(RoutingServiceTest, OfferThenAcceptAssignsTheConversation) {
+  auto q = queue(R"({"name":"Support",)" + members() + "}");
+  available(ann_);
+  auto c = customerWrites("carl");
+  EXPECT_EQ(offered(ann_), std::vector{c});
+  EXPECT_EQ(eventsOf("routing.offer", ann_.user_id), 1);
+  EXPECT_EQ(conversation(c).queue_id, q);
+  EXPECT_EQ(conversation(c).enqueued_at, clock_.now());
+  EXPECT_EQ(routing_->routingState(conversation(c)), "offered");
+
+  auto accepted = routing_->accept(ann_, c);
+  ASSERT_TRUE(accepted.ok()) << accepted.error().message;
+  EXPECT_EQ(accepted->assignee_id, ann_.user_id);
+  EXPECT_EQ(conversation(c).assignee_id, ann_.user_id);
+  EXPECT_TRUE(offered(ann_).empty());
+  EXPECT_EQ(routing_->routingState(conversation(c)), "assigned");
+  drive();  // the desk's own conversation.updated changes nothing
+  EXPECT_EQ(conversation(c).assignee_id, ann_.user_id);
+  EXPECT_EQ(routing_->accept(ann_, c).error().code, core::ErrorCode::Conflict) << "accepting twice: offer_gone";
+  EXPECT_EQ(routing_->accept(bob_, c).error().code, core::ErrorCode::Conflict);
+}
+
+TEST_F(RoutingServiceTest, RejectGoesToTheNextAgent) {
+  queue(R"({"name":"Support",)" + members() + "}");
+  available(ann_);
+  available(bob_);
+  auto c = customerWrites("carl");
+  const bool ann_first = !offered(ann_).empty();
+  const auto& first = ann_first ? ann_ : bob_;
+  const auto& second = ann_first ? bob_ : ann_;
+  ASSERT_EQ(offered(first), std::vector{c});
+  ASSERT_TRUE(routing_->reject(first, c).ok());
+  drive();
+  EXPECT_TRUE(offered(first).empty());
+  EXPECT_EQ(offered(second), std::vector{c});
+  EXPECT_EQ(routing_->reject(first, c).error().code, core::ErrorCode::Conflict);
+}
+
+TEST_F(RoutingServiceTest, AnUnansweredOfferMovesOnAndThreeMissesSetTheAgentAway) {
+  queue(R"({"name":"Support","offer_timeout_s":10,"agent_ids":[)" + std::to_string(ann_.user_id.value) + "]}");
+  available(ann_);
+  for (int i = 0; i < 3; ++i) {
+    auto c = customerWrites("c" + std::to_string(i));
+    ASSERT_EQ(offered(ann_), std::vector{c}) << i;
+    advance(10'001);
+    EXPECT_TRUE(offered(ann_).empty());
+    if (i < 2) {
+      // Skipped for this task a while; the next customer's task comes to her.
+      resolve(c);
+    }
+  }
+  EXPECT_EQ(user(ann_.user_id).availability, core::Availability::Away) << "three missed offers in a row";
+  EXPECT_GE(eventsOf("routing.offer_revoked", ann_.user_id), 3);
+  int availability_events = 0;
+  for (const auto& e : events_) availability_events += e.type == "user.availability";
+  EXPECT_GE(availability_events, 2) << "the desk hears she was set away";
+}
+
+TEST_F(RoutingServiceTest, AnUnansweredOfferGoesToTheOtherAgent) {
+  queue(R"({"name":"Support","offer_timeout_s":10,)" + members() + "}");
+  available(ann_);
+  available(bob_);
+  auto c = customerWrites("carl");
+  const bool ann_first = !offered(ann_).empty();
+  advance(10'001);
+  EXPECT_EQ(offered(ann_first ? bob_ : ann_), std::vector{c});
+}
+
+TEST_F(RoutingServiceTest, AutoAcceptAssignsWithoutAsking) {
+  queue(R"({"name":"Messaging","auto_accept":true,)" + members() + "}");
+  available(bob_);
+  auto c = customerWrites("carl");
+  EXPECT_EQ(conversation(c).assignee_id, bob_.user_id);
+  EXPECT_TRUE(offered(bob_).empty());
+}
+
+TEST_F(RoutingServiceTest, TransferKeepsTheCustomersOriginalEnqueueTime) {
+  auto first = queue(R"({"name":"First",)" + members() + "}");
+  auto second = queue(R"({"name":"Second","agent_ids":[)" + std::to_string(bob_.user_id.value) + "]}");
+  available(ann_);
+  auto c = customerWrites("carl");
+  const auto enqueued = conversation(c).enqueued_at;
+  ASSERT_TRUE(routing_->accept(ann_, c).ok());
+  advance(60'000);
+  app::TransferInput to_second;
+  to_second.queue_id = second;
+  to_second.note = "billing question";
+  auto moved = routing_->transfer(admin_, c, to_second);
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  EXPECT_EQ(moved->queue_id, second);
+  EXPECT_EQ(moved->enqueued_at, enqueued) << "the customer keeps his place";
+  EXPECT_FALSE(moved->assignee_id.valid());
+  available(bob_);
+  EXPECT_EQ(offered(bob_), std::vector{c});
+  (void)first;
+  bool activity = false;
+  auto messages = desk_->listMessages(admin_, c, {}, 100);
+  for (const auto& m : *messages) activity |= m.direction == core::MessageDirection::Activity && m.text.find("Transferred") == 0;
+  EXPECT_TRUE(activity);
+}
+
+TEST_F(RoutingServiceTest, ResolvingFreesTheAgentForTheNextCustomer) {
+  auto q = queue(R"({"name":"Support","auto_accept":true,"agent_ids":[)" + std::to_string(ann_.user_id.value) + "]}");
+  ASSERT_TRUE(routing_->setAgentRouting(admin_, ann_.user_id, R"({"capacity":{"messaging":1}})").ok());
+  available(ann_);
+  auto one = customerWrites("carl");
+  auto two = customerWrites("dora");
+  EXPECT_EQ(conversation(one).assignee_id, ann_.user_id);
+  EXPECT_FALSE(conversation(two).assignee_id.valid()) << "her one messaging slot is taken";
+  EXPECT_EQ(routing_->routingState(conversation(two)), "waiting");
+  resolve(one);
+  EXPECT_EQ(conversation(two).assignee_id, ann_.user_id);
+  (void)q;
+}
+
+TEST_F(RoutingServiceTest, ARestartKeepsTheWaitingOrderAndTheAgentsLoad) {
+  queue(R"({"name":"Support","auto_accept":true,"agent_ids":[)" + std::to_string(ann_.user_id.value) + "]}");
+  ASSERT_TRUE(routing_->setAgentRouting(admin_, ann_.user_id, R"({"capacity":{"messaging":1}})").ok());
+  available(ann_);
+  auto served = customerWrites("carl");
+  auto older = customerWrites("dora");
+  advance(5'000);
+  auto newer = customerWrites("emil");
+  ASSERT_EQ(conversation(served).assignee_id, ann_.user_id);
+  restart();
+  EXPECT_FALSE(conversation(older).assignee_id.valid()) << "her load survived the restart";
+  EXPECT_FALSE(conversation(newer).assignee_id.valid());
+  resolve(served);
+  EXPECT_EQ(conversation(older).assignee_id, ann_.user_id) << "the customer who waited longest comes first";
+  EXPECT_FALSE(conversation(newer).assignee_id.valid());
+}
+
+TEST_F(RoutingServiceTest, RulesSendConversationsToTheirQueues) {
+  auto general = queue(R"({"name":"General",)" + members() + "}");
+  auto mail = queue(R"({"name":"Mail",)" + members() + "}");
+  auto by_inbox = queue(R"({"name":"API inbox",)" + members() + "}");
+  auto vip = queue(R"({"name":"VIP",)" + members() + "}");
+  auto rules = routing_->replaceRules(admin_, R"({"rules":[{"label":"vip","queue_id":)" + std::to_string(vip.value) +
+                                                  R"(,"priority":5},{"channel":"email","queue_id":)" +
+                                                  std::to_string(mail.value) + R"(},{"inbox_id":)" +
+                                                  std::to_string(api_inbox_.value) + R"(,"queue_id":)" +
+                                                  std::to_string(by_inbox.value) + "}]}");
+  ASSERT_TRUE(rules.ok()) << rules.error().message;
+  EXPECT_EQ(conversation(customerWrites("a", mail_inbox_)).queue_id, mail);
+  EXPECT_EQ(conversation(customerWrites("b")).queue_id, by_inbox);
+  // A labelled conversation that comes back (snoozed, then the customer writes) goes to VIP.
+  auto c = customerWrites("c");
+  app::ConversationPatch patch;
+  patch.add_labels = {"vip"};
+  patch.status = core::ConversationStatus::Snoozed;
+  patch.snoozed_until = clock_.now() + 3'600'000;
+  ASSERT_TRUE(desk_->updateConversation(admin_, c, patch).ok());
+  drive();
+  EXPECT_EQ(customerWrites("c"), c);
+  EXPECT_EQ(conversation(c).queue_id, vip);
+  // Without rules: the first queue.
+  ASSERT_TRUE(routing_->replaceRules(admin_, R"({"rules":[]})").ok());
+  EXPECT_EQ(conversation(customerWrites("d", mail_inbox_)).queue_id, general);
+}
+
+TEST_F(RoutingServiceTest, BadConfigurationIsRefusedWithTheFieldNamed) {
+  auto bad = [&](const std::string& json, const std::string& field) {
+    auto q = routing_->createQueue(admin_, json);
+    ASSERT_FALSE(q.ok()) << json;
+    EXPECT_EQ(q.error().code, core::ErrorCode::InvalidInput) << json;
+    EXPECT_NE(q.error().message.find(field), std::string::npos) << q.error().message;
+  };
+  bad(R"({"name":"Q","strategy":"fastest"})", "strategy");
+  bad(R"({"name":"Q","required_skills":[{"skill_id":1,"level":6}]})", "level");
+  bad(R"({"name":"Q","required_skills":[{"skill_id":99,"level":2}]})", "unknown skill");
+  bad(R"({"name":"Q","offer_timeout_s":-5})", "offer_timeout_s");
+  bad(R"({"name":"Q","business_hours":{"time_zone":"Mars/Olympus"}})", "time_zone");
+  bad(R"({"name":"Q","business_hours":{"days":{"mon":[["18:00","08:00"]]}}})", "business_hours");
+  bad(R"({"name":"Q","agent_ids":[424242]})", "agent_ids");
+  bad(R"({"strategy":"round_robin"})", "name");
+  auto forbidden = routing_->createQueue(ann_, R"({"name":"Q"})");
+  EXPECT_EQ(forbidden.error().code, core::ErrorCode::Forbidden);
+  EXPECT_TRUE(routing_->queues(admin_)->empty()) << "nothing half-stored";
+}
+
+}  // namespace
