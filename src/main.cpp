@@ -23,6 +23,7 @@
 #include "app/simulate_command.hpp"
 #include "bus/in_process_bus.hpp"
 #include "channels/api/api_channel.hpp"
+#include "channels/common/send_rate.hpp"
 #include "channels/email/email_channel.hpp"
 #include "channels/email/email_poller.hpp"
 #include "channels/messenger/messenger_gateway.hpp"
@@ -158,6 +159,7 @@ int serve(const app::Config& config) {
   app::MediaFetcher media_fetcher(*store, desk, attachments, clock, gateways);
   app::OutboxPolicy policy;
   policy.max_attempts = config.outbox_max_attempts;
+  policy.send_rate = channels::inboxSendRate;  // per sender: the provider's rate or the inbox's own
   app::OutboxWorker outbox(*store, desk, clock, gateways, policy);
   channels::email::EmailReceiver email_receiver(desk, attachments);
   // Names new Messenger / Instagram customers from the profile API, off the request path.

@@ -5,6 +5,7 @@
 #include "app/canned.hpp"
 #include "app/crypto.hpp"
 #include "channels/common/config_secrets.hpp"
+#include "channels/common/send_rate.hpp"
 #include "http/api.hpp"
 #include "http/json.hpp"
 
@@ -314,6 +315,7 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
       if (auto gateway = deps.gateways.find(inbox.channel); gateway != deps.gateways.end()) {
         if (auto valid = gateway->second->validateConfig(plain_config); !valid) return valid;
       }
+      if (auto rate = channels::configuredSendRate(plain_config); !rate) return rate.error();
       inbox.config_json = plain_config;
       if (deps.secrets) {
         auto sealed = channels::sealConfigSecrets(plain_config, *deps.secrets);

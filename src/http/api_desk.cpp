@@ -510,6 +510,16 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
                PARLEY_TRY(a, messagesWithAttachments(deps.store, ctx.actor().tenant_id, {message}));
                return jsonResponse(201, a.at(0));
              });
+  router.add("POST", "/api/v1/conversations/{id}/messages/{message_id}/retry", Auth::User,
+             "Resend an outgoing message that failed (a fresh attempt through the outbox); 409 for any other message",
+             [&deps](Context& ctx) -> Response {
+               PARLEY_TRY(id, ctx.idParam("id"));
+               PARLEY_TRY(message_id, ctx.idParam("message_id"));
+               PARLEY_TRY(message, deps.desk.retryMessage(ctx.actor(), core::ConversationId{id}, core::MessageId{message_id}));
+               deps.wake_outbox();
+               PARLEY_TRY(a, messagesWithAttachments(deps.store, ctx.actor().tenant_id, {message}));
+               return jsonResponse(200, a.at(0));
+             });
   router.add("GET", "/api/v1/search", Auth::User, "Full-text search over messages you can see (q); newest first",
              [&deps](Context& ctx) -> Response {
                auto q = ctx.request.param("q");

@@ -41,6 +41,7 @@ class FakeTelegram:
         self.send_errors = []  # (status, body) to answer the next sends with, in turn
         self.next_message_id = 5000
         self.lock = threading.Lock()
+        self.hold = None        # hold_next(): (arrived, release) events of the send to hold
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -125,6 +126,11 @@ class FakeTelegram:
                     scripted = outer.send_errors.pop(0) if outer.send_errors else None
                     outer.next_message_id += 1
                     message_id = outer.next_message_id
+                with outer.lock:
+                    hold, outer.hold = outer.hold, None
+                if hold:  # got it; the answer waits until released (what a crash in between sees)
+                    hold[0].set()
+                    hold[1].wait(60)
                 if scripted:
                     return self.reply(*scripted)
                 if "chat_id" not in params:
@@ -165,6 +171,18 @@ class FakeTelegram:
         self.send_errors.append((429, {"ok": False, "error_code": 429,
                                        "description": "Too Many Requests: retry after %d" % retry_after,
                                        "parameters": {"retry_after": retry_after}}))
+
+    def hold_next(self):
+        """The next send is received but answered only after release(); returns the event set when
+        it has arrived."""
+        arrived, release = threading.Event(), threading.Event()
+        with self.lock:
+            self.hold = (arrived, release)
+        self._release = release
+        return arrived
+
+    def release(self):
+        self._release.set()
 
     def bad_request_once(self, description="Bad Request: chat not found"):
         """The next send answers 400 with this description."""

@@ -35,6 +35,40 @@ core::ConversationId convOf(ApiFixture& f, Scope s) { return s == Scope::Own ? f
 core::InboxId inboxOf(ApiFixture& f, Scope s) { return s == Scope::Own ? f.inbox_a : f.inbox_b; }
 core::ContactId contactOf(ApiFixture& f, Scope s) { return s == Scope::Own ? f.contact_a : f.contact_b; }
 
+// An outgoing reply in `conversation` whose delivery failed for good (the desk's "Resend").
+core::MessageId failedReply(ApiFixture& f, core::ConversationId conversation) {
+  core::MessageId out;
+  f.write([&](app::StoreTx& tx) -> core::Status {
+    auto c = tx.getConversation(f.tenant, conversation);
+    if (!c) return c.error();
+    core::Message m;
+    m.tenant_id = f.tenant;
+    m.conversation_id = conversation;
+    m.inbox_id = c->inbox_id;
+    m.direction = core::MessageDirection::Outgoing;
+    m.text = "failed reply";
+    m.delivery_status = core::DeliveryStatus::Failed;
+    m.delivery_error = "provider said no";
+    m.created_at = m.updated_at = f.clock.now();
+    auto id = tx.insertMessage(m);
+    if (!id) return id.error();
+    out = *id;
+    core::OutboxItem item;
+    item.tenant_id = f.tenant;
+    item.inbox_id = c->inbox_id;
+    item.message_id = out;
+    item.idempotency_key = unique("retry-");
+    item.payload = "{}";
+    item.state = core::OutboxState::Failed;
+    item.attempts = 1;
+    item.created_at = item.updated_at = f.clock.now();
+    auto oid = tx.enqueueOutbox(item);
+    if (!oid) return oid.error();
+    return {};
+  });
+  return out;
+}
+
 core::ContactId freshContact(ApiFixture& f) {
   core::ContactId out;
   f.write([&](app::StoreTx& tx) -> core::Status {
@@ -241,6 +275,13 @@ std::vector<Case> cases() {
       {"GET", "/api/v1/conversations/{id}/messages", scoped("/messages", ""), 200, 200, 200, 404, 404},
       {"POST", "/api/v1/conversations/{id}/messages", scoped("/messages", R"({"text":"intern","private":true})"),
        201, 201, 201, 404, 404},
+      {"POST", "/api/v1/conversations/{id}/messages/{message_id}/retry",
+       [](ApiFixture& f, Scope s) {
+         const auto conversation = convOf(f, s);
+         return fixed("/api/v1/conversations/" + id(conversation.value) + "/messages/" +
+                      id(failedReply(f, conversation).value) + "/retry");
+       },
+       200, 200, 200, 404, 404},
       {"POST", "/api/v1/conversations/{id}/typing", scoped("/typing", R"({"typing":true})"), 200, 200, 200, 404, 404},
       {"GET", "/api/v1/staffing",
        [](ApiFixture&, Scope) {

@@ -176,7 +176,9 @@ app::DeliveryResult ApiChannelGateway::deliver(const core::Inbox& inbox, const c
   const std::string reason = "callback answered HTTP " + std::to_string(answer.status) +
                              (answer.body.empty() ? "" : ": " + answer.body.substr(0, 200));
   if (answer.status == 408 || answer.status == 425 || answer.status == 429 || answer.status >= 500) {
-    return {Outcome::RetryLater, reason, answer.retry_after_s * 1000, {}};
+    app::DeliveryResult later{Outcome::RetryLater, reason, answer.retry_after_s * 1000, {}};
+    if (answer.status == 429) later.throttle = app::DeliveryResult::Throttle::Sender;
+    return later;
   }
   return {Outcome::Failed, reason, 0, {}};
 }

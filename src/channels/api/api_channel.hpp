@@ -42,6 +42,8 @@ class ApiChannelGateway final : public app::ChannelGateway {
   explicit ApiChannelGateway(long timeout_ms = 10'000) : timeout_ms_(timeout_ms) {}
   core::Result<std::string> encode(const app::OutboundContext& context) const override;
   app::DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) override;
+  // The receiver drops a repeat by X-Parley-Idempotency-Key.
+  bool idempotentResend() const override { return true; }
 
  private:
   long timeout_ms_;

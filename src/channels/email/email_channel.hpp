@@ -47,6 +47,8 @@ class EmailGateway final : public app::ChannelGateway {
   core::Status validateConfig(const std::string& config_json) const override;
   bool wantsHistory() const override { return true; }
   app::DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) override;
+  // A repeat carries the same Message-ID, which mail clients show once.
+  bool idempotentResend() const override { return true; }
 
  private:
   std::filesystem::path attachments_root_;

@@ -80,7 +80,8 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json) {
   static const std::set<std::string> kKeys = {
       "address",       "display_name",  "imap_url",  "imap_user",   "imap_password", "smtp_url",
       "smtp_user",     "smtp_password", "poll_interval_s", "signature", "quote_history", "tls_verify",
-      "ca_file",       "allow_plaintext"};
+      "ca_file",       "allow_plaintext",
+      "max_messages_per_second"};  // the outbox's rate for this inbox (channels/common/send_rate.hpp)
   for (const auto& kv : o) {
     if (!kKeys.count(std::string(kv.key()))) {
       return bad(std::string(kv.key()), "unknown key (see docs/channels/EMAIL.md)");

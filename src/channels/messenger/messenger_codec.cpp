@@ -661,7 +661,12 @@ app::DeliveryResult classifySendError(Product product, long http_status, std::st
   }
   if (retry) {
     core::TimestampMs retry_ms = retry_after_s > 0 ? static_cast<core::TimestampMs>(retry_after_s) * 1000 : 0;
-    return {Outcome::RetryLater, reason, retry_ms, {}};
+    app::DeliveryResult later{Outcome::RetryLater, reason, retry_ms, {}};
+    // The rate-limit codes (application, user, page, call and Messenger limits) throttle the page.
+    if (http_status == 429 || (code && (*code == 4 || *code == 17 || *code == 32 || *code == 613 || *code == 80006))) {
+      later.throttle = app::DeliveryResult::Throttle::Sender;
+    }
+    return later;
   }
   return {Outcome::Failed, reason, 0, {}};
 }

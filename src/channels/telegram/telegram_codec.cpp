@@ -970,7 +970,10 @@ app::DeliveryResult classifySendError(long http_status, std::string_view body, l
   // 403 blocked by the user, 401 a revoked token) and would fail again the same way.
   if (http_status == 429 || code == 429 || http_status >= 500 || http_status == 408) {
     const long seconds = e.retry_after_s > 0 ? e.retry_after_s : retry_after_header_s;
-    return {Outcome::RetryLater, reason, static_cast<core::TimestampMs>(std::max(0L, seconds)) * 1000, {}};
+    app::DeliveryResult later{Outcome::RetryLater, reason, static_cast<core::TimestampMs>(std::max(0L, seconds)) * 1000, {}};
+    // Flood control names no scope: the whole bot waits parameters.retry_after seconds.
+    if (http_status == 429 || code == 429) later.throttle = app::DeliveryResult::Throttle::Sender;
+    return later;
   }
   return {Outcome::Failed, reason, 0, {}};
 }

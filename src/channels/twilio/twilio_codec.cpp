@@ -441,7 +441,11 @@ app::DeliveryResult classifySendError(long http_status, std::string_view body, l
   if (code.empty() && message.empty()) message = "HTTP " + std::to_string(http_status);
   const std::string error = describeError(code, message);
   const bool retry = http_status == 429 || http_status >= 500 || code == "20429";
-  if (retry) return {Outcome::RetryLater, error, static_cast<core::TimestampMs>(retry_after_s) * 1000, {}};
+  if (retry) {
+    app::DeliveryResult later{Outcome::RetryLater, error, static_cast<core::TimestampMs>(retry_after_s) * 1000, {}};
+    if (http_status == 429 || code == "20429") later.throttle = app::DeliveryResult::Throttle::Sender;
+    return later;
+  }
   return {Outcome::Failed, error, 0, {}};
 }
 

@@ -14,6 +14,8 @@ class WebChatGateway final : public app::ChannelGateway {
   core::Result<std::string> encode(const app::OutboundContext& context) const override;
   core::Status validateConfig(const std::string& config_json) const override;
   app::DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) override;
+  // The reply is already stored for the widget; deliver() sends nothing anywhere.
+  bool idempotentResend() const override { return true; }
 };
 
 }  // namespace parley::channels::webchat

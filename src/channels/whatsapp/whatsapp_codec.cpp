@@ -819,7 +819,12 @@ app::DeliveryResult classifySendError(long http_status, std::string_view body, l
   }
   if (retry) {
     core::TimestampMs retry_ms = retry_after_s > 0 ? static_cast<core::TimestampMs>(retry_after_s) * 1000 : 0;
-    return {Outcome::RetryLater, reason, retry_ms, {}};
+    app::DeliveryResult later{Outcome::RetryLater, reason, retry_ms, {}};
+    // Throttling: 131056 concerns one (business, consumer) pair; 4, 80007, 130429 and a bare
+    // 429 the whole phone number / WhatsApp Business Account.
+    if (code == 131056) later.throttle = app::DeliveryResult::Throttle::Recipient;
+    else if (http_status == 429 || code == 4 || code == 80007 || code == 130429) later.throttle = app::DeliveryResult::Throttle::Sender;
+    return later;
   }
   return {Outcome::Failed, reason, 0, {}};
 }

@@ -607,7 +607,9 @@ app::DeliveryResult classifyError(long http_status, std::string_view body, long 
     } else if (retry_after_s > 0) {
       wait = static_cast<core::TimestampMs>(retry_after_s) * 1000;
     }
-    return {Outcome::RetryLater, reason, wait, {}};
+    app::DeliveryResult later{Outcome::RetryLater, reason, wait, {}};
+    if (http_status == 429) later.throttle = app::DeliveryResult::Throttle::Sender;  // the account's window
+    return later;
   }
   return {Outcome::Failed, reason, 0, {}};
 }
