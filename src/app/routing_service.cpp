@@ -1,6 +1,7 @@
 #include "app/routing_service.hpp"
 
 #include <boost/json.hpp>
+#include <date/date.h>
 
 #include <algorithm>
 #include <functional>
@@ -71,15 +72,10 @@ json::value fractionOrNull(const std::optional<double>& f) {
   return *f;
 }
 
+// ISO 8601 UTC with milliseconds, like the rest of the API ("2026-12-01T09:30:00.000Z").
 std::string isoTime(core::TimestampMs ms) {
-  if (ms <= 0) return "";
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
+  using namespace std::chrono;
+  return date::format("%FT%TZ", sys_time<milliseconds>{milliseconds{ms}});
 }
 
 // Contact attributes may say which language the customer speaks ({"language": "de"}).
@@ -1142,7 +1138,7 @@ std::vector<RoutingOffer> RoutingService::offers(const core::Actor& actor) {
   return out;
 }
 
-Result<core::Conversation> RoutingService::accept(const core::Actor& actor, core::ConversationId id) {
+Status RoutingService::answerOffer(const core::Actor& actor, core::ConversationId id, bool accept) {
   // Another tenant's conversation is not found, whatever the offers.
   if (auto c = readOne(store_, [&](StoreTx& tx) { return tx.getConversation(actor.tenant_id, id); }); !c) return c.error();
   auto t = tenant(actor.tenant_id, false);
@@ -1152,31 +1148,21 @@ Result<core::Conversation> RoutingService::accept(const core::Actor& actor, core
   {
     std::lock_guard lock(t->mutex);
     const auto now = clock_.now();
-    gone = !t->engine.offerAccepted(id, actor.user_id, now);
-    effects = drain(*t, now);  // an expiry found on the way is applied all the same
-  }
-  apply(actor.tenant_id, std::move(effects));
-  if (gone) return makeError(ErrorCode::Conflict, "this offer is gone");
-  return readOne(store_, [&](StoreTx& tx) { return tx.getConversation(actor.tenant_id, id); });
-}
-
-Status RoutingService::reject(const core::Actor& actor, core::ConversationId id) {
-  if (auto c = readOne(store_, [&](StoreTx& tx) { return tx.getConversation(actor.tenant_id, id); }); !c) return c.error();
-  auto t = tenant(actor.tenant_id, false);
-  if (!t) return makeError(ErrorCode::Conflict, "this offer is gone");
-  std::vector<Effect> effects;
-  bool gone = false;
-  {
-    std::lock_guard lock(t->mutex);
-    const auto now = clock_.now();
-    gone = !t->engine.offerRejected(id, actor.user_id, now);
+    gone = !(accept ? t->engine.offerAccepted(id, actor.user_id, now) : t->engine.offerRejected(id, actor.user_id, now));
     if (!gone) t->offers.erase({id, actor.user_id});
-    effects = drain(*t, now);
+    effects = drain(*t, now);  // an expiry found on the way is applied all the same
   }
   apply(actor.tenant_id, std::move(effects));
   if (gone) return makeError(ErrorCode::Conflict, "this offer is gone");
   return {};
 }
+
+Result<core::Conversation> RoutingService::accept(const core::Actor& actor, core::ConversationId id) {
+  if (auto s = answerOffer(actor, id, true); !s) return s.error();
+  return readOne(store_, [&](StoreTx& tx) { return tx.getConversation(actor.tenant_id, id); });
+}
+
+Status RoutingService::reject(const core::Actor& actor, core::ConversationId id) { return answerOffer(actor, id, false); }
 
 Result<core::Conversation> RoutingService::transfer(const core::Actor& actor, core::ConversationId id,
                                                     const TransferInput& input) {

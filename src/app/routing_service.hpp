@@ -128,6 +128,7 @@ class RoutingService {
   void apply(core::TenantId tenant, std::vector<RoutingEffect> effects);
   std::string statsBody(Tenant& t, core::TimestampMs now);
   void publishStats(core::TimestampMs now, bool force);
+  Status answerOffer(const core::Actor& actor, core::ConversationId id, bool accept);
   Status requireAdmin(const core::Actor& actor) const;
   Status requireSupervisor(const core::Actor& actor) const;
 

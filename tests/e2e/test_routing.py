@@ -124,6 +124,7 @@ class RoutingTest(unittest.TestCase):
 
         # The figures (GET and the stream of supervisors and admins; agents get none).
         stats = self.api("GET", "/api/v1/queues/stats")
+        self.assertRegex(stats["at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
         row = next(q for q in stats["queues"] if q["queue_id"] == support["id"])
         self.assertEqual(row["answered_today"], 1)
         self.assertEqual(row["agents_logged_in"], 2)
