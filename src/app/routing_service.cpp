@@ -655,6 +655,8 @@ Status RoutingService::start() {
 Status RoutingService::rebuild(core::TenantId id) {
   TenantConfig config;
   std::vector<core::Conversation> open;
+  std::map<core::ConversationId, std::string> contact_names;
+  constexpr std::size_t kMaxNamesRead = 10'000;
   auto read = store_.read([&](StoreTx& tx) -> Status {
     if (auto s = readConfig(tx, id, config); !s) return s;
     core::ConversationId after;
@@ -665,6 +667,11 @@ Status RoutingService::rebuild(core::TenantId id) {
       after = page->back().id;
       for (auto& c : *page) open.push_back(std::move(c));
       if (static_cast<int>(page->size()) < kRebuildPage) break;
+    }
+    // The waiting customers' names, for the offers the rebuilt engine makes.
+    for (const auto& c : open) {
+      if (c.assignee_id.valid() || contact_names.size() >= kMaxNamesRead) continue;
+      if (auto contact = tx.getContact(id, c.contact_id)) contact_names[c.id] = contact->name;
     }
     return {};
   });
@@ -729,10 +736,10 @@ Status RoutingService::rebuild(core::TenantId id) {
     } else {
       continue;
     }
-    if (s) fresh->tasks[c.id] = TaskInfo{c.queue_id, channel, "", ""};
+    if (s) fresh->tasks[c.id] = TaskInfo{c.queue_id, channel, contact_names[c.id], ""};
   }
-  // Offers made while rebuilding go out like any other (without contact name and preview until
-  // the customer writes again: the rebuild reads no messages).
+  // Offers made while rebuilding go out like any other (without a preview until the customer
+  // writes again: the rebuild reads no messages).
   auto effects = drain(*fresh, now);
   {
     std::lock_guard lock(tenants_mutex_);

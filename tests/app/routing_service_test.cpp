@@ -277,6 +277,20 @@ TEST_F(RoutingServiceTest, ARestartKeepsTheWaitingOrderAndTheAgentsLoad) {
   EXPECT_FALSE(conversation(newer).assignee_id.valid());
 }
 
+TEST_F(RoutingServiceTest, AfterARestartAWaitingCustomerIsOfferedWithHisName) {
+  queue(R"({"name":"Support","agent_ids":[)" + std::to_string(ann_.user_id.value) + "]}");
+  auto c = customerWrites("carl");
+  EXPECT_EQ(routing_->routingState(conversation(c)), "waiting") << "nobody is available yet";
+  restart();
+  EXPECT_EQ(routing_->routingState(conversation(c)), "waiting");
+  available(ann_);
+  auto offers = routing_->offers(ann_);
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(offers[0].conversation_id, c);
+  EXPECT_EQ(offers[0].contact_name, "carl");
+  EXPECT_EQ(offers[0].queue_name, "Support");
+}
+
 TEST_F(RoutingServiceTest, RulesSendConversationsToTheirQueues) {
   auto general = queue(R"({"name":"General",)" + members() + "}");
   auto mail = queue(R"({"name":"Mail",)" + members() + "}");
