@@ -17,9 +17,9 @@
 #include "app/background_loop.hpp"
 #include "app/identity.hpp"
 #include "app/media_fetcher.hpp"
+#include "app/profile_fetcher.hpp"
 #include "app/outbox_worker.hpp"
 #include "app/secret_box.hpp"
-#include "app/profile_fetcher.hpp"
 #include "app/simulate_command.hpp"
 #include "bus/in_process_bus.hpp"
 #include "channels/api/api_channel.hpp"
@@ -157,14 +157,14 @@ int serve(const app::Config& config) {
   app::DeskService desk(*store, bus, clock, gateways);
   app::AttachmentStore attachments(*store, clock, attachments_root, config.attachment_max_bytes);
   app::MediaFetcher media_fetcher(*store, desk, attachments, clock, gateways);
+  // Names new Messenger / Instagram customers from the profile API, off the request path.
+  app::ProfileFetcher profile_fetcher(*store, bus, clock, gateways);
+  bus.subscribe([&profile_fetcher](const app::Event& e) { profile_fetcher.onEvent(e); });
   app::OutboxPolicy policy;
   policy.max_attempts = config.outbox_max_attempts;
   policy.send_rate = channels::inboxSendRate;  // per sender: the provider's rate or the inbox's own
   app::OutboxWorker outbox(*store, desk, clock, gateways, policy);
   channels::email::EmailReceiver email_receiver(desk, attachments);
-  // Names new Messenger / Instagram customers from the profile API, off the request path.
-  app::ProfileFetcher profile_fetcher(*store, bus, clock, gateways);
-  bus.subscribe([&profile_fetcher](const app::Event& e) { profile_fetcher.onEvent(e); });
   channels::email::PollerOptions poller_options;
   poller_options.workers = config.email_poll_workers;
   channels::email::EmailPoller email_poller(*store, email_receiver, clock, secrets, poller_options);
@@ -215,6 +215,7 @@ int serve(const app::Config& config) {
   metrics.addCounter("parley_outbox_failed_total", "outbox deliveries that failed for good", [&] { return double(outbox.failed()); });
   metrics.addCounter("parley_media_fetched_total", "provider media files downloaded", [&] { return double(media_fetcher.fetched()); });
   metrics.addCounter("parley_media_failed_total", "provider media files given up on", [&] { return double(media_fetcher.failed()); });
+  metrics.addCounter("parley_profiles_named_total", "contacts named from a channel's profile API", [&] { return double(profile_fetcher.named()); });
   metrics.addCounter("parley_email_fetched_total", "mails fetched over IMAP and stored", [&] { return double(email_poller.fetched()); });
   metrics.addCounter("parley_email_poll_failures_total", "IMAP polls that failed (network, login)", [&] { return double(email_poller.failedPolls()); });
   metrics.addGauge("parley_outbox_depth", "outbox items waiting for delivery", [&store] {
@@ -227,11 +228,11 @@ int serve(const app::Config& config) {
     return double(depth);
   });
   metrics.addGauge("parley_websocket_connections", "open WebSocket streams", [&server] { return double(server.webSocketClients()); });
-  metrics.addCounter("parley_profiles_named_total", "contacts named from a channel's profile API", [&] { return double(profile_fetcher.named()); });
 
   const auto port = server.listen();
   outbox.start();
   media_fetcher.start();
+  profile_fetcher.start();
   email_poller.start();
   template_syncer.start();
   routing_loop.start();
@@ -245,7 +246,7 @@ int serve(const app::Config& config) {
   http::logJson("info", "draining: stopping the outbox, the media fetcher and the e-mail poller");
   outbox.stop();
   media_fetcher.stop();
-  profile_fetcher.start();
+  profile_fetcher.stop();
   email_poller.stop();
   template_syncer.stop();
   routing_loop.stop();
@@ -260,7 +261,6 @@ int adminCreateUser(const app::Config& config, const Args& args) {
   }
   auto role = core::parseRole(args.options.at("role"));
   if (!role) throw std::runtime_error("--role must be admin, supervisor or agent");
-  profile_fetcher.stop();
   app::SystemClock clock;
   auto store = openOrDie(config);
   app::PasswordHasher hasher;

@@ -149,12 +149,6 @@ class FakeTelegram:
                     result["text"] = params["text"]
                 elif "caption" in params:
                     result["caption"] = params["caption"]
-                self.reply(200, {"ok": True, "result": result})
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
                 if "reply_markup" in params:
                     markup = params["reply_markup"]
                     markup = json.loads(markup) if isinstance(markup, str) else markup  # a multipart field is JSON text
@@ -162,6 +156,12 @@ class FakeTelegram:
                     if problem:
                         return self.error(400, "Bad Request: " + problem)
                     result["reply_markup"] = markup  # the sent Message carries its keyboard
+                self.reply(200, {"ok": True, "result": result})
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base = "http://127.0.0.1:%d" % self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
