@@ -226,6 +226,89 @@ class FlatMap {
   std::size_t size_ = 0;
 };
 
+// ---- an index from ids to slots of a table that holds the ids (tasks) ----------------------------
+// Open addressing like FlatMap, in half its space: an entry is 32 bits of the id's hash and the
+// slot; a match on the hash bits is confirmed by the id in the table, which the caller reads
+// next anyway. The home of an entry is its hash bits, so erase and growth need no id.
+class SlotIndex {
+ public:
+  SlotIndex() { slots_.assign(16, Entry{}); }
+
+  template <class IdOf>
+  std::uint32_t find(std::int64_t key, IdOf idOf) const {
+    if (key <= 0) return kNone;
+    std::uint32_t h = hash(key);
+    std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      const Entry& e = slots_[i];
+      if (e.val == kNone) return kNone;
+      if (e.tag == h && idOf(e.val) == key) return e.val;
+    }
+  }
+
+  // `key` must not be in the index yet.
+  void insert(std::int64_t key, std::uint32_t val) {
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+    place(Entry{hash(key), val});
+    ++size_;
+  }
+
+  template <class IdOf>
+  void erase(std::int64_t key, IdOf idOf) {
+    std::uint32_t h = hash(key);
+    std::size_t mask = slots_.size() - 1;
+    std::size_t i = h & mask;
+    while (!(slots_[i].tag == h && slots_[i].val != kNone && idOf(slots_[i].val) == key)) {
+      if (slots_[i].val == kNone) return;
+      i = (i + 1) & mask;
+    }
+    std::size_t j = i;
+    for (;;) {  // backward-shift deletion, as in FlatMap
+      j = (j + 1) & mask;
+      if (slots_[j].val == kNone) break;
+      std::size_t home = slots_[j].tag & mask;
+      bool between = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
+      if (!between) {
+        slots_[i] = slots_[j];
+        i = j;
+      }
+    }
+    slots_[i] = Entry{};
+    --size_;
+  }
+
+  std::size_t size() const { return size_; }
+  std::size_t bytes() const { return slots_.capacity() * sizeof(Entry); }
+
+ private:
+  struct Entry {
+    std::uint32_t tag = 0;
+    std::uint32_t val = kNone;  // kNone: empty
+  };
+  static std::uint32_t hash(std::int64_t key) {
+    std::uint64_t x = static_cast<std::uint64_t>(key);
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return static_cast<std::uint32_t>(x);
+  }
+  void place(const Entry& e) {
+    std::size_t mask = slots_.size() - 1;
+    std::size_t i = e.tag & mask;
+    while (slots_[i].val != kNone) i = (i + 1) & mask;
+    slots_[i] = e;
+  }
+  void grow() {
+    std::vector<Entry> old = std::move(slots_);
+    slots_.assign(old.size() * 2, Entry{});
+    for (const Entry& e : old)
+      if (e.val != kNone) place(e);
+  }
+
+  std::vector<Entry> slots_;
+  std::size_t size_ = 0;
+};
+
 // ---- records -------------------------------------------------------------------------------------
 
 // A waiting task in its class heap. The order is the queue order: priority, age, arrival.
@@ -569,7 +652,7 @@ struct Engine::Impl {
   std::vector<TaskRec> tasks;
   std::vector<std::uint32_t> heap_pos;  // per task slot: its index in its class heap (while Waiting)
   std::vector<std::uint32_t> free_tasks;
-  FlatMap task_index;
+  SlotIndex task_index;
   std::vector<QueueRec> queues;
   FlatMap queue_index;
   std::vector<std::uint32_t> hours_queues;
@@ -595,6 +678,10 @@ struct Engine::Impl {
   std::vector<std::uint32_t> free_member_ids;
 
   explicit Impl(EngineConfig c) : cfg(c) {}
+
+  auto taskIdOf() const {
+    return [this](std::uint32_t ti) { return tasks[ti].id.value; };
+  }
 
   // ---- skills and requirements ---------------------------------------------------------------
 
@@ -1090,7 +1177,7 @@ struct Engine::Impl {
 
   void freeTask(std::uint32_t ti) {
     TaskRec& t = tasks[ti];
-    task_index.erase(t.id.value);
+    task_index.erase(t.id.value, taskIdOf());
     std::uint32_t gen = t.gen + 1;  // generations survive slot reuse: old timers stay stale
     t = TaskRec{};
     t.gen = gen;
@@ -1352,7 +1439,7 @@ struct Engine::Impl {
   // ---- lookups ------------------------------------------------------------------------------------------
 
   std::uint32_t agentSlot(AgentId id) const { return id.valid() ? agent_index.find(id.value) : kNone; }
-  std::uint32_t taskSlot(TaskId id) const { return id.valid() ? task_index.find(id.value) : kNone; }
+  std::uint32_t taskSlot(TaskId id) const { return id.valid() ? task_index.find(id.value, taskIdOf()) : kNone; }
   std::uint32_t queueSlot(QueueId id) const { return id.valid() ? queue_index.find(id.value) : kNone; }
 
   std::uint32_t newMemberId() {

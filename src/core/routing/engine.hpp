@@ -46,7 +46,8 @@
 //   are cancelled lazily (generation numbers). Timers set with the same duration come due in the
 //   order they were set, so each duration has a FIFO and only the FIFO heads sit in a small heap:
 //   O(1) per timer plus O(log D) for D durations in use; the rest go to a binary heap, O(log T).
-// - Ids map to dense slots through open-addressing hash maps: O(1).
+// - Ids map to dense slots through open-addressing hash maps: O(1). The task-id map keeps 8-byte
+//   entries (hash bits and slot; the task record confirms the id): half the cache footprint.
 // - Live figures: counters per queue (agents by state, waiting, offered) updated incrementally;
 //   service level, ASA and abandons in minute buckets over the last hour plus running totals.
 //   queueStats() is O(1) except the longest wait, which reads the queue's heaps (O(waiting in q)).
