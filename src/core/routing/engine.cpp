@@ -151,6 +151,36 @@ inline bool eligible(const SkillProfile& p, const CompiledReq& r) {
 
 // ---- an open-addressing map from positive 64-bit keys to slots ---------------------------------------
 
+// The murmur3 finaliser: spreads sequential ids over the table.
+inline std::uint64_t mixId(std::int64_t key) {
+  std::uint64_t x = static_cast<std::uint64_t>(key);
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  return x;
+}
+
+// Backward-shift deletion from a linear-probing table (no tombstones, probe runs stay short):
+// empties slot i and moves the later entries of its run back. `empty(e)` and `home(e)` (the hash
+// an entry is placed by) describe the entries.
+template <class E, class Empty, class Home>
+void backwardShiftErase(std::vector<E>& slots, std::size_t i, Empty empty, Home home) {
+  std::size_t mask = slots.size() - 1;
+  std::size_t j = i;
+  for (;;) {
+    j = (j + 1) & mask;
+    if (empty(slots[j])) break;
+    std::size_t h = static_cast<std::size_t>(home(slots[j])) & mask;
+    // Move j into the hole at i when its home is not cyclically within (i, j].
+    bool between = (i <= j) ? (i < h && h <= j) : (i < h || h <= j);
+    if (!between) {
+      slots[i] = slots[j];
+      i = j;
+    }
+  }
+  slots[i] = E{};
+}
+
 class FlatMap {
  public:
   FlatMap() { slots_.assign(16, Slot{}); }
@@ -175,7 +205,6 @@ class FlatMap {
     }
   }
 
-  // Backward-shift deletion: no tombstones, probe chains stay short.
   void erase(std::int64_t key) {
     std::size_t mask = slots_.size() - 1;
     std::size_t i = hash(key) & mask;
@@ -183,19 +212,7 @@ class FlatMap {
       if (slots_[i].key == 0) return;
       i = (i + 1) & mask;
     }
-    std::size_t j = i;
-    for (;;) {
-      j = (j + 1) & mask;
-      if (slots_[j].key == 0) break;
-      std::size_t home = hash(slots_[j].key) & mask;
-      // Move j into the hole at i when its home is not cyclically within (i, j].
-      bool between = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
-      if (!between) {
-        slots_[i] = slots_[j];
-        i = j;
-      }
-    }
-    slots_[i] = Slot{};
+    backwardShiftErase(slots_, i, [](const Slot& s) { return s.key == 0; }, [](const Slot& s) { return hash(s.key); });
     --size_;
   }
 
@@ -207,13 +224,7 @@ class FlatMap {
     std::int64_t key = 0;  // 0: empty
     std::uint32_t val = kNone;
   };
-  static std::size_t hash(std::int64_t key) {
-    std::uint64_t x = static_cast<std::uint64_t>(key);
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    return static_cast<std::size_t>(x);
-  }
+  static std::size_t hash(std::int64_t key) { return static_cast<std::size_t>(mixId(key)); }
   void grow() {
     std::vector<Slot> old = std::move(slots_);
     slots_.assign(old.size() * 2, Slot{});
@@ -262,18 +273,7 @@ class SlotIndex {
       if (slots_[i].val == kNone) return;
       i = (i + 1) & mask;
     }
-    std::size_t j = i;
-    for (;;) {  // backward-shift deletion, as in FlatMap
-      j = (j + 1) & mask;
-      if (slots_[j].val == kNone) break;
-      std::size_t home = slots_[j].tag & mask;
-      bool between = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
-      if (!between) {
-        slots_[i] = slots_[j];
-        i = j;
-      }
-    }
-    slots_[i] = Entry{};
+    backwardShiftErase(slots_, i, [](const Entry& e) { return e.val == kNone; }, [](const Entry& e) { return e.tag; });
     --size_;
   }
 
@@ -285,13 +285,7 @@ class SlotIndex {
     std::uint32_t tag = 0;
     std::uint32_t val = kNone;  // kNone: empty
   };
-  static std::uint32_t hash(std::int64_t key) {
-    std::uint64_t x = static_cast<std::uint64_t>(key);
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    return static_cast<std::uint32_t>(x);
-  }
+  static std::uint32_t hash(std::int64_t key) { return static_cast<std::uint32_t>(mixId(key)); }
   void place(const Entry& e) {
     std::size_t mask = slots_.size() - 1;
     std::size_t i = e.tag & mask;
