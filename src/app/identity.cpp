@@ -4,13 +4,16 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_map>
 
 namespace parley::app {
 
 using core::ErrorCode;
 using core::makeError;
 
-core::Result<std::string> normalizePhone(std::string_view raw, std::string_view default_region) {
+namespace {
+
+core::Result<std::string> parsePhone(std::string_view raw, std::string_view default_region) {
   std::string text(raw);
   // Channel prefixes such as Twilio's "whatsapp:+49..." or "tel:+49...".
   if (auto colon = text.find(':'); colon != std::string::npos) text = text.substr(colon + 1);
@@ -37,6 +40,24 @@ core::Result<std::string> normalizePhone(std::string_view raw, std::string_view 
     return makeError(ErrorCode::InvalidInput, "not a possible phone number: " + std::string(raw));
   }
   return e164;
+}
+
+}  // namespace
+
+core::Result<std::string> normalizePhone(std::string_view raw, std::string_view default_region) {
+  // libphonenumber parses with ICU regular expressions (tens of microseconds), and the same
+  // customers write again and again: a small per-thread memo of recent answers, good or bad.
+  // Bounded: cleared when full rather than tracking recency (cheap, and refills in a moment).
+  constexpr std::size_t kMemoLimit = 4096;
+  thread_local std::unordered_map<std::string, core::Result<std::string>> memo;
+  std::string key;
+  key.reserve(default_region.size() + 1 + raw.size());
+  key.append(default_region).append(1, '|').append(raw);
+  if (auto hit = memo.find(key); hit != memo.end()) return hit->second;
+  auto result = parsePhone(raw, default_region);
+  if (memo.size() >= kMemoLimit) memo.clear();
+  memo.emplace(std::move(key), result);
+  return result;
 }
 
 core::Result<std::string> normalizeEmail(std::string_view raw) {

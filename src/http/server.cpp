@@ -54,12 +54,30 @@ struct WsClient {
 constexpr std::size_t kMaxVisitorStreams = 20'000;
 constexpr std::string_view kWidgetPrefix = "/widget/v1/inboxes/";
 
+std::string eventFrame(const app::Event& event);
+
+// An event's WebSocket frame, serialised the first time a client needs it (live or in a
+// replay) and then shared: with no desk connected, ingest pays nothing for JSON it would throw
+// away. Only touched on the I/O thread.
+class LazyFrame {
+ public:
+  explicit LazyFrame(app::Event event) : event_(std::move(event)) {}
+  const std::shared_ptr<const std::string>& get() {
+    if (!frame_) frame_ = std::make_shared<const std::string>(eventFrame(event_));
+    return frame_;
+  }
+
+ private:
+  app::Event event_;
+  std::shared_ptr<const std::string> frame_;
+};
+
 struct StoredEvent {
   std::uint64_t id;
   core::TenantId tenant;
   std::optional<core::InboxId> inbox;
   std::vector<core::TeamId> teams;
-  std::shared_ptr<const std::string> frame;
+  std::shared_ptr<LazyFrame> frame;
   std::optional<channels::webchat::VisitorNotice> visitor_notice;
   core::UserId only_user;         // routing offers: for this agent only
   bool supervisors_only = false;  // queue figures: supervisors and admins
@@ -175,8 +193,8 @@ struct Server::Impl {
 
   // Called on any thread by the bus; the hub's state is only touched on the I/O thread.
   void onEvent(const app::Event& event) {
-    StoredEvent stored{event.id, event.tenant_id, event.inbox_id, event.inbox_team_ids,
-                       std::make_shared<const std::string>(eventFrame(event)), channels::webchat::visitorNoticeFor(event)};
+    StoredEvent stored{event.id, event.tenant_id, event.inbox_id, event.inbox_team_ids, std::make_shared<LazyFrame>(event),
+                       channels::webchat::visitorNoticeFor(event)};
     stored.only_user = event.only_user;
     stored.supervisors_only = event.supervisors_only;
     // Typing indicators are news only while they last: never replayed after a reconnect.
@@ -193,7 +211,7 @@ struct Server::Impl {
             enqueue(c, stored.visitor_notice->frame);
           }
         } else if (visibleTo(c->actor, stored)) {
-          enqueue(c, stored.frame);
+          enqueue(c, stored.frame->get());
         }
       }
     });
@@ -320,7 +338,7 @@ struct Server::Impl {
                             R"({"type":"replay.incomplete","data":{"message":"some events are too old to replay; reload"}})"));
       }
       for (const auto& e : replay) {
-        if (e.id > last_event_id && visibleTo(client->actor, e)) enqueue(client, e.frame);
+        if (e.id > last_event_id && visibleTo(client->actor, e)) enqueue(client, e.frame->get());
       }
     }
     enqueue(client, std::make_shared<const std::string>(
