@@ -138,7 +138,7 @@ json::array idsJson(const std::vector<IdT>& v) {
 }
 
 std::string clock(int minute) {
-  char buf[8];
+  char buf[16];  // "HH:MM"; room for any int so the compiler can prove nothing is cut
   std::snprintf(buf, sizeof buf, "%02d:%02d", minute / 60, minute % 60);
   return buf;
 }

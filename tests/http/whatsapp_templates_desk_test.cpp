@@ -182,8 +182,12 @@ TEST_F(WhatsAppTemplatesDesk, FreeTextNeedsTheCustomerWindowTemplatesAndNotesDoN
   auto listed = desk_->listConversations(admin_, filter);
   ASSERT_TRUE(listed.ok());
   for (const auto& c : *listed) {
-    if (c.inbox_id == whatsapp_) EXPECT_EQ(c.customer_window_expires_at, clock_.now() + 24 * kHour);
-    if (c.inbox_id == api_) EXPECT_FALSE(c.customer_window_expires_at.has_value());
+    if (c.inbox_id == whatsapp_) {
+      EXPECT_EQ(c.customer_window_expires_at, clock_.now() + 24 * kHour);
+    }
+    if (c.inbox_id == api_) {
+      EXPECT_FALSE(c.customer_window_expires_at.has_value());
+    }
   }
 }
 
