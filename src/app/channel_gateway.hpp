@@ -109,6 +109,9 @@ class ChannelGateway {
   // The customer's profile, by the channel's id for them (blocking; called by the profile
   // fetcher, never on a request). Unavailable means "try again later"; other errors are final;
   // Unsupported: the channel has no profiles to ask for.
+  // Whether fetchProfile can answer at all: the profile fetcher skips the other channels'
+  // inboxes without reading the store for each of their new conversations.
+  virtual bool hasCustomerProfiles() const { return false; }
   virtual core::Result<CustomerProfile> fetchProfile(const core::Inbox& inbox, const std::string& customer_id) {
     (void)inbox;
     (void)customer_id;

@@ -39,6 +39,7 @@ void ProfileFetcher::onEvent(const Event& event) {
 
 bool ProfileFetcher::enqueue(core::TenantId tenant, core::InboxId inbox, core::ContactId contact) {
   std::lock_guard lock(mutex_);
+  if (without_profiles_.count(inbox.value)) return false;  // e.g. an API or e-mail inbox
   if (gave_up_.count({tenant.value, inbox.value, contact.value})) return false;
   if (queue_.size() >= policy_.queue_limit) {
     ++dropped_;
@@ -103,6 +104,14 @@ bool ProfileFetcher::fetchOne(Job& job) {
     return ++job.attempts >= policy_.max_attempts;
   }
   auto gateway = gateways_.find(inbox.channel);
+  if (gateway == gateways_.end() || !gateway->second->hasCustomerProfiles()) {
+    // Learnt once per inbox (bounded by the inboxes there are): its later conversations are
+    // not queued, so a busy API or e-mail inbox costs this thread nothing.
+    std::lock_guard lock(mutex_);
+    if (without_profiles_.size() >= policy_.remembered_failures) without_profiles_.clear();
+    without_profiles_.insert(inbox.id.value);
+    return true;
+  }
   // Named already (by the channel's webhook or by an agent), merged away, or not a customer of
   // this inbox's channel: nothing to ask.
   if (gateway == gateways_.end() || customer_id.empty() || contact.merged_into.valid() ||

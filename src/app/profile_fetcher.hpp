@@ -79,6 +79,7 @@ class ProfileFetcher {
   std::deque<Job> queue_;
   std::set<std::tuple<std::int64_t, std::int64_t, std::int64_t>> gave_up_;  // (tenant, inbox, contact)
   std::set<std::pair<std::int64_t, std::string>> logged_;                   // (inbox, reason) already logged
+  std::set<std::int64_t> without_profiles_;  // inboxes whose channel has no profile API: never queued
   std::atomic<std::uint64_t> named_{0}, failed_{0}, dropped_{0};
   BackgroundLoop loop_;  // last: its thread stops before the members above go
 };

@@ -22,6 +22,7 @@ class ProfileGateway final : public app::ChannelGateway {
   std::vector<std::string> asked;
   core::Result<std::string> encode(const app::OutboundContext&) const override { return std::string("x"); }
   app::DeliveryResult deliver(const core::Inbox&, const core::OutboxItem&) override { return {}; }
+  bool hasCustomerProfiles() const override { return true; }
   core::Result<app::CustomerProfile> fetchProfile(const core::Inbox&, const std::string& id) override {
     asked.push_back(id);
     if (script.empty()) return app::CustomerProfile{"Jana Müller"};
@@ -29,6 +30,13 @@ class ProfileGateway final : public app::ChannelGateway {
     script.erase(script.begin());
     return r;
   }
+};
+
+// A channel without a profile API (like the API channel or e-mail).
+class PlainGateway final : public app::ChannelGateway {
+ public:
+  core::Result<std::string> encode(const app::OutboundContext&) const override { return std::string("x"); }
+  app::DeliveryResult deliver(const core::Inbox&, const core::OutboxItem&) override { return {}; }
 };
 
 class ProfileFetcherTest : public ::testing::Test {
@@ -41,7 +49,8 @@ class ProfileFetcherTest : public ::testing::Test {
     ASSERT_TRUE(opened.ok());
     store_ = std::move(opened).value();
     gateway_ = std::make_shared<ProfileGateway>();
-    app::ChannelGateways gateways{{core::ChannelKind::Messenger, gateway_}, {core::ChannelKind::Api, gateway_}};
+    app::ChannelGateways gateways{{core::ChannelKind::Messenger, gateway_},
+                                  {core::ChannelKind::Api, std::make_shared<PlainGateway>()}};
     desk_ = std::make_unique<app::DeskService>(*store_, bus_, clock_, gateways);
     fetcher_ = std::make_unique<app::ProfileFetcher>(*store_, bus_, clock_, gateways, app::ProfileFetchPolicy{3, 3, 2000});
     bus_.subscribe([this](const app::Event& e) {
@@ -161,7 +170,12 @@ TEST_F(ProfileFetcherTest, ChannelsWithoutProfilesAndAFullQueueAreSkipped) {
   in.text = "Hallo";
   ASSERT_TRUE(desk_->ingest(in).ok());
   EXPECT_EQ(fetcher_->runOnce(), 1);
-  EXPECT_TRUE(gateway_->asked.empty());  // named already
+  EXPECT_TRUE(gateway_->asked.empty());
+  // Learnt: the inbox's next new customers are not even queued.
+  in.external_id = "a-2";
+  in.contact.external_id = "crm-2";
+  ASSERT_TRUE(desk_->ingest(in).ok());
+  EXPECT_EQ(fetcher_->runOnce(), 0);
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(fetcher_->enqueue(tenant_, messenger_, core::ContactId{1000 + i}));
   EXPECT_FALSE(fetcher_->enqueue(tenant_, messenger_, core::ContactId{2000}));  // bounded: queue_limit 3
   EXPECT_EQ(fetcher_->dropped(), 1u);

@@ -46,6 +46,7 @@ class MessengerGateway final : public app::ChannelGateway {
                                        std::size_t max_bytes) override;
   // The customer's name from the User Profile API (Messenger: first_name, last_name; Instagram:
   // name or username), for app/profile_fetcher.
+  bool hasCustomerProfiles() const override { return true; }
   core::Result<app::CustomerProfile> fetchProfile(const core::Inbox& inbox, const std::string& customer_id) override;
 
  private:
