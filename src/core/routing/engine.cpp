@@ -305,6 +305,10 @@ class SlotIndex {
 
 // ---- records -------------------------------------------------------------------------------------
 
+constexpr std::uint8_t kExcluded = 1;      // Impl::exclusions[slot] holds entries
+constexpr std::uint8_t kPreferred = 2;     // TaskCold::preferred and preferred_until are set
+constexpr std::uint8_t kReqFromQueue = 4;  // the requirement is the queue's default (follows overflows)
+
 // A waiting task in its class heap. The order is the queue order: priority, age, arrival.
 struct HeapEntry {
   int priority;
@@ -467,31 +471,42 @@ struct AgentRec {
   bool ready(Media m) const { return state == AgentState::Available && hasRoom(m); }
 };
 
-struct TaskRec {
+// A task's record is split by use. TaskRec, one 64-byte cache line, holds everything an arrival,
+// an offer (to one agent), an accept and a completion read or write, so each of those touches
+// one line of the task's, and an arrival that reuses a just completed task's slot finds it in
+// the cache. TaskCold holds what only fan-out and preferred-agent routing use, read under
+// n_offered > 1 / kPreferred / WaitingPreferred and never reset. The generation (what timers
+// check) lives in its own dense array (Impl::gens), so the check of a stale timer reads 4 bytes,
+// and the reoffer exclusions apart (Impl::exclusions), looked at only under kExcluded.
+struct alignas(64) TaskRec {
   TaskId id;  // invalid: a free slot
-  std::uint32_t queue = 0;
-  std::uint32_t req = 0;
-  std::uint32_t klass = kNone;
-  std::uint32_t agent = kNone;      // Assigned / Pending
-  std::uint32_t preferred = kNone;  // preferred agent slot
-  std::uint32_t pref_pos = kNone;   // position in the agent's preferred list
-  std::uint32_t qpref_pos = kNone;  // position in the queue's preferred_waiting list
-  std::uint32_t gen = 0;            // bumped on every transition: stale timers are ignored
-  int priority = 0;
-  Media media = Media::Chat;
-  TaskState state = TaskState::Waiting;
-  bool req_from_queue = true;
-  std::uint8_t n_offered = 0;
-  std::uint8_t next_step = 0;
-  std::uint8_t steps_applied = 0;
   TimestampMs enqueued_at = 0;
   TimestampMs entered_queue_at = 0;
-  TimestampMs preferred_until = 0;
-  TimestampMs offer_expires = 0;
   std::uint64_t seq = 0;
-  std::array<std::uint32_t, kMaxOfferFanout> offered{};
-  std::vector<std::pair<std::uint32_t, TimestampMs>> excluded;  // (agent, until)
+  std::uint32_t queue = 0;
+  std::uint32_t req = 0;
+  std::uint32_t klass = kNone;      // Waiting: its class
+  std::uint32_t agent = kNone;      // Assigned / Pending
+  std::uint32_t offered0 = kNone;   // Offered: the first agent offered (the others in TaskCold)
+  int priority = 0;
+  TaskState state = TaskState::Waiting;
+  Media media = Media::Chat;
+  std::uint8_t n_offered = 0;
+  std::uint8_t flags = kReqFromQueue;  // kExcluded, kPreferred, kReqFromQueue
+  std::uint8_t next_step = 0;
+  std::uint8_t steps_applied = 0;
 };
+static_assert(sizeof(TaskRec) == 64);
+
+struct TaskCold {
+  std::uint32_t preferred = kNone;  // preferred agent slot (under kPreferred)
+  std::uint32_t pref_pos = kNone;   // WaitingPreferred: position in the agent's preferred list
+  std::uint32_t qpref_pos = kNone;  // WaitingPreferred: position in the queue's preferred_waiting list
+  TimestampMs preferred_until = 0;  // under kPreferred
+  std::array<std::uint32_t, kMaxOfferFanout - 1> offered_more{};  // offered agents 2.. (n_offered > 1)
+};
+
+using Exclusions = std::vector<std::pair<std::uint32_t, TimestampMs>>;  // (agent, until)
 
 struct StatBucket {
   std::int64_t minute = -1;
@@ -643,7 +658,10 @@ struct Engine::Impl {
 
   std::vector<AgentRec> agents;
   FlatMap agent_index;
-  std::vector<TaskRec> tasks;
+  std::vector<TaskRec> tasks;           // per task slot: the hot part of the record
+  std::vector<TaskCold> tcold;          // per task slot: the rest
+  std::vector<std::uint32_t> gens;      // per task slot: bumped on every transition (stale timers are ignored)
+  std::vector<Exclusions> exclusions;   // per task slot: agents skipped for a while (under kExcluded)
   std::vector<std::uint32_t> heap_pos;  // per task slot: its index in its class heap (while Waiting)
   std::vector<std::uint32_t> free_tasks;
   SlotIndex task_index;
@@ -795,7 +813,7 @@ struct Engine::Impl {
 
   HeapEntry entryOf(std::uint32_t ti) const {
     const TaskRec& t = tasks[ti];
-    return HeapEntry{t.priority, ti, t.enqueued_at, t.seq | (t.excluded.empty() ? 0 : kExcludedFlag)};
+    return HeapEntry{t.priority, ti, t.enqueued_at, t.seq | ((t.flags & kExcluded) ? kExcludedFlag : 0)};
   }
 
   auto taskMoved() {
@@ -956,20 +974,31 @@ struct Engine::Impl {
 
   // ---- exclusions (reoffer delay) ------------------------------------------------------------------
 
-  bool isExcluded(const TaskRec& t, std::uint32_t ai) const {
-    for (const auto& [a, until] : t.excluded)
+  bool isExcluded(std::uint32_t ti, std::uint32_t ai) const { return (tasks[ti].flags & kExcluded) && inExclusions(ti, ai); }
+
+  // Reads only the list (a heap entry's flag already said the task has one).
+  bool inExclusions(std::uint32_t ti, std::uint32_t ai) const {
+    for (const auto& [a, until] : exclusions[ti])
       if (a == ai && until > now) return true;
     return false;
   }
 
-  void exclude(std::uint32_t ti, std::uint32_t ai) {
+  // The flag mirrors whether the task's exclusion list holds entries.
+  void syncExcluded(std::uint32_t ti) {
     TaskRec& t = tasks[ti];
-    std::erase_if(t.excluded, [&](const auto& e) { return e.second <= now || e.first == ai; });
-    if (t.excluded.size() >= kMaxExclusions) t.excluded.erase(t.excluded.begin());
-    TimestampMs until = now + std::max<DurationMs>(queues[t.queue].cfg.reoffer_after_ms, 0);
-    if (until <= now) return;
-    t.excluded.emplace_back(ai, until);
-    schedule(TimerKind::ExclusionEnd, until, ti, 0);
+    t.flags = static_cast<std::uint8_t>(exclusions[ti].empty() ? t.flags & ~kExcluded : t.flags | kExcluded);
+  }
+
+  void exclude(std::uint32_t ti, std::uint32_t ai) {
+    Exclusions& ex = exclusions[ti];
+    std::erase_if(ex, [&](const auto& e) { return e.second <= now || e.first == ai; });
+    if (ex.size() >= kMaxExclusions) ex.erase(ex.begin());
+    TimestampMs until = now + std::max<DurationMs>(queues[tasks[ti].queue].cfg.reoffer_after_ms, 0);
+    if (until > now) {
+      ex.emplace_back(ai, until);
+      schedule(TimerKind::ExclusionEnd, until, ti, 0);
+    }
+    syncExcluded(ti);
   }
 
   // ---- waiting --------------------------------------------------------------------------------------
@@ -977,25 +1006,26 @@ struct Engine::Impl {
   void enqueueWaiting(std::uint32_t ti) {
     TaskRec& t = tasks[ti];
     QueueRec& q = queues[t.queue];
-    ++t.gen;
+    std::uint32_t gen = ++gens[ti];
     ++q.waiting;
     ensureMedia(t.queue, t.media);
-    if (t.preferred != kNone && t.preferred_until > now) {
+    if ((t.flags & kPreferred) && tcold[ti].preferred_until > now) {
+      TaskCold& c = tcold[ti];
       t.state = TaskState::WaitingPreferred;
-      AgentRec& a = agents[t.preferred];
-      t.pref_pos = static_cast<std::uint32_t>(a.preferred.size());
+      AgentRec& a = agents[c.preferred];
+      c.pref_pos = static_cast<std::uint32_t>(a.preferred.size());
       a.preferred.push_back(ti);
-      t.qpref_pos = static_cast<std::uint32_t>(q.preferred_waiting.size());
+      c.qpref_pos = static_cast<std::uint32_t>(q.preferred_waiting.size());
       q.preferred_waiting.push_back(ti);
-      schedule(TimerKind::PreferredFallback, t.preferred_until, ti, t.gen);
+      schedule(TimerKind::PreferredFallback, c.preferred_until, ti, gen);
     } else {
-      t.preferred = kNone;
+      t.flags &= static_cast<std::uint8_t>(~kPreferred);
       t.state = TaskState::Waiting;
       t.klass = classFor(t.queue, t.media, t.req);
       heapPush(t.klass, ti);
     }
     if (t.next_step < q.cfg.escalation.size())
-      schedule(TimerKind::Escalation, t.entered_queue_at + q.cfg.escalation[t.next_step].after_ms, ti, t.gen);
+      schedule(TimerKind::Escalation, t.entered_queue_at + q.cfg.escalation[t.next_step].after_ms, ti, gen);
     route_tasks.push_back(ti);
   }
 
@@ -1006,16 +1036,17 @@ struct Engine::Impl {
       heapRemove(t.klass, heap_pos[ti]);
       heap_pos[ti] = kNone;
     } else if (t.state == TaskState::WaitingPreferred) {
-      AgentRec& a = agents[t.preferred];
+      TaskCold& c = tcold[ti];
+      AgentRec& a = agents[c.preferred];
       std::uint32_t moved = a.preferred.back();
-      a.preferred[t.pref_pos] = moved;
-      tasks[moved].pref_pos = t.pref_pos;
+      a.preferred[c.pref_pos] = moved;
+      tcold[moved].pref_pos = c.pref_pos;
       a.preferred.pop_back();
       moved = q.preferred_waiting.back();
-      q.preferred_waiting[t.qpref_pos] = moved;
-      tasks[moved].qpref_pos = t.qpref_pos;
+      q.preferred_waiting[c.qpref_pos] = moved;
+      tcold[moved].qpref_pos = c.qpref_pos;
       q.preferred_waiting.pop_back();
-      t.pref_pos = t.qpref_pos = kNone;
+      c.pref_pos = c.qpref_pos = kNone;
     } else {
       return;
     }
@@ -1065,7 +1096,7 @@ struct Engine::Impl {
     TaskRec& t = tasks[ti];
     t.state = TaskState::Assigned;
     t.agent = ai;
-    ++t.gen;
+    ++gens[ti];
     recordAnswered(queues[t.queue], t.enqueued_at);
     emit(DecisionKind::Assigned, &t, ai).auto_accepted = auto_accepted;
   }
@@ -1088,29 +1119,29 @@ struct Engine::Impl {
       return;
     }
     t.state = TaskState::Offered;
-    ++t.gen;
+    std::uint32_t gen = ++gens[ti];
     ++q.offered;
     t.n_offered = static_cast<std::uint8_t>(n);
-    t.offer_expires = now + q.cfg.offer_timeout_ms;
+    TimestampMs expires = now + q.cfg.offer_timeout_ms;
     for (int i = 0; i < n; ++i) {
       std::uint32_t ai = pick[static_cast<std::size_t>(i)];
-      t.offered[static_cast<std::size_t>(i)] = ai;
+      offeredAt(ti, i) = ai;
       takeLoad(ai, t.media);
       agents[ai].offers.push_back(ti);
       Decision& d = emit(DecisionKind::Offer, &t, ai);
-      d.expires_at = t.offer_expires;
+      d.expires_at = expires;
       d.group_size = static_cast<std::uint8_t>(n);
     }
-    schedule(TimerKind::OfferTimeout, t.offer_expires, ti, t.gen);
+    schedule(TimerKind::OfferTimeout, expires, ti, gen);
   }
 
   // Removes agent `ai` from the offer of task `ti` and frees his reservation. When nobody is left
   // and the task is still Offered, it goes back to waiting (keeping its place).
   void withdraw(std::uint32_t ti, std::uint32_t ai) {
     TaskRec& t = tasks[ti];
-    for (std::uint8_t i = 0; i < t.n_offered; ++i) {
-      if (t.offered[i] != ai) continue;
-      t.offered[i] = t.offered[t.n_offered - 1];
+    for (int i = 0; i < t.n_offered; ++i) {
+      if (offeredAt(ti, i) != ai) continue;
+      offeredAt(ti, i) = offeredAt(ti, t.n_offered - 1);
       --t.n_offered;
       break;
     }
@@ -1119,7 +1150,7 @@ struct Engine::Impl {
     releaseLoad(ai, t.media);
     if (t.state == TaskState::Offered && t.n_offered == 0) {
       --queues[t.queue].offered;
-      t.preferred = kNone;  // the preferred agent had his chance
+      t.flags &= static_cast<std::uint8_t>(~kPreferred);  // the preferred agent had his chance
       enqueueWaiting(ti);
     }
   }
@@ -1152,7 +1183,7 @@ struct Engine::Impl {
         t.state = TaskState::Pending;  // any non-Offered state: withdraw() must not re-queue
         --queues[t.queue].offered;
         while (t.n_offered > 0) {
-          std::uint32_t ai = t.offered[t.n_offered - 1];
+          std::uint32_t ai = offeredAt(ti, t.n_offered - 1);
           emit(DecisionKind::OfferRevoked, &t, ai).reason = reason;
           withdraw(ti, ai);
         }
@@ -1166,15 +1197,16 @@ struct Engine::Impl {
       }
     }
     t.agent = kNone;
-    ++t.gen;
+    ++gens[ti];
   }
 
+  // Frees the slot; its cold part is left as it is (newTask() resets it when the slot is reused).
   void freeTask(std::uint32_t ti) {
     TaskRec& t = tasks[ti];
     task_index.erase(t.id.value, taskIdOf());
-    std::uint32_t gen = t.gen + 1;  // generations survive slot reuse: old timers stay stale
+    if (t.flags & kExcluded) exclusions[ti].clear();
+    ++gens[ti];  // generations survive slot reuse: old timers stay stale
     t = TaskRec{};
-    t.gen = gen;
     free_tasks.push_back(ti);
   }
 
@@ -1192,8 +1224,8 @@ struct Engine::Impl {
       return false;
     };
     if (t.state == TaskState::WaitingPreferred) {
-      std::uint32_t ai = t.preferred;
-      if (n == 0 && agents[ai].ready(t.media) && !isExcluded(t, ai)) pick[static_cast<std::size_t>(n++)] = ai;
+      std::uint32_t ai = tcold[ti].preferred;
+      if (n == 0 && agents[ai].ready(t.media) && !isExcluded(ti, ai)) pick[static_cast<std::size_t>(n++)] = ai;
       return n;
     }
     if (n >= max) return n;
@@ -1203,13 +1235,30 @@ struct Engine::Impl {
       std::uint32_t ai = e.agent;
       const AgentRec& a = agents[ai];
       if (!a.ready(t.media)) return true;  // changed during this event; re-indexed at its end
-      if (!t.excluded.empty() && isExcluded(t, ai)) return true;
+      if (isExcluded(ti, ai)) return true;
       if (!eligible(a.skills, req)) return true;
       if (already(ai)) return true;
       pick[static_cast<std::size_t>(n++)] = ai;
       return n < max;
     });
     return n;
+  }
+
+  // Whether task ti is Offered to agent ai now.
+  bool openOfferTo(std::uint32_t ti, std::uint32_t ai) const {
+    const TaskRec& t = tasks[ti];
+    if (t.state != TaskState::Offered) return false;
+    for (int i = 0; i < t.n_offered; ++i)
+      if (offeredAt(ti, i) == ai) return true;
+    return false;
+  }
+
+  // The i-th agent task ti is offered to (i < n_offered).
+  std::uint32_t& offeredAt(std::uint32_t ti, int i) {
+    return i == 0 ? tasks[ti].offered0 : tcold[ti].offered_more[static_cast<std::size_t>(i - 1)];
+  }
+  std::uint32_t offeredAt(std::uint32_t ti, int i) const {
+    return i == 0 ? tasks[ti].offered0 : tcold[ti].offered_more[static_cast<std::size_t>(i - 1)];
   }
 
   int fanoutOf(const TaskRec& t) const {
@@ -1245,7 +1294,7 @@ struct Engine::Impl {
     };
     for (std::uint32_t ti : a.preferred) {
       const TaskRec& t = tasks[ti];
-      if (a.hasRoom(t.media) && queueOpen(t.queue) && !isExcluded(t, ai)) consider(entryOf(ti));
+      if (a.hasRoom(t.media) && queueOpen(t.queue) && !isExcluded(ti, ai)) consider(entryOf(ti));
     }
     for (const Membership& m : a.memberships) {
       const QueueRec& q = queues[m.queue];
@@ -1255,14 +1304,14 @@ struct Engine::Impl {
         if (!(room & (1u << static_cast<int>(c.media)))) continue;
         if (!eligible(a.skills, reqs[c.req])) continue;
         const HeapEntry& head = c.heap[0];
-        if (!head.excluded() || !isExcluded(tasks[head.task], ai)) {
+        if (!head.excluded() || !inExclusions(head.task, ai)) {
           consider(head);
           continue;
         }
         // The head skips him for a while: the next best is one of its children.
         for (std::size_t i = 1; i <= 2 && i < c.heap.size(); ++i) {
           const HeapEntry& e = c.heap[i];
-          if (!e.excluded() || !isExcluded(tasks[e.task], ai)) consider(e);
+          if (!e.excluded() || !inExclusions(e.task, ai)) consider(e);
         }
       }
     }
@@ -1345,11 +1394,13 @@ struct Engine::Impl {
   void fire(const Timer& tm) {
     switch (tm.kind) {
       case TimerKind::OfferTimeout: {
+        if (gens[tm.idx] != tm.gen) return;  // the usual case: answered long ago
         TaskRec& t = tasks[tm.idx];
-        if (!t.id.valid() || t.gen != tm.gen || t.state != TaskState::Offered) return;
+        if (!t.id.valid() || t.state != TaskState::Offered) return;
         std::uint32_t ti = tm.idx;
         // Expire every remaining agent; the last withdraw() puts the task back in its queue.
-        std::vector<std::uint32_t> missed(t.offered.begin(), t.offered.begin() + t.n_offered);
+        std::vector<std::uint32_t> missed;
+        for (int i = 0; i < t.n_offered; ++i) missed.push_back(offeredAt(ti, i));
         for (std::uint32_t ai : missed) {
           emit(DecisionKind::OfferExpired, &tasks[ti], ai);
           exclude(ti, ai);
@@ -1364,16 +1415,16 @@ struct Engine::Impl {
       }
       case TimerKind::Escalation: {
         TaskRec& t = tasks[tm.idx];
-        if (!t.id.valid() || t.gen != tm.gen) return;
+        if (gens[tm.idx] != tm.gen || !t.id.valid()) return;
         if (t.state != TaskState::Waiting && t.state != TaskState::WaitingPreferred) return;
         escalate(tm.idx);
         return;
       }
       case TimerKind::PreferredFallback: {
         TaskRec& t = tasks[tm.idx];
-        if (!t.id.valid() || t.gen != tm.gen || t.state != TaskState::WaitingPreferred) return;
+        if (gens[tm.idx] != tm.gen || !t.id.valid() || t.state != TaskState::WaitingPreferred) return;
         detachWaiting(tm.idx);
-        t.preferred = kNone;
+        t.flags &= static_cast<std::uint8_t>(~kPreferred);
         enqueueWaiting(tm.idx);  // re-schedules the pending escalation step under the new generation
         return;
       }
@@ -1381,10 +1432,12 @@ struct Engine::Impl {
         TaskRec& t = tasks[tm.idx];
         if (!t.id.valid()) return;
         // The skipped agents may take this task (or the ones behind it) again: let them look.
-        for (const auto& [ai, until] : t.excluded)
+        Exclusions& ex = exclusions[tm.idx];
+        for (const auto& [ai, until] : ex)
           if (until <= now) markDirty(ai);
-        std::erase_if(t.excluded, [&](const auto& e) { return e.second <= now; });
-        if (t.state == TaskState::Waiting && t.excluded.empty()) {
+        std::erase_if(ex, [&](const auto& e) { return e.second <= now; });
+        syncExcluded(tm.idx);
+        if (t.state == TaskState::Waiting && !(t.flags & kExcluded)) {
           // Refresh the heap entry's flag (not part of the order) so searches stop checking.
           classes[t.klass].heap[heap_pos[tm.idx]] = entryOf(tm.idx);
         }
@@ -1411,7 +1464,7 @@ struct Engine::Impl {
     detachWaiting(ti);
     if (step.relax_to) {
       auto r = intern(*step.relax_to);  // validated at configureQueue
-      if (r) t.req = *r;  // req_from_queue stays: an overflow takes the target queue's requirement
+      if (r) t.req = *r;  // kReqFromQueue stays: an overflow takes the target queue's requirement
     }
     t.priority += step.raise_priority_by;
     ++t.steps_applied;
@@ -1420,7 +1473,7 @@ struct Engine::Impl {
       t.queue = to;
       t.entered_queue_at = now;
       t.next_step = 0;
-      if (t.req_from_queue) t.req = queues[to].req;
+      if (t.flags & kReqFromQueue) t.req = queues[to].req;
     } else {
       ++t.next_step;
     }
@@ -1453,8 +1506,58 @@ struct Engine::Impl {
       return ti;
     }
     tasks.emplace_back();
+    tcold.emplace_back();
+    gens.push_back(0);
+    exclusions.emplace_back();
     heap_pos.push_back(kNone);
     return static_cast<std::uint32_t>(tasks.size() - 1);
+  }
+
+  // ---- new tasks (taskArrived, taskRestored) ----------------------------------------------------------
+
+  struct NewTask {
+    std::uint32_t queue = kNone;
+    std::uint32_t agent = kNone;  // restored tasks: their agent
+    std::uint32_t req = 0;
+  };
+
+  // The checks of a new task, in this order; `agent` (a restored task's) must be known too.
+  Result<NewTask> checkNewTask(const TaskSpec& spec, const AgentId* agent) {
+    if (!spec.id.valid()) return invalid("task id must be positive");
+    if (taskSlot(spec.id) != kNone) return conflict("task already routed");
+    NewTask n;
+    n.queue = queueSlot(spec.queue);
+    if (n.queue == kNone) return notFound("unknown queue");
+    if (agent) {
+      n.agent = agentSlot(*agent);
+      if (n.agent == kNone) return notFound("unknown agent");
+    }
+    n.req = queues[n.queue].req;
+    if (spec.requirement) {
+      auto r = intern(*spec.requirement);
+      if (!r) return std::move(r).error();
+      n.req = *r;
+    }
+    return n;
+  }
+
+  // A fresh record for a checked task in a free slot (indexed, in no other structure yet; the
+  // slot's generation goes on).
+  std::uint32_t newTask(const TaskSpec& spec, const NewTask& n) {
+    std::uint32_t ti = newTaskSlot();
+    task_index.insert(spec.id.value, ti);
+    TaskRec& t = tasks[ti];
+    t = TaskRec{};
+    t.id = spec.id;
+    t.queue = n.queue;
+    t.req = n.req;
+    if (spec.requirement) t.flags &= static_cast<std::uint8_t>(~kReqFromQueue);
+    t.media = mediaOf(spec.channel);
+    t.priority = spec.priority;
+    t.enqueued_at = spec.enqueued_at > 0 ? spec.enqueued_at : now;
+    t.entered_queue_at = now;
+    t.seq = task_seq++;
+    return ti;
   }
 
   DurationMs preferredTimeout(const QueueRec& q, DurationMs requested) const {
@@ -1463,12 +1566,14 @@ struct Engine::Impl {
     return 0;
   }
 
-  void setPreferred(TaskRec& t, AgentId agent, DurationMs timeout) {
-    t.preferred = kNone;
+  void setPreferred(std::uint32_t ti, AgentId agent, DurationMs timeout) {
+    TaskRec& t = tasks[ti];
+    t.flags &= static_cast<std::uint8_t>(~kPreferred);
     std::uint32_t ai = agentSlot(agent);
     if (ai == kNone || timeout <= 0) return;
-    t.preferred = ai;
-    t.preferred_until = now + timeout;
+    t.flags |= kPreferred;
+    tcold[ti].preferred = ai;
+    tcold[ti].preferred_until = now + timeout;
   }
 
   static QueueFigures figures(std::int64_t answered, std::int64_t within, std::int64_t abandoned, std::int64_t abandoned_after,
@@ -1650,33 +1755,11 @@ Status Engine::setAgentState(AgentId agent, AgentState state, TimestampMs now) {
 
 Status Engine::taskArrived(const TaskSpec& spec, TimestampMs now) {
   Impl& s = *impl_;
-  if (!spec.id.valid()) return invalid("task id must be positive");
-  if (s.taskSlot(spec.id) != kNone) return conflict("task already routed");
-  std::uint32_t qi = s.queueSlot(spec.queue);
-  if (qi == kNone) return notFound("unknown queue");
-  std::uint32_t req = s.queues[qi].req;
-  if (spec.requirement) {
-    auto r = s.intern(*spec.requirement);
-    if (!r) return std::move(r).error();
-    req = *r;
-  }
+  auto n = s.checkNewTask(spec, nullptr);
+  if (!n) return std::move(n).error();
   s.advanceTo(now);
-  std::uint32_t ti = s.newTaskSlot();
-  s.task_index.insert(spec.id.value, ti);
-  TaskRec& t = s.tasks[ti];
-  std::uint32_t gen = t.gen;
-  t = TaskRec{};
-  t.gen = gen;
-  t.id = spec.id;
-  t.queue = qi;
-  t.req = req;
-  t.req_from_queue = !spec.requirement.has_value();
-  t.media = mediaOf(spec.channel);
-  t.priority = spec.priority;
-  t.enqueued_at = spec.enqueued_at > 0 ? spec.enqueued_at : s.now;
-  t.entered_queue_at = s.now;
-  t.seq = s.task_seq++;
-  s.setPreferred(t, spec.preferred_agent, s.preferredTimeout(s.queues[qi], spec.preferred_timeout_ms));
+  std::uint32_t ti = s.newTask(spec, *n);
+  s.setPreferred(ti, spec.preferred_agent, s.preferredTimeout(s.queues[n->queue], spec.preferred_timeout_ms));
   s.enqueueWaiting(ti);
   s.settle();
   return {};
@@ -1684,37 +1767,15 @@ Status Engine::taskArrived(const TaskSpec& spec, TimestampMs now) {
 
 Status Engine::taskRestored(const TaskSpec& spec, AgentId agent, bool pending, TimestampMs now) {
   Impl& s = *impl_;
-  if (!spec.id.valid()) return invalid("task id must be positive");
-  if (s.taskSlot(spec.id) != kNone) return conflict("task already routed");
-  std::uint32_t qi = s.queueSlot(spec.queue);
-  if (qi == kNone) return notFound("unknown queue");
-  std::uint32_t ai = s.agentSlot(agent);
-  if (ai == kNone) return notFound("unknown agent");
-  std::uint32_t req = s.queues[qi].req;
-  if (spec.requirement) {
-    auto r = s.intern(*spec.requirement);
-    if (!r) return std::move(r).error();
-    req = *r;
-  }
+  auto n = s.checkNewTask(spec, &agent);
+  if (!n) return std::move(n).error();
   s.advanceTo(now);
-  std::uint32_t ti = s.newTaskSlot();
-  s.task_index.insert(spec.id.value, ti);
+  std::uint32_t ti = s.newTask(spec, *n);
   TaskRec& t = s.tasks[ti];
-  std::uint32_t gen = t.gen;
-  t = TaskRec{};
-  t.gen = gen + 1;
-  t.id = spec.id;
-  t.queue = qi;
-  t.req = req;
-  t.req_from_queue = !spec.requirement.has_value();
-  t.media = mediaOf(spec.channel);
-  t.priority = spec.priority;
-  t.enqueued_at = spec.enqueued_at > 0 ? spec.enqueued_at : s.now;
-  t.entered_queue_at = s.now;
-  t.seq = s.task_seq++;
-  t.agent = ai;
+  ++s.gens[ti];
+  t.agent = n->agent;
   t.state = pending ? TaskState::Pending : TaskState::Assigned;
-  if (!pending) s.takeLoad(ai, t.media);  // no decision and no answer counted: it was answered before
+  if (!pending) s.takeLoad(n->agent, t.media);  // no decision and no answer counted: it was answered before
   s.settle();
   return {};
 }
@@ -1725,12 +1786,10 @@ Status Engine::offerAccepted(TaskId task, AgentId agent, TimestampMs now) {
   if (ti == kNone || ai == kNone) return notFound("unknown task or agent");
   s.advanceTo(now);  // an offer that expired before `now` is gone
   TaskRec& t = s.tasks[ti];
-  bool offered_to_him = false;
-  for (std::uint8_t i = 0; i < t.n_offered; ++i) offered_to_him |= t.offered[i] == ai;
-  if (t.state != TaskState::Offered || !offered_to_him) return conflict("no open offer of this task to this agent");
+  if (!s.openOfferTo(ti, ai)) return conflict("no open offer of this task to this agent");
   // He keeps his reservation as the assignment; the others lose theirs.
-  for (std::uint8_t i = 0; i < t.n_offered; ++i)
-    if (t.offered[i] == ai) t.offered[i] = t.offered[--t.n_offered];
+  for (int i = 0; i < t.n_offered; ++i)
+    if (s.offeredAt(ti, i) == ai) s.offeredAt(ti, i) = s.offeredAt(ti, --t.n_offered);
   std::erase(s.agents[ai].offers, ti);
   --s.queues[t.queue].offered;
   s.assign(ti, ai, false);
@@ -1738,7 +1797,7 @@ Status Engine::offerAccepted(TaskId task, AgentId agent, TimestampMs now) {
   // Not dirty: his load, state and ranking keys are what they were with the offer, and the end of
   // that event already gave him everything he had room for.
   while (t.n_offered > 0) {
-    std::uint32_t other = t.offered[t.n_offered - 1];
+    std::uint32_t other = s.offeredAt(ti, t.n_offered - 1);
     s.emit(DecisionKind::OfferRevoked, &t, other).reason = RevokeReason::AcceptedElsewhere;
     s.withdraw(ti, other);
   }
@@ -1751,10 +1810,7 @@ Status Engine::offerRejected(TaskId task, AgentId agent, TimestampMs now) {
   std::uint32_t ti = s.taskSlot(task), ai = s.agentSlot(agent);
   if (ti == kNone || ai == kNone) return notFound("unknown task or agent");
   s.advanceTo(now);
-  TaskRec& t = s.tasks[ti];
-  bool offered_to_him = false;
-  for (std::uint8_t i = 0; i < t.n_offered; ++i) offered_to_him |= t.offered[i] == ai;
-  if (t.state != TaskState::Offered || !offered_to_him) return conflict("no open offer of this task to this agent");
+  if (!s.openOfferTo(ti, ai)) return conflict("no open offer of this task to this agent");
   s.agents[ai].no_answers = 0;  // an answer, even a no
   s.exclude(ti, ai);
   s.withdraw(ti, ai);
@@ -1805,16 +1861,17 @@ Status Engine::taskTransferred(TaskId task, const TransferSpec& spec, TimestampM
   t.queue = qi;
   t.entered_queue_at = s.now;
   t.next_step = 0;
-  t.excluded.clear();
+  s.exclusions[ti].clear();
+  s.syncExcluded(ti);
   if (req) {
     t.req = *req;
-    t.req_from_queue = false;
-  } else if (moved && t.req_from_queue) {
+    t.flags &= static_cast<std::uint8_t>(~kReqFromQueue);
+  } else if (moved && (t.flags & kReqFromQueue)) {
     t.req = s.queues[qi].req;
   }
   if (spec.priority) t.priority = *spec.priority;
   DurationMs timeout = spec.preferred_agent.valid() ? (spec.preferred_timeout_ms > 0 ? spec.preferred_timeout_ms : s.queues[qi].cfg.preferred_timeout_ms) : 0;
-  s.setPreferred(t, spec.preferred_agent, timeout);
+  s.setPreferred(ti, spec.preferred_agent, timeout);
   s.enqueueWaiting(ti);
   s.settle();
   return {};
@@ -1843,7 +1900,7 @@ Status Engine::taskPending(TaskId task, TimestampMs now) {
   s.advanceTo(now);
   TaskRec& t = s.tasks[ti];
   t.state = TaskState::Pending;
-  ++t.gen;
+  ++s.gens[ti];
   s.releaseLoad(t.agent, t.media);
   s.settle();
   return {};
@@ -1859,7 +1916,7 @@ Status Engine::taskResumed(TaskId task, TimestampMs now) {
   std::uint32_t ai = t.agent;
   if (s.agents[ai].hasRoom(t.media)) {
     t.state = TaskState::Assigned;
-    ++t.gen;
+    ++s.gens[ti];
     s.takeLoad(ai, t.media);
     s.emit(DecisionKind::Assigned, &t, ai);
   } else {
@@ -1868,7 +1925,7 @@ Status Engine::taskResumed(TaskId task, TimestampMs now) {
     t.entered_queue_at = s.now;
     t.next_step = 0;
     const QueueRec& q = s.queues[t.queue];
-    s.setPreferred(t, s.agents[ai].id, q.cfg.preferred_timeout_ms > 0 ? q.cfg.preferred_timeout_ms : 30'000);
+    s.setPreferred(ti, s.agents[ai].id, q.cfg.preferred_timeout_ms > 0 ? q.cfg.preferred_timeout_ms : 30'000);
     s.enqueueWaiting(ti);
   }
   s.settle();
@@ -1959,6 +2016,7 @@ std::optional<TaskView> Engine::task(TaskId task) const {
   std::uint32_t ti = s.taskSlot(task);
   if (ti == kNone) return std::nullopt;
   const TaskRec& t = s.tasks[ti];
+  const TaskCold& c = s.tcold[ti];
   TaskView v;
   v.id = t.id;
   v.state = t.state;
@@ -1968,8 +2026,8 @@ std::optional<TaskView> Engine::task(TaskId task) const {
   v.enqueued_at = t.enqueued_at;
   v.entered_queue_at = t.entered_queue_at;
   if (t.agent != kNone) v.agent = s.agents[t.agent].id;
-  for (std::uint8_t i = 0; i < t.n_offered; ++i) v.offered_to.push_back(s.agents[t.offered[i]].id);
-  if (t.state == TaskState::WaitingPreferred) v.preferred_agent = s.agents[t.preferred].id;
+  for (int i = 0; i < t.n_offered; ++i) v.offered_to.push_back(s.agents[s.offeredAt(ti, i)].id);
+  if (t.state == TaskState::WaitingPreferred) v.preferred_agent = s.agents[c.preferred].id;
   v.requirement = s.reqs[t.req].source;
   v.escalation_steps_applied = t.steps_applied;
   return v;
@@ -1987,9 +2045,10 @@ MemoryUsage Engine::memoryUsage() const {
     m.agents += a.memberships.capacity() * sizeof(Membership) + a.offers.capacity() * sizeof(std::uint32_t) +
                 a.preferred.capacity() * sizeof(std::uint32_t) + a.skill_levels.capacity() * sizeof(std::pair<int, int>);
   }
-  m.tasks = s.tasks.capacity() * sizeof(TaskRec) + (s.free_tasks.capacity() + s.heap_pos.capacity()) * sizeof(std::uint32_t) +
-            s.task_index.bytes();
-  for (const TaskRec& t : s.tasks) m.tasks += t.excluded.capacity() * sizeof(std::pair<std::uint32_t, TimestampMs>);
+  m.tasks = s.tasks.capacity() * sizeof(TaskRec) + s.tcold.capacity() * sizeof(TaskCold) + s.gens.capacity() * sizeof(std::uint32_t) +
+            s.exclusions.capacity() * sizeof(Exclusions) +
+            (s.free_tasks.capacity() + s.heap_pos.capacity()) * sizeof(std::uint32_t) + s.task_index.bytes();
+  for (const Exclusions& ex : s.exclusions) m.tasks += ex.capacity() * sizeof(Exclusions::value_type);
   for (const ClassBucket& c : s.classes) m.tasks += c.heap.capacity() * sizeof(HeapEntry);
   m.queues = s.queues.capacity() * sizeof(QueueRec) + s.classes.capacity() * sizeof(ClassBucket) + s.class_index.bytes() +
              s.queue_index.bytes() + s.reqs.capacity() * sizeof(CompiledReq);
