@@ -432,23 +432,25 @@ struct Membership {
 
 enum class Category : std::uint8_t { Offline, Away, Idle, Busy };
 
-struct AgentRec {
+// Laid out by use: the first cache line holds what choosing, offering and freeing him reads
+// (state, load, capacity, rules, ranking time), the second his lists; his skill profile (160
+// bytes, one word of it read per check) is kept apart in Impl::agent_skills.
+struct alignas(64) AgentRec {
   AgentId id;
-  AgentState state = AgentState::Offline;
-  Category category = Category::Offline;
-  bool dirty = false;
+  TimestampMs idle_since = 0;
   std::array<int, kMediaCount> capacity{};
   std::array<int, kMediaCount> load{};
   CrossChannelRules rules;
-  SkillProfile skills;
-  std::vector<std::pair<int, int>> skill_levels;  // (bit, proficiency)
-  TimestampMs idle_since = 0;
   int no_answers = 0;
   std::uint32_t wrap_gen = 0;
-  TimestampMs wrap_until = 0;
-  std::vector<Membership> memberships;
+  AgentState state = AgentState::Offline;
+  Category category = Category::Offline;
+  bool dirty = false;
   std::vector<std::uint32_t> offers;     // tasks offered to him now
+  std::vector<Membership> memberships;
   std::vector<std::uint32_t> preferred;  // tasks held for him
+  TimestampMs wrap_until = 0;
+  std::vector<std::pair<int, int>> skill_levels;  // (bit, proficiency)
 
   int totalLoad() const { return load[0] + load[1] + load[2] + load[3]; }
   std::uint8_t blocked() const {
@@ -657,6 +659,7 @@ struct Engine::Impl {
   TimestampMs next_hours_check = 0;
 
   std::vector<AgentRec> agents;
+  std::vector<SkillProfile> agent_skills;  // per agent slot
   FlatMap agent_index;
   std::vector<TaskRec> tasks;           // per task slot: the hot part of the record
   std::vector<TaskCold> tcold;          // per task slot: the rest
@@ -1236,7 +1239,7 @@ struct Engine::Impl {
       const AgentRec& a = agents[ai];
       if (!a.ready(t.media)) return true;  // changed during this event; re-indexed at its end
       if (isExcluded(ti, ai)) return true;
-      if (!eligible(a.skills, req)) return true;
+      if (!eligible(agent_skills[ai], req)) return true;
       if (already(ai)) return true;
       pick[static_cast<std::size_t>(n++)] = ai;
       return n < max;
@@ -1302,7 +1305,7 @@ struct Engine::Impl {
       for (std::uint32_t ci : q.active_classes) {
         const ClassBucket& c = classes[ci];
         if (!(room & (1u << static_cast<int>(c.media)))) continue;
-        if (!eligible(a.skills, reqs[c.req])) continue;
+        if (!eligible(agent_skills[ai], reqs[c.req])) continue;
         const HeapEntry& head = c.heap[0];
         if (!head.excluded() || !inExclusions(head.task, ai)) {
           consider(head);
@@ -1696,6 +1699,7 @@ Status Engine::configureAgent(const AgentConfig& config, TimestampMs now) {
   if (ai == kNone) {
     ai = static_cast<std::uint32_t>(s.agents.size());
     s.agents.emplace_back();
+    s.agent_skills.emplace_back();
     s.agent_index.insert(config.id.value, ai);
     s.agents[ai].id = config.id;
     s.agents[ai].idle_since = s.now;
@@ -1712,7 +1716,7 @@ Status Engine::configureAgent(const AgentConfig& config, TimestampMs now) {
   AgentRec& a = s.agents[ai];
   a.capacity = config.capacity;
   a.rules = config.rules;
-  a.skills = profile;
+  s.agent_skills[ai] = profile;
   a.skill_levels = std::move(levels);
   std::vector<Membership> old = std::move(a.memberships);
   a.memberships.clear();
@@ -2039,7 +2043,7 @@ std::size_t Engine::agentCount() const { return impl_->agents.size(); }
 MemoryUsage Engine::memoryUsage() const {
   const Impl& s = *impl_;
   MemoryUsage m;
-  m.agents = s.agents.capacity() * sizeof(AgentRec) + s.agent_index.bytes() +
+  m.agents = s.agents.capacity() * sizeof(AgentRec) + s.agent_skills.capacity() * sizeof(SkillProfile) + s.agent_index.bytes() +
              s.ready_pos.capacity() * sizeof(s.ready_pos[0]) + s.free_member_ids.capacity() * sizeof(std::uint32_t);
   for (const AgentRec& a : s.agents) {
     m.agents += a.memberships.capacity() * sizeof(Membership) + a.offers.capacity() * sizeof(std::uint32_t) +
