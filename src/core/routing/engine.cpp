@@ -345,15 +345,20 @@ inline bool ahead(const ReadyEntry& a, const ReadyEntry& b) {
   return a.agent < b.agent;
 }
 
-// ---- indexed binary heaps (class heaps and ready indexes) -------------------------------------------
+// ---- indexed 4-ary heaps (class heaps and ready indexes) --------------------------------------------
 // Contiguous min-heaps whose entries know their position: `moved(entry, i)` is told whenever an
 // entry lands at index i, so any entry can be removed or re-keyed in O(log n) without a search.
+// Four children a node (at kArity * i + 1 ...): half the levels of a binary heap, so an entry
+// that sinks (a re-keyed agent, the last task moved to the root) moves half as often, and the
+// children compared at each level lie side by side (one or two cache lines).
+
+constexpr std::size_t kArity = 4;
 
 template <class E, class Before, class Moved>
 std::size_t heapSiftUp(std::vector<E>& h, std::size_t i, Before before, Moved moved) {
   E e = h[i];
   while (i > 0) {
-    std::size_t p = (i - 1) / 2;
+    std::size_t p = (i - 1) / kArity;
     if (!before(e, h[p])) break;
     h[i] = h[p];
     moved(h[i], i);
@@ -369,10 +374,11 @@ void heapSiftDown(std::vector<E>& h, std::size_t i, Before before, Moved moved) 
   E e = h[i];
   std::size_t n = h.size();
   for (;;) {
-    std::size_t l = 2 * i + 1;
-    if (l >= n) break;
-    std::size_t best = l;
-    if (l + 1 < n && before(h[l + 1], h[l])) best = l + 1;
+    std::size_t first = kArity * i + 1;
+    if (first >= n) break;
+    std::size_t best = first, end = std::min(first + kArity, n);
+    for (std::size_t c = first + 1; c < end; ++c)
+      if (before(h[c], h[best])) best = c;
     if (!before(h[best], e)) break;
     h[i] = h[best];
     moved(h[i], i);
@@ -409,15 +415,13 @@ void heapWalkInOrder(const std::vector<E>& h, Before before, std::vector<std::ui
     std::push_heap(frontier.begin(), frontier.end(), later);
   };
   frontier.clear();
-  add(1);
-  add(2);
+  for (std::size_t c = 1; c <= kArity; ++c) add(c);
   while (!frontier.empty()) {
     std::pop_heap(frontier.begin(), frontier.end(), later);
     std::uint32_t i = frontier.back();
     frontier.pop_back();
     if (!visit(h[i])) return;
-    add(2 * static_cast<std::size_t>(i) + 1);
-    add(2 * static_cast<std::size_t>(i) + 2);
+    for (std::size_t c = 1; c <= kArity; ++c) add(kArity * static_cast<std::size_t>(i) + c);
   }
 }
 
@@ -1312,7 +1316,7 @@ struct Engine::Impl {
           continue;
         }
         // The head skips him for a while: the next best is one of its children.
-        for (std::size_t i = 1; i <= 2 && i < c.heap.size(); ++i) {
+        for (std::size_t i = 1; i <= kArity && i < c.heap.size(); ++i) {
           const HeapEntry& e = c.heap[i];
           if (!e.excluded() || !inExclusions(e.task, ai)) consider(e);
         }

@@ -29,11 +29,11 @@
 // - Skills are dense bit numbers (up to 256); an agent's skills are 5 bitsets "proficiency >= l",
 //   a requirement alternative 5 bitsets "needs level l": eligibility is 5x4 word ANDs.
 // - Requirements are interned; a task class is (queue, media, requirement). Each class holds its
-//   waiting tasks in an indexed binary heap (the task knows its position): push, pop, remove and
+//   waiting tasks in an indexed 4-ary heap (the task knows its position): push, pop, remove and
 //   re-prioritise are O(log n). Only non-empty classes are listed on their queue.
 // - Ready index per (queue, media): the available agents with free capacity for that media, keyed
 //   by the queue's strategy (idle-since, occupancy, skill score, round-robin counter), then agent
-//   slot, in an indexed binary heap (one contiguous array; each membership knows its position).
+//   slot, in an indexed 4-ary heap (one contiguous array; each membership knows its position).
 //   Updated only at the end of an event for agents whose state changed: O(Q_a * 4 * log A_q), no
 //   allocation. Walked in key order best-first (root, then a small frontier of children).
 // - Agent side (an agent got free): look at his preferred tasks, then for each of his open queues
