@@ -94,9 +94,13 @@ class ChannelGateway {
     return core::makeError(core::ErrorCode::InvalidInput,
                            "message templates are a WhatsApp feature; this inbox's channel has none");
   }
-  // True when the provider refuses free-form replies once the 24-hour customer-service window
-  // is closed (WhatsApp): the desk then answers 409 customer_window_closed and stores nothing.
-  virtual bool freeFormNeedsCustomerWindow() const { return false; }
+  // True when the provider refuses free-form replies through this inbox once the 24-hour
+  // customer-service window is closed (WhatsApp, and Twilio inboxes with a WhatsApp number): the
+  // desk then answers 409 customer_window_closed and stores nothing.
+  virtual bool freeFormNeedsCustomerWindow(const core::Inbox& inbox) const {
+    (void)inbox;
+    return false;
+  }
   // Downloads the bytes of a Pending attachment from the provider (blocking; called by the
   // media fetcher). Unavailable means "try again later"; other errors are final.
   virtual core::Result<std::string> fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,

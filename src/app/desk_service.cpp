@@ -459,7 +459,7 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
       message.kind = core::MessageKind::Template;
       message.text = std::move(rendered->text);
       message.payload_json = std::move(rendered->payload_json);
-    } else if (!input.private_note && gateway != gateways_.end() && gateway->second->freeFormNeedsCustomerWindow() &&
+    } else if (!input.private_note && gateway != gateways_.end() && gateway->second->freeFormNeedsCustomerWindow(view.inbox) &&
                !core::customerWindowOpen(view.inbox, view.conversation.last_incoming_at, now)) {
       return makeError(ErrorCode::Conflict, kCustomerWindowClosed);
     }

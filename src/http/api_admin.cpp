@@ -329,7 +329,8 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
       return {};
     }));
     if (inbox.channel == core::ChannelKind::Email) deps.wake_email_poller();
-    if (inbox.channel == core::ChannelKind::WhatsApp) deps.wake_template_sync();
+    // WhatsApp Cloud API inboxes and Twilio WhatsApp senders sync their message templates.
+    if (inbox.channel == core::ChannelKind::WhatsApp || inbox.channel == core::ChannelKind::Twilio) deps.wake_template_sync();
     return jsonResponse(existing ? 200 : 201, toJson(inbox, true));
   };
   router.add("POST", "/api/v1/inboxes", Auth::User, "Create an inbox (admin); an api inbox returns its signing secret",

@@ -1,5 +1,6 @@
 // WhatsApp message templates in the API: the inbox's approved templates for the desk, and the
-// admin's "sync now" (channels/whatsapp/whatsapp_template_sync.hpp does the work).
+// admin's "sync now" (channels/whatsapp/whatsapp_template_sync.hpp does the work), for WhatsApp
+// Cloud API inboxes and Twilio inboxes with a WhatsApp number (templates from Twilio's Content API).
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 
 #include "channels/whatsapp/whatsapp_template_sync.hpp"
 #include "channels/whatsapp/whatsapp_templates.hpp"
+#include "core/customer_window.hpp"
 #include "http/api.hpp"
 #include "http/json.hpp"
 #include "http/template_reply_json.hpp"
@@ -19,12 +21,17 @@ namespace wa = channels::whatsapp;
 
 namespace {
 
-// The inbox if the actor sees it (NotFound otherwise) and it is a WhatsApp inbox (InvalidInput).
+// The inbox if the actor sees it (NotFound otherwise) and it sends WhatsApp: a WhatsApp inbox or
+// a Twilio inbox with a whatsapp: number (InvalidInput otherwise).
 core::Result<core::Inbox> whatsappInbox(app::StoreTx& tx, const core::Actor& actor, std::int64_t id) {
   auto inbox = tx.getInbox(actor.tenant_id, core::InboxId{id});
   if (!inbox) return inbox.error();
   if (!core::canSeeInbox(actor, *inbox)) return makeError(ErrorCode::NotFound, "inbox not found");
-  if (inbox->channel != core::ChannelKind::WhatsApp) {
+  if (inbox->channel == core::ChannelKind::Twilio && !core::hasCustomerWindow(*inbox)) {
+    return makeError(ErrorCode::InvalidInput, "message templates are a WhatsApp feature; Twilio inbox " + std::to_string(id) +
+                                                  " sends SMS (its phone_number has no whatsapp: prefix)");
+  }
+  if (inbox->channel != core::ChannelKind::WhatsApp && inbox->channel != core::ChannelKind::Twilio) {
     return makeError(ErrorCode::InvalidInput, "message templates are a WhatsApp feature; inbox " + std::to_string(id) +
                                                   " is a " + std::string(core::toString(inbox->channel)) + " inbox");
   }
@@ -68,8 +75,8 @@ core::Result<std::optional<app::TemplateReply>> takeTemplateReply(json::object& 
 
 void addWhatsAppTemplateRoutes(Router& router, ApiDeps& deps) {
   router.add("GET", "/api/v1/inboxes/{id}/templates", Auth::User,
-             "A WhatsApp inbox's approved message templates (name, language, category, header, body, footer, buttons "
-             "and their parameters) with synced_at",
+             "A WhatsApp inbox's (or a Twilio WhatsApp sender's) approved message templates (name, language, "
+             "category, header, body, footer, buttons and their parameters) with synced_at",
              [&deps](Context& ctx) -> Response {
                PARLEY_TRY(id, ctx.idParam("id"));
                wa::StoredTemplates stored;
@@ -99,8 +106,8 @@ void addWhatsAppTemplateRoutes(Router& router, ApiDeps& deps) {
                                                                                               : json::value(stored.last_error)}});
              });
   router.add("POST", "/api/v1/inboxes/{id}/templates/sync", Auth::User,
-             "Fetch a WhatsApp inbox's message templates from Meta now (admin; needs config.business_account_id); "
-             "answers the count, or Meta's error with 424",
+             "Fetch a WhatsApp inbox's message templates now (admin): from Meta (needs config.business_account_id) "
+             "or, for a Twilio WhatsApp sender, from Twilio's Content API; answers the count, or the provider's error with 424",
              [&deps](Context& ctx) -> Response {
                if (!core::isAllowed(ctx.actor(), core::Resource::Inboxes, core::Action::Write)) {
                  return errorResponse(403, "forbidden", "your role may not manage inboxes");
@@ -117,7 +124,7 @@ void addWhatsAppTemplateRoutes(Router& router, ApiDeps& deps) {
                  case Kind::NotConfigured:
                    return errorResponse(400, "invalid_input", outcome.message);
                  case Kind::Rejected:
-                   // Meta refused (a 4xx): nothing wrong with this server, the provider's reason says what to fix.
+                   // The provider refused (a 4xx): nothing wrong with this server, its reason says what to fix.
                    return errorResponse(424, "provider_rejected", outcome.message);
                  case Kind::Unavailable:
                    return errorResponse(503, "unavailable", outcome.message);

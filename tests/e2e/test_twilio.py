@@ -36,6 +36,19 @@ def twilio_signature(token, url, params):
     return base64.b64encode(hmac.new(token.encode(), data.encode(), hashlib.sha1).digest()).decode()
 
 
+def create_inbox(parley, token, twilio, name, number, **config):
+    """A Twilio inbox talking to the fake (its Messages API and its Content API); `config` adds or
+    overrides keys."""
+    body = {"account_sid": twilio.account_sid, "auth_token": twilio.auth_token, "phone_number": number,
+            "public_base_url": parley.base, "api_base_url": twilio.api_base_url,
+            "content_api_base_url": twilio.api_base_url}
+    body.update(config)
+    status, inbox, _ = parley.request("POST", "/api/v1/inboxes", {"name": name, "channel": "twilio", "config": body},
+                                      token=token)
+    assert status == 201, inbox
+    return inbox
+
+
 class TwilioTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -48,13 +61,7 @@ class TwilioTest(unittest.TestCase):
 
     @classmethod
     def create_inbox(cls, name, number):
-        status, inbox, _ = cls.parley.request("POST", "/api/v1/inboxes", {
-            "name": name, "channel": "twilio",
-            "config": {"account_sid": cls.twilio.account_sid, "auth_token": cls.twilio.auth_token,
-                       "phone_number": number, "public_base_url": cls.public,
-                       "api_base_url": cls.twilio.api_base_url}}, token=cls.token)
-        assert status == 201, inbox
-        return inbox
+        return create_inbox(cls.parley, cls.token, cls.twilio, name, number)
 
     @classmethod
     def tearDownClass(cls):

@@ -347,10 +347,13 @@ std::string describeError(std::string_view code, std::string_view message) {
       {"30007", "Message filtered"},
       {"30008", "Unknown error"},
       {"21610", "The recipient unsubscribed (replied STOP)"},
-      {"63016", "Outside the WhatsApp 24-hour window: only templates may be sent"},
+      {"63016", "outside the WhatsApp 24-hour customer-service window: the customer last wrote more than 24 hours "
+                "ago, so WhatsApp takes only an approved template"},
   };
   std::string text(message);
-  if (text.empty()) {
+  // 63016's own text ("Failed to send freeform message because you are outside the allowed
+  // window ...") does not tell the agent what to do: ours does.
+  if (text.empty() || code == "63016") {
     for (const auto& [known, description] : kKnown) {
       if (known == code) text = description;
     }
@@ -396,9 +399,20 @@ core::Result<std::string> encodeSend(const SendRequest& r) {
   std::size_t chars = 0;
   for (unsigned char c : r.body) chars += (c & 0xC0) != 0x80;
   if (chars > kMaxBodyChars) return makeError(ErrorCode::InvalidInput, "Twilio sends at most 1600 characters per message");
-  if (r.body.empty() && r.media_urls.empty()) return makeError(ErrorCode::InvalidInput, "a Twilio message needs text or a file");
+  if (!r.content_sid.empty()) {
+    if (!validSid(r.content_sid)) return makeError(ErrorCode::InvalidInput, "ContentSid: must be letters and digits (HX...)");
+    if (!r.body.empty() || !r.media_urls.empty()) {
+      return makeError(ErrorCode::InvalidInput, "a Content API template is sent without Body or MediaUrl");
+    }
+  } else if (r.body.empty() && r.media_urls.empty()) {
+    return makeError(ErrorCode::InvalidInput, "a Twilio message needs text or a file");
+  }
   if (r.media_urls.size() > kMaxMedia) return makeError(ErrorCode::InvalidInput, "Twilio sends at most 10 files per message");
   FormParams form{{"To", r.to}, {"From", r.from}};
+  if (!r.content_sid.empty()) {
+    form.emplace_back("ContentSid", r.content_sid);
+    if (!r.content_variables.empty()) form.emplace_back("ContentVariables", r.content_variables);
+  }
   if (!r.body.empty()) form.emplace_back("Body", r.body);
   for (const auto& url : r.media_urls) form.emplace_back("MediaUrl", url);
   if (!r.status_callback.empty()) form.emplace_back("StatusCallback", r.status_callback);

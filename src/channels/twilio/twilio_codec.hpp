@@ -93,10 +93,15 @@ struct SendRequest {
   std::string body;  // at most kMaxBodyChars characters
   std::vector<std::string> media_urls;  // public URLs Twilio fetches, at most kMaxMedia
   std::string status_callback;
+  // A Content API template (WhatsApp outside the 24-hour window) instead of Body and media:
+  // ContentSid "HX..." and ContentVariables, a JSON object text {"1": "value", ...}.
+  std::string content_sid;
+  std::string content_variables;
 };
 
 // The form body of POST .../Messages.json. InvalidInput when To / From are missing, Body is too
-// long, there is neither text nor media, or too many media.
+// long, there is neither text nor media (nor a ContentSid), too many media, or a ContentSid
+// comes with Body or media.
 core::Result<std::string> encodeSend(const SendRequest& request);
 // "Basic base64(account_sid:auth_token)", Twilio's REST API authentication.
 std::string basicAuth(std::string_view account_sid, std::string_view auth_token);

@@ -6,6 +6,9 @@
 
 #include "channels/common/config_secrets.hpp"
 #include "channels/common/http_client.hpp"
+#include "channels/twilio/twilio_content.hpp"
+#include "channels/whatsapp/whatsapp_template_sync.hpp"
+#include "core/customer_window.hpp"
 
 namespace parley::channels::twilio {
 
@@ -23,6 +26,16 @@ std::string trimSlashes(std::string url) {
   return url;
 }
 
+// The ContentSid and ContentVariables a rendered template's payload keeps (renderTemplate).
+core::Result<std::pair<std::string, std::string>> contentOfPayload(const std::string& payload_json) {
+  boost::system::error_code ec;
+  auto root = json::parse(payload_json, ec);
+  const json::value* send_value = !ec && root.is_object() ? root.get_object().if_contains("send") : nullptr;
+  const json::object* send = send_value ? send_value->if_object() : nullptr;
+  if (!send || stringOr(*send, "content_sid").empty()) return makeError(ErrorCode::InvalidInput, "the message keeps no Content API template");
+  return std::pair{stringOr(*send, "content_sid"), stringOr(*send, "content_variables")};
+}
+
 }  // namespace
 
 core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const app::SecretBox* box) {
@@ -35,6 +48,7 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const
   c.phone_number = stringOr(o, "phone_number");
   c.public_base_url = trimSlashes(stringOr(o, "public_base_url"));
   if (auto base = stringOr(o, "api_base_url"); !base.empty()) c.api_base_url = trimSlashes(base);
+  if (auto base = stringOr(o, "content_api_base_url"); !base.empty()) c.content_api_base_url = trimSlashes(base);
   for (auto [key, value] : {std::pair{"account_sid", &c.account_sid}, std::pair{"auth_token", &c.auth_token},
                             std::pair{"phone_number", &c.phone_number}, std::pair{"public_base_url", &c.public_base_url}}) {
     if (value->empty()) return makeError(ErrorCode::InvalidInput, std::string("config.") + key + ": is required for a twilio inbox");
@@ -48,6 +62,9 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const
     return makeError(ErrorCode::InvalidInput, "config.phone_number: must be E.164 (+14155550100) or whatsapp:+14155550100");
   }
   if (!httpUrl(c.api_base_url)) return makeError(ErrorCode::InvalidInput, "config.api_base_url: must be an http or https URL");
+  if (!httpUrl(c.content_api_base_url) || c.content_api_base_url.find_first_of("?# ") != std::string::npos) {
+    return makeError(ErrorCode::InvalidInput, "config.content_api_base_url: must be an http or https URL without query");
+  }
   if (!httpUrl(c.public_base_url) || c.public_base_url.find_first_of("?# ") != std::string::npos) {
     return makeError(ErrorCode::InvalidInput,
                      "config.public_base_url: must be the http(s) URL Twilio calls this server at, without query");
@@ -87,6 +104,16 @@ core::Result<std::string> TwilioGateway::encode(const app::OutboundContext& ctx)
   SendRequest probe;
   probe.to = whatsapp ? "whatsapp:" + phone : phone;
   probe.from = config->phone_number;
+  if (ctx.message.kind == core::MessageKind::Template) {
+    // Rendered and checked by renderTemplate(): the message keeps the ContentSid and variables.
+    auto content = contentOfPayload(ctx.message.payload_json);
+    if (!content) return makeError(ErrorCode::InvalidInput, "template: " + content.error().message);
+    probe.content_sid = content->first;
+    probe.content_variables = content->second;
+    if (auto checked = encodeSend(probe); !checked) return checked.error();
+    return json::serialize(json::object{{"to", probe.to}, {"from", probe.from}, {"content_sid", probe.content_sid},
+                                        {"content_variables", probe.content_variables}});
+  }
   probe.body = ctx.message.text;
   json::array files;
   for (const auto& a : ctx.attachments) {
@@ -113,6 +140,8 @@ app::DeliveryResult TwilioGateway::deliver(const core::Inbox& inbox, const core:
   request.to = stringOr(envelope, "to");
   request.from = stringOr(envelope, "from");
   request.body = stringOr(envelope, "body");
+  request.content_sid = stringOr(envelope, "content_sid");
+  request.content_variables = stringOr(envelope, "content_variables");
   request.status_callback = config->public_base_url + "/webhooks/twilio/status?inbox=" + std::to_string(inbox.id.value);
   const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   if (const auto* files = envelope.if_contains("attachments"); files && files->is_array()) {
@@ -135,6 +164,26 @@ app::DeliveryResult TwilioGateway::deliver(const core::Inbox& inbox, const core:
   auto answer = performHttp(call);
   if (!answer.transport_ok && !answer.too_large) return {Outcome::RetryLater, "Twilio unreachable: " + answer.error, 0, {}};
   return interpretSendAnswer(answer.status, answer.body, answer.retry_after_s);
+}
+
+bool TwilioGateway::freeFormNeedsCustomerWindow(const core::Inbox& inbox) const {
+  // Twilio refuses free-form WhatsApp messages outside the window (error 63016); SMS has none.
+  return core::hasCustomerWindow(inbox);
+}
+
+core::Result<app::RenderedTemplate> TwilioGateway::renderTemplate(app::StoreTx& tx, const core::Inbox& inbox,
+                                                                  const app::TemplateReply& reply) const {
+  if (!core::hasCustomerWindow(inbox)) {
+    return makeError(ErrorCode::InvalidInput, "message templates are a WhatsApp feature; this Twilio inbox sends SMS");
+  }
+  auto found = whatsapp::buildStoredTemplate(tx, inbox, reply);
+  if (!found) return found.error();
+  auto variables = contentVariablesJson(found->source.body.parameters, reply.body);
+  if (!variables) return variables.error();
+  // The payload the desk shows for a template (whatsapp_templates.hpp), with what Twilio's send needs.
+  auto payload = json::parse(whatsapp::templatePayloadJson(found->source, reply, found->built.content)).as_object();
+  payload["send"] = json::object{{"content_sid", found->source.id}, {"content_variables", *variables}};
+  return app::RenderedTemplate{found->built.text, json::serialize(payload)};
 }
 
 core::Result<std::string> TwilioGateway::fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,

@@ -1,7 +1,12 @@
 // DESIGN: the I/O half of the Twilio channel (the pure half is twilio_codec).
 //   Inbox config: account_sid, auth_token (sealed at rest), phone_number ("+E.164" for SMS/MMS,
 //   "whatsapp:+E.164" for Twilio's WhatsApp sender), public_base_url (the public URL of this
-//   server as Twilio calls it; webhook signatures are computed over it), api_base_url.
+//   server as Twilio calls it; webhook signatures are computed over it), api_base_url, and
+//   content_api_base_url (Twilio's Content API, where a WhatsApp sender's templates are listed).
+//  - A WhatsApp sender has the 24-hour customer-service window: free-form replies need it open
+//    (freeFormNeedsCustomerWindow); outside it the agent sends an approved template
+//    (renderTemplate, templates synced by twilio_template_sync), sent as ContentSid +
+//    ContentVariables.
 //  - encode() runs in the reply's transaction and stores an envelope (To, From, Body, the ids of
 //    the files) — never the token.
 //  - deliver() runs on the outbox worker: POST {api}/2010-04-01/Accounts/{sid}/Messages.json
@@ -30,6 +35,7 @@ struct InboxConfig {
   std::string phone_number;     // "+14155550100" or "whatsapp:+14155550100"
   std::string public_base_url;  // "https://parley.example.com", no trailing slash
   std::string api_base_url = "https://api.twilio.com";
+  std::string content_api_base_url = "https://content.twilio.com";  // twilio_content.hpp
 
   bool whatsapp() const { return isWhatsAppAddress(phone_number); }
 };
@@ -47,6 +53,9 @@ class TwilioGateway final : public app::ChannelGateway {
   app::DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) override;
   core::Result<std::string> fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,
                                        std::size_t max_bytes) override;
+  core::Result<app::RenderedTemplate> renderTemplate(app::StoreTx& tx, const core::Inbox& inbox,
+                                                     const app::TemplateReply& reply) const override;
+  bool freeFormNeedsCustomerWindow(const core::Inbox& inbox) const override;
 
  private:
   long timeout_ms_;

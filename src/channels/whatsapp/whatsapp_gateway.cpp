@@ -9,6 +9,7 @@
 #include "channels/common/config_secrets.hpp"
 #include "channels/common/http_client.hpp"
 #include "channels/whatsapp/whatsapp_codec.hpp"
+#include "channels/whatsapp/whatsapp_template_sync.hpp"
 #include "channels/whatsapp/whatsapp_templates.hpp"
 
 namespace parley::channels::whatsapp {
@@ -175,26 +176,9 @@ app::DeliveryResult WhatsAppGateway::deliver(const core::Inbox& inbox, const cor
 
 core::Result<app::RenderedTemplate> WhatsAppGateway::renderTemplate(app::StoreTx& tx, const core::Inbox& inbox,
                                                                     const app::TemplateReply& reply) const {
-  auto state = tx.getChannelState(inbox.id, kTemplatesStateKey);
-  if (!state && state.error().code != ErrorCode::NotFound) return state.error();
-  if (!state) {
-    return makeError(ErrorCode::InvalidInput, "this inbox has no synced templates yet: set config.business_account_id and "
-                                              "sync them (POST /api/v1/inboxes/" + std::to_string(inbox.id.value) +
-                                              "/templates/sync)");
-  }
-  auto stored = parseStoredTemplates(*state);
-  if (!stored) return stored.error();
-  const MessageTemplate* found = nullptr;
-  for (const auto& t : stored->templates) {
-    if (t.name == reply.name && t.language == reply.language) found = &t;
-  }
-  if (!found) {
-    return makeError(ErrorCode::InvalidInput, "template " + reply.name + " (" + reply.language +
-                                                  ") is not among this inbox's synced templates");
-  }
-  auto built = buildTemplate(*found, reply);
-  if (!built) return built.error();
-  return app::RenderedTemplate{built->text, templatePayloadJson(*found, reply, built->content)};
+  auto found = buildStoredTemplate(tx, inbox, reply);
+  if (!found) return found.error();
+  return app::RenderedTemplate{found->built.text, templatePayloadJson(found->source, reply, found->built.content)};
 }
 
 core::Result<std::string> WhatsAppGateway::fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,

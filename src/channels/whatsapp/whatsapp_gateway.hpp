@@ -49,7 +49,7 @@ class WhatsAppGateway final : public app::ChannelGateway {
                                        std::size_t max_bytes) override;
   core::Result<app::RenderedTemplate> renderTemplate(app::StoreTx& tx, const core::Inbox& inbox,
                                                      const app::TemplateReply& reply) const override;
-  bool freeFormNeedsCustomerWindow() const override { return true; }
+  bool freeFormNeedsCustomerWindow(const core::Inbox&) const override { return true; }
 
  private:
   std::filesystem::path attachments_root_;

@@ -7,6 +7,8 @@
 #include <utility>
 
 #include "channels/common/http_client.hpp"
+#include "channels/twilio/twilio_template_sync.hpp"
+#include "core/customer_window.hpp"
 #include "channels/whatsapp/whatsapp_codec.hpp"
 #include "channels/whatsapp/whatsapp_gateway.hpp"
 #include "channels/whatsapp/whatsapp_templates.hpp"
@@ -31,89 +33,58 @@ StoredTemplates loadStored(app::Store& store, core::InboxId inbox) {
 
 }  // namespace
 
-TemplateSyncOutcome syncTemplates(app::Store& store, const app::Clock& clock, const app::SecretBox* secrets,
-                                  const core::Inbox& inbox, const TemplateSyncOptions& options) {
-  TemplateSyncOutcome out;
-  if (inbox.channel != core::ChannelKind::WhatsApp) {
-    out.kind = Kind::NotConfigured;
-    out.message = "message templates are a WhatsApp feature; this is a " + std::string(core::toString(inbox.channel)) + " inbox";
-    return out;
+std::optional<ListingPage> listingFailure(const HttpAnswer& answer, std::string_view provider,
+                                          app::DeliveryResult (*classify)(long, std::string_view, long)) {
+  ListingPage page;
+  if (answer.too_large) {
+    page.failure = Kind::Failed;
+    page.error = "a page of " + std::string(provider) + "'s template listing is larger than 4 MiB";
+  } else if (!answer.transport_ok) {
+    page.failure = Kind::Unavailable;
+    page.error = std::string(provider) + " unreachable: " + answer.error;
+  } else if (answer.status < 200 || answer.status >= 300) {
+    auto classified = classify(answer.status, answer.body, answer.retry_after_s);
+    page.failure = classified.outcome == app::DeliveryResult::Outcome::RetryLater ? Kind::Unavailable : Kind::Rejected;
+    page.error = classified.error;
+  } else {
+    return std::nullopt;
   }
-  auto config = parseInboxConfig(inbox.config_json, secrets);
-  if (!config) {
-    out.kind = Kind::NotConfigured;
-    out.message = "the inbox configuration is invalid: " + config.error().message;
-    return out;
-  }
-  if (config->business_account_id.empty()) {
-    out.kind = Kind::NotConfigured;
-    out.message = "config.business_account_id: set the WhatsApp Business Account id of this number to sync its templates";
-    return out;
-  }
+  return page;
+}
 
+TemplateSyncOutcome syncTemplateListing(app::Store& store, const app::Clock& clock, const core::Inbox& inbox,
+                                        std::string_view provider, const ListingFetcher& fetch) {
+  TemplateSyncOutcome out;
   std::vector<MessageTemplate> templates;
   std::set<std::pair<std::string, std::string>> seen;  // (name, language): a page repeated by the provider counts once
-  std::string after;
+  std::string next;
   bool complete = false;
   for (std::size_t page = 0; page < kMaxTemplatePages; ++page) {
-    auto url = templatesUrl(config->api_base_url, config->business_account_id, after, options.page_limit);
-    if (!url) {
-      out.kind = Kind::NotConfigured;
-      out.message = url.error().message;
-      return out;
-    }
-    HttpCall call;
-    call.url = *url;
-    call.headers = {{"Authorization", "Bearer " + config->access_token}};
-    call.timeout_ms = options.timeout_ms;
-    call.max_response_bytes = kMaxTemplatePageBytes;
-    auto answer = performHttp(call);
-    std::string failure;
-    if (answer.too_large) {
-      out.kind = Kind::Failed;
-      failure = "a page of the template listing is larger than 4 MiB";
-    } else if (!answer.transport_ok) {
-      out.kind = Kind::Unavailable;
-      failure = "WhatsApp unreachable: " + answer.error;
-    } else if (answer.status < 200 || answer.status >= 300) {
-      // The send path's classification: Meta's code and message, temporary or not.
-      auto classified = classifySendError(answer.status, answer.body, answer.retry_after_s);
-      out.kind = classified.outcome == app::DeliveryResult::Outcome::RetryLater ? Kind::Unavailable : Kind::Rejected;
-      failure = classified.error;
-    }
-    TemplatePage parsed;
-    if (failure.empty()) {
-      auto p = parseTemplatePage(answer.body);
-      if (!p) {
-        out.kind = Kind::Failed;
-        failure = "WhatsApp's template listing was unreadable: " + p.error().message;
-      } else {
-        parsed = std::move(*p);
-      }
-    }
-    if (!failure.empty()) {
-      out.message = failure;
+    auto parsed = fetch(next);
+    if (parsed.failure != Kind::Synced) {
+      out.kind = parsed.failure;
+      out.message = parsed.error;
       // Keep what we had; say why it is not fresh.
       auto stored = loadStored(store, inbox.id);
       stored.last_attempt_at = clock.now();
-      stored.last_error = failure;
+      stored.last_error = parsed.error;
       (void)store.write([&](app::StoreTx& tx) {
         return tx.setChannelState(inbox.id, kTemplatesStateKey, serializeStoredTemplates(stored), clock.now());
       });
-      logLine("warn", "WhatsApp template sync failed: " + failure, inbox);
+      logLine("warn", std::string(provider) + " template sync failed: " + parsed.error, inbox);
       return out;
     }
     for (auto& t : parsed.templates) {
       if (templates.size() >= kMaxTemplates) break;
       if (seen.insert({t.name, t.language}).second) templates.push_back(std::move(t));
     }
-    if (parsed.after.empty() || parsed.after == after || templates.size() >= kMaxTemplates) {
+    if (parsed.next.empty() || parsed.next == next || templates.size() >= kMaxTemplates) {
       complete = true;
       break;
     }
-    after = std::move(parsed.after);
+    next = std::move(parsed.next);
   }
-  if (!complete) logLine("warn", "WhatsApp template listing longer than 50 pages: the rest is left out", inbox);
+  if (!complete) logLine("warn", std::string(provider) + " template listing longer than 50 pages: the rest is left out", inbox);
 
   StoredTemplates stored;
   stored.synced_at = stored.last_attempt_at = clock.now();
@@ -133,6 +104,81 @@ TemplateSyncOutcome syncTemplates(app::Store& store, const app::Clock& clock, co
   return out;
 }
 
+bool syncsTemplates(const core::Inbox& inbox, const app::SecretBox* secrets) {
+  if (inbox.channel == core::ChannelKind::Twilio) return core::hasCustomerWindow(inbox);
+  if (inbox.channel != core::ChannelKind::WhatsApp) return false;
+  auto config = parseInboxConfig(inbox.config_json, secrets);
+  return config && !config->business_account_id.empty();
+}
+
+TemplateSyncOutcome syncTemplates(app::Store& store, const app::Clock& clock, const app::SecretBox* secrets,
+                                  const core::Inbox& inbox, const TemplateSyncOptions& options) {
+  TemplateSyncOutcome out;
+  if (inbox.channel == core::ChannelKind::Twilio) return twilio::syncContentTemplates(store, clock, secrets, inbox, options);
+  if (inbox.channel != core::ChannelKind::WhatsApp) {
+    out.kind = Kind::NotConfigured;
+    out.message = "message templates are a WhatsApp feature; this is a " + std::string(core::toString(inbox.channel)) + " inbox";
+    return out;
+  }
+  auto config = parseInboxConfig(inbox.config_json, secrets);
+  if (!config) {
+    out.kind = Kind::NotConfigured;
+    out.message = "the inbox configuration is invalid: " + config.error().message;
+    return out;
+  }
+  if (config->business_account_id.empty()) {
+    out.kind = Kind::NotConfigured;
+    out.message = "config.business_account_id: set the WhatsApp Business Account id of this number to sync its templates";
+    return out;
+  }
+  if (auto url = templatesUrl(config->api_base_url, config->business_account_id, "", options.page_limit); !url) {
+    out.kind = Kind::NotConfigured;
+    out.message = url.error().message;
+    return out;
+  }
+  return syncTemplateListing(store, clock, inbox, "WhatsApp", [&](const std::string& after) {
+    ListingPage page;
+    HttpCall call;
+    call.url = *templatesUrl(config->api_base_url, config->business_account_id, after, options.page_limit);
+    call.headers = {{"Authorization", "Bearer " + config->access_token}};
+    call.timeout_ms = options.timeout_ms;
+    call.max_response_bytes = kMaxTemplatePageBytes;
+    auto answer = performHttp(call);
+    // The send path's classification: Meta's code and message, temporary or not.
+    if (auto failed = listingFailure(answer, "WhatsApp", &classifySendError)) return std::move(*failed);
+    if (auto parsed = parseTemplatePage(answer.body); !parsed) {
+      page.failure = Kind::Failed;
+      page.error = "WhatsApp's template listing was unreadable: " + parsed.error().message;
+    } else {
+      page.templates = std::move(parsed->templates);
+      page.next = std::move(parsed->after);
+    }
+    return page;
+  });
+}
+
+core::Result<StoredTemplateReply> buildStoredTemplate(app::StoreTx& tx, const core::Inbox& inbox, const app::TemplateReply& reply) {
+  auto state = tx.getChannelState(inbox.id, kTemplatesStateKey);
+  if (!state && state.error().code != core::ErrorCode::NotFound) return state.error();
+  if (!state) {
+    const std::string how = inbox.channel == core::ChannelKind::Twilio ? "sync them from Twilio's Content API"
+                                                                        : "set config.business_account_id and sync them";
+    return core::makeError(core::ErrorCode::InvalidInput, "this inbox has no synced templates yet: " + how +
+                                                              " (POST /api/v1/inboxes/" + std::to_string(inbox.id.value) +
+                                                              "/templates/sync)");
+  }
+  auto stored = parseStoredTemplates(*state);
+  if (!stored) return stored.error();
+  for (auto& t : stored->templates) {
+    if (t.name != reply.name || t.language != reply.language) continue;
+    auto built = buildTemplate(t, reply);
+    if (!built) return built.error();
+    return StoredTemplateReply{std::move(t), std::move(*built)};
+  }
+  return core::makeError(core::ErrorCode::InvalidInput, "template " + reply.name + " (" + reply.language +
+                                                            ") is not among this inbox's synced templates");
+}
+
 TemplateSyncer::TemplateSyncer(app::Store& store, const app::Clock& clock, std::shared_ptr<const app::SecretBox> secrets,
                                TemplateSyncOptions options)
     : store_(store),
@@ -144,6 +190,12 @@ TemplateSyncer::TemplateSyncer(app::Store& store, const app::Clock& clock, std::
 int TemplateSyncer::runOnce() {
   auto inboxes = app::readOne(store_, [](app::StoreTx& tx) { return tx.listInboxesByChannel(core::ChannelKind::WhatsApp); });
   if (!inboxes) return 0;
+  // Twilio inboxes with a WhatsApp number sync their Content API templates the same way.
+  if (auto twilio = app::readOne(store_, [](app::StoreTx& tx) { return tx.listInboxesByChannel(core::ChannelKind::Twilio); })) {
+    for (auto& inbox : *twilio) {
+      if (core::hasCustomerWindow(inbox)) inboxes->push_back(std::move(inbox));
+    }
+  }
   const bool changed = changed_.exchange(false);
   std::vector<core::Inbox> due;
   {
@@ -172,9 +224,8 @@ int TemplateSyncer::runOnce() {
   int synced = 0;
   for (const auto& inbox : due) {
     if (loop_.stopping()) break;
-    auto config = parseInboxConfig(inbox.config_json, secrets_.get());
     core::TimestampMs next_at = clock_.now() + options_.interval_ms;
-    if (config && !config->business_account_id.empty()) {
+    if (syncsTemplates(inbox, secrets_.get())) {
       auto outcome = syncTemplates(store_, clock_, secrets_.get(), inbox, options_);
       if (outcome.kind == Kind::Synced) {
         ++synced;

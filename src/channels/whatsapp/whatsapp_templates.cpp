@@ -175,14 +175,20 @@ core::Result<std::string> templatesUrl(std::string_view api_base_url, std::strin
   return url;
 }
 
-core::Result<TemplatePage> parseTemplatePage(std::string_view body) {
+core::Result<json::object> parseListingObject(std::string_view body, std::string_view what) {
   boost::system::error_code ec;
   json::parse_options options;
   options.max_depth = 32;
   json::value root = json::parse(json::string_view(body.data(), body.size()), ec, {}, options);
-  if (ec) return makeError(ErrorCode::InvalidInput, "template listing: not JSON (" + ec.message() + ")");
-  if (!root.is_object()) return makeError(ErrorCode::InvalidInput, "template listing: not a JSON object");
-  const auto& o = root.get_object();
+  if (ec) return makeError(ErrorCode::InvalidInput, std::string(what) + ": not JSON (" + ec.message() + ")");
+  if (!root.is_object()) return makeError(ErrorCode::InvalidInput, std::string(what) + ": not a JSON object");
+  return std::move(root.get_object());
+}
+
+core::Result<TemplatePage> parseTemplatePage(std::string_view body) {
+  auto root = parseListingObject(body, "template listing");
+  if (!root) return root.error();
+  const auto& o = *root;
   auto data = o.find("data");
   if (data == o.end() || !data->value().is_array()) return makeError(ErrorCode::InvalidInput, "template listing: data[] is missing");
   TemplatePage page;

@@ -77,6 +77,9 @@ struct TemplatePage {
   std::string after;  // the cursor of the next page; empty on the last page
 };
 
+// A listing page's body as a JSON object (nesting bounded); InvalidInput "<what>: not JSON ..."
+// otherwise. Shared with Twilio's Content API listing (channels/twilio/twilio_content.hpp).
+core::Result<boost::json::object> parseListingObject(std::string_view body, std::string_view what);
 // One page of the listing. InvalidInput for a body that is not the documented shape.
 core::Result<TemplatePage> parseTemplatePage(std::string_view body);
 // The listing URL for a page (after = "" for the first). InvalidInput for a malformed WABA id.

@@ -95,5 +95,9 @@ describe('the reply window', () => {
     expect(render(<WindowBadge conv={conv(null)} inbox={sms} />)).toBe('');
     const twilioWhatsApp = { ...sms, config: { phone_number: 'whatsapp:+4930123' } } as unknown as Inbox;
     expect(windowState(conv(null), twilioWhatsApp, now).kind).toBe('closed');
+    // A Twilio WhatsApp sender takes templates (from Twilio's Content API) like the Cloud API; SMS never.
+    expect(needsTemplate(conv('2026-11-30T10:00:00Z'), twilioWhatsApp, now)).toBe(true);
+    expect(needsTemplate(conv('2026-12-01T13:00:00Z'), twilioWhatsApp, now)).toBe(false);
+    expect(needsTemplate(conv(null), sms, now)).toBe(false);
   });
 });

@@ -18,7 +18,7 @@ export const templatesDe: Record<keyof typeof templatesEn, string> = {
   'templates.allLanguages': 'Alle Sprachen',
   'templates.list': 'Freigegebene Vorlagen',
   'templates.none': 'Keine freigegebene Vorlage passt.',
-  'templates.noneSynced': 'Für diesen Posteingang sind noch keine Vorlagen abgeglichen. Ein Admin kann sie in den Posteingangs-Einstellungen abgleichen (WhatsApp-Business-Konto-ID).',
+  'templates.noneSynced': 'Für diesen Posteingang sind noch keine Vorlagen abgeglichen. Ein Admin kann sie in den Posteingangs-Einstellungen abgleichen (WhatsApp-Business-Konto-ID; bei Twilio aus der Content API).',
   'templates.loading': 'Vorlagen werden geladen …',
   'templates.preview': 'Vorschau',
   'templates.header': 'Kopfzeile',

@@ -17,7 +17,7 @@ export const templatesEn = {
   'templates.allLanguages': 'All languages',
   'templates.list': 'Approved templates',
   'templates.none': 'No approved template matches.',
-  'templates.noneSynced': 'This inbox has no synced templates yet. An admin can sync them in the inbox settings (WhatsApp Business Account id).',
+  'templates.noneSynced': 'This inbox has no synced templates yet. An admin can sync them in the inbox settings (WhatsApp Business Account id; for Twilio from its Content API).',
   'templates.loading': 'Loading templates…',
   'templates.preview': 'Preview',
   'templates.header': 'Header',

@@ -25,13 +25,20 @@ export function windowState(
   return { kind: 'open', expiresAt: expires, minutesLeft: Math.ceil((expires - now) / 60_000) };
 }
 
-/** Only WhatsApp refuses free text once the window is closed (Messenger sends with a tag). */
+/** Whether the inbox sends WhatsApp: the Cloud API, or a Twilio WhatsApp sender. Both have
+ * message templates (GET /inboxes/{id}/templates). */
+export function sendsWhatsApp(inbox: Pick<Inbox, 'channel' | 'config'> | undefined | null): boolean {
+  return inbox?.channel === 'whatsapp' || (inbox?.channel === 'twilio' && hasCustomerWindow(inbox));
+}
+
+/** Only WhatsApp (directly or through Twilio) refuses free text once the window is closed
+ * (Messenger sends with a tag). */
 export function needsTemplate(
   conv: Pick<Conversation, 'customer_window_expires_at'>,
   inbox: Pick<Inbox, 'channel' | 'config'> | undefined | null,
   now: number,
 ): boolean {
-  return inbox?.channel === 'whatsapp' && windowState(conv, inbox, now).kind === 'closed';
+  return sendsWhatsApp(inbox) && windowState(conv, inbox, now).kind === 'closed';
 }
 
 /** Hours and minutes left, e.g. { h: 3, m: 12 }. */

@@ -16,6 +16,7 @@ import {
   configEntries, configFromForm, CREATABLE_CHANNELS, fieldOfError, fieldsFor, formFromConfig, MASK, webhookPath,
   type ConfigField, type FormValues,
 } from '../lib/inbox-config';
+import { sendsWhatsApp } from '../lib/customer-window';
 import { defaultTimeZone } from '../lib/timezones';
 import { embedSnippet, webchatConfigFromForm, webchatFieldOfError, webchatFormFromConfig, webchatProblem, type WebchatForm } from '../lib/webchat-config';
 import { errorText, useSession } from '../state';
@@ -217,7 +218,7 @@ function InboxDetail({ initial, sectionRef, revealSecret, onClose, onSaved, onFr
       </div>
       <ErrorLine error={loadError} />
       {inbox.channel === 'email' && <MailStatus status={inbox.channel_status} checkedAt={checkedAt} onRefresh={refresh} />}
-      {inbox.channel === 'whatsapp' && <TemplateSyncPanel inboxId={inbox.id} isAdmin={isAdmin} />}
+      {sendsWhatsApp(inbox) && <TemplateSyncPanel inboxId={inbox.id} isAdmin={isAdmin} />}
       <WebhookInfo inbox={inbox} revealSecret={revealSecret} />
       {inbox.channel === 'webchat' && <EmbedInfo inbox={inbox} revealSecret={revealSecret} />}
       {editable ? (
