@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createI18n } from '../i18n';
 import { en } from '../i18n/en';
-import { configFromForm, EMAIL_FIELDS, fieldOfError, formFromConfig, MASK, webhookPath, WHATSAPP_FIELDS } from './inbox-config';
+import { configFromForm, configProblem, EMAIL_FIELDS, fieldOfError, formFromConfig, MASK, webhookPath, WHATSAPP_FIELDS } from './inbox-config';
 
 // An e-mail inbox as GET /inboxes/{id} shows it: passwords masked, a key the form does not show.
 const stored = {
@@ -54,6 +55,27 @@ describe('inbox config forms', () => {
     const wa = { phone_number_id: '106540352242922', access_token: MASK, app_secret: MASK, verify_token: MASK, api_base_url: 'https://graph.facebook.com/v23.0' };
     expect(configFromForm('whatsapp', formFromConfig('whatsapp', wa), wa)).toEqual(wa);
     expect(configFromForm('api', {}, { x: 1 })).toEqual({ x: 1 });
+  });
+
+  it('take the send rate as a number, fractions too, and refuse 0, negatives, words and more than 10000 at the field', () => {
+    const wa = { phone_number_id: '106540352242922', access_token: MASK, app_secret: MASK, verify_token: MASK };
+    const form = formFromConfig('whatsapp', { ...wa, max_messages_per_second: 1000 });
+    expect(form.max_messages_per_second).toBe('1000');
+    expect(configFromForm('whatsapp', { ...form, max_messages_per_second: '0.5' }, wa)).toEqual({ ...wa, max_messages_per_second: 0.5 });
+    // Emptied: the channel's documented default again.
+    expect(configFromForm('whatsapp', { ...form, max_messages_per_second: '' }, { ...wa, max_messages_per_second: 1000 })).toEqual(wa);
+    expect(configProblem('whatsapp', form)).toBeNull();
+    expect(configProblem('whatsapp', { ...form, max_messages_per_second: '' })).toBeNull();
+    for (const bad of ['0', '-1', 'fast', '10001']) {
+      expect(configProblem('whatsapp', { ...form, max_messages_per_second: bad })).toEqual({
+        field: 'max_messages_per_second', key: 'inbox.numberAbove', params: { min: 0, max: 10000 },
+      });
+    }
+    expect(configProblem('email', { ...formFromConfig('email', stored), max_messages_per_second: '3' })).toBeNull();
+    expect(configProblem('email', { ...formFromConfig('email', stored), poll_interval_s: '2' })?.key).toBe('inbox.numberRange');
+    // The server's own refusal names the same field.
+    expect(fieldOfError('max_messages_per_second: must be above 0 and at most 10000')).toBe('max_messages_per_second');
+    expect(createI18n('de').t('inbox.numberAbove', { min: 0, max: 10000 })).toBe('Bitte eine Zahl über 0 und höchstens 10000 eingeben.');
   });
 
   it('find the field a server error names', () => {

@@ -23,7 +23,25 @@ export interface ConfigField {
   help?: MessageKey;
   min?: number;
   max?: number;
+  /** The value must be above `min`, not equal to it. */
+  exclusiveMin?: boolean;
+  /** The number input's step ("any" for fractions). */
+  step?: string;
 }
+
+/** The outbox's send rate for this inbox (docs/OUTBOX.md): above 0, at most 10000, fractions
+ * allowed; empty means the channel's documented default. */
+export const RATE_FIELD: ConfigField = {
+  key: 'max_messages_per_second',
+  label: 'inbox.maxRate',
+  kind: 'number',
+  group: 'inbox.sending',
+  min: 0,
+  max: 10000,
+  exclusiveMin: true,
+  step: 'any',
+  help: 'inbox.maxRateHelp',
+};
 
 export const EMAIL_FIELDS: ConfigField[] = [
   { key: 'address', label: 'inbox.address', kind: 'email', group: 'inbox.sender', required: true, placeholder: 'support@acme.example', help: 'inbox.addressHelp' },
@@ -38,6 +56,7 @@ export const EMAIL_FIELDS: ConfigField[] = [
   { key: 'signature_de', label: 'inbox.signatureDe', kind: 'textarea', group: 'inbox.replies', help: 'inbox.signatureHelp' },
   { key: 'signature_en', label: 'inbox.signatureEn', kind: 'textarea', group: 'inbox.replies', help: 'inbox.signatureHelp' },
   { key: 'quote_history', label: 'inbox.quoteHistory', kind: 'checkbox', group: 'inbox.replies' },
+  RATE_FIELD,
 ];
 
 export const WHATSAPP_FIELDS: ConfigField[] = [
@@ -47,6 +66,7 @@ export const WHATSAPP_FIELDS: ConfigField[] = [
   { key: 'verify_token', label: 'inbox.verifyToken', kind: 'password', group: 'inbox.connection', required: true, help: 'inbox.verifyTokenHelp' },
   { key: 'api_base_url', label: 'inbox.apiBaseUrl', kind: 'url', group: 'inbox.connection', placeholder: 'https://graph.facebook.com/v23.0', help: 'inbox.apiBaseUrlHelp' },
   { key: 'business_account_id', label: 'inbox.businessAccountId', kind: 'text', group: 'inbox.connection', placeholder: '102290129340398', help: 'inbox.businessAccountIdHelp' },
+  { ...RATE_FIELD, placeholder: '80' },
 ];
 
 /** The channels an admin can create here, and the ones whose configuration the form edits. */
@@ -119,12 +139,34 @@ export function configFromForm(channel: string, values: FormValues, base: Record
   return out;
 }
 
+/** What the desk refuses before saving: a number field that is no number or out of its range. */
+export interface ConfigProblem {
+  field: string;
+  key: MessageKey;
+  params: Record<string, number>;
+}
+
+export function configProblem(channel: string, values: FormValues): ConfigProblem | null {
+  for (const f of fieldsFor(channel) ?? []) {
+    const v = values[f.key];
+    if (f.kind !== 'number' || typeof v !== 'string' || !v.trim()) continue;
+    const n = Number(v.trim());
+    const min = f.min ?? -Infinity;
+    const max = f.max ?? Infinity;
+    const below = f.exclusiveMin ? n <= min : n < min;
+    if (!Number.isFinite(n) || below || n > max) {
+      return { field: f.key, key: f.exclusiveMin ? 'inbox.numberAbove' : 'inbox.numberRange', params: { min, max } };
+    }
+  }
+  return null;
+}
+
 /** The form field a server error names: "config.smtp_url: must start with …" → smtp_url,
  * "name: is required" → name. */
 export function fieldOfError(message: string): string | null {
   const m = /^(config\.)?([a-z_]+)(\.[a-z]{2})?\s*:/.exec(message);
   if (!m) return null;
-  if (!m[1]) return m[2] === 'name' || m[2] === 'callback_url' ? m[2] : null;
+  if (!m[1]) return m[2] === 'name' || m[2] === 'callback_url' || m[2] === RATE_FIELD.key ? m[2] : null;
   if (m[2] === 'signature') return m[3] === '.en' ? 'signature_en' : 'signature_de';
   return m[2];
 }

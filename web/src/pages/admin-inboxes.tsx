@@ -13,7 +13,7 @@ import { TemplateSyncPanel } from '../components/template-sync';
 import { WebchatFields, type FieldError } from '../components/webchat-form';
 import { useI18n, type MessageKey } from '../i18n';
 import {
-  configEntries, configFromForm, CREATABLE_CHANNELS, fieldOfError, fieldsFor, formFromConfig, MASK, webhookPath,
+  configEntries, configFromForm, configProblem, CREATABLE_CHANNELS, fieldOfError, fieldsFor, formFromConfig, MASK, webhookPath,
   type ConfigField, type FormValues,
 } from '../lib/inbox-config';
 import { sendsWhatsApp } from '../lib/customer-window';
@@ -479,7 +479,7 @@ function InboxForm({ inbox, teams, onDone }: { inbox: Inbox | null; teams: Team[
   const refused = raw instanceof ApiError && raw.status === 400 ? raw.message : null;
   const webchat = channel === 'webchat';
   const wcError: FieldError | null = !webchat ? null : clientProblem ?? (refused && webchatFieldOfError(refused) ? { field: webchatFieldOfError(refused)!, message: refused } : null);
-  const badField = webchat ? wcError?.field ?? null : refused ? fieldOfError(refused) : null;
+  const badField = webchat ? wcError?.field ?? null : clientProblem?.field ?? (refused ? fieldOfError(refused) : null);
   const errorId = `${prefix}-error`;
 
   // After a refused save, the field the server (or the desk's own check) named gets the focus.
@@ -503,6 +503,13 @@ function InboxForm({ inbox, teams, onDone }: { inbox: Inbox | null; teams: Team[
       const withDraft = webchatConfigFromForm(wc, {}).allowed_origins as string[];
       wcForm = { ...wc, origins: withDraft, originDraft: '' };
       setWc(wcForm);
+    }
+    if (!webchat && channel !== 'api') {
+      // A number out of its range (the send rate, the poll interval) is named at its field.
+      const problem = configProblem(channel, values);
+      setError(null);
+      setClientProblem(problem ? { field: problem.field, message: t(problem.key, problem.params) } : null);
+      if (problem) return;
     }
     const base = creating ? {} : inbox.config ?? {};
     const body =
@@ -614,7 +621,7 @@ function InboxForm({ inbox, teams, onDone }: { inbox: Inbox | null; teams: Team[
       {webchat && <WebchatFields prefix={prefix} form={wc} onChange={setWc} error={wcError} onProblem={setClientProblem} />}
       {creating && teams.length > 0 && <TeamChecks teams={teams} value={teamIds} onChange={setTeamIds} legend={t('admin.teamsCol')} />}
       {/* A web-chat error that names its field stands at that field. */}
-      <ErrorLine error={wcError && wcError.field !== 'name' ? null : error} id={errorId} />
+      <ErrorLine error={webchat ? (wcError && wcError.field !== 'name' ? null : error) : clientProblem?.message ?? error} id={errorId} />
       <div class="row-actions">
         <button type="submit" class="btn btn-primary" disabled={busy}>
           {creating ? t('app.create') : t('app.save')}
@@ -671,7 +678,7 @@ function ConfigInput({ f, id, value, stored, invalid, errorId, onChange }: {
       ) : f.kind === 'password' ? (
         <input {...common} type="password" spellcheck={false} autoComplete="new-password" value={text} onInput={(e) => onChange(e.currentTarget.value)} />
       ) : f.kind === 'number' ? (
-        <input {...common} type="number" min={f.min} max={f.max} value={text} onInput={(e) => onChange(e.currentTarget.value)} />
+        <input {...common} type="number" min={f.min} max={f.max} step={f.step} value={text} onInput={(e) => onChange(e.currentTarget.value)} />
       ) : f.kind === 'email' ? (
         <input {...common} type="email" spellcheck={false} autoComplete="off" value={text} onInput={(e) => onChange(e.currentTarget.value)} />
       ) : (
