@@ -404,7 +404,7 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
   }
   if (!input.buttons.empty()) {
     if (input.private_note) return makeError(ErrorCode::InvalidInput, "buttons: a private note has no buttons");
-    if (auto valid = validateReplyButtons(input.buttons); !valid) return valid.error();
+    // The channel's own rules are checked below, once the conversation's inbox is known.
   }
   const auto now = clock_.now();
   ConversationView view;
@@ -443,9 +443,8 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
     message.attachment_ids = input.attachment_ids;
     if (input.direct && !input.private_note) message.payload_json = R"({"direct":true})";
     if (!input.buttons.empty()) {
-      if (view.inbox.channel != core::ChannelKind::Telegram) {
-        return makeError(ErrorCode::InvalidInput, "buttons: only Telegram inboxes can send buttons (this conversation is in a " +
-                                                      std::string(core::toString(view.inbox.channel)) + " inbox)");
+      if (auto valid = validateChannelButtons(view.inbox.channel, input.buttons, input.text, !input.attachment_ids.empty()); !valid) {
+        return valid.error();
       }
       message.payload_json = replyButtonsPayload(input.buttons);
     }

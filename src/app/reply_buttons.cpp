@@ -1,6 +1,7 @@
 #include "app/reply_buttons.hpp"
 
 #include <cctype>
+#include <vector>
 
 #include "core/text.hpp"
 
@@ -75,6 +76,50 @@ core::Status validateReplyButtons(const ReplyButtons& rows) {
       }
     }
   }
+  return {};
+}
+
+core::Status validateChannelButtons(core::ChannelKind channel, const ReplyButtons& rows, const std::string& text,
+                                   bool with_files) {
+  if (channel == core::ChannelKind::Telegram) return validateReplyButtons(rows);
+  if (channel != core::ChannelKind::WhatsApp) {
+    return makeError(ErrorCode::InvalidInput, "buttons: only Telegram and WhatsApp inboxes can send buttons (this conversation is in a " +
+                                                  std::string(core::toString(channel)) + " inbox)");
+  }
+  std::size_t count = 0;
+  std::vector<std::string> titles;
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    if (rows[r].empty()) return makeError(ErrorCode::InvalidInput, "buttons[" + std::to_string(r) + "]: a row needs at least one button");
+    for (std::size_t b = 0; b < rows[r].size(); ++b) {
+      const auto& button = rows[r][b];
+      const std::string bp = "buttons[" + std::to_string(r) + "][" + std::to_string(b) + "]";
+      if (++count > kMaxWhatsAppButtons) {
+        return makeError(ErrorCode::InvalidInput, "buttons: WhatsApp shows at most 3 reply buttons under a message");
+      }
+      if (!button.url.empty()) {
+        return makeError(ErrorCode::InvalidInput, bp + ".url: WhatsApp reply buttons send an answer back; links are not possible");
+      }
+      if (blank(button.text) || !core::isValidUtf8(button.text) || hasControl(button.text) ||
+          codePoints(button.text) > kMaxWhatsAppButtonTitleChars) {
+        return makeError(ErrorCode::InvalidInput, bp + ".text: a WhatsApp button's label has 1 to 20 characters on one line");
+      }
+      for (const auto& seen : titles) {
+        if (seen == button.text) return makeError(ErrorCode::InvalidInput, bp + ".text: WhatsApp needs a different label on each button");
+      }
+      titles.push_back(button.text);
+      const auto& id = button.callback_data;
+      if (blank(id) || !core::isValidUtf8(id) || codePoints(id) > kMaxWhatsAppButtonIdChars || id.front() == ' ' ||
+          id.back() == ' ' || hasControl(id)) {
+        return makeError(ErrorCode::InvalidInput, bp + ".callback_data: the answer a WhatsApp button sends back has 1 to 256 "
+                                                       "characters, without spaces at either end");
+      }
+    }
+  }
+  if (blank(text)) return makeError(ErrorCode::InvalidInput, "text: a WhatsApp message with buttons needs text above them");
+  if (codePoints(text) > kMaxWhatsAppButtonBodyChars) {
+    return makeError(ErrorCode::InvalidInput, "text: a WhatsApp message with buttons has at most 1024 characters");
+  }
+  if (with_files) return makeError(ErrorCode::InvalidInput, "buttons: WhatsApp sends buttons with text only; send the file on its own");
   return {};
 }
 

@@ -4,7 +4,10 @@ GET /{version}/{media_id} (media URL) and the media download, all with a bearer 
 WhatsApp Business Management API's GET /{version}/{waba_id}/message_templates with cursor paging.
 Template sends are checked like Meta checks them: an unknown name/language answers 132001, a
 wrong number of parameters 132000; a free-form message to a customer whose last message
-(customer_last_message[wa_id], Unix seconds) is more than 24 hours old answers 131047."""
+(customer_last_message[wa_id], Unix seconds) is more than 24 hours old answers 131047.
+Interactive reply-buttons messages are checked against the documented limits (body 1-1024
+characters, 1-3 buttons of type "reply", id 1-256 characters, title 1-20 characters and unique):
+anything else answers 131009 "Parameter value is not valid"."""
 import base64
 import http.server
 import json
@@ -22,6 +25,30 @@ def _graph_error(code, message, details, status=400):
 
 def _placeholders(text):
     return list(dict.fromkeys(re.findall(r"{{\s*(\w+)\s*}}", text or "")))
+
+
+def check_interactive_send(body):
+    """None when Meta would accept this interactive reply-buttons message, else (status, error body)."""
+    i = body.get("interactive", {})
+    buttons = i.get("action", {}).get("buttons", [])
+    text = i.get("body", {}).get("text", "")
+    titles = [b.get("reply", {}).get("title", "") for b in buttons]
+    problems = []
+    if i.get("type") != "button":
+        problems.append("interactive.type must be button")
+    if not text.strip() or len(text) > 1024:
+        problems.append("body.text must have 1-1024 characters")
+    if not 1 <= len(buttons) <= 3:
+        problems.append("action.buttons must have 1-3 buttons")
+    for b in buttons:
+        reply = b.get("reply", {})
+        if b.get("type") != "reply" or not 1 <= len(reply.get("id", "")) <= 256 or not 1 <= len(reply.get("title", "")) <= 20:
+            problems.append("each button is a reply with id (1-256) and title (1-20)")
+    if len(set(titles)) != len(titles):
+        problems.append("button titles must be unique")
+    if problems:
+        return _graph_error(131009, "(#131009) Parameter value is not valid", "; ".join(problems))
+    return None
 
 
 def check_template_send(templates, body):
@@ -96,6 +123,10 @@ class FakeGraph:
                     if refused:
                         return self.reply(*refused)
                 else:
+                    if message.get("type") == "interactive":
+                        refused = check_interactive_send(message)
+                        if refused:
+                            return self.reply(*refused)
                     last = outer.customer_last_message.get(message.get("to", "").lstrip("+"))
                     if last is not None and time.time() - last > 24 * 3600:
                         return self.reply(*_graph_error(

@@ -631,6 +631,13 @@ core::Result<std::string> encodeSend(const SendRequest& request) {
     texts.push_back(&r->message_id);
     texts.push_back(&r->emoji);
   }
+  if (const auto* i = std::get_if<InteractiveButtonsContent>(&request.content)) {
+    texts.push_back(&i->body);
+    for (const auto& b : i->buttons) {
+      texts.push_back(&b.id);
+      texts.push_back(&b.title);
+    }
+  }
   for (const auto* t : texts) {
     if (!validUtf8(*t)) return makeError(ErrorCode::InvalidInput, "the message contains invalid UTF-8");
   }
@@ -734,6 +741,32 @@ core::Result<std::string> encodeSend(const SendRequest& request) {
     if (r->message_id.empty()) return makeError(ErrorCode::InvalidInput, "reaction: the message id is required");
     body["type"] = "reaction";
     body["reaction"] = json::object{{"message_id", r->message_id}, {"emoji", r->emoji}};
+  } else if (const auto* i = std::get_if<InteractiveButtonsContent>(&request.content)) {
+    if (i->body.find_first_not_of(" \t\r\n") == std::string::npos) {
+      return makeError(ErrorCode::InvalidInput, "interactive: the body text is required");
+    }
+    if (characters(i->body) > 1024) return makeError(ErrorCode::InvalidInput, "interactive: the body has at most 1024 characters");
+    if (i->buttons.empty() || i->buttons.size() > 3) {
+      return makeError(ErrorCode::InvalidInput, "interactive: 1 to 3 reply buttons");
+    }
+    json::array buttons;
+    for (std::size_t k = 0; k < i->buttons.size(); ++k) {
+      const auto& b = i->buttons[k];
+      if (b.title.empty() || characters(b.title) > 20) {
+        return makeError(ErrorCode::InvalidInput, "interactive: a button title has 1 to 20 characters");
+      }
+      if (b.id.empty() || characters(b.id) > 256 || b.id.front() == ' ' || b.id.back() == ' ') {
+        return makeError(ErrorCode::InvalidInput, "interactive: a button id has 1 to 256 characters, no spaces at either end");
+      }
+      for (std::size_t j = 0; j < k; ++j) {
+        if (i->buttons[j].title == b.title) return makeError(ErrorCode::InvalidInput, "interactive: button titles must be unique");
+      }
+      buttons.push_back(json::object{{"type", "reply"}, {"reply", json::object{{"id", b.id}, {"title", b.title}}}});
+    }
+    body["type"] = "interactive";
+    body["interactive"] = json::object{{"type", "button"},
+                                       {"body", json::object{{"text", i->body}}},
+                                       {"action", json::object{{"buttons", std::move(buttons)}}}};
   }
   return json::serialize(body);
 }

@@ -108,12 +108,24 @@ struct ReactionContent {
   std::string emoji;       // empty removes the business's reaction
 };
 
+// Interactive reply buttons (.../messages/interactive-reply-buttons-messages): a body of 1-1024
+// characters and 1-3 buttons, each {"type":"reply","reply":{"id","title"}}: id at most 256
+// characters, title 1-20 characters and unique in the message.
+struct ReplyButtonChoice {
+  std::string id;
+  std::string title;
+};
+struct InteractiveButtonsContent {
+  std::string body;
+  std::vector<ReplyButtonChoice> buttons;
+};
+
 struct SendRequest {
   std::string to;  // the customer's WhatsApp phone number (wa_id), digits, optional leading '+'
   // The wamid this message answers (sent as context.message_id, shown quoted). Not allowed on
   // reactions (Meta: "You cannot send a reaction message as a contextual reply"), so ignored there.
   std::string reply_to_message_id;
-  std::variant<TextContent, MediaContent, TemplateContent, ReactionContent> content;
+  std::variant<TextContent, MediaContent, TemplateContent, ReactionContent, InteractiveButtonsContent> content;
 };
 
 // The JSON body of POST {api_base_url}/{phone_number_id}/messages. InvalidInput names the problem.

@@ -28,7 +28,24 @@ MediaType mediaTypeFor(const std::string& content_type) {
   return MediaType::Document;
 }
 
-// Graph API errors and transport failures while fetching media: temporary ones are Unavailable.
+// The reply's buttons as the desk stored them ({"inline_keyboard": [[{"text", "callback_data"}]]},
+// app/reply_buttons.hpp), in order; none when the payload has none.
+InteractiveButtonsContent replyButtonsOf(const std::string& payload_json) {
+  InteractiveButtonsContent out;
+  if (payload_json.find("inline_keyboard") == std::string::npos) return out;
+  boost::system::error_code ec;
+  auto root = json::parse(payload_json, ec);
+  const json::value* rows = !ec && root.is_object() ? root.get_object().if_contains("inline_keyboard") : nullptr;
+  if (!rows || !rows->is_array()) return out;
+  for (const auto& row : rows->get_array()) {
+    if (!row.is_array()) continue;
+    for (const auto& b : row.get_array()) {
+      if (b.is_object()) out.buttons.push_back({stringOr(b.get_object(), "callback_data"), stringOr(b.get_object(), "text")});
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const app::SecretBox* box) {
@@ -87,6 +104,18 @@ core::Result<std::string> WhatsAppGateway::encode(const app::OutboundContext& ct
     return json::serialize(json::object{{"to", to}, {"reply_to", ctx.reply_to_external_id}, {"template_payload", ctx.message.payload_json}});
   }
   json::object envelope{{"to", to}, {"text", ctx.message.text}, {"reply_to", ctx.reply_to_external_id}};
+  // Buttons under the reply (app/reply_buttons.hpp, checked by the desk): interactive reply buttons.
+  if (auto buttons = replyButtonsOf(ctx.message.payload_json); !buttons.buttons.empty()) {
+    buttons.body = ctx.message.text;
+    SendRequest probe;
+    probe.to = to;
+    probe.content = buttons;
+    if (auto checked = encodeSend(probe); !checked) return checked.error();
+    json::array list;
+    for (const auto& b : buttons.buttons) list.push_back(json::object{{"id", b.id}, {"title", b.title}});
+    envelope["buttons"] = std::move(list);
+    return json::serialize(envelope);
+  }
   if (!ctx.attachments.empty()) {
     const auto& a = ctx.attachments.front();
     envelope["attachment"] = json::object{{"sha256", a.sha256}, {"filename", a.filename}, {"content_type", a.content_type}};
@@ -121,7 +150,14 @@ app::DeliveryResult WhatsAppGateway::deliver(const core::Inbox& inbox, const cor
   request.to = stringOr(envelope, "to");
   request.reply_to_message_id = stringOr(envelope, "reply_to");
   const std::string text = stringOr(envelope, "text");
-  if (auto tmpl = stringOr(envelope, "template_payload"); !tmpl.empty()) {
+  if (const auto* list = envelope.if_contains("buttons"); list && list->is_array()) {
+    InteractiveButtonsContent buttons;
+    buttons.body = text;
+    for (const auto& b : list->get_array()) {
+      if (b.is_object()) buttons.buttons.push_back({stringOr(b.get_object(), "id"), stringOr(b.get_object(), "title")});
+    }
+    request.content = std::move(buttons);
+  } else if (auto tmpl = stringOr(envelope, "template_payload"); !tmpl.empty()) {
     auto content = templateContentFromPayload(tmpl);
     if (!content) return {Outcome::Failed, "unreadable template in the outbox: " + content.error().message, 0, {}};
     request.content = std::move(*content);

@@ -1,7 +1,7 @@
 import { render } from 'preact-render-to-string';
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../api/types';
-import { validateButtons, type ButtonDraft } from '../lib/buttons';
+import { validateButtons, WHATSAPP_RULES, type ButtonDraft } from '../lib/buttons';
 import { ButtonEditor, KeyboardView } from './button-editor';
 import { PublicBadge, ReplyCounter, ReplyMode, ReplyWayTag } from './reply-mode';
 
@@ -15,6 +15,24 @@ describe('the button editor', () => {
     expect(html).toContain('Every button needs a text.');
     expect(html).toContain('Preview');
     expect(html).toContain('class="keyboard-button is-link" title="Opens https://example.com">…');
+  });
+
+  it('offers WhatsApp’s reply buttons with its limits: no links, 20-character labels, different labels, at most 3', () => {
+    const rows: ButtonDraft[][] = [
+      [{ text: 'Einundzwanzig Zeichen', kind: 'data', value: 'a' }, { text: 'Ja', kind: 'data', value: ' b' }],
+      [{ text: 'Ja', kind: 'data', value: 'c' }, { text: 'Shop', kind: 'url', value: 'https://shop.example' }],
+    ];
+    const problems = validateButtons(rows, WHATSAPP_RULES);
+    expect(problems.map((p) => p.key)).toEqual(['buttons.tooMany', 'buttons.textTooLong', 'buttons.dataSpaces', 'buttons.textDuplicate', 'buttons.noLinks']);
+    const html = render(<ButtonEditor id="w" rows={rows} problems={problems} rules={WHATSAPP_RULES} onChange={() => {}} onClose={() => {}} />);
+    expect(html).not.toContain('Opens link'); // no kind choice on WhatsApp
+    expect(html).toContain('WhatsApp shows up to 3 reply buttons');
+    expect(html).toContain('At most 3 buttons in all.');
+    expect(html).toContain('At most 20 characters on one line.');
+    expect(html).toContain('WhatsApp needs a different text on each button.');
+    expect(html).toContain('<button type="button" class="btn btn-ghost btn-sm" disabled>+ Row</button>');
+    expect(validateButtons([[{ text: 'Ja', kind: 'data', value: 'x'.repeat(256) }]], WHATSAPP_RULES)).toEqual([]);
+    expect(validateButtons([[{ text: 'Ja', kind: 'data', value: 'x'.repeat(257) }]], WHATSAPP_RULES)[0].key).toBe('buttons.dataTooLongChars');
   });
 
   it('draws a sent keyboard row by row, links marked', () => {

@@ -1,9 +1,9 @@
-// Buttons under a Telegram reply: the composer's editor (rows of buttons, each a label plus either
-// data sent back to the bot when tapped or a link to open), checked as the agent types by the
-// server's rules (lib/buttons.ts), with a preview of what the customer sees; and the buttons
-// drawn under a sent message's bubble.
-import type { ApiButton, ButtonDraft, ButtonProblem } from '../lib/buttons';
-import { emptyButton, MAX_PER_ROW, MAX_ROWS } from '../lib/buttons';
+// Buttons under a Telegram or WhatsApp reply: the composer's editor (rows of buttons, each a label
+// plus either data sent back when tapped or, on Telegram, a link to open), checked as the agent
+// types by the server's rules for the channel (lib/buttons.ts), with a preview of what the
+// customer sees; and the buttons drawn under a sent message's bubble.
+import type { ApiButton, ButtonDraft, ButtonProblem, ButtonRules } from '../lib/buttons';
+import { emptyButton, TELEGRAM_RULES } from '../lib/buttons';
 import { useI18n } from '../i18n';
 import { Icon } from './icons';
 
@@ -13,9 +13,11 @@ type Props = {
   problems: ButtonProblem[];
   onChange(rows: ButtonDraft[][]): void;
   onClose(): void;
+  /** The channel's limits (Telegram's by default); without links the kind choice is not shown. */
+  rules?: ButtonRules;
 };
 
-export function ButtonEditor({ id, rows, problems, onChange, onClose }: Props) {
+export function ButtonEditor({ id, rows, problems, onChange, onClose, rules = TELEGRAM_RULES }: Props) {
   const i18n = useI18n();
   const { t } = i18n;
   const problemOf = (r: number, c: number, field: ButtonProblem['field']) => problems.find((p) => p.row === r && p.col === c && p.field === field);
@@ -27,7 +29,7 @@ export function ButtonEditor({ id, rows, problems, onChange, onClose }: Props) {
     <fieldset class="button-editor" aria-describedby={`${id}-help`}>
       <legend>{t('buttons.title')}</legend>
       <p class="small muted" id={`${id}-help`}>
-        {t('buttons.help')}
+        {t(rules.links ? 'buttons.help' : 'buttons.helpWhatsApp')}
       </p>
       {rows.map((row, r) => {
         const rowProblem = problemOf(r, -1, 'row');
@@ -51,13 +53,17 @@ export function ButtonEditor({ id, rows, problems, onChange, onClose }: Props) {
                     aria-describedby={textProblem ? `${base}-text-error` : undefined}
                     onInput={(e) => set(r, c, { text: e.currentTarget.value })}
                   />
-                  <label class="visually-hidden" for={`${base}-kind`}>
-                    {t('buttons.kind', { row: r + 1, n: c + 1 })}
-                  </label>
-                  <select id={`${base}-kind`} class="input-sm" value={b.kind} onChange={(e) => set(r, c, { kind: e.currentTarget.value as ButtonDraft['kind'] })}>
-                    <option value="data">{t('buttons.kindData')}</option>
-                    <option value="url">{t('buttons.kindUrl')}</option>
-                  </select>
+                  {rules.links && (
+                    <>
+                      <label class="visually-hidden" for={`${base}-kind`}>
+                        {t('buttons.kind', { row: r + 1, n: c + 1 })}
+                      </label>
+                      <select id={`${base}-kind`} class="input-sm" value={b.kind} onChange={(e) => set(r, c, { kind: e.currentTarget.value as ButtonDraft['kind'] })}>
+                        <option value="data">{t('buttons.kindData')}</option>
+                        <option value="url">{t('buttons.kindUrl')}</option>
+                      </select>
+                    </>
+                  )}
                   <label class="visually-hidden" for={`${base}-value`}>
                     {b.kind === 'data' ? t('buttons.data', { row: r + 1, n: c + 1 }) : t('buttons.url', { row: r + 1, n: c + 1 })}
                   </label>
@@ -89,7 +95,7 @@ export function ButtonEditor({ id, rows, problems, onChange, onClose }: Props) {
             <button
               type="button"
               class="btn btn-ghost btn-xs"
-              disabled={row.length >= MAX_PER_ROW}
+              disabled={row.length >= rules.maxPerRow || rows.reduce((n, x) => n + x.length, 0) >= rules.maxButtons}
               onClick={() => onChange(rows.map((x, ri) => (ri === r ? [...x, emptyButton()] : x)))}
             >
               {t('buttons.addToRow', { n: r + 1 })}
@@ -99,7 +105,7 @@ export function ButtonEditor({ id, rows, problems, onChange, onClose }: Props) {
         );
       })}
       <div class="button-editor-bar">
-        <button type="button" class="btn btn-ghost btn-sm" disabled={rows.length >= MAX_ROWS} onClick={() => onChange([...rows, [emptyButton()]])}>
+        <button type="button" class="btn btn-ghost btn-sm" disabled={rows.length >= rules.maxRows || rows.reduce((n, x) => n + x.length, 0) >= rules.maxButtons} onClick={() => onChange([...rows, [emptyButton()]])}>
           {t('buttons.addRow')}
         </button>
         <button type="button" class="btn btn-ghost btn-sm" onClick={onClose}>

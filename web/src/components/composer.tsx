@@ -15,7 +15,7 @@ import { applySuggestion, contactLanguage, misspellingAt, type Misspelling, type
 import { slashQuery } from '../lib/template';
 import { TypingSender } from '../lib/typing';
 import { errorText, inboxOf, useContact, useSession } from '../state';
-import { type ButtonDraft, emptyButton, toApiButtons, validateButtons } from '../lib/buttons';
+import { buttonRulesFor, type ButtonDraft, emptyButton, toApiButtons, validateButtons } from '../lib/buttons';
 import { ButtonEditor } from './button-editor';
 import { replyCount, ReplyCounter, ReplyMode } from './reply-mode';
 import { Icon } from './icons';
@@ -62,8 +62,10 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
   // Buttons under a Telegram reply (null: none), the way a reply in a public thread goes.
   const [buttons, setButtons] = useState<ButtonDraft[][] | null>(null);
   const [direct, setDirect] = useState(false);
-  const telegram = inboxOf(dir, conv.inbox_id)?.channel === 'telegram';
-  const buttonProblems = useMemo(() => (buttons ? validateButtons(buttons) : []), [buttons]);
+  // Telegram and WhatsApp inboxes take buttons under a reply, each by its own rules.
+  const buttonRules = buttonRulesFor(inboxOf(dir, conv.inbox_id)?.channel);
+  const withButtonsAllowed = buttonRules !== null;
+  const buttonProblems = useMemo(() => (buttons && buttonRules ? validateButtons(buttons, buttonRules) : []), [buttons, buttonRules]);
   const area = useRef<HTMLTextAreaElement>(null);
   const mirror = useRef<HTMLDivElement>(null);
   const box = useRef<HTMLDivElement>(null);
@@ -194,7 +196,7 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
       setError(t('composer.empty'));
       return;
     }
-    const withButtons = !isNote && telegram && buttons && buttons.some((r) => r.length) ? buttons : null;
+    const withButtons = !isNote && withButtonsAllowed && buttons && buttons.some((r) => r.length) ? buttons : null;
     if (withButtons && buttonProblems.length) {
       setError(t('buttons.fix'));
       return;
@@ -318,8 +320,8 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
         </label>
       </fieldset>
       {!isNote && conv.public && <ReplyMode id={`reply-${conv.id}`} direct={direct} onChange={setDirect} />}
-      {!isNote && telegram && buttons && (
-        <ButtonEditor id={`buttons-${conv.id}`} rows={buttons} problems={buttonProblems} onChange={setButtons} onClose={() => setButtons(null)} />
+      {!isNote && withButtonsAllowed && buttons && (
+        <ButtonEditor id={`buttons-${conv.id}`} rows={buttons} problems={buttonProblems} rules={buttonRules ?? undefined} onChange={setButtons} onClose={() => setButtons(null)} />
       )}
       <div class="composer-box" ref={box}>
         {open && (
@@ -467,7 +469,7 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
             </button>
           </>
         )}
-        {!isNote && telegram && !buttons && (
+        {!isNote && withButtonsAllowed && !buttons && (
           <button type="button" class="btn btn-ghost btn-sm" title={t('buttons.toggleHint')} onClick={() => setButtons([[emptyButton()]])}>
             <Icon name="keyboard" /> {t('buttons.toggle')}
           </button>

@@ -4,7 +4,7 @@ import type { ChannelsKey } from './channels-en';
 
 export const channelsDe: Record<ChannelsKey, string> = {
   'buttons.toggle': 'Schaltflächen',
-  'buttons.toggleHint': 'Schaltflächen unter der Antwort hinzufügen (Telegram)',
+  'buttons.toggleHint': 'Schaltflächen unter der Antwort hinzufügen (Telegram, WhatsApp)',
   'buttons.title': 'Schaltflächen unter der Antwort',
   'buttons.help': 'Jede Schaltfläche schickt beim Antippen ihre Daten an den Bot (im Verlauf als Text der Schaltfläche zu sehen) oder öffnet einen Link.',
   'buttons.row': 'Zeile {n}',
@@ -33,6 +33,11 @@ export const channelsDe: Record<ChannelsKey, string> = {
   'buttons.emptyRow': 'Eine Zeile braucht mindestens eine Schaltfläche.',
   'buttons.rowTooLong': 'Höchstens {max} Schaltflächen in einer Zeile.',
   'buttons.tooManyRows': 'Höchstens {max} Zeilen.',
+  'buttons.textDuplicate': 'WhatsApp braucht auf jeder Schaltfläche einen anderen Text.',
+  'buttons.noLinks': 'WhatsApp-Antwortschaltflächen senden eine Antwort zurück; Links sind nicht möglich.',
+  'buttons.dataTooLongChars': 'Höchstens {max} Zeichen (hier {n}).',
+  'buttons.dataSpaces': 'Keine Leerzeichen am Anfang oder Ende.',
+  'buttons.helpWhatsApp': 'WhatsApp zeigt bis zu 3 Antwortschaltflächen unter dem Text; ein Antippen sendet die Daten der Schaltfläche zurück und zeigt ihren Text im Verlauf.',
   'buttons.tooMany': 'Höchstens {max} Schaltflächen insgesamt.',
   'replyMode.legend': 'Wie die Antwort rausgeht',
   'replyMode.public': 'Öffentlich antworten',

@@ -3,7 +3,7 @@
 // key needs its German twin in channels-de.ts.
 export const channelsEn = {
   'buttons.toggle': 'Buttons',
-  'buttons.toggleHint': 'Add buttons under the reply (Telegram)',
+  'buttons.toggleHint': 'Add buttons under the reply (Telegram, WhatsApp)',
   'buttons.title': 'Buttons under the reply',
   'buttons.help': 'Each button either sends its data back to the bot when tapped (shown in the timeline as the button’s text) or opens a link.',
   'buttons.row': 'Row {n}',
@@ -32,6 +32,11 @@ export const channelsEn = {
   'buttons.emptyRow': 'A row needs at least one button.',
   'buttons.rowTooLong': 'At most {max} buttons in a row.',
   'buttons.tooManyRows': 'At most {max} rows.',
+  'buttons.textDuplicate': 'WhatsApp needs a different text on each button.',
+  'buttons.noLinks': 'WhatsApp reply buttons send an answer back; they cannot open links.',
+  'buttons.dataTooLongChars': 'At most {max} characters (this is {n}).',
+  'buttons.dataSpaces': 'No spaces at the start or end.',
+  'buttons.helpWhatsApp': 'WhatsApp shows up to 3 reply buttons under the text; a tap sends the button’s data back and shows its text in the timeline.',
   'buttons.tooMany': 'At most {max} buttons in all.',
   'replyMode.legend': 'How the reply goes out',
   'replyMode.public': 'Reply publicly',

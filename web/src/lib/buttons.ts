@@ -1,6 +1,7 @@
-// Buttons under a Telegram reply (an inline keyboard): the composer's editor keeps drafts, this
-// module checks them by the rules the server applies (src/app/reply_buttons.hpp, Telegram's
-// InlineKeyboardButton) and turns them into the API's `buttons` field; messages carry them in
+// Buttons under a reply: a Telegram inline keyboard, or WhatsApp's interactive reply buttons. The
+// composer's editor keeps drafts, this module checks them by the rules the server applies for the
+// inbox's channel (src/app/reply_buttons.hpp: Telegram's InlineKeyboardButton, WhatsApp's reply
+// buttons) and turns them into the API's `buttons` field; messages carry them in
 // payload.inline_keyboard.
 import type { MessageKey } from '../i18n';
 
@@ -28,6 +29,38 @@ export interface ButtonProblem {
   params?: Record<string, string | number>;
 }
 
+/** What a channel allows. */
+export interface ButtonRules {
+  maxRows: number;
+  maxPerRow: number;
+  maxButtons: number;
+  /** characters of a label */
+  maxText: number;
+  /** the data sent back: at most maxData bytes (Telegram) or characters (WhatsApp) */
+  maxData: number;
+  dataUnit: 'bytes' | 'chars';
+  /** buttons may open links */
+  links: boolean;
+  /** every label differs, the data has no spaces at either end (WhatsApp) */
+  strict: boolean;
+}
+
+export const TELEGRAM_RULES: ButtonRules = {
+  maxRows: MAX_ROWS, maxPerRow: MAX_PER_ROW, maxButtons: MAX_BUTTONS, maxText: MAX_TEXT, maxData: MAX_DATA_BYTES,
+  dataUnit: 'bytes', links: true, strict: false,
+};
+/** WhatsApp Cloud API interactive reply buttons: 1-3 buttons, title 1-20 characters, id 1-256. */
+export const WHATSAPP_RULES: ButtonRules = {
+  maxRows: 3, maxPerRow: 3, maxButtons: 3, maxText: 20, maxData: 256, dataUnit: 'chars', links: false, strict: true,
+};
+
+/** The rules of the inbox's channel, or null when it shows no buttons. */
+export function buttonRulesFor(channel: string | undefined): ButtonRules | null {
+  if (channel === 'telegram') return TELEGRAM_RULES;
+  if (channel === 'whatsapp') return WHATSAPP_RULES;
+  return null;
+}
+
 const bytes = (s: string) => new TextEncoder().encode(s).length;
 
 export function isLinkUrl(url: string): boolean {
@@ -38,21 +71,28 @@ export function isLinkUrl(url: string): boolean {
 }
 
 /** Every problem of the drafts, in order; empty when the server will take them. */
-export function validateButtons(rows: ButtonDraft[][]): ButtonProblem[] {
+export function validateButtons(rows: ButtonDraft[][], rules: ButtonRules = TELEGRAM_RULES): ButtonProblem[] {
   const out: ButtonProblem[] = [];
-  if (rows.length > MAX_ROWS) out.push({ row: -1, col: -1, field: 'all', key: 'buttons.tooManyRows', params: { max: MAX_ROWS } });
+  if (rows.length > rules.maxRows) out.push({ row: -1, col: -1, field: 'all', key: 'buttons.tooManyRows', params: { max: rules.maxRows } });
   const count = rows.reduce((n, r) => n + r.length, 0);
-  if (count > MAX_BUTTONS) out.push({ row: -1, col: -1, field: 'all', key: 'buttons.tooMany', params: { max: MAX_BUTTONS } });
+  if (count > rules.maxButtons) out.push({ row: -1, col: -1, field: 'all', key: 'buttons.tooMany', params: { max: rules.maxButtons } });
+  const labels = new Set<string>();
   rows.forEach((row, r) => {
     if (!row.length) out.push({ row: r, col: -1, field: 'row', key: 'buttons.emptyRow' });
-    if (row.length > MAX_PER_ROW) out.push({ row: r, col: -1, field: 'row', key: 'buttons.rowTooLong', params: { max: MAX_PER_ROW } });
+    if (row.length > rules.maxPerRow) out.push({ row: r, col: -1, field: 'row', key: 'buttons.rowTooLong', params: { max: rules.maxPerRow } });
     row.forEach((b, c) => {
       const label = b.text.trim();
       if (!label) out.push({ row: r, col: c, field: 'text', key: 'buttons.textMissing' });
-      else if (Array.from(b.text).length > MAX_TEXT || /[\u0000-\u001f\u007f]/.test(b.text)) out.push({ row: r, col: c, field: 'text', key: 'buttons.textTooLong', params: { max: MAX_TEXT } });
-      if (b.kind === 'data') {
-        if (!b.value) out.push({ row: r, col: c, field: 'value', key: 'buttons.dataMissing' });
-        else if (bytes(b.value) > MAX_DATA_BYTES) out.push({ row: r, col: c, field: 'value', key: 'buttons.dataTooLong', params: { max: MAX_DATA_BYTES, n: bytes(b.value) } });
+      else if (Array.from(b.text).length > rules.maxText || /[\u0000-\u001f\u007f]/.test(b.text)) out.push({ row: r, col: c, field: 'text', key: 'buttons.textTooLong', params: { max: rules.maxText } });
+      else if (rules.strict && labels.has(label)) out.push({ row: r, col: c, field: 'text', key: 'buttons.textDuplicate' });
+      labels.add(label);
+      if (b.kind === 'data' || !rules.links) {
+        const size = rules.dataUnit === 'bytes' ? bytes(b.value) : Array.from(b.value).length;
+        if (!rules.links && b.kind === 'url') out.push({ row: r, col: c, field: 'value', key: 'buttons.noLinks' });
+        else if (!b.value) out.push({ row: r, col: c, field: 'value', key: 'buttons.dataMissing' });
+        else if (size > rules.maxData)
+          out.push({ row: r, col: c, field: 'value', key: rules.dataUnit === 'bytes' ? 'buttons.dataTooLong' : 'buttons.dataTooLongChars', params: { max: rules.maxData, n: size } });
+        else if (rules.strict && b.value.trim() !== b.value) out.push({ row: r, col: c, field: 'value', key: 'buttons.dataSpaces' });
       } else if (!isLinkUrl(b.value)) {
         out.push({ row: r, col: c, field: 'value', key: 'buttons.urlInvalid' });
       }
