@@ -6,9 +6,11 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "app/send_rate_limiter.hpp"
 #include "core/domain.hpp"
 #include "core/result.hpp"
 
@@ -48,6 +50,13 @@ struct RenderedTemplate {
 
 class StoreTx;
 
+// A provider's limit per recipient within one sender (Telegram: per chat): who the item goes to
+// (a key unique within the inbox) and how fast messages may go to them.
+struct RecipientLimit {
+  std::string recipient;
+  SendRate rate;
+};
+
 struct DeliveryResult {
   enum class Outcome { Delivered, RetryLater, Failed } outcome = Outcome::Failed;
   std::string error;               // for RetryLater and Failed: shown to the agent
@@ -78,6 +87,13 @@ class ChannelGateway {
   // True when encode() reads OutboundContext::history (costs a read of the conversation).
   virtual bool wantsHistory() const { return false; }
   virtual DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) = 0;
+  // The limit per recipient that applies to this item, if the provider has one (the outbox
+  // worker keeps it besides the sender's own rate, app/send_rate_limiter.hpp).
+  virtual std::optional<RecipientLimit> recipientLimit(const core::Inbox& inbox, const core::OutboxItem& item) const {
+    (void)inbox;
+    (void)item;
+    return std::nullopt;
+  }
   // True when delivering the same item twice reaches the customer once: the receiver drops a
   // repeat by the item's idempotency key (the API channel's header, e-mail's Message-ID). The
   // outbox then re-sends an attempt a crash interrupted; otherwise it marks the message failed

@@ -113,12 +113,21 @@ int OutboxWorker::runOnce() {
     } else {
       const auto now = clock_.now();
       const SendRate rate = policy_.send_rate ? policy_.send_rate(inbox) : SendRate{};
+      // The provider's limit per recipient (Telegram's per chat) first: asking takes nothing.
+      const auto per_recipient = channel->recipientLimit(inbox, item);
+      if (per_recipient) {
+        if (const auto next = recipients_.nextFree(inbox.id, per_recipient->recipient, per_recipient->rate, now); next > now) {
+          postpone(item, next);
+          continue;
+        }
+      }
       if (const auto next = limiter_.acquire(inbox.id, rate, now); next > now) {
         const int k = held[inbox.id]++;
         const core::TimestampMs spacing = rate.per_second > 0 ? static_cast<core::TimestampMs>(1000.0 / rate.per_second) : 0;
         postpone(item, next + k * spacing);
         continue;
       }
+      if (per_recipient) recipients_.take(inbox.id, per_recipient->recipient, per_recipient->rate, now);
       if (!channel->idempotentResend()) {
         auto marked = store_.write([&](StoreTx& tx) {
           return tx.markOutboxSending(item.id, item.sending_since, now, now + policy_.send_lease_ms);

@@ -8,7 +8,8 @@
 // Rate limits, per sender (inbox): a token bucket per inbox (policy.send_rate: the provider's
 // documented rate or the inbox's max_messages_per_second) holds an item back without spending
 // an attempt: it is moved to the time its inbox has a token again, so other inboxes' items keep
-// flowing. A provider's "too many requests" (DeliveryResult::throttle) pauses the whole inbox
+// flowing. Where the provider limits each recipient too (ChannelGateway::recipientLimit:
+// Telegram's per chat), a bucket per (inbox, recipient) holds the item the same way. A provider's "too many requests" (DeliveryResult::throttle) pauses the whole inbox
 // until its Retry-After (or only that item, for a recipient-pair limit) and spends no attempt
 // either, up to policy.max_throttled such answers per item; beyond that they count as attempts.
 //
@@ -86,6 +87,7 @@ class OutboxWorker {
   ChannelGateways gateways_;
   OutboxPolicy policy_;
   SendRateLimiter limiter_;  // only the worker's thread (runOnce) touches it
+  RecipientRateLimiter recipients_;  // the same
   bool recovered_ = false;
   std::atomic<std::uint64_t> delivered_{0}, failed_{0}, throttled_{0};
   BackgroundLoop loop_;  // last: its thread must stop before the members above go

@@ -75,4 +75,50 @@ core::TimestampMs SendRateLimiter::pausedUntil(core::InboxId inbox) const {
   return it == inboxes_.end() ? 0 : it->second.paused_until;
 }
 
+RecipientRateLimiter::Entry& RecipientRateLimiter::refreshed(core::InboxId inbox, std::string_view recipient, const SendRate& rate,
+                                                             core::TimestampMs now) {
+  // Expire from the least recently used end: entries untouched for idle_ms.
+  while (!lru_.empty() && now - lru_.back().used_at >= idle_ms_) {
+    entries_.erase(lru_.back().key);
+    lru_.pop_back();
+  }
+  std::string key = std::to_string(inbox.value);
+  key += '\n';
+  key.append(recipient);
+  const double burst = std::max(1.0, rate.burst);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) {
+    if (entries_.size() >= max_recipients_) {  // full: forget the one used longest ago
+      entries_.erase(lru_.back().key);
+      lru_.pop_back();
+    }
+    lru_.push_front(Entry{key, burst, now, now});
+    it = entries_.emplace(std::move(key), lru_.begin()).first;
+  } else if (it->second != lru_.begin()) {
+    lru_.splice(lru_.begin(), lru_, it->second);  // iterators stay valid
+  }
+  Entry& e = *it->second;
+  e.used_at = now;
+  if (now > e.refilled_at) {
+    e.tokens = std::min(burst, e.tokens + static_cast<double>(now - e.refilled_at) * rate.per_second / 1000.0);
+    e.refilled_at = now;
+  }
+  e.tokens = std::min(e.tokens, burst);
+  return e;
+}
+
+core::TimestampMs RecipientRateLimiter::nextFree(core::InboxId inbox, std::string_view recipient, const SendRate& rate,
+                                                 core::TimestampMs now) {
+  if (!(rate.per_second > 0) || !std::isfinite(rate.per_second)) return now;
+  const Entry& e = refreshed(inbox, recipient, rate, now);
+  if (e.tokens >= 1.0) return now;
+  const double wait_ms = std::ceil((1.0 - e.tokens) * 1000.0 / rate.per_second);
+  return now + std::max<core::TimestampMs>(1, static_cast<core::TimestampMs>(wait_ms));
+}
+
+void RecipientRateLimiter::take(core::InboxId inbox, std::string_view recipient, const SendRate& rate, core::TimestampMs now) {
+  if (!(rate.per_second > 0) || !std::isfinite(rate.per_second)) return;
+  refreshed(inbox, recipient, rate, now).tokens -= 1.0;
+}
+
 }  // namespace parley::app

@@ -5,10 +5,19 @@
 // thread: after a restart the buckets start full, which the providers' own 429s then correct.
 // The map is bounded (max_inboxes): idle inboxes (bucket full, not paused) go first, then the
 // one used longest ago, and a pause in force last.
+//
+// Some providers limit a sender per recipient as well (Telegram: about one message a second in
+// one chat, 20 a minute in a group; ChannelGateway::recipientLimit). RecipientRateLimiter keeps
+// a token bucket per (inbox, recipient), in memory like the other: bounded (max_recipients, the
+// one used longest ago goes first) and expiring (an entry untouched for idle_ms is dropped: its
+// bucket would be full again anyway).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <list>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "core/ids.hpp"
@@ -45,6 +54,35 @@ class SendRateLimiter {
 
   std::size_t max_inboxes_;
   std::unordered_map<std::int64_t, State> inboxes_;
+};
+
+class RecipientRateLimiter {
+ public:
+  explicit RecipientRateLimiter(std::size_t max_recipients = 100'000, core::TimestampMs idle_ms = 10 * 60 * 1000)
+      : max_recipients_(max_recipients < 1 ? 1 : max_recipients), idle_ms_(idle_ms) {}
+
+  // When the next message to `recipient` of `inbox` may go: `now` or later. Takes nothing.
+  core::TimestampMs nextFree(core::InboxId inbox, std::string_view recipient, const SendRate& rate, core::TimestampMs now);
+  // The message goes now: takes a token (the bucket may go below one after a nextFree that said
+  // later; the caller asked first).
+  void take(core::InboxId inbox, std::string_view recipient, const SendRate& rate, core::TimestampMs now);
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    std::string key;
+    double tokens = 0;
+    core::TimestampMs refilled_at = 0;
+    core::TimestampMs used_at = 0;
+  };
+  using Lru = std::list<Entry>;  // most recently used first
+  // The entry, refilled to `now` (created full when new); expired entries are dropped first.
+  Entry& refreshed(core::InboxId inbox, std::string_view recipient, const SendRate& rate, core::TimestampMs now);
+
+  std::size_t max_recipients_;
+  core::TimestampMs idle_ms_;
+  Lru lru_;
+  std::unordered_map<std::string, Lru::iterator> entries_;
 };
 
 }  // namespace parley::app

@@ -6,6 +6,7 @@
 
 
 using namespace parley;
+using app::RecipientRateLimiter;
 using app::SendRate;
 using app::SendRateLimiter;
 
@@ -60,6 +61,47 @@ TEST(SendRateLimiter, UnlimitedInboxesAreNotRememberedAndTheMapIsBounded) {
   for (int i = 1; i <= 10; ++i) limiter.acquire(core::InboxId{1000 + i}, SendRate{1, 1}, kT0 + 120'000 + i);
   EXPECT_LE(limiter.size(), 3u);
   EXPECT_EQ(limiter.pausedUntil(core::InboxId{500}), kT0 + 3'600'000);
+}
+
+// Telegram's limits per chat (channels/telegram: 1 a second in a private chat, 20 a minute in a
+// group), on top of the bot's own 30 a second.
+TEST(RecipientRateLimiter, OneChatWaitsWhileOtherChatsAndInboxesGo) {
+  RecipientRateLimiter chats;
+  const core::InboxId bot{1}, other_bot{2};
+  const SendRate private_chat{1.0, 1}, group{20.0 / 60.0, 1};
+  EXPECT_EQ(chats.nextFree(bot, "42", private_chat, kT0), kT0);
+  chats.take(bot, "42", private_chat, kT0);
+  EXPECT_EQ(chats.nextFree(bot, "42", private_chat, kT0), kT0 + 1000) << "the second message to that chat waits a second";
+  EXPECT_EQ(chats.nextFree(bot, "42", private_chat, kT0 + 400), kT0 + 1000) << "asking takes nothing";
+  EXPECT_EQ(chats.nextFree(bot, "43", private_chat, kT0), kT0) << "another chat is not held up";
+  EXPECT_EQ(chats.nextFree(other_bot, "42", private_chat, kT0), kT0) << "the same chat id of another bot is another chat";
+  EXPECT_EQ(chats.nextFree(bot, "42", private_chat, kT0 + 1000), kT0 + 1000);
+
+  // A group: 20 a minute, one every 3 seconds.
+  chats.take(bot, "-100123", group, kT0);
+  EXPECT_EQ(chats.nextFree(bot, "-100123", group, kT0), kT0 + 3000) << "20 a minute: one every 3 seconds";
+  // No rate: nothing is remembered.
+  const auto before = chats.size();
+  EXPECT_EQ(chats.nextFree(bot, "77", SendRate{}, kT0), kT0);
+  chats.take(bot, "77", SendRate{}, kT0);
+  EXPECT_EQ(chats.size(), before);
+}
+
+TEST(RecipientRateLimiter, MemoryIsBoundedAndIdleChatsExpire) {
+  RecipientRateLimiter chats(/*max_recipients=*/3, /*idle_ms=*/60'000);
+  const core::InboxId bot{1};
+  const SendRate rate{1.0, 1};
+  for (int i = 0; i < 10; ++i) {
+    const std::string chat = std::to_string(i);
+    chats.take(bot, chat, rate, kT0 + i);
+    EXPECT_LE(chats.size(), 3u);
+  }
+  // The most recent chats are remembered (their next message waits), the oldest were forgotten.
+  EXPECT_GT(chats.nextFree(bot, "9", rate, kT0 + 10), kT0 + 10);
+  EXPECT_EQ(chats.nextFree(bot, "0", rate, kT0 + 10), kT0 + 10);
+  // A minute later every entry has expired: the map empties as it is used.
+  EXPECT_EQ(chats.nextFree(bot, "9", rate, kT0 + 120'000), kT0 + 120'000);
+  EXPECT_EQ(chats.size(), 1u);
 }
 
 }  // namespace

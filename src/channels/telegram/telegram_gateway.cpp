@@ -236,4 +236,15 @@ core::Result<std::string> TelegramGateway::fetchMedia(const core::Inbox& inbox, 
   return std::move(data.body);
 }
 
+std::optional<app::RecipientLimit> TelegramGateway::recipientLimit(const core::Inbox& inbox, const core::OutboxItem& item) const {
+  (void)inbox;
+  boost::system::error_code ec;
+  auto parsed = json::parse(item.payload, ec);
+  if (ec || !parsed.is_object()) return std::nullopt;
+  std::string chat = stringOr(parsed.get_object(), "chat_id");
+  if (chat.empty()) return std::nullopt;
+  const bool group = chat.front() == '-';
+  return app::RecipientLimit{std::move(chat), group ? app::SendRate{20.0 / 60.0, 1} : app::SendRate{1.0, 1}};
+}
+
 }  // namespace parley::channels::telegram

@@ -16,6 +16,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "app/channel_gateway.hpp"
@@ -40,6 +41,9 @@ class TelegramGateway final : public app::ChannelGateway {
       : attachments_root_(std::move(attachments_root)), timeout_ms_(timeout_ms), secrets_(std::move(secrets)) {}
 
   core::Result<std::string> encode(const app::OutboundContext& context) const override;
+  // Telegram's limits per chat (Bot FAQ "My bot is hitting limits"): about one message a second
+  // in a private chat, 20 a minute in a group (a negative chat id).
+  std::optional<app::RecipientLimit> recipientLimit(const core::Inbox& inbox, const core::OutboxItem& item) const override;
   core::Status validateConfig(const std::string& config_json) const override;
   app::DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) override;
   core::Result<std::string> fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,
