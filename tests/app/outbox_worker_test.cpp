@@ -26,8 +26,13 @@ class FakeProvider final : public app::ChannelGateway {
   std::vector<app::DeliveryResult> script;
   std::vector<std::string> sent;  // payloads, in order
   std::vector<bool> marked_when_called;
+  std::optional<app::SendRate> per_chat;  // a limit per recipient (Telegram's per chat), if set
   core::Result<std::string> encode(const app::OutboundContext& c) const override {
-    return "send:" + c.message.text + ":" + c.idempotency_key;
+    return "send:" + c.message.text + ":" + c.idempotency_key + ":chat-" + std::to_string(c.contact.id.value);
+  }
+  std::optional<app::RecipientLimit> recipientLimit(const core::Inbox&, const core::OutboxItem& item) const override {
+    if (!per_chat) return std::nullopt;
+    return app::RecipientLimit{item.payload.substr(item.payload.rfind(":chat-") + 1), *per_chat};
   }
   app::DeliveryResult deliver(const core::Inbox&, const core::OutboxItem& item) override {
     sent.push_back(item.payload);
@@ -305,6 +310,26 @@ TEST_F(OutboxWorkerTest, TheRateLimitHoldsItemsBackInOrderWithoutSpendingAttempt
   EXPECT_NE(telegram_->sent[2].find(":drei:"), std::string::npos);
   EXPECT_EQ(message(m1.id).delivery_status, core::DeliveryStatus::Sent);
   EXPECT_EQ(message(m3.id).delivery_status, core::DeliveryStatus::Sent);
+}
+
+TEST_F(OutboxWorkerTest, ALimitPerChatSpacesRepliesToOneChatWhileOtherChatsGo) {
+  rate_ = {30, 30};                   // the bot: 30 a second
+  telegram_->per_chat = app::SendRate{1, 1};  // one chat: one a second
+  auto anna = conversationIn(bot_a_, "anna");
+  auto ben = conversationIn(bot_a_, "ben");
+  auto a1 = reply(anna, "eins");
+  auto a2 = reply(anna, "zwei");
+  auto b1 = reply(ben, "für Ben");
+  outbox_->runOnce();
+  ASSERT_EQ(telegram_->sent.size(), 2u) << "Anna's first reply and Ben's go at once";
+  EXPECT_NE(telegram_->sent[1].find(":für Ben:"), std::string::npos);
+  EXPECT_EQ(item(a2.id).attempts, 0);
+  EXPECT_EQ(item(a2.id).next_attempt_at, clock_.now() + 1000) << "Anna's second waits a second";
+  clock_.advance(1000);
+  outbox_->runOnce();
+  ASSERT_EQ(telegram_->sent.size(), 3u);
+  EXPECT_NE(telegram_->sent[2].find(":zwei:"), std::string::npos);
+  for (const auto& m : {a1, a2, b1}) EXPECT_EQ(message(m.id).delivery_status, core::DeliveryStatus::Sent);
 }
 
 TEST_F(OutboxWorkerTest, ResendIsOnlyForFailedOutgoingMessagesTheAgentCanSee) {
