@@ -2,7 +2,8 @@
 // without bound; what it accepts goes through the signature check, parseIncomingMessage() and
 // parseStatusCallback(), whose results must respect the normalised types' promises (a violation
 // traps). The same bytes go through the Messages API answer parser, the media-token reader and,
-// as message text, encodeSend(). Seeds: tests/channels/twilio/fixtures/*.txt (fuzz/corpus/).
+// as message text, encodeSend(), and through the Content API listing parser (WhatsApp templates).
+// Seeds: tests/channels/twilio/fixtures/*.txt (fuzz/corpus/).
 #include <boost/json.hpp>
 
 #include <cstddef>
@@ -11,6 +12,7 @@
 #include <string_view>
 
 #include "channels/twilio/twilio_codec.hpp"
+#include "channels/twilio/twilio_content.hpp"
 #include "core/text.hpp"
 
 namespace {
@@ -75,6 +77,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   auto answer = tw::interpretSendAnswer(size % 2 ? 201 : 400 + static_cast<long>(size % 200), bytes);
   require(answer.outcome != parley::app::DeliveryResult::Outcome::Delivered || !answer.provider_message_id.empty());
+  // The Content API listing (WhatsApp templates): every template it yields has a sid, a name
+  // and a language, and its parameters are the distinct ones of its texts.
+  if (auto page = tw::parseContentPage(bytes)) {
+    for (const auto& t : page->templates) {
+      require(!t.id.empty() && t.id.size() <= 64 && !t.name.empty() && !t.language.empty() && !t.status.empty());
+      for (std::size_t i = 0; i < t.body.parameters.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) require(t.body.parameters[i] != t.body.parameters[j]);
+      }
+    }
+  } else {
+    require(page.error().code == core::ErrorCode::InvalidInput);
+  }
   (void)tw::readMediaToken(bytes);
   require(!tw::verifyMediaToken("key", bytes, 0));  // nobody forges the MAC
 
