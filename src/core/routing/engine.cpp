@@ -666,7 +666,7 @@ struct Engine::Impl {
 
   std::vector<AgentRec> agents;
   std::vector<SkillProfile> agent_skills;  // per agent slot
-  FlatMap agent_index;
+  SlotIndex agent_index;  // the agent record (its first line holds the id) confirms a match
   std::vector<TaskRec> tasks;           // per task slot: the hot part of the record
   std::vector<TaskCold> tcold;          // per task slot: the rest
   std::vector<std::uint32_t> gens;      // per task slot: bumped on every transition (stale timers are ignored)
@@ -1496,8 +1496,20 @@ struct Engine::Impl {
 
   // ---- lookups ------------------------------------------------------------------------------------------
 
-  std::uint32_t agentSlot(AgentId id) const { return id.valid() ? agent_index.find(id.value) : kNone; }
+  std::uint32_t agentSlot(AgentId id) const {
+    return id.valid() ? agent_index.find(id.value, [this](std::uint32_t ai) { return agents[ai].id.value; }) : kNone;
+  }
   std::uint32_t taskSlot(TaskId id) const { return id.valid() ? task_index.find(id.value, taskIdOf()) : kNone; }
+
+  // The slots an answer to an offer names (kNone: unknown). The agent's open offers (a few) are
+  // looked at first, so answering an open offer needs no probe of the task index.
+  std::pair<std::uint32_t, std::uint32_t> answerSlots(TaskId task, AgentId agent) const {
+    std::uint32_t ai = agentSlot(agent);
+    if (ai != kNone && task.valid())
+      for (std::uint32_t ti : agents[ai].offers)
+        if (tasks[ti].id.value == task.value) return {ti, ai};
+    return {taskSlot(task), ai};
+  }
   std::uint32_t queueSlot(QueueId id) const { return id.valid() ? queue_index.find(id.value) : kNone; }
 
   std::uint32_t newMemberId() {
@@ -1794,7 +1806,7 @@ Status Engine::taskRestored(const TaskSpec& spec, AgentId agent, bool pending, T
 
 Status Engine::offerAccepted(TaskId task, AgentId agent, TimestampMs now) {
   Impl& s = *impl_;
-  std::uint32_t ti = s.taskSlot(task), ai = s.agentSlot(agent);
+  auto [ti, ai] = s.answerSlots(task, agent);
   if (ti == kNone || ai == kNone) return notFound("unknown task or agent");
   s.advanceTo(now);  // an offer that expired before `now` is gone
   TaskRec& t = s.tasks[ti];
@@ -1819,7 +1831,7 @@ Status Engine::offerAccepted(TaskId task, AgentId agent, TimestampMs now) {
 
 Status Engine::offerRejected(TaskId task, AgentId agent, TimestampMs now) {
   Impl& s = *impl_;
-  std::uint32_t ti = s.taskSlot(task), ai = s.agentSlot(agent);
+  auto [ti, ai] = s.answerSlots(task, agent);
   if (ti == kNone || ai == kNone) return notFound("unknown task or agent");
   s.advanceTo(now);
   if (!s.openOfferTo(ti, ai)) return conflict("no open offer of this task to this agent");
