@@ -198,3 +198,33 @@ TEST(WhatsAppTemplateErrors, MetasTemplateAndWindowErrorsFailTheMessageWithTheir
   }
   EXPECT_NE(wa::interpretSendAnswer(404, readFile("error_132001.json")).error.find("does not exist in en_US"), std::string::npos);
 }
+
+// Location templates (templates/utility-templates/location-templates): the map's place is
+// given at send time as the header's latitude, longitude, name and address.
+TEST(WhatsAppTemplateSend, ALocationHeaderSendsThePlace) {
+  auto page = wa::parseTemplatePage(R"({"data": [{"id": "9", "name": "pickup_point", "language": "de", "status": "APPROVED",
+    "category": "UTILITY", "parameter_format": "NAMED", "components": [{"type": "HEADER", "format": "LOCATION"},
+    {"type": "BODY", "text": "Ihr Paket {{order}} liegt hier bereit."}]}]})");
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  const auto& t = page->templates.at(0);
+  ASSERT_TRUE(t.header.has_value());
+  EXPECT_EQ(t.header->parameters, (std::vector<std::string>{"latitude", "longitude", "name", "address"}));
+  app::TemplateReply reply{"pickup_point", "de", {"52.520008", "13.404954", "Paketshop Mitte", "Alexanderplatz 1, 10178 Berlin"},
+                           {"4711"}, {}};
+  auto built = wa::buildTemplate(t, reply);
+  ASSERT_TRUE(built.ok()) << built.error().message;
+  EXPECT_EQ(built->text, "Ihr Paket 4711 liegt hier bereit.");
+  auto body = json::parse(*wa::encodeSend({"4915112345678", "", built->content}));
+  EXPECT_EQ(body.at("template").at("components").at(0), json::parse(R"({"type":"header","parameters":[{"type":"location",
+    "location":{"latitude":"52.520008","longitude":"13.404954","name":"Paketshop Mitte","address":"Alexanderplatz 1, 10178 Berlin"}}]})"));
+  // The stored payload sends the same again (what the outbox reads).
+  auto again = wa::templateContentFromPayload(wa::templatePayloadJson(t, reply, built->content));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(json::parse(*wa::encodeSend({"4915112345678", "", *again})), body);
+
+  for (auto bad : {std::vector<std::string>{"91", "13.4", "x", "y"}, {"52.5", "181", "x", "y"}, {"north", "13.4", "x", "y"},
+                   {"52.5", "13.4", "x"}, {"52.5", "13.4", "Paket\nshop", "y"}}) {
+    reply.header = bad;
+    EXPECT_FALSE(wa::buildTemplate(t, reply).ok()) << bad.size();
+  }
+}

@@ -3,7 +3,8 @@ POST /{version}/{phone_number_id}/messages, POST /{version}/{phone_number_id}/me
 GET /{version}/{media_id} (media URL) and the media download, all with a bearer token; and the
 WhatsApp Business Management API's GET /{version}/{waba_id}/message_templates with cursor paging.
 Template sends are checked like Meta checks them: an unknown name/language answers 132001, a
-wrong number of parameters 132000; a free-form message to a customer whose last message
+wrong number of parameters 132000 (a location header's place needs latitude and longitude);
+a free-form message to a customer whose last message
 (customer_last_message[wa_id], Unix seconds) is more than 24 hours old answers 131047.
 Interactive reply-buttons messages are checked against the documented limits (body 1-1024
 characters, 1-3 buttons of type "reply", id 1-256 characters, title 1-20 characters and unique):
@@ -60,6 +61,12 @@ def check_template_send(templates, body):
         return _graph_error(132001, "(#132001) Template name does not exist in the translation",
                             "template name (%s) does not exist in %s" % (name, code), status=404)
     given = {c.get("type"): len(c.get("parameters", [])) for c in t.get("components", []) if c.get("type") != "button"}
+    for c in t.get("components", []):
+        for p in c.get("parameters", []):
+            place = p.get("location") if p.get("type") == "location" else None
+            if place is not None and not ({"latitude", "longitude"} <= set(place) and
+                                          -90 <= float(place["latitude"]) <= 90 and -180 <= float(place["longitude"]) <= 180):
+                return _graph_error(131009, "(#131009) Parameter value is not valid", "location: latitude and longitude")
     for component in found[0].get("components", []):
         kind = component["type"].lower()
         if kind not in ("header", "body"):

@@ -242,6 +242,36 @@ class WhatsAppTemplatesTest(unittest.TestCase):
                                               {"config": {"business_account_id": "not-digits"}}, token=self.token)
         self.assertEqual(status, 400, body)
 
+    def test_6_a_location_template_sends_the_place_on_its_map_header(self):
+        self.graph.templates.append(
+            {"id": "1077407318", "name": "pickup_point", "language": "de", "status": "APPROVED", "category": "UTILITY",
+             "parameter_format": "NAMED",
+             "components": [{"type": "HEADER", "format": "LOCATION"},
+                            {"type": "BODY", "text": "Ihr Paket {{order}} liegt hier bereit.",
+                             "example": {"body_text_named_params": [{"param_name": "order", "example": "4711"}]}}]})
+        self.sync()
+        _, listing, _ = self.parley.request("GET", "/api/v1/inboxes/%d/templates" % self.inbox["id"], token=self.token)
+        pickup = [t for t in listing["data"] if t["name"] == "pickup_point"][0]
+        self.assertEqual(pickup["header"]["format"], "LOCATION")
+        self.assertEqual(pickup["header"]["parameters"], ["latitude", "longitude", "name", "address"])
+        conversation = self.customer_writes("4915112340006", "Wo kann ich es abholen?")
+        place = ["52.520008", "13.404954", "Paketshop Mitte", "Alexanderplatz 1, 10178 Berlin"]
+        status, bad, _ = self.send(conversation["id"], {"template": {
+            "name": "pickup_point", "language": "de", "parameters": {"header": ["95", "13.4", "x", "y"], "body": ["4711"]}}})
+        self.assertEqual(status, 400, bad)
+        self.assertIn("latitude", bad["error"]["message"])
+        before = len(self.graph.sent)
+        status, message, _ = self.send(conversation["id"], {"template": {
+            "name": "pickup_point", "language": "de", "parameters": {"header": place, "body": ["4711"]}}})
+        self.assertEqual(status, 201, message)
+        self.assertEqual(message["text"], "Ihr Paket 4711 liegt hier bereit.")
+        wait_for(lambda: len(self.graph.sent) > before)
+        self.assertEqual(self.graph.sent[-1][1]["template"]["components"][0], {
+            "type": "header", "parameters": [{"type": "location", "location": {
+                "latitude": "52.520008", "longitude": "13.404954", "name": "Paketshop Mitte",
+                "address": "Alexanderplatz 1, 10178 Berlin"}}]})
+        wait_for(lambda: [m for m in self.messages(conversation["id"]) if m["id"] == message["id"]][0]["external_id"])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

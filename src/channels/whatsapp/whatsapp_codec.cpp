@@ -710,6 +710,15 @@ core::Result<std::string> encodeSend(const SendRequest& request) {
           return makeError(ErrorCode::InvalidInput, "template: the " + format + " header needs one http(s) link");
         }
         parameters.push_back(json::object{{"type", format}, {format, json::object{{"link", tmpl->header_parameters[0]}}}});
+      } else if (format == "location") {
+        // Location templates: the map's place, given at send time.
+        const auto& v = tmpl->header_parameters;
+        if (v.size() != 4 || v[0].empty() || v[1].empty()) {
+          return makeError(ErrorCode::InvalidInput, "template: the location header needs latitude, longitude, name and address");
+        }
+        parameters.push_back(json::object{
+            {"type", "location"},
+            {"location", json::object{{"latitude", v[0]}, {"longitude", v[1]}, {"name", v[2]}, {"address", v[3]}}}});
       } else {
         return makeError(ErrorCode::InvalidInput, "template: a " + tmpl->header_format + " header cannot be sent");
       }

@@ -95,8 +95,9 @@ struct TemplateContent {
   // NAMED templates ("parameter_format": "NAMED"): each body parameter's name, sent as
   // "parameter_name" (same order as body_parameters); empty for positional templates.
   std::vector<std::string> body_parameter_names;
-  // The header: "TEXT" with at most one parameter, or "IMAGE" / "VIDEO" / "DOCUMENT", whose one
-  // parameter is the media's http(s) link. Empty: the template has no header parameter.
+  // The header: "TEXT" with at most one parameter, "IMAGE" / "VIDEO" / "DOCUMENT", whose one
+  // parameter is the media's http(s) link, or "LOCATION" with latitude, longitude, name and
+  // address. Empty: the template has no header parameter.
   std::string header_format;
   std::vector<std::string> header_parameters;
   std::vector<std::string> header_parameter_names;  // NAMED templates, like body_parameter_names

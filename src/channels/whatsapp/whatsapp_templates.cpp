@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <map>
 
 #include "core/text.hpp"
@@ -142,6 +144,21 @@ core::Status checkValues(const MessageTemplate& t, const char* part, std::size_t
   return {};
 }
 
+// A location header's values: latitude (-90..90), longitude (-180..180), name, address.
+core::Status checkLocation(const MessageTemplate& t, const std::vector<std::string>& values) {
+  const auto number = [](const std::string& v, double limit) {
+    char* end = nullptr;
+    const double d = std::strtod(v.c_str(), &end);
+    return end && *end == '\0' && !v.empty() && std::isfinite(d) && d >= -limit && d <= limit &&
+           v.find_first_not_of("+-.0123456789") == std::string::npos;
+  };
+  if (values.size() != 4 || !number(values[0], 90) || !number(values[1], 180)) {
+    return makeError(ErrorCode::InvalidInput, "template " + t.name + ": the location header takes latitude (-90 to 90), "
+                                              "longitude (-180 to 180), the place's name and its address");
+  }
+  return {};
+}
+
 }  // namespace
 
 std::vector<std::string> templateParameters(std::string_view text) {
@@ -217,6 +234,9 @@ core::Result<TemplatePage> parseTemplatePage(std::string_view body) {
             header.parameters = templateParameters(header.text);
           } else if (header.format == "IMAGE" || header.format == "VIDEO" || header.format == "DOCUMENT") {
             header.parameters = {"link"};
+          } else if (header.format == "LOCATION") {
+            // The map's place is given at send time (location templates).
+            header.parameters = {"latitude", "longitude", "name", "address"};
           }
           m.header = std::move(header);
         } else if (type == "BODY") {
@@ -341,14 +361,14 @@ core::Result<BuiltTemplate> buildTemplate(const MessageTemplate& t, const app::T
   c.language_code = t.language;
 
   const std::size_t header_count = t.header ? t.header->parameters.size() : 0;
-  if (auto s = checkValues(t, "header", header_count, reply.header, !t.header || t.header->format == "TEXT"); !s) return s.error();
-  if (t.header && t.header->format == "LOCATION") {
-    return makeError(ErrorCode::InvalidInput, "template " + t.name + " has a location header, which Parley cannot send yet");
-  }
+  const bool text_header = !t.header || t.header->format == "TEXT" || t.header->format == "LOCATION";
+  if (auto s = checkValues(t, "header", header_count, reply.header, text_header); !s) return s.error();
   if (header_count > 0) {
     c.header_format = t.header->format;
     c.header_parameters = reply.header;
-    if (t.header->format != "TEXT") {
+    if (t.header->format == "LOCATION") {
+      if (auto s = checkLocation(t, reply.header); !s) return s.error();
+    } else if (t.header->format != "TEXT") {
       if (!isHttpLink(reply.header[0])) {
         return makeError(ErrorCode::InvalidInput, "template " + t.name + ": the " + t.header->format +
                                                       " header's parameter is the file's http(s) link");

@@ -17,7 +17,8 @@
 //
 // Sending (Cloud API "Sending template messages"): see TemplateContent in whatsapp_codec.hpp.
 // Parameters per part, as Parley asks the agent for them:
-//   header: a TEXT header's parameter (at most one), or the link of an IMAGE/VIDEO/DOCUMENT header;
+//   header: a TEXT header's parameter (at most one), the link of an IMAGE/VIDEO/DOCUMENT header,
+//           or a LOCATION header's latitude, longitude, name and address (location templates);
 //   body:   one value per distinct {{n}} / {{name}}, positional ones in numeric order, named ones
 //           in order of first appearance;
 //   buttons: one value per button that takes one, in button order: a URL button whose url has a

@@ -67,6 +67,27 @@ describe('the template picker', () => {
   });
 });
 
+describe('a location header', () => {
+  const pickup = {
+    id: '9', name: 'pickup_point', language: 'de', status: 'APPROVED', category: 'UTILITY', parameter_format: 'NAMED',
+    header: { format: 'LOCATION', text: '', parameters: ['latitude', 'longitude', 'name', 'address'], parameter_count: 4 },
+    body: { text: 'Ihr Paket {{order}} liegt hier bereit.', parameters: ['order'], parameter_count: 1 },
+    footer: null, buttons: [],
+  } as WhatsAppTemplate;
+
+  it('asks for the place, checks latitude and longitude, and previews the name and address', () => {
+    const values = { header: ['52.520008', '13.404954', 'Paketshop Mitte', 'Alexanderplatz 1'], body: ['4711'], buttons: [] };
+    expect(validateValues(pickup, values)).toBeNull();
+    expect(validateValues(pickup, { ...values, header: ['91', '13.4', 'x', 'y'] })).toEqual({ kind: 'badLocation' });
+    expect(validateValues(pickup, { ...values, header: ['north', '13.4', 'x', 'y'] })).toEqual({ kind: 'badLocation' });
+    expect(validateValues(pickup, { ...values, header: ['52.5', '13.4', 'Paket\nshop', 'y'] })).toEqual({ kind: 'multiline' });
+    const html = render(<TemplatePreview template={pickup} values={values} />);
+    expect(html).toContain('Paketshop Mitte, Alexanderplatz 1');
+    expect(html).toContain('Ihr Paket 4711 liegt hier bereit.');
+    expect(problemText(createI18n('de').t, { kind: 'badLocation' })).toContain('Breitengrad');
+  });
+});
+
 describe('the reply window', () => {
   const now = Date.parse('2026-12-01T10:00:00Z');
   const conv = (expires: string | null) => ({ customer_window_expires_at: expires }) as Conversation;

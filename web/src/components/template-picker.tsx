@@ -11,6 +11,7 @@ import {
   emptyValues,
   fillIn,
   filterTemplates,
+  isMediaHeader,
   validateValues,
   type TemplateListing,
   type TemplateProblem,
@@ -21,8 +22,12 @@ import { errorText } from '../state';
 import { Icon } from './icons';
 import '../templates.css';
 
+/** The labels of a location header's four values, in the order the server asks for them. */
+const LOCATION_LABELS: MessageKey[] = ['templates.location.latitude', 'templates.location.longitude', 'templates.location.name', 'templates.location.address'];
+
 export function problemText(t: (key: MessageKey, params?: Record<string, string | number>) => string, p: TemplateProblem): string {
   if (p.kind === 'missing') return t('templates.missing', { count: p.count });
+  if (p.kind === 'badLocation') return t('templates.badLocation');
   return p.kind === 'badLink' ? t('templates.badLink') : t('templates.multiline');
 }
 
@@ -32,6 +37,11 @@ export function TemplatePreview({ template, values }: { template: WhatsAppTempla
     <div class="tp-preview" aria-live="polite" data-testid="template-preview">
       {template.header?.format === 'TEXT' && template.header.text && (
         <div class="tp-header">{fillIn(template.header.text, template.header.parameters, values.header)}</div>
+      )}
+      {template.header?.format === 'LOCATION' && (
+        <div class="tp-header">
+          <span aria-hidden="true">📍</span> {[values.header[2], values.header[3]].filter((x) => x?.trim()).join(', ') || '…'}
+        </div>
       )}
       <div>{fillIn(template.body.text, template.body.parameters, values.body)}</div>
       {template.footer && <div class="tp-footer">{template.footer}</div>}
@@ -180,9 +190,11 @@ export function TemplatePicker({ conv, onSent, onNote }: { conv: Conversation; o
         <div class="tp-form">
           <div class="tp-fields">
             {chosen.header?.parameters.map((name, i) =>
-              chosen.header!.format && chosen.header!.format !== 'TEXT'
+              isMediaHeader(chosen.header)
                 ? field('header', i, t('templates.headerMedia', { format: chosen.header!.format!.toLowerCase() }), 'https://')
-                : field('header', i, `${t('templates.header')}: ${t('templates.param', { name: `{{${name}}}` })}`),
+                : chosen.header!.format === 'LOCATION'
+                  ? field('header', i, t(LOCATION_LABELS[i] ?? 'templates.location.name'), i < 2 ? (i ? '13.404954' : '52.520008') : undefined)
+                  : field('header', i, `${t('templates.header')}: ${t('templates.param', { name: `{{${name}}}` })}`),
             )}
             {chosen.body.parameters.map((name, i) => field('body', i, `${t('templates.body')}: ${t('templates.param', { name: `{{${name}}}` })}`))}
             {chosen.buttons.flatMap((b) => b.parameters.map(() => field('buttons', buttonIndex++, t('templates.buttonParam', { text: b.text || b.type }))))}

@@ -1,6 +1,7 @@
 // WhatsApp message templates in the desk: the shape GET /api/v1/inboxes/{id}/templates
 // answers, the search of the picker, the preview with the agent's values filled in, and the
-// checks the server makes too (every parameter filled, one line each, a media header's link).
+// checks the server makes too (every parameter filled, one line each, a media header's link, a
+// location header's latitude and longitude).
 export interface TemplatePart {
   format?: string;
   text: string;
@@ -67,14 +68,26 @@ export function fillIn(text: string, names: string[], values: string[]): string 
   });
 }
 
-export type TemplateProblem = { kind: 'missing'; count: number } | { kind: 'badLink' } | { kind: 'multiline' };
+export type TemplateProblem = { kind: 'missing'; count: number } | { kind: 'badLink' } | { kind: 'badLocation' } | { kind: 'multiline' };
+
+/** A header whose one parameter is a file's link (IMAGE, VIDEO, DOCUMENT). */
+export function isMediaHeader(part: TemplatePart | null | undefined): boolean {
+  return !!part?.format && ['IMAGE', 'VIDEO', 'DOCUMENT'].includes(part.format);
+}
+
+/** A number text within ±limit (a location header's latitude or longitude). */
+function coordinate(x: string | undefined, limit: number): boolean {
+  if (!x || !/^[+-]?(\d+\.?\d*|\.\d+)$/.test(x.trim())) return false;
+  return Math.abs(Number(x)) <= limit;
+}
 
 export function validateValues(t: WhatsAppTemplate, v: TemplateValues): TemplateProblem | null {
   const all = [...v.header, ...v.body, ...v.buttons];
   const missing = all.filter((x) => !x.trim()).length;
   if (missing) return { kind: 'missing', count: missing };
-  const media = t.header && t.header.format && t.header.format !== 'TEXT';
+  const media = isMediaHeader(t.header);
   if (media && !/^https?:\/\/\S+$/.test(v.header[0] ?? '')) return { kind: 'badLink' };
+  if (t.header?.format === 'LOCATION' && !(coordinate(v.header[0], 90) && coordinate(v.header[1], 180))) return { kind: 'badLocation' };
   const lines = [...(media ? [] : v.header), ...v.body, ...v.buttons];
   if (lines.some((x) => /[\t\r\n]/.test(x) || x.includes('     '))) return { kind: 'multiline' };
   return null;
