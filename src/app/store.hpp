@@ -141,6 +141,8 @@ class StoreTx {
   // Ascending by id, strictly after `after` (0 = from the start).
   virtual Result<std::vector<core::Message>> listMessages(core::TenantId tenant, core::ConversationId conversation,
                                                           core::MessageId after, int limit) = 0;
+  // The customer's newest message in the conversation (routing's offer preview); NotFound if none.
+  virtual Result<core::Message> lastIncomingMessage(core::TenantId tenant, core::ConversationId conversation) = 0;
   // text, kind, payload_json, external_id, delivery_status, delivery_error, updated_at
   virtual Status updateMessage(const core::Message& message) = 0;
   virtual Result<std::vector<core::Message>> searchMessages(const MessageSearch& search) = 0;

@@ -1450,6 +1450,27 @@ TYPED_TEST_P(StoreContract, ListMessagesAscendingAfterCursor) {
                      ErrorCode::NotFound);
 }
 
+TYPED_TEST_P(StoreContract, LastIncomingMessageIsTheCustomersNewest) {
+  auto acme = this->tenant("Acme");
+  auto globex = this->tenant("Globex");
+  auto web = this->inbox(acme, "Web");
+  core::Conversation conv = conversationIn(acme, web, this->contact(acme, "Carl"));
+  auto convId = this->conversation(conv);
+  auto last = [&](core::TenantId t) { return this->r([&](StoreTx& tx) { return tx.lastIncomingMessage(t, convId); }); };
+  PARLEY_EXPECT_CODE(last(acme), ErrorCode::NotFound);
+  this->message(messageIn(conv, convId, "first"));
+  auto newest = this->message(messageIn(conv, convId, "second"));
+  core::Message answer = messageIn(conv, convId, "our answer");
+  answer.direction = core::MessageDirection::Outgoing;
+  answer.sender_contact_id = {};
+  this->message(answer);
+  auto got = last(acme);
+  PARLEY_ASSERT_OK(got);
+  EXPECT_EQ(got->id, newest);
+  EXPECT_EQ(got->text, "second");
+  PARLEY_EXPECT_CODE(last(globex), ErrorCode::NotFound);
+}
+
 TYPED_TEST_P(StoreContract, UpdateMessageChangesContentDeliveryAndExternalIdOnly) {
   auto acme = this->tenant("Acme");
   auto globex = this->tenant("Globex");
@@ -2652,6 +2673,7 @@ REGISTER_TYPED_TEST_SUITE_P(StoreContract, IsHealthyAndNamesItsBackend, RoutingC
                             CursorPaginationReturnsEveryConversationExactlyOnce,
                             FindActiveConversationIsTheNewestUnresolved, ConversationKeepsItsServiceWindowAndVisibility,
                             MessageRoundTripWithDeliveryAndLocation, ListMessagesAscendingAfterCursor,
+                            LastIncomingMessageIsTheCustomersNewest,
                             UpdateMessageChangesContentDeliveryAndExternalIdOnly, ProviderMessageIdsDeduplicatePerInbox,
                             MessageKindAndPayloadComeBackFromEveryRead, OutgoingMessageGetsItsProviderIdOnceAccepted,
                             AttachmentsRoundTripAndLinkToTheirMessage,

@@ -1313,6 +1313,18 @@ Result<std::vector<core::Message>> PgTx::listMessages(core::TenantId tenant, cor
   return messages;
 }
 
+Result<core::Message> PgTx::lastIncomingMessage(core::TenantId tenant, core::ConversationId conversation) {
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kMessageCols,
+                                           " FROM messages WHERE tenant_id = $1 AND conversation_id = $2"
+                                           " AND direction = 'incoming' ORDER BY id DESC LIMIT 1"})
+                                          .c_str(),
+                                      Params().id(tenant).id(conversation)));
+  PARLEY_PG_ASSIGN(auto message, oneOf(result.get(), decodeMessage, "message"));
+  std::vector<core::Message> one{std::move(message)};
+  PARLEY_PG_TRY(fillAttachments(one));
+  return std::move(one.front());
+}
+
 Status PgTx::updateMessage(const core::Message& m) {
   return writeOp([&]() -> Status {
     // An external_id already used in the inbox violates messages_external_id_key: Conflict, and

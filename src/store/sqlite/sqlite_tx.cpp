@@ -1227,6 +1227,18 @@ Result<std::vector<core::Message>> SqliteTx::listMessages(core::TenantId tenant,
   return messagesWithAttachments(stmt);
 }
 
+Result<core::Message> SqliteTx::lastIncomingMessage(core::TenantId tenant, core::ConversationId conversation) {
+  core::Message m;
+  {
+    PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT " MESSAGE_COLUMNS " FROM messages m WHERE m.conversation_id = ?1 "
+                                              "AND m.tenant_id = ?2 AND m.direction = 'incoming' ORDER BY m.id DESC LIMIT 1"));
+    stmt.bind(1, conversation.value).bind(2, tenant.value);
+    PARLEY_SQ_ASSIGN(m, readOne<core::Message>(stmt, readMessage, "message"));
+  }
+  PARLEY_SQ_ASSIGN(m.attachment_ids, messageAttachments(m.id));
+  return m;
+}
+
 Status SqliteTx::updateMessage(const core::Message& m) {
   PARLEY_SQ_TRY(requireWritable());
   // The FTS index follows through the messages_fts_update trigger. An external_id already used

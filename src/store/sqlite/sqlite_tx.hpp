@@ -88,6 +88,7 @@ class SqliteTx final : public app::StoreTx {
   core::Result<core::Message> findMessageByExternalId(core::InboxId inbox, const std::string& external_id) override;
   core::Result<std::vector<core::Message>> listMessages(core::TenantId tenant, core::ConversationId conversation,
                                                         core::MessageId after, int limit) override;
+  core::Result<core::Message> lastIncomingMessage(core::TenantId tenant, core::ConversationId conversation) override;
   core::Status updateMessage(const core::Message& message) override;
   core::Result<std::vector<core::Message>> searchMessages(const app::MessageSearch& search) override;
 
