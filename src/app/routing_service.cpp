@@ -222,6 +222,16 @@ struct TaskInfo {
   core::ChannelKind channel = core::ChannelKind::Api;
   std::string contact_name;
   std::string preview;
+  bool details = false;  // contact_name and preview were read (else the first offer reads them)
+};
+
+// A sweep over open unassigned conversations that routing does not know (see the header).
+struct Sweep {
+  bool active = false;
+  bool listing = true;  // listing pages; then arriving the found ones oldest first
+  std::optional<std::pair<core::TimestampMs, core::ConversationId>> after;
+  std::vector<std::pair<core::TimestampMs, core::ConversationId>> found;  // (waiting since, id)
+  std::size_t next = 0;
 };
 
 struct RoutingService::Tenant {
@@ -239,6 +249,7 @@ struct RoutingService::Tenant {
   bool changed = true;
   core::TimestampMs last_stats = 0;
   std::int64_t day = 0;
+  Sweep sweep;  // only under the tenant's gate
 };
 
 struct RoutingService::Pending {
@@ -250,8 +261,9 @@ struct RoutingService::Pending {
 // One decision to apply outside the tenant's lock.
 struct RoutingEffect {
   Decision decision;
-  RoutingOffer offer;       // Offer
-  std::string queue_name;   // Assigned
+  RoutingOffer offer;          // Offer
+  std::string queue_name;      // Assigned
+  bool needs_details = false;  // Offer: contact name and preview not read yet
 };
 using Effect = RoutingEffect;
 
@@ -262,7 +274,7 @@ template <class TenantT>
 std::vector<Effect> drain(TenantT& t, core::TimestampMs now) {
   std::vector<Effect> effects;
   for (auto& d : t.engine.takeDecisions()) {
-    Effect e{d, {}, {}};
+    Effect e{d, {}, {}, false};
     auto info = t.tasks.find(d.task);
     auto queue = t.queues.find(d.queue);
     const std::string queue_name = queue != t.queues.end() ? queue->second.name : "";
@@ -279,6 +291,7 @@ std::vector<Effect> drain(TenantT& t, core::TimestampMs now) {
           o.channel = info->second.channel;
           o.contact_name = info->second.contact_name;
           o.preview = info->second.preview;
+          e.needs_details = !info->second.details;
         }
         t.offers[{d.task, d.agent}] = o;
         e.offer = std::move(o);
@@ -356,7 +369,8 @@ void RoutingService::onEvent(const Event& event) {
   }
   {
     std::lock_guard lock(tenants_mutex_);
-    if (!tenants_.count(event.tenant_id)) return;  // no queue in this tenant: nothing is routed
+    // No queue in this tenant (and none being set up): nothing is routed.
+    if (!tenants_.count(event.tenant_id) && !rebuilding_.count(event.tenant_id)) return;
   }
   std::lock_guard lock(inbox_mutex_);
   if (inbox_.size() >= kMaxInbox) {
@@ -378,26 +392,34 @@ int RoutingService::pass() {
   }
   if (rebuild_all) {
     logWarning("the routing inbox overflowed: rebuilding every engine from the store");
+    deferred_.clear();
     if (auto s = start(); !s) logWarning("rebuild failed: " + s.error().message);
     work = 1;
   } else {
-    // An inbound message's conversation event comes first: its preview is taken from the batch.
     batch_previews_.clear();
+    work += handleDeferred();  // events of tenants rebuilt meanwhile come before newer ones
+    // An inbound message's conversation event comes first: its preview is taken from the batch.
     for (const auto& p : batch) {
       if (const auto* m = std::get_if<core::Message>(&p.subject)) batch_previews_[m->conversation_id] = m->text;
     }
-    for (const auto& p : batch) handle(p);
-    batch_previews_.clear();
     work += static_cast<int>(batch.size());
+    for (auto& p : batch) handleOrDefer(std::move(p));
+    batch_previews_.clear();
   }
-  // Due timers.
+  // Due timers and sweeps, of the tenants not being rebuilt right now.
   const auto now = clock_.now();
-  std::vector<std::shared_ptr<Tenant>> all;
+  std::vector<core::TenantId> ids;
   {
     std::lock_guard lock(tenants_mutex_);
-    for (auto& [id, t] : tenants_) all.push_back(t);
+    for (auto& [id, t] : tenants_) ids.push_back(id);
   }
-  for (auto& t : all) {
+  for (auto id : ids) {
+    auto g = gate(id);
+    std::unique_lock gated(*g, std::try_to_lock);
+    if (!gated) continue;
+    auto t = tenant(id, false);
+    if (!t) continue;
+    work += sweep(*t);
     std::vector<Effect> effects;
     {
       std::lock_guard lock(t->mutex);
@@ -421,9 +443,101 @@ int RoutingService::pass() {
   return work;
 }
 
+RoutingService::Gate RoutingService::gate(core::TenantId id) {
+  std::lock_guard lock(tenants_mutex_);
+  auto& g = gates_[id];
+  if (!g) g = std::make_shared<std::mutex>();
+  return g;
+}
+
+void RoutingService::handleOrDefer(Pending p) {
+  auto waiting = deferred_.find(p.tenant);
+  if (waiting == deferred_.end()) {
+    auto g = gate(p.tenant);
+    std::unique_lock gated(*g, std::try_to_lock);
+    if (gated) {
+      handle(p);
+      return;
+    }
+    waiting = deferred_.emplace(p.tenant, std::deque<Pending>{}).first;
+  }
+  if (waiting->second.size() >= kMaxInbox) {  // a rebuild that never ends: start over from the store
+    deferred_.clear();
+    std::lock_guard lock(inbox_mutex_);
+    overflowed_ = true;
+    return;
+  }
+  waiting->second.push_back(std::move(p));
+}
+
+int RoutingService::handleDeferred() {
+  int work = 0;
+  for (auto it = deferred_.begin(); it != deferred_.end();) {
+    auto g = gate(it->first);
+    std::unique_lock gated(*g, std::try_to_lock);
+    if (!gated) {
+      ++it;
+      continue;
+    }
+    auto events = std::move(it->second);
+    it = deferred_.erase(it);
+    for (const auto& p : events) handle(p);
+    work += static_cast<int>(events.size());
+  }
+  return work;
+}
+
+int RoutingService::sweep(Tenant& t) {
+  auto& s = t.sweep;
+  if (!s.active) return 0;
+  if (s.listing) {
+    ConversationFilter filter;
+    filter.tenant_id = t.id;
+    filter.status = core::ConversationStatus::Open;
+    filter.assignee_id = core::UserId{};  // unassigned
+    filter.after = s.after;
+    filter.limit = kSweepPage;
+    auto page = readOne(store_, [&](StoreTx& tx) { return tx.listConversations(filter); });
+    if (!page) {
+      logWarning("tenant " + std::to_string(t.id.value) + ": sweep stopped: " + page.error().message);
+      s = Sweep{};
+      return 0;
+    }
+    {
+      std::lock_guard lock(t.mutex);
+      for (const auto& c : *page) {
+        if (t.engine.task(c.id) || s.found.size() >= kMaxTasks) continue;
+        // Its place: when it was queued before (a deleted queue), else the customer's last
+        // message, else its creation.
+        const auto since = c.enqueued_at > 0 ? c.enqueued_at : c.last_incoming_at > 0 ? c.last_incoming_at : c.created_at;
+        s.found.emplace_back(since, c.id);
+      }
+    }
+    if (!page->empty()) s.after = std::pair{page->back().last_activity_at, page->back().id};
+    if (static_cast<int>(page->size()) < kSweepPage) {
+      s.listing = false;
+      std::sort(s.found.begin(), s.found.end());
+    }
+    return 1;
+  }
+  const auto end = std::min(s.found.size(), s.next + static_cast<std::size_t>(kSweepPage));
+  for (; s.next < end; ++s.next) {
+    {
+      std::lock_guard lock(t.mutex);
+      if (t.tasks.size() >= kMaxTasks) break;
+    }
+    core::Conversation c;
+    c.tenant_id = t.id;
+    c.id = s.found[s.next].second;
+    handleConversation(c, s.found[s.next].first);  // the store says whether it still needs an agent
+  }
+  if (s.next >= s.found.size() || s.next < end) s = Sweep{};
+  return 1;
+}
+
 void RoutingService::handle(const Pending& p) {
   if (const auto* c = std::get_if<core::Conversation>(&p.subject)) {
-    handleConversation(*c, p.type);
+    handleConversation(*c);
   } else if (const auto* u = std::get_if<core::User>(&p.subject)) {
     handleAvailability(*u);
   } else if (const auto* m = std::get_if<core::Message>(&p.subject)) {
@@ -453,7 +567,7 @@ void RoutingService::handleAvailability(const core::User& user) {
   apply(user.tenant_id, std::move(effects));
 }
 
-void RoutingService::handleConversation(const core::Conversation& event_copy, const std::string&) {
+void RoutingService::handleConversation(const core::Conversation& event_copy, core::TimestampMs waiting_since) {
   auto t = tenant(event_copy.tenant_id, false);
   if (!t) return;
   // The store is the truth: events may be stale by the time they are handled here.
@@ -534,15 +648,8 @@ void RoutingService::handleConversation(const core::Conversation& event_copy, co
     }
     auto inbox = tx.getInbox(c.tenant_id, c.inbox_id);
     if (inbox) channel = inbox->channel;
-    if (preview.empty()) {  // the newest incoming message of the first page (new conversations: the one)
-      if (auto first = tx.listMessages(c.tenant_id, c.id, {}, 50)) {
-        for (auto m = first->rbegin(); m != first->rend(); ++m) {
-          if (m->direction == core::MessageDirection::Incoming) {
-            preview = truncateUtf8(m->text, kPreviewBytes);
-            break;
-          }
-        }
-      }
+    if (preview.empty()) {
+      if (auto last = tx.lastIncomingMessage(c.tenant_id, c.id)) preview = truncateUtf8(last->text, kPreviewBytes);
     }
     return {};
   });
@@ -550,7 +657,7 @@ void RoutingService::handleConversation(const core::Conversation& event_copy, co
 
   QueueId queue;
   int priority = static_cast<int>(c.priority);
-  core::TimestampMs enqueued_at = keep_enqueued > 0 ? keep_enqueued : now;
+  core::TimestampMs enqueued_at = keep_enqueued > 0 ? keep_enqueued : waiting_since > 0 ? waiting_since : now;
   {
     std::lock_guard lock(t->mutex);
     if (t->queues.empty() || t->engine.task(c.id)) return;
@@ -570,7 +677,7 @@ void RoutingService::handleConversation(const core::Conversation& event_copy, co
       break;
     }
     if (!queue.valid()) queue = t->queues.begin()->first;
-    TaskInfo info{queue, channel, contact_name, preview};
+    TaskInfo info{queue, channel, contact_name, preview, true};
     t->tasks[c.id] = info;
     routing::TaskSpec spec{c.id, queue, channel, priority};
     spec.enqueued_at = enqueued_at;
@@ -596,6 +703,7 @@ void RoutingService::apply(core::TenantId tenant_id, std::vector<Effect> effects
     switch (d.kind) {
       case DecisionKind::Offer:
         if (e.offer.conversation_id.valid()) {
+          if (e.needs_details) readDetails(tenant_id, e.offer);
           Event ev{0, "routing.offer", tenant_id, std::nullopt, {}, e.offer};
           ev.only_user = d.agent;
           bus_.publish(std::move(ev));
@@ -641,6 +749,37 @@ void RoutingService::apply(core::TenantId tenant_id, std::vector<Effect> effects
   }
 }
 
+// An offer of a conversation routing took over without reading its details (a rebuild, a
+// transfer): the contact's name and the customer's last message, from the store, kept for the
+// conversation's next offers and put on the offers already listed.
+void RoutingService::readDetails(core::TenantId tenant_id, RoutingOffer& offer) {
+  std::string name, preview;
+  auto read = store_.read([&](StoreTx& tx) -> Status {
+    auto c = tx.getConversation(tenant_id, offer.conversation_id);
+    if (!c) return c.error();
+    if (auto contact = tx.getContact(tenant_id, c->contact_id)) name = contact->name;
+    if (auto last = tx.lastIncomingMessage(tenant_id, c->id)) preview = truncateUtf8(last->text, kPreviewBytes);
+    return {};
+  });
+  if (!read) return;
+  auto t = tenant(tenant_id, false);
+  if (!t) return;
+  std::lock_guard lock(t->mutex);
+  auto info = t->tasks.find(offer.conversation_id);
+  if (info == t->tasks.end()) return;
+  // What arrived meanwhile (a newer message) wins over what was read.
+  if (info->second.contact_name.empty()) info->second.contact_name = name;
+  if (info->second.preview.empty()) info->second.preview = preview;
+  info->second.details = true;
+  offer.contact_name = info->second.contact_name;
+  offer.preview = info->second.preview;
+  for (auto& [key, listed] : t->offers) {
+    if (key.first != offer.conversation_id) continue;
+    listed.contact_name = offer.contact_name;
+    listed.preview = offer.preview;
+  }
+}
+
 // --- start and rebuild ---------------------------------------------------------------------------------
 
 Status RoutingService::start() {
@@ -652,11 +791,30 @@ Status RoutingService::start() {
   return {};
 }
 
+void RoutingService::staffChanged(core::TenantId id) {
+  if (!tenant(id, false)) return;  // nothing routed in this tenant
+  if (auto s = rebuild(id); !s) logWarning("tenant " + std::to_string(id.value) + ": rebuild failed: " + s.error().message);
+}
+
 Status RoutingService::rebuild(core::TenantId id) {
+  // From the read until the fresh engine is in place, the tenant's events wait (see the header).
+  auto g = gate(id);
+  std::lock_guard gated(*g);
+  {
+    std::lock_guard lock(tenants_mutex_);
+    ++rebuilding_[id];
+  }
+  struct Done {
+    RoutingService& self;
+    core::TenantId id;
+    ~Done() {
+      std::lock_guard lock(self.tenants_mutex_);
+      if (--self.rebuilding_[id] == 0) self.rebuilding_.erase(id);
+    }
+  } done{*this, id};
+
   TenantConfig config;
   std::vector<core::Conversation> open;
-  std::map<core::ConversationId, std::string> contact_names;
-  constexpr std::size_t kMaxNamesRead = 10'000;
   auto read = store_.read([&](StoreTx& tx) -> Status {
     if (auto s = readConfig(tx, id, config); !s) return s;
     core::ConversationId after;
@@ -667,11 +825,6 @@ Status RoutingService::rebuild(core::TenantId id) {
       after = page->back().id;
       for (auto& c : *page) open.push_back(std::move(c));
       if (static_cast<int>(page->size()) < kRebuildPage) break;
-    }
-    // The waiting customers' names, for the offers the rebuilt engine makes.
-    for (const auto& c : open) {
-      if (c.assignee_id.valid() || contact_names.size() >= kMaxNamesRead) continue;
-      if (auto contact = tx.getContact(id, c.contact_id)) contact_names[c.id] = contact->name;
     }
     return {};
   });
@@ -736,17 +889,36 @@ Status RoutingService::rebuild(core::TenantId id) {
     } else {
       continue;
     }
-    if (s) fresh->tasks[c.id] = TaskInfo{c.queue_id, channel, contact_names[c.id], ""};
+    if (s) fresh->tasks[c.id] = TaskInfo{c.queue_id, channel, "", "", false};
   }
-  // Offers made while rebuilding go out like any other (without a preview until the customer
-  // writes again: the rebuild reads no messages).
+  // Offers made while rebuilding go out like any other (their details read as they go out).
   auto effects = drain(*fresh, now);
+  fresh->sweep.active = true;
+  std::set<std::pair<core::ConversationId, core::UserId>> made;
+  for (const auto& [key, offer] : fresh->offers) made.insert(key);
+  std::shared_ptr<Tenant> old;
   {
     std::lock_guard lock(tenants_mutex_);
+    if (auto it = tenants_.find(id); it != tenants_.end()) old = it->second;
     if (fresh->queues.empty()) {
       tenants_.erase(id);
     } else {
       tenants_[id] = fresh;
+    }
+  }
+  // Offers of the old engine that the fresh one does not make again are withdrawn.
+  if (old) {
+    std::vector<std::pair<core::ConversationId, core::UserId>> gone;
+    {
+      std::lock_guard lock(old->mutex);
+      for (const auto& [key, offer] : old->offers) {
+        if (!made.count(key)) gone.push_back(key);
+      }
+    }
+    for (const auto& [conversation, agent] : gone) {
+      Event ev{0, "routing.offer_revoked", id, std::nullopt, {}, RoutingOfferRevoked{conversation, "gone"}};
+      ev.only_user = agent;
+      bus_.publish(std::move(ev));
     }
   }
   apply(id, std::move(effects));
@@ -1124,9 +1296,13 @@ Result<std::vector<RoutingRule>> RoutingService::replaceRules(const core::Actor&
     return {};
   });
   if (!status) return status.error();
+  auto g = gate(actor.tenant_id);
+  std::lock_guard gated(*g);
   if (auto t = tenant(actor.tenant_id, false)) {
     std::lock_guard lock(t->mutex);
     t->rules = stored;
+    t->sweep = Sweep{};
+    t->sweep.active = true;  // conversations not routed yet may match a rule now
   }
   return stored;
 }
@@ -1148,6 +1324,8 @@ std::vector<RoutingOffer> RoutingService::offers(const core::Actor& actor) {
 Status RoutingService::answerOffer(const core::Actor& actor, core::ConversationId id, bool accept) {
   // Another tenant's conversation is not found, whatever the offers.
   if (auto c = readOne(store_, [&](StoreTx& tx) { return tx.getConversation(actor.tenant_id, id); }); !c) return c.error();
+  auto g = gate(actor.tenant_id);
+  std::lock_guard gated(*g);
   auto t = tenant(actor.tenant_id, false);
   if (!t) return makeError(ErrorCode::Conflict, "this offer is gone");
   std::vector<Effect> effects;
@@ -1180,6 +1358,8 @@ Result<core::Conversation> RoutingService::transfer(const core::Actor& actor, co
   auto view = desk_.viewConversation(actor, id);
   if (!view) return view.error();
   std::string target;
+  auto g = gate(actor.tenant_id);
+  std::lock_guard gated(*g);
   auto t = tenant(actor.tenant_id, false);
   auto status = store_.read([&](StoreTx& tx) -> Status {
     if (input.queue_id) {
@@ -1250,7 +1430,7 @@ Result<core::Conversation> RoutingService::transfer(const core::Actor& actor, co
       routing::TaskSpec arrive{id, queue, channel, static_cast<int>(moved->priority)};
       arrive.enqueued_at = enqueued_at;
       arrive.preferred_agent = spec.preferred_agent;
-      if (auto s = t->engine.taskArrived(arrive, now); s) t->tasks[id] = TaskInfo{queue, channel, "", ""};
+      if (auto s = t->engine.taskArrived(arrive, now); s) t->tasks[id] = TaskInfo{queue, channel, "", "", false};
     }
     effects = drain(*t, now);
   }

@@ -26,6 +26,24 @@
 // Start: each tenant's engine is rebuilt from the store: queues, agents with their current
 // availability, open unassigned routed conversations (taskArrived with their stored enqueue
 // time, so the waiting order survives) and open assigned ones (taskRestored, so capacity does).
+// The same rebuild follows every configuration change and every change of the staff (team
+// members, a user deactivated or deleted: staffChanged(), called by the users/teams API).
+//
+// Rebuilds are race-free: a tenant's gate (a mutex apart from the engine's) is held by a rebuild
+// from its store read until the fresh engine is installed, by the routing thread while it
+// handles one of the tenant's events, fires its timers or sweeps it, and by accept / reject /
+// transfer. The routing thread only tries the gate: an event of a tenant being rebuilt waits in
+// that tenant's deferred list (in order, with every later event of the tenant) and is handled
+// against the fresh engine on the next pass. So each event is handled either before the
+// rebuild's read (which then sees its effects in the store) or after the install.
+//
+// Sweep: after each rebuild and each change of the rules, open unassigned conversations that
+// are not routed (open before the first queue existed, or in a deleted queue) are listed in
+// pages of kSweepPage per pass, then arrive oldest first, kSweepPage per pass, waiting since
+// their stored enqueue time, else the customer's last message, else their creation.
+//
+// Offers whose conversation's details (contact name, the customer's last message) were not
+// read yet (after a rebuild or a transfer) read them from the store before they go out.
 //
 // Bounds: the inbox (kMaxInbox events), offers remembered (one per task and agent, at most
 // kMaxOffers per tenant), tasks per tenant (kMaxTasks: beyond it conversations stay unrouted
@@ -70,6 +88,7 @@ class RoutingService {
   static constexpr std::size_t kMaxInbox = 100'000;
   static constexpr std::size_t kMaxOffers = 100'000;
   static constexpr std::size_t kMaxTasks = 500'000;
+  static constexpr int kSweepPage = 100;
 
   RoutingService(Store& store, EventBus& bus, const Clock& clock, DeskService& desk);
   ~RoutingService();
@@ -80,6 +99,9 @@ class RoutingService {
   Status start();
   // One pass of the routing thread: the inbox, due timers, the figures. Returns work done.
   int pass();
+  // Team members, a user's active flag or role changed, or a user was deleted (the users/teams
+  // API calls this after its write): the tenant's engine is rebuilt at once.
+  void staffChanged(core::TenantId tenant);
 
   // --- configuration (admin writes; see docs/ROUTING.md for who reads) ---
   Result<std::vector<RoutingSkill>> skills(const core::Actor& actor);
@@ -117,15 +139,23 @@ class RoutingService {
  private:
   struct Tenant;
   struct Pending;  // an event waiting in the inbox
+  using Gate = std::shared_ptr<std::mutex>;
 
   void onEvent(const Event& event);
   std::shared_ptr<Tenant> tenant(core::TenantId id, bool create);
   Status rebuild(core::TenantId id);
+  Gate gate(core::TenantId id);
+  // Routing thread: handles the event now, or defers it while the tenant is being rebuilt.
+  void handleOrDefer(Pending pending);
+  int handleDeferred();
+  int sweep(Tenant& t);
   void handle(const Pending& pending);
-  void handleConversation(const core::Conversation& conversation, const std::string& type);
+  // waiting_since: the enqueue time of a conversation that arrives (0: now).
+  void handleConversation(const core::Conversation& conversation, core::TimestampMs waiting_since = 0);
   void handleAvailability(const core::User& user);
   // Applies decisions outside the tenant's lock (store I/O, events).
   void apply(core::TenantId tenant, std::vector<RoutingEffect> effects);
+  void readDetails(core::TenantId tenant, RoutingOffer& offer);
   std::string statsBody(Tenant& t, core::TimestampMs now);
   void publishStats(core::TimestampMs now, bool force);
   Status answerOffer(const core::Actor& actor, core::ConversationId id, bool accept);
@@ -139,6 +169,9 @@ class RoutingService {
 
   std::mutex tenants_mutex_;
   std::map<core::TenantId, std::shared_ptr<Tenant>> tenants_;
+  std::map<core::TenantId, Gate> gates_;         // one per tenant ever routed (tenants_mutex_)
+  std::map<core::TenantId, int> rebuilding_;     // rebuilds under way (tenants_mutex_)
+  std::map<core::TenantId, std::deque<Pending>> deferred_;  // routing thread only
 
   std::mutex inbox_mutex_;
   std::deque<Pending> inbox_;

@@ -4,6 +4,7 @@
 
 #include "app/canned.hpp"
 #include "app/crypto.hpp"
+#include "app/routing_service.hpp"
 #include "channels/common/config_secrets.hpp"
 #include "channels/common/send_rate.hpp"
 #include "http/api.hpp"
@@ -125,6 +126,7 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
                  user.password_hash = hashed;
                }
                PARLEY_CHECK(deps.store.write([&](app::StoreTx& tx) { return tx.updateUser(user); }));
+               if (active && deps.routing) deps.routing->staffChanged(user.tenant_id);  // offers stop or start at once
                return jsonResponse(200, toJson(user));
              });
   router.add("DELETE", "/api/v1/users/{id}", Auth::User, "Delete a user (admin); their conversations become unassigned",
@@ -133,6 +135,7 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
                PARLEY_TRY(id, ctx.idParam("id"));
                if (ctx.actor().user_id.value == id) return errorResponse(400, "invalid_input", "you cannot delete yourself");
                PARLEY_CHECK(deps.store.write([&](app::StoreTx& tx) { return tx.deleteUser(ctx.actor().tenant_id, core::UserId{id}); }));
+               if (deps.routing) deps.routing->staffChanged(ctx.actor().tenant_id);
                return jsonResponse(200, json::object{{"ok", true}});
              });
 
@@ -185,6 +188,7 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
       team = std::move(*fresh);
       return {};
     }));
+    if (members_raw && deps.routing) deps.routing->staffChanged(ctx.actor().tenant_id);  // a queue's team: offers at once
     return jsonResponse(status, toJson(team));
   };
   router.add("POST", "/api/v1/teams", Auth::User, "Create a team (admin, supervisor)",
@@ -203,6 +207,7 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
     if (!core::isAllowed(ctx.actor(), Resource::Teams, Action::Write)) return forbidden("manage teams");
     PARLEY_TRY(id, ctx.idParam("id"));
     PARLEY_CHECK(deps.store.write([&](app::StoreTx& tx) { return tx.deleteTeam(ctx.actor().tenant_id, core::TeamId{id}); }));
+    if (deps.routing) deps.routing->staffChanged(ctx.actor().tenant_id);
     return jsonResponse(200, json::object{{"ok", true}});
   });
 

@@ -199,7 +199,10 @@ struct Server::Impl {
     stored.supervisors_only = event.supervisors_only;
     // Typing indicators are news only while they last: never replayed after a reconnect.
     // Queue figures come every few seconds and are whole each time: never replayed either.
-    const bool replayable = event.type != "conversation.typing" && event.type != "queue.stats";
+    // Routing offers and their withdrawals are one agent's news of the moment: a replayed offer
+    // may be gone already; after a reconnect the desk reads GET /api/v1/offers instead.
+    const bool replayable = event.type != "conversation.typing" && event.type != "queue.stats" &&
+                            event.type != "routing.offer" && event.type != "routing.offer_revoked";
     asio::post(ioc, [this, replayable, stored = std::move(stored)]() mutable {
       if (replayable) {
         replay.push_back(stored);

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include "bus/in_process_bus.hpp"
 #include "store/open_store.hpp"
@@ -15,6 +16,29 @@
 using namespace parley;
 
 namespace {
+
+// A store that runs a hook right after its next read: what other threads do while the routing
+// service is between reading the store and installing what it read.
+class HookStore final : public app::Store {
+ public:
+  explicit HookStore(std::unique_ptr<app::Store> inner) : inner_(std::move(inner)) {}
+  core::Status write(const std::function<core::Status(app::StoreTx&)>& fn) override { return inner_->write(fn); }
+  core::Status read(const std::function<core::Status(app::StoreTx&)>& fn) override {
+    auto s = inner_->read(fn);
+    if (after_read) {
+      auto hook = std::move(after_read);
+      after_read = nullptr;
+      hook();
+    }
+    return s;
+  }
+  bool healthy() override { return inner_->healthy(); }
+  std::string backendName() const override { return inner_->backendName(); }
+  std::function<void()> after_read;
+
+ private:
+  std::unique_ptr<app::Store> inner_;
+};
 
 class RoutingServiceTest : public ::testing::Test {
  protected:
@@ -94,17 +118,47 @@ class RoutingServiceTest : public ::testing::Test {
     ASSERT_TRUE(desk_->setAvailability(agent, a).ok());
     drive();
   }
-  core::ConversationId customerWrites(const std::string& who, core::InboxId inbox = {}) {
+  core::ConversationId customerWrites(const std::string& who, core::InboxId inbox = {}, bool routing_runs = true,
+                                      const std::string& text = "") {
     core::InboundMessage in;
     in.inbox_id = inbox.valid() ? inbox : api_inbox_;
     in.external_id = who + std::to_string(++message_no_);
     in.contact.external_id = who;
     in.contact.name = who;
-    in.text = "Hello from " + who;
+    in.text = text.empty() ? "Hello from " + who : text;
     auto r = desk_->ingest(in);
     EXPECT_TRUE(r.ok()) << r.error().message;
-    drive();
+    if (routing_runs) drive();
     return r->conversation_id;
+  }
+  core::TeamId team(const std::vector<core::UserId>& members) {
+    core::TeamId id;
+    EXPECT_TRUE(store_->write([&](app::StoreTx& tx) -> core::Status {
+      id = *tx.createTeam(core::Team{{}, tenant_, "Support", "", {}, clock_.now()});
+      return tx.setTeamMembers(tenant_, id, members);
+    }).ok());
+    return id;
+  }
+  // What the users/teams API does: the write, then the routing service hears of it.
+  void setMembers(core::TeamId id, const std::vector<core::UserId>& members) {
+    ASSERT_TRUE(store_->write([&](app::StoreTx& tx) { return tx.setTeamMembers(tenant_, id, members); }).ok());
+    routing_->staffChanged(tenant_);
+    drive();
+  }
+  void setActive(core::UserId id, bool active) {
+    auto u = user(id);
+    u.active = active;
+    ASSERT_TRUE(store_->write([&](app::StoreTx& tx) { return tx.updateUser(u); }).ok());
+    routing_->staffChanged(tenant_);
+    drive();
+  }
+  std::vector<std::string> revokedReasons(core::UserId to) {
+    std::vector<std::string> out;
+    for (const auto& e : events_) {
+      if (e.type != "routing.offer_revoked" || e.only_user != to) continue;
+      out.push_back(std::get<app::RoutingOfferRevoked>(e.subject).reason);
+    }
+    return out;
   }
   std::vector<core::ConversationId> offered(const core::Actor& agent) {
     std::vector<core::ConversationId> out;
@@ -289,6 +343,160 @@ TEST_F(RoutingServiceTest, AfterARestartAWaitingCustomerIsOfferedWithHisName) {
   EXPECT_EQ(offers[0].conversation_id, c);
   EXPECT_EQ(offers[0].contact_name, "carl");
   EXPECT_EQ(offers[0].queue_name, "Support");
+}
+
+TEST_F(RoutingServiceTest, AfterARestartAnOfferShowsTheCustomersLastMessage) {
+  queue(R"({"name":"Support","agent_ids":[)" + std::to_string(ann_.user_id.value) + "]}");
+  auto c = customerWrites("carl");
+  EXPECT_EQ(customerWrites("carl", {}, true, "Where is my parcel?"), c);
+  restart();
+  events_.clear();
+  available(ann_);
+  auto offers = routing_->offers(ann_);
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(offers[0].preview, "Where is my parcel?") << "GET /offers after a restart";
+  EXPECT_EQ(offers[0].contact_name, "carl");
+  const app::RoutingOffer* sent = nullptr;
+  for (const auto& e : events_) {
+    if (e.type == "routing.offer" && e.only_user == ann_.user_id) sent = &std::get<app::RoutingOffer>(e.subject);
+  }
+  ASSERT_NE(sent, nullptr);
+  EXPECT_EQ(sent->preview, "Where is my parcel?") << "the offer card on her desk";
+  EXPECT_EQ(sent->contact_name, "carl");
+}
+
+TEST_F(RoutingServiceTest, ATransferredConversationIsOfferedWithItsPreview) {
+  auto first = queue(R"({"name":"First","agent_ids":[)" + std::to_string(ann_.user_id.value) + "]}");
+  auto second = queue(R"({"name":"Second","agent_ids":[)" + std::to_string(bob_.user_id.value) + "]}");
+  (void)first;
+  // Assigned by hand to someone outside the queues: routing lets go of it, and the transfer
+  // brings it back without its details.
+  auto c = customerWrites("carl", {}, true, "Bitte zurückrufen");
+  app::ConversationPatch mine;
+  mine.assignee_id = admin_.user_id;
+  ASSERT_TRUE(desk_->updateConversation(admin_, c, mine).ok());
+  drive();
+  available(bob_);
+  app::TransferInput to_second;
+  to_second.queue_id = second;
+  ASSERT_TRUE(routing_->transfer(admin_, c, to_second).ok());
+  drive();
+  auto offers = routing_->offers(bob_);
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(offers[0].preview, "Bitte zurückrufen");
+  EXPECT_EQ(offers[0].contact_name, "carl");
+}
+
+TEST_F(RoutingServiceTest, TeamMembershipAndDeactivationTakeEffectAtOnce) {
+  auto support = team({ann_.user_id});
+  queue(R"({"name":"Support","team_ids":[)" + std::to_string(support.value) + "]}");
+  available(bob_);
+  auto c = customerWrites("carl");
+  EXPECT_TRUE(offered(bob_).empty()) << "Bob is not in the team";
+  setMembers(support, {ann_.user_id, bob_.user_id});
+  EXPECT_EQ(offered(bob_), std::vector{c}) << "added to the queue's team: offered at once";
+  // Deactivated: the offer is withdrawn at once and goes to nobody else (Ann is away).
+  setActive(bob_.user_id, false);
+  EXPECT_TRUE(offered(bob_).empty());
+  EXPECT_EQ(revokedReasons(bob_.user_id), std::vector<std::string>{"gone"});
+  EXPECT_EQ(routing_->routingState(conversation(c)), "waiting");
+  // Active again, and then out of the team: the same.
+  setActive(bob_.user_id, true);
+  EXPECT_EQ(offered(bob_), std::vector{c});
+  setMembers(support, {ann_.user_id});
+  EXPECT_TRUE(offered(bob_).empty());
+  EXPECT_EQ(revokedReasons(bob_.user_id).size(), 2u);
+}
+
+TEST_F(RoutingServiceTest, EventsDuringARebuildAreNotLost) {
+  auto hooked = std::make_unique<HookStore>(std::move(store_));
+  HookStore* hook = hooked.get();
+  routing_.reset();
+  desk_.reset();
+  store_ = std::move(hooked);
+  startServices();
+  auto q = queue(R"({"name":"Support",)" + members() + "}");
+  auto waiting = customerWrites("carl");  // nobody is available
+  core::ConversationId during;
+  hook->after_read = [&] {
+    // Between the rebuild's read and its install: Ann goes available, a customer writes, and
+    // the routing thread runs a pass.
+    ASSERT_TRUE(desk_->setAvailability(ann_, core::Availability::Available).ok());
+    during = customerWrites("dora", {}, false);
+    std::thread([&] { routing_->pass(); }).join();
+  };
+  ASSERT_TRUE(routing_->updateQueue(admin_, q, R"({"offer_timeout_s":30})").ok());
+  ASSERT_TRUE(during.valid()) << "the hook ran";
+  drive();
+  auto got = offered(ann_);
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector{waiting, during})) << "her availability and the new conversation both reached the new engine";
+  EXPECT_EQ(routing_->routingState(conversation(during)), "offered");
+}
+
+TEST_F(RoutingServiceTest, ConversationsOpenBeforeTheFirstQueueEnterItOldestFirst) {
+  auto older = customerWrites("carl");  // no queue yet: nothing is routed
+  const auto carl_wrote = clock_.now();
+  advance(60'000);
+  auto newer = customerWrites("dora");
+  advance(60'000);
+  EXPECT_EQ(routing_->routingState(conversation(older)), "none");
+  ASSERT_TRUE(desk_->setAvailability(ann_, core::Availability::Available).ok());
+  ASSERT_TRUE(routing_->setAgentRouting(admin_, ann_.user_id, R"({"capacity":{"messaging":1}})").ok());
+  auto q = queue(R"({"name":"Support","agent_ids":[)" + std::to_string(ann_.user_id.value) + "]}");
+  drive();
+  EXPECT_EQ(offered(ann_), std::vector{older}) << "the customer who waited longest first";
+  EXPECT_EQ(conversation(older).queue_id, q);
+  EXPECT_EQ(conversation(older).enqueued_at, carl_wrote) << "waiting since his last message, not since the queue";
+  EXPECT_EQ(conversation(newer).queue_id, q);
+  EXPECT_EQ(routing_->routingState(conversation(newer)), "waiting");
+}
+
+TEST_F(RoutingServiceTest, TheSweepIsBoundedPerPass) {
+  constexpr int kMany = app::RoutingService::kSweepPage + 20;
+  for (int i = 0; i < kMany; ++i) {
+    std::string who = "c";
+    who += std::to_string(i);  // appended, not "c" + to_string(): GCC 12 -Wrestrict false positive
+    customerWrites(who, {}, false);
+  }
+  drive();
+  queue(R"({"name":"Support"})");
+  auto routed = [&] {
+    auto all = app::readOne(*store_, [&](app::StoreTx& tx) {
+      app::ConversationFilter f;
+      f.tenant_id = tenant_;
+      f.limit = 1000;
+      return tx.listConversations(f);
+    });
+    int n = 0;
+    for (const auto& c : *all) n += c.queue_id.valid();
+    return n;
+  };
+  EXPECT_EQ(routed(), 0);
+  routing_->pass();  // lists the first page
+  routing_->pass();  // and the rest
+  EXPECT_EQ(routed(), 0) << "listed, not routed yet";
+  routing_->pass();
+  EXPECT_EQ(routed(), app::RoutingService::kSweepPage);
+  routing_->pass();
+  EXPECT_EQ(routed(), kMany);
+}
+
+TEST_F(RoutingServiceTest, ConversationsOfADeletedQueueMoveOnKeepingTheirPlace) {
+  auto general = queue(R"({"name":"General",)" + members() + "}");
+  auto old = queue(R"({"name":"Old",)" + members() + "}");
+  ASSERT_TRUE(routing_->replaceRules(admin_, R"({"rules":[{"inbox_id":)" + std::to_string(api_inbox_.value) +
+                                                 R"(,"queue_id":)" + std::to_string(old.value) + "}]}")
+                  .ok());
+  auto c = customerWrites("carl");
+  const auto enqueued = conversation(c).enqueued_at;
+  ASSERT_EQ(conversation(c).queue_id, old);
+  advance(30'000);
+  ASSERT_TRUE(routing_->deleteQueue(admin_, old).ok());
+  drive();
+  EXPECT_EQ(conversation(c).queue_id, general) << "no rule left: the default queue";
+  EXPECT_EQ(conversation(c).enqueued_at, enqueued);
+  EXPECT_EQ(routing_->routingState(conversation(c)), "waiting");
 }
 
 TEST_F(RoutingServiceTest, RulesSendConversationsToTheirQueues) {

@@ -1,8 +1,11 @@
 """End to end: routing (ACD) against the real binary. An admin configures skills, queues, agents'
 profiles and a rule over REST; two agents go available; a customer writes through the API
 channel; the offer travels over the WebSocket from one agent to the other, is accepted, the
-figures show it, a transfer keeps the customer's place and resolving frees the agent. On
-SQLite, and on PostgreSQL when the harness started one."""
+figures show it, a transfer keeps the customer's place and resolving frees the agent. A team
+member added to a queue's team is offered work at once, and a desk that reconnects is not
+replayed offers that are gone. In a tenant without queues, the first queue takes in the
+conversations already open (oldest first), and after a restart an offer still shows the
+customer's last message. On SQLite, and on PostgreSQL when the harness started one."""
 import json
 import os
 import sys
@@ -13,14 +16,67 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness import CallbackServer, Parley, WebSocket, pg_url, sign, wait_for  # noqa: E402
 
 
-class RoutingTest(unittest.TestCase):
-    database_url = None
+def fresh_pg_database(base):
+    """A database of its own on the harness's PostgreSQL cluster (its URL), or None without one."""
+    if not base:
+        return None
+    import subprocess
+    import uuid
+    dbname = "e2e_" + uuid.uuid4().hex[:12]
+    subprocess.run(["psql", base, "-qc", "CREATE DATABASE " + dbname], check=True)
+    return base.rsplit("/", 1)[0] + "/" + dbname
+
+
+class RoutingBase(unittest.TestCase):
+    """A server of the class's own, and the helpers of both scenarios."""
+    on_postgres = False  # True: a database of its own on the harness's PostgreSQL (else skipped)
 
     @classmethod
-    def setUpClass(cls):
-        cls.parley = Parley(database_url=cls.database_url)
+    def start_server(cls):
+        database_url = None
+        if cls.on_postgres:
+            database_url = fresh_pg_database(pg_url())
+            if not database_url:
+                raise unittest.SkipTest("no PostgreSQL from the test harness")
+        cls.parley = Parley(database_url=database_url)
         cls.admin = cls.parley.login()
         cls.callback = CallbackServer()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.callback.close()
+        cls.parley.close()
+
+    def api(self, method, path, body=None, token=None, expected=(200, 201, 204)):
+        status, out, _ = self.parley.request(method, path, body, token=token or self.admin)
+        self.assertIn(status, expected, out)
+        return out
+
+    def customer_writes(self, who, text, inbox=None):
+        inbox = inbox or self.inbox
+        raw = json.dumps({"id": "%s-%f" % (who, time.time()), "contact": {"id": who, "name": who.title()}, "text": text}).encode()
+        status, body, _ = self.parley.request("POST", "/webhooks/api/%d" % inbox["id"], raw=raw,
+                                              headers={"X-Parley-Signature": sign(inbox["secret"], raw)})
+        self.assertEqual(status, 201, body)
+        return body["conversation_id"]
+
+    def stream(self, token, last_event_id=None):
+        path = "/api/v1/stream?token=" + token + ("&last_event_id=%s" % last_event_id if last_event_id else "")
+        ws = WebSocket(self.parley.port, path)
+        if last_event_id is None:
+            self.assertEqual(ws.recv()["type"], "hello")
+        return ws
+
+    def new_agent(self, name):
+        user = self.api("POST", "/api/v1/users", {"email": name + "@routing.test", "password": "a long password",
+                                                   "role": "agent", "name": name.title()})
+        return {"id": user["id"], "token": self.parley.login(name + "@routing.test", "a long password")}
+
+
+class RoutingTest(RoutingBase):
+    @classmethod
+    def setUpClass(cls):
+        cls.start_server()
         p = cls.parley
 
         def ok(status, body, expected=(200, 201)):
@@ -37,28 +93,6 @@ class RoutingTest(unittest.TestCase):
                              token=cls.admin)[:2])
         cls.inbox = ok(*p.request("POST", "/api/v1/inboxes", {"name": "Shop", "channel": "api", "callback_url": cls.callback.url,
                                                               "team_ids": [team["id"]]}, token=cls.admin)[:2])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.callback.close()
-        cls.parley.close()
-
-    def api(self, method, path, body=None, token=None, expected=(200, 201, 204)):
-        status, out, _ = self.parley.request(method, path, body, token=token or self.admin)
-        self.assertIn(status, expected, out)
-        return out
-
-    def customer_writes(self, who, text):
-        raw = json.dumps({"id": "%s-%f" % (who, time.time()), "contact": {"id": who, "name": who.title()}, "text": text}).encode()
-        status, body, _ = self.parley.request("POST", "/webhooks/api/%d" % self.inbox["id"], raw=raw,
-                                              headers={"X-Parley-Signature": sign(self.inbox["secret"], raw)})
-        self.assertEqual(status, 201, body)
-        return body["conversation_id"]
-
-    def stream(self, token):
-        ws = WebSocket(self.parley.port, "/api/v1/stream?token=" + token)
-        self.assertEqual(ws.recv()["type"], "hello")
-        return ws
 
     def test_offers_travel_between_agents_and_routing_keeps_the_customers_place(self):
         anna, bert = self.agents["anna"], self.agents["bert"]
@@ -161,21 +195,93 @@ class RoutingTest(unittest.TestCase):
         for ws in (ws_anna, ws_bert, ws_admin):
             ws.close()
 
+    def test_staff_changes_reach_routing_at_once_and_offers_are_not_replayed(self):
+        # Its own agents, team, inbox, queue and rule (it runs after the test above, by name).
+        cora, dirk = self.new_agent("cora"), self.new_agent("dirk")
+        night = self.api("POST", "/api/v1/teams", {"name": "Night", "member_ids": [cora["id"]]})
+        inbox = self.api("POST", "/api/v1/inboxes", {"name": "Night shop", "channel": "api", "callback_url": self.callback.url,
+                                                     "team_ids": [night["id"]]})
+        queue = self.api("POST", "/api/v1/queues", {"name": "Night", "team_ids": [night["id"]], "offer_timeout_s": 300})
+        keys = ("inbox_id", "label", "language", "channel", "queue_id", "priority")
+        rules = [{k: r[k] for k in keys if r.get(k) is not None} for r in self.api("GET", "/api/v1/routing_rules")["rules"]]
+        self.api("PUT", "/api/v1/routing_rules", {"rules": [{"inbox_id": inbox["id"], "queue_id": queue["id"]}] + rules})
 
-class RoutingPostgresTest(RoutingTest):
-    database_url = pg_url()
+        ws = self.stream(dirk["token"])
+        self.api("PUT", "/api/v1/auth/me/availability", {"availability": "available"}, token=dirk["token"])
+        seen = ws.recv_until(lambda e: e["type"] == "user.availability" and e["data"]["id"] == dirk["id"])
+        frank = self.customer_writes("frank", "Eine Frage in der Nacht", inbox=inbox)
+        time.sleep(0.5)
+        self.assertEqual(self.api("GET", "/api/v1/offers", token=dirk["token"])["offers"], [], "not in the queue's team")
+        # Added to the team: offered at once, without a restart or a change of the queue.
+        self.api("PATCH", "/api/v1/teams/%d" % night["id"], {"member_ids": [cora["id"], dirk["id"]]})
+        offer = ws.recv_until(lambda e: e["type"] == "routing.offer", timeout=3)["data"]
+        self.assertEqual(offer["conversation_id"], frank)
+        self.assertIn("Nacht", offer["preview"])
+        ws.close()
+
+        # While his desk is away the offer goes (he leaves the team), and other news comes.
+        self.api("PATCH", "/api/v1/teams/%d" % night["id"], {"member_ids": [cora["id"]]})
+        self.assertEqual(self.api("GET", "/api/v1/offers", token=dirk["token"])["offers"], [])
+        self.api("PUT", "/api/v1/auth/me/availability", {"availability": "away"}, token=cora["token"])
+        # Reconnecting with his last event id replays that news, but neither the offer nor its
+        # withdrawal: GET /offers (empty) is what the desk shows.
+        ws = self.stream(dirk["token"], last_event_id=seen["id"])
+        replayed = []
+        while not replayed or replayed[-1] != ("user.availability", cora["id"]):
+            e = ws.recv()
+            replayed.append((e["type"], e["data"].get("id")))
+        types = [t for t, _ in replayed]
+        self.assertNotIn("routing.offer", types)
+        self.assertNotIn("routing.offer_revoked", types)
+        ws.close()
+        self.assertEqual(self.api("GET", "/api/v1/conversations/%d" % frank)["routing_state"], "waiting")
+
+
+class RoutingFromScratchTest(RoutingBase):
+    """A tenant without queues: conversations are not routed; the first queue takes them in."""
 
     @classmethod
     def setUpClass(cls):
-        if not cls.database_url:
-            raise unittest.SkipTest("no PostgreSQL from the test harness")
-        import subprocess
-        import uuid
-        dbname = "e2e_" + uuid.uuid4().hex[:12]
-        base = cls.database_url
-        subprocess.run(["psql", base, "-qc", "CREATE DATABASE " + dbname], check=True)
-        cls.database_url = base.rsplit("/", 1)[0] + "/" + dbname
-        super().setUpClass()
+        cls.start_server()
+        status, cls.inbox, _ = cls.parley.request("POST", "/api/v1/inboxes", {"name": "Shop", "channel": "api",
+                                                                             "callback_url": cls.callback.url}, token=cls.admin)
+        assert status == 201, cls.inbox
+
+    def test_the_first_queue_takes_in_open_conversations_and_a_restart_keeps_the_preview(self):
+        ida = self.new_agent("ida")
+        olga = self.customer_writes("olga", "Erste Frage")
+        time.sleep(1.1)
+        paul = self.customer_writes("paul", "Zweite Frage")
+        self.assertEqual(self.api("GET", "/api/v1/conversations/%d" % olga)["routing_state"], "none")
+        self.api("PUT", "/api/v1/users/%d/routing" % ida["id"], {"capacity": {"messaging": 1}})
+        self.api("PUT", "/api/v1/auth/me/availability", {"availability": "available"}, token=ida["token"])
+        ws = self.stream(ida["token"])
+        queue = self.api("POST", "/api/v1/queues", {"name": "Support", "agent_ids": [ida["id"]], "offer_timeout_s": 600})
+        offer = ws.recv_until(lambda e: e["type"] == "routing.offer", timeout=5)["data"]
+        self.assertEqual(offer["conversation_id"], olga, "the customer who waited longest first")
+        self.assertEqual(offer["preview"], "Erste Frage")
+        conversation = self.api("GET", "/api/v1/conversations/%d" % olga)
+        self.assertEqual(conversation["queue_id"], queue["id"])
+        self.assertEqual(conversation["enqueued_at"], conversation["last_incoming_at"], "waiting since her message")
+        self.assertEqual(wait_for(lambda: self.api("GET", "/api/v1/conversations/%d" % paul)["routing_state"] == "waiting"), True)
+        ws.close()
+
+        # She writes again; after a restart the offer is made again with her last message.
+        self.customer_writes("olga", "Noch da?")
+        self.parley.stop()
+        self.parley.start()
+        offers = wait_for(lambda: self.api("GET", "/api/v1/offers", token=ida["token"])["offers"])
+        self.assertEqual([o["conversation_id"] for o in offers], [olga])
+        self.assertEqual(offers[0]["preview"], "Noch da?")
+        self.assertEqual(offers[0]["contact_name"], "Olga")
+
+
+class RoutingPostgresTest(RoutingTest):
+    on_postgres = True
+
+
+class RoutingFromScratchPostgresTest(RoutingFromScratchTest):
+    on_postgres = True
 
 
 if __name__ == "__main__":
