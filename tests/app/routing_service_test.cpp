@@ -408,6 +408,22 @@ TEST_F(RoutingServiceTest, TeamMembershipAndDeactivationTakeEffectAtOnce) {
   EXPECT_EQ(revokedReasons(bob_.user_id).size(), 2u);
 }
 
+TEST_F(RoutingServiceTest, ADeletedAgentsConversationsGoBackToTheQueueInTheirPlace) {
+  queue(R"({"name":"Support",)" + members() + "}");
+  available(ann_);
+  auto c = customerWrites("carl");
+  ASSERT_TRUE(routing_->accept(ann_, c).ok());
+  const auto enqueued = conversation(c).enqueued_at;
+  available(bob_);
+  advance(30'000);
+  // What DELETE /users/{id} does: the store unassigns her conversations, routing hears of it.
+  ASSERT_TRUE(store_->write([&](app::StoreTx& tx) { return tx.deleteUser(tenant_, ann_.user_id); }).ok());
+  routing_->staffChanged(tenant_);
+  drive();
+  EXPECT_EQ(offered(bob_), std::vector{c});
+  EXPECT_EQ(conversation(c).enqueued_at, enqueued) << "the customer keeps his place";
+}
+
 TEST_F(RoutingServiceTest, EventsDuringARebuildAreNotLost) {
   auto hooked = std::make_unique<HookStore>(std::move(store_));
   HookStore* hook = hooked.get();
