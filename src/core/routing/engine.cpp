@@ -481,9 +481,8 @@ struct alignas(64) AgentRec {
 // an offer (to one agent), an accept and a completion read or write, so each of those touches
 // one line of the task's, and an arrival that reuses a just completed task's slot finds it in
 // the cache. TaskCold holds what only fan-out and preferred-agent routing use, read under
-// n_offered > 1 / kPreferred / WaitingPreferred and never reset. The generation (what timers
-// check) lives in its own dense array (Impl::gens), so the check of a stale timer reads 4 bytes,
-// and the reoffer exclusions apart (Impl::exclusions), looked at only under kExcluded.
+// n_offered > 1 / kPreferred / WaitingPreferred and never reset. The reoffer exclusions live
+// apart (Impl::exclusions), looked at only under kExcluded.
 struct alignas(64) TaskRec {
   TaskId id;  // invalid: a free slot
   TimestampMs enqueued_at = 0;
@@ -495,10 +494,11 @@ struct alignas(64) TaskRec {
   std::uint32_t agent = kNone;      // Assigned / Pending
   std::uint32_t offered0 = kNone;   // Offered: the first agent offered (the others in TaskCold)
   int priority = 0;
-  TaskState state = TaskState::Waiting;
-  Media media = Media::Chat;
-  std::uint8_t n_offered = 0;
-  std::uint8_t flags = kReqFromQueue;  // kExcluded, kPreferred, kReqFromQueue
+  std::uint32_t gen = 0;            // bumped on every transition: stale timers are ignored
+  TaskState state : 4 = TaskState::Waiting;
+  std::uint8_t n_offered : 4 = 0;   // up to kMaxOfferFanout
+  Media media : 4 = Media::Chat;
+  std::uint8_t flags : 4 = kReqFromQueue;  // kExcluded, kPreferred, kReqFromQueue
   std::uint8_t next_step = 0;
   std::uint8_t steps_applied = 0;
 };
@@ -669,7 +669,6 @@ struct Engine::Impl {
   SlotIndex agent_index;  // the agent record (its first line holds the id) confirms a match
   std::vector<TaskRec> tasks;           // per task slot: the hot part of the record
   std::vector<TaskCold> tcold;          // per task slot: the rest
-  std::vector<std::uint32_t> gens;      // per task slot: bumped on every transition (stale timers are ignored)
   std::vector<Exclusions> exclusions;   // per task slot: agents skipped for a while (under kExcluded)
   std::vector<std::uint32_t> heap_pos;  // per task slot: its index in its class heap (while Waiting)
   std::vector<std::uint32_t> free_tasks;
@@ -1017,7 +1016,7 @@ struct Engine::Impl {
   void enqueueWaiting(std::uint32_t ti) {
     TaskRec& t = tasks[ti];
     QueueRec& q = queues[t.queue];
-    std::uint32_t gen = ++gens[ti];
+    std::uint32_t gen = ++t.gen;
     ++q.waiting;
     ensureMedia(t.queue, t.media);
     if ((t.flags & kPreferred) && tcold[ti].preferred_until > now) {
@@ -1107,7 +1106,7 @@ struct Engine::Impl {
     TaskRec& t = tasks[ti];
     t.state = TaskState::Assigned;
     t.agent = ai;
-    ++gens[ti];
+    ++tasks[ti].gen;
     recordAnswered(queues[t.queue], t.enqueued_at);
     emit(DecisionKind::Assigned, &t, ai).auto_accepted = auto_accepted;
   }
@@ -1130,7 +1129,7 @@ struct Engine::Impl {
       return;
     }
     t.state = TaskState::Offered;
-    std::uint32_t gen = ++gens[ti];
+    std::uint32_t gen = ++tasks[ti].gen;
     ++q.offered;
     t.n_offered = static_cast<std::uint8_t>(n);
     TimestampMs expires = now + q.cfg.offer_timeout_ms;
@@ -1208,7 +1207,7 @@ struct Engine::Impl {
       }
     }
     t.agent = kNone;
-    ++gens[ti];
+    ++tasks[ti].gen;
   }
 
   // Frees the slot; its cold part is left as it is (newTask() resets it when the slot is reused).
@@ -1216,8 +1215,9 @@ struct Engine::Impl {
     TaskRec& t = tasks[ti];
     task_index.erase(t.id.value, taskIdOf());
     if (t.flags & kExcluded) exclusions[ti].clear();
-    ++gens[ti];  // generations survive slot reuse: old timers stay stale
+    std::uint32_t gen = t.gen + 1;  // generations survive slot reuse: old timers stay stale
     t = TaskRec{};
+    t.gen = gen;
     free_tasks.push_back(ti);
   }
 
@@ -1384,12 +1384,12 @@ struct Engine::Impl {
   }
 
   // The next timer to fire is most often a stale offer timeout (answered long ago): its check
-  // reads the task's generation at a random place, so fetch that while the rest of this event
-  // and the caller run. A hint only: nothing depends on it.
+  // reads the task's record at a random place, so fetch that while the rest of this event and
+  // the caller run. A hint only: nothing depends on it.
   void prefetchNextTimer() const {
     if (timers.empty()) return;
     const Timer& t = timers.top();
-    if (t.kind != TimerKind::WrapUpEnd && t.idx < gens.size()) __builtin_prefetch(&gens[t.idx]);
+    if (t.kind != TimerKind::WrapUpEnd && t.idx < tasks.size()) __builtin_prefetch(&tasks[t.idx]);
   }
 
   void checkHours(std::uint32_t qi) {
@@ -1415,9 +1415,8 @@ struct Engine::Impl {
   void fire(const Timer& tm) {
     switch (tm.kind) {
       case TimerKind::OfferTimeout: {
-        if (gens[tm.idx] != tm.gen) return;  // the usual case: answered long ago
         TaskRec& t = tasks[tm.idx];
-        if (!t.id.valid() || t.state != TaskState::Offered) return;
+        if (t.gen != tm.gen || !t.id.valid() || t.state != TaskState::Offered) return;  // mostly answered long ago
         std::uint32_t ti = tm.idx;
         // Expire every remaining agent; the last withdraw() puts the task back in its queue.
         std::vector<std::uint32_t> missed;
@@ -1436,14 +1435,14 @@ struct Engine::Impl {
       }
       case TimerKind::Escalation: {
         TaskRec& t = tasks[tm.idx];
-        if (gens[tm.idx] != tm.gen || !t.id.valid()) return;
+        if (t.gen != tm.gen || !t.id.valid()) return;
         if (t.state != TaskState::Waiting && t.state != TaskState::WaitingPreferred) return;
         escalate(tm.idx);
         return;
       }
       case TimerKind::PreferredFallback: {
         TaskRec& t = tasks[tm.idx];
-        if (gens[tm.idx] != tm.gen || !t.id.valid() || t.state != TaskState::WaitingPreferred) return;
+        if (t.gen != tm.gen || !t.id.valid() || t.state != TaskState::WaitingPreferred) return;
         detachWaiting(tm.idx);
         t.flags &= static_cast<std::uint8_t>(~kPreferred);
         enqueueWaiting(tm.idx);  // re-schedules the pending escalation step under the new generation
@@ -1540,7 +1539,6 @@ struct Engine::Impl {
     }
     tasks.emplace_back();
     tcold.emplace_back();
-    gens.push_back(0);
     exclusions.emplace_back();
     heap_pos.push_back(kNone);
     return static_cast<std::uint32_t>(tasks.size() - 1);
@@ -1580,7 +1578,9 @@ struct Engine::Impl {
     std::uint32_t ti = newTaskSlot();
     task_index.insert(spec.id.value, ti);
     TaskRec& t = tasks[ti];
+    std::uint32_t gen = t.gen;
     t = TaskRec{};
+    t.gen = gen;
     t.id = spec.id;
     t.queue = n.queue;
     t.req = n.req;
@@ -1806,7 +1806,7 @@ Status Engine::taskRestored(const TaskSpec& spec, AgentId agent, bool pending, T
   s.advanceTo(now);
   std::uint32_t ti = s.newTask(spec, *n);
   TaskRec& t = s.tasks[ti];
-  ++s.gens[ti];
+  ++s.tasks[ti].gen;
   t.agent = n->agent;
   t.state = pending ? TaskState::Pending : TaskState::Assigned;
   if (!pending) s.takeLoad(n->agent, t.media);  // no decision and no answer counted: it was answered before
@@ -1934,7 +1934,7 @@ Status Engine::taskPending(TaskId task, TimestampMs now) {
   s.advanceTo(now);
   TaskRec& t = s.tasks[ti];
   t.state = TaskState::Pending;
-  ++s.gens[ti];
+  ++s.tasks[ti].gen;
   s.releaseLoad(t.agent, t.media);
   s.settle();
   return {};
@@ -1950,7 +1950,7 @@ Status Engine::taskResumed(TaskId task, TimestampMs now) {
   std::uint32_t ai = t.agent;
   if (s.agents[ai].hasRoom(t.media)) {
     t.state = TaskState::Assigned;
-    ++s.gens[ti];
+    ++s.tasks[ti].gen;
     s.takeLoad(ai, t.media);
     s.emit(DecisionKind::Assigned, &t, ai);
   } else {
@@ -2079,7 +2079,7 @@ MemoryUsage Engine::memoryUsage() const {
     m.agents += a.memberships.capacity() * sizeof(Membership) + a.offers.capacity() * sizeof(std::uint32_t) +
                 a.preferred.capacity() * sizeof(std::uint32_t) + a.skill_levels.capacity() * sizeof(std::pair<int, int>);
   }
-  m.tasks = s.tasks.capacity() * sizeof(TaskRec) + s.tcold.capacity() * sizeof(TaskCold) + s.gens.capacity() * sizeof(std::uint32_t) +
+  m.tasks = s.tasks.capacity() * sizeof(TaskRec) + s.tcold.capacity() * sizeof(TaskCold) +
             s.exclusions.capacity() * sizeof(Exclusions) +
             (s.free_tasks.capacity() + s.heap_pos.capacity()) * sizeof(std::uint32_t) + s.task_index.bytes();
   for (const Exclusions& ex : s.exclusions) m.tasks += ex.capacity() * sizeof(Exclusions::value_type);
