@@ -1234,5 +1234,63 @@ TEST_F(RoutingEngineTest, DrainDecisionsHandsOverTheDecisionsIntoTheCallersBuffe
   EXPECT_TRUE(ds.empty());
 }
 
+// An answer is matched to the agent's open offers first (the engine looks there before its task
+// index): every combination of known/unknown, offered/not offered keeps its answer.
+TEST_F(RoutingEngineTest, AnswersAreMatchedToTheAgentsOpenOffers) {
+  QueueConfig q = queueCfg(1);
+  q.offer_timeout_ms = 10'000;
+  queue(q);
+  queue(queueCfg(2));
+  AgentConfig a10 = agentCfg(10, {1});
+  a10.capacity = {1, 2, 8, 10};
+  agent(a10);
+  agent(agentCfg(11, {2}));
+  e.clearDecisions();
+  EXPECT_EQ(offeredTo(arrive(taskSpec(1, 1)), 1), 10);
+  now += 1;
+  EXPECT_EQ(offeredTo(arrive(taskSpec(2, 1)), 2), 10);
+  EXPECT_EQ(e.agent(AgentId{10})->offered.size(), 2u);
+  EXPECT_EQ(e.offerAccepted(TaskId{2}, AgentId{11}, now).error().code, ErrorCode::Conflict);  // not his
+  EXPECT_EQ(e.offerRejected(TaskId{2}, AgentId{11}, now).error().code, ErrorCode::Conflict);
+  EXPECT_EQ(e.offerAccepted(TaskId{3}, AgentId{10}, now).error().code, ErrorCode::NotFound);  // no such task
+  EXPECT_EQ(e.offerAccepted(TaskId{2}, AgentId{99}, now).error().code, ErrorCode::NotFound);  // no such agent
+  EXPECT_EQ(e.offerAccepted(TaskId{0}, AgentId{10}, now).error().code, ErrorCode::NotFound);
+  must(e.offerAccepted(TaskId{2}, AgentId{10}, now));
+  auto ds = e.takeDecisions();
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].kind, DecisionKind::Assigned);
+  EXPECT_EQ(ds[0].task, TaskId{2});
+  EXPECT_EQ(state(1), TaskState::Offered);
+  EXPECT_EQ(e.offerAccepted(TaskId{2}, AgentId{10}, now).error().code, ErrorCode::Conflict);  // answered
+  // The offer of task 1 expires at kT0 + 10 s: an accept at that time comes too late, although
+  // the offer was still in his list when the call came in.
+  now = kT0 + 10'000;
+  EXPECT_EQ(e.offerAccepted(TaskId{1}, AgentId{10}, now).error().code, ErrorCode::Conflict);
+  EXPECT_EQ(ofKind(e.takeDecisions(), DecisionKind::OfferExpired).size(), 1u);
+  EXPECT_EQ(state(1), TaskState::Waiting);
+  EXPECT_EQ(e.agent(AgentId{10})->load[kChat], 1);
+}
+
+// An agent the head of a class skips (he declined it lately) is offered the next task of that
+// class in queue order: priority, then age.
+TEST_F(RoutingEngineTest, AnAgentSkippedByTheHeadOfAClassGetsTheNextTaskInQueueOrder) {
+  queue(queueCfg(1));
+  AgentConfig a = agentCfg(10, {1});
+  a.capacity = {1, 1, 8, 10};
+  agent(a, AgentState::Away);
+  const int priority[] = {0, 0, 2, 1, 0, 2, 1, 0, 1};  // tasks 1..9
+  for (int i = 0; i < 9; ++i) {
+    must(e.taskArrived(taskSpec(i + 1, 1, ChannelKind::WebChat, priority[i]), now));
+    now += 1;
+  }
+  must(e.setAgentState(AgentId{10}, AgentState::Available, now));
+  EXPECT_EQ(offeredTo(e.takeDecisions(), 3), 10);  // the head: priority 2, oldest
+  must(e.offerRejected(TaskId{3}, AgentId{10}, now));
+  auto ds = e.takeDecisions();
+  EXPECT_EQ(offeredTo(ds, 6), 10) << "the other priority-2 task comes next";
+  EXPECT_EQ(ofKind(ds, DecisionKind::Offer).size(), 1u);
+  EXPECT_EQ(state(3), TaskState::Waiting);
+}
+
 }  // namespace
 }  // namespace parley::core::routing
