@@ -1292,5 +1292,33 @@ TEST_F(RoutingEngineTest, AnAgentSkippedByTheHeadOfAClassGetsTheNextTaskInQueueO
   EXPECT_EQ(state(3), TaskState::Waiting);
 }
 
+// Skills and queue requirements may change at any time; eligibility follows at once, for the
+// tasks that need the queue's (new) requirement and for those that kept an older one.
+TEST_F(RoutingEngineTest, ReconfiguredSkillsAndRequirementsTakeEffectAtOnce) {
+  QueueConfig q = queueCfg(1);
+  q.requirement = Requirement::all({sk(1, 3)});
+  queue(q);
+  agent(agentCfg(10, {1}, {sk(1, 2)}));
+  e.clearDecisions();
+  EXPECT_TRUE(ofKind(arrive(taskSpec(1, 1)), DecisionKind::Offer).empty()) << "level 2 < 3";
+  must(e.configureAgent(agentCfg(10, {1}, {sk(1, 3)}), now));
+  EXPECT_EQ(offeredTo(e.takeDecisions(), 1), 10);
+  accept(1, 10);
+  must(e.taskCompleted(TaskId{1}, now));
+  // The queue now needs skill 2: a task that arrived before keeps needing skill 1 at level 3
+  // (which he has), a new one needs skill 2 (which he lacks).
+  must(e.setAgentState(AgentId{10}, AgentState::Away, now));
+  arrive(taskSpec(2, 1));
+  q.requirement = Requirement::all({sk(2, 1)});
+  queue(q);
+  arrive(taskSpec(3, 1));
+  must(e.setAgentState(AgentId{10}, AgentState::Available, now));
+  auto ds = e.takeDecisions();
+  EXPECT_EQ(offeredTo(ds, 2), 10);
+  EXPECT_EQ(offeredTo(ds, 3), 0) << "no skill 2";
+  must(e.configureAgent(agentCfg(10, {1}, {sk(1, 3), sk(2, 1)}), now));
+  EXPECT_EQ(offeredTo(e.takeDecisions(), 3), 10);
+}
+
 }  // namespace
 }  // namespace parley::core::routing

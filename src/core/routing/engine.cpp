@@ -695,6 +695,10 @@ struct Engine::Impl {
   // Positions in the ready heaps per membership (by Membership::id), apart from the agent records
   // so that moving an entry touches one small array.
   std::vector<std::array<std::uint32_t, kMediaCount>> ready_pos;
+  // Per membership id: he meets his queue's default requirement (what most tasks need), so the
+  // searches skip his skill profile for it. Set where skills or the requirement change
+  // (configureAgent, configureQueue).
+  std::vector<std::uint8_t> meets_default;
   std::vector<std::uint32_t> free_member_ids;
 
   explicit Impl(EngineConfig c) : cfg(c) {}
@@ -1242,12 +1246,13 @@ struct Engine::Impl {
     if (n >= max) return n;
     const CompiledReq& req = reqs[t.req];
     QueueRec& q = queues[t.queue];
+    bool default_req = t.req == q.req;
     heapWalkInOrder(q.ready[static_cast<int>(t.media)], ahead, walk_frontier, [&](const ReadyEntry& e) {
       std::uint32_t ai = e.agent;
       const AgentRec& a = agents[ai];
       if (!a.ready(t.media)) return true;  // changed during this event; re-indexed at its end
       if (isExcluded(ti, ai)) return true;
-      if (!eligible(agent_skills[ai], req)) return true;
+      if (default_req ? !meets_default[e.member] : !eligible(agent_skills[ai], req)) return true;
       if (already(ai)) return true;
       pick[static_cast<std::size_t>(n++)] = ai;
       return n < max;
@@ -1313,7 +1318,7 @@ struct Engine::Impl {
       for (std::uint32_t ci : q.active_classes) {
         const ClassBucket& c = classes[ci];
         if (!(room & (1u << static_cast<int>(c.media)))) continue;
-        if (!eligible(agent_skills[ai], reqs[c.req])) continue;
+        if (c.req == q.req ? !meets_default[m.id] : !eligible(agent_skills[ai], reqs[c.req])) continue;
         const HeapEntry& head = c.heap[0];
         if (!head.excluded() || !inExclusions(head.task, ai)) {
           consider(head);
@@ -1528,6 +1533,7 @@ struct Engine::Impl {
       return id;
     }
     ready_pos.emplace_back();
+    meets_default.push_back(0);
     return static_cast<std::uint32_t>(ready_pos.size() - 1);
   }
 
@@ -1689,6 +1695,7 @@ Status Engine::configureQueue(const QueueConfig& config, TimestampMs now) {
       if (Membership* m = s.membership(a, qi)) {
         m->indexed = 0;
         m->score = s.scoreOf(a, q);
+        s.meets_default[m->id] = eligible(s.agent_skills[ai], s.reqs[q.req]);
       }
       s.markDirty(ai);
     }
@@ -1758,6 +1765,7 @@ Status Engine::configureAgent(const AgentConfig& config, TimestampMs now) {
     for (const Membership& o : old)
       if (o.queue == qi) m.rr = o.rr;
     m.score = s.scoreOf(a, s.queues[qi]);
+    s.meets_default[m.id] = eligible(s.agent_skills[ai], s.reqs[s.queues[qi].req]);
     a.memberships.push_back(m);
     QueueRec& q = s.queues[qi];
     q.members.push_back(ai);
