@@ -15,7 +15,8 @@
 //  - the API: configuration changes (rebuild of the tenant's engine: configuration is rare),
 //    accept / reject of offers, transfers (on the caller's worker thread).
 //  - the routing thread (a BackgroundLoop, pass()): drains the inbox, calls tick() on every
-//    engine whose nextDeadline() is due, publishes queue.stats.
+//    engine whose nextDeadline() is due, takes one step of each tenant's sweep (below),
+//    publishes queue.stats.
 //
 // Decisions applied: Offer -> "routing.offer" to that agent and remembered for GET /offers;
 // Assigned -> the conversation is assigned through DeskService (one store transaction, its
@@ -47,7 +48,9 @@
 //
 // Bounds: the inbox (kMaxInbox events), offers remembered (one per task and agent, at most
 // kMaxOffers per tenant), tasks per tenant (kMaxTasks: beyond it conversations stay unrouted
-// and can be assigned by hand), tenants rebuilt at start (those with a queue).
+// and can be assigned by hand), tenants rebuilt at start (those with a queue), a tenant's
+// deferred events (kMaxInbox: beyond it every engine is rebuilt, as when the inbox overflows),
+// the conversations one sweep takes in (kMaxTasks).
 #pragma once
 
 #include <chrono>

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -448,6 +449,36 @@ TEST_F(RoutingServiceTest, EventsDuringARebuildAreNotLost) {
   std::sort(got.begin(), got.end());
   EXPECT_EQ(got, (std::vector{waiting, during})) << "her availability and the new conversation both reached the new engine";
   EXPECT_EQ(routing_->routingState(conversation(during)), "offered");
+}
+
+TEST_F(RoutingServiceTest, ChangesWhileTheRoutingThreadRunsLoseNothing) {
+  auto q = queue(R"({"name":"Support",)" + members() + "}");
+  std::atomic<bool> stop{false};
+  std::thread routing_thread([&] {
+    while (!stop) routing_->pass();
+  });
+  std::vector<core::ConversationId> all;
+  for (int i = 0; i < 20; ++i) {
+    std::string who = "c";
+    who += std::to_string(i);
+    all.push_back(customerWrites(who, {}, false));
+    ASSERT_TRUE(routing_->updateQueue(admin_, q, i % 2 ? R"({"offer_timeout_s":30})" : R"({"offer_timeout_s":40})").ok());
+    ASSERT_TRUE(desk_->setAvailability(i % 2 ? ann_ : bob_, i % 3 ? core::Availability::Available : core::Availability::Away).ok());
+  }
+  stop = true;
+  routing_thread.join();
+  drive();
+  // At the end Ann is available (i = 19) and Bob away (i = 18): Ann has as many offers as her
+  // messaging capacity (8), the others wait, nothing is lost or offered to Bob.
+  EXPECT_TRUE(offered(bob_).empty());
+  EXPECT_EQ(offered(ann_).size(), 8u);
+  int waiting = 0;
+  for (auto c : all) {
+    const auto state = routing_->routingState(conversation(c));
+    EXPECT_TRUE(state == "offered" || state == "waiting") << state;
+    waiting += state == "waiting";
+  }
+  EXPECT_EQ(waiting, 12);
 }
 
 TEST_F(RoutingServiceTest, ConversationsOpenBeforeTheFirstQueueEnterItOldestFirst) {
