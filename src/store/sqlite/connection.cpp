@@ -2,9 +2,27 @@
 
 #include <sqlite3.h>
 
+#include <mutex>
 #include <utility>
 
 namespace parley::store::sqlite {
+
+namespace {
+
+// SQLite's memory statistics (on by default) take one process-wide mutex on every malloc and
+// free of every connection: the group-commit writer and all readers then queue on it (measured
+// under ingest load: the writer's most frequent reason to sleep). Parley never reads those
+// statistics, so they are switched off, once, before SQLite initialises. Harmless if another
+// part of the process initialised SQLite first (the call is then refused and ignored).
+void configureSqliteOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    (void)sqlite3_initialize();
+  });
+}
+
+}  // namespace
 
 using core::ErrorCode;
 
@@ -126,6 +144,7 @@ bool Stmt::isNull(int col) const { return sqlite3_column_type(stmt_, col) == SQL
 
 core::Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, bool read_only,
                                                            int busy_timeout_ms) {
+  configureSqliteOnce();
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_NOMUTEX | (read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);

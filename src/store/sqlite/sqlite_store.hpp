@@ -27,7 +27,7 @@ class SqliteStore final : public app::Store {
   struct Options {
     std::size_t max_queue = 10000;  // queued write jobs; beyond it write() answers Unavailable
     std::size_t max_batch = 128;    // write jobs committed together at most
-    int read_connections = 4;       // read-only connections in the pool
+    int read_connections = 8;       // read-only connections in the pool (32 request workers share them)
     int busy_timeout_ms = 5000;     // when another process holds the lock
   };
 
