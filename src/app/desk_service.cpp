@@ -380,7 +380,7 @@ Result<core::IngestResult> DeskService::ingest(const core::InboundMessage& in) {
 
     conversation.last_activity_at = now;
     if (!in.echo) conversation.last_incoming_at = now;
-    return tx.updateConversation(conversation);
+    return tx.recordConversationActivity(conversation);
   });
   if (!status) return status.error();
   if (result.duplicate) return result;

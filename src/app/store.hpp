@@ -129,6 +129,9 @@ class StoreTx {
   virtual Result<core::ConversationId> createConversation(const core::Conversation& conversation) = 0;
   virtual Result<core::Conversation> getConversation(core::TenantId tenant, core::ConversationId id) = 0;
   virtual Status updateConversation(const core::Conversation& conversation) = 0;
+  // Writes only what a new message changes: status, snoozed_until, last_activity_at and
+  // last_incoming_at (one statement; the ingest path calls it for every inbound message).
+  virtual Status recordConversationActivity(const core::Conversation& conversation) = 0;
   virtual Result<std::vector<core::Conversation>> listConversations(const ConversationFilter& filter) = 0;
   // The newest conversation of this contact in this inbox that is not resolved.
   virtual Result<core::Conversation> findActiveConversation(core::TenantId tenant, core::ContactId contact,

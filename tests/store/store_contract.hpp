@@ -1146,6 +1146,40 @@ TYPED_TEST_P(StoreContract, UpdateConversationReplacesFieldsAndLabels) {
   PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.getConversation(globex, c.id); }), ErrorCode::NotFound);
 }
 
+// The ingest path's one-statement update: only the activity fields change, nothing else.
+TYPED_TEST_P(StoreContract, RecordConversationActivityWritesOnlyActivityFields) {
+  auto acme = this->tenant("Acme");
+  auto globex = this->tenant("Globex");
+  auto ann = this->user(acme, "ann@acme.example");
+  auto web = this->inbox(acme, "Web");
+  auto carl = this->contact(acme, "Carl");
+  core::Conversation c = conversationIn(acme, web, carl);
+  c.labels = {"vip"};
+  c.assignee_id = ann;
+  c.status = core::ConversationStatus::Snoozed;
+  c.snoozed_until = c.last_activity_at + 3'600'000;
+  c.id = this->conversation(c);
+
+  core::Conversation active = c;
+  active.status = core::ConversationStatus::Open;
+  active.snoozed_until = 0;
+  active.last_activity_at = c.last_activity_at + 60'000;
+  active.last_incoming_at = c.last_activity_at + 60'000;
+  core::Conversation ignored = active;  // fields the method must leave alone
+  ignored.labels = {};
+  ignored.assignee_id = {};
+  ignored.priority = core::Priority::Urgent;
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.recordConversationActivity(ignored); }));
+  PARLEY_EXPECT_SAME(this->getConversation(acme, c.id), active);
+
+  core::Conversation foreign = active;
+  foreign.tenant_id = globex;
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.recordConversationActivity(foreign); }), ErrorCode::NotFound);
+  core::Conversation missing = active;
+  missing.id = core::ConversationId{c.id.value + 1000};
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.recordConversationActivity(missing); }), ErrorCode::NotFound);
+}
+
 TYPED_TEST_P(StoreContract, ConversationReferencesMustBelongToTheTenant) {
   auto acme = this->tenant("Acme");
   auto globex = this->tenant("Globex");
@@ -2656,7 +2690,7 @@ TYPED_TEST_P(StoreContract, RoutingConfigurationRoundTripsAndFollowsDeletes) {
   PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.getTeamRouting(acme, support); }), ErrorCode::NotFound);
 }
 
-REGISTER_TYPED_TEST_SUITE_P(StoreContract, IsHealthyAndNamesItsBackend, RoutingConfigurationRoundTripsAndFollowsDeletes, TenantRoundTripAndUserCountAcrossTenants,
+REGISTER_TYPED_TEST_SUITE_P(StoreContract, IsHealthyAndNamesItsBackend, RecordConversationActivityWritesOnlyActivityFields, RoutingConfigurationRoundTripsAndFollowsDeletes, TenantRoundTripAndUserCountAcrossTenants,
                             UserRoundTripAndEmailUniqueAcrossTenants, UpdateUserChangesAllButIdentityAndCreation,
                             AvailabilityIsSetOnItsOwnAndSurvivesProfileUpdates,
                             DeleteUserUnassignsConversationsAndRevokesAccess, TeamMembersAreSetAsAWholeAndReadSorted,

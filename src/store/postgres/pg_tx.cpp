@@ -1148,6 +1148,21 @@ Status PgTx::updateConversation(const core::Conversation& c) {
   });
 }
 
+Status PgTx::recordConversationActivity(const core::Conversation& c) {
+  return writeOp([&]() -> Status {
+    return changeOne("UPDATE conversations SET status = $3, snoozed_until = $4, last_activity_at = $5, "
+                     "last_incoming_at = $6 WHERE tenant_id = $1 AND id = $2",
+                     Params()
+                         .id(c.tenant_id)
+                         .id(c.id)
+                         .text(core::toString(c.status))
+                         .i64(c.snoozed_until)
+                         .i64(c.last_activity_at)
+                         .i64(c.last_incoming_at),
+                     "conversation");
+  });
+}
+
 Result<std::vector<core::Conversation>> PgTx::listConversations(const app::ConversationFilter& f) {
   PARLEY_PG_ASSIGN(const int limit, pageLimit(f.limit));
   // Conditions are constants chosen here; every value is a parameter.

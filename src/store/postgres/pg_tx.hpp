@@ -90,6 +90,7 @@ class PgTx final : public app::StoreTx {
   core::Result<core::ConversationId> createConversation(const core::Conversation& conversation) override;
   core::Result<core::Conversation> getConversation(core::TenantId tenant, core::ConversationId id) override;
   core::Status updateConversation(const core::Conversation& conversation) override;
+  core::Status recordConversationActivity(const core::Conversation& conversation) override;
   core::Result<std::vector<core::Conversation>> listConversations(const app::ConversationFilter& filter) override;
   core::Result<core::Conversation> findActiveConversation(core::TenantId tenant, core::ContactId contact,
                                                           core::InboxId inbox) override;

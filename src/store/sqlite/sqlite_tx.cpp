@@ -1071,6 +1071,21 @@ Status SqliteTx::updateConversation(const core::Conversation& c) {
   return writeLabels(c.id, c.labels);
 }
 
+Status SqliteTx::recordConversationActivity(const core::Conversation& c) {
+  PARLEY_SQ_TRY(requireWritable());
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("UPDATE conversations SET status = ?1, snoozed_until = ?2, "
+                                            "last_activity_at = ?3, last_incoming_at = ?4 WHERE id = ?5 AND tenant_id = ?6"));
+  stmt.bind(1, core::toString(c.status))
+      .bind(2, c.snoozed_until)
+      .bind(3, c.last_activity_at)
+      .bind(4, c.last_incoming_at)
+      .bind(5, c.id.value)
+      .bind(6, c.tenant_id.value);
+  PARLEY_SQ_TRY(stmt.run());
+  if (conn_.changes() != 1) return notFound("conversation", c.id.value);
+  return {};
+}
+
 Result<std::vector<core::Conversation>> SqliteTx::listConversations(const app::ConversationFilter& f) {
   PARLEY_SQ_ASSIGN(int limit, pageLimit(f.limit));
   if (f.inbox_ids && f.inbox_ids->empty()) return std::vector<core::Conversation>{};
@@ -1106,16 +1121,16 @@ Result<std::vector<core::Conversation>> SqliteTx::listConversations(const app::C
 
 Result<core::Conversation> SqliteTx::findActiveConversation(core::TenantId tenant, core::ContactId contact,
                                                             core::InboxId inbox) {
-  core::ConversationId id;
+  core::Conversation c;
   {
-    PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT id FROM conversations WHERE contact_id = ?1 AND inbox_id = ?2 "
-                                              "AND tenant_id = ?3 AND status <> 'resolved' ORDER BY id DESC LIMIT 1"));
+    PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT " CONVERSATION_COLUMNS " FROM conversations c WHERE c.contact_id = ?1 "
+                                              "AND c.inbox_id = ?2 AND c.tenant_id = ?3 AND c.status <> 'resolved' "
+                                              "ORDER BY c.id DESC LIMIT 1"));
     stmt.bind(1, contact.value).bind(2, inbox.value).bind(3, tenant.value);
-    PARLEY_SQ_ASSIGN(bool row, stmt.step());
-    if (!row) return notFound("active conversation");
-    id = stmt.id<core::ConversationId>(0);
+    PARLEY_SQ_ASSIGN(c, readOne<core::Conversation>(stmt, readConversation, "active conversation"));
   }
-  return getConversation(tenant, id);
+  PARLEY_SQ_ASSIGN(c.labels, conversationLabels(c.id));
+  return c;
 }
 
 // --- messages ------------------------------------------------------------------------------------------------
@@ -1138,12 +1153,19 @@ Result<core::MessageId> SqliteTx::insertMessage(const core::Message& m) {
   PARLEY_SQ_TRY(requireWritable());
   PARLEY_SQ_TRY(invalidCoordinate(m.latitude));
   PARLEY_SQ_TRY(invalidCoordinate(m.longitude));
-  PARLEY_SQ_TRY(requireOwned("conversations", "conversation", m.tenant_id, m.conversation_id.value));
-  PARLEY_SQ_TRY(requireOwned("inboxes", "inbox", m.tenant_id, m.inbox_id.value));
-  if (m.sender_user_id.valid()) PARLEY_SQ_TRY(requireOwned("users", "user", m.tenant_id, m.sender_user_id.value));
-  if (m.sender_contact_id.valid()) {
-    PARLEY_SQ_TRY(requireOwned("contacts", "contact", m.tenant_id, m.sender_contact_id.value));
+  {
+    // The references every message has, in one statement (ingest inserts one message per request).
+    PARLEY_SQ_ASSIGN(Stmt refs, conn_.prepare("SELECT EXISTS (SELECT 1 FROM conversations WHERE id = ?1 AND tenant_id = ?4), "
+                                              "EXISTS (SELECT 1 FROM inboxes WHERE id = ?2 AND tenant_id = ?4), "
+                                              "?3 IS NULL OR EXISTS (SELECT 1 FROM contacts WHERE id = ?3 AND tenant_id = ?4)"));
+    refs.bind(1, m.conversation_id.value).bind(2, m.inbox_id.value).bind(3, m.sender_contact_id).bind(4, m.tenant_id.value);
+    PARLEY_SQ_ASSIGN(bool row, refs.step());
+    if (!row) return makeError(ErrorCode::Internal, "message references: no row");
+    if (refs.i64(0) == 0) return notFound("conversation", m.conversation_id.value);
+    if (refs.i64(1) == 0) return notFound("inbox", m.inbox_id.value);
+    if (refs.i64(2) == 0) return notFound("contact", m.sender_contact_id.value);
   }
+  if (m.sender_user_id.valid()) PARLEY_SQ_TRY(requireOwned("users", "user", m.tenant_id, m.sender_user_id.value));
   if (m.reply_to_id.valid()) PARLEY_SQ_TRY(requireOwned("messages", "message", m.tenant_id, m.reply_to_id.value));
   for (core::AttachmentId attachment : m.attachment_ids) {
     PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT message_id FROM attachments WHERE id = ?1 AND tenant_id = ?2"));
