@@ -57,9 +57,11 @@ void addApiChannelRoutes(Router& router, ApiDeps& deps) {
                                                    {"duplicate", r.duplicate}});
         };
         // A redelivery answers like the first delivery and stores nothing, attachments included.
+        // Without attachments the ingest transaction itself finds the duplicate; with them it is
+        // looked up first so that no file of a redelivery is saved.
         core::IngestResult seen;
         bool duplicate = false;
-        PARLEY_CHECK(deps.store.read([&](app::StoreTx& tx) -> core::Status {
+        if (!parsed.attachments.empty()) PARLEY_CHECK(deps.store.read([&](app::StoreTx& tx) -> core::Status {
           auto m = tx.findMessageByExternalId(inbox.id, parsed.message.external_id);
           if (m) {
             duplicate = true;
