@@ -224,6 +224,10 @@ class TwilioWhatsAppTemplatesTest(unittest.TestCase):
         self.assertEqual(status, 400, body)
         self.assertEqual(len(self.messages(conversation["id"])), count)
         time.sleep(0.3)
+        status, body, _ = self.send(conversation["id"], {"template": {
+            "name": "appointment", "language": "en", "parameters": {"body": ["Jana", "10:30"], "quick_replies": ["x"]}}})
+        self.assertEqual(status, 400, body)
+        self.assertIn("quick_replies", body["error"]["message"])
         self.assertEqual(len(self.twilio.sent), sent)
 
         # A wrong token: Twilio's own reason, 424, and the listing says it too.

@@ -176,6 +176,10 @@ core::Result<app::RenderedTemplate> TwilioGateway::renderTemplate(app::StoreTx& 
   if (!core::hasCustomerWindow(inbox)) {
     return makeError(ErrorCode::InvalidInput, "message templates are a WhatsApp feature; this Twilio inbox sends SMS");
   }
+  if (!reply.quick_replies.empty()) {
+    return makeError(ErrorCode::InvalidInput, "template.parameters.quick_replies: a Twilio template's quick replies send the ids "
+                                              "set in its Content API actions; none are given here");
+  }
   auto found = whatsapp::buildStoredTemplate(tx, inbox, reply);
   if (!found) return found.error();
   auto variables = contentVariablesJson(found->source.body.parameters, reply.body);
