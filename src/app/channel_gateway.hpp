@@ -36,9 +36,11 @@ struct OutboundContext {
 struct TemplateReply {
   std::string name;
   std::string language;
-  std::vector<std::string> header;   // a text header's parameter, or a media header's link
+  std::vector<std::string> header;   // a text header's parameter, a media header's link, or a location
   std::vector<std::string> body;
   std::vector<std::string> buttons;  // one per button that takes a parameter, in button order
+  // Optional: the payload each QUICK_REPLY button returns when tapped, in their order ("" for none).
+  std::vector<std::string> quick_replies;
 };
 
 // What the channel made of a TemplateReply: the text the timeline shows (the body with its

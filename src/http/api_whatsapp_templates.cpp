@@ -61,10 +61,11 @@ core::Result<std::optional<app::TemplateReply>> takeTemplateReply(json::object& 
   if (auto p = t.find("parameters"); p != t.end() && !p->value().is_null()) {
     if (!p->value().is_object()) return makeError(ErrorCode::InvalidInput, "template.parameters: must be an object {header, body, buttons}");
     const auto& parameters = p->value().get_object();
-    if (auto s = rejectUnknownKeys(parameters, {"header", "body", "buttons"}); !s) {
+    if (auto s = rejectUnknownKeys(parameters, {"header", "body", "buttons", "quick_replies"}); !s) {
       return makeError(ErrorCode::InvalidInput, "template.parameters: " + s.error().message);
     }
-    for (auto [key, out] : {std::pair{"header", &reply.header}, std::pair{"body", &reply.body}, std::pair{"buttons", &reply.buttons}}) {
+    for (auto [key, out] : {std::pair{"header", &reply.header}, std::pair{"body", &reply.body}, std::pair{"buttons", &reply.buttons},
+                            std::pair{"quick_replies", &reply.quick_replies}}) {
       auto list = optStringArray(parameters, key, 100);
       if (!list) return makeError(ErrorCode::InvalidInput, "template.parameters." + list.error().message);
       if (*list) *out = std::move(**list);

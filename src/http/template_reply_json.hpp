@@ -1,6 +1,7 @@
 // The "template" member of POST /api/v1/conversations/{id}/messages:
 //   "template": {"name": "order_update", "language": "de",
-//                "parameters": {"header": ["..."], "body": ["...", "..."], "buttons": ["..."]}}
+//                "parameters": {"header": ["..."], "body": ["...", "..."], "buttons": ["..."],
+//                               "quick_replies": ["payload of the 1st quick-reply button", ...]}}
 // (parameters and each of its lists optional). Parsed at the edge into app::TemplateReply.
 #pragma once
 

@@ -228,3 +228,41 @@ TEST(WhatsAppTemplateSend, ALocationHeaderSendsThePlace) {
     EXPECT_FALSE(wa::buildTemplate(t, reply).ok()) << bad.size();
   }
 }
+
+TEST(WhatsAppTemplateSend, QuickReplyPayloadsGoWithTheirButtonsAndSurviveTheOutbox) {
+  const auto all = listing();
+  const auto& order = byName(all, "reservation_confirmation");  // URL, PHONE_NUMBER, QUICK_REPLY buttons
+  app::TemplateReply reply{"reservation_confirmation", "en_US", {"https://cdn.example/table.jpg"},
+                           {"4", "Saturday", "August 30th, 2025", "7:30 pm"}, {}};
+  std::size_t quick = 0;
+  for (const auto& b : order.buttons) quick += b.type == "QUICK_REPLY";
+  ASSERT_GE(quick, 1u) << "the fixture has a quick-reply button";
+  reply.quick_replies = {"thanks:4711"};
+  auto built = wa::buildTemplate(order, reply);
+  ASSERT_TRUE(built.ok()) << built.error().message;
+  auto body = json::parse(*wa::encodeSend({"4915112345678", "", built->content}));
+  bool found = false;
+  for (const auto& c : body.at("template").at("components").as_array()) {
+    if (c.as_object().at("type") == "button" && c.as_object().at("sub_type") == "quick_reply") {
+      EXPECT_EQ(c.at("parameters"), json::parse(R"([{"type":"payload","payload":"thanks:4711"}])"));
+      EXPECT_EQ(c.at("index"), "2");
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found);
+  // What the outbox keeps sends the same again, also a payload stored before buttons kept their values.
+  auto again = wa::templateContentFromPayload(wa::templatePayloadJson(order, reply, built->content));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(json::parse(*wa::encodeSend({"4915112345678", "", *again})), body);
+  auto old_payload = json::parse(R"({"template":{"name":"order_update","language":"en_US","parameters":{"header":["4711"],
+    "body":["Jana","4711","Monday"],"buttons":["4711"]}},"send":{"header_format":"TEXT","buttons":[{"sub_type":"url","index":0}]}})");
+  auto old_content = wa::templateContentFromPayload(json::serialize(old_payload));
+  ASSERT_TRUE(old_content.ok());
+  ASSERT_EQ(old_content->buttons.size(), 1u);
+  EXPECT_EQ(old_content->buttons[0].value, "4711");
+
+  reply.quick_replies = std::vector<std::string>(quick + 1, "x");
+  EXPECT_FALSE(wa::buildTemplate(order, reply).ok());
+  reply.quick_replies = {std::string(257, 'x')};
+  EXPECT_FALSE(wa::buildTemplate(order, reply).ok());
+}

@@ -61,6 +61,14 @@ def check_template_send(templates, body):
         return _graph_error(132001, "(#132001) Template name does not exist in the translation",
                             "template name (%s) does not exist in %s" % (name, code), status=404)
     given = {c.get("type"): len(c.get("parameters", [])) for c in t.get("components", []) if c.get("type") != "button"}
+    template_buttons = [b for c in found[0].get("components", []) if c["type"] == "BUTTONS" for b in c.get("buttons", [])]
+    for c in t.get("components", []):
+        if c.get("type") == "button" and c.get("sub_type") == "quick_reply":
+            index = int(c.get("index", "-1"))
+            payloads = [p for p in c.get("parameters", []) if p.get("type") == "payload" and p.get("payload")]
+            if not 0 <= index < len(template_buttons) or template_buttons[index]["type"] != "QUICK_REPLY" or len(payloads) != 1:
+                return _graph_error(131009, "(#131009) Parameter value is not valid",
+                                    "button at index %d is not a quick reply with one payload" % index)
     for c in t.get("components", []):
         for p in c.get("parameters", []):
             place = p.get("location") if p.get("type") == "location" else None

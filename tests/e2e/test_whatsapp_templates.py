@@ -272,6 +272,26 @@ class WhatsAppTemplatesTest(unittest.TestCase):
                 "address": "Alexanderplatz 1, 10178 Berlin"}}]})
         wait_for(lambda: [m for m in self.messages(conversation["id"]) if m["id"] == message["id"]][0]["external_id"])
 
+    def test_7_quick_reply_payloads_go_with_their_buttons(self):
+        self.sync()
+        conversation = self.customer_writes("4915112340007", "Danke!")
+        before = len(self.graph.sent)
+        status, message, _ = self.send(conversation["id"], {"template": {
+            "name": "order_update", "language": "de",
+            "parameters": {"header": ["4711"], "body": ["Jana", "4711"], "buttons": ["4711"], "quick_replies": ["thanks:4711"]}}})
+        self.assertEqual(status, 201, message)
+        wait_for(lambda: len(self.graph.sent) > before)
+        self.assertEqual(self.graph.sent[-1][1]["template"]["components"][2:], [
+            {"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": "4711"}]},
+            {"type": "button", "sub_type": "quick_reply", "index": "1", "parameters": [{"type": "payload", "payload": "thanks:4711"}]}])
+        wait_for(lambda: [m for m in self.messages(conversation["id"]) if m["id"] == message["id"]][0]["external_id"])
+        # More payloads than quick-reply buttons: refused before anything is stored.
+        status, body, _ = self.send(conversation["id"], {"template": {
+            "name": "order_update", "language": "de",
+            "parameters": {"header": ["4711"], "body": ["Jana", "4711"], "buttons": ["4711"], "quick_replies": ["a", "b"]}}})
+        self.assertEqual(status, 400, body)
+        self.assertIn("has 1 quick-reply button, 2 payloads given", body["error"]["message"])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

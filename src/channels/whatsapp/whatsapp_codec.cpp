@@ -736,6 +736,9 @@ core::Result<std::string> encodeSend(const SendRequest& request) {
         parameter = json::object{{"type", "text"}, {"text", b.value}};
       } else if (b.sub_type == "copy_code") {
         parameter = json::object{{"type", "coupon_code"}, {"coupon_code", b.value}};
+      } else if (b.sub_type == "quick_reply") {
+        // The developer-defined payload the tap returns (button parameter object, type "payload").
+        parameter = json::object{{"type", "payload"}, {"payload", b.value}};
       } else {
         return makeError(ErrorCode::InvalidInput, "template: a " + b.sub_type + " button takes no parameter");
       }

@@ -81,9 +81,10 @@ struct MediaContent {
 
 // A button's dynamic value in a template send ("button" component, by the button's index):
 // sub_type "url" sends {"type":"text","text": value} (a URL button's {{1}} suffix, or an
-// authentication template's one-time code); "copy_code" sends {"type":"coupon_code", ...}.
+// authentication template's one-time code); "copy_code" sends {"type":"coupon_code", ...};
+// "quick_reply" sends {"type":"payload","payload": value}, returned when the button is tapped.
 struct TemplateButtonParameter {
-  std::string sub_type;  // "url" or "copy_code"
+  std::string sub_type;  // "url", "copy_code" or "quick_reply"
   int index = 0;         // the button's position in the template, 0-based
   std::string value;
 };

@@ -19,6 +19,7 @@ using core::makeError;
 namespace {
 
 constexpr std::size_t kMaxParameterBytes = 1024;
+constexpr std::size_t kMaxQuickReplyPayloadBytes = 256;
 
 std::string str(const json::object& o, std::string_view key) {
   auto it = o.find(key);
@@ -390,6 +391,25 @@ core::Result<BuiltTemplate> buildTemplate(const MessageTemplate& t, const app::T
     const std::string sub_type = t.buttons[i].type == "COPY_CODE" ? "copy_code" : "url";
     c.buttons.push_back(TemplateButtonParameter{sub_type, static_cast<int>(i), reply.buttons[next++]});
   }
+  // Quick-reply payloads (optional): what each QUICK_REPLY button returns when tapped.
+  std::size_t quick = 0;
+  for (std::size_t i = 0; i < t.buttons.size(); ++i) {
+    if (t.buttons[i].type != "QUICK_REPLY") continue;
+    if (quick < reply.quick_replies.size() && !reply.quick_replies[quick].empty()) {
+      const auto& payload = reply.quick_replies[quick];
+      if (payload.size() > kMaxQuickReplyPayloadBytes || !core::isValidUtf8(payload)) {
+        return makeError(ErrorCode::InvalidInput, "template " + t.name + ": a quick-reply payload has at most 256 bytes of UTF-8");
+      }
+      c.buttons.push_back(TemplateButtonParameter{"quick_reply", static_cast<int>(i), payload});
+    }
+    ++quick;
+  }
+  if (reply.quick_replies.size() > quick) {
+    return makeError(ErrorCode::InvalidInput, "template " + t.name + " (" + t.language + ") has " + std::to_string(quick) +
+                                                  " quick-reply button" + (quick == 1 ? "" : "s") + ", " +
+                                                  std::to_string(reply.quick_replies.size()) + " payloads given");
+  }
+  std::stable_sort(c.buttons.begin(), c.buttons.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
   built.text = render(t.body.text, t.body.parameters, reply.body);
   if (built.text.find_first_not_of(" \t\r\n") == std::string::npos) built.text = t.name;
   return built;
@@ -397,12 +417,13 @@ core::Result<BuiltTemplate> buildTemplate(const MessageTemplate& t, const app::T
 
 std::string templatePayloadJson(const MessageTemplate& t, const app::TemplateReply& reply, const TemplateContent& content) {
   json::array buttons;
-  for (const auto& b : content.buttons) buttons.push_back(json::object{{"sub_type", b.sub_type}, {"index", b.index}});
+  for (const auto& b : content.buttons) buttons.push_back(json::object{{"sub_type", b.sub_type}, {"index", b.index}, {"value", b.value}});
   json::object send{{"header_format", content.header_format},
                     {"header_names", stringArray(content.header_parameter_names)},
                     {"body_names", stringArray(content.body_parameter_names)},
                     {"buttons", std::move(buttons)}};
   json::object parameters{{"header", stringArray(reply.header)}, {"body", stringArray(reply.body)}, {"buttons", stringArray(reply.buttons)}};
+  if (!reply.quick_replies.empty()) parameters["quick_replies"] = stringArray(reply.quick_replies);
   json::object tmpl{{"name", t.name}, {"language", t.language}, {"category", t.category}, {"parameters", std::move(parameters)}};
   if (t.header && t.header->format == "TEXT" && !t.header->text.empty()) {
     tmpl["header"] = render(t.header->text, t.header->parameters, reply.header);
@@ -436,11 +457,20 @@ core::Result<TemplateContent> templateContentFromPayload(std::string_view payloa
       if (auto b = s.find("buttons"); b != s.end() && b->value().is_array()) {
         std::size_t i = 0;
         for (const auto& bv : b->value().get_array()) {
-          if (!bv.is_object() || i >= values.size()) break;
+          if (!bv.is_object()) break;
           const auto& button = bv.get_object();
           int index = 0;
           if (auto it = button.find("index"); it != button.end() && it->value().is_int64()) index = static_cast<int>(it->value().get_int64());
-          c.buttons.push_back(TemplateButtonParameter{str(button, "sub_type"), index, values[i++]});
+          // Each button keeps its value; payloads stored before that take the values in order.
+          std::string value;
+          if (auto it = button.find("value"); it != button.end() && it->value().is_string()) {
+            value = std::string(it->value().get_string());
+          } else if (i < values.size()) {
+            value = values[i++];
+          } else {
+            break;
+          }
+          c.buttons.push_back(TemplateButtonParameter{str(button, "sub_type"), index, std::move(value)});
         }
       }
     }

@@ -23,7 +23,9 @@
 //           in order of first appearance;
 //   buttons: one value per button that takes one, in button order: a URL button whose url has a
 //           parameter (sub_type "url"), COPY_CODE (the coupon code) and OTP (the one-time code,
-//           sent as sub_type "url", as Meta documents for authentication templates).
+//           sent as sub_type "url", as Meta documents for authentication templates);
+//   quick_replies (optional): the payload each QUICK_REPLY button returns when tapped, in their
+//           order ("" or missing: none), sent as sub_type "quick_reply" with a "payload" parameter.
 #pragma once
 
 #include <boost/json/object.hpp>
