@@ -6,6 +6,8 @@
 #include <cctype>
 #include <optional>
 
+#include "channels/common/config_secrets.hpp"
+
 namespace parley::channels::twilio {
 
 namespace json = boost::json;
@@ -17,10 +19,8 @@ using whatsapp::TemplatePart;
 
 namespace {
 
-std::string str(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
+// The string under `key`, or "" when it is missing or not a string.
+const auto str = channels::stringOr;
 
 std::string upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
