@@ -234,7 +234,14 @@ class RoutingTest(RoutingBase):
         self.assertNotIn("routing.offer", types)
         self.assertNotIn("routing.offer_revoked", types)
         ws.close()
-        self.assertEqual(self.api("GET", "/api/v1/conversations/%d" % frank)["routing_state"], "waiting")
+        conversation = "/api/v1/conversations/%d" % frank
+        self.assertEqual(self.api("GET", conversation)["routing_state"], "waiting")
+
+        # Back in the team he is offered it at once; deactivated, he is not any more.
+        self.api("PATCH", "/api/v1/teams/%d" % night["id"], {"member_ids": [cora["id"], dirk["id"]]})
+        self.assertEqual(self.api("GET", conversation)["routing_state"], "offered")
+        self.api("PATCH", "/api/v1/users/%d" % dirk["id"], {"active": False})
+        self.assertEqual(self.api("GET", conversation)["routing_state"], "waiting")
 
 
 class RoutingFromScratchTest(RoutingBase):
