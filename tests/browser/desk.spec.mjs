@@ -821,6 +821,71 @@ async function main() {
     await page.getByRole('textbox', { name: 'Reply' }).waitFor();
   });
 
+  await step('Twilio WhatsApp: the same picker offers the Content API templates once the window is closed and sends ContentSid + ContentVariables', async () => {
+    // Twilio's Messages API and Content API as far as this step needs them.
+    const twilio = { sent: [], srv: null, base: '' };
+    const sid = 'AC00000000000000000000000000000042';
+    const authToken = 'browser-twilio-token';
+    await new Promise((resolve) => {
+      twilio.srv = http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          let answer = { code: 20404, message: 'not found', status: 404 };
+          if (req.method === 'GET' && req.url.startsWith('/v1/ContentAndApprovals')) {
+            answer = { contents: [{ sid: 'HX' + '1'.repeat(32), friendly_name: 'termin', language: 'de',
+              types: { 'twilio/text': { body: 'Hallo {{1}}, Ihr Termin ist am {{2}}.' } },
+              approval_requests: { name: 'termin', category: 'UTILITY', content_type: 'twilio/text', status: 'approved' } }],
+            meta: { next_page_url: null } };
+          }
+          if (req.method === 'POST' && req.url === `/2010-04-01/Accounts/${sid}/Messages.json`) {
+            twilio.sent.push(Object.fromEntries(new URLSearchParams(body)));
+            answer = { sid: 'SM' + '2'.repeat(32), status: 'queued' };
+          }
+          const data = JSON.stringify(answer);
+          res.writeHead(answer.code ? 404 : answer.sid ? 201 : 200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });
+          res.end(data);
+        });
+      });
+      twilio.srv.listen(0, '127.0.0.1', () => resolve((twilio.base = `http://127.0.0.1:${twilio.srv.address().port}`)));
+    });
+    const number = 'whatsapp:+14155238842';
+    const inbox = await rest('POST', '/api/v1/inboxes', {
+      name: 'Twilio WhatsApp', channel: 'twilio',
+      config: { account_sid: sid, auth_token: authToken, phone_number: number, public_base_url: base, api_base_url: twilio.base, content_api_base_url: twilio.base },
+    }, token);
+    assert.equal(inbox.status, 201, JSON.stringify(inbox.body));
+    const synced = await rest('POST', `/api/v1/inboxes/${inbox.body.id}/templates/sync`, {}, token);
+    assert.equal(synced.status, 200, JSON.stringify(synced.body));
+    // The customer writes (signed as Twilio signs: the URL, then every parameter sorted by name).
+    const params = [['AccountSid', sid], ['Body', 'Wann ist mein Termin?'], ['From', 'whatsapp:+4915112348888'], ['MessageSid', 'SM' + '3'.repeat(32)], ['NumMedia', '0'], ['ProfileName', 'Theo Twilio'], ['To', number]];
+    const signature = crypto.createHmac('sha1', authToken).update(`${base}/webhooks/twilio/sms` + params.map(([k, v]) => k + v).join('')).digest('base64');
+    const hook = await fetch(`${base}/webhooks/twilio/sms`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature }, body: new URLSearchParams(params).toString(), signal: AbortSignal.timeout(10_000) });
+    assert.equal(hook.status, 200);
+    const conv = await waitFor(async () => {
+      const contacts = (await rest('GET', '/api/v1/contacts?q=%2B4915112348888', undefined, token)).body.data;
+      return contacts.length ? (await rest('GET', `/api/v1/contacts/${contacts[0].id}/conversations`, undefined, token)).body.data[0] : null;
+    }, 'the Twilio WhatsApp conversation');
+    execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(dataDir, 'parley.db'), `UPDATE conversations SET last_incoming_at = ${Date.now() - 25 * 3600 * 1000} WHERE id = ${conv.id}`]);
+    await page.locator(`a.conv-item[data-id="${conv.id}"]`).click();
+    await page.locator('.msg-text', { hasText: 'Wann ist mein Termin?' }).waitFor();
+    await page.locator('.conv-head .window-badge.is-closed', { hasText: 'Reply window: closed' }).waitFor();
+    assert.equal(await page.getByRole('textbox', { name: 'Reply' }).count(), 0, 'no free text box while the window is closed');
+    await page.getByRole('button', { name: /termin/ }).click();
+    await page.getByLabel('Text: Parameter {{1}}').fill('Theo');
+    await page.getByLabel('Text: Parameter {{2}}').fill('Montag');
+    await page.getByTestId('template-preview').getByText('Hallo Theo, Ihr Termin ist am Montag.').waitFor();
+    await page.getByRole('button', { name: 'Send template' }).click();
+    await page.locator('.msg-out', { hasText: 'Hallo Theo, Ihr Termin ist am Montag.' }).waitFor();
+    const sent = await waitFor(() => twilio.sent[0], 'the Twilio send');
+    assert.equal(sent.ContentSid, 'HX' + '1'.repeat(32));
+    assert.deepEqual(JSON.parse(sent.ContentVariables), { 1: 'Theo', 2: 'Montag' });
+    assert.equal(sent.Body, undefined);
+    twilio.srv.close();
+    await page.locator('a.conv-item', { hasText: 'Jana Müller' }).first().click();
+    await page.getByRole('textbox', { name: 'Reply' }).waitFor();
+  });
+
   await step('switch the language to Deutsch: German labels, saved on the user', async () => {
     await page.getByRole('button', { name: /Admin/ }).first().click();
     await page.getByLabel('Language', { exact: true }).selectOption('de');
@@ -910,6 +975,19 @@ async function main() {
     const after = await rest('GET', `/api/v1/inboxes/${mailInbox.id}`, undefined, token);
     assert.equal(after.body.config.smtp_password, '********', 'the password is still stored');
     assert.deepEqual(after.body.config, mailInbox.config);
+    // The send rate: 0 is refused at its field before saving, 0.5 is kept as a number.
+    const rate = edit.getByLabel('Messages per second at most');
+    await rate.fill('0');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.getByText('Enter a number above 0 and at most 10000.').waitFor();
+    assert.equal(await rate.getAttribute('aria-invalid'), 'true');
+    await rate.fill('0.5');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    assert.equal((await rest('GET', `/api/v1/inboxes/${mailInbox.id}`, undefined, token)).body.config.max_messages_per_second, 0.5);
+    await rate.fill('');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await waitFor(async () => !('max_messages_per_second' in (await rest('GET', `/api/v1/inboxes/${mailInbox.id}`, undefined, token)).body.config), 'the rate removed again');
     await detail.getByRole('button', { name: 'Close' }).click();
     const form = page.locator('form.inbox-form', { has: page.getByRole('heading', { name: 'New inbox' }) });
     await form.getByLabel('Channel').selectOption('whatsapp');
