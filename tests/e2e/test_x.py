@@ -315,7 +315,7 @@ class XTest(unittest.TestCase):
         status, body, _ = self.parley.request("POST", url, {"text": "Choose", "buttons": [[{"text": "A", "callback_data": "a"}]]},
                                               token=self.token)
         self.assertEqual(status, 400, body)
-        self.assertIn("only Telegram inboxes", body["error"]["message"])
+        self.assertIn("only Telegram and WhatsApp inboxes", body["error"]["message"])
 
     def test_a_new_mention_opens_a_new_thread(self):
         customer = "880000000000000007"
