@@ -430,8 +430,7 @@ struct Membership {
   int score = 0;             // MostSkilled: proficiency sum over the queue's scoring skills
   std::uint64_t rr = 0;      // RoundRobin: the queue's offer clock when last offered from it
   std::uint8_t indexed = 0;  // media bits under which he is in the queue's ready sets
-  std::uint32_t id = kNone;  // his positions in the ready heaps: Impl::ready_pos[id] (valid under `indexed`)
-  std::array<std::int64_t, kMediaCount> key{};
+  std::uint32_t id = kNone;  // his positions and keys in the ready heaps: Impl::ready_pos[id], ready_key[id] (under `indexed`)
 };
 
 enum class Category : std::uint8_t { Offline, Away, Idle, Busy };
@@ -695,6 +694,9 @@ struct Engine::Impl {
   // Positions in the ready heaps per membership (by Membership::id), apart from the agent records
   // so that moving an entry touches one small array.
   std::vector<std::array<std::uint32_t, kMediaCount>> ready_pos;
+  // His current ranking key per media. The key in his heap entry may be lower (worse keys are not
+  // pushed down at once, see updateIndex); findAgentsForTask corrects what its walk meets.
+  std::vector<std::array<std::int64_t, kMediaCount>> ready_key;
   // Per membership id: he meets his queue's default requirement (what most tasks need), so the
   // searches skip his skill profile for it. Set where skills or the requirement change
   // (configureAgent, configureQueue).
@@ -914,14 +916,18 @@ struct Engine::Impl {
           continue;
         }
         std::int64_t key = keyFor(a, m, q);
-        if (has && key == m.key[i]) continue;
-        std::int64_t old = m.key[i];
-        m.key[i] = key;
-        if (has) {  // same agent, so the key alone says which way he moves
+        std::int64_t& current = ready_key[m.id][static_cast<std::size_t>(i)];
+        if (has && key == current) continue;
+        current = key;
+        if (has) {
+          // A better key moves him up at once. A worse one only lowers his rank, so his entry
+          // keeps its lower key until a walk meets it (fixReady): most re-keys are an agent's idle
+          // time moving on, many times between two walks of that queue's index.
           std::uint32_t pos = ready_pos[m.id][i];
-          h[pos].key = key;
-          if (key < old) heapSiftUp(h, pos, ahead, readyMoved(i));
-          else heapSiftDown(h, pos, ahead, readyMoved(i));
+          if (key < h[pos].key) {
+            h[pos].key = key;
+            heapSiftUp(h, pos, ahead, readyMoved(i));
+          }
         } else {
           h.push_back(ReadyEntry{key, ai, m.id});
           heapSiftUp(h, h.size() - 1, ahead, readyMoved(i));
@@ -1247,17 +1253,49 @@ struct Engine::Impl {
     const CompiledReq& req = reqs[t.req];
     QueueRec& q = queues[t.queue];
     bool default_req = t.req == q.req;
-    heapWalkInOrder(q.ready[static_cast<int>(t.media)], ahead, walk_frontier, [&](const ReadyEntry& e) {
-      std::uint32_t ai = e.agent;
-      const AgentRec& a = agents[ai];
-      if (!a.ready(t.media)) return true;  // changed during this event; re-indexed at its end
-      if (isExcluded(ti, ai)) return true;
-      if (default_req ? !meets_default[e.member] : !eligible(agent_skills[ai], req)) return true;
-      if (already(ai)) return true;
-      pick[static_cast<std::size_t>(n++)] = ai;
-      return n < max;
-    });
+    int mi = static_cast<int>(t.media);
+    std::vector<ReadyEntry>& h = q.ready[mi];
+    fixReadyRoot(h, mi);
+    bool lagging = false;
+    auto walk = [&] {
+      heapWalkInOrder(h, ahead, walk_frontier, [&](const ReadyEntry& e) {
+        if (e.key != ready_key[e.member][static_cast<std::size_t>(mi)]) {
+          lagging = true;  // his place is further down: set every key right, then walk again
+          return false;
+        }
+        std::uint32_t ai = e.agent;
+        const AgentRec& a = agents[ai];
+        if (!a.ready(t.media)) return true;  // changed during this event; re-indexed at its end
+        if (isExcluded(ti, ai)) return true;
+        if (default_req ? !meets_default[e.member] : !eligible(agent_skills[ai], req)) return true;
+        if (already(ai)) return true;
+        pick[static_cast<std::size_t>(n++)] = ai;
+        return n < max;
+      });
+    };
+    walk();
+    if (lagging) {
+      fixReady(h, mi);
+      walk();  // the agents picked before are in order (every entry met before was right) and skipped
+    }
     return n;
+  }
+
+  // Ready entries whose key lags behind their agent's (a worse key not yet applied) are set right
+  // before a walk uses them: the root until it is right (each step O(log n), once per lagging
+  // entry), or, when the walk meets one further down, the whole heap (O(n), rare: the root is
+  // most often the agent taken). Keys only lag upwards, so the root is then the best agent.
+  void fixReadyRoot(std::vector<ReadyEntry>& h, int mi) {
+    while (!h.empty() && h[0].key != ready_key[h[0].member][static_cast<std::size_t>(mi)]) {
+      h[0].key = ready_key[h[0].member][static_cast<std::size_t>(mi)];
+      heapSiftDown(h, 0, ahead, readyMoved(mi));
+    }
+  }
+
+  void fixReady(std::vector<ReadyEntry>& h, int mi) {
+    for (ReadyEntry& e : h) e.key = ready_key[e.member][static_cast<std::size_t>(mi)];
+    if (h.size() < 2) return;
+    for (std::size_t i = (h.size() - 2) / kArity + 1; i-- > 0;) heapSiftDown(h, i, ahead, readyMoved(mi));
   }
 
   // Whether task ti is Offered to agent ai now.
@@ -1533,6 +1571,7 @@ struct Engine::Impl {
       return id;
     }
     ready_pos.emplace_back();
+    ready_key.emplace_back();
     meets_default.push_back(0);
     return static_cast<std::uint32_t>(ready_pos.size() - 1);
   }
@@ -2082,7 +2121,7 @@ MemoryUsage Engine::memoryUsage() const {
   const Impl& s = *impl_;
   MemoryUsage m;
   m.agents = s.agents.capacity() * sizeof(AgentRec) + s.agent_skills.capacity() * sizeof(SkillProfile) + s.agent_index.bytes() +
-             s.ready_pos.capacity() * sizeof(s.ready_pos[0]) + s.free_member_ids.capacity() * sizeof(std::uint32_t);
+             s.ready_pos.capacity() * sizeof(s.ready_pos[0]) + s.ready_key.capacity() * sizeof(s.ready_key[0]) + s.free_member_ids.capacity() * sizeof(std::uint32_t);
   for (const AgentRec& a : s.agents) {
     m.agents += a.memberships.capacity() * sizeof(Membership) + a.offers.capacity() * sizeof(std::uint32_t) +
                 a.preferred.capacity() * sizeof(std::uint32_t) + a.skill_levels.capacity() * sizeof(std::pair<int, int>);
