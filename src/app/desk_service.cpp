@@ -259,9 +259,11 @@ Result<core::IngestResult> DeskService::ingest(const core::InboundMessage& in) {
       identity.created_at = now;
       if (auto id = tx.addIdentity(identity); !id) return id.error();
     }
-    auto c = tx.getContact(tenant, contact_id);
-    if (!c) return c.error();
-    contact = std::move(*c);
+    if (result.new_contact) {  // its contact.updated event carries it; a known contact is not reread
+      auto c = tx.getContact(tenant, contact_id);
+      if (!c) return c.error();
+      contact = std::move(*c);
+    }
     result.contact_id = contact_id;
 
     // A threaded channel names its conversation (a reply joins it, whatever its status);
