@@ -1320,5 +1320,35 @@ TEST_F(RoutingEngineTest, ReconfiguredSkillsAndRequirementsTakeEffectAtOnce) {
   EXPECT_EQ(offeredTo(e.takeDecisions(), 3), 10);
 }
 
+// An agent's rank in a queue he is idle in follows what he does in his other queues (his idle
+// time moves on with each offer there), although that queue's index is not walked meanwhile.
+TEST_F(RoutingEngineTest, RankingFollowsWorkDoneInOtherQueues) {
+  queue(queueCfg(1));
+  queue(queueCfg(2));
+  agent(agentCfg(10, {1, 2}, {sk(1, 1)}));
+  agent(agentCfg(11, {1, 2}, {sk(1, 1), sk(9, 1)}));
+  agent(agentCfg(12, {1, 2}, {sk(1, 1)}));
+  e.clearDecisions();
+  now += 1;
+  int a = offeredTo(arrive(taskSpec(1, 2)), 1);  // idle since login, ties by slot
+  EXPECT_EQ(a, 10);
+  accept(1, a);
+  now += 1;
+  EXPECT_EQ(offeredTo(arrive(taskSpec(2, 2)), 2), 11);
+  accept(2, 11);
+  now += 1;
+  EXPECT_EQ(offeredTo(arrive(taskSpec(3, 1)), 3), 12) << "12 is the one idle longest now";
+  accept(3, 12);
+  now += 1;
+  EXPECT_EQ(offeredTo(arrive(taskSpec(4, 1)), 4), 10);
+  accept(4, 10);
+  now += 1;
+  TaskSpec t = taskSpec(5, 1);
+  t.requirement = Requirement::all({sk(9, 1)});
+  EXPECT_EQ(offeredTo(arrive(t), 5), 11) << "the only one with skill 9, though ranked last";
+  now += 1;
+  EXPECT_EQ(offeredTo(arrive(taskSpec(6, 1)), 6), 12);
+}
+
 }  // namespace
 }  // namespace parley::core::routing
