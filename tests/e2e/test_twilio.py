@@ -16,6 +16,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(__file__))
 from fake_twilio import FakeTwilio  # noqa: E402
 from harness import Parley, wait_for  # noqa: E402
+from test_whatsapp_templates import TemplateConversations  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "channels", "twilio", "fixtures")
 SMS_NUMBER = "+15017122661"
@@ -49,7 +50,7 @@ def create_inbox(parley, token, twilio, name, number, **config):
     return inbox
 
 
-class TwilioTest(unittest.TestCase):
+class TwilioTest(TemplateConversations, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.twilio = FakeTwilio()
@@ -87,14 +88,6 @@ class TwilioTest(unittest.TestCase):
         contact = self.contacts(phone)[0]
         _, conversations, _ = self.parley.request("GET", "/api/v1/contacts/%d/conversations" % contact["id"], token=self.token)
         return contact, [c for c in conversations["data"] if c["inbox_id"] == inbox_id][0]
-
-    def messages(self, conversation_id):
-        _, page, _ = self.parley.request("GET", "/api/v1/conversations/%d/messages?limit=100" % conversation_id,
-                                         token=self.token)
-        return page["data"]
-
-    def message(self, conversation_id, message_id):
-        return [m for m in self.messages(conversation_id) if m["id"] == message_id][0]
 
     def reply(self, conversation_id, **body):
         status, message, _ = self.parley.request("POST", "/api/v1/conversations/%d/messages" % conversation_id, body,

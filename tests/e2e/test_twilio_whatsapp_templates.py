@@ -6,7 +6,6 @@ ContentVariables, free-form replies refused once the customer's last message is 
 old (409, nothing stored), and Twilio's own 63016 shown as a clear reason."""
 import json
 import os
-import sqlite3
 import sys
 import time
 import unittest
@@ -16,6 +15,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from fake_twilio import FakeTwilio  # noqa: E402
 from harness import Parley, wait_for  # noqa: E402
 from test_twilio import SMS_NUMBER, WA_NUMBER, create_inbox, twilio_signature  # noqa: E402
+from test_whatsapp_templates import TemplateConversations  # noqa: E402
 
 SID = "HX%032x"
 
@@ -40,7 +40,7 @@ CONTENTS = [
 ]
 
 
-class TwilioWhatsAppTemplatesTest(unittest.TestCase):
+class TwilioWhatsAppTemplatesTest(TemplateConversations, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.twilio = FakeTwilio()
@@ -76,25 +76,10 @@ class TwilioWhatsAppTemplatesTest(unittest.TestCase):
         inbox = self.inbox["id"] if to == WA_NUMBER else self.sms_inbox["id"]
         return [c for c in conversations["data"] if c["inbox_id"] == inbox][0]
 
-    def messages(self, conversation_id):
-        _, page, _ = self.parley.request("GET", "/api/v1/conversations/%d/messages?limit=100" % conversation_id,
-                                         token=self.token)
-        return page["data"]
-
-    def send(self, conversation_id, body):
-        return self.parley.request("POST", "/api/v1/conversations/%d/messages" % conversation_id, body, token=self.token)
-
     def sync(self, inbox=None):
         status, body, _ = self.parley.request("POST", "/api/v1/inboxes/%d/templates/sync" % (inbox or self.inbox)["id"],
                                               token=self.token)
         return status, body
-
-    def age_window(self, conversation_id, hours=25):
-        earlier = int((time.time() - hours * 3600) * 1000)
-        db = sqlite3.connect(os.path.join(self.parley.data_dir, "parley.db"), timeout=10)
-        db.execute("UPDATE conversations SET last_incoming_at = ? WHERE id = ?", (earlier, conversation_id))
-        db.commit()
-        db.close()
 
     def test_1_sync_reads_both_pages_and_lists_the_whatsapp_approved_templates(self):
         # Creating the inbox started a sync in the background already.
@@ -202,10 +187,7 @@ class TwilioWhatsAppTemplatesTest(unittest.TestCase):
                                                                                               self.parley.base + path, params)})
         self.assertEqual(status, 200, body)
 
-        def failed():
-            found = [m for m in self.messages(conversation["id"]) if m["id"] == reply["id"]]
-            return found and found[0]["delivery_status"] == "failed" and found[0]
-        message = wait_for(failed, timeout=20)
+        message = self.wait_until_failed(conversation["id"], reply["id"])
         self.assertIn("63016", message["delivery_error"])
         self.assertIn("24-hour", message["delivery_error"])
         self.assertIn("template", message["delivery_error"])

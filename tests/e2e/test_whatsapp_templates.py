@@ -40,7 +40,35 @@ TEMPLATES = [
 
 
 
-class WhatsAppTemplatesTest(unittest.TestCase):
+class TemplateConversations:
+    """What the template tests of both providers do with a conversation (self.parley, self.token)."""
+
+    def messages(self, conversation_id):
+        _, page, _ = self.parley.request("GET", "/api/v1/conversations/%d/messages?limit=100" % conversation_id,
+                                         token=self.token)
+        return page["data"]
+
+    def message(self, conversation_id, message_id):
+        return [m for m in self.messages(conversation_id) if m["id"] == message_id][0]
+
+    def send(self, conversation_id, body):
+        return self.parley.request("POST", "/api/v1/conversations/%d/messages" % conversation_id, body, token=self.token)
+
+    def age_window(self, conversation_id, hours=25):
+        """`hours` pass: the conversation's last customer message is moved back in the database."""
+        earlier = int((time.time() - hours * 3600) * 1000)
+        db = sqlite3.connect(os.path.join(self.parley.data_dir, "parley.db"), timeout=10)
+        db.execute("UPDATE conversations SET last_incoming_at = ? WHERE id = ?", (earlier, conversation_id))
+        db.commit()
+        db.close()
+        return earlier
+
+    def wait_until_failed(self, conversation_id, message_id):
+        return wait_for(lambda: self.message(conversation_id, message_id)["delivery_status"] == "failed"
+                        and self.message(conversation_id, message_id), timeout=20)
+
+
+class WhatsAppTemplatesTest(TemplateConversations, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.graph = FakeGraph()
@@ -74,14 +102,6 @@ class WhatsAppTemplatesTest(unittest.TestCase):
         _, conversations, _ = self.parley.request(
             "GET", "/api/v1/contacts/%d/conversations" % contacts["data"][0]["id"], token=self.token)
         return conversations["data"][0]
-
-    def messages(self, conversation_id):
-        _, page, _ = self.parley.request("GET", "/api/v1/conversations/%d/messages?limit=100" % conversation_id,
-                                         token=self.token)
-        return page["data"]
-
-    def send(self, conversation_id, body):
-        return self.parley.request("POST", "/api/v1/conversations/%d/messages" % conversation_id, body, token=self.token)
 
     def sync(self):
         status, body, _ = self.parley.request("POST", "/api/v1/inboxes/%d/templates/sync" % self.inbox["id"],
@@ -180,12 +200,7 @@ class WhatsAppTemplatesTest(unittest.TestCase):
 
     def test_4_free_form_reply_25_hours_after_the_customer_is_refused(self):
         conversation = self.customer_writes("4915112340003", "Ich melde mich morgen")
-        # 25 hours pass: the conversation's last customer message is moved back in the database.
-        earlier = int((time.time() - 25 * 3600) * 1000)
-        db = sqlite3.connect(os.path.join(self.parley.data_dir, "parley.db"), timeout=10)
-        db.execute("UPDATE conversations SET last_incoming_at = ? WHERE id = ?", (earlier, conversation["id"]))
-        db.commit()
-        db.close()
+        earlier = self.age_window(conversation["id"])
         _, fresh, _ = self.parley.request("GET", "/api/v1/conversations/%d" % conversation["id"], token=self.token)
         expires = calendar.timegm(time.strptime(fresh["customer_window_expires_at"][:19], "%Y-%m-%dT%H:%M:%S"))
         self.assertAlmostEqual(expires, earlier / 1000 + 24 * 3600, delta=2)
@@ -213,10 +228,7 @@ class WhatsAppTemplatesTest(unittest.TestCase):
         status, reply, _ = self.send(conversation["id"], {"text": "Wir sind da!"})
         self.assertEqual(status, 201, reply)
 
-        def failed():
-            found = [m for m in self.messages(conversation["id"]) if m["id"] == reply["id"]]
-            return found and found[0]["delivery_status"] == "failed" and found[0]
-        message = wait_for(failed, timeout=20)
+        message = self.wait_until_failed(conversation["id"], reply["id"])
         self.assertIn("131047", message["delivery_error"])
         self.assertIn("24 hours", message["delivery_error"])
 
