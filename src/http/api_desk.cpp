@@ -46,22 +46,6 @@ core::Result<json::array> messagesWithAttachments(app::Store& store, core::Tenan
   return out;
 }
 
-std::string attachmentDisposition(const std::string& filename) {
-  std::string fallback, encoded;
-  for (unsigned char c : filename) {
-    fallback += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
-    if (std::isalnum(c) || std::strchr("!#$&+-.^_`|~", c)) {
-      encoded += static_cast<char>(c);
-    } else {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", c);
-      encoded += hex;
-    }
-  }
-  if (fallback.empty()) fallback = encoded = "attachment";
-  return "attachment; filename=\"" + fallback + "\"; filename*=UTF-8''" + encoded;
-}
-
 core::Result<int> limitParam(const Request& r) {
   auto v = r.param("limit");
   if (!v) return 25;

@@ -1,5 +1,9 @@
 #include "http/router.hpp"
 
+#include <cctype>
+#include <cstdio>
+#include <cstring>
+
 #include "core/text.hpp"
 
 #include <boost/json.hpp>
@@ -84,6 +88,22 @@ int statusFor(core::ErrorCode code) {
     case core::ErrorCode::Internal: return 500;
   }
   return 500;
+}
+
+std::string attachmentDisposition(const std::string& filename) {
+  std::string fallback, encoded;
+  for (unsigned char c : filename) {
+    fallback += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
+    if (std::isalnum(c) || std::strchr("!#$&+-.^_`|~", c)) {
+      encoded += static_cast<char>(c);
+    } else {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      encoded += hex;
+    }
+  }
+  if (fallback.empty()) fallback = encoded = "attachment";
+  return "attachment; filename=\"" + fallback + "\"; filename*=UTF-8''" + encoded;
 }
 
 Response errorResponse(int status, const std::string& code, const std::string& message) {

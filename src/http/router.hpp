@@ -83,5 +83,8 @@ class Router {
 Response errorResponse(const core::Error& error);
 Response errorResponse(int status, const std::string& code, const std::string& message);
 int statusFor(core::ErrorCode code);
+// Content-Disposition for a download (RFC 6266): "attachment" with an ASCII fallback name and
+// the exact UTF-8 name percent-encoded, so no file name can inject a header or a path.
+std::string attachmentDisposition(const std::string& filename);
 
 }  // namespace parley::http

@@ -32,23 +32,6 @@ void addCors(Response& r, const std::string& origin) {
   r.headers.emplace_back("Access-Control-Expose-Headers", "X-Request-Id, Retry-After");
 }
 
-// RFC 6266 with an ASCII fallback and the exact UTF-8 name (as the desk's downloads).
-std::string disposition(const std::string& filename) {
-  std::string fallback, encoded;
-  for (unsigned char c : filename) {
-    fallback += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
-    if (std::isalnum(c) || std::strchr("!#$&+-.^_`|~", c)) {
-      encoded += static_cast<char>(c);
-    } else {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", c);
-      encoded += hex;
-    }
-  }
-  if (fallback.empty()) fallback = encoded = "attachment";
-  return "attachment; filename=\"" + fallback + "\"; filename*=UTF-8''" + encoded;
-}
-
 json::value localized(const channels::webchat::LocalizedText& t) {
   return json::object{{"de", t.de}, {"en", t.en}};
 }
@@ -309,7 +292,7 @@ void addWidgetRoutes(Router& router, ApiDeps& deps) {
                std::ostringstream bytes;
                bytes << in.rdbuf();
                Response r{200, bytes.str(), file.content_type, {}};
-               r.headers.emplace_back("Content-Disposition", disposition(file.filename));
+               r.headers.emplace_back("Content-Disposition", attachmentDisposition(file.filename));
                r.headers.emplace_back("X-Content-Type-Options", "nosniff");
                r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; sandbox");
                r.headers.emplace_back("Cache-Control", "private, max-age=3600");
