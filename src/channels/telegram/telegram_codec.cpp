@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/crypto.hpp"
+#include "channels/common/json_fields.hpp"
 #include "channels/common/json_input.hpp"
 
 namespace parley::channels::telegram {
@@ -26,30 +27,14 @@ namespace {
   if (!var##_result) return var##_result.error(); \
   auto var = std::move(*var##_result)
 
-// ---- small JSON accessors: absent/null -> nullopt, wrong type -> InvalidInput with the path ----
+// ---- small JSON accessors (channels/common/json_fields.hpp): absent/null -> nullopt, wrong type ->
+// InvalidInput with the path ----
 
-core::Error wrongType(const std::string& path, const char* expected) {
-  return makeError(ErrorCode::InvalidInput, path + ": must be " + expected);
-}
-
-const json::value* find(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end() || it->value().is_null()) return nullptr;
-  return &it->value();
-}
-
-std::string at(const std::string& path, std::string_view key) { return path + "." + std::string(key); }
+using namespace json_fields;
 
 core::Result<std::optional<std::string>> optString(const json::object& o, std::string_view key, const std::string& path,
                                                     std::size_t max = std::string::npos) {
-  const json::value* v = find(o, key);
-  if (!v) return std::optional<std::string>();
-  if (!v->is_string()) return wrongType(at(path, key), "a string");
-  const auto& s = v->get_string();
-  if (s.size() > max) {
-    return makeError(ErrorCode::InvalidInput, at(path, key) + ": at most " + std::to_string(max) + " bytes");
-  }
-  return std::optional<std::string>(std::string(s));
+  return json_fields::optString(o, key, path, max, "bytes");
 }
 
 // "-?(0|[1-9][0-9]*)", at most 20 digits: the decimal text of a 64-bit integer.
@@ -85,36 +70,6 @@ core::Result<std::string> reqMessageId(const json::object& o, std::string_view k
     return makeError(ErrorCode::InvalidInput, at(path, key) + ": must be a positive message id");
   }
   return id;
-}
-
-core::Result<const json::object*> optObject(const json::object& o, std::string_view key, const std::string& path) {
-  const json::value* v = find(o, key);
-  if (!v) return static_cast<const json::object*>(nullptr);
-  if (!v->is_object()) return wrongType(at(path, key), "an object");
-  return &v->get_object();
-}
-
-core::Result<const json::array*> optArray(const json::object& o, std::string_view key, const std::string& path) {
-  const json::value* v = find(o, key);
-  if (!v) return static_cast<const json::array*>(nullptr);
-  if (!v->is_array()) return wrongType(at(path, key), "an array");
-  return &v->get_array();
-}
-
-core::Result<std::optional<double>> optNumber(const json::object& o, std::string_view key, const std::string& path) {
-  const json::value* v = find(o, key);
-  if (!v) return std::optional<double>();
-  if (v->is_double()) return std::optional<double>(v->get_double());
-  if (v->is_int64()) return std::optional<double>(static_cast<double>(v->get_int64()));
-  if (v->is_uint64()) return std::optional<double>(static_cast<double>(v->get_uint64()));
-  return wrongType(at(path, key), "a number");
-}
-
-core::Result<std::optional<bool>> optBool(const json::object& o, std::string_view key, const std::string& path) {
-  const json::value* v = find(o, key);
-  if (!v) return std::optional<bool>();
-  if (!v->is_bool()) return wrongType(at(path, key), "a boolean");
-  return std::optional<bool>(v->get_bool());
 }
 
 // A non-negative integer that fits int64 (sizes, durations).

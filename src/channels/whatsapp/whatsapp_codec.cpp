@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "app/crypto.hpp"
+#include "channels/common/json_fields.hpp"
 #include "channels/common/json_input.hpp"
 
 namespace parley::channels::whatsapp {
@@ -19,70 +20,20 @@ using core::makeError;
 
 namespace {
 
-// ---- small JSON accessors: absent/null -> nullopt, wrong type -> InvalidInput with the path ----
+// ---- small JSON accessors (channels/common/json_fields.hpp): absent/null -> nullopt, wrong type ->
+// InvalidInput with the path ----
 
-core::Error wrongType(const std::string& path, const char* expected) {
-  return makeError(ErrorCode::InvalidInput, path + ": must be " + expected);
-}
-
-const json::value* find(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end() || it->value().is_null()) return nullptr;
-  return &it->value();
-}
+using namespace json_fields;
 
 core::Result<std::optional<std::string>> optString(const json::object& o, std::string_view key, const std::string& path,
                                                     std::size_t max = std::string::npos) {
-  const json::value* v = find(o, key);
-  if (!v) return std::optional<std::string>();
-  if (!v->is_string()) return wrongType(path + "." + std::string(key), "a string");
-  const auto& s = v->get_string();
-  if (s.size() > max) {
-    return makeError(ErrorCode::InvalidInput,
-                     path + "." + std::string(key) + ": at most " + std::to_string(max) + " characters");
-  }
-  return std::optional<std::string>(std::string(s));
+  return json_fields::optString(o, key, path, max, "characters");
 }
 
 // Ids are strings in every documented payload. An integer is accepted and kept exactly as its
-// decimal text (Boost.JSON holds any integer up to 2^64 exactly); a fraction or an integer too
-// large for 64 bits would already have lost digits as a double, so it is refused.
+// decimal text; a fraction or an integer too large for 64 bits is refused.
 core::Result<std::optional<std::string>> optId(const json::object& o, std::string_view key, const std::string& path) {
-  const json::value* v = find(o, key);
-  if (!v) return std::optional<std::string>();
-  if (v->is_int64()) return std::optional<std::string>(std::to_string(v->get_int64()));
-  if (v->is_uint64()) return std::optional<std::string>(std::to_string(v->get_uint64()));
-  return optString(o, key, path, kMaxIdLength);
-}
-
-core::Result<const json::object*> optObject(const json::object& o, std::string_view key, const std::string& path) {
-  const json::value* v = find(o, key);
-  if (!v) return static_cast<const json::object*>(nullptr);
-  if (!v->is_object()) return wrongType(path + "." + std::string(key), "an object");
-  return &v->get_object();
-}
-
-core::Result<const json::array*> optArray(const json::object& o, std::string_view key, const std::string& path) {
-  const json::value* v = find(o, key);
-  if (!v) return static_cast<const json::array*>(nullptr);
-  if (!v->is_array()) return wrongType(path + "." + std::string(key), "an array");
-  return &v->get_array();
-}
-
-core::Result<std::optional<double>> optNumber(const json::object& o, std::string_view key, const std::string& path) {
-  const json::value* v = find(o, key);
-  if (!v) return std::optional<double>();
-  if (v->is_double()) return std::optional<double>(v->get_double());
-  if (v->is_int64()) return std::optional<double>(static_cast<double>(v->get_int64()));
-  if (v->is_uint64()) return std::optional<double>(static_cast<double>(v->get_uint64()));
-  return wrongType(path + "." + std::string(key), "a number");
-}
-
-core::Result<std::optional<bool>> optBool(const json::object& o, std::string_view key, const std::string& path) {
-  const json::value* v = find(o, key);
-  if (!v) return std::optional<bool>();
-  if (!v->is_bool()) return wrongType(path + "." + std::string(key), "a boolean");
-  return std::optional<bool>(v->get_bool());
+  return optIntegerOrString(o, key, path, kMaxIdLength);
 }
 
 // Meta's timestamps are Unix seconds as a decimal string ("1749416383"); an integer is accepted

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "app/crypto.hpp"
+#include "channels/common/json_fields.hpp"
 #include "channels/common/json_input.hpp"
 #include "core/text.hpp"
 
@@ -28,26 +29,13 @@ namespace {
   if (!var##_result) return var##_result.error(); \
   auto var = std::move(*var##_result)
 
-core::Error wrongType(const std::string& path, const char* expected) {
-  return makeError(ErrorCode::InvalidInput, path + ": must be " + expected);
-}
-
-const json::value* find(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end() || it->value().is_null()) return nullptr;
-  return &it->value();
-}
+// Small JSON accessors (channels/common/json_fields.hpp): absent/null -> nullopt, wrong type ->
+// InvalidInput with the path.
+using namespace json_fields;
 
 core::Result<std::optional<std::string>> optString(const json::object& o, std::string_view key, const std::string& path,
                                                     std::size_t max = 1'000'000) {
-  const json::value* v = find(o, key);
-  if (!v) return std::optional<std::string>();
-  if (!v->is_string()) return wrongType(path + "." + std::string(key), "a string");
-  const auto& s = v->get_string();
-  if (s.size() > max) {
-    return makeError(ErrorCode::InvalidInput, path + "." + std::string(key) + ": at most " + std::to_string(max) + " bytes");
-  }
-  return std::optional<std::string>(std::string(s));
+  return json_fields::optString(o, key, path, max, "bytes");
 }
 
 bool digits(std::string_view s) {
@@ -63,20 +51,6 @@ core::Result<std::optional<std::string>> optId(const json::object& o, std::strin
   if (v->is_int64() && v->get_int64() >= 0) return std::optional<std::string>(std::to_string(v->get_int64()));
   if (!v->is_string() || !digits(v->get_string())) return wrongType(path + "." + std::string(key), "an id (a string of digits)");
   return std::optional<std::string>(std::string(v->get_string()));
-}
-
-core::Result<const json::object*> optObject(const json::object& o, std::string_view key, const std::string& path) {
-  const json::value* v = find(o, key);
-  if (!v) return static_cast<const json::object*>(nullptr);
-  if (!v->is_object()) return wrongType(path + "." + std::string(key), "an object");
-  return &v->get_object();
-}
-
-core::Result<const json::array*> optArray(const json::object& o, std::string_view key, const std::string& path) {
-  const json::value* v = find(o, key);
-  if (!v) return static_cast<const json::array*>(nullptr);
-  if (!v->is_array()) return wrongType(path + "." + std::string(key), "an array");
-  return &v->get_array();
 }
 
 // created_timestamp / timestamp_ms: Unix milliseconds as a string of digits (a number too). 0 if absent.
