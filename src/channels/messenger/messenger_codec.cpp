@@ -8,8 +8,10 @@
 #include <utility>
 
 #include "app/crypto.hpp"
+#include "channels/common/code_points.hpp"
 #include "channels/common/json_fields.hpp"
 #include "channels/common/json_input.hpp"
+#include "core/text.hpp"
 
 namespace parley::channels::messenger {
 
@@ -362,33 +364,6 @@ core::Result<std::string> accountUrl(std::string_view base, std::string_view acc
   return out + "/" + std::string(account) + "/" + std::string(tail);
 }
 
-std::size_t characters(std::string_view s) {
-  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
-bool validUtf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80) { ++i; continue; }
-    if (c >= 0xC2 && c <= 0xDF) { n = 1; cp = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { n = 2; cp = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { n = 3; cp = c & 0x07; }
-    else return false;
-    for (std::size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size()) return false;
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n + 1;
-  }
-  return true;
-}
-
 core::Result<std::string> stringField(std::string_view body, const char* key, const char* what) {
   auto root = parseJson(body);
   if (!root) return makeError(ErrorCode::InvalidInput, std::string(what) + ": " + root.error().message);
@@ -482,9 +457,9 @@ core::Result<std::string> encodeSend(const SendRequest& request) {
   }
   json::object message;
   if (!request.text.empty()) {
-    if (!validUtf8(request.text)) return makeError(ErrorCode::InvalidInput, "the message contains invalid UTF-8");
+    if (!core::isValidUtf8(request.text)) return makeError(ErrorCode::InvalidInput, "the message contains invalid UTF-8");
     if (request.text.find_first_not_of(" \t\r\n") == std::string::npos) return makeError(ErrorCode::InvalidInput, "text: the body is empty");
-    if (characters(request.text) > 2000) return makeError(ErrorCode::InvalidInput, "text: at most 2000 characters");
+    if (codePoints(request.text) > 2000) return makeError(ErrorCode::InvalidInput, "text: at most 2000 characters");
     message["text"] = request.text;
   } else {
     if (!validPathSegment(request.attachment_id)) return makeError(ErrorCode::InvalidInput, "attachment: invalid id");
@@ -537,7 +512,7 @@ core::Result<std::string> parseProfileName(Product product, std::string_view bod
   // One line of valid text, trimmed; anything else counts as absent.
   auto text = [&](const char* key) -> std::string {
     const auto* v = o.if_contains(key);
-    if (!v || !v->is_string() || !validUtf8(v->get_string()) || v->get_string().size() > kMaxProfileNameBytes) return {};
+    if (!v || !v->is_string() || !core::isValidUtf8(v->get_string()) || v->get_string().size() > kMaxProfileNameBytes) return {};
     std::string t(v->get_string());
     for (char& c : t) {
       if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';

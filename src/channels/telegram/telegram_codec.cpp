@@ -13,6 +13,7 @@
 #include "app/crypto.hpp"
 #include "channels/common/json_fields.hpp"
 #include "channels/common/json_input.hpp"
+#include "core/text.hpp"
 
 namespace parley::channels::telegram {
 
@@ -95,42 +96,6 @@ core::Result<core::TimestampMs> dateMs(const json::object& o, std::string_view k
 
 core::Result<json::value> parseJson(std::string_view body) {
   return parseUntrustedJson(body, kMaxWebhookBytes, kMaxJsonDepth);
-}
-
-// Well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF): what goes into a
-// request body must be valid whatever the caller hands in.
-bool validUtf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    for (std::size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size()) return false;
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n + 1;
-  }
-  return true;
 }
 
 // Telegram counts message lengths in UTF-16 code units: a code point above U+FFFF (most emoji)
@@ -652,7 +617,7 @@ core::Result<core::InboundMessage> readReaction(const json::object& o, const std
 // ---- outbound helpers ----------------------------------------------------------------------------
 
 core::Status checkText(const std::string& text, std::size_t max, const char* what) {
-  if (!validUtf8(text)) return makeError(ErrorCode::InvalidInput, std::string(what) + ": invalid UTF-8");
+  if (!core::isValidUtf8(text)) return makeError(ErrorCode::InvalidInput, std::string(what) + ": invalid UTF-8");
   if (utf16Units(text) > max) {
     return makeError(ErrorCode::InvalidInput, std::string(what) + ": Telegram allows at most " + std::to_string(max) + " characters");
   }
@@ -683,7 +648,7 @@ core::Result<std::optional<json::object>> replyMarkup(const InlineKeyboard& keyb
     json::array buttons;
     for (const auto& b : row) {
       if (++count > 100) return makeError(ErrorCode::InvalidInput, "inline_keyboard: at most 100 buttons");
-      if (isBlank(b.text) || !validUtf8(b.text) || b.text.size() > 1024) {
+      if (isBlank(b.text) || !core::isValidUtf8(b.text) || b.text.size() > 1024) {
         return makeError(ErrorCode::InvalidInput, "inline_keyboard: every button needs a text");
       }
       if (b.callback_data.empty() == b.url.empty()) {
@@ -691,12 +656,12 @@ core::Result<std::optional<json::object>> replyMarkup(const InlineKeyboard& keyb
       }
       json::object button{{"text", b.text}};
       if (!b.callback_data.empty()) {
-        if (b.callback_data.size() > 64 || !validUtf8(b.callback_data)) {
+        if (b.callback_data.size() > 64 || !core::isValidUtf8(b.callback_data)) {
           return makeError(ErrorCode::InvalidInput, "inline_keyboard: callback_data must be 1-64 bytes");
         }
         button["callback_data"] = b.callback_data;
       } else {
-        if ((!isHttpUrl(b.url) && b.url.rfind("tg://", 0) != 0) || !validUtf8(b.url) || b.url.size() > 4096) {
+        if ((!isHttpUrl(b.url) && b.url.rfind("tg://", 0) != 0) || !core::isValidUtf8(b.url) || b.url.size() > 4096) {
           return makeError(ErrorCode::InvalidInput, "inline_keyboard: url must be an http(s) or tg:// link");
         }
         button["url"] = b.url;

@@ -9,8 +9,10 @@
 #include <utility>
 
 #include "app/crypto.hpp"
+#include "channels/common/code_points.hpp"
 #include "channels/common/json_fields.hpp"
 #include "channels/common/json_input.hpp"
+#include "core/text.hpp"
 
 namespace parley::channels::whatsapp {
 
@@ -467,36 +469,6 @@ std::string joinUrl(std::string_view base, std::string_view tail) {
   return out;
 }
 
-// Unicode code points in valid UTF-8 (Meta's limits are in characters).
-std::size_t characters(std::string_view s) {
-  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
-// Well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF): the send body must
-// be valid JSON text whatever the caller hands in.
-bool validUtf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80) { ++i; continue; }
-    if (c >= 0xC2 && c <= 0xDF) { n = 1; cp = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { n = 2; cp = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { n = 3; cp = c & 0x07; }
-    else return false;
-    for (std::size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size()) return false;
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n + 1;
-  }
-  return true;
-}
-
 bool isHttpUrl(std::string_view url) { return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0; }
 
 }  // namespace
@@ -590,7 +562,7 @@ core::Result<std::string> encodeSend(const SendRequest& request) {
     }
   }
   for (const auto* t : texts) {
-    if (!validUtf8(*t)) return makeError(ErrorCode::InvalidInput, "the message contains invalid UTF-8");
+    if (!core::isValidUtf8(*t)) return makeError(ErrorCode::InvalidInput, "the message contains invalid UTF-8");
   }
   json::object body{{"messaging_product", "whatsapp"}, {"recipient_type", "individual"}, {"to", to}};
   const bool reaction = std::holds_alternative<ReactionContent>(request.content);
@@ -602,7 +574,7 @@ core::Result<std::string> encodeSend(const SendRequest& request) {
     if (text->body.find_first_not_of(" \t\r\n") == std::string::npos) {
       return makeError(ErrorCode::InvalidInput, "text: the body is empty");
     }
-    if (characters(text->body) > 4096) return makeError(ErrorCode::InvalidInput, "text: at most 4096 characters");
+    if (codePoints(text->body) > 4096) return makeError(ErrorCode::InvalidInput, "text: at most 4096 characters");
     body["type"] = "text";
     body["text"] = json::object{{"preview_url", text->preview_url}, {"body", text->body}};
   } else if (const auto* media = std::get_if<MediaContent>(&request.content)) {
@@ -622,7 +594,7 @@ core::Result<std::string> encodeSend(const SendRequest& request) {
     const bool captioned = media->type == MediaType::Image || media->type == MediaType::Video || media->type == MediaType::Document;
     if (!media->caption.empty()) {
       if (!captioned) return makeError(ErrorCode::InvalidInput, std::string(type) + ": WhatsApp allows no caption here");
-      if (characters(media->caption) > 1024) return makeError(ErrorCode::InvalidInput, "caption: at most 1024 characters");
+      if (codePoints(media->caption) > 1024) return makeError(ErrorCode::InvalidInput, "caption: at most 1024 characters");
       m["caption"] = media->caption;
     }
     if (!media->filename.empty()) {
@@ -708,17 +680,17 @@ core::Result<std::string> encodeSend(const SendRequest& request) {
     if (i->body.find_first_not_of(" \t\r\n") == std::string::npos) {
       return makeError(ErrorCode::InvalidInput, "interactive: the body text is required");
     }
-    if (characters(i->body) > 1024) return makeError(ErrorCode::InvalidInput, "interactive: the body has at most 1024 characters");
+    if (codePoints(i->body) > 1024) return makeError(ErrorCode::InvalidInput, "interactive: the body has at most 1024 characters");
     if (i->buttons.empty() || i->buttons.size() > 3) {
       return makeError(ErrorCode::InvalidInput, "interactive: 1 to 3 reply buttons");
     }
     json::array buttons;
     for (std::size_t k = 0; k < i->buttons.size(); ++k) {
       const auto& b = i->buttons[k];
-      if (b.title.empty() || characters(b.title) > 20) {
+      if (b.title.empty() || codePoints(b.title) > 20) {
         return makeError(ErrorCode::InvalidInput, "interactive: a button title has 1 to 20 characters");
       }
-      if (b.id.empty() || characters(b.id) > 256 || b.id.front() == ' ' || b.id.back() == ' ') {
+      if (b.id.empty() || codePoints(b.id) > 256 || b.id.front() == ' ' || b.id.back() == ' ') {
         return makeError(ErrorCode::InvalidInput, "interactive: a button id has 1 to 256 characters, no spaces at either end");
       }
       for (std::size_t j = 0; j < k; ++j) {
