@@ -76,4 +76,23 @@ std::string stringOr(const json::object& object, std::string_view key) {
   return it != object.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
 }
 
+core::Status requireConfigValues(std::initializer_list<std::pair<const char*, const std::string*>> fields,
+                                 std::string_view channel) {
+  for (const auto& [key, value] : fields) {
+    if (value->empty()) {
+      return core::makeError(core::ErrorCode::InvalidInput,
+                             std::string("config.") + key + ": is required for " + std::string(channel) + " inbox");
+    }
+  }
+  return {};
+}
+
+core::Status checkApiBaseUrl(std::string& url) {
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+    return core::makeError(core::ErrorCode::InvalidInput, "config.api_base_url: must be an http or https URL");
+  }
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return {};
+}
+
 }  // namespace parley::channels

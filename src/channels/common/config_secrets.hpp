@@ -3,8 +3,10 @@
 // top-level string value whose key contains "password", "token" or "secret".
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <boost/json/object.hpp>
 
@@ -31,5 +33,20 @@ core::Result<std::string> openConfigSecrets(const std::string& config_json, cons
 core::Result<boost::json::object> openConfigObject(const std::string& config_json, const app::SecretBox* box);
 // The string under `key`, or "" when it is missing or not a string.
 std::string stringOr(const boost::json::object& object, std::string_view key);
+
+// The first of `fields` (key, value read from it) whose value is empty: InvalidInput
+// "config.<key>: is required for <channel> inbox", `channel` with its article ("a whatsapp").
+core::Status requireConfigValues(std::initializer_list<std::pair<const char*, const std::string*>> fields,
+                                 std::string_view channel);
+// An api_base_url: InvalidInput unless it starts with http:// or https://; then its trailing
+// slashes are cut (the adapters append "/<path>").
+core::Status checkApiBaseUrl(std::string& url);
+
+// A gateway's validateConfig: the error of parsing the configuration, if any.
+template <class T>
+core::Status configStatus(const core::Result<T>& parsed) {
+  if (!parsed) return parsed.error();
+  return {};
+}
 
 }  // namespace parley::channels

@@ -34,14 +34,13 @@ core::Result<InboxConfig> parseInboxConfig(Product product, const std::string& c
   c.app_secret = stringOr(o, "app_secret");
   c.verify_token = stringOr(o, "verify_token");
   if (auto base = stringOr(o, "api_base_url"); !base.empty()) c.api_base_url = base;
-  for (auto [key, value] : {std::pair{account_key, &c.account_id}, std::pair{token_key, &c.access_token},
-                            std::pair{"app_secret", &c.app_secret}, std::pair{"verify_token", &c.verify_token}}) {
-    if (value->empty()) return makeError(ErrorCode::InvalidInput, std::string("config.") + key + ": is required for " + channel + " inbox");
+  if (auto required = requireConfigValues({{account_key, &c.account_id}, {token_key, &c.access_token},
+                                           {"app_secret", &c.app_secret}, {"verify_token", &c.verify_token}},
+                                          channel);
+      !required) {
+    return required.error();
   }
-  if (c.api_base_url.rfind("http://", 0) != 0 && c.api_base_url.rfind("https://", 0) != 0) {
-    return makeError(ErrorCode::InvalidInput, "config.api_base_url: must be an http or https URL");
-  }
-  while (!c.api_base_url.empty() && c.api_base_url.back() == '/') c.api_base_url.pop_back();
+  if (auto base = checkApiBaseUrl(c.api_base_url); !base) return base.error();
   if (auto url = sendUrl(c.api_base_url, c.account_id); !url) {
     return makeError(ErrorCode::InvalidInput, std::string("config.") + account_key + ": " + url.error().message);
   }
@@ -49,9 +48,7 @@ core::Result<InboxConfig> parseInboxConfig(Product product, const std::string& c
 }
 
 core::Status MessengerGateway::validateConfig(const std::string& config_json) const {
-  auto c = parseInboxConfig(product_, config_json);
-  if (!c) return c.error();
-  return {};
+  return configStatus(parseInboxConfig(product_, config_json));
 }
 
 core::Result<std::string> MessengerGateway::encode(const app::OutboundContext& ctx) const {

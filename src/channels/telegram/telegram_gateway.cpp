@@ -57,17 +57,12 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const
   if (!validSecretToken(c.secret_token)) {
     return makeError(ErrorCode::InvalidInput, "config.secret_token: 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)");
   }
-  if (c.api_base_url.rfind("http://", 0) != 0 && c.api_base_url.rfind("https://", 0) != 0) {
-    return makeError(ErrorCode::InvalidInput, "config.api_base_url: must be an http or https URL");
-  }
-  while (!c.api_base_url.empty() && c.api_base_url.back() == '/') c.api_base_url.pop_back();
+  if (auto base = checkApiBaseUrl(c.api_base_url); !base) return base.error();
   return c;
 }
 
 core::Status TelegramGateway::validateConfig(const std::string& config_json) const {
-  auto c = parseInboxConfig(config_json);
-  if (!c) return c.error();
-  return {};
+  return configStatus(parseInboxConfig(config_json));
 }
 
 core::Result<std::string> TelegramGateway::encode(const app::OutboundContext& ctx) const {

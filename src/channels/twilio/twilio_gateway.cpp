@@ -49,9 +49,11 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const
   c.public_base_url = trimSlashes(stringOr(o, "public_base_url"));
   if (auto base = stringOr(o, "api_base_url"); !base.empty()) c.api_base_url = trimSlashes(base);
   if (auto base = stringOr(o, "content_api_base_url"); !base.empty()) c.content_api_base_url = trimSlashes(base);
-  for (auto [key, value] : {std::pair{"account_sid", &c.account_sid}, std::pair{"auth_token", &c.auth_token},
-                            std::pair{"phone_number", &c.phone_number}, std::pair{"public_base_url", &c.public_base_url}}) {
-    if (value->empty()) return makeError(ErrorCode::InvalidInput, std::string("config.") + key + ": is required for a twilio inbox");
+  if (auto required = requireConfigValues({{"account_sid", &c.account_sid}, {"auth_token", &c.auth_token},
+                                           {"phone_number", &c.phone_number}, {"public_base_url", &c.public_base_url}},
+                                          "a twilio");
+      !required) {
+    return required.error();
   }
   if (auto url = messagesUrl(c.api_base_url, c.account_sid); !url) {
     return makeError(ErrorCode::InvalidInput, "config.account_sid: must be letters and digits (AC...)");
@@ -73,9 +75,7 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const
 }
 
 core::Status TwilioGateway::validateConfig(const std::string& config_json) const {
-  auto c = parseInboxConfig(config_json);
-  if (!c) return c.error();
-  return {};
+  return configStatus(parseInboxConfig(config_json));
 }
 
 core::Result<std::string> TwilioGateway::encode(const app::OutboundContext& ctx) const {

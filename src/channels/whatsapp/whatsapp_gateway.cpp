@@ -64,14 +64,13 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const
        !std::all_of(c.business_account_id.begin(), c.business_account_id.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))) {
     return makeError(ErrorCode::InvalidInput, "config.business_account_id: the WhatsApp Business Account id (digits)");
   }
-  for (auto [key, value] : {std::pair{"phone_number_id", &c.phone_number_id}, std::pair{"access_token", &c.access_token},
-                            std::pair{"app_secret", &c.app_secret}, std::pair{"verify_token", &c.verify_token}}) {
-    if (value->empty()) return makeError(ErrorCode::InvalidInput, std::string("config.") + key + ": is required for a whatsapp inbox");
+  if (auto required = requireConfigValues({{"phone_number_id", &c.phone_number_id}, {"access_token", &c.access_token},
+                                           {"app_secret", &c.app_secret}, {"verify_token", &c.verify_token}},
+                                          "a whatsapp");
+      !required) {
+    return required.error();
   }
-  if (c.api_base_url.rfind("http://", 0) != 0 && c.api_base_url.rfind("https://", 0) != 0) {
-    return makeError(ErrorCode::InvalidInput, "config.api_base_url: must be an http or https URL");
-  }
-  while (!c.api_base_url.empty() && c.api_base_url.back() == '/') c.api_base_url.pop_back();
+  if (auto base = checkApiBaseUrl(c.api_base_url); !base) return base.error();
   if (auto url = sendUrl(c.api_base_url, c.phone_number_id); !url) {
     return makeError(ErrorCode::InvalidInput, "config.phone_number_id: " + url.error().message);
   }
@@ -79,9 +78,7 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const
 }
 
 core::Status WhatsAppGateway::validateConfig(const std::string& config_json) const {
-  auto c = parseInboxConfig(config_json);
-  if (!c) return c.error();
-  return {};
+  return configStatus(parseInboxConfig(config_json));
 }
 
 core::Result<std::string> WhatsAppGateway::encode(const app::OutboundContext& ctx) const {

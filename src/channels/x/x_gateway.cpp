@@ -44,9 +44,10 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const
   c.consumer_secret = stringOr(o, "consumer_secret");
   c.access_token = stringOr(o, "access_token");
   if (auto base = stringOr(o, "api_base_url"); !base.empty()) c.api_base_url = base;
-  for (auto [key, value] : {std::pair{"user_id", &c.user_id}, std::pair{"consumer_secret", &c.consumer_secret},
-                            std::pair{"access_token", &c.access_token}}) {
-    if (value->empty()) return makeError(ErrorCode::InvalidInput, std::string("config.") + key + ": is required for an x inbox");
+  if (auto required = requireConfigValues(
+          {{"user_id", &c.user_id}, {"consumer_secret", &c.consumer_secret}, {"access_token", &c.access_token}}, "an x");
+      !required) {
+    return required.error();
   }
   if (!allDigits(c.user_id)) {
     return makeError(ErrorCode::InvalidInput, "config.user_id: must be the account's numeric id as a string (not the @handle)");
@@ -59,9 +60,7 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const
 }
 
 core::Status XGateway::validateConfig(const std::string& config_json) const {
-  auto c = parseInboxConfig(config_json);
-  if (!c) return c.error();
-  return {};
+  return configStatus(parseInboxConfig(config_json));
 }
 
 core::Result<std::string> XGateway::encode(const app::OutboundContext& ctx) const {
