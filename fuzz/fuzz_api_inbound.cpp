@@ -8,13 +8,9 @@
 
 #include "channels/api/api_channel.hpp"
 
-namespace {
+#include "fuzz_checks.hpp"
 
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
-
-}  // namespace
+using parley::fuzz::require;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace api = parley::channels::api;

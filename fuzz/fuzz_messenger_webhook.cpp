@@ -12,17 +12,12 @@
 
 #include "channels/messenger/messenger_codec.hpp"
 
+#include "fuzz_checks.hpp"
+
+using parley::fuzz::require;
+using parley::fuzz::isJsonObject;
+
 namespace {
-
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
-
-bool isJsonObject(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
-  return !ec && v.is_object();
-}
 
 void checkParse(std::string_view body, parley::channels::messenger::Product product) {
   namespace ms = parley::channels::messenger;

@@ -14,17 +14,12 @@
 
 #include "channels/telegram/telegram_codec.hpp"
 
+#include "fuzz_checks.hpp"
+
+using parley::fuzz::require;
+using parley::fuzz::isJsonObject;
+
 namespace {
-
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
-
-bool isJsonObject(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
-  return !ec && v.is_object();
-}
 
 bool isInteger(std::string_view s) {
   if (!s.empty() && s.front() == '-') s.remove_prefix(1);

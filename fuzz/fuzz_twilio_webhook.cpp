@@ -15,19 +15,10 @@
 #include "channels/twilio/twilio_content.hpp"
 #include "core/text.hpp"
 
-namespace {
+#include "fuzz_checks.hpp"
 
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
-
-bool isJsonObject(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
-  return !ec && v.is_object();
-}
-
-}  // namespace
+using parley::fuzz::require;
+using parley::fuzz::isJsonObject;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace tw = parley::channels::twilio;

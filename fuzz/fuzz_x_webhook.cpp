@@ -14,19 +14,14 @@
 #include "channels/x/x_codec.hpp"
 #include "core/text.hpp"
 
+#include "fuzz_checks.hpp"
+
+using parley::fuzz::require;
+using parley::fuzz::isJsonObject;
+
 namespace {
 
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
-
 bool isDigits(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
-
-bool isJsonObject(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
-  return !ec && v.is_object();
-}
 
 }  // namespace
 
