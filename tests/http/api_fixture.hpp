@@ -22,7 +22,11 @@
 
 namespace parley::testing {
 
-struct ApiFixture {
+// The services behind the HTTP API on a SQLite store in a temp dir, with a manual clock and a
+// recorder of the bus's events; requests go through http::dispatch() without sockets. A fixture
+// adds what its routes need to `deps` and then calls http::addAllRoutes(router, *deps); its own
+// services, members of the fixture, are destroyed before these.
+struct ApiServices {
   std::filesystem::path dir;
   app::ManualClock clock;
   std::unique_ptr<app::Store> store;
@@ -30,24 +34,15 @@ struct ApiFixture {
   std::unique_ptr<app::AuthService> auth;
   std::unique_ptr<bus::InProcessBus> bus;
   std::unique_ptr<app::DeskService> desk;
-  std::unique_ptr<app::RoutingService> routing;
   std::unique_ptr<app::AttachmentStore> attachments;
-  app::SpellChecker spell_checker{"/usr/share/hunspell"};
   std::unique_ptr<http::ApiDeps> deps;
   http::Router router;
   std::vector<app::Event> events;
-
-  core::TenantId tenant, other_tenant;
-  core::UserId admin, supervisor, agent_a, agent_b, other_admin;
-  core::TeamId team_a, team_b;
-  core::InboxId inbox_a, inbox_b, other_inbox;
-  core::ConversationId conv_a, conv_b, other_conv;
-  core::ContactId contact_a, contact_b;
   std::map<core::UserId, std::string> tokens;  // bearer token per user
 
-  ApiFixture() {
+  explicit ApiServices(const std::string& name, const app::ChannelGateways& gateways = {}) {
     std::random_device rd;
-    dir = std::filesystem::temp_directory_path() / ("parley-http-" + std::to_string(rd()));
+    dir = std::filesystem::temp_directory_path() / ("parley-" + name + "-" + std::to_string(rd()));
     std::filesystem::create_directories(dir);
     auto opened = store::openStore("sqlite://" + (dir / "p.db").string());
     if (!opened) throw std::runtime_error(opened.error().message);
@@ -55,18 +50,13 @@ struct ApiFixture {
     auth = std::make_unique<app::AuthService>(*store, hasher, clock);
     bus = std::make_unique<bus::InProcessBus>(1);
     bus->subscribe([this](const app::Event& e) { events.push_back(e); });
-    desk = std::make_unique<app::DeskService>(*store, *bus, clock, app::ChannelGateways{});
+    desk = std::make_unique<app::DeskService>(*store, *bus, clock, gateways);
     attachments = std::make_unique<app::AttachmentStore>(*store, clock, dir / "attachments", 1 << 20);
     deps = std::make_unique<http::ApiDeps>(http::ApiDeps{*store, *auth, *desk, *attachments, clock});
-    deps->spell_checker = &spell_checker;
-    routing = std::make_unique<app::RoutingService>(*store, *bus, clock, *desk);
-    deps->routing = routing.get();
-    http::addAllRoutes(router, *deps);
-    seed();
+    deps->gateways = gateways;
   }
-  ~ApiFixture() {
+  ~ApiServices() {
     deps.reset();
-    routing.reset();
     desk.reset();
     store.reset();
     std::error_code ec;
@@ -79,6 +69,7 @@ struct ApiFixture {
     if (!s) throw std::runtime_error(s.error().message);
   }
 
+  // A user of tenant `t` with a session: tokens[id] is its bearer token.
   core::UserId user(app::StoreTx& tx, core::TenantId t, const std::string& email, core::Role role) {
     core::User u;
     u.tenant_id = t;
@@ -93,6 +84,53 @@ struct ApiFixture {
     if (!tx.createSession(s)) throw std::runtime_error("session");
     tokens[*id] = token;
     return *id;
+  }
+
+  // A request to `target` (path and query) from `remote_address`, through the router.
+  http::Response dispatch(const std::string& method, const std::string& target, const std::string& body,
+                          std::map<std::string, std::string> headers, const std::string& remote_address) {
+    http::Request r;
+    r.method = method;
+    auto q = target.find('?');
+    r.path = target.substr(0, q);
+    if (q != std::string::npos) {
+      std::string query = target.substr(q + 1);
+      std::size_t pos = 0;
+      while (pos <= query.size()) {
+        auto amp = query.find('&', pos);
+        if (amp == std::string::npos) amp = query.size();
+        auto kv = query.substr(pos, amp - pos);
+        auto eq = kv.find('=');
+        if (eq != std::string::npos) r.query[kv.substr(0, eq)] = kv.substr(eq + 1);
+        pos = amp + 1;
+      }
+    }
+    r.headers = std::move(headers);
+    r.body = body;
+    r.remote_address = remote_address;
+    r.request_id = "test";
+    std::string route;
+    return http::dispatch(router, *deps, r, route);
+  }
+};
+
+struct ApiFixture : ApiServices {
+  std::unique_ptr<app::RoutingService> routing;
+  app::SpellChecker spell_checker{"/usr/share/hunspell"};
+
+  core::TenantId tenant, other_tenant;
+  core::UserId admin, supervisor, agent_a, agent_b, other_admin;
+  core::TeamId team_a, team_b;
+  core::InboxId inbox_a, inbox_b, other_inbox;
+  core::ConversationId conv_a, conv_b, other_conv;
+  core::ContactId contact_a, contact_b;
+
+  ApiFixture() : ApiServices("http") {
+    deps->spell_checker = &spell_checker;
+    routing = std::make_unique<app::RoutingService>(*store, *bus, clock, *desk);
+    deps->routing = routing.get();
+    http::addAllRoutes(router, *deps);
+    seed();
   }
 
   void seed() {
@@ -153,29 +191,10 @@ struct ApiFixture {
 
   http::Response call(core::UserId as, const std::string& method, const std::string& target,
                       const std::string& body = "", const std::string& content_type = "application/json") {
-    http::Request r;
-    r.method = method;
-    auto q = target.find('?');
-    r.path = target.substr(0, q);
-    if (q != std::string::npos) {
-      std::string query = target.substr(q + 1);
-      std::size_t pos = 0;
-      while (pos <= query.size()) {
-        auto amp = query.find('&', pos);
-        if (amp == std::string::npos) amp = query.size();
-        auto kv = query.substr(pos, amp - pos);
-        auto eq = kv.find('=');
-        if (eq != std::string::npos) r.query[kv.substr(0, eq)] = kv.substr(eq + 1);
-        pos = amp + 1;
-      }
-    }
-    if (as.valid()) r.headers["authorization"] = "Bearer " + tokens.at(as);
-    if (!body.empty()) r.headers["content-type"] = content_type;
-    r.body = body;
-    r.remote_address = "127.0.0.1";
-    r.request_id = "test";
-    std::string route;
-    return http::dispatch(router, *deps, r, route);
+    std::map<std::string, std::string> headers;
+    if (as.valid()) headers["authorization"] = "Bearer " + tokens.at(as);
+    if (!body.empty()) headers["content-type"] = content_type;
+    return dispatch(method, target, body, std::move(headers), "127.0.0.1");
   }
 
   static boost::json::value json(const http::Response& r) { return boost::json::parse(r.body); }

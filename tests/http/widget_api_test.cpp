@@ -5,20 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <filesystem>
-#include <random>
 
-#include "app/attachment_store.hpp"
-#include "app/auth_service.hpp"
-#include "app/crypto.hpp"
-#include "app/desk_service.hpp"
-#include "bus/in_process_bus.hpp"
 #include "channels/webchat/visitor_service.hpp"
 #include "channels/webchat/visitor_token.hpp"
 #include "channels/webchat/webchat_gateway.hpp"
-#include "http/api.hpp"
-#include "http/json.hpp"
-#include "store/open_store.hpp"
+#include "http/api_fixture.hpp"
 
 namespace {
 
@@ -27,19 +18,10 @@ namespace json = boost::json;
 
 constexpr const char* kSite = "https://shop.example.com";
 
-struct WidgetFixture {
-  std::filesystem::path dir;
-  app::ManualClock clock{1'700'000'000'000};  // a Tuesday, 22:13 UTC
-  std::unique_ptr<app::Store> store;
-  app::PasswordHasher hasher{2};
-  std::unique_ptr<app::AuthService> auth;
-  std::unique_ptr<bus::InProcessBus> bus;
-  std::unique_ptr<app::DeskService> desk;
-  std::unique_ptr<app::AttachmentStore> attachments;
+// The widget's web-chat inbox "Website" and an API inbox "CRM" of tenant Acme, on the API's
+// services with the web-chat gateway and visitor service. The clock starts on a Tuesday, 22:13 UTC.
+struct WidgetFixture : parley::testing::ApiServices {
   std::unique_ptr<channels::webchat::VisitorService> visitors;
-  std::unique_ptr<http::ApiDeps> deps;
-  http::Router router;
-  std::vector<app::Event> events;
 
   core::TenantId tenant;
   core::UserId admin, anna, bert;
@@ -47,59 +29,18 @@ struct WidgetFixture {
   core::InboxId chat, api_inbox;
   std::string chat_secret;
   core::ContactId jana;  // an API-channel contact with a verified e-mail and history
-  std::map<core::UserId, std::string> tokens;
 
-  explicit WidgetFixture(channels::webchat::VisitorLimits limits = {}) {
-    std::random_device rd;
-    dir = std::filesystem::temp_directory_path() / ("parley-widget-" + std::to_string(rd()));
-    std::filesystem::create_directories(dir);
-    auto opened = store::openStore("sqlite://" + (dir / "p.db").string());
-    if (!opened) throw std::runtime_error(opened.error().message);
-    store = std::move(*opened);
-    auth = std::make_unique<app::AuthService>(*store, hasher, clock);
-    bus = std::make_unique<bus::InProcessBus>(1);
-    bus->subscribe([this](const app::Event& e) { events.push_back(e); });
-    app::ChannelGateways gateways{{core::ChannelKind::WebChat, std::make_shared<channels::webchat::WebChatGateway>()}};
-    desk = std::make_unique<app::DeskService>(*store, *bus, clock, gateways);
-    attachments = std::make_unique<app::AttachmentStore>(*store, clock, dir / "attachments", 1 << 20);
+  explicit WidgetFixture(channels::webchat::VisitorLimits limits = {})
+      : ApiServices("widget", {{core::ChannelKind::WebChat, std::make_shared<channels::webchat::WebChatGateway>()}}) {
     limits.presence_cache_ms = 0;
     visitors = std::make_unique<channels::webchat::VisitorService>(*store, *desk, *attachments, clock, limits);
-    deps = std::make_unique<http::ApiDeps>(http::ApiDeps{*store, *auth, *desk, *attachments, clock});
-    deps->gateways = gateways;
     deps->webchat = visitors.get();
     http::addAllRoutes(router, *deps);
     seed();
   }
-  ~WidgetFixture() {
-    deps.reset();
-    visitors.reset();
-    desk.reset();
-    store.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-
-  template <class F>
-  void write(F&& f) {
-    auto s = store->write([&](app::StoreTx& tx) -> core::Status { return f(tx); });
-    if (!s) throw std::runtime_error(s.error().message);
-  }
 
   core::UserId user(app::StoreTx& tx, const std::string& email, core::Role role) {
-    core::User u;
-    u.tenant_id = tenant;
-    u.email = email;
-    u.name = email.substr(0, email.find('@'));
-    u.role = role;
-    u.password_hash = "$argon2id$unused";
-    auto id = tx.createUser(u);
-    if (!id) throw std::runtime_error(id.error().message);
-    const std::string token = app::randomHex(16);
-    if (!tx.createSession(core::Session{app::sha256Hex(token), tenant, *id, "csrf", clock.now() + 3600'000, clock.now()})) {
-      throw std::runtime_error("session");
-    }
-    tokens[*id] = token;
-    return *id;
+    return ApiServices::user(tx, tenant, email, role);
   }
 
   void seed() {
@@ -146,31 +87,10 @@ struct WidgetFixture {
 
   http::Response call(const std::string& method, const std::string& target, const std::string& body = "",
                       std::map<std::string, std::string> headers = {}) {
-    http::Request r;
-    r.method = method;
-    auto q = target.find('?');
-    r.path = target.substr(0, q);
-    if (q != std::string::npos) {
-      std::string query = target.substr(q + 1);
-      std::size_t pos = 0;
-      while (pos <= query.size()) {
-        auto amp = query.find('&', pos);
-        if (amp == std::string::npos) amp = query.size();
-        auto kv = query.substr(pos, amp - pos);
-        auto eq = kv.find('=');
-        if (eq != std::string::npos) r.query[kv.substr(0, eq)] = kv.substr(eq + 1);
-        pos = amp + 1;
-      }
-    }
     if (!headers.count("origin")) headers["origin"] = kSite;
     if (headers["origin"].empty()) headers.erase("origin");
     if (!body.empty() && !headers.count("content-type")) headers["content-type"] = "application/json";
-    r.headers = headers;
-    r.body = body;
-    r.remote_address = "192.0.2.7";
-    r.request_id = "test";
-    std::string route;
-    return http::dispatch(router, *deps, r, route);
+    return dispatch(method, target, body, std::move(headers), "192.0.2.7");
   }
 
   std::string base(core::InboxId id = {}) { return "/widget/v1/inboxes/" + std::to_string((id.valid() ? id : chat).value); }
