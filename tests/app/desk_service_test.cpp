@@ -4,12 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <random>
-
 #include "app/outbox_worker.hpp"
+#include "app/store_fixture.hpp"
 #include "bus/in_process_bus.hpp"
-#include "store/open_store.hpp"
 
 using namespace parley;
 
@@ -31,28 +28,17 @@ class ScriptedGateway final : public app::ChannelGateway {
   }
 };
 
-class DeskServiceTest : public ::testing::Test {
+class DeskServiceTest : public parley::testing::StoreTest {
  protected:
+  DeskServiceTest() : StoreTest("desk") {}
   void SetUp() override {
-    std::random_device rd;
-    dir_ = std::filesystem::temp_directory_path() / ("parley-desk-" + std::to_string(rd()));
-    std::filesystem::create_directories(dir_);
-    auto opened = store::openStore("sqlite://" + (dir_ / "p.db").string());
-    ASSERT_TRUE(opened.ok());
-    store_ = std::move(opened).value();
     bus_.subscribe([this](const app::Event& e) { events_.push_back(e); });
     gateway_ = std::make_shared<ScriptedGateway>();
     app::ChannelGateways gateways{{core::ChannelKind::Api, gateway_}};
     desk_ = std::make_unique<app::DeskService>(*store_, bus_, clock_, gateways);
     outbox_ = std::make_unique<app::OutboxWorker>(*store_, *desk_, clock_, gateways, app::OutboxPolicy{3, 1000, 60000, 32});
     ASSERT_TRUE(store_->write([&](app::StoreTx& tx) -> core::Status {
-      tenant_ = *tx.createTenant(core::Tenant{{}, "T", clock_.now()});
-      core::User u;
-      u.tenant_id = tenant_;
-      u.email = "admin@t.test";
-      u.name = "Admin";
-      u.role = core::Role::Admin;
-      admin_ = core::Actor{*tx.createUser(u), tenant_, core::Role::Admin, {}};
+      admin_ = addUser(tx, "admin@t.test", "Admin", core::Role::Admin);
       core::Inbox box;
       box.tenant_id = tenant_;
       box.name = "API";
@@ -66,8 +52,7 @@ class DeskServiceTest : public ::testing::Test {
   void TearDown() override {
     outbox_.reset();
     desk_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    StoreTest::TearDown();
   }
 
   core::IngestResult ingest(core::InboxId inbox, std::string ext, core::InboundContact contact, std::string text = "Hallo") {
@@ -90,15 +75,11 @@ class DeskServiceTest : public ::testing::Test {
     return m;
   }
 
-  std::filesystem::path dir_;
-  app::ManualClock clock_;
-  std::unique_ptr<app::Store> store_;
   bus::InProcessBus bus_{1};
   std::vector<app::Event> events_;
   std::shared_ptr<ScriptedGateway> gateway_;
   std::unique_ptr<app::DeskService> desk_;
   std::unique_ptr<app::OutboxWorker> outbox_;
-  core::TenantId tenant_;
   core::Actor admin_;
   core::InboxId api_inbox_, other_inbox_;
 };

@@ -6,11 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <random>
-
+#include "app/store_fixture.hpp"
 #include "bus/in_process_bus.hpp"
-#include "store/open_store.hpp"
 
 using namespace parley;
 using Outcome = app::DeliveryResult::Outcome;
@@ -61,27 +58,16 @@ app::DeliveryResult tooMany(core::TimestampMs retry_after_ms, Throttle scope = T
   return r;
 }
 
-class OutboxWorkerTest : public ::testing::Test {
+class OutboxWorkerTest : public parley::testing::StoreTest {
  protected:
+  OutboxWorkerTest() : StoreTest("outbox") {}
   void SetUp() override {
-    std::random_device rd;
-    dir_ = std::filesystem::temp_directory_path() / ("parley-outbox-" + std::to_string(rd()));
-    std::filesystem::create_directories(dir_);
-    auto opened = store::openStore("sqlite://" + (dir_ / "p.db").string());
-    ASSERT_TRUE(opened.ok());
-    store_ = std::move(opened).value();
     telegram_ = std::make_shared<FakeProvider>(*store_, false);
     api_ = std::make_shared<FakeProvider>(*store_, true);
     gateways_ = {{core::ChannelKind::Telegram, telegram_}, {core::ChannelKind::Api, api_}};
     desk_ = std::make_unique<app::DeskService>(*store_, bus_, clock_, gateways_);
     ASSERT_TRUE(store_->write([&](app::StoreTx& tx) -> core::Status {
-      tenant_ = *tx.createTenant(core::Tenant{{}, "T", clock_.now()});
-      core::User u;
-      u.tenant_id = tenant_;
-      u.email = "admin@t.test";
-      u.name = "Admin";
-      u.role = core::Role::Admin;
-      admin_ = core::Actor{*tx.createUser(u), tenant_, core::Role::Admin, {}};
+      admin_ = addUser(tx, "admin@t.test", "Admin", core::Role::Admin);
       core::Inbox box;
       box.tenant_id = tenant_;
       box.channel = core::ChannelKind::Telegram;
@@ -100,8 +86,7 @@ class OutboxWorkerTest : public ::testing::Test {
   void TearDown() override {
     outbox_.reset();
     desk_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    StoreTest::TearDown();
   }
 
   // A new worker on the same store: what a process restart sees.
@@ -153,16 +138,12 @@ class OutboxWorkerTest : public ::testing::Test {
     }));
   }
 
-  std::filesystem::path dir_;
-  app::ManualClock clock_;
-  std::unique_ptr<app::Store> store_;
   bus::InProcessBus bus_{1};
   std::shared_ptr<FakeProvider> telegram_, api_;
   app::ChannelGateways gateways_;
   std::unique_ptr<app::DeskService> desk_;
   std::unique_ptr<app::OutboxWorker> outbox_;
   app::SendRate rate_{};
-  core::TenantId tenant_;
   core::Actor admin_;
   core::InboxId bot_a_, bot_b_, api_inbox_;
 };

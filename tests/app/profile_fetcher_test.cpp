@@ -5,12 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <random>
-
 #include "app/desk_service.hpp"
+#include "app/store_fixture.hpp"
 #include "bus/in_process_bus.hpp"
-#include "store/open_store.hpp"
 
 using namespace parley;
 
@@ -39,15 +36,10 @@ class PlainGateway final : public app::ChannelGateway {
   app::DeliveryResult deliver(const core::Inbox&, const core::OutboxItem&) override { return {}; }
 };
 
-class ProfileFetcherTest : public ::testing::Test {
+class ProfileFetcherTest : public parley::testing::StoreTest {
  protected:
+  ProfileFetcherTest() : StoreTest("profile") {}
   void SetUp() override {
-    std::random_device rd;
-    dir_ = std::filesystem::temp_directory_path() / ("parley-profile-" + std::to_string(rd()));
-    std::filesystem::create_directories(dir_);
-    auto opened = store::openStore("sqlite://" + (dir_ / "p.db").string());
-    ASSERT_TRUE(opened.ok());
-    store_ = std::move(opened).value();
     gateway_ = std::make_shared<ProfileGateway>();
     app::ChannelGateways gateways{{core::ChannelKind::Messenger, gateway_},
                                   {core::ChannelKind::Api, std::make_shared<PlainGateway>()}};
@@ -58,7 +50,6 @@ class ProfileFetcherTest : public ::testing::Test {
       if (e.type == "contact.updated") updates_.push_back(std::get<core::Contact>(e.subject));
     });
     ASSERT_TRUE(store_->write([&](app::StoreTx& tx) -> core::Status {
-      tenant_ = *tx.createTenant(core::Tenant{{}, "T", clock_.now()});
       core::Inbox box;
       box.tenant_id = tenant_;
       box.name = "Page";
@@ -74,8 +65,7 @@ class ProfileFetcherTest : public ::testing::Test {
   void TearDown() override {
     fetcher_.reset();
     desk_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    StoreTest::TearDown();
   }
 
   core::ContactId write(core::InboxId inbox, const std::string& psid, const std::string& mid) {
@@ -93,15 +83,11 @@ class ProfileFetcherTest : public ::testing::Test {
     return c ? c->name : "?";
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<app::Store> store_;
   bus::InProcessBus bus_{1};
-  app::ManualClock clock_;
   std::shared_ptr<ProfileGateway> gateway_;
   std::unique_ptr<app::DeskService> desk_;
   std::unique_ptr<app::ProfileFetcher> fetcher_;
   std::vector<core::Contact> updates_;
-  core::TenantId tenant_;
   core::InboxId messenger_, api_;
 };
 

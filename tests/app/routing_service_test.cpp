@@ -7,12 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <filesystem>
-#include <random>
 #include <thread>
 
+#include "app/store_fixture.hpp"
 #include "bus/in_process_bus.hpp"
-#include "store/open_store.hpp"
 
 using namespace parley;
 
@@ -41,26 +39,14 @@ class HookStore final : public app::Store {
   std::unique_ptr<app::Store> inner_;
 };
 
-class RoutingServiceTest : public ::testing::Test {
+class RoutingServiceTest : public parley::testing::StoreTest {
  protected:
+  RoutingServiceTest() : StoreTest("routing") {}
   void SetUp() override {
-    std::random_device rd;
-    dir_ = std::filesystem::temp_directory_path() / ("parley-routing-" + std::to_string(rd()));
-    std::filesystem::create_directories(dir_);
-    openStore();
     ASSERT_TRUE(store_->write([&](app::StoreTx& tx) -> core::Status {
-      tenant_ = *tx.createTenant(core::Tenant{{}, "T", clock_.now()});
-      auto user = [&](const char* email, const char* name, core::Role role) {
-        core::User u;
-        u.tenant_id = tenant_;
-        u.email = email;
-        u.name = name;
-        u.role = role;
-        return core::Actor{*tx.createUser(u), tenant_, role, {}};
-      };
-      admin_ = user("admin@t.test", "Admin", core::Role::Admin);
-      ann_ = user("ann@t.test", "Ann", core::Role::Agent);
-      bob_ = user("bob@t.test", "Bob", core::Role::Agent);
+      admin_ = addUser(tx, "admin@t.test", "Admin", core::Role::Admin);
+      ann_ = addUser(tx, "ann@t.test", "Ann", core::Role::Agent);
+      bob_ = addUser(tx, "bob@t.test", "Bob", core::Role::Agent);
       core::Inbox box;
       box.tenant_id = tenant_;
       box.name = "API";
@@ -76,15 +62,9 @@ class RoutingServiceTest : public ::testing::Test {
   void TearDown() override {
     routing_.reset();
     desk_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    StoreTest::TearDown();
   }
 
-  void openStore() {
-    auto opened = store::openStore("sqlite://" + (dir_ / "p.db").string());
-    ASSERT_TRUE(opened.ok());
-    store_ = std::move(opened).value();
-  }
   // A fresh bus, desk and routing service on the same store (what a restart is).
   void startServices() {
     bus_ = std::make_unique<bus::InProcessBus>(1);
@@ -187,14 +167,10 @@ class RoutingServiceTest : public ::testing::Test {
     return R"("agent_ids":[)" + std::to_string(ann_.user_id.value) + "," + std::to_string(bob_.user_id.value) + "]";
   }
 
-  std::filesystem::path dir_;
-  app::ManualClock clock_;
-  std::unique_ptr<app::Store> store_;
   std::unique_ptr<bus::InProcessBus> bus_;
   std::vector<app::Event> events_;
   std::unique_ptr<app::DeskService> desk_;
   std::unique_ptr<app::RoutingService> routing_;
-  core::TenantId tenant_;
   core::Actor admin_, ann_, bob_;
   core::InboxId api_inbox_, mail_inbox_;
   int message_no_ = 0;
