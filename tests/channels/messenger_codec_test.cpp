@@ -12,6 +12,7 @@
 #include <string>
 
 #include "channels/messenger/messenger_gateway.hpp"
+#include "codec_fixtures.hpp"
 
 namespace ms = parley::channels::messenger;
 namespace core = parley::core;
@@ -20,21 +21,11 @@ using Outcome = parley::app::DeliveryResult::Outcome;
 
 namespace {
 
-const std::filesystem::path kFixtures = std::filesystem::path(PARLEY_FIXTURES_DIR);
-
-std::string readFixture(const std::string& product, const std::string& name) {
-  std::ifstream in(kFixtures / product / "fixtures" / (name + ".json"), std::ios::binary);
-  EXPECT_TRUE(in) << "missing fixture " << product << "/" << name;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+using parley::test::readFixture;
 
 ms::WebhookBatch parse(const std::string& name, ms::Product product = ms::Product::Messenger) {
   const std::string folder = product == ms::Product::Instagram ? "instagram" : "messenger";
-  auto batch = ms::parseWebhook(readFixture(folder, name), product);
-  EXPECT_TRUE(batch.ok()) << name << ": " << (batch.ok() ? "" : batch.error().message);
-  return batch.ok() ? *batch : ms::WebhookBatch{};
+  return parley::test::parsedOr(ms::parseWebhook(readFixture(folder, name), product), name);
 }
 
 core::InboundMessage only(const ms::WebhookBatch& batch) {
@@ -42,7 +33,7 @@ core::InboundMessage only(const ms::WebhookBatch& batch) {
   return batch.batch.messages.empty() ? core::InboundMessage{} : batch.batch.messages.front();
 }
 
-json::object payloadOf(const core::InboundMessage& m) { return json::parse(m.payload_json).as_object(); }
+using parley::test::payloadOf;
 
 std::string wrap(const std::string& event) {
   return R"({"object":"page","entry":[{"id":"682498302938465","time":1,"messaging":[)" + event + "]}]}";

@@ -19,6 +19,7 @@
 
 #include "app/reply_buttons.hpp"
 #include "channels/telegram/telegram_gateway.hpp"
+#include "codec_fixtures.hpp"
 
 namespace tg = parley::channels::telegram;
 namespace core = parley::core;
@@ -28,20 +29,12 @@ using Outcome = parley::app::DeliveryResult::Outcome;
 
 namespace {
 
-const std::filesystem::path kFixtures = std::filesystem::path(PARLEY_FIXTURES_DIR) / "telegram" / "fixtures";
+const std::filesystem::path kFixtures = parley::test::fixturesOf("telegram");
 
-std::string readFixture(const std::string& name) {
-  std::ifstream in(kFixtures / (name + ".json"), std::ios::binary);
-  EXPECT_TRUE(in) << "missing fixture " << name;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+std::string readFixture(const std::string& name) { return parley::test::readFixture("telegram", name); }
 
 tg::ParsedUpdate parseFixture(const std::string& name) {
-  auto update = tg::parseUpdate(readFixture(name));
-  EXPECT_TRUE(update.ok()) << name << ": " << (update.ok() ? "" : update.error().message);
-  return update.ok() ? *update : tg::ParsedUpdate{};
+  return parley::test::parsedOr(tg::parseUpdate(readFixture(name)), name);
 }
 
 // By value: callers often pass a temporary.
@@ -52,7 +45,7 @@ core::InboundMessage onlyMessage(const tg::ParsedUpdate& update) {
   return update.batch.messages.empty() ? core::InboundMessage{} : update.batch.messages.front();
 }
 
-json::object payloadOf(const core::InboundMessage& m) { return json::parse(m.payload_json).as_object(); }
+using parley::test::payloadOf;
 
 // A private-chat update around one message's content fields (JSON text without braces).
 std::string privateMessage(const std::string& content, const std::string& ids = R"("message_id":5,)") {

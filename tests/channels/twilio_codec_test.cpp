@@ -14,6 +14,7 @@
 
 #include "channels/twilio/twilio_gateway.hpp"
 #include "core/delivery.hpp"
+#include "codec_fixtures.hpp"
 
 namespace tw = parley::channels::twilio;
 namespace core = parley::core;
@@ -22,26 +23,14 @@ using Outcome = parley::app::DeliveryResult::Outcome;
 
 namespace {
 
-const std::filesystem::path kFixtures = std::filesystem::path(PARLEY_FIXTURES_DIR) / "twilio" / "fixtures";
-
-std::string readFixture(const std::string& name) {
-  std::ifstream in(kFixtures / (name + ".txt"), std::ios::binary);
-  EXPECT_TRUE(in) << "missing fixture " << name;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+std::string readFixture(const std::string& name) { return parley::test::readFixture("twilio", name, ".txt"); }
 
 tw::FormParams form(const std::string& name) {
-  auto params = tw::parseForm(readFixture(name));
-  EXPECT_TRUE(params.ok()) << name << ": " << (params.ok() ? "" : params.error().message);
-  return params.ok() ? *params : tw::FormParams{};
+  return parley::test::parsedOr(tw::parseForm(readFixture(name)), name);
 }
 
 core::InboundMessage message(const std::string& name) {
-  auto m = tw::parseIncomingMessage(form(name));
-  EXPECT_TRUE(m.ok()) << name << ": " << (m.ok() ? "" : m.error().message);
-  return m.ok() ? *m : core::InboundMessage{};
+  return parley::test::parsedOr(tw::parseIncomingMessage(form(name)), name);
 }
 
 core::InboundStatus status(const std::string& name) {
@@ -51,7 +40,7 @@ core::InboundStatus status(const std::string& name) {
   return s.ok() && s->has_value() ? **s : core::InboundStatus{};
 }
 
-json::object payloadOf(const core::InboundMessage& m) { return json::parse(m.payload_json).as_object(); }
+using parley::test::payloadOf;
 
 }  // namespace
 

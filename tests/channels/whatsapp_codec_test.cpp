@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/delivery.hpp"
+#include "codec_fixtures.hpp"
 
 namespace wa = parley::channels::whatsapp;
 namespace core = parley::core;
@@ -25,20 +26,12 @@ using Outcome = parley::app::DeliveryResult::Outcome;
 
 namespace {
 
-const std::filesystem::path kFixtures = std::filesystem::path(PARLEY_FIXTURES_DIR) / "whatsapp" / "fixtures";
+const std::filesystem::path kFixtures = parley::test::fixturesOf("whatsapp");
 
-std::string readFixture(const std::string& name) {
-  std::ifstream in(kFixtures / (name + ".json"), std::ios::binary);
-  EXPECT_TRUE(in) << "missing fixture " << name;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+std::string readFixture(const std::string& name) { return parley::test::readFixture("whatsapp", name); }
 
 core::InboundBatch parseFixture(const std::string& name) {
-  auto batch = wa::parseWebhook(readFixture(name));
-  EXPECT_TRUE(batch.ok()) << name << ": " << (batch.ok() ? "" : batch.error().message);
-  return batch.ok() ? *batch : core::InboundBatch{};
+  return parley::test::parsedOr(wa::parseWebhook(readFixture(name)), name);
 }
 
 // By value: callers often pass a temporary batch.
@@ -47,7 +40,7 @@ core::InboundMessage onlyMessage(const core::InboundBatch& batch) {
   return batch.messages.empty() ? core::InboundMessage{} : batch.messages.front();
 }
 
-json::object payloadOf(const core::InboundMessage& m) { return json::parse(m.payload_json).as_object(); }
+using parley::test::payloadOf;
 
 // A minimal authentic-looking webhook around one message object (given as JSON text).
 std::string webhookWithMessage(const std::string& message_json, const std::string& contacts_json =

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "channels/x/x_gateway.hpp"
+#include "codec_fixtures.hpp"
 
 namespace xc = parley::channels::x;
 namespace core = parley::core;
@@ -21,22 +22,13 @@ using Outcome = parley::app::DeliveryResult::Outcome;
 
 namespace {
 
-const std::filesystem::path kFixtures = std::filesystem::path(PARLEY_FIXTURES_DIR) / "x" / "fixtures";
 constexpr const char* kBusiness = "2244994945";
 constexpr const char* kCustomer = "3001969357";
 
-std::string readFixture(const std::string& name) {
-  std::ifstream in(kFixtures / (name + ".json"), std::ios::binary);
-  EXPECT_TRUE(in) << "missing fixture " << name;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+std::string readFixture(const std::string& name) { return parley::test::readFixture("x", name); }
 
 xc::WebhookBatch parse(const std::string& name) {
-  auto batch = xc::parseWebhook(readFixture(name));
-  EXPECT_TRUE(batch.ok()) << name << ": " << (batch.ok() ? "" : batch.error().message);
-  return batch.ok() ? *batch : xc::WebhookBatch{};
+  return parley::test::parsedOr(xc::parseWebhook(readFixture(name)), name);
 }
 
 core::InboundMessage only(const xc::WebhookBatch& batch) {
@@ -44,7 +36,7 @@ core::InboundMessage only(const xc::WebhookBatch& batch) {
   return batch.batch.messages.empty() ? core::InboundMessage{} : batch.batch.messages.front();
 }
 
-json::object payloadOf(const core::InboundMessage& m) { return json::parse(m.payload_json).as_object(); }
+using parley::test::payloadOf;
 
 void expectInvalid(const std::string& body, const std::string& mentions = "") {
   auto r = xc::parseWebhook(body);
