@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 PARLEY_BIN = os.environ.get("PARLEY_BIN", "build/release/parley")
@@ -86,6 +87,76 @@ class Parley:
                                        {"email": email, "password": password or self.admin_password})
         assert status == 200, (status, body)
         return body["token"]
+
+
+class Desk:
+    """What the channel tests do in the desk as the signed-in admin (`parley`, `token` and the
+    inbox under test, `inbox`, are class attributes): create inboxes, find a customer's
+    conversations, read and answer them, download what the customer sent."""
+
+    @classmethod
+    def start_with_inbox(cls, name, channel, config):
+        """Starts Parley, signs in as the admin and creates the inbox under test."""
+        cls.parley = Parley()
+        cls.token = cls.parley.login()
+        cls.inbox = cls.add_inbox(name, channel, config)
+
+    @classmethod
+    def add_inbox(cls, name, channel, config):
+        status, inbox, _ = cls.parley.request("POST", "/api/v1/inboxes", {"name": name, "channel": channel,
+                                                                          "config": config}, token=cls.token)
+        assert status == 201, inbox
+        return inbox
+
+    @classmethod
+    def contacts(cls, query):
+        _, found, _ = cls.parley.request("GET", "/api/v1/contacts?q=" + urllib.parse.quote(str(query)), token=cls.token)
+        return found["data"]
+
+    @classmethod
+    def conversations_of(cls, query, inbox_id=None):
+        """The first contact `query` finds (an external id, a phone number) and its conversations
+        (those in `inbox_id` only, if given)."""
+        contact = cls.contacts(query)[0]
+        _, page, _ = cls.parley.request("GET", "/api/v1/contacts/%d/conversations" % contact["id"], token=cls.token)
+        return contact, [c for c in page["data"] if inbox_id is None or c["inbox_id"] == inbox_id]
+
+    @classmethod
+    def conversation_of(cls, query, inbox_id=None):
+        contact, conversations = cls.conversations_of(query, inbox_id)
+        return contact, conversations[0]
+
+    @classmethod
+    def messages(cls, conversation_id):
+        _, page, _ = cls.parley.request("GET", "/api/v1/conversations/%d/messages?limit=100" % conversation_id,
+                                        token=cls.token)
+        return page["data"]
+
+    @classmethod
+    def message(cls, conversation_id, message_id):
+        return [m for m in cls.messages(conversation_id) if m["id"] == message_id][0]
+
+    @classmethod
+    def send(cls, conversation_id, body):
+        return cls.parley.request("POST", "/api/v1/conversations/%d/messages" % conversation_id, body, token=cls.token)
+
+    def reply(self, conversation_id, **body):
+        status, message, _ = self.send(conversation_id, body)
+        self.assertEqual(status, 201, message)
+        return message
+
+    def downloaded_attachment(self, conversation_id, external_id=None, timeout=20):
+        """Waits until a message of the conversation (the one with `external_id`, if given) has an
+        attachment that downloads: (its bytes, the response's headers, the message)."""
+        def stored():
+            for m in self.messages(conversation_id):
+                if (external_id is None or m["external_id"] == external_id) and m["attachment_ids"]:
+                    status, body, headers = self.parley.request(
+                        "GET", "/api/v1/attachments/%d" % m["attachment_ids"][0], token=self.token)
+                    if status == 200:
+                        return body, headers, m
+            return None
+        return wait_for(stored, timeout=timeout)
 
 
 def _decode(payload, headers):

@@ -1,8 +1,6 @@
 """End to end: the Facebook Messenger and Instagram channels against the real binary and a local
 fake of the Graph API's Send and Attachment Upload APIs. Webhook payloads are the fixtures
 written from Meta's documentation (tests/channels/{messenger,instagram}/fixtures)."""
-import hashlib
-import hmac
 import json
 import os
 import sys
@@ -12,7 +10,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fake_meta_messaging import FakeMetaMessaging  # noqa: E402
-from harness import Parley, wait_for  # noqa: E402
+from harness import Desk, sign, wait_for  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "channels")
 PAGE_ID = "682498302938465"
@@ -26,10 +24,6 @@ def fixture(product, name):
         return f.read()
 
 
-def signed(raw, secret=APP_SECRET):
-    return "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
-
-
 def event(sender, recipient, body, account=PAGE_ID, obj="page"):
     """One messaging event in the documented envelope."""
     e = {"sender": {"id": sender}, "recipient": {"id": recipient}, "timestamp": int(time.time() * 1000)}
@@ -37,24 +31,16 @@ def event(sender, recipient, body, account=PAGE_ID, obj="page"):
     return json.dumps({"object": obj, "entry": [{"id": account, "time": e["timestamp"], "messaging": [e]}]}).encode()
 
 
-class MessengerTest(unittest.TestCase):
+class MessengerTest(Desk, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.meta = FakeMetaMessaging()
-        cls.parley = Parley()
-        cls.token = cls.parley.login()
-        status, inbox, _ = cls.parley.request("POST", "/api/v1/inboxes", {
-            "name": "Facebook Page", "channel": "messenger",
-            "config": {"page_id": PAGE_ID, "page_access_token": cls.meta.token, "app_secret": APP_SECRET,
-                       "verify_token": "verify-page", "api_base_url": cls.meta.api_base_url}}, token=cls.token)
-        assert status == 201, inbox
-        cls.inbox = inbox
-        status, ig, _ = cls.parley.request("POST", "/api/v1/inboxes", {
-            "name": "Instagram", "channel": "instagram",
-            "config": {"instagram_id": IG_ID, "access_token": cls.meta.token, "app_secret": APP_SECRET,
-                       "verify_token": "verify-ig", "api_base_url": cls.meta.api_base_url}}, token=cls.token)
-        assert status == 201, ig
-        cls.ig_inbox = ig
+        cls.start_with_inbox("Facebook Page", "messenger", {
+            "page_id": PAGE_ID, "page_access_token": cls.meta.token, "app_secret": APP_SECRET,
+            "verify_token": "verify-page", "api_base_url": cls.meta.api_base_url})
+        cls.ig_inbox = cls.add_inbox("Instagram", "instagram", {
+            "instagram_id": IG_ID, "access_token": cls.meta.token, "app_secret": APP_SECRET,
+            "verify_token": "verify-ig", "api_base_url": cls.meta.api_base_url})
 
     @classmethod
     def tearDownClass(cls):
@@ -63,28 +49,7 @@ class MessengerTest(unittest.TestCase):
 
     def webhook(self, raw, signature=None, content_type="application/json", path="/webhooks/messenger"):
         return self.parley.request("POST", path, raw=raw, content_type=content_type,
-                                   headers={"X-Hub-Signature-256": signed(raw) if signature is None else signature})
-
-    def conversation_of(self, external_id, inbox_id=None):
-        _, contacts, _ = self.parley.request("GET", "/api/v1/contacts?q=" + external_id, token=self.token)
-        contact = contacts["data"][0]
-        _, conversations, _ = self.parley.request("GET", "/api/v1/contacts/%d/conversations" % contact["id"], token=self.token)
-        matching = [c for c in conversations["data"] if inbox_id is None or c["inbox_id"] == inbox_id]
-        return contact, matching[0]
-
-    def messages(self, conversation_id):
-        _, page, _ = self.parley.request("GET", "/api/v1/conversations/%d/messages?limit=100" % conversation_id,
-                                         token=self.token)
-        return page["data"]
-
-    def reply(self, conversation_id, **body):
-        status, message, _ = self.parley.request("POST", "/api/v1/conversations/%d/messages" % conversation_id, body,
-                                                 token=self.token)
-        self.assertEqual(status, 201, message)
-        return message
-
-    def message(self, conversation_id, message_id):
-        return [m for m in self.messages(conversation_id) if m["id"] == message_id][0]
+                                   headers={"X-Hub-Signature-256": sign(APP_SECRET, raw) if signature is None else signature})
 
     # ---- set-up and authenticity ----
 
@@ -119,7 +84,7 @@ class MessengerTest(unittest.TestCase):
         status, _, _ = self.webhook(raw, signature="sha256=" + "0" * 64)
         self.assertEqual(status, 401)
         self.assertEqual(self.webhook(raw, signature="")[0], 401)
-        self.assertEqual(self.webhook(raw, signature=signed(raw, "another-apps-secret"))[0], 401)
+        self.assertEqual(self.webhook(raw, signature=sign("another-apps-secret", raw))[0], 401)
         _, contacts, _ = self.parley.request("GET", "/api/v1/contacts?q=5550001", token=self.token)
         self.assertEqual(contacts["data"], [])
         self.assertEqual(self.webhook(raw, content_type="text/plain")[0], 415)
@@ -149,16 +114,7 @@ class MessengerTest(unittest.TestCase):
             {"type": "image", "payload": {"url": self.meta.cdn_url("photo.jpg")}}]}})
         self.assertEqual(self.webhook(raw)[0], 200)
         _, conversation = self.conversation_of("5550002")
-
-        def stored():
-            for m in self.messages(conversation["id"]):
-                if m["external_id"] == "m_image-fetch" and m["attachment_ids"]:
-                    status, body, headers = self.parley.request(
-                        "GET", "/api/v1/attachments/%d" % m["attachment_ids"][0], token=self.token)
-                    if status == 200:
-                        return body, headers, m
-            return None
-        body, headers, message = wait_for(stored, timeout=20)
+        body, headers, message = self.downloaded_attachment(conversation["id"], "m_image-fetch")
         self.assertEqual(body, jpeg)
         self.assertEqual(headers["Content-Type"], "image/jpeg")
         self.assertEqual(message["kind"], "image")

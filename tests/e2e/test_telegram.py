@@ -10,7 +10,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fake_telegram import FakeTelegram  # noqa: E402
-from harness import Parley, wait_for  # noqa: E402
+from harness import Desk, wait_for  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "channels", "telegram", "fixtures")
 SECRET = "e2e_secret-Token_42"
@@ -40,18 +40,13 @@ def in_chat(name, chat_id, message_id=None, update_id=None, **message_fields):
     return json.dumps(update).encode()
 
 
-class TelegramTest(unittest.TestCase):
+class TelegramTest(Desk, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.bot = FakeTelegram()
-        cls.parley = Parley()
-        cls.token = cls.parley.login()
-        status, inbox, _ = cls.parley.request("POST", "/api/v1/inboxes", {
-            "name": "Telegram Support", "channel": "telegram",
-            "config": {"bot_token": cls.bot.token, "secret_token": SECRET, "api_base_url": cls.bot.base}}, token=cls.token)
-        assert status == 201, inbox
-        cls.inbox = inbox
-        cls.hook = "/webhooks/telegram/%d" % inbox["id"]
+        cls.start_with_inbox("Telegram Support", "telegram",
+                             {"bot_token": cls.bot.token, "secret_token": SECRET, "api_base_url": cls.bot.base})
+        cls.hook = "/webhooks/telegram/%d" % cls.inbox["id"]
 
     @classmethod
     def tearDownClass(cls):
@@ -63,26 +58,12 @@ class TelegramTest(unittest.TestCase):
         return self.parley.request("POST", path or self.hook, raw=raw, content_type=content_type, headers=headers)
 
     def conversation_of(self, chat_id):
-        _, contacts, _ = self.parley.request("GET", "/api/v1/contacts?q=%d" % chat_id, token=self.token)
-        self.assertEqual(len(contacts["data"]), 1, contacts)
-        contact = contacts["data"][0]
-        _, conversations, _ = self.parley.request("GET", "/api/v1/contacts/%d/conversations" % contact["id"], token=self.token)
-        self.assertEqual(len(conversations["data"]), 1, conversations)
-        return contact, conversations["data"][0]
-
-    def messages(self, conversation_id):
-        _, page, _ = self.parley.request("GET", "/api/v1/conversations/%d/messages?limit=100" % conversation_id,
-                                         token=self.token)
-        return page["data"]
-
-    def reply(self, conversation_id, **body):
-        status, message, _ = self.parley.request("POST", "/api/v1/conversations/%d/messages" % conversation_id, body,
-                                                 token=self.token)
-        self.assertEqual(status, 201, message)
-        return message
-
-    def message(self, conversation_id, message_id):
-        return [m for m in self.messages(conversation_id) if m["id"] == message_id][0]
+        """The one contact of a private chat and its one conversation."""
+        contacts = self.contacts(chat_id)
+        self.assertEqual(len(contacts), 1, contacts)
+        contact, conversations = self.conversations_of(chat_id)
+        self.assertEqual(len(conversations), 1, conversations)
+        return contact, conversations[0]
 
     # ---- configuration ----------------------------------------------------------------------------
 
@@ -152,16 +133,7 @@ class TelegramTest(unittest.TestCase):
         status, body, _ = self.webhook(json.dumps(update).encode())
         self.assertEqual(status, 200, body)
         _, conversation = self.conversation_of(2000002)
-
-        def stored_attachment():
-            for m in self.messages(conversation["id"]):
-                if m["external_id"] == "2000002:7" and m["attachment_ids"]:
-                    status, data, headers = self.parley.request(
-                        "GET", "/api/v1/attachments/%d" % m["attachment_ids"][0], token=self.token)
-                    if status == 200:
-                        return data, headers, m
-            return None
-        data, headers, message = wait_for(stored_attachment, timeout=20)
+        data, headers, message = self.downloaded_attachment(conversation["id"], "2000002:7")
         self.assertEqual(data, jpeg)
         self.assertEqual(headers["Content-Type"], "image/jpeg")
         self.assertEqual(message["kind"], "image")

@@ -69,12 +69,8 @@ class TwilioWhatsAppTemplatesTest(TemplateConversations, unittest.TestCase):
                                               headers={"X-Twilio-Signature": twilio_signature(self.twilio.auth_token,
                                                                                               self.parley.base + path, params)})
         self.assertEqual(status, 200, body)
-        number = phone.replace("whatsapp:", "")
-        _, contacts, _ = self.parley.request("GET", "/api/v1/contacts?q=" + number.replace("+", "%2B"), token=self.token)
-        _, conversations, _ = self.parley.request("GET", "/api/v1/contacts/%d/conversations" % contacts["data"][0]["id"],
-                                                  token=self.token)
         inbox = self.inbox["id"] if to == WA_NUMBER else self.sms_inbox["id"]
-        return [c for c in conversations["data"] if c["inbox_id"] == inbox][0]
+        return self.conversation_of(phone.replace("whatsapp:", ""), inbox)[1]
 
     def sync(self, inbox=None):
         status, body, _ = self.parley.request("POST", "/api/v1/inboxes/%d/templates/sync" % (inbox or self.inbox)["id"],

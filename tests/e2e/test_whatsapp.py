@@ -1,7 +1,5 @@
 """End to end: the WhatsApp Cloud API channel against the real binary and a local fake of the
 Graph API. Webhook payloads are the fixtures written from Meta's documentation."""
-import hashlib
-import hmac
 import json
 import os
 import sys
@@ -10,7 +8,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fake_graph import FakeGraph  # noqa: E402
-from harness import Parley, wait_for  # noqa: E402
+from harness import Desk, sign, wait_for  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "channels", "whatsapp", "fixtures")
 PHONE_NUMBER_ID = "106540352242922"
@@ -22,27 +20,33 @@ def fixture(name):
         return f.read()
 
 
-def meta_signature(raw):
-    return "sha256=" + hmac.new(APP_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+def inbox_config(graph, phone_number_id=PHONE_NUMBER_ID, **config):
+    """A WhatsApp inbox's config talking to the fake Graph API; `config` adds keys (business_account_id)."""
+    return {"phone_number_id": phone_number_id, "access_token": graph.token, "app_secret": APP_SECRET,
+            "verify_token": "verify-me", "api_base_url": graph.api_base_url, **config}
 
 
-def create_inbox(parley, token, graph, name, phone_number_id=PHONE_NUMBER_ID, **config):
-    """A WhatsApp inbox talking to the fake Graph API; `config` adds keys (business_account_id)."""
-    return parley.request("POST", "/api/v1/inboxes", {
-        "name": name, "channel": "whatsapp",
-        "config": {"phone_number_id": phone_number_id, "access_token": graph.token, "app_secret": APP_SECRET,
-                   "verify_token": "verify-me", "api_base_url": graph.api_base_url, **config}}, token=token)
+def post_webhook(parley, raw, signature=None, content_type="application/json"):
+    """`raw` posted to the webhook, signed with the app secret (or with `signature`)."""
+    return parley.request("POST", "/webhooks/whatsapp", raw=raw, content_type=content_type,
+                          headers={"X-Hub-Signature-256": signature or sign(APP_SECRET, raw)})
 
 
-class WhatsAppTest(unittest.TestCase):
+def customer_message(wa_id, wamid, change, name="text.json"):
+    """The documented inbound fixture `name` as a message `wamid` from `wa_id`, changed by `change(message)`."""
+    payload = json.loads(fixture(name))
+    value = payload["entry"][0]["changes"][0]["value"]
+    value["contacts"][0]["wa_id"] = value["messages"][0]["from"] = wa_id
+    value["messages"][0]["id"] = wamid
+    change(value["messages"][0])
+    return json.dumps(payload).encode()
+
+
+class WhatsAppTest(Desk, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.graph = FakeGraph()
-        cls.parley = Parley()
-        cls.token = cls.parley.login()
-        status, inbox, _ = create_inbox(cls.parley, cls.token, cls.graph, "WhatsApp DE")
-        assert status == 201, inbox
-        cls.inbox = inbox
+        cls.start_with_inbox("WhatsApp DE", "whatsapp", inbox_config(cls.graph))
 
     @classmethod
     def tearDownClass(cls):
@@ -50,19 +54,7 @@ class WhatsAppTest(unittest.TestCase):
         cls.graph.close()
 
     def webhook(self, raw, signature=None, content_type="application/json"):
-        return self.parley.request("POST", "/webhooks/whatsapp", raw=raw, content_type=content_type,
-                                   headers={"X-Hub-Signature-256": signature or meta_signature(raw)})
-
-    def conversation_of(self, wa_id):
-        _, contacts, _ = self.parley.request("GET", "/api/v1/contacts?q=%2B" + wa_id, token=self.token)
-        contact = contacts["data"][0]
-        _, conversations, _ = self.parley.request("GET", "/api/v1/contacts/%d/conversations" % contact["id"], token=self.token)
-        return contact, conversations["data"][0]
-
-    def messages(self, conversation_id):
-        _, page, _ = self.parley.request("GET", "/api/v1/conversations/%d/messages?limit=100" % conversation_id,
-                                         token=self.token)
-        return page["data"]
+        return post_webhook(self.parley, raw, signature, content_type)
 
     def test_secrets_are_never_returned(self):
         _, inbox, _ = self.parley.request("GET", "/api/v1/inboxes/%d" % self.inbox["id"], token=self.token)
@@ -93,7 +85,7 @@ class WhatsAppTest(unittest.TestCase):
         self.assertEqual(again["stored"], 0)
         self.assertEqual(again["duplicates"], 1)
         wa_id = json.loads(raw)["entry"][0]["changes"][0]["value"]["contacts"][0]["wa_id"]
-        contact, conversation = self.conversation_of(wa_id)
+        contact, conversation = self.conversation_of("+" + wa_id)
         _, full, _ = self.parley.request("GET", "/api/v1/contacts/%d" % contact["id"], token=self.token)
         self.assertIn({"kind": "phone", "value": "+" + wa_id},
                       [{"kind": i["kind"], "value": i["value"]} for i in full["identities"]])
@@ -125,17 +117,8 @@ class WhatsAppTest(unittest.TestCase):
         self.graph.media[media_id] = (jpeg, "image/jpeg")
         status, _, _ = self.webhook(raw)
         self.assertEqual(status, 200)
-        _, conversation = self.conversation_of("16505551234")
-
-        def stored_attachment():
-            for m in self.messages(conversation["id"]):
-                if m["external_id"] == "wamid.image-fetch-test" and m["attachment_ids"]:
-                    status, body, headers = self.parley.request(
-                        "GET", "/api/v1/attachments/%d" % m["attachment_ids"][0], token=self.token)
-                    if status == 200:
-                        return body, headers, m
-            return None
-        body, headers, message = wait_for(stored_attachment, timeout=20)
+        _, conversation = self.conversation_of("+16505551234")
+        body, headers, message = self.downloaded_attachment(conversation["id"], "wamid.image-fetch-test")
         self.assertEqual(body, jpeg)
         self.assertEqual(headers["Content-Type"], "image/jpeg")
         self.assertEqual(message["text"], "This is a caption")
@@ -143,7 +126,7 @@ class WhatsAppTest(unittest.TestCase):
     def test_reply_is_sent_through_the_graph_api_and_receipts_never_regress(self):
         raw = fixture("text.json")
         self.webhook(raw)
-        _, conversation = self.conversation_of("16505551234")
+        _, conversation = self.conversation_of("+16505551234")
         statuses = json.loads(fixture("statuses_out_of_order.json"))
         wamid = statuses["entry"][0]["changes"][0]["value"]["statuses"][0]["id"]
         self.graph.next_wamids.append(wamid)
@@ -169,7 +152,7 @@ class WhatsAppTest(unittest.TestCase):
 
     def test_permanent_send_error_shows_metas_reason(self):
         self.webhook(fixture("text.json"))
-        _, conversation = self.conversation_of("16505551234")
+        _, conversation = self.conversation_of("+16505551234")
         self.graph.send_errors.append((400, {"error": {
             "message": "(#131047) Re-engagement message", "type": "OAuthException", "code": 131047,
             "error_data": {"messaging_product": "whatsapp",

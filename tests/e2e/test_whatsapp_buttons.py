@@ -3,62 +3,45 @@ binary and the local fake of the Graph API (fake_graph.py, which checks interact
 against Meta's documented limits): sent as an interactive reply-buttons message, refused with a
 clear 400 (and nothing stored) when WhatsApp's limits are broken, and the customer's tap shown
 in the timeline as the button's label."""
-import json
 import os
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fake_graph import FakeGraph  # noqa: E402
-from harness import Parley, wait_for  # noqa: E402
-from test_whatsapp import create_inbox, fixture, meta_signature  # noqa: E402
+from harness import Desk, wait_for  # noqa: E402
+from test_whatsapp import customer_message, inbox_config, post_webhook  # noqa: E402
 
 WA_ID = "4915112360001"
 
 
-class WhatsAppButtonsTest(unittest.TestCase):
+class WhatsAppButtonsTest(Desk, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.graph = FakeGraph()
-        cls.parley = Parley()
-        cls.token = cls.parley.login()
-        status, inbox, _ = create_inbox(cls.parley, cls.token, cls.graph, "WhatsApp Buttons")
-        assert status == 201, inbox
-        cls.inbox = inbox
-        cls.conversation = cls.customer_sends(cls, "text.json", lambda m: m["text"].update(body="Passt der Termin?"))
+        cls.start_with_inbox("WhatsApp Buttons", "whatsapp", inbox_config(cls.graph))
+        cls.conversation = cls.customer_sends("text.json", lambda m: m["text"].update(body="Passt der Termin?"))
 
     @classmethod
     def tearDownClass(cls):
         cls.parley.close()
         cls.graph.close()
 
-    def customer_sends(self, name, change, wamid=None):
-        payload = json.loads(fixture(name))
-        value = payload["entry"][0]["changes"][0]["value"]
-        value["contacts"][0]["wa_id"] = value["messages"][0]["from"] = WA_ID
-        value["messages"][0]["id"] = wamid or "wamid.btn-%s" % name
-        change(value["messages"][0])
-        raw = json.dumps(payload).encode()
-        status, body, _ = self.parley.request("POST", "/webhooks/whatsapp", raw=raw,
-                                              headers={"X-Hub-Signature-256": meta_signature(raw)})
+    @classmethod
+    def customer_sends(cls, name, change, wamid=None):
+        status, body, _ = post_webhook(cls.parley, customer_message(WA_ID, wamid or "wamid.btn-%s" % name, change, name))
         assert status == 200, body
-        _, contacts, _ = self.parley.request("GET", "/api/v1/contacts?q=%2B" + WA_ID, token=self.token)
-        _, conversations, _ = self.parley.request("GET", "/api/v1/contacts/%d/conversations" % contacts["data"][0]["id"],
-                                                  token=self.token)
-        return conversations["data"][0]
+        return cls.conversation_of("+" + WA_ID)[1]
 
-    def messages(self):
-        _, page, _ = self.parley.request("GET", "/api/v1/conversations/%d/messages?limit=100" % self.conversation["id"],
-                                         token=self.token)
-        return page["data"]
+    def timeline(self):
+        return self.messages(self.conversation["id"])
 
-    def reply(self, body):
-        return self.parley.request("POST", "/api/v1/conversations/%d/messages" % self.conversation["id"], body,
-                                   token=self.token)
+    def answer(self, body):
+        return self.send(self.conversation["id"], body)
 
     def test_1_buttons_go_out_as_interactive_reply_buttons_and_the_tap_shows_its_label(self):
         before = len(self.graph.sent)
-        status, message, _ = self.reply({"text": "Passt Ihnen Dienstag?", "buttons": [
+        status, message, _ = self.answer({"text": "Passt Ihnen Dienstag?", "buttons": [
             [{"text": "Ja, passt", "callback_data": "slot-tue"}, {"text": "Anderer Tag", "callback_data": "slot-other"}],
             [{"text": "Bitte anrufen", "callback_data": "call-me"}]]})
         self.assertEqual(status, 201, message)
@@ -71,7 +54,7 @@ class WhatsAppButtonsTest(unittest.TestCase):
                                    {"type": "reply", "reply": {"id": "slot-other", "title": "Anderer Tag"}},
                                    {"type": "reply", "reply": {"id": "call-me", "title": "Bitte anrufen"}}]}})
         # The fake accepted it: the reply has its wamid.
-        sent_message = wait_for(lambda: [m for m in self.messages() if m["id"] == message["id"] and m["external_id"]])[0]
+        sent_message = wait_for(lambda: [m for m in self.timeline() if m["id"] == message["id"] and m["external_id"]])[0]
         self.assertEqual(sent_message["payload"]["inline_keyboard"][0][0]["text"], "Ja, passt")
 
         # The customer taps "Anderer Tag": the timeline shows the label, quoting the message.
@@ -79,13 +62,13 @@ class WhatsAppButtonsTest(unittest.TestCase):
             m.update(interactive={"type": "button_reply", "button_reply": {"id": "slot-other", "title": "Anderer Tag"}},
                      context={"from": "15550783881", "id": sent_message["external_id"]})
         self.customer_sends("interactive_button_reply.json", tap, wamid="wamid.btn-tap")
-        tapped = [m for m in self.messages() if m["external_id"] == "wamid.btn-tap"][0]
+        tapped = [m for m in self.timeline() if m["external_id"] == "wamid.btn-tap"][0]
         self.assertEqual(tapped["text"], "Anderer Tag")
         self.assertEqual(tapped["direction"], "incoming")
         self.assertEqual(tapped["reply_to_id"], message["id"])
 
     def test_2_whatsapps_limits_are_refused_with_a_clear_400_and_nothing_is_stored(self):
-        count = len(self.messages())
+        count = len(self.timeline())
         sent = len(self.graph.sent)
         b = lambda text, data="x": {"text": text, "callback_data": data}  # noqa: E731
         cases = [
@@ -99,10 +82,10 @@ class WhatsAppButtonsTest(unittest.TestCase):
             ([[b("Ja")]], "at most 1024 characters", "x" * 1025),
         ]
         for buttons, expected, text in cases:
-            status, body, _ = self.reply({"text": text, "buttons": buttons})
+            status, body, _ = self.answer({"text": text, "buttons": buttons})
             self.assertEqual(status, 400, (buttons, body))
             self.assertIn(expected, body["error"]["message"])
-        self.assertEqual(len(self.messages()), count)
+        self.assertEqual(len(self.timeline()), count)
         self.assertEqual(len(self.graph.sent), sent)
 
 

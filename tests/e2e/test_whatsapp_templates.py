@@ -5,7 +5,6 @@ as Meta's documented template JSON, refused before storing when they do not fit,
 replies refused once the customer's last message is more than 24 hours old."""
 import calendar
 import copy
-import json
 import os
 import sqlite3
 import sys
@@ -14,8 +13,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fake_graph import FakeGraph  # noqa: E402
-from harness import Parley, wait_for  # noqa: E402
-from test_whatsapp import FIXTURES, create_inbox, meta_signature  # noqa: E402
+from harness import Desk, wait_for  # noqa: E402
+from test_whatsapp import customer_message, inbox_config, post_webhook  # noqa: E402
 
 # Three templates as GET /{waba_id}/message_templates lists them (Meta's "Template management").
 TEMPLATES = [
@@ -40,19 +39,8 @@ TEMPLATES = [
 
 
 
-class TemplateConversations:
-    """What the template tests of both providers do with a conversation (self.parley, self.token)."""
-
-    def messages(self, conversation_id):
-        _, page, _ = self.parley.request("GET", "/api/v1/conversations/%d/messages?limit=100" % conversation_id,
-                                         token=self.token)
-        return page["data"]
-
-    def message(self, conversation_id, message_id):
-        return [m for m in self.messages(conversation_id) if m["id"] == message_id][0]
-
-    def send(self, conversation_id, body):
-        return self.parley.request("POST", "/api/v1/conversations/%d/messages" % conversation_id, body, token=self.token)
+class TemplateConversations(Desk):
+    """What the template tests of both providers do with a conversation, besides the desk's own."""
 
     def age_window(self, conversation_id, hours=25):
         """`hours` pass: the conversation's last customer message is moved back in the database."""
@@ -74,12 +62,7 @@ class WhatsAppTemplatesTest(TemplateConversations, unittest.TestCase):
         cls.graph = FakeGraph()
         cls.graph.templates = copy.deepcopy(TEMPLATES)
         cls.graph.template_page_size = 2  # three templates: two pages
-        cls.parley = Parley()
-        cls.token = cls.parley.login()
-        status, inbox, _ = create_inbox(cls.parley, cls.token, cls.graph, "WhatsApp Shop",
-                                        business_account_id=cls.graph.waba_id)
-        assert status == 201, inbox
-        cls.inbox = inbox
+        cls.start_with_inbox("WhatsApp Shop", "whatsapp", inbox_config(cls.graph, business_account_id=cls.graph.waba_id))
 
     @classmethod
     def tearDownClass(cls):
@@ -87,21 +70,12 @@ class WhatsAppTemplatesTest(TemplateConversations, unittest.TestCase):
         cls.graph.close()
 
     def customer_writes(self, wa_id, text, sent_at=None):
-        with open(os.path.join(FIXTURES, "text.json")) as f:
-            payload = json.load(f)
-        value = payload["entry"][0]["changes"][0]["value"]
-        value["contacts"][0]["wa_id"] = value["messages"][0]["from"] = wa_id
-        value["messages"][0]["id"] = "wamid.tpl-%s-%f" % (wa_id, time.time())
-        value["messages"][0]["timestamp"] = str(int(sent_at or time.time()))
-        value["messages"][0]["text"]["body"] = text
-        raw = json.dumps(payload).encode()
-        status, body, _ = self.parley.request("POST", "/webhooks/whatsapp", raw=raw,
-                                              headers={"X-Hub-Signature-256": meta_signature(raw)})
+        def change(message):
+            message["timestamp"] = str(int(sent_at or time.time()))
+            message["text"]["body"] = text
+        status, body, _ = post_webhook(self.parley, customer_message(wa_id, "wamid.tpl-%s-%f" % (wa_id, time.time()), change))
         self.assertEqual(status, 200, body)
-        _, contacts, _ = self.parley.request("GET", "/api/v1/contacts?q=%2B" + wa_id, token=self.token)
-        _, conversations, _ = self.parley.request(
-            "GET", "/api/v1/contacts/%d/conversations" % contacts["data"][0]["id"], token=self.token)
-        return conversations["data"][0]
+        return self.conversation_of("+" + wa_id)[1]
 
     def sync(self):
         status, body, _ = self.parley.request("POST", "/api/v1/inboxes/%d/templates/sync" % self.inbox["id"],
@@ -234,9 +208,8 @@ class WhatsAppTemplatesTest(TemplateConversations, unittest.TestCase):
 
     def test_5_sync_errors_are_clear(self):
         # Meta refuses: its reason comes back with 424, never a 5xx.
-        status, wrong, _ = create_inbox(self.parley, self.token, self.graph, "WhatsApp other account",
-                                        phone_number_id="106540352242923", business_account_id="999999999")
-        self.assertEqual(status, 201, wrong)
+        wrong = self.add_inbox("WhatsApp other account", "whatsapp", inbox_config(
+            self.graph, phone_number_id="106540352242923", business_account_id="999999999"))
         status, body, _ = self.parley.request("POST", "/api/v1/inboxes/%d/templates/sync" % wrong["id"], token=self.token)
         self.assertEqual(status, 424, body)
         self.assertIn("WhatsApp error 100", body["error"]["message"])
@@ -244,9 +217,7 @@ class WhatsAppTemplatesTest(TemplateConversations, unittest.TestCase):
         self.assertEqual(listing["data"], [])
         self.assertIn("WhatsApp error 100", listing["last_error"])
         # No WABA id: the admin is told which setting is missing.
-        status, plain, _ = create_inbox(self.parley, self.token, self.graph, "WhatsApp without WABA",
-                                        phone_number_id="106540352242924")
-        self.assertEqual(status, 201, plain)
+        plain = self.add_inbox("WhatsApp without WABA", "whatsapp", inbox_config(self.graph, phone_number_id="106540352242924"))
         status, body, _ = self.parley.request("POST", "/api/v1/inboxes/%d/templates/sync" % plain["id"], token=self.token)
         self.assertEqual(status, 400, body)
         self.assertIn("config.business_account_id", body["error"]["message"])

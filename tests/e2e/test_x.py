@@ -12,7 +12,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fake_x import FakeX  # noqa: E402
-from harness import Parley, wait_for  # noqa: E402
+from harness import Desk, wait_for  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "channels", "x", "fixtures")
 BUSINESS = "2244994945"
@@ -49,18 +49,12 @@ def tweet_event(tweet_id, author, text, in_reply_to=None, name="Customer"):
     return json.dumps({"for_user_id": BUSINESS, "tweet_create_events": [tweet]}).encode()
 
 
-class XTest(unittest.TestCase):
+class XTest(Desk, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.x = FakeX()
-        cls.parley = Parley()
-        cls.token = cls.parley.login()
-        status, inbox, _ = cls.parley.request("POST", "/api/v1/inboxes", {
-            "name": "X", "channel": "x",
-            "config": {"user_id": BUSINESS, "consumer_secret": SECRET, "access_token": cls.x.token,
-                       "api_base_url": cls.x.api_base_url}}, token=cls.token)
-        assert status == 201, inbox
-        cls.inbox = inbox
+        cls.start_with_inbox("X", "x", {"user_id": BUSINESS, "consumer_secret": SECRET, "access_token": cls.x.token,
+                                        "api_base_url": cls.x.api_base_url})
 
     @classmethod
     def tearDownClass(cls):
@@ -70,26 +64,6 @@ class XTest(unittest.TestCase):
     def webhook(self, raw, signature=None):
         return self.parley.request("POST", "/webhooks/x", raw=raw,
                                    headers={"x-twitter-webhooks-signature": signed(raw) if signature is None else signature})
-
-    def conversations_of(self, user_id):
-        _, contacts, _ = self.parley.request("GET", "/api/v1/contacts?q=" + user_id, token=self.token)
-        contact = contacts["data"][0]
-        _, conversations, _ = self.parley.request("GET", "/api/v1/contacts/%d/conversations" % contact["id"], token=self.token)
-        return contact, conversations["data"]
-
-    def messages(self, conversation_id):
-        _, page, _ = self.parley.request("GET", "/api/v1/conversations/%d/messages?limit=100" % conversation_id,
-                                         token=self.token)
-        return page["data"]
-
-    def message(self, conversation_id, message_id):
-        return [m for m in self.messages(conversation_id) if m["id"] == message_id][0]
-
-    def reply(self, conversation_id, **body):
-        status, message, _ = self.parley.request("POST", "/api/v1/conversations/%d/messages" % conversation_id, body,
-                                                 token=self.token)
-        self.assertEqual(status, 201, message)
-        return message
 
     # ---- set-up and authenticity ----
 
@@ -187,16 +161,7 @@ class XTest(unittest.TestCase):
                  "url": "https://t.co/abc"}
         self.assertEqual(self.webhook(dm_event("730000000000000001", customer, "see https://t.co/abc", media=media))[0], 200)
         _, conversations = self.conversations_of(customer)
-
-        def stored():
-            for m in self.messages(conversations[0]["id"]):
-                if m["attachment_ids"]:
-                    status, body, headers = self.parley.request(
-                        "GET", "/api/v1/attachments/%d" % m["attachment_ids"][0], token=self.token)
-                    if status == 200:
-                        return body, headers, m
-            return None
-        body, headers, message = wait_for(stored, timeout=20)
+        body, headers, message = self.downloaded_attachment(conversations[0]["id"])
         self.assertEqual(body, jpeg)
         self.assertEqual(headers["Content-Type"], "image/jpeg")
         self.assertEqual((message["kind"], message["text"]), ("image", "see"))
