@@ -7,6 +7,7 @@
 #include "channels/messenger/messenger_gateway.hpp"
 #include "http/api.hpp"
 #include "http/json.hpp"
+#include "http/webhook_inboxes.hpp"
 
 namespace parley::http {
 
@@ -15,21 +16,11 @@ namespace ms = channels::messenger;
 
 namespace {
 
-struct ConfiguredInbox {
-  core::Inbox inbox;
-  ms::InboxConfig config;
-};
-
-core::Result<std::vector<ConfiguredInbox>> configuredInboxes(app::Store& store, const app::SecretBox* secrets, ms::Product product) {
+core::Result<std::vector<InboxWithConfig<ms::InboxConfig>>> configuredInboxes(app::Store& store, const app::SecretBox* secrets,
+                                                                               ms::Product product) {
   const auto channel = product == ms::Product::Instagram ? core::ChannelKind::Instagram : core::ChannelKind::Messenger;
-  auto inboxes = app::readOne(store, [&](app::StoreTx& tx) { return tx.listInboxesByChannel(channel); });
-  if (!inboxes) return inboxes.error();
-  std::vector<ConfiguredInbox> out;
-  for (auto& inbox : *inboxes) {
-    auto config = ms::parseInboxConfig(product, inbox.config_json, secrets);
-    if (config) out.push_back({std::move(inbox), std::move(*config)});
-  }
-  return out;
+  return inboxesWithConfig<ms::InboxConfig>(
+      store, channel, [&](const std::string& config_json) { return ms::parseInboxConfig(product, config_json, secrets); });
 }
 
 void addProductRoutes(Router& router, ApiDeps& deps, ms::Product product, const std::string& path) {
@@ -37,34 +28,16 @@ void addProductRoutes(Router& router, ApiDeps& deps, ms::Product product, const 
   router.add("GET", path, Auth::None,
              name + " webhook verification: echoes hub.challenge when hub.verify_token matches an inbox",
              [&deps, product, name](Context& ctx) -> Response {
-               const auto mode = ctx.request.param("hub.mode").value_or("");
-               const auto token = ctx.request.param("hub.verify_token").value_or("");
-               const auto challenge = ctx.request.param("hub.challenge").value_or("");
                PARLEY_TRY(inboxes, configuredInboxes(deps.store, deps.secrets.get(), product));
-               for (const auto& configured : inboxes) {
-                 if (ms::verifyHandshake(mode, configured.config.verify_token, token)) {
-                   return Response{200, challenge, "text/plain; charset=utf-8", {}};
-                 }
-               }
-               return errorResponse(403, "forbidden", "hub.verify_token does not match any " + name + " inbox");
+               return answerHubChallenge(ctx.request, inboxes, ms::verifyHandshake, name);
              });
   router.add(
       "POST", path, Auth::None, name + " webhook (messages, echoes, postbacks, reactions, receipts), signed with X-Hub-Signature-256",
       [&deps, product](Context& ctx) -> Response {
         PARLEY_TRY(inboxes, configuredInboxes(deps.store, deps.secrets.get(), product));
-        const std::string signature = ctx.request.header("x-hub-signature-256");
-        const std::string* secret = nullptr;
-        for (const auto& configured : inboxes) {
-          if (ms::verifySignature(configured.config.app_secret, ctx.request.body, signature)) {
-            secret = &configured.config.app_secret;
-            break;
-          }
-        }
+        const std::string* secret = signingAppSecret(ctx.request, inboxes, ms::verifySignature);
         if (!secret) return errorResponse(401, "bad_signature", "X-Hub-Signature-256 does not match the body and any app secret");
-        std::string type = ctx.request.header("content-type");
-        if (type.substr(0, type.find(';')) != "application/json") {
-          return errorResponse(415, "unsupported_media_type", "send the body as Content-Type: application/json");
-        }
+        if (auto refused = unlessJsonBody(ctx.request)) return *refused;
         PARLEY_TRY(parsed, ms::parseWebhook(ctx.request.body, product));
         auto inboxFor = [&](const std::string& account) -> const core::Inbox* {
           for (const auto& configured : inboxes) {
@@ -95,18 +68,7 @@ void addProductRoutes(Router& router, ApiDeps& deps, ms::Product product, const 
           result->duplicate ? ++duplicates : ++stored;
           media = media || (!message.media.empty() && !result->duplicate);
         }
-        for (const auto& status : batch.statuses) {
-          const core::Inbox* inbox = inboxFor(status.account_id);
-          auto applied = inbox ? deps.desk.applyProviderStatus(*inbox, status)
-                               : core::Status(core::makeError(ErrorCode::NotFound, "no inbox"));
-          if (applied) {
-            ++statuses;
-          } else if (applied.error().code == ErrorCode::NotFound) {
-            ++ignored;  // a receipt for a message this server did not send
-          } else {
-            return errorResponse(applied.error());
-          }
-        }
+        if (auto failed = applyReceipts(deps, batch.statuses, inboxFor, statuses, ignored)) return *failed;
         for (const auto& mark : parsed.watermarks) {
           const core::Inbox* inbox = inboxFor(mark.account_id);
           if (!inbox) {

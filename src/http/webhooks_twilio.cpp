@@ -13,6 +13,7 @@
 #include "channels/twilio/twilio_gateway.hpp"
 #include "http/api.hpp"
 #include "http/json.hpp"
+#include "http/webhook_inboxes.hpp"
 
 namespace parley::http {
 
@@ -21,10 +22,7 @@ namespace tw = channels::twilio;
 
 namespace {
 
-struct ConfiguredInbox {
-  core::Inbox inbox;
-  tw::InboxConfig config;
-};
+using ConfiguredInbox = InboxWithConfig<tw::InboxConfig>;
 
 Response twiml() {
   return Response{200, R"(<?xml version="1.0" encoding="UTF-8"?><Response></Response>)", "text/xml", {}};
@@ -65,14 +63,9 @@ Response formError(const core::Error& error) {
 }
 
 core::Result<std::vector<ConfiguredInbox>> twilioInboxes(ApiDeps& deps) {
-  auto inboxes = app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.listInboxesByChannel(core::ChannelKind::Twilio); });
-  if (!inboxes) return inboxes.error();
-  std::vector<ConfiguredInbox> out;
-  for (auto& inbox : *inboxes) {
-    auto config = tw::parseInboxConfig(inbox.config_json, deps.secrets.get());
-    if (config) out.push_back({std::move(inbox), std::move(*config)});
-  }
-  return out;
+  return inboxesWithConfig<tw::InboxConfig>(deps.store, core::ChannelKind::Twilio, [&](const std::string& config_json) {
+    return tw::parseInboxConfig(config_json, deps.secrets.get());
+  });
 }
 
 // The first inbox among `candidates` whose token verifies the request.

@@ -7,6 +7,7 @@
 #include "channels/whatsapp/whatsapp_gateway.hpp"
 #include "http/api.hpp"
 #include "http/json.hpp"
+#include "http/webhook_inboxes.hpp"
 
 namespace parley::http {
 
@@ -15,20 +16,10 @@ namespace wa = channels::whatsapp;
 
 namespace {
 
-struct ConfiguredInbox {
-  core::Inbox inbox;
-  wa::InboxConfig config;
-};
-
-core::Result<std::vector<ConfiguredInbox>> whatsappInboxes(app::Store& store, const app::SecretBox* secrets) {
-  auto inboxes = app::readOne(store, [](app::StoreTx& tx) { return tx.listInboxesByChannel(core::ChannelKind::WhatsApp); });
-  if (!inboxes) return inboxes.error();
-  std::vector<ConfiguredInbox> out;
-  for (auto& inbox : *inboxes) {
-    auto config = wa::parseInboxConfig(inbox.config_json, secrets);
-    if (config) out.push_back({std::move(inbox), std::move(*config)});
-  }
-  return out;
+core::Result<std::vector<InboxWithConfig<wa::InboxConfig>>> whatsappInboxes(app::Store& store, const app::SecretBox* secrets) {
+  return inboxesWithConfig<wa::InboxConfig>(store, core::ChannelKind::WhatsApp, [&](const std::string& config_json) {
+    return wa::parseInboxConfig(config_json, secrets);
+  });
 }
 
 }  // namespace
@@ -37,16 +28,8 @@ void addWhatsAppRoutes(Router& router, ApiDeps& deps) {
   router.add("GET", "/webhooks/whatsapp", Auth::None,
              "WhatsApp webhook verification: echoes hub.challenge when hub.verify_token matches an inbox",
              [&deps](Context& ctx) -> Response {
-               const auto mode = ctx.request.param("hub.mode").value_or("");
-               const auto token = ctx.request.param("hub.verify_token").value_or("");
-               const auto challenge = ctx.request.param("hub.challenge").value_or("");
                PARLEY_TRY(inboxes, whatsappInboxes(deps.store, deps.secrets.get()));
-               for (const auto& configured : inboxes) {
-                 if (wa::verifyHandshake(mode, configured.config.verify_token, token)) {
-                   return Response{200, challenge, "text/plain; charset=utf-8", {}};
-                 }
-               }
-               return errorResponse(403, "forbidden", "hub.verify_token does not match any WhatsApp inbox");
+               return answerHubChallenge(ctx.request, inboxes, wa::verifyHandshake, "WhatsApp");
              });
   router.add(
       "POST", "/webhooks/whatsapp", Auth::None,
@@ -54,19 +37,9 @@ void addWhatsAppRoutes(Router& router, ApiDeps& deps) {
       [&deps](Context& ctx) -> Response {
         PARLEY_TRY(inboxes, whatsappInboxes(deps.store, deps.secrets.get()));
         // Authenticity first, on the raw bytes: the app secret that signed it picks the inboxes.
-        const std::string signature = ctx.request.header("x-hub-signature-256");
-        const std::string* secret = nullptr;
-        for (const auto& configured : inboxes) {
-          if (wa::verifySignature(configured.config.app_secret, ctx.request.body, signature)) {
-            secret = &configured.config.app_secret;
-            break;
-          }
-        }
+        const std::string* secret = signingAppSecret(ctx.request, inboxes, wa::verifySignature);
         if (!secret) return errorResponse(401, "bad_signature", "X-Hub-Signature-256 does not match the body and any app secret");
-        std::string type = ctx.request.header("content-type");
-        if (type.substr(0, type.find(';')) != "application/json") {
-          return errorResponse(415, "unsupported_media_type", "send the body as Content-Type: application/json");
-        }
+        if (auto refused = unlessJsonBody(ctx.request)) return *refused;
         PARLEY_TRY(batch, wa::parseWebhook(ctx.request.body));
         auto inboxFor = [&](const std::string& account) -> const core::Inbox* {
           for (const auto& configured : inboxes) {
@@ -89,18 +62,7 @@ void addWhatsAppRoutes(Router& router, ApiDeps& deps) {
           result.duplicate ? ++duplicates : ++stored;
           media = media || !message.media.empty();
         }
-        for (const auto& status : batch.statuses) {
-          const core::Inbox* inbox = inboxFor(status.account_id);
-          auto applied = inbox ? deps.desk.applyProviderStatus(*inbox, status)
-                               : core::Status(core::makeError(ErrorCode::NotFound, "no inbox"));
-          if (applied) {
-            ++statuses;
-          } else if (applied.error().code == ErrorCode::NotFound) {
-            ++ignored;  // a receipt for a message this server did not send
-          } else {
-            return errorResponse(applied.error());
-          }
-        }
+        if (auto failed = applyReceipts(deps, batch.statuses, inboxFor, statuses, ignored)) return *failed;
         for (const auto& edit : batch.edits) {
           if (const core::Inbox* inbox = inboxFor(edit.account_id)) (void)deps.desk.applyEdit(*inbox, edit);
         }

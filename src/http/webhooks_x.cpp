@@ -12,6 +12,7 @@
 #include "channels/x/x_gateway.hpp"
 #include "http/api.hpp"
 #include "http/json.hpp"
+#include "http/webhook_inboxes.hpp"
 
 namespace parley::http {
 
@@ -20,20 +21,12 @@ namespace xc = channels::x;
 
 namespace {
 
-struct ConfiguredInbox {
-  core::Inbox inbox;
-  xc::InboxConfig config;
-};
+using ConfiguredInbox = InboxWithConfig<xc::InboxConfig>;
 
 core::Result<std::vector<ConfiguredInbox>> configuredInboxes(app::Store& store, const app::SecretBox* secrets) {
-  auto inboxes = app::readOne(store, [&](app::StoreTx& tx) { return tx.listInboxesByChannel(core::ChannelKind::X); });
-  if (!inboxes) return inboxes.error();
-  std::vector<ConfiguredInbox> out;
-  for (auto& inbox : *inboxes) {
-    auto config = xc::parseInboxConfig(inbox.config_json, secrets);
-    if (config) out.push_back({std::move(inbox), std::move(*config)});
-  }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.inbox.id.value < b.inbox.id.value; });
+  auto out = inboxesWithConfig<xc::InboxConfig>(
+      store, core::ChannelKind::X, [&](const std::string& config_json) { return xc::parseInboxConfig(config_json, secrets); });
+  if (out) std::sort(out->begin(), out->end(), [](const auto& a, const auto& b) { return a.inbox.id.value < b.inbox.id.value; });
   return out;
 }
 

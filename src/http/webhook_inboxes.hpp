@@ -1,0 +1,91 @@
+// What the provider webhooks (WhatsApp, Messenger / Instagram, Twilio, X) share: the inboxes of
+// a channel with their parsed configurations, which the signature check and the choice of inbox
+// need; and, for Meta's two webhooks, the hub.challenge handshake, the X-Hub-Signature-256 check
+// against the inboxes' app secrets and the receipts of a batch.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "app/store.hpp"
+#include "core/inbound.hpp"
+#include "http/api.hpp"
+
+namespace parley::http {
+
+template <class Config>
+struct InboxWithConfig {
+  core::Inbox inbox;
+  Config config;
+};
+
+// Every inbox of `channel` whose configuration `parse(config_json)` accepts, in the store's
+// order; one whose configuration does not parse is left out (it cannot have signed anything).
+template <class Config, class Parse>
+core::Result<std::vector<InboxWithConfig<Config>>> inboxesWithConfig(app::Store& store, core::ChannelKind channel, Parse parse) {
+  auto inboxes = app::readOne(store, [&](app::StoreTx& tx) { return tx.listInboxesByChannel(channel); });
+  if (!inboxes) return inboxes.error();
+  std::vector<InboxWithConfig<Config>> out;
+  for (auto& inbox : *inboxes) {
+    auto config = parse(inbox.config_json);
+    if (config) out.push_back({std::move(inbox), std::move(*config)});
+  }
+  return out;
+}
+
+// GET of a Meta webhook: hub.challenge echoed when hub.verify_token matches an inbox's
+// (`verify(mode, inbox's verify_token, token)`), else 403 naming `name` ("WhatsApp").
+template <class Config, class Verify>
+Response answerHubChallenge(const Request& request, const std::vector<InboxWithConfig<Config>>& inboxes, Verify verify,
+                            const std::string& name) {
+  const auto mode = request.param("hub.mode").value_or("");
+  const auto token = request.param("hub.verify_token").value_or("");
+  const auto challenge = request.param("hub.challenge").value_or("");
+  for (const auto& configured : inboxes) {
+    if (verify(mode, configured.config.verify_token, token)) return Response{200, challenge, "text/plain; charset=utf-8", {}};
+  }
+  return errorResponse(403, "forbidden", "hub.verify_token does not match any " + name + " inbox");
+}
+
+// POST of a Meta webhook, on the raw bytes: the app secret whose X-Hub-Signature-256 matches
+// (`verify(app_secret, body, signature)`), or nullptr. It then picks the inboxes of the payload.
+template <class Config, class Verify>
+const std::string* signingAppSecret(const Request& request, const std::vector<InboxWithConfig<Config>>& inboxes, Verify verify) {
+  const std::string signature = request.header("x-hub-signature-256");
+  for (const auto& configured : inboxes) {
+    if (verify(configured.config.app_secret, request.body, signature)) return &configured.config.app_secret;
+  }
+  return nullptr;
+}
+
+// 415 unless the body is sent as application/json.
+inline std::optional<Response> unlessJsonBody(const Request& request) {
+  const std::string type = request.header("content-type");
+  if (type.substr(0, type.find(';')) == "application/json") return std::nullopt;
+  return errorResponse(415, "unsupported_media_type", "send the body as Content-Type: application/json");
+}
+
+// A batch's delivery receipts, each to the inbox `inboxFor(account_id)` names: counted in
+// `applied`, or in `ignored` when no inbox is set up for the account or this server did not send
+// the message; any other failure (the store's) is the answer, so the provider retries.
+template <class InboxFor>
+std::optional<Response> applyReceipts(ApiDeps& deps, const std::vector<core::InboundStatus>& receipts, InboxFor inboxFor,
+                                      int& applied, int& ignored) {
+  for (const auto& status : receipts) {
+    const core::Inbox* inbox = inboxFor(status.account_id);
+    auto result = inbox ? deps.desk.applyProviderStatus(*inbox, status)
+                        : core::Status(core::makeError(core::ErrorCode::NotFound, "no inbox"));
+    if (result) {
+      ++applied;
+    } else if (result.error().code == core::ErrorCode::NotFound) {
+      ++ignored;  // a receipt for a message this server did not send
+    } else {
+      return errorResponse(result.error());
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace parley::http
