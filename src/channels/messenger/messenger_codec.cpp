@@ -11,6 +11,7 @@
 #include "channels/common/code_points.hpp"
 #include "channels/common/json_fields.hpp"
 #include "channels/common/json_input.hpp"
+#include "channels/common/send_answer.hpp"
 #include "core/text.hpp"
 
 namespace parley::channels::messenger {
@@ -600,12 +601,8 @@ app::DeliveryResult classifySendError(Product product, long http_status, std::st
 }
 
 app::DeliveryResult interpretSendAnswer(Product product, long http_status, std::string_view body, long retry_after_s) {
-  using Outcome = app::DeliveryResult::Outcome;
-  if (http_status >= 200 && http_status < 300) {
-    auto id = parseSendResponse(body);
-    if (!id) return {Outcome::Failed, std::string(productName(product)) + " accepted the message but " + id.error().message, 0, {}};
-    return {Outcome::Delivered, "", 0, *id};
-  }
+  const std::string failed = std::string(productName(product)) + " accepted the message but ";
+  if (auto sent = successfulSend(http_status, failed, [&] { return parseSendResponse(body); })) return *sent;
   return classifySendError(product, http_status, body, retry_after_s);
 }
 

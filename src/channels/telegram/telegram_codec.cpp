@@ -13,6 +13,7 @@
 #include "app/crypto.hpp"
 #include "channels/common/json_fields.hpp"
 #include "channels/common/json_input.hpp"
+#include "channels/common/send_answer.hpp"
 #include "core/text.hpp"
 
 namespace parley::channels::telegram {
@@ -912,11 +913,8 @@ core::Result<std::string> parseSentMessageId(std::string_view body) {
 }
 
 app::DeliveryResult interpretSendAnswer(long http_status, std::string_view body, long retry_after_header_s) {
-  using Outcome = app::DeliveryResult::Outcome;
-  if (http_status >= 200 && http_status < 300) {
-    auto id = parseSentMessageId(body);
-    if (!id) return {Outcome::Failed, "Telegram accepted the message but " + id.error().message, 0, {}};
-    return {Outcome::Delivered, "", 0, *id};
+  if (auto sent = successfulSend(http_status, "Telegram accepted the message but ", [&] { return parseSentMessageId(body); })) {
+    return *sent;
   }
   return classifySendError(http_status, body, retry_after_header_s);
 }

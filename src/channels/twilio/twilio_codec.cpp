@@ -11,6 +11,7 @@
 #include <cstdlib>
 
 #include "app/crypto.hpp"
+#include "channels/common/send_answer.hpp"
 #include "core/text.hpp"
 
 namespace parley::channels::twilio {
@@ -464,11 +465,7 @@ app::DeliveryResult classifySendError(long http_status, std::string_view body, l
 }
 
 app::DeliveryResult interpretSendAnswer(long http_status, std::string_view body, long retry_after_s) {
-  if (http_status >= 200 && http_status < 300) {
-    auto sid = parseSendResponse(body);
-    if (!sid) return {Outcome::Failed, sid.error().message, 0, {}};
-    return {Outcome::Delivered, "", 0, *sid};
-  }
+  if (auto sent = successfulSend(http_status, "", [&] { return parseSendResponse(body); })) return *sent;
   return classifySendError(http_status, body, retry_after_s);
 }
 

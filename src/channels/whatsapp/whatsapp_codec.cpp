@@ -12,6 +12,7 @@
 #include "channels/common/code_points.hpp"
 #include "channels/common/json_fields.hpp"
 #include "channels/common/json_input.hpp"
+#include "channels/common/send_answer.hpp"
 #include "core/text.hpp"
 
 namespace parley::channels::whatsapp {
@@ -798,11 +799,8 @@ app::DeliveryResult classifySendError(long http_status, std::string_view body, l
 }
 
 app::DeliveryResult interpretSendAnswer(long http_status, std::string_view body, long retry_after_s) {
-  using Outcome = app::DeliveryResult::Outcome;
-  if (http_status >= 200 && http_status < 300) {
-    auto id = parseSendResponse(body);
-    if (!id) return {Outcome::Failed, "WhatsApp accepted the message but " + id.error().message, 0, {}};
-    return {Outcome::Delivered, "", 0, *id};
+  if (auto sent = successfulSend(http_status, "WhatsApp accepted the message but ", [&] { return parseSendResponse(body); })) {
+    return *sent;
   }
   return classifySendError(http_status, body, retry_after_s);
 }
