@@ -39,13 +39,8 @@ class DeskServiceTest : public parley::testing::StoreTest {
     outbox_ = std::make_unique<app::OutboxWorker>(*store_, *desk_, clock_, gateways, app::OutboxPolicy{3, 1000, 60000, 32});
     ASSERT_TRUE(store_->write([&](app::StoreTx& tx) -> core::Status {
       admin_ = addUser(tx, "admin@t.test", "Admin", core::Role::Admin);
-      core::Inbox box;
-      box.tenant_id = tenant_;
-      box.name = "API";
-      box.callback_url = "http://127.0.0.1:9/";
-      api_inbox_ = *tx.createInbox(box);
-      box.name = "Second";
-      other_inbox_ = *tx.createInbox(box);
+      api_inbox_ = addInbox(tx, "API", core::ChannelKind::Api, "http://127.0.0.1:9/");
+      other_inbox_ = addInbox(tx, "Second", core::ChannelKind::Api, "http://127.0.0.1:9/");
       return {};
     }));
   }
@@ -64,15 +59,6 @@ class DeskServiceTest : public parley::testing::StoreTest {
     auto r = desk_->ingest(in);
     EXPECT_TRUE(r.ok()) << r.error().message;
     return *r;
-  }
-
-  core::Message message(core::MessageId id) {
-    core::Message m;
-    EXPECT_TRUE(store_->read([&](app::StoreTx& tx) -> core::Status {
-      m = *tx.getMessage(tenant_, id);
-      return {};
-    }));
-    return m;
   }
 
   bus::InProcessBus bus_{1};

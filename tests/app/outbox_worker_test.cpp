@@ -68,17 +68,9 @@ class OutboxWorkerTest : public parley::testing::StoreTest {
     desk_ = std::make_unique<app::DeskService>(*store_, bus_, clock_, gateways_);
     ASSERT_TRUE(store_->write([&](app::StoreTx& tx) -> core::Status {
       admin_ = addUser(tx, "admin@t.test", "Admin", core::Role::Admin);
-      core::Inbox box;
-      box.tenant_id = tenant_;
-      box.channel = core::ChannelKind::Telegram;
-      box.name = "Bot A";
-      bot_a_ = *tx.createInbox(box);
-      box.name = "Bot B";
-      bot_b_ = *tx.createInbox(box);
-      box.channel = core::ChannelKind::Api;
-      box.name = "API";
-      box.callback_url = "http://127.0.0.1:9/";
-      api_inbox_ = *tx.createInbox(box);
+      bot_a_ = addInbox(tx, "Bot A", core::ChannelKind::Telegram);
+      bot_b_ = addInbox(tx, "Bot B", core::ChannelKind::Telegram);
+      api_inbox_ = addInbox(tx, "API", core::ChannelKind::Api, "http://127.0.0.1:9/");
       return {};
     }));
     restart();
@@ -113,14 +105,6 @@ class OutboxWorkerTest : public parley::testing::StoreTest {
     auto r = desk_->reply(admin_, conversation, app::ReplyInput{text});
     EXPECT_TRUE(r.ok()) << r.error().message;
     return *r;
-  }
-  core::Message message(core::MessageId id) {
-    core::Message m;
-    EXPECT_TRUE(store_->read([&](app::StoreTx& tx) -> core::Status {
-      m = *tx.getMessage(tenant_, id);
-      return {};
-    }));
-    return m;
   }
   core::OutboxItem item(core::MessageId id) {
     core::OutboxItem o;

@@ -50,15 +50,8 @@ class ProfileFetcherTest : public parley::testing::StoreTest {
       if (e.type == "contact.updated") updates_.push_back(std::get<core::Contact>(e.subject));
     });
     ASSERT_TRUE(store_->write([&](app::StoreTx& tx) -> core::Status {
-      core::Inbox box;
-      box.tenant_id = tenant_;
-      box.name = "Page";
-      box.channel = core::ChannelKind::Messenger;
-      messenger_ = *tx.createInbox(box);
-      box.name = "API";
-      box.channel = core::ChannelKind::Api;
-      box.callback_url = "http://127.0.0.1:9/";
-      api_ = *tx.createInbox(box);
+      messenger_ = addInbox(tx, "Page", core::ChannelKind::Messenger);
+      api_ = addInbox(tx, "API", core::ChannelKind::Api, "http://127.0.0.1:9/");
       return {};
     }));
   }

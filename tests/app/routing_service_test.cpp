@@ -47,14 +47,8 @@ class RoutingServiceTest : public parley::testing::StoreTest {
       admin_ = addUser(tx, "admin@t.test", "Admin", core::Role::Admin);
       ann_ = addUser(tx, "ann@t.test", "Ann", core::Role::Agent);
       bob_ = addUser(tx, "bob@t.test", "Bob", core::Role::Agent);
-      core::Inbox box;
-      box.tenant_id = tenant_;
-      box.name = "API";
-      box.callback_url = "http://127.0.0.1:9/";
-      api_inbox_ = *tx.createInbox(box);
-      box.name = "Mail";
-      box.channel = core::ChannelKind::Email;
-      mail_inbox_ = *tx.createInbox(box);
+      api_inbox_ = addInbox(tx, "API", core::ChannelKind::Api, "http://127.0.0.1:9/");
+      mail_inbox_ = addInbox(tx, "Mail", core::ChannelKind::Email, "http://127.0.0.1:9/");
       return {};
     }));
     startServices();

@@ -1,6 +1,7 @@
 // What the use-case tests stand on: a fresh SQLite store in a temporary directory (removed after
-// the test), a manual clock and one tenant "T". A test's SetUp adds users, inboxes and the
-// services; its TearDown resets the services and then calls StoreTest::TearDown().
+// the test), a manual clock and one tenant "T", with helpers to add users and inboxes and to read
+// a message back. A test's SetUp adds users, inboxes and the services; its TearDown resets the
+// services and then calls StoreTest::TearDown().
 #pragma once
 
 #include <gtest/gtest.h>
@@ -48,6 +49,26 @@ class StoreTest : public ::testing::Test {
     u.name = name;
     u.role = role;
     return core::Actor{*tx.createUser(u), tenant_, role, {}};
+  }
+  // An inbox of the tenant; API-channel replies go to `callback_url`.
+  core::InboxId addInbox(app::StoreTx& tx, const std::string& name, core::ChannelKind channel,
+                         const std::string& callback_url = "") {
+    core::Inbox box;
+    box.tenant_id = tenant_;
+    box.name = name;
+    box.channel = channel;
+    box.callback_url = callback_url;
+    return *tx.createInbox(box);
+  }
+
+  // A message as it is stored now.
+  core::Message message(core::MessageId id) {
+    core::Message m;
+    EXPECT_TRUE(store_->read([&](app::StoreTx& tx) -> core::Status {
+      m = *tx.getMessage(tenant_, id);
+      return {};
+    }));
+    return m;
   }
 
   std::filesystem::path dir_;

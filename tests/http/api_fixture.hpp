@@ -86,6 +86,17 @@ struct ApiServices {
     return *id;
   }
 
+  // A team of tenant `t` with these members.
+  core::TeamId team(app::StoreTx& tx, core::TenantId t, const std::string& name, const std::vector<core::UserId>& members) {
+    core::Team team;
+    team.tenant_id = t;
+    team.name = name;
+    auto id = tx.createTeam(team);
+    if (!id) throw std::runtime_error(id.error().message);
+    (void)tx.setTeamMembers(t, *id, members);
+    return *id;
+  }
+
   // A request to `target` (path and query) from `remote_address`, through the router.
   http::Response dispatch(const std::string& method, const std::string& target, const std::string& body,
                           std::map<std::string, std::string> headers, const std::string& remote_address) {
@@ -142,14 +153,8 @@ struct ApiFixture : ApiServices {
       agent_a = user(tx, tenant, "anna@acme.test", core::Role::Agent);
       agent_b = user(tx, tenant, "bert@acme.test", core::Role::Agent);
       other_admin = user(tx, other_tenant, "admin@other.test", core::Role::Admin);
-      core::Team ta;
-      ta.tenant_id = tenant;
-      ta.name = "Team A";
-      team_a = *tx.createTeam(ta);
-      ta.name = "Team B";
-      team_b = *tx.createTeam(ta);
-      (void)tx.setTeamMembers(tenant, team_a, {agent_a});
-      (void)tx.setTeamMembers(tenant, team_b, {agent_b});
+      team_a = team(tx, tenant, "Team A", {agent_a});
+      team_b = team(tx, tenant, "Team B", {agent_b});
       core::Inbox ia;
       ia.tenant_id = tenant;
       ia.name = "Inbox A";

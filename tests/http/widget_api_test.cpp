@@ -49,14 +49,8 @@ struct WidgetFixture : parley::testing::ApiServices {
       admin = user(tx, "admin@acme.test", core::Role::Admin);
       anna = user(tx, "anna@acme.test", core::Role::Agent);
       bert = user(tx, "bert@acme.test", core::Role::Agent);
-      core::Team t;
-      t.tenant_id = tenant;
-      t.name = "Support";
-      team_a = *tx.createTeam(t);
-      t.name = "Sales";
-      team_b = *tx.createTeam(t);
-      (void)tx.setTeamMembers(tenant, team_a, {anna});
-      (void)tx.setTeamMembers(tenant, team_b, {bert});
+      team_a = team(tx, tenant, "Support", {anna});
+      team_b = team(tx, tenant, "Sales", {bert});
       (void)tx.setUserAvailability(tenant, anna, core::Availability::Available, clock.now());
       core::Inbox box;
       box.tenant_id = tenant;
