@@ -252,6 +252,14 @@ class WebSocket:
         self.sock.close()
 
 
+def json_fixtures(folder):
+    """The documented payloads in `folder` (its *.json files) by name: (name, bytes)."""
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".json"):
+            with open(os.path.join(folder, name), "rb") as f:
+                yield name, f.read()
+
+
 def wait_for(predicate, timeout=15, interval=0.05):
     deadline = time.time() + timeout
     while time.time() < deadline:

@@ -10,7 +10,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fake_meta_messaging import FakeMetaMessaging  # noqa: E402
-from harness import Desk, sign, wait_for  # noqa: E402
+from harness import Desk, json_fixtures, sign, wait_for  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "channels")
 PAGE_ID = "682498302938465"
@@ -149,10 +149,9 @@ class MessengerTest(Desk, unittest.TestCase):
     def test_every_documented_fixture_is_accepted(self):
         for product, path in (("messenger", "/webhooks/messenger"), ("instagram", "/webhooks/instagram")):
             folder = os.path.join(FIXTURES, product, "fixtures")
-            for name in sorted(os.listdir(folder)):
-                if name.endswith(".json"):
-                    status, body, _ = self.webhook(fixture(product, name), path=path)
-                    self.assertEqual(status, 200, (product, name, body))
+            for name, raw in json_fixtures(folder):
+                status, body, _ = self.webhook(raw, path=path)
+                self.assertEqual(status, 200, (product, name, body))
 
     # ---- outbound ----
 

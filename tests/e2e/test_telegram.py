@@ -10,7 +10,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fake_telegram import FakeTelegram  # noqa: E402
-from harness import Desk, wait_for  # noqa: E402
+from harness import Desk, json_fixtures, wait_for  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "channels", "telegram", "fixtures")
 SECRET = "e2e_secret-Token_42"
@@ -172,10 +172,8 @@ class TelegramTest(Desk, unittest.TestCase):
         self.assertEqual(pressed[0]["payload"]["data"], "solved:yes")
 
     def test_every_documented_fixture_is_accepted(self):
-        for name in sorted(os.listdir(FIXTURES)):
-            if not name.endswith(".json"):
-                continue
-            status, body, _ = self.webhook(fixture(name))
+        for name, raw in json_fixtures(FIXTURES):
+            status, body, _ = self.webhook(raw)
             self.assertEqual(status, 200, (name, body))
 
     # ---- outbound -----------------------------------------------------------------------------------

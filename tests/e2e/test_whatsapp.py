@@ -8,7 +8,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fake_graph import FakeGraph  # noqa: E402
-from harness import Desk, sign, wait_for  # noqa: E402
+from harness import Desk, json_fixtures, sign, wait_for  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "channels", "whatsapp", "fixtures")
 PHONE_NUMBER_ID = "106540352242922"
@@ -168,10 +168,8 @@ class WhatsAppTest(Desk, unittest.TestCase):
         self.assertIn("131047", message["delivery_error"])
 
     def test_every_documented_fixture_is_accepted(self):
-        for name in sorted(os.listdir(FIXTURES)):
-            if not name.endswith(".json"):
-                continue
-            status, body, _ = self.webhook(fixture(name))
+        for name, raw in json_fixtures(FIXTURES):
+            status, body, _ = self.webhook(raw)
             self.assertEqual(status, 200, (name, body))
 
 

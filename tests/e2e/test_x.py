@@ -12,7 +12,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fake_x import FakeX  # noqa: E402
-from harness import Desk, wait_for  # noqa: E402
+from harness import Desk, json_fixtures, wait_for  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "channels", "x", "fixtures")
 BUSINESS = "2244994945"
@@ -98,10 +98,9 @@ class XTest(Desk, unittest.TestCase):
         self.assertEqual(contacts["data"], [])
 
     def test_every_documented_fixture_is_accepted(self):
-        for name in sorted(os.listdir(FIXTURES)):
-            if name.endswith(".json"):
-                status, body, _ = self.webhook(fixture(name))
-                self.assertEqual(status, 200, (name, body))
+        for name, raw in json_fixtures(FIXTURES):
+            status, body, _ = self.webhook(raw)
+            self.assertEqual(status, 200, (name, body))
 
     # ---- direct messages ----
 
