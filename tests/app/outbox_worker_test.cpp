@@ -107,12 +107,9 @@ class OutboxWorkerTest : public parley::testing::StoreTest {
     return *r;
   }
   core::OutboxItem item(core::MessageId id) {
-    core::OutboxItem o;
-    EXPECT_TRUE(store_->read([&](app::StoreTx& tx) -> core::Status {
-      o = *tx.outboxForMessage(tenant_, id);
-      return {};
-    }));
-    return o;
+    auto o = app::readOne(*store_, [&](app::StoreTx& tx) { return tx.outboxForMessage(tenant_, id); });
+    EXPECT_TRUE(o.ok()) << o.error().message;
+    return o ? *o : core::OutboxItem{};
   }
   // What a crash right after the provider was called leaves behind: the item marked "sending".
   void crashWhileSending(core::MessageId id) {

@@ -63,12 +63,9 @@ class StoreTest : public ::testing::Test {
 
   // A message as it is stored now.
   core::Message message(core::MessageId id) {
-    core::Message m;
-    EXPECT_TRUE(store_->read([&](app::StoreTx& tx) -> core::Status {
-      m = *tx.getMessage(tenant_, id);
-      return {};
-    }));
-    return m;
+    auto m = app::readOne(*store_, [&](app::StoreTx& tx) { return tx.getMessage(tenant_, id); });
+    EXPECT_TRUE(m.ok()) << m.error().message;
+    return m ? *m : core::Message{};
   }
 
   std::filesystem::path dir_;
