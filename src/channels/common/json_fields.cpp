@@ -32,17 +32,6 @@ core::Result<std::optional<std::string>> optString(const json::object& o, std::s
   return std::optional<std::string>(std::string(s));
 }
 
-// Boost.JSON holds any integer up to 2^64 exactly; a fraction or an integer too large for 64 bits
-// would already have lost digits as a double, so it is refused (as a string is expected).
-core::Result<std::optional<std::string>> optIntegerOrString(const json::object& o, std::string_view key,
-                                                             const std::string& path, std::size_t max) {
-  const json::value* v = find(o, key);
-  if (!v) return std::optional<std::string>();
-  if (v->is_int64()) return std::optional<std::string>(std::to_string(v->get_int64()));
-  if (v->is_uint64()) return std::optional<std::string>(std::to_string(v->get_uint64()));
-  return optString(o, key, path, max, "characters");
-}
-
 core::Result<const json::object*> optObject(const json::object& o, std::string_view key, const std::string& path) {
   const json::value* v = find(o, key);
   if (!v) return static_cast<const json::object*>(nullptr);
@@ -72,5 +61,24 @@ core::Result<std::optional<bool>> optBool(const json::object& o, std::string_vie
   if (!v->is_bool()) return wrongType(at(path, key), "a boolean");
   return std::optional<bool>(v->get_bool());
 }
+
+namespace meta {
+
+core::Result<std::optional<std::string>> optString(const json::object& o, std::string_view key, const std::string& path,
+                                                    std::size_t max) {
+  return json_fields::optString(o, key, path, max, "characters");
+}
+
+// Boost.JSON holds any integer up to 2^64 exactly; a fraction or an integer too large for 64 bits
+// would already have lost digits as a double, so it is refused (as a string is expected).
+core::Result<std::optional<std::string>> optId(const json::object& o, std::string_view key, const std::string& path) {
+  const json::value* v = find(o, key);
+  if (!v) return std::optional<std::string>();
+  if (v->is_int64()) return std::optional<std::string>(std::to_string(v->get_int64()));
+  if (v->is_uint64()) return std::optional<std::string>(std::to_string(v->get_uint64()));
+  return optString(o, key, path, kMaxIdLength);
+}
+
+}  // namespace meta
 
 }  // namespace parley::channels::json_fields

@@ -32,15 +32,23 @@ std::string at(const std::string& path, std::string_view key);
 core::Result<std::optional<std::string>> optString(const boost::json::object& o, std::string_view key,
                                                     const std::string& path, std::size_t max, const char* unit);
 
-// Meta's ids (Messenger, Instagram, WhatsApp): a string of at most `max` (unit "characters"), or
-// an integer kept exactly as its decimal text.
-core::Result<std::optional<std::string>> optIntegerOrString(const boost::json::object& o, std::string_view key,
-                                                             const std::string& path, std::size_t max);
-
 core::Result<const boost::json::object*> optObject(const boost::json::object& o, std::string_view key, const std::string& path);
 core::Result<const boost::json::array*> optArray(const boost::json::object& o, std::string_view key, const std::string& path);
 // Any JSON number (integers converted to double).
 core::Result<std::optional<double>> optNumber(const boost::json::object& o, std::string_view key, const std::string& path);
 core::Result<std::optional<bool>> optBool(const boost::json::object& o, std::string_view key, const std::string& path);
+
+// Meta's payloads (Messenger, Instagram, WhatsApp) word a length limit in "characters" and carry
+// ids as strings, which an integer may stand for.
+namespace meta {
+
+inline constexpr std::size_t kMaxIdLength = 1024;
+
+core::Result<std::optional<std::string>> optString(const boost::json::object& o, std::string_view key,
+                                                    const std::string& path, std::size_t max = std::string::npos);
+// A string of at most kMaxIdLength, or an integer kept exactly as its decimal text.
+core::Result<std::optional<std::string>> optId(const boost::json::object& o, std::string_view key, const std::string& path);
+
+}  // namespace meta
 
 }  // namespace parley::channels::json_fields

@@ -25,17 +25,10 @@ namespace {
 // ---- small JSON accessors (channels/common/json_fields.hpp): absent/null -> nullopt, wrong type ->
 // InvalidInput with the path ----
 
+// Meta's: limits in characters, ids as strings (an integer kept as its decimal text).
 using namespace json_fields;
-
-core::Result<std::optional<std::string>> optString(const json::object& o, std::string_view key, const std::string& path,
-                                                    std::size_t max = std::string::npos) {
-  return json_fields::optString(o, key, path, max, "characters");
-}
-
-// Ids are strings in the documented payloads; an integer (app_id is one) is kept as its text.
-core::Result<std::optional<std::string>> optId(const json::object& o, std::string_view key, const std::string& path) {
-  return optIntegerOrString(o, key, path, kMaxIdLength);
-}
+using namespace json_fields::meta;
+static_assert(kMaxIdLength == json_fields::meta::kMaxIdLength);
 
 // Messenger timestamps and watermarks are Unix milliseconds as a JSON number (a digit string is
 // accepted too). 0 when absent.

@@ -26,18 +26,10 @@ namespace {
 // ---- small JSON accessors (channels/common/json_fields.hpp): absent/null -> nullopt, wrong type ->
 // InvalidInput with the path ----
 
+// Meta's: limits in characters, ids as strings (an integer kept as its decimal text).
 using namespace json_fields;
-
-core::Result<std::optional<std::string>> optString(const json::object& o, std::string_view key, const std::string& path,
-                                                    std::size_t max = std::string::npos) {
-  return json_fields::optString(o, key, path, max, "characters");
-}
-
-// Ids are strings in every documented payload. An integer is accepted and kept exactly as its
-// decimal text; a fraction or an integer too large for 64 bits is refused.
-core::Result<std::optional<std::string>> optId(const json::object& o, std::string_view key, const std::string& path) {
-  return optIntegerOrString(o, key, path, kMaxIdLength);
-}
+using namespace json_fields::meta;
+static_assert(kMaxIdLength == json_fields::meta::kMaxIdLength);
 
 // Meta's timestamps are Unix seconds as a decimal string ("1749416383"); an integer is accepted
 // too. Returns milliseconds, 0 when absent.
