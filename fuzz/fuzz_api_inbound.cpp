@@ -10,11 +10,11 @@
 
 #include "fuzz_checks.hpp"
 
-using parley::fuzz::require;
+using namespace parley::fuzz;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace api = parley::channels::api;
-  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  const std::string_view body = textOf(data, size);
 
   auto parsed = api::parseInbound(body);
   if (parsed) {
@@ -35,8 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // The signature: a header made from the input never verifies by accident, the right one does.
   const std::string secret = "fuzz-secret";
-  const auto newline = body.find('\n');
-  const std::string_view header = body.substr(0, newline == std::string_view::npos ? body.size() : newline);
+  const std::string_view header = firstLine(body);
   (void)api::verifySignature(secret, body, header);
   require(api::verifySignature(secret, body, api::signatureHeader(secret, body)));
   require(!api::verifySignature("", body, api::signatureHeader("", body)));

@@ -4,7 +4,12 @@
 
 #include <boost/json.hpp>
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
+
+#include "core/result.hpp"
 
 namespace parley::fuzz {
 
@@ -17,6 +22,23 @@ inline bool isJsonObject(const std::string& text) {
   boost::system::error_code ec;
   auto v = boost::json::parse(text, ec);
   return !ec && v.is_object();
+}
+
+// The fuzzer's bytes as text.
+inline std::string_view textOf(const std::uint8_t* data, std::size_t size) {
+  return std::string_view(reinterpret_cast<const char*>(data), size);
+}
+
+// What a codec refuses, it refuses with a message, as InvalidInput or TooLarge.
+inline void requireRefusal(const core::Error& error) {
+  require(!error.message.empty());
+  require(error.code == core::ErrorCode::InvalidInput || error.code == core::ErrorCode::TooLarge);
+}
+
+// The input's first line: what the targets try as a signature header.
+inline std::string_view firstLine(std::string_view body) {
+  const auto newline = body.find('\n');
+  return body.substr(0, newline == std::string_view::npos ? body.size() : newline);
 }
 
 }  // namespace parley::fuzz

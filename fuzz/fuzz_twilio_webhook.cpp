@@ -17,13 +17,12 @@
 
 #include "fuzz_checks.hpp"
 
-using parley::fuzz::require;
-using parley::fuzz::isJsonObject;
+using namespace parley::fuzz;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace tw = parley::channels::twilio;
   namespace core = parley::core;
-  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  const std::string_view bytes = textOf(data, size);
 
   auto params = tw::parseForm(bytes);
   if (!params) {

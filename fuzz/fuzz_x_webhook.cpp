@@ -16,8 +16,7 @@
 
 #include "fuzz_checks.hpp"
 
-using parley::fuzz::require;
-using parley::fuzz::isJsonObject;
+using namespace parley::fuzz;
 
 namespace {
 
@@ -28,12 +27,11 @@ bool isDigits(const std::string& s) { return !s.empty() && s.find_first_not_of("
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace xc = parley::channels::x;
   namespace core = parley::core;
-  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  const std::string_view body = textOf(data, size);
 
   auto parsed = xc::parseWebhook(body);
   if (!parsed) {
-    require(!parsed.error().message.empty());
-    require(parsed.error().code == core::ErrorCode::InvalidInput || parsed.error().code == core::ErrorCode::TooLarge);
+    requireRefusal(parsed.error());
   } else {
     require(isDigits(parsed->for_user_id));
     for (const auto& m : parsed->batch.messages) {

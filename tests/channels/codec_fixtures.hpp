@@ -39,6 +39,12 @@ T parsedOr(core::Result<T> parsed, const std::string& name) {
   return parsed.ok() ? std::move(*parsed) : T{};
 }
 
+// The one message of a batch, or an empty one and a test failure when there is not exactly one.
+inline core::InboundMessage onlyMessage(const core::InboundBatch& batch) {
+  EXPECT_EQ(batch.messages.size(), 1u);
+  return batch.messages.empty() ? core::InboundMessage{} : batch.messages.front();
+}
+
 // The message's normalised payload (its payload_json) as a JSON object.
 inline boost::json::object payloadOf(const core::InboundMessage& m) { return boost::json::parse(m.payload_json).as_object(); }
 

@@ -28,10 +28,7 @@ ms::WebhookBatch parse(const std::string& name, ms::Product product = ms::Produc
   return parley::test::parsedOr(ms::parseWebhook(readFixture(folder, name), product), name);
 }
 
-core::InboundMessage only(const ms::WebhookBatch& batch) {
-  EXPECT_EQ(batch.batch.messages.size(), 1u);
-  return batch.batch.messages.empty() ? core::InboundMessage{} : batch.batch.messages.front();
-}
+core::InboundMessage only(const ms::WebhookBatch& batch) { return parley::test::onlyMessage(batch.batch); }
 
 using parley::test::payloadOf;
 

@@ -39,10 +39,9 @@ tg::ParsedUpdate parseFixture(const std::string& name) {
 
 // By value: callers often pass a temporary.
 core::InboundMessage onlyMessage(const tg::ParsedUpdate& update) {
-  EXPECT_EQ(update.batch.messages.size(), 1u);
   EXPECT_TRUE(update.batch.edits.empty());
   EXPECT_EQ(update.batch.ignored, 0);
-  return update.batch.messages.empty() ? core::InboundMessage{} : update.batch.messages.front();
+  return parley::test::onlyMessage(update.batch);
 }
 
 using parley::test::payloadOf;

@@ -34,11 +34,7 @@ core::InboundBatch parseFixture(const std::string& name) {
   return parley::test::parsedOr(wa::parseWebhook(readFixture(name)), name);
 }
 
-// By value: callers often pass a temporary batch.
-core::InboundMessage onlyMessage(const core::InboundBatch& batch) {
-  EXPECT_EQ(batch.messages.size(), 1u);
-  return batch.messages.empty() ? core::InboundMessage{} : batch.messages.front();
-}
+using parley::test::onlyMessage;
 
 using parley::test::payloadOf;
 

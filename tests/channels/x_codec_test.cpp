@@ -31,10 +31,7 @@ xc::WebhookBatch parse(const std::string& name) {
   return parley::test::parsedOr(xc::parseWebhook(readFixture(name)), name);
 }
 
-core::InboundMessage only(const xc::WebhookBatch& batch) {
-  EXPECT_EQ(batch.batch.messages.size(), 1u);
-  return batch.batch.messages.empty() ? core::InboundMessage{} : batch.batch.messages.front();
-}
+core::InboundMessage only(const xc::WebhookBatch& batch) { return parley::test::onlyMessage(batch.batch); }
 
 using parley::test::payloadOf;
 
