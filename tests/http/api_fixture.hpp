@@ -97,6 +97,20 @@ struct ApiServices {
     return *id;
   }
 
+  // An API-channel inbox of tenant `t` that the agents of `teams` see.
+  core::InboxId apiInbox(app::StoreTx& tx, core::TenantId t, const std::string& name, const std::string& secret,
+                         const std::string& callback_url, const std::vector<core::TeamId>& teams) {
+    core::Inbox box;
+    box.tenant_id = t;
+    box.name = name;
+    box.secret = secret;
+    box.callback_url = callback_url;
+    box.team_ids = teams;
+    auto id = tx.createInbox(box);
+    if (!id) throw std::runtime_error(id.error().message);
+    return *id;
+  }
+
   // A request to `target` (path and query) from `remote_address`, through the router.
   http::Response dispatch(const std::string& method, const std::string& target, const std::string& body,
                           std::map<std::string, std::string> headers, const std::string& remote_address) {
@@ -155,20 +169,9 @@ struct ApiFixture : ApiServices {
       other_admin = user(tx, other_tenant, "admin@other.test", core::Role::Admin);
       team_a = team(tx, tenant, "Team A", {agent_a});
       team_b = team(tx, tenant, "Team B", {agent_b});
-      core::Inbox ia;
-      ia.tenant_id = tenant;
-      ia.name = "Inbox A";
-      ia.callback_url = "http://127.0.0.1:9/a";
-      ia.secret = "secret-a";
-      ia.team_ids = {team_a};
-      inbox_a = *tx.createInbox(ia);
-      ia.name = "Inbox B";
-      ia.team_ids = {team_b};
-      inbox_b = *tx.createInbox(ia);
-      ia.tenant_id = other_tenant;
-      ia.name = "Other inbox";
-      ia.team_ids = {};
-      other_inbox = *tx.createInbox(ia);
+      inbox_a = apiInbox(tx, tenant, "Inbox A", "secret-a", "http://127.0.0.1:9/a", {team_a});
+      inbox_b = apiInbox(tx, tenant, "Inbox B", "secret-a", "http://127.0.0.1:9/a", {team_b});
+      other_inbox = apiInbox(tx, other_tenant, "Other inbox", "secret-a", "http://127.0.0.1:9/a", {});
       return {};
     });
     conv_a = ingest(inbox_a, "a-1", "cust-a", "Hallo aus A");

@@ -60,13 +60,7 @@ struct WidgetFixture : parley::testing::ApiServices {
       box.config_json = R"({"allowed_origins":["https://shop.example.com"],"greeting":{"de":"Hallo!","en":"Hi!"},"color":"#1f6feb"})";
       box.team_ids = {team_a};
       chat = *tx.createInbox(box);
-      core::Inbox api;
-      api.tenant_id = tenant;
-      api.name = "CRM";
-      api.secret = "api-secret";
-      api.callback_url = "http://127.0.0.1:9/x";
-      api.team_ids = {team_a};
-      api_inbox = *tx.createInbox(api);
+      api_inbox = apiInbox(tx, tenant, "CRM", "api-secret", "http://127.0.0.1:9/x", {team_a});
       return {};
     });
     core::InboundMessage in;
