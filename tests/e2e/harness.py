@@ -140,6 +140,13 @@ class Desk:
     def send(cls, conversation_id, body):
         return cls.parley.request("POST", "/api/v1/conversations/%d/messages" % conversation_id, body, token=cls.token)
 
+    def assert_config_refused(self, channel, config, setting):
+        """Creating an inbox with `config` is refused with a 400 that names `setting`."""
+        status, body, _ = self.parley.request("POST", "/api/v1/inboxes", {"name": "broken", "channel": channel,
+                                                                          "config": config}, token=self.token)
+        self.assertEqual(status, 400)
+        self.assertIn(setting, body["error"]["message"])
+
     def reply(self, conversation_id, **body):
         status, message, _ = self.send(conversation_id, body)
         self.assertEqual(status, 201, message)

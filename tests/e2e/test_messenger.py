@@ -58,14 +58,8 @@ class MessengerTest(Desk, unittest.TestCase):
         self.assertEqual(inbox["config"]["page_id"], PAGE_ID)
         self.assertEqual(inbox["config"]["page_access_token"], "********")
         self.assertNotIn(APP_SECRET, json.dumps(inbox))
-        status, body, _ = self.parley.request("POST", "/api/v1/inboxes", {
-            "name": "broken", "channel": "messenger", "config": {"page_id": "1"}}, token=self.token)
-        self.assertEqual(status, 400)
-        self.assertIn("config.page_access_token", body["error"]["message"])
-        status, body, _ = self.parley.request("POST", "/api/v1/inboxes", {
-            "name": "broken", "channel": "instagram", "config": {"instagram_id": "1"}}, token=self.token)
-        self.assertEqual(status, 400)
-        self.assertIn("config.access_token", body["error"]["message"])
+        self.assert_config_refused("messenger", {"page_id": "1"}, "config.page_access_token")
+        self.assert_config_refused("instagram", {"instagram_id": "1"}, "config.access_token")
 
     def test_verification_handshake_per_product(self):
         for path, token in (("/webhooks/messenger", "verify-page"), ("/webhooks/instagram", "verify-ig")):

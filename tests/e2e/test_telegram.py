@@ -74,15 +74,8 @@ class TelegramTest(Desk, unittest.TestCase):
         self.assertEqual(inbox["config"]["api_base_url"], self.bot.base)
         self.assertNotIn(self.bot.token, json.dumps(inbox))
         self.assertNotIn(SECRET, json.dumps(inbox))
-        status, body, _ = self.parley.request("POST", "/api/v1/inboxes", {
-            "name": "broken", "channel": "telegram", "config": {"secret_token": "x"}}, token=self.token)
-        self.assertEqual(status, 400)
-        self.assertIn("config.bot_token", body["error"]["message"])
-        status, body, _ = self.parley.request("POST", "/api/v1/inboxes", {
-            "name": "broken", "channel": "telegram", "config": {"bot_token": "1:a", "secret_token": "no spaces"}},
-            token=self.token)
-        self.assertEqual(status, 400)
-        self.assertIn("config.secret_token", body["error"]["message"])
+        self.assert_config_refused("telegram", {"secret_token": "x"}, "config.bot_token")
+        self.assert_config_refused("telegram", {"bot_token": "1:a", "secret_token": "no spaces"}, "config.secret_token")
 
     # ---- inbound ------------------------------------------------------------------------------------
 

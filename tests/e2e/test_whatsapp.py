@@ -63,10 +63,7 @@ class WhatsAppTest(Desk, unittest.TestCase):
         self.assertNotIn(APP_SECRET, json.dumps(inbox))
 
     def test_incomplete_config_is_refused(self):
-        status, body, _ = self.parley.request("POST", "/api/v1/inboxes", {
-            "name": "broken", "channel": "whatsapp", "config": {"phone_number_id": "1"}}, token=self.token)
-        self.assertEqual(status, 400)
-        self.assertIn("config.access_token", body["error"]["message"])
+        self.assert_config_refused("whatsapp", {"phone_number_id": "1"}, "config.access_token")
 
     def test_verification_handshake(self):
         status, body, _ = self.parley.request(
