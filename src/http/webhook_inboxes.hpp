@@ -67,6 +67,25 @@ inline std::optional<Response> unlessJsonBody(const Request& request) {
   return errorResponse(415, "unsupported_media_type", "send the body as Content-Type: application/json");
 }
 
+// One inbound message into the desk, counted in `stored` or `duplicates`. One that Parley refuses
+// (InvalidInput, e.g. text over the size limit; TooLarge) is counted in `ignored`, so that the
+// provider does not redeliver the whole batch for it; a store failure is the answer, so that the
+// provider retries later. `media` becomes true when a new message has files to fetch.
+inline std::optional<Response> ingestOrSkip(ApiDeps& deps, const core::InboundMessage& message, int& stored, int& duplicates,
+                                            int& ignored, bool& media) {
+  auto result = deps.desk.ingest(message);
+  if (!result) {
+    if (result.error().code == core::ErrorCode::InvalidInput || result.error().code == core::ErrorCode::TooLarge) {
+      ++ignored;
+      return std::nullopt;
+    }
+    return errorResponse(result.error());
+  }
+  result->duplicate ? ++duplicates : ++stored;
+  media = media || (!message.media.empty() && !result->duplicate);
+  return std::nullopt;
+}
+
 // A batch's delivery receipts, each to the inbox `inboxFor(account_id)` names: counted in
 // `applied`, or in `ignored` when no inbox is set up for the account or this server did not send
 // the message; any other failure (the store's) is the answer, so the provider retries.

@@ -55,18 +55,7 @@ void addProductRoutes(Router& router, ApiDeps& deps, ms::Product product, const 
             continue;
           }
           message.inbox_id = inbox->id;
-          auto result = deps.desk.ingest(message);
-          if (!result) {
-            // One event Parley refuses (e.g. text over the size limit) must not make Meta
-            // redeliver the whole batch; a store failure answers its error so Meta retries later.
-            if (result.error().code == ErrorCode::InvalidInput || result.error().code == ErrorCode::TooLarge) {
-              ++ignored;
-              continue;
-            }
-            return errorResponse(result.error());
-          }
-          result->duplicate ? ++duplicates : ++stored;
-          media = media || (!message.media.empty() && !result->duplicate);
+          if (auto failed = ingestOrSkip(deps, message, stored, duplicates, ignored, media)) return *failed;
         }
         if (auto failed = applyReceipts(deps, batch.statuses, inboxFor, statuses, ignored)) return *failed;
         for (const auto& mark : parsed.watermarks) {

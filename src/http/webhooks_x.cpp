@@ -83,17 +83,7 @@ void addXRoutes(Router& router, ApiDeps& deps) {
         bool media = false;
         for (auto& message : batch.messages) {
           message.inbox_id = inbox->id;
-          auto result = deps.desk.ingest(message);
-          if (!result) {
-            // One event Parley refuses must not make X redeliver the batch; a store failure does.
-            if (result.error().code == ErrorCode::InvalidInput || result.error().code == ErrorCode::TooLarge) {
-              ++ignored;
-              continue;
-            }
-            return errorResponse(result.error());
-          }
-          result->duplicate ? ++duplicates : ++stored;
-          media = media || (!message.media.empty() && !result->duplicate);
+          if (auto failed = ingestOrSkip(deps, message, stored, duplicates, ignored, media)) return *failed;
         }
         for (const auto& read : parsed.reads) {
           // The named DM, then everything we sent that customer before the read (statuses only move forward).

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "channels/common/config_secrets.hpp"
+#include "channels/common/delivery_start.hpp"
 #include "channels/common/http_client.hpp"
 
 namespace parley::channels::messenger {
@@ -91,12 +92,10 @@ core::Result<std::string> MessengerGateway::encode(const app::OutboundContext& c
 
 app::DeliveryResult MessengerGateway::deliver(const core::Inbox& inbox, const core::OutboxItem& item) {
   const std::string name(productName(product_));
-  auto config = parseInboxConfig(product_, inbox.config_json, secrets_.get());
-  if (!config) return {Outcome::Failed, "the inbox configuration is invalid: " + config.error().message, 0, {}};
-  boost::system::error_code ec;
-  auto parsed = json::parse(item.payload, ec);
-  if (ec || !parsed.is_object()) return {Outcome::Failed, "unreadable outbox payload", 0, {}};
-  const auto& envelope = parsed.get_object();
+  auto start = startDelivery(parseInboxConfig(product_, inbox.config_json, secrets_.get()), item.payload);
+  if (!start.config) return start.failed;
+  const auto& config = start.config;
+  const auto& envelope = start.envelope;
   const std::string bearer = "Bearer " + config->access_token;
   auto url = sendUrl(config->api_base_url, config->account_id);
   if (!url) return {Outcome::Failed, url.error().message, 0, {}};

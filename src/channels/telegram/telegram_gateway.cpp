@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "channels/common/config_secrets.hpp"
+#include "channels/common/delivery_start.hpp"
 #include "channels/common/http_client.hpp"
 #include "channels/telegram/telegram_codec.hpp"
 
@@ -117,12 +118,10 @@ core::Result<std::string> TelegramGateway::encode(const app::OutboundContext& ct
 }
 
 app::DeliveryResult TelegramGateway::deliver(const core::Inbox& inbox, const core::OutboxItem& item) {
-  auto config = parseInboxConfig(inbox.config_json, secrets_.get());
-  if (!config) return {Outcome::Failed, "the inbox configuration is invalid: " + config.error().message, 0, {}};
-  boost::system::error_code ec;
-  auto parsed = json::parse(item.payload, ec);
-  if (ec || !parsed.is_object()) return {Outcome::Failed, "unreadable outbox payload", 0, {}};
-  const auto& envelope = parsed.get_object();
+  auto start = startDelivery(parseInboxConfig(inbox.config_json, secrets_.get()), item.payload);
+  if (!start.config) return start.failed;
+  const auto& config = start.config;
+  const auto& envelope = start.envelope;
 
   SendRequest request;
   request.chat_id = stringOr(envelope, "chat_id");

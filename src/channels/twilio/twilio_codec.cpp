@@ -11,6 +11,7 @@
 #include <cstdlib>
 
 #include "app/crypto.hpp"
+#include "channels/common/base64.hpp"
 #include "channels/common/send_answer.hpp"
 #include "core/text.hpp"
 
@@ -48,14 +49,6 @@ core::Result<std::string> formDecode(std::string_view in) {
       out.push_back(c);
     }
   }
-  return out;
-}
-
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(std::max(n, 0)));
   return out;
 }
 

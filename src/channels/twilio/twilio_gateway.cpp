@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "channels/common/config_secrets.hpp"
+#include "channels/common/delivery_start.hpp"
 #include "channels/common/http_client.hpp"
 #include "channels/twilio/twilio_content.hpp"
 #include "channels/whatsapp/whatsapp_template_sync.hpp"
@@ -127,12 +128,10 @@ core::Result<std::string> TwilioGateway::encode(const app::OutboundContext& ctx)
 }
 
 app::DeliveryResult TwilioGateway::deliver(const core::Inbox& inbox, const core::OutboxItem& item) {
-  auto config = parseInboxConfig(inbox.config_json, secrets_.get());
-  if (!config) return {Outcome::Failed, "the inbox configuration is invalid: " + config.error().message, 0, {}};
-  boost::system::error_code ec;
-  auto parsed = json::parse(item.payload, ec);
-  if (ec || !parsed.is_object()) return {Outcome::Failed, "unreadable outbox payload", 0, {}};
-  const auto& envelope = parsed.get_object();
+  auto start = startDelivery(parseInboxConfig(inbox.config_json, secrets_.get()), item.payload);
+  if (!start.config) return start.failed;
+  const auto& config = start.config;
+  const auto& envelope = start.envelope;
   auto url = messagesUrl(config->api_base_url, config->account_sid);
   if (!url) return {Outcome::Failed, url.error().message, 0, {}};
 

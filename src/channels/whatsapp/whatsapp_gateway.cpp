@@ -7,6 +7,7 @@
 
 #include "app/store.hpp"
 #include "channels/common/config_secrets.hpp"
+#include "channels/common/delivery_start.hpp"
 #include "channels/common/http_client.hpp"
 #include "channels/whatsapp/whatsapp_codec.hpp"
 #include "channels/whatsapp/whatsapp_template_sync.hpp"
@@ -135,12 +136,10 @@ core::Result<std::string> WhatsAppGateway::encode(const app::OutboundContext& ct
 }
 
 app::DeliveryResult WhatsAppGateway::deliver(const core::Inbox& inbox, const core::OutboxItem& item) {
-  auto config = parseInboxConfig(inbox.config_json, secrets_.get());
-  if (!config) return {Outcome::Failed, "the inbox configuration is invalid: " + config.error().message, 0, {}};
-  boost::system::error_code ec;
-  auto parsed = json::parse(item.payload, ec);
-  if (ec || !parsed.is_object()) return {Outcome::Failed, "unreadable outbox payload", 0, {}};
-  const auto& envelope = parsed.get_object();
+  auto start = startDelivery(parseInboxConfig(inbox.config_json, secrets_.get()), item.payload);
+  if (!start.config) return start.failed;
+  const auto& config = start.config;
+  const auto& envelope = start.envelope;
   const std::string bearer = "Bearer " + config->access_token;
 
   SendRequest request;

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "app/crypto.hpp"
+#include "channels/common/base64.hpp"
 #include "channels/common/json_fields.hpp"
 #include "channels/common/json_input.hpp"
 #include "core/text.hpp"
@@ -71,14 +72,6 @@ core::Result<core::TimestampMs> millis(const json::object& o, std::string_view k
   }
   if (ms < 0 || ms > kMax) return makeError(ErrorCode::InvalidInput, path + "." + std::string(key) + ": out of range");
   return core::TimestampMs{ms};
-}
-
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(std::max(n, 0)));
-  return out;
 }
 
 struct UserInfo {

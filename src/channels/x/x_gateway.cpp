@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "channels/common/config_secrets.hpp"
+#include "channels/common/delivery_start.hpp"
 #include "channels/common/http_client.hpp"
 
 namespace parley::channels::x {
@@ -98,12 +99,10 @@ core::Result<std::string> XGateway::encode(const app::OutboundContext& ctx) cons
 }
 
 app::DeliveryResult XGateway::deliver(const core::Inbox& inbox, const core::OutboxItem& item) {
-  auto config = parseInboxConfig(inbox.config_json, secrets_.get());
-  if (!config) return {Outcome::Failed, "the inbox configuration is invalid: " + config.error().message, 0, {}};
-  boost::system::error_code ec;
-  auto parsed = json::parse(item.payload, ec);
-  if (ec || !parsed.is_object()) return {Outcome::Failed, "unreadable outbox payload", 0, {}};
-  const auto& envelope = parsed.get_object();
+  auto start = startDelivery(parseInboxConfig(inbox.config_json, secrets_.get()), item.payload);
+  if (!start.config) return start.failed;
+  const auto& config = start.config;
+  const auto& envelope = start.envelope;
   const bool dm = stringOr(envelope, "kind") == "dm";
   core::Result<std::string> url = dm ? dmUrl(config->api_base_url, stringOr(envelope, "recipient")) : tweetUrl(config->api_base_url);
   if (!url) return {Outcome::Failed, url.error().message, 0, {}};
