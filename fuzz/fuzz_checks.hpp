@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/inbound.hpp"
 #include "core/result.hpp"
 
 namespace parley::fuzz {
@@ -33,6 +34,17 @@ inline std::string_view textOf(const std::uint8_t* data, std::size_t size) {
 inline void requireRefusal(const core::Error& error) {
   require(!error.message.empty());
   require(error.code == core::ErrorCode::InvalidInput || error.code == core::ErrorCode::TooLarge);
+}
+
+// A message's kind agrees with its content (one file per message: WhatsApp, Telegram): a media
+// kind carries exactly one file, a location its coordinates, within range.
+inline void requireKindMatchesContent(const core::InboundMessage& m) {
+  const bool has_media = m.kind == core::MessageKind::Image || m.kind == core::MessageKind::Audio ||
+                         m.kind == core::MessageKind::Video || m.kind == core::MessageKind::Document ||
+                         m.kind == core::MessageKind::Sticker;
+  require(has_media == (m.media.size() == 1));
+  require((m.kind == core::MessageKind::Location) == m.latitude.has_value());
+  if (m.latitude) require(*m.latitude >= -90 && *m.latitude <= 90 && *m.longitude >= -180 && *m.longitude <= 180);
 }
 
 // The input's first line: what the targets try as a signature header.

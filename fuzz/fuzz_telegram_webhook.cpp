@@ -53,12 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       require(isJsonObject(m.payload_json));
       require(m.attachment_ids.empty() && m.saved_files.empty() && !m.echo);
       for (const auto& media : m.media) require(!media.provider_ref.empty() && media.provider_ref.size() <= tg::kMaxIdLength);
-      const bool has_media = m.kind == core::MessageKind::Image || m.kind == core::MessageKind::Audio ||
-                             m.kind == core::MessageKind::Video || m.kind == core::MessageKind::Document ||
-                             m.kind == core::MessageKind::Sticker;
-      require(has_media == (m.media.size() == 1));
-      require((m.kind == core::MessageKind::Location) == m.latitude.has_value());
-      if (m.latitude) require(*m.latitude >= -90 && *m.latitude <= 90 && *m.longitude >= -180 && *m.longitude <= 180);
+      requireKindMatchesContent(m);
       if (m.kind == core::MessageKind::Interactive) {
         require(!parsed->callback_query_id.empty() && m.external_id == "callback:" + parsed->callback_query_id);
       } else {

@@ -34,12 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       require(isJsonObject(m.payload_json));
       require(!m.inbox_id.valid() && m.attachment_ids.empty() && !m.echo);
       for (const auto& media : m.media) require(!media.provider_ref.empty());
-      const bool has_media = m.kind == core::MessageKind::Image || m.kind == core::MessageKind::Audio ||
-                             m.kind == core::MessageKind::Video || m.kind == core::MessageKind::Document ||
-                             m.kind == core::MessageKind::Sticker;
-      require(has_media == (m.media.size() == 1));
-      require((m.kind == core::MessageKind::Location) == m.latitude.has_value());
-      if (m.latitude) require(*m.latitude >= -90 && *m.latitude <= 90 && *m.longitude >= -180 && *m.longitude <= 180);
+      requireKindMatchesContent(m);
       if (m.kind == core::MessageKind::Reaction) require(!m.reply_to_external_id.empty());
     }
     for (const auto& s : parsed->statuses) {

@@ -42,6 +42,8 @@ core::Result<std::optional<bool>> optBool(const boost::json::object& o, std::str
 // ids as strings, which an integer may stand for.
 namespace meta {
 
+using namespace json_fields;  // `using namespace json_fields::meta` brings the general accessors too
+
 inline constexpr std::size_t kMaxIdLength = 1024;
 
 core::Result<std::optional<std::string>> optString(const boost::json::object& o, std::string_view key,

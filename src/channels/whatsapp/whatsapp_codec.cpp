@@ -27,7 +27,6 @@ namespace {
 // InvalidInput with the path ----
 
 // Meta's: limits in characters, ids as strings (an integer kept as its decimal text).
-using namespace json_fields;
 using namespace json_fields::meta;
 static_assert(kMaxIdLength == json_fields::meta::kMaxIdLength);
 
