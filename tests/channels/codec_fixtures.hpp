@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/inbound.hpp"
 #include "core/result.hpp"
@@ -21,6 +22,15 @@ namespace parley::test {
 // tests/channels/<folder>/fixtures
 inline std::filesystem::path fixturesOf(const std::string& folder) {
   return std::filesystem::path(PARLEY_FIXTURES_DIR) / folder / "fixtures";
+}
+
+// The names (without .json) of every JSON fixture in tests/channels/<folder>/fixtures.
+inline std::vector<std::string> jsonFixtureNames(const std::string& folder) {
+  std::vector<std::string> names;
+  for (const auto& file : std::filesystem::directory_iterator(fixturesOf(folder))) {
+    if (file.path().extension() == ".json") names.push_back(file.path().stem().string());
+  }
+  return names;
 }
 
 // The bytes of fixtures/<name><extension>; a test failure when it is missing.

@@ -29,8 +29,6 @@ using Outcome = parley::app::DeliveryResult::Outcome;
 
 namespace {
 
-const std::filesystem::path kFixtures = parley::test::fixturesOf("telegram");
-
 std::string readFixture(const std::string& name) { return parley::test::readFixture("telegram", name); }
 
 tg::ParsedUpdate parseFixture(const std::string& name) {
@@ -342,10 +340,8 @@ TEST(TelegramWebhook, IdsBeyondTwoToTheFiftyThreeAreKeptExactly) {
 
 TEST(TelegramWebhook, EveryFixtureParsesTheSameTwice) {
   std::size_t count = 0;
-  for (const auto& file : std::filesystem::directory_iterator(kFixtures)) {
-    if (file.path().extension() != ".json") continue;
-    SCOPED_TRACE(file.path().filename().string());
-    const auto name = file.path().stem().string();
+  for (const auto& name : parley::test::jsonFixtureNames("telegram")) {
+    SCOPED_TRACE(name + ".json");
     const auto first = parseFixture(name);
     const auto second = parseFixture(name);
     ASSERT_EQ(first.batch.messages.size(), second.batch.messages.size());

@@ -26,8 +26,6 @@ using Outcome = parley::app::DeliveryResult::Outcome;
 
 namespace {
 
-const std::filesystem::path kFixtures = parley::test::fixturesOf("whatsapp");
-
 std::string readFixture(const std::string& name) { return parley::test::readFixture("whatsapp", name); }
 
 core::InboundBatch parseFixture(const std::string& name) {
@@ -387,10 +385,8 @@ TEST(WhatsAppWebhook, OtherMetaProductsAreIgnored) {
 
 TEST(WhatsAppWebhook, EveryFixtureParsesAndIsUnchangedByAReparse) {
   std::size_t count = 0;
-  for (const auto& file : std::filesystem::directory_iterator(kFixtures)) {
-    if (file.path().extension() != ".json") continue;
-    SCOPED_TRACE(file.path().filename().string());
-    const auto name = file.path().stem().string();
+  for (const auto& name : parley::test::jsonFixtureNames("whatsapp")) {
+    SCOPED_TRACE(name + ".json");
     const auto first = parseFixture(name);
     const auto second = parseFixture(name);
     EXPECT_EQ(first.messages.size(), second.messages.size());
