@@ -1,7 +1,8 @@
-// What the provider webhooks (WhatsApp, Messenger / Instagram, Twilio, X) share: the inboxes of
-// a channel with their parsed configurations, which the signature check and the choice of inbox
-// need; and, for Meta's two webhooks, the hub.challenge handshake, the X-Hub-Signature-256 check
-// against the inboxes' app secrets and the receipts of a batch.
+// What the provider webhooks (WhatsApp, Messenger / Instagram, Twilio, X, the API channel) share:
+// the inboxes of a channel with their parsed configurations, which the signature check and the
+// choice of inbox need; the JSON content type; and, for Meta's two webhooks, the hub.challenge
+// handshake, the X-Hub-Signature-256 check against the inboxes' app secrets and the receipts of a
+// batch.
 #pragma once
 
 #include <optional>

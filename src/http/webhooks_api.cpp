@@ -5,6 +5,7 @@
 #include "channels/common/http_client.hpp"
 #include "http/api.hpp"
 #include "http/json.hpp"
+#include "http/webhook_inboxes.hpp"
 
 namespace parley::http {
 
@@ -43,10 +44,7 @@ void addApiChannelRoutes(Router& router, ApiDeps& deps) {
         if (!channels::api::verifySignature(inbox.secret, ctx.request.body, ctx.request.header("x-parley-signature"))) {
           return errorResponse(401, "bad_signature", "X-Parley-Signature does not match the body and the inbox secret");
         }
-        std::string type = ctx.request.header("content-type");
-        if (type.substr(0, type.find(';')) != "application/json") {
-          return errorResponse(415, "unsupported_media_type", "send the body as Content-Type: application/json");
-        }
+        if (auto refused = unlessJsonBody(ctx.request)) return *refused;
         PARLEY_TRY(parsed, channels::api::parseInbound(ctx.request.body));
         parsed.message.inbox_id = inbox.id;
 

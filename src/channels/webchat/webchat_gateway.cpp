@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "channels/common/config_secrets.hpp"
 #include "channels/webchat/webchat_config.hpp"
 
 namespace parley::channels::webchat {
@@ -11,9 +12,7 @@ core::Result<std::string> WebChatGateway::encode(const app::OutboundContext& ctx
 }
 
 core::Status WebChatGateway::validateConfig(const std::string& config_json) const {
-  auto config = parseWebChatConfig(config_json);
-  if (!config) return config.error();
-  return {};
+  return configStatus(parseWebChatConfig(config_json));
 }
 
 app::DeliveryResult WebChatGateway::deliver(const core::Inbox&, const core::OutboxItem&) {
