@@ -16,7 +16,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
-import { sleep, startParley, waitUntil } from './harness.mjs';
+import { restClient, sleep, startParley, waitUntil } from './harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(path.join(root, 'web/package.json'));
@@ -254,16 +254,7 @@ async function main() {
   const { base, password } = await startServer();
   callback = await startCallback();
 
-  const rest = async (method, p, body, token) => {
-    const res = await fetch(base + p, {
-      method,
-      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: 'Bearer ' + token } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const rest = restClient(base);
   const login = await rest('POST', '/api/v1/auth/login', { email: 'admin@parley.local', password });
   assert.equal(login.status, 200, JSON.stringify(login.body));
   const token = login.body.token;
