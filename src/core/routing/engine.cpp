@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/routing/huge_pages.hpp"
+
 namespace parley::core::routing {
 
 // ------------------------------------------------------------------------------------------------
@@ -163,8 +165,8 @@ inline std::uint64_t mixId(std::int64_t key) {
 // Backward-shift deletion from a linear-probing table (no tombstones, probe runs stay short):
 // empties slot i and moves the later entries of its run back. `empty(e)` and `home(e)` (the hash
 // an entry is placed by) describe the entries.
-template <class E, class Empty, class Home>
-void backwardShiftErase(std::vector<E>& slots, std::size_t i, Empty empty, Home home) {
+template <class V, class Empty, class Home>
+void backwardShiftErase(V& slots, std::size_t i, Empty empty, Home home) {
   std::size_t mask = slots.size() - 1;
   std::size_t j = i;
   for (;;) {
@@ -178,7 +180,7 @@ void backwardShiftErase(std::vector<E>& slots, std::size_t i, Empty empty, Home 
       i = j;
     }
   }
-  slots[i] = E{};
+  slots[i] = typename V::value_type{};
 }
 
 class FlatMap {
@@ -293,13 +295,13 @@ class SlotIndex {
     slots_[i] = e;
   }
   void grow() {
-    std::vector<Entry> old = std::move(slots_);
+    HugeVector<Entry> old = std::move(slots_);
     slots_.assign(old.size() * 2, Entry{});
     for (const Entry& e : old)
       if (e.val != kNone) place(e);
   }
 
-  std::vector<Entry> slots_;
+  HugeVector<Entry> slots_;
   std::size_t size_ = 0;
 };
 
@@ -330,7 +332,7 @@ struct ClassBucket {
   std::uint32_t req = 0;
   Media media = Media::Chat;
   std::uint32_t active_pos = kNone;  // position in the queue's active_classes, kNone when empty
-  std::vector<HeapEntry> heap;
+  HugeVector<HeapEntry> heap;
 };
 
 // An available agent in a ready index: ordered by the strategy's key, then by agent slot.
@@ -354,9 +356,9 @@ inline bool ahead(const ReadyEntry& a, const ReadyEntry& b) {
 
 constexpr std::size_t kArity = 4;
 
-template <class E, class Before, class Moved>
-std::size_t heapSiftUp(std::vector<E>& h, std::size_t i, Before before, Moved moved) {
-  E e = h[i];
+template <class V, class Before, class Moved>
+std::size_t heapSiftUp(V& h, std::size_t i, Before before, Moved moved) {
+  typename V::value_type e = h[i];
   while (i > 0) {
     std::size_t p = (i - 1) / kArity;
     if (!before(e, h[p])) break;
@@ -369,9 +371,9 @@ std::size_t heapSiftUp(std::vector<E>& h, std::size_t i, Before before, Moved mo
   return i;
 }
 
-template <class E, class Before, class Moved>
-void heapSiftDown(std::vector<E>& h, std::size_t i, Before before, Moved moved) {
-  E e = h[i];
+template <class V, class Before, class Moved>
+void heapSiftDown(V& h, std::size_t i, Before before, Moved moved) {
+  typename V::value_type e = h[i];
   std::size_t n = h.size();
   for (;;) {
     std::size_t first = kArity * i + 1;
@@ -389,14 +391,14 @@ void heapSiftDown(std::vector<E>& h, std::size_t i, Before before, Moved moved) 
 }
 
 // Puts h[i] (new or with a changed key) where it belongs.
-template <class E, class Before, class Moved>
-void heapFix(std::vector<E>& h, std::size_t i, Before before, Moved moved) {
+template <class V, class Before, class Moved>
+void heapFix(V& h, std::size_t i, Before before, Moved moved) {
   if (heapSiftUp(h, i, before, moved) == i) heapSiftDown(h, i, before, moved);
 }
 
-template <class E, class Before, class Moved>
-void heapErase(std::vector<E>& h, std::size_t i, Before before, Moved moved) {
-  E last = h.back();
+template <class V, class Before, class Moved>
+void heapErase(V& h, std::size_t i, Before before, Moved moved) {
+  typename V::value_type last = h.back();
   h.pop_back();
   if (i >= h.size()) return;
   h[i] = last;
@@ -405,8 +407,8 @@ void heapErase(std::vector<E>& h, std::size_t i, Before before, Moved moved) {
 
 // Visits the entries of a min-heap in ascending order while `visit` returns true: the root, then
 // a best-first walk over the children (O(k log k) for k visited). `frontier` is scratch space.
-template <class E, class Before, class Visit>
-void heapWalkInOrder(const std::vector<E>& h, Before before, std::vector<std::uint32_t>& frontier, Visit visit) {
+template <class V, class Before, class Visit>
+void heapWalkInOrder(const V& h, Before before, std::vector<std::uint32_t>& frontier, Visit visit) {
   if (h.empty() || !visit(h[0])) return;
   auto later = [&](std::uint32_t a, std::uint32_t b) { return before(h[b], h[a]); };
   auto add = [&](std::size_t i) {
@@ -523,7 +525,7 @@ struct QueueRec {
   std::uint8_t media_seen = 0;                   // media indexed in `ready` (lazily, on the first task)
   bool open = true;
   std::vector<std::uint32_t> active_classes;     // classes with waiting tasks
-  std::array<std::vector<ReadyEntry>, kMediaCount> ready;  // indexed min-heaps by ahead()
+  std::array<HugeVector<ReadyEntry>, kMediaCount> ready;  // indexed min-heaps by ahead()
   QueueConfig cfg;
   std::uint32_t req = 0;                         // default requirement
   std::vector<int> scoring_bits;
@@ -663,13 +665,14 @@ struct Engine::Impl {
   TimestampMs now = 0;
   TimestampMs next_hours_check = 0;
 
-  std::vector<AgentRec> agents;
-  std::vector<SkillProfile> agent_skills;  // per agent slot
+  // The large per-slot arrays sit on huge pages (huge_pages.hpp: the engine is bound by TLB reach).
+  HugeVector<AgentRec> agents;
+  HugeVector<SkillProfile> agent_skills;  // per agent slot
   SlotIndex agent_index;  // the agent record (its first line holds the id) confirms a match
-  std::vector<TaskRec> tasks;           // per task slot: the hot part of the record
-  std::vector<TaskCold> tcold;          // per task slot: the rest
-  std::vector<Exclusions> exclusions;   // per task slot: agents skipped for a while (under kExcluded)
-  std::vector<std::uint32_t> heap_pos;  // per task slot: its index in its class heap (while Waiting)
+  HugeVector<TaskRec> tasks;           // per task slot: the hot part of the record
+  HugeVector<TaskCold> tcold;          // per task slot: the rest
+  HugeVector<Exclusions> exclusions;   // per task slot: agents skipped for a while (under kExcluded)
+  HugeVector<std::uint32_t> heap_pos;  // per task slot: its index in its class heap (while Waiting)
   std::vector<std::uint32_t> free_tasks;
   SlotIndex task_index;
   std::vector<QueueRec> queues;
@@ -693,14 +696,14 @@ struct Engine::Impl {
   std::vector<std::uint32_t> walk_frontier;  // scratch for walking a ready index in order
   // Positions in the ready heaps per membership (by Membership::id), apart from the agent records
   // so that moving an entry touches one small array.
-  std::vector<std::array<std::uint32_t, kMediaCount>> ready_pos;
+  HugeVector<std::array<std::uint32_t, kMediaCount>> ready_pos;
   // His current ranking key per media. The key in his heap entry may be lower (worse keys are not
   // pushed down at once, see updateIndex); findAgentsForTask corrects what its walk meets.
-  std::vector<std::array<std::int64_t, kMediaCount>> ready_key;
+  HugeVector<std::array<std::int64_t, kMediaCount>> ready_key;
   // Per membership id: he meets his queue's default requirement (what most tasks need), so the
   // searches skip his skill profile for it. Set where skills or the requirement change
   // (configureAgent, configureQueue).
-  std::vector<std::uint8_t> meets_default;
+  HugeVector<std::uint8_t> meets_default;
   std::vector<std::uint32_t> free_member_ids;
 
   explicit Impl(EngineConfig c) : cfg(c) {}
@@ -909,7 +912,7 @@ struct Engine::Impl {
         bool want = (wanted & bit) != 0;
         bool has = (m.indexed & bit) != 0;
         if (!want && !has) continue;
-        std::vector<ReadyEntry>& h = q.ready[i];
+        HugeVector<ReadyEntry>& h = q.ready[i];
         if (!want) {
           heapErase(h, ready_pos[m.id][i], ahead, readyMoved(i));
           m.indexed &= static_cast<std::uint8_t>(~bit);
@@ -1254,7 +1257,7 @@ struct Engine::Impl {
     QueueRec& q = queues[t.queue];
     bool default_req = t.req == q.req;
     int mi = static_cast<int>(t.media);
-    std::vector<ReadyEntry>& h = q.ready[mi];
+    HugeVector<ReadyEntry>& h = q.ready[mi];
     fixReadyRoot(h, mi);
     bool lagging = false;
     auto walk = [&] {
@@ -1285,14 +1288,14 @@ struct Engine::Impl {
   // before a walk uses them: the root until it is right (each step O(log n), once per lagging
   // entry), or, when the walk meets one further down, the whole heap (O(n), rare: the root is
   // most often the agent taken). Keys only lag upwards, so the root is then the best agent.
-  void fixReadyRoot(std::vector<ReadyEntry>& h, int mi) {
+  void fixReadyRoot(HugeVector<ReadyEntry>& h, int mi) {
     while (!h.empty() && h[0].key != ready_key[h[0].member][static_cast<std::size_t>(mi)]) {
       h[0].key = ready_key[h[0].member][static_cast<std::size_t>(mi)];
       heapSiftDown(h, 0, ahead, readyMoved(mi));
     }
   }
 
-  void fixReady(std::vector<ReadyEntry>& h, int mi) {
+  void fixReady(HugeVector<ReadyEntry>& h, int mi) {
     for (ReadyEntry& e : h) e.key = ready_key[e.member][static_cast<std::size_t>(mi)];
     if (h.size() < 2) return;
     for (std::size_t i = (h.size() - 2) / kArity + 1; i-- > 0;) heapSiftDown(h, i, ahead, readyMoved(mi));

@@ -1,0 +1,47 @@
+// Huge-page backed allocations for the routing engine: the DESIGN comment is in huge_pages.hpp.
+// The one place the engine's code makes system calls (mmap, madvise, munmap).
+#include "core/routing/huge_pages.hpp"
+
+#include <cstdint>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+namespace parley::core::routing {
+
+namespace {
+
+std::size_t roundUpToHugePage(std::size_t bytes) { return (bytes + kHugePageBytes - 1) & ~(kHugePageBytes - 1); }
+
+}  // namespace
+
+#if defined(__linux__)
+
+void* allocateHuge(std::size_t bytes) {
+  std::size_t len = roundUpToHugePage(bytes);
+  // Map one huge page more than needed and trim both ends, so the block starts on a 2 MB
+  // boundary (only whole, aligned 2 MB ranges can be backed by a huge page).
+  void* raw = mmap(nullptr, len + kHugePageBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) throw std::bad_alloc();
+  auto start = reinterpret_cast<std::uintptr_t>(raw);
+  std::uintptr_t aligned = (start + kHugePageBytes - 1) & ~static_cast<std::uintptr_t>(kHugePageBytes - 1);
+  if (aligned > start) munmap(raw, aligned - start);
+  std::size_t tail = kHugePageBytes - (aligned - start);
+  if (tail > 0) munmap(reinterpret_cast<void*>(aligned + len), tail);
+  // Advice only: where THP is off or unsupported this fails or does nothing, and the block keeps
+  // 4 KB pages.
+  (void)madvise(reinterpret_cast<void*>(aligned), len, MADV_HUGEPAGE);
+  return reinterpret_cast<void*>(aligned);
+}
+
+void deallocateHuge(void* p, std::size_t bytes) noexcept { munmap(p, roundUpToHugePage(bytes)); }
+
+#else
+
+void* allocateHuge(std::size_t bytes) { return ::operator new(bytes, std::align_val_t{64}); }
+void deallocateHuge(void* p, std::size_t) noexcept { ::operator delete(p, std::align_val_t{64}); }
+
+#endif
+
+}  // namespace parley::core::routing
