@@ -48,7 +48,8 @@ void checkParse(std::string_view body, parley::channels::messenger::Product prod
   for (const auto& w : parsed->watermarks) {
     require(w.watermark > 0 && !w.contact_id.empty() && !w.account_id.empty());
   }
-  require(parsed->batch.ignored >= 0 && parsed->batch.edits.empty());
+  require(parsed->batch.ignored >= 0);
+  for (const auto& e : parsed->batch.edits) require(!e.provider_message_id.empty() && !e.account_id.empty() && e.at >= 0);
 }
 
 }  // namespace

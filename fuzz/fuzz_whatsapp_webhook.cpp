@@ -43,7 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
               s.status == core::DeliveryStatus::Read || s.status == core::DeliveryStatus::Failed);
       require((s.status == core::DeliveryStatus::Failed) == !s.error.empty());
     }
-    require(parsed->ignored >= 0 && parsed->edits.empty());
+    require(parsed->ignored >= 0);
+    for (const auto& e : parsed->edits) require(!e.provider_message_id.empty() && !e.account_id.empty() && e.at >= 0);
   } else {
     requireRefusal(parsed.error());
   }

@@ -73,6 +73,10 @@ void addProductRoutes(Router& router, ApiDeps& deps, ms::Product product, const 
             return errorResponse(moved.error());
           }
         }
+        for (const auto& edit : batch.edits) {
+          // The customer edited a message: its text changes (a message never stored is ignored).
+          if (const core::Inbox* inbox = inboxFor(edit.account_id)) (void)deps.desk.applyEdit(*inbox, edit);
+        }
         if (media) deps.wake_media_fetcher();
         return jsonResponse(200, json::object{{"stored", stored},
                                               {"duplicates", duplicates},

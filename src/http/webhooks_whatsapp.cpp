@@ -58,9 +58,9 @@ void addWhatsAppRoutes(Router& router, ApiDeps& deps) {
             continue;
           }
           message.inbox_id = inbox->id;
-          PARLEY_TRY(result, deps.desk.ingest(message));
-          result.duplicate ? ++duplicates : ++stored;
-          media = media || !message.media.empty();
+          // A documented message the desk cannot take is acknowledged and counted, never refused:
+          // Meta would redeliver it, and the rest of the batch with it, for days.
+          if (auto failed = ingestOrSkip(deps, message, stored, duplicates, ignored, media)) return *failed;
         }
         if (auto failed = applyReceipts(deps, batch.statuses, inboxFor, statuses, ignored)) return *failed;
         for (const auto& edit : batch.edits) {

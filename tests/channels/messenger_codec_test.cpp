@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "channels/messenger/messenger_gateway.hpp"
 #include "codec_fixtures.hpp"
@@ -263,6 +264,121 @@ TEST(MessengerWebhook, SignatureAndHandshake) {
   EXPECT_FALSE(ms::verifyHandshake("subscribe", "tok", "tok2"));
   EXPECT_FALSE(ms::verifyHandshake("unsubscribe", "tok", "tok"));
   EXPECT_FALSE(ms::verifyHandshake("subscribe", "", ""));
+}
+
+// ---- Meta's own examples (doc_*.json) ------------------------------------------------------------------
+
+TEST(MessengerDocExamples, EveryExampleIsAcceptedWithoutAnError) {
+  for (const auto& [folder, product] : {std::pair{std::string("messenger"), ms::Product::Messenger},
+                                        std::pair{std::string("instagram"), ms::Product::Instagram}}) {
+    for (const auto& name : parley::test::jsonFixtureNames(folder)) {
+      SCOPED_TRACE(folder + "/" + name);
+      auto r = ms::parseWebhook(readFixture(folder, name), product);
+      ASSERT_TRUE(r.ok()) << r.error().message;
+      for (const auto& m : r->batch.messages) {
+        EXPECT_FALSE(m.external_id.empty());
+        EXPECT_FALSE(m.contact.external_id.empty());
+        EXPECT_TRUE(json::parse(m.payload_json).is_object());
+      }
+    }
+  }
+}
+
+TEST(MessengerDocExamples, MessagesRepliesAndAttachments) {
+  const auto text = only(parse("doc_messages_text_quick_reply"));
+  EXPECT_EQ(text.kind, core::MessageKind::Interactive);
+  EXPECT_EQ(text.text, "hello, world!");
+  EXPECT_EQ(text.contact.external_id, "6875645092485937");
+  EXPECT_EQ(text.sent_at, 1458692752478);
+  EXPECT_EQ(only(parse("doc_messages_reply")).reply_to_external_id, "m_1fTq8oLumEyIp3Q2MR-aY7IfLZDamVrALniheU");
+  const auto image = only(parse("doc_messages_attachment"));
+  EXPECT_EQ(image.kind, core::MessageKind::Image);
+  ASSERT_EQ(image.media.size(), 1u);
+}
+
+TEST(MessengerDocExamples, EchoesAreTheBusinessesNeverTheCustomers) {
+  for (const char* name : {"doc_message_echoes_text", "doc_message_echoes_attachment", "doc_message_echoes_template",
+                           "doc_message_echoes_fallback", "doc_message_echoes_reply", "doc_message_echoes_appointment_booking"}) {
+    SCOPED_TRACE(name);
+    const auto m = only(parse(name));
+    EXPECT_TRUE(m.echo);
+    EXPECT_EQ(m.contact.external_id, "6875645092485937");  // the customer is the recipient
+  }
+  EXPECT_EQ(only(parse("doc_message_echoes_text")).text, "hello, world!");
+  EXPECT_EQ(only(parse("doc_message_echoes_fallback")).text, "Legacy Attachment\nhttps://www.messenger.com/");
+  const auto standby = parse("doc_message_echoes_standby");  // another app owns the thread
+  EXPECT_TRUE(standby.batch.messages.empty());
+  EXPECT_EQ(standby.batch.ignored, 1);
+}
+
+TEST(MessengerDocExamples, PostbacksInTheChangesFormWithSecondsAndUserRefs) {
+  const auto psid = only(parse("doc_messaging_postbacks_psid"));
+  EXPECT_EQ(psid.kind, core::MessageKind::Interactive);
+  EXPECT_EQ(psid.text, "TITLE-FOR-THE-CTA");
+  EXPECT_EQ(psid.external_id, "m_MESSAGE-ID");
+  EXPECT_EQ(psid.sent_at, 1527459824000);  // "1527459824" is Unix seconds
+  EXPECT_EQ(payloadOf(psid).at("referral").at("ref").as_string(), "USER-DEFINED-REFERRAL-PARAM");
+  const auto ref = parse("doc_messaging_postbacks_user_ref");  // no PSID to answer: accepted, ignored
+  EXPECT_TRUE(ref.batch.messages.empty());
+  EXPECT_EQ(ref.batch.ignored, 1);
+}
+
+TEST(MessengerDocExamples, ReactionsReceiptsReferralsAndEdits) {
+  const auto love = only(parse("doc_message_reactions"));
+  EXPECT_EQ(love.kind, core::MessageKind::Reaction);
+  EXPECT_EQ(love.text, "\xE2\x9D\xA4\xEF\xB8\x8F");
+  const auto read = parse("doc_message_reads");
+  ASSERT_EQ(read.watermarks.size(), 1u);
+  EXPECT_EQ(read.watermarks[0].watermark, 1458668856253);
+  const auto delivered = parse("doc_message_deliveries");
+  ASSERT_EQ(delivered.batch.statuses.size(), 1u);
+  EXPECT_EQ(delivered.batch.statuses[0].provider_message_id, "mid.1458668856218:ed81099e15d3f4f233");
+  for (const char* name : {"doc_messaging_referrals_mme", "doc_messaging_referrals_ad"}) {
+    EXPECT_EQ(parse(name).batch.ignored, 1) << name;
+  }
+  const auto edit = parse("doc_message_edits");
+  EXPECT_TRUE(edit.batch.messages.empty());
+  ASSERT_EQ(edit.batch.edits.size(), 1u);
+  EXPECT_EQ(edit.batch.edits[0].provider_message_id, "mid.1457764197618:41d102a3e1ae206a38");
+  EXPECT_EQ(edit.batch.edits[0].text, "hello, world! (edited)");
+  EXPECT_EQ(edit.batch.edits[0].account_id, kPage);
+}
+
+TEST(InstagramDocExamples, WhatTheExamplesPageDescribes) {
+  constexpr auto ig = ms::Product::Instagram;
+  EXPECT_EQ(only(parse("doc_message_text", ig)).text, "Hi! Is this still available?");
+  EXPECT_EQ(only(parse("doc_message_attachments", ig)).media.size(), 2u);
+  for (const char* kind : {"audio", "video", "file"}) {
+    EXPECT_EQ(only(parse(std::string("doc_message_attachment_") + kind, ig)).media.size(), 1u) << kind;
+  }
+  for (const char* kind : {"share", "ig_post", "ig_reel", "reel", "story_mention", "ig_story", "story", "media"}) {
+    const auto m = only(parse(std::string("doc_message_attachment_") + kind, ig));
+    EXPECT_NE(m.text.find("https://lookaside.fbsbx.com/ig_messaging_cdn/"), std::string::npos) << kind;  // a link to open
+  }
+  EXPECT_TRUE(parse("doc_message_is_deleted", ig).batch.messages.empty());
+  EXPECT_TRUE(only(parse("doc_message_is_echo", ig)).echo);
+  const auto self = parse("doc_message_is_self", ig);  // a test the account sent itself
+  EXPECT_TRUE(self.batch.messages.empty());
+  EXPECT_EQ(self.batch.ignored, 1);
+  EXPECT_EQ(only(parse("doc_message_is_unsupported", ig)).kind, core::MessageKind::Unsupported);
+  EXPECT_EQ(payloadOf(only(parse("doc_message_quick_reply", ig))).at("payload").as_string(), "COLOR_RED");
+  EXPECT_EQ(payloadOf(only(parse("doc_message_referral_ad", ig))).at("referral").at("source").as_string(), "ADS");
+  EXPECT_FALSE(only(parse("doc_message_reply_to", ig)).reply_to_external_id.empty());
+  EXPECT_TRUE(payloadOf(only(parse("doc_message_reply_to_story", ig))).contains("story"));
+  EXPECT_EQ(only(parse("doc_message_reactions_react", ig)).kind, core::MessageKind::Reaction);
+  EXPECT_TRUE(payloadOf(only(parse("doc_message_reactions_unreact", ig))).at("removed").as_bool());
+  EXPECT_EQ(only(parse("doc_messaging_postbacks", ig)).kind, core::MessageKind::Interactive);
+  EXPECT_EQ(parse("doc_messaging_referral", ig).batch.ignored, 1);
+  EXPECT_EQ(parse("doc_messaging_seen", ig).batch.statuses.size(), 1u);
+  const auto edit = parse("doc_message_edit", ig);
+  ASSERT_EQ(edit.batch.edits.size(), 1u);
+  EXPECT_EQ(edit.batch.edits[0].text, "Hi! Is this still available in blue?");
+  EXPECT_EQ(parse("doc_comments_changes", ig).batch.ignored, 1);
+  // Post shares (share + ig_post during Meta's transition) and reels: caption and link to open.
+  const auto post = only(parse("doc_post_share_transition", ig));
+  EXPECT_EQ(post.text, "Build a workspace that works for you\n"
+                       "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=18139494541428835&signature=x");
+  EXPECT_EQ(only(parse("realworld_ig_reel", ig)).text.rfind("Our new collection #spring\nhttps://", 0), 0u);
 }
 
 // ---- Instagram ----------------------------------------------------------------------------------------

@@ -390,7 +390,7 @@ TEST(WhatsAppWebhook, EveryFixtureParsesAndIsUnchangedByAReparse) {
     const auto first = parseFixture(name);
     const auto second = parseFixture(name);
     EXPECT_EQ(first.messages.size(), second.messages.size());
-    EXPECT_GT(first.messages.size() + first.statuses.size(), 0u);
+    EXPECT_GT(first.messages.size() + first.statuses.size() + first.edits.size() + static_cast<std::size_t>(first.ignored), 0u);
     for (const auto& m : first.messages) {
       EXPECT_FALSE(m.external_id.empty());
       EXPECT_FALSE(m.contact.external_id.empty());
@@ -400,6 +400,107 @@ TEST(WhatsAppWebhook, EveryFixtureParsesAndIsUnchangedByAReparse) {
     ++count;
   }
   EXPECT_GE(count, 20u);
+}
+
+// ---- Meta's own examples (doc_*.json, verbatim but for the noted typos) and real-world payloads ----
+
+TEST(WhatsAppDocExamples, TextImageLocationAndContactsShowWhatTheCustomerSent) {
+  const auto text = onlyMessage(parseFixture("doc_text"));
+  EXPECT_EQ(text.text, "Does it come in another color?");
+  EXPECT_EQ(text.contact.phone, "+16505551234");
+  EXPECT_EQ(text.contact.name, "Sheena Nelson");
+  const auto image = onlyMessage(parseFixture("doc_image"));
+  EXPECT_EQ(image.kind, core::MessageKind::Image);
+  EXPECT_EQ(image.text, "Taj Mahal");
+  ASSERT_EQ(image.media.size(), 1u);
+  EXPECT_EQ(image.media[0].provider_ref, "1003383421387256");  // fetched by id; the new `url` is not needed
+  EXPECT_EQ(image.media[0].mime_type, "image/jpeg");
+  const auto place = onlyMessage(parseFixture("doc_location"));
+  EXPECT_EQ(place.kind, core::MessageKind::Location);
+  EXPECT_DOUBLE_EQ(*place.latitude, 37.44221496582);
+  EXPECT_DOUBLE_EQ(*place.longitude, -122.16165924072);
+  EXPECT_EQ(place.location_name, "Philz Coffee, 101 Forest Ave, Palo Alto, CA 94301");
+  const auto card = onlyMessage(parseFixture("doc_contacts"));
+  EXPECT_EQ(card.kind, core::MessageKind::Contacts);
+  EXPECT_EQ(card.text, "Barbara J. Johnson");
+  EXPECT_EQ(payloadOf(card).at("contacts").at(0).at("phones").at(0).at("wa_id").as_string(), "14125550829");
+}
+
+TEST(WhatsAppDocExamples, RepliesButtonsAndAdsKeepWhatWasChosenAndWhere) {
+  const auto button = onlyMessage(parseFixture("doc_interactive_button_reply"));
+  EXPECT_EQ(button.kind, core::MessageKind::Interactive);
+  EXPECT_EQ(button.text, "Change");
+  EXPECT_EQ(payloadOf(button).at("id").as_string(), "change-button");
+  EXPECT_EQ(button.reply_to_external_id, "wamid.HBgLMTY0NjcwNDM1OTUVAgARGBI1QjJGRjI1RDY0RkE4Nzg4QzcA");
+  const auto row = onlyMessage(parseFixture("doc_interactive_list_reply"));
+  EXPECT_EQ(row.text, "Priority Mail Express");
+  EXPECT_EQ(payloadOf(row).at("description").as_string(), "Next Day to 2 Days");
+  const auto quick = onlyMessage(parseFixture("doc_button"));
+  EXPECT_EQ(quick.text, "Unsubscribe");
+  EXPECT_EQ(payloadOf(quick).at("payload").as_string(), "Unsubscribe");
+  const auto ad = onlyMessage(parseFixture("doc_text_from_ad"));
+  EXPECT_EQ(ad.text, "Can I get more info about this?");
+  EXPECT_EQ(payloadOf(ad).at("referral").at("source_id").as_string(), "120226305854810726");
+}
+
+TEST(WhatsAppDocExamples, ReactionsOrdersSystemAndUnsupportedNeverVanish) {
+  const auto like = onlyMessage(parseFixture("doc_reaction"));
+  EXPECT_EQ(like.kind, core::MessageKind::Reaction);
+  EXPECT_EQ(like.text, "\xF0\x9F\x91\x8D");
+  EXPECT_EQ(like.reply_to_external_id, "wamid.HBgLMTQxMjU1NTA4MjkVAgASGBQzQUNCNjk5RDUwNUZGMUZEM0VBRAA=");
+  const auto removed = onlyMessage(parseFixture("doc_reaction_removed"));
+  EXPECT_TRUE(payloadOf(removed).at("removed").as_bool());
+  const auto order = onlyMessage(parseFixture("doc_order"));
+  EXPECT_EQ(order.kind, core::MessageKind::Unsupported);
+  EXPECT_EQ(order.text, "Love these!\n2 x di9ozbzfi4 (30 USD)\n1 x nqryix03ez (25 USD)");
+  EXPECT_EQ(payloadOf(order).at("order").at("catalog_id").as_string(), "194836987003835");
+  const auto system = onlyMessage(parseFixture("doc_system_user_changed_number"));
+  EXPECT_EQ(system.text, "User Sheena Nelson changed from 16505551234 to 12195555358");
+  EXPECT_EQ(system.contact.phone, "+16505551234");
+  const auto unsupported = onlyMessage(parseFixture("doc_unsupported"));
+  EXPECT_EQ(unsupported.kind, core::MessageKind::Unsupported);
+  EXPECT_EQ(payloadOf(unsupported).at("unsupported").at("type").as_string(), "edit");
+}
+
+TEST(WhatsAppDocExamples, StatusesIncludingFailedPlayedAndGroupRecipients) {
+  const auto sent = parseFixture("doc_status_sent");
+  ASSERT_EQ(sent.statuses.size(), 1u);
+  EXPECT_EQ(sent.statuses[0].status, core::DeliveryStatus::Sent);
+  EXPECT_EQ(parseFixture("doc_status_read_v24").statuses.size(), 1u);  // no conversation, no pricing
+  const auto failed = parseFixture("doc_status_failed");
+  ASSERT_EQ(failed.statuses.size(), 1u);
+  EXPECT_EQ(failed.statuses[0].status, core::DeliveryStatus::Failed);
+  EXPECT_EQ(failed.statuses[0].error,
+            "131049 This message was not delivered to maintain healthy ecosystem engagement.: In order to maintain a "
+            "healthy ecosystem engagement, the message failed to be delivered.");
+  const auto more = parseFixture("doc_status_played_group");
+  ASSERT_EQ(more.statuses.size(), 2u);
+  EXPECT_EQ(more.statuses[0].status, core::DeliveryStatus::Read);  // a voice message played was read
+  EXPECT_EQ(more.statuses[1].status, core::DeliveryStatus::Delivered);
+  EXPECT_EQ(more.ignored, 0);
+}
+
+TEST(WhatsAppDocExamples, ANumberWrittenWithAPlusIsTheSameCustomer) {
+  const auto m = onlyMessage(parseFixture("doc_params_from_with_plus"));
+  EXPECT_EQ(m.contact.external_id, "16505551234");
+  EXPECT_EQ(m.contact.phone, "+16505551234");
+  EXPECT_EQ(m.contact.name, "Sheena Nelson");
+}
+
+TEST(WhatsAppRealWorld, EditsChangeTheStoredTextAndDeletionsAddNothing) {
+  const auto edit = parseFixture("realworld_edit");
+  EXPECT_TRUE(edit.messages.empty());
+  ASSERT_EQ(edit.edits.size(), 1u);
+  EXPECT_EQ(edit.edits[0].provider_message_id, "wamid.zzzzzz");
+  EXPECT_EQ(edit.edits[0].text, "Text was edited");
+  EXPECT_EQ(edit.edits[0].account_id, "106540352242922");
+  const auto caption = parseFixture("realworld_edit_caption");
+  ASSERT_EQ(caption.edits.size(), 1u);
+  EXPECT_EQ(caption.edits[0].text, "caption");
+  const auto revoke = parseFixture("realworld_revoke");
+  EXPECT_TRUE(revoke.messages.empty());
+  EXPECT_TRUE(revoke.edits.empty());
+  EXPECT_EQ(revoke.ignored, 1);
 }
 
 // ---- malformed and adversarial input -----------------------------------------------------------

@@ -18,10 +18,28 @@ import time
 import urllib.parse
 
 
-def _graph_error(code, message, details, status=400):
-    return status, {"error": {"message": message, "type": "OAuthException", "code": code,
-                              "error_data": {"messaging_product": "whatsapp", "details": details},
-                              "fbtrace_id": "fake"}}
+def _graph_error(code, message, details, status=400, subcode=None):
+    error = {"message": message, "type": "OAuthException", "code": code,
+             "error_data": {"messaging_product": "whatsapp", "details": details},
+             "fbtrace_id": "Az8or2yhqkZfEZ-_4Qn_Bam"}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    return status, {"error": error}
+
+
+# Meta's error-code reference (support/error-codes), as the Cloud API answers a send with them:
+# (HTTP status, body). Throughput and pair rate limits come with HTTP 400, not 429.
+DOCUMENTED_SEND_ERRORS = {
+    131047: _graph_error(131047, "(#131047) Re-engagement message",
+                         "Message failed to send because more than 24 hours have passed since the customer last "
+                         "replied to this number.", subcode=2494010),
+    131026: _graph_error(131026, "(#131026) Message undeliverable", "Message Undeliverable."),
+    130429: _graph_error(130429, "(#130429) Rate limit hit",
+                         "Cloud API message throughput has been reached."),
+    131056: _graph_error(131056, "(#131056) (Business Account, Consumer Account) pair rate limit hit",
+                         "Too many messages sent from the sender phone number to the same recipient phone number "
+                         "in a short period of time."),
+}
 
 
 def _placeholders(text):
@@ -114,7 +132,7 @@ class FakeGraph:
             def authorized(self):
                 if self.headers.get("Authorization") != "Bearer " + outer.token:
                     self.reply(401, {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException",
-                                               "code": 190, "fbtrace_id": "fake"}})
+                                               "code": 190, "error_subcode": 463, "fbtrace_id": "AbCdEfGh"}})
                     return False
                 return True
 
@@ -124,7 +142,8 @@ class FakeGraph:
                     return
                 m = re.fullmatch(r"/%s/(\d+)/(messages|media)" % outer.version, self.path)
                 if not m:
-                    return self.reply(404, {"error": {"message": "Unknown path", "code": 100}})
+                    return self.reply(400, {"error": {"message": "Unknown path components: " + self.path,
+                                                      "type": "OAuthException", "code": 2500, "fbtrace_id": "AbCdEfGh"}})
                 if m.group(2) == "media":
                     outer.uploads.append((m.group(1), body))
                     return self.reply(200, {"id": "uploaded-%d" % len(outer.uploads)})
@@ -144,14 +163,12 @@ class FakeGraph:
                             return self.reply(*refused)
                     last = outer.customer_last_message.get(message.get("to", "").lstrip("+"))
                     if last is not None and time.time() - last > 24 * 3600:
-                        return self.reply(*_graph_error(
-                            131047, "(#131047) Re-engagement message",
-                            "Message failed to send because more than 24 hours have passed since the customer last "
-                            "replied to this number."))
+                        return self.reply(*DOCUMENTED_SEND_ERRORS[131047])
                 wamid = outer.next_wamids.pop(0) if outer.next_wamids else "wamid.fake%d" % len(outer.sent)
                 to = json.loads(body).get("to", "")
+                # The documented answer; message_status is "accepted" (or "held_for_quality_assessment").
                 self.reply(200, {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to.lstrip("+")}],
-                                 "messages": [{"id": wamid}]})
+                                 "messages": [{"id": wamid, "message_status": "accepted"}]})
 
             def do_GET(self):
                 if not self.authorized():

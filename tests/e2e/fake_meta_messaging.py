@@ -24,6 +24,7 @@ class FakeMetaMessaging:
         self.profile_requests = []  # (customer id, fields)
         self.profile_errors = {}    # customer id -> [(status, body)] answered first, one per request
         self.profile_delay = 0.0    # seconds each profile answer takes
+        self.instagram_accounts = set()  # account ids whose uploads must say platform=instagram
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -47,6 +48,11 @@ class FakeMetaMessaging:
                     return self.reply(404, {"error": {"message": "Unknown path", "code": 100}})
                 if m.group(2) == "message_attachments":
                     outer.uploads.append((m.group(1), body, self.headers.get("Content-Type", "")))
+                    # An Instagram account's upload names its platform (attachment-upload page).
+                    if m.group(1) in outer.instagram_accounts and b'name="platform"' not in body:
+                        return self.reply(400, {"error": {"message": "(#100) The parameter platform is required",
+                                                          "type": "OAuthException", "code": 100,
+                                                          "fbtrace_id": "AbCdEfGh"}})
                     return self.reply(200, {"attachment_id": "90000%d" % len(outer.uploads)})
                 sent = json.loads(body)
                 outer.sent.append((m.group(1), sent))

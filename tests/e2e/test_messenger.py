@@ -3,10 +3,12 @@ fake of the Graph API's Send and Attachment Upload APIs. Webhook payloads are th
 written from Meta's documentation (tests/channels/{messenger,instagram}/fixtures)."""
 import json
 import os
+import struct
 import sys
 import time
 import unittest
 import urllib.parse
+import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fake_meta_messaging import FakeMetaMessaging  # noqa: E402
@@ -24,6 +26,14 @@ def fixture(product, name):
         return f.read()
 
 
+def tiny_png():
+    """A valid 1x1 PNG (the stored type is sniffed from the bytes)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
 def event(sender, recipient, body, account=PAGE_ID, obj="page"):
     """One messaging event in the documented envelope."""
     e = {"sender": {"id": sender}, "recipient": {"id": recipient}, "timestamp": int(time.time() * 1000)}
@@ -38,6 +48,7 @@ class MessengerTest(Desk, unittest.TestCase):
         cls.start_with_inbox("Facebook Page", "messenger", {
             "page_id": PAGE_ID, "page_access_token": cls.meta.token, "app_secret": APP_SECRET,
             "verify_token": "verify-page", "api_base_url": cls.meta.api_base_url})
+        cls.meta.instagram_accounts.add(IG_ID)
         cls.ig_inbox = cls.add_inbox("Instagram", "instagram", {
             "instagram_id": IG_ID, "access_token": cls.meta.token, "app_secret": APP_SECRET,
             "verify_token": "verify-ig", "api_base_url": cls.meta.api_base_url})
@@ -147,6 +158,36 @@ class MessengerTest(Desk, unittest.TestCase):
                 status, body, _ = self.webhook(raw, path=path)
                 self.assertEqual(status, 200, (product, name, body))
 
+    def test_metas_documented_examples_postback_in_seconds_edit_and_user_ref(self):
+        """Meta's own examples (doc_*.json): a postback notification in the changes form with a
+        timestamp in seconds, an edit of a stored message, and a user_ref sender (nothing to answer)."""
+        psid = "6875645092485937"
+        status, body, _ = self.webhook(fixture("messenger", "doc_messages_text_quick_reply.json"))
+        self.assertEqual(status, 200, body)
+        status, body, _ = self.webhook(fixture("messenger", "doc_messaging_postbacks_psid.json"))
+        self.assertEqual(status, 200, body)
+        status, body, _ = self.webhook(fixture("messenger", "doc_message_edits.json"))
+        self.assertEqual((status, body["stored"]), (200, 0), body)
+        status, body, _ = self.webhook(fixture("messenger", "doc_messaging_postbacks_user_ref.json"))
+        self.assertEqual((status, body["stored"], body["ignored"]), (200, 0, 1), body)
+        _, conversation = self.conversation_of(psid, self.inbox["id"])
+        messages = {m["external_id"]: m for m in self.messages(conversation["id"])}
+        self.assertEqual(messages["mid.1457764197618:41d102a3e1ae206a38"]["text"], "hello, world! (edited)")
+        self.assertEqual(messages["m_MESSAGE-ID"]["text"], "TITLE-FOR-THE-CTA")
+        self.assertEqual(messages["m_MESSAGE-ID"]["kind"], "interactive")
+
+    def test_instagram_documented_examples_self_test_and_edit(self):
+        path = "/webhooks/instagram"
+        status, body, _ = self.webhook(fixture("instagram", "doc_message_is_self.json"), path=path)
+        self.assertEqual((status, body["stored"], body["ignored"]), (200, 0, 1), body)
+        self.assertEqual(self.contacts(IG_ID), [])  # the account's own test never becomes a customer
+        self.assertEqual(self.webhook(fixture("instagram", "doc_message_text.json"), path=path)[0], 200)
+        self.assertEqual(self.webhook(fixture("instagram", "doc_message_edit.json"), path=path)[0], 200)
+        _, conversation = self.conversation_of("1914016405541658", self.ig_inbox["id"])
+        edited = [m["text"] for m in self.messages(conversation["id"])
+                  if m["external_id"] == "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxNDA1ODIyMzA0OTE0"]
+        self.assertEqual(edited, ["Hi! Is this still available in blue?"])
+
     # ---- outbound ----
 
     def test_reply_text_and_file_then_read_receipt(self):
@@ -252,6 +293,18 @@ class MessengerTest(Desk, unittest.TestCase):
         status, body, _ = self.webhook(seen, path="/webhooks/instagram")
         self.assertEqual((status, body["statuses"]), (200, 1), body)
         self.assertEqual(self.message(conversation["id"], reply["id"])["delivery_status"], "read")
+
+        # A photo goes through Instagram's Attachment Upload API, which needs platform=instagram.
+        png = tiny_png()
+        status, uploaded, _ = self.parley.request("POST", "/api/v1/attachments?filename=foto.png", raw=png,
+                                                  token=self.token, content_type="image/png")
+        self.assertEqual(status, 201, uploaded)
+        photo = self.reply(conversation["id"], attachment_ids=[uploaded["id"]])
+        wait_for(lambda: self.message(conversation["id"], photo["id"])["delivery_status"] == "sent")
+        account, multipart, _ = self.meta.uploads[-1]
+        self.assertEqual(account, IG_ID)
+        self.assertIn(b'name="platform"\r\n\r\ninstagram', multipart)
+        self.assertEqual(self.meta.sent[-1][1]["message"]["attachment"]["type"], "image")
 
 
     # ---- profile names (User Profile APIs), fetched after the webhook was answered ---------------------

@@ -7,7 +7,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fake_graph import FakeGraph  # noqa: E402
+from fake_graph import DOCUMENTED_SEND_ERRORS, FakeGraph  # noqa: E402
 from harness import Desk, json_fixtures, sign, wait_for  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "channels", "whatsapp", "fixtures")
@@ -86,8 +86,8 @@ class WhatsAppTest(Desk, unittest.TestCase):
         _, full, _ = self.parley.request("GET", "/api/v1/contacts/%d" % contact["id"], token=self.token)
         self.assertIn({"kind": "phone", "value": "+" + wa_id},
                       [{"kind": i["kind"], "value": i["value"]} for i in full["identities"]])
-        texts = [m["text"] for m in self.messages(conversation["id"]) if m["kind"] == "text"]
-        self.assertEqual(len(texts), len(set(texts)))
+        wamid = json.loads(raw)["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+        self.assertEqual(len([m for m in self.messages(conversation["id"]) if m["external_id"] == wamid]), 1)
 
     def test_bad_signature_stores_nothing_and_bad_input_is_refused(self):
         raw = fixture("location.json")
@@ -163,6 +163,70 @@ class WhatsAppTest(Desk, unittest.TestCase):
             return [m for m in self.messages(conversation["id"]) if m["id"] == reply["id"] and m["delivery_status"] == "failed"]
         message = wait_for(failed)[0]
         self.assertIn("131047", message["delivery_error"])
+
+    def test_metas_documented_examples_show_what_the_customer_sent(self):
+        """Meta's own examples (doc_*.json): the order, the changed number and a '+' sender land
+        in the one contact of +16505551234, as the customer wrote them."""
+        for name in ("doc_text.json", "doc_order.json", "doc_system_user_changed_number.json",
+                     "doc_params_from_with_plus.json", "doc_unsupported.json"):
+            status, body, _ = self.webhook(fixture(name))
+            self.assertEqual(status, 200, (name, body))
+        contacts = self.contacts("+16505551234")
+        self.assertEqual(len(contacts), 1, contacts)
+        _, conversation = self.conversation_of("+16505551234")
+        texts = [m["text"] for m in self.messages(conversation["id"])]
+        self.assertIn("Love these!\n2 x di9ozbzfi4 (30 USD)\n1 x nqryix03ez (25 USD)", texts)
+        self.assertIn("User Sheena Nelson changed from 16505551234 to 12195555358", texts)
+        self.assertIn("Hello from a number written with +", texts)
+
+    def test_an_edit_changes_the_stored_text_and_a_deletion_adds_nothing(self):
+        wa_id, wamid = "4915112345678", "wamid.edit-me"
+        self.assertEqual(self.webhook(customer_message(wa_id, wamid, lambda m: m["text"].update(body="Termin am 12.")))[0], 200)
+        edit = json.loads(fixture("realworld_edit.json"))
+        value = edit["entry"][0]["changes"][0]["value"]
+        value["contacts"][0]["wa_id"] = value["messages"][0]["from"] = wa_id
+        value["messages"][0]["edit"]["original_message_id"] = wamid
+        value["messages"][0]["edit"]["message"]["text"]["body"] = "Termin am 21."
+        status, body, _ = self.webhook(json.dumps(edit).encode())
+        self.assertEqual((status, body["stored"]), (200, 0), body)
+        revoke = json.loads(fixture("realworld_revoke.json"))
+        value = revoke["entry"][0]["changes"][0]["value"]
+        value["contacts"][0]["wa_id"] = value["messages"][0]["from"] = wa_id
+        value["messages"][0]["revoke"]["original_message_id"] = wamid
+        status, body, _ = self.webhook(json.dumps(revoke).encode())
+        self.assertEqual((status, body["stored"], body["ignored"]), (200, 0, 1), body)
+        _, conversation = self.conversation_of("+" + wa_id)
+        self.assertEqual([m["text"] for m in self.messages(conversation["id"]) if m["external_id"] == wamid], ["Termin am 21."])
+        self.assertEqual(len(self.messages(conversation["id"])), 1)
+
+    def test_a_played_voice_message_reads_as_read(self):
+        self.assertEqual(self.webhook(customer_message("4915187654321", "wamid.voice-q", lambda m: None))[0], 200)
+        _, conversation = self.conversation_of("+4915187654321")
+        wamid = "wamid.voice-reply"
+        self.graph.next_wamids.append(wamid)
+        reply = self.reply(conversation["id"], text="Sprachnachricht folgt")
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["external_id"] == wamid)
+        played = json.loads(fixture("doc_status_played_group.json"))
+        played["entry"][0]["changes"][0]["value"]["statuses"][0]["id"] = wamid
+        status, body, _ = self.webhook(json.dumps(played).encode())
+        self.assertEqual((status, body["statuses"]), (200, 1), body)
+        self.assertEqual(self.message(conversation["id"], reply["id"])["delivery_status"], "read")
+
+    def test_documented_rate_limits_are_retried_and_undeliverable_is_shown(self):
+        """130429 and 131056 come with HTTP 400 and mean "later"; 131026 means "never"."""
+        self.assertEqual(self.webhook(customer_message("4915199990000", "wamid.limits", lambda m: None))[0], 200)
+        _, conversation = self.conversation_of("+4915199990000")
+        self.graph.send_errors.extend([DOCUMENTED_SEND_ERRORS[130429], DOCUMENTED_SEND_ERRORS[131056]])
+        before = len(self.graph.sent)
+        reply = self.reply(conversation["id"], text="Gleich da")
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent", timeout=30)
+        self.assertGreaterEqual(len(self.graph.sent), before + 3)
+        self.graph.send_errors.append(DOCUMENTED_SEND_ERRORS[131026])
+        failing = self.reply(conversation["id"], text="Hallo?")
+        message = wait_for(lambda: [m for m in self.messages(conversation["id"])
+                                    if m["id"] == failing["id"] and m["delivery_status"] == "failed"], timeout=20)[0]
+        self.assertIn("131026", message["delivery_error"])
+        self.assertIn("Message Undeliverable", message["delivery_error"])
 
     def test_every_documented_fixture_is_accepted(self):
         for name, raw in json_fixtures(FIXTURES):

@@ -35,6 +35,7 @@ core::Result<core::TimestampMs> millis(const json::object& o, std::string_view k
   const json::value* v = find(o, key);
   if (!v) return core::TimestampMs{0};
   constexpr std::int64_t kMax = 100'000'000'000'000;  // year ~5138 in milliseconds
+  constexpr std::int64_t kSecondsBelow = 100'000'000'000;  // as milliseconds: March 1973
   std::int64_t ms = 0;
   if (v->is_int64()) {
     ms = v->get_int64();
@@ -51,6 +52,9 @@ core::Result<core::TimestampMs> millis(const json::object& o, std::string_view k
     return wrongType(path + "." + std::string(key), "a number of Unix milliseconds");
   }
   if (ms < 0 || ms > kMax) return makeError(ErrorCode::InvalidInput, path + "." + std::string(key) + ": out of range");
+  // Some documented payloads (messaging_postbacks, the App Dashboard's test notifications) give
+  // Unix seconds as a string ("1527459824"). No millisecond value of this century is that small.
+  if (ms > 0 && ms < kSecondsBelow) ms *= 1000;
   return core::TimestampMs{ms};
 }
 
@@ -145,14 +149,17 @@ core::Status readAttachments(const json::array& list, const std::string& path, c
     others.push_back(a);
     if (!kind_set) {
       MS_TRY(title, optString(a, "title", p, 4096));
-      std::string url;
+      std::string url, inner_title;
       if (body) {
         MS_TRY(u, optString(*body, "url", p + ".payload", 8192));
         url = u.value_or("");
+        // Instagram's share, ig_post and ig_reel carry the caption as payload.title.
+        MS_TRY(t, optString(*body, "title", p + ".payload", 4096));
+        inner_title = t.value_or("");
       }
       MS_TRY(outer_url, optString(a, "url", p, 8192));
       if (url.empty()) url = outer_url.value_or("");
-      std::string text = title.value_or("");
+      std::string text = title && !title->empty() ? *title : inner_title;
       if (!url.empty()) text += (text.empty() ? "" : "\n") + url;
       if (m.text.empty()) m.text = text;
       // A fallback is a link the customer shared: a text message in all but name.
@@ -188,6 +195,9 @@ core::Result<std::optional<core::InboundMessage>> readMessage(const json::object
   MS_TRY(is_echo, optBool(msg, "is_echo", mp));
   MS_TRY(is_deleted, optBool(msg, "is_deleted", mp));
   if (is_deleted.value_or(false)) return std::optional<core::InboundMessage>();  // Instagram: unsent by the customer
+  // Instagram: a test message the account sent itself from the App Dashboard; no customer wrote.
+  MS_TRY(is_self, optBool(msg, "is_self", mp));
+  if (is_self.value_or(false)) return std::optional<core::InboundMessage>();
   m.echo = is_echo.value_or(false);
   json::object payload;
   if (m.echo) {
@@ -246,6 +256,13 @@ core::Result<std::optional<core::InboundMessage>> readMessage(const json::object
 }
 
 core::Status readEvent(const json::object& event, const std::string& path, const EventContext& ctx, WebhookBatch& out) {
+  // A person known only by a user_ref (the checkbox and chat plugins, before they message the
+  // page: messaging_postbacks' documented example) has no PSID to store or answer: not ours.
+  if (auto sender_party = optObject(event, "sender", path); sender_party && *sender_party &&
+      !find(**sender_party, "id") && find(**sender_party, "user_ref")) {
+    ++out.batch.ignored;
+    return {};
+  }
   MS_TRY(sender, partyId(event, "sender", path));
   MS_TRY(recipient, partyId(event, "recipient", path));
   MS_TRY(at, millis(event, "timestamp", path));
@@ -256,6 +273,20 @@ core::Status readEvent(const json::object& event, const std::string& path, const
     MS_TRY(m, readMessage(event, *message, path, ctx, sender, recipient, at));
     if (m) batch.messages.push_back(std::move(*m));
     else ++batch.ignored;
+    return {};
+  }
+  MS_TRY(message_edit, optObject(event, "message_edit", path));
+  if (message_edit) {
+    // The customer edited a message (message_edits / Instagram's message_edit): its stored text
+    // changes, nothing is added.
+    const std::string ep = path + ".message_edit";
+    MS_TRY(mid, optId(*message_edit, "mid", ep));
+    MS_TRY(text, optString(*message_edit, "text", ep));
+    if (!mid || mid->empty() || !text) {
+      ++batch.ignored;
+      return {};
+    }
+    batch.edits.push_back({ctx.account_id, *mid, *text, at});
     return {};
   }
   MS_TRY(postback, optObject(event, "postback", path));
@@ -338,6 +369,14 @@ core::Status readEvent(const json::object& event, const std::string& path, const
   return {};
 }
 
+// The webhook fields whose notifications are messaging events (Messenger's and Instagram's).
+bool isMessagingField(std::string_view field) {
+  static constexpr std::string_view kFields[] = {"messages",          "message_echoes",     "messaging_postbacks",
+                                                 "message_reactions", "message_reads",      "messaging_seen",
+                                                 "message_deliveries", "message_edits",     "message_edit"};
+  return std::find(std::begin(kFields), std::end(kFields), field) != std::end(kFields);
+}
+
 // ---- outbound helpers -------------------------------------------------------------------------
 
 bool validPathSegment(std::string_view id) {
@@ -400,11 +439,26 @@ core::Result<WebhookBatch> parseWebhook(std::string_view raw_body, Product produ
         if (!status) return status.error();
       }
     }
-    // standby (another app owns the thread) and changes (feed, comments, mentions): not ours.
+    // standby (another app owns the thread): not ours.
     MS_TRY(standby, optArray(entry, "standby", ep));
     if (standby) out.batch.ignored += static_cast<int>(standby->size());
+    // changes[]: feed, comments and mentions are not ours; a messaging field whose value is one
+    // messaging event (the form of the App Dashboard's test notifications and of the examples on
+    // the messaging_postbacks page) is read like an entry of messaging[].
     MS_TRY(changes, optArray(entry, "changes", ep));
-    if (changes) out.batch.ignored += static_cast<int>(changes->size());
+    for (std::size_t c = 0; changes && c < changes->size(); ++c) {
+      const std::string cp = ep + ".changes[" + std::to_string(c) + "]";
+      if (!(*changes)[c].is_object()) return wrongType(cp, "an object");
+      const auto& change = (*changes)[c].get_object();
+      MS_TRY(field, optString(change, "field", cp, 256));
+      MS_TRY(value, optObject(change, "value", cp));
+      if (!field || !value || !isMessagingField(*field) || !find(*value, "sender")) {
+        ++out.batch.ignored;
+        continue;
+      }
+      auto status = readEvent(*value, cp + ".value", ctx, out);
+      if (!status) return status.error();
+    }
   }
   return out;
 }

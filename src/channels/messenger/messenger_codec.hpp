@@ -16,6 +16,12 @@
 //   non-object body, nesting deeper than kMaxJsonDepth or a documented field of the wrong type is
 //   InvalidInput with the JSON path of the problem. Every id stays a string.
 //
+//   A messaging notification may also come as entry[].changes[] {"field":"messages" ...,
+//   "value":<one event>} (the App Dashboard's tests, the messaging_postbacks page), with Unix
+//   seconds as a string: read like messaging[]. An event whose sender is only a user_ref (no
+//   PSID to store or answer), and Instagram's is_self test messages, are ignored. message_edit
+//   (Messenger's message_edits, Instagram's message_edit) is an InboundEdit of the stored message.
+//
 //   Read and delivery receipts in Messenger name a watermark ("all messages sent before this
 //   timestamp were read / delivered"), sometimes also mids; Instagram's messaging_seen names a
 //   mid. Mids become InboundStatus; a watermark becomes a Watermark for the contact.

@@ -136,6 +136,9 @@ app::DeliveryResult MessengerGateway::deliver(const core::Inbox& inbox, const co
     upload.headers = {{"Authorization", bearer}};
     upload.multipart = {{"message", encodeUploadMessage(type), "", ""},
                         {"filedata", bytes.str(), stringOr(a, "filename"), content_type}};
+    // Instagram's Attachment Upload API is the same call with "platform": "instagram"
+    // (instagram-messaging/features/attachment-upload); without it the file is Messenger's.
+    if (product_ == Product::Instagram) upload.multipart.insert(upload.multipart.begin(), {"platform", "instagram", "", ""});
     upload.timeout_ms = timeout_ms_ * 4;
     auto answer = performHttp(upload);
     if (!answer.transport_ok) return {Outcome::RetryLater, name + " attachment upload failed: " + answer.error, 0, {}};

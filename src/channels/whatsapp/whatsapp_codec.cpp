@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -146,6 +147,26 @@ struct ChangeContext {
   std::unordered_map<std::string, std::string> names;
 };
 
+// 2 -> "2", 7.99 -> "7.99" (a quantity or a price as a person writes it).
+std::string numberText(double v) {
+  char buffer[32];
+  if (v == static_cast<double>(static_cast<long long>(v)) && v > -1e15 && v < 1e15) {
+    std::snprintf(buffer, sizeof buffer, "%lld", static_cast<long long>(v));
+  } else {
+    std::snprintf(buffer, sizeof buffer, "%.2f", v);
+  }
+  return buffer;
+}
+
+// "+16505551234" -> "16505551234"; anything else unchanged.
+std::string withoutPlus(std::string id) {
+  if (id.size() > 1 && id.front() == '+' &&
+      std::all_of(id.begin() + 1, id.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    id.erase(0, 1);
+  }
+  return id;
+}
+
 core::Status readMedia(const json::object& body, const std::string& path, core::MessageKind kind, core::InboundMessage& m,
                        json::object& payload) {
   WA_TRY(id, optId(body, "id", path));
@@ -183,7 +204,9 @@ core::Result<core::InboundMessage> readMessage(const json::object& o, const std:
   // message may carry only `from_user_id`, the business-scoped user id (BSUID).
   WA_TRY(from, optId(o, "from", path));
   WA_TRY(from_user_id, optId(o, "from_user_id", path));
-  const std::string wa_id = from.value_or("");
+  // Meta's parameter tables give the sender's number as "+16505551234" and its examples as
+  // "16505551234": both are the same person, kept without the '+'.
+  const std::string wa_id = withoutPlus(from.value_or(""));
   const std::string bsuid = from_user_id.value_or("");
   if (wa_id.empty() && bsuid.empty()) {
     return makeError(ErrorCode::InvalidInput, path + ".from: the sender's WhatsApp id is required");
@@ -342,6 +365,31 @@ core::Result<core::InboundMessage> readMessage(const json::object& o, const std:
       m.text = body.value_or("");
       payload["system"] = *system;
     }
+  } else if (type == "order") {
+    // A basket sent from the business's catalog (.../webhooks/reference/messages/order): no kind
+    // of its own, so kept as Unsupported with the customer's note and the items as its text, the
+    // order itself in payload_json.
+    m.kind = core::MessageKind::Unsupported;
+    payload["type"] = "order";
+    WA_TRY(order, optObject(o, "order", path));
+    if (order) {
+      payload["order"] = *order;
+      WA_TRY(note, optString(*order, "text", tpath));
+      m.text = note.value_or("");
+      WA_TRY(items, optArray(*order, "product_items", tpath));
+      for (std::size_t i = 0; items && i < items->size() && i < 50; ++i) {
+        if (!(*items)[i].is_object()) return wrongType(tpath + ".product_items[" + std::to_string(i) + "]", "an object");
+        const auto& item = (*items)[i].get_object();
+        const std::string ip = tpath + ".product_items[" + std::to_string(i) + "]";
+        WA_TRY(product, optId(item, "product_retailer_id", ip));
+        WA_TRY(quantity, optNumber(item, "quantity", ip));
+        WA_TRY(price, optNumber(item, "item_price", ip));
+        WA_TRY(currency, optString(item, "currency", ip, 16));
+        std::string line = numberText(quantity.value_or(1)) + " x " + product.value_or("?");
+        if (price) line += " (" + numberText(*price) + (currency ? " " + *currency : "") + ")";
+        m.text += (m.text.empty() ? "" : "\n") + line;
+      }
+    }
   } else {
     // "unsupported" (and the older "unknown") with errors[], or a type this codec does not know.
     m.kind = core::MessageKind::Unsupported;
@@ -350,6 +398,35 @@ core::Result<core::InboundMessage> readMessage(const json::object& o, const std:
   }
   if (!payload.empty()) m.payload_json = json::serialize(payload);
   return m;
+}
+
+// ---- an edit ------------------------------------------------------------------------------------
+
+// {"type":"edit","edit":{"original_message_id","message":{"type":"text","text":{"body"}} or a
+// captioned medium}}: the new text of the original message. nullopt for a revoke, or an edit
+// with no text Parley shows (counted as ignored).
+core::Result<std::optional<core::InboundEdit>> readEdit(const json::object& o, const std::string& path, const std::string& type,
+                                                        const std::string& account_id) {
+  if (type != "edit") return std::optional<core::InboundEdit>();
+  WA_TRY(edit, optObject(o, "edit", path));
+  if (!edit) return std::optional<core::InboundEdit>();
+  const std::string ep = path + ".edit";
+  WA_TRY(original, optId(*edit, "original_message_id", ep));
+  WA_TRY(message, optObject(*edit, "message", ep));
+  if (!original || original->empty() || !message) return std::optional<core::InboundEdit>();
+  WA_TRY(inner_type, optString(*message, "type", ep + ".message", 64));
+  const std::string kind = inner_type.value_or("");
+  WA_TRY(content, optObject(*message, kind.empty() ? "text" : kind, ep + ".message"));
+  if (!content) return std::optional<core::InboundEdit>();
+  WA_TRY(text, optString(*content, kind == "text" ? "body" : "caption", ep + ".message." + kind));
+  if (!text) return std::optional<core::InboundEdit>();
+  core::InboundEdit out;
+  out.account_id = account_id;
+  out.provider_message_id = *original;
+  out.text = *text;
+  WA_TRY(at, timestampMs(o, path));
+  out.at = at;
+  return std::optional<core::InboundEdit>(std::move(out));
 }
 
 // ---- one status ---------------------------------------------------------------------------------
@@ -371,7 +448,8 @@ core::Result<std::optional<core::InboundStatus>> readStatus(const json::object& 
     s.status = core::DeliveryStatus::Sent;
   } else if (*status == "delivered") {
     s.status = core::DeliveryStatus::Delivered;
-  } else if (*status == "read") {
+  } else if (*status == "read" || *status == "played") {
+    // "played": a voice message was played for the first time, which it cannot be unread.
     s.status = core::DeliveryStatus::Read;
   } else if (*status == "failed") {
     s.status = core::DeliveryStatus::Failed;
@@ -409,7 +487,7 @@ core::Status readMessagesChange(const json::object& value, const std::string& pa
         WA_TRY(n, optString(*profile, "name", p + ".profile", 1024));
         name = n.value_or("");
       }
-      if (wa_id && !wa_id->empty()) change.names[*wa_id] = name;
+      if (wa_id && !wa_id->empty()) change.names[withoutPlus(*wa_id)] = name;
       if (user_id && !user_id->empty()) change.names[*user_id] = name;
     }
   }
@@ -419,7 +497,17 @@ core::Status readMessagesChange(const json::object& value, const std::string& pa
     for (std::size_t i = 0; i < messages->size(); ++i) {
       const std::string p = path + ".messages[" + std::to_string(i) + "]";
       if (!(*messages)[i].is_object()) return wrongType(p, "an object");
-      WA_TRY(message, readMessage((*messages)[i].get_object(), p, change));
+      const auto& object = (*messages)[i].get_object();
+      WA_TRY(type, optString(object, "type", p, 64));
+      if (type && (*type == "edit" || *type == "revoke")) {
+        // The customer edited or deleted one of their messages: the stored message changes,
+        // none is added. A deletion keeps the message for the record (counted as ignored).
+        WA_TRY(edit, readEdit(object, p, *type, change.account_id));
+        if (edit) batch.edits.push_back(std::move(*edit));
+        else ++batch.ignored;
+        continue;
+      }
+      WA_TRY(message, readMessage(object, p, change));
       batch.messages.push_back(std::move(message));
     }
   }

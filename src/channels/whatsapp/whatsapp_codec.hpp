@@ -13,7 +13,11 @@
 //   InvalidInput with the JSON path of the problem. Every id stays a string.
 //   A message of a type this codec does not know is kept as MessageKind::Unsupported (with the
 //   type name and its object in payload_json): any customer message opens the 24-hour
-//   customer-service window, so it must not vanish.
+//   customer-service window, so it must not vanish. An order is kept the same way, its note and
+//   items as the text. A message of type "edit" (the customer changed a text or a caption)
+//   becomes an InboundEdit of the original message; "revoke" (deleted) is counted in ignored.
+//   Status "played" (a voice message played) counts as read. A sender written "+16505551234"
+//   (as the parameter tables give it) is the same wa_id as "16505551234".
 //
 // Authenticity (Meta "Webhooks -> Getting started", the X-Hub-Signature-256 header and the
 // verification request): https://developers.facebook.com/docs/graph-api/webhooks/getting-started
