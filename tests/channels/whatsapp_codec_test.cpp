@@ -415,6 +415,14 @@ TEST(WhatsAppDocExamples, TextImageLocationAndContactsShowWhatTheCustomerSent) {
   ASSERT_EQ(image.media.size(), 1u);
   EXPECT_EQ(image.media[0].provider_ref, "1003383421387256");  // fetched by id; the new `url` is not needed
   EXPECT_EQ(image.media[0].mime_type, "image/jpeg");
+  const auto sticker = onlyMessage(parseFixture("doc_sticker"));
+  EXPECT_EQ(sticker.kind, core::MessageKind::Sticker);
+  EXPECT_TRUE(payloadOf(sticker).at("animated").as_bool());
+  const auto receipt = onlyMessage(parseFixture("doc_document"));
+  EXPECT_EQ(receipt.kind, core::MessageKind::Document);
+  EXPECT_EQ(receipt.text, "my receipt");
+  ASSERT_EQ(receipt.media.size(), 1u);
+  EXPECT_EQ(receipt.media[0].filename, "receipt.pdf");
   const auto place = onlyMessage(parseFixture("doc_location"));
   EXPECT_EQ(place.kind, core::MessageKind::Location);
   EXPECT_DOUBLE_EQ(*place.latitude, 37.44221496582);
