@@ -1350,5 +1350,47 @@ TEST_F(RoutingEngineTest, RankingFollowsWorkDoneInOtherQueues) {
   EXPECT_EQ(offeredTo(arrive(taskSpec(6, 1)), 6), 12);
 }
 
+// An agent's memberships and open offers are kept inside his record up to four of each and move
+// to the heap beyond that (and back): with six queues and six open offers everything still works,
+// in order.
+TEST_F(RoutingEngineTest, AnAgentInSixQueuesWithSixOpenOffers) {
+  for (int q = 1; q <= 6; ++q) queue(queueCfg(q));
+  agent(agentCfg(10, {1, 2, 3, 4, 5, 6}));
+  e.clearDecisions();
+  for (int t = 1; t <= 6; ++t) {
+    EXPECT_EQ(offeredTo(arrive(taskSpec(t, t, ChannelKind::Email)), t), 10) << "task " << t;
+    now += 1;
+  }
+  auto offered = [&] {
+    std::vector<std::int64_t> ids;
+    auto view = e.agent(AgentId{10});
+    for (TaskId t : view->offered) ids.push_back(t.value);
+    return ids;
+  };
+  EXPECT_EQ(offered(), (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(e.agent(AgentId{10})->load[kMail], 6);
+  must(e.offerRejected(TaskId{3}, AgentId{10}, now));
+  e.clearDecisions();
+  accept(5, 10);
+  EXPECT_EQ(offered(), (std::vector<std::int64_t>{1, 2, 4, 6}));
+  for (int q = 1; q <= 6; ++q) EXPECT_EQ(e.queueStats(QueueId{q}, now)->agents_busy, 1) << "queue " << q;
+  // Away withdraws his four open offers in the order they were made.
+  must(e.setAgentState(AgentId{10}, AgentState::Away, now));
+  std::vector<std::int64_t> revoked;
+  for (const Decision& d : ofKind(e.takeDecisions(), DecisionKind::OfferRevoked)) revoked.push_back(d.task.value);
+  EXPECT_EQ(revoked, (std::vector<std::int64_t>{1, 2, 4, 6}));
+  EXPECT_EQ(e.agent(AgentId{10})->load[kMail], 1);  // task 5, assigned
+  // Down to two queues: he serves only those, and the other four no longer count him.
+  must(e.configureAgent(agentCfg(10, {2, 6}), now));
+  now += 60'000;  // past the reoffer delay of task 3
+  must(e.setAgentState(AgentId{10}, AgentState::Available, now));
+  auto ds = e.takeDecisions();
+  EXPECT_EQ(offeredTo(ds, 2), 10);
+  EXPECT_EQ(offeredTo(ds, 6), 10);
+  EXPECT_EQ(ofKind(ds, DecisionKind::Offer).size(), 2u);
+  EXPECT_EQ(e.queueStats(QueueId{1}, now)->agents_logged_in, 0);
+  EXPECT_EQ(e.queueStats(QueueId{6}, now)->agents_busy, 1);
+}
+
 }  // namespace
 }  // namespace parley::core::routing
