@@ -32,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       require(m.contact.phone.empty() || m.contact.phone == "+" + m.contact.external_id);
       require(m.sent_at >= 0);
       require(isJsonObject(m.payload_json));
-      require(!m.inbox_id.valid() && m.attachment_ids.empty() && !m.echo);
+      require(!m.inbox_id.valid() && m.attachment_ids.empty());
       for (const auto& media : m.media) require(!media.provider_ref.empty());
       requireKindMatchesContent(m);
       if (m.kind == core::MessageKind::Reaction) require(!m.reply_to_external_id.empty());

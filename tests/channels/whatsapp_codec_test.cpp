@@ -495,6 +495,18 @@ TEST(WhatsAppDocExamples, ANumberWrittenWithAPlusIsTheSameCustomer) {
   EXPECT_EQ(m.contact.name, "Sheena Nelson");
 }
 
+TEST(WhatsAppDocExamples, WhatTheBusinessWroteFromTheAppIsItsOwnNeverTheCustomers) {
+  const auto echo = onlyMessage(parseFixture("doc_smb_message_echoes"));
+  EXPECT_TRUE(echo.echo);
+  EXPECT_EQ(echo.contact.external_id, "16505551234");  // the customer is `to`
+  EXPECT_EQ(echo.contact.phone, "+16505551234");
+  EXPECT_EQ(echo.text, "Here's the info you requested! https://www.meta.com/quest/quest-3/");
+  EXPECT_EQ(echo.account_id, "106540352242922");
+  const auto history = parseFixture("doc_history_media");  // chat history sync: not imported
+  EXPECT_TRUE(history.messages.empty());
+  EXPECT_EQ(history.ignored, 1);
+}
+
 TEST(WhatsAppRealWorld, EditsChangeTheStoredTextAndDeletionsAddNothing) {
   const auto edit = parseFixture("realworld_edit");
   EXPECT_TRUE(edit.messages.empty());

@@ -199,6 +199,19 @@ class WhatsAppTest(Desk, unittest.TestCase):
         self.assertEqual([m["text"] for m in self.messages(conversation["id"]) if m["external_id"] == wamid], ["Termin am 21."])
         self.assertEqual(len(self.messages(conversation["id"])), 1)
 
+    def test_what_the_business_wrote_from_the_whatsapp_business_app_is_outgoing(self):
+        wa_id = "4915122223333"
+        self.assertEqual(self.webhook(customer_message(wa_id, "wamid.coex-q", lambda m: None))[0], 200)
+        echo = json.loads(fixture("doc_smb_message_echoes.json"))
+        echo["entry"][0]["changes"][0]["value"]["message_echoes"][0]["to"] = wa_id
+        echo["entry"][0]["changes"][0]["value"]["message_echoes"][0]["id"] = "wamid.coex-echo"
+        status, body, _ = self.webhook(json.dumps(echo).encode())
+        self.assertEqual((status, body["stored"]), (200, 1), body)
+        _, conversation = self.conversation_of("+" + wa_id)
+        echoed = [m for m in self.messages(conversation["id"]) if m["external_id"] == "wamid.coex-echo"]
+        self.assertEqual([(m["direction"], m["text"]) for m in echoed],
+                         [("outgoing", "Here's the info you requested! https://www.meta.com/quest/quest-3/")])
+
     def test_a_played_voice_message_reads_as_read(self):
         self.assertEqual(self.webhook(customer_message("4915187654321", "wamid.voice-q", lambda m: None))[0], 200)
         _, conversation = self.conversation_of("+4915187654321")

@@ -193,23 +193,28 @@ core::Status readMedia(const json::object& body, const std::string& path, core::
   return {};
 }
 
-core::Result<core::InboundMessage> readMessage(const json::object& o, const std::string& path, const ChangeContext& change) {
+// `echo`: a message the business sent from the WhatsApp Business app (smb_message_echoes): the
+// customer is its `to`, and it is stored as the business's, never as the customer's.
+core::Result<core::InboundMessage> readMessage(const json::object& o, const std::string& path, const ChangeContext& change,
+                                               bool echo = false) {
   core::InboundMessage m;
   m.account_id = change.account_id;
+  m.echo = echo;
   WA_TRY(id, optId(o, "id", path));
   if (!id || id->empty()) return makeError(ErrorCode::InvalidInput, path + ".id: the message id is required");
   m.external_id = *id;
 
-  // The sender: `from` is the wa_id (the phone number, digits only). With WhatsApp usernames a
+  // The customer: `from` is the wa_id (the phone number, digits only). With WhatsApp usernames a
   // message may carry only `from_user_id`, the business-scoped user id (BSUID).
-  WA_TRY(from, optId(o, "from", path));
-  WA_TRY(from_user_id, optId(o, "from_user_id", path));
+  const char* key = echo ? "to" : "from";
+  WA_TRY(from, optId(o, key, path));
+  WA_TRY(from_user_id, optId(o, echo ? "to_user_id" : "from_user_id", path));
   // Meta's parameter tables give the sender's number as "+16505551234" and its examples as
   // "16505551234": both are the same person, kept without the '+'.
   const std::string wa_id = withoutPlus(from.value_or(""));
   const std::string bsuid = from_user_id.value_or("");
   if (wa_id.empty() && bsuid.empty()) {
-    return makeError(ErrorCode::InvalidInput, path + ".from: the sender's WhatsApp id is required");
+    return makeError(ErrorCode::InvalidInput, path + "." + key + ": the customer's WhatsApp id is required");
   }
   m.contact.external_id = wa_id.empty() ? bsuid : wa_id;
   if (!wa_id.empty() && std::all_of(wa_id.begin(), wa_id.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -463,15 +468,37 @@ core::Result<std::optional<core::InboundStatus>> readStatus(const json::object& 
 
 // ---- one change ---------------------------------------------------------------------------------
 
-core::Status readMessagesChange(const json::object& value, const std::string& path, core::InboundBatch& batch) {
-  ChangeContext change;
+// value.metadata.phone_number_id: the business number, which picks the inbox.
+core::Result<std::string> phoneNumberId(const json::object& value, const std::string& path) {
   WA_TRY(metadata, optObject(value, "metadata", path));
   if (!metadata) return makeError(ErrorCode::InvalidInput, path + ".metadata: required");
   WA_TRY(phone_number_id, optId(*metadata, "phone_number_id", path + ".metadata"));
   if (!phone_number_id || phone_number_id->empty()) {
     return makeError(ErrorCode::InvalidInput, path + ".metadata.phone_number_id: required");
   }
-  change.account_id = *phone_number_id;
+  return *phone_number_id;
+}
+
+// An smb_message_echoes change: what the business wrote from the WhatsApp Business app on a
+// number shared with the Cloud API (embedded-signup/reconnect-offboarded-coexistence-clients).
+core::Status readEchoesChange(const json::object& value, const std::string& path, core::InboundBatch& batch) {
+  ChangeContext change;
+  WA_TRY(account, phoneNumberId(value, path));
+  change.account_id = account;
+  WA_TRY(echoes, optArray(value, "message_echoes", path));
+  for (std::size_t i = 0; echoes && i < echoes->size(); ++i) {
+    const std::string p = path + ".message_echoes[" + std::to_string(i) + "]";
+    if (!(*echoes)[i].is_object()) return wrongType(p, "an object");
+    WA_TRY(message, readMessage((*echoes)[i].get_object(), p, change, true));
+    batch.messages.push_back(std::move(message));
+  }
+  return {};
+}
+
+core::Status readMessagesChange(const json::object& value, const std::string& path, core::InboundBatch& batch) {
+  ChangeContext change;
+  WA_TRY(account, phoneNumberId(value, path));
+  change.account_id = account;
 
   WA_TRY(contacts, optArray(value, "contacts", path));
   if (contacts) {
@@ -576,13 +603,14 @@ core::Result<core::InboundBatch> parseWebhook(std::string_view raw_body) {
       if (!(*changes)[c].is_object()) return wrongType(cp, "an object");
       const auto& change = (*changes)[c].get_object();
       WA_TRY(field, optString(change, "field", cp, 256));
-      if (!field || *field != "messages") {
-        ++batch.ignored;  // account_update, message_template_status_update, smb_message_echoes ...
+      if (!field || (*field != "messages" && *field != "smb_message_echoes")) {
+        ++batch.ignored;  // account_update, message_template_status_update, history ...
         continue;
       }
       WA_TRY(value, optObject(change, "value", cp));
       if (!value) return makeError(ErrorCode::InvalidInput, cp + ".value: required");
-      auto status = readMessagesChange(*value, cp + ".value", batch);
+      auto status = *field == "messages" ? readMessagesChange(*value, cp + ".value", batch)
+                                         : readEchoesChange(*value, cp + ".value", batch);
       if (!status) return status.error();
     }
   }

@@ -7,8 +7,9 @@
 //   One POST carries entry[] -> changes[] -> value {metadata, contacts[], messages[], statuses[]}.
 //   Every entry, change, message and status is kept, in the order Meta lists them. The sender's
 //   profile name is looked up in value.contacts[] BY wa_id (never by array position). Changes
-//   whose `field` is not "messages" are counted in InboundBatch::ignored, as are unknown status
-//   values and value-level errors[]. Unknown fields are ignored. Malformed JSON, a non-object
+//   whose `field` is not "messages" (or "smb_message_echoes", below) are counted in
+//   InboundBatch::ignored, as are unknown status values and value-level errors[]. Unknown
+//   fields are ignored. Malformed JSON, a non-object
 //   body, nesting deeper than kMaxJsonDepth or a documented field of the wrong type is
 //   InvalidInput with the JSON path of the problem. Every id stays a string.
 //   A message of a type this codec does not know is kept as MessageKind::Unsupported (with the
@@ -16,7 +17,9 @@
 //   customer-service window, so it must not vanish. An order is kept the same way, its note and
 //   items as the text. A message of type "edit" (the customer changed a text or a caption)
 //   becomes an InboundEdit of the original message; "revoke" (deleted) is counted in ignored.
-//   Status "played" (a voice message played) counts as read. A sender written "+16505551234"
+//   Status "played" (a voice message played) counts as read. On a number shared with the
+//   WhatsApp Business app, the smb_message_echoes field's message_echoes[] (what the business
+//   wrote from the app) become echoes: the customer is `to`, stored as the business's message. A sender written "+16505551234"
 //   (as the parameter tables give it) is the same wa_id as "16505551234".
 //
 // Authenticity (Meta "Webhooks -> Getting started", the X-Hub-Signature-256 header and the
