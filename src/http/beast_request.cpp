@@ -13,6 +13,7 @@ Request requestFromBeast(const boost::beast::http::request<boost::beast::http::s
   auto target = boost::urls::parse_origin_form(req.target());
   if (target) {
     r.path = std::string(target->path());
+    if (target->has_query()) r.raw_query = std::string(target->encoded_query());
     for (auto param : target->params()) r.query[std::string(param.key)] = std::string(param.value);
   } else {
     r.path = std::string(req.target());

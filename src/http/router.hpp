@@ -19,6 +19,7 @@ struct Request {
   std::string method;  // "GET", "POST" ...
   std::string path;    // decoded path, no query
   std::map<std::string, std::string> query;
+  std::string raw_query;  // the query string as received (still encoded, no '?'): what a provider signed
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string remote_address;

@@ -32,16 +32,12 @@ Response badSignature() {
   return errorResponse(401, "bad_signature", "X-Twilio-Signature does not match a Twilio inbox's auth token and public_base_url");
 }
 
-// The URL Twilio signed: the inbox's public base URL, this path and the query string (rebuilt
-// from the parsed query; Parley's own StatusCallback has only `inbox=<digits>`).
+// The URL Twilio signed: the inbox's public base URL, this path and the query string exactly as
+// it arrived (a webhook URL configured in the console may carry its own parameters, in any
+// order; Parley's own StatusCallback has `inbox=<digits>`).
 std::string signedUrl(const tw::InboxConfig& config, const Request& request) {
   std::string url = config.public_base_url + request.path;
-  char sep = '?';
-  for (const auto& [k, v] : request.query) {
-    url += sep;
-    url += tw::percentEncode(k) + "=" + tw::percentEncode(v);
-    sep = '&';
-  }
+  if (!request.raw_query.empty()) url += "?" + request.raw_query;
   return url;
 }
 

@@ -120,6 +120,7 @@ struct ApiServices {
     r.path = target.substr(0, q);
     if (q != std::string::npos) {
       std::string query = target.substr(q + 1);
+      r.raw_query = query;
       std::size_t pos = 0;
       while (pos <= query.size()) {
         auto amp = query.find('&', pos);

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -172,6 +173,10 @@ std::string computeSignature(std::string_view auth_token, std::string_view url, 
   sorted.reserve(params.size());
   for (const auto& p : params) sorted.push_back(&p);
   std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return *a < *b; });
+  // A name given twice with the same value counts once (Twilio's helper libraries sort and
+  // de-duplicate each name's values; their test vector for Digits=5678&Digits=1234&Digits=1234
+  // signs "Digits1234Digits5678").
+  sorted.erase(std::unique(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return *a == *b; }), sorted.end());
   std::string data(url);
   for (const auto* p : sorted) {
     data += p->first;
@@ -184,10 +189,37 @@ std::string computeSignature(std::string_view auth_token, std::string_view url, 
   return base64(std::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
+std::vector<std::string> signedUrlVariants(std::string_view url) {
+  std::vector<std::string> out{std::string(url)};
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return out;
+  std::string scheme(url.substr(0, scheme_end));
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::size_t host_start = scheme_end + 3;
+  const std::size_t authority_end = std::min(url.find_first_of("/?#", host_start), url.size());
+  const std::string_view authority = url.substr(host_start, authority_end - host_start);
+  // The port is after the last ':' of the host (past any user:password@).
+  const std::size_t at = authority.rfind('@');
+  const std::size_t host_from = at == std::string_view::npos ? 0 : at + 1;
+  const std::size_t colon = authority.find(':', host_from);
+  const std::string_view rest = url.substr(authority_end);
+  const std::string prefix(url.substr(0, host_start));
+  if (colon != std::string_view::npos) {
+    out.push_back(prefix + std::string(authority.substr(0, colon)) + std::string(rest));  // without the port
+  } else if (scheme == "https" || scheme == "http") {
+    out.push_back(prefix + std::string(authority) + (scheme == "https" ? ":443" : ":80") + std::string(rest));
+  }
+  return out;
+}
+
 bool verifySignature(std::string_view auth_token, std::string_view url, const FormParams& params,
                      std::string_view header) {
   if (auth_token.empty() || header.empty()) return false;
-  return app::constantTimeEqual(computeSignature(auth_token, url, params), header);
+  bool match = false;
+  for (const auto& candidate : signedUrlVariants(url)) {
+    match = app::constantTimeEqual(computeSignature(auth_token, candidate, params), header) || match;
+  }
+  return match;
 }
 
 // ---- inbound -----------------------------------------------------------------------------------

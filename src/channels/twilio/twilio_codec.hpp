@@ -57,9 +57,14 @@ std::string formEncode(const FormParams& params);
 // ---- signatures --------------------------------------------------------------------------------
 
 // base64(HMAC-SHA1(auth_token, url + name1 + value1 + name2 + value2 ...)), parameters sorted
-// by name (then value, for repeated names), as Twilio documents it.
+// by name (then value, for repeated names; an identical name=value pair counts once), as Twilio
+// documents it and its helper libraries compute it.
 std::string computeSignature(std::string_view auth_token, std::string_view url, const FormParams& params);
-// Compares in constant time; false for an empty token or header.
+// The URLs a signature may have been made over, as Twilio's helper libraries check them
+// ("signature generation on the back end is inconsistent" about ports): the URL as given, then
+// without its port when it has one, else with the scheme's default port (:443 / :80) added.
+std::vector<std::string> signedUrlVariants(std::string_view url);
+// Compares in constant time against every variant of `url`; false for an empty token or header.
 bool verifySignature(std::string_view auth_token, std::string_view url, const FormParams& params,
                      std::string_view header);
 
