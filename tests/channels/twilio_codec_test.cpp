@@ -58,6 +58,38 @@ TEST(TwilioSignature, DocumentedExample) {
   EXPECT_TRUE(tw::verifySignature("12345", url, shuffled, "0/KCTR6DLpKmkAf8muzZqo1nDgQ="));
 }
 
+// The test vectors of Twilio's helper libraries (twilio-python tests/unit/test_request_validator.py,
+// twilio-csharp RequestValidatorTest, twilio-php RequestValidatorTest), which the webhook-security
+// page tells integrators to follow: repeated parameters, and URLs with and without a port.
+TEST(TwilioSignature, HelperLibraryVectorsForDuplicatesAndPorts) {
+  const tw::FormParams params{{"CallSid", "CA1234567890ABCDE"}, {"Caller", "+14158675309"}, {"Digits", "1234"},
+                              {"From", "+14158675309"},         {"To", "+18005551212"}};
+  const std::string url = "https://mycompany.com/myapp.php?foo=1&bar=2";
+  EXPECT_EQ(tw::computeSignature("12345", url, params), "RSOYDt4T1cUTdK1PDd93/VVr8B8=");
+  // "Digits" three times, twice with the same value: sorted by value, each pair signed once.
+  const tw::FormParams repeated{{"Sid", "CA123"}, {"SidAccount", "AC123"}, {"Digits", "5678"}, {"Digits", "1234"}, {"Digits", "1234"}};
+  EXPECT_EQ(tw::computeSignature("12345", url, repeated), "IK+Dwps556ElfBT0I3Rgjkr1wJU=");
+  EXPECT_TRUE(tw::verifySignature("12345", url, repeated, "IK+Dwps556ElfBT0I3Rgjkr1wJU="));
+  // Twilio signed the URL with the default port added (TestValidateAddsPortHttps / Http) ...
+  EXPECT_TRUE(tw::verifySignature("12345", url, params, "kvajT1Ptam85bY51eRf/AJRuM3w="));
+  EXPECT_TRUE(tw::verifySignature("12345", "http://mycompany.com/myapp.php?foo=1&bar=2", params, "0ZXoZLH/DfblKGATFgpif+LLRf4="));
+  // ... or without the port the URL has (TestValidateRemovesPortHttps), or with it (AddsCustomPort).
+  EXPECT_TRUE(tw::verifySignature("12345", "https://mycompany.com:1234/myapp.php?foo=1&bar=2", params, "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
+  EXPECT_TRUE(tw::verifySignature("12345", "https://mycompany.com:1234/myapp.php?foo=1&bar=2", params, "CYn1h0gLBdNxDGkKJg6hYohgeD8="));
+  EXPECT_TRUE(tw::verifySignature("12345", "http://mycompany.com:1234/myapp.php?foo=1&bar=2", params, "Zmvh+3yNM1Phv2jhDCwEM3q5ebU="));
+  // Case and credentials are signed as written (TestValidateDictionaryMixedCase*, CredentialsArePreserved).
+  EXPECT_TRUE(tw::verifySignature("12345", "https://MyCompany.com/myapp.php?foo=1&bar=2", params, "g9IN/x4Cft2g517EjYvEvM/W7LU="));
+  EXPECT_TRUE(tw::verifySignature("12345", "https://MyCompany.com:1234/myapp.php?foo=1&bar=2", params, "PCqOZm8cnu/L6+u5i5fuEd+Iac4="));
+  EXPECT_TRUE(tw::verifySignature("12345", "http://username:password@MyCompany.com/myapp.php?foo=1&bar=2", params,
+                                  "PJ08CxXr7KLPjEQCTc8LkUSMwSM="));
+  EXPECT_FALSE(tw::verifySignature("12345", "https://MyCompany.com/myapp.php?foo=1&bar=2", params, "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
+  // The query string is part of what is signed, in its order.
+  EXPECT_FALSE(tw::verifySignature("12345", "https://mycompany.com/myapp.php?bar=2&foo=1", params, "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
+  EXPECT_EQ(tw::signedUrlVariants("https://a.example/x").size(), 2u);
+  EXPECT_EQ(tw::signedUrlVariants("https://a.example/x")[1], "https://a.example:443/x");
+  EXPECT_EQ(tw::signedUrlVariants("https://u:p@a.example:8443/x?y=1")[1], "https://u:p@a.example/x?y=1");
+}
+
 TEST(TwilioSignature, AnyChangeBreaksIt) {
   const tw::FormParams params = form("sms_text");
   const std::string url = "https://parley.example.com/webhooks/twilio/sms";
@@ -227,7 +259,69 @@ TEST(TwilioInbound, EmptyMessageIsUnsupportedNotDropped) {
   EXPECT_EQ(m->kind, core::MessageKind::Unsupported);
 }
 
+// Further kinds of the webhook-request page: a long SMS through a Messaging Service (reassembled,
+// NumSegments=2), a WhatsApp photo without a caption, a WhatsApp interactive (button) reply that
+// quotes the business's message, with ChannelMetadata as real deliveries carry it.
+TEST(TwilioInbound, MessagingServiceImageAndInteractiveReply) {
+  {
+    const auto m = message("sms_messaging_service");
+    EXPECT_EQ(m.kind, core::MessageKind::Text);
+    EXPECT_EQ(m.external_id, "SM9c5c5f6b2d7a4e1f8a3b2c1d0e9f8a7b");
+    EXPECT_EQ(m.account_id, "+15017122661");
+    EXPECT_EQ(m.contact.phone, "+16035550123");
+    EXPECT_EQ(m.text.size(), 201u);  // one message, not one per segment
+  }
+  {
+    const auto m = message("whatsapp_image");
+    EXPECT_EQ(m.kind, core::MessageKind::Image);
+    EXPECT_TRUE(m.text.empty());
+    ASSERT_EQ(m.media.size(), 1u);
+    EXPECT_EQ(m.media[0].mime_type, "image/jpeg");
+    EXPECT_EQ(m.media[0].filename, "media-0.jpg");
+    EXPECT_EQ(m.contact.phone, "+14155552671");
+    EXPECT_EQ(payloadOf(m).at("channel").as_string(), "whatsapp");
+  }
+  {
+    const auto m = message("whatsapp_interactive_reply");
+    EXPECT_EQ(m.kind, core::MessageKind::Interactive);
+    EXPECT_EQ(m.text, "Confirm");
+    EXPECT_EQ(m.reply_to_external_id, "MM5cc44eecf7dab0d48d4529d0fa4af44d");
+    EXPECT_EQ(payloadOf(m).at("payload").as_string(), "{verifyEmail:ada@example.com}");
+  }
+}
+
 // ---- status callbacks ----------------------------------------------------------------------------
+
+TEST(TwilioStatus, WhatsAppAndMessagingServiceCallbacks) {
+  const auto read = status("status_whatsapp_read");
+  EXPECT_EQ(read.status, core::DeliveryStatus::Read);
+  EXPECT_EQ(read.account_id, "whatsapp:+14155238886");
+  const auto failed = status("status_whatsapp_failed_63016");
+  EXPECT_EQ(failed.status, core::DeliveryStatus::Failed);
+  EXPECT_NE(failed.error.find("Twilio error 63016: outside the WhatsApp 24-hour customer-service window"), std::string::npos)
+      << failed.error;
+  EXPECT_EQ(status("status_sent_messaging_service").status, core::DeliveryStatus::Sent);
+}
+
+TEST(TwilioWebhook, EveryFixtureParses) {
+  std::size_t count = 0;
+  for (const auto& file : std::filesystem::directory_iterator(parley::test::fixturesOf("twilio"))) {
+    if (file.path().extension() != ".txt") continue;
+    const std::string name = file.path().stem().string();
+    SCOPED_TRACE(name);
+    const auto params = form(name);
+    if (name.rfind("status_", 0) == 0) {
+      status(name);
+    } else {
+      const auto m = message(name);
+      EXPECT_FALSE(m.external_id.empty());
+      EXPECT_FALSE(m.contact.external_id.empty());
+      EXPECT_FALSE(m.account_id.empty());
+    }
+    ++count;
+  }
+  EXPECT_GE(count, 20u);
+}
 
 TEST(TwilioStatus, EveryDocumentedState) {
   EXPECT_EQ(status("status_queued").status, core::DeliveryStatus::Pending);

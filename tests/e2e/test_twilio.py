@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import sys
 import time
 import unittest
@@ -32,8 +33,9 @@ def fixture(name, account_sid=None):
 
 
 def twilio_signature(token, url, params):
-    """As documented: the full URL, then every POST parameter sorted by name, name + value."""
-    data = url + "".join(k + v for k, v in sorted(params))
+    """As documented: the full URL, then every POST parameter sorted by name, name + value (a
+    repeated name=value pair once, as Twilio's helper libraries sign it)."""
+    data = url + "".join(k + v for k, v in sorted(set(params)))
     return base64.b64encode(hmac.new(token.encode(), data.encode(), hashlib.sha1).digest()).decode()
 
 
@@ -156,6 +158,26 @@ class TwilioTest(TemplateConversations, unittest.TestCase):
         self.assertIn(status, (400, 401, 413))
         self.assertEqual(self.contacts("+14155550101"), [])
         self.assertEqual(self.parley.request("GET", "/healthz")[0], 200)
+
+    def test_signed_urls_as_twilio_signs_them_query_port_and_repeats(self):
+        # A webhook URL configured in the console with its own query string, in its own order:
+        # Twilio signs it exactly as written.
+        params = [("MessageSid", "SMquery00000000000000000000000001"), ("AccountSid", self.twilio.account_sid),
+                  ("From", "+14155550171"), ("To", SMS_NUMBER), ("Body", "with a query"), ("NumMedia", "0")]
+        path = "/webhooks/twilio/sms?zeta=1&alpha=a%2Bb"
+        sig = twilio_signature(self.twilio.auth_token, self.public + path, params)
+        self.assertEqual(self.post(path, params, signature=sig)[0], 200)
+        # Signed over the URL without its port (Twilio's libraries check with and without it).
+        params2 = [(k, "SMport000000000000000000000000001" if k == "MessageSid" else v) for k, v in params]
+        no_port = re.sub(r":\d+$", "", self.public)
+        sig = twilio_signature(self.twilio.auth_token, no_port + "/webhooks/twilio/sms", params2)
+        self.assertEqual(self.sms(params2, signature=sig)[0], 200)
+        # A name given twice with the same value (signed once) is still accepted.
+        params3 = [(k, "SMrepeat0000000000000000000000001" if k == "MessageSid" else v) for k, v in params]
+        params3.append(("NumMedia", "0"))
+        self.assertEqual(self.sms(params3)[0], 200)
+        texts = [m["text"] for m in self.messages(self.conversation_of("+14155550171", self.inbox["id"])[1]["id"])]
+        self.assertEqual(texts.count("with a query"), 3)
 
     # ---- inbound ----
 
