@@ -33,7 +33,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!parsed) {
     requireRefusal(parsed.error());
   } else {
-    require(isDigits(parsed->for_user_id));
+    // No for_user_id (user_event, the reference pages' examples): nothing for any inbox.
+    require(isDigits(parsed->for_user_id) ||
+            (parsed->for_user_id.empty() && parsed->batch.messages.empty() && parsed->reads.empty() && parsed->batch.ignored > 0));
     for (const auto& m : parsed->batch.messages) {
       require(isDigits(m.external_id) && m.account_id == parsed->for_user_id);
       require(isDigits(m.contact.external_id) && m.contact.phone.empty() && m.contact.email.empty());

@@ -154,6 +154,80 @@ TEST(XCodec, FavoritesAndOtherEventsAreIgnored) {
   EXPECT_EQ(follow->batch.ignored, 2);
 }
 
+// The payload examples of X's documentation, verbatim but for the subscribed account
+// (fixtures aaa_*, message_create_object_*, reference_*; tests/channels/x/fixtures/README.md).
+TEST(XCodec, TheDocumentedExamplePayloads) {
+  {
+    // "Account Activity data objects": direct_message_events with apps and users.
+    const auto m = only(parse("aaa_dm_message_create"));
+    EXPECT_EQ(m.external_id, "954491830116155396");
+    EXPECT_EQ(m.text, "Hello World!");
+    EXPECT_EQ(m.contact.external_id, kCustomer);
+    EXPECT_EQ(m.contact.name, "Jordan Brinks (@furiouscamper)");
+    EXPECT_EQ(m.sent_at, 1516403560557);
+    EXPECT_FALSE(m.echo);
+    EXPECT_FALSE(m.is_public);
+  }
+  {
+    // "Message Create Object": a quick-reply answer, with initiated_via.
+    const auto m = only(parse("message_create_object_quick_reply"));
+    EXPECT_EQ(m.text, "Blue Bird");
+    EXPECT_EQ(m.contact.external_id, "3805104374");
+    EXPECT_EQ(payloadOf(m).at("quick_reply_metadata").as_string(), "external_id_2");
+  }
+  // Deliveries that name no subscribed account (the revoke user_event; the read-receipt example
+  // of the DM reference, which leaves out for_user_id) are accepted and store nothing.
+  for (const char* name : {"aaa_user_event_revoke", "reference_mark_read_no_for_user_id"}) {
+    SCOPED_TRACE(name);
+    const auto b = parse(name);
+    EXPECT_TRUE(b.for_user_id.empty());
+    EXPECT_TRUE(b.batch.messages.empty());
+    EXPECT_TRUE(b.reads.empty());
+    EXPECT_EQ(b.batch.ignored, 1);
+  }
+  for (const char* name : {"aaa_tweet_delete", "aaa_follow", "aaa_block"}) {
+    SCOPED_TRACE(name);
+    const auto b = parse(name);
+    EXPECT_EQ(b.for_user_id, kBusiness);
+    EXPECT_TRUE(b.batch.messages.empty());
+    EXPECT_EQ(b.batch.ignored, 1);
+  }
+}
+
+TEST(XCodec, QuotesAndBlockedUsersOpenNoConversation) {
+  // A customer quoting the account's post without @mentioning it shares it; nothing to answer.
+  auto quote = parse("quote_of_own_post");
+  EXPECT_TRUE(quote.batch.messages.empty());
+  EXPECT_EQ(quote.batch.ignored, 1);
+  // The same quote @mentioning the account is a mention.
+  auto mentioned = xc::parseWebhook(R"({"for_user_id":"2244994945","tweet_create_events":[{"id_str":"7","text":"@XDevelopers look","is_quote_status":true,"quoted_status_id_str":"6","user":{"id_str":"3001969357","screen_name":"furiouscamper"},"entities":{"user_mentions":[{"id_str":"2244994945"}]}}]})");
+  ASSERT_TRUE(mentioned.ok()) << mentioned.error().message;
+  ASSERT_EQ(mentioned->batch.messages.size(), 1u);
+  EXPECT_TRUE(mentioned->batch.messages[0].is_public);
+  // "user_has_blocked": "true" (a string in X's example; a boolean accepted too).
+  auto blocked = parse("aaa_mention_blocked_user");
+  EXPECT_TRUE(blocked.batch.messages.empty());
+  EXPECT_EQ(blocked.batch.ignored, 1);
+  auto not_blocked = parse("mention");  // "user_has_blocked": false
+  EXPECT_EQ(not_blocked.batch.messages.size(), 1u);
+}
+
+TEST(XCodec, EveryFixtureParses) {
+  std::size_t count = 0;
+  for (const auto& name : parley::test::jsonFixtureNames("x")) {
+    SCOPED_TRACE(name + ".json");
+    const auto b = parse(name);
+    for (const auto& m : b.batch.messages) {
+      EXPECT_FALSE(m.external_id.empty());
+      EXPECT_FALSE(m.contact.external_id.empty());
+      EXPECT_EQ(m.account_id, b.for_user_id);
+      EXPECT_TRUE(json::parse(m.payload_json).is_object());
+    }
+    ++count;
+  }
+  EXPECT_GE(count, 24u);
+}
+
 TEST(XCodec, BatchKeepsEveryEventInOrderWithItsSender) {
   auto batch = parse("batch");
   ASSERT_EQ(batch.batch.messages.size(), 2u);

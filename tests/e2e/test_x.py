@@ -102,6 +102,34 @@ class XTest(Desk, unittest.TestCase):
             status, body, _ = self.webhook(raw)
             self.assertEqual(status, 200, (name, body))
 
+    def test_documented_examples_as_a_user_sees_them(self):
+        """X's own example payloads (fixtures aaa_*, message_create_object_*, reference_*), with
+        the subscribed account and the customer moved to ids of their own."""
+        customer = "880000000000000020"
+
+        def moved(name):
+            return fixture(name).replace(CUSTOMER.encode(), customer.encode()).replace(b"3805104374", customer.encode())
+
+        status, body, _ = self.webhook(moved("aaa_dm_message_create.json"))
+        self.assertEqual((status, body["stored"]), (200, 1), body)
+        status, body, _ = self.webhook(moved("message_create_object_quick_reply.json"))
+        self.assertEqual((status, body["stored"]), (200, 1), body)
+        contact, conversations = self.conversations_of(customer)
+        self.assertEqual(contact["name"], "Jordan Brinks (@furiouscamper)")
+        self.assertEqual(len(conversations), 1)
+        messages = self.messages(conversations[0]["id"])
+        self.assertEqual(sorted(m["text"] for m in messages), ["Blue Bird", "Hello World!"])
+        quick = [m for m in messages if m["text"] == "Blue Bird"][0]
+        self.assertEqual(quick["payload"]["quick_reply_metadata"], "external_id_2")
+        # A quote of the account's post, a mention by a blocked user, the revoke user_event and the
+        # read-receipt example without for_user_id: 200, nothing stored, no conversation opened.
+        for name in ("quote_of_own_post.json", "aaa_mention_blocked_user.json", "aaa_user_event_revoke.json",
+                     "reference_mark_read_no_for_user_id.json", "aaa_tweet_delete.json", "aaa_follow.json"):
+            status, body, _ = self.webhook(moved(name))
+            self.assertEqual((status, body["stored"]), (200, 0), (name, body))
+        self.assertEqual(len(self.conversations_of(customer)[1]), 1)
+        self.assertEqual(self.contacts("3001969358"), [])  # the blocked user
+
     # ---- direct messages ----
 
     def test_dm_in_reply_dm_out_duplicate_and_read(self):

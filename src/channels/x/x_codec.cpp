@@ -233,6 +233,27 @@ core::Status readDm(const json::object& event, const std::string& path, const st
   return {};
 }
 
+// Whether a post's entities.user_mentions (or extended_tweet's, for a long post) name `user_id`.
+bool mentions(const json::object& tweet, const std::string& user_id) {
+  for (const json::object* owner : {&tweet, static_cast<const json::object*>(nullptr)}) {
+    if (!owner) {
+      const json::value* extended = find(tweet, "extended_tweet");
+      if (!extended || !extended->is_object()) break;
+      owner = &extended->get_object();
+    }
+    const json::value* entities = find(*owner, "entities");
+    const json::value* list = entities && entities->is_object() ? find(entities->get_object(), "user_mentions") : nullptr;
+    if (!list || !list->is_array()) continue;
+    for (const auto& mention : list->get_array()) {
+      if (!mention.is_object()) continue;
+      auto id = optId(mention.get_object(), "id_str", "mention");
+      if (!id || !*id) id = optId(mention.get_object(), "id", "mention");
+      if (id && *id && **id == user_id) return true;
+    }
+  }
+  return false;
+}
+
 core::Status readTweet(const json::object& tweet, const std::string& path, const std::string& for_user, WebhookBatch& out) {
   X_TRY(id, optId(tweet, "id_str", path));
   if (!id) {
@@ -242,6 +263,15 @@ core::Status readTweet(const json::object& tweet, const std::string& path, const
   if (!id) return makeError(ErrorCode::InvalidInput, path + ".id_str: required");
   if (find(tweet, "retweeted_status")) {
     ++out.batch.ignored;  // a retweet says nothing to answer
+    return {};
+  }
+  // A quote post (of the account's post, or by the account) is a conversation only when it
+  // @mentions the account or answers a post; a bare quote is the customer sharing a post.
+  const json::value* quote_flag = find(tweet, "is_quote_status");
+  const bool quote = find(tweet, "quoted_status") || find(tweet, "quoted_status_id_str") ||
+                     (quote_flag && quote_flag->is_bool() && quote_flag->get_bool());
+  if (quote && !find(tweet, "in_reply_to_status_id_str") && !mentions(tweet, for_user)) {
+    ++out.batch.ignored;
     return {};
   }
   X_TRY(user, optObject(tweet, "user", path));
@@ -351,8 +381,22 @@ core::Result<WebhookBatch> parseWebhook(std::string_view raw_body) {
   const auto& o = root.get_object();
   WebhookBatch out;
   X_TRY(for_user, optId(o, "for_user_id", "body"));
-  if (!for_user) return makeError(ErrorCode::InvalidInput, "for_user_id: required");
+  if (!for_user) {
+    // Documented deliveries without for_user_id: user_event (an account revoked the app's
+    // authorisation), and the webhook examples of the DM read-receipt and typing-indicator
+    // references. No account is named, so there is no inbox to store into: accepted, ignored.
+    for (const auto& [key, value] : o) {
+      if (key == "user_event" || key.ends_with("_events")) out.batch.ignored += value.is_array() ? static_cast<int>(value.get_array().size()) : 1;
+    }
+    if (out.batch.ignored == 0) return makeError(ErrorCode::InvalidInput, "for_user_id: required");
+    return out;
+  }
   out.for_user_id = *for_user;
+  // "user_has_blocked": a mention by someone the account has blocked (a string "true"/"false" in
+  // X's examples, a boolean elsewhere): not a conversation to open.
+  const json::value* blocked_flag = find(o, "user_has_blocked");
+  const bool blocked = blocked_flag && ((blocked_flag->is_bool() && blocked_flag->get_bool()) ||
+                                        (blocked_flag->is_string() && blocked_flag->get_string() == "true"));
   const auto users = readUsers(o);
 
   X_TRY(dms, optArray(o, "direct_message_events", "body"));
@@ -362,6 +406,10 @@ core::Result<WebhookBatch> parseWebhook(std::string_view raw_body) {
     if (auto s = readDm((*dms)[i].get_object(), p, out.for_user_id, users, out); !s) return s.error();
   }
   X_TRY(tweets, optArray(o, "tweet_create_events", "body"));
+  if (tweets && blocked) {
+    out.batch.ignored += static_cast<int>(tweets->size());
+    tweets = nullptr;
+  }
   for (std::size_t i = 0; tweets && i < tweets->size(); ++i) {
     const std::string p = "tweet_create_events[" + std::to_string(i) + "]";
     if (!(*tweets)[i].is_object()) return wrongType(p, "an object");

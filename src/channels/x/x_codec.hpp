@@ -12,7 +12,11 @@
 //   - tweet_create_events[] (v1.1 Tweet objects: id_str, text / extended_tweet.full_text, user,
 //     in_reply_to_status_id_str, timestamp_ms, extended_entities.media): mentions and replies
 //     become public messages threaded by in_reply_to_status_id_str; retweets are ignored; the
-//     business's own replies are echoes; its own non-reply tweets are ignored.
+//     business's own replies are echoes; its own non-reply tweets are ignored; a quote post that
+//     neither answers a post nor @mentions the account is ignored; mentions by users the account
+//     has blocked (user_has_blocked: "true") are ignored.
+//   - a delivery without for_user_id (user_event, authorisation revoked; the read-receipt and
+//     typing examples of the DM references) names no inbox: accepted, its events ignored.
 //   - direct_message_mark_read_events[] (sender_id read up to last_read_event_id) -> ReadMark.
 //   - direct_message_indicate_typing_events, favorite_events, follow_events, ... -> ignored.
 //   Every id is read as a string (id_str, or the digits of a number beyond 2^53, never a double).
