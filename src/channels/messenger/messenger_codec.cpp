@@ -257,11 +257,13 @@ core::Result<std::optional<core::InboundMessage>> readMessage(const json::object
 
 core::Status readEvent(const json::object& event, const std::string& path, const EventContext& ctx, WebhookBatch& out) {
   // A person known only by a user_ref (the checkbox and chat plugins, before they message the
-  // page: messaging_postbacks' documented example) has no PSID to store or answer: not ours.
-  if (auto sender_party = optObject(event, "sender", path); sender_party && *sender_party &&
-      !find(**sender_party, "id") && find(**sender_party, "user_ref")) {
-    ++out.batch.ignored;
-    return {};
+  // page: messaging_postbacks' documented example; an echo sent to one) has no PSID to store or
+  // answer: not ours.
+  for (const char* key : {"sender", "recipient"}) {
+    if (auto party = optObject(event, key, path); party && *party && !find(**party, "id") && find(**party, "user_ref")) {
+      ++out.batch.ignored;
+      return {};
+    }
   }
   MS_TRY(sender, partyId(event, "sender", path));
   MS_TRY(recipient, partyId(event, "recipient", path));
