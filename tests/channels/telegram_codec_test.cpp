@@ -338,6 +338,83 @@ TEST(TelegramWebhook, IdsBeyondTwoToTheFiftyThreeAreKeptExactly) {
   EXPECT_EQ(onlyMessage(*r).external_id, "-1009007199254740993:3");
 }
 
+// The example updates of Telegram's webhook guide, as published
+// (https://core.telegram.org/bots/webhooks#testing-your-bot-with-updates; fixtures guide_*.json).
+TEST(TelegramWebhook, TheWebhookGuidesExampleUpdates) {
+  {
+    // The first example's chat has no "type": a private chat, as every chat with a first_name.
+    const auto m = onlyMessage(parseFixture("guide_message_text_curl"));
+    EXPECT_EQ(m.kind, core::MessageKind::Text);
+    EXPECT_EQ(m.text, "/start");
+    EXPECT_EQ(m.external_id, "1111111:1365");
+    EXPECT_EQ(m.contact.external_id, "1111111");
+    EXPECT_EQ(m.contact.name, "Test Test Lastname");
+    EXPECT_EQ(m.sent_at, 1441645532000);
+  }
+  EXPECT_EQ(onlyMessage(parseFixture("guide_message_text")).contact.name, "Test Firstname Test Lastname");
+  for (const char* name : {"guide_forwarded_message", "guide_forwarded_channel_message"}) {
+    SCOPED_TRACE(name);
+    const auto m = onlyMessage(parseFixture(name));
+    EXPECT_EQ(m.text, "/start");
+    const auto p = payloadOf(m);
+    EXPECT_TRUE(p.at("forwarded").as_bool());  // the pre-7.0 forward_from / forward_date
+    EXPECT_TRUE(p.at("forward_from").is_object());
+  }
+  {
+    const auto m = onlyMessage(parseFixture("guide_message_with_reply"));
+    EXPECT_EQ(m.reply_to_external_id, "1111111:1334");  // a reply quotes a message of the same chat
+  }
+  {
+    const auto u = parseFixture("guide_edited_message");
+    ASSERT_EQ(u.batch.edits.size(), 1u);
+    EXPECT_TRUE(u.batch.messages.empty());
+    EXPECT_EQ(u.batch.edits[0].provider_message_id, "1111111:1365");
+    EXPECT_EQ(u.batch.edits[0].text, "Edited text");
+    EXPECT_EQ(u.batch.edits[0].at, 1441646600000);
+  }
+  EXPECT_EQ(onlyMessage(parseFixture("guide_message_with_entities")).text, "Bold and italics");
+  {
+    const auto m = onlyMessage(parseFixture("guide_message_with_audio"));
+    EXPECT_EQ(m.kind, core::MessageKind::Audio);
+    ASSERT_EQ(m.media.size(), 1u);
+    EXPECT_EQ(m.media[0].provider_ref, "AwADBAADbXXXXXXXXXXXGBdhD2l6_XX");
+    EXPECT_EQ(m.media[0].mime_type, "audio/mpeg");
+    EXPECT_EQ(payloadOf(m).at("title").as_string(), "Test music file");
+  }
+  {
+    const auto m = onlyMessage(parseFixture("guide_voice_message"));
+    EXPECT_EQ(m.kind, core::MessageKind::Audio);
+    ASSERT_EQ(m.media.size(), 1u);
+    EXPECT_EQ(m.media[0].mime_type, "audio/ogg");
+  }
+  {
+    const auto m = onlyMessage(parseFixture("guide_message_with_document"));
+    EXPECT_EQ(m.kind, core::MessageKind::Document);
+    ASSERT_EQ(m.media.size(), 1u);
+    EXPECT_EQ(m.media[0].filename, "Testfile.pdf");
+    EXPECT_EQ(m.media[0].mime_type, "application/pdf");
+  }
+  // inline_query (whose id the guide writes as a number) and chosen_inline_result: not messages.
+  expectIgnored("guide_inline_query");
+  expectIgnored("guide_chosen_inline_query");
+  {
+    const auto u = parseFixture("guide_callback_query");
+    const auto m = onlyMessage(u);
+    EXPECT_EQ(u.callback_query_id, "4382bfdwdsb323b2d9");
+    EXPECT_EQ(m.kind, core::MessageKind::Interactive);
+    EXPECT_EQ(m.text, "Data from button callback");
+    EXPECT_EQ(m.contact.external_id, "1111111");  // an inline message: the user's private chat
+    EXPECT_EQ(payloadOf(m).at("inline_message_id").as_string(), "1234csdbsk4839");
+  }
+}
+
+TEST(TelegramWebhook, AlbumPartsKeepTheirMediaGroup) {
+  const auto m = onlyMessage(tg::parseUpdate(privateMessage(
+      R"("media_group_id":"13659213456789","photo":[{"file_id":"A","file_unique_id":"a","width":90,"height":60}])")).value());
+  EXPECT_EQ(m.kind, core::MessageKind::Image);
+  EXPECT_EQ(payloadOf(m).at("media_group_id").as_string(), "13659213456789");
+}
+
 TEST(TelegramWebhook, EveryFixtureParsesTheSameTwice) {
   std::size_t count = 0;
   for (const auto& name : parley::test::jsonFixtureNames("telegram")) {

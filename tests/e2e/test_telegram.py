@@ -80,19 +80,22 @@ class TelegramTest(Desk, unittest.TestCase):
     # ---- inbound ------------------------------------------------------------------------------------
 
     def test_text_is_stored_once_as_the_telegram_user(self):
-        raw = fixture("text.json")
+        # A chat of its own: the webhook guide's examples (guide_*.json, posted by the
+        # every-fixture test) use the same chat and message ids as text.json.
+        chat = 1111119
+        raw = in_chat("text.json", chat, update_id=60000)
         status, body, _ = self.webhook(raw)
         self.assertEqual(status, 200, body)
         status, again, _ = self.webhook(raw)  # Telegram redelivers an update it got no 200 for
         self.assertEqual(status, 200)
         self.assertEqual(again["stored"], 0)
         self.assertEqual(again["duplicates"], 1)
-        contact, conversation = self.conversation_of(1111111)
+        contact, conversation = self.conversation_of(chat)
         self.assertEqual(contact["name"], "Anna Schmidt")
         _, full, _ = self.parley.request("GET", "/api/v1/contacts/%d" % contact["id"], token=self.token)
-        self.assertIn({"kind": "external", "value": "1111111"},
+        self.assertIn({"kind": "external", "value": str(chat)},
                       [{"kind": i["kind"], "value": i["value"]} for i in full["identities"]])
-        stored = [m for m in self.messages(conversation["id"]) if m["external_id"] == "1111111:1365"]
+        stored = [m for m in self.messages(conversation["id"]) if m["external_id"] == "%d:1365" % chat]
         self.assertEqual(len(stored), 1)
         self.assertEqual(stored[0]["payload"]["from"]["username"], "anna_s")
 
@@ -163,6 +166,47 @@ class TelegramTest(Desk, unittest.TestCase):
         self.assertEqual(pressed[0]["kind"], "interactive")
         self.assertEqual(pressed[0]["text"], "Ja, danke")
         self.assertEqual(pressed[0]["payload"]["data"], "solved:yes")
+
+    def test_the_webhook_guides_example_updates_as_a_user_sees_them(self):
+        """The example updates of https://core.telegram.org/bots/webhooks#testing-your-bot-with-updates
+        (fixtures guide_*.json), moved into a chat of their own."""
+        chat = 2000050
+        status, body, _ = self.webhook(in_chat("guide_message_text.json", chat, message_id=1365, update_id=50000))
+        self.assertEqual((status, body["stored"]), (200, 1), body)
+        contact, conversation = self.conversation_of(chat)
+        self.assertEqual(contact["name"], "Test Firstname Test Lastname")
+        # The edit example edits that message: same count, new text.
+        before = len(self.messages(conversation["id"]))
+        status, body, _ = self.webhook(in_chat("guide_edited_message.json", chat, message_id=1365, update_id=50001))
+        self.assertEqual((status, body["edits"], body["stored"]), (200, 1, 0), body)
+        after = self.messages(conversation["id"])
+        self.assertEqual(len(after), before)
+        self.assertEqual([m["text"] for m in after if m["external_id"] == "%d:1365" % chat], ["Edited text"])
+        # Forwarded (the pre-7.0 forward_from fields), a reply, a document with its name.
+        self.assertEqual(self.webhook(in_chat("guide_forwarded_message.json", chat, message_id=1366, update_id=50002))[0], 200)
+        self.assertEqual(self.webhook(in_chat("guide_message_with_reply.json", chat, message_id=1367, update_id=50003))[0], 200)
+        update = json.loads(in_chat("guide_message_with_document.json", chat, message_id=1368, update_id=50004))
+        update["message"]["document"]["file_id"] = "e2e-guide-doc"
+        pdf = b"%PDF-1.4\n" + os.urandom(2000) + b"\n%%EOF"
+        self.bot.add_file("e2e-guide-doc", "documents/file_9.pdf", pdf)
+        self.assertEqual(self.webhook(json.dumps(update).encode())[0], 200)
+        by_id = {m["external_id"]: m for m in self.messages(conversation["id"])}
+        self.assertTrue(by_id["%d:1366" % chat]["payload"]["forwarded"])
+        self.assertEqual(by_id["%d:1367" % chat]["reply_to_id"], None)  # message 1334 was never stored here
+        data, headers, message = self.downloaded_attachment(conversation["id"], "%d:1368" % chat)
+        self.assertEqual(data, pdf)
+        self.assertEqual(message["kind"], "document")
+        # The guide's callback query from an inline message: stored for the user, answered.
+        update = json.loads(in_chat("guide_callback_query.json", chat, update_id=50005))
+        update["callback_query"]["id"] = "e2e-guide-callback"
+        status, body, _ = self.webhook(json.dumps(update).encode())
+        self.assertEqual((status, body), (200, {"method": "answerCallbackQuery", "callback_query_id": "e2e-guide-callback"}))
+        pressed = [m for m in self.messages(conversation["id"]) if m["external_id"] == "callback:e2e-guide-callback"]
+        self.assertEqual([m["text"] for m in pressed], ["Data from button callback"])
+        # Inline queries are not messages: accepted, nothing stored.
+        for name in ("guide_inline_query.json", "guide_chosen_inline_query.json"):
+            status, body, _ = self.webhook(in_chat(name, chat, update_id=50006))
+            self.assertEqual((status, body["stored"], body["ignored"]), (200, 0, 1), (name, body))
 
     def test_every_documented_fixture_is_accepted(self):
         for name, raw in json_fixtures(FIXTURES):

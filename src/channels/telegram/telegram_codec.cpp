@@ -466,7 +466,20 @@ core::Result<std::optional<core::InboundMessage>> readMessage(const json::object
   if (forward_origin) {
     payload["forwarded"] = true;
     payload["forward_origin"] = *forward_origin;
+  } else {
+    // The fields forward_origin replaced in Bot API 7.0 (forward_from, forward_from_chat,
+    // forward_sender_name, forward_date), still in the webhook guide's examples and in older bots'
+    // traffic: the same "forwarded" mark, the original sender kept as it came.
+    for (std::string_view legacy : {"forward_from", "forward_from_chat", "forward_sender_name", "forward_date"}) {
+      if (const json::value* v = find(o, legacy)) {
+        payload["forwarded"] = true;
+        if (legacy != "forward_date" && (v->is_object() || v->is_string())) payload[legacy] = *v;
+      }
+    }
   }
+  // Albums arrive as one update per photo or video, each with the album's media_group_id.
+  TG_TRY(media_group, optString(o, "media_group_id", path, 256));
+  if (media_group && !media_group->empty()) payload["media_group_id"] = *media_group;
 
   TG_TRY(content, readContent(o, path, m, payload));
   if (content == Content::Ignored) return std::optional<core::InboundMessage>();
