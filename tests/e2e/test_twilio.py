@@ -181,6 +181,15 @@ class TwilioTest(TemplateConversations, unittest.TestCase):
 
     # ---- inbound ----
 
+    def test_a_sender_number_the_phone_library_does_not_know_is_still_stored(self):
+        # Twilio delivers what the carrier gave it; +999 is no country code libphonenumber knows.
+        params = [("MessageSid", "SMunknownrange0000000000000000001"), ("AccountSid", self.twilio.account_sid),
+                  ("From", "+99912345678"), ("To", SMS_NUMBER), ("Body", "from a new range"), ("NumMedia", "0")]
+        status, body, _ = self.sms(params)
+        self.assertEqual((status, body), (200, TWIML))
+        contact, conversation = self.conversation_of("+99912345678", self.inbox["id"])
+        self.assertEqual([m["text"] for m in self.messages(conversation["id"])], ["from a new range"])
+
     def test_sms_is_stored_once_and_answered_with_empty_twiml(self):
         params = fixture("sms_text", self.twilio.account_sid)
         status, body, headers = self.sms(params)
