@@ -212,6 +212,14 @@ class WhatsAppTest(Desk, unittest.TestCase):
         self.assertEqual([(m["direction"], m["text"]) for m in echoed],
                          [("outgoing", "Here's the info you requested! https://www.meta.com/quest/quest-3/")])
 
+    def test_a_number_the_phone_library_does_not_know_is_still_stored(self):
+        # +999 is no country code libphonenumber knows: the message is kept under the wa_id.
+        raw = customer_message("999123456789", "wamid.unknown-range", lambda m: m["text"].update(body="Hallo?"))
+        status, body, _ = self.webhook(raw)
+        self.assertEqual((status, body["stored"]), (200, 1), body)
+        _, conversation = self.conversation_of("999123456789")
+        self.assertEqual([m["text"] for m in self.messages(conversation["id"])], ["Hallo?"])
+
     def test_a_played_voice_message_reads_as_read(self):
         self.assertEqual(self.webhook(customer_message("4915187654321", "wamid.voice-q", lambda m: None))[0], 200)
         _, conversation = self.conversation_of("+4915187654321")
