@@ -253,6 +253,9 @@ class WhatsAppTest(Desk, unittest.TestCase):
         for name, raw in json_fixtures(FIXTURES):
             status, body, _ = self.webhook(raw)
             self.assertEqual(status, 200, (name, body))
+        # The App Dashboard's test notification names a number no inbox has: nothing is stored.
+        status, body, _ = self.webhook(fixture("realworld_dashboard_test.json"))
+        self.assertEqual((status, body["stored"], body["duplicates"], body["ignored"]), (200, 0, 0, 1), body)
 
 
 if __name__ == "__main__":
