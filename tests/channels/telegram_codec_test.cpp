@@ -287,6 +287,7 @@ TEST(TelegramWebhook, GroupChatIsOneContactAndConversationWithTheMemberInThePayl
 
 TEST(TelegramWebhook, ServiceMessagesAndOtherUpdateKindsAreAcceptedAndIgnored) {
   expectIgnored("service_new_members");
+  expectIgnored("automatic_forward");  // the business's own channel post, mirrored into its group
   expectIgnored("channel_post");
   expectIgnored("my_chat_member");
   expectIgnored("unknown_kind");

@@ -481,6 +481,12 @@ core::Result<std::optional<core::InboundMessage>> readMessage(const json::object
   TG_TRY(media_group, optString(o, "media_group_id", path, 256));
   if (media_group && !media_group->empty()) payload["media_group_id"] = *media_group;
 
+  // A channel's post that Telegram copies into the channel's linked discussion group
+  // ("is_automatic_forward": from is Channel_Bot, sender_chat the channel): the business's own
+  // broadcast, ignored like channel_post; the members' comments under it are messages.
+  TG_TRY(automatic_forward, optBool(o, "is_automatic_forward", path));
+  if (automatic_forward.value_or(false)) return std::optional<core::InboundMessage>();
+
   TG_TRY(content, readContent(o, path, m, payload));
   if (content == Content::Ignored) return std::optional<core::InboundMessage>();
   if (m.kind == core::MessageKind::Contacts && chat.type == "private") {
