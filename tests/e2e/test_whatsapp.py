@@ -220,6 +220,23 @@ class WhatsAppTest(Desk, unittest.TestCase):
         _, conversation = self.conversation_of("999123456789")
         self.assertEqual([m["text"] for m in self.messages(conversation["id"])], ["Hallo?"])
 
+    def test_an_audio_reply_with_text_sends_the_text_after_the_file(self):
+        """Audio takes no caption (…/messages/audio-messages): the text follows as its own message."""
+        self.assertEqual(self.webhook(customer_message("4915177778888", "wamid.audio-q", lambda m: None))[0], 200)
+        _, conversation = self.conversation_of("+4915177778888")
+        ogg = b"OggS\x00\x02" + b"\x00" * 20 + b"\x01\x1eOpusHead" + os.urandom(500)
+        status, uploaded, _ = self.parley.request("POST", "/api/v1/attachments?filename=gruss.ogg", raw=ogg,
+                                                  token=self.token, content_type="audio/ogg")
+        self.assertEqual(status, 201, uploaded)
+        self.graph.next_wamids.extend(["wamid.audio-file", "wamid.audio-text"])
+        before = len(self.graph.sent)
+        reply = self.reply(conversation["id"], text="Hören Sie mal", attachment_ids=[uploaded["id"]])
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["external_id"] == "wamid.audio-text")
+        audio, text = self.graph.sent[before][1], self.graph.sent[before + 1][1]
+        self.assertEqual(audio["type"], "audio")
+        self.assertNotIn("caption", audio["audio"])
+        self.assertEqual((text["type"], text["text"]["body"]), ("text", "Hören Sie mal"))
+
     def test_a_played_voice_message_reads_as_read(self):
         self.assertEqual(self.webhook(customer_message("4915187654321", "wamid.voice-q", lambda m: None))[0], 200)
         _, conversation = self.conversation_of("+4915187654321")

@@ -29,6 +29,11 @@ MediaType mediaTypeFor(const std::string& content_type) {
   return MediaType::Document;
 }
 
+// Image, video and document messages take a caption; audio and stickers do not.
+bool takesCaption(MediaType type) { return type != MediaType::Audio && type != MediaType::Sticker; }
+
+bool isBlank(const std::string& text) { return text.find_first_not_of(" \t\r\n") == std::string::npos; }
+
 // The reply's buttons as the desk stored them ({"inline_keyboard": [[{"text", "callback_data"}]]},
 // app/reply_buttons.hpp), in order; none when the payload has none.
 InteractiveButtonsContent replyButtonsOf(const std::string& payload_json) {
@@ -127,7 +132,15 @@ core::Result<std::string> WhatsAppGateway::encode(const app::OutboundContext& ct
     MediaContent media;
     media.type = mediaTypeFor(ctx.attachments.front().content_type);
     media.media_id = "probe";
-    if (media.type != MediaType::Audio && media.type != MediaType::Sticker) media.caption = ctx.message.text;
+    if (takesCaption(media.type)) {
+      media.caption = ctx.message.text;
+    } else if (!isBlank(ctx.message.text)) {
+      // Audio and stickers take no caption: the text follows as a message of its own.
+      SendRequest text_probe;
+      text_probe.to = to;
+      text_probe.content = TextContent{ctx.message.text, false};
+      if (auto checked = encodeSend(text_probe); !checked) return checked.error();
+    }
     if (media.type == MediaType::Document) media.filename = ctx.attachments.front().filename;
     probe.content = media;
   }
@@ -146,6 +159,7 @@ app::DeliveryResult WhatsAppGateway::deliver(const core::Inbox& inbox, const cor
   request.to = stringOr(envelope, "to");
   request.reply_to_message_id = stringOr(envelope, "reply_to");
   const std::string text = stringOr(envelope, "text");
+  std::string text_after;  // the text of an audio or sticker reply, sent after the file
   if (const auto* list = envelope.if_contains("buttons"); list && list->is_array()) {
     InteractiveButtonsContent buttons;
     buttons.body = text;
@@ -183,27 +197,39 @@ app::DeliveryResult WhatsAppGateway::deliver(const core::Inbox& inbox, const cor
     MediaContent media;
     media.type = mediaTypeFor(content_type);
     media.media_id = media_id;
-    if (media.type != MediaType::Audio && media.type != MediaType::Sticker) media.caption = text;
+    if (takesCaption(media.type)) media.caption = text;
+    else if (!isBlank(text)) text_after = text;
     if (media.type == MediaType::Document) media.filename = stringOr(a, "filename");
     request.content = media;
   } else {
     request.content = TextContent{text, false};
   }
-  auto body = encodeSend(request);
-  if (!body) return {Outcome::Failed, body.error().message, 0, {}};
   auto url = sendUrl(config->api_base_url, config->phone_number_id);
   if (!url) return {Outcome::Failed, url.error().message, 0, {}};
-  HttpCall send;
-  send.method = "POST";
-  send.url = *url;
-  send.body = *body;
-  send.timeout_ms = timeout_ms_;
-  send.headers = {{"Authorization", bearer}, {"Content-Type", "application/json"}};
-  auto answer = performHttp(send);
-  if (!answer.transport_ok && !answer.too_large) {
-    return {Outcome::RetryLater, "WhatsApp unreachable: " + answer.error, 0, {}};
-  }
-  return interpretSendAnswer(answer.status, answer.body, answer.retry_after_s);
+  auto send = [&](const SendRequest& message) -> app::DeliveryResult {
+    auto body = encodeSend(message);
+    if (!body) return {Outcome::Failed, body.error().message, 0, {}};
+    HttpCall call;
+    call.method = "POST";
+    call.url = *url;
+    call.body = *body;
+    call.timeout_ms = timeout_ms_;
+    call.headers = {{"Authorization", bearer}, {"Content-Type", "application/json"}};
+    auto answer = performHttp(call);
+    if (!answer.transport_ok && !answer.too_large) {
+      return {Outcome::RetryLater, "WhatsApp unreachable: " + answer.error, 0, {}};
+    }
+    return interpretSendAnswer(answer.status, answer.body, answer.retry_after_s);
+  };
+  auto sent = send(request);
+  if (sent.outcome != Outcome::Delivered || text_after.empty()) return sent;
+  // The text of an audio or sticker reply goes as its own message after the file; its wamid
+  // becomes the reply's. If it fails after the file went out, a retry sends the file again:
+  // the Cloud API has no idempotency key.
+  SendRequest follow_up;
+  follow_up.to = request.to;
+  follow_up.content = TextContent{text_after, false};
+  return send(follow_up);
 }
 
 core::Result<app::RenderedTemplate> WhatsAppGateway::renderTemplate(app::StoreTx& tx, const core::Inbox& inbox,
