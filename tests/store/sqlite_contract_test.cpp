@@ -250,6 +250,70 @@ TEST(SqliteStore, MigrationTwoKeepsTheRowsOfAVersionOneDatabase) {
   EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << "no sort: " << plan;
 
   parley::store_contract::expectVersionOneRowsUpgraded(store);
+  EXPECT_EQ(rawQuery(db, "PRAGMA integrity_check"), "ok");
+}
+
+// The error of one statement on a plain connection beside the store, "" when it succeeded.
+std::string rawExecError(const fs::path& db, const std::string& sql) {
+  sqlite3* conn = nullptr;
+  if (sqlite3_open(db.c_str(), &conn) != SQLITE_OK) return "cannot open";
+  char* error = nullptr;
+  const int rc = sqlite3_exec(conn, sql.c_str(), nullptr, nullptr, &error);
+  std::string out = rc == SQLITE_OK ? "" : (error != nullptr ? error : "error");
+  sqlite3_free(error);
+  sqlite3_close(conn);
+  return out;
+}
+
+// Migration 9 turned every CHECK (x IN (3 or more values)) into x = 'a' OR x = 'b' ...: the
+// statements of an ingest build no temporary b-tree any more, and the constraints still hold.
+TEST(SqliteStore, ValueChecksAreEqualityChainsThatStillRejectUnknownValues) {
+  TempDir dir;
+  const auto db = dir.file("parley.db");
+  { ASSERT_TRUE(SqliteStore::open(db.string()).ok()); }
+  const auto all = parley::store::sqlite::migrations();
+  std::size_t rewrites = 0;
+  for (const auto& migration : all) {
+    for (const auto& r : migration.check_rewrites) {
+      ++rewrites;
+      const std::string sql = rawQuery(db, std::string("SELECT sql FROM sqlite_schema WHERE name = '") + r.table + "'");
+      const std::string chain = std::string(r.column) + " = '" + r.values[0] + "' OR " + r.column + " = '" + r.values[1] + "'";
+      EXPECT_NE(sql.find(chain), std::string::npos) << r.table << "." << r.column << ": " << sql;
+      EXPECT_EQ(sql.find(std::string(r.column) + " IN ("), std::string::npos) << r.table << "." << r.column << ": " << sql;
+    }
+  }
+  EXPECT_GE(rewrites, 11u);
+  EXPECT_EQ(rawQuery(db, "PRAGMA integrity_check"), "ok");
+
+  auto opcodes = [&](const std::string& sql) { return rawQuery(db, "EXPLAIN " + sql, 1); };
+  const std::string insert_message = opcodes(
+      "INSERT INTO messages (tenant_id, conversation_id, inbox_id, direction, text, external_id, location_name, "
+      "delivery_status, delivery_error, created_at, updated_at, kind) VALUES (1, 1, 1, 'incoming', 'hi', 'x', '', "
+      "'none', '', 1, 1, 'text')");
+  EXPECT_EQ(insert_message.find("OpenEphemeral"), std::string::npos) << insert_message;
+  const std::string update_status = opcodes("UPDATE conversations SET status = 'open' WHERE id = 1");
+  EXPECT_EQ(update_status.find("OpenEphemeral"), std::string::npos) << update_status;
+
+  ASSERT_EQ(rawExecError(db, R"sql(
+    INSERT INTO tenants (name, created_at) VALUES ('Acme', 10);
+    INSERT INTO inboxes (tenant_id, name, channel, config_json, secret, callback_url, created_at)
+      VALUES (1, 'WhatsApp', 'whatsapp', '{}', 's3cret', '', 11);
+    INSERT INTO contacts (tenant_id, name, attributes_json, merged_into, created_at, updated_at)
+      VALUES (1, 'Carl', '{}', NULL, 12, 13);
+    INSERT INTO conversations (tenant_id, inbox_id, contact_id, original_contact_id, status, priority, assignee_id,
+                               team_id, snoozed_until, created_at, last_activity_at, first_response_at, resolved_at)
+      VALUES (1, 1, 1, NULL, 'pending', 'urgent', NULL, NULL, 0, 14, 15, 0, 0);
+  )sql"), "");
+  EXPECT_EQ(rawExecError(db, "UPDATE conversations SET status = 'snoozed' WHERE id = 1"), "");
+  EXPECT_NE(rawExecError(db, "UPDATE conversations SET status = 'sleeping' WHERE id = 1").find("CHECK constraint failed"),
+            std::string::npos);
+  EXPECT_NE(rawExecError(db, "UPDATE conversations SET priority = 'Urgent' WHERE id = 1").find("CHECK constraint failed"),
+            std::string::npos) << "still case-sensitive";
+  EXPECT_NE(rawExecError(db, "INSERT INTO inboxes (tenant_id, name, channel, config_json, secret, callback_url, "
+                             "created_at) VALUES (1, 'Fax', 'fax', '{}', 's', '', 1)")
+                .find("CHECK constraint failed"),
+            std::string::npos);
+  EXPECT_EQ(rawQuery(db, "SELECT status || '/' || priority FROM conversations"), "snoozed/urgent");
 }
 
 TEST(SqliteStore, RefusesADatabaseFromANewerVersion) {

@@ -35,7 +35,13 @@
 // query). Its StoreTx is created non-writable, so write methods return Internal.
 #include "store/sqlite/sqlite_store.hpp"
 
+#include <sqlite3.h>
+
 #include <exception>
+#include <iterator>
+#include <regex>
+#include <span>
+#include <string>
 #include <utility>
 
 #include "store/sqlite/connection.hpp"
@@ -75,6 +81,85 @@ Status callSafely(const std::function<Status(app::StoreTx&)>& fn, app::StoreTx& 
   }
 }
 
+// `CHECK (column IN ('a', 'b'))` with any spacing, for exactly these values in this order.
+std::regex inListCheck(const CheckRewrite& r) {
+  std::string pattern = "CHECK\\s*\\(\\s*" + std::string(r.column) + "\\s+IN\\s*\\(\\s*";
+  for (std::size_t i = 0; i < r.values.size(); ++i) {
+    if (i > 0) pattern += "\\s*,\\s*";
+    pattern.append("'").append(r.values[i]).append("'");  // plain lower-case words: nothing to escape
+  }
+  pattern += "\\s*\\)\\s*\\)";
+  return std::regex(pattern);
+}
+
+std::string equalityChain(const CheckRewrite& r) {
+  std::string out = "CHECK (";
+  for (std::size_t i = 0; i < r.values.size(); ++i) {
+    if (i > 0) out += " OR ";
+    out += std::string(r.column) + " = '" + r.values[i] + "'";
+  }
+  return out + ")";
+}
+
+// The new text of a table must parse before it replaces the old one in sqlite_schema: a
+// broken definition there would leave a database SQLite can no longer open.
+Status checkTableDefinitionParses(const std::string& create_table_sql) {
+  sqlite3* scratch = nullptr;
+  if (sqlite3_open_v2(":memory:", &scratch, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    sqlite3_close_v2(scratch);
+    return makeError(ErrorCode::Internal, "cannot open a scratch database to check a schema change");
+  }
+  char* error = nullptr;
+  const int rc = sqlite3_exec(scratch, create_table_sql.c_str(), nullptr, nullptr, &error);
+  std::string detail = error != nullptr ? error : "";
+  sqlite3_free(error);
+  sqlite3_close_v2(scratch);
+  if (rc != SQLITE_OK) return makeError(ErrorCode::Internal, "rewritten table definition does not parse: " + detail);
+  return {};
+}
+
+// Applies a migration's CheckRewrites inside the open migration transaction, the way SQLite
+// documents it: writable_schema, UPDATE sqlite_schema, schema_version + 1. Connections opened
+// afterwards parse the new definitions; this one keeps the old ones, so SqliteStore::openWith
+// closes it (see there).
+Status rewriteChecks(Connection& conn, std::span<const CheckRewrite> rewrites) {
+  if (rewrites.empty()) return {};
+  PARLEY_SQ_ASSIGN(std::string version_text, conn.queryText("PRAGMA schema_version"));
+  const long long schema_version = std::stoll(version_text);
+  PARLEY_SQ_TRY(conn.exec("PRAGMA writable_schema = ON"));
+  Status done = [&]() -> Status {
+    for (const CheckRewrite& r : rewrites) {
+      std::string sql;
+      {
+        PARLEY_SQ_ASSIGN(Stmt read, conn.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1"));
+        read.bind(1, r.table);
+        PARLEY_SQ_ASSIGN(bool row, read.step());
+        if (!row) return makeError(ErrorCode::Internal, std::string("table ") + r.table + " is missing");
+        sql = read.text(0);
+      }
+      const std::regex pattern = inListCheck(r);
+      const auto matches = std::distance(std::sregex_iterator(sql.begin(), sql.end(), pattern), std::sregex_iterator());
+      if (matches != 1) {
+        return makeError(ErrorCode::Internal, std::string("table ") + r.table + ": expected one CHECK (" + r.column +
+                                                  " IN (...)) with the known values, found " + std::to_string(matches));
+      }
+      std::smatch match;
+      std::regex_search(sql, match, pattern);
+      std::string rewritten = sql;
+      rewritten.replace(static_cast<std::size_t>(match.position(0)), static_cast<std::size_t>(match.length(0)),
+                        equalityChain(r));
+      PARLEY_SQ_TRY(checkTableDefinitionParses(rewritten));
+      PARLEY_SQ_ASSIGN(Stmt write, conn.prepare("UPDATE sqlite_schema SET sql = ?1 WHERE type = 'table' AND name = ?2"));
+      write.bind(1, rewritten).bind(2, r.table);
+      PARLEY_SQ_TRY(write.run());
+    }
+    return conn.exec(("PRAGMA schema_version = " + std::to_string(schema_version + 1)).c_str());
+  }();
+  Status off = conn.exec("PRAGMA writable_schema = OFF");
+  if (!done.ok()) return done;
+  return off;
+}
+
 Status applyMigrations(Connection& conn) {
   PARLEY_SQ_TRY(conn.exec("BEGIN IMMEDIATE"));
   Status applied = [&conn]() -> Status {
@@ -95,7 +180,9 @@ Status applyMigrations(Connection& conn) {
     }
     for (const Migration& migration : all) {
       if (migration.version <= current) continue;
-      if (auto done = conn.exec(migration.sql); !done.ok()) {
+      Status done = conn.exec(migration.sql);
+      if (done.ok()) done = rewriteChecks(conn, migration.check_rewrites);
+      if (!done.ok()) {
         return makeError(done.error().code,
                          "migration " + std::to_string(migration.version) + " failed: " + done.error().message);
       }
@@ -129,11 +216,17 @@ core::Result<std::unique_ptr<SqliteStore>> SqliteStore::openWith(const std::stri
       options.busy_timeout_ms < 0) {
     return makeError(ErrorCode::InvalidInput, "invalid SQLite store options");
   }
-  PARLEY_SQ_ASSIGN(auto writer, Connection::open(path, /*read_only=*/false, options.busy_timeout_ms));
-  PARLEY_SQ_ASSIGN(std::string mode, writer->queryText("PRAGMA journal_mode = WAL"));
-  if (mode != "wal") {
-    return makeError(ErrorCode::Unavailable, "cannot put " + path + " in WAL mode (journal_mode=" + mode + ")");
+  {
+    // Migrations on a connection of their own, closed before the writer opens: a connection
+    // keeps the schema it parsed, and a CheckRewrite changes sqlite_schema under it.
+    PARLEY_SQ_ASSIGN(auto migrator, Connection::open(path, /*read_only=*/false, options.busy_timeout_ms));
+    PARLEY_SQ_ASSIGN(std::string mode, migrator->queryText("PRAGMA journal_mode = WAL"));
+    if (mode != "wal") {
+      return makeError(ErrorCode::Unavailable, "cannot put " + path + " in WAL mode (journal_mode=" + mode + ")");
+    }
+    PARLEY_SQ_TRY(applyMigrations(*migrator));
   }
+  PARLEY_SQ_ASSIGN(auto writer, Connection::open(path, /*read_only=*/false, options.busy_timeout_ms));
   PARLEY_SQ_TRY(writer->exec("PRAGMA synchronous = FULL"));
   // Statement journals of the per-job savepoints stay in memory instead of a temporary file
   // written and unlinked per batch (measured: 2.3x as many pwrite()s as the WAL itself).
@@ -141,7 +234,6 @@ core::Result<std::unique_ptr<SqliteStore>> SqliteStore::openWith(const std::stri
   // The page cache stays at SQLite's default (2 MB): with a 32 MB cache every COMMIT of the
   // group-commit writer spent ~15 % of its time walking the cache (measured with perf under
   // the ingest benchmark), more than re-reading pages from the OS cache costs.
-  PARLEY_SQ_TRY(applyMigrations(*writer));
 
   std::vector<std::unique_ptr<Connection>> readers;
   for (int i = 0; i < options.read_connections; ++i) {
