@@ -68,20 +68,26 @@ inline std::optional<Response> unlessJsonBody(const Request& request) {
   return errorResponse(415, "unsupported_media_type", "send the body as Content-Type: application/json");
 }
 
+// desk.ingest; when what it refused is the sender's number (one libphonenumber does not accept:
+// a range newer than its metadata, a test number), once more without the phone identity, so the
+// message is kept under the sender's channel id rather than refused.
+inline core::Result<core::IngestResult> ingestKeepingTheMessage(ApiDeps& deps, const core::InboundMessage& message) {
+  auto result = deps.desk.ingest(message);
+  if (!result && result.error().code == core::ErrorCode::InvalidInput && !message.contact.phone.empty()) {
+    core::InboundMessage without_phone = message;
+    without_phone.contact.phone.clear();
+    result = deps.desk.ingest(without_phone);
+  }
+  return result;
+}
+
 // One inbound message into the desk, counted in `stored` or `duplicates`. One that Parley refuses
 // (InvalidInput, e.g. text over the size limit; TooLarge) is counted in `ignored`, so that the
 // provider does not redeliver the whole batch for it; a store failure is the answer, so that the
 // provider retries later. `media` becomes true when a new message has files to fetch.
 inline std::optional<Response> ingestOrSkip(ApiDeps& deps, const core::InboundMessage& message, int& stored, int& duplicates,
                                             int& ignored, bool& media) {
-  auto result = deps.desk.ingest(message);
-  if (!result && result.error().code == core::ErrorCode::InvalidInput && !message.contact.phone.empty()) {
-    // A sender number libphonenumber does not accept (a range newer than its metadata, a test
-    // number): the message is kept under the sender's channel id, without the phone identity.
-    core::InboundMessage without_phone = message;
-    without_phone.contact.phone.clear();
-    result = deps.desk.ingest(without_phone);
-  }
+  auto result = ingestKeepingTheMessage(deps, message);
   if (!result) {
     if (result.error().code == core::ErrorCode::InvalidInput || result.error().code == core::ErrorCode::TooLarge) {
       ++ignored;

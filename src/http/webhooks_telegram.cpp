@@ -9,6 +9,7 @@
 #include "channels/telegram/telegram_gateway.hpp"
 #include "http/api.hpp"
 #include "http/json.hpp"
+#include "http/webhook_inboxes.hpp"
 
 namespace parley::http {
 
@@ -89,13 +90,8 @@ void addTelegramRoutes(Router& router, ApiDeps& deps) {
         for (auto& message : update.batch.messages) {
           message.inbox_id = inbox.id;
           labelFromOurReply(deps.store, inbox, message);
-          auto ingested = deps.desk.ingest(message);
-          if (!ingested && ingested.error().code == ErrorCode::InvalidInput && !message.contact.phone.empty()) {
-            // A shared number libphonenumber does not accept: keep the message, without the number.
-            message.contact.phone.clear();
-            ingested = deps.desk.ingest(message);
-          }
-          PARLEY_TRY(result, std::move(ingested));
+          // A shared number libphonenumber does not accept: the message is kept, without the number.
+          PARLEY_TRY(result, ingestKeepingTheMessage(deps, message));
           result.duplicate ? ++duplicates : ++stored;
           media = media || (!message.media.empty() && !result.duplicate);
         }

@@ -98,13 +98,7 @@ void addTwilioRoutes(Router& router, ApiDeps& deps) {
         if (!inbox) return badSignature();
         PARLEY_TRY(message, tw::parseIncomingMessage(*params));
         message.inbox_id = inbox->inbox.id;
-        auto result = deps.desk.ingest(message);
-        if (!result && result.error().code == ErrorCode::InvalidInput && !message.contact.phone.empty()) {
-          // A sender number libphonenumber does not accept (a range newer than its metadata):
-          // keep the message under the sender's address, without the phone identity.
-          message.contact.phone.clear();
-          result = deps.desk.ingest(message);
-        }
+        auto result = ingestKeepingTheMessage(deps, message);
         if (!result) {
           // Something Parley refuses (e.g. an unusable sender): Twilio must not retry it.
           if (result.error().code == ErrorCode::InvalidInput || result.error().code == ErrorCode::TooLarge) {
