@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include <memory>
+#include <utility>
 
 #include "channels/common/bounded_sink.hpp"
 
@@ -81,6 +82,16 @@ HttpAnswer performHttp(const HttpCall& call) {
   answer.transport_ok = rc == CURLE_OK;
   if (rc != CURLE_OK && !sink.overflow) answer.error = curl_easy_strerror(rc);
   return answer;
+}
+
+HttpAnswer postJson(const std::string& url, const std::string& authorization, std::string body, long timeout_ms) {
+  HttpCall call;
+  call.method = "POST";
+  call.url = url;
+  call.body = std::move(body);
+  call.timeout_ms = timeout_ms;
+  call.headers = {{"Authorization", authorization}, {"Content-Type", "application/json"}};
+  return performHttp(call);
 }
 
 core::Error mediaFetchError(const HttpAnswer& answer, const std::string& what) {

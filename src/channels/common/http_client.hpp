@@ -43,6 +43,9 @@ struct HttpAnswer {
 
 HttpAnswer performHttp(const HttpCall& call);
 
+// A POST of a JSON body with this Authorization header value: the providers' send calls.
+HttpAnswer postJson(const std::string& url, const std::string& authorization, std::string body, long timeout_ms);
+
 // How a failed media download is reported to the media fetcher: TooLarge over the limit,
 // Unavailable (try again later) for the network, 429 and 5xx, NotFound (give up) otherwise.
 core::Error mediaFetchError(const HttpAnswer& answer, const std::string& what);

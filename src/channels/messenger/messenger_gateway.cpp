@@ -106,13 +106,7 @@ app::DeliveryResult MessengerGateway::deliver(const core::Inbox& inbox, const co
   auto send = [&](const SendRequest& request) -> app::DeliveryResult {
     auto body = encodeSend(request);
     if (!body) return {Outcome::Failed, body.error().message, 0, {}};
-    HttpCall call;
-    call.method = "POST";
-    call.url = *url;
-    call.body = *body;
-    call.timeout_ms = timeout_ms_;
-    call.headers = {{"Authorization", bearer}, {"Content-Type", "application/json"}};
-    auto answer = performHttp(call);
+    auto answer = postJson(*url, bearer, std::move(*body), timeout_ms_);
     if (!answer.transport_ok && !answer.too_large) return {Outcome::RetryLater, name + " unreachable: " + answer.error, 0, {}};
     return interpretSendAnswer(product_, answer.status, answer.body, answer.retry_after_s);
   };

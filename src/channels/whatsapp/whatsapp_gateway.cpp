@@ -209,13 +209,7 @@ app::DeliveryResult WhatsAppGateway::deliver(const core::Inbox& inbox, const cor
   auto send = [&](const SendRequest& message) -> app::DeliveryResult {
     auto body = encodeSend(message);
     if (!body) return {Outcome::Failed, body.error().message, 0, {}};
-    HttpCall call;
-    call.method = "POST";
-    call.url = *url;
-    call.body = *body;
-    call.timeout_ms = timeout_ms_;
-    call.headers = {{"Authorization", bearer}, {"Content-Type", "application/json"}};
-    auto answer = performHttp(call);
+    auto answer = postJson(*url, bearer, std::move(*body), timeout_ms_);
     if (!answer.transport_ok && !answer.too_large) {
       return {Outcome::RetryLater, "WhatsApp unreachable: " + answer.error, 0, {}};
     }
