@@ -410,6 +410,12 @@ TEST(TwilioSend, AnswersAndErrors) {
   EXPECT_EQ(invalid.outcome, Outcome::Failed);
   EXPECT_EQ(invalid.error, "Twilio error 21211: The 'To' number +1500555 is not a valid phone number.");
 
+  // https://www.twilio.com/docs/api/errors/21610: the recipient replied STOP; sending again fails the same way.
+  auto unsubscribed = tw::interpretSendAnswer(
+      400, R"({"code":21610,"message":"Attempt to send to unsubscribed recipient","more_info":"https://www.twilio.com/docs/errors/21610","status":400})");
+  EXPECT_EQ(unsubscribed.outcome, Outcome::Failed);
+  EXPECT_EQ(unsubscribed.error, "Twilio error 21610: Attempt to send to unsubscribed recipient");
+
   auto limited = tw::interpretSendAnswer(429, R"({"code":20429,"message":"Too Many Requests","status":429})", 7);
   EXPECT_EQ(limited.outcome, Outcome::RetryLater);
   EXPECT_EQ(limited.retry_after_ms, 7000);

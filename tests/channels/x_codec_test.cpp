@@ -410,7 +410,15 @@ TEST(XCodec, AnswersAreSortedByStatus) {
   EXPECT_EQ(forbidden.outcome, Outcome::Failed);
   EXPECT_EQ(forbidden.error, "X error 403: You cannot send messages to users who are not following you.");
   auto duplicate = xc::interpretAnswer(false, 403, R"({"errors":[{"message":"You are not allowed to create a Tweet with duplicate content."}],"title":"Forbidden"})", 0, 0, 0);
-  EXPECT_EQ(duplicate.error, "X error 403: Forbidden");
+  EXPECT_EQ(duplicate.error, "X error 403: You are not allowed to create a Tweet with duplicate content.");
+  // The v1.1 error body ({"errors":[{"code","message"}]}, https://developer.x.com/en/support/x-api/error-troubleshooting).
+  auto rate = xc::interpretAnswer(true, 429, R"({"errors":[{"code":88,"message":"Rate limit exceeded"}]})", 0, 30, 0);
+  EXPECT_EQ(rate.outcome, Outcome::RetryLater);
+  EXPECT_EQ(rate.retry_after_ms, 30'000);
+  EXPECT_EQ(rate.error, "X error 429: Rate limit exceeded");
+  auto cannot = xc::interpretAnswer(true, 403, R"({"errors":[{"code":349,"message":"You cannot send messages to this user."}]})", 0, 0, 0);
+  EXPECT_EQ(cannot.outcome, Outcome::Failed);
+  EXPECT_EQ(cannot.error, "X error 403: You cannot send messages to this user.");
   auto garbage = xc::interpretAnswer(false, 400, "\xFF\xFE not json", 0, 0, 0);
   EXPECT_EQ(garbage.outcome, Outcome::Failed);
 }

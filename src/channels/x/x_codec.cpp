@@ -601,8 +601,9 @@ app::DeliveryResult classifyError(long http_status, std::string_view body, long 
       const auto* v = find(from, key);
       return v && v->is_string() ? std::string(v->get_string()) : std::string();
     };
+    // The most specific text first: the problem's detail, then the first of errors[] (v1.1's
+    // {"errors":[{"code","message"}]}, or v2 errors beside a generic title), then the title.
     detail = text(o, "detail");
-    if (detail.empty()) detail = text(o, "title");
     if (detail.empty()) {
       if (const auto* errors = find(o, "errors"); errors && errors->is_array() && !errors->get_array().empty() &&
                                                   errors->get_array()[0].is_object()) {
@@ -611,6 +612,7 @@ app::DeliveryResult classifyError(long http_status, std::string_view body, long 
         if (detail.empty()) detail = text(first, "detail");
       }
     }
+    if (detail.empty()) detail = text(o, "title");
   }
   if (detail.empty() && !body.empty()) detail = core::toValidUtf8(body.substr(0, 200));
   std::string reason = "X error " + std::to_string(http_status) + (detail.empty() ? "" : ": " + detail);
