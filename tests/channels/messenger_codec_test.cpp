@@ -325,6 +325,7 @@ TEST(MessengerDocExamples, PostbacksInTheChangesFormWithSecondsAndUserRefs) {
   EXPECT_EQ(psid.sent_at, 1527459824000);  // "1527459824" is Unix seconds
   EXPECT_EQ(payloadOf(psid).at("referral").at("ref").as_string(), "USER-DEFINED-REFERRAL-PARAM");
   expectOnlyIgnored("doc_messaging_postbacks_user_ref");  // no PSID to answer
+  expectOnlyIgnored("doc_messaging_postbacks_user_ref_messaging");  // the same event in messaging[]
   // The same for an echo of a message sent to a user_ref (Send API: recipient.user_ref).
   auto echo = ms::parseWebhook(wrap(R"({"sender":{"id":"682498302938465"},"recipient":{"user_ref":"UREF"},"timestamp":1,)"
                                     R"("message":{"mid":"m_to_user_ref","is_echo":true,"text":"Thanks!"}})"),
