@@ -382,10 +382,11 @@ core::Result<core::InboundMessage> readMessage(const json::object& o, const std:
       WA_TRY(note, optString(*order, "text", tpath));
       m.text = note.value_or("");
       WA_TRY(items, optArray(*order, "product_items", tpath));
+      // One line an item (the first 50; the whole order stays in the payload).
       for (std::size_t i = 0; items && i < items->size() && i < 50; ++i) {
-        if (!(*items)[i].is_object()) return wrongType(tpath + ".product_items[" + std::to_string(i) + "]", "an object");
-        const auto& item = (*items)[i].get_object();
         const std::string ip = tpath + ".product_items[" + std::to_string(i) + "]";
+        if (!(*items)[i].is_object()) return wrongType(ip, "an object");
+        const auto& item = (*items)[i].get_object();
         WA_TRY(product, optId(item, "product_retailer_id", ip));
         WA_TRY(quantity, optNumber(item, "quantity", ip));
         WA_TRY(price, optNumber(item, "item_price", ip));
