@@ -326,6 +326,12 @@ TEST(MessengerDocExamples, PostbacksInTheChangesFormWithSecondsAndUserRefs) {
   EXPECT_EQ(payloadOf(psid).at("referral").at("ref").as_string(), "USER-DEFINED-REFERRAL-PARAM");
   expectOnlyIgnored("doc_messaging_postbacks_user_ref");  // no PSID to answer
   expectOnlyIgnored("doc_messaging_postbacks_user_ref_messaging");  // the same event in messaging[]
+  // Changes of other fields are counted, never refused, whatever their shape.
+  auto odd = ms::parseWebhook(R"({"object":"page","entry":[{"id":"682498302938465","time":1,)"
+                              R"("changes":[1,{"field":5},{"field":"feed","value":[1]},{"field":"messages","value":"x"}]}]})",
+                              ms::Product::Messenger);
+  ASSERT_TRUE(odd.ok()) << odd.error().message;
+  EXPECT_EQ(odd->batch.ignored, 4);
   // The same for an echo of a message sent to a user_ref (Send API: recipient.user_ref).
   auto echo = ms::parseWebhook(wrap(R"({"sender":{"id":"682498302938465"},"recipient":{"user_ref":"UREF"},"timestamp":1,)"
                                     R"("message":{"mid":"m_to_user_ref","is_echo":true,"text":"Thanks!"}})"),

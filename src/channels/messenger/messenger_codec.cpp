@@ -448,17 +448,17 @@ core::Result<WebhookBatch> parseWebhook(std::string_view raw_body, Product produ
     // messaging event (the form of the App Dashboard's test notifications and of the examples on
     // the messaging_postbacks page) is read like an entry of messaging[].
     MS_TRY(changes, optArray(entry, "changes", ep));
+    // Changes of other fields are never refused, whatever their shape.
     for (std::size_t c = 0; changes && c < changes->size(); ++c) {
-      const std::string cp = ep + ".changes[" + std::to_string(c) + "]";
-      if (!(*changes)[c].is_object()) return wrongType(cp, "an object");
-      const auto& change = (*changes)[c].get_object();
-      MS_TRY(field, optString(change, "field", cp, 256));
-      MS_TRY(value, optObject(change, "value", cp));
-      if (!field || !value || !isMessagingField(*field) || !find(*value, "sender")) {
+      const json::object* change = (*changes)[c].if_object();
+      const json::value* field = change ? find(*change, "field") : nullptr;
+      const json::value* value = change ? find(*change, "value") : nullptr;
+      if (!field || !field->is_string() || !isMessagingField(field->get_string()) || !value || !value->is_object() ||
+          !find(value->get_object(), "sender")) {
         ++out.batch.ignored;
         continue;
       }
-      auto status = readEvent(*value, cp + ".value", ctx, out);
+      auto status = readEvent(value->get_object(), ep + ".changes[" + std::to_string(c) + "].value", ctx, out);
       if (!status) return status.error();
     }
   }
