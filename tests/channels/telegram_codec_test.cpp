@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -283,6 +284,23 @@ TEST(TelegramWebhook, GroupChatIsOneContactAndConversationWithTheMemberInThePayl
   EXPECT_EQ(p.at("from").at("username").as_string(), "carla_c");
   EXPECT_EQ(p.at("chat").at("type").as_string(), "supergroup");
   EXPECT_EQ(p.at("message_thread_id").as_string(), "12");
+  EXPECT_FALSE(p.contains("is_topic_message"));  // a reply thread, not a forum topic
+  const auto topic = onlyMessage(tg::parseUpdate(R"({"update_id":1,"message":{"message_id":9,"message_thread_id":12,"is_topic_message":true,"from":{"id":3,"is_bot":false,"first_name":"C"},"chat":{"id":-1001234567890,"type":"supergroup","title":"G","is_forum":true},"date":1,"text":"x"}})").value());
+  EXPECT_TRUE(payloadOf(topic).at("is_topic_message").as_bool());
+}
+
+TEST(TelegramSend, AForumTopicIsNamedInTheRequest) {
+  tg::SendRequest r{"-1001234567890", "Gern", "", {}, "12"};
+  auto body = tg::encodeSendMessage(r);
+  ASSERT_TRUE(body.ok()) << body.error().message;
+  EXPECT_EQ(json::parse(*body).at("message_thread_id").as_int64(), 12);
+  auto fields = tg::encodeSendFileFields(r);
+  ASSERT_TRUE(fields.ok());
+  EXPECT_NE(std::find(fields->begin(), fields->end(), std::pair<std::string, std::string>{"message_thread_id", "12"}), fields->end());
+  r.message_thread_id = "";
+  EXPECT_FALSE(json::parse(*tg::encodeSendMessage(r)).as_object().contains("message_thread_id"));
+  r.message_thread_id = "-3";
+  EXPECT_FALSE(tg::encodeSendMessage(r).ok());
 }
 
 TEST(TelegramWebhook, ServiceMessagesAndOtherUpdateKindsAreAcceptedAndIgnored) {

@@ -145,6 +145,9 @@ class FakeTelegram:
                           "from": {"id": int(outer.token.split(":")[0]), "is_bot": True, "first_name": "Parley Support"},
                           "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
                           "date": int(time.time())}
+                if "message_thread_id" in params:  # a forum topic: the sent message is in it
+                    result["message_thread_id"] = int(params["message_thread_id"])
+                    result["is_topic_message"] = True
                 if method == "sendMessage":
                     result["text"] = params["text"]
                 elif "caption" in params:

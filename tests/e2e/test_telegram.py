@@ -370,6 +370,8 @@ class TelegramTest(Desk, unittest.TestCase):
     def test_group_chat_is_one_conversation_answered_in_the_group(self):
         group = json.loads(fixture("group_message.json"))
         group["message"]["chat"]["id"] = -1002000000009
+        group["message"]["chat"]["is_forum"] = True
+        group["message"]["is_topic_message"] = True  # written in the forum's topic 12
         self.assertEqual(self.webhook(json.dumps(group).encode())[0], 200)
         second = copy.deepcopy(group)
         second["update_id"] += 1
@@ -385,6 +387,8 @@ class TelegramTest(Desk, unittest.TestCase):
         self.reply(conversation["id"], text="Gern, die neue Rechnung kommt heute.")
         wait_for(lambda: len(self.bot.sent) > before)
         self.assertEqual(self.bot.sent[-1][1]["chat_id"], -1002000000009)
+        # Into the customers' topic, not the forum's General topic.
+        self.assertEqual(self.bot.sent[-1][1]["message_thread_id"], 12)
 
 
 if __name__ == "__main__":

@@ -450,6 +450,9 @@ core::Result<std::optional<core::InboundMessage>> readMessage(const json::object
   }
   TG_TRY(thread, optInteger(o, "message_thread_id", path));
   if (thread) payload["message_thread_id"] = *thread;
+  // In a forum supergroup: the topic the message was written in, which a reply must name.
+  TG_TRY(topic_message, optBool(o, "is_topic_message", path));
+  if (topic_message.value_or(false)) payload["is_topic_message"] = true;
   TG_TRY(reply_to, optObject(o, "reply_to_message", path));
   if (reply_to) {
     // The quoted message is in the same chat ("reply_to_message": "Note that the Message object
@@ -658,6 +661,14 @@ core::Result<std::optional<json::object>> replyParameters(const SendRequest& r) 
   return std::optional<json::object>(json::object{{"message_id", *id}, {"allow_sending_without_reply", true}});
 }
 
+// message_thread_id: the forum topic (a positive message id), or nothing.
+core::Result<std::optional<std::int64_t>> threadOf(const SendRequest& r) {
+  if (r.message_thread_id.empty()) return std::optional<std::int64_t>();
+  auto id = toInt64(r.message_thread_id);
+  if (!id || *id <= 0) return makeError(ErrorCode::InvalidInput, "message_thread_id: must be a forum topic id");
+  return std::optional<std::int64_t>(*id);
+}
+
 core::Result<std::optional<json::object>> replyMarkup(const InlineKeyboard& keyboard) {
   if (keyboard.empty()) return std::optional<json::object>();
   if (keyboard.size() > 100) return makeError(ErrorCode::InvalidInput, "inline_keyboard: at most 100 rows");
@@ -774,8 +785,10 @@ core::Result<std::string> encodeSendMessage(const SendRequest& request) {
   if (auto ok = checkText(request.text, kMaxTextChars, "text"); !ok) return ok.error();
   TG_TRY(reply, replyParameters(request));
   TG_TRY(markup, replyMarkup(request.inline_keyboard));
+  TG_TRY(thread, threadOf(request));
   // No parse_mode: the agent's text is sent as typed, never read as Markdown or HTML.
   json::object body{{"chat_id", chat_id}, {"text", request.text}};
+  if (thread) body["message_thread_id"] = *thread;
   if (reply) body["reply_parameters"] = std::move(*reply);
   if (markup) body["reply_markup"] = std::move(*markup);
   return json::serialize(body);
@@ -786,7 +799,9 @@ core::Result<std::vector<std::pair<std::string, std::string>>> encodeSendFileFie
   if (auto ok = checkText(request.text, kMaxCaptionChars, "caption"); !ok) return ok.error();
   TG_TRY(reply, replyParameters(request));
   TG_TRY(markup, replyMarkup(request.inline_keyboard));
+  TG_TRY(thread, threadOf(request));
   std::vector<std::pair<std::string, std::string>> fields{{"chat_id", std::to_string(chat_id)}};
+  if (thread) fields.emplace_back("message_thread_id", std::to_string(*thread));
   if (!isBlank(request.text)) fields.emplace_back("caption", request.text);
   // Objects in a multipart request are sent JSON-serialised (Bot API, "Making requests").
   if (reply) fields.emplace_back("reply_parameters", json::serialize(*reply));

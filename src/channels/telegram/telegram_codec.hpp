@@ -99,6 +99,7 @@ struct SendRequest {
   std::string text;     // the message text, or the caption when a file is sent
   std::string reply_to_message_id;  // a message id in this chat (decimal), or empty
   InlineKeyboard inline_keyboard;   // optional reply_markup
+  std::string message_thread_id;    // the forum topic to post in (decimal), or empty: the chat itself
 };
 
 enum class FileMethod { Photo, Document };

@@ -40,6 +40,31 @@ core::Error fetchError(const HttpAnswer& answer, const std::string& what) {
   return makeError(ErrorCode::NotFound, reason);
 }
 
+// The forum topic a reply in `chat_id` belongs in: that of the quoted message, else that of the
+// customer's latest message in the chat ("" outside forum topics). Telegram posts a message that
+// names no message_thread_id in a forum's General topic, where the customer would not look.
+std::string forumTopic(const app::OutboundContext& ctx, const std::string& chat_id) {
+  if (!ctx.history) return {};
+  auto topicOf = [](const core::Message& m) -> std::string {
+    boost::system::error_code ec;
+    auto payload = json::parse(m.payload_json, ec);
+    if (ec || !payload.is_object()) return {};
+    const auto& p = payload.get_object();
+    const auto* flag = p.if_contains("is_topic_message");
+    const auto* thread = p.if_contains("message_thread_id");
+    if (!flag || !flag->is_bool() || !flag->get_bool() || !thread || !thread->is_string()) return {};
+    return std::string(thread->get_string());
+  };
+  const std::string prefix = chat_id + ":";
+  for (const auto& m : *ctx.history) {
+    if (!ctx.reply_to_external_id.empty() && m.external_id == ctx.reply_to_external_id) return topicOf(m);
+  }
+  for (auto m = ctx.history->rbegin(); m != ctx.history->rend(); ++m) {
+    if (m->direction == core::MessageDirection::Incoming && m->external_id.rfind(prefix, 0) == 0) return topicOf(*m);
+  }
+  return {};
+}
+
 }  // namespace
 
 core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const app::SecretBox* box) {
@@ -90,11 +115,13 @@ core::Result<std::string> TelegramGateway::encode(const app::OutboundContext& ct
   probe.text = ctx.message.text;
   // Quoting works within the chat only; a quoted reaction quotes the message it reacted to.
   if (auto ids = splitMessageId(ctx.reply_to_external_id); ids && ids->first == chat_id) probe.reply_to_message_id = ids->second;
+  probe.message_thread_id = forumTopic(ctx, chat_id);
   auto keyboard = inlineKeyboardFromPayload(ctx.message.payload_json);
   if (!keyboard) return keyboard.error();
   probe.inline_keyboard = *keyboard;
 
   json::object envelope{{"chat_id", chat_id}, {"text", ctx.message.text}, {"reply_to_message_id", probe.reply_to_message_id}};
+  if (!probe.message_thread_id.empty()) envelope["message_thread_id"] = probe.message_thread_id;
   // Check now what Telegram would refuse anyway (length, empty text), so the agent hears it at once.
   if (ctx.attachments.empty()) {
     if (auto checked = encodeSendMessage(probe); !checked) return checked.error();
@@ -127,6 +154,7 @@ app::DeliveryResult TelegramGateway::deliver(const core::Inbox& inbox, const cor
   request.chat_id = stringOr(envelope, "chat_id");
   request.text = stringOr(envelope, "text");
   request.reply_to_message_id = stringOr(envelope, "reply_to_message_id");
+  request.message_thread_id = stringOr(envelope, "message_thread_id");
   auto keyboard = inlineKeyboardFromPayload(item.payload);
   if (!keyboard) return {Outcome::Failed, keyboard.error().message, 0, {}};
   request.inline_keyboard = std::move(*keyboard);
@@ -189,6 +217,7 @@ app::DeliveryResult TelegramGateway::deliver(const core::Inbox& inbox, const cor
     if (!e.migrate_to_chat_id.empty() && e.migrate_to_chat_id != request.chat_id) {
       request.chat_id = e.migrate_to_chat_id;
       request.reply_to_message_id.clear();  // the quoted message stayed in the old chat
+      request.message_thread_id.clear();
       if (auto early = sendOnce(request, answer)) return *early;
     }
   }

@@ -41,6 +41,7 @@ class TelegramGateway final : public app::ChannelGateway {
       : attachments_root_(std::move(attachments_root)), timeout_ms_(timeout_ms), secrets_(std::move(secrets)) {}
 
   core::Result<std::string> encode(const app::OutboundContext& context) const override;
+  bool wantsHistory() const override { return true; }  // a reply in a forum goes to the customer's topic
   // Telegram's limits per chat (Bot FAQ "My bot is hitting limits"): about one message a second
   // in a private chat, 20 a minute in a group (a negative chat id).
   std::optional<app::RecipientLimit> recipientLimit(const core::Inbox& inbox, const core::OutboxItem& item) const override;
