@@ -359,6 +359,13 @@ class TwilioTest(TemplateConversations, unittest.TestCase):
                 params = fixture(name[:-4], self.twilio.account_sid)
                 status, body, _ = self.sms(params)
                 self.assertEqual(status, 200, (name, body))
+        # Status callbacks configured in the console (no ?inbox=): found by From, answered with
+        # empty TwiML even for a message this server did not send.
+        for name in sorted(os.listdir(FIXTURES)):
+            if name.startswith("status_"):
+                params = fixture(name[:-4], self.twilio.account_sid)
+                status, body, _ = self.post("/webhooks/twilio/status", params)
+                self.assertEqual((status, body), (200, TWIML), name)
 
 
 if __name__ == "__main__":
