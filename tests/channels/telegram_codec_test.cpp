@@ -289,6 +289,16 @@ TEST(TelegramWebhook, GroupChatIsOneContactAndConversationWithTheMemberInThePayl
   EXPECT_TRUE(payloadOf(topic).at("is_topic_message").as_bool());
 }
 
+TEST(TelegramWebhook, AForumTopicMessageAsALiveGroupSendsIt) {
+  const auto m = onlyMessage(parseFixture("forum_topic_reply"));
+  EXPECT_EQ(m.text, "And the operator answers");
+  EXPECT_EQ(m.contact.external_id, "-1001854699958");
+  EXPECT_EQ(m.reply_to_external_id, "-1001854699958:30");  // the topic's creation message
+  const auto p = payloadOf(m);
+  EXPECT_EQ(p.at("message_thread_id").as_string(), "30");
+  EXPECT_TRUE(p.at("is_topic_message").as_bool());
+}
+
 TEST(TelegramSend, AForumTopicIsNamedInTheRequest) {
   tg::SendRequest r{"-1001234567890", "Gern", "", {}, "12"};
   auto body = tg::encodeSendMessage(r);
