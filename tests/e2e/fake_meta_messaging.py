@@ -45,7 +45,8 @@ class FakeMetaMessaging:
                                                       "code": 190, "fbtrace_id": "fake"}})
                 m = re.fullmatch(r"/%s/(\d+)/(messages|message_attachments)" % outer.version, self.path)
                 if not m:
-                    return self.reply(404, {"error": {"message": "Unknown path", "code": 100}})
+                    return self.reply(400, {"error": {"message": "Unknown path components: " + self.path,
+                                                      "type": "OAuthException", "code": 2500, "fbtrace_id": "AbCdEfGh"}})
                 if m.group(2) == "message_attachments":
                     outer.uploads.append((m.group(1), body, self.headers.get("Content-Type", "")))
                     # An Instagram account's upload names its platform (attachment-upload page).
@@ -67,11 +68,14 @@ class FakeMetaMessaging:
                 if m and m.group(1) in outer.files:
                     data, mime = outer.files[m.group(1)]
                     return self.reply(200, data, mime)
+                if self.path.startswith("/cdn/"):  # an expired or unknown CDN link
+                    return self.reply(404, b"", "text/plain")
                 url = urllib.parse.urlsplit(self.path)
                 m = re.fullmatch(r"/%s/(\d+)" % outer.version, url.path)
                 if m:
                     return self.profile(m.group(1), urllib.parse.parse_qs(url.query).get("fields", [""])[0])
-                self.reply(404, {"error": {"message": "Unsupported get request.", "code": 100}})
+                self.reply(400, {"error": {"message": "Unsupported get request.", "type": "GraphMethodException",
+                                           "code": 100, "error_subcode": 33, "fbtrace_id": "AbCdEfGh"}})
 
             def profile(self, user_id, fields):
                 if self.headers.get("Authorization") != "Bearer " + outer.token:
@@ -85,7 +89,8 @@ class FakeMetaMessaging:
                     return self.reply(status, body)
                 if user_id not in outer.profiles:
                     return self.reply(400, {"error": {"message": "Unsupported get request. Object with ID '%s' does not exist" % user_id,
-                                                      "type": "GraphMethodException", "code": 100, "error_subcode": 33}})
+                                                      "type": "GraphMethodException", "code": 100, "error_subcode": 33,
+                                                      "fbtrace_id": "AbCdEfGh"}})
                 known = outer.profiles[user_id]
                 answer = {k: known[k] for k in fields.split(",") if k in known}
                 answer["id"] = user_id
