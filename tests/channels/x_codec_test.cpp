@@ -194,6 +194,19 @@ TEST(XCodec, TheDocumentedExamplePayloads) {
   }
 }
 
+TEST(XCodec, ACapturedMentionInTheAuthorsOwnThread) {
+  const auto m = only(parse("captured_mention_in_own_thread"));
+  EXPECT_TRUE(m.is_public);
+  EXPECT_FALSE(m.echo);
+  EXPECT_EQ(m.external_id, "1332557345071644672");
+  EXPECT_EQ(m.contact.external_id, "1247048165561270272");
+  EXPECT_EQ(m.contact.name, "Tanu Learns (@TanuLearns)");
+  EXPECT_EQ(m.text, "@XDevelopers Save this");
+  ASSERT_EQ(m.thread_refs.size(), 1u);  // the author's own post: a thread Parley may not know
+  EXPECT_EQ(m.thread_refs[0], "1332252354599555074");
+  EXPECT_EQ(m.sent_at, 1606541403440);
+}
+
 TEST(XCodec, QuotesAndBlockedUsersOpenNoConversation) {
   // A customer quoting the account's post without @mentioning it shares it; nothing to answer.
   auto quote = parse("quote_of_own_post");
