@@ -400,13 +400,17 @@ inline bool before(const HeapEntry& a, const HeapEntry& b) {
   return a.order() < b.order();
 }
 
-struct ClassBucket {
+// One cache line: an agent-side search reads the head of each class of his queues from `top`
+// without following the heap's pointer.
+struct alignas(64) ClassBucket {
   std::uint32_t queue = 0;
   std::uint32_t req = 0;
   Media media = Media::Chat;
   std::uint32_t active_pos = kNone;  // position in the queue's active_classes, kNone when empty
+  HeapEntry top{};                   // a copy of heap[0] while the heap is not empty
   HugeVector<HeapEntry> heap;
 };
+static_assert(sizeof(ClassBucket) == 64);
 
 // An available agent in a ready index: ordered by the strategy's key, then by agent slot.
 struct ReadyEntry {
@@ -595,14 +599,14 @@ struct StatBucket {
   std::int64_t answered = 0, within = 0, abandoned = 0, abandoned_after = 0, wait_sum = 0;
 };
 
-struct QueueRec {
-  // Hot while routing: first.
+struct alignas(64) QueueRec {
+  // Hot while routing: the first cache line is what an agent-side search reads.
   std::uint8_t media_seen = 0;                   // media indexed in `ready` (lazily, on the first task)
   bool open = true;
+  std::uint32_t req = 0;                         // default requirement
   InlineVec<std::uint32_t, 4> active_classes;    // classes with waiting tasks
   std::array<HugeVector<ReadyEntry>, kMediaCount> ready;  // indexed min-heaps by ahead()
   QueueConfig cfg;
-  std::uint32_t req = 0;                         // default requirement
   std::vector<int> scoring_bits;
   std::array<std::uint32_t, kMediaCount> default_class{kNone, kNone, kNone, kNone};
   std::vector<std::uint32_t> members;
@@ -908,14 +912,17 @@ struct Engine::Impl {
     return HeapEntry{t.priority, ti, t.enqueued_at, t.seq | ((t.flags & kExcluded) ? kExcludedFlag : 0)};
   }
 
-  auto taskMoved() {
-    return [this](const HeapEntry& e, std::size_t i) { heap_pos[e.task] = static_cast<std::uint32_t>(i); };
+  auto taskMoved(ClassBucket& c) {
+    return [this, &c](const HeapEntry& e, std::size_t i) {
+      heap_pos[e.task] = static_cast<std::uint32_t>(i);
+      if (i == 0) c.top = e;
+    };
   }
 
   void heapPush(std::uint32_t ci, std::uint32_t ti) {
     ClassBucket& c = classes[ci];
     c.heap.push_back(entryOf(ti));
-    heapSiftUp(c.heap, c.heap.size() - 1, before, taskMoved());
+    heapSiftUp(c.heap, c.heap.size() - 1, before, taskMoved(c));
     if (c.active_pos == kNone) {
       QueueRec& q = queues[c.queue];
       c.active_pos = static_cast<std::uint32_t>(q.active_classes.size());
@@ -925,7 +932,7 @@ struct Engine::Impl {
 
   void heapRemove(std::uint32_t ci, std::uint32_t pos) {
     ClassBucket& c = classes[ci];
-    heapErase(c.heap, pos, before, taskMoved());
+    heapErase(c.heap, pos, before, taskMoved(c));
     if (c.heap.empty()) {
       QueueRec& q = queues[c.queue];
       std::uint32_t moved = q.active_classes.back();
@@ -995,12 +1002,16 @@ struct Engine::Impl {
         }
         std::int64_t key = keyFor(a, m, q);
         std::int64_t& current = ready_key[m.id][static_cast<std::size_t>(i)];
-        if (has && key == current) continue;
+        if (has && key >= current) {
+          // A worse key only lowers his rank, so his entry keeps its lower key until a walk meets
+          // it (fixReady): most re-keys are an agent's idle time moving on, many times between two
+          // walks of that queue's index. The entry (key <= current <= key) is not even read.
+          current = key;
+          continue;
+        }
         current = key;
         if (has) {
-          // A better key moves him up at once. A worse one only lowers his rank, so his entry
-          // keeps its lower key until a walk meets it (fixReady): most re-keys are an agent's idle
-          // time moving on, many times between two walks of that queue's index.
+          // A better key moves him up at once.
           std::uint32_t pos = ready_pos[m.id][i];
           if (key < h[pos].key) {
             h[pos].key = key;
@@ -1435,7 +1446,7 @@ struct Engine::Impl {
         const ClassBucket& c = classes[ci];
         if (!(room & (1u << static_cast<int>(c.media)))) continue;
         if (c.req == q.req ? !meets_default[m.id] : !eligible(agent_skills[ai], reqs[c.req])) continue;
-        const HeapEntry& head = c.heap[0];
+        const HeapEntry& head = c.top;
         if (!head.excluded() || !inExclusions(head.task, ai)) {
           consider(head);
           continue;
@@ -1580,7 +1591,10 @@ struct Engine::Impl {
         syncExcluded(tm.idx);
         if (t.state == TaskState::Waiting && !(t.flags & kExcluded)) {
           // Refresh the heap entry's flag (not part of the order) so searches stop checking.
-          classes[t.klass].heap[heap_pos[tm.idx]] = entryOf(tm.idx);
+          ClassBucket& c = classes[t.klass];
+          std::uint32_t pos = heap_pos[tm.idx];
+          c.heap[pos] = entryOf(tm.idx);
+          if (pos == 0) c.top = c.heap[0];
         }
         route_tasks.push_back(tm.idx);
         return;
