@@ -299,6 +299,13 @@ TEST(TelegramWebhook, AForumTopicMessageAsALiveGroupSendsIt) {
   EXPECT_TRUE(p.at("is_topic_message").as_bool());
 }
 
+TEST(TelegramSend, PhotosTelegramRefusesAreRecognised) {
+  EXPECT_TRUE(tg::photoRefused(tg::parseApiError(R"({"ok":false,"error_code":400,"description":"Bad Request: PHOTO_INVALID_DIMENSIONS"})").description));
+  EXPECT_TRUE(tg::photoRefused("Bad Request: IMAGE_PROCESS_FAILED"));
+  EXPECT_FALSE(tg::photoRefused("Bad Request: chat not found"));
+  EXPECT_FALSE(tg::photoRefused(""));
+}
+
 TEST(TelegramSend, AForumTopicIsNamedInTheRequest) {
   tg::SendRequest r{"-1001234567890", "Gern", "", {}, "12"};
   auto body = tg::encodeSendMessage(r);

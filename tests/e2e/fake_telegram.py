@@ -8,9 +8,19 @@ import email.parser
 import email.policy
 import http.server
 import json
+import struct
 import threading
 import time
 import urllib.parse
+
+
+def photo_dimensions_invalid(data):
+    """sendPhoto's rule: "The photo's width and height must not exceed 10000 in total. Width and
+    height ratio must be at most 20." Checked for PNGs (the IHDR chunk)."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        return False
+    width, height = struct.unpack(">II", data[16:24])
+    return width + height > 10000 or max(width, height) > 20 * max(1, min(width, height))
 
 
 def keyboard_problem(markup):
@@ -140,6 +150,8 @@ class FakeTelegram:
                 part = {"sendPhoto": "photo", "sendDocument": "document"}.get(method)
                 if part and part not in files:
                     return self.error(400, "Bad Request: there is no %s in the request" % part)
+                if method == "sendPhoto" and photo_dimensions_invalid(files["photo"][2]):
+                    return self.error(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
                 chat_id = int(params["chat_id"])
                 result = {"message_id": message_id,
                           "from": {"id": int(outer.token.split(":")[0]), "is_bot": True, "first_name": "Parley Support"},

@@ -4,9 +4,11 @@ given ids of their own where a test needs a chat nobody else writes in."""
 import copy
 import json
 import os
+import struct
 import sys
 import time
 import unittest
+import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fake_telegram import FakeTelegram  # noqa: E402
@@ -38,6 +40,15 @@ def in_chat(name, chat_id, message_id=None, update_id=None, **message_fields):
         body["message_id"] = message_id
     body.update(message_fields)
     return json.dumps(update).encode()
+
+
+def strip_png(width, height):
+    """A real PNG (8-bit grey) of width x height pixels."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 class TelegramTest(Desk, unittest.TestCase):
@@ -342,6 +353,23 @@ class TelegramTest(Desk, unittest.TestCase):
         self.assertEqual((filename, content_type), ("Rechnung.pdf", "application/pdf"))
         self.assertEqual(data, pdf)
         wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+
+    def test_a_picture_telegram_refuses_as_a_photo_goes_as_a_document(self):
+        chat = 2000061
+        self.webhook(in_chat("text.json", chat, message_id=1, update_id=61000))
+        _, conversation = self.conversation_of(chat)
+        png = strip_png(1, 400)  # 1 x 400 pixels: a ratio Telegram does not make a photo of
+        status, uploaded, _ = self.parley.request("POST", "/api/v1/attachments?filename=panorama.png", raw=png,
+                                                  token=self.token, content_type="image/png")
+        self.assertEqual(status, 201, uploaded)
+        before = len(self.bot.sent)
+        reply = self.reply(conversation["id"], text="Der Grundriss", attachment_ids=[uploaded["id"]])
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+        methods = [m for m, _, _, _ in self.bot.sent[before:]]
+        self.assertEqual(methods, ["sendPhoto", "sendDocument"])
+        _, params, files, _ = self.bot.sent[-1]
+        self.assertEqual(params["caption"], "Der Grundriss")
+        self.assertEqual(files["document"], ("panorama.png", "image/png", png))
 
     def test_flood_control_is_retried_after_retry_after(self):
         chat = 2000007

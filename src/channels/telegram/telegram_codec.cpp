@@ -817,6 +817,14 @@ FileMethod fileMethodFor(std::string_view content_type, std::int64_t size) {
   return photo && size <= kMaxPhotoUploadBytes ? FileMethod::Photo : FileMethod::Document;
 }
 
+bool photoRefused(std::string_view description) {
+  for (std::string_view reason : {"PHOTO_INVALID_DIMENSIONS", "IMAGE_PROCESS_FAILED", "PHOTO_SAVE_FILE_INVALID",
+                                  "PHOTO_EXT_INVALID", "PHOTO_INVALID"}) {
+    if (description.find(reason) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 core::Result<InlineKeyboard> inlineKeyboardFromPayload(std::string_view payload_json) {
   InlineKeyboard keyboard;
   if (payload_json.empty()) return keyboard;

@@ -117,6 +117,11 @@ const char* fileMethodName(FileMethod method);
 // for everything else (sent as the file it is).
 FileMethod fileMethodFor(std::string_view content_type, std::int64_t size);
 
+// Whether a sendPhoto error (its description) says Telegram cannot take the file as a photo
+// (PHOTO_INVALID_DIMENSIONS: a side over 10000 px or a ratio over 20; IMAGE_PROCESS_FAILED ...),
+// so the same file can go as a document instead.
+bool photoRefused(std::string_view description);
+
 // The inline keyboard in an outgoing message's payload_json ({"inline_keyboard": [[{"text",
 // "callback_data"|"url"}]]}); an empty keyboard when there is none. InvalidInput when malformed.
 core::Result<InlineKeyboard> inlineKeyboardFromPayload(std::string_view payload_json);

@@ -178,12 +178,13 @@ app::DeliveryResult TelegramGateway::deliver(const core::Inbox& inbox, const cor
     if (filename.empty()) filename = "file";
   }
 
+  bool as_document = false;  // after Telegram refused the file as a photo
   auto sendOnce = [&](const SendRequest& r, HttpAnswer& answer) -> std::optional<app::DeliveryResult> {
     HttpCall call;
     call.method = "POST";
     call.timeout_ms = timeout_ms_;
     if (has_file) {
-      const FileMethod method = fileMethodFor(content_type, size);
+      const FileMethod method = as_document ? FileMethod::Document : fileMethodFor(content_type, size);
       auto fields = encodeSendFileFields(r);
       if (!fields) return app::DeliveryResult{Outcome::Failed, fields.error().message, 0, {}};
       auto url = methodUrl(config->api_base_url, config->bot_token, fileMethodName(method));
@@ -218,6 +219,11 @@ app::DeliveryResult TelegramGateway::deliver(const core::Inbox& inbox, const cor
       request.chat_id = e.migrate_to_chat_id;
       request.reply_to_message_id.clear();  // the quoted message stayed in the old chat
       request.message_thread_id.clear();
+      if (auto early = sendOnce(request, answer)) return *early;
+    } else if (has_file && fileMethodFor(content_type, size) == FileMethod::Photo && photoRefused(e.description)) {
+      // A JPEG or PNG Telegram will not make a photo of (a panorama, a 1x5000 strip): nothing was
+      // sent, so the same file goes once more, as the document it is.
+      as_document = true;
       if (auto early = sendOnce(request, answer)) return *early;
     }
   }
