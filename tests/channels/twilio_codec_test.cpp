@@ -399,6 +399,26 @@ TEST(TwilioSend, FormBodyAndLimits) {
   EXPECT_EQ(tw::basicAuth("AC123", "tok"), "Basic QUMxMjM6dG9r");
 }
 
+// Messages.json takes "From or MessagingServiceSid"
+// (https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource).
+TEST(TwilioSend, ThroughAMessagingServiceInsteadOfFrom) {
+  tw::SendRequest r{"+14155552671", "+15017122661", "Hallo", {}, ""};
+  r.messaging_service_sid = "MG9752274e9e519418a7406176694466fa";
+  auto body = tw::encodeSend(r);
+  ASSERT_TRUE(body.ok()) << body.error().message;
+  auto back = tw::parseForm(*body);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*tw::param(*back, "MessagingServiceSid"), "MG9752274e9e519418a7406176694466fa");
+  EXPECT_FALSE(tw::param(*back, "From"));  // the service picks the sender
+  EXPECT_EQ(*tw::param(*back, "To"), "+14155552671");
+  r.messaging_service_sid = "MGnothex";
+  EXPECT_FALSE(tw::encodeSend(r).ok());
+  auto c = tw::parseInboxConfig(
+      R"({"account_sid":"AC1","auth_token":"t","phone_number":"+15017122661","public_base_url":"https://p.example.com","messaging_service_sid":"MG9752274e9e519418a7406176694466fa"})");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->messaging_service_sid, "MG9752274e9e519418a7406176694466fa");
+}
+
 TEST(TwilioSend, AnswersAndErrors) {
   auto ok = tw::interpretSendAnswer(201, R"({"sid":"SM123","status":"queued"})");
   EXPECT_EQ(ok.outcome, Outcome::Delivered);
@@ -458,6 +478,7 @@ TEST(TwilioConfig, RequiredKeysAndFormats) {
                           R"({"account_sid":"AC1","auth_token":"t","phone_number":"+1415"})",
                           R"({"account_sid":"AC1","auth_token":"t","phone_number":"+1415","public_base_url":"ftp://p"})",
                           R"({"account_sid":"AC/1","auth_token":"t","phone_number":"+1415","public_base_url":"https://p"})",
+                          R"({"account_sid":"AC1","auth_token":"t","phone_number":"+1415","public_base_url":"https://p","messaging_service_sid":"MG1"})",
                           "[]"}) {
     EXPECT_FALSE(tw::parseInboxConfig(bad).ok()) << bad;
   }

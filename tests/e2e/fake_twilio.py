@@ -66,6 +66,12 @@ class FakeTwilio:
                     status, error, headers = outer.send_errors.pop(0)
                     return self.reply(status, error, headers=headers)
                 fields = dict(form)
+                if not fields.get("To"):
+                    return self.reply(400, {"code": 21604, "message": "A 'To' phone number is required.",
+                                            "more_info": "https://www.twilio.com/docs/errors/21604", "status": 400})
+                if not fields.get("From") and not fields.get("MessagingServiceSid"):
+                    return self.reply(400, {"code": 21603, "message": "A 'From' phone number is required.",
+                                            "more_info": "https://www.twilio.com/docs/errors/21603", "status": 400})
                 if "ContentSid" in fields:
                     known = [c for c in outer.contents if c["sid"] == fields["ContentSid"]]
                     try:

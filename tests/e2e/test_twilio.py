@@ -353,6 +353,28 @@ class TwilioTest(TemplateConversations, unittest.TestCase):
         self.assertEqual(message["delivery_error"],
                          "Twilio error 21211: The 'To' number +14155550154 is not a valid phone number.")
 
+    def test_replies_through_a_messaging_service_leave_the_sender_to_it(self):
+        number = "+15017122699"
+        inbox = create_inbox(self.parley, self.token, self.twilio, "Twilio Service", number,
+                             messaging_service_sid="MG9752274e9e519418a7406176694466fa")
+        params = [("MessageSid", "SMservice000000000000000000000001"), ("AccountSid", self.twilio.account_sid),
+                  ("From", "+14155550181"), ("To", number), ("Body", "Hallo"), ("NumMedia", "0")]
+        self.assertEqual(self.sms(params)[0], 200)
+        _, conversation = self.conversation_of("+14155550181", inbox["id"])
+        before = len(self.twilio.sent)
+        reply = self.reply(conversation["id"], text="Gern")
+        wait_for(lambda: len(self.twilio.sent) > before)
+        fields = dict(self.twilio.sent[-1][0])
+        self.assertEqual(fields["MessagingServiceSid"], "MG9752274e9e519418a7406176694466fa")
+        self.assertNotIn("From", fields)
+        self.assertEqual(fields["To"], "+14155550181")
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+        status, body, _ = self.parley.request("POST", "/api/v1/inboxes", {"name": "bad", "channel": "twilio", "config": {
+            "account_sid": self.twilio.account_sid, "auth_token": "x", "phone_number": "+15550002",
+            "public_base_url": self.public, "messaging_service_sid": "MG-not-a-sid"}}, token=self.token)
+        self.assertEqual(status, 400)
+        self.assertIn("config.messaging_service_sid", body["error"]["message"])
+
     def test_every_documented_fixture_is_accepted(self):
         for name in sorted(os.listdir(FIXTURES)):
             if name.endswith(".txt") and not name.startswith("status_"):

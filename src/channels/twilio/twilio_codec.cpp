@@ -434,7 +434,16 @@ core::Result<std::string> encodeSend(const SendRequest& r) {
     return makeError(ErrorCode::InvalidInput, "a Twilio message needs text or a file");
   }
   if (r.media_urls.size() > kMaxMedia) return makeError(ErrorCode::InvalidInput, "Twilio sends at most 10 files per message");
-  FormParams form{{"To", r.to}, {"From", r.from}};
+  if (!r.messaging_service_sid.empty() && !validMessagingServiceSid(r.messaging_service_sid)) {
+    return makeError(ErrorCode::InvalidInput, "MessagingServiceSid: must be MG and 32 hex digits");
+  }
+  // "From or MessagingServiceSid": with a Messaging Service, the service chooses the sender.
+  FormParams form{{"To", r.to}};
+  if (r.messaging_service_sid.empty()) {
+    form.emplace_back("From", r.from);
+  } else {
+    form.emplace_back("MessagingServiceSid", r.messaging_service_sid);
+  }
   if (!r.content_sid.empty()) {
     form.emplace_back("ContentSid", r.content_sid);
     if (!r.content_variables.empty()) form.emplace_back("ContentVariables", r.content_variables);
@@ -443,6 +452,11 @@ core::Result<std::string> encodeSend(const SendRequest& r) {
   for (const auto& url : r.media_urls) form.emplace_back("MediaUrl", url);
   if (!r.status_callback.empty()) form.emplace_back("StatusCallback", r.status_callback);
   return formEncode(form);
+}
+
+bool validMessagingServiceSid(std::string_view sid) {
+  return sid.size() == 34 && sid.substr(0, 2) == "MG" &&
+         std::all_of(sid.begin() + 2, sid.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); });
 }
 
 std::string basicAuth(std::string_view account_sid, std::string_view auth_token) {

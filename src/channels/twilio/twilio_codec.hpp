@@ -102,12 +102,15 @@ struct SendRequest {
   // ContentSid "HX..." and ContentVariables, a JSON object text {"1": "value", ...}.
   std::string content_sid;
   std::string content_variables;
+  std::string messaging_service_sid;  // "MG...": sent instead of From (the service picks the sender)
 };
 
 // The form body of POST .../Messages.json. InvalidInput when To / From are missing, Body is too
 // long, there is neither text nor media (nor a ContentSid), too many media, or a ContentSid
 // comes with Body or media.
 core::Result<std::string> encodeSend(const SendRequest& request);
+// "MG" and 32 hexadecimal digits.
+bool validMessagingServiceSid(std::string_view sid);
 // "Basic base64(account_sid:auth_token)", Twilio's REST API authentication.
 std::string basicAuth(std::string_view account_sid, std::string_view auth_token);
 // "{base}/2010-04-01/Accounts/{sid}/Messages.json"; the SID must be [A-Za-z0-9].

@@ -50,6 +50,7 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const
   c.public_base_url = trimSlashes(stringOr(o, "public_base_url"));
   if (auto base = stringOr(o, "api_base_url"); !base.empty()) c.api_base_url = trimSlashes(base);
   if (auto base = stringOr(o, "content_api_base_url"); !base.empty()) c.content_api_base_url = trimSlashes(base);
+  c.messaging_service_sid = stringOr(o, "messaging_service_sid");
   if (auto required = requireConfigValues({{"account_sid", &c.account_sid}, {"auth_token", &c.auth_token},
                                            {"phone_number", &c.phone_number}, {"public_base_url", &c.public_base_url}},
                                           "a twilio");
@@ -63,6 +64,9 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const
   if (number.size() < 4 || number[0] != '+' ||
       number.find_first_not_of("0123456789", 1) != std::string::npos) {
     return makeError(ErrorCode::InvalidInput, "config.phone_number: must be E.164 (+14155550100) or whatsapp:+14155550100");
+  }
+  if (!c.messaging_service_sid.empty() && !validMessagingServiceSid(c.messaging_service_sid)) {
+    return makeError(ErrorCode::InvalidInput, "config.messaging_service_sid: must be a Messaging Service SID (MG and 32 hex digits)");
   }
   if (!httpUrl(c.api_base_url)) return makeError(ErrorCode::InvalidInput, "config.api_base_url: must be an http or https URL");
   if (!httpUrl(c.content_api_base_url) || c.content_api_base_url.find_first_of("?# ") != std::string::npos) {
@@ -138,6 +142,7 @@ app::DeliveryResult TwilioGateway::deliver(const core::Inbox& inbox, const core:
   SendRequest request;
   request.to = stringOr(envelope, "to");
   request.from = stringOr(envelope, "from");
+  request.messaging_service_sid = config->messaging_service_sid;
   request.body = stringOr(envelope, "body");
   request.content_sid = stringOr(envelope, "content_sid");
   request.content_variables = stringOr(envelope, "content_variables");

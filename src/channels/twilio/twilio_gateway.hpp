@@ -2,7 +2,8 @@
 //   Inbox config: account_sid, auth_token (sealed at rest), phone_number ("+E.164" for SMS/MMS,
 //   "whatsapp:+E.164" for Twilio's WhatsApp sender), public_base_url (the public URL of this
 //   server as Twilio calls it; webhook signatures are computed over it), api_base_url, and
-//   content_api_base_url (Twilio's Content API, where a WhatsApp sender's templates are listed).
+//   content_api_base_url (Twilio's Content API, where a WhatsApp sender's templates are listed),
+//   optionally messaging_service_sid (replies sent through that Messaging Service).
 //  - A WhatsApp sender has the 24-hour customer-service window: free-form replies need it open
 //    (freeFormNeedsCustomerWindow); outside it the agent sends an approved template
 //    (renderTemplate, templates synced by twilio_template_sync), sent as ContentSid +
@@ -36,6 +37,10 @@ struct InboxConfig {
   std::string public_base_url;  // "https://parley.example.com", no trailing slash
   std::string api_base_url = "https://api.twilio.com";
   std::string content_api_base_url = "https://content.twilio.com";  // twilio_content.hpp
+  // Optional "MG...": replies are sent with MessagingServiceSid instead of From, so the Messaging
+  // Service picks the sender (its sticky sender, its compliance settings); phone_number stays the
+  // number customers write to.
+  std::string messaging_service_sid;
 
   bool whatsapp() const { return isWhatsAppAddress(phone_number); }
 };
