@@ -49,6 +49,7 @@ class FakeTelegram:
         self.answered = []    # callback_query_ids answered
         self.files = {}       # file_id -> (file_path, bytes)
         self.send_errors = []  # (status, body) to answer the next sends with, in turn
+        self.blocked = set()   # chat ids of users who blocked the bot: sends answer 403
         self.next_message_id = 5000
         self.lock = threading.Lock()
         self.hold = None        # hold_next(): (arrived, release) events of the send to hold
@@ -145,6 +146,8 @@ class FakeTelegram:
                     return self.reply(*scripted)
                 if "chat_id" not in params:
                     return self.error(400, "Bad Request: chat_id is empty")
+                if int(params["chat_id"]) in outer.blocked:
+                    return self.error(403, "Forbidden: bot was blocked by the user")
                 if method == "sendMessage" and not params.get("text"):
                     return self.error(400, "Bad Request: message text is empty")
                 part = {"sendPhoto": "photo", "sendDocument": "document"}.get(method)

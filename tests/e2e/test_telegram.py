@@ -395,6 +395,23 @@ class TelegramTest(Desk, unittest.TestCase):
             self.message(conversation["id"], reply["id"])))
         self.assertIn("Bad Request: chat not found", failed["delivery_error"])
 
+    def test_a_user_who_blocked_the_bot_fails_the_reply_once_with_telegrams_reason(self):
+        chat = 2000062
+        self.webhook(in_chat("text.json", chat, message_id=1, update_id=62000))
+        _, conversation = self.conversation_of(chat)
+        # The user blocks the bot: Telegram says so with my_chat_member (accepted, nothing stored) ...
+        status, body, _ = self.webhook(in_chat("my_chat_member.json", chat, update_id=62001))
+        self.assertEqual((status, body["stored"], body["ignored"]), (200, 0, 1))
+        self.bot.blocked.add(chat)
+        # ... and answers every send with 403, which no retry changes.
+        before = len(self.bot.sent)
+        reply = self.reply(conversation["id"], text="Sind Sie noch da?")
+        failed = wait_for(lambda: (lambda m: m if m["delivery_status"] == "failed" else None)(
+            self.message(conversation["id"], reply["id"])))
+        self.assertEqual(failed["delivery_error"], "Telegram error 403: Forbidden: bot was blocked by the user")
+        time.sleep(1.5)
+        self.assertEqual(len([s for s in self.bot.sent[before:] if s[1].get("chat_id") == chat]), 1)
+
     def test_group_chat_is_one_conversation_answered_in_the_group(self):
         group = json.loads(fixture("group_message.json"))
         group["message"]["chat"]["id"] = -1002000000009
