@@ -5,6 +5,9 @@
 // batch.
 #pragma once
 
+#include <cstdint>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -22,17 +25,59 @@ struct InboxWithConfig {
   Config config;
 };
 
+// The configurations parsed by the last inboxesWithConfig call of a channel. Parsing decrypts
+// the inbox's secrets (SecretBox) and reads its JSON: ~50 k instructions per inbox on every
+// webhook request, for every inbox of the channel (callgrind, WhatsApp benchmark load). A parse
+// depends only on the stored text (and the process's one master key), and every update of an
+// inbox writes new text (secrets are sealed with a fresh nonce), so a parse is reused while the
+// inbox's config_json is byte for byte the one parsed. Holds only the inboxes of the latest
+// list: a deleted inbox leaves it at the next call.
+template <class Config>
+class ParsedConfigs {
+ public:
+  static ParsedConfigs& of(core::ChannelKind channel) {
+    static std::mutex mutex;
+    static std::map<core::ChannelKind, ParsedConfigs> all;
+    std::lock_guard lock(mutex);
+    return all[channel];
+  }
+  std::optional<Config> find(core::InboxId inbox, const std::string& config_json) {
+    std::lock_guard lock(mutex_);
+    auto it = parsed_.find(inbox.value);
+    if (it == parsed_.end() || it->second.first != config_json) return std::nullopt;
+    return it->second.second;
+  }
+  void replaceAll(std::map<std::int64_t, std::pair<std::string, Config>> parsed) {
+    std::lock_guard lock(mutex_);
+    parsed_ = std::move(parsed);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::int64_t, std::pair<std::string, Config>> parsed_;  // inbox id -> (config_json, parse)
+};
+
 // Every inbox of `channel` whose configuration `parse(config_json)` accepts, in the store's
 // order; one whose configuration does not parse is left out (it cannot have signed anything).
+// `parse` must depend on nothing but config_json for a given channel (see ParsedConfigs).
 template <class Config, class Parse>
 core::Result<std::vector<InboxWithConfig<Config>>> inboxesWithConfig(app::Store& store, core::ChannelKind channel, Parse parse) {
   auto inboxes = app::readOne(store, [&](app::StoreTx& tx) { return tx.listInboxesByChannel(channel); });
   if (!inboxes) return inboxes.error();
+  auto& cache = ParsedConfigs<Config>::of(channel);
+  std::map<std::int64_t, std::pair<std::string, Config>> parsed;
   std::vector<InboxWithConfig<Config>> out;
   for (auto& inbox : *inboxes) {
-    auto config = parse(inbox.config_json);
-    if (config) out.push_back({std::move(inbox), std::move(*config)});
+    std::optional<Config> config = cache.find(inbox.id, inbox.config_json);
+    if (!config) {
+      auto fresh = parse(inbox.config_json);
+      if (!fresh) continue;
+      config = std::move(*fresh);
+    }
+    parsed.emplace(inbox.id.value, std::make_pair(inbox.config_json, *config));
+    out.push_back({std::move(inbox), std::move(*config)});
   }
+  cache.replaceAll(std::move(parsed));
   return out;
 }
 

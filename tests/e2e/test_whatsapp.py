@@ -74,6 +74,28 @@ class WhatsAppTest(Desk, unittest.TestCase):
             "GET", "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1158201444")
         self.assertEqual(status, 403)
 
+    def test_a_changed_app_secret_takes_effect_at_once(self):
+        # The webhook reuses parsed inbox configurations while they are unchanged: an update
+        # must still count from the next request on.
+        raw = customer_message("4915112345099", "wamid.ROTATE1", lambda m: None)
+        status, _, _ = self.webhook(raw)
+        self.assertEqual(status, 200)
+        path = "/api/v1/inboxes/%d" % self.inbox["id"]
+        status, _, _ = self.parley.request("PATCH", path, token=self.token,
+                                           body={"config": {**inbox_config(self.graph), "app_secret": "rotated-secret"}})
+        self.assertEqual(status, 200)
+        try:
+            raw = customer_message("4915112345099", "wamid.ROTATE2", lambda m: None)
+            status, _, _ = self.webhook(raw)
+            self.assertEqual(status, 401, "the old app secret no longer signs")
+            status, _, _ = self.webhook(raw, signature=sign("rotated-secret", raw))
+            self.assertEqual(status, 200)
+        finally:
+            status, _, _ = self.parley.request("PATCH", path, token=self.token, body={"config": inbox_config(self.graph)})
+            self.assertEqual(status, 200)
+        status, _, _ = self.webhook(customer_message("4915112345099", "wamid.ROTATE3", lambda m: None))
+        self.assertEqual(status, 200, "and the restored one signs again")
+
     def test_text_message_is_stored_once_with_the_e164_contact(self):
         raw = fixture("text.json")
         status, body, _ = self.webhook(raw)
