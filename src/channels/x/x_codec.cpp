@@ -235,12 +235,10 @@ core::Status readDm(const json::object& event, const std::string& path, const st
 
 // Whether a post's entities.user_mentions (or extended_tweet's, for a long post) name `user_id`.
 bool mentions(const json::object& tweet, const std::string& user_id) {
-  for (const json::object* owner : {&tweet, static_cast<const json::object*>(nullptr)}) {
-    if (!owner) {
-      const json::value* extended = find(tweet, "extended_tweet");
-      if (!extended || !extended->is_object()) break;
-      owner = &extended->get_object();
-    }
+  const json::value* extended = find(tweet, "extended_tweet");
+  std::vector<const json::object*> owners{&tweet};
+  if (extended && extended->is_object()) owners.push_back(&extended->get_object());
+  for (const json::object* owner : owners) {
     const json::value* entities = find(*owner, "entities");
     const json::value* list = entities && entities->is_object() ? find(entities->get_object(), "user_mentions") : nullptr;
     if (!list || !list->is_array()) continue;
