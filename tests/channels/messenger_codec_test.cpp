@@ -445,6 +445,16 @@ TEST(MessengerSend, TextInsideTheWindowIsAResponse) {
   EXPECT_EQ(o.at("message").at("metadata").as_string(), ms::kEchoMetadata);
 }
 
+TEST(MessengerSend, InstagramSendsCarryNoMetadata) {
+  ms::SendRequest r;
+  r.recipient_id = kPsid;
+  r.text = "Hallo!";
+  r.echo_metadata = false;  // what the gateway sets for Instagram: its send API has no such field
+  const auto o = json::parse(*ms::encodeSend(r)).as_object();
+  EXPECT_FALSE(o.at("message").as_object().contains("metadata"));
+  EXPECT_EQ(o.at("message").at("text").as_string(), "Hallo!");
+}
+
 TEST(MessengerSend, OutsideTheWindowUsesTheHumanAgentTag) {
   ms::SendRequest r;
   r.recipient_id = kPsid;

@@ -515,7 +515,7 @@ core::Result<std::string> encodeSend(const SendRequest& request) {
     message["attachment"] = json::object{{"type", toString(request.attachment_type)},
                                          {"payload", json::object{{"attachment_id", request.attachment_id}}}};
   }
-  message["metadata"] = kEchoMetadata;
+  if (request.echo_metadata) message["metadata"] = kEchoMetadata;
   json::object body{{"recipient", json::object{{"id", request.recipient_id}}}};
   if (request.human_agent) {
     body["messaging_type"] = "MESSAGE_TAG";

@@ -97,9 +97,13 @@ struct SendRequest {
   AttachmentType attachment_type = AttachmentType::File;
   // Outside the 24-hour window: messaging_type MESSAGE_TAG with tag HUMAN_AGENT, else RESPONSE.
   bool human_agent = false;
+  // message.metadata = kEchoMetadata, so that the echo is known as Parley's. Messenger documents
+  // the field; Instagram's send API does not list it (its echoes are matched by message id), and
+  // Graph API refuses keys a parameter does not have, so Instagram sends go without it.
+  bool echo_metadata = true;
 };
 
-// The JSON body of POST {base}/{account}/messages, with metadata = kEchoMetadata.
+// The JSON body of POST {base}/{account}/messages.
 core::Result<std::string> encodeSend(const SendRequest& request);
 // The `message` form field of the Attachment Upload API: {"attachment":{"type","payload":{"is_reusable":false}}}.
 std::string encodeUploadMessage(AttachmentType type);

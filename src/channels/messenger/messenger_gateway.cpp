@@ -102,6 +102,7 @@ app::DeliveryResult MessengerGateway::deliver(const core::Inbox& inbox, const co
 
   SendRequest base;
   base.recipient_id = stringOr(envelope, "recipient");
+  base.echo_metadata = product_ != Product::Instagram;
   if (auto it = envelope.find("human_agent"); it != envelope.end() && it->value().is_bool()) base.human_agent = it->value().get_bool();
   auto send = [&](const SendRequest& request) -> app::DeliveryResult {
     auto body = encodeSend(request);
