@@ -436,8 +436,42 @@ TEST(XCodec, AnswersAreSortedByStatus) {
   EXPECT_EQ(garbage.outcome, Outcome::Failed);
 }
 
+// The worked example of "Creating a signature"
+// (https://developer.x.com/en/docs/authentication/oauth-1-0a/creating-a-signature): a query
+// parameter, a body parameter with spaces, '+', ',' and '!', and its published signature.
+TEST(XCodec, OAuth1SignatureOfTheDocumentedExample) {
+  const xc::OAuth1Credentials credentials{"xvz1evFS4wEEPTGEFPHBog", "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw",
+                                          "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
+                                          "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE"};
+  const std::string header = xc::oauth1Authorization(
+      "POST", "https://api.twitter.com/1.1/statuses/update.json?include_entities=true", credentials,
+      "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg", 1318622958,
+      {{"status", "Hello Ladies + Gentlemen, a signed OAuth request!"}});
+  EXPECT_EQ(header,
+            "OAuth oauth_consumer_key=\"xvz1evFS4wEEPTGEFPHBog\", oauth_nonce=\"kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg\", "
+            "oauth_signature=\"hCtSmYh%2BiHYCEqBWrE7C7hYmtUk%3D\", oauth_signature_method=\"HMAC-SHA1\", "
+            "oauth_timestamp=\"1318622958\", oauth_token=\"370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb\", "
+            "oauth_version=\"1.0\"");
+  // Any other secret, time or URL signs differently.
+  auto other = credentials;
+  other.token_secret = "x";
+  EXPECT_EQ(xc::oauth1Authorization("POST", "https://api.twitter.com/1.1/statuses/update.json?include_entities=true", other,
+                                    "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg", 1318622958,
+                                    {{"status", "Hello Ladies + Gentlemen, a signed OAuth request!"}})
+                .find("hCtSmYh"),
+            std::string::npos);
+}
+
 TEST(XGateway, ConfigNeedsTheAccountIdAndSecrets) {
   EXPECT_TRUE(xc::parseInboxConfig(R"({"user_id":"2244994945","consumer_secret":"s","access_token":"t"})").ok());
+  // The OAuth 1.0a user context for DM media: all three keys or none.
+  auto oauth1 = xc::parseInboxConfig(
+      R"({"user_id":"2244994945","consumer_secret":"s","access_token":"t","consumer_key":"k","oauth1_access_token":"1-a","oauth1_access_token_secret":"b"})");
+  ASSERT_TRUE(oauth1.ok()) << oauth1.error().message;
+  EXPECT_TRUE(oauth1->oauth1());
+  auto partial = xc::parseInboxConfig(R"({"user_id":"2244994945","consumer_secret":"s","access_token":"t","consumer_key":"k"})");
+  ASSERT_FALSE(partial.ok());
+  EXPECT_NE(partial.error().message.find("config.consumer_key"), std::string::npos);
   auto c = xc::parseInboxConfig(R"({"user_id":"2244994945","consumer_secret":"s","access_token":"t"})");
   EXPECT_EQ(c->api_base_url, "https://api.x.com");
   EXPECT_FALSE(xc::parseInboxConfig(R"({"user_id":"@XDevelopers","consumer_secret":"s","access_token":"t"})").ok());

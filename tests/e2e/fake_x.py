@@ -2,16 +2,48 @@
 POST /2/dm_conversations/with/{participant_id}/messages -> {"data":{"dm_conversation_id","dm_event_id"}}
 POST /2/tweets -> {"data":{"id","text"}}, both with the OAuth 2.0 user token as Bearer; errors as
 problem JSON ({"title","detail","type","status"}) with x-rate-limit-* headers on 429. It also serves
-DM media under /media/ to the same bearer token (X serves DM media only to the participants)."""
+DM media under /media/ only to a request signed with OAuth 1.0a in the account's user context, as
+X documents ("must be accessed by signing a request with the user's access token using OAuth
+1.0A", developer.x.com .../message-attachments/guides/retrieving-media); the signature is checked
+as "Creating a signature" describes."""
+import base64
+import hashlib
+import hmac
 import http.server
 import json
 import re
 import threading
+import urllib.parse
+
+
+def oauth1_valid(header, method, url, consumer_key, consumer_secret, token, token_secret):
+    """Whether `header` is an OAuth 1.0a HMAC-SHA1 Authorization for this request and these keys."""
+    if not header.startswith("OAuth "):
+        return False
+    fields = {}
+    for part in header[len("OAuth "):].split(","):
+        k, _, v = part.strip().partition("=")
+        fields[urllib.parse.unquote(k)] = urllib.parse.unquote(v.strip('"'))
+    if fields.get("oauth_consumer_key") != consumer_key or fields.get("oauth_token") != token or \
+            fields.get("oauth_signature_method") != "HMAC-SHA1" or not fields.get("oauth_nonce"):
+        return False
+    q = lambda s: urllib.parse.quote(s, safe="-._~")  # noqa: E731
+    split = urllib.parse.urlsplit(url)
+    params = [(k, v) for k, v in fields.items() if k != "oauth_signature"]
+    params += urllib.parse.parse_qsl(split.query, keep_blank_values=True)
+    joined = "&".join("%s=%s" % kv for kv in sorted((q(k), q(v)) for k, v in params))
+    base = "&".join([method, q(urllib.parse.urlunsplit((split.scheme, split.netloc, split.path, "", ""))), q(joined)])
+    key = q(consumer_secret) + "&" + q(token_secret)
+    expected = base64.b64encode(hmac.new(key.encode(), base.encode(), hashlib.sha1).digest()).decode()
+    return hmac.compare_digest(expected, fields.get("oauth_signature", ""))
 
 
 class FakeX:
-    def __init__(self, token="test-user-token"):
+    def __init__(self, token="test-user-token", consumer_key="test-consumer-key", consumer_secret="test-consumer-secret",
+                 oauth1_token="2244994945-test-oauth1-token", oauth1_token_secret="test-oauth1-token-secret"):
         self.token = token
+        self.consumer_key, self.consumer_secret = consumer_key, consumer_secret
+        self.oauth1_token, self.oauth1_token_secret = oauth1_token, oauth1_token_secret
         self.dms = []           # (participant id, json body, authorization header)
         self.tweets = []        # (json body, authorization header)
         self.files = {}         # name under /media/ -> (bytes, mime type)
@@ -61,8 +93,11 @@ class FakeX:
 
             def do_GET(self):
                 m = re.fullmatch(r"/media/([\w.-]+)", self.path)
-                outer.media_auth.append(self.headers.get("Authorization", ""))
-                if self.headers.get("Authorization", "") != "Bearer " + outer.token:
+                auth = self.headers.get("Authorization", "")
+                outer.media_auth.append(auth)
+                url = "http://%s%s" % (self.headers.get("Host", ""), self.path)
+                if not oauth1_valid(auth, "GET", url, outer.consumer_key, outer.consumer_secret, outer.oauth1_token,
+                                    outer.oauth1_token_secret):
                     return self.unauthorized()
                 if m and m.group(1) in outer.files:
                     data, mime = outer.files[m.group(1)]

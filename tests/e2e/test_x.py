@@ -52,8 +52,10 @@ def tweet_event(tweet_id, author, text, in_reply_to=None, name="Customer"):
 class XTest(Desk, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.x = FakeX()
+        cls.x = FakeX(consumer_secret=SECRET)  # the app's API secret: webhook signatures and OAuth 1.0a
         cls.start_with_inbox("X", "x", {"user_id": BUSINESS, "consumer_secret": SECRET, "access_token": cls.x.token,
+                                        "consumer_key": cls.x.consumer_key, "oauth1_access_token": cls.x.oauth1_token,
+                                        "oauth1_access_token_secret": cls.x.oauth1_token_secret,
                                         "api_base_url": cls.x.api_base_url})
 
     @classmethod
@@ -83,6 +85,14 @@ class XTest(Desk, unittest.TestCase):
         text = json.dumps(inbox)
         self.assertNotIn(SECRET, text)
         self.assertNotIn(self.x.token, text)
+        self.assertNotIn(self.x.oauth1_token, text)
+        self.assertNotIn(self.x.oauth1_token_secret, text)
+        self.assertEqual(inbox["config"]["oauth1_access_token_secret"], "********")
+        status, body, _ = self.parley.request("POST", "/api/v1/inboxes", {
+            "name": "half", "channel": "x", "config": {"user_id": "1", "consumer_secret": "s", "access_token": "t",
+                                                       "consumer_key": "k"}}, token=self.token)
+        self.assertEqual(status, 400, body)
+        self.assertIn("config.consumer_key", body["error"]["message"])
         status, body, _ = self.parley.request("POST", "/api/v1/inboxes", {
             "name": "bad", "channel": "x", "config": {"user_id": "@handle", "consumer_secret": "s", "access_token": "t"}},
             token=self.token)
@@ -192,7 +202,9 @@ class XTest(Desk, unittest.TestCase):
         self.assertEqual(body, jpeg)
         self.assertEqual(headers["Content-Type"], "image/jpeg")
         self.assertEqual((message["kind"], message["text"]), ("image", "see"))
-        self.assertIn("Bearer " + self.x.token, self.x.media_auth)
+        # Signed with OAuth 1.0a in the account's user context (the fake checks the signature).
+        self.assertTrue(self.x.media_auth and all(a.startswith("OAuth ") for a in self.x.media_auth), self.x.media_auth)
+        self.assertNotIn(self.x.token, " ".join(self.x.media_auth))
 
     def test_429_is_retried_and_403_fails_with_xs_detail(self):
         customer = "880000000000000005"

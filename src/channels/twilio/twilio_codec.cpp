@@ -13,6 +13,7 @@
 
 #include "app/crypto.hpp"
 #include "channels/common/base64.hpp"
+#include "channels/common/percent_encoding.hpp"
 #include "channels/common/send_answer.hpp"
 #include "core/text.hpp"
 
@@ -138,22 +139,7 @@ std::optional<std::string_view> param(const FormParams& params, std::string_view
   return std::nullopt;
 }
 
-std::string percentEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '.' || c == '_' ||
-        c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
+std::string percentEncode(std::string_view text) { return channels::percentEncode(text); }
 
 std::string formEncode(const FormParams& params) {
   std::string out;

@@ -13,6 +13,7 @@
 
 #include "app/crypto.hpp"
 #include "channels/common/base64.hpp"
+#include "channels/common/percent_encoding.hpp"
 #include "channels/common/json_fields.hpp"
 #include "channels/common/json_input.hpp"
 #include "core/text.hpp"
@@ -429,6 +430,84 @@ core::Result<WebhookBatch> parseWebhook(std::string_view raw_body) {
     }
   }
   return out;
+}
+
+namespace {
+
+int hexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// A query string's component, decoded ('+' is a space in application/x-www-form-urlencoded).
+std::string queryDecode(std::string_view in) {
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '+') {
+      out.push_back(' ');
+    } else if (in[i] == '%' && i + 2 < in.size() && hexDigit(in[i + 1]) >= 0 && hexDigit(in[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hexDigit(in[i + 1]) * 16 + hexDigit(in[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(in[i]);
+    }
+  }
+  return out;
+}
+
+std::string hmacSha1Base64(std::string_view key, std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+       digest, &length);
+  return base64(std::string_view(reinterpret_cast<const char*>(digest), length));
+}
+
+}  // namespace
+
+std::string oauth1Authorization(std::string_view method, std::string_view url, const OAuth1Credentials& credentials,
+                                std::string_view nonce, std::int64_t timestamp,
+                                const std::vector<std::pair<std::string, std::string>>& body_params) {
+  const std::size_t query_at = url.find_first_of("?#");
+  const std::string_view base_url = url.substr(0, query_at);
+  std::vector<std::pair<std::string, std::string>> oauth{{"oauth_consumer_key", credentials.consumer_key},
+                                                         {"oauth_nonce", std::string(nonce)},
+                                                         {"oauth_signature_method", "HMAC-SHA1"},
+                                                         {"oauth_timestamp", std::to_string(timestamp)},
+                                                         {"oauth_token", credentials.token},
+                                                         {"oauth_version", "1.0"}};
+  std::vector<std::pair<std::string, std::string>> encoded;
+  for (const auto& [k, v] : oauth) encoded.emplace_back(percentEncode(k), percentEncode(v));
+  for (const auto& [k, v] : body_params) encoded.emplace_back(percentEncode(k), percentEncode(v));
+  if (query_at != std::string_view::npos && url[query_at] == '?') {
+    std::string_view query = url.substr(query_at + 1);
+    query = query.substr(0, query.find('#'));
+    while (!query.empty()) {
+      const std::size_t amp = query.find('&');
+      const std::string_view pair = query.substr(0, amp);
+      if (!pair.empty()) {
+        const std::size_t eq = pair.find('=');
+        encoded.emplace_back(percentEncode(queryDecode(pair.substr(0, eq))),
+                             percentEncode(eq == std::string_view::npos ? std::string() : queryDecode(pair.substr(eq + 1))));
+      }
+      if (amp == std::string_view::npos) break;
+      query.remove_prefix(amp + 1);
+    }
+  }
+  std::sort(encoded.begin(), encoded.end());
+  std::string parameters;
+  for (const auto& [k, v] : encoded) parameters += (parameters.empty() ? "" : "&") + k + "=" + v;
+  const std::string base = std::string(method) + "&" + percentEncode(base_url) + "&" + percentEncode(parameters);
+  const std::string key = percentEncode(credentials.consumer_secret) + "&" + percentEncode(credentials.token_secret);
+  oauth.emplace_back("oauth_signature", hmacSha1Base64(key, base));
+  std::sort(oauth.begin(), oauth.end());
+  std::string header = "OAuth ";
+  for (std::size_t i = 0; i < oauth.size(); ++i) {
+    header += (i ? ", " : "") + percentEncode(oauth[i].first) + "=\"" + percentEncode(oauth[i].second) + "\"";
+  }
+  return header;
 }
 
 std::string signature(std::string_view consumer_secret, std::string_view data) {

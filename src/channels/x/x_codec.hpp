@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "app/channel_gateway.hpp"
@@ -77,6 +78,23 @@ std::string signature(std::string_view consumer_secret, std::string_view data);
 std::string crcResponse(std::string_view consumer_secret, std::string_view crc_token);
 // Constant-time check of the x-twitter-webhooks-signature header against the raw body.
 bool verifySignature(std::string_view consumer_secret, std::string_view raw_body, std::string_view header);
+
+// ---- OAuth 1.0a ------------------------------------------------------------------------------------
+
+// An account's OAuth 1.0a user context: what X requires to fetch a DM's media ("must be accessed
+// by signing a request with the user's access token using OAuth 1.0A",
+// https://developer.x.com/en/docs/direct-messages/message-attachments/guides/retrieving-media).
+struct OAuth1Credentials {
+  std::string consumer_key, consumer_secret, token, token_secret;
+};
+
+// The Authorization header value for a request, signed with HMAC-SHA1 as
+// https://developer.x.com/en/docs/authentication/oauth-1-0a/creating-a-signature describes: the
+// method, the URL without its query, and every query, body and oauth_* parameter (percent-encoded,
+// sorted) make the base string; the key is consumer_secret&token_secret.
+std::string oauth1Authorization(std::string_view method, std::string_view url, const OAuth1Credentials& credentials,
+                                std::string_view nonce, std::int64_t timestamp,
+                                const std::vector<std::pair<std::string, std::string>>& body_params = {});
 
 // ---- outbound ----------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "app/crypto.hpp"
 #include "channels/common/config_secrets.hpp"
 #include "channels/common/delivery_start.hpp"
 #include "channels/common/http_client.hpp"
@@ -45,6 +46,14 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const
   c.consumer_secret = stringOr(o, "consumer_secret");
   c.access_token = stringOr(o, "access_token");
   if (auto base = stringOr(o, "api_base_url"); !base.empty()) c.api_base_url = base;
+  c.consumer_key = stringOr(o, "consumer_key");
+  c.oauth1_access_token = stringOr(o, "oauth1_access_token");
+  c.oauth1_access_token_secret = stringOr(o, "oauth1_access_token_secret");
+  if (c.consumer_key.empty() != c.oauth1_access_token.empty() || c.consumer_key.empty() != c.oauth1_access_token_secret.empty()) {
+    return makeError(ErrorCode::InvalidInput,
+                     "config.consumer_key, config.oauth1_access_token and config.oauth1_access_token_secret go together "
+                     "(the account's OAuth 1.0a user context, for DM media)");
+  }
   if (auto required = requireConfigValues(
           {{"user_id", &c.user_id}, {"consumer_secret", &c.consumer_secret}, {"access_token", &c.access_token}}, "an x");
       !required) {
@@ -136,7 +145,14 @@ core::Result<std::string> XGateway::fetchMedia(const core::Inbox& inbox, const c
   // but X's API host (the tests' fake serves media there).
   const bool x_host = url.rfind("https://ton.x.com/", 0) == 0 || url.rfind("https://ton.twitter.com/", 0) == 0 ||
                       url.rfind(config->api_base_url + "/", 0) == 0;
-  if (x_host) download.headers = {{"Authorization", "Bearer " + config->access_token}};
+  if (x_host && config->oauth1()) {
+    const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const OAuth1Credentials credentials{config->consumer_key, config->consumer_secret, config->oauth1_access_token,
+                                        config->oauth1_access_token_secret};
+    download.headers = {{"Authorization", oauth1Authorization("GET", url, credentials, app::randomHex(16), now_s)}};
+  } else if (x_host) {
+    download.headers = {{"Authorization", "Bearer " + config->access_token}};
+  }
   auto file = performHttp(download);
   if (!file.transport_ok || file.status < 200 || file.status >= 300) return mediaFetchError(file, "X media download");
   return std::move(file.body);

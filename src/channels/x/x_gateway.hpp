@@ -8,8 +8,10 @@
 //    DM (payload "direct": true, see DeskService::ReplyInput::direct).
 //  - deliver() runs on the outbox worker: POST /2/dm_conversations/with/{id}/messages or
 //    POST /2/tweets with the bearer token, and sorts X's answer (x-rate-limit-reset on 429).
-//  - fetchMedia() downloads a DM's file with the bearer token (X serves DM media only to the
-//    account's participants); other hosts (pbs.twimg.com, video.twimg.com) get no token.
+//  - fetchMedia() downloads a DM's file signed with OAuth 1.0a when the config has the account's
+//    OAuth 1.0a keys (X: DM media "must be accessed by signing a request with the user's access
+//    token using OAuth 1.0A"), else with the bearer token; other hosts (pbs.twimg.com,
+//    video.twimg.com) get no credentials.
 #pragma once
 
 #include <memory>
@@ -26,6 +28,13 @@ struct InboxConfig {
   std::string consumer_secret;
   std::string access_token;
   std::string api_base_url = "https://api.x.com";
+  // Optional, for DM media, which X serves only to a request signed with OAuth 1.0a in the
+  // account's user context: the app's API key (consumer key) and the account's OAuth 1.0a access
+  // token and token secret. Without them DM media are requested with the OAuth 2.0 token.
+  std::string consumer_key;
+  std::string oauth1_access_token;
+  std::string oauth1_access_token_secret;
+  bool oauth1() const { return !consumer_key.empty(); }
 };
 
 // InvalidInput naming the missing or malformed key. With a box, sealed secrets are opened.
