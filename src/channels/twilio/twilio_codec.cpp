@@ -26,13 +26,6 @@ using Outcome = app::DeliveryResult::Outcome;
 
 namespace {
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 core::Result<std::string> formDecode(std::string_view in) {
   std::string out;
   out.reserve(in.size());
@@ -42,8 +35,8 @@ core::Result<std::string> formDecode(std::string_view in) {
       out.push_back(' ');
     } else if (c == '%') {
       if (i + 2 >= in.size()) return makeError(ErrorCode::InvalidInput, "form: truncated %-escape");
-      const int hi = hexValue(in[i + 1]);
-      const int lo = hexValue(in[i + 2]);
+      const int hi = hexDigitValue(in[i + 1]);
+      const int lo = hexDigitValue(in[i + 2]);
       if (hi < 0 || lo < 0) return makeError(ErrorCode::InvalidInput, "form: malformed %-escape");
       out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;
