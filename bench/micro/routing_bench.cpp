@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/routing/engine.hpp"
+#include "core/routing/huge_pages.hpp"
 
 namespace {
 
@@ -37,10 +38,11 @@ constexpr std::size_t kWaiting = 100'000;
 constexpr int kWarmUpCycles = 600'000;  // until the held tasks and decisions per cycle are steady
 constexpr TimestampMs kT0 = 1'700'000'000'000;
 
-// Bytes in use on the heap: small blocks in the arenas plus mmap'd large blocks (big vectors).
+// Bytes in use on the heap: small blocks in the arenas plus mmap'd large blocks (big vectors),
+// plus the engine's own 2 MB-page mappings (its largest arrays), which malloc does not see.
 std::size_t heapBytes() {
   struct mallinfo2 m = mallinfo2();
-  return m.uordblks + m.hblkhd;
+  return m.uordblks + m.hblkhd + hugeBytesInUse();
 }
 
 ChannelKind channelOfQueue(int q) {

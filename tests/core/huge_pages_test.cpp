@@ -15,12 +15,15 @@ bool hugeAligned(const void* p) { return reinterpret_cast<std::uintptr_t>(p) % k
 
 TEST(HugePagesTest, LargeBlocksAre2MbAlignedAndWritableToTheirEnd) {
   HugePageAllocator<std::uint64_t> alloc;
+  std::size_t before = hugeBytesInUse();
   std::size_t n = kHugeAllocMin / sizeof(std::uint64_t) + 1000;  // not a whole number of huge pages
   std::uint64_t* p = alloc.allocate(n);
   EXPECT_TRUE(hugeAligned(p));
+  EXPECT_EQ(hugeBytesInUse() - before, 2 * kHugePageBytes) << "counted in whole huge pages";
   for (std::size_t i = 0; i < n; ++i) p[i] = i;
   EXPECT_EQ(p[n - 1], n - 1);
   alloc.deallocate(p, n);
+  EXPECT_EQ(hugeBytesInUse(), before);
 }
 
 TEST(HugePagesTest, SmallBlocksComeFromTheDefaultAllocator) {

@@ -48,13 +48,23 @@
 //   O(1) per timer plus O(log D) for D durations in use; the rest go to a binary heap, O(log T).
 // - Ids map to dense slots through open-addressing hash maps: O(1). The task-id and agent-id maps
 //   keep 8-byte entries (hash bits and slot; the record confirms the id): half the cache footprint.
+//   Ids that differ only in their lowest three bits share a cache line of the map, so ids handed
+//   out in sequence (conversation ids) find their line already loaded by the ids before them.
 //   An answer to an offer finds its task among the agent's open offers (a few) before the map.
 // - Records are laid out by use, since at 100,000+ tasks the engine's time goes mostly to cache
 //   and TLB misses: a task's hot part is one 64-byte line (what an arrival, an offer, an accept, a
 //   completion and a timer check touch; fan-out and preferred-agent data apart); an agent's first
-//   line holds state, load, capacity, rules and ranking time, his skill profile lives apart, and
-//   "meets his queue's default requirement" is kept per membership; queue statistics live off the
-//   queue record. Each event ends by prefetching the line the next due timer will check.
+//   line holds state, load, capacity, rules and ranking time, his memberships and open offers
+//   follow inside the record (up to four each, on the heap beyond), his skill profile lives apart,
+//   and "meets his queue's default requirement" is kept per membership; a queue's first line holds
+//   what an agent-side search reads (open, media, default requirement, active classes), each class
+//   a copy of its heap's head, and queue statistics live off the queue record. Each event ends by
+//   prefetching the line the next due timer will check.
+// - Memory: the large per-slot arrays (task records, the id maps, agent records and skills, ready
+//   keys and positions, class and ready heaps) come from HugePageAllocator (huge_pages.hpp):
+//   blocks of 2 MB and more are 2 MB-aligned mappings advised for transparent huge pages, since
+//   the engine is bound by TLB reach on virtual machines; smaller ones come from operator new, so
+//   a small tenant maps nothing extra. Allocation is not I/O: the decisions never depend on it.
 // - Live figures: counters per queue (agents by state, waiting, offered) updated incrementally;
 //   service level, ASA and abandons in minute buckets over the last hour plus running totals.
 //   queueStats() is O(1) except the longest wait, which reads the queue's heaps (O(waiting in q)).

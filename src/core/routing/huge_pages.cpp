@@ -2,6 +2,7 @@
 // The one place the engine's code makes system calls (mmap, madvise, munmap).
 #include "core/routing/huge_pages.hpp"
 
+#include <atomic>
 #include <cstdint>
 
 #if defined(__linux__)
@@ -13,6 +14,8 @@ namespace parley::core::routing {
 namespace {
 
 std::size_t roundUpToHugePage(std::size_t bytes) { return (bytes + kHugePageBytes - 1) & ~(kHugePageBytes - 1); }
+
+std::atomic<std::size_t> g_in_use{0};  // a statistic only (engines of several tenants may run on several threads)
 
 }  // namespace
 
@@ -32,16 +35,29 @@ void* allocateHuge(std::size_t bytes) {
   // Advice only: where THP is off or unsupported this fails or does nothing, and the block keeps
   // 4 KB pages.
   (void)madvise(reinterpret_cast<void*>(aligned), len, MADV_HUGEPAGE);
+  g_in_use.fetch_add(len, std::memory_order_relaxed);
   return reinterpret_cast<void*>(aligned);
 }
 
-void deallocateHuge(void* p, std::size_t bytes) noexcept { munmap(p, roundUpToHugePage(bytes)); }
+void deallocateHuge(void* p, std::size_t bytes) noexcept {
+  munmap(p, roundUpToHugePage(bytes));
+  g_in_use.fetch_sub(roundUpToHugePage(bytes), std::memory_order_relaxed);
+}
 
 #else
 
-void* allocateHuge(std::size_t bytes) { return ::operator new(bytes, std::align_val_t{64}); }
-void deallocateHuge(void* p, std::size_t) noexcept { ::operator delete(p, std::align_val_t{64}); }
+void* allocateHuge(std::size_t bytes) {
+  void* p = ::operator new(bytes, std::align_val_t{64});
+  g_in_use.fetch_add(roundUpToHugePage(bytes), std::memory_order_relaxed);
+  return p;
+}
+void deallocateHuge(void* p, std::size_t bytes) noexcept {
+  ::operator delete(p, std::align_val_t{64});
+  g_in_use.fetch_sub(roundUpToHugePage(bytes), std::memory_order_relaxed);
+}
 
 #endif
+
+std::size_t hugeBytesInUse() noexcept { return g_in_use.load(std::memory_order_relaxed); }
 
 }  // namespace parley::core::routing

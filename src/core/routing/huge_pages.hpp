@@ -38,6 +38,9 @@ inline constexpr std::size_t kHugeAllocMin = kHugePageBytes;  // smaller allocat
 void* allocateHuge(std::size_t bytes);
 // Releases what allocateHuge(bytes) returned (the same `bytes`).
 void deallocateHuge(void* p, std::size_t bytes) noexcept;
+// Bytes mapped by allocateHuge() and not yet released, in whole 2 MB pages, for all engines of
+// the process: malloc's statistics (mallinfo2) do not see these blocks.
+std::size_t hugeBytesInUse() noexcept;
 
 // A std::allocator that puts allocations of kHugeAllocMin bytes and more on huge pages.
 template <class T>
