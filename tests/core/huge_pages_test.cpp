@@ -3,6 +3,8 @@
 // while a vector grows across the threshold and shrinks back.
 #include "core/routing/huge_pages.hpp"
 
+#include "core/routing/engine.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -62,6 +64,34 @@ TEST(HugePagesTest, OverAlignedRecordsStayAligned) {
   HugeVector<Line> small(3), large(kHugeAllocMin / sizeof(Line) + 1);
   EXPECT_EQ(reinterpret_cast<std::uintptr_t>(small.data()) % 64, 0u);
   EXPECT_TRUE(hugeAligned(large.data()));
+}
+
+TEST(HugePagesTest, ASmallTenantsEngineMapsNothingOfItsOwn) {
+  std::size_t before = hugeBytesInUse();
+  {
+    Engine e;
+    constexpr TimestampMs kNow = 1'700'000'000'000;
+    for (int q = 1; q <= 3; ++q) {
+      QueueConfig c;
+      c.id = QueueId{q};
+      ASSERT_TRUE(e.configureQueue(c, kNow).ok());
+    }
+    for (int a = 1; a <= 5; ++a) {
+      AgentConfig c;
+      c.id = AgentId{a};
+      c.queues = {QueueId{1 + a % 3}};
+      ASSERT_TRUE(e.configureAgent(c, kNow).ok());
+      ASSERT_TRUE(e.setAgentState(c.id, AgentState::Available, kNow).ok());
+    }
+    for (int t = 1; t <= 200; ++t) {
+      TaskSpec s;
+      s.id = TaskId{t};
+      s.queue = QueueId{1 + t % 3};
+      ASSERT_TRUE(e.taskArrived(s, kNow + t).ok());
+    }
+    EXPECT_EQ(e.taskCount(), 200u);
+    EXPECT_EQ(hugeBytesInUse(), before) << "5 agents and 200 tasks need no 2 MB mapping";
+  }
 }
 
 }  // namespace
