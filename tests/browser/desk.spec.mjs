@@ -957,7 +957,7 @@ async function main() {
     await audit(page, 'admin inbox');
   });
 
-  await step('admin: saving the unchanged e-mail form keeps the stored password; WhatsApp inboxes are created with their keys', async () => {
+  await step('admin: saving the unchanged e-mail form keeps the stored password; WhatsApp, Telegram and Twilio inboxes are created with their keys (a refused number named at its field)', async () => {
     const detail = page.locator('section.inbox-detail');
     const edit = detail.locator('form.inbox-form');
     assert.equal(await edit.getByLabel('SMTP password').inputValue(), '********');
@@ -993,6 +993,34 @@ async function main() {
     assert.equal((await detail2.locator('.webhook-url').textContent()).trim(), `${base}/webhooks/whatsapp`);
     const wa = (await rest('GET', '/api/v1/inboxes', undefined, token)).body.data.find((i) => i.name === 'WhatsApp Shop');
     assert.deepEqual(wa.config, { phone_number_id: '106540352242922', access_token: '********', app_secret: '********', verify_token: '********' });
+    await detail2.getByRole('button', { name: 'Close' }).click();
+    // Every provider channel through the same form: a Telegram bot, its webhook URL shown.
+    await form.getByLabel('Channel').selectOption('telegram');
+    await form.getByLabel('Name', { exact: true }).fill('Telegram Shop Bot');
+    await form.getByLabel('Bot token').fill('123456:ABC-form_test');
+    await form.getByLabel('Webhook secret token').fill('form-secret-1');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await detail2.getByRole('heading', { name: /^Telegram Shop Bot/ }).waitFor();
+    const tgInbox = (await rest('GET', '/api/v1/inboxes', undefined, token)).body.data.find((i) => i.name === 'Telegram Shop Bot');
+    assert.deepEqual(tgInbox.config, { bot_token: '********', secret_token: '********' });
+    assert.equal((await detail2.locator('.webhook-url').textContent()).trim(), `${base}/webhooks/telegram/${tgInbox.id}`);
+    await detail2.getByRole('button', { name: 'Close' }).click();
+    // Twilio: a number that is not E.164 is refused by the server, at its field.
+    await form.getByLabel('Channel').selectOption('twilio');
+    await form.getByLabel('Name', { exact: true }).fill('SMS Hotline');
+    await form.getByLabel('Account SID').fill('AC' + '0123456789abcdef'.repeat(2));
+    await form.getByLabel('Auth token').fill('twilio-auth-1');
+    await form.getByLabel('Twilio number').fill('0151 1234 5678');
+    await form.getByLabel('Public URL of this server').fill('https://parley.example.com');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await waitFor(() => page.evaluate(() => document.activeElement?.id === 'new-inbox-phone_number'), 'the refused number to have focus');
+    await form.getByLabel('Twilio number').fill('+4915112345678');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await detail2.getByRole('heading', { name: /^SMS Hotline/ }).waitFor();
+    assert.equal((await detail2.locator('.webhook-url').textContent()).trim(), `${base}/webhooks/twilio/sms`);
+    const sms = (await rest('GET', '/api/v1/inboxes', undefined, token)).body.data.find((i) => i.name === 'SMS Hotline');
+    assert.equal(sms.config.phone_number, '+4915112345678');
+    assert.equal(sms.config.auth_token, '********');
     await detail2.getByRole('button', { name: 'Close' }).click();
   });
 

@@ -3,11 +3,13 @@ import type { MessageKey } from './en';
 import { routingDe } from './routing-de';
 import { channelsDe } from './channels-de';
 import { templatesDe } from './templates-de';
+import { inboxChannelsDe } from './inbox-channels-de';
 
 export const de: Record<MessageKey, string> = {
   ...routingDe,
   ...channelsDe,
   ...templatesDe,
+  ...inboxChannelsDe,
   'app.name': 'Parley',
   'app.skip': 'Zum Hauptinhalt springen',
   'app.loading': 'Wird geladen…',

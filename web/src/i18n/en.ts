@@ -3,11 +3,13 @@
 import { routingEn } from './routing-en';
 import { channelsEn } from './channels-en';
 import { templatesEn } from './templates-en';
+import { inboxChannelsEn } from './inbox-channels-en';
 
 export const en = {
   ...routingEn,
   ...channelsEn,
   ...templatesEn,
+  ...inboxChannelsEn,
   'app.name': 'Parley',
   'app.skip': 'Skip to main content',
   'app.loading': 'Loading…',

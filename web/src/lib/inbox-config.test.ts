@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createI18n } from '../i18n';
 import { en } from '../i18n/en';
-import { configFromForm, configProblem, EMAIL_FIELDS, fieldOfError, formFromConfig, MASK, webhookPath, WHATSAPP_FIELDS } from './inbox-config';
+import {
+  configFromForm, configProblem, CREATABLE_CHANNELS, fieldOfError, fieldsFor, formFromConfig, MASK, webhookPath,
+} from './inbox-config';
 
 // An e-mail inbox as GET /inboxes/{id} shows it: passwords masked, a key the form does not show.
 const stored = {
@@ -92,11 +94,49 @@ describe('inbox config forms', () => {
     expect(webhookPath('email', 7)).toBe('/webhooks/email/7');
     expect(webhookPath('api', 3)).toBe('/webhooks/api/3');
     expect(webhookPath('whatsapp', 3)).toBe('/webhooks/whatsapp');
+    expect(webhookPath('messenger', 3)).toBe('/webhooks/messenger');
+    expect(webhookPath('instagram', 3)).toBe('/webhooks/instagram');
+    expect(webhookPath('telegram', 3)).toBe('/webhooks/telegram/3');
+    expect(webhookPath('twilio', 3)).toBe('/webhooks/twilio/sms');
+    expect(webhookPath('x', 3)).toBe('/webhooks/x');
     expect(webhookPath('voice', 3)).toBeNull();
   });
 
+  it('offer a form for every provider channel, with the keys and required ones of docs/channels', () => {
+    const keys = (c: string) => (fieldsFor(c) ?? []).map((f) => f.key);
+    const required = (c: string) => (fieldsFor(c) ?? []).filter((f) => f.required).map((f) => f.key);
+    expect(required('messenger')).toEqual(['page_id', 'page_access_token', 'app_secret', 'verify_token']);
+    expect(required('instagram')).toEqual(['instagram_id', 'access_token', 'app_secret', 'verify_token']);
+    expect(required('telegram')).toEqual(['bot_token', 'secret_token']);
+    expect(required('twilio')).toEqual(['account_sid', 'auth_token', 'phone_number', 'public_base_url']);
+    expect(required('x')).toEqual(['user_id', 'consumer_secret', 'access_token']);
+    expect(keys('twilio')).toContain('messaging_service_sid');
+    expect(keys('x')).toEqual(expect.arrayContaining(['consumer_key', 'oauth1_access_token', 'oauth1_access_token_secret']));
+    for (const c of CREATABLE_CHANNELS) {
+      if (c !== 'api' && c !== 'webchat') expect(fieldsFor(c), c).not.toBeNull();
+    }
+    expect(fieldsFor('voice')).toBeNull();
+    expect(fieldsFor('toString')).toBeNull();
+  });
+
+  it('edit a Telegram inbox without touching its masked tokens, and clear an optional key', () => {
+    const tg = { bot_token: MASK, secret_token: MASK, api_base_url: 'https://api.telegram.org', max_messages_per_second: 30 };
+    expect(configFromForm('telegram', formFromConfig('telegram', tg), tg)).toEqual(tg);
+    const twilio = { account_sid: 'AC123', auth_token: MASK, phone_number: '+4915112345678', public_base_url: 'https://parley.example.com', messaging_service_sid: 'MG1' };
+    const values = { ...formFromConfig('twilio', twilio), messaging_service_sid: ' ' };
+    const { messaging_service_sid: _dropped, ...rest } = twilio;
+    expect(configFromForm('twilio', values, twilio)).toEqual(rest);
+  });
+
+  it('mask exactly the keys the server keeps secret (names with password, token or secret)', () => {
+    const secret = (key: string) => /password|token|secret/.test(key);
+    for (const c of CREATABLE_CHANNELS) {
+      for (const f of fieldsFor(c) ?? []) expect(f.kind === 'password', `${c}.${f.key}`).toBe(secret(f.key));
+    }
+  });
+
   it('label every field with a string of the catalog', () => {
-    for (const f of [...EMAIL_FIELDS, ...WHATSAPP_FIELDS]) {
+    for (const f of CREATABLE_CHANNELS.flatMap((c) => fieldsFor(c) ?? [])) {
       expect(en).toHaveProperty(f.label);
       expect(en).toHaveProperty(f.group);
       if (f.help) expect(en).toHaveProperty(f.help);

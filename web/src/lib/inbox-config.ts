@@ -1,5 +1,5 @@
 // The inbox forms of the settings screen: which config keys each channel has
-// (docs/channels/EMAIL.md, WHATSAPP.md), how a config object becomes form values and back, and
+// (docs/channels/*.md), how a config object becomes form values and back, and
 // which field a server error names. Pure; tested in inbox-config.test.ts.
 //
 // Secrets: the API shows every password and token as "********" and keeps the stored one when
@@ -69,14 +69,75 @@ export const WHATSAPP_FIELDS: ConfigField[] = [
   { ...RATE_FIELD, placeholder: '80' },
 ];
 
+// The Meta webhook fields shared by Messenger and Instagram (docs/channels/MESSENGER.md).
+const metaWebhookFields = (group: MessageKey): ConfigField[] => [
+  { key: 'app_secret', label: 'inbox.appSecret', kind: 'password', group, required: true, help: 'inbox.appSecretHelp' },
+  { key: 'verify_token', label: 'inbox.verifyToken', kind: 'password', group, required: true, help: 'inbox.verifyTokenHelp' },
+  { key: 'api_base_url', label: 'inbox.apiBaseUrl', kind: 'url', group, placeholder: 'https://graph.facebook.com/v23.0', help: 'inbox.apiBaseUrlHelp' },
+];
+
+export const MESSENGER_FIELDS: ConfigField[] = [
+  { key: 'page_id', label: 'inbox.pageId', kind: 'text', group: 'inbox.connectionMessenger', required: true, placeholder: '106540352242922' },
+  { key: 'page_access_token', label: 'inbox.pageAccessToken', kind: 'password', group: 'inbox.connectionMessenger', required: true },
+  ...metaWebhookFields('inbox.connectionMessenger'),
+  RATE_FIELD,
+];
+
+export const INSTAGRAM_FIELDS: ConfigField[] = [
+  { key: 'instagram_id', label: 'inbox.instagramId', kind: 'text', group: 'inbox.connectionInstagram', required: true, placeholder: '17841400000000000' },
+  { key: 'access_token', label: 'inbox.accessToken', kind: 'password', group: 'inbox.connectionInstagram', required: true },
+  ...metaWebhookFields('inbox.connectionInstagram'),
+  RATE_FIELD,
+];
+
+// docs/channels/TELEGRAM.md
+export const TELEGRAM_FIELDS: ConfigField[] = [
+  { key: 'bot_token', label: 'inbox.botToken', kind: 'password', group: 'inbox.connectionTelegram', required: true, help: 'inbox.botTokenHelp' },
+  { key: 'secret_token', label: 'inbox.secretToken', kind: 'password', group: 'inbox.connectionTelegram', required: true, help: 'inbox.secretTokenHelp' },
+  { key: 'api_base_url', label: 'inbox.telegramApiBaseUrl', kind: 'url', group: 'inbox.connectionTelegram', placeholder: 'https://api.telegram.org', help: 'inbox.telegramApiBaseUrlHelp' },
+  RATE_FIELD,
+];
+
+// docs/channels/TWILIO.md
+export const TWILIO_FIELDS: ConfigField[] = [
+  { key: 'account_sid', label: 'inbox.accountSid', kind: 'text', group: 'inbox.connectionTwilio', required: true, placeholder: 'AC…' },
+  { key: 'auth_token', label: 'inbox.authToken', kind: 'password', group: 'inbox.connectionTwilio', required: true },
+  { key: 'phone_number', label: 'inbox.twilioNumber', kind: 'text', group: 'inbox.connectionTwilio', required: true, placeholder: '+4915112345678', help: 'inbox.twilioNumberHelp' },
+  { key: 'messaging_service_sid', label: 'inbox.messagingServiceSid', kind: 'text', group: 'inbox.connectionTwilio', placeholder: 'MG…', help: 'inbox.messagingServiceSidHelp' },
+  { key: 'public_base_url', label: 'inbox.publicBaseUrl', kind: 'url', group: 'inbox.connectionTwilio', required: true, placeholder: 'https://parley.example.com', help: 'inbox.publicBaseUrlHelp' },
+  { key: 'api_base_url', label: 'inbox.twilioApiBaseUrl', kind: 'url', group: 'inbox.connectionTwilio', placeholder: 'https://api.twilio.com', help: 'inbox.twilioApiBaseUrlHelp' },
+  { key: 'content_api_base_url', label: 'inbox.contentApiBaseUrl', kind: 'url', group: 'inbox.connectionTwilio', placeholder: 'https://content.twilio.com', help: 'inbox.contentApiBaseUrlHelp' },
+  RATE_FIELD,
+];
+
+// docs/channels/X.md
+export const X_FIELDS: ConfigField[] = [
+  { key: 'user_id', label: 'inbox.xUserId', kind: 'text', group: 'inbox.connectionX', required: true, placeholder: '2244994945', help: 'inbox.xUserIdHelp' },
+  { key: 'consumer_secret', label: 'inbox.consumerSecret', kind: 'password', group: 'inbox.connectionX', required: true, help: 'inbox.consumerSecretHelp' },
+  { key: 'access_token', label: 'inbox.xAccessToken', kind: 'password', group: 'inbox.connectionX', required: true },
+  { key: 'api_base_url', label: 'inbox.xApiBaseUrl', kind: 'url', group: 'inbox.connectionX', placeholder: 'https://api.x.com', help: 'inbox.xApiBaseUrlHelp' },
+  { key: 'consumer_key', label: 'inbox.consumerKey', kind: 'text', group: 'inbox.connectionXMedia', help: 'inbox.consumerKeyHelp' },
+  { key: 'oauth1_access_token', label: 'inbox.oauth1AccessToken', kind: 'password', group: 'inbox.connectionXMedia' },
+  { key: 'oauth1_access_token_secret', label: 'inbox.oauth1AccessTokenSecret', kind: 'password', group: 'inbox.connectionXMedia' },
+  RATE_FIELD,
+];
+
 /** The channels an admin can create here, and the ones whose configuration the form edits. */
-export const CREATABLE_CHANNELS = ['api', 'email', 'webchat', 'whatsapp'] as const;
+export const CREATABLE_CHANNELS = ['api', 'email', 'webchat', 'whatsapp', 'messenger', 'instagram', 'telegram', 'twilio', 'x'] as const;
 export type CreatableChannel = (typeof CREATABLE_CHANNELS)[number];
 
+const FIELDS: Record<string, ConfigField[]> = {
+  email: EMAIL_FIELDS,
+  whatsapp: WHATSAPP_FIELDS,
+  messenger: MESSENGER_FIELDS,
+  instagram: INSTAGRAM_FIELDS,
+  telegram: TELEGRAM_FIELDS,
+  twilio: TWILIO_FIELDS,
+  x: X_FIELDS,
+};
+
 export function fieldsFor(channel: string): ConfigField[] | null {
-  if (channel === 'email') return EMAIL_FIELDS;
-  if (channel === 'whatsapp') return WHATSAPP_FIELDS;
-  return null;
+  return Object.hasOwn(FIELDS, channel) ? FIELDS[channel] : null;
 }
 
 export type FormValues = Record<string, string | boolean>;
@@ -180,8 +241,16 @@ export function webhookPath(channel: string, id: number): string | null {
       return `/webhooks/api/${id}`;
     case 'whatsapp':
       return '/webhooks/whatsapp';
+    case 'messenger':
+      return '/webhooks/messenger';
+    case 'instagram':
+      return '/webhooks/instagram';
     case 'telegram':
       return `/webhooks/telegram/${id}`;
+    case 'twilio':
+      return '/webhooks/twilio/sms';
+    case 'x':
+      return '/webhooks/x';
     default:
       return null;
   }

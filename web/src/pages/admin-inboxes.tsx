@@ -415,8 +415,17 @@ function WebhookInfo({ inbox, revealSecret }: { inbox: Inbox; revealSecret: bool
   if (!path) return null;
   const url = location.origin + path;
   const withSecret = (inbox.channel === 'email' || inbox.channel === 'api') && !!inbox.secret;
-  const help: MessageKey | null =
-    inbox.channel === 'email' ? 'inbox.webhookEmailHelp' : inbox.channel === 'api' ? 'inbox.webhookApiHelp' : inbox.channel === 'whatsapp' ? 'inbox.webhookWhatsappHelp' : null;
+  const helps: Record<string, MessageKey> = {
+    email: 'inbox.webhookEmailHelp',
+    api: 'inbox.webhookApiHelp',
+    whatsapp: 'inbox.webhookWhatsappHelp',
+    messenger: 'inbox.webhookMessengerHelp',
+    instagram: 'inbox.webhookInstagramHelp',
+    telegram: 'inbox.webhookTelegramHelp',
+    twilio: 'inbox.webhookTwilioHelp',
+    x: 'inbox.webhookXHelp',
+  };
+  const help: MessageKey | null = Object.hasOwn(helps, inbox.channel) ? helps[inbox.channel] : null;
   return (
     <section class="webhook-info" aria-labelledby="webhook-h">
       <h4 id="webhook-h">{t('inbox.webhook')}</h4>
