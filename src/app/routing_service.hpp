@@ -180,7 +180,6 @@ class RoutingService {
   std::deque<Pending> inbox_;
   bool overflowed_ = false;
   std::map<core::ConversationId, std::string> batch_previews_;  // routing thread only
-  core::TimestampMs last_stats_ = 0;
 };
 
 }  // namespace parley::app
