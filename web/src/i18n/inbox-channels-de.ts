@@ -36,7 +36,7 @@ export const inboxChannelsDe = {
   'inbox.xApiBaseUrl': 'Basis-URL der X-API',
   'inbox.xApiBaseUrlHelp': 'Standard: https://api.x.com',
   'inbox.consumerKey': 'API-Schlüssel (Consumer Key)',
-  'inbox.consumerKeyHelp': 'Mit den zwei OAuth-1.0a-Feldern darunter: X liefert Dateien aus Direktnachrichten nur an OAuth-1.0a-Anfragen. Alle drei oder keines.',
+  'inbox.consumerKeyHelp': 'Zusammen mit den beiden OAuth-1.0a-Feldern dieser Gruppe: X liefert Dateien aus Direktnachrichten nur an OAuth-1.0a-Anfragen. Alle drei oder keines.',
   'inbox.oauth1AccessToken': 'OAuth-1.0a-Zugriffstoken',
   'inbox.oauth1AccessTokenSecret': 'OAuth-1.0a-Token-Geheimnis',
   'inbox.webhookMessengerHelp': 'Diese Callback-URL und das Bestätigungstoken in der Meta-App eintragen (Messenger → Einstellungen → Webhooks) und die Seite für messages, message_echoes, messaging_postbacks, message_reads und message_deliveries abonnieren.',

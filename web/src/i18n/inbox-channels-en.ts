@@ -37,7 +37,7 @@ export const inboxChannelsEn = {
   'inbox.xApiBaseUrl': 'X API base URL',
   'inbox.xApiBaseUrlHelp': 'Default: https://api.x.com',
   'inbox.consumerKey': 'API key (consumer key)',
-  'inbox.consumerKeyHelp': 'With the two OAuth 1.0a fields below: X serves the files of direct messages only to OAuth 1.0a requests. All three or none.',
+  'inbox.consumerKeyHelp': 'Together with the two OAuth 1.0a fields of this group: X serves the files of direct messages only to OAuth 1.0a requests. All three or none.',
   'inbox.oauth1AccessToken': 'OAuth 1.0a access token',
   'inbox.oauth1AccessTokenSecret': 'OAuth 1.0a access token secret',
   'inbox.webhookMessengerHelp': 'Enter this callback URL and the verify token in the Meta app (Messenger → Settings → Webhooks) and subscribe the Page to messages, message_echoes, messaging_postbacks, message_reads and message_deliveries.',
