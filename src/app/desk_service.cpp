@@ -845,7 +845,15 @@ Status DeskService::applyDeliveryStatus(core::TenantId tenant, core::MessageId i
     if (!m) return m.error();
     message = std::move(*m);
     auto next = core::mergeDeliveryStatus(message.delivery_status, delivery);
-    const bool new_provider_id = !provider_message_id.empty() && message.external_id != provider_message_id;
+    bool new_provider_id = !provider_message_id.empty() && message.external_id != provider_message_id;
+    if (new_provider_id) {
+      // The provider's echo of this very send can come in before its answer (Instagram and X
+      // echo by message id only) and is then stored under the id already: the reply still gets
+      // its status, the id stays with the echo (ids are unique per inbox).
+      auto holder = tx.findMessageByExternalId(message.inbox_id, provider_message_id);
+      if (holder && holder->id != message.id) new_provider_id = false;
+      else if (!holder && holder.error().code != ErrorCode::NotFound) return holder.error();
+    }
     changed = next != message.delivery_status || new_provider_id;
     if (!changed) return {};
     if (new_provider_id) message.external_id = provider_message_id;

@@ -178,6 +178,20 @@ TEST_F(DeskServiceTest, DeliveryReceiptsOutOfOrderNeverRegress) {
   EXPECT_EQ(message(reply->id).delivery_status, core::DeliveryStatus::Read);
 }
 
+TEST_F(DeskServiceTest, AReplyWhoseProviderIdAnEchoAlreadyHoldsStillGetsItsStatus) {
+  // The echo of the send was stored first under the provider's message id: the send's answer
+  // then names the same id. The reply is marked sent; the id stays where it is.
+  auto in = ingest(api_inbox_, "m1", {"psid-1", "", "", "", true});
+  auto echo = ingest(api_inbox_, "mid-77", {"psid-1", "", "", "", true});
+  auto reply = desk_->reply(admin_, in.conversation_id, app::ReplyInput{"Hallo"});
+  ASSERT_TRUE(reply.ok()) << reply.error().message;
+  auto applied = desk_->applyDeliveryStatus(tenant_, reply->id, core::DeliveryStatus::Sent, "", "mid-77");
+  ASSERT_TRUE(applied.ok()) << applied.error().message;
+  EXPECT_EQ(message(reply->id).delivery_status, core::DeliveryStatus::Sent);
+  EXPECT_EQ(message(reply->id).external_id, "");
+  EXPECT_EQ(message(echo.message_id).external_id, "mid-77");
+}
+
 TEST_F(DeskServiceTest, WatermarkReceiptMovesEveryAcceptedReplyUpToItsTime) {
   // Messenger's read receipt names a moment: replies the provider accepted up to it are read;
   // a later reply, one still pending and another contact's stay as they were.
