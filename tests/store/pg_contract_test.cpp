@@ -327,16 +327,9 @@ TEST_F(PgStoreTest, MigrationTwoKeepsTheRowsOfAVersionOneDatabase) {
                                   " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"),
             "");
   ASSERT_EQ(adminExec(db_->dsn(), all[0].sql), "");
+  ASSERT_EQ(adminExec(db_->dsn(), "INSERT INTO schema_migrations (version, name) VALUES (1, 'initial schema');"), "");
+  ASSERT_EQ(adminExec(db_->dsn(), parley::store_contract::kVersionOneConversationRows), "");
   ASSERT_EQ(adminExec(db_->dsn(), R"sql(
-    INSERT INTO schema_migrations (version, name) VALUES (1, 'initial schema');
-    INSERT INTO tenants (name, created_at) VALUES ('Acme', 10);
-    INSERT INTO inboxes (tenant_id, name, channel, config_json, secret, callback_url, created_at)
-      VALUES (1, 'WhatsApp', 'whatsapp', '{}', 's3cret', '', 11);
-    INSERT INTO contacts (tenant_id, name, attributes_json, merged_into, created_at, updated_at)
-      VALUES (1, 'Carl', '{"plan":"gold"}', NULL, 12, 13);
-    INSERT INTO conversations (tenant_id, inbox_id, contact_id, original_contact_id, status, priority, assignee_id,
-                               team_id, snoozed_until, created_at, last_activity_at, first_response_at, resolved_at)
-      VALUES (1, 1, 1, NULL, 'pending', 'high', NULL, NULL, 0, 14, 15, 16, 0);
     INSERT INTO conversation_labels (conversation_id, label) VALUES (1, 'vip');
     INSERT INTO messages (tenant_id, conversation_id, inbox_id, direction, text, sender_user_id, sender_contact_id,
                           external_id, reply_to_id, latitude, longitude, location_name, delivery_status,

@@ -116,19 +116,6 @@ std::string rawQuery(const fs::path& db, const std::string& sql, int column = 0)
   return out;
 }
 
-// A tenant with a WhatsApp inbox, a contact and a pending conversation, as version 1 of the
-// schema stores them (every later migration keeps such rows valid).
-constexpr const char* kTenantInboxContactConversation = R"sql(
-    INSERT INTO tenants (name, created_at) VALUES ('Acme', 10);
-    INSERT INTO inboxes (tenant_id, name, channel, config_json, secret, callback_url, created_at)
-      VALUES (1, 'WhatsApp', 'whatsapp', '{}', 's3cret', '', 11);
-    INSERT INTO contacts (tenant_id, name, attributes_json, merged_into, created_at, updated_at)
-      VALUES (1, 'Carl', '{"plan":"gold"}', NULL, 12, 13);
-    INSERT INTO conversations (tenant_id, inbox_id, contact_id, original_contact_id, status, priority, assignee_id,
-                               team_id, snoozed_until, created_at, last_activity_at, first_response_at, resolved_at)
-      VALUES (1, 1, 1, NULL, 'pending', 'high', NULL, NULL, 0, 14, 15, 16, 0);
-)sql";
-
 void rawExec(const fs::path& db, const std::string& sql) {
   sqlite3* conn = nullptr;
   ASSERT_EQ(sqlite3_open(db.c_str(), &conn), SQLITE_OK);
@@ -230,7 +217,7 @@ TEST(SqliteStore, MigrationTwoKeepsTheRowsOfAVersionOneDatabase) {
   rawExec(db, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
   rawExec(db, all[0].sql);
   rawExec(db, "INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0);");
-  rawExec(db, kTenantInboxContactConversation);
+  rawExec(db, parley::store_contract::kVersionOneConversationRows);
   rawExec(db, R"sql(
     INSERT INTO conversation_labels (conversation_id, label) VALUES (1, 'vip');
     INSERT INTO messages (id, tenant_id, conversation_id, inbox_id, direction, text, sender_user_id, sender_contact_id,
@@ -300,7 +287,7 @@ TEST(SqliteStore, ValueChecksAreEqualityChainsThatStillRejectUnknownValues) {
   const std::string update_status = opcodes("UPDATE conversations SET status = 'open' WHERE id = 1");
   EXPECT_EQ(update_status.find("OpenEphemeral"), std::string::npos) << update_status;
 
-  ASSERT_EQ(rawExecError(db, kTenantInboxContactConversation), "");
+  ASSERT_EQ(rawExecError(db, parley::store_contract::kVersionOneConversationRows), "");
   EXPECT_EQ(rawExecError(db, "UPDATE conversations SET status = 'snoozed' WHERE id = 1"), "");
   EXPECT_NE(rawExecError(db, "UPDATE conversations SET status = 'sleeping' WHERE id = 1").find("CHECK constraint failed"),
             std::string::npos);

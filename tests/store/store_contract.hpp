@@ -2721,10 +2721,23 @@ REGISTER_TYPED_TEST_SUITE_P(StoreContract, IsHealthyAndNamesItsBackend, RecordCo
                             ConcurrentWritersAreAllCommittedAndFailuresStayIsolated, ReadTransactionCannotWrite,
                             ReadSeesOneConsistentSnapshot, NonPositiveLimitIsInvalidInput);
 
+// A tenant with a WhatsApp inbox, a contact and a pending conversation, as version 1 of the
+// schema stores them on both backends (the same SQL; every later migration keeps such rows valid).
+inline constexpr const char* kVersionOneConversationRows = R"sql(
+    INSERT INTO tenants (name, created_at) VALUES ('Acme', 10);
+    INSERT INTO inboxes (tenant_id, name, channel, config_json, secret, callback_url, created_at)
+      VALUES (1, 'WhatsApp', 'whatsapp', '{}', 's3cret', '', 11);
+    INSERT INTO contacts (tenant_id, name, attributes_json, merged_into, created_at, updated_at)
+      VALUES (1, 'Carl', '{"plan":"gold"}', NULL, 12, 13);
+    INSERT INTO conversations (tenant_id, inbox_id, contact_id, original_contact_id, status, priority, assignee_id,
+                               team_id, snoozed_until, created_at, last_activity_at, first_response_at, resolved_at)
+      VALUES (1, 1, 1, NULL, 'pending', 'high', NULL, NULL, 0, 14, 15, 16, 0);
+)sql";
 
 // What every backend's migration test checks once it has built a version-1 database by hand
-// (its own SQL) and opened it: the version-1 rows read back with the new fields' defaults, the
-// search index still finds them, and the new fields are writable on old rows.
+// (kVersionOneConversationRows and its own SQL) and opened it: the version-1 rows read back
+// with the new fields' defaults, the search index still finds them, and the new fields are
+// writable on old rows.
 inline void expectVersionOneRowsUpgraded(app::Store& store) {
   const core::TenantId acme{1};
   core::Conversation wantConv;
