@@ -42,6 +42,6 @@ export const inboxChannelsDe = {
   'inbox.webhookMessengerHelp': 'Diese Callback-URL und das Bestätigungstoken in der Meta-App eintragen (Messenger → Einstellungen → Webhooks) und die Seite für messages, message_echoes, messaging_postbacks, message_reads und message_deliveries abonnieren.',
   'inbox.webhookInstagramHelp': 'Diese Callback-URL und das Bestätigungstoken in der Meta-App eintragen (Instagram → Webhooks) und messages, messaging_postbacks und messaging_seen abonnieren.',
   'inbox.webhookTelegramHelp': 'Mit setWebhook der Bot-API registrieren und dabei das geheime Token dieses Posteingangs als secret_token angeben (docs/channels/TELEGRAM.md).',
-  'inbox.webhookTwilioHelp': 'In der Twilio-Konsole bei der Nummer unter „A message comes in“ (HTTP POST) eintragen, beginnend mit der unten eingestellten öffentlichen URL dieses Servers. Die Zustellstatus der Antworten kommen von selbst.',
+  'inbox.webhookTwilioHelp': 'In der Twilio-Konsole bei der Nummer unter „A message comes in“ (HTTP POST) genau so eintragen: Twilio signiert diese URL (die unten eingestellte öffentliche URL, nicht die Adresse, unter der diese Seite offen ist). Die Zustellstatus der Antworten kommen von selbst.',
   'inbox.webhookXHelp': 'Als Account-Activity-Webhook der X-App registrieren; X prüft ihn mit einer CRC-Anfrage, die Parley mit dem API-Geheimnis beantwortet.',
 };

@@ -43,6 +43,6 @@ export const inboxChannelsEn = {
   'inbox.webhookMessengerHelp': 'Enter this callback URL and the verify token in the Meta app (Messenger → Settings → Webhooks) and subscribe the Page to messages, message_echoes, messaging_postbacks, message_reads and message_deliveries.',
   'inbox.webhookInstagramHelp': 'Enter this callback URL and the verify token in the Meta app (Instagram → Webhooks) and subscribe to messages, messaging_postbacks and messaging_seen.',
   'inbox.webhookTelegramHelp': "Register it with the Bot API's setWebhook, giving this inbox's secret token as secret_token (docs/channels/TELEGRAM.md).",
-  'inbox.webhookTwilioHelp': 'Enter it for the number in the Twilio console under “A message comes in” (HTTP POST), starting with the public URL of this server set below. The statuses of replies come back by themselves.',
+  'inbox.webhookTwilioHelp': 'Enter it for the number in the Twilio console under “A message comes in” (HTTP POST), exactly as shown: Twilio signs this URL (the public URL set below, not the address this page is open under). The statuses of replies come back by themselves.',
   'inbox.webhookXHelp': 'Register it as the Account Activity webhook of the X app; X checks it with a CRC request, which Parley answers with the API secret.',
 };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createI18n } from '../i18n';
 import { en } from '../i18n/en';
 import {
-  configFromForm, configProblem, CREATABLE_CHANNELS, fieldOfError, fieldsFor, formFromConfig, MASK, webhookPath,
+  configFromForm, configProblem, CREATABLE_CHANNELS, fieldOfError, fieldsFor, formFromConfig, MASK, webhookPath, webhookUrl,
 } from './inbox-config';
 
 // An e-mail inbox as GET /inboxes/{id} shows it: passwords masked, a key the form does not show.
@@ -100,6 +100,14 @@ describe('inbox config forms', () => {
     expect(webhookPath('twilio', 3)).toBe('/webhooks/twilio/sms');
     expect(webhookPath('x', 3)).toBe('/webhooks/x');
     expect(webhookPath('voice', 3)).toBeNull();
+  });
+
+  it('show Twilio the URL it signs: under the public URL of the server, not the desk’s address', () => {
+    const desk = 'http://10.0.0.5:8080';
+    expect(webhookUrl('twilio', 4, { public_base_url: 'https://parley.example.com/' }, desk)).toBe('https://parley.example.com/webhooks/twilio/sms');
+    expect(webhookUrl('twilio', 4, {}, desk)).toBe('http://10.0.0.5:8080/webhooks/twilio/sms');
+    expect(webhookUrl('telegram', 4, { public_base_url: 'https://ignored.example' }, desk)).toBe('http://10.0.0.5:8080/webhooks/telegram/4');
+    expect(webhookUrl('voice', 4, {}, desk)).toBeNull();
   });
 
   it('offer a form for every provider channel, with the keys and required ones of docs/channels', () => {

@@ -256,6 +256,17 @@ export function webhookPath(channel: string, id: number): string | null {
   }
 }
 
+/** The full webhook URL to register at the provider. Twilio signs the URL it calls, so a Twilio
+ * inbox shows it under its configured public_base_url (the desk may be open under another
+ * address); every other channel under the desk's own origin. */
+export function webhookUrl(channel: string, id: number, config: Record<string, unknown> | undefined, origin: string): string | null {
+  const path = webhookPath(channel, id);
+  if (!path) return null;
+  const publicBase = channel === 'twilio' ? config?.public_base_url : undefined;
+  const base = typeof publicBase === 'string' && publicBase.trim() ? publicBase.trim().replace(/\/+$/, '') : origin;
+  return base + path;
+}
+
 /** Config values as text for the read-only view (secrets arrive masked already). */
 export function configEntries(config: Record<string, unknown>): [string, string][] {
   return Object.entries(config).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]);

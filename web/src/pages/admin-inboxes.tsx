@@ -13,7 +13,7 @@ import { TemplateSyncPanel } from '../components/template-sync';
 import { WebchatFields, type FieldError } from '../components/webchat-form';
 import { useI18n, type MessageKey } from '../i18n';
 import {
-  configEntries, configFromForm, configProblem, CREATABLE_CHANNELS, fieldOfError, fieldsFor, formFromConfig, MASK, webhookPath,
+  configEntries, configFromForm, configProblem, CREATABLE_CHANNELS, fieldOfError, fieldsFor, formFromConfig, MASK, webhookUrl,
   type ConfigField, type FormValues,
 } from '../lib/inbox-config';
 import { sendsWhatsApp } from '../lib/customer-window';
@@ -411,9 +411,8 @@ export const WEBCHAT_DOC = '/docs/webchat.txt';
 
 function WebhookInfo({ inbox, revealSecret }: { inbox: Inbox; revealSecret: boolean }) {
   const { t } = useI18n();
-  const path = webhookPath(inbox.channel, inbox.id);
-  if (!path) return null;
-  const url = location.origin + path;
+  const url = webhookUrl(inbox.channel, inbox.id, inbox.config, location.origin);
+  if (!url) return null;
   const withSecret = (inbox.channel === 'email' || inbox.channel === 'api') && !!inbox.secret;
   const helps: Record<string, MessageKey> = {
     email: 'inbox.webhookEmailHelp',
