@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "app/echo_claim.hpp"
 #include "app/identity.hpp"
 #include "core/customer_window.hpp"
 #include "core/delivery.hpp"
@@ -212,6 +213,8 @@ Result<core::IngestResult> DeskService::ingest(const core::InboundMessage& in) {
         return {};
       }
       if (seen.error().code != ErrorCode::NotFound) return seen.error();
+      // Hook (echo race): the echo of a reply still in its send call adds no message; app/echo_claim.hpp.
+      if (auto own = claimEchoOfSending(tx, inbox, in, now, result); !own || *own) return own ? Status() : Status(own.error());
     }
 
     // Which contact is this? The channel's own id first, then a verified phone or e-mail.
@@ -556,6 +559,9 @@ Result<core::Message> DeskService::retryMessage(const core::Actor& actor, core::
     // Failed ends a message's delivery status (core/delivery.hpp): a resend starts it anew.
     message.delivery_status = core::DeliveryStatus::Pending;
     message.delivery_error.clear();
+    // And the provider id of the attempt that failed goes: while an attempt is under way, an id
+    // on the message means the provider sent it (app/echo_claim.hpp, recordSendOutcome).
+    message.external_id.clear();
     message.updated_at = now;
     return tx.updateMessage(message);
   });
@@ -835,39 +841,88 @@ Result<core::Contact> DeskService::unmergeContact(const core::Actor& actor, core
   return restored;
 }
 
+namespace {
+
+// applyDeliveryStatus inside a transaction: `message` (and, when it changed, its `inbox`) as
+// stored afterwards; returns whether it changed.
+Result<bool> mergeDelivery(StoreTx& tx, core::TenantId tenant, core::MessageId id, core::DeliveryStatus delivery,
+                           const std::string& error, const std::string& provider_message_id, core::TimestampMs now,
+                           core::Message& message, core::Inbox& inbox) {
+  auto m = tx.getMessage(tenant, id);
+  if (!m) return m.error();
+  message = std::move(*m);
+  auto next = core::mergeDeliveryStatus(message.delivery_status, delivery);
+  bool new_provider_id = !provider_message_id.empty() && message.external_id != provider_message_id;
+  if (new_provider_id) {
+    // An echo of this very send that came in before its answer and could not be told apart
+    // (app/echo_claim.hpp) is stored under the id already: the reply still gets its status,
+    // the id stays with the echo (ids are unique per inbox).
+    auto holder = tx.findMessageByExternalId(message.inbox_id, provider_message_id);
+    if (holder && holder->id != message.id) new_provider_id = false;
+    else if (!holder && holder.error().code != ErrorCode::NotFound) return holder.error();
+  }
+  if (next == message.delivery_status && !new_provider_id) return false;
+  if (new_provider_id) message.external_id = provider_message_id;
+  if (next != message.delivery_status) message.delivery_error = next == core::DeliveryStatus::Failed ? error : "";
+  message.delivery_status = next;
+  message.updated_at = now;
+  auto box = tx.getInbox(tenant, message.inbox_id);
+  if (!box) return box.error();
+  inbox = std::move(*box);
+  if (auto s = tx.updateMessage(message); !s) return s.error();
+  return true;
+}
+
+}  // namespace
+
 Status DeskService::applyDeliveryStatus(core::TenantId tenant, core::MessageId id, core::DeliveryStatus delivery,
                                         const std::string& error, const std::string& provider_message_id) {
   core::Message message;
   core::Inbox inbox;
   bool changed = false;
   auto status = store_.write([&](StoreTx& tx) -> Status {
-    auto m = tx.getMessage(tenant, id);
-    if (!m) return m.error();
-    message = std::move(*m);
-    auto next = core::mergeDeliveryStatus(message.delivery_status, delivery);
-    bool new_provider_id = !provider_message_id.empty() && message.external_id != provider_message_id;
-    if (new_provider_id) {
-      // The provider's echo of this very send can come in before its answer (Instagram and X
-      // echo by message id only) and is then stored under the id already: the reply still gets
-      // its status, the id stays with the echo (ids are unique per inbox).
-      auto holder = tx.findMessageByExternalId(message.inbox_id, provider_message_id);
-      if (holder && holder->id != message.id) new_provider_id = false;
-      else if (!holder && holder.error().code != ErrorCode::NotFound) return holder.error();
-    }
-    changed = next != message.delivery_status || new_provider_id;
-    if (!changed) return {};
-    if (new_provider_id) message.external_id = provider_message_id;
-    if (next != message.delivery_status) message.delivery_error = next == core::DeliveryStatus::Failed ? error : "";
-    message.delivery_status = next;
-    message.updated_at = clock_.now();
-    auto box = tx.getInbox(tenant, message.inbox_id);
-    if (!box) return box.error();
-    inbox = std::move(*box);
-    return tx.updateMessage(message);
+    auto merged = mergeDelivery(tx, tenant, id, delivery, error, provider_message_id, clock_.now(), message, inbox);
+    if (!merged) return merged.error();
+    changed = *merged;
+    return {};
   });
   if (!status) return status;
   if (changed) bus_.publish(eventFor("message.updated", inbox, message));
   return {};
+}
+
+Result<core::OutboxItem> DeskService::recordSendOutcome(core::OutboxItem item, core::DeliveryStatus delivery,
+                                                        const std::string& provider_message_id, bool was_sending) {
+  core::Message message;
+  core::Inbox inbox;
+  bool changed = false;
+  auto status = store_.write([&](StoreTx& tx) -> Status {
+    changed = false;
+    // The item first: on PostgreSQL this holds its row, so an echo claiming this send either
+    // committed before (its id is read below) or waits and finds the item finished.
+    if (auto s = tx.updateOutbox(item); !s) return s;
+    if (was_sending && delivery != core::DeliveryStatus::Sent) {
+      auto m = tx.getMessage(item.tenant_id, item.message_id);
+      if (!m && m.error().code != ErrorCode::NotFound) return m.error();
+      if (m && !m->external_id.empty()) {
+        // The provider's echo named this message while its send call failed or timed out: it
+        // was sent. Not failed, not sent again.
+        item.state = core::OutboxState::Done;
+        item.last_error.clear();
+        if (auto s = tx.updateOutbox(item); !s) return s;
+        delivery = core::DeliveryStatus::Sent;
+      }
+    }
+    if (delivery == core::DeliveryStatus::None) return {};
+    auto merged = mergeDelivery(tx, item.tenant_id, item.message_id, delivery, item.last_error, provider_message_id,
+                                clock_.now(), message, inbox);
+    if (!merged && merged.error().code != ErrorCode::NotFound) return merged.error();  // NotFound: erased meanwhile
+    changed = merged && *merged;
+    return {};
+  });
+  if (!status) return status.error();
+  if (changed) bus_.publish(eventFor("message.updated", inbox, message));
+  return item;
 }
 
 Status DeskService::applyProviderStatus(const core::Inbox& inbox, const core::InboundStatus& receipt) {

@@ -82,6 +82,14 @@ class DeskService {
   // later receipts that name it find the message.
   Status applyDeliveryStatus(core::TenantId tenant, core::MessageId id, core::DeliveryStatus status,
                              const std::string& error, const std::string& provider_message_id = "");
+  // The outbox's outcome of one attempt (app/outbox_worker.hpp): `item` as the attempt leaves it
+  // and the status its message gets (None: unchanged, it is retried), written in one
+  // transaction, the item first. When the attempt was in its send call (`was_sending`) and did
+  // not succeed, but the message holds a provider id by now (the provider's echo of this very
+  // send came in: app/echo_claim.hpp), the provider did send it: the item is done and the
+  // message sent, never failed or sent again. Returns the item as stored.
+  Result<core::OutboxItem> recordSendOutcome(core::OutboxItem item, core::DeliveryStatus status,
+                                             const std::string& provider_message_id, bool was_sending);
   // A provider's receipt for a message we sent, found by the provider's id in this inbox.
   // NotFound when no message of the inbox carries that id.
   Status applyProviderStatus(const core::Inbox& inbox, const core::InboundStatus& status);

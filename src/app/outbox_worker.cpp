@@ -58,9 +58,11 @@ void OutboxWorker::interrupted(const core::OutboxItem& original, const ChannelGa
   }
   item.state = core::OutboxState::Failed;
   item.last_error = std::string(kInterruptedReason);
-  if (!store_.write([&](StoreTx& tx) { return tx.updateOutbox(item); })) return;
-  ++failed_;
-  (void)desk_.applyDeliveryStatus(item.tenant_id, item.message_id, core::DeliveryStatus::Failed, item.last_error);
+  // Unless the provider's echo of this send named the message meanwhile: then it was sent.
+  auto stored = desk_.recordSendOutcome(item, core::DeliveryStatus::Failed, "", true);
+  if (!stored) return;
+  if (stored->state == core::OutboxState::Done) ++delivered_;
+  else ++failed_;
 }
 
 void OutboxWorker::postpone(const core::OutboxItem& original, core::TimestampMs until) {
@@ -106,6 +108,7 @@ int OutboxWorker::runOnce() {
       continue;
     }
     DeliveryResult outcome;
+    bool was_sending = false;  // marked "sending" for this attempt
     if (!loaded) {
       outcome = {DeliveryResult::Outcome::Failed, "the inbox no longer exists", 0, {}};
     } else if (!channel) {
@@ -133,16 +136,17 @@ int OutboxWorker::runOnce() {
           return tx.markOutboxSending(item.id, item.sending_since, now, now + policy_.send_lease_ms);
         });
         if (!marked) continue;  // another worker took it, or the store is away: not sent
+        was_sending = true;
       }
       outcome = channel->deliver(inbox, item);
     }
     ++attempts;
-    record(item, outcome);
+    record(item, outcome, was_sending);
   }
   return attempts;
 }
 
-void OutboxWorker::record(const core::OutboxItem& original, const DeliveryResult& outcome) {
+void OutboxWorker::record(const core::OutboxItem& original, const DeliveryResult& outcome, bool was_sending) {
   core::OutboxItem item = original;
   const auto now = clock_.now();
   item.updated_at = now;
@@ -186,13 +190,12 @@ void OutboxWorker::record(const core::OutboxItem& original, const DeliveryResult
       message_status = core::DeliveryStatus::Failed;
       break;
   }
-  (void)store_.write([&](StoreTx& tx) { return tx.updateOutbox(item); });
-  if (message_status == core::DeliveryStatus::Sent) ++delivered_;
-  if (message_status == core::DeliveryStatus::Failed) ++failed_;
-  if (message_status != core::DeliveryStatus::None) {
-    (void)desk_.applyDeliveryStatus(item.tenant_id, item.message_id, message_status, item.last_error,
-                                    outcome.provider_message_id);
-  }
+  // The item and its message's status in one transaction. A failed or retried attempt whose
+  // message the provider's echo named meanwhile comes back done (app/echo_claim.hpp).
+  auto stored = desk_.recordSendOutcome(item, message_status, outcome.provider_message_id, was_sending);
+  if (!stored) return;  // the store is away: the mark's lease runs out and it is handled then
+  if (stored->state == core::OutboxState::Done) ++delivered_;
+  if (stored->state == core::OutboxState::Failed) ++failed_;
 }
 
 }  // namespace parley::app

@@ -24,6 +24,12 @@
 // it), so two workers never send one item at once. With several nodes on one database, a node
 // that starts while another is in the middle of a send fails that message too (it cannot tell a
 // live sender from a dead one): a false "check and resend", never a double send.
+//
+// The provider's echo: Messenger, Instagram and X echo every message the account sends, and the
+// echo may arrive while the send call still waits for its answer. It then records its provider
+// id on the reply (app/echo_claim.hpp), which proves the provider sent it: an attempt that
+// fails, times out or is interrupted after that is recorded as done and the message as sent
+// (DeskService::recordSendOutcome), so it is neither failed nor sent again.
 // stop() finishes the attempt in hand.
 #pragma once
 
@@ -79,7 +85,8 @@ class OutboxWorker {
   // otherwise made due again.
   void interrupted(const core::OutboxItem& item, const ChannelGateway* gateway);
   void postpone(const core::OutboxItem& item, core::TimestampMs until);
-  void record(const core::OutboxItem& item, const DeliveryResult& outcome);
+  // was_sending: the item was marked "sending" for this attempt (see DeskService::recordSendOutcome).
+  void record(const core::OutboxItem& item, const DeliveryResult& outcome, bool was_sending);
 
   Store& store_;
   DeskService& desk_;

@@ -1,0 +1,145 @@
+#include "app/echo_claim.hpp"
+
+#include <algorithm>
+#include <string_view>
+#include <vector>
+
+namespace parley::app {
+
+using core::ErrorCode;
+using core::MessageKind;
+
+namespace {
+
+std::string_view trimmed(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t\r\n") + 1 - first);
+}
+
+// An X reply to a post comes back with the @names it answers in front of the text we sent.
+std::string_view withoutLeadingMentions(std::string_view s) {
+  s = trimmed(s);
+  while (!s.empty() && s.front() == '@') {
+    const auto end = s.find_first_of(" \t\r\n");
+    if (end == std::string_view::npos) return {};
+    s = trimmed(s.substr(end));
+  }
+  return s;
+}
+
+bool sameText(std::string_view reply, std::string_view echo) {
+  reply = trimmed(reply);
+  return reply == trimmed(echo) || (!reply.empty() && reply == withoutLeadingMentions(echo));
+}
+
+// The kind of file a content type is, as the providers' webhooks name it.
+MessageKind fileKind(std::string_view content_type) {
+  if (content_type.rfind("image/", 0) == 0) return MessageKind::Image;
+  if (content_type.rfind("video/", 0) == 0) return MessageKind::Video;
+  if (content_type.rfind("audio/", 0) == 0) return MessageKind::Audio;
+  return MessageKind::Document;
+}
+
+bool isFileKind(MessageKind kind) {
+  return kind == MessageKind::Image || kind == MessageKind::Video || kind == MessageKind::Audio ||
+         kind == MessageKind::Document || kind == MessageKind::Sticker;
+}
+
+// Whether the echo shows a file of the kind we sent (a GIF may come back as an animation, an
+// image as a sticker).
+bool sameFileKind(const core::Attachment& sent, MessageKind echoed) {
+  const MessageKind kind = fileKind(sent.content_type);
+  if (echoed == kind) return true;
+  if (kind == MessageKind::Image && echoed == MessageKind::Sticker) return true;
+  return sent.content_type == "image/gif" && echoed == MessageKind::Video;
+}
+
+enum class Match { None, Whole, FilePart };
+
+// Whether `in` echoes the reply `sent` (with its attachments): Whole when it is the reply (or
+// its last part, whose id the send's answer names), FilePart when it is the file Meta sent
+// ahead of the reply's text.
+Match matchEcho(const core::Message& sent, const std::vector<core::Attachment>& files, const core::InboundMessage& in) {
+  const std::size_t echoed_files = std::max<std::size_t>(in.media.size(), isFileKind(in.kind) ? 1 : 0);
+  if (echoed_files == 0) {
+    // Text only: the reply's text (sent alone, or after its file).
+    return !trimmed(sent.text).empty() && sameText(sent.text, in.text) ? Match::Whole : Match::None;
+  }
+  if (echoed_files != files.size() || !sameFileKind(files.front(), in.kind)) return Match::None;
+  if (sameText(sent.text, in.text)) return Match::Whole;  // the file alone, or text and file in one (X)
+  return trimmed(in.text).empty() ? Match::FilePart : Match::None;
+}
+
+// What ingest answers for a claimed echo: the reply, nothing new stored.
+bool claimed(const core::Message& reply, core::ContactId contact, core::IngestResult& result) {
+  result = {};
+  result.duplicate = true;
+  result.message_id = reply.id;
+  result.conversation_id = reply.conversation_id;
+  result.contact_id = contact;
+  return true;
+}
+
+}  // namespace
+
+Result<bool> claimEchoOfSending(StoreTx& tx, const core::Inbox& inbox, const core::InboundMessage& in, core::TimestampMs now,
+                                core::IngestResult& result) {
+  if (!in.echo || in.external_id.empty() || in.contact.external_id.empty()) return false;
+  // The echo's recipient: a customer who never wrote to this inbox got no reply from us.
+  auto recipient = tx.findIdentity(inbox.tenant_id, core::IdentityKind::External, "inbox:" + std::to_string(inbox.id.value),
+                                   in.contact.external_id);
+  if (!recipient) {
+    if (recipient.error().code == ErrorCode::NotFound) return false;
+    return recipient.error();
+  }
+  auto sending = tx.sendingOutbox(kMaxSendingLooked);
+  if (!sending) return sending.error();
+  bool finished_meanwhile = false;
+  for (const auto& item : *sending) {
+    if (item.inbox_id != inbox.id || item.tenant_id != inbox.tenant_id) continue;
+    auto reply = tx.getMessage(inbox.tenant_id, item.message_id);
+    if (!reply) {
+      if (reply.error().code == ErrorCode::NotFound) continue;
+      return reply.error();
+    }
+    if (reply->direction != core::MessageDirection::Outgoing || !reply->external_id.empty()) continue;
+    auto conversation = tx.getConversation(inbox.tenant_id, reply->conversation_id);
+    if (!conversation) return conversation.error();
+    if (conversation->contact_id != recipient->contact_id) continue;
+    std::vector<core::Attachment> files;
+    for (auto id : reply->attachment_ids) {
+      auto file = tx.getAttachment(inbox.tenant_id, id);
+      if (!file) return file.error();
+      files.push_back(std::move(*file));
+    }
+    const Match match = matchEcho(*reply, files, in);
+    if (match == Match::None) continue;
+    // Still in its send call? Re-marking it with the values it has holds it (PostgreSQL: the
+    // row lock) until this transaction ends, or fails when the outcome came first.
+    if (auto held = tx.markOutboxSending(item.id, item.sending_since, item.sending_since, item.next_attempt_at); !held) {
+      if (held.error().code != ErrorCode::Conflict && held.error().code != ErrorCode::NotFound) return held.error();
+      finished_meanwhile = true;
+      continue;
+    }
+    auto current = tx.getMessage(inbox.tenant_id, item.message_id);  // as it is now that the item is held
+    if (!current) return current.error();
+    if (current->external_id == in.external_id) return claimed(*current, recipient->contact_id, result);
+    if (!current->external_id.empty()) continue;
+    if (match == Match::Whole) {
+      current->external_id = in.external_id;
+      current->updated_at = now;
+      if (auto s = tx.updateMessage(*current); !s) return s.error();
+    }
+    return claimed(*current, recipient->contact_id, result);
+  }
+  if (finished_meanwhile) {
+    // An outcome recorded while we looked may have named this very id.
+    auto seen = tx.findMessageByExternalId(inbox.id, in.external_id);
+    if (seen) return claimed(*seen, recipient->contact_id, result);
+    if (seen.error().code != ErrorCode::NotFound) return seen.error();
+  }
+  return false;
+}
+
+}  // namespace parley::app

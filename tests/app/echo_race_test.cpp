@@ -1,0 +1,298 @@
+// The provider's echo of our own reply (Instagram, X; app/echo_claim.hpp) on a real SQLite
+// store: when it comes in while the send call still waits for its answer, the agent sees the
+// reply once, and it ends sent (then delivered) whatever that answer turns out to be; an echo
+// of what the business typed in the provider's own app is still its own message.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <functional>
+#include <utility>
+
+#include "app/desk_service.hpp"
+#include "app/outbox_worker.hpp"
+#include "app/store_fixture.hpp"
+#include "bus/in_process_bus.hpp"
+
+using namespace parley;
+using Outcome = app::DeliveryResult::Outcome;
+
+namespace {
+
+// A provider that cannot drop a repeat (Instagram's Send API): while it is "in its send call",
+// it runs `during_send` (where the tests let the echo webhook in), then answers from a script.
+class EchoingProvider final : public app::ChannelGateway {
+ public:
+  std::vector<app::DeliveryResult> script;  // answers in turn, then Delivered with "mid-<n>"
+  std::function<void()> during_send;        // runs once, in the next send call
+  int calls = 0;
+  core::Result<std::string> encode(const app::OutboundContext& c) const override { return "send:" + c.message.text; }
+  app::DeliveryResult deliver(const core::Inbox&, const core::OutboxItem&) override {
+    ++calls;
+    if (auto hook = std::exchange(during_send, nullptr)) hook();
+    if (script.empty()) return {Outcome::Delivered, "", 0, "mid-" + std::to_string(calls)};
+    auto r = script.front();
+    script.erase(script.begin());
+    return r;
+  }
+};
+
+class EchoRaceTest : public parley::testing::StoreTest {
+ protected:
+  EchoRaceTest() : StoreTest("echorace") {}
+  void SetUp() override {
+    bus_.subscribe([this](const app::Event& e) { events_.push_back(e.type); });
+    provider_ = std::make_shared<EchoingProvider>();
+    gateways_ = {{core::ChannelKind::Instagram, provider_}, {core::ChannelKind::X, provider_}};
+    desk_ = std::make_unique<app::DeskService>(*store_, bus_, clock_, gateways_);
+    ASSERT_TRUE(store_->write([&](app::StoreTx& tx) -> core::Status {
+      admin_ = addUser(tx, "admin@t.test", "Admin", core::Role::Admin);
+      instagram_ = addInbox(tx, "Instagram", core::ChannelKind::Instagram);
+      x_ = addInbox(tx, "X", core::ChannelKind::X);
+      return {};
+    }));
+    restart();
+    conversation_ = customerWrites("igsid-anna");
+  }
+  void TearDown() override {
+    outbox_.reset();
+    desk_.reset();
+    StoreTest::TearDown();
+  }
+  // A new worker on the same store: what a process restart sees.
+  void restart() {
+    outbox_ = std::make_unique<app::OutboxWorker>(*store_, *desk_, clock_, gateways_, app::OutboxPolicy{3, 1000, 60000, 32});
+  }
+
+  core::ConversationId customerWrites(const std::string& who, core::InboxId inbox = {}) {
+    core::InboundMessage in;
+    in.inbox_id = inbox.valid() ? inbox : instagram_;
+    in.external_id = "in-" + who;
+    in.contact = {who, "", "", "", true};
+    in.text = "Wo ist mein Paket?";
+    auto r = desk_->ingest(in);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r ? r->conversation_id : core::ConversationId{};
+  }
+  // The echo webhook of a message the account sent to `to`.
+  core::IngestResult echo(const std::string& mid, const std::string& text, const std::string& to = "igsid-anna",
+                          core::InboxId inbox = {}) {
+    core::InboundMessage in;
+    in.inbox_id = inbox.valid() ? inbox : instagram_;
+    in.external_id = mid;
+    in.contact = {to, "", "", "", true};
+    in.text = text;
+    in.echo = true;
+    auto r = desk_->ingest(in);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r ? *r : core::IngestResult{};
+  }
+  core::Message reply(const std::string& text, std::vector<core::AttachmentId> files = {},
+                      core::ConversationId conversation = {}) {
+    app::ReplyInput input{text};
+    input.attachment_ids = std::move(files);
+    auto r = desk_->reply(admin_, conversation.valid() ? conversation : conversation_, input);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r ? *r : core::Message{};
+  }
+  std::vector<core::Message> timeline(core::ConversationId conversation = {}) {
+    auto r = desk_->listMessages(admin_, conversation.valid() ? conversation : conversation_, core::MessageId{}, 50);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r ? *r : std::vector<core::Message>{};
+  }
+  core::OutboxItem item(core::MessageId id) {
+    auto o = app::readOne(*store_, [&](app::StoreTx& tx) { return tx.outboxForMessage(tenant_, id); });
+    EXPECT_TRUE(o.ok()) << o.error().message;
+    return o ? *o : core::OutboxItem{};
+  }
+  int count(const std::string& event) const { return static_cast<int>(std::count(events_.begin(), events_.end(), event)); }
+
+  bus::InProcessBus bus_{1};
+  std::vector<std::string> events_;
+  std::shared_ptr<EchoingProvider> provider_;
+  app::ChannelGateways gateways_;
+  std::unique_ptr<app::DeskService> desk_;
+  std::unique_ptr<app::OutboxWorker> outbox_;
+  core::Actor admin_;
+  core::InboxId instagram_, x_;
+  core::ConversationId conversation_;
+};
+
+TEST_F(EchoRaceTest, AnEchoBeforeTheSendAnswerShowsTheReplyOnceSentThenDelivered) {
+  auto sent = reply("Es ist unterwegs.");
+  core::IngestResult during;
+  provider_->during_send = [&] {
+    during = echo("mid-1", "Es ist unterwegs.");
+    EXPECT_EQ(message(sent.id).external_id, "mid-1") << "the echo's id is on the reply at once";
+  };
+  events_.clear();
+  EXPECT_EQ(outbox_->runOnce(), 1);
+  EXPECT_TRUE(during.duplicate);
+  EXPECT_EQ(during.message_id, sent.id);
+  EXPECT_EQ(during.conversation_id, conversation_);
+  EXPECT_EQ(count("message.created"), 0) << "no second row for the desk";
+
+  auto messages = timeline();
+  ASSERT_EQ(messages.size(), 2u) << "the customer's message and the reply, once";
+  EXPECT_EQ(messages[1].id, sent.id);
+  EXPECT_EQ(message(sent.id).delivery_status, core::DeliveryStatus::Sent) << "the send's answer, same id, marks it sent";
+  EXPECT_EQ(message(sent.id).external_id, "mid-1");
+  EXPECT_EQ(count("message.updated"), 1);
+  EXPECT_EQ(item(sent.id).state, core::OutboxState::Done);
+
+  // The provider's receipts find the reply by that id.
+  ASSERT_TRUE(desk_->applyProviderStatus(core::Inbox{.id = instagram_, .tenant_id = tenant_},
+                                         core::InboundStatus{"", "mid-1", core::DeliveryStatus::Delivered, "", 0})
+                  .ok());
+  EXPECT_EQ(message(sent.id).delivery_status, core::DeliveryStatus::Delivered);
+  EXPECT_TRUE(echo("mid-1", "Es ist unterwegs.").duplicate) << "a redelivered echo adds nothing either";
+  EXPECT_EQ(timeline().size(), 2u);
+}
+
+TEST_F(EchoRaceTest, AnEchoAfterTheSendAnswerIsRecognisedByItsIdAsBefore) {
+  auto sent = reply("Danke!");
+  outbox_->runOnce();
+  EXPECT_EQ(message(sent.id).external_id, "mid-1");
+  auto late = echo("mid-1", "Danke!");
+  EXPECT_TRUE(late.duplicate);
+  EXPECT_EQ(late.message_id, sent.id);
+  EXPECT_EQ(timeline().size(), 2u);
+  EXPECT_EQ(message(sent.id).delivery_status, core::DeliveryStatus::Sent);
+}
+
+TEST_F(EchoRaceTest, WhatTheBusinessTypedInTheProvidersAppWhileAReplyIsSentIsItsOwnMessage) {
+  auto sent = reply("Es ist unterwegs.");
+  customerWrites("igsid-ben");
+  core::IngestResult typed, to_ben;
+  provider_->during_send = [&] {
+    typed = echo("mid-app", "Wir haben heute bis 18 Uhr geöffnet.");   // other text, same customer
+    to_ben = echo("mid-ben", "Es ist unterwegs.", "igsid-ben");        // same text, another customer
+  };
+  outbox_->runOnce();
+  EXPECT_FALSE(typed.duplicate);
+  EXPECT_FALSE(to_ben.duplicate);
+  EXPECT_NE(typed.message_id, sent.id);
+
+  auto messages = timeline();
+  ASSERT_EQ(messages.size(), 3u);
+  EXPECT_EQ(messages[2].text, "Wir haben heute bis 18 Uhr geöffnet.");
+  EXPECT_EQ(messages[2].direction, core::MessageDirection::Outgoing);
+  EXPECT_EQ(messages[2].external_id, "mid-app");
+  EXPECT_EQ(message(sent.id).external_id, "mid-1") << "the reply keeps the id of its own answer";
+  EXPECT_EQ(message(sent.id).delivery_status, core::DeliveryStatus::Sent);
+  EXPECT_EQ(message(to_ben.message_id).conversation_id, to_ben.conversation_id);
+  EXPECT_NE(to_ben.conversation_id, conversation_);
+}
+
+TEST_F(EchoRaceTest, ASendThatTimesOutAfterItsEchoCameIsSentNotRetried) {
+  auto sent = reply("Es ist unterwegs.");
+  provider_->script = {{Outcome::RetryLater, "Instagram unreachable: Timeout was reached", 0, {}}};
+  provider_->during_send = [&] { echo("mid-77", "Es ist unterwegs."); };
+  outbox_->runOnce();
+  EXPECT_EQ(message(sent.id).delivery_status, core::DeliveryStatus::Sent);
+  EXPECT_EQ(message(sent.id).external_id, "mid-77");
+  EXPECT_EQ(item(sent.id).state, core::OutboxState::Done);
+  EXPECT_EQ(outbox_->delivered(), 1u);
+  clock_.advance(60'000);
+  outbox_->runOnce();
+  EXPECT_EQ(provider_->calls, 1) << "the provider had it: never sent again";
+  EXPECT_EQ(timeline().size(), 2u);
+}
+
+TEST_F(EchoRaceTest, ASendThatFailsAfterItsEchoCameIsNotShownAsFailed) {
+  auto sent = reply("Es ist unterwegs.");
+  provider_->script = {{Outcome::Failed, "Instagram error 500: unknown answer", 0, {}}};
+  provider_->during_send = [&] { echo("mid-78", "Es ist unterwegs."); };
+  events_.clear();
+  outbox_->runOnce();
+  auto stored = message(sent.id);
+  EXPECT_EQ(stored.delivery_status, core::DeliveryStatus::Sent);
+  EXPECT_EQ(stored.delivery_error, "");
+  EXPECT_EQ(item(sent.id).state, core::OutboxState::Done);
+  EXPECT_EQ(item(sent.id).last_error, "");
+  EXPECT_EQ(outbox_->failed(), 0u);
+  EXPECT_EQ(count("message.updated"), 1) << "the desk hears \"sent\"";
+  auto resend = desk_->retryMessage(admin_, conversation_, sent.id);
+  EXPECT_FALSE(resend.ok()) << "nothing to resend";
+}
+
+TEST_F(EchoRaceTest, AnEchoOfASendACrashInterruptedMakesItSentInsteadOfCheckAndResend) {
+  auto sent = reply("Es ist unterwegs.");
+  const auto o = item(sent.id);
+  ASSERT_TRUE(store_->write([&](app::StoreTx& tx) {  // the process died in the send call
+    return tx.markOutboxSending(o.id, 0, clock_.now(), clock_.now() + 10 * 60 * 1000);
+  }));
+  EXPECT_TRUE(echo("mid-5", "Es ist unterwegs.").duplicate) << "the provider did send it";
+  restart();
+  outbox_->runOnce();
+  EXPECT_EQ(provider_->calls, 0);
+  EXPECT_EQ(message(sent.id).delivery_status, core::DeliveryStatus::Sent);
+  EXPECT_EQ(message(sent.id).delivery_error, "");
+  EXPECT_EQ(item(sent.id).state, core::OutboxState::Done);
+}
+
+TEST_F(EchoRaceTest, WithoutAnEchoAFailedSendStillFailsAndAResendStartsWithoutTheOldId) {
+  auto sent = reply("Es ist unterwegs.");
+  outbox_->runOnce();  // sent as mid-1; then the provider reports it failed
+  ASSERT_TRUE(desk_->applyProviderStatus(core::Inbox{.id = instagram_, .tenant_id = tenant_},
+                                         core::InboundStatus{"", "mid-1", core::DeliveryStatus::Failed, "undeliverable", 0})
+                  .ok());
+  ASSERT_TRUE(desk_->retryMessage(admin_, conversation_, sent.id).ok());
+  EXPECT_EQ(message(sent.id).external_id, "") << "the failed attempt's id says nothing about the resend";
+  provider_->script = {{Outcome::Failed, "Instagram error 400: blocked", 0, {}}};
+  outbox_->runOnce();
+  EXPECT_EQ(message(sent.id).delivery_status, core::DeliveryStatus::Failed);
+  EXPECT_EQ(message(sent.id).delivery_error, "Instagram error 400: blocked");
+}
+
+TEST_F(EchoRaceTest, TextAndFileSentAsTwoMessagesShowOnceWhenBothEchoesComeFirst) {
+  // Meta sends the file first, then the text, and answers with the text's id.
+  core::AttachmentId file;
+  ASSERT_TRUE(store_->write([&](app::StoreTx& tx) -> core::Status {
+    core::Attachment a;
+    a.tenant_id = tenant_;
+    a.sha256 = std::string(64, 'a');
+    a.content_type = "image/png";
+    a.filename = "karte.png";
+    a.uploaded_by = admin_.user_id;
+    auto id = tx.insertAttachment(a);
+    if (!id) return id.error();
+    file = *id;
+    return {};
+  }));
+  auto sent = reply("Hier ist die Karte.", {file});
+  core::IngestResult image, text;
+  provider_->script = {{Outcome::Delivered, "", 0, "mid-text"}};
+  provider_->during_send = [&] {
+    core::InboundMessage in;
+    in.inbox_id = instagram_;
+    in.external_id = "mid-file";
+    in.contact = {"igsid-anna", "", "", "", true};
+    in.kind = core::MessageKind::Image;
+    in.media = {core::InboundMedia{"https://cdn.example/k.png", "", "", ""}};
+    in.echo = true;
+    auto r = desk_->ingest(in);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    image = *r;
+    text = echo("mid-text", "Hier ist die Karte.");
+  };
+  outbox_->runOnce();
+  EXPECT_TRUE(image.duplicate);
+  EXPECT_TRUE(text.duplicate);
+  EXPECT_EQ(timeline().size(), 2u);
+  EXPECT_EQ(message(sent.id).external_id, "mid-text");
+  EXPECT_EQ(message(sent.id).delivery_status, core::DeliveryStatus::Sent);
+}
+
+TEST_F(EchoRaceTest, AnXReplyEchoedWithTheMentionInFrontIsRecognised) {
+  auto conversation = customerWrites("x-anna", x_);
+  auto sent = reply("Danke für den Hinweis!", {}, conversation);
+  core::IngestResult during;
+  provider_->script = {{Outcome::Delivered, "", 0, "tweet-9"}};
+  provider_->during_send = [&] { during = echo("tweet-9", "@anna Danke für den Hinweis!", "x-anna", x_); };
+  outbox_->runOnce();
+  EXPECT_TRUE(during.duplicate);
+  EXPECT_EQ(timeline(conversation).size(), 2u);
+  EXPECT_EQ(message(sent.id).delivery_status, core::DeliveryStatus::Sent);
+}
+
+}  // namespace
