@@ -25,6 +25,9 @@ class FakeMetaMessaging:
         self.profile_errors = {}    # customer id -> [(status, body)] answered first, one per request
         self.profile_delay = 0.0    # seconds each profile answer takes
         self.instagram_accounts = set()  # account ids whose uploads must say platform=instagram
+        # callable(account id, sent body, message id), run before a send is answered: a test posts
+        # the echo webhook from it, as Meta may deliver the echo before the Send API's answer.
+        self.before_answer = None
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -59,8 +62,12 @@ class FakeMetaMessaging:
                 outer.sent.append((m.group(1), sent))
                 if outer.send_errors:
                     status, error, headers = outer.send_errors.pop(0)
+                    if outer.before_answer:  # sent after all, but the answer says otherwise (or never comes)
+                        outer.before_answer(m.group(1), sent, "m_fake%d" % len(outer.sent))
                     return self.reply(status, error, headers=headers)
                 mid = outer.next_mids.pop(0) if outer.next_mids else "m_fake%d" % len(outer.sent)
+                if outer.before_answer:
+                    outer.before_answer(m.group(1), sent, mid)
                 self.reply(200, {"recipient_id": sent["recipient"]["id"], "message_id": mid})
 
             def do_GET(self):
@@ -103,6 +110,11 @@ class FakeMetaMessaging:
         self.base = "http://127.0.0.1:%d" % self.httpd.server_address[1]
         self.api_base_url = self.base + "/" + version
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def instagram_config(self, instagram_id, app_secret, verify_token="verify-ig"):
+        """The config of an Instagram inbox that sends through this fake."""
+        return {"instagram_id": instagram_id, "access_token": self.token, "app_secret": app_secret,
+                "verify_token": verify_token, "api_base_url": self.api_base_url}
 
     def cdn_url(self, name):
         return self.base + "/cdn/" + name + "?_nc_cat=1&oh=signed"
