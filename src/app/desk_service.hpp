@@ -10,6 +10,7 @@
 
 #include "app/channel_gateway.hpp"
 #include "app/clock.hpp"
+#include "app/customer_account_change.hpp"
 #include "app/events.hpp"
 #include "app/reply_buttons.hpp"
 #include "app/store.hpp"
@@ -95,6 +96,10 @@ class DeskService {
   Status applyProviderStatus(const core::Inbox& inbox, const core::InboundStatus& status);
   // The customer edited a message: its text changes, no message is added.
   Status applyEdit(const core::Inbox& inbox, const core::InboundEdit& edit);
+  // The channel reports that the customer's own account changed (a new number, a new security
+  // code): see app/customer_account_change.hpp. One transaction; a notice applied before (same
+  // message id) changes nothing. InvalidInput when an id it needs is missing.
+  Result<CustomerAccountChangeResult> applyCustomerAccountChange(const core::Inbox& inbox, const CustomerAccountChange& change);
   // A receipt that names a moment instead of messages (Messenger's read / delivery watermark):
   // every outgoing message the provider accepted (it has an external id) in the conversations of
   // the contact with this External id in this inbox, created at or before `watermark`, moves to

@@ -22,6 +22,30 @@ core::Result<std::vector<InboxWithConfig<wa::InboxConfig>>> whatsappInboxes(app:
   });
 }
 
+// Each system change to the contact of its inbox: counted in `stored` (its line) or `duplicates`
+// (applied before); one Parley refuses, or for a number no inbox is set up for, in `ignored`; a
+// store failure is the answer, so Meta retries.
+template <class InboxFor>
+std::optional<Response> applySystemChanges(ApiDeps& deps, const std::vector<wa::SystemChange>& changes, InboxFor inboxFor,
+                                           int& stored, int& duplicates, int& ignored) {
+  for (const auto& system : changes) {
+    const core::Inbox* inbox = inboxFor(system.account_id);
+    if (!inbox) {
+      ++ignored;
+      continue;
+    }
+    auto result = deps.desk.applyCustomerAccountChange(*inbox, system.change);
+    if (result) {
+      result->duplicate ? ++duplicates : ++stored;
+    } else if (result.error().code == ErrorCode::InvalidInput || result.error().code == ErrorCode::TooLarge) {
+      ++ignored;
+    } else {
+      return errorResponse(result.error());
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 void addWhatsAppRoutes(Router& router, ApiDeps& deps) {
@@ -40,7 +64,8 @@ void addWhatsAppRoutes(Router& router, ApiDeps& deps) {
         const std::string* secret = signingAppSecret(ctx.request, inboxes, wa::verifySignature);
         if (!secret) return errorResponse(401, "bad_signature", "X-Hub-Signature-256 does not match the body and any app secret");
         if (auto refused = unlessJsonBody(ctx.request)) return *refused;
-        PARLEY_TRY(batch, wa::parseWebhook(ctx.request.body));
+        PARLEY_TRY(parsed, wa::parseWebhookBatch(ctx.request.body));
+        auto& batch = parsed.batch;
         auto inboxFor = [&](const std::string& account) -> const core::Inbox* {
           for (const auto& configured : inboxes) {
             if (configured.config.phone_number_id == account && configured.config.app_secret == *secret) {
@@ -51,6 +76,9 @@ void addWhatsAppRoutes(Router& router, ApiDeps& deps) {
         };
         int stored = 0, duplicates = 0, statuses = 0, ignored = batch.ignored;
         bool media = false;
+        // The customer's number or security code changed: the contact keeps its timeline (a line
+        // in it). First, so that a message from the new number in the same delivery finds it.
+        if (auto failed = applySystemChanges(deps, parsed.system_changes, inboxFor, stored, duplicates, ignored)) return *failed;
         for (auto& message : batch.messages) {
           const core::Inbox* inbox = inboxFor(message.account_id);
           if (!inbox) {

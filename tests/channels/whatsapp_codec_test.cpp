@@ -229,15 +229,11 @@ TEST(WhatsAppWebhook, QuotedRepliesForwardsAndAdReferrals) {
 
 TEST(WhatsAppWebhook, SystemAndUnsupportedMessagesAreKeptAsUnsupported) {
   {
-    const auto& m = onlyMessage(parseFixture("system"));
-    EXPECT_EQ(m.kind, core::MessageKind::Unsupported);
-    EXPECT_EQ(m.text, "User Sheena Nelson changed from 16505551234 to 12195555358");
-    EXPECT_EQ(m.contact.external_id, "16505551234");
-    EXPECT_EQ(m.contact.name, "");  // system webhooks carry no contacts array
-    const auto p = payloadOf(m);
-    EXPECT_EQ(p.at("type").as_string(), "system");
-    EXPECT_EQ(p.at("system").at("wa_id").as_string(), "12195555358");
-    EXPECT_EQ(p.at("system").at("type").as_string(), "user_changed_number");
+    // A changed number is no message but a change of the contact (whatsapp_system_test.cpp).
+    auto parsed = parley::test::parsedOr(wa::parseWebhookBatch(readFixture("system")), "system");
+    EXPECT_TRUE(parsed.batch.messages.empty());
+    ASSERT_EQ(parsed.system_changes.size(), 1u);
+    EXPECT_EQ(parsed.system_changes[0].change.new_external_id, "12195555358");
   }
   {
     const auto& m = onlyMessage(parseFixture("unsupported"));
@@ -390,7 +386,10 @@ TEST(WhatsAppWebhook, EveryFixtureParsesAndIsUnchangedByAReparse) {
     const auto first = parseFixture(name);
     const auto second = parseFixture(name);
     EXPECT_EQ(first.messages.size(), second.messages.size());
-    EXPECT_GT(first.messages.size() + first.statuses.size() + first.edits.size() + static_cast<std::size_t>(first.ignored), 0u);
+    const auto system_changes = parley::test::parsedOr(wa::parseWebhookBatch(readFixture(name)), name).system_changes.size();
+    EXPECT_GT(first.messages.size() + first.statuses.size() + first.edits.size() + static_cast<std::size_t>(first.ignored) +
+                  system_changes,
+              0u);
     for (const auto& m : first.messages) {
       EXPECT_FALSE(m.external_id.empty());
       EXPECT_FALSE(m.contact.external_id.empty());
@@ -462,9 +461,10 @@ TEST(WhatsAppDocExamples, ReactionsOrdersSystemAndUnsupportedNeverVanish) {
   EXPECT_EQ(order.kind, core::MessageKind::Unsupported);
   EXPECT_EQ(order.text, "Love these!\n2 x di9ozbzfi4 (30 USD)\n1 x nqryix03ez (25 USD)");
   EXPECT_EQ(payloadOf(order).at("order").at("catalog_id").as_string(), "194836987003835");
-  const auto system = onlyMessage(parseFixture("doc_system_user_changed_number"));
-  EXPECT_EQ(system.text, "User Sheena Nelson changed from 16505551234 to 12195555358");
-  EXPECT_EQ(system.contact.phone, "+16505551234");
+  const auto system = parley::test::parsedOr(wa::parseWebhookBatch(readFixture("doc_system_user_changed_number")), "system");
+  ASSERT_EQ(system.system_changes.size(), 1u);
+  EXPECT_EQ(system.system_changes[0].change.text, "User Sheena Nelson changed from 16505551234 to 12195555358");
+  EXPECT_EQ(system.system_changes[0].change.old_phone, "+16505551234");
   const auto unsupported = onlyMessage(parseFixture("doc_unsupported"));
   EXPECT_EQ(unsupported.kind, core::MessageKind::Unsupported);
   EXPECT_EQ(payloadOf(unsupported).at("unsupported").at("type").as_string(), "edit");

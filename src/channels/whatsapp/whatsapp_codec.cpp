@@ -158,6 +158,10 @@ std::string numberText(double v) {
   return buffer;
 }
 
+bool allDigits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // "+16505551234" -> "16505551234"; anything else unchanged.
 std::string withoutPlus(std::string id) {
   if (id.size() > 1 && id.front() == '+' &&
@@ -217,7 +221,7 @@ core::Result<core::InboundMessage> readMessage(const json::object& o, const std:
     return makeError(ErrorCode::InvalidInput, path + "." + key + ": the customer's WhatsApp id is required");
   }
   m.contact.external_id = wa_id.empty() ? bsuid : wa_id;
-  if (!wa_id.empty() && std::all_of(wa_id.begin(), wa_id.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (allDigits(wa_id)) {
     m.contact.phone = "+" + wa_id;  // wa_id is the international number without '+'
   }
   m.contact.verified = true;  // Meta signed the payload and vouches for wa_id
@@ -360,8 +364,8 @@ core::Result<core::InboundMessage> readMessage(const json::object& o, const std:
     m.text = e;
     m.reply_to_external_id = *target;
   } else if (type == "system") {
-    // The customer changed their number (or identity). No dedicated kind exists: it is kept as an
-    // Unsupported message whose text is Meta's own sentence, the details in payload_json.
+    // A system type Parley does not act on (readSystem took the number and identity changes):
+    // kept as an Unsupported message whose text is Meta's own sentence, the details in payload_json.
     m.kind = core::MessageKind::Unsupported;
     WA_TRY(system, optObject(o, "system", path));
     payload["type"] = "system";
@@ -404,6 +408,58 @@ core::Result<core::InboundMessage> readMessage(const json::object& o, const std:
   }
   if (!payload.empty()) m.payload_json = json::serialize(payload);
   return m;
+}
+
+// ---- a system message ---------------------------------------------------------------------------
+
+// {"type":"system","system":{"body","type","wa_id" | "new_wa_id","customer","identity"}}: the
+// customer's number or security code changed. nullopt for any other system type (kept as a
+// message by readMessage, as before). The sender is `from`, else the older system.customer, else
+// from_user_id (a username without a shared number).
+core::Result<std::optional<SystemChange>> readSystem(const json::object& o, const std::string& path, const std::string& account_id) {
+  using Kind = app::CustomerAccountChange::Kind;
+  const std::string sp = path + ".system";
+  WA_TRY(system, optObject(o, "system", path));
+  if (!system) return makeError(ErrorCode::InvalidInput, sp + ": required for a system message");
+  WA_TRY(type, optString(*system, "type", sp, 64));
+  const std::string t = type.value_or("");
+  std::optional<Kind> kind;
+  if (t == "user_changed_number" || t == "customer_changed_number") kind = Kind::NumberChanged;
+  if (t == "customer_identity_changed" || t == "user_identity_changed") kind = Kind::IdentityChanged;
+  if (!kind) return std::optional<SystemChange>();
+
+  SystemChange out;
+  out.account_id = account_id;
+  app::CustomerAccountChange& c = out.change;
+  c.kind = *kind;
+  c.provider_type = t;
+  WA_TRY(id, optId(o, "id", path));
+  if (!id || id->empty()) return makeError(ErrorCode::InvalidInput, path + ".id: the message id is required");
+  c.message_id = *id;
+  WA_TRY(from, optId(o, "from", path));
+  WA_TRY(customer, optId(*system, "customer", sp));
+  WA_TRY(from_user_id, optId(o, "from_user_id", path));
+  for (const auto* candidate : {&from, &customer, &from_user_id}) {
+    if (c.external_id.empty() && *candidate) c.external_id = withoutPlus(**candidate);
+  }
+  if (c.external_id.empty()) return makeError(ErrorCode::InvalidInput, path + ".from: the customer's WhatsApp id is required");
+  if (allDigits(c.external_id)) c.old_phone = "+" + c.external_id;
+  // Meta's sentence, e.g. "User Sheena Nelson changed from 16505551234 to 12195555358".
+  WA_TRY(body, optString(*system, "body", sp, 4096));
+  c.text = body.value_or("");
+  WA_TRY(identity, optString(*system, "identity", sp, 1024));  // the new code's hash: checked, not kept
+  (void)identity;
+  if (*kind == Kind::NumberChanged) {
+    // Since Graph API v12 the new number is system.wa_id; before, system.new_wa_id.
+    WA_TRY(wa_id, optId(*system, "wa_id", sp));
+    WA_TRY(new_wa_id, optId(*system, "new_wa_id", sp));
+    c.new_external_id = withoutPlus(wa_id && !wa_id->empty() ? *wa_id : new_wa_id.value_or(""));
+    if (c.new_external_id.empty()) {
+      return makeError(ErrorCode::InvalidInput, sp + ".wa_id: the customer's new WhatsApp id is required for " + t);
+    }
+    if (allDigits(c.new_external_id)) c.new_phone = "+" + c.new_external_id;
+  }
+  return std::optional<SystemChange>(std::move(out));
 }
 
 // ---- an edit ------------------------------------------------------------------------------------
@@ -496,7 +552,8 @@ core::Status readEchoesChange(const json::object& value, const std::string& path
   return {};
 }
 
-core::Status readMessagesChange(const json::object& value, const std::string& path, core::InboundBatch& batch) {
+core::Status readMessagesChange(const json::object& value, const std::string& path, core::InboundBatch& batch,
+                               std::vector<SystemChange>& system_changes) {
   ChangeContext change;
   WA_TRY(account, phoneNumberId(value, path));
   change.account_id = account;
@@ -534,6 +591,14 @@ core::Status readMessagesChange(const json::object& value, const std::string& pa
         if (edit) batch.edits.push_back(std::move(*edit));
         else ++batch.ignored;
         continue;
+      }
+      if (type && *type == "system") {
+        // The customer changed their number or security code: no message, a change of the contact.
+        WA_TRY(system, readSystem(object, p, change.account_id));
+        if (system) {
+          system_changes.push_back(std::move(*system));
+          continue;
+        }
       }
       WA_TRY(message, readMessage(object, p, change));
       batch.messages.push_back(std::move(message));
@@ -582,17 +647,23 @@ bool isHttpUrl(std::string_view url) { return url.rfind("https://", 0) == 0 || u
 }  // namespace
 
 core::Result<core::InboundBatch> parseWebhook(std::string_view raw_body) {
+  WA_TRY(parsed, parseWebhookBatch(raw_body));
+  return std::move(parsed.batch);
+}
+
+core::Result<WebhookBatch> parseWebhookBatch(std::string_view raw_body) {
   WA_TRY(root, parseJson(raw_body));
   if (!root.is_object()) return makeError(ErrorCode::InvalidInput, "the body must be a JSON object");
   const auto& o = root.get_object();
-  core::InboundBatch batch;
+  WebhookBatch parsed;
+  core::InboundBatch& batch = parsed.batch;
   WA_TRY(object, optString(o, "object", "body", 256));
   WA_TRY(entries, optArray(o, "entry", "body"));
   if (!entries) return makeError(ErrorCode::InvalidInput, "entry: an array is required");
   if (object && *object != "whatsapp_business_account") {
     // Another Meta product posted to this URL (a Page, Instagram): accepted, nothing to do.
     batch.ignored += 1;
-    return batch;
+    return parsed;
   }
   for (std::size_t e = 0; e < entries->size(); ++e) {
     const std::string ep = "entry[" + std::to_string(e) + "]";
@@ -610,12 +681,12 @@ core::Result<core::InboundBatch> parseWebhook(std::string_view raw_body) {
       }
       WA_TRY(value, optObject(change, "value", cp));
       if (!value) return makeError(ErrorCode::InvalidInput, cp + ".value: required");
-      auto status = *field == "messages" ? readMessagesChange(*value, cp + ".value", batch)
+      auto status = *field == "messages" ? readMessagesChange(*value, cp + ".value", batch, parsed.system_changes)
                                          : readEchoesChange(*value, cp + ".value", batch);
       if (!status) return status.error();
     }
   }
-  return batch;
+  return parsed;
 }
 
 std::string signatureHeader(std::string_view app_secret, std::string_view raw_body) {

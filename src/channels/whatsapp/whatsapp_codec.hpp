@@ -17,6 +17,8 @@
 //   customer-service window, so it must not vanish. An order is kept the same way, its note and
 //   items as the text. A message of type "edit" (the customer changed a text or a caption)
 //   becomes an InboundEdit of the original message; "revoke" (deleted) is counted in ignored.
+//   A "system" message saying the customer changed their number or security code becomes a
+//   SystemChange (no message): the desk moves the new number to the customer's contact.
 //   Status "played" (a voice message played) counts as read. On a number shared with the
 //   WhatsApp Business app, the smb_message_echoes field's message_echoes[] (what the business
 //   wrote from the app) become echoes: the customer is `to`, stored as the business's message. A sender written "+16505551234"
@@ -40,6 +42,7 @@
 #include <vector>
 
 #include "app/channel_gateway.hpp"
+#include "app/customer_account_change.hpp"
 #include "core/inbound.hpp"
 #include "core/result.hpp"
 
@@ -55,8 +58,29 @@ constexpr std::size_t kMaxIdLength = 1024;
 
 // ---- inbound -----------------------------------------------------------------------------------
 
+// A "system" message (.../webhooks/reference/messages/system): the customer's account changed.
+// Two spellings are read: Meta's current one (type "user_changed_number", the new number in
+// system.wa_id) and the older Cloud API one ("customer_changed_number" with new_wa_id, the old
+// number in system.customer; "customer_identity_changed" / "user_identity_changed" with
+// system.identity when the security code changed). Any other system type (e.g. the newer
+// "user_changed_user_id") stays a message as before: an Unsupported message with Meta's sentence.
+struct SystemChange {
+  std::string account_id;  // metadata.phone_number_id, which picks the inbox
+  // message_id = the wamid; external_id = `from` (or system.customer), old_phone = "+" + it when
+  // it is digits; new_external_id / new_phone likewise from system.wa_id (or new_wa_id); text =
+  // system.body; provider_type = system.type.
+  app::CustomerAccountChange change;
+};
+
+struct WebhookBatch {
+  core::InboundBatch batch;
+  std::vector<SystemChange> system_changes;  // in the order Meta listed them
+};
+
 // The whole webhook body. inbox_id of every message is left unset: the caller finds the inbox
 // from each message's (and status's) account_id = metadata.phone_number_id.
+core::Result<WebhookBatch> parseWebhookBatch(std::string_view raw_body);
+// parseWebhookBatch's batch alone (the system changes are not in it).
 core::Result<core::InboundBatch> parseWebhook(std::string_view raw_body);
 
 // X-Hub-Signature-256: "sha256=" + hex HMAC-SHA256 of the raw body keyed with the app secret,
