@@ -472,4 +472,8 @@ export const de: Record<MessageKey, string> = {
   'activity.status': 'Status „{status}“ gesetzt von {by}',
   'activity.merged': '{contact} mit {into} zusammengeführt von {by}',
   'activity.unmerged': 'Zusammenführung aufgehoben: wieder bei {contact}, von {by}',
+  'activity.number_changed': '{contact} hat die WhatsApp-Nummer von {from} auf {to} geändert',
+  'activity.number_conflict':
+    '{contact} hat die WhatsApp-Nummer von {from} auf {to} geändert. {to} gehört schon zum Kontakt „{other}“ (#{other_id}): bitte zusammenführen, wenn es dieselbe Person ist.',
+  'activity.identity_changed': 'Der WhatsApp-Sicherheitscode von {contact} hat sich geändert',
 };

@@ -472,6 +472,10 @@ export const en = {
   'activity.status': 'Status set to “{status}” by {by}',
   'activity.merged': '{contact} merged into {into} by {by}',
   'activity.unmerged': 'Merge undone: back with {contact}, by {by}',
+  'activity.number_changed': '{contact} changed their WhatsApp number from {from} to {to}',
+  'activity.number_conflict':
+    '{contact} changed their WhatsApp number from {from} to {to}. {to} already belongs to contact “{other}” (#{other_id}): merge the two if they are the same person.',
+  'activity.identity_changed': 'The WhatsApp security code of {contact} changed',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -21,6 +21,20 @@ describe('activityText', () => {
     }
   });
 
+  it('words a WhatsApp number change, naming the contact that already holds the new number', () => {
+    const change = { activity: 'number_changed', by: '', contact: 'Sheena Nelson', from: '+16505551234', to: '+12195555358' };
+    expect(activityText(change, 'User Sheena Nelson changed from 16505551234 to 12195555358', en)).toBe(
+      'Sheena Nelson changed their WhatsApp number from +16505551234 to +12195555358',
+    );
+    expect(activityText(change, 'x', de)).toBe('Sheena Nelson hat die WhatsApp-Nummer von +16505551234 auf +12195555358 geändert');
+    const conflict = { ...change, activity: 'number_conflict', other: 'S. N.', other_id: '7' };
+    expect(activityText(conflict, 'x', de)).toContain('gehört schon zum Kontakt „S. N.“ (#7)');
+    expect(activityText(conflict, 'x', en)).toContain('already belongs to contact “S. N.” (#7)');
+    for (const i18n of [de, en]) {
+      expect(activityText({ activity: 'identity_changed', by: '', contact: 'Sheena' }, 'x', i18n)).toMatch(/Sheena/);
+    }
+  });
+
   it('falls back to the server text for unknown kinds and old lines', () => {
     expect(activityText({}, 'Assigned to Bert by Anna', de)).toBe('Assigned to Bert by Anna');
     expect(activityText({ activity: 'teleported', by: 'Anna' }, 'old', de)).toBe('old');

@@ -1,6 +1,6 @@
 // Activity lines in the agent's language. The server stores an English sentence as the text
 // and what happened as the payload ({"activity": kind, "by", "to", "team", "status",
-// "contact", "into"}); the desk words it itself, and falls back to the server's text for kinds
+// "contact", "into", "from", "other", "other_id"}); the desk words it itself, and falls back to the server's text for kinds
 // it does not know (or lines written before payloads existed).
 import type { I18n, MessageKey } from '../i18n';
 
@@ -11,6 +11,10 @@ const KINDS: Record<string, MessageKey> = {
   status: 'activity.status',
   merged: 'activity.merged',
   unmerged: 'activity.unmerged',
+  // WhatsApp: the customer's number or security code changed (app/customer_account_change.hpp).
+  number_changed: 'activity.number_changed',
+  number_conflict: 'activity.number_conflict',
+  identity_changed: 'activity.identity_changed',
 };
 
 const STATUSES: Record<string, MessageKey> = {
@@ -38,5 +42,8 @@ export function activityText(payload: unknown, fallback: string, i18n: Pick<I18n
     status: STATUSES[status] ? i18n.t(STATUSES[status]) : status,
     contact: field(p, 'contact'),
     into: field(p, 'into'),
+    from: field(p, 'from'),
+    other: field(p, 'other'),
+    other_id: field(p, 'other_id'),
   });
 }
