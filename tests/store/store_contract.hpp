@@ -2232,6 +2232,8 @@ TYPED_TEST_P(StoreContract, OutboxSendingMarkIsAClaimAndSurvivesAsInterrupted) {
   PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.markOutboxSending(first.id, 0, 1000, 61'000); }));
   PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.markOutboxSending(first.id, 0, 1001, 61'001); }),
                      ErrorCode::Conflict);  // a second worker finds it taken
+  // Re-marked with the values it has, a marked item is held and unchanged (app/echo_claim.hpp).
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.markOutboxSending(first.id, 1000, 1000, 61'000); }));
   PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.markOutboxSending(core::OutboxId{second.id.value + 100}, 0, 1, 2); }),
                      ErrorCode::NotFound);
   auto marked = sending();
@@ -2249,6 +2251,8 @@ TYPED_TEST_P(StoreContract, OutboxSendingMarkIsAClaimAndSurvivesAsInterrupted) {
   done.state = core::OutboxState::Done;
   PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.updateOutbox(done); }));
   EXPECT_TRUE(sending().empty());
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.markOutboxSending(first.id, 1000, 1000, 61'000); }),
+                     ErrorCode::Conflict);  // an echo's claim comes too late once the outcome is written
   // A done item is never marked (sent) again.
   PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.markOutboxSending(first.id, 0, 3000, 4000); }),
                      ErrorCode::Conflict);
