@@ -1,5 +1,6 @@
-// libFuzzer target: the WhatsApp Cloud API codec on arbitrary bytes. parseWebhook() must never
-// crash, hang or recurse on nesting, and what it accepts must respect the normalised types'
+// libFuzzer target: the WhatsApp Cloud API codec on arbitrary bytes. parseWebhook() (and
+// parseWebhookBatch(), with the customers' number changes) must never crash, hang or recurse on
+// nesting, and what it accepts must respect the normalised types'
 // promises (checked below: a violation traps, so it shows up as a crash). The same bytes also
 // go through the signature check, the send-answer parsers and, as message text, encodeSend().
 // Seeds: the documented payloads in tests/channels/whatsapp/fixtures/*.json.
@@ -47,6 +48,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& e : parsed->edits) require(!e.provider_message_id.empty() && !e.account_id.empty() && e.at >= 0);
   } else {
     requireRefusal(parsed.error());
+  }
+
+  // A new number or security code (a "system" message): the ids the desk needs are there.
+  if (auto full = wa::parseWebhookBatch(body)) {
+    for (const auto& system : full->system_changes) {
+      const auto& c = system.change;
+      require(!system.account_id.empty() && !c.message_id.empty() && !c.external_id.empty());
+      require(c.old_phone.empty() || c.old_phone == "+" + c.external_id);
+      require((c.kind == parley::app::CustomerAccountChange::Kind::NumberChanged) == !c.new_external_id.empty());
+      require(c.new_phone.empty() || c.new_phone == "+" + c.new_external_id);
+    }
   }
 
   // Authenticity: a header made from the input never verifies by accident, the right one does.
