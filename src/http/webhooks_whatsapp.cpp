@@ -57,7 +57,7 @@ void addWhatsAppRoutes(Router& router, ApiDeps& deps) {
              });
   router.add(
       "POST", "/webhooks/whatsapp", Auth::None,
-      "WhatsApp Cloud API webhook (messages, statuses), signed with X-Hub-Signature-256",
+      "WhatsApp Cloud API webhook (messages, statuses, customers' number changes), signed with X-Hub-Signature-256",
       [&deps](Context& ctx) -> Response {
         PARLEY_TRY(inboxes, whatsappInboxes(deps.store, deps.secrets.get()));
         // Authenticity first, on the raw bytes: the app secret that signed it picks the inboxes.
