@@ -735,7 +735,7 @@ async function main() {
     providers.srv.close();
   });
 
-  await step('WhatsApp: the reply window is shown; once closed the composer offers the synced templates, fills in a parameter live and sends it', async () => {
+  await step('WhatsApp: the reply window is shown; once closed the composer offers the synced templates, fills in a parameter live and sends it; a new number of the customer is said in the timeline', async () => {
     // Meta's Graph API as far as this step needs it: the template listing and the send.
     const graph = { sent: [], srv: null, base: '' };
     const template = {
@@ -803,6 +803,15 @@ async function main() {
     await page.locator('.msg-out', { hasText: 'Hallo Wanda, Ihre Bestellung 4711 ist unterwegs.' }).waitFor();
     const sent = await waitFor(() => graph.sent[0], 'the template send');
     assert.deepEqual(sent.template, { name: 'order_update', language: { code: 'de' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Wanda' }, { type: 'text', text: '4711' }] }] });
+    // Wanda moves to a new number (Meta's system message): her open conversation says so, in the
+    // agent's language.
+    const moved = JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: {
+      messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242999' },
+      messages: [{ from: '4915112349999', id: 'wamid.browser-moved-1', timestamp: String(Math.floor(Date.now() / 1000)), type: 'system',
+        system: { body: 'User Wanda WhatsApp changed from 4915112349999 to 4915112340000', wa_id: '4915112340000', type: 'user_changed_number' } }] } }] }] });
+    const movedHook = await fetch(`${base}/webhooks/whatsapp`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': 'sha256=' + crypto.createHmac('sha256', appSecret).update(moved).digest('hex') }, body: moved, signal: AbortSignal.timeout(10_000) });
+    assert.equal(movedHook.status, 200);
+    await page.locator('.msg-activity', { hasText: 'Wanda WhatsApp changed their WhatsApp number from +4915112349999 to +4915112340000' }).waitFor();
     // A private note is still possible.
     await page.getByRole('button', { name: 'Write a private note instead' }).click();
     await page.getByRole('textbox', { name: 'Private note' }).waitFor();
