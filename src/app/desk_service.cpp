@@ -165,7 +165,25 @@ Result<std::vector<core::Conversation>> conversationsOf(StoreTx& tx, core::Tenan
 
 }  // namespace
 
-Result<core::IngestResult> DeskService::ingest(const core::InboundMessage& in) {
+// One inbound message on its way into the store, shared by ingest() and ingestAsync(): what is
+// checked before the write, what the write finds and creates, and so what is published after
+// the commit.
+struct DeskService::IngestJob {
+  const core::InboundMessage* in = nullptr;
+  core::InboundMessage owned;  // ingestAsync: the message lives here until the job is done
+  std::function<bool(const core::Inbox&)> accept_inbox;
+  std::string phone, email;  // normalised
+  core::TimestampMs now = 0;
+  core::IngestResult result;
+  core::Inbox inbox;
+  core::Conversation conversation;
+  core::Message message;
+  core::Contact contact;
+};
+
+// The checks that need no store: sizes, something to store, a usable contact identity.
+Status DeskService::prepareIngest(IngestJob& job) const {
+  const core::InboundMessage& in = *job.in;
   if (in.text.size() > kMaxTextBytes) return makeError(ErrorCode::TooLarge, "text: at most 65536 bytes");
   if (isBlank(in.text) && in.attachment_ids.empty() && in.saved_files.empty() && in.media.empty() && !in.latitude &&
       in.kind == core::MessageKind::Text) {
@@ -174,226 +192,267 @@ Result<core::IngestResult> DeskService::ingest(const core::InboundMessage& in) {
   if (in.attachment_ids.size() + in.saved_files.size() + in.media.size() > kMaxAttachmentsPerMessage) {
     return makeError(ErrorCode::InvalidInput, "at most 20 attachments per message");
   }
-  std::string phone, email;
   if (!in.contact.phone.empty()) {
     auto p = normalizePhone(in.contact.phone);
     if (!p) return makeError(ErrorCode::InvalidInput, "contact.phone: " + p.error().message);
-    phone = *p;
+    job.phone = *p;
   }
   if (!in.contact.email.empty()) {
     auto e = normalizeEmail(in.contact.email);
     if (!e) return makeError(ErrorCode::InvalidInput, "contact.email: " + e.error().message);
-    email = *e;
+    job.email = *e;
   }
-  if (in.contact.external_id.empty() && phone.empty() && email.empty()) {
+  if (in.contact.external_id.empty() && job.phone.empty() && job.email.empty()) {
     return makeError(ErrorCode::InvalidInput, "contact: needs an id, a phone number or an e-mail address");
   }
 
-  const auto now = clock_.now();
-  core::IngestResult result;
-  core::Inbox inbox;
-  core::Conversation conversation;
-  core::Message message;
-  core::Contact contact;
+  job.now = clock_.now();
+  return {};
+}
 
-  auto status = store_.write([&](StoreTx& tx) -> Status {
-    result = {};
-    auto box = tx.getInboxAnyTenant(in.inbox_id);
-    if (!box) return box.error();
-    inbox = std::move(*box);
-    const auto tenant = inbox.tenant_id;
+// The write: dedup by external id, match or create the contact, continue the contact's active
+// conversation in this inbox or open one, store the message.
+Status DeskService::writeIngest(StoreTx& tx, IngestJob& job) const {
+  const core::InboundMessage& in = *job.in;
+  const std::string& phone = job.phone;
+  const std::string& email = job.email;
+  const auto now = job.now;
+  core::IngestResult& result = job.result;
+  core::Inbox& inbox = job.inbox;
+  core::Conversation& conversation = job.conversation;
+  core::Message& message = job.message;
+  core::Contact& contact = job.contact;
+  result = {};
+  auto box = tx.getInboxAnyTenant(in.inbox_id);
+  if (!box) return box.error();
+  inbox = std::move(*box);
+  if (job.accept_inbox && !job.accept_inbox(inbox)) {
+    return makeError(ErrorCode::Conflict, "the inbox changed after the request was checked");
+  }
+  const auto tenant = inbox.tenant_id;
 
-    if (!in.external_id.empty()) {
-      auto seen = tx.findMessageByExternalId(inbox.id, in.external_id);
-      if (seen) {
-        result.duplicate = true;
-        result.message_id = seen->id;
-        result.conversation_id = seen->conversation_id;
-        result.contact_id = seen->sender_contact_id;
-        return {};
-      }
-      if (seen.error().code != ErrorCode::NotFound) return seen.error();
-      // Hook (echo race): the echo of a reply still in its send call adds no message; app/echo_claim.hpp.
-      if (auto own = claimEchoOfSending(tx, inbox, in, now, result); !own || *own) return own ? Status() : Status(own.error());
+  if (!in.external_id.empty()) {
+    auto seen = tx.findMessageByExternalId(inbox.id, in.external_id);
+    if (seen) {
+      result.duplicate = true;
+      result.message_id = seen->id;
+      result.conversation_id = seen->conversation_id;
+      result.contact_id = seen->sender_contact_id;
+      return {};
     }
+    if (seen.error().code != ErrorCode::NotFound) return seen.error();
+    // Hook (echo race): the echo of a reply still in its send call adds no message; app/echo_claim.hpp.
+    if (auto own = claimEchoOfSending(tx, inbox, in, now, result); !own || *own) return own ? Status() : Status(own.error());
+  }
 
-    // Which contact is this? The channel's own id first, then a verified phone or e-mail.
-    struct Wanted {
-      core::IdentityKind kind;
-      std::string scope, value;
-    };
-    std::vector<Wanted> wanted;
-    if (!in.contact.external_id.empty()) wanted.push_back({core::IdentityKind::External, inboxScope(inbox.id), in.contact.external_id});
-    if (!phone.empty()) wanted.push_back({core::IdentityKind::Phone, "", phone});
-    if (!email.empty()) wanted.push_back({core::IdentityKind::Email, "", email});
+  // Which contact is this? The channel's own id first, then a verified phone or e-mail.
+  struct Wanted {
+    core::IdentityKind kind;
+    std::string scope, value;
+  };
+  std::vector<Wanted> wanted;
+  if (!in.contact.external_id.empty()) wanted.push_back({core::IdentityKind::External, inboxScope(inbox.id), in.contact.external_id});
+  if (!phone.empty()) wanted.push_back({core::IdentityKind::Phone, "", phone});
+  if (!email.empty()) wanted.push_back({core::IdentityKind::Email, "", email});
 
-    core::ContactId contact_id;
-    std::vector<bool> present(wanted.size(), false);
-    for (std::size_t i = 0; i < wanted.size(); ++i) {
-      auto found = tx.findIdentity(tenant, wanted[i].kind, wanted[i].scope, wanted[i].value);
-      if (found) {
-        present[i] = true;
-        const bool usable = wanted[i].kind == core::IdentityKind::External || (in.contact.verified && found->verified);
-        if (!contact_id.valid() && usable) contact_id = found->contact_id;
-      } else if (found.error().code != ErrorCode::NotFound) {
-        return found.error();
-      }
+  core::ContactId contact_id;
+  std::vector<bool> present(wanted.size(), false);
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    auto found = tx.findIdentity(tenant, wanted[i].kind, wanted[i].scope, wanted[i].value);
+    if (found) {
+      present[i] = true;
+      const bool usable = wanted[i].kind == core::IdentityKind::External || (in.contact.verified && found->verified);
+      if (!contact_id.valid() && usable) contact_id = found->contact_id;
+    } else if (found.error().code != ErrorCode::NotFound) {
+      return found.error();
     }
-    if (!contact_id.valid()) {
-      core::Contact fresh;
-      fresh.tenant_id = tenant;
-      fresh.name = in.contact.name.empty() ? (!phone.empty() ? phone : !email.empty() ? email : in.contact.external_id)
-                                           : in.contact.name;
-      fresh.created_at = fresh.updated_at = now;
-      auto id = tx.createContact(fresh);
-      if (!id) return id.error();
-      contact_id = *id;
-      result.new_contact = true;
-    }
-    for (std::size_t i = 0; i < wanted.size(); ++i) {
-      if (present[i]) continue;  // belongs to this or, unverified, to another contact: leave it
-      core::ContactIdentity identity;
-      identity.tenant_id = tenant;
-      identity.contact_id = contact_id;
-      identity.kind = wanted[i].kind;
-      identity.scope = wanted[i].scope;
-      identity.value = wanted[i].value;
-      identity.verified = wanted[i].kind == core::IdentityKind::External || in.contact.verified;
-      identity.created_at = now;
-      if (auto id = tx.addIdentity(identity); !id) return id.error();
-    }
-    if (result.new_contact) {  // its contact.updated event carries it; a known contact is not reread
-      auto c = tx.getContact(tenant, contact_id);
-      if (!c) return c.error();
-      contact = std::move(*c);
-    }
-    result.contact_id = contact_id;
+  }
+  if (!contact_id.valid()) {
+    core::Contact fresh;
+    fresh.tenant_id = tenant;
+    fresh.name = in.contact.name.empty() ? (!phone.empty() ? phone : !email.empty() ? email : in.contact.external_id)
+                                         : in.contact.name;
+    fresh.created_at = fresh.updated_at = now;
+    auto id = tx.createContact(fresh);
+    if (!id) return id.error();
+    contact_id = *id;
+    result.new_contact = true;
+  }
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    if (present[i]) continue;  // belongs to this or, unverified, to another contact: leave it
+    core::ContactIdentity identity;
+    identity.tenant_id = tenant;
+    identity.contact_id = contact_id;
+    identity.kind = wanted[i].kind;
+    identity.scope = wanted[i].scope;
+    identity.value = wanted[i].value;
+    identity.verified = wanted[i].kind == core::IdentityKind::External || in.contact.verified;
+    identity.created_at = now;
+    if (auto id = tx.addIdentity(identity); !id) return id.error();
+  }
+  if (result.new_contact) {  // its contact.updated event carries it; a known contact is not reread
+    auto c = tx.getContact(tenant, contact_id);
+    if (!c) return c.error();
+    contact = std::move(*c);
+  }
+  result.contact_id = contact_id;
 
-    // A threaded channel names its conversation (a reply joins it, whatever its status);
-    // otherwise continue the contact's active conversation in this inbox, or open a new one.
-    auto found = findThread(tx, inbox, in);
-    if (!found) return found.error();
-    bool have_conversation = found->has_value();
-    if (have_conversation) {
-      conversation = std::move(**found);
-    } else if (!in.new_conversation_unless_threaded && !in.is_public) {
-      auto active = tx.findActiveConversation(tenant, contact_id, inbox.id);
-      if (active && !active->is_public) {
-        conversation = std::move(*active);
-        have_conversation = true;
-      } else if (active) {
-        // The newest open conversation is a public thread (an X mention): a private message
-        // continues the contact's latest open private chat instead, if there is one.
-        ConversationFilter filter;
-        filter.tenant_id = tenant;
-        filter.inbox_id = inbox.id;
-        filter.contact_id = contact_id;
-        filter.limit = 50;
-        auto recent = tx.listConversations(filter);
-        if (!recent) return recent.error();
-        for (auto& c : *recent) {
-          if (!c.is_public && c.status != core::ConversationStatus::Resolved) {
-            conversation = std::move(c);
-            have_conversation = true;
-            break;
-          }
+  // A threaded channel names its conversation (a reply joins it, whatever its status);
+  // otherwise continue the contact's active conversation in this inbox, or open a new one.
+  auto found = findThread(tx, inbox, in);
+  if (!found) return found.error();
+  bool have_conversation = found->has_value();
+  if (have_conversation) {
+    conversation = std::move(**found);
+  } else if (!in.new_conversation_unless_threaded && !in.is_public) {
+    auto active = tx.findActiveConversation(tenant, contact_id, inbox.id);
+    if (active && !active->is_public) {
+      conversation = std::move(*active);
+      have_conversation = true;
+    } else if (active) {
+      // The newest open conversation is a public thread (an X mention): a private message
+      // continues the contact's latest open private chat instead, if there is one.
+      ConversationFilter filter;
+      filter.tenant_id = tenant;
+      filter.inbox_id = inbox.id;
+      filter.contact_id = contact_id;
+      filter.limit = 50;
+      auto recent = tx.listConversations(filter);
+      if (!recent) return recent.error();
+      for (auto& c : *recent) {
+        if (!c.is_public && c.status != core::ConversationStatus::Resolved) {
+          conversation = std::move(c);
+          have_conversation = true;
+          break;
         }
-      } else if (active.error().code != ErrorCode::NotFound) {
-        return active.error();
       }
+    } else if (active.error().code != ErrorCode::NotFound) {
+      return active.error();
     }
-    if (have_conversation) {
-      if (conversation.status != core::ConversationStatus::Open && !in.automated) {
-        conversation.status = core::ConversationStatus::Open;  // the customer wrote again
-        conversation.snoozed_until = 0;
-      }
-    } else {
-      conversation = {};
-      conversation.tenant_id = tenant;
-      conversation.inbox_id = inbox.id;
-      conversation.contact_id = contact_id;
-      conversation.status = core::ConversationStatus::Open;
-      conversation.created_at = now;
-      conversation.last_activity_at = now;
-      conversation.is_public = in.is_public;
-      if (in.automated) {
-        // Nobody needs to answer an auto-reply or a bounce: kept for the record, not queued.
-        conversation.status = core::ConversationStatus::Resolved;
-        conversation.resolved_at = now;
-        if (!in.automated_label.empty()) conversation.labels = {in.automated_label};
-      }
-      auto id = tx.createConversation(conversation);
-      if (!id) return id.error();
-      conversation.id = *id;
-      result.new_conversation = true;
+  }
+  if (have_conversation) {
+    if (conversation.status != core::ConversationStatus::Open && !in.automated) {
+      conversation.status = core::ConversationStatus::Open;  // the customer wrote again
+      conversation.snoozed_until = 0;
     }
-
-    for (auto attachment_id : in.attachment_ids) {
-      auto a = tx.getAttachment(tenant, attachment_id);
-      if (!a) return makeError(ErrorCode::InvalidInput, "attachment " + std::to_string(attachment_id.value) + " not found");
-    }
-    std::vector<core::AttachmentId> attachment_ids = in.attachment_ids;
-    for (core::Attachment file : in.saved_files) {
-      file.tenant_id = tenant;
-      auto id = tx.insertAttachment(file);
-      if (!id) return id.error();
-      attachment_ids.push_back(*id);
-    }
-    for (const auto& media : in.media) {
-      // The bytes are still at the provider: the media fetcher downloads them after the commit.
-      core::Attachment pending;
-      pending.tenant_id = tenant;
-      pending.state = core::AttachmentState::Pending;
-      pending.provider_ref = media.provider_ref;
-      pending.filename = media.filename.empty() ? std::string(core::toString(in.kind)) : media.filename;
-      pending.content_type = media.mime_type;
-      pending.next_fetch_at = now;
-      pending.created_at = now;
-      auto id = tx.insertAttachment(pending);
-      if (!id) return id.error();
-      attachment_ids.push_back(*id);
-    }
-    message = {};
-    message.tenant_id = tenant;
-    message.conversation_id = conversation.id;
-    message.inbox_id = inbox.id;
-    message.kind = in.kind;
-    message.payload_json = in.payload_json.empty() ? "{}" : in.payload_json;
-    message.text = in.text;
-    if (in.echo) {
-      // Sent by the business from the provider's own app: ours, already delivered.
-      message.direction = core::MessageDirection::Outgoing;
-      message.delivery_status = core::DeliveryStatus::Sent;
-    } else {
-      message.direction = core::MessageDirection::Incoming;
-      message.sender_contact_id = contact_id;
-    }
-    message.external_id = in.external_id;
-    message.latitude = in.latitude;
-    message.longitude = in.longitude;
-    message.location_name = in.location_name;
-    message.attachment_ids = attachment_ids;
-    message.created_at = message.updated_at = now;
-    if (!in.reply_to_external_id.empty()) {
-      if (auto quoted = tx.findMessageByExternalId(inbox.id, in.reply_to_external_id)) message.reply_to_id = quoted->id;
-    }
-    auto mid = tx.insertMessage(message);
-    if (!mid) return mid.error();
-    message.id = *mid;
-    result.message_id = message.id;
-    result.conversation_id = conversation.id;
-
+  } else {
+    conversation = {};
+    conversation.tenant_id = tenant;
+    conversation.inbox_id = inbox.id;
+    conversation.contact_id = contact_id;
+    conversation.status = core::ConversationStatus::Open;
+    conversation.created_at = now;
     conversation.last_activity_at = now;
-    if (!in.echo) conversation.last_incoming_at = now;
-    return tx.recordConversationActivity(conversation);
-  });
-  if (!status) return status.error();
-  if (result.duplicate) return result;
+    conversation.is_public = in.is_public;
+    if (in.automated) {
+      // Nobody needs to answer an auto-reply or a bounce: kept for the record, not queued.
+      conversation.status = core::ConversationStatus::Resolved;
+      conversation.resolved_at = now;
+      if (!in.automated_label.empty()) conversation.labels = {in.automated_label};
+    }
+    auto id = tx.createConversation(conversation);
+    if (!id) return id.error();
+    conversation.id = *id;
+    result.new_conversation = true;
+  }
 
-  bus_.publish(eventFor(result.new_conversation ? "conversation.created" : "conversation.updated", inbox, conversation));
-  bus_.publish(eventFor("message.created", inbox, message));
-  if (result.new_contact) bus_.publish(Event{0, "contact.updated", inbox.tenant_id, std::nullopt, {}, contact});
-  return result;
+  for (auto attachment_id : in.attachment_ids) {
+    auto a = tx.getAttachment(tenant, attachment_id);
+    if (!a) return makeError(ErrorCode::InvalidInput, "attachment " + std::to_string(attachment_id.value) + " not found");
+  }
+  std::vector<core::AttachmentId> attachment_ids = in.attachment_ids;
+  for (core::Attachment file : in.saved_files) {
+    file.tenant_id = tenant;
+    auto id = tx.insertAttachment(file);
+    if (!id) return id.error();
+    attachment_ids.push_back(*id);
+  }
+  for (const auto& media : in.media) {
+    // The bytes are still at the provider: the media fetcher downloads them after the commit.
+    core::Attachment pending;
+    pending.tenant_id = tenant;
+    pending.state = core::AttachmentState::Pending;
+    pending.provider_ref = media.provider_ref;
+    pending.filename = media.filename.empty() ? std::string(core::toString(in.kind)) : media.filename;
+    pending.content_type = media.mime_type;
+    pending.next_fetch_at = now;
+    pending.created_at = now;
+    auto id = tx.insertAttachment(pending);
+    if (!id) return id.error();
+    attachment_ids.push_back(*id);
+  }
+  message = {};
+  message.tenant_id = tenant;
+  message.conversation_id = conversation.id;
+  message.inbox_id = inbox.id;
+  message.kind = in.kind;
+  message.payload_json = in.payload_json.empty() ? "{}" : in.payload_json;
+  message.text = in.text;
+  if (in.echo) {
+    // Sent by the business from the provider's own app: ours, already delivered.
+    message.direction = core::MessageDirection::Outgoing;
+    message.delivery_status = core::DeliveryStatus::Sent;
+  } else {
+    message.direction = core::MessageDirection::Incoming;
+    message.sender_contact_id = contact_id;
+  }
+  message.external_id = in.external_id;
+  message.latitude = in.latitude;
+  message.longitude = in.longitude;
+  message.location_name = in.location_name;
+  message.attachment_ids = attachment_ids;
+  message.created_at = message.updated_at = now;
+  if (!in.reply_to_external_id.empty()) {
+    if (auto quoted = tx.findMessageByExternalId(inbox.id, in.reply_to_external_id)) message.reply_to_id = quoted->id;
+  }
+  auto mid = tx.insertMessage(message);
+  if (!mid) return mid.error();
+  message.id = *mid;
+  result.message_id = message.id;
+  result.conversation_id = conversation.id;
+
+  conversation.last_activity_at = now;
+  if (!in.echo) conversation.last_incoming_at = now;
+  return tx.recordConversationActivity(conversation);
+}
+
+void DeskService::publishIngest(const IngestJob& job) {
+  if (job.result.duplicate) return;
+  bus_.publish(eventFor(job.result.new_conversation ? "conversation.created" : "conversation.updated", job.inbox, job.conversation));
+  bus_.publish(eventFor("message.created", job.inbox, job.message));
+  if (job.result.new_contact) bus_.publish(Event{0, "contact.updated", job.inbox.tenant_id, std::nullopt, {}, job.contact});
+}
+
+Result<core::IngestResult> DeskService::ingest(const core::InboundMessage& in) {
+  IngestJob job;
+  job.in = &in;
+  if (Status ready = prepareIngest(job); !ready) return ready.error();
+  auto status = store_.write([&](StoreTx& tx) { return writeIngest(tx, job); });
+  if (!status) return status.error();
+  publishIngest(job);
+  return job.result;
+}
+
+bool DeskService::ingestAsync(core::InboundMessage in, std::function<bool(const core::Inbox&)> accept_inbox,
+                              std::function<void(Result<core::IngestResult>)> done) {
+  if (!store_.writesAsync()) return false;
+  auto job = std::make_shared<IngestJob>();
+  job->owned = std::move(in);
+  job->in = &job->owned;
+  job->accept_inbox = std::move(accept_inbox);
+  if (Status ready = prepareIngest(*job); !ready) {
+    done(ready.error());
+    return true;
+  }
+  return store_.writeAsync([this, job](StoreTx& tx) { return writeIngest(tx, *job); },
+                           [this, job, done = std::move(done)](Status status) {
+                             if (!status) {
+                               done(status.error());
+                               return;
+                             }
+                             publishIngest(*job);
+                             done(job->result);
+                           });
 }
 
 Result<core::Message> DeskService::reply(const core::Actor& actor, core::ConversationId id, const ReplyInput& input) {

@@ -60,6 +60,15 @@ class DeskService {
   // Inbound from any channel: dedup by external id, match or create the contact, continue the
   // contact's active conversation in this inbox or open one, store the message.
   Result<core::IngestResult> ingest(const core::InboundMessage& inbound);
+  // ingest() without a waiting thread, for the I/O thread's webhook fast path: the checks run
+  // now, the write joins the store's group commit (Store::writeAsync), and done(result) runs on
+  // the store's thread after the commit and the events (or at once on a failed check). Before
+  // storing anything the write calls accept_inbox(inbox) (if given) on the inbox read in its own
+  // transaction: false refuses the write (Conflict, nothing stored) — the caller checked the
+  // request against an inbox it remembered, and this proves that inbox is still the same.
+  // Returns false, doing nothing, when the store cannot write asynchronously.
+  bool ingestAsync(core::InboundMessage inbound, std::function<bool(const core::Inbox&)> accept_inbox,
+                   std::function<void(Result<core::IngestResult>)> done);
 
   Result<core::Message> reply(const core::Actor& actor, core::ConversationId id, const ReplyInput& input);
   // The desk's "Resend": an outgoing message of conversation `id` that failed goes through the
@@ -134,6 +143,10 @@ class DeskService {
                                             const std::string& note);
 
  private:
+  struct IngestJob;
+  Status prepareIngest(IngestJob& job) const;
+  Status writeIngest(StoreTx& tx, IngestJob& job) const;
+  void publishIngest(const IngestJob& job);
   Event eventFor(std::string type, const core::Inbox& inbox, core::Message message) const;
   Event eventFor(std::string type, const core::Inbox& inbox, core::Conversation conversation) const;
   // A merge or un-merge moved these conversations: an activity line in each, and their events.

@@ -227,6 +227,19 @@ class Store {
  public:
   virtual ~Store() = default;
   virtual Status write(const std::function<Status(StoreTx&)>& fn) = 0;
+  // write() without waiting, for callers that must not block (the I/O thread): fn runs like a
+  // write() fn, and done(status) is called once fn's transaction is committed (or has failed),
+  // on the store's own thread, or on the calling thread before writeAsync returns when the
+  // write is refused at once (overload, shutdown). done must be quick and must not call the
+  // store: it hands the status on. A store that cannot write without a waiting thread returns
+  // false and does nothing; the caller then uses write() on a thread that may block.
+  virtual bool writeAsync(std::function<Status(StoreTx&)> fn, std::function<void(Status)> done) {
+    (void)fn;
+    (void)done;
+    return false;
+  }
+  // Whether writeAsync is available (known before doing any work for it).
+  virtual bool writesAsync() const { return false; }
   virtual Status read(const std::function<Status(StoreTx&)>& fn) = 0;
   virtual bool healthy() = 0;  // a trivial query succeeds
   virtual std::string backendName() const = 0;  // "sqlite" or "postgresql"

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstring>
+#include <stdexcept>
 
 #include "core/text.hpp"
 
@@ -38,11 +39,18 @@ core::Result<std::int64_t> Context::idParam(const std::string& name) const {
 }
 
 void Router::add(std::string method, std::string pattern, Auth auth, std::string summary, Handler handler) {
-  Route route{std::move(method), std::move(pattern), auth, std::move(summary), std::move(handler), {}, {}};
+  Route route{std::move(method), std::move(pattern), auth, std::move(summary), std::move(handler), {}, {}, {}};
   route.segments = split(route.pattern);
   auto parts = route.segments;
   route.tag = parts.size() >= 3 && parts[0] == "api" ? parts[2] : parts.empty() ? "" : parts[0];
   routes_.push_back(std::move(route));
+}
+
+void Router::setFastPath(FastHandler fast) {
+  if (routes_.empty() || routes_.back().auth != Auth::None) {
+    throw std::logic_error("a fast path needs a route without user authentication");
+  }
+  routes_.back().fast = std::move(fast);
 }
 
 const Route* Router::match(const std::string& method, const std::string& path,

@@ -57,12 +57,23 @@ struct Context {
 
 using Handler = std::function<Response(Context&)>;
 
+// A route's optional fast path, tried on the I/O thread before its handler (which runs on the
+// worker pool). It must not block: no store read, no file or network I/O; it may write only
+// through Store::writeAsync. It either declines — returns false having done nothing, and the
+// handler runs as usual — or returns true and then calls `respond` exactly once, on any thread:
+// with the answer, or with nullopt to hand the request to the handler after all (allowed only
+// while nothing was stored). Used by the webhooks that providers call at high rates: they answer
+// from the store's commit without holding a worker thread per request.
+using Respond = std::function<void(std::optional<Response>)>;
+using FastHandler = std::function<bool(Context&, Respond)>;
+
 struct Route {
   std::string method;
   std::string pattern;  // "/api/v1/conversations/{id}/messages"
   Auth auth = Auth::User;
   std::string summary;
   Handler handler;
+  FastHandler fast;  // optional
   std::string tag;
   std::vector<std::string> segments;
 };
@@ -70,6 +81,8 @@ struct Route {
 class Router {
  public:
   void add(std::string method, std::string pattern, Auth auth, std::string summary, Handler handler);
+  // Gives the route added last a fast path (see FastHandler); only for Auth::None routes.
+  void setFastPath(FastHandler fast);
   // The route for this method and path, with its parameters; nullptr when none matches.
   // `method_mismatch` is set when the path exists with another method (405).
   const Route* match(const std::string& method, const std::string& path, std::map<std::string, std::string>& params,

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <list>
 #include <sstream>
+#include <thread>
 
 #include "app/crypto.hpp"
 #include "channels/webchat/visitor_stream.hpp"
@@ -183,6 +184,9 @@ struct Server::Impl {
   asio::thread_pool workers;
   tcp::acceptor acceptor;
   std::atomic<int> in_flight{0};
+  // Fast-path requests whose answer is still to come from another thread (the store's); the
+  // destructor waits for them, since their answer is posted to ioc.
+  std::atomic<int> fast_pending{0};
   std::atomic<bool> draining{false};
   std::atomic<std::size_t> ws_count{0};
   std::size_t visitor_count = 0;  // I/O thread only
@@ -272,6 +276,43 @@ struct Server::Impl {
       return Response{200, kLandingPage, "text/html; charset=utf-8", {{"X-Content-Type-Options", "nosniff"}}};
     }
     return dispatch(router, deps, request, route);
+  }
+
+  // The route's fast path (router.hpp, FastHandler) on this I/O thread: its answer, or nullopt
+  // when the route has none, declines, or hands the request back (the worker pool then runs
+  // the ordinary handler).
+  awaitable<std::optional<Response>> tryFastPath(const Request& request, std::string& route_name) {
+    std::map<std::string, std::string> params;
+    bool method_mismatch = false;
+    const Route* route = router.match(request.method, request.path, params, method_mismatch);
+    if (route == nullptr || !route->fast) co_return std::nullopt;
+    Context ctx{request, std::move(params), std::nullopt};
+    auto answer = co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::optional<Response>)>(
+        [&](auto handler) {
+          // Called at most once, whatever the fast path does; the coroutine resumes on ioc.
+          struct Waiter {
+            explicit Waiter(decltype(handler) h) : resume(std::move(h)) {}
+            decltype(handler) resume;
+            std::atomic<bool> answered{false};
+          };
+          auto waiter = std::make_shared<Waiter>(std::move(handler));
+          ++fast_pending;
+          auto respond = [this, waiter](std::optional<Response> r) {
+            if (waiter->answered.exchange(true)) return;
+            asio::post(ioc, [waiter, r = std::move(r)]() mutable { std::move(waiter->resume)(std::move(r)); });
+            --fast_pending;
+          };
+          bool taken = false;
+          try {
+            taken = route->fast(ctx, respond);
+          } catch (const std::exception& e) {
+            logJson("error", "fast path threw; the handler runs instead", {{"request_id", request.request_id}, {"what", e.what()}});
+          }
+          if (!taken) respond(std::nullopt);
+        },
+        use_awaitable);
+    if (answer) route_name = route->pattern;
+    co_return answer;
   }
 
   bhttp::response<bhttp::string_body> toBeast(const Response& resp, unsigned version, bool keep_alive,
@@ -480,17 +521,26 @@ struct Server::Impl {
       const auto started = std::chrono::steady_clock::now();
       ++in_flight;
       std::string route;
-      Response response = co_await asio::co_spawn(
-          workers,
-          [this, &request, &route]() -> awaitable<Response> {
-            try {
-              co_return handle(request, route);
-            } catch (const std::exception& e) {
-              logJson("error", "unhandled exception", {{"request_id", request.request_id}, {"what", e.what()}});
-              co_return errorResponse(500, "internal", "internal error; request id " + request.request_id);
-            }
-          },
-          use_awaitable);
+      std::optional<Response> fast;
+      if (request.method == "POST" && request.path.rfind("/webhooks/", 0) == 0) fast = co_await tryFastPath(request, route);
+      // (co_await in plain statements: GCC 12 destroys the temporaries of a co_await inside ?:
+      // twice.)
+      Response response;
+      if (fast) {
+        response = std::move(*fast);
+      } else {
+        response = co_await asio::co_spawn(
+            workers,
+            [this, &request, &route]() -> awaitable<Response> {
+              try {
+                co_return handle(request, route);
+              } catch (const std::exception& e) {
+                logJson("error", "unhandled exception", {{"request_id", request.request_id}, {"what", e.what()}});
+                co_return errorResponse(500, "internal", "internal error; request id " + request.request_id);
+              }
+            },
+            use_awaitable);
+      }
       --in_flight;
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       metrics.observeRequest(request.method, route, response.status, seconds);
@@ -531,6 +581,9 @@ Server::Server(ServerOptions options, Router& router, ApiDeps& deps, Metrics& me
 
 Server::~Server() {
   impl_->workers.join();
+  // Answers of fast-path requests still on their way (a drain cut short) are posted to ioc:
+  // they come (the store answers every job it accepted) before ioc goes.
+  while (impl_->fast_pending > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 std::uint16_t Server::listen() {

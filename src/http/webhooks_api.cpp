@@ -1,5 +1,8 @@
 // POST /webhooks/api/{inbox_id}: inbound messages of the API channel.
 #include <boost/json.hpp>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
 
 #include "channels/api/api_channel.hpp"
 #include "channels/common/http_client.hpp"
@@ -29,6 +32,39 @@ core::Result<std::string> fetchAttachment(const std::string& url, std::size_t ma
   return std::move(answer.body);
 }
 
+// The API inboxes' secrets as the handler last read them, for the fast path (FastHandler), which
+// may not read the store. A request signed with a remembered secret is ingested on the condition,
+// checked in the write's own transaction, that the inbox still has exactly that secret; if not,
+// nothing is stored and the handler runs with the inbox as it is now.
+class RememberedSecrets {
+ public:
+  static RememberedSecrets& instance() {
+    static RememberedSecrets secrets;
+    return secrets;
+  }
+  std::optional<std::string> find(std::int64_t inbox) {
+    std::lock_guard lock(mutex_);
+    auto it = secrets_.find(inbox);
+    if (it == secrets_.end()) return std::nullopt;
+    return it->second;
+  }
+  void remember(std::int64_t inbox, const std::string& secret) {
+    std::lock_guard lock(mutex_);
+    secrets_[inbox] = secret;  // one entry an API inbox that exists (or existed): bounded
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::int64_t, std::string> secrets_;
+};
+
+Response ingestAnswer(const core::IngestResult& r, int status) {
+  return jsonResponse(status, json::object{{"conversation_id", r.conversation_id.value},
+                                           {"message_id", r.message_id.value},
+                                           {"contact_id", r.contact_id.value},
+                                           {"duplicate", r.duplicate}});
+}
+
 }  // namespace
 
 void addApiChannelRoutes(Router& router, ApiDeps& deps) {
@@ -44,16 +80,11 @@ void addApiChannelRoutes(Router& router, ApiDeps& deps) {
         if (!channels::api::verifySignature(inbox.secret, ctx.request.body, ctx.request.header("x-parley-signature"))) {
           return errorResponse(401, "bad_signature", "X-Parley-Signature does not match the body and the inbox secret");
         }
+        RememberedSecrets::instance().remember(inbox.id.value, inbox.secret);
         if (auto refused = unlessJsonBody(ctx.request)) return *refused;
         PARLEY_TRY(parsed, channels::api::parseInbound(ctx.request.body));
         parsed.message.inbox_id = inbox.id;
 
-        auto answer = [](const core::IngestResult& r, int status) {
-          return jsonResponse(status, json::object{{"conversation_id", r.conversation_id.value},
-                                                   {"message_id", r.message_id.value},
-                                                   {"contact_id", r.contact_id.value},
-                                                   {"duplicate", r.duplicate}});
-        };
         // A redelivery answers like the first delivery and stores nothing, attachments included.
         // Without attachments the ingest transaction itself finds the duplicate; with them it is
         // looked up first so that no file of a redelivery is saved.
@@ -68,7 +99,7 @@ void addApiChannelRoutes(Router& router, ApiDeps& deps) {
           }
           return m.error().code == ErrorCode::NotFound ? core::Status{} : core::Status{m.error()};
         }));
-        if (duplicate) return answer(seen, 200);
+        if (duplicate) return ingestAnswer(seen, 200);
 
         // The bytes go to disk first; their rows are written with the message, in one commit.
         for (auto& a : parsed.attachments) {
@@ -81,8 +112,31 @@ void addApiChannelRoutes(Router& router, ApiDeps& deps) {
           parsed.message.saved_files.push_back(std::move(blob));
         }
         PARLEY_TRY(result, deps.desk.ingest(parsed.message));
-        return answer(result, result.duplicate ? 200 : 201);
+        return ingestAnswer(result, result.duplicate ? 200 : 201);
       });
+  // The common case without a worker thread: a text message signed with the secret this process
+  // last saw for the inbox. Anything else (an inbox not seen yet, attachments to fetch and
+  // save, any error) is left to the handler above, which gives the authoritative answer.
+  router.setFastPath([&deps](Context& ctx, Respond respond) -> bool {
+    auto inbox_id = ctx.idParam("inbox_id");
+    if (!inbox_id) return false;
+    auto secret = RememberedSecrets::instance().find(*inbox_id);
+    if (!secret) return false;
+    if (!channels::api::verifySignature(*secret, ctx.request.body, ctx.request.header("x-parley-signature"))) return false;
+    if (unlessJsonBody(ctx.request)) return false;
+    auto parsed = channels::api::parseInbound(ctx.request.body);
+    if (!parsed || !parsed->attachments.empty()) return false;
+    parsed->message.inbox_id = core::InboxId{*inbox_id};
+    return deps.desk.ingestAsync(
+        std::move(parsed->message),
+        [secret = std::move(*secret)](const core::Inbox& inbox) {
+          return inbox.channel == core::ChannelKind::Api && inbox.secret == secret;
+        },
+        [respond = std::move(respond)](core::Result<core::IngestResult> result) {
+          if (!result) return respond(std::nullopt);  // nothing stored: the handler answers
+          respond(ingestAnswer(*result, result->duplicate ? 200 : 201));
+        });
+  });
 }
 
 }  // namespace parley::http

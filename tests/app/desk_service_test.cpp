@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include "app/outbox_worker.hpp"
 #include "app/store_fixture.hpp"
 #include "bus/in_process_bus.hpp"
@@ -176,6 +178,49 @@ TEST_F(DeskServiceTest, DeliveryReceiptsOutOfOrderNeverRegress) {
   ASSERT_TRUE(desk_->applyDeliveryStatus(tenant_, reply->id, core::DeliveryStatus::Delivered, "").ok());
   ASSERT_TRUE(desk_->applyDeliveryStatus(tenant_, reply->id, core::DeliveryStatus::Sent, "").ok());
   EXPECT_EQ(message(reply->id).delivery_status, core::DeliveryStatus::Read);
+}
+
+TEST_F(DeskServiceTest, IngestAsyncStoresAndPublishesLikeIngestOnlyWhileTheInboxIsAccepted) {
+  auto run = [&](std::string ext, std::function<bool(const core::Inbox&)> accept) {
+    core::InboundMessage in;
+    in.inbox_id = api_inbox_;
+    in.external_id = std::move(ext);
+    in.contact = {"crm-async", "Jana", "+49 30 1234567", "", true};
+    in.text = "Hallo";
+    std::promise<app::Result<core::IngestResult>> answered;
+    EXPECT_TRUE(desk_->ingestAsync(in, std::move(accept), [&](app::Result<core::IngestResult> r) { answered.set_value(std::move(r)); }));
+    return answered.get_future().get();
+  };
+  // The caller checked the request against an inbox it remembered; the write proves it current.
+  auto refused = run("a-1", [](const core::Inbox&) { return false; });
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, core::ErrorCode::Conflict);
+  EXPECT_TRUE(events_.empty()) << "nothing stored, nothing published";
+
+  auto first = run("a-1", [&](const core::Inbox& inbox) { return inbox.id == api_inbox_; });
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_FALSE(first->duplicate);
+  EXPECT_TRUE(first->new_contact);
+  EXPECT_EQ(message(first->message_id).text, "Hallo");
+  std::vector<std::string> types;
+  for (const auto& e : events_) types.push_back(e.type);
+  EXPECT_EQ(types, (std::vector<std::string>{"conversation.created", "message.created", "contact.updated"}));
+
+  auto again = run("a-1", nullptr);  // a redelivery: the same answer, nothing new
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->message_id, first->message_id);
+  EXPECT_EQ(events_.size(), 3u);
+
+  // A failed check is answered at once, before any write.
+  core::InboundMessage empty;
+  empty.inbox_id = api_inbox_;
+  empty.contact.external_id = "crm-async";
+  bool answered_now = false;
+  EXPECT_TRUE(desk_->ingestAsync(empty, nullptr, [&](app::Result<core::IngestResult> r) {
+    answered_now = !r.ok() && r.error().code == core::ErrorCode::InvalidInput;
+  }));
+  EXPECT_TRUE(answered_now);
 }
 
 TEST_F(DeskServiceTest, AReplyWhoseProviderIdAnEchoAlreadyHoldsStillGetsItsStatus) {

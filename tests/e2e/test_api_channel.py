@@ -78,6 +78,36 @@ class ApiChannelTest(unittest.TestCase):
         status, found, _ = self.parley.request("GET", "/api/v1/contacts?q=x", token=self.token)
         self.assertEqual([c for c in found["data"] if c["name"] == "x"], [])
 
+    def test_rotated_secret_takes_effect_on_the_next_message(self):
+        # The server answers most messages of an inbox from a secret it checked before (without a
+        # worker thread); a rotation still counts from the very next message.
+        status, inbox, _ = self.parley.request("POST", "/api/v1/inboxes", {"name": "Rotating", "channel": "api",
+                                                                           "callback_url": self.callback.url},
+                                               token=self.token)
+        self.assertEqual(status, 201, inbox)
+        path = "/webhooks/api/%d" % inbox["id"]
+
+        def post(message_id, secret):
+            raw = json.dumps({"id": message_id, "contact": {"id": "rot-c"}, "text": "Nachricht " + message_id}).encode()
+            return self.parley.request("POST", path, raw=raw, headers={"X-Parley-Signature": sign(secret, raw)})
+
+        for n in ("r-1", "r-2", "r-3"):
+            status, first, _ = post(n, inbox["secret"])
+            self.assertEqual(status, 201, first)
+        status, rotated, _ = self.parley.request("PATCH", "/api/v1/inboxes/%d" % inbox["id"], {"rotate_secret": True},
+                                                 token=self.token)
+        self.assertEqual(status, 200, rotated)
+        self.assertNotEqual(rotated["secret"], inbox["secret"])
+        status, body, _ = post("r-4", inbox["secret"])
+        self.assertEqual(status, 401, body)
+        self.assertEqual(body["error"]["code"], "bad_signature")
+        status, again, _ = post("r-5", rotated["secret"])
+        self.assertEqual(status, 201, again)
+        _, messages, _ = self.parley.request("GET", "/api/v1/conversations/%d/messages" % first["conversation_id"],
+                                             token=self.token)
+        self.assertEqual([m["text"] for m in messages["data"]],
+                         ["Nachricht r-1", "Nachricht r-2", "Nachricht r-3", "Nachricht r-5"])
+
     def test_attachment_inbound_is_stored_byte_identical(self):
         pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
         status, result, _ = self.post_inbound({"id": "att-1", "contact": {"id": "att-c"}, "text": "",

@@ -384,6 +384,66 @@ TEST(SqliteStore, FullWriteQueueAnswersUnavailableAtOnce) {
   EXPECT_TRUE(store.write([](StoreTx&) -> Status { return {}; }).ok()) << "room again once drained";
 }
 
+TEST(SqliteStore, AsyncWritesShareTheGroupCommitAndAnswerAfterIt) {
+  TempDir dir;
+  const auto db = dir.file("parley.db");
+  SqliteStore::Options options;
+  options.max_queue = 10;
+  auto opened = SqliteStore::openWith(db.string(), options);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  SqliteStore& store = **opened;
+  EXPECT_TRUE(store.writesAsync());
+  const auto before = store.stats();
+
+  std::mutex mutex;
+  std::vector<std::pair<int, Status>> answers;  // job, status, in the order the answers came
+  std::vector<std::int64_t> committed_when_answered;
+  {
+    WriterBlocker blocker(store);
+    for (int i = 0; i < 10; ++i) {
+      const bool queued = store.writeAsync(
+          [i](StoreTx& tx) -> Status {
+            auto t = tx.createTenant(parley::core::Tenant{{}, parley::store_contract::cat("a", std::to_string(i)), 1});
+            if (!t.ok()) return t.error();
+            if (i == 3) return parley::core::makeError(ErrorCode::Conflict, "job 3 refuses");  // only its tenant goes
+            return {};
+          },
+          [&, i](Status status) {
+            // Answered only after the COMMIT: another connection already sees the batch.
+            const auto seen = tenantCount(db);
+            std::lock_guard lock(mutex);
+            committed_when_answered.push_back(seen);
+            answers.emplace_back(i, std::move(status));
+          });
+      EXPECT_TRUE(queued);
+    }
+    waitForQueueDepth(store, 10);
+    // The queue is full: the next async write is answered at once, on this thread, and not run.
+    bool refused_here = false;
+    EXPECT_TRUE(store.writeAsync([](StoreTx&) -> Status { return {}; }, [&](Status status) {
+      refused_here = !status.ok() && status.error().code == ErrorCode::Unavailable;
+    }));
+    EXPECT_TRUE(refused_here);
+    blocker.release();
+  }
+  for (int waited = 0; waited < 500; ++waited) {
+    {
+      std::lock_guard lock(mutex);
+      if (answers.size() == 10) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(answers.size(), 10u);
+  for (std::size_t k = 0; k < answers.size(); ++k) {
+    EXPECT_EQ(answers[k].first, static_cast<int>(k)) << "answered in queue order";
+    EXPECT_EQ(answers[k].second.ok(), answers[k].first != 3);
+    EXPECT_EQ(committed_when_answered[k], 9);
+  }
+  EXPECT_EQ(tenantCount(db), 9);
+  EXPECT_EQ(store.stats().commits - before.commits, 2u) << "the blocker's commit, then one for all ten jobs";
+}
+
 TEST(SqliteStore, ShutdownDrainsQueuedWrites) {
   TempDir dir;
   const auto db = dir.file("parley.db");

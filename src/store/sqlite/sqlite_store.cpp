@@ -17,8 +17,11 @@
 //
 // So every caller still gets "my fn is atomic, and durable when write() returns", while a burst
 // of N concurrent writers costs ~N/128 fsyncs. Under light load a batch is a single job and the
-// latency is one commit. If COMMIT fails, every job of the batch that had succeeded is told so
-// (nothing of the batch is stored). If SQLite aborts the whole transaction in the middle of a
+// latency is one commit. writeAsync(fn, done) queues the same job without a waiting thread:
+// done(status) runs on the writer thread after the COMMIT and typically posts the answer to the
+// I/O thread (the webhook fast path: no worker thread held per request).
+// If COMMIT fails, every job of the batch that had succeeded is told so (nothing of the batch is
+// stored). If SQLite aborts the whole transaction in the middle of a
 // batch (I/O error, disk full), the jobs already run are told so and the jobs not yet run go
 // back to the front of the queue. The queue holds at most max_queue (10000) jobs; beyond that
 // write() answers Unavailable at once ("store overloaded") instead of queueing without bound.
@@ -261,26 +264,49 @@ SqliteStore::~SqliteStore() {
   (void)writer_conn_->exec("PRAGMA optimize");
 }
 
+void SqliteStore::Job::finish(Status status) {
+  if (!callback) {
+    promise->set_value(std::move(status));
+    return;
+  }
+  // A callback runs on the writer thread: whatever it throws must not end the writer.
+  try {
+    callback(std::move(status));
+  } catch (...) {
+  }
+}
+
+Status SqliteStore::enqueue(Job& job) {
+  std::lock_guard lock(queue_mutex_);
+  if (stopping_) return makeError(ErrorCode::Unavailable, "store is shutting down");
+  if (queue_.size() >= options_.max_queue) {
+    return makeError(ErrorCode::Unavailable, "store overloaded: " + std::to_string(queue_.size()) + " writes queued");
+  }
+  queue_.push_back(std::move(job));
+  // Notified under the lock: once unlocked, the job may be done and the store destroyed
+  // (shutdown drains the queue) before this thread runs again.
+  queue_cv_.notify_one();
+  return {};
+}
+
 Status SqliteStore::write(const std::function<Status(app::StoreTx&)>& fn) {
   if (std::this_thread::get_id() == writer_id_) {
     return makeError(ErrorCode::Internal, "write() called inside a write transaction: use the StoreTx given to fn");
   }
-  std::future<Status> done;
-  {
-    std::lock_guard lock(queue_mutex_);
-    if (stopping_) return makeError(ErrorCode::Unavailable, "store is shutting down");
-    if (queue_.size() >= options_.max_queue) {
-      return makeError(ErrorCode::Unavailable, "store overloaded: " + std::to_string(queue_.size()) +
-                                                   " writes queued");
-    }
-    Job job{&fn, {}};
-    done = job.done.get_future();
-    queue_.push_back(std::move(job));
-    // Notified under the lock: once unlocked, the job may be done and the store destroyed
-    // (shutdown drains the queue) before this thread runs again.
-    queue_cv_.notify_one();
-  }
+  Job job{&fn, {}, std::promise<Status>{}, {}};
+  std::future<Status> done = job.promise->get_future();
+  if (Status queued = enqueue(job); !queued) return queued;
   return done.get();
+}
+
+bool SqliteStore::writeAsync(std::function<Status(app::StoreTx&)> fn, std::function<void(Status)> done) {
+  if (std::this_thread::get_id() == writer_id_) {
+    done(makeError(ErrorCode::Internal, "writeAsync() called inside a write transaction: use the StoreTx given to fn"));
+    return true;
+  }
+  Job job{nullptr, std::move(fn), std::nullopt, std::move(done)};
+  if (Status queued = enqueue(job); !queued) job.finish(std::move(queued));
+  return true;
 }
 
 void SqliteStore::writerLoop() {
@@ -305,7 +331,7 @@ void SqliteStore::writerLoop() {
 void SqliteStore::runBatch(SqliteTx& tx, std::vector<Job>& batch) {
   Connection& conn = *writer_conn_;
   if (Status begin = runStatement(conn, "BEGIN IMMEDIATE"); !begin.ok()) {
-    for (auto& job : batch) job.done.set_value(begin);
+    for (auto& job : batch) job.finish(begin);
     return;
   }
 
@@ -315,7 +341,7 @@ void SqliteStore::runBatch(SqliteTx& tx, std::vector<Job>& batch) {
   for (std::size_t i = 0; i < batch.size() && !aborted; ++i) {
     Status result = runStatement(conn, "SAVEPOINT job");
     if (result.ok()) {
-      result = callSafely(*batch[i].fn, tx);
+      result = callSafely(batch[i].function(), tx);
       jobs_.fetch_add(1, std::memory_order_relaxed);
       if (!conn.inTransaction()) {
         aborted = true;
@@ -344,7 +370,7 @@ void SqliteStore::runBatch(SqliteTx& tx, std::vector<Job>& batch) {
       if (results[i].ok()) {
         results[i] = makeError(ErrorCode::Unavailable, "transaction aborted by a storage error; nothing was stored");
       }
-      batch[i].done.set_value(std::move(results[i]));
+      batch[i].finish(std::move(results[i]));
     }
     return;
   }
@@ -359,7 +385,7 @@ void SqliteStore::runBatch(SqliteTx& tx, std::vector<Job>& batch) {
       if (result.ok()) result = makeError(commit.error().code, "commit failed: " + commit.error().message);
     }
   }
-  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done.set_value(std::move(results[i]));
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].finish(std::move(results[i]));
 }
 
 std::unique_ptr<Connection> SqliteStore::acquireReader() {

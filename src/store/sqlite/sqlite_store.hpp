@@ -11,6 +11,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,6 +53,10 @@ class SqliteStore final : public app::Store {
   // the group's COMMIT (durable: synchronous=FULL). Calling write() from inside a write fn is an
   // Internal error (it would wait for itself): use the StoreTx given to fn.
   core::Status write(const std::function<core::Status(app::StoreTx&)>& fn) override;
+  // The same group commit without a waiting thread: the job joins the queue and done(status)
+  // runs on the writer thread after the batch's COMMIT (or at once when refused).
+  bool writeAsync(std::function<core::Status(app::StoreTx&)> fn, std::function<void(core::Status)> done) override;
+  bool writesAsync() const override { return true; }
   // Runs fn in a read transaction on a pooled read-only connection: a snapshot of the last
   // commit. A read() nested inside a read() on the same thread reuses the outer snapshot. A
   // read() inside a write fn runs read-only on the writer's transaction (it sees fn's changes).
@@ -63,9 +68,17 @@ class SqliteStore final : public app::Store {
 
  private:
   struct Job {
-    const std::function<core::Status(app::StoreTx&)>* fn;
-    std::promise<core::Status> done;  // owned by the queue/writer, never by the waiting caller
+    const std::function<core::Status(app::StoreTx&)>* fn;  // write(): the caller's, it waits
+    std::function<core::Status(app::StoreTx&)> owned_fn;    // writeAsync(): kept here
+    // write(): the promise is owned by the queue/writer, never by the waiting caller (which may
+    // return, and destroy what it owns, the moment the value is set).
+    std::optional<std::promise<core::Status>> promise;
+    std::function<void(core::Status)> callback;  // writeAsync()
+    const std::function<core::Status(app::StoreTx&)>& function() const { return fn != nullptr ? *fn : owned_fn; }
+    void finish(core::Status status);
   };
+  // Moves the job onto the queue, or leaves it where it is and answers why not (Unavailable).
+  core::Status enqueue(Job& job);
 
   SqliteStore(const Options& options, std::unique_ptr<Connection> writer,
               std::vector<std::unique_ptr<Connection>> readers);
