@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -47,15 +49,34 @@ class ParsedConfigs {
     if (it == parsed_.end() || it->second.first != config_json) return std::nullopt;
     return it->second.second;
   }
-  void replaceAll(std::map<std::int64_t, std::pair<std::string, Config>> parsed) {
+  void replaceAll(std::map<std::int64_t, std::pair<std::string, Config>> parsed,
+                  std::shared_ptr<const std::vector<InboxWithConfig<Config>>> latest) {
     std::lock_guard lock(mutex_);
     parsed_ = std::move(parsed);
+    latest_ = std::move(latest);
+  }
+  // The inboxes as the last inboxesWithConfig call read them (nullptr before the first), for a
+  // route's fast path (router.hpp), which may not read the store. It checks a request against
+  // these; its write then proves the inbox it picked unchanged (config_json byte for byte the
+  // same, see sameConfigAs) or leaves the request to the ordinary handler.
+  std::shared_ptr<const std::vector<InboxWithConfig<Config>>> latest() {
+    std::lock_guard lock(mutex_);
+    return latest_;
   }
 
  private:
   std::mutex mutex_;
   std::map<std::int64_t, std::pair<std::string, Config>> parsed_;  // inbox id -> (config_json, parse)
+  std::shared_ptr<const std::vector<InboxWithConfig<Config>>> latest_;
 };
+
+// For DeskService::ingestAsync: accepts the inbox only while it is `remembered`'s inbox with the
+// very same stored configuration (every update writes new text: secrets get a fresh nonce).
+inline std::function<bool(const core::Inbox&)> sameConfigAs(const core::Inbox& remembered) {
+  return [id = remembered.id, channel = remembered.channel, config_json = remembered.config_json](const core::Inbox& now) {
+    return now.id == id && now.channel == channel && now.config_json == config_json;
+  };
+}
 
 // Every inbox of `channel` whose configuration `parse(config_json)` accepts, in the store's
 // order; one whose configuration does not parse is left out (it cannot have signed anything).
@@ -77,7 +98,7 @@ core::Result<std::vector<InboxWithConfig<Config>>> inboxesWithConfig(app::Store&
     parsed.emplace(inbox.id.value, std::make_pair(inbox.config_json, *config));
     out.push_back({std::move(inbox), std::move(*config)});
   }
-  cache.replaceAll(std::move(parsed));
+  cache.replaceAll(std::move(parsed), std::make_shared<const std::vector<InboxWithConfig<Config>>>(out));
   return out;
 }
 

@@ -100,6 +100,41 @@ void addWhatsAppRoutes(Router& router, ApiDeps& deps) {
                                               {"statuses", statuses},
                                               {"ignored", ignored}});
       });
+  // The common delivery without a worker thread: one inbound message, nothing else, signed with
+  // the app secret of an inbox as the handler last read it. Everything else (statuses, several
+  // messages, number changes, an inbox not seen yet, any error) is left to the handler above.
+  router.setFastPath([&deps](Context& ctx, Respond respond) -> bool {
+    auto inboxes = ParsedConfigs<wa::InboxConfig>::of(core::ChannelKind::WhatsApp).latest();
+    if (!inboxes) return false;
+    const std::string* secret = signingAppSecret(ctx.request, *inboxes, wa::verifySignature);
+    if (!secret || unlessJsonBody(ctx.request)) return false;
+    auto parsed = wa::parseWebhookBatch(ctx.request.body);
+    if (!parsed) return false;
+    auto& batch = parsed->batch;
+    if (batch.messages.size() != 1 || !batch.statuses.empty() || !batch.edits.empty() || !parsed->system_changes.empty()) {
+      return false;
+    }
+    core::InboundMessage& message = batch.messages.front();
+    const core::Inbox* inbox = nullptr;
+    for (const auto& configured : *inboxes) {
+      if (configured.config.phone_number_id == message.account_id && configured.config.app_secret == *secret) {
+        inbox = &configured.inbox;
+      }
+    }
+    if (!inbox) return false;
+    message.inbox_id = inbox->id;
+    const bool media = !message.media.empty();
+    return deps.desk.ingestAsync(std::move(message), sameConfigAs(*inbox),
+                                 [&deps, respond = std::move(respond), media, ignored = batch.ignored](
+                                     core::Result<core::IngestResult> result) {
+                                   if (!result) return respond(std::nullopt);  // nothing stored: the handler answers
+                                   if (media && !result->duplicate) deps.wake_media_fetcher();
+                                   respond(jsonResponse(200, json::object{{"stored", result->duplicate ? 0 : 1},
+                                                                          {"duplicates", result->duplicate ? 1 : 0},
+                                                                          {"statuses", 0},
+                                                                          {"ignored", ignored}}));
+                                 });
+  });
   addWhatsAppTemplateRoutes(router, deps);
 }
 
