@@ -1,6 +1,8 @@
 // DESIGN: the HTTP/WebSocket server (Boost.Beast, C++20 coroutines). One I/O thread runs all
 // sockets; every handler that may block (store, password hashing, outbound HTTP) runs on a
-// worker pool and its response is written back by the I/O thread. Every connection has a
+// worker pool and its response is written back by the I/O thread. A webhook route may have a
+// fast path (router.hpp, FastHandler) tried first on the I/O thread: it never blocks, writes
+// through Store::writeAsync and answers from the store's commit. Every connection has a
 // header and body limit (413 beyond), an idle timeout, and every WebSocket client a bounded
 // send queue: a client too slow to keep up is closed and replays on reconnect.
 // stop() drains: stops accepting, lets in-flight requests finish (bounded), closes sockets.
