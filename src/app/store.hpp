@@ -179,6 +179,11 @@ class StoreTx {
                                    core::TimestampMs next_attempt_at) = 0;
   // Pending items marked as sending (an attempt that never recorded its outcome), oldest first.
   virtual Result<std::vector<core::OutboxItem>> sendingOutbox(int limit) = 0;
+  // Pending items of `inbox` that are in their send call (marked sending) or wait for a retry
+  // after an attempt (attempts > 0): those whose provider may have the message already
+  // (app/echo_claim.hpp). Most recently touched first (updated_at: the mark, or the attempt's
+  // outcome).
+  virtual Result<std::vector<core::OutboxItem>> attemptedOutbox(core::InboxId inbox, int limit) = 0;
   // The newest outbox item of a message; NotFound when it has none.
   virtual Result<core::OutboxItem> outboxForMessage(core::TenantId tenant, core::MessageId message) = 0;
   virtual Result<std::int64_t> countMessages() = 0;              // all tenants (benchmarks, metrics)

@@ -205,6 +205,23 @@ TEST(SqliteStore, OpensInWalModeAndAppliesMigrationsOnce) {
   EXPECT_EQ(rawQuery(db, "SELECT name FROM sqlite_master WHERE name = 'messages_fts'"), "messages_fts");
 }
 
+// StoreTx::attemptedOutbox, as sqlite_tx.cpp words it: read from its partial index in order,
+// no sort and no scan of the inbox's other items (app/echo_claim.hpp runs it for every echo).
+TEST(SqliteStore, AttemptedOutboxItemsOfAnInboxComeFromTheirPartialIndexInOrder) {
+  TempDir dir;
+  const auto db = dir.file("parley.db");
+  {
+    auto store = SqliteStore::open(db.string());
+    ASSERT_TRUE(store.ok()) << store.error().message;
+  }
+  const std::string plan = rawQuery(db,
+                                    "EXPLAIN QUERY PLAN SELECT id FROM outbox WHERE inbox_id = ?1 AND state = 'pending' "
+                                    "AND (attempts > 0 OR sending_since > 0) ORDER BY updated_at DESC, id DESC LIMIT ?2",
+                                    3);
+  EXPECT_NE(plan.find("outbox_attempted (inbox_id=?)"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << "no sort: " << plan;
+}
+
 TEST(SqliteStore, MigrationTwoKeepsTheRowsOfAVersionOneDatabase) {
   namespace core = parley::core;
   TempDir dir;

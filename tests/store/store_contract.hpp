@@ -2267,6 +2267,74 @@ TYPED_TEST_P(StoreContract, OutboxSendingMarkIsAClaimAndSurvivesAsInterrupted) {
   PARLEY_EXPECT_SAME(reread, second);
 }
 
+// The items an echo may prove sent (app/echo_claim.hpp): of one inbox, pending, in their send call
+// or waiting for a retry after an attempt; most recently touched first; held by the same
+// compare-and-set as a send call (sending_since expected 0), refused once finished.
+TYPED_TEST_P(StoreContract, AttemptedOutboxIsAnInboxsItemsInTheirSendCallOrAwaitingTheirRetry) {
+  auto acme = this->tenant("Acme");
+  auto insta = this->inbox(acme, "Instagram");
+  auto other = this->inbox(acme, "X");
+  core::Conversation conv = conversationIn(acme, insta, this->contact(acme, "Carl"));
+  auto msg = this->message(messageIn(conv, this->conversation(conv), "reply"));
+  auto make = [&](const std::string& key, core::InboxId inbox, core::OutboxState state, int attempts, core::TimestampMs touched) {
+    core::OutboxItem item;
+    item.tenant_id = acme;
+    item.inbox_id = inbox;
+    item.message_id = msg;
+    item.idempotency_key = key;
+    item.payload = "{}";
+    item.state = state;
+    item.attempts = attempts;
+    item.last_error = attempts > 0 ? "Timeout was reached" : "";
+    item.next_attempt_at = touched + 1000;
+    item.created_at = 50;
+    item.updated_at = touched;
+    item.id = this->must(this->w([&](StoreTx& tx) { return tx.enqueueOutbox(item); }), "enqueue " + key);
+    return item;
+  };
+  const auto fresh = make("fresh", insta, core::OutboxState::Pending, 0, 100);
+  const auto waiting = make("waiting", insta, core::OutboxState::Pending, 1, 300);
+  const auto later = make("later", insta, core::OutboxState::Pending, 2, 500);
+  make("failed", insta, core::OutboxState::Failed, 3, 900);
+  make("done", insta, core::OutboxState::Done, 1, 950);
+  make("elsewhere", other, core::OutboxState::Pending, 1, 700);
+  auto attempted = [&](int limit) {
+    return idsOf(this->must(this->r([&](StoreTx& tx) { return tx.attemptedOutbox(insta, limit); }), "attemptedOutbox"));
+  };
+  EXPECT_EQ(attempted(10), (std::vector<std::int64_t>{later.id.value, waiting.id.value}));
+
+  // The fresh item's first send call: listed, and first (its mark is the newest touch).
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.markOutboxSending(fresh.id, 0, 1000, 61'000); }));
+  EXPECT_EQ(attempted(10), (std::vector<std::int64_t>{fresh.id.value, later.id.value, waiting.id.value}));
+  EXPECT_EQ(attempted(2), (std::vector<std::int64_t>{fresh.id.value, later.id.value})) << "bounded";
+  auto rows = this->must(this->r([&](StoreTx& tx) { return tx.attemptedOutbox(insta, 10); }), "rows");
+  ASSERT_EQ(rows.size(), 3u);
+  PARLEY_EXPECT_SAME(rows[2], waiting);
+  EXPECT_TRUE(this->must(this->r([&](StoreTx& tx) { return tx.attemptedOutbox(core::InboxId{other.value + 100}, 10); }),
+                         "unknown inbox")
+                  .empty());
+  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.attemptedOutbox(insta, 0); }), ErrorCode::InvalidInput);
+
+  // A waiting item held with the values it has (the echo's claim), then finished: gone from the
+  // list, and neither held nor marked for its retry any more.
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.markOutboxSending(waiting.id, 0, 0, waiting.next_attempt_at); }));
+  core::OutboxItem finished = waiting;
+  finished.state = core::OutboxState::Done;
+  finished.last_error.clear();
+  finished.updated_at = 2000;
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.updateOutbox(finished); }));
+  EXPECT_EQ(attempted(10), (std::vector<std::int64_t>{fresh.id.value, later.id.value}));
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.markOutboxSending(waiting.id, 0, 0, waiting.next_attempt_at); }),
+                     ErrorCode::Conflict);
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.markOutboxSending(waiting.id, 0, 3000, 63'000); }),
+                     ErrorCode::Conflict);
+  // A waiting item the worker marked for its retry first: the hold with sending_since 0 fails.
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.markOutboxSending(later.id, 0, 3000, 63'000); }));
+  PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.markOutboxSending(later.id, 0, 0, later.next_attempt_at); }),
+                     ErrorCode::Conflict);
+  EXPECT_EQ(attempted(10), (std::vector<std::int64_t>{later.id.value, fresh.id.value}));
+}
+
 // --- transactions --------------------------------------------------------------------------------------------
 
 TYPED_TEST_P(StoreContract, FailingWriteLeavesNothingStored) {
@@ -2721,6 +2789,7 @@ REGISTER_TYPED_TEST_SUITE_P(StoreContract, IsHealthyAndNamesItsBackend, RecordCo
                             SearchIsNewestFirstWithCursorInboxesAndTenant, SearchFollowsEditedText,
                             CannedResponsesUniquePerShortCodeAndLanguage, OutboxDueUpdateAndDepth,
                             OutboxSendingMarkIsAClaimAndSurvivesAsInterrupted,
+                            AttemptedOutboxIsAnInboxsItemsInTheirSendCallOrAwaitingTheirRetry,
                             FailingWriteLeavesNothingStored, TransactionGoesOnAfterAFailedStatement,
                             ConcurrentWritersAreAllCommittedAndFailuresStayIsolated, ReadTransactionCannotWrite,
                             ReadSeesOneConsistentSnapshot, NonPositiveLimitIsInvalidInput);

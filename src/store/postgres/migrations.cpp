@@ -402,6 +402,13 @@ CREATE INDEX outbox_message_idx ON outbox (message_id);
 CREATE INDEX outbox_sending_idx ON outbox (sending_since, id) WHERE state = 'pending' AND sending_since > 0;
 )SQL";
 
+// Version 8: the provider's echo of a reply looks for the inbox's items whose provider may have
+// the message already: in their send call, or waiting for a retry after an attempt
+// (StoreTx::attemptedOutbox, app/echo_claim.hpp). Only such pending items are in the index.
+constexpr const char* kV8 = R"SQL(
+CREATE INDEX outbox_attempted_idx ON outbox (inbox_id, updated_at, id) WHERE state = 'pending' AND (attempts > 0 OR sending_since > 0);
+)SQL";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
     {2, "messaging channels: message kind and payload, attachment fetch state, conversation window", kV2},
@@ -409,6 +416,7 @@ constexpr Migration kMigrations[] = {
     {4, "agent availability", kV4},
     {5, "routing: skills, queues, profiles, rules, conversation queue", kV5},
     {7, "outbox: the attempt in hand (sending_since), throttled answers, items by message", kV7},
+    {8, "outbox: items attempted or in their send call, per inbox (the provider's echo)", kV8},
 };
 
 // Arbitrary, fixed: "parley" in ASCII. Advisory locks are per database.

@@ -1587,6 +1587,16 @@ Result<std::vector<core::OutboxItem>> PgTx::sendingOutbox(int limit) {
   return rowsOf(result.get(), decodeOutbox);
 }
 
+Result<std::vector<core::OutboxItem>> PgTx::attemptedOutbox(core::InboxId inbox, int limit) {
+  PARLEY_PG_ASSIGN(limit, pageLimit(limit));
+  // Served by the partial index outbox_attempted_idx (migration 8).
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kOutboxCols, " FROM outbox WHERE inbox_id = $1 AND state = 'pending'"
+                                               " AND (attempts > 0 OR sending_since > 0) ORDER BY updated_at DESC, id DESC LIMIT $2"})
+                                          .c_str(),
+                                      Params().id(inbox).i64(limit)));
+  return rowsOf(result.get(), decodeOutbox);
+}
+
 Result<core::OutboxItem> PgTx::outboxForMessage(core::TenantId tenant, core::MessageId message) {
   PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kOutboxCols, " FROM outbox WHERE tenant_id = $1 AND message_id = $2"
                                                " ORDER BY id DESC LIMIT 1"})

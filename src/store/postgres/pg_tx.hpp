@@ -121,6 +121,7 @@ class PgTx final : public app::StoreTx {
   core::Status markOutboxSending(core::OutboxId id, core::TimestampMs expected_since, core::TimestampMs since,
                                  core::TimestampMs next_attempt_at) override;
   core::Result<std::vector<core::OutboxItem>> sendingOutbox(int limit) override;
+  core::Result<std::vector<core::OutboxItem>> attemptedOutbox(core::InboxId inbox, int limit) override;
   core::Result<core::OutboxItem> outboxForMessage(core::TenantId tenant, core::MessageId message) override;
   core::Result<std::int64_t> outboxDepth() override;
   core::Result<std::int64_t> countMessages() override;

@@ -403,6 +403,14 @@ static const CheckRewrite kV9Checks[] = {
     {"attachments", "state", kAttachmentStates},
 };
 
+// Version 10: the provider's echo of a reply looks for the inbox's items whose provider may
+// have the message already: in their send call, or waiting for a retry after an attempt
+// (StoreTx::attemptedOutbox, app/echo_claim.hpp). Only such pending items are in the index,
+// newest activity last; the query repeats its WHERE terms as written here.
+static const char* const kV10 = R"sql(
+CREATE INDEX outbox_attempted ON outbox(inbox_id, updated_at, id) WHERE state = 'pending' AND (attempts > 0 OR sending_since > 0);
+)sql";
+
 static const Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
@@ -412,6 +420,7 @@ static const Migration kMigrations[] = {
     {6, kV6},
     {8, kV8},
     {9, "", kV9Checks},
+    {10, kV10},
 };
 
 }  // namespace

@@ -1501,6 +1501,15 @@ Result<std::vector<core::OutboxItem>> SqliteTx::sendingOutbox(int limit) {
   return readAll<core::OutboxItem>(stmt, readOutbox);
 }
 
+Result<std::vector<core::OutboxItem>> SqliteTx::attemptedOutbox(core::InboxId inbox, int limit) {
+  PARLEY_SQ_ASSIGN(int page, pageLimit(limit));
+  // The terms of the partial index outbox_attempted, as written there (migration 10).
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT " OUTBOX_COLUMNS " FROM outbox WHERE inbox_id = ?1 AND state = 'pending' "
+                                            "AND (attempts > 0 OR sending_since > 0) ORDER BY updated_at DESC, id DESC LIMIT ?2"));
+  stmt.bind(1, inbox.value).bind(2, page);
+  return readAll<core::OutboxItem>(stmt, readOutbox);
+}
+
 Result<core::OutboxItem> SqliteTx::outboxForMessage(core::TenantId tenant, core::MessageId message) {
   PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT " OUTBOX_COLUMNS " FROM outbox WHERE tenant_id = ?1 AND message_id = ?2 "
                                             "ORDER BY id DESC LIMIT 1"));
