@@ -715,6 +715,68 @@ app::DeliveryResult interpretAnswer(bool dm, long http_status, std::string_view 
   return {Outcome::Failed, std::string("X accepted the ") + (dm ? "message" : "post") + " but its answer names no id", 0, {}};
 }
 
+core::Result<TokenRequest> refreshTokenRequest(std::string_view api_base_url, std::string_view refresh_token,
+                                               const OAuth2Client& client) {
+  if (!httpUrl(api_base_url)) return makeError(ErrorCode::InvalidInput, "api_base_url: must be an http(s) URL");
+  if (refresh_token.empty()) return makeError(ErrorCode::InvalidInput, "refresh_token: required");
+  if (client.client_id.empty()) return makeError(ErrorCode::InvalidInput, "client_id: required to refresh a token");
+  TokenRequest request;
+  request.url = trimSlashes(api_base_url) + "/2/oauth2/token";
+  request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  request.body = "grant_type=refresh_token&refresh_token=" + percentEncode(refresh_token);
+  if (client.client_secret.empty()) {
+    request.body += "&client_id=" + percentEncode(client.client_id);
+  } else {
+    request.headers.emplace_back("Authorization", "Basic " + base64(client.client_id + ":" + client.client_secret));
+  }
+  return request;
+}
+
+TokenAnswer interpretTokenAnswer(long http_status, std::string_view body, std::int64_t now_s) {
+  TokenAnswer answer;
+  std::optional<json::object> root;
+  if (auto parsed = parseUntrustedJson(body, 64 * 1024, 16); parsed && parsed->is_object()) root = parsed->get_object();
+  auto text = [&](const char* key) -> std::string {
+    const auto* v = root ? find(*root, key) : nullptr;
+    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+  };
+  if (http_status >= 200 && http_status < 300) {
+    answer.access_token = text("access_token");
+    answer.refresh_token = text("refresh_token");
+    if (answer.access_token.empty()) {
+      answer.kind = TokenAnswer::Kind::RetryLater;
+      answer.reason = "X's token refresh answered without an access_token";
+      return answer;
+    }
+    answer.kind = TokenAnswer::Kind::Tokens;
+    if (const auto* in = root ? find(*root, "expires_in") : nullptr; in && in->is_number()) {
+      boost::system::error_code ec;
+      const auto seconds = in->to_number<std::int64_t>(ec);
+      if (!ec && seconds > 0 && seconds < 10LL * 365 * 24 * 3600) answer.expires_at_s = now_s + seconds;
+    }
+    return answer;
+  }
+  const std::string error = text("error");
+  std::string detail = text("error_description");
+  if (detail.empty()) detail = text("detail");
+  if (detail.empty()) detail = text("title");
+  const std::string said = error.empty() ? detail : (detail.empty() ? error : error + ": " + detail);
+  const std::string status = "X error " + std::to_string(http_status) + (said.empty() ? "" : ", " + said);
+  if (http_status == 408 || http_status == 429 || http_status >= 500) {
+    answer.kind = TokenAnswer::Kind::RetryLater;
+    answer.reason = "X could not refresh the access token now (" + status + ")";
+    return answer;
+  }
+  answer.kind = TokenAnswer::Kind::Refused;
+  if (error == "invalid_grant" || (error.empty() && http_status == 400)) {
+    answer.reason = "X refused the refresh token: re-authorise the inbox (" + status + ")";
+  } else {
+    answer.reason = "X refused the token refresh: check the inbox's client_id and client_secret (" + status + ")";
+  }
+  if (answer.reason.size() > 1000) answer.reason.resize(1000);
+  return answer;
+}
+
 #undef X_TRY
 
 }  // namespace parley::channels::x

@@ -25,7 +25,9 @@
 //   CRC: GET ?crc_token=T -> {"response_token": "sha256=" + base64(HMAC-SHA256(consumer_secret, T))}
 //   POST: x-twitter-webhooks-signature: "sha256=" + base64(HMAC-SHA256(consumer_secret, body)).
 //
-// Outbound uses the API v2 with the account's OAuth 2.0 user access token (Bearer):
+// Outbound uses the API v2, signed with OAuth 1.0a in the account's user context when the inbox
+// has those keys (both endpoints accept it), else with the OAuth 2.0 user access token (Bearer),
+// refreshed as "OAuth 2.0 token refresh" below describes:
 //   DMs: POST /2/dm_conversations/with/{participant_id}/messages {"text"} -> data.dm_event_id
 //   Posts: POST /2/tweets {"text", "reply": {"in_reply_to_tweet_id"}} -> data.id
 //   Errors are RFC 7807-like problems {"title","detail","type","status"} (or {"errors":[...]}).
@@ -95,6 +97,42 @@ struct OAuth1Credentials {
 std::string oauth1Authorization(std::string_view method, std::string_view url, const OAuth1Credentials& credentials,
                                 std::string_view nonce, std::int64_t timestamp,
                                 const std::vector<std::pair<std::string, std::string>>& body_params = {});
+
+// ---- OAuth 2.0 token refresh ---------------------------------------------------------------------
+// An OAuth 2.0 user access token lives two hours; with the offline.access scope X also gives a
+// refresh token, which buys a new pair once (X rotates it: the old one stops working)
+// (https://docs.x.com/fundamentals/authentication/oauth-2-0/authorization-code,
+// .../oauth-2-0/user-access-token):
+//   POST {api_base_url}/2/oauth2/token, Content-Type application/x-www-form-urlencoded,
+//   grant_type=refresh_token&refresh_token=…; a confidential client (it has a client secret)
+//   authenticates with HTTP Basic base64(client_id ":" client_secret), a public client names
+//   itself with client_id in the body.
+//   -> {"token_type":"bearer","expires_in":7200,"access_token":"…","scope":"…","refresh_token":"…"}
+//   A refused grant (used, revoked or expired refresh token) -> 400 {"error":"invalid_grant",...}.
+struct OAuth2Client {
+  std::string client_id;
+  std::string client_secret;  // empty: a public client
+};
+struct TokenRequest {
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+core::Result<TokenRequest> refreshTokenRequest(std::string_view api_base_url, std::string_view refresh_token,
+                                               const OAuth2Client& client);
+
+struct TokenAnswer {
+  enum class Kind { Tokens, Refused, RetryLater } kind = Kind::Refused;
+  std::string access_token;
+  std::string refresh_token;     // X's new one; empty when the answer has none (keep the old one)
+  std::int64_t expires_at_s = 0;  // Unix seconds (now + expires_in); 0 when X names no lifetime
+  std::string reason;             // Refused / RetryLater: what the desk shows
+  long retry_after_s = 0;
+};
+// 2xx with an access_token -> Tokens; invalid_grant -> Refused "X refused the refresh token:
+// re-authorise the inbox (...)"; another 4xx (invalid_client, unauthorized_client ...) ->
+// Refused naming X's error; 408, 429 and 5xx -> RetryLater.
+TokenAnswer interpretTokenAnswer(long http_status, std::string_view body, std::int64_t now_s);
 
 // ---- outbound ----------------------------------------------------------------------------------
 

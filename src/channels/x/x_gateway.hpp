@@ -1,24 +1,43 @@
 // DESIGN: the I/O half of the X channel (the pure half is x_codec).
 //   Inbox config: user_id (the business account's numeric id), consumer_secret (the X app's
-//   API secret: the webhook's CRC and signature key), access_token (the account's OAuth 2.0 user
-//   token with dm.write, tweet.write, users.read, dm.read), api_base_url (https://api.x.com).
+//   API secret: the webhook's CRC and signature key), api_base_url (https://api.x.com), and the
+//   account's credentials in one of two ways (docs/channels/X.md):
+//   - OAuth 1.0a user context: consumer_key, oauth1_access_token, oauth1_access_token_secret
+//     (all three). They never expire; with them every call (sends, DM media) is signed so.
+//   - OAuth 2.0: access_token (dm.write, tweet.write, users.read, dm.read), and to keep it alive
+//     refresh_token (offline.access), client_id and, for a confidential client, client_secret.
+//     Parley keeps oauth2_expires_at (Unix seconds) beside the token it got.
 //  - encode() runs in the reply's transaction and stores an envelope — never the token: in a
 //    private conversation a DM to the customer; in a public one a post answering the customer's
 //    latest post of the thread (or the one the agent replied to), unless the reply asks for a
 //    DM (payload "direct": true, see DeskService::ReplyInput::direct).
 //  - deliver() runs on the outbox worker: POST /2/dm_conversations/with/{id}/messages or
-//    POST /2/tweets with the bearer token, and sorts X's answer (x-rate-limit-reset on 429).
+//    POST /2/tweets signed with OAuth 1.0a, else with the bearer token, and sorts X's answer
+//    (x-rate-limit-reset on 429).
+//  - Token refresh (OAuth 2.0 with a refresh_token): before a send when the stored expiry is
+//    less than a minute away, and once after a 401. Per inbox one refresh at a time: under the
+//    inbox's lock the stored config is read again (another worker may have refreshed already),
+//    X is asked (POST /2/oauth2/token), and the new access token, its expiry and the NEW refresh
+//    token (X rotates them) are written sealed to the inbox's config through app::InboxConfigs
+//    before the send uses them. A refused refresh token fails the send with "X refused the
+//    refresh token: re-authorise the inbox"; nothing retries it.
 //  - fetchMedia() downloads a DM's file signed with OAuth 1.0a when the config has the account's
 //    OAuth 1.0a keys (X: DM media "must be accessed by signing a request with the user's access
-//    token using OAuth 1.0A"), else with the bearer token; other hosts (pbs.twimg.com,
-//    video.twimg.com) get no credentials.
+//    token using OAuth 1.0A"), else with the bearer token (refreshed first when it is expiring);
+//    other hosts (pbs.twimg.com, video.twimg.com) get no credentials.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "app/channel_gateway.hpp"
+#include "app/inbox_configs.hpp"
 #include "app/secret_box.hpp"
+#include "channels/common/http_client.hpp"
 #include "channels/x/x_codec.hpp"
 
 namespace parley::channels::x {
@@ -26,15 +45,24 @@ namespace parley::channels::x {
 struct InboxConfig {
   std::string user_id;
   std::string consumer_secret;
-  std::string access_token;
+  std::string access_token;  // OAuth 2.0; optional when the OAuth 1.0a keys are there
   std::string api_base_url = "https://api.x.com";
-  // Optional, for DM media, which X serves only to a request signed with OAuth 1.0a in the
-  // account's user context: the app's API key (consumer key) and the account's OAuth 1.0a access
-  // token and token secret. Without them DM media are requested with the OAuth 2.0 token.
+  // The OAuth 1.0a user context: the app's API key (consumer key) and the account's OAuth 1.0a
+  // access token and token secret. With them every call is signed with OAuth 1.0a (DM media
+  // are served only to such requests); without them the OAuth 2.0 token is used.
   std::string consumer_key;
   std::string oauth1_access_token;
   std::string oauth1_access_token_secret;
+  // OAuth 2.0 refresh: the refresh token (offline.access), the app's OAuth 2.0 client id and,
+  // for a confidential client, its secret; the access token's expiry as Parley stored it.
+  std::string refresh_token;
+  std::string client_id;
+  std::string client_secret;
+  std::int64_t oauth2_expires_at = 0;  // Unix seconds; 0: unknown
   bool oauth1() const { return !consumer_key.empty(); }
+  bool refreshable() const { return !oauth1() && !refresh_token.empty(); }
+  // The OAuth 2.0 token is known to expire within a minute (or has).
+  bool expiring(std::int64_t now_s) const { return oauth2_expires_at > 0 && now_s >= oauth2_expires_at - 60; }
 };
 
 // InvalidInput naming the missing or malformed key. With a box, sealed secrets are opened.
@@ -42,8 +70,11 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const
 
 class XGateway final : public app::ChannelGateway {
  public:
-  explicit XGateway(long timeout_ms = 15'000, std::shared_ptr<const app::SecretBox> secrets = nullptr)
-      : timeout_ms_(timeout_ms), secrets_(std::move(secrets)) {}
+  // configs: where refreshed OAuth 2.0 tokens are kept (main.cpp gives the store's); without it
+  // an expired token is not refreshed.
+  explicit XGateway(long timeout_ms = 15'000, std::shared_ptr<const app::SecretBox> secrets = nullptr,
+                    std::shared_ptr<app::InboxConfigs> configs = nullptr)
+      : timeout_ms_(timeout_ms), secrets_(std::move(secrets)), configs_(std::move(configs)) {}
 
   core::Result<std::string> encode(const app::OutboundContext& context) const override;
   core::Status validateConfig(const std::string& config_json) const override;
@@ -52,9 +83,30 @@ class XGateway final : public app::ChannelGateway {
   core::Result<std::string> fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,
                                        std::size_t max_bytes) override;
 
+  // Tests: the HTTP calls go here instead of performHttp; the clock in Unix seconds.
+  using Transport = std::function<HttpAnswer(const HttpCall&)>;
+  void setTransport(Transport transport) { transport_ = std::move(transport); }
+  void setClock(std::function<std::int64_t()> now_s) { now_s_ = std::move(now_s); }
+
  private:
+  struct Fresh {
+    std::optional<InboxConfig> config;  // empty: `failed` says why
+    app::DeliveryResult failed;
+  };
+  // The inbox's config with an access token other than `stale` that is not expiring: the one
+  // another worker stored meanwhile, else a refreshed one, stored before it is returned.
+  Fresh refreshed(core::InboxId inbox, const std::string& stale);
+  std::string authorization(const InboxConfig& config, const std::string& method, const std::string& url) const;
+  std::shared_ptr<std::mutex> refreshLock(core::InboxId inbox);
+  std::int64_t nowS() const;
+
   long timeout_ms_;
   std::shared_ptr<const app::SecretBox> secrets_;
+  std::shared_ptr<app::InboxConfigs> configs_;
+  Transport transport_ = performHttp;
+  std::function<std::int64_t()> now_s_;
+  std::mutex locks_mutex_;
+  std::map<core::InboxId, std::shared_ptr<std::mutex>> refresh_locks_;
 };
 
 }  // namespace parley::channels::x

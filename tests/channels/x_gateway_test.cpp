@@ -1,0 +1,409 @@
+// The X gateway's credentials: the OAuth 2.0 token refresh as X documents it (request shape,
+// Basic or body client authentication, rotated refresh tokens stored sealed before use, one
+// refresh per inbox at a time, a refused refresh failing the send) and OAuth 1.0a-signed sends.
+// The HTTP calls go to a recording fake transport; the inbox's stored config to a map.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/secret_box.hpp"
+#include "channels/common/base64.hpp"
+#include "channels/common/config_secrets.hpp"
+#include "channels/x/x_codec.hpp"
+#include "channels/x/x_gateway.hpp"
+
+namespace xc = parley::channels::x;
+namespace ch = parley::channels;
+namespace core = parley::core;
+namespace app = parley::app;
+namespace json = boost::json;
+using Outcome = parley::app::DeliveryResult::Outcome;
+
+namespace {
+
+constexpr std::int64_t kNow = 1'800'000'000;
+
+// An inbox's stored configuration, as app::StoreInboxConfigs keeps it.
+class MemoryConfigs final : public app::InboxConfigs {
+ public:
+  core::Result<std::string> load(core::InboxId inbox) override {
+    std::lock_guard guard(mutex_);
+    auto it = configs_.find(inbox);
+    if (it == configs_.end()) return core::makeError(core::ErrorCode::NotFound, "inbox not found");
+    return it->second;
+  }
+  core::Status update(core::InboxId inbox, const Change& change) override {
+    std::lock_guard guard(mutex_);
+    auto changed = change(configs_.at(inbox));
+    if (!changed) return changed.error();
+    configs_[inbox] = *changed;
+    ++writes;
+    return {};
+  }
+  void set(core::InboxId inbox, std::string config) {
+    std::lock_guard guard(mutex_);
+    configs_[inbox] = std::move(config);
+  }
+  int writes = 0;
+
+ private:
+  std::mutex mutex_;
+  std::map<core::InboxId, std::string> configs_;
+};
+
+// A fake X: the token endpoint rotates refresh tokens and refuses a used one; the send endpoints
+// take the current access token (or any OAuth 1.0a header) and answer 201.
+struct FakeX {
+  std::mutex mutex;
+  std::vector<ch::HttpCall> calls;
+  std::string refresh_token = "rt-1";
+  std::string access_token = "at-0";
+  int issued = 0;
+  int token_delay_ms = 0;
+
+  ch::HttpAnswer operator()(const ch::HttpCall& call) {
+    std::unique_lock lock(mutex);
+    calls.push_back(call);
+    ch::HttpAnswer answer;
+    answer.transport_ok = true;
+    if (call.url.ends_with("/2/oauth2/token")) {
+      lock.unlock();
+      if (token_delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(token_delay_ms));
+      lock.lock();
+      const std::string sent = "refresh_token=" + refresh_token;
+      if (call.body.find(sent + "&") == std::string::npos && !call.body.ends_with(sent)) {
+        answer.status = 400;
+        answer.body = R"({"error":"invalid_grant","error_description":"Value passed for the token was invalid."})";
+        return answer;
+      }
+      ++issued;
+      access_token = "at-" + std::to_string(issued);
+      refresh_token = "rt-" + std::to_string(issued + 1);
+      answer.status = 200;
+      answer.body = R"({"token_type":"bearer","expires_in":7200,"access_token":")" + access_token +
+                    R"(","scope":"dm.write tweet.write users.read dm.read offline.access","refresh_token":")" +
+                    refresh_token + R"("})";
+      return answer;
+    }
+    std::string authorization;
+    for (const auto& [k, v] : call.headers) {
+      if (k == "Authorization") authorization = v;
+    }
+    if (authorization != "Bearer " + access_token && !authorization.starts_with("OAuth ")) {
+      answer.status = 401;
+      answer.body = R"({"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"})";
+      return answer;
+    }
+    answer.status = 201;
+    answer.body = R"({"data":{"dm_conversation_id":"1-2","dm_event_id":"1582838213000000001","id":"1582838213000000002"}})";
+    return answer;
+  }
+  std::vector<ch::HttpCall> tokenCalls() {
+    std::lock_guard guard(mutex);
+    std::vector<ch::HttpCall> out;
+    for (const auto& c : calls) {
+      if (c.url.ends_with("/2/oauth2/token")) out.push_back(c);
+    }
+    return out;
+  }
+  std::vector<std::string> sendAuthorizations() {
+    std::lock_guard guard(mutex);
+    std::vector<std::string> out;
+    for (const auto& c : calls) {
+      if (c.url.ends_with("/2/oauth2/token")) continue;
+      for (const auto& [k, v] : c.headers) {
+        if (k == "Authorization") out.push_back(v);
+      }
+    }
+    return out;
+  }
+};
+
+std::string header(const ch::HttpCall& call, const std::string& name) {
+  for (const auto& [k, v] : call.headers) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+core::Inbox inboxWith(const std::string& config) {
+  core::Inbox inbox;
+  inbox.id = core::InboxId{7};
+  inbox.channel = core::ChannelKind::X;
+  inbox.config_json = config;
+  return inbox;
+}
+
+core::OutboxItem dmItem() {
+  core::OutboxItem item;
+  item.inbox_id = core::InboxId{7};
+  item.payload = R"({"kind":"dm","recipient":"3001969357","text":"Your parcel left today."})";
+  return item;
+}
+
+std::string oauth2Config(std::int64_t expires_at, const std::string& extra = "") {
+  return R"({"user_id":"2244994945","consumer_secret":"cs","access_token":"at-0","refresh_token":"rt-1","client_id":"cid",)"
+         R"("oauth2_expires_at":)" +
+         std::to_string(expires_at) + extra + R"(,"api_base_url":"http://127.0.0.1:9"})";
+}
+
+app::SecretBox testBox() { return *app::SecretBox::fromKey(std::string(32, 'k')); }
+
+struct Rig {
+  std::shared_ptr<const app::SecretBox> box = std::make_shared<const app::SecretBox>(testBox());
+  std::shared_ptr<MemoryConfigs> configs = std::make_shared<MemoryConfigs>();
+  std::shared_ptr<FakeX> x = std::make_shared<FakeX>();
+  xc::XGateway gateway{15'000, box, configs};
+
+  explicit Rig(const std::string& plain_config) {
+    configs->set(core::InboxId{7}, *ch::sealConfigSecrets(plain_config, *box));
+    gateway.setTransport([x = x](const ch::HttpCall& call) { return (*x)(call); });
+    gateway.setClock([] { return kNow; });
+  }
+  core::Inbox inbox() { return inboxWith(*configs->load(core::InboxId{7})); }
+  json::object stored() {
+    auto object = ch::openConfigObject(*configs->load(core::InboxId{7}), box.get());
+    return *object;
+  }
+};
+
+}  // namespace
+
+TEST(XOAuth2, RefreshRequestOfAPublicClientNamesItInTheBody) {
+  auto request = xc::refreshTokenRequest("https://api.x.com/", "bWRW a+b", {"rG9n6402A3dbUJKzXTNX4oWHJ", ""});
+  ASSERT_TRUE(request.ok()) << request.error().message;
+  EXPECT_EQ(request->url, "https://api.x.com/2/oauth2/token");
+  EXPECT_EQ(request->body, "grant_type=refresh_token&refresh_token=bWRW%20a%2Bb&client_id=rG9n6402A3dbUJKzXTNX4oWHJ");
+  ASSERT_EQ(request->headers.size(), 1u);
+  EXPECT_EQ(request->headers[0], (std::pair<std::string, std::string>{"Content-Type", "application/x-www-form-urlencoded"}));
+}
+
+TEST(XOAuth2, RefreshRequestOfAConfidentialClientAuthenticatesWithBasic) {
+  // RFC 2617's example, which X's page quotes: "Aladdin" / "open sesame".
+  auto request = xc::refreshTokenRequest("https://api.x.com", "rt", {"Aladdin", "open sesame"});
+  ASSERT_TRUE(request.ok());
+  EXPECT_EQ(request->body, "grant_type=refresh_token&refresh_token=rt");
+  ch::HttpCall call;
+  call.headers = request->headers;
+  EXPECT_EQ(header(call, "Authorization"), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+  EXPECT_EQ(header(call, "Content-Type"), "application/x-www-form-urlencoded");
+  EXPECT_FALSE(xc::refreshTokenRequest("https://api.x.com", "", {"id", ""}).ok());
+  EXPECT_FALSE(xc::refreshTokenRequest("https://api.x.com", "rt", {"", ""}).ok());
+  EXPECT_FALSE(xc::refreshTokenRequest("ftp://x", "rt", {"id", ""}).ok());
+}
+
+TEST(XOAuth2, TokenAnswersAreSorted) {
+  auto ok = xc::interpretTokenAnswer(
+      200, R"({"token_type":"bearer","expires_in":7200,"access_token":"new-at","scope":"tweet.read","refresh_token":"new-rt"})", kNow);
+  EXPECT_EQ(ok.kind, xc::TokenAnswer::Kind::Tokens);
+  EXPECT_EQ(ok.access_token, "new-at");
+  EXPECT_EQ(ok.refresh_token, "new-rt");
+  EXPECT_EQ(ok.expires_at_s, kNow + 7200);
+  auto used = xc::interpretTokenAnswer(400, R"({"error":"invalid_grant","error_description":"Value passed for the token was invalid."})", kNow);
+  EXPECT_EQ(used.kind, xc::TokenAnswer::Kind::Refused);
+  EXPECT_EQ(used.reason.rfind("X refused the refresh token: re-authorise the inbox", 0), 0u) << used.reason;
+  EXPECT_NE(used.reason.find("Value passed for the token was invalid."), std::string::npos);
+  auto client = xc::interpretTokenAnswer(401, R"({"error":"unauthorized_client","error_description":"Missing valid authorization header"})", kNow);
+  EXPECT_EQ(client.kind, xc::TokenAnswer::Kind::Refused);
+  EXPECT_NE(client.reason.find("client_secret"), std::string::npos);
+  EXPECT_EQ(xc::interpretTokenAnswer(503, "busy", kNow).kind, xc::TokenAnswer::Kind::RetryLater);
+  EXPECT_EQ(xc::interpretTokenAnswer(429, "{}", kNow).kind, xc::TokenAnswer::Kind::RetryLater);
+  EXPECT_EQ(xc::interpretTokenAnswer(200, R"({"token_type":"bearer"})", kNow).kind, xc::TokenAnswer::Kind::RetryLater);
+}
+
+TEST(XOAuth2, ConfigKeysForTheRefresh) {
+  auto c = xc::parseInboxConfig(oauth2Config(kNow + 3600));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_TRUE(c->refreshable());
+  EXPECT_EQ(c->oauth2_expires_at, kNow + 3600);
+  EXPECT_FALSE(c->expiring(kNow));
+  EXPECT_TRUE(c->expiring(kNow + 3550));
+  // A refresh token needs the app's client id; the expiry is a number of seconds.
+  auto no_client = xc::parseInboxConfig(R"({"user_id":"1","consumer_secret":"s","access_token":"t","refresh_token":"r"})");
+  ASSERT_FALSE(no_client.ok());
+  EXPECT_NE(no_client.error().message.find("config.client_id"), std::string::npos);
+  EXPECT_FALSE(xc::parseInboxConfig(R"({"user_id":"1","consumer_secret":"s","access_token":"t","oauth2_expires_at":"soon"})").ok());
+  // OAuth 1.0a alone is enough; with nothing to sign or bear a send, the access token is named.
+  auto oauth1 = xc::parseInboxConfig(
+      R"({"user_id":"1","consumer_secret":"s","consumer_key":"k","oauth1_access_token":"1-a","oauth1_access_token_secret":"b"})");
+  ASSERT_TRUE(oauth1.ok()) << oauth1.error().message;
+  EXPECT_FALSE(oauth1->refreshable());
+  auto none = xc::parseInboxConfig(R"({"user_id":"1","consumer_secret":"s"})");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.error().message.find("config.access_token"), std::string::npos);
+}
+
+TEST(XOAuth2, AnExpiredTokenIsRefreshedStoredSealedAndThenUsed) {
+  Rig rig(oauth2Config(kNow - 10));
+  auto result = rig.gateway.deliver(rig.inbox(), dmItem());
+  ASSERT_EQ(result.outcome, Outcome::Delivered) << result.error;
+  const auto tokens = rig.x->tokenCalls();
+  ASSERT_EQ(tokens.size(), 1u);
+  EXPECT_EQ(tokens[0].method, "POST");
+  EXPECT_EQ(tokens[0].body, "grant_type=refresh_token&refresh_token=rt-1&client_id=cid");
+  EXPECT_EQ(rig.x->sendAuthorizations(), std::vector<std::string>{"Bearer at-1"});
+  // Stored before use: the new access token, its expiry and X's new refresh token, sealed.
+  const auto raw = *rig.configs->load(core::InboxId{7});
+  EXPECT_EQ(raw.find("at-1"), std::string::npos);
+  EXPECT_EQ(raw.find("rt-2"), std::string::npos);
+  const auto stored = rig.stored();
+  EXPECT_EQ(stored.at("access_token"), "at-1");
+  EXPECT_EQ(stored.at("refresh_token"), "rt-2");
+  EXPECT_EQ(stored.at("oauth2_expires_at").to_number<std::int64_t>(), kNow + 7200);
+  EXPECT_EQ(stored.at("client_id"), "cid");
+
+  // The next send uses the stored token without asking X again; the refresh after that spends rt-2.
+  ASSERT_EQ(rig.gateway.deliver(rig.inbox(), dmItem()).outcome, Outcome::Delivered);
+  EXPECT_EQ(rig.x->tokenCalls().size(), 1u);
+  rig.gateway.setClock([] { return kNow + 7200; });
+  ASSERT_EQ(rig.gateway.deliver(rig.inbox(), dmItem()).outcome, Outcome::Delivered);
+  ASSERT_EQ(rig.x->tokenCalls().size(), 2u);
+  EXPECT_NE(rig.x->tokenCalls()[1].body.find("refresh_token=rt-2&"), std::string::npos);
+}
+
+TEST(XOAuth2, AConfidentialClientRefreshesWithBasicAuthentication) {
+  Rig rig(oauth2Config(kNow - 10, R"(,"client_secret":"csecret")"));
+  ASSERT_EQ(rig.gateway.deliver(rig.inbox(), dmItem()).outcome, Outcome::Delivered);
+  const auto tokens = rig.x->tokenCalls();
+  ASSERT_EQ(tokens.size(), 1u);
+  EXPECT_EQ(header(tokens[0], "Authorization"), "Basic " + ch::base64("cid:csecret"));
+  EXPECT_EQ(tokens[0].body.find("client_id"), std::string::npos);
+}
+
+TEST(XOAuth2, A401IsRefreshedOnceAndTheSendRepeatedOnce) {
+  Rig rig(oauth2Config(0));  // expiry unknown: the 401 says it
+  rig.x->access_token = "at-revoked-meanwhile";
+  auto result = rig.gateway.deliver(rig.inbox(), dmItem());
+  ASSERT_EQ(result.outcome, Outcome::Delivered) << result.error;
+  EXPECT_EQ(rig.x->sendAuthorizations(), (std::vector<std::string>{"Bearer at-0", "Bearer at-1"}));
+  EXPECT_EQ(rig.x->tokenCalls().size(), 1u);
+
+  // X refuses even the new token: one refresh, then the 401 fails the send (no loop).
+  Rig stubborn(oauth2Config(0));
+  stubborn.gateway.setTransport([x = stubborn.x](const ch::HttpCall& call) {
+    auto answer = (*x)(call);
+    if (!call.url.ends_with("/2/oauth2/token")) {
+      answer.status = 401;
+      answer.body = R"({"title":"Unauthorized","status":401,"detail":"Unauthorized"})";
+    }
+    return answer;
+  });
+  auto refused = stubborn.gateway.deliver(stubborn.inbox(), dmItem());
+  EXPECT_EQ(refused.outcome, Outcome::Failed);
+  EXPECT_EQ(refused.error, "X error 401: Unauthorized");
+  EXPECT_EQ(stubborn.x->tokenCalls().size(), 1u);
+  EXPECT_EQ(stubborn.x->sendAuthorizations().size(), 2u);
+}
+
+TEST(XOAuth2, ARefusedRefreshTokenFailsTheSendWithTheReason) {
+  Rig rig(oauth2Config(kNow - 10));
+  rig.x->refresh_token = "rt-someone-else-spent";
+  const auto before = *rig.configs->load(core::InboxId{7});
+  auto result = rig.gateway.deliver(rig.inbox(), dmItem());
+  EXPECT_EQ(result.outcome, Outcome::Failed);
+  EXPECT_EQ(result.error.rfind("X refused the refresh token: re-authorise the inbox", 0), 0u) << result.error;
+  EXPECT_TRUE(rig.x->sendAuthorizations().empty());
+  EXPECT_EQ(*rig.configs->load(core::InboxId{7}), before);
+  // X unreachable or busy on the token call: tried again later, nothing stored.
+  Rig busy(oauth2Config(kNow - 10));
+  busy.gateway.setTransport([](const ch::HttpCall&) {
+    ch::HttpAnswer answer;
+    answer.transport_ok = true;
+    answer.status = 503;
+    return answer;
+  });
+  EXPECT_EQ(busy.gateway.deliver(busy.inbox(), dmItem()).outcome, Outcome::RetryLater);
+  EXPECT_EQ(busy.configs->writes, 0);
+}
+
+TEST(XOAuth2, TwoWorkersRefreshTheSameInboxOnce) {
+  Rig rig(oauth2Config(kNow - 10));
+  rig.x->token_delay_ms = 100;
+  const auto stale = rig.inbox();  // both workers loaded the inbox before either refreshed
+  std::vector<app::DeliveryResult> results(2);
+  std::thread a([&] { results[0] = rig.gateway.deliver(stale, dmItem()); });
+  std::thread b([&] { results[1] = rig.gateway.deliver(stale, dmItem()); });
+  a.join();
+  b.join();
+  EXPECT_EQ(results[0].outcome, Outcome::Delivered) << results[0].error;
+  EXPECT_EQ(results[1].outcome, Outcome::Delivered) << results[1].error;
+  EXPECT_EQ(rig.x->tokenCalls().size(), 1u);
+  EXPECT_EQ(rig.x->sendAuthorizations(), (std::vector<std::string>{"Bearer at-1", "Bearer at-1"}));
+  EXPECT_EQ(rig.configs->writes, 1);
+}
+
+TEST(XOAuth2, AnAdminsNewRefreshTokenIsNotOverwritten) {
+  Rig rig(oauth2Config(kNow - 10));
+  // The admin re-authorised while X answered the refresh: the refreshed tokens are not stored.
+  std::string admin = oauth2Config(kNow + 7000);
+  admin.replace(admin.find("rt-1"), 4, "rt-admin");
+  rig.gateway.setTransport([x = rig.x, configs = rig.configs, box = rig.box, admin](const ch::HttpCall& call) {
+    if (call.url.ends_with("/2/oauth2/token")) configs->set(core::InboxId{7}, *ch::sealConfigSecrets(admin, *box));
+    return (*x)(call);
+  });
+  auto result = rig.gateway.deliver(rig.inbox(), dmItem());
+  EXPECT_EQ(result.outcome, Outcome::RetryLater);
+  EXPECT_NE(result.error.find("changed meanwhile"), std::string::npos) << result.error;
+  EXPECT_EQ(rig.stored().at("refresh_token"), "rt-admin");
+}
+
+TEST(XOAuth2, ARefreshTokenAnotherServerSpentMeanwhileGivesWayToWhatItStored) {
+  Rig rig(oauth2Config(kNow - 10));
+  std::string other = oauth2Config(kNow + 7200);
+  other.replace(other.find("rt-1"), 4, "rt-9");
+  other.replace(other.find("at-0"), 4, "at-9");
+  rig.gateway.setTransport([x = rig.x, configs = rig.configs, box = rig.box, other](const ch::HttpCall& call) {
+    if (call.url.ends_with("/2/oauth2/token")) {
+      configs->set(core::InboxId{7}, *ch::sealConfigSecrets(other, *box));  // the other server's commit
+      std::lock_guard guard(x->mutex);
+      x->refresh_token = "rt-9";
+      x->access_token = "at-9";
+    }
+    return (*x)(call);
+  });
+  auto result = rig.gateway.deliver(rig.inbox(), dmItem());
+  ASSERT_EQ(result.outcome, Outcome::Delivered) << result.error;
+  EXPECT_EQ(rig.x->sendAuthorizations(), std::vector<std::string>{"Bearer at-9"});
+  EXPECT_EQ(rig.configs->writes, 0);
+}
+
+TEST(XOAuth1, SendsAreSignedInTheAccountsUserContext) {
+  const std::string config =
+      R"({"user_id":"2244994945","consumer_secret":"cs","consumer_key":"ck","oauth1_access_token":"2244994945-tok",)"
+      R"("oauth1_access_token_secret":"ts","access_token":"at-0","refresh_token":"rt-1","client_id":"cid",)"
+      R"("oauth2_expires_at":1,"api_base_url":"http://127.0.0.1:9"})";
+  Rig rig(config);
+  auto result = rig.gateway.deliver(rig.inbox(), dmItem());
+  ASSERT_EQ(result.outcome, Outcome::Delivered) << result.error;
+  EXPECT_TRUE(rig.x->tokenCalls().empty());  // OAuth 1.0a tokens never expire: nothing to refresh
+  const auto auths = rig.x->sendAuthorizations();
+  ASSERT_EQ(auths.size(), 1u);
+  // The header is what oauth1Authorization gives for this request with its nonce and time.
+  const std::string& auth = auths[0];
+  auto field = [&](const std::string& name) {
+    const auto at = auth.find(name + "=\"");
+    if (at == std::string::npos) return std::string();
+    const auto from = at + name.size() + 2;
+    return auth.substr(from, auth.find('"', from) - from);
+  };
+  EXPECT_EQ(field("oauth_consumer_key"), "ck");
+  EXPECT_EQ(field("oauth_token"), "2244994945-tok");
+  EXPECT_EQ(field("oauth_timestamp"), std::to_string(kNow));
+  EXPECT_EQ(auth, xc::oauth1Authorization("POST", "http://127.0.0.1:9/2/dm_conversations/with/3001969357/messages",
+                                          {"ck", "cs", "2244994945-tok", "ts"}, field("oauth_nonce"), kNow));
+  // A post is signed the same way, for its own URL.
+  core::OutboxItem post = dmItem();
+  post.payload = R"({"kind":"post","text":"@user Sorry!","in_reply_to":"9007199254740993101"})";
+  ASSERT_EQ(rig.gateway.deliver(rig.inbox(), post).outcome, Outcome::Delivered);
+  std::lock_guard guard(rig.x->mutex);
+  EXPECT_EQ(rig.x->calls.back().url, "http://127.0.0.1:9/2/tweets");
+  EXPECT_EQ(header(rig.x->calls.back(), "Authorization").rfind("OAuth ", 0), 0u);
+}
