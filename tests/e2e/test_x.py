@@ -29,11 +29,11 @@ def signed(raw, secret=SECRET):
     return "sha256=" + base64.b64encode(hmac.new(secret.encode(), raw, hashlib.sha256).digest()).decode()
 
 
-def dm_event(event_id, sender, text, recipient=BUSINESS, media=None, name="Customer"):
+def dm_event(event_id, sender, text, recipient=BUSINESS, media=None, name="Customer", business=BUSINESS):
     data = {"text": text}
     if media:
         data["attachment"] = {"type": "media", "media": media}
-    body = {"for_user_id": BUSINESS,
+    body = {"for_user_id": business,
             "direct_message_events": [{"type": "message_create", "id": event_id,
                                        "created_timestamp": str(int(time.time() * 1000)),
                                        "message_create": {"target": {"recipient_id": recipient}, "sender_id": sender,
@@ -53,6 +53,7 @@ class XTest(Desk, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.x = FakeX(consumer_secret=SECRET)  # the app's API secret: webhook signatures and OAuth 1.0a
+        cls.x.require_oauth1 = True  # this inbox has the OAuth 1.0a keys: every send must be signed with them
         cls.start_with_inbox("X", "x", {"user_id": BUSINESS, "consumer_secret": SECRET, "access_token": cls.x.token,
                                         "consumer_key": cls.x.consumer_key, "oauth1_access_token": cls.x.oauth1_token,
                                         "oauth1_access_token_secret": cls.x.oauth1_token_secret,
@@ -161,7 +162,8 @@ class XTest(Desk, unittest.TestCase):
         participant, sent, auth = self.x.dms[-1]
         self.assertEqual(participant, customer)
         self.assertEqual(sent, {"text": "It left our warehouse today."})
-        self.assertEqual(auth, "Bearer " + self.x.token)
+        self.assertTrue(auth.startswith("OAuth "), auth)  # signed with OAuth 1.0a (the fake checked it)
+        self.assertNotIn(self.x.token, auth)
         wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
         event_id = self.message(conversation["id"], reply["id"])["external_id"]
         self.assertTrue(event_id.isdigit())
@@ -247,7 +249,7 @@ class XTest(Desk, unittest.TestCase):
         sent, auth = self.x.tweets[-1]
         self.assertEqual(sent, {"text": "@user%s Sorry! Which order number?" % customer,
                                 "reply": {"in_reply_to_tweet_id": first}})
-        self.assertEqual(auth, "Bearer " + self.x.token)
+        self.assertTrue(auth.startswith("OAuth "), auth)
         wait_for(lambda: self.message(thread["id"], answer["id"])["external_id"])  # null until X accepted it
         our_post = self.message(thread["id"], answer["id"])["external_id"]
 
@@ -328,6 +330,68 @@ class XTest(Desk, unittest.TestCase):
         _, conversations = self.conversations_of(customer)
         self.assertEqual(len(conversations), 2)
         self.assertTrue(all(c["public"] for c in conversations))
+
+    # ---- OAuth 2.0 inboxes: the access token is refreshed, the rotated refresh token kept ----
+
+    def oauth2_inbox(self, business, client_secret=None):
+        """A second X account of the same app connected with OAuth 2.0 only, on a fake of its own
+        whose access tokens expire; the inbox and the fake."""
+        x = FakeX(token="oauth2-token-0", consumer_secret=SECRET)
+        x.refresh_token = "test-refresh-token-1"
+        x.client_secret = client_secret
+        config = {"user_id": business, "consumer_secret": SECRET, "access_token": x.token,
+                  "refresh_token": x.refresh_token, "client_id": x.client_id, "api_base_url": x.api_base_url}
+        if client_secret:
+            config["client_secret"] = client_secret
+        self.addCleanup(x.close)
+        return self.add_inbox("X OAuth 2.0 " + business, "x", config), x
+
+    def dm_conversation(self, business, customer, inbox):
+        status, body, _ = self.webhook(dm_event(str(int(customer) + 1), customer, "Any news?", business=business))
+        self.assertEqual((status, body["stored"]), (200, 1), body)
+        return self.conversation_of(customer, inbox["id"])[1]["id"]
+
+    def test_an_expired_access_token_is_refreshed_once_and_the_new_refresh_token_kept(self):
+        business, customer = "2244994001", "880000000000000101"
+        inbox, x = self.oauth2_inbox(business, client_secret="test-client-secret")  # confidential: Basic
+        cid = self.dm_conversation(business, customer, inbox)
+        x.expire_token()  # two hours have passed
+        x.token_lifetime = 30  # what X issues now lives 30 s: inside Parley's one-minute margin
+        first = self.reply(cid, text="It left our warehouse today.")
+        wait_for(lambda: self.message(cid, first["id"])["delivery_status"] == "sent")
+        self.assertEqual(len(x.refreshes), 1)
+        form, auth = x.refreshes[0]
+        self.assertEqual(form, {"grant_type": "refresh_token", "refresh_token": "test-refresh-token-1"})
+        self.assertTrue(auth.startswith("Basic "), auth)
+        self.assertEqual([(p, sent, a) for p, sent, a in x.dms],
+                         [(customer, {"text": "It left our warehouse today."}, "Bearer test-user-token-1")])
+        # Parley stored what X gave (sealed, never shown): the next send finds its token expiring
+        # and refreshes first, with the NEW refresh token; the used one would be refused.
+        _, stored, _ = self.parley.request("GET", "/api/v1/inboxes/%d" % inbox["id"], token=self.token)
+        self.assertEqual(stored["config"]["refresh_token"], "********")
+        self.assertEqual(stored["config"]["access_token"], "********")
+        self.assertNotIn("test-refresh-token", json.dumps(stored))
+        self.assertGreater(stored["config"]["oauth2_expires_at"], time.time())
+        second = self.reply(cid, text="Delivery is due tomorrow.")
+        wait_for(lambda: self.message(cid, second["id"])["delivery_status"] == "sent")
+        self.assertEqual([f["refresh_token"] for f, _ in x.refreshes], ["test-refresh-token-1", "test-refresh-token-2"])
+        self.assertEqual(x.dms[-1][2], "Bearer test-user-token-2")
+        self.assertEqual(len(x.dms), 2)  # no send was refused on the way
+
+    def test_a_refused_refresh_fails_the_reply_with_the_reason(self):
+        business, customer = "2244994002", "880000000000000102"
+        inbox, x = self.oauth2_inbox(business)  # a public client: client_id in the body
+        cid = self.dm_conversation(business, customer, inbox)
+        x.expire_token()
+        x.refresh_token = "spent-elsewhere"  # the stored one was used by someone else
+        reply = self.reply(cid, text="Sorry for the wait.")
+        wait_for(lambda: self.message(cid, reply["id"])["delivery_status"] == "failed")
+        error = self.message(cid, reply["id"])["delivery_error"]
+        self.assertIn("X refused the refresh token: re-authorise the inbox", error)
+        self.assertEqual(x.refreshes[0][0]["client_id"], x.client_id)
+        time.sleep(1.5)  # not retried: one refresh, no send
+        self.assertEqual(len(x.refreshes), 1)
+        self.assertEqual(x.dms, [])
 
 
 if __name__ == "__main__":
