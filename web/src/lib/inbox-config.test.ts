@@ -117,14 +117,29 @@ describe('inbox config forms', () => {
     expect(required('instagram')).toEqual(['instagram_id', 'access_token', 'app_secret', 'verify_token']);
     expect(required('telegram')).toEqual(['bot_token', 'secret_token']);
     expect(required('twilio')).toEqual(['account_sid', 'auth_token', 'phone_number', 'public_base_url']);
-    expect(required('x')).toEqual(['user_id', 'consumer_secret', 'access_token']);
+    // X: OAuth 1.0a keys or an OAuth 2.0 token (with what refreshes it); the server names what is missing.
+    expect(required('x')).toEqual(['user_id', 'consumer_secret']);
     expect(keys('twilio')).toContain('messaging_service_sid');
     expect(keys('x')).toEqual(expect.arrayContaining(['consumer_key', 'oauth1_access_token', 'oauth1_access_token_secret']));
+    expect(keys('x')).toEqual(expect.arrayContaining(['access_token', 'refresh_token', 'client_id', 'client_secret']));
     for (const c of CREATABLE_CHANNELS) {
       if (c !== 'api' && c !== 'webchat') expect(fieldsFor(c), c).not.toBeNull();
     }
     expect(fieldsFor('voice')).toBeNull();
     expect(fieldsFor('toString')).toBeNull();
+  });
+
+  it('edit an X inbox whose OAuth 2.0 tokens Parley refreshes: secrets stay masked, the stored expiry survives', () => {
+    const secretKeys = (fieldsFor('x') ?? []).filter((f) => f.kind === 'password').map((f) => f.key);
+    expect(secretKeys).toEqual(expect.arrayContaining(['access_token', 'refresh_token', 'client_secret', 'consumer_secret']));
+    expect((fieldsFor('x') ?? []).find((f) => f.key === 'client_id')?.kind).toBe('text');
+    const x = { user_id: '2244994945', consumer_secret: MASK, access_token: MASK, refresh_token: MASK, client_id: 'cid', client_secret: MASK, oauth2_expires_at: 1800007200 };
+    const values = formFromConfig('x', x);
+    expect(values.refresh_token).toBe(MASK);
+    expect(configFromForm('x', values, x)).toEqual(x);
+    // A public client: the client secret is cleared, the rest kept.
+    const { client_secret: _cleared, ...publicClient } = x;
+    expect(configFromForm('x', { ...values, client_secret: '' }, x)).toEqual(publicClient);
   });
 
   it('edit a Telegram inbox without touching its masked tokens, and clear an optional key', () => {

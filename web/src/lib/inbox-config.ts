@@ -114,11 +114,15 @@ export const TWILIO_FIELDS: ConfigField[] = [
 export const X_FIELDS: ConfigField[] = [
   { key: 'user_id', label: 'inbox.xUserId', kind: 'text', group: 'inbox.connectionX', required: true, placeholder: '2244994945', help: 'inbox.xUserIdHelp' },
   { key: 'consumer_secret', label: 'inbox.consumerSecret', kind: 'password', group: 'inbox.connectionX', required: true, help: 'inbox.consumerSecretHelp' },
-  { key: 'access_token', label: 'inbox.xAccessToken', kind: 'password', group: 'inbox.connectionX', required: true },
   { key: 'api_base_url', label: 'inbox.xApiBaseUrl', kind: 'url', group: 'inbox.connectionX', placeholder: 'https://api.x.com', help: 'inbox.xApiBaseUrlHelp' },
+  // One of two ways to send: OAuth 1.0a (never expires; signs everything) or OAuth 2.0 (refreshed).
   { key: 'consumer_key', label: 'inbox.consumerKey', kind: 'text', group: 'inbox.connectionXMedia', help: 'inbox.consumerKeyHelp' },
   { key: 'oauth1_access_token', label: 'inbox.oauth1AccessToken', kind: 'password', group: 'inbox.connectionXMedia' },
   { key: 'oauth1_access_token_secret', label: 'inbox.oauth1AccessTokenSecret', kind: 'password', group: 'inbox.connectionXMedia' },
+  { key: 'access_token', label: 'inbox.xAccessToken', kind: 'password', group: 'inbox.connectionXOAuth2', help: 'inbox.xAccessTokenHelp' },
+  { key: 'refresh_token', label: 'inbox.xRefreshToken', kind: 'password', group: 'inbox.connectionXOAuth2', help: 'inbox.xRefreshTokenHelp' },
+  { key: 'client_id', label: 'inbox.xClientId', kind: 'text', group: 'inbox.connectionXOAuth2', help: 'inbox.xClientIdHelp' },
+  { key: 'client_secret', label: 'inbox.xClientSecret', kind: 'password', group: 'inbox.connectionXOAuth2', help: 'inbox.xClientSecretHelp' },
   RATE_FIELD,
 ];
 
