@@ -375,6 +375,25 @@ TEST(XOAuth2, ARefreshTokenAnotherServerSpentMeanwhileGivesWayToWhatItStored) {
   EXPECT_EQ(rig.configs->writes, 0);
 }
 
+TEST(XOAuth2, DmMediaAreFetchedWithARefreshedTokenAndOtherHostsGetNone) {
+  Rig rig(oauth2Config(0));
+  rig.x->access_token = "at-revoked";  // X answers the stored token with 401
+  core::Attachment media;
+  media.provider_ref = "http://127.0.0.1:9/media/box.jpg";
+  auto file = rig.gateway.fetchMedia(rig.inbox(), media, 1 << 20);
+  ASSERT_TRUE(file.ok()) << file.error().message;
+  EXPECT_EQ(rig.x->sendAuthorizations(), (std::vector<std::string>{"Bearer at-0", "Bearer at-1"}));
+  EXPECT_EQ(rig.stored().at("refresh_token"), "rt-2");
+  // A file on another host: no credentials, and an expiring token is not refreshed for it.
+  Rig other(oauth2Config(kNow - 10));
+  media.provider_ref = "https://pbs.twimg.com/media/box.jpg";
+  (void)other.gateway.fetchMedia(other.inbox(), media, 1 << 20);
+  EXPECT_TRUE(other.x->tokenCalls().empty());
+  std::lock_guard guard(other.x->mutex);
+  ASSERT_EQ(other.x->calls.size(), 1u);
+  EXPECT_EQ(header(other.x->calls[0], "Authorization"), "");
+}
+
 TEST(XOAuth1, SendsAreSignedInTheAccountsUserContext) {
   const std::string config =
       R"({"user_id":"2244994945","consumer_secret":"cs","consumer_key":"ck","oauth1_access_token":"2244994945-tok",)"

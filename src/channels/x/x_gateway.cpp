@@ -259,25 +259,38 @@ core::Result<std::string> XGateway::fetchMedia(const core::Inbox& inbox, const c
   if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) return makeError(ErrorCode::InvalidInput, "not a downloadable media URL");
   auto config = parseInboxConfig(inbox.config_json, secrets_.get());
   if (!config) return makeError(ErrorCode::InvalidInput, "the inbox configuration is invalid: " + config.error().message);
-  if (config->refreshable() && config->expiring(nowS())) {
+  // DM media (ton.x.com / ton.twitter.com) needs the account's token; the token goes nowhere else
+  // but X's API host (the tests' fake serves media there).
+  const bool x_host = url.rfind("https://ton.x.com/", 0) == 0 || url.rfind("https://ton.twitter.com/", 0) == 0 ||
+                      url.rfind(config->api_base_url + "/", 0) == 0;
+  // An OAuth 2.0 token that is expiring, or that X refused with 401 once, is refreshed first.
+  auto refresh = [&]() -> core::Status {
     auto fresh = refreshed(inbox.id, config->access_token);
     if (!fresh.config) {
       return makeError(fresh.failed.outcome == Outcome::RetryLater ? ErrorCode::Unavailable : ErrorCode::InvalidInput,
                        fresh.failed.error);
     }
     *config = std::move(*fresh.config);
+    return {};
+  };
+  const bool refreshable = x_host && config->refreshable();
+  bool refreshed_once = false;
+  if (refreshable && config->expiring(nowS())) {
+    if (auto s = refresh(); !s) return s.error();
+    refreshed_once = true;
   }
   HttpCall download;
   download.url = url;
   download.max_response_bytes = max_bytes;
   download.timeout_ms = timeout_ms_ * 4;
   download.follow_redirects = true;  // libcurl keeps a custom Authorization header to the first host only
-  // DM media (ton.x.com / ton.twitter.com) needs the account's token; the token goes nowhere else
-  // but X's API host (the tests' fake serves media there).
-  const bool x_host = url.rfind("https://ton.x.com/", 0) == 0 || url.rfind("https://ton.twitter.com/", 0) == 0 ||
-                      url.rfind(config->api_base_url + "/", 0) == 0;
   if (x_host) download.headers = {{"Authorization", authorization(*config, "GET", url)}};
   auto file = transport_(download);
+  if (file.transport_ok && file.status == 401 && refreshable && !refreshed_once) {
+    if (auto s = refresh(); !s) return s.error();
+    download.headers = {{"Authorization", authorization(*config, "GET", url)}};
+    file = transport_(download);
+  }
   if (!file.transport_ok || file.status < 200 || file.status >= 300) return mediaFetchError(file, "X media download");
   return std::move(file.body);
 }
