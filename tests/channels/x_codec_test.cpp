@@ -107,6 +107,24 @@ TEST(XCodec, DirectMessageWithAPhoto) {
             "https://ton.twitter.com/1.1/ton/data/dm/1050119566683860997/1050119560782290944/abcdEFGh.jpg");
 }
 
+TEST(XCodec, ShortenedLinksAreShownAsTheCustomerWroteThem) {
+  // X replaces every link with a t.co link and names the original in entities.urls[].expanded_url.
+  const std::string event =
+      R"json({"type":"message_create","id":"77","created_timestamp":"1539202989627","message_create":{"target":{"recipient_id":"2244994945"},"sender_id":"3001969357","message_data":{"text":"Siehe https://t.co/abc123 und https://t.co/zzz999","entities":{"hashtags":[],"symbols":[],"user_mentions":[],"urls":[{"url":"https://t.co/abc123","expanded_url":"https://shop.example.de/orders/1234","display_url":"shop.example.de/orders/1234","indices":[6,29]},{"url":"https://t.co/zzz999","expanded_url":"javascript:alert(1)","indices":[34,57]},{"url":5}]}}}})json";
+  auto dm_message = only(parley::test::parsedOr(xc::parseWebhook(dmBody(event)), "dm"));
+  EXPECT_EQ(dm_message.text, "Siehe https://shop.example.de/orders/1234 und https://t.co/zzz999")
+      << "an http(s) target only; a malformed entry is skipped, not refused";
+
+  // A long post's links are in extended_tweet.entities, for its full_text.
+  const std::string post =
+      R"json({"for_user_id":"2244994945","tweet_create_events":[{"id_str":"9001","timestamp_ms":"1539202989627","text":"@XDevelopers short https://t.co/old","extended_tweet":{"full_text":"@XDevelopers the whole text with https://t.co/long1","entities":{"urls":[{"url":"https://t.co/long1","expanded_url":"https://example.com/a?b=1"}],"user_mentions":[{"id_str":"2244994945"}]}},"entities":{"urls":[{"url":"https://t.co/old","expanded_url":"https://example.com/short"}],"user_mentions":[{"id_str":"2244994945"}]},"user":{"id_str":"3001969357","name":"Jordan","screen_name":"furiouscamper"}}]})json";
+  auto mention = only(parley::test::parsedOr(xc::parseWebhook(post), "post"));
+  EXPECT_EQ(mention.text, "@XDevelopers the whole text with https://example.com/a?b=1");
+
+  // The photo's own t.co link is dropped, not expanded (it is in entities.urls too).
+  EXPECT_EQ(only(parse("dm_media")).text, "Here is the damaged box");
+}
+
 TEST(XCodec, DirectMessageWithAVideoTakesTheBestMp4) {
   auto m = only(parse("dm_video"));
   EXPECT_EQ(m.kind, core::MessageKind::Video);

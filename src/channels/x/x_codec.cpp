@@ -160,6 +160,27 @@ std::string withoutMediaLinks(std::string text, const std::vector<MediaRef>& med
   return text;
 }
 
+// The links X shortened to t.co, back to what the customer wrote (`entities.urls[]`: `url` ->
+// `expanded_url`, as X's docs say to display them), so that an agent sees where a link goes and
+// the echo of a reply with a link reads like the reply. Lenient: entities are a display aid, so
+// a malformed one leaves its link short instead of refusing the message; only http(s) targets.
+std::string withExpandedLinks(std::string text, const json::object& owner) {
+  const json::value* entities = find(owner, "entities");
+  const json::value* urls = entities && entities->is_object() ? find(entities->get_object(), "urls") : nullptr;
+  if (!urls || !urls->is_array()) return text;
+  for (const auto& entry : urls->get_array()) {
+    if (!entry.is_object()) continue;
+    const json::value* short_url = find(entry.get_object(), "url");
+    const json::value* expanded = find(entry.get_object(), "expanded_url");
+    if (!short_url || !short_url->is_string() || !expanded || !expanded->is_string()) continue;
+    const std::string_view from = short_url->get_string();
+    const std::string_view to = expanded->get_string();
+    if (from.empty() || to.size() > 8192 || (to.rfind("https://", 0) != 0 && to.rfind("http://", 0) != 0)) continue;
+    if (auto at = text.find(from); at != std::string::npos) text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
 void addMedia(core::InboundMessage& m, const std::vector<MediaRef>& media) {
   for (const auto& ref : media) {
     if (m.media.size() >= 20) break;
@@ -228,6 +249,7 @@ core::Status readDm(const json::object& event, const std::string& path, const st
     if (!u->second.screen_name.empty()) payload["screen_name"] = u->second.screen_name;
   }
   m.text = withoutMediaLinks(std::move(text), media);
+  if (data) m.text = withExpandedLinks(std::move(m.text), *data);
   addMedia(m, media);
   m.payload_json = json::serialize(payload);
   out.batch.messages.push_back(std::move(m));
@@ -333,7 +355,7 @@ core::Status readTweet(const json::object& tweet, const std::string& path, const
     if (screen_name) payload["screen_name"] = *screen_name;
   }
   if (in_reply_to) payload["in_reply_to_tweet_id"] = *in_reply_to;
-  m.text = withoutMediaLinks(text.value_or(""), media);
+  m.text = withExpandedLinks(withoutMediaLinks(text.value_or(""), media), *media_owner);
   addMedia(m, media);
   m.payload_json = json::serialize(payload);
   out.batch.messages.push_back(std::move(m));
