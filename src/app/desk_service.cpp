@@ -179,6 +179,7 @@ struct DeskService::IngestJob {
   core::Conversation conversation;
   core::Message message;
   core::Contact contact;
+  std::optional<core::Message> finished_reply;  // a reply waiting for its retry that an echo showed sent
 };
 
 // The checks that need no store: sizes, something to store, a usable contact identity.
@@ -223,6 +224,7 @@ Status DeskService::writeIngest(StoreTx& tx, IngestJob& job) const {
   core::Message& message = job.message;
   core::Contact& contact = job.contact;
   result = {};
+  job.finished_reply.reset();
   auto box = tx.getInboxAnyTenant(in.inbox_id);
   if (!box) return box.error();
   inbox = std::move(*box);
@@ -241,8 +243,11 @@ Status DeskService::writeIngest(StoreTx& tx, IngestJob& job) const {
       return {};
     }
     if (seen.error().code != ErrorCode::NotFound) return seen.error();
-    // Hook (echo race): the echo of a reply still in its send call adds no message; app/echo_claim.hpp.
-    if (auto own = claimEchoOfSending(tx, inbox, in, now, result); !own || *own) return own ? Status() : Status(own.error());
+    // Hook (echo race): the echo of a reply in its send call or waiting for its retry adds no
+    // message; app/echo_claim.hpp.
+    if (auto own = claimEchoOfSending(tx, inbox, in, now, result, job.finished_reply); !own || *own) {
+      return own ? Status() : Status(own.error());
+    }
   }
 
   // Which contact is this? The channel's own id first, then a verified phone or e-mail.
@@ -417,7 +422,10 @@ Status DeskService::writeIngest(StoreTx& tx, IngestJob& job) const {
 }
 
 void DeskService::publishIngest(const IngestJob& job) {
-  if (job.result.duplicate) return;
+  if (job.result.duplicate) {
+    if (job.finished_reply) bus_.publish(eventFor("message.updated", job.inbox, *job.finished_reply));
+    return;
+  }
   bus_.publish(eventFor(job.result.new_conversation ? "conversation.created" : "conversation.updated", job.inbox, job.conversation));
   bus_.publish(eventFor("message.created", job.inbox, job.message));
   if (job.result.new_contact) bus_.publish(Event{0, "contact.updated", job.inbox.tenant_id, std::nullopt, {}, job.contact});

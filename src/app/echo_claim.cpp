@@ -1,8 +1,11 @@
 #include "app/echo_claim.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <string_view>
 #include <vector>
+
+#include "core/delivery.hpp"
 
 namespace parley::app {
 
@@ -81,10 +84,34 @@ bool claimed(const core::Message& reply, core::ContactId contact, core::IngestRe
   return true;
 }
 
+// Holds `item` against the outbox worker: re-marks it with the values it has (a compare-and-set
+// on state and sending_since; PostgreSQL keeps the row locked until this transaction ends).
+// When it changed since it was read (the worker marked it for its retry, or its outcome came),
+// it is read again and held as it is now, a few times at most. Returns the item as held, or
+// nothing when it is no longer pending with an attempt behind or in hand.
+Result<std::optional<core::OutboxItem>> hold(StoreTx& tx, core::OutboxItem item) {
+  for (int tries = 0; tries < 3; ++tries) {
+    auto held = tx.markOutboxSending(item.id, item.sending_since, item.sending_since, item.next_attempt_at);
+    if (held) return std::optional<core::OutboxItem>(std::move(item));
+    if (held.error().code != ErrorCode::Conflict && held.error().code != ErrorCode::NotFound) return held.error();
+    auto fresh = tx.outboxForMessage(item.tenant_id, item.message_id);
+    if (!fresh) {
+      if (fresh.error().code == ErrorCode::NotFound) break;
+      return fresh.error();
+    }
+    if (fresh->id != item.id || fresh->state != core::OutboxState::Pending || (fresh->attempts == 0 && fresh->sending_since == 0)) {
+      break;
+    }
+    item = std::move(*fresh);
+  }
+  return std::optional<core::OutboxItem>();
+}
+
 }  // namespace
 
 Result<bool> claimEchoOfSending(StoreTx& tx, const core::Inbox& inbox, const core::InboundMessage& in, core::TimestampMs now,
-                                core::IngestResult& result) {
+                                core::IngestResult& result, std::optional<core::Message>& finished) {
+  finished.reset();
   if (!in.echo || in.external_id.empty() || in.contact.external_id.empty()) return false;
   // The echo's recipient: a customer who never wrote to this inbox got no reply from us.
   auto recipient = tx.findIdentity(inbox.tenant_id, core::IdentityKind::External, "inbox:" + std::to_string(inbox.id.value),
@@ -93,11 +120,11 @@ Result<bool> claimEchoOfSending(StoreTx& tx, const core::Inbox& inbox, const cor
     if (recipient.error().code == ErrorCode::NotFound) return false;
     return recipient.error();
   }
-  auto sending = tx.sendingOutbox(kMaxSendingLooked);
-  if (!sending) return sending.error();
+  auto attempted = tx.attemptedOutbox(inbox.id, kMaxAttemptedLooked);
+  if (!attempted) return attempted.error();
   bool finished_meanwhile = false;
-  for (const auto& item : *sending) {
-    if (item.inbox_id != inbox.id || item.tenant_id != inbox.tenant_id) continue;
+  for (const auto& item : *attempted) {
+    if (item.tenant_id != inbox.tenant_id) continue;
     auto reply = tx.getMessage(inbox.tenant_id, item.message_id);
     if (!reply) {
       if (reply.error().code == ErrorCode::NotFound) continue;
@@ -115,22 +142,48 @@ Result<bool> claimEchoOfSending(StoreTx& tx, const core::Inbox& inbox, const cor
     }
     const Match match = matchEcho(*reply, files, in);
     if (match == Match::None) continue;
-    // Still in its send call? Re-marking it with the values it has holds it (PostgreSQL: the
-    // row lock) until this transaction ends, or fails when the outcome came first.
-    if (auto held = tx.markOutboxSending(item.id, item.sending_since, item.sending_since, item.next_attempt_at); !held) {
-      if (held.error().code != ErrorCode::Conflict && held.error().code != ErrorCode::NotFound) return held.error();
+    // In its send call, or waiting for its retry: held until this transaction ends, or gone
+    // when the outcome came first.
+    auto held = hold(tx, item);
+    if (!held) return held.error();
+    if (!*held) {
       finished_meanwhile = true;
       continue;
     }
+    core::OutboxItem& outbox = **held;
     auto current = tx.getMessage(inbox.tenant_id, item.message_id);  // as it is now that the item is held
     if (!current) return current.error();
-    if (current->external_id == in.external_id) return claimed(*current, recipient->contact_id, result);
-    if (!current->external_id.empty()) continue;
-    if (match == Match::Whole) {
-      current->external_id = in.external_id;
-      current->updated_at = now;
-      if (auto s = tx.updateMessage(*current); !s) return s.error();
+    if (outbox.sending_since > 0) {
+      // In its send call: the id goes on the reply; the send's outcome sees it.
+      if (current->external_id == in.external_id) return claimed(*current, recipient->contact_id, result);
+      if (!current->external_id.empty()) continue;
+      if (match == Match::Whole) {
+        current->external_id = in.external_id;
+        current->updated_at = now;
+        if (auto s = tx.updateMessage(*current); !s) return s.error();
+      }
+      return claimed(*current, recipient->contact_id, result);
     }
+    // Waiting for its retry after an attempt that timed out or failed for now: the provider sent
+    // it after all. The item is done (no retry) and the reply sent, with the echo's id. The file
+    // Meta sends ahead of the text only proves the file went out: it is dropped, the text's echo
+    // (or the retry) settles the reply. Holding re-marked the item's updated_at: written back.
+    if (match == Match::FilePart || (!current->external_id.empty() && current->external_id != in.external_id)) {
+      if (auto s = tx.updateOutbox(outbox); !s) return s.error();
+      if (match == Match::FilePart) return claimed(*current, recipient->contact_id, result);
+      continue;
+    }
+    outbox.state = core::OutboxState::Done;
+    outbox.last_error.clear();
+    outbox.updated_at = now;
+    if (auto s = tx.updateOutbox(outbox); !s) return s.error();
+    current->external_id = in.external_id;
+    const auto status = core::mergeDeliveryStatus(current->delivery_status, core::DeliveryStatus::Sent);
+    if (status != current->delivery_status) current->delivery_error.clear();
+    current->delivery_status = status;
+    current->updated_at = now;
+    if (auto s = tx.updateMessage(*current); !s) return s.error();
+    finished = *current;
     return claimed(*current, recipient->contact_id, result);
   }
   if (finished_meanwhile) {

@@ -69,7 +69,14 @@ void OutboxWorker::postpone(const core::OutboxItem& original, core::TimestampMs 
   core::OutboxItem item = original;
   item.next_attempt_at = until;
   item.updated_at = clock_.now();
-  (void)store_.write([&](StoreTx& tx) { return tx.updateOutbox(item); });
+  // Only while it is still pending with the mark it was read with (the compare-and-set of
+  // markOutboxSending, with the values it has): the provider's echo of an earlier attempt may
+  // have finished it since it was read (app/echo_claim.hpp), and writing the copy read before
+  // would make it pending again.
+  (void)store_.write([&](StoreTx& tx) -> Status {
+    if (auto held = tx.markOutboxSending(item.id, item.sending_since, item.sending_since, until); !held) return held;
+    return tx.updateOutbox(item);
+  });
 }
 
 int OutboxWorker::runOnce() {

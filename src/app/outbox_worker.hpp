@@ -30,6 +30,9 @@
 // id on the reply (app/echo_claim.hpp), which proves the provider sent it: an attempt that
 // fails, times out or is interrupted after that is recorded as done and the message as sent
 // (DeskService::recordSendOutcome), so it is neither failed nor sent again.
+// An echo that arrives after an attempt timed out or failed for now, while the item waits for
+// its retry, finishes the item itself (done, the message sent): the retry's mark then finds it
+// done and nothing is sent again.
 // stop() finishes the attempt in hand.
 #pragma once
 

@@ -215,6 +215,138 @@ TEST_F(EchoRaceTest, ASendThatFailsAfterItsEchoCameIsNotShownAsFailed) {
   EXPECT_FALSE(resend.ok()) << "nothing to resend";
 }
 
+// The open case of the echo race: the send call ended with a temporary error or a timeout (the
+// provider may have sent it all the same), the item waits for its retry, then the echo comes.
+
+TEST_F(EchoRaceTest, AnEchoAfterATimedOutAttemptShowsTheReplyOnceSentAndNothingIsResent) {
+  auto sent = reply("Es ist unterwegs.");
+  provider_->script = {{Outcome::RetryLater, "Instagram unreachable: Timeout was reached", 0, {}}};
+  outbox_->runOnce();
+  ASSERT_EQ(item(sent.id).state, core::OutboxState::Pending) << "waits for its retry";
+  ASSERT_EQ(item(sent.id).attempts, 1);
+  ASSERT_EQ(item(sent.id).sending_since, 0);
+  events_.clear();
+  clock_.advance(300);  // before the retry (1 s)
+
+  auto late = echo("mid-41", "Es ist unterwegs.");
+  EXPECT_TRUE(late.duplicate);
+  EXPECT_EQ(late.message_id, sent.id);
+  EXPECT_EQ(late.conversation_id, conversation_);
+  EXPECT_EQ(count("message.created"), 0) << "no second row for the desk";
+  EXPECT_EQ(count("message.updated"), 1) << "the desk hears \"sent\"";
+  auto stored = message(sent.id);
+  EXPECT_EQ(stored.external_id, "mid-41");
+  EXPECT_EQ(stored.delivery_status, core::DeliveryStatus::Sent);
+  EXPECT_EQ(stored.delivery_error, "");
+  auto o = item(sent.id);
+  EXPECT_EQ(o.state, core::OutboxState::Done);
+  EXPECT_EQ(o.last_error, "");
+  EXPECT_EQ(o.updated_at, clock_.now());
+
+  clock_.advance(60'000);
+  EXPECT_EQ(outbox_->runOnce(), 0);
+  EXPECT_EQ(provider_->calls, 1) << "the provider had it: never sent again";
+  EXPECT_EQ(timeline().size(), 2u);
+  // Receipts and a redelivered echo find it by the id.
+  EXPECT_TRUE(echo("mid-41", "Es ist unterwegs.").duplicate);
+  ASSERT_TRUE(desk_->applyProviderStatus(core::Inbox{.id = instagram_, .tenant_id = tenant_},
+                                         core::InboundStatus{"", "mid-41", core::DeliveryStatus::Read, "", 0})
+                  .ok());
+  EXPECT_EQ(message(sent.id).delivery_status, core::DeliveryStatus::Read);
+  EXPECT_EQ(timeline().size(), 2u);
+}
+
+TEST_F(EchoRaceTest, AnEchoAfterA5xxLeavesTheWorkerNothingToResendWhenItWakes) {
+  auto sent = reply("Wir melden uns morgen.");
+  provider_->script = {{Outcome::RetryLater, "Instagram error 2: An unexpected error has occurred. Please retry your request later.", 0, {}}};
+  outbox_->runOnce();
+  clock_.advance(5'000);  // the retry is due, the worker has not woken yet
+  EXPECT_TRUE(echo("mid-42", "Wir melden uns morgen.").duplicate);
+  restart();  // even a worker that starts afresh
+  EXPECT_EQ(outbox_->runOnce(), 0);
+  clock_.advance(10 * 60 * 1000);
+  EXPECT_EQ(outbox_->runOnce(), 0);
+  EXPECT_EQ(provider_->calls, 1);
+  EXPECT_EQ(message(sent.id).delivery_status, core::DeliveryStatus::Sent);
+  EXPECT_EQ(item(sent.id).state, core::OutboxState::Done);
+  EXPECT_EQ(outbox_->failed(), 0u);
+  EXPECT_EQ(timeline().size(), 2u);
+}
+
+TEST_F(EchoRaceTest, ADifferentTextWhileAReplyAwaitsItsRetryIsItsOwnMessageAndTheRetrySends) {
+  auto sent = reply("Es ist unterwegs.");
+  customerWrites("igsid-ben");
+  provider_->script = {{Outcome::RetryLater, "Instagram unreachable: Timeout was reached", 0, {}}};
+  outbox_->runOnce();
+  auto typed = echo("mid-app", "Wir haben heute bis 18 Uhr geöffnet.");  // other text, same customer
+  auto to_ben = echo("mid-ben", "Es ist unterwegs.", "igsid-ben");        // same text, another customer
+  EXPECT_FALSE(typed.duplicate);
+  EXPECT_FALSE(to_ben.duplicate);
+  EXPECT_NE(to_ben.conversation_id, conversation_);
+  auto messages = timeline();
+  ASSERT_EQ(messages.size(), 3u);
+  EXPECT_EQ(messages[2].text, "Wir haben heute bis 18 Uhr geöffnet.");
+  EXPECT_EQ(messages[2].external_id, "mid-app");
+  EXPECT_EQ(message(sent.id).external_id, "");
+  EXPECT_EQ(item(sent.id).state, core::OutboxState::Pending) << "still waits for its retry";
+
+  clock_.advance(1'000);
+  EXPECT_EQ(outbox_->runOnce(), 1);
+  EXPECT_EQ(provider_->calls, 2);
+  EXPECT_EQ(message(sent.id).delivery_status, core::DeliveryStatus::Sent);
+  EXPECT_EQ(message(sent.id).external_id, "mid-2");
+}
+
+TEST_F(EchoRaceTest, TheEchoOfAnEarlierAttemptDuringTheRetrysSendCallTakesTheInFlightPath) {
+  auto sent = reply("Es ist unterwegs.");
+  provider_->script = {{Outcome::RetryLater, "Instagram unreachable: Timeout was reached", 0, {}},
+                       {Outcome::RetryLater, "Instagram unreachable: Timeout was reached", 0, {}}};
+  outbox_->runOnce();
+  clock_.advance(1'000);
+  core::IngestResult during;
+  provider_->during_send = [&] {
+    during = echo("mid-43", "Es ist unterwegs.");
+    EXPECT_EQ(item(sent.id).sending_since, clock_.now()) << "the retry's mark stays: its send call goes on";
+  };
+  outbox_->runOnce();  // the retry, in whose send call the echo comes; it times out too
+  EXPECT_TRUE(during.duplicate);
+  EXPECT_EQ(message(sent.id).external_id, "mid-43");
+  EXPECT_EQ(message(sent.id).delivery_status, core::DeliveryStatus::Sent);
+  EXPECT_EQ(item(sent.id).state, core::OutboxState::Done);
+  clock_.advance(60'000);
+  outbox_->runOnce();
+  EXPECT_EQ(provider_->calls, 2) << "no third send";
+  EXPECT_EQ(timeline().size(), 2u);
+}
+
+TEST_F(EchoRaceTest, AnItemTheEchoFinishedAfterTheWorkerReadItStaysFinishedWhenTheRateLimitHoldsItBack) {
+  // One send a second for the inbox: in one pass the worker reads both due items, sends the
+  // first and moves the second on. The second waits for its retry; its echo comes while the
+  // first is in its send call, after the worker read it.
+  outbox_ = std::make_unique<app::OutboxWorker>(
+      *store_, *desk_, clock_, gateways_,
+      app::OutboxPolicy{.max_attempts = 3, .first_backoff_ms = 1000, .max_backoff_ms = 60000, .batch = 32,
+                        .send_rate = [](const core::Inbox&) { return app::SendRate{1.0, 1.0}; }});
+  auto waiting = reply("Es ist unterwegs.");
+  provider_->script = {{Outcome::RetryLater, "Instagram unreachable: Timeout was reached", 0, {}}};
+  outbox_->runOnce();
+  ASSERT_EQ(item(waiting.id).attempts, 1);
+  clock_.advance(1'000);
+  auto next = reply("Noch etwas?");
+  {
+    auto o = item(next.id);  // due before the retry, so sent first
+    o.next_attempt_at = 0;
+    ASSERT_TRUE(store_->write([&](app::StoreTx& tx) { return tx.updateOutbox(o); }));
+  }
+  provider_->during_send = [&] { EXPECT_TRUE(echo("mid-44", "Es ist unterwegs.").duplicate); };
+  EXPECT_EQ(outbox_->runOnce(), 1);
+  EXPECT_EQ(item(waiting.id).state, core::OutboxState::Done) << "not made pending again by the rate limit";
+  EXPECT_EQ(message(waiting.id).delivery_status, core::DeliveryStatus::Sent);
+  clock_.advance(60'000);
+  outbox_->runOnce();
+  EXPECT_EQ(provider_->calls, 2) << "the first attempt and the other reply; no retry";
+}
+
 TEST_F(EchoRaceTest, AnEchoOfASendACrashInterruptedMakesItSentInsteadOfCheckAndResend) {
   auto sent = reply("Es ist unterwegs.");
   const auto o = item(sent.id);
