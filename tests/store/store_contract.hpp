@@ -244,6 +244,19 @@ inline core::Message messageIn(const core::Conversation& conversation, core::Con
   return m;
 }
 
+// A new outbox item of `message`, due at 100, created and touched at 50.
+inline core::OutboxItem outboxItemOf(core::TenantId tenant, core::InboxId inbox, core::MessageId message, std::string key) {
+  core::OutboxItem item;
+  item.tenant_id = tenant;
+  item.inbox_id = inbox;
+  item.message_id = message;
+  item.idempotency_key = std::move(key);
+  item.payload = "{}";
+  item.next_attempt_at = 100;
+  item.created_at = item.updated_at = 50;
+  return item;
+}
+
 // Media the provider still holds: fetched later by the media fetcher. No bytes yet, so no hash
 // and size 0; the content type is sniffed once the bytes are here.
 inline core::Attachment pendingAttachmentIn(core::TenantId tenant, std::string provider_ref,
@@ -2213,14 +2226,7 @@ TYPED_TEST_P(StoreContract, OutboxSendingMarkIsAClaimAndSurvivesAsInterrupted) {
   core::Conversation conv = conversationIn(acme, web, this->contact(acme, "Carl"));
   auto msg = this->message(messageIn(conv, this->conversation(conv), "reply"));
   auto make = [&](const std::string& key) {
-    core::OutboxItem item;
-    item.tenant_id = acme;
-    item.inbox_id = web;
-    item.message_id = msg;
-    item.idempotency_key = key;
-    item.payload = "{}";
-    item.next_attempt_at = 100;
-    item.created_at = item.updated_at = 50;
+    core::OutboxItem item = outboxItemOf(acme, web, msg, key);
     item.id = this->must(this->w([&](StoreTx& tx) { return tx.enqueueOutbox(item); }), "enqueue " + key);
     return item;
   };
@@ -2277,17 +2283,11 @@ TYPED_TEST_P(StoreContract, AttemptedOutboxIsAnInboxsItemsInTheirSendCallOrAwait
   core::Conversation conv = conversationIn(acme, insta, this->contact(acme, "Carl"));
   auto msg = this->message(messageIn(conv, this->conversation(conv), "reply"));
   auto make = [&](const std::string& key, core::InboxId inbox, core::OutboxState state, int attempts, core::TimestampMs touched) {
-    core::OutboxItem item;
-    item.tenant_id = acme;
-    item.inbox_id = inbox;
-    item.message_id = msg;
-    item.idempotency_key = key;
-    item.payload = "{}";
+    core::OutboxItem item = outboxItemOf(acme, inbox, msg, key);
     item.state = state;
     item.attempts = attempts;
     item.last_error = attempts > 0 ? "Timeout was reached" : "";
     item.next_attempt_at = touched + 1000;
-    item.created_at = 50;
     item.updated_at = touched;
     item.id = this->must(this->w([&](StoreTx& tx) { return tx.enqueueOutbox(item); }), "enqueue " + key);
     return item;
