@@ -1,7 +1,8 @@
 """End to end: Instagram's echo of a reply Parley is sending, delivered to the webhook before the
-Send API has answered (the local Graph fake posts it from inside the send call). The agent sees
-the reply once and it ends sent, even when that answer is an error; what the business typed in
-Instagram's own app meanwhile is stored as its own message. On SQLite, and on the harness's
+Send API has answered (the local Graph fake posts it from inside the send call), or after an
+answer with a temporary error while the reply waits for its retry. The agent sees the reply once
+and it ends sent, even when that answer is an error, and the retry never happens; what the
+business typed in Instagram's own app meanwhile is stored as its own message. On SQLite, and on the harness's
 PostgreSQL when there is one."""
 import json
 import os
@@ -100,6 +101,30 @@ class EchoRaceTest(Desk, unittest.TestCase):
         self.assertEqual(stored["delivery_status"], "sent")
         self.assertFalse(stored["delivery_error"])
         self.assertEqual(len(self.outgoing(conversation)), 1)
+
+    def test_an_echo_after_a_5xx_while_the_reply_waits_for_its_retry_cancels_the_retry(self):
+        conversation = self.customer_writes("7000000000000004")
+        # Meta answers a temporary error (it sent the message all the same) and asks for 3 s.
+        self.meta.send_errors.append((500, {"error": {"message": "An unexpected error has occurred. Please retry your request later.",
+                                                      "type": "OAuthException", "code": 2, "fbtrace_id": "fake"}},
+                                      {"Retry-After": "3"}))
+        before = len(self.meta.sent)
+        reply = self.reply(conversation["id"], text="Ihr Paket kommt morgen.")
+        wait_for(lambda: len(self.meta.sent) == before + 1)
+        time.sleep(0.5)  # the error is recorded: the reply waits for its retry
+        stored = self.message(conversation["id"], reply["id"])
+        self.assertEqual((stored["delivery_status"], stored["external_id"]), ("pending", None), stored)
+        sent = self.meta.sent[-1][1]
+        status, body, _ = self.webhook(instagram_event(IG_ID, sent["recipient"]["id"],
+                                                       {"message": {"mid": "m_late-echo-4", "is_echo": True,
+                                                                    "text": sent["message"]["text"]}}))
+        self.assertEqual((status, body["stored"], body["duplicates"]), (200, 0, 1), body)
+        stored = self.message(conversation["id"], reply["id"])
+        self.assertEqual((stored["delivery_status"], stored["external_id"]), ("sent", "m_late-echo-4"), stored)
+        self.assertFalse(stored["delivery_error"])
+        time.sleep(4)  # past the retry it asked for: nothing is sent again
+        self.assertEqual(len(self.meta.sent), before + 1)
+        self.assertEqual([m["id"] for m in self.outgoing(conversation)], [reply["id"]])
 
     def test_what_the_business_typed_in_instagram_meanwhile_is_its_own_message(self):
         conversation = self.customer_writes("7000000000000003")
