@@ -458,7 +458,12 @@ bool DeskService::ingestAsync(core::InboundMessage in, std::function<bool(const 
                                done(status.error());
                                return;
                              }
-                             publishIngest(*job);
+                             // Stored and committed: the answer goes out even if a subscriber
+                             // throws (the desk then misses an event, not the customer a reply).
+                             try {
+                               publishIngest(*job);
+                             } catch (...) {
+                             }
                              done(job->result);
                            });
 }

@@ -60,9 +60,9 @@ using Handler = std::function<Response(Context&)>;
 // A route's optional fast path, tried on the I/O thread before its handler (which runs on the
 // worker pool). It must not block: no store read, no file or network I/O; it may write only
 // through Store::writeAsync. It either declines — returns false having done nothing, and the
-// handler runs as usual — or returns true and then calls `respond` exactly once, on any thread:
-// with the answer, or with nullopt to hand the request to the handler after all (allowed only
-// while nothing was stored). Used by the webhooks that providers call at high rates: they answer
+// handler runs as usual — or returns true and then calls `respond` once, on any thread: with the
+// answer, or with nullopt to hand the request to the handler after all (allowed only while
+// nothing was stored). A respond whose every copy is dropped uncalled counts as nullopt. Used by the webhooks that providers call at high rates: they answer
 // from the store's commit without holding a worker thread per request.
 using Respond = std::function<void(std::optional<Response>)>;
 using FastHandler = std::function<bool(Context&, Respond)>;

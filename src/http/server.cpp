@@ -289,19 +289,28 @@ struct Server::Impl {
     Context ctx{request, std::move(params), std::nullopt};
     auto answer = co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::optional<Response>)>(
         [&](auto handler) {
-          // Called at most once, whatever the fast path does; the coroutine resumes on ioc.
+          // Answered exactly once, whatever the fast path does: by its respond call, or with
+          // nullopt (the handler runs) when the last copy of respond goes without having been
+          // called (a declined request, a job dropped, a callback that threw), so no request is
+          // left hanging. The coroutine resumes on ioc.
           struct Waiter {
-            explicit Waiter(decltype(handler) h) : resume(std::move(h)) {}
+            Waiter(Impl* i, decltype(handler) h) : impl(i), resume(std::move(h)) {}
+            Waiter(const Waiter&) = delete;
+            Waiter& operator=(const Waiter&) = delete;
+            ~Waiter() { answer(std::nullopt); }
+            void answer(std::optional<Response> r) {
+              if (answered.exchange(true)) return;
+              asio::post(impl->ioc, [h = std::move(resume), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
+              --impl->fast_pending;
+            }
+            Impl* impl;
             decltype(handler) resume;
             std::atomic<bool> answered{false};
           };
-          auto waiter = std::make_shared<Waiter>(std::move(handler));
           ++fast_pending;
-          auto respond = [this, waiter](std::optional<Response> r) {
-            if (waiter->answered.exchange(true)) return;
-            asio::post(ioc, [waiter, r = std::move(r)]() mutable { std::move(waiter->resume)(std::move(r)); });
-            --fast_pending;
-          };
+          auto waiter = std::make_shared<Waiter>(this, std::move(handler));
+          auto respond = [waiter](std::optional<Response> r) { waiter->answer(std::move(r)); };
+          waiter.reset();  // respond's copies own it now
           bool taken = false;
           try {
             taken = route->fast(ctx, respond);
