@@ -71,6 +71,10 @@ class MessengerTest(Desk, unittest.TestCase):
         self.assertNotIn(APP_SECRET, json.dumps(inbox))
         self.assert_config_refused("messenger", {"page_id": "1"}, "config.page_access_token")
         self.assert_config_refused("instagram", {"instagram_id": "1"}, "config.access_token")
+        self.assert_config_refused("messenger", {"page_id": "1", "page_access_token": "a", "app_secret": "b", "verify_token": "c",
+                                                 "access_token": "d"}, "config.access_token: unknown key")
+        self.assert_config_refused("instagram", {"instagram_id": "1", "access_token": "a", "app_secret": "b", "verify_token": "c",
+                                                 "page_access_token": "d"}, "config.page_access_token: unknown key")
 
     def test_verification_handshake_per_product(self):
         for path, token in (("/webhooks/messenger", "verify-page"), ("/webhooks/instagram", "verify-ig")):

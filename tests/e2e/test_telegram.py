@@ -87,6 +87,8 @@ class TelegramTest(Desk, unittest.TestCase):
         self.assertNotIn(SECRET, json.dumps(inbox))
         self.assert_config_refused("telegram", {"secret_token": "x"}, "config.bot_token")
         self.assert_config_refused("telegram", {"bot_token": "1:a", "secret_token": "no spaces"}, "config.secret_token")
+        self.assert_config_refused("telegram", {"bot_token": "1:a", "secret_token": "abc", "webhook_url": "https://h/webhooks/telegram/1"},
+                                   "config.webhook_url: unknown key")
 
     # ---- inbound ------------------------------------------------------------------------------------
 

@@ -128,6 +128,12 @@ class TwilioTest(TemplateConversations, unittest.TestCase):
                                                              "phone_number": "+15550001"}}, token=self.token)
         self.assertEqual(status, 400)
         self.assertIn("config.public_base_url", body["error"]["message"])
+        status, body, _ = self.parley.request("POST", "/api/v1/inboxes", {
+            "name": "typo", "channel": "twilio", "config": {"account_sid": "AC1", "auth_token": "x", "phone_number": "+15550001",
+                                                           "public_base_url": "https://p.example", "status_callback": "x"}},
+            token=self.token)
+        self.assertEqual(status, 400, body)
+        self.assertIn("config.status_callback: unknown key", body["error"]["message"])
 
     def test_bad_signature_stores_nothing_and_bad_input_is_refused(self):
         params = [("MessageSid", "SMforged0000000000000000000000001"), ("From", "+14155550101"), ("To", SMS_NUMBER),

@@ -64,6 +64,9 @@ class WhatsAppTest(Desk, unittest.TestCase):
 
     def test_incomplete_config_is_refused(self):
         self.assert_config_refused("whatsapp", {"phone_number_id": "1"}, "config.access_token")
+        # A misspelt optional setting is refused with its name, not kept unused (templates would never sync).
+        self.assert_config_refused("whatsapp", {"phone_number_id": "1", "access_token": "a", "app_secret": "b", "verify_token": "c",
+                                                "business_acount_id": "102290129340398"}, "config.business_acount_id: unknown key")
 
     def test_verification_handshake(self):
         status, body, _ = self.parley.request(

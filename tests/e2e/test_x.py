@@ -98,6 +98,11 @@ class XTest(Desk, unittest.TestCase):
             "name": "bad", "channel": "x", "config": {"user_id": "@handle", "consumer_secret": "s", "access_token": "t"}},
             token=self.token)
         self.assertEqual(status, 400, body)
+        status, body, _ = self.parley.request("POST", "/api/v1/inboxes", {
+            "name": "typo", "channel": "x", "config": {"user_id": "1", "consumer_secret": "s", "access_token": "t",
+                                                       "bearer_token": "b"}}, token=self.token)
+        self.assertEqual(status, 400, body)
+        self.assertIn("config.bearer_token: unknown key", body["error"]["message"])
 
     def test_bad_signature_is_401_and_nothing_is_stored(self):
         raw = dm_event("700000000000000001", "880000000000000001", "forged")

@@ -1,5 +1,7 @@
 #include "channels/common/config_secrets.hpp"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 namespace parley::channels {
@@ -69,6 +71,21 @@ core::Result<json::object> openConfigObject(const std::string& config_json, cons
   auto opened = openConfigSecrets(config_json, *box);
   if (!opened) return opened.error();
   return parseObject(*opened);
+}
+
+core::Status rejectUnknownConfigKeys(const std::string& config_json, std::initializer_list<std::string_view> known,
+                                     std::string_view channel, std::string_view doc) {
+  auto object = parseObject(config_json);
+  if (!object) return object.error();
+  for (const auto& kv : *object) {
+    const std::string_view key = kv.key();
+    if (key == "max_messages_per_second" || std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string names;
+    for (auto k : known) names += (names.empty() ? "" : ", ") + std::string(k);
+    return makeError(ErrorCode::InvalidInput, "config." + std::string(key) + ": unknown key (the keys of " + std::string(channel) +
+                                                  " inbox are " + names + ", max_messages_per_second; see " + std::string(doc) + ")");
+  }
+  return {};
 }
 
 std::string stringOr(const json::object& object, std::string_view key) {

@@ -42,6 +42,12 @@ core::Status requireConfigValues(std::initializer_list<std::pair<const char*, co
 // slashes are cut (the adapters append "/<path>").
 core::Status checkApiBaseUrl(std::string& url);
 
+// InvalidInput "config.<key>: unknown key (the keys of <channel> inbox are ...; see <doc>)" for the
+// first top-level key of `config_json` that is neither in `known` nor `max_messages_per_second`
+// (the outbox's rate, every channel): a misspelt optional setting is refused, not silently unused.
+core::Status rejectUnknownConfigKeys(const std::string& config_json, std::initializer_list<std::string_view> known,
+                                     std::string_view channel, std::string_view doc);
+
 // A gateway's validateConfig: the error of parsing the configuration, if any.
 template <class T>
 core::Status configStatus(const core::Result<T>& parsed) {

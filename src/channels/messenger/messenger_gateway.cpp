@@ -49,7 +49,13 @@ core::Result<InboxConfig> parseInboxConfig(Product product, const std::string& c
 }
 
 core::Status MessengerGateway::validateConfig(const std::string& config_json) const {
-  return configStatus(parseInboxConfig(product_, config_json));
+  if (auto parsed = parseInboxConfig(product_, config_json); !parsed) return parsed.error();
+  if (product_ == Product::Instagram) {
+    return rejectUnknownConfigKeys(config_json, {"instagram_id", "access_token", "app_secret", "verify_token", "api_base_url"},
+                                   "an instagram", "docs/channels/MESSENGER.md");
+  }
+  return rejectUnknownConfigKeys(config_json, {"page_id", "page_access_token", "app_secret", "verify_token", "api_base_url"},
+                                 "a messenger", "docs/channels/MESSENGER.md");
 }
 
 core::Result<std::string> MessengerGateway::encode(const app::OutboundContext& ctx) const {

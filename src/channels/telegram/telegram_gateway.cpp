@@ -88,7 +88,9 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const
 }
 
 core::Status TelegramGateway::validateConfig(const std::string& config_json) const {
-  return configStatus(parseInboxConfig(config_json));
+  if (auto parsed = parseInboxConfig(config_json); !parsed) return parsed.error();
+  return rejectUnknownConfigKeys(config_json, {"bot_token", "secret_token", "api_base_url"}, "a telegram",
+                                 "docs/channels/TELEGRAM.md");
 }
 
 core::Result<std::string> TelegramGateway::encode(const app::OutboundContext& ctx) const {

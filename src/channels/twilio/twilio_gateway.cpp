@@ -80,7 +80,11 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const
 }
 
 core::Status TwilioGateway::validateConfig(const std::string& config_json) const {
-  return configStatus(parseInboxConfig(config_json));
+  if (auto parsed = parseInboxConfig(config_json); !parsed) return parsed.error();
+  return rejectUnknownConfigKeys(config_json,
+                                 {"account_sid", "auth_token", "phone_number", "messaging_service_sid", "public_base_url",
+                                  "api_base_url", "content_api_base_url"},
+                                 "a twilio", "docs/channels/TWILIO.md");
 }
 
 core::Result<std::string> TwilioGateway::encode(const app::OutboundContext& ctx) const {

@@ -84,7 +84,10 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const
 }
 
 core::Status WhatsAppGateway::validateConfig(const std::string& config_json) const {
-  return configStatus(parseInboxConfig(config_json));
+  if (auto parsed = parseInboxConfig(config_json); !parsed) return parsed.error();
+  return rejectUnknownConfigKeys(config_json,
+                                 {"phone_number_id", "access_token", "app_secret", "verify_token", "api_base_url", "business_account_id"},
+                                 "a whatsapp", "docs/channels/WHATSAPP.md");
 }
 
 core::Result<std::string> WhatsAppGateway::encode(const app::OutboundContext& ctx) const {

@@ -94,7 +94,12 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const
 }
 
 core::Status XGateway::validateConfig(const std::string& config_json) const {
-  return configStatus(parseInboxConfig(config_json));
+  if (auto parsed = parseInboxConfig(config_json); !parsed) return parsed.error();
+  return rejectUnknownConfigKeys(config_json,
+                                 {"user_id", "consumer_secret", "api_base_url", "consumer_key", "oauth1_access_token",
+                                  "oauth1_access_token_secret", "access_token", "refresh_token", "client_id", "client_secret",
+                                  "oauth2_expires_at"},
+                                 "an x", "docs/channels/X.md");
 }
 
 core::Result<std::string> XGateway::encode(const app::OutboundContext& ctx) const {
