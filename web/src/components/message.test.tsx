@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Api } from '../api/client';
 import type { Message } from '../api/types';
 import { createI18n, I18nContext } from '../i18n';
-import { DeliveryTicks } from './message';
+import { DeliveryTicks, KindExtras } from './message';
 
 const reply = (over: Partial<Message>): Message =>
   ({
@@ -54,5 +54,28 @@ describe('a reply that was not delivered', () => {
     expect(calls[0].url).toBe('/api/v1/conversations/7/messages/42/retry');
     expect(calls[0].init.method).toBe('POST');
     expect((calls[0].init.headers as Record<string, string>)['X-CSRF-Token']).toBe('c1');
+  });
+});
+
+describe('a customer reaction', () => {
+  const reaction = reply({ id: 43, direction: 'incoming', kind: 'reaction', text: '👍', reply_to_id: 41, payload: { emoji: '👍', message_id: 'wamid.1' } });
+
+  it('shows the emoji once and which message it reacts to, in English and German', () => {
+    const target = reply({ id: 41, direction: 'outgoing', text: 'Ihr Paket kommt morgen' });
+    const en = render(<KindExtras m={reaction} reactedTo={target} />);
+    expect(en.split('👍').length - 1).toBe(1);
+    expect(en).toContain('reaction to “Ihr Paket kommt morgen”');
+    const de = render(
+      <I18nContext.Provider value={createI18n('de')}>
+        <KindExtras m={reaction} reactedTo={reply({ id: 41, kind: 'image', text: '' })} />
+      </I18nContext.Provider>,
+    );
+    expect(de).toContain('Reaktion auf eine Nachricht ohne Text');
+  });
+
+  it('shows the emoji alone when the reacted-to message is not in the timeline', () => {
+    const html = render(<KindExtras m={reaction} />);
+    expect(html).toContain('👍');
+    expect(html).not.toContain('reaction to');
   });
 });

@@ -201,7 +201,7 @@ export function DeliveryTicks({ m }: { m: Message }) {
   }
 }
 
-function KindExtras({ m }: { m: Message }) {
+export function KindExtras({ m, reactedTo }: { m: Message; reactedTo?: Message }) {
   const { t } = useI18n();
   if (m.location) {
     const { latitude, longitude, name } = m.location;
@@ -214,14 +214,25 @@ function KindExtras({ m }: { m: Message }) {
       </p>
     );
   }
-  if (m.kind === 'reaction' && typeof m.payload.emoji === 'string') return <p class="msg-extra msg-reaction">{m.payload.emoji}</p>;
+  if (m.kind === 'reaction' && typeof m.payload.emoji === 'string') {
+    // The emoji once (the message's text is the same emoji) and what it answers, so the agent
+    // sees which message the customer reacted to.
+    const text = reactedTo?.text ?? '';
+    const short = text.length > 80 ? text.slice(0, 79) + '…' : text;
+    return (
+      <p class="msg-extra">
+        <span class="msg-reaction">{m.payload.emoji}</span>
+        {reactedTo && <span class="muted"> {short ? t('conv.reactedTo', { text: short }) : t('conv.reactedToNoText')}</span>}
+      </p>
+    );
+  }
   if (m.kind === 'unsupported' && !m.text) return <p class="msg-extra muted">{t('conv.unsupported')}</p>;
   return null;
 }
 
 /** publicThread: the message belongs to a public conversation (an X mention), so a reply says
  * which way it went. */
-export function MessageItem({ m, inCurrent, publicThread }: { m: Message; inCurrent: boolean; publicThread?: boolean }) {
+export function MessageItem({ m, inCurrent, publicThread, reactedTo }: { m: Message; inCurrent: boolean; publicThread?: boolean; reactedTo?: Message }) {
   const i18n = useI18n();
   const { t } = i18n;
   const { dir } = useSession();
@@ -250,7 +261,7 @@ export function MessageItem({ m, inCurrent, publicThread }: { m: Message; inCurr
         ? t('conv.you')
         : userName(dir, m.sender_user_id) ?? t('conv.unknownAgent');
   const cls = m.direction === 'incoming' ? 'msg-in' : m.direction === 'note' || m.private ? 'msg-note' : 'msg-out';
-  const text = m.text ? (
+  const text = m.text && m.kind !== 'reaction' ? (
     <p class="msg-text">
       <MessageText text={m.text} />
     </p>
@@ -281,7 +292,7 @@ export function MessageItem({ m, inCurrent, publicThread }: { m: Message; inCurr
         ) : (
           text
         )}
-        <KindExtras m={m} />
+        <KindExtras m={m} reactedTo={reactedTo} />
         {m.direction === 'outgoing' && buttonsOf(m.payload) && <KeyboardView rows={buttonsOf(m.payload)!} />}
         {mail && <MailNotes mail={mail} />}
         {attachments.length > 0 && (

@@ -242,7 +242,12 @@ function ConversationPane({ id }: { id: number }) {
                       </span>
                     </li>
                   )}
-                  <MessageItem m={m} inCurrent={m.conversation_id === id} publicThread={m.conversation_id === id ? conv.public : contactConvs.find((c) => c.id === m.conversation_id)?.public} />
+                  <MessageItem
+                    m={m}
+                    inCurrent={m.conversation_id === id}
+                    publicThread={m.conversation_id === id ? conv.public : contactConvs.find((c) => c.id === m.conversation_id)?.public}
+                    reactedTo={m.kind === 'reaction' && m.reply_to_id ? timeline.find((x) => x.id === m.reply_to_id) : undefined}
+                  />
                 </Fragment>
               );
             })}
