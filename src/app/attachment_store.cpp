@@ -4,6 +4,7 @@
 #include <magic.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <memory>
 
 #include "app/crypto.hpp"
@@ -45,18 +46,46 @@ bool writeFileDurably(const std::filesystem::path& path, const std::string& byte
 
 }  // namespace
 
+namespace {
+
+using MagicCookie = std::unique_ptr<std::remove_pointer_t<magic_t>, MagicDeleter>;
+
+MagicCookie openMagic(int flags) {
+  magic_t m = magic_open(flags);
+  if (m && magic_load(m, nullptr) != 0) {
+    magic_close(m);
+    m = nullptr;
+  }
+  return MagicCookie(m);
+}
+
+}  // namespace
+
 std::string sniffMimeType(const std::string& bytes) {
-  thread_local std::unique_ptr<std::remove_pointer_t<magic_t>, MagicDeleter> cookie = [] {
-    magic_t m = magic_open(MAGIC_MIME_TYPE);
-    if (m && magic_load(m, nullptr) != 0) {
-      magic_close(m);
-      m = nullptr;
-    }
-    return std::unique_ptr<std::remove_pointer_t<magic_t>, MagicDeleter>(m);
-  }();
+  thread_local MagicCookie cookie = openMagic(MAGIC_MIME_TYPE);
   if (!cookie) return "application/octet-stream";
   const char* type = magic_buffer(cookie.get(), bytes.data(), bytes.size());
   return type ? type : "application/octet-stream";
+}
+
+std::string sniffExtension(const std::string& bytes) {
+  thread_local MagicCookie cookie = openMagic(MAGIC_EXTENSION);
+  if (!cookie) return "";
+  const char* found = magic_buffer(cookie.get(), bytes.data(), bytes.size());
+  // "jpeg/jpg/jpe/jfif": the first is the file type's usual extension; "???" when none is known.
+  const std::string list = found ? found : "";
+  const std::string first = list.substr(0, list.find('/'));
+  if (first.empty() || first.size() > 8) return "";
+  for (unsigned char c : first) {
+    if (!std::isalnum(c)) return "";
+  }
+  return first;
+}
+
+std::string withExtensionFor(const std::string& filename, const std::string& bytes) {
+  if (filename.find('.') != std::string::npos) return filename;  // the sender named it
+  const std::string extension = sniffExtension(bytes);
+  return extension.empty() ? filename : filename + "." + extension;
 }
 
 std::string sanitizeFilename(const std::string& raw) {
@@ -95,7 +124,8 @@ Result<core::Attachment> AttachmentStore::saveBlob(core::TenantId tenant, const 
   a.sha256 = sha256Hex(bytes);
   a.size = static_cast<std::int64_t>(bytes.size());
   a.content_type = sniffMimeType(bytes);
-  a.filename = sanitizeFilename(filename);
+  // A provider's media often come without a name ("image"): the file still opens on download.
+  a.filename = withExtensionFor(sanitizeFilename(filename), bytes);
   a.created_at = clock_.now();
   const auto path = pathOf(a);
   std::error_code ec;

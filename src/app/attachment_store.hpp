@@ -33,6 +33,11 @@ class AttachmentStore {
 };
 
 std::string sniffMimeType(const std::string& bytes);
+// The usual file extension of these bytes' type, without the dot ("jpeg", "pdf"), or "" when
+// libmagic knows none.
+std::string sniffExtension(const std::string& bytes);
+// `filename` as it is when it has an extension, else with the one of its bytes' type appended.
+std::string withExtensionFor(const std::string& filename, const std::string& bytes);
 // Keeps a file name safe for a Content-Disposition header and a file system.
 std::string sanitizeFilename(const std::string& name);
 

@@ -453,3 +453,15 @@ TEST(Attachments, DownloadsKeepTheirNameSafely) {
   EXPECT_EQ(disposition.find_first_of("\r\n"), std::string::npos);
   EXPECT_NE(disposition.find("filename*=UTF-8''Rechnung%20M%C3%A4rz"), std::string::npos) << disposition;
 }
+
+TEST(Attachments, AFileWithoutAnExtensionGetsTheOneOfItsType) {
+  // Providers' media often come as just "image": the download must still open as what it is.
+  ApiFixture f;
+  const std::string png("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89", 33);
+  auto nameless = f.call(f.admin, "POST", "/api/v1/attachments?filename=image", png, "application/octet-stream");
+  ASSERT_EQ(nameless.status, 201) << nameless.body;
+  EXPECT_EQ(boost::json::parse(nameless.body).at("filename").as_string(), "image.png");
+  auto named = f.call(f.admin, "POST", "/api/v1/attachments?filename=scan.bin", png, "application/octet-stream");
+  ASSERT_EQ(named.status, 201) << named.body;
+  EXPECT_EQ(boost::json::parse(named.body).at("filename").as_string(), "scan.bin") << "a name the sender gave is kept";
+}
