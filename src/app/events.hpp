@@ -66,7 +66,9 @@ class EventBus {
   using Handler = std::function<void(const Event&)>;
   virtual ~EventBus() = default;
   virtual void publish(Event event) = 0;
-  // Handlers run on the publishing thread and must not block.
+  // Handlers run on the publishing thread and must not block. That thread may be the SQLite
+  // store's writer (DeskService::ingestAsync publishes right after the commit): a handler only
+  // queues work, and never calls the store.
   virtual void subscribe(Handler handler) = 0;
 };
 

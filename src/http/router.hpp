@@ -61,8 +61,9 @@ using Handler = std::function<Response(Context&)>;
 // worker pool). It must not block: no store read, no file or network I/O; it may write only
 // through Store::writeAsync. It either declines — returns false having done nothing, and the
 // handler runs as usual — or returns true and then calls `respond` once, on any thread: with the
-// answer, or with nullopt to hand the request to the handler after all (allowed only while
-// nothing was stored). A respond whose every copy is dropped uncalled counts as nullopt. Used by the webhooks that providers call at high rates: they answer
+// answer, or with nullopt to hand the request to the handler after all (when nothing was stored,
+// or when what was stored is something the handler recognises as a redelivery). A respond whose
+// every copy is dropped uncalled counts as nullopt. Keep it cheap: decline large bodies. Used by the webhooks that providers call at high rates: they answer
 // from the store's commit without holding a worker thread per request.
 using Respond = std::function<void(std::optional<Response>)>;
 using FastHandler = std::function<bool(Context&, Respond)>;

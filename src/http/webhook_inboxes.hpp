@@ -70,6 +70,11 @@ class ParsedConfigs {
   std::shared_ptr<const std::vector<InboxWithConfig<Config>>> latest_;
 };
 
+// The largest body a webhook fast path (router.hpp) checks and parses on the I/O thread: one
+// message with the longest text the desk takes (64 KB) and its envelope. A larger body goes to
+// the ordinary handler on a worker, so no request holds the I/O thread for long.
+inline constexpr std::size_t kFastPathMaxBody = 96 * 1024;
+
 // For DeskService::ingestAsync: accepts the inbox only while it is `remembered`'s inbox with the
 // very same stored configuration (every update writes new text: secrets get a fresh nonce).
 inline std::function<bool(const core::Inbox&)> sameConfigAs(const core::Inbox& remembered) {

@@ -118,6 +118,9 @@ void addApiChannelRoutes(Router& router, ApiDeps& deps) {
   // last saw for the inbox. Anything else (an inbox not seen yet, attachments to fetch and
   // save, any error) is left to the handler above, which gives the authoritative answer.
   router.setFastPath([&deps](Context& ctx, Respond respond) -> bool {
+    // A text message is at most 64 KB of text; a larger body carries files, which the handler
+    // takes (their bytes are saved on a worker), so the I/O thread does not hash or parse it.
+    if (ctx.request.body.size() > kFastPathMaxBody) return false;
     auto inbox_id = ctx.idParam("inbox_id");
     if (!inbox_id) return false;
     auto secret = RememberedSecrets::instance().find(*inbox_id);

@@ -104,6 +104,8 @@ void addWhatsAppRoutes(Router& router, ApiDeps& deps) {
   // the app secret of an inbox as the handler last read it. Everything else (statuses, several
   // messages, number changes, an inbox not seen yet, any error) is left to the handler above.
   router.setFastPath([&deps](Context& ctx, Respond respond) -> bool {
+    // One message's delivery is a few KB; anything larger is not worth the I/O thread's time.
+    if (ctx.request.body.size() > kFastPathMaxBody) return false;
     auto inboxes = ParsedConfigs<wa::InboxConfig>::of(core::ChannelKind::WhatsApp).latest();
     if (!inboxes) return false;
     const std::string* secret = signingAppSecret(ctx.request, *inboxes, wa::verifySignature);
@@ -119,6 +121,7 @@ void addWhatsAppRoutes(Router& router, ApiDeps& deps) {
     for (const auto& configured : *inboxes) {
       if (configured.config.phone_number_id == message.account_id && configured.config.app_secret == *secret) {
         inbox = &configured.inbox;
+        break;  // the first, as the handler's inboxFor picks
       }
     }
     if (!inbox) return false;
