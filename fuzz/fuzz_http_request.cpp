@@ -3,7 +3,8 @@
 // AttachmentStore, built the way src/main.cpp builds them.
 //
 // The input is a stream of up to kMaxRequests pipelined HTTP/1.1 requests, each run through
-// dispatch() in turn, so one input can create something and then use it. To get past the
+// the route's fast path (if it has one) and dispatch() in turn, as the server runs them, so one
+// input can create something and then use it. To get past the
 // authentication and the webhook signature, the harness rewrites three placeholders in header
 // values after parsing (the parser never sees the real secrets):
 //   @ADMIN  -> an API token of an admin       (e.g. "Authorization: Bearer @ADMIN")
@@ -28,11 +29,15 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <boost/url.hpp>
+#include <atomic>
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
+#include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <unistd.h>
@@ -220,9 +225,37 @@ void finding(int& count, const http::Request& request, const http::Response& res
   if (g->strict) fail(what);
 }
 
+// The route's fast path first, as the server tries it (http/server.cpp, tryFastPath): its answer,
+// or nullopt when it declines or hands the request back (a respond dropped uncalled counts as
+// handing back, as in the server).
+std::optional<http::Response> fastPath(const http::Request& request) {
+  std::map<std::string, std::string> params;
+  bool method_mismatch = false;
+  const http::Route* route = g->router.match(request.method, request.path, params, method_mismatch);
+  if (route == nullptr || !route->fast) return std::nullopt;
+  struct Waiter {
+    std::promise<std::optional<http::Response>> promise;
+    std::atomic<bool> answered{false};
+    void answer(std::optional<http::Response> r) {
+      if (!answered.exchange(true)) promise.set_value(std::move(r));
+    }
+    ~Waiter() { answer(std::nullopt); }
+  };
+  auto waiter = std::make_shared<Waiter>();
+  auto future = waiter->promise.get_future();
+  {
+    http::Respond respond = [waiter](std::optional<http::Response> r) { waiter->answer(std::move(r)); };
+    waiter.reset();
+    http::Context ctx{request, std::move(params), std::nullopt};
+    if (!route->fast(ctx, respond)) respond(std::nullopt);
+  }
+  return future.get();
+}
+
 void run(const http::Request& request) {
   std::string route;
-  http::Response response = http::dispatch(g->router, *g->deps, request, route);
+  std::optional<http::Response> fast = fastPath(request);
+  http::Response response = fast ? std::move(*fast) : http::dispatch(g->router, *g->deps, request, route);
   if (response.status < 100 || response.status > 599) fail("response status out of range");
   if (g->verbose) {
     std::fprintf(stderr, "%s %s -> %d %s\n", request.method.c_str(), request.path.c_str(), response.status,
