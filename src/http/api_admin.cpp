@@ -19,6 +19,49 @@ using core::Resource;
 
 namespace {
 
+// The config key that names the provider account an inbox receives for, where the webhook finds
+// its inbox by that account (WhatsApp, Messenger, Instagram, Twilio, X); empty for the others.
+std::string_view accountKeyOf(core::ChannelKind channel) {
+  switch (channel) {
+    case core::ChannelKind::WhatsApp: return "phone_number_id";
+    case core::ChannelKind::Messenger: return "page_id";
+    case core::ChannelKind::Instagram: return "instagram_id";
+    case core::ChannelKind::Twilio: return "phone_number";
+    case core::ChannelKind::X: return "user_id";
+    default: return "";
+  }
+}
+
+std::string configString(const std::string& config_json, std::string_view key) {
+  boost::system::error_code ec;
+  auto parsed = json::parse(config_json, ec);
+  if (ec || !parsed.is_object()) return "";
+  const auto* value = parsed.get_object().if_contains(key);
+  return value && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+// One inbox per provider account: two would both take every webhook of it (each message stored
+// twice, or in whichever inbox a lookup meets first). Conflict names the other inbox when it is
+// in the same tenant, and only that one exists otherwise.
+core::Status requireUnusedAccount(app::StoreTx& tx, const core::Inbox& inbox, const std::string& plain_config) {
+  const std::string_view key = accountKeyOf(inbox.channel);
+  if (key.empty()) return {};
+  const std::string account = configString(plain_config, key);
+  if (account.empty()) return {};
+  auto others = tx.listInboxesByChannel(inbox.channel);
+  if (!others) return others.error();
+  for (const auto& other : *others) {
+    if (other.id == inbox.id || configString(other.config_json, key) != account) continue;
+    const std::string holder = other.tenant_id == inbox.tenant_id
+                                   ? "inbox \"" + other.name + "\" (#" + std::to_string(other.id.value) + ")"
+                                   : "another inbox";
+    return makeError(ErrorCode::Conflict, "config." + std::string(key) + ": " + account + " is already connected to " +
+                                              holder + "; one inbox per " + std::string(core::toString(inbox.channel)) +
+                                              " account");
+  }
+  return {};
+}
+
 Response forbidden(const std::string& what) { return errorResponse(403, "forbidden", "your role may not " + what); }
 
 template <class T>
@@ -321,6 +364,7 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
         if (auto valid = gateway->second->validateConfig(plain_config); !valid) return valid;
       }
       if (auto rate = channels::configuredSendRate(plain_config); !rate) return rate.error();
+      if (auto unused = requireUnusedAccount(tx, inbox, plain_config); !unused) return unused;
       inbox.config_json = plain_config;
       if (deps.secrets) {
         auto sealed = channels::sealConfigSecrets(plain_config, *deps.secrets);

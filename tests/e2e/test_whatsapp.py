@@ -68,6 +68,19 @@ class WhatsAppTest(Desk, unittest.TestCase):
         self.assert_config_refused("whatsapp", {"phone_number_id": "1", "access_token": "a", "app_secret": "b", "verify_token": "c",
                                                 "business_acount_id": "102290129340398"}, "config.business_acount_id: unknown key")
 
+    def test_a_second_inbox_for_the_same_number_is_refused(self):
+        # Both would take every webhook of the number: the second is refused, naming the first.
+        status, body, _ = self.parley.request("POST", "/api/v1/inboxes", token=self.token,
+                                              body={"name": "WhatsApp again", "channel": "whatsapp",
+                                                    "config": inbox_config(self.graph)})
+        self.assertEqual(status, 409, body)
+        self.assertIn("config.phone_number_id: %s is already connected to inbox \"WhatsApp DE\"" % PHONE_NUMBER_ID,
+                      body["error"]["message"])
+        # Saving the inbox that has the number is not a conflict with itself.
+        status, _, _ = self.parley.request("PATCH", "/api/v1/inboxes/%d" % self.inbox["id"], token=self.token,
+                                           body={"name": "WhatsApp DE", "config": inbox_config(self.graph)})
+        self.assertEqual(status, 200)
+
     def test_verification_handshake(self):
         status, body, _ = self.parley.request(
             "GET", "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444")
