@@ -1013,6 +1013,8 @@ async function main() {
     const tgInbox = (await rest('GET', '/api/v1/inboxes', undefined, token)).body.data.find((i) => i.name === 'Telegram Shop Bot');
     assert.deepEqual(tgInbox.config, { bot_token: '********', secret_token: '********' });
     assert.equal((await detail2.locator('.webhook-url').textContent()).trim(), `${base}/webhooks/telegram/${tgInbox.id}`);
+    // The desk is open under http://127.0.0.1: Telegram could not call that, and the page says so.
+    assert.match(await detail2.locator('.webhook-info .warning').textContent(), /public HTTPS address/);
     await detail2.getByRole('button', { name: 'Close' }).click();
     // Twilio: a number that is not E.164 is refused by the server, at its field.
     await form.getByLabel('Channel').selectOption('twilio');
@@ -1027,6 +1029,7 @@ async function main() {
     await form.getByRole('button', { name: 'Create' }).click();
     await detail2.getByRole('heading', { name: /^SMS Hotline/ }).waitFor();
     assert.equal((await detail2.locator('.webhook-url').textContent()).trim(), 'https://parley.example.com/webhooks/twilio/sms', 'the URL Twilio signs');
+    assert.equal(await detail2.locator('.webhook-info .warning').count(), 0, 'a public HTTPS URL needs no warning');
     const sms = (await rest('GET', '/api/v1/inboxes', undefined, token)).body.data.find((i) => i.name === 'SMS Hotline');
     assert.equal(sms.config.phone_number, '+4915112345678');
     assert.equal(sms.config.auth_token, '********');

@@ -51,5 +51,7 @@ export const inboxChannelsDe = {
   'inbox.webhookInstagramHelp': 'Diese Callback-URL und das Bestätigungstoken in der Meta-App eintragen (Instagram → Webhooks) und messages, messaging_postbacks und messaging_seen abonnieren.',
   'inbox.webhookTelegramHelp': 'Mit setWebhook der Bot-API registrieren und dabei das geheime Token dieses Posteingangs als secret_token angeben (docs/channels/TELEGRAM.md).',
   'inbox.webhookTwilioHelp': 'In der Twilio-Konsole bei der Nummer unter „A message comes in“ (HTTP POST) genau so eintragen: Twilio signiert diese URL (die unten eingestellte öffentliche URL, nicht die Adresse, unter der diese Seite offen ist). Die Zustellstatus der Antworten kommen von selbst.',
+  'inbox.webhookNotPublic':
+    'Unter dieser Adresse erreicht der Anbieter Parley nicht: WhatsApp, Messenger, Instagram, Telegram, Twilio und X liefern Webhooks nur an eine öffentliche HTTPS-Adresse (Telegram nur an die Ports 443, 80, 88 oder 8443). Parley hinter einen HTTPS-Reverse-Proxy stellen und die URL unter dessen Adresse eintragen.',
   'inbox.webhookXHelp': 'Als Account-Activity-Webhook der X-App registrieren; X prüft ihn mit einer CRC-Anfrage, die Parley mit dem API-Geheimnis beantwortet.',
 };

@@ -52,5 +52,7 @@ export const inboxChannelsEn = {
   'inbox.webhookInstagramHelp': 'Enter this callback URL and the verify token in the Meta app (Instagram → Webhooks) and subscribe to messages, messaging_postbacks and messaging_seen.',
   'inbox.webhookTelegramHelp': "Register it with the Bot API's setWebhook, giving this inbox's secret token as secret_token (docs/channels/TELEGRAM.md).",
   'inbox.webhookTwilioHelp': 'Enter it for the number in the Twilio console under “A message comes in” (HTTP POST), exactly as shown: Twilio signs this URL (the public URL set below, not the address this page is open under). The statuses of replies come back by themselves.',
+  'inbox.webhookNotPublic':
+    'The provider cannot reach this address: WhatsApp, Messenger, Instagram, Telegram, Twilio and X deliver webhooks only to a public HTTPS address (Telegram only on ports 443, 80, 88 or 8443). Put Parley behind an HTTPS reverse proxy and register the URL under that address.',
   'inbox.webhookXHelp': 'Register it as the Account Activity webhook of the X app; X checks it with a CRC request, which Parley answers with the API secret.',
 };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createI18n } from '../i18n';
 import { en } from '../i18n/en';
 import {
-  configFromForm, configProblem, CREATABLE_CHANNELS, fieldOfError, fieldsFor, formFromConfig, MASK, webhookPath, webhookUrl,
+  configFromForm, configProblem, CREATABLE_CHANNELS, fieldOfError, fieldsFor, formFromConfig, MASK, webhookPath, webhookUnreachable, webhookUrl,
 } from './inbox-config';
 
 // An e-mail inbox as GET /inboxes/{id} shows it: passwords masked, a key the form does not show.
@@ -164,5 +164,22 @@ describe('inbox config forms', () => {
       expect(en).toHaveProperty(f.group);
       if (f.help) expect(en).toHaveProperty(f.help);
     }
+  });
+});
+
+describe('webhookUnreachable', () => {
+  it('warns when a provider could not call the URL', () => {
+    expect(webhookUnreachable('whatsapp', 'http://parley.example.com/webhooks/whatsapp')).toBe(true); // not HTTPS
+    expect(webhookUnreachable('twilio', 'https://127.0.0.1:8080/webhooks/twilio/sms')).toBe(true); // this machine
+    expect(webhookUnreachable('x', 'https://192.168.1.20/webhooks/x')).toBe(true); // a private network
+    expect(webhookUnreachable('messenger', 'https://localhost/webhooks/messenger')).toBe(true);
+    expect(webhookUnreachable('telegram', 'https://parley.example.com:8080/webhooks/telegram/4')).toBe(true); // not a Telegram port
+  });
+  it('is quiet for public HTTPS addresses and for channels nobody calls from outside', () => {
+    expect(webhookUnreachable('whatsapp', 'https://parley.example.com/webhooks/whatsapp')).toBe(false);
+    expect(webhookUnreachable('telegram', 'https://parley.example.com:8443/webhooks/telegram/4')).toBe(false);
+    expect(webhookUnreachable('twilio', 'https://172.32.0.1/webhooks/twilio/sms')).toBe(false); // public, outside 172.16/12
+    expect(webhookUnreachable('api', 'http://127.0.0.1:8080/webhooks/api/3')).toBe(false); // the caller may be local
+    expect(webhookUnreachable('email', 'http://127.0.0.1:8080/webhooks/email/3')).toBe(false);
   });
 });

@@ -271,6 +271,33 @@ export function webhookUrl(channel: string, id: number, config: Record<string, u
   return base + path;
 }
 
+const PROVIDER_CHANNELS = new Set(['whatsapp', 'messenger', 'instagram', 'telegram', 'twilio', 'x']);
+
+/** Whether a provider could not deliver to this webhook URL: Meta, Telegram, Twilio and X call
+ * only public HTTPS addresses (Telegram only on ports 443, 80, 88 or 8443), so a plain-HTTP URL
+ * or one on this machine or a private network needs Parley behind an HTTPS reverse proxy. */
+export function webhookUnreachable(channel: string, url: string): boolean {
+  if (!PROVIDER_CHANNELS.has(channel)) return false;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return true;
+  }
+  if (parsed.protocol !== 'https:') return true;
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host.endsWith('.localhost') || host === '::1') return true;
+  const octets = host.split('.').map(Number);
+  if (octets.length === 4 && octets.every((n) => Number.isInteger(n) && n >= 0 && n <= 255)) {
+    const [a, b] = octets;
+    if (a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254)) {
+      return true;
+    }
+  }
+  if (channel === 'telegram' && parsed.port && !['443', '80', '88', '8443'].includes(parsed.port)) return true;
+  return false;
+}
+
 /** Config values as text for the read-only view (secrets arrive masked already). */
 export function configEntries(config: Record<string, unknown>): [string, string][] {
   return Object.entries(config).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]);

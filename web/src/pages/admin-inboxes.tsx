@@ -13,7 +13,7 @@ import { TemplateSyncPanel } from '../components/template-sync';
 import { WebchatFields, type FieldError } from '../components/webchat-form';
 import { useI18n, type MessageKey } from '../i18n';
 import {
-  configEntries, configFromForm, configProblem, CREATABLE_CHANNELS, fieldOfError, fieldsFor, formFromConfig, MASK, webhookUrl,
+  configEntries, configFromForm, configProblem, CREATABLE_CHANNELS, fieldOfError, fieldsFor, formFromConfig, MASK, webhookUnreachable, webhookUrl,
   type ConfigField, type FormValues,
 } from '../lib/inbox-config';
 import { sendsWhatsApp } from '../lib/customer-window';
@@ -431,6 +431,11 @@ function WebhookInfo({ inbox, revealSecret }: { inbox: Inbox; revealSecret: bool
       <p>
         <code class="secret webhook-url">{url}</code>
       </p>
+      {webhookUnreachable(inbox.channel, url) && (
+        <p class="small warning" role="note">
+          {t('inbox.webhookNotPublic')}
+        </p>
+      )}
       {help && <p class="small muted">{t(help)}</p>}
       {withSecret && <SecretRow secret={inbox.secret!} revealSecret={revealSecret} />}
     </section>
