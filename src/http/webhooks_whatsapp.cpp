@@ -22,6 +22,23 @@ core::Result<std::vector<InboxWithConfig<wa::InboxConfig>>> whatsappInboxes(app:
   });
 }
 
+// The inbox of a phone number id among those signed with `app_secret`: the first, for the
+// handler and the fast path alike (two paths picking differently would split a number's messages).
+const core::Inbox* inboxOf(const std::vector<InboxWithConfig<wa::InboxConfig>>& inboxes, const std::string& account,
+                           const std::string& app_secret) {
+  for (const auto& configured : inboxes) {
+    if (configured.config.phone_number_id == account && configured.config.app_secret == app_secret) {
+      return &configured.inbox;
+    }
+  }
+  return nullptr;
+}
+
+// The webhook's answer, the same from the handler and the fast path.
+Response batchAnswer(int stored, int duplicates, int statuses, int ignored) {
+  return jsonResponse(200, json::object{{"stored", stored}, {"duplicates", duplicates}, {"statuses", statuses}, {"ignored", ignored}});
+}
+
 // Each system change to the contact of its inbox: counted in `stored` (its line) or `duplicates`
 // (applied before); one Parley refuses, or for a number no inbox is set up for, in `ignored`; a
 // store failure is the answer, so Meta retries.
@@ -66,14 +83,7 @@ void addWhatsAppRoutes(Router& router, ApiDeps& deps) {
         if (auto refused = unlessJsonBody(ctx.request)) return *refused;
         PARLEY_TRY(parsed, wa::parseWebhookBatch(ctx.request.body));
         auto& batch = parsed.batch;
-        auto inboxFor = [&](const std::string& account) -> const core::Inbox* {
-          for (const auto& configured : inboxes) {
-            if (configured.config.phone_number_id == account && configured.config.app_secret == *secret) {
-              return &configured.inbox;
-            }
-          }
-          return nullptr;
-        };
+        auto inboxFor = [&](const std::string& account) { return inboxOf(inboxes, account, *secret); };
         int stored = 0, duplicates = 0, statuses = 0, ignored = batch.ignored;
         bool media = false;
         // The customer's number or security code changed: the contact keeps its timeline (a line
@@ -95,10 +105,7 @@ void addWhatsAppRoutes(Router& router, ApiDeps& deps) {
           if (const core::Inbox* inbox = inboxFor(edit.account_id)) (void)deps.desk.applyEdit(*inbox, edit);
         }
         if (media) deps.wake_media_fetcher();
-        return jsonResponse(200, json::object{{"stored", stored},
-                                              {"duplicates", duplicates},
-                                              {"statuses", statuses},
-                                              {"ignored", ignored}});
+        return batchAnswer(stored, duplicates, statuses, ignored);
       });
   // The common delivery without a worker thread: one inbound message, nothing else, signed with
   // the app secret of an inbox as the handler last read it. Everything else (statuses, several
@@ -117,13 +124,7 @@ void addWhatsAppRoutes(Router& router, ApiDeps& deps) {
       return false;
     }
     core::InboundMessage& message = batch.messages.front();
-    const core::Inbox* inbox = nullptr;
-    for (const auto& configured : *inboxes) {
-      if (configured.config.phone_number_id == message.account_id && configured.config.app_secret == *secret) {
-        inbox = &configured.inbox;
-        break;  // the first, as the handler's inboxFor picks
-      }
-    }
+    const core::Inbox* inbox = inboxOf(*inboxes, message.account_id, *secret);
     if (!inbox) return false;
     message.inbox_id = inbox->id;
     const bool media = !message.media.empty();
@@ -132,10 +133,7 @@ void addWhatsAppRoutes(Router& router, ApiDeps& deps) {
                                      core::Result<core::IngestResult> result) {
                                    if (!result) return respond(std::nullopt);  // nothing stored: the handler answers
                                    if (media && !result->duplicate) deps.wake_media_fetcher();
-                                   respond(jsonResponse(200, json::object{{"stored", result->duplicate ? 0 : 1},
-                                                                          {"duplicates", result->duplicate ? 1 : 0},
-                                                                          {"statuses", 0},
-                                                                          {"ignored", ignored}}));
+                                   respond(batchAnswer(result->duplicate ? 0 : 1, result->duplicate ? 1 : 0, 0, ignored));
                                  });
   });
   addWhatsAppTemplateRoutes(router, deps);
