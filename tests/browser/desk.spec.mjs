@@ -642,6 +642,14 @@ async function main() {
         req.on('data', (c) => (body += c));
         req.on('end', () => {
           providers.received.push({ url: req.url, body });
+          // Telegram's getFile for the group photos below: one still uploading (a 503, which
+          // Parley tries again later), one that is gone for good.
+          if (req.url.endsWith('/getFile') && /tg-(uploading|gone)/.test(body)) {
+            const gone = body.includes('tg-gone');
+            const data = JSON.stringify({ ok: false, error_code: gone ? 400 : 503, description: gone ? 'Bad Request: invalid file_id' : 'Service Unavailable' });
+            res.writeHead(gone ? 400 : 503, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });
+            return res.end(data);
+          }
           const answer = providerAnswer(req.url, providers.received.length);
           const data = JSON.stringify(answer ?? { ok: false, error_code: 404, description: 'Not Found' });
           res.writeHead(answer ? 200 : 404, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });
@@ -690,6 +698,33 @@ async function main() {
     assert.deepEqual(JSON.parse(request.body).reply_markup, {
       inline_keyboard: [[{ text: 'Ja, danke', callback_data: 'solved:yes' }], [{ text: 'Sendungsverfolgung', url: 'https://example.com/track/42' }]],
     });
+  });
+
+  await step('Telegram group: each message names the member who wrote it; photos still being fetched or lost say so', async () => {
+    const tg = (await rest('GET', '/api/v1/inboxes', undefined, token)).body.data.find((i) => i.name === 'Telegram Bot');
+    const post = async (update) => {
+      const hook = await fetch(`${base}/webhooks/telegram/${tg.id}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': 'browser-secret' }, body: JSON.stringify(update), signal: AbortSignal.timeout(10_000) });
+      assert.equal(hook.status, 200);
+    };
+    const group = JSON.parse(fs.readFileSync(path.join(root, 'tests/channels/telegram/fixtures/group_message.json'), 'utf8'));
+    await post(group);
+    const photo = (update_id, from, file_id) => ({
+      update_id,
+      message: { message_id: update_id - 9900, from, chat: group.message.chat, date: Math.floor(Date.now() / 1000), photo: [{ file_id, file_unique_id: file_id + '-u', width: 90, height: 90, file_size: 2048 }] },
+    });
+    await post(photo(10023, { id: 4444444, is_bot: false, first_name: 'Dirk', last_name: 'Dahl' }, 'tg-uploading'));
+    await post(photo(10024, { id: 5555555, is_bot: false, first_name: 'Ella', username: 'ella_e' }, 'tg-gone'));
+    const conv = await conversationOfContact('-1001234567890');
+    await page.locator(`a.conv-item[data-id="${conv.id}"]`).click();
+    const carla = page.locator('.msg-in', { hasText: 'Wir brauchen eine neue Rechnung' });
+    await carla.locator('.msg-author', { hasText: /^Carla$/ }).waitFor();
+    assert.equal((await carla.locator('.msg-group').textContent()).trim(), 'in the group Einkauf Müller GmbH');
+    const by = (name) => page.locator('.msg-in', { has: page.locator('.msg-author', { hasText: new RegExp(`^${name}$`) }) });
+    const uploading = by('Dirk Dahl').locator('.attachment-pending');
+    await uploading.waitFor();
+    assert.equal((await uploading.textContent()).trim(), 'Loading image…');
+    await by('Ella').locator('.attachment-failed', { hasText: 'The image could not be loaded. Server details: Telegram getFile: HTTP 400 Bad Request: invalid file_id' }).waitFor({ timeout: 20_000 });
+    await audit(page, 'telegram-group');
   });
 
   await step('X: a public mention is marked public; the composer counts as X does, warns, and moves the customer to a direct message', async () => {
@@ -896,6 +931,35 @@ async function main() {
     await waitFor(async () => (await rest('GET', `/api/v1/users/${adminId}`, undefined, token)).body.language === 'de', 'language saved as de');
     await page.reload();
     await page.getByRole('heading', { name: 'Konversationen', level: 1 }).waitFor();
+  });
+
+  await step('German desk: server errors in German, the server’s English detail marked as such', async () => {
+    await page.getByRole('link', { name: 'Einstellungen' }).click();
+    await page.getByRole('link', { name: 'Benutzer', exact: true }).click();
+    const form = page.locator('form', { has: page.getByRole('heading', { name: 'Neuer Benutzer' }) });
+    await form.getByLabel('Name').fill('Zweiter Admin');
+    await form.getByLabel('E-Mail').fill('admin@parley.local');
+    await form.getByLabel(/^Passwort/).fill('geheim-und-lang');
+    // The e-mail address is taken: the server's 409 in the form's own German sentence.
+    await form.getByRole('button', { name: 'Anlegen' }).click();
+    const alert = page.locator('.admin-body').getByRole('alert');
+    await alert.filter({ hasText: 'Es gibt schon einen Benutzer mit dieser E-Mail-Adresse.' }).waitFor();
+    assert.doesNotMatch(await alert.textContent(), /already exists|exists/);
+    // A 400 (the role altered in flight): the German headline, then the server's English detail.
+    await form.getByLabel('E-Mail').fill('zweiter@parley.local');
+    await page.route(`${base}/api/v1/users`, async (route) => {
+      const body = JSON.parse(route.request().postData());
+      await route.continue({ postData: JSON.stringify({ ...body, role: 'chef' }) });
+    }, { times: 1 });
+    await form.getByRole('button', { name: 'Anlegen' }).click();
+    await alert.filter({ hasText: 'Die Eingabe wurde nicht angenommen. Details vom Server: role: one of admin, supervisor, agent' }).waitFor();
+    // No answer at all: "not reachable", in German.
+    await page.route(`${base}/api/v1/users`, (route) => route.abort('connectionrefused'), { times: 1 });
+    await form.getByRole('button', { name: 'Anlegen' }).click();
+    await alert.filter({ hasText: /^Der Server ist nicht erreichbar\./ }).waitFor();
+    assert.equal((await rest('GET', '/api/v1/users', undefined, token)).body.data.filter((u) => u.email === 'zweiter@parley.local').length, 0);
+    await page.getByRole('link', { name: 'Konversationen' }).first().click();
+    await page.getByRole('heading', { name: 'Konversationen', level: 1 }).waitFor();
     await page.getByRole('button', { name: /Admin/ }).first().click();
     await page.getByLabel('Sprache', { exact: true }).selectOption('en');
     await page.getByRole('heading', { name: 'Conversations', level: 1 }).waitFor();
@@ -933,7 +997,7 @@ async function main() {
     await form.getByLabel(/Quote the customer/).check();
     await form.getByRole('checkbox', { name: 'Support' }).check();
     await form.getByRole('button', { name: 'Create' }).click();
-    await form.getByRole('alert').filter({ hasText: 'config.smtp_url: must start with smtps:// or smtp://' }).waitFor();
+    await form.getByRole('alert').filter({ hasText: 'The input was not accepted. Server details: config.smtp_url: must start with smtps:// or smtp://' }).waitFor();
     assert.equal(await form.getByLabel('SMTP URL').getAttribute('aria-invalid'), 'true');
     await waitFor(() => page.evaluate(() => document.activeElement?.id === 'new-inbox-smtp_url'), 'the refused field to have focus');
     await form.getByLabel('SMTP URL').fill('smtp://127.0.0.1:1');
@@ -1099,7 +1163,7 @@ async function main() {
     }, { times: 1 });
     await form.getByRole('button', { name: 'Create' }).click();
     const tz = form.getByLabel('Time zone');
-    await form.getByRole('alert').filter({ hasText: /^config\.business_hours\.timezone: 'Mars\/Olympus' is not a time zone/ }).waitFor();
+    await form.getByRole('alert').filter({ hasText: /^The input was not accepted\. Server details: config\.business_hours\.timezone: 'Mars\/Olympus' is not a time zone/ }).waitFor();
     assert.equal(await tz.getAttribute('aria-invalid'), 'true');
     await waitFor(() => page.evaluate(() => document.activeElement?.id === 'new-inbox-timezone'), 'the time zone to have focus');
     await form.getByRole('button', { name: 'Create' }).click();

@@ -3,9 +3,8 @@
 // them. Plain modules and Preact contexts; no state library.
 import { createContext } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError } from './api/client';
+import { api } from './api/client';
 import type { CannedResponse, Contact, Inbox, Me, StreamEvent, Team, User } from './api/types';
-import type { I18n } from './i18n';
 
 export interface Directory {
   me: Me;
@@ -112,29 +111,4 @@ export function useContact(id: number | null | undefined): Contact | null {
     };
   }, [id, tick]);
   return value && value.id === id ? value : null;
-}
-
-/** A readable sentence for an ApiError (or anything thrown). */
-export function errorText(i18n: I18n, e: unknown): string {
-  if (e instanceof ApiError) {
-    switch (e.code) {
-      case 'network':
-        return i18n.t('error.network');
-      case 'rate_limited':
-        return i18n.t('error.rate_limited');
-      case 'forbidden':
-        return i18n.t('error.forbidden');
-      case 'not_found':
-        return i18n.t('error.not_found');
-      case 'conflict':
-        return i18n.t('error.conflict', { message: e.message });
-      case 'too_large':
-        return i18n.t('error.too_large');
-      case 'unavailable':
-        return i18n.t('error.unavailable');
-      default:
-        return i18n.t('error.generic', { message: e.message });
-    }
-  }
-  return i18n.t('app.error', { message: e instanceof Error ? e.message : String(e) });
 }

@@ -6,7 +6,8 @@ import type { Conversation, Priority } from '../api/types';
 import { useI18n } from '../i18n';
 import { PRIORITIES } from '../lib/filters';
 import { markSelfAssigned } from '../lib/notify';
-import { errorText, useSession } from '../state';
+import { useSession } from '../state';
+import { errorText } from '../lib/errors';
 import { Icon } from './icons';
 import { TransferButton } from './transfer';
 

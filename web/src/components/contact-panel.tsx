@@ -5,7 +5,8 @@ import { api } from '../api/client';
 import type { Contact, Conversation } from '../api/types';
 import { useI18n } from '../i18n';
 import { linkHandler } from '../lib/router';
-import { errorText, forgetContact, inboxOf, putContact, useContact, useSession } from '../state';
+import { forgetContact, inboxOf, putContact, useContact, useSession } from '../state';
+import { errorText } from '../lib/errors';
 import { Dialog } from './dialog';
 import { ChannelIcon, channelLabelKey, Icon } from './icons';
 

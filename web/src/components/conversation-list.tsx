@@ -7,7 +7,8 @@ import type { Conversation } from '../api/types';
 import { useI18n } from '../i18n';
 import { apiQuery, applyConversation, filterToParams, mergePage, SCOPES, SORTS, sortConversations, STATUSES, type ListFilter } from '../lib/filters';
 import { linkHandler, navigate } from '../lib/router';
-import { errorText, inboxOf, teamName, useContact, useLive, userName, useSession } from '../state';
+import { inboxOf, teamName, useContact, useLive, userName, useSession } from '../state';
+import { errorText } from '../lib/errors';
 import { ChannelIcon, channelLabelKey } from './icons';
 import { PublicBadge } from './reply-mode';
 

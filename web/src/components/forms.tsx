@@ -3,7 +3,7 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { useI18n } from '../i18n';
-import { errorText } from '../state';
+import { errorText, type KnownErrors } from '../lib/errors';
 
 export function useAction() {
   const i18n = useI18n();
@@ -12,14 +12,15 @@ export function useAction() {
   /** The last error as thrown (an ApiError with the server's message), for callers that look
    * at it (which config key a 400 names). */
   const [raw, setRaw] = useState<unknown>(null);
-  async function run<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  /** `known`: this call's own sentences for some codes (see lib/errors.ts). */
+  async function run<T>(fn: () => Promise<T>, known?: KnownErrors): Promise<T | undefined> {
     setBusy(true);
     setError(null);
     setRaw(null);
     try {
       return await fn();
     } catch (e) {
-      setError(errorText(i18n, e));
+      setError(errorText(i18n, e, known));
       setRaw(e);
       return undefined;
     } finally {

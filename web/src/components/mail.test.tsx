@@ -43,10 +43,9 @@ describe('e-mail parts of a message', () => {
 
   it('show pending and failed files with the reason', () => {
     const pending = render(<AttachmentView info={{ id: 1, state: 'pending', contentType: '', filename: 'foto.jpg', size: null, error: null }} />);
-    expect(pending).toContain('foto.jpg: ');
-    expect(pending).toContain('File is being fetched…');
-    const failed = render(<AttachmentView info={{ id: 2, state: 'failed', contentType: '', filename: 'foto.jpg', size: null, error: 'HTTP 404 from the provider' }} />);
-    expect(failed).toContain('foto.jpg could not be fetched: HTTP 404 from the provider');
+    expect(pending).toContain('Loading image…');
+    const failed = render(<AttachmentView info={{ id: 2, state: 'failed', contentType: '', filename: 'bericht.pdf', size: null, error: 'HTTP 404 from the provider' }} />);
+    expect(failed).toContain('“bericht.pdf” could not be loaded. Server details: HTTP 404 from the provider');
     const stored = render(<AttachmentView info={{ id: 3, state: 'stored', contentType: 'application/pdf', filename: 'rechnung.pdf', size: 2048, error: null }} />);
     expect(stored).toContain('href="/api/v1/attachments/3"');
     expect(stored).toContain('2 KB');

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { Api } from '../api/client';
 import type { Message } from '../api/types';
 import { createI18n, I18nContext } from '../i18n';
-import { DeliveryTicks, KindExtras } from './message';
+import { SessionContext, type SessionValue } from '../state';
+import { AttachmentView, DeliveryTicks, fileKindOf, groupAuthorOf, KindExtras, MessageItem } from './message';
 
 const reply = (over: Partial<Message>): Message =>
   ({
@@ -77,5 +78,74 @@ describe('a customer reaction', () => {
     const html = render(<KindExtras m={reaction} />);
     expect(html).toContain('👍');
     expect(html).not.toContain('reaction to');
+  });
+});
+
+// The stored payload of a Telegram supergroup message (tests/channels/telegram/fixtures/group_message.json
+// as the server keeps it: ids as strings, the member's name already joined).
+const groupPayload = {
+  from: { id: '3333333', name: 'Carla', username: 'carla_c' },
+  chat: { id: '-1001234567890', type: 'supergroup', title: 'Einkauf Müller GmbH' },
+  message_thread_id: 12,
+};
+
+describe('a message in a Telegram group', () => {
+  it('names the member who wrote it: first and last name, else @username, else the chat it was sent for', () => {
+    expect(groupAuthorOf(groupPayload)).toBe('Carla');
+    expect(groupAuthorOf({ ...groupPayload, from: { id: '1', first_name: 'Carla', last_name: 'Conti' } })).toBe('Carla Conti');
+    expect(groupAuthorOf({ ...groupPayload, from: { id: '1', username: 'carla_c' } })).toBe('@carla_c');
+    expect(groupAuthorOf({ ...groupPayload, from: { id: '1087968824', name: 'Group', username: 'GroupAnonymousBot' }, sender_chat: { id: '-100999', type: 'channel', title: 'Müller News' } })).toBe('Müller News');
+    expect(groupAuthorOf({ ...groupPayload, from: { id: '1' } })).toBeNull();
+  });
+
+  it('names nobody outside a group: the private chat’s user is the contact', () => {
+    expect(groupAuthorOf({ from: { id: '3333333', name: 'Carla', username: 'carla_c' } })).toBeNull();
+    expect(groupAuthorOf({})).toBeNull();
+  });
+
+  it('shows the member, not the group, as the author in the timeline', () => {
+    const session = {
+      dir: { me: { id: 1 }, users: [], teams: [], inboxes: [{ id: 1, name: 'Support-Bot', channel: 'telegram' }], canned: [] },
+    } as unknown as SessionValue;
+    const m = reply({ direction: 'incoming', kind: 'text', text: 'Wir brauchen eine neue Rechnung', sender_contact_id: null, attachment_ids: [], payload: groupPayload });
+    const html = render(
+      <SessionContext.Provider value={session}>
+        <MessageItem m={m} inCurrent={true} />
+      </SessionContext.Provider>,
+    );
+    expect(html).toContain('<span class="msg-author">Carla</span>');
+  });
+});
+
+describe('a file still at the provider', () => {
+  const pending = (over: Partial<{ contentType: string; filename: string }>) => ({ id: 5, state: 'pending' as const, contentType: '', filename: '', size: null, error: null, ...over });
+  const de = (node: preact.ComponentChildren) => render(<I18nContext.Provider value={createI18n('de')}>{node}</I18nContext.Provider>);
+
+  it('says what is being loaded, by kind, instead of the placeholder name', () => {
+    // The server names a file the provider did not name by the message's kind: "image".
+    const html = de(<AttachmentView info={pending({ filename: 'image', contentType: 'image/jpeg' })} kind="image" />);
+    expect(html).toContain('Bild wird geladen…');
+    expect(html).not.toMatch(/>\s*image\b/);
+    expect(render(<AttachmentView info={pending({ filename: 'image' })} kind="image" />)).toContain('Loading image…');
+    expect(de(<AttachmentView info={pending({ filename: 'audio', contentType: 'audio/ogg' })} kind="audio" />)).toContain('Audiodatei wird geladen…');
+    expect(de(<AttachmentView info={pending({ filename: 'video.mp4', contentType: 'video/mp4' })} kind="video" />)).toContain('Video wird geladen…');
+    expect(de(<AttachmentView info={pending({ filename: 'sticker.webp', contentType: 'image/webp' })} kind="sticker" />)).toContain('Sticker wird geladen…');
+    expect(de(<AttachmentView info={pending({ filename: 'document', contentType: 'application/pdf' })} kind="document" />)).toContain('Dokument wird geladen…');
+    // A document's own name is worth showing.
+    expect(de(<AttachmentView info={pending({ filename: 'Rechnung 4711.pdf', contentType: 'application/pdf' })} kind="document" />)).toContain('„Rechnung 4711.pdf“ wird geladen…');
+  });
+
+  it('finds the kind by declared type, then the message kind, then the name', () => {
+    expect(fileKindOf({ contentType: 'video/mp4', filename: '' }, 'image')).toBe('video');
+    expect(fileKindOf({ contentType: '', filename: '' }, 'audio')).toBe('audio');
+    expect(fileKindOf({ contentType: '', filename: 'photo.jpg' }, 'text')).toBe('image');
+    expect(fileKindOf({ contentType: 'image/webp', filename: 'sticker.webp' }, 'sticker')).toBe('sticker');
+    expect(fileKindOf({ contentType: '', filename: '' })).toBe('file');
+  });
+
+  it('says when it could not be loaded, with the server’s reason marked as such', () => {
+    const failed = { ...pending({ filename: 'image', contentType: 'image/jpeg' }), state: 'failed' as const, error: 'the provider answered 404' };
+    expect(de(<AttachmentView info={failed} kind="image" />)).toContain('Das Bild konnte nicht geladen werden. Details vom Server: the provider answered 404');
+    expect(render(<AttachmentView info={{ ...failed, error: null }} kind="image" />)).toContain('The image could not be loaded.');
   });
 });

@@ -7,6 +7,7 @@ import { api, type AttachmentInfo } from '../api/client';
 import type { Message } from '../api/types';
 import { useI18n, type MessageKey } from '../i18n';
 import { activityText } from '../lib/activity';
+import { errorText, joinDetail } from '../lib/errors';
 import { linkify } from '../lib/linkify';
 import { mailPayload } from '../lib/mail';
 import { inboxOf, useContact, userName, useSession } from '../state';
@@ -92,24 +93,60 @@ export function fileSize(bytes: number, number: (n: number) => string): string {
   return `${number(Math.round((bytes / (1024 * 1024)) * 10) / 10)} MB`;
 }
 
-export function AttachmentView({ info }: { info: AttachmentSlot }) {
+/** What a file is, for the words the desk uses while it is fetched or when that failed: by the
+ * type the provider declared, else the message's kind, else the placeholder name the server
+ * gives a file the provider did not name (`image`, `audio` …). */
+export type FileKind = 'image' | 'audio' | 'video' | 'document' | 'sticker' | 'file';
+const FILE_KINDS: readonly FileKind[] = ['image', 'audio', 'video', 'document', 'sticker'];
+const isFileKind = (v: string): v is FileKind => (FILE_KINDS as readonly string[]).includes(v);
+
+export function fileKindOf(info: { contentType: string; filename: string }, messageKind?: string): FileKind {
+  if (messageKind === 'sticker') return 'sticker';
+  const major = info.contentType.split('/')[0].toLowerCase();
+  if (major === 'image' || major === 'audio' || major === 'video') return major;
+  if (messageKind && isFileKind(messageKind)) return messageKind;
+  const name = info.filename.toLowerCase();
+  if (isFileKind(name)) return name;
+  const ext = /\.([a-z0-9]+)$/.exec(name)?.[1] ?? '';
+  for (const [k, exts] of EXTENSIONS) if (exts.includes(ext)) return k;
+  return info.contentType ? 'document' : 'file';
+}
+const EXTENSIONS: [FileKind, string[]][] = [
+  ['image', ['jpg', 'jpeg', 'png', 'gif', 'webp', 'heic', 'bmp']],
+  ['audio', ['mp3', 'ogg', 'oga', 'opus', 'm4a', 'aac', 'amr', 'wav']],
+  ['video', ['mp4', 'mov', 'webm', '3gp', 'm4v']],
+  ['document', ['pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'odt', 'ods', 'txt', 'csv', 'zip']],
+];
+
+/** The file's own name, when it has one worth showing while it is not here: a document's, not
+ * the placeholder (`image`) or a picture's stand-in name (`photo.jpg`). */
+function nameWhileAway(info: { filename: string }, kind: FileKind): string {
+  if (kind !== 'document' && kind !== 'file') return '';
+  const name = info.filename.trim();
+  return isFileKind(name.toLowerCase()) || /^attachment-\d+$/.test(name) ? '' : name;
+}
+
+/** `kind`: the message's kind (image, document …), which names a file still being fetched. */
+export function AttachmentView({ info, kind }: { info: AttachmentSlot; kind?: string }) {
   const i18n = useI18n();
   const { t } = i18n;
   const url = api.attachmentUrl(info.id);
   if (info.state === 'loading') return <span class="attachment muted small">{t('app.loading')}</span>;
   if (info.state === 'error') return <span class="attachment attachment-failed small">{t('conv.attachmentFailed')}</span>;
-  if (info.state === 'pending') {
+  if (info.state === 'pending' || info.state === 'failed') {
+    const what = fileKindOf(info, kind);
+    const name = nameWhileAway(info, what);
+    if (info.state === 'pending') {
+      return (
+        <span class="attachment attachment-pending muted small" data-kind={what}>
+          <Icon name="clock" size={13} /> {name ? t('conv.pendingNamed', { name }) : t(`conv.pending.${what}` as MessageKey)}
+        </span>
+      );
+    }
+    const headline = name ? t('conv.failedNamed', { name }) : t(`conv.failed.${what}` as MessageKey);
     return (
-      <span class="attachment attachment-pending muted small">
-        <Icon name="clock" size={13} /> {info.filename ? `${info.filename}: ` : ''}
-        {t('conv.attachmentPending')}
-      </span>
-    );
-  }
-  if (info.state === 'failed') {
-    return (
-      <span class="attachment attachment-failed small">
-        <Icon name="alert" size={13} /> {t('conv.attachmentFailedReason', { name: info.filename || '?', reason: info.error || '?' })}
+      <span class="attachment attachment-failed small" data-kind={what}>
+        <Icon name="alert" size={13} /> {joinDetail(i18n, { headline, detail: info.error })}
       </span>
     );
   }
@@ -132,7 +169,8 @@ export function AttachmentView({ info }: { info: AttachmentSlot }) {
 /** "Resend" on a failed reply: the server re-enqueues it; its message.updated event then shows
  * it pending again. `send` is replaceable for tests. */
 export function ResendButton({ m, send = (c, id) => api.retryMessage(c, id) }: { m: Message; send?: (conversationId: number, messageId: number) => Promise<unknown> }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
   const resend = async () => {
@@ -141,7 +179,7 @@ export function ResendButton({ m, send = (c, id) => api.retryMessage(c, id) }: {
     try {
       await send(m.conversation_id, m.id);
     } catch (e) {
-      setError(t('delivery.resendFailed', { reason: e instanceof Error ? e.message : String(e) }));
+      setError(t('delivery.resendFailed', { reason: errorText(i18n, e) }));
     } finally {
       setBusy(false);
     }
@@ -230,6 +268,28 @@ export function KindExtras({ m, reactedTo }: { m: Message; reactedTo?: Message }
   return null;
 }
 
+const textOf = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+const objectOf = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
+
+/** Who wrote a message in a Telegram group, whose conversation's contact is the group itself
+ * (docs/channels/TELEGRAM.md): the member in `payload.from` (first and last name, else
+ * @username), or the chat in `payload.sender_chat` when it was sent on behalf of one (an
+ * anonymous admin, a linked channel). Null outside a group (`payload.chat` is only there in
+ * one), or when the payload names nobody: then the contact wrote it. */
+export function groupAuthorOf(payload: Record<string, unknown>): string | null {
+  if (!objectOf(payload.chat)) return null;
+  const onBehalf = objectOf(payload.sender_chat);
+  if (onBehalf) {
+    const title = textOf(onBehalf.title) || (textOf(onBehalf.username) ? '@' + textOf(onBehalf.username) : '');
+    if (title) return title;
+  }
+  const from = objectOf(payload.from);
+  if (!from) return null;
+  const full = [textOf(from.first_name), textOf(from.last_name)].filter(Boolean).join(' ');
+  const name = textOf(from.name) || full || (textOf(from.username) ? '@' + textOf(from.username) : '');
+  return name || null;
+}
+
 /** publicThread: the message belongs to a public conversation (an X mention), so a reply says
  * which way it went. */
 export function MessageItem({ m, inCurrent, publicThread, reactedTo }: { m: Message; inCurrent: boolean; publicThread?: boolean; reactedTo?: Message }) {
@@ -254,9 +314,10 @@ export function MessageItem({ m, inCurrent, publicThread, reactedTo }: { m: Mess
       </li>
     );
   }
+  const member = m.direction === 'incoming' ? groupAuthorOf(m.payload) : null;
   const author =
     m.direction === 'incoming'
-      ? contact?.name ?? ''
+      ? member ?? contact?.name ?? ''
       : m.sender_user_id === dir.me.id
         ? t('conv.you')
         : userName(dir, m.sender_user_id) ?? t('conv.unknownAgent');
@@ -271,6 +332,7 @@ export function MessageItem({ m, inCurrent, publicThread, reactedTo }: { m: Mess
       <article class={'bubble' + (mail ? ' bubble-mail' : '')} aria-label={m.private ? t('conv.privateNote') : undefined}>
         <header class="msg-meta">
           <span class="msg-author">{author}</span>
+          {member && contact?.name && member !== contact.name && <span class="msg-group">{t('conv.inGroup', { group: contact.name })}</span>}
           {m.private && <span class="note-tag">{t('conv.privateNote')}</span>}
           <ReplyWayTag m={m} publicThread={publicThread} />
           {mail?.automated && (
@@ -298,7 +360,7 @@ export function MessageItem({ m, inCurrent, publicThread, reactedTo }: { m: Mess
         {attachments.length > 0 && (
           <div class="attachments">
             {attachments.map((a) => (
-              <AttachmentView key={a.id} info={a} />
+              <AttachmentView key={a.id} info={a} kind={m.kind} />
             ))}
           </div>
         )}

@@ -11,7 +11,8 @@ import { useI18n } from '../i18n';
 import { markSelfAssigned } from '../lib/notify';
 import { navigate } from '../lib/router';
 import { emptyOffers, formatClock, offersReducer, revokeReasonKey, secondsLeft, type OfferEntry } from '../lib/routing';
-import { errorText, useLive, useSession } from '../state';
+import { useLive, useSession } from '../state';
+import { errorText } from '../lib/errors';
 import { ChannelIcon, channelLabelKey } from './icons';
 import '../routing.css';
 

@@ -7,7 +7,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { CHANNEL_KINDS, routing, type QueueStats, type QueueStatsAnswer } from '../api/routing';
 import { useI18n, type I18n } from '../i18n';
 import { formatClock, longestWaitNow, slLevel, totalStats } from '../lib/routing';
-import { errorText, useLive } from '../state';
+import { useLive } from '../state';
+import { errorText } from '../lib/errors';
 import { channelLabelKey } from './icons';
 
 const KINDS: string[] = [...CHANNEL_KINDS];

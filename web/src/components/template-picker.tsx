@@ -18,7 +18,7 @@ import {
   type TemplateValues,
   type WhatsAppTemplate,
 } from '../lib/whatsapp-templates';
-import { errorText } from '../state';
+import { errorText } from '../lib/errors';
 import { Icon } from './icons';
 import '../templates.css';
 

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { listTemplates, syncTemplates } from '../api/templates';
 import { useI18n } from '../i18n';
 import type { TemplateListing } from '../lib/whatsapp-templates';
-import { errorText } from '../state';
+import { errorText } from '../lib/errors';
 
 export function TemplateSyncPanel({ inboxId, isAdmin }: { inboxId: number; isAdmin: boolean }) {
   const i18n = useI18n();

@@ -76,6 +76,7 @@ export const routingDe: Record<RoutingKey, string> = {
   'skills.rename': 'Umbenennen',
   'skills.renameOf': 'Neuer Name für {name}',
   'skills.empty': 'Noch keine Fähigkeiten.',
+  'skills.taken': 'Eine Fähigkeit mit diesem Namen gibt es schon.',
 
   'queue.help': 'Neue Konversationen kommen über die Routing-Regeln in eine Warteschlange; sie bietet sie den passenden Personen an.',
   'queue.new': 'Neue Warteschlange',

@@ -75,6 +75,7 @@ export const routingEn = {
   'skills.rename': 'Rename',
   'skills.renameOf': 'New name for {name}',
   'skills.empty': 'No skills yet.',
+  'skills.taken': 'A skill with this name already exists.',
 
   'queue.help': 'New conversations enter a queue through the routing rules; the queue offers them to the agents who fit.',
   'queue.new': 'New queue',

@@ -19,7 +19,8 @@ import {
 import { sendsWhatsApp } from '../lib/customer-window';
 import { defaultTimeZone } from '../lib/timezones';
 import { embedSnippet, webchatConfigFromForm, webchatFieldOfError, webchatFormFromConfig, webchatProblem, type WebchatForm } from '../lib/webchat-config';
-import { errorText, useSession } from '../state';
+import { useSession } from '../state';
+import { errorText } from '../lib/errors';
 
 /** How often the e-mail status is re-read while the screen is open. */
 export const STATUS_REFRESH_MS = 10_000;
@@ -491,7 +492,7 @@ function InboxForm({ inbox, teams, onDone }: { inbox: Inbox | null; teams: Team[
   const fields = fieldsFor(channel) ?? [];
   const refused = raw instanceof ApiError && raw.status === 400 ? raw.message : null;
   const webchat = channel === 'webchat';
-  const wcError: FieldError | null = !webchat ? null : clientProblem ?? (refused && webchatFieldOfError(refused) ? { field: webchatFieldOfError(refused)!, message: refused } : null);
+  const wcError: FieldError | null = !webchat ? null : clientProblem ?? (refused && webchatFieldOfError(refused) ? { field: webchatFieldOfError(refused)!, message: errorText(i18n, raw) } : null);
   const badField = webchat ? wcError?.field ?? null : clientProblem?.field ?? (refused ? fieldOfError(refused) : null);
   const errorId = `${prefix}-error`;
 

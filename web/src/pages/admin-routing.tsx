@@ -18,6 +18,7 @@ import {
   type CapacityForm, type EscalationRow, type QueueForm, type SkillRow,
 } from '../lib/routing';
 import { defaultTimeZone } from '../lib/timezones';
+import { errorText } from '../lib/errors';
 import { ApiError } from '../api/client';
 import { useSession } from '../state';
 import '../routing.css';
@@ -87,7 +88,7 @@ export function SkillsAdmin() {
                         disabled={busy || !editing.name.trim()}
                         onCancel={() => setEditing(null)}
                         onSave={async () => {
-                          if (await run(() => routing.renameSkill(s.id, editing.name.trim()))) {
+                          if (await run(() => routing.renameSkill(s.id, editing.name.trim()), { conflict: 'skills.taken' })) {
                             setEditing(null);
                             await reload();
                           }
@@ -113,7 +114,7 @@ export function SkillsAdmin() {
       {canEdit && (
         <form class="card form-card" onSubmit={async (e) => {
           e.preventDefault();
-          if (await run(() => routing.createSkill(name.trim()))) {
+          if (await run(() => routing.createSkill(name.trim()), { conflict: 'skills.taken' })) {
             setName('');
             await reload();
           }
@@ -321,7 +322,7 @@ function QueueEditor({ queue, queues, skills, onCancel, onSaved }: {
     if (!(raw instanceof ApiError) || raw.status !== 400) return;
     const field = queueFieldOfError(raw.message);
     if (field) {
-      setFieldError({ field, message: raw.message });
+      setFieldError({ field, message: errorText(i18n, raw) });
       focus(field);
     }
   }, [raw]);

@@ -145,7 +145,7 @@ function TeamsAdmin() {
       {canManage && (
         <form class="card form-card" onSubmit={async (e) => {
           e.preventDefault();
-          if (await run(() => api.post('/teams', { name: name.trim(), description: description.trim() }))) {
+          if (await run(() => api.post('/teams', { name: name.trim(), description: description.trim() }), { conflict: 'admin.err.teamTaken' })) {
             setName('');
             setDescription('');
             await reloadDirectory();
@@ -249,7 +249,7 @@ function UsersAdmin() {
         <form class="card form-card" onSubmit={async (e) => {
           e.preventDefault();
           const body = { ...form, name: form.name.trim(), email: form.email.trim() };
-          if (await run(() => api.post('/users', body))) {
+          if (await run(() => api.post('/users', body), { conflict: 'admin.err.emailTaken' })) {
             setForm({ ...form, name: '', email: '', password: '' });
             await reloadDirectory();
           }
@@ -313,7 +313,10 @@ function CannedAdmin() {
   async function save(e: Event) {
     e.preventDefault();
     const body = { short_code: form.short_code.trim(), language: form.language, content: form.content };
-    const ok = await run(() => (form.id ? api.patch<CannedResponse>(`/canned_responses/${form.id}`, body) : api.post<CannedResponse>('/canned_responses', body)));
+    const ok = await run(
+      () => (form.id ? api.patch<CannedResponse>(`/canned_responses/${form.id}`, body) : api.post<CannedResponse>('/canned_responses', body)),
+      { conflict: 'admin.err.cannedTaken' },
+    );
     if (ok) {
       setForm(empty);
       await reloadDirectory();

@@ -16,7 +16,8 @@ import { MessageItem } from '../components/message';
 import { useI18n } from '../i18n';
 import { filterFromParams } from '../lib/filters';
 import { applyTyping, clearByMessage, nextExpiry, pruneTypers, type Typer } from '../lib/typing';
-import { errorText, inboxOf, useContact, useLive, useSession } from '../state';
+import { inboxOf, useContact, useLive, useSession } from '../state';
+import { errorText } from '../lib/errors';
 import { isEditable } from './shell';
 
 export function DeskPage({ conversationId, params }: { conversationId: number | null; params: URLSearchParams }) {

@@ -1,9 +1,9 @@
 // The sign-in screen: e-mail and password, errors announced, language switch before login.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError } from '../api/client';
+import { api } from '../api/client';
 import type { Language } from '../api/types';
 import { LANGUAGES, useI18n } from '../i18n';
-import { errorText } from '../state';
+import { errorText } from '../lib/errors';
 
 export function Login({ notice, lang, setLang, onLoggedIn }: { notice?: string; lang: Language; setLang: (l: Language) => void; onLoggedIn: () => Promise<void> }) {
   const i18n = useI18n();
@@ -25,8 +25,8 @@ export function Login({ notice, lang, setLang, onLoggedIn }: { notice?: string; 
       await api.login(email.trim(), password);
       await onLoggedIn();
     } catch (err) {
-      const msg = err instanceof ApiError && err.status === 401 ? t('error.unauthorized') : errorText(i18n, err);
-      setError(msg);
+      // The two answers of a sign-in everyone meets, in the user's language (src/app/auth_service.cpp).
+      setError(errorText(i18n, err, { unauthorized: 'error.login.wrong', rate_limited: 'error.login.rateLimited' }));
       setBusy(false);
       passwordRef.current?.focus();
       passwordRef.current?.select();

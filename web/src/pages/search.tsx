@@ -5,7 +5,8 @@ import type { Contact, Message } from '../api/types';
 import { ChannelIcon } from '../components/icons';
 import { useI18n } from '../i18n';
 import { linkHandler, navigate } from '../lib/router';
-import { errorText, inboxOf, useContact, useSession } from '../state';
+import { inboxOf, useContact, useSession } from '../state';
+import { errorText } from '../lib/errors';
 
 export function SearchPage({ q }: { q: string }) {
   const i18n = useI18n();

@@ -10,7 +10,8 @@ import { QueueStatsSection } from '../components/queue-stats';
 import { useI18n } from '../i18n';
 import { linkHandler } from '../lib/router';
 import { supervisorStats } from '../lib/stats';
-import { errorText, inboxOf, useContact, useLive, userName, useSession } from '../state';
+import { inboxOf, useContact, useLive, userName, useSession } from '../state';
+import { errorText } from '../lib/errors';
 
 const MAX = 2000;
 
