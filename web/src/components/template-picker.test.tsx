@@ -2,7 +2,7 @@ import { render } from 'preact-render-to-string';
 import { describe, expect, it } from 'vitest';
 import type { Conversation, Inbox } from '../api/types';
 import { createI18n, I18nContext } from '../i18n';
-import { needsTemplate, windowState } from '../lib/customer-window';
+import { humanAgentTagUntil, needsTemplate, windowState } from '../lib/customer-window';
 import { emptyValues, filterTemplates, templateRequest, validateValues, type WhatsAppTemplate } from '../lib/whatsapp-templates';
 import { problemText, TemplatePreview } from './template-picker';
 import { WindowBadge } from './window-badge';
@@ -120,5 +120,28 @@ describe('the reply window', () => {
     expect(needsTemplate(conv('2026-11-30T10:00:00Z'), twilioWhatsApp, now)).toBe(true);
     expect(needsTemplate(conv('2026-12-01T13:00:00Z'), twilioWhatsApp, now)).toBe(false);
     expect(needsTemplate(conv(null), sms, now)).toBe(false);
+  });
+
+  it('tells a Messenger agent that a reply outside the window goes with the Human Agent tag, for 7 days', () => {
+    const messenger = { ...whatsapp, channel: 'messenger' } as Inbox;
+    const day = 24 * 3_600_000;
+    // The customer wrote 2 days ago: closed, but the tag still carries a reply for 5 more days.
+    const closed = render(<WindowBadge conv={conv(new Date(Date.now() - day).toISOString())} inbox={messenger} />);
+    expect(closed).toContain('Reply window: closed');
+    expect(closed).toContain("Replies go out with Meta's Human Agent tag, allowed until");
+    expect(closed).not.toContain('Free text is only allowed again');
+    expect(humanAgentTagUntil(conv('2026-11-30T10:00:00Z'), messenger)).toBe(Date.parse('2026-12-06T10:00:00Z'));
+    // 8 days ago: Meta refuses even the tag.
+    const expired = render(
+      <I18nContext.Provider value={createI18n('de')}>
+        <WindowBadge conv={conv(new Date(Date.now() - 7 * day).toISOString())} inbox={messenger} />
+      </I18nContext.Provider>,
+    );
+    expect(expired).toContain('vor mehr als 7 Tagen');
+    const open = render(<WindowBadge conv={conv(new Date(Date.now() + 3_600_000).toISOString())} inbox={messenger} />);
+    expect(open).toContain("with Meta's Human Agent tag, for up to 7 days");
+    // WhatsApp keeps its template wording.
+    expect(render(<WindowBadge conv={conv('2026-11-30T10:00:00Z')} inbox={whatsapp} />)).toContain('Free text is only allowed again');
+    expect(humanAgentTagUntil(conv('2026-11-30T10:00:00Z'), whatsapp)).toBeNull();
   });
 });

@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Conversation, Inbox } from '../api/types';
 import { useI18n } from '../i18n';
-import { splitMinutes, windowState } from '../lib/customer-window';
+import { humanAgentTagUntil, splitMinutes, windowState } from '../lib/customer-window';
 import { inboxOf, useSession } from '../state';
 import '../templates.css';
 
@@ -41,9 +41,17 @@ export function WindowBadge({ conv, inbox: given }: { conv: Conversation; inbox?
   const inbox = useKnownInbox(conv.inbox_id, given);
   const state = windowState(conv, inbox, now);
   if (state.kind === 'none') return null;
+  // Messenger and Instagram still reply outside the window, with the Human Agent tag (7 days).
+  const tagged = inbox?.channel === 'messenger' || inbox?.channel === 'instagram';
   if (state.kind === 'closed') {
+    const tagUntil = humanAgentTagUntil(conv, inbox);
+    const hint = !tagged
+      ? t('window.closedHint')
+      : tagUntil !== null && tagUntil > now
+        ? t('window.closedHintTag', { time: i18n.dateTime(tagUntil) })
+        : t('window.closedHintTagExpired');
     return (
-      <span class="window-badge is-closed" title={t('window.closedHint')}>
+      <span class="window-badge is-closed" title={hint}>
         {t('window.closed')}
       </span>
     );
@@ -51,7 +59,7 @@ export function WindowBadge({ conv, inbox: given }: { conv: Conversation; inbox?
   const { h, m } = splitMinutes(state.minutesLeft);
   const time = h > 0 ? t('window.hours', { h, m }) : t('window.minutes', { m });
   return (
-    <span class="window-badge" title={t('window.openHint', { time: i18n.dateTime(state.expiresAt) })}>
+    <span class="window-badge" title={t(tagged ? 'window.openHintTag' : 'window.openHint', { time: i18n.dateTime(state.expiresAt) })}>
       {t('window.left', { time })}
     </span>
   );

@@ -41,6 +41,19 @@ export function needsTemplate(
   return sendsWhatsApp(inbox) && windowState(conv, inbox, now).kind === 'closed';
 }
 
+/** Messenger and Instagram send a reply outside the window with Meta's HUMAN_AGENT message tag,
+ * which Meta allows up to 7 days after the customer's last message (docs/channels/MESSENGER.md):
+ * the end of that (the window's end + 6 days), or null when the channel has no such tag or the
+ * customer never wrote. */
+export function humanAgentTagUntil(
+  conv: Pick<Conversation, 'customer_window_expires_at'>,
+  inbox: Pick<Inbox, 'channel'> | undefined | null,
+): number | null {
+  if (inbox?.channel !== 'messenger' && inbox?.channel !== 'instagram') return null;
+  const expires = conv.customer_window_expires_at ? Date.parse(conv.customer_window_expires_at) : NaN;
+  return Number.isFinite(expires) ? expires + 6 * 24 * 3_600_000 : null;
+}
+
 /** Hours and minutes left, e.g. { h: 3, m: 12 }. */
 export function splitMinutes(minutes: number): { h: number; m: number } {
   return { h: Math.floor(minutes / 60), m: minutes % 60 };
