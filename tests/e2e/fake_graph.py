@@ -8,8 +8,14 @@ a free-form message to a customer whose last message
 (customer_last_message[wa_id], Unix seconds) is more than 24 hours old answers 131047.
 Interactive reply-buttons messages are checked against the documented limits (body 1-1024
 characters, 1-3 buttons of type "reply", id 1-256 characters, title 1-20 characters and unique):
-anything else answers 131009 "Parameter value is not valid"."""
+anything else answers 131009 "Parameter value is not valid". Every send must carry
+messaging_product "whatsapp", recipient_type "individual", "to" (a phone number) or "recipient" (a
+business-scoped user id) and the object its type names, and a media upload must be the documented
+multipart form (file, type, messaging_product), else error 100. A scripted send error may carry
+headers (Retry-After); `sent_at` records when each send arrived."""
 import base64
+import email.parser
+import email.policy
 import http.server
 import json
 import re
@@ -70,6 +76,50 @@ def check_interactive_send(body):
     return None
 
 
+def check_envelope(body):
+    """None when the send has the fields every Cloud API message needs (messages reference:
+    messaging_product "whatsapp", recipient_type "individual", to, type and the object named by
+    type), else Meta's 100 "Invalid parameter"."""
+    problems = []
+    if body.get("messaging_product") != "whatsapp":
+        problems.append("messaging_product must be whatsapp")
+    if body.get("recipient_type", "individual") != "individual":
+        problems.append("recipient_type must be individual")
+    # "to" takes a phone number; "recipient" a business-scoped user id (business-scoped-user-ids).
+    if "to" in body and not str(body["to"]).lstrip("+").isdigit():
+        problems.append("to must be a phone number")
+    if "to" not in body and not re.fullmatch(r"[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}", str(body.get("recipient", ""))):
+        problems.append("to (a phone number) or recipient (a business-scoped user id) is required")
+    kind = body.get("type", "text")
+    if not isinstance(body.get(kind), dict):
+        problems.append("the %s object is required" % kind)
+    if "context" in body and not (isinstance(body["context"], dict) and body["context"].get("message_id")):
+        problems.append("context.message_id is required")
+    if problems:
+        return _graph_error(100, "(#100) Invalid parameter", "; ".join(problems))
+    return None
+
+
+def check_media_upload(content_type, raw):
+    """None when a POST /{phone_number_id}/media is the documented multipart form (media
+    reference: file, type = the file's MIME type, messaging_product = whatsapp), else error 100."""
+    if not content_type.startswith("multipart/form-data"):
+        return _graph_error(100, "(#100) Invalid parameter", "multipart/form-data expected")
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
+    parts = {part.get_param("name", header="content-disposition"): part for part in message.iter_parts()}
+    problems = []
+    if "file" not in parts or parts["file"].get_filename() is None:
+        problems.append("file is required")
+    if "type" not in parts or "/" not in (parts["type"].get_payload(decode=True) or b"").decode():
+        problems.append("type (the MIME type) is required")
+    if "messaging_product" not in parts or parts["messaging_product"].get_payload(decode=True) != b"whatsapp":
+        problems.append("messaging_product must be whatsapp")
+    if problems:
+        return _graph_error(100, "(#100) Invalid parameter", "; ".join(problems))
+    return None
+
+
 def check_template_send(templates, body):
     """None when Meta would accept this template send, else (status, error body)."""
     t = body.get("template", {})
@@ -112,7 +162,8 @@ class FakeGraph:
         self.uploads = []       # (phone_number_id, raw multipart body)
         self.media = {}         # media_id -> (bytes, mime type)
         self.next_wamids = []   # wamids to answer sends with, in turn
-        self.send_errors = []   # (status, body) to answer sends with first
+        self.send_errors = []   # (status, body) or (status, body, headers) to answer sends with first
+        self.sent_at = []       # when each send arrived (time.time()), in the order of `sent`
         self.waba_id = "102290129340398"
         self.templates = []     # message templates as the Business Management API lists them
         self.template_page_size = 100
@@ -121,11 +172,13 @@ class FakeGraph:
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def reply(self, status, body, content_type="application/json"):
+            def reply(self, status, body, content_type="application/json", headers=None):
                 data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(data)
 
@@ -146,12 +199,19 @@ class FakeGraph:
                                                       "type": "OAuthException", "code": 2500, "fbtrace_id": "AbCdEfGh"}})
                 if m.group(2) == "media":
                     outer.uploads.append((m.group(1), body))
+                    refused = check_media_upload(self.headers.get("Content-Type", ""), body)
+                    if refused:
+                        return self.reply(*refused)
                     return self.reply(200, {"id": "uploaded-%d" % len(outer.uploads)})
                 outer.sent.append((m.group(1), json.loads(body)))
+                outer.sent_at.append(time.time())
                 if outer.send_errors:
-                    status, error = outer.send_errors.pop(0)
-                    return self.reply(status, error)
+                    status, error, *headers = outer.send_errors.pop(0)
+                    return self.reply(status, error, headers=headers[0] if headers else None)
                 message = json.loads(body)
+                refused = check_envelope(message)
+                if refused:
+                    return self.reply(*refused)
                 if message.get("type") == "template":
                     refused = check_template_send(outer.templates, message)
                     if refused:
@@ -167,7 +227,10 @@ class FakeGraph:
                 wamid = outer.next_wamids.pop(0) if outer.next_wamids else "wamid.fake%d" % len(outer.sent)
                 to = json.loads(body).get("to", "")
                 # The documented answer; message_status is "accepted" (or "held_for_quality_assessment").
-                self.reply(200, {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to.lstrip("+")}],
+                # A send to a BSUID answers user_id instead of wa_id.
+                contact = {"input": to, "wa_id": to.lstrip("+")} if to else \
+                    {"input": message["recipient"], "user_id": message["recipient"]}
+                self.reply(200, {"messaging_product": "whatsapp", "contacts": [contact],
                                  "messages": [{"id": wamid, "message_status": "accepted"}]})
 
             def do_GET(self):

@@ -3,13 +3,37 @@ documented: POST /{version}/{page_id or ig_id}/messages (Send API) and
 POST /{version}/{page_id or ig_id}/message_attachments (Attachment Upload API, multipart), with a
 bearer token; GET /{version}/{PSID or IGSID}?fields=... (the User Profile APIs of Messenger:
 first_name, last_name, profile_pic; and Instagram: name, username, profile_pic), with the same
-token; plus a CDN that serves inbound attachment URLs without a token."""
+token; plus a CDN that serves inbound attachment URLs without a token. A send must name its
+messaging_type (RESPONSE, UPDATE or MESSAGE_TAG with a documented tag), a recipient id and a
+message of text or one attachment, else error 100, as the Send API answers."""
 import http.server
 import json
 import re
 import threading
 import time
 import urllib.parse
+
+
+# Send API reference: messaging_type is RESPONSE, UPDATE or MESSAGE_TAG; a MESSAGE_TAG send names
+# one of the documented tags (send-messages/message-tags).
+MESSAGE_TAGS = {"ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE", "CUSTOMER_FEEDBACK", "HUMAN_AGENT", "POST_PURCHASE_UPDATE"}
+
+
+def send_problem(sent):
+    """What the Send API refuses in this request body (its error text), or None."""
+    kind = sent.get("messaging_type")
+    if kind not in ("RESPONSE", "UPDATE", "MESSAGE_TAG"):
+        return "param messaging_type must be one of {RESPONSE, UPDATE, MESSAGE_TAG}"
+    if kind == "MESSAGE_TAG" and sent.get("tag") not in MESSAGE_TAGS:
+        return "param tag must be a supported message tag"
+    if kind != "MESSAGE_TAG" and "tag" in sent:
+        return "param tag is only allowed with messaging_type MESSAGE_TAG"
+    if not isinstance(sent.get("recipient"), dict) or not sent["recipient"].get("id"):
+        return "param recipient must be non-empty"
+    message = sent.get("message")
+    if not isinstance(message, dict) or ("text" in message) == ("attachment" in message):
+        return "param message must have either text or attachment"
+    return None
 
 
 class FakeMetaMessaging:
@@ -60,6 +84,10 @@ class FakeMetaMessaging:
                     return self.reply(200, {"attachment_id": "90000%d" % len(outer.uploads)})
                 sent = json.loads(body)
                 outer.sent.append((m.group(1), sent))
+                refused = send_problem(sent)
+                if refused:
+                    return self.reply(400, {"error": {"message": "(#100) " + refused, "type": "OAuthException",
+                                                      "code": 100, "fbtrace_id": "AbCdEfGh"}})
                 if outer.send_errors:
                     status, error, headers = outer.send_errors.pop(0)
                     if outer.before_answer:  # sent after all, but the answer says otherwise (or never comes)

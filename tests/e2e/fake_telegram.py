@@ -146,6 +146,14 @@ class FakeTelegram:
                     return self.reply(*scripted)
                 if "chat_id" not in params:
                     return self.error(400, "Bad Request: chat_id is empty")
+                if "reply_parameters" in params:  # a ReplyParameters object (JSON text in a multipart form)
+                    reply = params["reply_parameters"]
+                    try:
+                        reply = json.loads(reply) if isinstance(reply, str) else reply
+                    except ValueError:
+                        reply = None
+                    if not isinstance(reply, dict) or not isinstance(reply.get("message_id"), int):
+                        return self.error(400, "Bad Request: can't parse reply parameters JSON object")
                 if int(params["chat_id"]) in outer.blocked:
                     return self.error(403, "Forbidden: bot was blocked by the user")
                 if method == "sendMessage" and not params.get("text"):

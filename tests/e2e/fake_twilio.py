@@ -72,6 +72,9 @@ class FakeTwilio:
                 if not fields.get("From") and not fields.get("MessagingServiceSid"):
                     return self.reply(400, {"code": 21603, "message": "A 'From' phone number is required.",
                                             "more_info": "https://www.twilio.com/docs/errors/21603", "status": 400})
+                if not fields.get("Body") and "MediaUrl" not in fields and "ContentSid" not in fields:
+                    return self.reply(400, {"code": 21619, "message": "A text message body or media url must be specified.",
+                                            "more_info": "https://www.twilio.com/docs/errors/21619", "status": 400})
                 if "ContentSid" in fields:
                     known = [c for c in outer.contents if c["sid"] == fields["ContentSid"]]
                     try:

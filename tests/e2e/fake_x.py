@@ -128,6 +128,11 @@ class FakeX:
                     return self.reply(404, {"title": "Not Found Error", "detail": "no such route", "status": 404,
                                             "type": "https://api.twitter.com/2/problems/resource-not-found"})
                 sent = json.loads(body)
+                # A DM needs text or attachments; a post text (or media); a reply names the post it answers.
+                if not isinstance(sent, dict) or not (sent.get("text") or sent.get("attachments") or sent.get("media")) or \
+                        ("reply" in sent and not str((sent["reply"] or {}).get("in_reply_to_tweet_id", "")).isdigit()):
+                    return self.reply(400, {"title": "Invalid Request", "type": "https://api.twitter.com/2/problems/invalid-request",
+                                            "detail": "One or more parameters to your request was invalid.", "status": 400})
                 if dm:
                     outer.dms.append((dm.group(1), sent, auth))
                 else:
