@@ -3,6 +3,8 @@
 #include <curl/curl.h>
 #include <strings.h>
 
+#include <algorithm>
+#include <ctime>
 #include <memory>
 #include <utility>
 
@@ -16,11 +18,7 @@ std::size_t onHeader(char* ptr, std::size_t size, std::size_t n, void* user) {
   auto* answer = static_cast<HttpAnswer*>(user);
   const std::string line(ptr, size * n);
   if (line.size() > 12 && strncasecmp(line.c_str(), "retry-after:", 12) == 0) {
-    try {
-      answer->retry_after_s = std::max(0L, std::stol(line.substr(12)));
-    } catch (const std::exception&) {
-      // An HTTP date instead of seconds: the caller falls back to its own back-off.
-    }
+    answer->retry_after_s = retryAfterSeconds(std::string_view(line).substr(12), std::time(nullptr));
   } else if (line.size() > 19 && strncasecmp(line.c_str(), "x-rate-limit-reset:", 19) == 0) {
     try {
       answer->rate_limit_reset_s = std::max(0L, std::stol(line.substr(19)));
@@ -32,6 +30,22 @@ std::size_t onHeader(char* ptr, std::size_t size, std::size_t n, void* user) {
 }
 
 }  // namespace
+
+long retryAfterSeconds(std::string_view value, std::time_t now) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t' || value.back() == '\r' || value.back() == '\n')) {
+    value.remove_suffix(1);
+  }
+  if (value.empty()) return 0;
+  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (value.size() > 9) return 999'999'999;  // absurdly long: the outbox caps its wait anyway
+    return std::stol(std::string(value));
+  }
+  // An HTTP date (IMF-fixdate, or the obsolete RFC 850 / asctime forms curl_getdate also reads).
+  const std::time_t at = curl_getdate(std::string(value).c_str(), nullptr);
+  if (at == -1 || at <= now) return 0;
+  return static_cast<long>(at - now);
+}
 
 HttpAnswer performHttp(const HttpCall& call) {
   HttpAnswer answer;

@@ -4,7 +4,9 @@
 // or outbox threads, never from an I/O thread.
 #pragma once
 
+#include <ctime>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -37,11 +39,16 @@ struct HttpAnswer {
   long status = 0;
   std::string body;
   std::string error;
-  long retry_after_s = 0;  // from a Retry-After header in seconds, else 0
+  long retry_after_s = 0;  // from a Retry-After header (seconds or an HTTP date), else 0
   long rate_limit_reset_s = 0;  // from X's x-rate-limit-reset header (Unix seconds), else 0
 };
 
 HttpAnswer performHttp(const HttpCall& call);
+
+// The seconds a Retry-After header value asks to wait at `now`: RFC 9110 allows delay-seconds
+// ("120") or an HTTP date ("Wed, 21 Oct 2026 07:28:00 GMT"); a date in the past is 0, an
+// unreadable value 0 (the caller then uses its own back-off).
+long retryAfterSeconds(std::string_view value, std::time_t now);
 
 // A POST of a JSON body with this Authorization header value: the providers' send calls.
 HttpAnswer postJson(const std::string& url, const std::string& authorization, std::string body, long timeout_ms);
