@@ -417,7 +417,12 @@ Status DeskService::writeIngest(StoreTx& tx, IngestJob& job) const {
   result.conversation_id = conversation.id;
 
   conversation.last_activity_at = now;
-  if (!in.echo) conversation.last_incoming_at = now;
+  // The window counts from when the customer wrote (a late webhook delivery has less of it left).
+  // Only where that window exists: elsewhere a sender's clock (an e-mail's Date) decides nothing.
+  if (!in.echo) {
+    conversation.last_incoming_at =
+        core::hasCustomerWindow(inbox) ? core::customerWroteAt(conversation.last_incoming_at, in.sent_at, now) : now;
+  }
   return tx.recordConversationActivity(conversation);
 }
 

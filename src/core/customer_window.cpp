@@ -1,5 +1,6 @@
 #include "core/customer_window.hpp"
 
+#include <algorithm>
 #include <string_view>
 
 namespace parley::core {
@@ -48,6 +49,11 @@ bool customerWindowOpen(const Inbox& inbox, TimestampMs last_incoming_at, Timest
   if (!hasCustomerWindow(inbox)) return true;
   auto expires = customerWindowExpiresAt(inbox, last_incoming_at);
   return expires && now < *expires;
+}
+
+TimestampMs customerWroteAt(TimestampMs previous, TimestampMs sent_at, TimestampMs received_at) {
+  const bool plausible = sent_at > 0 && sent_at <= received_at && received_at - sent_at <= kLateDeliveryMs;
+  return std::max(previous, plausible ? sent_at : received_at);
 }
 
 }  // namespace parley::core

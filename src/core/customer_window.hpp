@@ -25,4 +25,14 @@ std::optional<TimestampMs> customerWindowExpiresAt(const Inbox& inbox, Timestamp
 // Whether a free-form reply is still allowed at `now` (always true without a window).
 bool customerWindowOpen(const Inbox& inbox, TimestampMs last_incoming_at, TimestampMs now);
 
+// Providers retry an undelivered webhook for a long time (Meta up to 7 days), so a message may
+// arrive hours after the customer wrote it, while the provider counts its window from when it
+// was written. The conversation's new last_incoming_at for a customer message the provider
+// timestamps `sent_at` (0: none) that arrives at `received_at`, the last one being `previous`:
+// the provider's time when it lies within the 7 days before its arrival (a later time is the
+// clocks disagreeing: the arrival counts; an older one is no real delivery — a replayed example —
+// and counts as the arrival too), never earlier than `previous`.
+constexpr TimestampMs kLateDeliveryMs = 7LL * 24 * 3600 * 1000;
+TimestampMs customerWroteAt(TimestampMs previous, TimestampMs sent_at, TimestampMs received_at);
+
 }  // namespace parley::core

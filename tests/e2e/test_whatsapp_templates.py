@@ -206,6 +206,18 @@ class WhatsAppTemplatesTest(TemplateConversations, unittest.TestCase):
         self.assertIn("131047", message["delivery_error"])
         self.assertIn("24 hours", message["delivery_error"])
 
+    def test_4c_a_late_webhook_counts_from_when_the_customer_wrote(self):
+        # Meta redelivers a message written 23.5 hours ago (Parley was down): half an hour is left.
+        wrote = int(time.time() - 23.5 * 3600)
+        conversation = self.customer_writes("4915112340005", "Hallo, noch da?", sent_at=wrote)
+        expires = calendar.timegm(time.strptime(conversation["customer_window_expires_at"][:19], "%Y-%m-%dT%H:%M:%S"))
+        self.assertAlmostEqual(expires, wrote + 24 * 3600, delta=2)
+        # Written 30 hours ago: closed on arrival, so a free-form reply is refused before Meta would.
+        conversation = self.customer_writes("4915112340006", "Hallo?", sent_at=int(time.time() - 30 * 3600))
+        status, body, _ = self.send(conversation["id"], {"text": "Wir sind da!"})
+        self.assertEqual(status, 409, body)
+        self.assertEqual(body["error"]["code"], "customer_window_closed")
+
     def test_5_sync_errors_are_clear(self):
         # Meta refuses: its reason comes back with 424, never a 5xx.
         wrong = self.add_inbox("WhatsApp other account", "whatsapp", inbox_config(
