@@ -250,6 +250,26 @@ class MessengerTest(Desk, unittest.TestCase):
         self.assertEqual(sent["messaging_type"], "MESSAGE_TAG")
         self.assertEqual(sent["tag"], "HUMAN_AGENT")
 
+    def test_a_reply_held_in_the_outbox_past_the_window_goes_with_the_tag(self):
+        # The customer wrote 24 hours minus 3 seconds ago (the webhook came late); Meta first
+        # answers "rate limit, retry in 5 s": the retry goes after the window, so it is tagged.
+        psid = "5550007"
+        raw = event(psid, PAGE_ID, {"message": {"mid": "m_late-7", "text": "Hallo?"}})
+        wrote = int((time.time() - 24 * 3600 + 3) * 1000)
+        raw = raw.replace(b'"timestamp": ' + str(json.loads(raw)["entry"][0]["messaging"][0]["timestamp"]).encode(),
+                          b'"timestamp": ' + str(wrote).encode())
+        self.assertEqual(self.webhook(raw)[0], 200)
+        _, conversation = self.conversation_of(psid)
+        self.meta.send_errors.append((429, {"error": {"message": "(#613) Calls to this api have exceeded the rate limit.",
+                                                      "type": "OAuthException", "code": 613}}, {"Retry-After": "5"}))
+        before = len(self.meta.sent)
+        reply = self.reply(conversation["id"], text="Entschuldigung, hier sind wir")
+        wait_for(lambda: len(self.meta.sent) >= before + 2, timeout=30)
+        first, retried = self.meta.sent[before][1], self.meta.sent[before + 1][1]
+        self.assertEqual(first["messaging_type"], "RESPONSE")
+        self.assertEqual((retried["messaging_type"], retried["tag"]), ("MESSAGE_TAG", "HUMAN_AGENT"))
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+
     def test_rate_limit_is_retried_and_permanent_error_is_shown(self):
         psid = "5550006"
         self.webhook(event(psid, PAGE_ID, {"message": {"mid": "m_hello-6", "text": "Hallo"}}))

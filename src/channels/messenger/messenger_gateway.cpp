@@ -1,6 +1,7 @@
 #include "channels/messenger/messenger_gateway.hpp"
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
@@ -78,6 +79,9 @@ core::Result<std::string> MessengerGateway::encode(const app::OutboundContext& c
   const auto now = ctx.message.created_at;
   const bool human_agent = ctx.conversation.last_incoming_at <= 0 || now - ctx.conversation.last_incoming_at > kWindowMs;
   json::object envelope{{"recipient", recipient}, {"text", ctx.message.text}, {"human_agent", human_agent}};
+  // A reply that waits in the outbox (a rate-limit pause, retries) may go out after the window
+  // closed: deliver() tags it then too (window_ends_at, Unix ms).
+  if (!human_agent) envelope["window_ends_at"] = ctx.conversation.last_incoming_at + kWindowMs;
   SendRequest probe;
   probe.recipient_id = recipient;
   probe.human_agent = human_agent;
@@ -110,6 +114,11 @@ app::DeliveryResult MessengerGateway::deliver(const core::Inbox& inbox, const co
   base.recipient_id = stringOr(envelope, "recipient");
   base.echo_metadata = product_ != Product::Instagram;
   if (auto it = envelope.find("human_agent"); it != envelope.end() && it->value().is_bool()) base.human_agent = it->value().get_bool();
+  if (const auto* ends = envelope.if_contains("window_ends_at"); ends && ends->is_int64()) {
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+    if (now_ms >= ends->get_int64()) base.human_agent = true;
+  }
   auto send = [&](const SendRequest& request) -> app::DeliveryResult {
     auto body = encodeSend(request);
     if (!body) return {Outcome::Failed, body.error().message, 0, {}};
