@@ -706,6 +706,23 @@ TEST(WhatsAppSend, TextReplyWithoutLinkPreview) {
   EXPECT_FALSE(plain.contains("context"));
 }
 
+TEST(WhatsAppSend, ACustomerKnownOnlyByTheirBusinessScopedUserIdIsTheRecipient) {
+  // Meta's business-scoped user ids: "use recipient to send to a BSUID or parent BSUID".
+  const auto o = encoded({"US.13491208655302741918", "wamid.IN.2", wa::TextContent{"Hallo Sheena"}});
+  EXPECT_EQ(o.at("recipient").as_string(), "US.13491208655302741918");
+  EXPECT_FALSE(o.contains("to"));
+  EXPECT_EQ(o.at("recipient_type").as_string(), "individual");
+  EXPECT_EQ(o.at("context").at("message_id").as_string(), "wamid.IN.2");
+  EXPECT_EQ(encoded({"US.ENT.11815799212886844830", "", wa::TextContent{"x"}}).at("recipient").as_string(),
+            "US.ENT.11815799212886844830");
+  EXPECT_TRUE(wa::isBusinessScopedUserId("DE.abc123"));
+  EXPECT_FALSE(wa::isBusinessScopedUserId("de.abc123"));
+  EXPECT_FALSE(wa::isBusinessScopedUserId("US."));
+  EXPECT_FALSE(wa::isBusinessScopedUserId("US.13491208655302741918\"\"x"));
+  EXPECT_FALSE(wa::isBusinessScopedUserId("16505551234"));
+  expectRefused({"US.1349-1208", "", wa::TextContent{"x"}}, "business-scoped user id");
+}
+
 TEST(WhatsAppSend, TextLimitsAreInCharacters) {
   std::string umlauts;
   for (int i = 0; i < 4096; ++i) umlauts += "\xC3\xBC";  // ü: 4096 characters, 8192 bytes

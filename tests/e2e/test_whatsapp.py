@@ -308,6 +308,47 @@ class WhatsAppTest(Desk, unittest.TestCase):
         self.assertIn("131026", message["delivery_error"])
         self.assertIn("Message Undeliverable", message["delivery_error"])
 
+    def test_a_reply_goes_to_the_whatsapp_id_the_customer_wrote_from(self):
+        """A phone number an agent adds to the contact later (a landline, an SMS number) does not
+        take the WhatsApp reply; a customer who shares no number (a username) is answered by
+        their business-scoped user id in "recipient", as Meta documents."""
+        self.assertEqual(self.webhook(customer_message("4915100000077", "wamid.who1", lambda m: None))[0], 200)
+        contact, conversation = self.conversation_of("+4915100000077")
+        status, body, _ = self.parley.request("POST", "/api/v1/contacts/%d/identities" % contact["id"],
+                                              {"kind": "phone", "value": "+49301234567"}, token=self.token)
+        self.assertEqual(status, 201, body)
+        before = len(self.graph.sent)
+        reply = self.reply(conversation["id"], text="Wir melden uns auf WhatsApp")
+        wait_for(lambda: len(self.graph.sent) > before)
+        self.assertEqual(self.graph.sent[-1][1]["to"], "4915100000077")
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+
+        raw = fixture("bsuid_only.json").replace(b"US.13491208655302741918", b"DE.77766655544433322211") \
+            .replace(b"wamid.HBgLBSUIDONLY", b"wamid.who2")
+        self.assertEqual(self.webhook(raw)[0], 200)
+        _, conversation = self.conversation_of("DE.77766655544433322211")
+        before = len(self.graph.sent)
+        reply = self.reply(conversation["id"], text="Hallo Sheena")
+        wait_for(lambda: len(self.graph.sent) > before)
+        sent = self.graph.sent[-1][1]
+        self.assertEqual(sent["recipient"], "DE.77766655544433322211")
+        self.assertNotIn("to", sent)
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+
+    def test_429_waits_for_retry_after_in_seconds_or_as_a_date(self):
+        self.assertEqual(self.webhook(customer_message("4915100000088", "wamid.ra1", lambda m: None))[0], 200)
+        _, conversation = self.conversation_of("+4915100000088")
+        too_many = {"error": {"message": "(#130429) Rate limit hit", "type": "OAuthException", "code": 130429}}
+        for retry_after in ("2", "date"):
+            if retry_after == "date":  # 3 s from now, to the second (so at least 2 s after Parley reads it)
+                retry_after = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(int(time.time()) + 3))
+            self.graph.send_errors.append((429, too_many, {"Retry-After": retry_after}))
+            before = len(self.graph.sent)
+            reply = self.reply(conversation["id"], text="Moment, bitte (%s)" % retry_after)
+            wait_for(lambda: len(self.graph.sent) >= before + 2, timeout=30)
+            self.assertGreaterEqual(self.graph.sent_at[before + 1] - self.graph.sent_at[before], 1.9, retry_after)
+            wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+
     def test_every_documented_fixture_is_accepted(self):
         for name, raw in json_fixtures(FIXTURES):
             status, body, _ = self.webhook(raw)

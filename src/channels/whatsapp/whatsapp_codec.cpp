@@ -710,11 +710,22 @@ bool verifyHandshake(std::string_view mode, std::string_view verify_token_expect
 
 // ---- outbound -----------------------------------------------------------------------------------
 
+bool isBusinessScopedUserId(std::string_view id) {
+  auto alnum = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (id.size() < 4 || !(id[0] >= 'A' && id[0] <= 'Z') || !(id[1] >= 'A' && id[1] <= 'Z') || id[2] != '.') return false;
+  std::string_view rest = id.substr(3);
+  if (rest.rfind("ENT.", 0) == 0) rest.remove_prefix(4);
+  return !rest.empty() && rest.size() <= 128 && std::all_of(rest.begin(), rest.end(), alnum);
+}
+
 core::Result<std::string> encodeSend(const SendRequest& request) {
   std::string to = request.to;
-  if (!to.empty() && to.front() == '+') to.erase(0, 1);
-  if (to.size() < 5 || to.size() > 20 || !std::all_of(to.begin(), to.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return makeError(ErrorCode::InvalidInput, "to: the recipient must be a WhatsApp phone number (digits, optional '+')");
+  const bool bsuid = isBusinessScopedUserId(to);
+  if (!bsuid && !to.empty() && to.front() == '+') to.erase(0, 1);
+  if (!bsuid &&
+      (to.size() < 5 || to.size() > 20 || !std::all_of(to.begin(), to.end(), [](char c) { return c >= '0' && c <= '9'; }))) {
+    return makeError(ErrorCode::InvalidInput,
+                     "to: the recipient must be a WhatsApp phone number (digits, optional '+') or a business-scoped user id");
   }
   // Everything that goes into the JSON body must be valid UTF-8 (the serializer copies bytes).
   std::vector<const std::string*> texts{&request.reply_to_message_id};
@@ -744,7 +755,9 @@ core::Result<std::string> encodeSend(const SendRequest& request) {
   for (const auto* t : texts) {
     if (!core::isValidUtf8(*t)) return makeError(ErrorCode::InvalidInput, "the message contains invalid UTF-8");
   }
-  json::object body{{"messaging_product", "whatsapp"}, {"recipient_type", "individual"}, {"to", to}};
+  // A customer without a shared number is addressed by their BSUID in "recipient" (Meta's
+  // business-scoped user ids: "use recipient to send to a BSUID"; "to" would take precedence).
+  json::object body{{"messaging_product", "whatsapp"}, {"recipient_type", "individual"}, {bsuid ? "recipient" : "to", to}};
   const bool reaction = std::holds_alternative<ReactionContent>(request.content);
   if (!request.reply_to_message_id.empty() && !reaction) {
     body["context"] = json::object{{"message_id", request.reply_to_message_id}};

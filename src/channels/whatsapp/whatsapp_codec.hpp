@@ -154,7 +154,10 @@ struct InteractiveButtonsContent {
 };
 
 struct SendRequest {
-  std::string to;  // the customer's WhatsApp phone number (wa_id), digits, optional leading '+'
+  // The customer: their WhatsApp phone number (wa_id, digits, optional leading '+'), sent as
+  // "to"; or, for a customer known only by a business-scoped user id (a username without a
+  // shared number: "US.13491208655302741918", "US.ENT.…"), that id, sent as "recipient".
+  std::string to;
   // The wamid this message answers (sent as context.message_id, shown quoted). Not allowed on
   // reactions (Meta: "You cannot send a reaction message as a contextual reply"), so ignored there.
   std::string reply_to_message_id;
@@ -163,6 +166,10 @@ struct SendRequest {
 
 // The JSON body of POST {api_base_url}/{phone_number_id}/messages. InvalidInput names the problem.
 core::Result<std::string> encodeSend(const SendRequest& request);
+
+// Whether `id` has the form of a business-scoped user id: an ISO 3166 country code, a period
+// and up to 128 letters and digits, a parent BSUID with "ENT." between them.
+bool isBusinessScopedUserId(std::string_view id);
 
 // "{base}/{phone_number_id}/messages" and "{base}/{media_id}". api_base_url includes the Graph
 // API version, e.g. "https://graph.facebook.com/v23.0" (a loopback fake in tests). Ids must be

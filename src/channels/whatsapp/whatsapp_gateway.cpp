@@ -52,6 +52,26 @@ InteractiveButtonsContent replyButtonsOf(const std::string& payload_json) {
   return out;
 }
 
+// Whom a reply goes to: the WhatsApp id the customer wrote from on this inbox (the newest, so a
+// changed number wins; the identity DeskService keeps as External, scope "inbox:<id>"): their
+// wa_id, or their business-scoped user id when they share no number. Else (a contact an agent
+// created, or one whose WhatsApp identity went in a merge) a verified phone, else any phone. Not
+// simply "a phone": a landline or an SMS number an agent added later must not take the reply.
+std::string recipientOf(const app::OutboundContext& ctx) {
+  const std::string scope = "inbox:" + std::to_string(ctx.inbox.id.value);
+  std::string external, verified, any;
+  for (const auto& identity : ctx.identities) {
+    if (identity.kind == core::IdentityKind::External && identity.scope == scope) external = identity.value;
+    if (identity.kind == core::IdentityKind::Phone) {
+      if (identity.verified && verified.empty()) verified = identity.value;
+      if (any.empty()) any = identity.value;
+    }
+  }
+  const bool digits = !external.empty() && std::all_of(external.begin(), external.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits || isBusinessScopedUserId(external)) return external;
+  return !verified.empty() ? verified : any;
+}
+
 }  // namespace
 
 core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const app::SecretBox* box) {
@@ -91,10 +111,7 @@ core::Status WhatsAppGateway::validateConfig(const std::string& config_json) con
 }
 
 core::Result<std::string> WhatsAppGateway::encode(const app::OutboundContext& ctx) const {
-  std::string to;
-  for (const auto& identity : ctx.identities) {
-    if (identity.kind == core::IdentityKind::Phone) to = identity.value;
-  }
+  auto to = recipientOf(ctx);
   if (to.empty()) return makeError(ErrorCode::InvalidInput, "this contact has no phone number to write to on WhatsApp");
   if (ctx.attachments.size() > 1) {
     return makeError(ErrorCode::InvalidInput, "WhatsApp sends one file per message; send the files one by one");
