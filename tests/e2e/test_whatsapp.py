@@ -279,6 +279,33 @@ class WhatsAppTest(Desk, unittest.TestCase):
         self.assertNotIn("caption", audio["audio"])
         self.assertEqual((text["type"], text["text"]["body"]), ("text", "Hören Sie mal"))
 
+    def test_a_file_whatsapp_does_not_take_is_refused_when_the_reply_is_posted(self):
+        """Meta's "Supported media types": a GIF is no image WhatsApp takes (nor a document), a
+        JPEG goes up to 5 MB. The reply API answers 400 naming the file and what WhatsApp takes;
+        nothing is stored and nothing reaches Meta."""
+        self.assertEqual(self.webhook(customer_message("4915100000055", "wamid.media-q", lambda m: None))[0], 200)
+        _, conversation = self.conversation_of("+4915100000055")
+        gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00," \
+              b"\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+        big_jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" \
+            + os.urandom(5 * 1024 * 1024) + b"\xff\xd9"
+        cases = [("party.gif", gif, "image/gif", '"party.gif" (image/gif, 43 bytes) cannot be sent on WhatsApp'),
+                 ("scan.jpg", big_jpeg, "image/jpeg", '"scan.jpg" (image/jpeg, 5.1 MB) is too large for WhatsApp')]
+        for filename, raw, content_type, expected in cases:
+            status, uploaded, _ = self.parley.request("POST", "/api/v1/attachments?filename=" + filename, raw=raw,
+                                                      token=self.token, content_type=content_type)
+            self.assertEqual(status, 201, uploaded)
+            self.assertEqual(uploaded["content_type"], content_type)
+            before_sent, before_uploads = len(self.graph.sent), len(self.graph.uploads)
+            before_messages = len(self.messages(conversation["id"]))
+            status, body, _ = self.send(conversation["id"], {"text": "Schauen Sie", "attachment_ids": [uploaded["id"]]})
+            self.assertEqual(status, 400, body)
+            self.assertIn(expected, body["error"]["message"])
+            self.assertIn("JPEG or PNG", body["error"]["message"])
+            self.assertEqual(len(self.messages(conversation["id"])), before_messages)
+            time.sleep(0.5)  # the outbox worker would have picked up a stored reply by now
+            self.assertEqual((len(self.graph.sent), len(self.graph.uploads)), (before_sent, before_uploads))
+
     def test_a_played_voice_message_reads_as_read(self):
         self.assertEqual(self.webhook(customer_message("4915187654321", "wamid.voice-q", lambda m: None))[0], 200)
         _, conversation = self.conversation_of("+4915187654321")

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "app/store.hpp"
@@ -10,6 +11,7 @@
 #include "channels/common/delivery_start.hpp"
 #include "channels/common/http_client.hpp"
 #include "channels/whatsapp/whatsapp_codec.hpp"
+#include "channels/whatsapp/whatsapp_media.hpp"
 #include "channels/whatsapp/whatsapp_template_sync.hpp"
 #include "channels/whatsapp/whatsapp_templates.hpp"
 
@@ -110,6 +112,16 @@ core::Status WhatsAppGateway::validateConfig(const std::string& config_json) con
                                  "a whatsapp", "docs/channels/WHATSAPP.md");
 }
 
+std::optional<std::string> WhatsAppGateway::fileHead(const std::string& sha256) const {
+  if (sha256.size() < 2) return std::nullopt;
+  std::ifstream in(attachments_root_ / sha256.substr(0, 2) / sha256, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string head(64, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  return head;
+}
+
 core::Result<std::string> WhatsAppGateway::encode(const app::OutboundContext& ctx) const {
   auto to = recipientOf(ctx);
   if (to.empty()) return makeError(ErrorCode::InvalidInput, "this contact has no phone number to write to on WhatsApp");
@@ -139,9 +151,15 @@ core::Result<std::string> WhatsAppGateway::encode(const app::OutboundContext& ct
     envelope["buttons"] = std::move(list);
     return json::serialize(envelope);
   }
+  // A file Meta does not take (its "Supported media types"), or not at this size, is refused
+  // now, naming the file; otherwise the upload declares Meta's name for its type.
+  std::optional<MediaChoice> file_kind;
   if (!ctx.attachments.empty()) {
     const auto& a = ctx.attachments.front();
-    envelope["attachment"] = json::object{{"sha256", a.sha256}, {"filename", a.filename}, {"content_type", a.content_type}};
+    auto choice = chooseMedia(OutgoingFile{a.filename, a.content_type, a.size, fileHead(a.sha256)});
+    if (!choice) return choice.error();
+    file_kind = *choice;
+    envelope["attachment"] = json::object{{"sha256", a.sha256}, {"filename", a.filename}, {"content_type", choice->mime_type}};
   }
   // Check now what Meta would refuse anyway (length, empty text), so the agent hears it at once.
   SendRequest probe;
@@ -150,7 +168,7 @@ core::Result<std::string> WhatsAppGateway::encode(const app::OutboundContext& ct
     probe.content = TextContent{ctx.message.text, false};
   } else {
     MediaContent media;
-    media.type = mediaTypeFor(ctx.attachments.front().content_type);
+    media.type = file_kind->type;
     media.media_id = "probe";
     if (takesCaption(media.type)) {
       media.caption = ctx.message.text;

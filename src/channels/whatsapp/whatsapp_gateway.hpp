@@ -7,7 +7,8 @@
 //    it; encode() then sends it as type "template". Free-form replies need the 24-hour
 //    customer-service window (freeFormNeedsCustomerWindow).
 //  - encode() runs in the reply's transaction and stores an envelope (recipient, text, the
-//    quoted wamid, at most one file) in the outbox — never the access token.
+//    quoted wamid, at most one file) in the outbox — never the access token. A file of a type
+//    or size Meta does not take is refused there (whatsapp_media.hpp).
 //  - deliver() runs on the outbox worker: uploads the file when there is one
 //    (POST /{phone_number_id}/media), sends (POST /{phone_number_id}/messages) and returns the
 //    wamid, so status webhooks find the message; Meta's errors are classified by the codec.
@@ -16,6 +17,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "app/channel_gateway.hpp"
@@ -52,6 +54,9 @@ class WhatsAppGateway final : public app::ChannelGateway {
   bool freeFormNeedsCustomerWindow(const core::Inbox&) const override { return true; }
 
  private:
+  // The stored file's first bytes (whatsapp_media.hpp reads them); unset when it is not there.
+  std::optional<std::string> fileHead(const std::string& sha256) const;
+
   std::filesystem::path attachments_root_;
   long timeout_ms_;
   std::shared_ptr<const app::SecretBox> secrets_;
