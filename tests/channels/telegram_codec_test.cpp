@@ -21,6 +21,7 @@
 #include "app/reply_buttons.hpp"
 #include "channels/telegram/telegram_gateway.hpp"
 #include "codec_fixtures.hpp"
+#include "outbound_reply.hpp"
 
 namespace tg = parley::channels::telegram;
 namespace core = parley::core;
@@ -851,28 +852,13 @@ TEST(TelegramGatewayConfig, RequiredKeysAndTelegramsRules) {
 
 namespace {
 
-struct EncodeFixture {
-  core::Inbox inbox;
-  core::Conversation conversation;
-  core::Contact contact;
-  core::Message message;
-  std::vector<core::ContactIdentity> identities;
-  std::vector<core::Attachment> attachments;
-  std::string key = "parley-msg-1";
-  std::string reply_to;
-
-  EncodeFixture() {
-    inbox.id = core::InboxId{7};
-    inbox.channel = core::ChannelKind::Telegram;
-    inbox.config_json = R"({"bot_token":"123456:SECRET-bot-token","secret_token":"s"})";
-    message.text = "Ihre Bestellung ist unterwegs.";
+struct EncodeFixture : parley::test::OutboundReply {
+  EncodeFixture()
+      : OutboundReply(core::ChannelKind::Telegram, R"({"bot_token":"123456:SECRET-bot-token","secret_token":"s"})", "1111111",
+                      "Ihre Bestellung ist unterwegs.") {
     // An identity of another inbox (a merged contact) and this inbox's chat.
-    identities.push_back({{}, {}, {}, core::IdentityKind::External, "inbox:3", "999", true, {}, 0});
-    identities.push_back({{}, {}, {}, core::IdentityKind::External, "inbox:7", "1111111", true, {}, 0});
+    identities.insert(identities.begin(), {{}, {}, {}, core::IdentityKind::External, "inbox:3", "999", true, {}, 0});
     identities.push_back({{}, {}, {}, core::IdentityKind::Phone, "", "+4915112345678", true, {}, 0});
-  }
-  app::OutboundContext context() const {
-    return app::OutboundContext{inbox, conversation, contact, message, identities, attachments, key, reply_to};
   }
 };
 
@@ -927,8 +913,12 @@ TEST(TelegramGatewayEncode, OneFileTheKeyboardAndWhatTelegramWouldRefuse) {
   f.attachments = {a, a};
   EXPECT_FALSE(gateway.encode(f.context()).ok());
   f.attachments = {a};
-  f.attachments[0].size = tg::kMaxUploadBytes + 1;
-  EXPECT_FALSE(gateway.encode(f.context()).ok());
+  f.attachments[0].size = tg::kMaxUploadBytes + 1;  // "50 MB for other files" (Bot API, Sending files)
+  auto too_large = gateway.encode(f.context());
+  ASSERT_FALSE(too_large.ok());
+  EXPECT_EQ(too_large.error().code, core::ErrorCode::InvalidInput);
+  EXPECT_EQ(too_large.error().message,
+            "\"rechnung.pdf\" (application/pdf, 50.1 MB) is too large for Telegram: bots send files of up to 50 MB");
   f.attachments[0].size = 10;
   f.message.text = std::string(1025, 'x');  // too long for a caption
   EXPECT_FALSE(gateway.encode(f.context()).ok());

@@ -7,6 +7,7 @@
 
 #include "channels/common/config_secrets.hpp"
 #include "channels/common/delivery_start.hpp"
+#include "channels/common/file_limits.hpp"
 #include "channels/common/http_client.hpp"
 
 namespace parley::channels::messenger {
@@ -17,6 +18,8 @@ using core::makeError;
 using Outcome = app::DeliveryResult::Outcome;
 
 namespace {
+
+constexpr std::int64_t kMaxMessengerAttachmentBytes = 25LL * 1024 * 1024;
 
 std::string inboxScope(core::InboxId id) { return "inbox:" + std::to_string(id.value); }
 
@@ -87,6 +90,10 @@ core::Result<std::string> MessengerGateway::encode(const app::OutboundContext& c
   probe.human_agent = human_agent;
   if (!ctx.attachments.empty()) {
     const auto& a = ctx.attachments.front();
+    // Messenger's Send API takes assets of up to 25 MB (send-messages/saving-assets).
+    if (product_ == Product::Messenger && a.size > kMaxMessengerAttachmentBytes) {
+      return fileTooLarge(a.filename, a.content_type, a.size, "Messenger: it takes files of up to 25 MB");
+    }
     envelope["attachment"] = json::object{{"sha256", a.sha256}, {"filename", a.filename}, {"content_type", a.content_type}};
     probe.attachment_id = "probe";
     if (auto checked = encodeSend(probe); !checked) return checked.error();

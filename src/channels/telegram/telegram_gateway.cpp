@@ -9,6 +9,7 @@
 
 #include "channels/common/config_secrets.hpp"
 #include "channels/common/delivery_start.hpp"
+#include "channels/common/file_limits.hpp"
 #include "channels/common/http_client.hpp"
 #include "channels/telegram/telegram_codec.hpp"
 
@@ -132,7 +133,9 @@ core::Result<std::string> TelegramGateway::encode(const app::OutboundContext& ct
     if (!isSha256Hex(a.sha256) || a.state != core::AttachmentState::Stored) {
       return makeError(ErrorCode::InvalidInput, "the file is not stored on this server yet");
     }
-    if (a.size > kMaxUploadBytes) return makeError(ErrorCode::TooLarge, "Telegram accepts files of up to 50 MB from bots");
+    if (a.size > kMaxUploadBytes) {
+      return fileTooLarge(a.filename, a.content_type, a.size, "Telegram: bots send files of up to 50 MB");
+    }
     if (auto checked = encodeSendFileFields(probe); !checked) return checked.error();
     envelope["attachment"] = json::object{
         {"sha256", a.sha256}, {"filename", a.filename}, {"content_type", a.content_type}, {"size", a.size}};

@@ -6,6 +6,7 @@
 
 #include "channels/common/config_secrets.hpp"
 #include "channels/common/delivery_start.hpp"
+#include "channels/common/file_limits.hpp"
 #include "channels/common/http_client.hpp"
 #include "channels/twilio/twilio_content.hpp"
 #include "channels/whatsapp/whatsapp_template_sync.hpp"
@@ -125,9 +126,24 @@ core::Result<std::string> TwilioGateway::encode(const app::OutboundContext& ctx)
   }
   probe.body = ctx.message.text;
   json::array files;
+  std::int64_t media_bytes = 0;
   for (const auto& a : ctx.attachments) {
     files.push_back(json::value(a.id.value));
     probe.media_urls.push_back("https://probe");
+    media_bytes += a.size;
+  }
+  // Twilio refuses more media per message than 5 MB (MMS) or 16 MB (WhatsApp): accepted-mime-types.
+  const std::int64_t media_max = (whatsapp ? 16LL : 5LL) * 1024 * 1024;
+  const std::string_view media_rule = whatsapp ? "WhatsApp through Twilio: it takes up to 16 MB of media per message"
+                                               : "MMS through Twilio: it takes up to 5 MB of media per message";
+  if (media_bytes > media_max) {
+    if (ctx.attachments.size() == 1) {
+      const auto& a = ctx.attachments.front();
+      return fileTooLarge(a.filename, a.content_type, a.size, media_rule);
+    }
+    return makeError(ErrorCode::InvalidInput, "the " + std::to_string(ctx.attachments.size()) + " files together (" +
+                                                  describeSize(media_bytes) + ") are too large for " + std::string(media_rule) +
+                                                  "; send them in several messages");
   }
   // Check now what Twilio would refuse anyway (length, empty message), so the agent hears it at once.
   if (auto checked = encodeSend(probe); !checked) return checked.error();
