@@ -27,7 +27,7 @@ constexpr std::int64_t kKb = 1024, kMb = 1024 * 1024;
 
 // A WebP's first bytes: VP8X with the animation flag, or a plain lossy VP8 frame.
 std::string webpHead(bool animated) {
-  std::string head = "RIFF\x10\x00\x00\x00WEBP";
+  std::string head("RIFF\x10\x00\x00\x00WEBP", 12);
   if (animated) return head + std::string("VP8X\x0a\x00\x00\x00\x02\x00\x00\x00", 12);
   return head + std::string("VP8 \x0a\x00\x00\x00\x00\x00\x00\x00", 12);
 }
