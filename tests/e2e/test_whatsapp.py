@@ -289,9 +289,11 @@ class WhatsAppTest(Desk, unittest.TestCase):
               b"\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
         big_jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" \
             + os.urandom(5 * 1024 * 1024) + b"\xff\xd9"
-        cases = [("party.gif", gif, "image/gif", '"party.gif" (image/gif, 43 bytes) cannot be sent on WhatsApp'),
-                 ("scan.jpg", big_jpeg, "image/jpeg", '"scan.jpg" (image/jpeg, 5.1 MB) is too large for WhatsApp')]
-        for filename, raw, content_type, expected in cases:
+        cases = [("party.gif", gif, "image/gif", '"party.gif" (image/gif, 43 bytes) cannot be sent on WhatsApp',
+                  "images as JPEG or PNG (up to 5 MB)"),
+                 ("scan.jpg", big_jpeg, "image/jpeg", '"scan.jpg" (image/jpeg, 5.1 MB) is too large for WhatsApp',
+                  "images (JPEG, PNG) up to 5 MB")]
+        for filename, raw, content_type, expected, accepted in cases:
             status, uploaded, _ = self.parley.request("POST", "/api/v1/attachments?filename=" + filename, raw=raw,
                                                       token=self.token, content_type=content_type)
             self.assertEqual(status, 201, uploaded)
@@ -301,7 +303,7 @@ class WhatsAppTest(Desk, unittest.TestCase):
             status, body, _ = self.send(conversation["id"], {"text": "Schauen Sie", "attachment_ids": [uploaded["id"]]})
             self.assertEqual(status, 400, body)
             self.assertIn(expected, body["error"]["message"])
-            self.assertIn("JPEG or PNG", body["error"]["message"])
+            self.assertIn(accepted, body["error"]["message"])
             self.assertEqual(len(self.messages(conversation["id"])), before_messages)
             time.sleep(0.5)  # the outbox worker would have picked up a stored reply by now
             self.assertEqual((len(self.graph.sent), len(self.graph.uploads)), (before_sent, before_uploads))
