@@ -2097,6 +2097,11 @@ TYPED_TEST_P(StoreContract, CannedResponsesUniquePerShortCodeAndLanguage) {
   en.id = this->must(this->w([&](StoreTx& tx) { return tx.createCannedResponse(en); }), "create en");
   PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.createCannedResponse(make(acme, "greet", core::Language::De)); }),
                      ErrorCode::Conflict);
+  // The Conflict's message is what the API answers with its 409: the same words on every
+  // backend, never the database's own text (table and column names).
+  auto duplicate = this->w([&](StoreTx& tx) { return tx.createCannedResponse(make(acme, "greet", core::Language::De)); });
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.error().message, "a canned response with this short code and language already exists");
   core::CannedResponse other = make(globex, "greet", core::Language::De);
   other.id = this->must(this->w([&](StoreTx& tx) { return tx.createCannedResponse(other); }), "create other tenant");
 

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "store/conflict_messages.hpp"
+
 namespace parley::store::postgres {
 
 using core::ErrorCode;
@@ -12,24 +14,10 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-// Messages for the unique constraints the schema names (see migrations.cpp): what a caller can do
-// about a Conflict, without echoing stored values back.
+// The store's wording of a unique constraint the schema names (store/conflict_messages.hpp).
 std::string conflictMessage(std::string_view constraint) {
-  struct Known {
-    std::string_view name, message;
-  };
-  static constexpr Known kKnown[] = {
-      {"users_email_key", "a user with this e-mail address already exists"},
-      {"contact_identities_value_key", "this identity already belongs to a contact"},
-      {"messages_external_id_key", "a message with this external id already exists in this inbox"},
-      {"outbox_idempotency_key_key", "an outbox item with this idempotency key already exists"},
-      {"canned_responses_code_key", "a canned response with this short code and language already exists"},
-      {"sessions_pkey", "a session with this token already exists"},
-      {"api_tokens_token_hash_key", "an API token with this hash already exists"},
-      {"routing_skills_name_key", "a skill with this name already exists"},
-  };
-  for (const auto& k : kKnown) {
-    if (k.name == constraint) return std::string(k.message);
+  for (const auto& known : store::kConflictMessages) {
+    if (known.constraint == constraint) return std::string(known.message);
   }
   return "already exists (" + std::string(constraint) + ")";
 }

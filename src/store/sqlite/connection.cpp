@@ -3,7 +3,10 @@
 #include <sqlite3.h>
 
 #include <mutex>
+#include <optional>
 #include <utility>
+
+#include "store/conflict_messages.hpp"
 
 namespace parley::store::sqlite {
 
@@ -22,6 +25,20 @@ void configureSqliteOnce() {
   });
 }
 
+// SQLite's own text ("UNIQUE constraint failed: canned_responses.tenant_id, ...") would reach the
+// API's 409 answer: the store's wording instead, by the table in that text (an unknown table
+// keeps SQLite's text).
+std::optional<std::string_view> conflictMessage(std::string_view detail) {
+  constexpr std::string_view kPrefix = "UNIQUE constraint failed: ";
+  if (!detail.starts_with(kPrefix)) return std::nullopt;
+  std::string_view column = detail.substr(kPrefix.size());
+  std::string_view table = column.substr(0, column.find('.'));
+  for (const auto& known : kConflictMessages) {
+    if (known.table == table) return known.message;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 using core::ErrorCode;
@@ -33,6 +50,7 @@ core::Error sqliteError(int rc, std::string_view detail, std::string_view what) 
   switch (rc) {
     case SQLITE_CONSTRAINT_UNIQUE:
     case SQLITE_CONSTRAINT_PRIMARYKEY:
+      if (auto known = conflictMessage(detail)) message = *known;
       return core::makeError(ErrorCode::Conflict, std::move(message));
     case SQLITE_CONSTRAINT_FOREIGNKEY:
     case SQLITE_CONSTRAINT_NOTNULL:
