@@ -1,5 +1,7 @@
 #include "app/auth_service.hpp"
 
+#include <algorithm>
+
 #include "app/crypto.hpp"
 #include "app/identity.hpp"
 
@@ -81,6 +83,15 @@ Result<LoginResult> AuthService::login(const std::string& email_raw, const std::
   if (!principal) return principal.error();
   result.principal = std::move(*principal);
   return result;
+}
+
+std::int64_t AuthService::loginRetryAfterSeconds(const std::string& email_raw, const std::string& remote_address) {
+  auto email = normalizeEmail(email_raw);
+  const auto now = clock_.now();
+  std::lock_guard lock(limiter_mutex_);
+  core::TimestampMs wait = per_address_.retryAfter(remote_address, now);
+  if (email) wait = std::max(wait, per_account_.retryAfter(*email, now));
+  return std::max<std::int64_t>(1, (wait + 999) / 1000);
 }
 
 Status AuthService::logout(const std::string& token) {

@@ -40,6 +40,9 @@ class AuthService {
   AuthService(Store& store, PasswordHasher& hasher, const Clock& clock, AuthLimits limits = {});
 
   Result<LoginResult> login(const std::string& email, const std::string& password, const std::string& remote_address);
+  // After login() answered RateLimited: whole seconds until this account and address may try
+  // again (at least 1), for the 429's Retry-After.
+  std::int64_t loginRetryAfterSeconds(const std::string& email, const std::string& remote_address);
   Status logout(const std::string& token);
   // A bearer token: an API token or a session token.
   Result<Principal> authenticateToken(const std::string& token);

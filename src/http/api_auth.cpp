@@ -46,7 +46,16 @@ void addAuthRoutes(Router& router, ApiDeps& deps) {
                PARLEY_TRY(body, parseJsonObject(ctx.request));
                PARLEY_TRY(email, reqString(body, "email", 320));
                PARLEY_TRY(password, reqString(body, "password", 1024));
-               PARLEY_TRY(login, deps.auth.login(email, password, ctx.request.remote_address));
+               auto login_result = deps.auth.login(email, password, ctx.request.remote_address);
+               if (!login_result) {
+                 Response refused = errorResponse(login_result.error());
+                 if (login_result.error().code == ErrorCode::RateLimited) {
+                   refused.headers.emplace_back(
+                       "Retry-After", std::to_string(deps.auth.loginRetryAfterSeconds(email, ctx.request.remote_address)));
+                 }
+                 return refused;
+               }
+               auto& login = *login_result;
                json::object out{{"token", login.token},
                                 {"csrf_token", login.principal.csrf_token},
                                 {"expires_at", isoTime(login.expires_at)},
@@ -188,10 +197,27 @@ std::string openApiDocument(const Router& router) {
     json::object responses{{"200", json::object{{"description", "OK"}}},
                            {"400", json::object{{"$ref", "#/components/responses/Error"}}},
                            {"404", json::object{{"$ref", "#/components/responses/Error"}}}};
+    // The statuses an integrator must handle (docs/API.md, Errors), as far as the route table
+    // tells them: a body can be too large or not JSON, a write can conflict, a signed webhook
+    // or a login can be refused, and the database can be unavailable anywhere.
+    auto error = [&](const char* status) { responses[status] = json::object{{"$ref", "#/components/responses/Error"}}; };
+    const bool has_body = route.method == "POST" || route.method == "PATCH" || route.method == "PUT";
+    if (route.method == "POST") responses["201"] = json::object{{"description", "Created"}};
     if (route.auth == Auth::User) {
-      responses["401"] = json::object{{"$ref", "#/components/responses/Error"}};
-      responses["403"] = json::object{{"$ref", "#/components/responses/Error"}};
+      error("401");
+      error("403");
     }
+    if (has_body) {
+      error("413");
+      error("415");
+    }
+    if (route.auth == Auth::User && route.method != "GET") error("409");
+    if (route.pattern.rfind("/webhooks/", 0) == 0) error("401");
+    if (route.pattern == "/api/v1/auth/login") {
+      error("401");
+      error("429");
+    }
+    error("503");
     json::object op{{"summary", route.summary}, {"tags", json::array{json::value(route.tag)}}, {"responses", responses}};
     if (!parameters.empty()) op["parameters"] = parameters;
     if (route.auth == Auth::None) op["security"] = json::array{};
