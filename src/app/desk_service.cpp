@@ -893,6 +893,10 @@ Result<core::Contact> DeskService::mergeContacts(const core::Actor& actor, core:
   return merged;
 }
 
+void DeskService::contactEdited(const core::Actor& actor, const core::Contact& contact) {
+  bus_.publish(Event{0, "contact.updated", actor.tenant_id, std::nullopt, {}, contact});
+}
+
 Result<core::Contact> DeskService::unmergeContact(const core::Actor& actor, core::ContactId source) {
   core::Contact restored;
   core::ContactId target;

@@ -86,6 +86,9 @@ class DeskService {
 
   Result<core::Contact> mergeContacts(const core::Actor& actor, core::ContactId target, core::ContactId source);
   Result<core::Contact> unmergeContact(const core::Actor& actor, core::ContactId source);
+  // A contact was created or edited through the API (name, attributes, identities), already
+  // committed: tells every desk of the tenant ("contact.updated").
+  void contactEdited(const core::Actor& actor, const core::Contact& contact);
 
   // Applies a delivery receipt (never regresses; see core/delivery.hpp). A non-empty
   // provider_message_id is recorded as the message's external id (the provider accepted it), so

@@ -89,4 +89,30 @@ core::Result<std::string> normalizeEmail(std::string_view raw) {
   return email;
 }
 
+std::string contactSearchTerm(std::string_view query, std::string_view default_region) {
+  constexpr std::string_view kSeparators = " -()/.";
+  int digits = 0;
+  bool separated = false;
+  for (std::size_t i = 0; i < query.size(); ++i) {
+    const char c = query[i];
+    if (c >= '0' && c <= '9') {
+      ++digits;
+    } else if (kSeparators.find(c) != std::string_view::npos) {
+      separated = true;
+    } else if (!(c == '+' && i == 0)) {
+      return std::string(query);  // a name, an address, an id
+    }
+  }
+  // Digits alone ("1719999", a Telegram id) stay a substring search; a national or
+  // international number as written is read as a phone number.
+  const bool written_as_number = separated || query.starts_with('0') || query.starts_with('+');
+  if (digits < 6 || !written_as_number) return std::string(query);
+  if (auto phone = normalizePhone(query, default_region)) return *phone;
+  std::string compact;  // a part of a number: searched without its separators
+  for (char c : query) {
+    if (kSeparators.find(c) == std::string_view::npos) compact += c;
+  }
+  return compact;
+}
+
 }  // namespace parley::app

@@ -17,4 +17,9 @@ core::Result<std::string> normalizePhone(std::string_view raw, std::string_view 
 // Trims and lower-cases; requires one '@' with text on both sides.
 core::Result<std::string> normalizeEmail(std::string_view raw);
 
+// A contact search as an agent types it: a phone number written with spaces, dashes, brackets
+// or a national 0 ("0171 999 99 99", "+49 (171) 9999999") becomes its stored E.164 form, so
+// it finds the contact; every other query (a name, part of a number, an id) is kept as it is.
+std::string contactSearchTerm(std::string_view query, std::string_view default_region = "DE");
+
 }  // namespace parley::app

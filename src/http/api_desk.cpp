@@ -158,6 +158,7 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
                query.tenant_id = ctx.actor().tenant_id;
                query.query = ctx.request.param("q").value_or("");
                if (query.query.size() > 200) return errorResponse(400, "invalid_input", "q: at most 200 characters");
+               query.query = app::contactSearchTerm(query.query);
                if (after > 0) query.after = core::ContactId{after};
                query.limit = limit;
                PARLEY_TRY(contacts, app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.listContacts(query); }));
@@ -207,6 +208,7 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
                  identities = std::move(*stored);
                  return {};
                }));
+               deps.desk.contactEdited(ctx.actor(), contact);
                return jsonResponse(201, contactWithIdentities(contact, identities));
              });
   router.add("GET", "/api/v1/contacts/{id}", Auth::User, "One contact with its identities", [&deps](Context& ctx) -> Response {
@@ -252,6 +254,7 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
       identities = std::move(*i);
       return {};
     }));
+    deps.desk.contactEdited(ctx.actor(), contact);
     return jsonResponse(200, contactWithIdentities(contact, identities));
   });
   router.add("POST", "/api/v1/contacts/{id}/identities", Auth::User,
@@ -263,14 +266,18 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
                identity.contact_id = core::ContactId{id};
                identity.created_at = deps.clock.now();
                std::vector<core::ContactIdentity> identities;
+               core::Contact contact;
                PARLEY_CHECK(deps.store.write([&](app::StoreTx& tx) -> core::Status {
-                 if (auto c = tx.getContact(ctx.actor().tenant_id, identity.contact_id); !c) return c.error();
+                 auto c = tx.getContact(ctx.actor().tenant_id, identity.contact_id);
+                 if (!c) return c.error();
+                 contact = std::move(*c);
                  if (auto s = addIdentityChecked(tx, identity); !s) return s;
                  auto i = tx.listIdentities(ctx.actor().tenant_id, identity.contact_id);
                  if (!i) return i.error();
                  identities = std::move(*i);
                  return {};
                }));
+               deps.desk.contactEdited(ctx.actor(), contact);
                json::array a;
                for (const auto& i : identities) a.push_back(toJson(i));
                return jsonResponse(201, json::object{{"data", a}});
@@ -279,7 +286,11 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
              [&deps](Context& ctx) -> Response {
                PARLEY_TRY(id, ctx.idParam("id"));
                PARLEY_TRY(identity_id, ctx.idParam("identity_id"));
+               core::Contact contact;
                PARLEY_CHECK(deps.store.write([&](app::StoreTx& tx) -> core::Status {
+                 auto c = tx.getContact(ctx.actor().tenant_id, core::ContactId{id});
+                 if (!c) return c.error();
+                 contact = std::move(*c);
                  auto list = tx.listIdentities(ctx.actor().tenant_id, core::ContactId{id});
                  if (!list) return list.error();
                  for (const auto& i : *list) {
@@ -287,6 +298,7 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
                  }
                  return makeError(ErrorCode::NotFound, "identity not found on this contact");
                }));
+               deps.desk.contactEdited(ctx.actor(), contact);
                return jsonResponse(200, json::object{{"ok", true}});
              });
   router.add("POST", "/api/v1/contacts/{id}/merge", Auth::User,

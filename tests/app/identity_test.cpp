@@ -41,3 +41,21 @@ TEST(NormalizeEmail, RefusesWhatIsNoAddress) {
     EXPECT_FALSE(normalizeEmail(raw).ok()) << raw;
   }
 }
+
+TEST(ContactSearchTerm, APhoneNumberAsAnAgentTypesItFindsTheStoredE164Number) {
+  using parley::app::contactSearchTerm;
+  for (const char* typed : {"0171 9999999", "+49 171 9999999", "+49 (171) 999-99-99", "0049 171 9999999"}) {
+    EXPECT_EQ(contactSearchTerm(typed), "+491719999999") << typed;
+  }
+}
+
+TEST(ContactSearchTerm, NamesIdsAndPartsOfNumbersStayAsTyped) {
+  using parley::app::contactSearchTerm;
+  EXPECT_EQ(contactSearchTerm("Jana Müller"), "Jana Müller");
+  EXPECT_EQ(contactSearchTerm("jana@example.de"), "jana@example.de");
+  EXPECT_EQ(contactSearchTerm("crm-42"), "crm-42");
+  EXPECT_EQ(contactSearchTerm("123456789"), "123456789");  // a Telegram id, or digits inside a number
+  EXPECT_EQ(contactSearchTerm("+491719"), "+491719");
+  EXPECT_EQ(contactSearchTerm("0171"), "0171");
+  EXPECT_EQ(contactSearchTerm(""), "");
+}
