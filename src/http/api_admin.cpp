@@ -4,6 +4,7 @@
 
 #include "app/canned.hpp"
 #include "app/crypto.hpp"
+#include "app/identity.hpp"
 #include "app/routing_service.hpp"
 #include "channels/common/config_secrets.hpp"
 #include "channels/common/send_rate.hpp"
@@ -134,17 +135,24 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
                const bool self = ctx.actor().user_id.value == id;
                const bool admin = core::isAllowed(ctx.actor(), Resource::Users, Action::Write);
                PARLEY_TRY(body, parseJsonObject(ctx.request));
-               PARLEY_CHECK(rejectUnknownKeys(body, {"name", "role", "language", "active", "password"}));
+               PARLEY_CHECK(rejectUnknownKeys(body, {"email", "name", "role", "language", "active", "password"}));
+               PARLEY_TRY(email, optString(body, "email", 320));
                PARLEY_TRY(name, optString(body, "name", 200));
                PARLEY_TRY(role, optString(body, "role"));
                PARLEY_TRY(language, optString(body, "language"));
                PARLEY_TRY(active, optBool(body, "active"));
                PARLEY_TRY(password, optString(body, "password", 1024));
-               if (!admin && (!self || role || active)) {
+               if (!admin && (!self || role || active || email)) {
                  // Another user's record is visible to everyone, so say "forbidden", not "not found".
-                 return forbidden(self ? "change your own role or status" : "change other users");
+                 return forbidden(!self ? "change other users" : email ? "change your own e-mail address"
+                                                                       : "change your own role or status");
                }
                PARLEY_TRY(user, app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.getUser(ctx.actor().tenant_id, core::UserId{id}); }));
+               if (email) {
+                 auto normalized = app::normalizeEmail(*email);
+                 if (!normalized) return errorResponse(400, "invalid_input", "email: " + normalized.error().message);
+                 user.email = *normalized;
+               }
                if (name) {
                  if (name->empty()) return errorResponse(400, "invalid_input", "name: must not be empty");
                  user.name = *name;
