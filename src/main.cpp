@@ -51,13 +51,17 @@ using namespace parley;
 struct Args {
   std::string command, subcommand;
   std::map<std::string, std::string> options;
+  std::string without_value;  // a last option with no value after it (checked after its name)
+  bool help = false;          // --help or -h anywhere
 };
 
 Args parseArgs(int argc, char** argv) {
   Args a;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg.rfind("--", 0) == 0) {
+    if (arg == "--help" || arg == "-h") {
+      a.help = true;
+    } else if (arg.rfind("--", 0) == 0) {
       std::string key = arg.substr(2), value;
       if (auto eq = key.find('='); eq != std::string::npos) {
         value = key.substr(eq + 1);
@@ -65,7 +69,7 @@ Args parseArgs(int argc, char** argv) {
       } else if (i + 1 < argc) {
         value = argv[++i];
       } else {
-        throw std::runtime_error("option --" + key + " needs a value");
+        a.without_value = key;  // an unknown option is reported as such first (checkOptions)
       }
       a.options[key] = value;
     } else if (a.command.empty()) {
@@ -85,6 +89,7 @@ void checkOptions(const Args& args, std::initializer_list<const char*> allowed) 
     for (const char* a : allowed) ok = ok || k == a;
     if (!ok) throw std::runtime_error("unknown option --" + k);
   }
+  if (!args.without_value.empty()) throw std::runtime_error("option --" + args.without_value + " needs a value");
 }
 
 std::unique_ptr<app::Store> openOrDie(const app::Config& config) {
@@ -340,11 +345,12 @@ int main(int argc, char** argv) {
     if (argc >= 2 && std::string(argv[1]) == "staffing") return http::staffingCommand(argc - 2, argv + 2);
     if (argc >= 2 && std::string(argv[1]) == "simulate") return app::simulateCommand(argc - 2, argv + 2);
     Args args = parseArgs(argc, argv);
-    if (args.command.empty() || args.command == "help" || args.command == "--help") {
+    if (args.help || args.command.empty() || args.command == "help") {
       usage();
-      return args.command.empty() ? 2 : 0;
+      return args.help || args.command == "help" ? 0 : 2;
     }
     if (args.command == "config-keys") {
+      checkOptions(args, {});
       for (const auto& key : app::kConfigKeys) std::printf("%-28s PARLEY_%s\n    %s\n", key.name, [&] {
           std::string u = key.name;
           for (auto& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
