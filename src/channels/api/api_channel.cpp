@@ -79,7 +79,9 @@ core::Result<ApiInbound> parseInbound(std::string_view body) {
     if (list.size() > kMaxInboundAttachments) return makeError(ErrorCode::InvalidInput, "attachments: at most 10");
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string path = "attachments[" + std::to_string(i) + "].";
-      if (!list[i].is_object()) return makeError(ErrorCode::InvalidInput, path + ": must be an object");
+      if (!list[i].is_object()) {
+        return makeError(ErrorCode::InvalidInput, "attachments[" + std::to_string(i) + "]: must be an object");
+      }
       const auto& a = list[i].get_object();
       ApiAttachment attachment;
       auto filename = stringField(a, "filename", 255, path);
@@ -93,7 +95,7 @@ core::Result<ApiInbound> parseInbound(std::string_view body) {
       attachment.content_type = *type;
       attachment.url = *url;
       if (url->empty() == data->empty()) {
-        return makeError(ErrorCode::InvalidInput, path + ": give exactly one of url or data_base64");
+        return makeError(ErrorCode::InvalidInput, path + "url, " + path + "data_base64: give exactly one of them");
       }
       if (!url->empty() && url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0) {
         return makeError(ErrorCode::InvalidInput, path + "url: must be an http or https URL");
