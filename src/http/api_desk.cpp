@@ -20,6 +20,17 @@ using core::makeError;
 
 namespace {
 
+// A filter's query parameters: one not in `allowed` (a typo like ?assignee=me) is an error naming
+// it, instead of a silently unfiltered list.
+core::Status rejectUnknownParams(const Request& request, std::initializer_list<const char*> allowed) {
+  for (const auto& [name, value] : request.query) {
+    bool known = false;
+    for (const char* a : allowed) known = known || name == a;
+    if (!known) return makeError(ErrorCode::InvalidInput, "unknown query parameter: " + name);
+  }
+  return {};
+}
+
 // RFC 6266: an ASCII fallback name for old clients and the exact UTF-8 name (RFC 5987) for the
 // rest, so "Rechnung März.pdf" downloads under its own name and no byte of it can end the header.
 // Messages as JSON with their attachments' metadata (name, type, size, fetch state) in the
@@ -341,6 +352,8 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
              "List conversations; filters status, inbox_id, assignee_id (id, 'me' or 'none'), team_id, label, contact_id; cursor",
              [&deps](Context& ctx) -> Response {
                const Request& r = ctx.request;
+               PARLEY_CHECK(rejectUnknownParams(
+                   r, {"status", "inbox_id", "assignee_id", "team_id", "label", "contact_id", "cursor", "limit"}));
                app::ConversationFilter filter;
                PARLEY_TRY(limit, limitParam(r));
                PARLEY_TRY(cursor, conversationCursor(r));
@@ -357,8 +370,9 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
                  } else if (*a == "none") {
                    filter.assignee_id = core::UserId{};
                  } else {
-                   PARLEY_TRY(v, intParam(r, "assignee_id", 0));
-                   filter.assignee_id = core::UserId{v};
+                   auto v = intParam(r, "assignee_id", 0);
+                   if (!v) return errorResponse(400, "invalid_input", "assignee_id: a user id, me or none");
+                   filter.assignee_id = core::UserId{*v};
                  }
                }
                if (r.param("inbox_id")) {

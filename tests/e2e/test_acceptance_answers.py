@@ -2,8 +2,8 @@
 real binary — a refused login says when to retry, a conflict is worded for people on every
 backend, edits of a contact reach the other desks, a phone number typed as people write it finds
 its contact, an admin corrects a user's e-mail address, the CLI's --help and unknown options,
-API-channel attachment errors name their fields, and a callback's Retry-After given as an HTTP
-date is honoured like one in seconds."""
+API-channel attachment errors name their fields, a mistyped conversation filter is refused, and
+a callback's Retry-After given as an HTTP date is honoured like one in seconds."""
 import base64
 import email.utils
 import http.server
@@ -186,6 +186,16 @@ class AcceptanceAnswersTest(unittest.TestCase):
                              statuses("/api/v1/inboxes", "post"))
         self.assertLessEqual({"200", "401", "403", "404", "503"}, statuses("/api/v1/conversations", "get"))
         self.assertNotIn("413", statuses("/api/v1/conversations", "get"))
+
+    def test_a_mistyped_conversation_filter_is_refused_not_ignored(self):
+        status, body, _ = self.call("GET", "/api/v1/conversations?assignee=me")
+        self.assertEqual(status, 400)
+        self.assertEqual(body["error"]["message"], "unknown query parameter: assignee")
+        status, body, _ = self.call("GET", "/api/v1/conversations?assignee_id=someone")
+        self.assertEqual(status, 400)
+        self.assertEqual(body["error"]["message"], "assignee_id: a user id, me or none")
+        status, _, _ = self.call("GET", "/api/v1/conversations?assignee_id=me&status=open&limit=5")
+        self.assertEqual(status, 200)
 
 
 class CommandLineTest(unittest.TestCase):
