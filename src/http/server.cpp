@@ -7,6 +7,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 #include <boost/url.hpp>
+#include <charconv>
 #include <chrono>
 #include <deque>
 #include <filesystem>
@@ -368,11 +369,14 @@ struct Server::Impl {
       co_return;
     }
     std::uint64_t last_event_id = 0;
-    if (auto l = request.param("last_event_id")) {
-      try {
-        last_event_id = std::stoull(*l);
-      } catch (const std::exception&) {
-        last_event_id = 0;
+    if (auto l = request.param("last_event_id"); l && !l->empty()) {
+      // Refused rather than read as 0: a client that sent a broken id would silently get no replay.
+      auto [end, parse_error] = std::from_chars(l->data(), l->data() + l->size(), last_event_id);
+      if (parse_error != std::errc() || end != l->data() + l->size()) {
+        auto res = toBeast(errorResponse(400, "invalid_input", "last_event_id: the id of the last event received"),
+                           req.version(), false, request.request_id);
+        co_await bhttp::async_write(stream, res, kTuple);
+        co_return;
       }
     }
     stream.expires_never();

@@ -2,8 +2,9 @@
 real binary — a refused login says when to retry, a conflict is worded for people on every
 backend, edits of a contact reach the other desks, a phone number typed as people write it finds
 its contact, an admin corrects a user's e-mail address, the CLI's --help and unknown options,
-API-channel attachment errors name their fields, a mistyped conversation filter is refused, and
-a callback's Retry-After given as an HTTP date is honoured like one in seconds."""
+API-channel attachment errors name their fields, a mistyped conversation filter or stream
+last_event_id is refused, and a callback's Retry-After given as an HTTP date is honoured like
+one in seconds."""
 import base64
 import email.utils
 import http.server
@@ -99,6 +100,15 @@ class AcceptanceAnswersTest(unittest.TestCase):
             stream.recv_until(updated("Ida Ingwer-Lux"))
         finally:
             stream.close()
+
+    def test_a_broken_last_event_id_is_refused_instead_of_replaying_nothing(self):
+        for broken in ["abc", "12x", "-1"]:
+            stream = WebSocket(self.parley.port, "/api/v1/stream?token=%s&last_event_id=%s" % (self.token, broken))
+            self.assertEqual(stream.status, 400, broken)
+            stream.close()
+        stream = WebSocket(self.parley.port, "/api/v1/stream?token=%s&last_event_id=1" % self.token)
+        self.assertEqual(stream.status, 101)
+        stream.close()
 
     def test_a_phone_number_typed_as_people_write_it_finds_the_contact(self):
         _, contact, _ = self.call("POST", "/api/v1/contacts", {"name": "Fritz Fremd", "phone": "+491719999999"})
