@@ -92,20 +92,20 @@ core::Result<std::string> normalizeEmail(std::string_view raw) {
 std::string contactSearchTerm(std::string_view query, std::string_view default_region) {
   constexpr std::string_view kSeparators = " -()/.";
   int digits = 0;
-  bool separated = false;
   for (std::size_t i = 0; i < query.size(); ++i) {
     const char c = query[i];
     if (c >= '0' && c <= '9') {
       ++digits;
     } else if (kSeparators.find(c) != std::string_view::npos) {
-      separated = true;
+      continue;
     } else if (!(c == '+' && i == 0)) {
       return std::string(query);  // a name, an address, an id
     }
   }
-  // Digits alone ("1719999", a Telegram id) stay a substring search; a national or
-  // international number as written is read as a phone number.
-  const bool written_as_number = separated || query.starts_with('0') || query.starts_with('+');
+  // Only a number as people write one: national (0...), international (+..., 00...) or with
+  // the area code in brackets. Digits alone ("1719999") and ids like a Telegram group's
+  // "-1002000000009" stay a search for exactly what was typed.
+  const bool written_as_number = query.starts_with('0') || query.starts_with('+') || query.starts_with('(');
   if (digits < 6 || !written_as_number) return std::string(query);
   if (auto phone = normalizePhone(query, default_region)) return *phone;
   std::string compact;  // a part of a number: searched without its separators

@@ -55,6 +55,8 @@ TEST(ContactSearchTerm, NamesIdsAndPartsOfNumbersStayAsTyped) {
   EXPECT_EQ(contactSearchTerm("jana@example.de"), "jana@example.de");
   EXPECT_EQ(contactSearchTerm("crm-42"), "crm-42");
   EXPECT_EQ(contactSearchTerm("123456789"), "123456789");  // a Telegram id, or digits inside a number
+  EXPECT_EQ(contactSearchTerm("-1002000000009"), "-1002000000009");  // a Telegram group
+  EXPECT_EQ(contactSearchTerm("171 9999999"), "171 9999999");
   EXPECT_EQ(contactSearchTerm("+491719"), "+491719");
   EXPECT_EQ(contactSearchTerm("0171"), "0171");
   EXPECT_EQ(contactSearchTerm(""), "");
