@@ -2,9 +2,11 @@
 #include <boost/json.hpp>
 
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "app/identity.hpp"
@@ -349,11 +351,32 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
 
   // ---- conversations --------------------------------------------------------------------------
   router.add("GET", "/api/v1/conversations", Auth::User,
-             "List conversations; filters status, inbox_id, assignee_id (id, 'me' or 'none'), team_id, label, contact_id; cursor",
+             "List conversations; filters status, inbox_id, assignee_id (id, 'me' or 'none'), team_id, label, contact_id (also as inbox, assignee, team, contact); cursor",
              [&deps](Context& ctx) -> Response {
                const Request& r = ctx.request;
-               PARLEY_CHECK(rejectUnknownParams(
-                   r, {"status", "inbox_id", "assignee_id", "team_id", "label", "contact_id", "cursor", "limit"}));
+               PARLEY_CHECK(rejectUnknownParams(r, {"status", "inbox_id", "inbox", "assignee_id", "assignee", "team_id", "team", "label",
+                                                    "contact_id", "contact", "cursor", "limit"}));
+               // Each id filter also answers to its short name (?inbox=3, ?assignee=me), as
+               // integrators write them; giving both forms with different values is an error.
+               auto filterValue = [&r](const std::string& id_name) -> core::Result<std::optional<std::string>> {
+                 const std::string short_name = id_name.substr(0, id_name.size() - 3);
+                 auto full = r.param(id_name);
+                 auto brief = r.param(short_name);
+                 if (full && brief && *full != *brief) {
+                   return makeError(ErrorCode::InvalidInput, id_name + ", " + short_name + ": give one of them");
+                 }
+                 if (full) return std::optional<std::string>(*full);
+                 if (brief) return std::optional<std::string>(*brief);
+                 return std::optional<std::string>();
+               };
+               auto idOf = [](const std::string& name, const std::string& value) -> core::Result<std::int64_t> {
+                 std::int64_t n = 0;
+                 const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+                 if (ec != std::errc() || end != value.data() + value.size() || n < 0) {
+                   return makeError(ErrorCode::InvalidInput, name + ": must be a non-negative integer");
+                 }
+                 return n;
+               };
                app::ConversationFilter filter;
                PARLEY_TRY(limit, limitParam(r));
                PARLEY_TRY(cursor, conversationCursor(r));
@@ -364,27 +387,31 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
                  if (!st) return errorResponse(400, "invalid_input", "status: one of open, pending, snoozed, resolved");
                  filter.status = *st;
                }
-               if (auto a = r.param("assignee_id")) {
-                 if (*a == "me") {
+               PARLEY_TRY(assignee, filterValue("assignee_id"));
+               if (assignee) {
+                 if (*assignee == "me") {
                    filter.assignee_id = ctx.actor().user_id;
-                 } else if (*a == "none") {
+                 } else if (*assignee == "none") {
                    filter.assignee_id = core::UserId{};
                  } else {
-                   auto v = intParam(r, "assignee_id", 0);
+                   auto v = idOf("assignee_id", *assignee);
                    if (!v) return errorResponse(400, "invalid_input", "assignee_id: a user id, me or none");
                    filter.assignee_id = core::UserId{*v};
                  }
                }
-               if (r.param("inbox_id")) {
-                 PARLEY_TRY(v, intParam(r, "inbox_id", 0));
+               PARLEY_TRY(inbox, filterValue("inbox_id"));
+               if (inbox) {
+                 PARLEY_TRY(v, idOf("inbox_id", *inbox));
                  filter.inbox_id = core::InboxId{v};
                }
-               if (r.param("team_id")) {
-                 PARLEY_TRY(v, intParam(r, "team_id", 0));
+               PARLEY_TRY(team, filterValue("team_id"));
+               if (team) {
+                 PARLEY_TRY(v, idOf("team_id", *team));
                  filter.team_id = core::TeamId{v};
                }
-               if (r.param("contact_id")) {
-                 PARLEY_TRY(v, intParam(r, "contact_id", 0));
+               PARLEY_TRY(contact, filterValue("contact_id"));
+               if (contact) {
+                 PARLEY_TRY(v, idOf("contact_id", *contact));
                  filter.contact_id = core::ContactId{v};
                }
                if (auto l = r.param("label")) filter.label = *l;

@@ -198,9 +198,22 @@ class AcceptanceAnswersTest(unittest.TestCase):
         self.assertNotIn("413", statuses("/api/v1/conversations", "get"))
 
     def test_a_mistyped_conversation_filter_is_refused_not_ignored(self):
-        status, body, _ = self.call("GET", "/api/v1/conversations?assignee=me")
+        status, body, _ = self.call("GET", "/api/v1/conversations?asignee_id=me")
         self.assertEqual(status, 400)
-        self.assertEqual(body["error"]["message"], "unknown query parameter: assignee")
+        self.assertEqual(body["error"]["message"], "unknown query parameter: asignee_id")
+        # The short names integrators write are the same filters as the _id forms.
+        for short, full in (("assignee=me", "assignee_id=me"), ("assignee=none", "assignee_id=none"),
+                            ("inbox=999999", "inbox_id=999999"), ("team=999999", "team_id=999999")):
+            s1, b1, _ = self.call("GET", "/api/v1/conversations?" + short)
+            s2, b2, _ = self.call("GET", "/api/v1/conversations?" + full)
+            self.assertEqual((s1, s2), (200, 200), short)
+            self.assertEqual(b1, b2, short)
+        status, body, _ = self.call("GET", "/api/v1/conversations?inbox=1&inbox_id=2")
+        self.assertEqual(status, 400)
+        self.assertEqual(body["error"]["message"], "inbox_id, inbox: give one of them")
+        status, body, _ = self.call("GET", "/api/v1/conversations?inbox=x")
+        self.assertEqual(status, 400)
+        self.assertEqual(body["error"]["message"], "inbox_id: must be a non-negative integer")
         status, body, _ = self.call("GET", "/api/v1/conversations?assignee_id=someone")
         self.assertEqual(status, 400)
         self.assertEqual(body["error"]["message"], "assignee_id: a user id, me or none")
