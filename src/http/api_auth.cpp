@@ -225,6 +225,43 @@ std::string openApiDocument(const Router& router) {
     if (!item.is_object()) item = json::object{};
     item.as_object()[lower] = op;
   }
+  // What the server answers itself, outside the route table (server.cpp): the event stream and
+  // the operations endpoints.
+  auto plain = [](const char* summary, const char* tag, json::object responses) {
+    return json::object{{"summary", summary}, {"tags", json::array{json::value(tag)}}, {"responses", std::move(responses)}};
+  };
+  auto query = [](const char* name, const char* description) {
+    return json::object{{"name", name}, {"in", "query"}, {"required", false}, {"description", description},
+                        {"schema", json::object{{"type", "string"}}}};
+  };
+  const json::object error_ref{{"$ref", "#/components/responses/Error"}};
+  json::object stream = plain(
+      "WebSocket of JSON events (message.created, message.updated, conversation.created, conversation.updated, "
+      "contact.updated, ...) for what the caller may see; reconnect with last_event_id to have missed events replayed",
+      "events",
+      json::object{{"101", json::object{{"description", "Switching Protocols: the WebSocket; one JSON event per text frame"}}},
+                   {"400", error_ref},
+                   {"401", error_ref},
+                   {"426", error_ref}});
+  stream["parameters"] = json::array{query("token", "an API token or session token, when no Authorization header or cookie is sent"),
+                                     query("last_event_id", "the id of the last event received: the missed ones are replayed")};
+  paths["/api/v1/stream"] = json::object{{"get", stream}};
+  json::object healthz = plain("Liveness: the process answers", "operations", json::object{{"200", json::object{{"description", "OK"}}}});
+  healthz["security"] = json::array{};
+  paths["/healthz"] = json::object{{"get", healthz}};
+  json::object readyz = plain("Readiness: the database is reachable and the server is not draining", "operations",
+                              json::object{{"200", json::object{{"description", "Ready"}}}, {"503", error_ref}});
+  readyz["security"] = json::array{};
+  paths["/readyz"] = json::object{{"get", readyz}};
+  json::object metrics_op = plain(
+      "Prometheus text exposition: requests by route and status, latency histograms, messages in/out, outbox depth, "
+      "WebSocket connections",
+      "operations",
+      json::object{{"200", json::object{{"description", "OK"},
+                                        {"content", json::object{{"text/plain", json::object{{"schema", json::object{{"type", "string"}}}}}}}}}});
+  metrics_op["security"] = json::array{};
+  paths["/metrics"] = json::object{{"get", metrics_op}};
+
   json::object error_schema{
       {"type", "object"},
       {"required", json::array{"error"}},

@@ -252,6 +252,12 @@ struct Server::Impl {
       route = "/metrics";
       return Response{200, metrics.render(), "text/plain; version=0.0.4", {}};
     }
+    if (request.path == "/api/v1/stream") {
+      // Reached only without a WebSocket upgrade (the upgrade is taken in the session loop).
+      route = "/api/v1/stream";
+      return errorResponse(426, "upgrade_required",
+                           "GET /api/v1/stream is a WebSocket: connect with Upgrade: websocket (docs/API.md, Events)");
+    }
     if (request.path == "/api/openapi.json") {
       route = "/api/openapi.json";
       return Response{200, openApiDocument(router), "application/json", {}};

@@ -135,6 +135,12 @@ class AuthAndOperationsTest(unittest.TestCase):
         self.assertEqual(status, 201)
         self.assertEqual(uploaded["filename"], "Rechnung\ufffd.pdf")
 
+    def test_the_stream_without_a_websocket_upgrade_says_how_to_connect(self):
+        status, body, _ = self.parley.request("GET", "/api/v1/stream", token=self.token)
+        self.assertEqual(status, 426)
+        self.assertEqual(body["error"]["code"], "upgrade_required")
+        self.assertIn("Upgrade: websocket", body["error"]["message"])
+
     def test_request_id_is_echoed(self):
         _, _, headers = self.parley.request("GET", "/healthz", headers={"X-Request-Id": "abc-123"})
         self.assertEqual(headers["X-Request-Id"], "abc-123")
@@ -146,6 +152,11 @@ class AuthAndOperationsTest(unittest.TestCase):
         for name in ["/api/v1/auth/login", "/api/v1/conversations/{id}/messages", "/api/v1/contacts/{id}/merge",
                      "/webhooks/api/{inbox_id}", "/api/v1/canned_responses/{id}/render", "/api/v1/attachments"]:
             self.assertIn(name, doc["paths"])
+        # What the server answers outside the route table is documented too.
+        self.assertEqual({"last_event_id", "token"}, {p["name"] for p in doc["paths"]["/api/v1/stream"]["get"]["parameters"]})
+        self.assertIn("101", doc["paths"]["/api/v1/stream"]["get"]["responses"])
+        for name in ["/healthz", "/readyz", "/metrics"]:
+            self.assertEqual([], doc["paths"][name]["get"]["security"], name)
         # Every documented operation exists on the server: never "no such endpoint" nor 405.
         throwaway = self.parley.login()  # one of the operations is logout
         for path, operations in doc["paths"].items():
