@@ -110,7 +110,7 @@ AttachmentStore::AttachmentStore(Store& store, const Clock& clock, std::filesyst
     : store_(store), clock_(clock), root_(std::move(root)), max_bytes_(max_bytes) {}
 
 std::filesystem::path AttachmentStore::pathOf(const core::Attachment& a) const {
-  return root_ / a.sha256.substr(0, 2) / a.sha256;
+  return blobPath(root_, a.sha256);
 }
 
 Result<core::Attachment> AttachmentStore::saveBlob(core::TenantId tenant, const std::string& bytes,

@@ -12,6 +12,12 @@
 
 namespace parley::app {
 
+// Where the blob with this content hash lies under the attachments root (see above): the one
+// place that knows the layout, for the store and for the gateways that read files to send.
+inline std::filesystem::path blobPath(const std::filesystem::path& root, const std::string& sha256) {
+  return root / sha256.substr(0, 2) / sha256;
+}
+
 class AttachmentStore {
  public:
   AttachmentStore(Store& store, const Clock& clock, std::filesystem::path root, std::int64_t max_bytes);

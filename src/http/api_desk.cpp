@@ -8,6 +8,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <string_view>
 
 #include "app/identity.hpp"
 #include "http/template_reply_json.hpp"
@@ -72,17 +73,20 @@ core::Result<int> limitParam(const Request& r) {
   }
 }
 
+// A query parameter's value `value` as a non-negative integer; the error names the parameter.
+core::Result<std::int64_t> nonNegativeInt(const std::string& name, std::string_view value) {
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc() || end != value.data() + value.size() || n < 0) {
+    return makeError(ErrorCode::InvalidInput, name + ": must be a non-negative integer");
+  }
+  return n;
+}
+
 core::Result<std::int64_t> intParam(const Request& r, const std::string& name, std::int64_t fallback) {
   auto v = r.param(name);
   if (!v) return fallback;
-  try {
-    std::size_t used = 0;
-    long long n = std::stoll(*v, &used);
-    if (used != v->size() || n < 0) throw std::invalid_argument("range");
-    return static_cast<std::int64_t>(n);
-  } catch (const std::exception&) {
-    return makeError(ErrorCode::InvalidInput, name + ": must be a non-negative integer");
-  }
+  return nonNegativeInt(name, *v);
 }
 
 json::object contactWithIdentities(const core::Contact& c, const std::vector<core::ContactIdentity>& identities) {
@@ -369,14 +373,6 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
                  if (brief) return std::optional<std::string>(*brief);
                  return std::optional<std::string>();
                };
-               auto idOf = [](const std::string& name, const std::string& value) -> core::Result<std::int64_t> {
-                 std::int64_t n = 0;
-                 const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-                 if (ec != std::errc() || end != value.data() + value.size() || n < 0) {
-                   return makeError(ErrorCode::InvalidInput, name + ": must be a non-negative integer");
-                 }
-                 return n;
-               };
                app::ConversationFilter filter;
                PARLEY_TRY(limit, limitParam(r));
                PARLEY_TRY(cursor, conversationCursor(r));
@@ -394,24 +390,24 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
                  } else if (*assignee == "none") {
                    filter.assignee_id = core::UserId{};
                  } else {
-                   auto v = idOf("assignee_id", *assignee);
+                   auto v = nonNegativeInt("assignee_id", *assignee);
                    if (!v) return errorResponse(400, "invalid_input", "assignee_id: a user id, me or none");
                    filter.assignee_id = core::UserId{*v};
                  }
                }
                PARLEY_TRY(inbox, filterValue("inbox_id"));
                if (inbox) {
-                 PARLEY_TRY(v, idOf("inbox_id", *inbox));
+                 PARLEY_TRY(v, nonNegativeInt("inbox_id", *inbox));
                  filter.inbox_id = core::InboxId{v};
                }
                PARLEY_TRY(team, filterValue("team_id"));
                if (team) {
-                 PARLEY_TRY(v, idOf("team_id", *team));
+                 PARLEY_TRY(v, nonNegativeInt("team_id", *team));
                  filter.team_id = core::TeamId{v};
                }
                PARLEY_TRY(contact, filterValue("contact_id"));
                if (contact) {
-                 PARLEY_TRY(v, idOf("contact_id", *contact));
+                 PARLEY_TRY(v, nonNegativeInt("contact_id", *contact));
                  filter.contact_id = core::ContactId{v};
                }
                if (auto l = r.param("label")) filter.label = *l;

@@ -106,6 +106,24 @@ TEST(WhatsAppMedia, AFileOverItsKindsLimitIsRefusedWithTheLimit) {
   EXPECT_EQ(kindOf({"unread.webp", "image/webp", 400 * kKb, std::nullopt}), wa::MediaType::Sticker);
 }
 
+TEST(WhatsAppMedia, TheSendGoesAsTheKindTheCheckChose) {
+  // The outbox keeps Meta's type name; the send reads the kind back from it.
+  for (const wa::OutgoingFile& file : std::initializer_list<wa::OutgoingFile>{
+           {"foto.jpg", "image/jpeg", kMb, {}},
+           {"sticker.webp", "image/webp", 50 * kKb, webpHead(false)},
+           {"memo.m4a", "audio/x-m4a", kMb, {}},
+           {"clip.mp4", "video/mp4", kMb, {}},
+           {"Angebot.docx", "application/zip", kMb, {}},
+           {"notiz.txt", "text/plain", kKb, {}}}) {
+    auto choice = wa::chooseMedia(file);
+    ASSERT_TRUE(choice.ok()) << file.filename;
+    EXPECT_EQ(wa::mediaTypeOf(choice->mime_type), choice->type) << file.filename;
+  }
+  // An item queued before the check: by its major type, as it was sent then.
+  EXPECT_EQ(wa::mediaTypeOf("image/gif"), wa::MediaType::Image);
+  EXPECT_EQ(wa::mediaTypeOf("application/zip"), wa::MediaType::Document);
+}
+
 TEST(FileLimits, SizesReadAsTheAgentWouldSayThem) {
   EXPECT_EQ(parley::channels::describeSize(512), "512 bytes");
   EXPECT_EQ(parley::channels::describeSize(100 * kKb), "100 KB");

@@ -34,11 +34,18 @@ def tiny_png():
             chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
 
 
-def event(sender, recipient, body, account=PAGE_ID, obj="page"):
-    """One messaging event in the documented envelope."""
-    e = {"sender": {"id": sender}, "recipient": {"id": recipient}, "timestamp": int(time.time() * 1000)}
+def event(sender, recipient, body, account=PAGE_ID, obj="page", timestamp_ms=None):
+    """One messaging event in the documented envelope (written now unless timestamp_ms says when)."""
+    e = {"sender": {"id": sender}, "recipient": {"id": recipient},
+         "timestamp": timestamp_ms if timestamp_ms is not None else int(time.time() * 1000)}
     e.update(body)
     return json.dumps({"object": obj, "entry": [{"id": account, "time": e["timestamp"], "messaging": [e]}]}).encode()
+
+
+def rate_limited(retry_after_s):
+    """The Send API's documented rate-limit answer (#613), as a scripted send error."""
+    return (429, {"error": {"message": "(#613) Calls to this api have exceeded the rate limit.",
+                            "type": "OAuthException", "code": 613}}, {"Retry-After": str(retry_after_s)})
 
 
 class MessengerTest(Desk, unittest.TestCase):
@@ -254,14 +261,11 @@ class MessengerTest(Desk, unittest.TestCase):
         # The customer wrote 24 hours minus 3 seconds ago (the webhook came late); Meta first
         # answers "rate limit, retry in 5 s": the retry goes after the window, so it is tagged.
         psid = "5550007"
-        raw = event(psid, PAGE_ID, {"message": {"mid": "m_late-7", "text": "Hallo?"}})
         wrote = int((time.time() - 24 * 3600 + 3) * 1000)
-        raw = raw.replace(b'"timestamp": ' + str(json.loads(raw)["entry"][0]["messaging"][0]["timestamp"]).encode(),
-                          b'"timestamp": ' + str(wrote).encode())
+        raw = event(psid, PAGE_ID, {"message": {"mid": "m_late-7", "text": "Hallo?"}}, timestamp_ms=wrote)
         self.assertEqual(self.webhook(raw)[0], 200)
         _, conversation = self.conversation_of(psid)
-        self.meta.send_errors.append((429, {"error": {"message": "(#613) Calls to this api have exceeded the rate limit.",
-                                                      "type": "OAuthException", "code": 613}}, {"Retry-After": "5"}))
+        self.meta.send_errors.append(rate_limited(5))
         before = len(self.meta.sent)
         reply = self.reply(conversation["id"], text="Entschuldigung, hier sind wir")
         wait_for(lambda: len(self.meta.sent) >= before + 2, timeout=30)
@@ -274,8 +278,7 @@ class MessengerTest(Desk, unittest.TestCase):
         psid = "5550006"
         self.webhook(event(psid, PAGE_ID, {"message": {"mid": "m_hello-6", "text": "Hallo"}}))
         _, conversation = self.conversation_of(psid)
-        self.meta.send_errors.append((429, {"error": {"message": "(#613) Calls to this api have exceeded the rate limit.",
-                                                      "type": "OAuthException", "code": 613}}, {"Retry-After": "1"}))
+        self.meta.send_errors.append(rate_limited(1))
         before = len(self.meta.sent)
         reply = self.reply(conversation["id"], text="Einen Moment bitte")
         wait_for(lambda: len(self.meta.sent) >= before + 2, timeout=20)

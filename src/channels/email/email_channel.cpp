@@ -8,6 +8,7 @@
 #include <regex>
 #include <sstream>
 
+#include "app/attachment_store.hpp"
 #include "app/crypto.hpp"
 #include "app/identity.hpp"
 #include "channels/common/config_secrets.hpp"
@@ -299,7 +300,7 @@ app::DeliveryResult EmailGateway::deliver(const core::Inbox& inbox, const core::
       const auto& o = f.as_object();
       const std::string sha = payloadString(o, "sha256");
       if (sha.size() < 2) return {Outcome::Failed, "an attachment of the reply is unreadable", 0, {}};
-      std::ifstream in(attachments_root_ / sha.substr(0, 2) / sha, std::ios::binary);
+      std::ifstream in(app::blobPath(attachments_root_, sha), std::ios::binary);
       if (!in) return {Outcome::Failed, "the attachment " + payloadString(o, "filename") + " is missing on disk", 0, {}};
       std::ostringstream bytes;
       bytes << in.rdbuf();

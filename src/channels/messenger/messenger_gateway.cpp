@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "app/attachment_store.hpp"
 #include "channels/common/config_secrets.hpp"
 #include "channels/common/delivery_start.hpp"
 #include "channels/common/file_limits.hpp"
@@ -139,7 +140,7 @@ app::DeliveryResult MessengerGateway::deliver(const core::Inbox& inbox, const co
     const auto& a = it->value().get_object();
     const std::string sha = stringOr(a, "sha256");
     if (sha.size() < 2) return {Outcome::Failed, "the file to send is missing on this server", 0, {}};
-    std::ifstream in(attachments_root_ / sha.substr(0, 2) / sha, std::ios::binary);
+    std::ifstream in(app::blobPath(attachments_root_, sha), std::ios::binary);
     if (!in) return {Outcome::Failed, "the file to send is missing on this server", 0, {}};
     std::ostringstream bytes;
     bytes << in.rdbuf();

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <vector>
 
+#include "app/attachment_store.hpp"
 #include "channels/common/config_secrets.hpp"
 #include "channels/common/delivery_start.hpp"
 #include "channels/common/file_limits.hpp"
@@ -172,7 +173,7 @@ app::DeliveryResult TelegramGateway::deliver(const core::Inbox& inbox, const cor
     const auto& a = envelope.at("attachment").get_object();
     const std::string sha = stringOr(a, "sha256");
     if (!isSha256Hex(sha)) return {Outcome::Failed, "unreadable outbox payload (attachment)", 0, {}};
-    std::ifstream in(attachments_root_ / sha.substr(0, 2) / sha, std::ios::binary);
+    std::ifstream in(app::blobPath(attachments_root_, sha), std::ios::binary);
     if (!in) return {Outcome::Failed, "the file to send is missing on this server", 0, {}};
     std::ostringstream data;
     data << in.rdbuf();

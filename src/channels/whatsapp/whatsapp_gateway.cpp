@@ -6,6 +6,7 @@
 #include <optional>
 #include <sstream>
 
+#include "app/attachment_store.hpp"
 #include "app/store.hpp"
 #include "channels/common/config_secrets.hpp"
 #include "channels/common/delivery_start.hpp"
@@ -23,13 +24,6 @@ using core::makeError;
 using Outcome = app::DeliveryResult::Outcome;
 
 namespace {
-
-MediaType mediaTypeFor(const std::string& content_type) {
-  if (content_type.rfind("image/", 0) == 0) return content_type == "image/webp" ? MediaType::Sticker : MediaType::Image;
-  if (content_type.rfind("audio/", 0) == 0) return MediaType::Audio;
-  if (content_type.rfind("video/", 0) == 0) return MediaType::Video;
-  return MediaType::Document;
-}
 
 // Image, video and document messages take a caption; audio and stickers do not.
 bool takesCaption(MediaType type) { return type != MediaType::Audio && type != MediaType::Sticker; }
@@ -114,7 +108,7 @@ core::Status WhatsAppGateway::validateConfig(const std::string& config_json) con
 
 std::optional<std::string> WhatsAppGateway::fileHead(const std::string& sha256) const {
   if (sha256.size() < 2) return std::nullopt;
-  std::ifstream in(attachments_root_ / sha256.substr(0, 2) / sha256, std::ios::binary);
+  std::ifstream in(app::blobPath(attachments_root_, sha256), std::ios::binary);
   if (!in) return std::nullopt;
   std::string head(64, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
@@ -212,7 +206,7 @@ app::DeliveryResult WhatsAppGateway::deliver(const core::Inbox& inbox, const cor
   } else if (auto it = envelope.find("attachment"); it != envelope.end() && it->value().is_object()) {
     const auto& a = it->value().get_object();
     const std::string sha = stringOr(a, "sha256");
-    std::ifstream in(attachments_root_ / sha.substr(0, 2) / sha, std::ios::binary);
+    std::ifstream in(app::blobPath(attachments_root_, sha), std::ios::binary);
     if (!in) return {Outcome::Failed, "the file to send is missing on this server", 0, {}};
     std::ostringstream bytes;
     bytes << in.rdbuf();
@@ -233,7 +227,7 @@ app::DeliveryResult WhatsAppGateway::deliver(const core::Inbox& inbox, const cor
     std::string media_id = !uec && uploaded.is_object() ? stringOr(uploaded.get_object(), "id") : "";
     if (media_id.empty()) return {Outcome::Failed, "WhatsApp media upload answered without an id", 0, {}};
     MediaContent media;
-    media.type = mediaTypeFor(content_type);
+    media.type = mediaTypeOf(content_type);
     media.media_id = media_id;
     if (takesCaption(media.type)) media.caption = text;
     else if (!isBlank(text)) text_after = text;

@@ -81,8 +81,10 @@ std::string lowered(std::string_view s) {
 }
 
 std::string metaTypeOf(const OutgoingFile& file) {
-  std::string type = lowered(file.content_type.substr(0, file.content_type.find(';')));
-  type.erase(type.find_last_not_of(" \t") + 1);
+  std::string_view declared = file.content_type;
+  declared = declared.substr(0, declared.find(';'));
+  while (!declared.empty() && (declared.back() == ' ' || declared.back() == '\t')) declared.remove_suffix(1);
+  const std::string type = lowered(declared);
   for (const auto& [alias, name] : kAliases) {
     if (type == alias) return std::string(name);
   }
@@ -149,6 +151,16 @@ core::Result<MediaChoice> chooseMedia(const OutgoingFile& file) {
       break;
   }
   return choice;
+}
+
+MediaType mediaTypeOf(std::string_view mime_type) {
+  const auto found = std::find_if(kTypes.begin(), kTypes.end(), [&](const Accepted& a) { return a.mime_type == mime_type; });
+  if (found != kTypes.end()) return found->type;
+  // An item queued before chooseMedia() checked its file: by the major type, as then.
+  if (mime_type.starts_with("image/")) return mime_type == "image/webp" ? MediaType::Sticker : MediaType::Image;
+  if (mime_type.starts_with("audio/")) return MediaType::Audio;
+  if (mime_type.starts_with("video/")) return MediaType::Video;
+  return MediaType::Document;
 }
 
 }  // namespace parley::channels::whatsapp

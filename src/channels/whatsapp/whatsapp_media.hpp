@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "channels/whatsapp/whatsapp_codec.hpp"
 #include "core/result.hpp"
@@ -39,5 +40,9 @@ struct MediaChoice {
 // The kind `file` goes as, or InvalidInput naming the file, its type and size and what
 // WhatsApp takes.
 core::Result<MediaChoice> chooseMedia(const OutgoingFile& file);
+
+// The kind a file of Meta's type name `mime_type` (MediaChoice::mime_type, as the outbox keeps
+// it) goes as when it is sent.
+MediaType mediaTypeOf(std::string_view mime_type);
 
 }  // namespace parley::channels::whatsapp

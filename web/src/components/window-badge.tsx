@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Conversation, Inbox } from '../api/types';
 import { useI18n } from '../i18n';
-import { humanAgentTagUntil, splitMinutes, windowState } from '../lib/customer-window';
+import { hasHumanAgentTag, humanAgentTagUntil, splitMinutes, windowState } from '../lib/customer-window';
 import { inboxOf, useSession } from '../state';
 import '../templates.css';
 
@@ -42,7 +42,7 @@ export function WindowBadge({ conv, inbox: given }: { conv: Conversation; inbox?
   const state = windowState(conv, inbox, now);
   if (state.kind === 'none') return null;
   // Messenger and Instagram still reply outside the window, with the Human Agent tag (7 days).
-  const tagged = inbox?.channel === 'messenger' || inbox?.channel === 'instagram';
+  const tagged = hasHumanAgentTag(inbox);
   if (state.kind === 'closed') {
     const tagUntil = humanAgentTagUntil(conv, inbox);
     const hint = !tagged

@@ -45,11 +45,16 @@ export function needsTemplate(
  * which Meta allows up to 7 days after the customer's last message (docs/channels/MESSENGER.md):
  * the end of that (the window's end + 6 days), or null when the channel has no such tag or the
  * customer never wrote. */
+/** Whether the channel replies outside the window with Meta's HUMAN_AGENT tag. */
+export function hasHumanAgentTag(inbox: Pick<Inbox, 'channel'> | undefined | null): boolean {
+  return inbox?.channel === 'messenger' || inbox?.channel === 'instagram';
+}
+
 export function humanAgentTagUntil(
   conv: Pick<Conversation, 'customer_window_expires_at'>,
   inbox: Pick<Inbox, 'channel'> | undefined | null,
 ): number | null {
-  if (inbox?.channel !== 'messenger' && inbox?.channel !== 'instagram') return null;
+  if (!hasHumanAgentTag(inbox)) return null;
   const expires = conv.customer_window_expires_at ? Date.parse(conv.customer_window_expires_at) : NaN;
   return Number.isFinite(expires) ? expires + 6 * 24 * 3_600_000 : null;
 }
