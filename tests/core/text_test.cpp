@@ -27,3 +27,38 @@ TEST(Text, JsonStringEscapesEverythingJsonNeeds) {
   EXPECT_EQ(parley::core::jsonString("Jürgen \"JM\" Müller\\\n\t\x01"), "\"Jürgen \\\"JM\\\" Müller\\\\\\n\\t\\u0001\"");
   EXPECT_EQ(parley::core::jsonString(std::string("bad \xff byte")), "\"bad \xef\xbf\xbd byte\"");
 }
+
+TEST(GermanSpellings, WordsWrittenWithoutUmlautsAlsoMeanTheUmlaut) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(parley::core::germanSpellings("Muenchen"), (V{"Muenchen", "München"}));
+  EXPECT_EQ(parley::core::germanSpellings("Strasse"), (V{"Strasse", "Straße"}));
+  EXPECT_EQ(parley::core::germanSpellings("GRUESSE"), (V{"GRUESSE", "GRüßE"})) << "ASCII case of the digraph does not matter";
+  EXPECT_EQ(parley::core::germanSpellings("Koeln"), (V{"Koeln", "Köln"}));
+  EXPECT_EQ(parley::core::germanSpellings("Aerger"), (V{"Aerger", "ärger"}));
+}
+
+TEST(GermanSpellings, UmlautsAlsoMeanTheirSpelledOutForm) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(parley::core::germanSpellings("München"), (V{"München", "Muenchen"}));
+  EXPECT_EQ(parley::core::germanSpellings("Grüße"), (V{"Grüße", "Gruesse"}));
+  EXPECT_EQ(parley::core::germanSpellings("ÄRGER"), (V{"ÄRGER", "AeRGER"}));
+}
+
+TEST(GermanSpellings, DigraphsThatAreNoUmlautsStayAsTheyAre) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(parley::core::germanSpellings("neue"), (V{"neue"})) << "eu is a diphthong";
+  EXPECT_EQ(parley::core::germanSpellings("Bauer"), (V{"Bauer"}));
+  EXPECT_EQ(parley::core::germanSpellings("Quelle"), (V{"Quelle"}));
+  EXPECT_EQ(parley::core::germanSpellings("Paket"), (V{"Paket"}));
+  EXPECT_EQ(parley::core::germanSpellings(""), (V{""}));
+}
+
+TEST(SearchWords, LettersAndDigitsOfAnyScriptMakeWordsEverythingElseSeparates) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(parley::core::searchWords("Köln -\"Lieferung\" OR (max@example.com)*", 200),
+            (V{"Köln", "Lieferung", "OR", "max", "example", "com"}));
+  EXPECT_EQ(parley::core::searchWords("Paket paket Paket", 200), (V{"Paket", "paket"})) << "repeats once";
+  EXPECT_EQ(parley::core::searchWords("ab\xff" "cd", 200), (V{"ab", "cd"})) << "a byte that is not UTF-8 separates";
+  EXPECT_EQ(parley::core::searchWords("Müller", 3), (V{"Mü"})) << "cut at whole characters";
+  EXPECT_TRUE(parley::core::searchWords(" -- ", 200).empty());
+}

@@ -1983,6 +1983,26 @@ TYPED_TEST_P(StoreContract, SearchFindsGermanWordsWithUmlautsAndPrefixes) {
   EXPECT_EQ(this->searchIds(acme, ""), V{}) << "nothing asked, nothing found";
 }
 
+TYPED_TEST_P(StoreContract, SearchFindsGermanWordsWhicheverWayTheUmlautIsWritten) {
+  auto acme = this->tenant("Acme");
+  auto web = this->inbox(acme, "Web");
+  core::Conversation conv = conversationIn(acme, web, this->contact(acme, "Carl"));
+  auto convId = this->conversation(conv);
+  const auto gruss = this->message(messageIn(conv, convId, "Grüße aus München, Hauptstraße 5")).value;
+  const auto typed = this->message(messageIn(conv, convId, "Gruesse aus Koeln, Ringstrasse 3")).value;
+  const auto neue = this->message(messageIn(conv, convId, "Die neue Rechnung kam an")).value;
+
+  using V = std::vector<std::int64_t>;
+  EXPECT_EQ(this->searchIds(acme, "Muenchen"), V{gruss}) << "ue typed for ü";
+  EXPECT_EQ(this->searchIds(acme, "hauptstrasse"), V{gruss}) << "ss typed for ß";
+  EXPECT_EQ(this->searchIds(acme, "Köln"), V{typed}) << "the customer wrote oe";
+  EXPECT_EQ(this->searchIds(acme, "ringstraße"), V{typed});
+  EXPECT_EQ(this->searchIds(acme, "Grüße"), (V{typed, gruss})) << "both spellings, newest first";
+  EXPECT_EQ(this->searchIds(acme, "gruesse aus"), (V{typed, gruss}));
+  EXPECT_EQ(this->searchIds(acme, "Münch"), V{gruss}) << "still a prefix";
+  EXPECT_EQ(this->searchIds(acme, "neue rechnung"), V{neue}) << "eu is no umlaut";
+}
+
 TYPED_TEST_P(StoreContract, SearchTreatsQueryOperatorsAsText) {
   auto acme = this->tenant("Acme");
   auto web = this->inbox(acme, "Web");
@@ -2790,7 +2810,8 @@ REGISTER_TYPED_TEST_SUITE_P(StoreContract, IsHealthyAndNamesItsBackend, RecordCo
                             AttachmentsRoundTripAndLinkToTheirMessage,
                             PendingAttachmentIsCompletedThroughUpdateAttachment,
                             DueAttachmentsArePendingOnesOldestFirstAcrossTenants,
-                            SearchFindsGermanWordsWithUmlautsAndPrefixes, SearchTreatsQueryOperatorsAsText,
+                            SearchFindsGermanWordsWithUmlautsAndPrefixes,
+                            SearchFindsGermanWordsWhicheverWayTheUmlautIsWritten, SearchTreatsQueryOperatorsAsText,
                             SearchIsNewestFirstWithCursorInboxesAndTenant, SearchFollowsEditedText,
                             CannedResponsesUniquePerShortCodeAndLanguage, OutboxDueUpdateAndDepth,
                             OutboxSendingMarkIsAClaimAndSurvivesAsInterrupted,

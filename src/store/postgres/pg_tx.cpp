@@ -1,12 +1,11 @@
 #include "store/postgres/pg_tx.hpp"
 
 #include <algorithm>
-#include <clocale>
 #include <cstdlib>
-#include <cwctype>
-#include <locale.h>
 #include <unordered_map>
 #include <utility>
+
+#include "core/text.hpp"
 
 namespace parley::store::postgres {
 
@@ -300,47 +299,9 @@ std::int64_t affected(const PGresult* result) {
 
 // --- search terms ---------------------------------------------------------------------------------
 
-// Letters and digits of every script count as word characters. The C.UTF-8 ctype (glibc) knows
-// them; without it, any non-ASCII character counts as a letter (as PostgreSQL's parser does in
-// the C locale).
-bool isWordChar(char32_t cp) {
-  if (cp < 0x80) return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
-  static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
-  if (utf8 == static_cast<locale_t>(nullptr)) return true;
-  return iswalnum_l(static_cast<wint_t>(cp), utf8) != 0;
-}
-
-// Splits a search query into words: runs of letters and digits. Everything else (punctuation,
-// operators, control characters, bytes that are not UTF-8) separates words and is dropped, so
-// nothing the user typed is ever read as tsquery syntax, and any text is a valid query.
+// The query's words (core::searchWords): nothing the user typed is read as tsquery syntax.
 Result<std::vector<std::string>> searchTerms(std::string_view query) {
-  std::vector<std::string> terms;
-  std::string current;
-  auto flush = [&] {
-    if (!current.empty()) {
-      if (std::find(terms.begin(), terms.end(), current) == terms.end()) terms.push_back(current);
-      current.clear();
-    }
-  };
-  std::size_t i = 0;
-  while (i < query.size()) {
-    const auto c = static_cast<unsigned char>(query[i]);
-    std::size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-    if (len == 0 || i + len > query.size() || !isValidUtf8(query.substr(i, len))) {
-      flush();  // not UTF-8: a separator
-      ++i;
-      continue;
-    }
-    char32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
-    for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(query[i + k]) & 0x3F);
-    if (isWordChar(cp)) {
-      if (current.size() + len <= kMaxTermBytes) current.append(query.substr(i, len));
-    } else {
-      flush();
-    }
-    i += len;
-  }
-  flush();
+  std::vector<std::string> terms = core::searchWords(query, kMaxTermBytes);
   if (terms.size() > kMaxSearchTerms) {
     return makeError(ErrorCode::InvalidInput, "search query has more than " + std::to_string(kMaxSearchTerms) + " words");
   }
@@ -1364,13 +1325,19 @@ Result<std::vector<core::Message>> PgTx::searchMessages(const app::MessageSearch
   PARLEY_PG_ASSIGN(const int limit, pageLimit(s.limit));
   PARLEY_PG_ASSIGN(auto terms, searchTerms(s.query));
   if (terms.empty()) return std::vector<core::Message>{};
-  // Every word a prefix term, all required: "w1:* & w2:*". The words hold only letters and
-  // digits, so the text is plain tsquery syntax; to_tsquery then folds case and accents the way
-  // the index did.
+  // Every word a prefix term, all required: "w1:* & w2:*", a word with another German spelling
+  // as either ("(muenchen:* | münchen:*)"). The words hold only letters and digits, so the text
+  // is plain tsquery syntax; to_tsquery then folds case and accents the way the index did.
   std::string tsquery;
   for (const auto& t : terms) {
     if (!tsquery.empty()) tsquery += " & ";
-    tsquery += t + ":*";
+    const auto spellings = core::germanSpellings(t);
+    if (spellings.size() > 1) tsquery += '(';
+    for (std::size_t k = 0; k < spellings.size(); ++k) {
+      if (k > 0) tsquery += " | ";
+      tsquery += spellings[k] + ":*";
+    }
+    if (spellings.size() > 1) tsquery += ')';
   }
   Params params;
   params.id(s.tenant_id).text(tsquery);

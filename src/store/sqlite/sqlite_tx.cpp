@@ -6,6 +6,8 @@
 #include <utility>
 #include <variant>
 
+#include "core/text.hpp"
+
 // Delete behaviour, enforced by the foreign keys of migration 1 and the checks below:
 //  - deleteUser: conversations assigned to the user become unassigned, messages it wrote keep
 //    their text but lose the sender (sender_user_id unset), and its team memberships, sessions
@@ -24,7 +26,9 @@ using core::Status;
 namespace {
 
 constexpr int kMaxLimit = 1000;
+// A search query: at most this many words, each cut to this many bytes (a prefix still matches).
 constexpr std::size_t kMaxSearchWords = 32;
+constexpr std::size_t kMaxSearchWordBytes = 200;
 
 core::Error notFound(std::string_view what, std::int64_t id) {
   return makeError(ErrorCode::NotFound, std::string(what) + " " + std::to_string(id) + " not found");
@@ -55,31 +59,24 @@ std::string likeContains(std::string_view text) {
   return pattern;
 }
 
-// Turns user words into an FTS5 query that cannot be a syntax error: every word becomes a quoted
-// string (inner quotes doubled) with a prefix star, and the terms are ANDed. Operators, brackets
-// and stars typed by the user are thereby plain text, which the tokenizer then drops.
+// Turns the query's words (core::searchWords: letters and digits only, so never FTS5 syntax)
+// into an FTS5 query: every word a quoted prefix term, all of them required. A word with another
+// German spelling ("Muenchen" / "München") matches either: ("w1"* OR "w2"*) AND "w3"*.
 Result<std::string> ftsQuery(std::string_view query) {
-  std::vector<std::string_view> words;
-  std::size_t i = 0;
-  auto separator = [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == '\x7f'; };
-  while (i < query.size()) {
-    while (i < query.size() && separator(query[i])) ++i;
-    std::size_t start = i;
-    while (i < query.size() && !separator(query[i])) ++i;
-    if (i > start) words.push_back(query.substr(start, i - start));
-  }
+  const std::vector<std::string> words = core::searchWords(query, kMaxSearchWordBytes);
   if (words.size() > kMaxSearchWords) {
     return makeError(ErrorCode::InvalidInput, "search query has more than " + std::to_string(kMaxSearchWords) + " words");
   }
   std::string fts;
-  for (std::string_view word : words) {
-    if (!fts.empty()) fts += ' ';
-    fts += '"';
-    for (char c : word) {
-      if (c == '"') fts += '"';
-      fts += c;
+  for (const std::string& word : words) {
+    if (!fts.empty()) fts += " AND ";
+    const auto spellings = core::germanSpellings(word);
+    if (spellings.size() > 1) fts += '(';
+    for (std::size_t k = 0; k < spellings.size(); ++k) {
+      if (k > 0) fts += " OR ";
+      fts += '"' + spellings[k] + "\"*";
     }
-    fts += "\"*";
+    if (spellings.size() > 1) fts += ')';
   }
   return fts;
 }
