@@ -121,6 +121,7 @@ class SqliteStore final : public app::Store {
   std::condition_variable sync_cv_;        // the sync thread waits for work
   std::condition_variable sync_space_cv_;  // the writer waits while too many batches are unsynced
   std::deque<Finished> unsynced_;
+  std::atomic<int> unsynced_commits_{0};   // committed batches whose fdatasync has not returned
   bool sync_stopping_ = false;
   std::thread syncer_;
   std::thread::id syncer_id_;
