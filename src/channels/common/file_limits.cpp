@@ -1,8 +1,19 @@
 #include "channels/common/file_limits.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 namespace parley::channels {
+
+std::string baseMediaType(std::string_view content_type) {
+  std::string_view declared = content_type.substr(0, content_type.find(';'));
+  while (!declared.empty() && (declared.back() == ' ' || declared.back() == '\t')) declared.remove_suffix(1);
+  while (!declared.empty() && (declared.front() == ' ' || declared.front() == '\t')) declared.remove_prefix(1);
+  std::string out(declared);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
 
 std::string describeSize(std::int64_t bytes) {
   constexpr std::int64_t kKb = 1024, kMb = 1024 * 1024;

@@ -81,10 +81,7 @@ std::string lowered(std::string_view s) {
 }
 
 std::string metaTypeOf(const OutgoingFile& file) {
-  std::string_view declared = file.content_type;
-  declared = declared.substr(0, declared.find(';'));
-  while (!declared.empty() && (declared.back() == ' ' || declared.back() == '\t')) declared.remove_suffix(1);
-  const std::string type = lowered(declared);
+  const std::string type = baseMediaType(file.content_type);
   for (const auto& [alias, name] : kAliases) {
     if (type == alias) return std::string(name);
   }

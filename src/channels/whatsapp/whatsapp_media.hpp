@@ -18,19 +18,13 @@
 #include <string>
 #include <string_view>
 
+#include "channels/common/file_limits.hpp"
 #include "channels/whatsapp/whatsapp_codec.hpp"
 #include "core/result.hpp"
 
 namespace parley::channels::whatsapp {
 
-struct OutgoingFile {
-  std::string filename;
-  std::string content_type;  // as sniffed by the attachment store (libmagic's names)
-  std::int64_t size = 0;
-  // The file's first bytes (64 are enough): tells an animated WebP and an Opus Ogg. Unset when
-  // the file could not be read; the checks that need it then take the lenient reading.
-  std::optional<std::string> head;
-};
+using channels::OutgoingFile;
 
 struct MediaChoice {
   MediaType type = MediaType::Document;

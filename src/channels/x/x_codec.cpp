@@ -384,6 +384,8 @@ std::string trimSlashes(std::string_view base) {
   return out;
 }
 
+bool isBlank(std::string_view text) { return text.find_first_not_of(" \t\r\n") == std::string_view::npos; }
+
 core::Status checkText(std::string_view text) {
   if (!core::isValidUtf8(text)) return makeError(ErrorCode::InvalidInput, "text: invalid UTF-8");
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return makeError(ErrorCode::InvalidInput, "text: the reply is empty");
@@ -651,20 +653,29 @@ std::size_t tweetLength(std::string_view s) {
 
 core::Result<std::string> encodeDm(const DmRequest& request) {
   if (!validPathId(request.participant_id)) return makeError(ErrorCode::InvalidInput, "recipient: not an X user id");
-  if (auto s = checkText(request.text); !s) return s.error();
+  if (!request.media_id.empty() && !validPathId(request.media_id)) return makeError(ErrorCode::InvalidInput, "media_id: not an X media id");
+  const bool with_text = !isBlank(request.text);
+  if (auto s = checkText(request.text); !s && (with_text || request.media_id.empty())) return s.error();
   if (codePoints(request.text) > kMaxDmLength) {
     return makeError(ErrorCode::InvalidInput, "text: an X direct message has at most 10000 characters");
   }
-  return json::serialize(json::object{{"text", request.text}});
+  json::object body;
+  if (with_text) body["text"] = request.text;
+  if (!request.media_id.empty()) body["attachments"] = json::array{json::object{{"media_id", request.media_id}}};
+  return json::serialize(body);
 }
 
 core::Result<std::string> encodeTweet(const TweetRequest& request) {
-  if (auto s = checkText(request.text); !s) return s.error();
+  if (!request.media_id.empty() && !validPathId(request.media_id)) return makeError(ErrorCode::InvalidInput, "media_id: not an X media id");
+  const bool with_text = !isBlank(request.text);
+  if (auto s = checkText(request.text); !s && (with_text || request.media_id.empty())) return s.error();
   if (const auto length = tweetLength(request.text); length > kMaxTweetLength) {
     return makeError(ErrorCode::InvalidInput, "text: a post on X has at most 280 characters (this reply counts " +
                                                   std::to_string(length) + "); shorten it or answer by direct message");
   }
-  json::object body{{"text", request.text}};
+  json::object body;
+  if (with_text) body["text"] = request.text;
+  if (!request.media_id.empty()) body["media"] = json::object{{"media_ids", json::array{request.media_id}}};
   if (!request.in_reply_to_tweet_id.empty()) {
     if (!validPathId(request.in_reply_to_tweet_id)) return makeError(ErrorCode::InvalidInput, "in_reply_to: not a post id");
     body["reply"] = json::object{{"in_reply_to_tweet_id", request.in_reply_to_tweet_id}};

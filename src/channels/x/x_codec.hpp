@@ -28,8 +28,10 @@
 // Outbound uses the API v2, signed with OAuth 1.0a in the account's user context when the inbox
 // has those keys (both endpoints accept it), else with the OAuth 2.0 user access token (Bearer),
 // refreshed as "OAuth 2.0 token refresh" below describes:
-//   DMs: POST /2/dm_conversations/with/{participant_id}/messages {"text"} -> data.dm_event_id
-//   Posts: POST /2/tweets {"text", "reply": {"in_reply_to_tweet_id"}} -> data.id
+//   DMs: POST /2/dm_conversations/with/{participant_id}/messages {"text", "attachments":
+//     [{"media_id"}]} -> data.dm_event_id
+//   Posts: POST /2/tweets {"text", "reply": {"in_reply_to_tweet_id"}, "media": {"media_ids"}} -> data.id
+//   (files are uploaded first: x_media.hpp)
 //   Errors are RFC 7807-like problems {"title","detail","type","status"} (or {"errors":[...]}).
 #pragma once
 
@@ -144,13 +146,18 @@ TokenAnswer interpretTokenAnswer(long http_status, std::string_view body, std::i
 // desk's copy of this rule.
 std::size_t tweetLength(std::string_view utf8);
 
+// With a media id (x_media.hpp: uploaded first) the text may be empty: a DM then carries
+// "attachments": [{"media_id"}] (X's CreateAttachmentsMessageRequest: text optional), a post
+// "media": {"media_ids": [...]}.
 struct DmRequest {
   std::string participant_id;
   std::string text;
+  std::string media_id;  // empty: text only
 };
 struct TweetRequest {
   std::string text;
   std::string in_reply_to_tweet_id;  // empty: a post of its own
+  std::string media_id;              // empty: text only
 };
 
 core::Result<std::string> encodeDm(const DmRequest& request);        // the JSON body
