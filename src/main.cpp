@@ -157,7 +157,8 @@ int serve(const app::Config& config) {
                                          channels::messenger::Product::Instagram, attachments_root, 15'000, secrets)},
       {core::ChannelKind::Telegram, std::make_shared<channels::telegram::TelegramGateway>(attachments_root, 15'000, secrets)},
       {core::ChannelKind::Twilio, std::make_shared<channels::twilio::TwilioGateway>(15'000, secrets)},
-      {core::ChannelKind::X, std::make_shared<channels::x::XGateway>(15'000, secrets, std::make_shared<app::StoreInboxConfigs>(*store))},
+      {core::ChannelKind::X, std::make_shared<channels::x::XGateway>(15'000, secrets, std::make_shared<app::StoreInboxConfigs>(*store),
+                                                                    attachments_root)},
       {core::ChannelKind::Email, std::make_shared<channels::email::EmailGateway>(attachments_root, secrets)},
       {core::ChannelKind::WebChat, std::make_shared<channels::webchat::WebChatGateway>()}};
   app::DeskService desk(*store, bus, clock, gateways);

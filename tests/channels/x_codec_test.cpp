@@ -497,20 +497,32 @@ TEST(XGateway, ConfigNeedsTheAccountIdAndSecrets) {
   EXPECT_FALSE(xc::parseInboxConfig(R"({"user_id":"1","consumer_secret":"s","access_token":"t","api_base_url":"ftp://x"})").ok());
 }
 
-TEST(XGateway, PublicRepliesAnswerTheCustomersLatestPostAndPrivateOnesAreDms) {
+namespace {
+
+// A reply in a public X conversation of inbox 4 to the customer who wrote to it.
+struct ReplyRig {
   xc::XGateway gateway;
   core::Inbox inbox;
-  inbox.id = core::InboxId{4};
-  inbox.channel = core::ChannelKind::X;
   core::Conversation conversation;
-  conversation.is_public = true;
   core::Contact contact;
   core::Message reply;
+  std::vector<core::ContactIdentity> identities{1};
+  ReplyRig() {
+    inbox.id = core::InboxId{4};
+    inbox.channel = core::ChannelKind::X;
+    conversation.is_public = true;
+    identities[0].kind = core::IdentityKind::External;
+    identities[0].scope = "inbox:4";
+    identities[0].value = kCustomer;
+  }
+};
+
+}  // namespace
+
+TEST(XGateway, PublicRepliesAnswerTheCustomersLatestPostAndPrivateOnesAreDms) {
+  ReplyRig rig;
+  auto& [gateway, inbox, conversation, contact, reply, identities] = rig;
   reply.text = "We are on it";
-  std::vector<core::ContactIdentity> identities(1);
-  identities[0].kind = core::IdentityKind::External;
-  identities[0].scope = "inbox:4";
-  identities[0].value = kCustomer;
   std::vector<core::Attachment> none;
   std::string key = "k", quoted;
   std::vector<core::Message> history(3);
@@ -540,4 +552,40 @@ TEST(XGateway, PublicRepliesAnswerTheCustomersLatestPostAndPrivateOnesAreDms) {
   auto private_reply = gateway.encode(ctx);  // a DM may be long
   ASSERT_TRUE(private_reply.ok());
   EXPECT_EQ(json::parse(*private_reply).as_object().at("kind"), "dm");
+}
+
+TEST(XGateway, AReplysFileIsCheckedAndKeptWithTheCategoryOfItsWay) {
+  ReplyRig rig;
+  auto& [gateway, inbox, conversation, contact, reply, identities] = rig;
+  reply.text = "";  // a file alone
+  std::vector<core::Attachment> files(1);
+  files[0].sha256 = std::string(64, 'a');
+  files[0].filename = "clip.mp4";
+  files[0].content_type = "video/mp4";
+  files[0].size = 1'000'000;
+  std::string key = "k", quoted = "200";
+  app::OutboundContext ctx{inbox, conversation, contact, reply, identities, files, key, quoted, nullptr};
+  auto post = gateway.encode(ctx);
+  ASSERT_TRUE(post.ok()) << post.error().message;
+  EXPECT_EQ(json::parse(*post), json::parse(R"({"kind":"post","text":"","in_reply_to":"200","media":{"sha256":")" +
+                                            files[0].sha256 +
+                                            R"(","filename":"clip.mp4","size":1000000,"media_type":"video/mp4","media_category":"tweet_video"}})"));
+  conversation.is_public = false;
+  auto dm = gateway.encode(ctx);
+  ASSERT_TRUE(dm.ok()) << dm.error().message;
+  EXPECT_EQ(json::parse(*dm).as_object().at("media").as_object().at("media_category"), "dm_video");
+  // What X does not take is refused, naming the file; two files are refused too.
+  files[0].content_type = "application/zip";
+  files[0].filename = "all.zip";
+  auto refused = gateway.encode(ctx);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("\"all.zip\" (application/zip, 977 KB) cannot be sent on X"), std::string::npos);
+  files[0].content_type = "image/png";
+  files.push_back(files[0]);
+  auto two = gateway.encode(ctx);
+  ASSERT_FALSE(two.ok());
+  EXPECT_NE(two.error().message.find("one file"), std::string::npos);
+  // Without a file, an empty reply is still refused.
+  files.clear();
+  EXPECT_FALSE(gateway.encode(ctx).ok());
 }

@@ -8,11 +8,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <unistd.h>
 
 #include "app/secret_box.hpp"
 #include "channels/common/base64.hpp"
@@ -425,4 +429,168 @@ TEST(XOAuth1, SendsAreSignedInTheAccountsUserContext) {
   std::lock_guard guard(rig.x->mutex);
   EXPECT_EQ(rig.x->calls.back().url, "http://127.0.0.1:9/2/tweets");
   EXPECT_EQ(header(rig.x->calls.back(), "Authorization").rfind("OAuth ", 0), 0u);
+}
+
+// ---- files: the chunked upload before the DM or post, never sleeping on the outbox's thread ----
+
+namespace {
+
+// A fake of X's media upload and send endpoints with scripted answers per step.
+struct MediaX {
+  std::vector<ch::HttpCall> calls;
+  std::vector<ch::HttpAnswer> finalize_answers;  // in turn; then ready
+  std::vector<ch::HttpAnswer> status_answers;    // in turn; then succeeded
+  std::vector<ch::HttpAnswer> init_answers;      // in turn; then an id
+  std::vector<ch::HttpAnswer> send_answers;      // in turn; then 201
+  int issued = 0;
+
+  static ch::HttpAnswer answer(long status, std::string body) {
+    ch::HttpAnswer a;
+    a.transport_ok = true;
+    a.status = status;
+    a.body = std::move(body);
+    return a;
+  }
+  static ch::HttpAnswer next(std::vector<ch::HttpAnswer>& script, ch::HttpAnswer otherwise) {
+    if (script.empty()) return otherwise;
+    auto a = script.front();
+    script.erase(script.begin());
+    return a;
+  }
+  ch::HttpAnswer operator()(const ch::HttpCall& call) {
+    calls.push_back(call);
+    const std::string id = "18800281060205158" + std::to_string(40 + issued);
+    if (call.url.ends_with("/2/media/upload/initialize")) {
+      auto a = next(init_answers, answer(200, R"({"data":{"id":")" + id + R"(","expires_after_secs":86400}})"));
+      if (a.status == 200) ++issued;
+      return a;
+    }
+    if (call.url.ends_with("/append")) return answer(200, R"({"data":{"expires_at":1}})");
+    if (call.url.ends_with("/finalize")) {
+      const auto media = call.url.substr(call.url.find("/upload/") + 8, 19);
+      return next(finalize_answers, answer(200, R"({"data":{"id":")" + media + R"(","size":3,"expires_after_secs":86400}})"));
+    }
+    if (call.url.find("command=STATUS") != std::string::npos) {
+      const auto media = call.url.substr(call.url.find("media_id=") + 9);
+      return next(status_answers,
+                  answer(200, R"({"data":{"id":")" + media + R"(","processing_info":{"state":"succeeded"}}})"));
+    }
+    return next(send_answers, answer(201, R"({"data":{"dm_conversation_id":"1-2","dm_event_id":"1582838213000000001","id":"1582838213000000002"}})"));
+  }
+  std::vector<std::string> steps() const {
+    std::vector<std::string> out;
+    for (const auto& c : calls) {
+      if (c.url.ends_with("/initialize")) out.push_back("initialize");
+      else if (c.url.ends_with("/append")) out.push_back("append");
+      else if (c.url.ends_with("/finalize")) out.push_back("finalize");
+      else if (c.url.find("command=STATUS") != std::string::npos) out.push_back("status");
+      else out.push_back("send");
+    }
+    return out;
+  }
+};
+
+constexpr const char* kSha = "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12";
+
+struct MediaRig {
+  std::filesystem::path root = std::filesystem::temp_directory_path() / ("x-media-" + std::to_string(::getpid()));
+  std::shared_ptr<MediaX> x = std::make_shared<MediaX>();
+  xc::XGateway gateway{15'000, nullptr, nullptr, root};
+
+  MediaRig() {
+    std::filesystem::create_directories(root / std::string(kSha).substr(0, 2));
+    std::ofstream(root / std::string(kSha).substr(0, 2) / kSha, std::ios::binary) << "GIF";
+    gateway.setTransport([x = x](const ch::HttpCall& call) { return (*x)(call); });
+    gateway.setClock([] { return kNow; });
+  }
+  ~MediaRig() { std::filesystem::remove_all(root); }
+  core::Inbox inbox() {
+    return inboxWith(R"({"user_id":"2244994945","consumer_secret":"cs","access_token":"at-0","api_base_url":"http://127.0.0.1:9"})");
+  }
+  static core::OutboxItem item(const std::string& kind = "dm", const std::string& category = "dm_gif") {
+    core::OutboxItem i;
+    i.id = core::OutboxId{41};
+    i.inbox_id = core::InboxId{7};
+    const std::string media = R"("media":{"sha256":")" + std::string(kSha) +
+                              R"(","filename":"a.gif","size":3,"media_type":"image/gif","media_category":")" + category + R"("})";
+    i.payload = kind == "dm" ? R"({"kind":"dm","recipient":"3001969357","text":"Look",)" + media + "}"
+                             : R"({"kind":"post","text":"Look","in_reply_to":"9007199254740993101",)" + media + "}";
+    return i;
+  }
+};
+
+}  // namespace
+
+TEST(XFiles, AFileIsUploadedInItsCategoryThenTheDmNamesIt) {
+  MediaRig rig;
+  auto result = rig.gateway.deliver(rig.inbox(), MediaRig::item());
+  ASSERT_EQ(result.outcome, Outcome::Delivered) << result.error;
+  EXPECT_EQ(rig.x->steps(), (std::vector<std::string>{"initialize", "append", "finalize", "send"}));
+  const auto& calls = rig.x->calls;
+  EXPECT_EQ(json::parse(calls[0].body), json::parse(R"({"media_type":"image/gif","total_bytes":3,"media_category":"dm_gif"})"));
+  EXPECT_EQ(header(calls[0], "Content-Type"), "application/json");
+  EXPECT_EQ(header(calls[0], "Authorization"), "Bearer at-0");
+  ASSERT_EQ(calls[1].multipart.size(), 2u);
+  EXPECT_EQ(calls[1].multipart[1].data, "GIF");  // the file's bytes
+  EXPECT_EQ(json::parse(calls[3].body),
+            json::parse(R"({"text":"Look","attachments":[{"media_id":"1880028106020515840"}]})"));
+}
+
+TEST(XFiles, ProcessingIsWaitedForWithoutSleepingAndTheUploadIsNotRepeated) {
+  MediaRig rig;
+  rig.x->finalize_answers.push_back(MediaX::answer(
+      200, R"({"data":{"id":"1880028106020515840","processing_info":{"state":"pending","check_after_secs":3}}})"));
+  rig.x->status_answers.push_back(MediaX::answer(
+      200, R"({"data":{"id":"1880028106020515840","processing_info":{"state":"in_progress","check_after_secs":500}}})"));
+  const auto item = MediaRig::item("post", "tweet_gif");
+  auto first = rig.gateway.deliver(rig.inbox(), item);
+  EXPECT_EQ(first.outcome, Outcome::RetryLater);
+  EXPECT_EQ(first.throttle, app::DeliveryResult::Throttle::Recipient);  // only this item waits, no attempt spent
+  EXPECT_EQ(first.retry_after_ms, 3000);
+  EXPECT_EQ(first.error, "X is still processing \"a.gif\"");
+  auto second = rig.gateway.deliver(rig.inbox(), item);
+  EXPECT_EQ(second.outcome, Outcome::RetryLater);
+  EXPECT_EQ(second.retry_after_ms, 60'000);  // X's 500 s, bounded
+  auto third = rig.gateway.deliver(rig.inbox(), item);
+  ASSERT_EQ(third.outcome, Outcome::Delivered) << third.error;
+  EXPECT_EQ(rig.x->steps(), (std::vector<std::string>{"initialize", "append", "finalize", "status", "status", "send"}));
+  EXPECT_EQ(json::parse(rig.x->calls.back().body),
+            json::parse(R"({"text":"Look","reply":{"in_reply_to_tweet_id":"9007199254740993101"},)"
+                        R"("media":{"media_ids":["1880028106020515840"]}})"));
+}
+
+TEST(XFiles, ARetriedSendUsesTheSameUploadAndAFailedProcessingFailsWithXsReason) {
+  MediaRig rig;
+  rig.x->send_answers.push_back(MediaX::answer(503, R"({"title":"Service Unavailable","status":503})"));
+  auto first = rig.gateway.deliver(rig.inbox(), MediaRig::item());
+  EXPECT_EQ(first.outcome, Outcome::RetryLater);
+  auto second = rig.gateway.deliver(rig.inbox(), MediaRig::item());
+  ASSERT_EQ(second.outcome, Outcome::Delivered) << second.error;
+  EXPECT_EQ(rig.x->steps(), (std::vector<std::string>{"initialize", "append", "finalize", "send", "send"}));
+  EXPECT_EQ(rig.x->calls[3].body, rig.x->calls[4].body);
+  // Delivered: forgotten, so another item's file is uploaded afresh; X's processing fails it.
+  rig.x->finalize_answers.push_back(MediaX::answer(
+      200, R"({"data":{"id":"1880028106020515841","processing_info":{"state":"failed","error":{"message":"Unsupported video format"}}}})"));
+  auto failed = rig.gateway.deliver(rig.inbox(), MediaRig::item());
+  EXPECT_EQ(failed.outcome, Outcome::Failed);
+  EXPECT_EQ(failed.error, "\"a.gif\": X could not process the file: Unsupported video format");
+}
+
+TEST(XFiles, UploadErrorsTakeTheSendsPath) {
+  MediaRig rig;
+  auto limited = MediaX::answer(429, R"({"title":"Too Many Requests","status":429})");
+  limited.rate_limit_reset_s = kNow + 30;
+  rig.x->init_answers.push_back(limited);
+  rig.x->init_answers.push_back(MediaX::answer(400, R"({"title":"Invalid Request","detail":"Invalid media_category","status":400})"));
+  auto throttled = rig.gateway.deliver(rig.inbox(), MediaRig::item());
+  EXPECT_EQ(throttled.outcome, Outcome::RetryLater);
+  EXPECT_EQ(throttled.throttle, app::DeliveryResult::Throttle::Sender);
+  auto refused = rig.gateway.deliver(rig.inbox(), MediaRig::item());
+  EXPECT_EQ(refused.outcome, Outcome::Failed);
+  EXPECT_EQ(refused.error, "uploading \"a.gif\" to X: X error 400: Invalid media_category");
+  EXPECT_EQ(rig.x->steps(), (std::vector<std::string>{"initialize", "initialize"}));  // nothing sent
+  std::filesystem::remove_all(rig.root);
+  auto missing = rig.gateway.deliver(rig.inbox(), MediaRig::item());
+  EXPECT_EQ(missing.outcome, Outcome::Failed);
+  EXPECT_NE(missing.error.find("missing on this server"), std::string::npos);
 }

@@ -2,8 +2,12 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <sstream>
 
+#include "app/attachment_store.hpp"
 #include "app/crypto.hpp"
 #include "channels/common/config_secrets.hpp"
 #include "channels/common/delivery_start.hpp"
@@ -112,10 +116,25 @@ core::Result<std::string> XGateway::encode(const app::OutboundContext& ctx) cons
     }
   }
   if (customer.empty()) return makeError(ErrorCode::InvalidInput, "this contact has not written to this X account");
-  if (!ctx.attachments.empty()) {
-    return makeError(ErrorCode::InvalidInput, "sending files on X is not supported yet; send the text alone");
+  if (ctx.attachments.size() > 1) {
+    return makeError(ErrorCode::InvalidInput, "X replies carry one file each; send the files one by one");
   }
-  if (ctx.conversation.is_public && !wantsDirect(ctx.message)) {
+  const bool post = ctx.conversation.is_public && !wantsDirect(ctx.message);
+  // A file X does not take, or not at this size, is refused now, naming it; the envelope keeps
+  // what it is uploaded as (the category differs for a DM and a post).
+  std::optional<json::object> media;
+  if (!ctx.attachments.empty()) {
+    const auto& a = ctx.attachments.front();
+    auto choice = chooseMedia(OutgoingFile{a.filename, a.content_type, a.size, std::nullopt}, post ? MediaUse::Post : MediaUse::Dm);
+    if (!choice) return choice.error();
+    media = json::object{{"sha256", a.sha256},
+                         {"filename", a.filename},
+                         {"size", a.size},
+                         {"media_type", choice->media_type},
+                         {"media_category", choice->media_category}};
+  }
+  const std::string probe_media = media ? "1" : "";
+  if (post) {
     // The post answers the one the agent replied to, else the customer's latest of the thread.
     std::string in_reply_to = ctx.reply_to_external_id;
     if (in_reply_to.empty() && ctx.history) {
@@ -127,13 +146,17 @@ core::Result<std::string> XGateway::encode(const app::OutboundContext& ctx) cons
       }
     }
     if (in_reply_to.empty()) return makeError(ErrorCode::InvalidInput, "no post of the customer in this thread to answer");
-    TweetRequest probe{ctx.message.text, in_reply_to};
+    TweetRequest probe{ctx.message.text, in_reply_to, probe_media};
     if (auto checked = encodeTweet(probe); !checked) return checked.error();
-    return json::serialize(json::object{{"kind", "post"}, {"text", ctx.message.text}, {"in_reply_to", in_reply_to}});
+    json::object envelope{{"kind", "post"}, {"text", ctx.message.text}, {"in_reply_to", in_reply_to}};
+    if (media) envelope["media"] = std::move(*media);
+    return json::serialize(envelope);
   }
-  DmRequest probe{customer, ctx.message.text};
+  DmRequest probe{customer, ctx.message.text, probe_media};
   if (auto checked = encodeDm(probe); !checked) return checked.error();
-  return json::serialize(json::object{{"kind", "dm"}, {"recipient", customer}, {"text", ctx.message.text}});
+  json::object envelope{{"kind", "dm"}, {"recipient", customer}, {"text", ctx.message.text}};
+  if (media) envelope["media"] = std::move(*media);
+  return json::serialize(envelope);
 }
 
 std::string XGateway::authorization(const InboxConfig& config, const std::string& method, const std::string& url) const {
@@ -217,6 +240,164 @@ XGateway::Fresh XGateway::refreshed(core::InboxId inbox, const std::string& stal
   return {std::move(*current), {}};
 }
 
+XGateway::Called XGateway::signedCall(core::InboxId inbox, InboxConfig& config, HttpCall call, bool& refreshed_once) {
+  const bool json_body = !call.body.empty();
+  for (;;) {
+    call.timeout_ms = std::max(call.timeout_ms, timeout_ms_);
+    call.headers = {{"Authorization", authorization(config, call.method, call.url)}};
+    if (json_body) call.headers.emplace_back("Content-Type", "application/json");
+    auto answer = transport_(call);
+    // 401: the token expired early or was revoked. X took nothing, so the call is repeated once
+    // with a refreshed token.
+    if (answer.transport_ok && answer.status == 401 && config.refreshable() && !refreshed_once) {
+      auto fresh = refreshed(inbox, config.access_token);
+      if (!fresh.config) return {std::move(answer), fresh.failed};
+      config = std::move(*fresh.config);
+      refreshed_once = true;
+      continue;
+    }
+    return {std::move(answer), std::nullopt};
+  }
+}
+
+void XGateway::forgetMedia(core::OutboxId item) {
+  std::lock_guard guard(media_mutex_);
+  uploaded_.erase(item);
+}
+
+XGateway::Prepared XGateway::prepareMedia(const core::Inbox& inbox, InboxConfig& config, const core::OutboxItem& item,
+                                          const json::object& media, bool& refreshed_once) {
+  const std::string sha = stringOr(media, "sha256");
+  const std::string filename = stringOr(media, "filename");
+  const MediaChoice choice{stringOr(media, "media_type"), stringOr(media, "media_category")};
+  const std::string named = filename.empty() ? "the file" : "\"" + filename + "\"";
+  auto stop = [](app::DeliveryResult r) { return Prepared{{}, std::move(r)}; };
+  auto failed = [&](std::string reason) {
+    forgetMedia(item.id);
+    return stop({Outcome::Failed, std::move(reason), 0, {}});
+  };
+  // X's answer to one step of the upload: 429 pauses the inbox, 5xx and 408 are retried, other
+  // statuses fail the reply with X's reason (x_codec's classifyError, as for sends).
+  auto refused = [&](const HttpAnswer& answer) {
+    if (!answer.transport_ok) return stop({Outcome::RetryLater, "X unreachable (uploading " + named + "): " + answer.error, 0, {}});
+    auto r = classifyError(answer.status, answer.body, answer.rate_limit_reset_s, answer.retry_after_s, nowMs());
+    r.error = "uploading " + named + " to X: " + r.error;
+    if (r.outcome == Outcome::Failed) forgetMedia(item.id);
+    return stop(std::move(r));
+  };
+  const std::int64_t now_s = nowS();
+  // X is still processing the file: only this item waits, for X's check_after_secs, spending
+  // no attempt (the outbox's item-only wait, within its bound of such answers per item).
+  auto wait = [&](std::int64_t check_after_s) {
+    app::DeliveryResult r{Outcome::RetryLater, "X is still processing " + named,
+                          std::clamp<std::int64_t>(check_after_s, 1, 60) * 1000, {}};
+    r.throttle = app::DeliveryResult::Throttle::Recipient;
+    return stop(std::move(r));
+  };
+  auto remember = [&](const UploadedMedia& uploaded, bool processing, std::int64_t since_s) {
+    std::lock_guard guard(media_mutex_);
+    if (uploaded_.size() >= kMaxRemembered && !uploaded_.contains(item.id)) {
+      auto oldest = std::min_element(uploaded_.begin(), uploaded_.end(),
+                                     [](const auto& a, const auto& b) { return a.second.stored_at_s < b.second.stored_at_s; });
+      uploaded_.erase(oldest);
+    }
+    uploaded_[item.id] = UploadedFile{sha, choice.media_category, uploaded.media_id, processing, since_s,
+                                      uploaded.expires_after_secs > 0 ? now_s + uploaded.expires_after_secs : 0, now_s};
+  };
+  // What the finalize or STATUS answered.
+  auto settled = [&](const UploadedMedia& uploaded, std::int64_t since_s) -> Prepared {
+    switch (uploaded.state) {
+      case UploadedMedia::State::Ready:
+        remember(uploaded, false, since_s);
+        return {uploaded.media_id, std::nullopt};
+      case UploadedMedia::State::Processing:
+        if (now_s - since_s >= kMaxProcessingS) return failed("X did not finish processing " + named + " within 10 minutes");
+        remember(uploaded, true, since_s);
+        return wait(uploaded.check_after_secs);
+      case UploadedMedia::State::Failed:
+        break;
+    }
+    return failed(named + ": " + uploaded.error);
+  };
+
+  // Uploaded for this item before (an earlier attempt): used again while X keeps it.
+  std::optional<UploadedFile> known;
+  {
+    std::lock_guard guard(media_mutex_);
+    if (auto it = uploaded_.find(item.id); it != uploaded_.end()) {
+      const auto& f = it->second;
+      if (f.sha256 == sha && f.media_category == choice.media_category && (f.usable_until_s == 0 || now_s < f.usable_until_s - 60)) {
+        known = f;
+      } else {
+        uploaded_.erase(it);
+      }
+    }
+  }
+  if (known && !known->processing) return {known->media_id, std::nullopt};
+  if (known) {
+    HttpCall status;
+    status.url = statusUrl(config.api_base_url, known->media_id);
+    auto called = signedCall(inbox.id, config, status, refreshed_once);
+    if (called.failed) return stop(*called.failed);
+    const auto& answer = called.answer;
+    if (!answer.transport_ok || answer.status < 200 || answer.status >= 300) {
+      // X no longer knows the upload (expired, or a 4xx): it is uploaded again next time.
+      if (answer.transport_ok && answer.status >= 400 && answer.status < 500 && answer.status != 429 && answer.status != 408) {
+        forgetMedia(item.id);
+        return stop({Outcome::RetryLater, "X no longer knows the upload of " + named + "; uploading it again", 0, {}});
+      }
+      return refused(answer);
+    }
+    auto uploaded = uploadedMedia(answer.body);
+    if (uploaded.media_id.empty()) uploaded.media_id = known->media_id;
+    return settled(uploaded, known->processing_since_s);
+  }
+
+  std::ifstream in(app::blobPath(attachments_root_, sha), std::ios::binary);
+  if (sha.size() < 2 || !in) return failed("the file to send (" + named + ") is missing on this server");
+  std::ostringstream read;
+  read << in.rdbuf();
+  const std::string bytes = std::move(read).str();
+  const auto total = static_cast<std::int64_t>(bytes.size());
+
+  HttpCall init;
+  init.method = "POST";
+  init.url = initializeUrl(config.api_base_url);
+  init.body = initializeBody(choice, total);
+  auto called = signedCall(inbox.id, config, init, refreshed_once);
+  if (called.failed) return stop(*called.failed);
+  if (!called.answer.transport_ok || called.answer.status < 200 || called.answer.status >= 300) return refused(called.answer);
+  const auto session = uploadedMedia(called.answer.body);
+  if (session.media_id.empty()) return failed("uploading " + named + " to X: " + session.error);
+
+  const int segments = segmentCount(total);
+  for (int index = 0; index < segments; ++index) {
+    HttpCall append;
+    append.method = "POST";
+    append.url = appendUrl(config.api_base_url, session.media_id);
+    const std::size_t from = static_cast<std::size_t>(index) * kSegmentBytes;
+    append.multipart = appendParts(bytes.substr(from, kSegmentBytes), index);
+    append.timeout_ms = timeout_ms_ * 4;
+    auto appended = signedCall(inbox.id, config, std::move(append), refreshed_once);
+    if (appended.failed) return stop(*appended.failed);
+    if (!appended.answer.transport_ok || appended.answer.status < 200 || appended.answer.status >= 300) {
+      return refused(appended.answer);
+    }
+  }
+
+  HttpCall finalize;
+  finalize.method = "POST";
+  finalize.url = finalizeUrl(config.api_base_url, session.media_id);
+  auto finalized = signedCall(inbox.id, config, finalize, refreshed_once);
+  if (finalized.failed) return stop(*finalized.failed);
+  if (!finalized.answer.transport_ok || finalized.answer.status < 200 || finalized.answer.status >= 300) {
+    return refused(finalized.answer);
+  }
+  auto uploaded = uploadedMedia(finalized.answer.body);
+  if (uploaded.media_id.empty()) uploaded.media_id = session.media_id;
+  return settled(uploaded, now_s);
+}
+
 app::DeliveryResult XGateway::deliver(const core::Inbox& inbox, const core::OutboxItem& item) {
   auto start = startDelivery(parseInboxConfig(inbox.config_json, secrets_.get()), item.payload);
   if (!start.config) return start.failed;
@@ -225,9 +406,6 @@ app::DeliveryResult XGateway::deliver(const core::Inbox& inbox, const core::Outb
   const bool dm = stringOr(envelope, "kind") == "dm";
   core::Result<std::string> url = dm ? dmUrl(config.api_base_url, stringOr(envelope, "recipient")) : tweetUrl(config.api_base_url);
   if (!url) return {Outcome::Failed, url.error().message, 0, {}};
-  core::Result<std::string> body = dm ? encodeDm({stringOr(envelope, "recipient"), stringOr(envelope, "text")})
-                                      : encodeTweet({stringOr(envelope, "text"), stringOr(envelope, "in_reply_to")});
-  if (!body) return {Outcome::Failed, body.error().message, 0, {}};
   bool refreshed_once = false;
   if (config.refreshable() && config.expiring(nowS())) {
     auto fresh = refreshed(inbox.id, config.access_token);
@@ -235,27 +413,30 @@ app::DeliveryResult XGateway::deliver(const core::Inbox& inbox, const core::Outb
     config = std::move(*fresh.config);
     refreshed_once = true;
   }
-  for (;;) {
-    HttpCall call;
-    call.method = "POST";
-    call.url = *url;
-    call.body = *body;
-    call.timeout_ms = timeout_ms_;
-    call.headers = {{"Authorization", authorization(config, call.method, call.url)}, {"Content-Type", "application/json"}};
-    auto answer = transport_(call);
-    if (!answer.transport_ok && !answer.too_large) return {Outcome::RetryLater, "X unreachable: " + answer.error, 0, {}};
-    // 401: the token expired early or was revoked. X took nothing, so the send is repeated once
-    // with a refreshed token.
-    if (answer.status == 401 && config.refreshable() && !refreshed_once) {
-      auto fresh = refreshed(inbox.id, config.access_token);
-      if (!fresh.config) return fresh.failed;
-      config = std::move(*fresh.config);
-      refreshed_once = true;
-      continue;
-    }
-    // X has no idempotency key: a post that timed out after X took it may be sent twice on retry.
-    return interpretAnswer(dm, answer.status, answer.body, answer.rate_limit_reset_s, answer.retry_after_s, nowMs());
+  // The file first: the DM or post names X's media id.
+  std::string media_id;
+  const auto* media = envelope.if_contains("media");
+  if (media && media->is_object()) {
+    auto prepared = prepareMedia(inbox, config, item, media->get_object(), refreshed_once);
+    if (prepared.result) return *prepared.result;
+    media_id = prepared.media_id;
   }
+  core::Result<std::string> body = dm ? encodeDm({stringOr(envelope, "recipient"), stringOr(envelope, "text"), media_id})
+                                      : encodeTweet({stringOr(envelope, "text"), stringOr(envelope, "in_reply_to"), media_id});
+  if (!body) return {Outcome::Failed, body.error().message, 0, {}};
+  HttpCall call;
+  call.method = "POST";
+  call.url = *url;
+  call.body = *body;
+  auto called = signedCall(inbox.id, config, call, refreshed_once);
+  if (called.failed) return *called.failed;
+  const auto& answer = called.answer;
+  if (!answer.transport_ok && !answer.too_large) return {Outcome::RetryLater, "X unreachable: " + answer.error, 0, {}};
+  // X has no idempotency key: a post that timed out after X took it may be sent twice on retry.
+  auto result = interpretAnswer(dm, answer.status, answer.body, answer.rate_limit_reset_s, answer.retry_after_s, nowMs());
+  // A retried send (429, 5xx) uses the media id again while X keeps it; otherwise it is done.
+  if (result.outcome != Outcome::RetryLater) forgetMedia(item.id);
+  return result;
 }
 
 core::Result<std::string> XGateway::fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,

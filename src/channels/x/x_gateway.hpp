@@ -21,12 +21,28 @@
 //    token (X rotates them) are written sealed to the inbox's config through app::InboxConfigs
 //    before the send uses them. A refused refresh token fails the send with "X refused the
 //    refresh token: re-authorise the inbox"; nothing retries it.
+//  - Files (one per reply; x_media.hpp says which and up to what size): encode() refuses a file X
+//    does not take with a 400 naming it and stores what it is sent as (media_type and
+//    media_category: dm_* for a DM, tweet_* for a post). deliver() reads the file from the
+//    attachment store and uploads it in segments (initialize, append, finalize), then sends the
+//    DM with attachments [{media_id}] or the post with media.media_ids. When X answers the
+//    finalize with processing_info (videos, GIFs) the id is usable only once STATUS says
+//    "succeeded": deliver() never sleeps on the outbox's one thread for it; it answers
+//    RetryLater with the item-only wait (Throttle::Recipient: this item alone waits, no attempt
+//    spent, within the outbox's bound) for X's check_after_secs (1..60 s), and remembers the media id for this outbox item, so the next
+//    attempt asks STATUS instead of uploading again. Gives up when X has not finished within 10
+//    minutes. A media id that X took stays remembered while the send is retried (429, 5xx) and
+//    while X keeps it (expires_after_secs): the retry sends the DM / post once with it; after a
+//    restart the file is simply uploaded again (an upload alone reaches nobody).
 //  - fetchMedia() downloads a DM's file signed with OAuth 1.0a when the config has the account's
 //    OAuth 1.0a keys (X: DM media "must be accessed by signing a request with the user's access
 //    token using OAuth 1.0A"), else with the bearer token (refreshed first when it is expiring);
 //    other hosts (pbs.twimg.com, video.twimg.com) get no credentials.
 #pragma once
 
+#include <boost/json/object.hpp>
+
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -39,6 +55,7 @@
 #include "app/secret_box.hpp"
 #include "channels/common/http_client.hpp"
 #include "channels/x/x_codec.hpp"
+#include "channels/x/x_media.hpp"
 
 namespace parley::channels::x {
 
@@ -71,10 +88,14 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const
 class XGateway final : public app::ChannelGateway {
  public:
   // configs: where refreshed OAuth 2.0 tokens are kept (main.cpp gives the store's); without it
-  // an expired token is not refreshed.
+  // an expired token is not refreshed. attachments_root: where AttachmentStore keeps the files
+  // replies carry (<root>/<2 hex>/<sha256>).
   explicit XGateway(long timeout_ms = 15'000, std::shared_ptr<const app::SecretBox> secrets = nullptr,
-                    std::shared_ptr<app::InboxConfigs> configs = nullptr)
-      : timeout_ms_(timeout_ms), secrets_(std::move(secrets)), configs_(std::move(configs)) {}
+                    std::shared_ptr<app::InboxConfigs> configs = nullptr, std::filesystem::path attachments_root = {})
+      : timeout_ms_(timeout_ms),
+        secrets_(std::move(secrets)),
+        configs_(std::move(configs)),
+        attachments_root_(std::move(attachments_root)) {}
 
   core::Result<std::string> encode(const app::OutboundContext& context) const override;
   core::Status validateConfig(const std::string& config_json) const override;
@@ -100,13 +121,44 @@ class XGateway final : public app::ChannelGateway {
   std::shared_ptr<std::mutex> refreshLock(core::InboxId inbox);
   std::int64_t nowS() const;
 
+  // One signed call to X; a 401 of a refreshable inbox refreshes the token once (per delivery)
+  // and repeats the call. `failed` set: the refresh failed, nothing more to do.
+  struct Called {
+    HttpAnswer answer;
+    std::optional<app::DeliveryResult> failed;
+  };
+  Called signedCall(core::InboxId inbox, InboxConfig& config, HttpCall call, bool& refreshed_once);
+  // The reply's file as an X media id ready to use, uploading it (or asking STATUS about the
+  // one uploaded for this item before). `result` set: stop here with it (wait, retry, fail).
+  struct Prepared {
+    std::string media_id;
+    std::optional<app::DeliveryResult> result;
+  };
+  Prepared prepareMedia(const core::Inbox& inbox, InboxConfig& config, const core::OutboxItem& item,
+                        const boost::json::object& media, bool& refreshed_once);
+  void forgetMedia(core::OutboxId item);
+
+  // A media id uploaded for an outbox item, kept across its attempts (bounded; in memory).
+  struct UploadedFile {
+    std::string sha256, media_category, media_id;
+    bool processing = false;
+    std::int64_t processing_since_s = 0;
+    std::int64_t usable_until_s = 0;  // 0: X named no expiry
+    std::int64_t stored_at_s = 0;
+  };
+  static constexpr std::size_t kMaxRemembered = 1000;
+  static constexpr std::int64_t kMaxProcessingS = 600;
+
   long timeout_ms_;
   std::shared_ptr<const app::SecretBox> secrets_;
   std::shared_ptr<app::InboxConfigs> configs_;
   Transport transport_ = performHttp;
   std::function<std::int64_t()> now_s_;
+  std::filesystem::path attachments_root_;
   std::mutex locks_mutex_;
   std::map<core::InboxId, std::shared_ptr<std::mutex>> refresh_locks_;
+  std::mutex media_mutex_;
+  std::map<core::OutboxId, UploadedFile> uploaded_;
 };
 
 }  // namespace parley::channels::x
