@@ -15,7 +15,20 @@ Authorization Code Flow with PKCE): form-encoded grant_type=refresh_token&refres
 confidential client (`client_secret` set) authenticates with HTTP Basic client_id:client_secret,
 a public one sends client_id in the body; the answer {"token_type","expires_in","access_token",
 "scope","refresh_token"} carries a NEW refresh token, and the used one is refused from then on
-with 400 {"error":"invalid_grant"}."""
+with 400 {"error":"invalid_grant"}.
+
+Media upload, as the v2 reference documents it (docs.x.com x-api/media: initialize, append,
+finalize, get-media-upload-status; best practices): POST /2/media/upload/initialize takes JSON
+{"media_type" (one of the documented types), "total_bytes", "media_category"} — a missing category
+means a Post's (tweet_image / tweet_gif / tweet_video by the type), as the docs say — and answers
+{"data":{"id","media_key","expires_after_secs"}}; POST /2/media/upload/{id}/append takes
+multipart/form-data with `media` (at most 8 MB, the server's maximum) and `segment_index`, which
+must come in order from 0, never beyond total_bytes; POST /2/media/upload/{id}/finalize is
+refused before every byte arrived, and answers processing_info for a GIF or video when
+`processing_polls` is set (pending, then succeeded after that many STATUS calls);
+GET /2/media/upload?command=STATUS&media_id= tells the state. A DM's attachments[].media_id and a
+post's media.media_ids must name media this fake issued, finalized and done processing, uploaded
+for that use (dm_* for a DM, tweet_* for a post, as X refuses "a DM category on a Post")."""
 import base64
 import hashlib
 import hmac
@@ -25,6 +38,33 @@ import re
 import threading
 import time
 import urllib.parse
+
+MEDIA_TYPES = {"video/mp4", "video/webm", "video/mp2t", "video/quicktime", "text/srt", "text/vtt", "image/jpeg",
+               "image/gif", "image/bmp", "image/png", "image/webp", "image/pjpeg", "image/tiff", "model/gltf-binary",
+               "model/vnd.usdz+zip"}
+CATEGORIES = {"amplify_video", "tweet_gif", "tweet_image", "tweet_video", "dm_gif", "dm_image", "dm_video", "subtitles"}
+MAX_SEGMENT = 8 * 1024 * 1024
+
+
+def problem(status, title, detail):
+    return {"title": title, "detail": detail, "type": "https://api.x.com/2/problems/invalid-request", "status": status}
+
+
+def multipart_fields(content_type, body):
+    """The fields of a multipart/form-data body: name -> bytes."""
+    m = re.search(r'boundary="?([^";]+)"?', content_type or "")
+    if not content_type.startswith("multipart/form-data") or not m:
+        return None
+    boundary = b"--" + m.group(1).encode()
+    fields = {}
+    for part in body.split(boundary)[1:]:
+        if part.startswith(b"--"):
+            break
+        head, _, data = part.partition(b"\r\n\r\n")
+        name = re.search(rb'name="([^"]*)"', head)
+        if name:
+            fields[name.group(1).decode()] = data[:-2] if data.endswith(b"\r\n") else data
+    return fields
 
 
 def oauth1_valid(header, method, url, consumer_key, consumer_secret, token, token_secret):
@@ -67,6 +107,10 @@ class FakeX:
         self.files = {}         # name under /media/ -> (bytes, mime type)
         self.media_auth = []    # authorization headers seen on media downloads
         self.errors = []        # (status, body, headers) to answer the next sends with
+        self.upload_errors = []  # (status, body, headers) to answer the next media initialize calls with
+        self.uploads = {}       # media id -> {"media_type","total_bytes","media_category","segments","finalized","polls"}
+        self.upload_calls = []  # (step, media id or None, authorization header) in order
+        self.processing_polls = 0  # STATUS calls a GIF or video stays "in_progress" (0: no processing_info)
         self.next_id = 1582838213000000000
         outer = self
 
@@ -115,14 +159,10 @@ class FakeX:
                 auth = self.headers.get("Authorization", "")
                 if self.path == "/2/oauth2/token":
                     return self.token_endpoint(body, auth)
-                url = "http://%s%s" % (self.headers.get("Host", ""), self.path)
-                if outer.require_oauth1:
-                    if not oauth1_valid(auth, "POST", url, outer.consumer_key, outer.consumer_secret, outer.oauth1_token,
-                                        outer.oauth1_token_secret):
-                        return self.unauthorized()
-                elif auth != "Bearer " + outer.token or \
-                        (outer.token_expires_at is not None and time.time() >= outer.token_expires_at):
+                if not self.authorized("POST", auth):
                     return self.unauthorized()
+                if self.path.startswith("/2/media/upload"):
+                    return self.media_upload(body, auth)
                 dm = re.fullmatch(r"/2/dm_conversations/with/(\d+)/messages", self.path)
                 if not dm and self.path != "/2/tweets":
                     return self.reply(404, {"title": "Not Found Error", "detail": "no such route", "status": 404,
@@ -133,6 +173,16 @@ class FakeX:
                         ("reply" in sent and not str((sent["reply"] or {}).get("in_reply_to_tweet_id", "")).isdigit()):
                     return self.reply(400, {"title": "Invalid Request", "type": "https://api.twitter.com/2/problems/invalid-request",
                                             "detail": "One or more parameters to your request was invalid.", "status": 400})
+                media_ids = [a.get("media_id") for a in sent.get("attachments") or [] if isinstance(a, dict)] if dm else \
+                    list((sent.get("media") or {}).get("media_ids") or [])
+                for media_id in media_ids:
+                    upload = outer.uploads.get(str(media_id))
+                    use = "dm_" if dm else "tweet_"
+                    if upload is None or not upload["finalized"] or upload["polls"] < upload["processing"]:
+                        return self.reply(400, problem(400, "Invalid Request", "media id %s is not a finished upload" % media_id))
+                    if not upload["media_category"].startswith(use):
+                        return self.reply(400, problem(400, "Invalid Request", "media id %s was uploaded as %s" %
+                                                       (media_id, upload["media_category"])))
                 if dm:
                     outer.dms.append((dm.group(1), sent, auth))
                 else:
@@ -147,9 +197,88 @@ class FakeX:
                 self.reply(201, {"data": {"id": str(outer.next_id), "text": sent["text"],
                                           "edit_history_tweet_ids": [str(outer.next_id)]}})
 
+            def authorized(self, method, auth):
+                url = "http://%s%s" % (self.headers.get("Host", ""), self.path)
+                if outer.require_oauth1:
+                    return oauth1_valid(auth, method, url, outer.consumer_key, outer.consumer_secret, outer.oauth1_token,
+                                        outer.oauth1_token_secret)
+                return auth == "Bearer " + outer.token and \
+                    (outer.token_expires_at is None or time.time() < outer.token_expires_at)
+
+            def media_data(self, media_id, upload):
+                data = {"id": media_id, "media_key": "3_" + media_id, "expires_after_secs": 86400}
+                if upload["finalized"]:
+                    data["size"] = upload["total_bytes"]
+                    if upload["processing"]:
+                        done = upload["polls"] >= upload["processing"]
+                        data["processing_info"] = {"state": "succeeded" if done else "in_progress",
+                                                   "check_after_secs": 1, "progress_percent": 100 if done else 50}
+                return {"data": data}
+
+            def media_upload(self, body, auth):
+                if self.path == "/2/media/upload/initialize":
+                    outer.upload_calls.append(("initialize", None, auth))
+                    if outer.upload_errors:
+                        status, error, headers = outer.upload_errors.pop(0)
+                        return self.reply(status, error, headers=headers)
+                    if self.headers.get("Content-Type", "") != "application/json":
+                        return self.reply(400, problem(400, "Invalid Request", "a JSON body is expected"))
+                    try:
+                        sent = json.loads(body)
+                    except ValueError:
+                        return self.reply(400, problem(400, "Invalid Request", "not JSON"))
+                    media_type, total = sent.get("media_type"), sent.get("total_bytes")
+                    kind = "gif" if media_type == "image/gif" else "video" if str(media_type).startswith("video/") else "image"
+                    category = sent.get("media_category", "tweet_" + kind)
+                    if media_type not in MEDIA_TYPES or category not in CATEGORIES or \
+                            not isinstance(total, int) or isinstance(total, bool) or not 0 < total <= 17179869184:
+                        return self.reply(400, problem(400, "Invalid Request", "One or more parameters to your request was invalid."))
+                    outer.next_id += 1
+                    media_id = str(outer.next_id)
+                    processing = outer.processing_polls if kind in ("gif", "video") and "media_category" in sent else 0
+                    outer.uploads[media_id] = {"media_type": media_type, "total_bytes": total, "media_category": category,
+                                               "segments": [], "finalized": False, "processing": processing, "polls": 0}
+                    return self.reply(200, self.media_data(media_id, outer.uploads[media_id]))
+                m = re.fullmatch(r"/2/media/upload/(\d+)/(append|finalize)", self.path)
+                upload = outer.uploads.get(m.group(1)) if m else None
+                if upload is None:
+                    return self.reply(404, problem(404, "Not Found Error", "no such media upload"))
+                media_id, step = m.group(1), m.group(2)
+                outer.upload_calls.append((step, media_id, auth))
+                if upload["finalized"]:
+                    return self.reply(400, problem(400, "Invalid Request", "the upload is already finalized"))
+                if step == "append":
+                    fields = multipart_fields(self.headers.get("Content-Type", ""), body)
+                    if fields is None or "media" not in fields or "segment_index" not in fields:
+                        return self.reply(400, problem(400, "Invalid Request", "multipart media and segment_index expected"))
+                    index, segment = fields["segment_index"].decode(), fields["media"]
+                    if index != str(len(upload["segments"])):
+                        return self.reply(400, problem(400, "Invalid Request", "segment_index %s out of order" % index))
+                    received = sum(len(x) for x in upload["segments"]) + len(segment)
+                    if len(segment) > MAX_SEGMENT or received > upload["total_bytes"]:
+                        return self.reply(400, problem(400, "Invalid Request", "more bytes than total_bytes"))
+                    upload["segments"].append(segment)
+                    return self.reply(200, {"data": {"expires_at": int(time.time()) + 86400}})
+                if sum(len(x) for x in upload["segments"]) != upload["total_bytes"]:
+                    return self.reply(400, problem(400, "Invalid Request", "not every byte was appended"))
+                upload["finalized"] = True
+                return self.reply(200, self.media_data(media_id, upload))
+
             def do_GET(self):
-                m = re.fullmatch(r"/media/([\w.-]+)", self.path)
                 auth = self.headers.get("Authorization", "")
+                split = urllib.parse.urlsplit(self.path)
+                if split.path == "/2/media/upload":
+                    if not self.authorized("GET", auth):
+                        return self.unauthorized()
+                    query = dict(urllib.parse.parse_qsl(split.query))
+                    upload = outer.uploads.get(query.get("media_id", ""))
+                    outer.upload_calls.append(("status", query.get("media_id"), auth))
+                    if query.get("command") != "STATUS" or upload is None:
+                        return self.reply(400, problem(400, "Invalid Request", "command=STATUS and a known media_id expected"))
+                    if upload["finalized"]:
+                        upload["polls"] += 1
+                    return self.reply(200, self.media_data(query["media_id"], upload))
+                m = re.fullmatch(r"/media/([\w.-]+)", self.path)
                 outer.media_auth.append(auth)
                 url = "http://%s%s" % (self.headers.get("Host", ""), self.path)
                 if not oauth1_valid(auth, "GET", url, outer.consumer_key, outer.consumer_secret, outer.oauth1_token,
@@ -170,6 +299,10 @@ class FakeX:
     def expire_token(self):
         """The current access token stops working now (as X's do after two hours)."""
         self.token_expires_at = time.time() - 1
+
+    def uploaded(self, media_id):
+        """The bytes appended under `media_id`, joined."""
+        return b"".join(self.uploads[media_id]["segments"])
 
     def media_url(self, name):
         return self.api_base_url + "/media/" + name

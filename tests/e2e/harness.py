@@ -152,6 +152,27 @@ class Desk:
         self.assertEqual(status, 201, message)
         return message
 
+    def uploaded_file(self, filename, raw, content_type):
+        """The id of `raw` uploaded as an attachment; the store must sniff it as `content_type`."""
+        status, uploaded, _ = self.parley.request("POST", "/api/v1/attachments?filename=" + filename, raw=raw,
+                                                  token=self.token, content_type=content_type)
+        self.assertEqual(status, 201, uploaded)
+        self.assertEqual(uploaded["content_type"], content_type)
+        return uploaded["id"]
+
+    def assert_file_refused(self, conversation_id, filename, raw, content_type, expected, provider_calls):
+        """A reply carrying this file is refused with 400 saying each text of `expected`; nothing
+        is stored, and provider_calls() (what the provider's fake received) stays the same."""
+        attachment = self.uploaded_file(filename, raw, content_type)
+        before, count = provider_calls(), len(self.messages(conversation_id))
+        status, body, _ = self.send(conversation_id, {"text": "Here you go", "attachment_ids": [attachment]})
+        self.assertEqual(status, 400, body)
+        for text in expected:
+            self.assertIn(text, body["error"]["message"])
+        self.assertEqual(len(self.messages(conversation_id)), count)
+        time.sleep(0.5)  # the outbox worker would have picked up a stored reply by now
+        self.assertEqual(provider_calls(), before)
+
     def downloaded_attachment(self, conversation_id, external_id=None, timeout=20):
         """Waits until a message of the conversation (the one with `external_id`, if given) has an
         attachment that downloads: (its bytes, the response's headers, the message)."""
@@ -265,6 +286,11 @@ def json_fixtures(folder):
         if name.endswith(".json"):
             with open(os.path.join(folder, name), "rb") as f:
                 yield name, f.read()
+
+
+def jpeg(size):
+    """A JPEG of `size` random bytes between its markers (the attachment store sniffs image/jpeg)."""
+    return b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + os.urandom(size) + b"\xff\xd9"
 
 
 def wait_for(predicate, timeout=15, interval=0.05):

@@ -9,10 +9,13 @@ import os
 import sys
 import time
 import unittest
+import urllib.error
+import urllib.request
+import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fake_x import FakeX  # noqa: E402
-from harness import Desk, json_fixtures, wait_for  # noqa: E402
+from harness import Desk, jpeg, json_fixtures, wait_for  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "channels", "x", "fixtures")
 BUSINESS = "2244994945"
@@ -47,6 +50,16 @@ def tweet_event(tweet_id, author, text, in_reply_to=None, name="Customer"):
              "in_reply_to_user_id_str": BUSINESS, "timestamp_ms": str(int(time.time() * 1000)),
              "user": {"id_str": author, "name": name, "screen_name": "user" + author}}
     return json.dumps({"for_user_id": BUSINESS, "tweet_create_events": [tweet]}).encode()
+
+
+def png(width=2, height=2, seed=b""):
+    """A real (tiny) PNG, so the attachment store sniffs image/png."""
+    def chunk(kind, data):
+        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+    rows = b"".join(b"\x00" + bytes([(x * 40 + y * 7 + len(seed)) % 256 for x in range(width * 3)]) for y in range(height))
+    ihdr = width.to_bytes(4, "big") + height.to_bytes(4, "big") + b"\x08\x02\x00\x00\x00"
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"tEXt", b"c\x00" + seed) + \
+        chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 class XTest(Desk, unittest.TestCase):
@@ -235,6 +248,156 @@ class XTest(Desk, unittest.TestCase):
         self.assertIn("You cannot send messages to users who are not following you.",
                       self.message(cid, refused["id"])["delivery_error"])
 
+    # ---- files: uploaded to X's media endpoints, then named by the DM or the post ----
+
+    def steps(self, since):
+        return [step for step, _, _ in self.x.upload_calls[since:]]
+
+    def test_an_image_in_a_dm_reaches_x_byte_identical_and_the_dm_names_it(self):
+        customer = "880000000000000201"
+        self.webhook(dm_event("760000000000000001", customer, "Can you show me the label?"))
+        _, conversations = self.conversations_of(customer)
+        cid = conversations[0]["id"]
+        image = png(seed=b"label")
+        calls, dms = len(self.x.upload_calls), len(self.x.dms)
+        reply = self.reply(cid, text="Here it is.", attachment_ids=[self.uploaded_file("label.png", image, "image/png")])
+        wait_for(lambda: self.message(cid, reply["id"])["delivery_status"] == "sent")
+        self.assertEqual(self.steps(calls), ["initialize", "append", "finalize"])
+        media_id = self.x.upload_calls[-1][1]
+        upload = self.x.uploads[media_id]
+        self.assertEqual((upload["media_type"], upload["media_category"], upload["total_bytes"]),
+                         ("image/png", "dm_image", len(image)))
+        self.assertEqual(self.x.uploaded(media_id), image)
+        # Every upload call signed with OAuth 1.0a in the account's user context (the fake checked).
+        self.assertTrue(all(auth.startswith("OAuth ") for _, _, auth in self.x.upload_calls[calls:]))
+        self.assertEqual(len(self.x.dms), dms + 1)
+        participant, sent, _ = self.x.dms[-1]
+        self.assertEqual((participant, sent), (customer, {"text": "Here it is.",
+                                                          "attachments": [{"media_id": media_id}]}))
+        # A file alone: the DM carries only the attachment (X's text is optional then).
+        alone = self.reply(cid, text="", attachment_ids=[self.uploaded_file("label2.png", png(seed=b"2"), "image/png")])
+        wait_for(lambda: self.message(cid, alone["id"])["delivery_status"] == "sent")
+        self.assertEqual(list(self.x.dms[-1][1]), ["attachments"])
+
+    def public_thread(self, customer, mention, text):
+        """The public conversation a customer's mention opens."""
+        self.webhook(tweet_event(mention, customer, text))
+        _, conversations = self.conversations_of(customer)
+        self.assertTrue(conversations[0]["public"])
+        return conversations[0]
+
+    def test_a_public_reply_with_a_gif_waits_for_xs_processing_and_posts_once(self):
+        customer = "880000000000000202"
+        mention = "9007199254740996001"
+        thread = self.public_thread(customer, mention, "@XDevelopers does it work?")
+        # Over one 4 MB segment: sent in two APPENDs, in order.
+        gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00" + os.urandom(5 * 1024 * 1024)
+        attachment = self.uploaded_file("demo.gif", gif, "image/gif")
+        self.x.processing_polls = 2  # X answers the finalize with processing_info, done after two STATUS calls
+        calls, tweets = len(self.x.upload_calls), len(self.x.tweets)
+        try:
+            reply = self.reply(thread["id"], text="@user%s Like this:" % customer, attachment_ids=[attachment])
+            wait_for(lambda: self.message(thread["id"], reply["id"])["delivery_status"] == "sent", timeout=40)
+        finally:
+            self.x.processing_polls = 0
+        self.assertEqual(self.steps(calls), ["initialize", "append", "append", "finalize", "status", "status"])
+        media_id = self.x.upload_calls[calls + 1][1]
+        self.assertEqual(self.x.uploads[media_id]["media_category"], "tweet_gif")
+        self.assertEqual(self.x.uploaded(media_id), gif)
+        self.assertEqual(len(self.x.tweets), tweets + 1)
+        self.assertEqual(self.x.tweets[-1][0], {"text": "@user%s Like this:" % customer,
+                                                "reply": {"in_reply_to_tweet_id": mention},
+                                                "media": {"media_ids": [media_id]}})
+
+    def test_a_file_x_does_not_take_is_refused_naming_it_and_nothing_is_sent(self):
+        customer = "880000000000000203"
+        self.webhook(dm_event("760000000000000003", customer, "Send me the invoice"))
+        _, conversations = self.conversations_of(customer)
+        cid = conversations[0]["id"]
+        pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+        cases = [("invoice.pdf", pdf, "application/pdf", ['"invoice.pdf" (application/pdf, 45 bytes) cannot be sent on X',
+                                                         "images as JPEG, PNG or WebP (up to 5 MB)"]),
+                 ("scan.jpg", jpeg(5 * 1024 * 1024), "image/jpeg",
+                  ['"scan.jpg" (image/jpeg, 5.1 MB) is too large for X', "images (JPEG, PNG, WebP) up to 5 MB"])]
+        for filename, raw, content_type, expected in cases:
+            self.assert_file_refused(cid, filename, raw, content_type, expected,
+                                     lambda: (len(self.x.upload_calls), len(self.x.dms)))
+
+    def test_an_upload_429_is_retried_and_a_failed_send_reuses_the_upload_sending_once(self):
+        customer = "880000000000000204"
+        self.webhook(dm_event("760000000000000004", customer, "Photo please"))
+        _, conversations = self.conversations_of(customer)
+        cid = conversations[0]["id"]
+        self.x.upload_errors.append((429, {"title": "Too Many Requests", "detail": "Too Many Requests",
+                                           "type": "about:blank", "status": 429},
+                                     {"x-rate-limit-limit": "500", "x-rate-limit-remaining": "0",
+                                      "x-rate-limit-reset": str(int(time.time()) + 1)}))
+        calls, dms = len(self.x.upload_calls), len(self.x.dms)
+        reply = self.reply(cid, text="Photo attached", attachment_ids=[self.uploaded_file("p.png", png(seed=b"p"), "image/png")])
+        wait_for(lambda: self.message(cid, reply["id"])["delivery_status"] == "sent", timeout=30)
+        self.assertEqual(self.steps(calls), ["initialize", "initialize", "append", "finalize"])
+        self.assertEqual(len(self.x.dms), dms + 1)  # the DM went once, after the upload
+        # X takes the upload but the DM answers 503: the retry sends the DM once more with the
+        # same media id, without uploading again.
+        self.x.errors.append((503, {"title": "Service Unavailable", "detail": "Service Unavailable",
+                                    "type": "about:blank", "status": 503}, {"Retry-After": "1"}))
+        calls, dms = len(self.x.upload_calls), len(self.x.dms)
+        again = self.reply(cid, text="Second photo", attachment_ids=[self.uploaded_file("q.png", png(seed=b"q"), "image/png")])
+        wait_for(lambda: self.message(cid, again["id"])["delivery_status"] == "sent", timeout=30)
+        self.assertEqual(self.steps(calls), ["initialize", "append", "finalize"])
+        attempts = self.x.dms[dms:]
+        self.assertEqual(len(attempts), 2)  # the refused one and the one X took
+        self.assertEqual(attempts[0][1], attempts[1][1])
+
+    def test_the_fake_refuses_what_x_refuses(self):
+        """tests/e2e/fake_x.py holds Parley to X's upload rules: segments in order, every byte
+        before the finalize, the documented types, and media ids it issued, done, for that use."""
+        x = FakeX()
+        self.addCleanup(x.close)
+
+        def call(method, path, body=b"", content_type="application/json"):
+            request = urllib.request.Request(x.api_base_url + path, data=body if method == "POST" else None, method=method,
+                                             headers={"Authorization": "Bearer " + x.token, "Content-Type": content_type})
+            try:
+                with urllib.request.urlopen(request) as answer:
+                    return answer.status, json.loads(answer.read())
+            except urllib.error.HTTPError as error:
+                return error.code, json.loads(error.read())
+
+        def append(media_id, index, data):
+            boundary = "b0undary"
+            body = ("--%s\r\nContent-Disposition: form-data; name=\"segment_index\"\r\n\r\n%d\r\n--%s\r\n"
+                    "Content-Disposition: form-data; name=\"media\"; filename=\"blob\"\r\n\r\n" %
+                    (boundary, index, boundary)).encode() + data + ("\r\n--%s--\r\n" % boundary).encode()
+            return call("POST", "/2/media/upload/%s/append" % media_id, body, "multipart/form-data; boundary=" + boundary)[0]
+
+        def init(**fields):
+            return call("POST", "/2/media/upload/initialize", json.dumps(fields).encode())
+
+        self.assertEqual(init(media_type="application/pdf", total_bytes=4, media_category="dm_image")[0], 400)
+        self.assertEqual(init(media_type="image/png", total_bytes=0, media_category="dm_image")[0], 400)
+        self.assertEqual(init(media_type="image/png", total_bytes=4, media_category="dm_sticker")[0], 400)
+        status, started = init(media_type="image/png", total_bytes=4, media_category="dm_image")
+        self.assertEqual(status, 200)
+        media_id = started["data"]["id"]
+        self.assertEqual(append(media_id, 1, b"ab"), 400)  # out of order
+        self.assertEqual(append(media_id, 0, b"ab"), 200)
+        self.assertEqual(call("POST", "/2/media/upload/%s/finalize" % media_id)[0], 400)  # bytes missing
+        self.assertEqual(append(media_id, 1, b"cde"), 400)  # beyond total_bytes
+        self.assertEqual(append(media_id, 1, b"cd"), 200)
+        self.assertEqual(call("POST", "/2/media/upload/%s/finalize" % media_id)[0], 200)
+        dm = "/2/dm_conversations/with/%s/messages" % CUSTOMER
+        self.assertEqual(call("POST", dm, json.dumps({"attachments": [{"media_id": "1"}]}).encode())[0], 400)
+        self.assertEqual(call("POST", "/2/tweets", json.dumps({"media": {"media_ids": [media_id]}}).encode())[0], 400)
+        self.assertEqual(call("POST", dm, json.dumps({"attachments": [{"media_id": media_id}]}).encode())[0], 201)
+        # Without a category the upload is a post's, as X's best practices say: no DM takes it.
+        status, started = init(media_type="image/png", total_bytes=2)
+        media_id = started["data"]["id"]
+        self.assertEqual(append(media_id, 0, b"ab"), 200)
+        self.assertEqual(call("POST", "/2/media/upload/%s/finalize" % media_id)[0], 200)
+        self.assertEqual(x.uploads[media_id]["media_category"], "tweet_image")
+        self.assertEqual(call("POST", dm, json.dumps({"attachments": [{"media_id": media_id}]}).encode())[0], 400)
+
     # ---- mentions ----
 
     def test_mention_opens_a_public_thread_answered_by_a_reply_post(self):
@@ -289,10 +452,7 @@ class XTest(Desk, unittest.TestCase):
     def test_public_replies_count_as_x_counts_and_the_timeline_says_which_way_each_went(self):
         customer = "880000000000000008"
         mention = "9007199254740995001"
-        self.webhook(tweet_event(mention, customer, "@XDevelopers where is my parcel?"))
-        _, conversations = self.conversations_of(customer)
-        thread = conversations[0]
-        self.assertTrue(thread["public"])
+        thread = self.public_thread(customer, mention, "@XDevelopers where is my parcel?")
         url = "/api/v1/conversations/%d/messages" % thread["id"]
         link = "https://example.com/track/" + "a" * 200  # counts 23, as every link on X
         # 256 + 1 + 23 = 280: a post, answering the mention.
