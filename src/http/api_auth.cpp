@@ -5,6 +5,7 @@
 #include "http/api_routing.hpp"
 #include "app/crypto.hpp"
 #include "http/json.hpp"
+#include "http/openapi_bodies.hpp"
 #include "http/staffing_api.hpp"
 
 namespace parley::http {
@@ -180,7 +181,34 @@ Response dispatch(const Router& router, ApiDeps& deps, const Request& request, s
   }
 }
 
+namespace {
+
+// openapi_bodies.json, parsed once.
+const json::object& openApiBodies() {
+  static const json::object bodies = json::parse(kOpenApiBodies).as_object();
+  return bodies;
+}
+
+json::object schemaRef(std::string_view name) {
+  return json::object{{"$ref", "#/components/schemas/" + std::string(name)}};
+}
+
+// A JSON body of the named schema.
+json::object jsonContent(std::string_view schema) {
+  return json::object{{"application/json", json::object{{"schema", schemaRef(schema)}}}};
+}
+
+const char* statusDescription(std::string_view status) {
+  if (status == "201") return "Created";
+  if (status == "204") return "No Content";
+  return "OK";
+}
+
+}  // namespace
+
 std::string openApiDocument(const Router& router) {
+  const json::object& bodies = openApiBodies();
+  const json::object& operations = bodies.at("operations").as_object();
   json::object paths;
   for (const auto& route : router.routes()) {
     std::string lower = route.method;
@@ -194,15 +222,36 @@ std::string openApiDocument(const Router& router) {
                                           {"schema", json::object{{"type", "string"}}}});
       }
     }
-    json::object responses{{"200", json::object{{"description", "OK"}}},
-                           {"400", json::object{{"$ref", "#/components/responses/Error"}}},
-                           {"404", json::object{{"$ref", "#/components/responses/Error"}}}};
+    // The request body and the 2xx answers with their schemas, where openapi_bodies.json has the
+    // operation; a plain "OK" (and "Created" for a POST) where it has not.
+    const auto* bodies_of = operations.if_contains(route.method + " " + route.pattern);
+    json::object responses;
+    json::object request_body;
+    if (bodies_of) {
+      for (const auto& [status, body] : bodies_of->as_object().at("responses").as_object()) {
+        if (body.is_object()) {
+          responses[status] = body;
+          continue;
+        }
+        json::object answer{{"description", statusDescription(status)}};
+        if (body.is_string()) answer["content"] = jsonContent(body.as_string());
+        responses[status] = std::move(answer);
+      }
+      if (const auto* request = bodies_of->as_object().if_contains("request")) {
+        request_body = request->is_object() ? request->as_object()
+                                            : json::object{{"required", true}, {"content", jsonContent(request->as_string())}};
+      }
+    } else {
+      responses["200"] = json::object{{"description", "OK"}};
+      if (route.method == "POST") responses["201"] = json::object{{"description", "Created"}};
+    }
+    responses["400"] = json::object{{"$ref", "#/components/responses/Error"}};
+    responses["404"] = json::object{{"$ref", "#/components/responses/Error"}};
     // The statuses an integrator must handle (docs/API.md, Errors), as far as the route table
     // tells them: a body can be too large or not JSON, a write can conflict, a signed webhook
     // or a login can be refused, and the database can be unavailable anywhere.
     auto error = [&](const char* status) { responses[status] = json::object{{"$ref", "#/components/responses/Error"}}; };
     const bool has_body = route.method == "POST" || route.method == "PATCH" || route.method == "PUT";
-    if (route.method == "POST") responses["201"] = json::object{{"description", "Created"}};
     if (route.auth == Auth::User) {
       error("401");
       error("403");
@@ -219,6 +268,7 @@ std::string openApiDocument(const Router& router) {
     }
     error("503");
     json::object op{{"summary", route.summary}, {"tags", json::array{json::value(route.tag)}}, {"responses", responses}};
+    if (!request_body.empty()) op["requestBody"] = std::move(request_body);
     if (!parameters.empty()) op["parameters"] = parameters;
     if (route.auth == Auth::None) op["security"] = json::array{};
     auto& item = paths[route.pattern];
@@ -246,11 +296,13 @@ std::string openApiDocument(const Router& router) {
   stream["parameters"] = json::array{query("token", "an API token or session token, when no Authorization header or cookie is sent"),
                                      query("last_event_id", "the id of the last event received: the missed ones are replayed")};
   paths["/api/v1/stream"] = json::object{{"get", stream}};
-  json::object healthz = plain("Liveness: the process answers", "operations", json::object{{"200", json::object{{"description", "OK"}}}});
+  const json::object health_content = jsonContent("HealthStatus");
+  json::object healthz = plain("Liveness: the process answers", "operations",
+                               json::object{{"200", json::object{{"description", "OK"}, {"content", health_content}}}});
   healthz["security"] = json::array{};
   paths["/healthz"] = json::object{{"get", healthz}};
   json::object readyz = plain("Readiness: the database is reachable and the server is not draining", "operations",
-                              json::object{{"200", json::object{{"description", "Ready"}}}, {"503", error_ref}});
+                              json::object{{"200", json::object{{"description", "Ready"}, {"content", health_content}}}, {"503", error_ref}});
   readyz["security"] = json::array{};
   paths["/readyz"] = json::object{{"get", readyz}};
   json::object metrics_op = plain(
@@ -262,24 +314,17 @@ std::string openApiDocument(const Router& router) {
   metrics_op["security"] = json::array{};
   paths["/metrics"] = json::object{{"get", metrics_op}};
 
-  json::object error_schema{
-      {"type", "object"},
-      {"required", json::array{"error"}},
-      {"properties",
-       json::object{{"error", json::object{{"type", "object"},
-                                           {"required", json::array{"code", "message"}},
-                                           {"properties", json::object{{"code", json::object{{"type", "string"}}},
-                                                                       {"message", json::object{{"type", "string"}}}}}}}}}};
   json::object doc{
       {"openapi", "3.1.0"},
       {"info", json::object{{"title", "Parley API"}, {"version", "1"}}},
       {"paths", paths},
+      {"webhooks", bodies.at("webhooks")},
       {"security", json::array{json::object{{"bearer", json::array{}}}, json::object{{"cookie", json::array{}}}}},
       {"components",
        json::object{{"securitySchemes",
                      json::object{{"bearer", json::object{{"type", "http"}, {"scheme", "bearer"}}},
                                   {"cookie", json::object{{"type", "apiKey"}, {"in", "cookie"}, {"name", kSessionCookie}}}}},
-                    {"schemas", json::object{{"Error", error_schema}}},
+                    {"schemas", bodies.at("schemas")},
                     {"responses",
                      json::object{{"Error", json::object{{"description", "Error"},
                                                          {"content", json::object{{"application/json",
