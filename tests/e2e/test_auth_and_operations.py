@@ -157,6 +157,45 @@ class AuthAndOperationsTest(unittest.TestCase):
         self.assertIn("101", doc["paths"]["/api/v1/stream"]["get"]["responses"])
         for name in ["/healthz", "/readyz", "/metrics"]:
             self.assertEqual([], doc["paths"][name]["get"]["security"], name)
+        # Bodies are described: every operation that takes a body has a requestBody, every 2xx
+        # answer with a body a content schema (tests/e2e/test_openapi_bodies.py checks the real
+        # answers against them), and every reference resolves.
+        bodiless = {("post", "/api/v1/auth/logout"), ("post", "/api/v1/contacts/{id}/unmerge"),
+                    ("post", "/api/v1/conversations/{id}/messages/{message_id}/retry"),
+                    ("post", "/api/v1/inboxes/{id}/templates/sync"), ("post", "/api/v1/offers/{conversation_id}/accept"),
+                    ("post", "/api/v1/offers/{conversation_id}/reject")}
+        for path, operations in doc["paths"].items():
+            for method, op in operations.items():
+                if method in ("post", "patch", "put"):
+                    self.assertEqual((method, path) not in bodiless, "requestBody" in op, (method, path))
+                    for media in op.get("requestBody", {}).get("content", {}).values():
+                        self.assertIn("schema", media, (method, path))
+                successes = {status: r for status, r in op["responses"].items() if status.startswith("2")}
+                self.assertTrue(successes or "101" in op["responses"], (method, path))
+                for status, response in successes.items():
+                    if status != "204":
+                        self.assertTrue(response.get("content"), (method, path, status))
+                        for media in response["content"].values():
+                            self.assertIn("schema", media, (method, path, status))
+        for name in ["User", "Team", "Inbox", "Contact", "ContactIdentity", "Conversation", "Message", "Attachment",
+                     "CannedResponse", "ApiToken", "Error", "ConversationPage", "MessagePage", "ApiChannelInbound",
+                     "ApiChannelAnswer", "ApiChannelCallback"]:
+            self.assertIn(name, doc["components"]["schemas"])
+
+        def refs(node):
+            if isinstance(node, dict):
+                if isinstance(node.get("$ref"), str):
+                    yield node["$ref"]
+                for v in node.values():
+                    yield from refs(v)
+            elif isinstance(node, list):
+                for v in node:
+                    yield from refs(v)
+        for ref in set(refs(doc)):
+            target = doc
+            for part in ref.split("/")[1:]:
+                self.assertIn(part, target, ref)
+                target = target[part]
         # Every documented operation exists on the server: never "no such endpoint" nor 405.
         throwaway = self.parley.login()  # one of the operations is logout
         for path, operations in doc["paths"].items():
