@@ -248,8 +248,8 @@ std::string openApiDocument(const Router& router) {
     responses["400"] = json::object{{"$ref", "#/components/responses/Error"}};
     responses["404"] = json::object{{"$ref", "#/components/responses/Error"}};
     // The statuses an integrator must handle (docs/API.md, Errors), as far as the route table
-    // tells them: a body can be too large or not JSON, a write can conflict, a signed webhook
-    // or a login can be refused, and the database can be unavailable anywhere.
+    // tells them: a body can be too large or not JSON, a write can conflict, a signed webhook,
+    // a login or a web chat visitor can be refused, and the database can be unavailable anywhere.
     auto error = [&](const char* status) { responses[status] = json::object{{"$ref", "#/components/responses/Error"}}; };
     const bool has_body = route.method == "POST" || route.method == "PATCH" || route.method == "PUT";
     if (route.auth == Auth::User) {
@@ -262,6 +262,11 @@ std::string openApiDocument(const Router& router) {
     }
     if (route.auth == Auth::User && route.method != "GET") error("409");
     if (route.pattern.rfind("/webhooks/", 0) == 0) error("401");
+    if (route.pattern.rfind("/widget/", 0) == 0) {  // the visitor's token, the page's origin, the rate limits
+      error("401");
+      error("403");
+      error("429");
+    }
     if (route.pattern == "/api/v1/auth/login") {
       error("401");
       error("429");

@@ -152,6 +152,10 @@ class Contract:
         response = op["responses"].get(str(status))
         assert response is not None, "%s %s: answered %d, which the document does not list" % (method, pattern, status)
         response = self.resolve(response)
+        if status == 204:
+            assert not body and not response.get("content"), "%s %s 204: has a body" % (method, pattern)
+            self.checked.add((method.upper(), pattern, status))
+            return
         if not content_type.startswith("application/json"):
             return
         schema = self.json_schema_of(response.get("content"))
@@ -362,6 +366,40 @@ class OpenApiBodiesTest(unittest.TestCase):
         self.call("GET", "/readyz", token=None, expect=200)
         self.call("POST", "/api/v1/auth/logout", token=login["token"], expect=200)
 
+        self.check_the_routes_met_first()
+
+    def test_routing_staffing_spelling_and_the_web_chat_answer_as_the_document_says(self):
+        skill = self.call("POST", "/api/v1/skills", {"name": "billing"}, expect=201)
+        self.call("PATCH", "/api/v1/skills/%d" % skill["id"], {"name": "invoices"}, expect=200)
+        self.call("GET", "/api/v1/skills", expect=200)
+        queue = self.call("POST", "/api/v1/queues", {"name": "Billing", "required_skills": [{"skill_id": skill["id"], "level": 2}]},
+                          expect=201)
+        self.call("GET", "/api/v1/queues", expect=200)
+        self.call("GET", "/api/v1/queues/%d" % queue["id"], expect=200)
+        self.call("GET", "/api/v1/queues/stats", expect=200)
+        self.call("GET", "/api/v1/routing_rules", expect=200)
+        self.call("GET", "/api/v1/offers", expect=200)
+        self.call("GET", "/api/v1/users/1/routing", expect=200)
+        self.call("GET", "/api/v1/staffing?model=erlang-c&arrivals=100&interval_s=1800&aht_s=300&sl_target=0.8&sl_seconds=20",
+                  expect=200)
+        self.call("POST", "/api/v1/spellcheck", {"text": "Hallo Wellt", "language": "de"})  # 200, or 503 without dictionaries
+        web = self.call("POST", "/api/v1/inboxes", {"name": "Shop", "channel": "webchat", "config": {"allowed_origins": ["*"]}},
+                        expect=201)
+        base = "/widget/v1/inboxes/%d" % web["id"]
+        self.call("GET", base + "/config", token=None, expect=200)
+        session = self.call("POST", base + "/session", {"name": "Vera", "email": "vera@example.de"}, token=None, expect=200)
+        self.call("POST", base + "/messages", {"text": "Hallo, ist jemand da?", "client_id": "m-1"}, token=session["token"],
+                  expect=201)
+        self.call("POST", base + "/files?filename=foto.png", raw=b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, token=session["token"],
+                  content_type="image/png", expect=201)
+        self.call("GET", base + "/messages", token=session["token"], expect=200)
+        self.call("POST", base + "/typing", {"typing": True}, token=session["token"], expect=200)
+        self.call("POST", base + "/read", {"message_ids": [1]}, token=session["token"], expect=200)
+        self.call("GET", base + "/messages", token="not-a-session", expect=401)
+        self.call("DELETE", "/api/v1/queues/%d" % queue["id"], expect=204)
+        self.call("DELETE", "/api/v1/skills/%d" % skill["id"], expect=204)
+
+    def check_the_routes_met_first(self):
         # Every answer above was checked; these are the routes and statuses an integrator meets first.
         for expected in [("POST", "/api/v1/auth/login", 200), ("GET", "/api/v1/conversations", 200),
                          ("GET", "/api/v1/conversations/{id}/messages", 200), ("POST", "/api/v1/conversations/{id}/messages", 201),
