@@ -376,10 +376,19 @@ class OpenApiBodiesTest(unittest.TestCase):
                           expect=201)
         self.call("GET", "/api/v1/queues", expect=200)
         self.call("GET", "/api/v1/queues/%d" % queue["id"], expect=200)
+        self.call("PATCH", "/api/v1/queues/%d" % queue["id"], {"offer_timeout_s": 30}, expect=200)
         self.call("GET", "/api/v1/queues/stats", expect=200)
+        self.call("PUT", "/api/v1/routing_rules", {"rules": [{"channel": "webchat", "queue_id": queue["id"], "priority": 1}]},
+                  expect=200)
         self.call("GET", "/api/v1/routing_rules", expect=200)
+        self.call("PUT", "/api/v1/routing_rules", {"rules": []}, expect=200)
         self.call("GET", "/api/v1/offers", expect=200)
+        self.call("PUT", "/api/v1/users/1/routing", {"skills": [{"skill_id": skill["id"], "level": 3}], "queue_ids": [queue["id"]]},
+                  expect=200)
         self.call("GET", "/api/v1/users/1/routing", expect=200)
+        team = self.call("POST", "/api/v1/teams", {"name": "Routing team"}, expect=201)
+        capacity = self.call("GET", "/api/v1/teams/%d/routing" % team["id"], expect=200)["capacity"]
+        self.call("PUT", "/api/v1/teams/%d/routing" % team["id"], {"capacity": dict(capacity, chat=2)}, expect=200)
         self.call("GET", "/api/v1/staffing?model=erlang-c&arrivals=100&interval_s=1800&aht_s=300&sl_target=0.8&sl_seconds=20",
                   expect=200)
         self.call("POST", "/api/v1/spellcheck", {"text": "Hallo Wellt", "language": "de"})  # 200, or 503 without dictionaries
