@@ -272,6 +272,11 @@ std::string openApiDocument(const Router& router) {
       error("429");
     }
     error("503");
+    if (bodies_of) {  // what only this route answers, e.g. 409 for a file still being fetched
+      if (const auto* more = bodies_of->as_object().if_contains("errors")) {
+        for (const auto& status : more->as_array()) error(status.as_string().c_str());
+      }
+    }
     json::object op{{"summary", route.summary}, {"tags", json::array{json::value(route.tag)}}, {"responses", responses}};
     if (!request_body.empty()) op["requestBody"] = std::move(request_body);
     if (!parameters.empty()) op["parameters"] = parameters;

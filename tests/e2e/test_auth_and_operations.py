@@ -177,6 +177,9 @@ class AuthAndOperationsTest(unittest.TestCase):
                         self.assertTrue(response.get("content"), (method, path, status))
                         for media in response["content"].values():
                             self.assertIn("schema", media, (method, path, status))
+        # Statuses only one route answers: a file still being fetched, a provider refusing a sync.
+        self.assertIn("409", doc["paths"]["/api/v1/attachments/{id}"]["get"]["responses"])
+        self.assertIn("424", doc["paths"]["/api/v1/inboxes/{id}/templates/sync"]["post"]["responses"])
         for name in ["User", "Team", "Inbox", "Contact", "ContactIdentity", "Conversation", "Message", "Attachment",
                      "CannedResponse", "ApiToken", "Error", "ConversationPage", "MessagePage", "ApiChannelInbound",
                      "ApiChannelAnswer", "ApiChannelCallback"]:
