@@ -1,10 +1,10 @@
 """End to end: the OpenAPI document's body schemas tell the truth. The main flows of an integrator
 (log in, set up a team, a user, inboxes and a contact, a customer writing through the API channel
 and WhatsApp, the desk listing, answering and noting, a file upload, canned responses, API tokens,
-the error answers) run against the real binary, and every JSON answer is validated against the
-schema /api/openapi.json gives for its route and status (JSON Schema 2020-12, as OpenAPI 3.1
-uses), with no field of the answer left undocumented; every JSON body sent is validated against
-the route's requestBody schema."""
+the error answers; then routing, staffing, spell check and the web chat widget) run against the
+real binary, and every JSON answer is validated against the schema /api/openapi.json gives for
+its route and status (JSON Schema 2020-12, as OpenAPI 3.1 uses), with no field of the answer
+left undocumented; every JSON body sent is validated against the route's requestBody schema."""
 import base64
 import copy
 import json
