@@ -23,6 +23,8 @@ import threading
 import time
 import urllib.parse
 
+from harness import SendHold
+
 
 def _graph_error(code, message, details, status=400, subcode=None):
     error = {"message": message, "type": "OAuthException", "code": code,
@@ -155,8 +157,9 @@ def check_template_send(templates, body):
     return None
 
 
-class FakeGraph:
+class FakeGraph(SendHold):
     def __init__(self, token="test-access-token", version="v23.0"):
+        SendHold.__init__(self)
         self.token, self.version = token, version
         self.sent = []          # (phone_number_id, json body)
         self.uploads = []       # (phone_number_id, raw multipart body)
@@ -205,6 +208,7 @@ class FakeGraph:
                     return self.reply(200, {"id": "uploaded-%d" % len(outer.uploads)})
                 outer.sent.append((m.group(1), json.loads(body)))
                 outer.sent_at.append(time.time())
+                outer.held_here()  # hold_next(): got it; the answer waits until released
                 if outer.send_errors:
                     status, error, *headers = outer.send_errors.pop(0)
                     return self.reply(status, error, headers=headers[0] if headers else None)

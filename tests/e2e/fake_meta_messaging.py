@@ -13,6 +13,8 @@ import threading
 import time
 import urllib.parse
 
+from harness import SendHold
+
 
 # Send API reference: messaging_type is RESPONSE, UPDATE or MESSAGE_TAG; a MESSAGE_TAG send names
 # one of the documented tags (send-messages/message-tags).
@@ -36,8 +38,9 @@ def send_problem(sent):
     return None
 
 
-class FakeMetaMessaging:
+class FakeMetaMessaging(SendHold):
     def __init__(self, token="test-page-token", version="v23.0"):
+        SendHold.__init__(self)
         self.token, self.version = token, version
         self.sent = []          # (account id, json body)
         self.uploads = []       # (account id, raw multipart body, content type header)
@@ -84,6 +87,7 @@ class FakeMetaMessaging:
                     return self.reply(200, {"attachment_id": "90000%d" % len(outer.uploads)})
                 sent = json.loads(body)
                 outer.sent.append((m.group(1), sent))
+                outer.held_here()  # hold_next(): got it; the answer waits until released
                 refused = send_problem(sent)
                 if refused:
                     return self.reply(400, {"error": {"message": "(#100) " + refused, "type": "OAuthException",

@@ -13,6 +13,8 @@ import threading
 import time
 import urllib.parse
 
+from harness import SendHold
+
 
 def photo_dimensions_invalid(data):
     """sendPhoto's rule: "The photo's width and height must not exceed 10000 in total. Width and
@@ -42,8 +44,9 @@ def keyboard_problem(markup):
     return None
 
 
-class FakeTelegram:
+class FakeTelegram(SendHold):
     def __init__(self, token="123456789:AAE-fake_bot_token"):
+        SendHold.__init__(self)
         self.token = token
         self.sent = []        # (method, params dict, files {field: (filename, content_type, bytes)}, time)
         self.answered = []    # callback_query_ids answered
@@ -52,7 +55,6 @@ class FakeTelegram:
         self.blocked = set()   # chat ids of users who blocked the bot: sends answer 403
         self.next_message_id = 5000
         self.lock = threading.Lock()
-        self.hold = None        # hold_next(): (arrived, release) events of the send to hold
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -137,11 +139,7 @@ class FakeTelegram:
                     scripted = outer.send_errors.pop(0) if outer.send_errors else None
                     outer.next_message_id += 1
                     message_id = outer.next_message_id
-                with outer.lock:
-                    hold, outer.hold = outer.hold, None
-                if hold:  # got it; the answer waits until released (what a crash in between sees)
-                    hold[0].set()
-                    hold[1].wait(60)
+                outer.held_here()  # hold_next(): got it; the answer waits until released
                 if scripted:
                     return self.reply(*scripted)
                 if "chat_id" not in params:
@@ -197,18 +195,6 @@ class FakeTelegram:
         self.send_errors.append((429, {"ok": False, "error_code": 429,
                                        "description": "Too Many Requests: retry after %d" % retry_after,
                                        "parameters": {"retry_after": retry_after}}))
-
-    def hold_next(self):
-        """The next send is received but answered only after release(); returns the event set when
-        it has arrived."""
-        arrived, release = threading.Event(), threading.Event()
-        with self.lock:
-            self.hold = (arrived, release)
-        self._release = release
-        return arrived
-
-    def release(self):
-        self._release.set()
 
     def bad_request_once(self, description="Bad Request: chat not found"):
         """The next send answers 400 with this description."""

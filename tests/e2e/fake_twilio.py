@@ -18,9 +18,12 @@ import threading
 import time
 import urllib.parse
 
+from harness import SendHold
 
-class FakeTwilio:
+
+class FakeTwilio(SendHold):
     def __init__(self, account_sid="AC00000000000000000000000000000001", auth_token="test-auth-token"):
+        SendHold.__init__(self)
         self.account_sid, self.auth_token = account_sid, auth_token
         self.sent = []          # (form as a list of (name, value), Authorization header)
         self.send_errors = []   # (status, body, headers) to answer sends with first
@@ -62,6 +65,7 @@ class FakeTwilio:
                     return self.unauthorized()
                 form = urllib.parse.parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=True)
                 outer.sent.append((form, self.headers.get("Authorization"), self.headers.get("Content-Type")))
+                outer.held_here()  # hold_next(): got it; the answer waits until released
                 if outer.send_errors:
                     status, error, headers = outer.send_errors.pop(0)
                     return self.reply(status, error, headers=headers)

@@ -39,6 +39,8 @@ import threading
 import time
 import urllib.parse
 
+from harness import SendHold
+
 MEDIA_TYPES = {"video/mp4", "video/webm", "video/mp2t", "video/quicktime", "text/srt", "text/vtt", "image/jpeg",
                "image/gif", "image/bmp", "image/png", "image/webp", "image/pjpeg", "image/tiff", "model/gltf-binary",
                "model/vnd.usdz+zip"}
@@ -89,9 +91,10 @@ def oauth1_valid(header, method, url, consumer_key, consumer_secret, token, toke
     return hmac.compare_digest(expected, fields.get("oauth_signature", ""))
 
 
-class FakeX:
+class FakeX(SendHold):
     def __init__(self, token="test-user-token", consumer_key="test-consumer-key", consumer_secret="test-consumer-secret",
                  oauth1_token="2244994945-test-oauth1-token", oauth1_token_secret="test-oauth1-token-secret"):
+        SendHold.__init__(self)
         self.token = token
         self.token_lifetime = None  # seconds an issued access token lives (None: forever)
         self.token_expires_at = None  # when the current access token stops working (None: never)
@@ -187,6 +190,7 @@ class FakeX:
                     outer.dms.append((dm.group(1), sent, auth))
                 else:
                     outer.tweets.append((sent, auth))
+                outer.held_here()  # hold_next(): got it; the answer waits until released
                 if outer.errors:
                     status, error, headers = outer.errors.pop(0)
                     return self.reply(status, error, headers=headers)

@@ -197,11 +197,42 @@ def sign(secret, raw):
     return "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
 
 
-class CallbackServer:
+class SendHold:
+    """hold_next()/release() for a fake provider (a base class): the next send is received and
+    recorded, but answered only after release(), which is what Parley sees when it dies between
+    the provider's acceptance and its answer. The fake calls held_here() after recording a send."""
+
+    def __init__(self):
+        self._hold_lock = threading.Lock()
+        self._held = None              # (arrived, release) events of the send to hold
+        self._release = threading.Event()
+
+    def hold_next(self):
+        """The next send is received but answered only after release(); returns the event set when
+        it has arrived."""
+        arrived, release = threading.Event(), threading.Event()
+        with self._hold_lock:
+            self._held = (arrived, release)
+        self._release = release
+        return arrived
+
+    def release(self):
+        self._release.set()
+
+    def held_here(self):
+        with self._hold_lock:
+            held, self._held = self._held, None
+        if held:
+            held[0].set()
+            held[1].wait(60)
+
+
+class CallbackServer(SendHold):
     """A local receiver for outbound API-channel deliveries. `script` is a list of statuses to
     answer in turn (then 200)."""
 
     def __init__(self, script=None):
+        SendHold.__init__(self)
         self.received = []
         self.script = list(script or [])
         outer = self
@@ -211,6 +242,7 @@ class CallbackServer:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
                 outer.received.append((dict(self.headers), body))
+                outer.held_here()
                 status = outer.script.pop(0) if outer.script else 200
                 self.send_response(status)
                 if status == 429:
