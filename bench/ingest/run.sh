@@ -10,8 +10,7 @@
 #   - idle RSS after start, from /proc/PID/status VmRSS (goal <= 50 MB);
 #   - `wrk -t2 -c64 -d15s` of ~1 KB signed messages, every one with a new external id, against
 #     parley and against nginx: req/s, p50/p99 latency, the ratio parley/nginx (goal >= 0.5);
-#   - durability: after SIGTERM, the messages stored in SQLite (every answer after the fdatasync
-#     of its commit: the durability of synchronous=FULL) are counted
+#   - durability: after SIGTERM, the messages stored in SQLite (synchronous=FULL) are counted
 #     and compared with the 2xx answers wrk received: every acknowledged message must be there.
 #
 # Everything listens on 127.0.0.1 only, every step is bounded in time, and every process and

@@ -62,7 +62,7 @@ class DeskService {
   Result<core::IngestResult> ingest(const core::InboundMessage& inbound);
   // ingest() without a waiting thread, for the I/O thread's webhook fast path: the checks run
   // now, the write joins the store's group commit (Store::writeAsync), and done(result) runs on
-  // the store's thread after the durable commit and the events (or at once on a failed check). Before
+  // the store's thread after the commit and the events (or at once on a failed check). Before
   // storing anything the write calls accept_inbox(inbox) (if given) on the inbox read in its own
   // transaction: false refuses the write (Conflict, nothing stored) — the caller checked the
   // request against an inbox it remembered, and this proves that inbox is still the same.

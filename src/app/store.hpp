@@ -233,8 +233,8 @@ class Store {
   virtual ~Store() = default;
   virtual Status write(const std::function<Status(StoreTx&)>& fn) = 0;
   // write() without waiting, for callers that must not block (the I/O thread): fn runs like a
-  // write() fn, and done(status) is called once fn's transaction is committed and durable (or
-  // has failed), on one of the store's own threads, or on the calling thread before writeAsync returns when the
+  // write() fn, and done(status) is called once fn's transaction is committed (or has failed),
+  // on the store's own thread, or on the calling thread before writeAsync returns when the
   // write is refused at once (overload, shutdown). done must be quick and must not call the
   // store: it hands the status on. A store that cannot write without a waiting thread returns
   // false and does nothing; the caller then uses write() on a thread that may block.

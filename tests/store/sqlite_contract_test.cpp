@@ -506,47 +506,6 @@ TEST(SqliteStore, NestedWriteIsRefusedInsteadOfDeadlocking) {
   EXPECT_EQ(inner.error().code, ErrorCode::Internal);
 }
 
-// The write connection runs synchronous=NORMAL and the store syncs the WAL itself, on its sync
-// thread: nobody may hear "stored" before that fdatasync, and a done callback (which runs on the
-// sync thread) must not wait for a write of its own, which could never be answered.
-TEST(SqliteStore, AnswersComeOnlyAfterTheWalIsSynced) {
-  TempDir dir;
-  const auto db = dir.file("parley.db");
-  auto opened = SqliteStore::openWith(db.string(), SqliteStore::Options{});
-  ASSERT_TRUE(opened.ok()) << opened.error().message;
-  SqliteStore& store = **opened;
-  EXPECT_EQ(rawQuery(db, "PRAGMA journal_mode"), "wal");
-
-  const auto before = store.stats();
-  ASSERT_TRUE(store.write([](StoreTx& tx) -> Status {
-                     auto t = tx.createTenant(parley::core::Tenant{{}, "synced", 1});
-                     return t.ok() ? Status{} : Status{t.error()};
-                   }).ok());
-  EXPECT_GT(store.stats().syncs, before.syncs) << "write() returned before any fdatasync";
-
-  std::promise<std::pair<std::uint64_t, Status>> answered;
-  const auto async_before = store.stats();
-  EXPECT_TRUE(store.writeAsync(
-      [](StoreTx& tx) -> Status {
-        auto t = tx.createTenant(parley::core::Tenant{{}, "synced async", 1});
-        return t.ok() ? Status{} : Status{t.error()};
-      },
-      [&](Status status) {
-        const std::uint64_t syncs = store.stats().syncs;
-        // From the callback, a write of its own is refused instead of waiting forever.
-        Status nested = store.write([](StoreTx&) -> Status { return {}; });
-        answered.set_value({syncs, nested});
-        (void)status;
-      }));
-  auto [syncs_at_answer, nested] = answered.get_future().get();
-  EXPECT_GT(syncs_at_answer, async_before.syncs) << "the async answer came before its fdatasync";
-  ASSERT_FALSE(nested.ok());
-  EXPECT_EQ(nested.error().code, ErrorCode::Internal);
-  EXPECT_EQ(tenantCount(db), 2);
-  EXPECT_LE(store.stats().syncs - before.syncs, store.stats().commits - before.commits)
-      << "never more fsyncs than commits";
-}
-
 TEST(SqliteStore, NestedReadReusesTheSnapshotWithOneReadConnection) {
   TempDir dir;
   SqliteStore::Options options;

@@ -1,60 +1,36 @@
-// DESIGN: group commit on one writer thread, made durable by a second thread.
+// DESIGN: group commit on one writer thread.
 //
-// SQLite allows one writer at a time, and every durable COMMIT waits for an fsync of the WAL
-// (~0.3-0.5 ms here). Committing each caller's transaction on its own would cap Parley at that
-// rate and make callers fight over the lock. Instead, write(fn) puts a job on a bounded queue
-// and waits on a future. A single writer thread, the only user of the write connection, loops:
+// SQLite allows one writer at a time, and with synchronous=FULL every COMMIT waits for an
+// fsync of the WAL (~5k commits/s on this class of machine). Committing each caller's
+// transaction on its own would cap Parley at that rate and make callers fight over the lock.
+// Instead, write(fn) puts a job on a bounded queue and waits on a future. A single writer
+// thread, the only user of the write connection, loops:
 //
-//   take up to max_batch (128) queued jobs          <- whatever queued up meanwhile
+//   take up to max_batch (128) queued jobs          <- whatever queued up during the last fsync
 //   BEGIN IMMEDIATE
 //   for each job:  SAVEPOINT job
 //                  status = fn(tx)
 //                  ok    -> RELEASE job
 //                  error -> ROLLBACK TO job; RELEASE job   (only this job's changes undone)
-//   while the previous commit's fsync is still running: run the jobs arriving meanwhile too
-//   COMMIT                                            <- WAL frames written, not yet synced
-//   hand the batch to the sync thread, take the next batch
+//   COMMIT                                            <- one fsync for the whole batch
+//   fulfil each job's promise with its own status
 //
-// and a sync thread loops:
-//
-//   take every batch the writer has committed since the last sync
-//   fdatasync(WAL)                                    <- one fsync for all of them
-//   answer each job of those batches with its own status, in commit order
-//
-// So every caller still gets "my fn is atomic, and on disk when write() returns", while a burst
-// of N concurrent writers costs ~N/128 fsyncs, and the writer works on batch N+1 while batch
-// N's fsync is in flight instead of idling through it (before: a quarter of the writer's time);
-// it commits N+1 when that fsync returns, so there is about one commit per fsync, as before.
-// Under light load a batch is a single job and the latency is one commit plus one fsync.
-//
-// Durability is that of synchronous=FULL, obtained differently: the write connection runs with
-// synchronous=NORMAL (SQLite writes the WAL at COMMIT without syncing it, and still syncs the
-// WAL before and the database after every checkpoint, and a new WAL header before its first
-// frame), and no job is answered before an fdatasync of the WAL that started after its COMMIT.
-// The WAL's directory entry is synced once at open. A failed fdatasync ends the process (the
-// kernel may have dropped the dirty pages, so retrying could acknowledge lost data; after a
-// restart SQLite recovers whatever reached the disk). One difference remains, only for a power
-// loss or kernel crash, not a crash of Parley (written pages survive that in the page cache):
-// for the ~0.5 ms of a sync, the read connections already see the batch, so a reader may see a
-// row that a power loss then rolls back, as it rolls back everything written after it. No one
-// is told the write succeeded before it is on disk.
-//
-// writeAsync(fn, done) queues the same job without a waiting thread: done(status) runs on the
-// sync thread after the fdatasync and typically posts the answer to the I/O thread (the webhook
-// fast path: no worker thread held per request).
+// So every caller still gets "my fn is atomic, and durable when write() returns", while a burst
+// of N concurrent writers costs ~N/128 fsyncs. Under light load a batch is a single job and the
+// latency is one commit. writeAsync(fn, done) queues the same job without a waiting thread:
+// done(status) runs on the writer thread after the COMMIT and typically posts the answer to the
+// I/O thread (the webhook fast path: no worker thread held per request).
 // If COMMIT fails, every job of the batch that had succeeded is told so (nothing of the batch is
 // stored). If SQLite aborts the whole transaction in the middle of a
 // batch (I/O error, disk full), the jobs already run are told so and the jobs not yet run go
 // back to the front of the queue. The queue holds at most max_queue (10000) jobs; beyond that
-// write() answers Unavailable at once ("store overloaded") instead of queueing without bound,
-// and at most kMaxUnsyncedBatches committed batches wait for the sync thread.
-// The destructor stops accepting jobs, lets the writer drain the queue and the sync thread
-// answer the last batches, and joins both.
+// write() answers Unavailable at once ("store overloaded") instead of queueing without bound.
+// The destructor stops accepting jobs, lets the writer drain the queue, and joins it.
 //
 // A fn runs on the writer thread while every other writer waits: it must only do store work
-// (no network calls), and must not call write() itself (that is refused with Internal, as from
-// a done callback on the sync thread). A read() called inside a fn runs on the writer's
-// transaction, read-only, and so sees the fn's own uncommitted changes.
+// (no network calls), and must not call write() itself (that is refused with Internal). A
+// read() called inside a fn runs on the writer's transaction, read-only, and so sees the fn's
+// own uncommitted changes.
 //
 // Reads never queue behind the writer: WAL lets read-only connections see the last committed
 // snapshot while the writer works. read(fn) borrows one of a small pool of read-only
@@ -62,16 +38,9 @@
 // query). Its StoreTx is created non-writable, so write methods return Internal.
 #include "store/sqlite/sqlite_store.hpp"
 
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <exception>
-#include <filesystem>
 #include <iterator>
 #include <regex>
 #include <span>
@@ -97,42 +66,6 @@ struct ActiveRead {
   app::StoreTx* tx;
 };
 thread_local std::vector<ActiveRead> t_active_reads;
-
-// Committed batches the sync thread has not synced yet, at most: a bound on how far the writer
-// runs ahead of the disk (in practice it is one or two, one fsync's worth of batches).
-constexpr std::size_t kMaxUnsyncedBatches = 8;
-
-// Writes one JSON log line and ends the process (the durability of what it has committed is
-// unknown, so it must not go on answering).
-[[noreturn]] void dieOnSyncFailure(const char* what, int error) {
-  std::fprintf(stderr,
-               "{\"level\":\"fatal\",\"msg\":\"SQLite WAL %s failed: %s; stopping so that nothing unsynced is "
-               "acknowledged\"}\n",
-               what, std::strerror(error));
-  std::fflush(stderr);
-  std::abort();
-}
-
-// The WAL file SQLite writes next to the database, opened for fdatasync(). Linux syncs a file's
-// data through any descriptor of it; SQLite keeps the same file (same inode) while a connection
-// is open, since it only deletes the WAL when the last connection closes.
-core::Result<int> openWalForSync(const std::string& db_path) {
-  const std::string wal_path = db_path + "-wal";
-  const int fd = ::open(wal_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return makeError(ErrorCode::Unavailable, "cannot open " + wal_path + ": " + std::strerror(errno));
-  // The WAL may have just been created: its directory entry must be durable too (SQLite does
-  // this on the WAL's first sync, which with synchronous=NORMAL may be much later).
-  std::filesystem::path dir = std::filesystem::absolute(db_path).parent_path();
-  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0 || ::fsync(dir_fd) != 0) {
-    const int error = errno;
-    if (dir_fd >= 0) ::close(dir_fd);
-    ::close(fd);
-    return makeError(ErrorCode::Unavailable, "cannot sync the directory of " + wal_path + ": " + std::strerror(error));
-  }
-  ::close(dir_fd);
-  return fd;
-}
 
 Status runStatement(Connection& conn, const char* sql) {
   PARLEY_SQ_ASSIGN(Stmt stmt, conn.prepare(sql));
@@ -297,9 +230,7 @@ core::Result<std::unique_ptr<SqliteStore>> SqliteStore::openWith(const std::stri
     PARLEY_SQ_TRY(applyMigrations(*migrator));
   }
   PARLEY_SQ_ASSIGN(auto writer, Connection::open(path, /*read_only=*/false, options.busy_timeout_ms));
-  // NORMAL: COMMIT writes the WAL without syncing it; the sync thread's fdatasync does that,
-  // before anyone is answered (see the DESIGN comment: durability as with FULL).
-  PARLEY_SQ_TRY(writer->exec("PRAGMA synchronous = NORMAL"));
+  PARLEY_SQ_TRY(writer->exec("PRAGMA synchronous = FULL"));
   // Statement journals of the per-job savepoints stay in memory instead of a temporary file
   // written and unlinked per batch (measured: 2.3x as many pwrite()s as the WAL itself).
   PARLEY_SQ_TRY(writer->exec("PRAGMA temp_store = MEMORY"));
@@ -312,18 +243,12 @@ core::Result<std::unique_ptr<SqliteStore>> SqliteStore::openWith(const std::stri
     PARLEY_SQ_ASSIGN(auto reader, Connection::open(path, /*read_only=*/true, options.busy_timeout_ms));
     readers.push_back(std::move(reader));
   }
-  // A read on the write connection opens (creates) the WAL, which then stays while it is open.
-  PARLEY_SQ_ASSIGN(std::string migrations_applied, writer->queryText("SELECT count(*) FROM schema_migrations"));
-  (void)migrations_applied;
-  PARLEY_SQ_ASSIGN(int wal_fd, openWalForSync(path));
-  return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(writer), std::move(readers), wal_fd));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(writer), std::move(readers)));
 }
 
 SqliteStore::SqliteStore(const Options& options, std::unique_ptr<Connection> writer,
-                         std::vector<std::unique_ptr<Connection>> readers, int wal_fd)
-    : options_(options), writer_conn_(std::move(writer)), wal_fd_(wal_fd), idle_readers_(std::move(readers)) {
-  syncer_ = std::thread([this] { syncLoop(); });
-  syncer_id_ = syncer_.get_id();
+                         std::vector<std::unique_ptr<Connection>> readers)
+    : options_(options), writer_conn_(std::move(writer)), idle_readers_(std::move(readers)) {
   writer_ = std::thread([this] { writerLoop(); });
   writer_id_ = writer_.get_id();
 }
@@ -335,20 +260,8 @@ SqliteStore::~SqliteStore() {
   }
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
-  {
-    std::lock_guard lock(sync_mutex_);
-    sync_stopping_ = true;
-  }
-  sync_cv_.notify_all();
-  if (syncer_.joinable()) syncer_.join();
   // Lets SQLite refresh its planner statistics where they are stale; cheap when nothing is.
   (void)writer_conn_->exec("PRAGMA optimize");
-  ::close(wal_fd_);
-}
-
-bool SqliteStore::onStoreThread() const {
-  const auto self = std::this_thread::get_id();
-  return self == writer_id_ || self == syncer_id_;
 }
 
 void SqliteStore::Job::finish(Status status) {
@@ -356,7 +269,7 @@ void SqliteStore::Job::finish(Status status) {
     promise->set_value(std::move(status));
     return;
   }
-  // A callback runs on the sync thread: whatever it throws must not end it.
+  // A callback runs on the writer thread: whatever it throws must not end the writer.
   try {
     callback(std::move(status));
   } catch (...) {
@@ -377,8 +290,8 @@ Status SqliteStore::enqueue(Job& job) {
 }
 
 Status SqliteStore::write(const std::function<Status(app::StoreTx&)>& fn) {
-  if (onStoreThread()) {
-    return makeError(ErrorCode::Internal, "write() called inside a write transaction or its callback: use the StoreTx given to fn");
+  if (std::this_thread::get_id() == writer_id_) {
+    return makeError(ErrorCode::Internal, "write() called inside a write transaction: use the StoreTx given to fn");
   }
   Job job{&fn, {}, std::promise<Status>{}, {}};
   std::future<Status> done = job.promise->get_future();
@@ -387,7 +300,7 @@ Status SqliteStore::write(const std::function<Status(app::StoreTx&)>& fn) {
 }
 
 bool SqliteStore::writeAsync(std::function<Status(app::StoreTx&)> fn, std::function<void(Status)> done) {
-  if (onStoreThread()) {
+  if (std::this_thread::get_id() == writer_id_) {
     done(makeError(ErrorCode::Internal, "writeAsync() called inside a write transaction: use the StoreTx given to fn"));
     return true;
   }
@@ -411,96 +324,39 @@ void SqliteStore::writerLoop() {
       }
     }
     runBatch(tx, batch);
-    batch = std::vector<Job>();  // its jobs went to the sync thread
-    batch.reserve(options_.max_batch);
-  }
-}
-
-void SqliteStore::handOver(Finished finished) {
-  if (finished.committed) unsynced_commits_.fetch_add(1, std::memory_order_acq_rel);
-  {
-    std::unique_lock lock(sync_mutex_);
-    sync_space_cv_.wait(lock, [this] { return unsynced_.size() < kMaxUnsyncedBatches; });
-    unsynced_.push_back(std::move(finished));
-  }
-  sync_cv_.notify_one();
-}
-
-void SqliteStore::syncLoop() {
-  std::deque<Finished> work;
-  for (;;) {
-    {
-      std::unique_lock lock(sync_mutex_);
-      sync_cv_.wait(lock, [this] { return sync_stopping_ || !unsynced_.empty(); });
-      if (unsynced_.empty()) return;  // stopping, and the writer has handed over its last batch
-      work.swap(unsynced_);
-    }
-    sync_space_cv_.notify_all();
-    int committed = 0;
-    for (const auto& finished : work) committed += finished.committed ? 1 : 0;
-    // Every batch in `work` was committed before this call: one fdatasync covers them all.
-    if (committed > 0) {
-      if (::fdatasync(wal_fd_) != 0) dieOnSyncFailure("fdatasync", errno);
-      syncs_.fetch_add(1, std::memory_order_relaxed);
-      unsynced_commits_.fetch_sub(committed, std::memory_order_acq_rel);
-      // The disk is free: a writer holding its transaction open for it may commit now. (The
-      // lock orders this with the writer's check, so the wake-up cannot fall between the two.)
-      { std::lock_guard lock(queue_mutex_); }
-      queue_cv_.notify_all();
-    }
-    for (auto& finished : work) {
-      for (std::size_t i = 0; i < finished.jobs.size(); ++i) finished.jobs[i].finish(std::move(finished.results[i]));
-    }
-    work.clear();
+    batch.clear();
   }
 }
 
 void SqliteStore::runBatch(SqliteTx& tx, std::vector<Job>& batch) {
   Connection& conn = *writer_conn_;
   if (Status begin = runStatement(conn, "BEGIN IMMEDIATE"); !begin.ok()) {
-    std::vector<Status> results(batch.size(), begin);
-    handOver({std::move(batch), std::move(results), false});
+    for (auto& job : batch) job.finish(begin);
     return;
   }
 
   std::vector<Status> results;
-  results.reserve(options_.max_batch);
+  results.reserve(batch.size());
   bool aborted = false;  // SQLite rolled back the whole transaction
-  for (;;) {
-    for (std::size_t i = results.size(); i < batch.size() && !aborted; ++i) {
-      Status result = runStatement(conn, "SAVEPOINT job");
-      if (result.ok()) {
-        result = callSafely(batch[i].function(), tx);
-        jobs_.fetch_add(1, std::memory_order_relaxed);
-        if (!conn.inTransaction()) {
-          aborted = true;
-          if (result.ok()) result = makeError(ErrorCode::Unavailable, "transaction aborted by the database");
-        } else if (result.ok()) {
-          result = runStatement(conn, "RELEASE job");
-        } else {
-          Status undo = runStatement(conn, "ROLLBACK TO job");
-          if (undo.ok()) undo = runStatement(conn, "RELEASE job");
-          if (!undo.ok() || !conn.inTransaction()) aborted = true;
-        }
-      } else if (!conn.inTransaction()) {
+  for (std::size_t i = 0; i < batch.size() && !aborted; ++i) {
+    Status result = runStatement(conn, "SAVEPOINT job");
+    if (result.ok()) {
+      result = callSafely(batch[i].function(), tx);
+      jobs_.fetch_add(1, std::memory_order_relaxed);
+      if (!conn.inTransaction()) {
         aborted = true;
+        if (result.ok()) result = makeError(ErrorCode::Unavailable, "transaction aborted by the database");
+      } else if (result.ok()) {
+        result = runStatement(conn, "RELEASE job");
+      } else {
+        Status undo = runStatement(conn, "ROLLBACK TO job");
+        if (undo.ok()) undo = runStatement(conn, "RELEASE job");
+        if (!undo.ok() || !conn.inTransaction()) aborted = true;
       }
-      results.push_back(std::move(result));
+    } else if (!conn.inTransaction()) {
+      aborted = true;
     }
-    if (aborted || batch.size() >= options_.max_batch) break;
-    // While the previous commit is still being synced, committing this one now would not make
-    // it durable any sooner (its fdatasync could only start after that one): the jobs that
-    // arrive meanwhile join this transaction instead, so there is about one commit per fsync
-    // and the writer never idles while the disk syncs. Commit as soon as the disk is free.
-    std::unique_lock lock(queue_mutex_);
-    queue_cv_.wait(lock, [this] {
-      return stopping_ || !queue_.empty() || unsynced_commits_.load(std::memory_order_acquire) == 0;
-    });
-    if (queue_.empty() || unsynced_commits_.load(std::memory_order_acquire) == 0) break;
-    while (!queue_.empty() && batch.size() < options_.max_batch) {
-      batch.push_back(std::move(queue_.front()));
-      queue_.pop_front();
-    }
+    results.push_back(std::move(result));
   }
 
   if (aborted) {
@@ -510,11 +366,12 @@ void SqliteStore::runBatch(SqliteTx& tx, std::vector<Job>& batch) {
       std::lock_guard lock(queue_mutex_);
       for (std::size_t i = batch.size(); i-- > results.size();) queue_.push_front(std::move(batch[i]));
     }
-    for (auto& result : results) {
-      if (result.ok()) result = makeError(ErrorCode::Unavailable, "transaction aborted by a storage error; nothing was stored");
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      if (results[i].ok()) {
+        results[i] = makeError(ErrorCode::Unavailable, "transaction aborted by a storage error; nothing was stored");
+      }
+      batch[i].finish(std::move(results[i]));
     }
-    batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(results.size()), batch.end());  // put back above
-    handOver({std::move(batch), std::move(results), false});
     return;
   }
 
@@ -528,7 +385,7 @@ void SqliteStore::runBatch(SqliteTx& tx, std::vector<Job>& batch) {
       if (result.ok()) result = makeError(commit.error().code, "commit failed: " + commit.error().message);
     }
   }
-  handOver({std::move(batch), std::move(results), commit.ok()});
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].finish(std::move(results[i]));
 }
 
 std::unique_ptr<Connection> SqliteStore::acquireReader() {
@@ -585,7 +442,6 @@ SqliteStore::Stats SqliteStore::stats() const {
   Stats s;
   s.commits = commits_.load(std::memory_order_relaxed);
   s.jobs = jobs_.load(std::memory_order_relaxed);
-  s.syncs = syncs_.load(std::memory_order_relaxed);
   std::lock_guard lock(queue_mutex_);
   s.queue_depth = queue_.size();
   return s;

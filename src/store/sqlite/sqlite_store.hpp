@@ -1,7 +1,6 @@
 // DESIGN: the embedded Store: one SQLite file in WAL mode, one writer thread doing group commit,
-// one sync thread making each commit durable while the writer runs the next batch, a small pool
-// of read-only connections for snapshots. See the DESIGN comment at the top of sqlite_store.cpp
-// for how writes are batched and synced.
+// a small pool of read-only connections for snapshots. See the DESIGN comment at the top of
+// sqlite_store.cpp for how writes are batched.
 #pragma once
 
 #include <atomic>
@@ -35,7 +34,6 @@ class SqliteStore final : public app::Store {
 
   struct Stats {
     std::uint64_t commits = 0;  // COMMITs of the writer (each covers a batch of jobs)
-    std::uint64_t syncs = 0;    // fdatasync()s of the WAL (each covers one or more commits)
     std::uint64_t jobs = 0;     // write jobs run (committed or rolled back)
     std::size_t queue_depth = 0;
   };
@@ -52,13 +50,11 @@ class SqliteStore final : public app::Store {
   SqliteStore& operator=(const SqliteStore&) = delete;
 
   // Runs fn on the writer thread in its own savepoint of a group transaction; returns after
-  // the group's COMMIT has reached the disk (fdatasync of the WAL). Calling write() from inside
-  // a write fn, or from a writeAsync callback, is an Internal error (it would wait for itself):
-  // use the StoreTx given to fn.
+  // the group's COMMIT (durable: synchronous=FULL). Calling write() from inside a write fn is an
+  // Internal error (it would wait for itself): use the StoreTx given to fn.
   core::Status write(const std::function<core::Status(app::StoreTx&)>& fn) override;
   // The same group commit without a waiting thread: the job joins the queue and done(status)
-  // runs on the store's sync thread once the batch's COMMIT is on disk (or at once when
-  // refused). done must not block: the next batches' answers wait behind it.
+  // runs on the writer thread after the batch's COMMIT (or at once when refused).
   bool writeAsync(std::function<core::Status(app::StoreTx&)> fn, std::function<void(core::Status)> done) override;
   bool writesAsync() const override { return true; }
   // Runs fn in a read transaction on a pooled read-only connection: a snapshot of the last
@@ -81,24 +77,13 @@ class SqliteStore final : public app::Store {
     const std::function<core::Status(app::StoreTx&)>& function() const { return fn != nullptr ? *fn : owned_fn; }
     void finish(core::Status status);
   };
-  // A batch the writer is done with: its jobs and their results, answered by the sync thread
-  // (after an fdatasync of the WAL when the batch committed).
-  struct Finished {
-    std::vector<Job> jobs;
-    std::vector<core::Status> results;
-    bool committed = false;
-  };
   // Moves the job onto the queue, or leaves it where it is and answers why not (Unavailable).
   core::Status enqueue(Job& job);
 
   SqliteStore(const Options& options, std::unique_ptr<Connection> writer,
-              std::vector<std::unique_ptr<Connection>> readers, int wal_fd);
+              std::vector<std::unique_ptr<Connection>> readers);
   void writerLoop();
-  // Runs the batch in one transaction and hands it, answered or not, to the sync thread.
   void runBatch(SqliteTx& tx, std::vector<Job>& batch);
-  void handOver(Finished finished);
-  void syncLoop();
-  bool onStoreThread() const;
   std::unique_ptr<Connection> acquireReader();
   void releaseReader(std::unique_ptr<Connection> conn);
 
@@ -114,18 +99,6 @@ class SqliteStore final : public app::Store {
   std::thread::id writer_id_;
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<std::uint64_t> jobs_{0};
-
-  // Sync side: committed batches waiting for their fdatasync, and the WAL file it syncs.
-  const int wal_fd_;
-  std::mutex sync_mutex_;
-  std::condition_variable sync_cv_;        // the sync thread waits for work
-  std::condition_variable sync_space_cv_;  // the writer waits while too many batches are unsynced
-  std::deque<Finished> unsynced_;
-  std::atomic<int> unsynced_commits_{0};   // committed batches whose fdatasync has not returned
-  bool sync_stopping_ = false;
-  std::thread syncer_;
-  std::thread::id syncer_id_;
-  std::atomic<std::uint64_t> syncs_{0};
 
   // Read side: idle read-only connections.
   std::mutex readers_mutex_;
