@@ -78,6 +78,25 @@ class ApiChannelTest(unittest.TestCase):
         status, found, _ = self.parley.request("GET", "/api/v1/contacts?q=x", token=self.token)
         self.assertEqual([c for c in found["data"] if c["name"] == "x"], [])
 
+    def test_location_inbound_is_a_location_message(self):
+        status, first, _ = self.post_inbound({
+            "id": "loc-1", "contact": {"id": "crm-loc"},
+            "location": {"latitude": 52.5163, "longitude": 13.3777, "name": "Filiale Mitte", "address": "Pariser Platz 1"}})
+        self.assertEqual(status, 201, first)
+        status, messages, _ = self.parley.request(
+            "GET", "/api/v1/conversations/%d/messages" % first["conversation_id"], token=self.token)
+        shown = messages["data"][-1]
+        self.assertEqual(shown["kind"], "location")
+        self.assertEqual(shown["location"],
+                         {"latitude": 52.5163, "longitude": 13.3777, "name": "Filiale Mitte, Pariser Platz 1"})
+        for bad in ({"latitude": 91, "longitude": 0}, {"latitude": "52.5", "longitude": 13.4}, {"longitude": 13.4}, "Berlin"):
+            status, body, _ = self.post_inbound({"id": "loc-bad", "contact": {"id": "crm-loc"}, "location": bad})
+            self.assertEqual(status, 400, body)
+            self.assertIn("location", body["error"]["message"])
+        status, body, _ = self.post_inbound({"id": "loc-bad", "contact": {"id": "crm-loc"}})
+        self.assertEqual(status, 400, body)
+        self.assertIn("text, attachments or a location", body["error"]["message"])
+
     def test_rotated_secret_takes_effect_on_the_next_message(self):
         # The server answers most messages of an inbox from a secret it checked before (without a
         # worker thread); a rotation still counts from the very next message.

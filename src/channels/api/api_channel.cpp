@@ -41,6 +41,35 @@ core::Result<std::string> decodeBase64(const std::string& text) {
   return out;
 }
 
+// `location`: {"latitude", "longitude" (numbers in range, required), "name", "address"}.
+core::Status readLocation(const json::value& value, core::InboundMessage& m) {
+  if (!value.is_object()) return makeError(ErrorCode::InvalidInput, "location: must be an object with latitude and longitude");
+  const auto& loc = value.get_object();
+  auto number = [&](const char* key) -> std::optional<double> {
+    auto it = loc.find(key);
+    if (it == loc.end() || !it->value().is_number()) return std::nullopt;
+    return it->value().to_number<double>();
+  };
+  const auto lat = number("latitude"), lon = number("longitude");
+  if (!lat || !lon || *lat < -90 || *lat > 90 || *lon < -180 || *lon > 180) {
+    return makeError(ErrorCode::InvalidInput,
+                     "location: latitude (-90..90) and longitude (-180..180) are required numbers");
+  }
+  auto name = stringField(loc, "name", 1000, "location.");
+  if (!name) return name.error();
+  auto address = stringField(loc, "address", 1000, "location.");
+  if (!address) return address.error();
+  m.kind = core::MessageKind::Location;
+  m.latitude = lat;
+  m.longitude = lon;
+  m.location_name = name->empty() ? *address : (address->empty() ? *name : *name + ", " + *address);
+  json::object shown;
+  if (!name->empty()) shown["name"] = *name;
+  if (!address->empty()) shown["address"] = *address;
+  m.payload_json = json::serialize(json::object{{"location", std::move(shown)}});
+  return {};
+}
+
 }  // namespace
 
 core::Result<ApiInbound> parseInbound(std::string_view body) {
@@ -108,8 +137,12 @@ core::Result<ApiInbound> parseInbound(std::string_view body) {
       out.attachments.push_back(std::move(attachment));
     }
   }
-  if (m.text.find_first_not_of(" \t\r\n") == std::string::npos && out.attachments.empty()) {
-    return makeError(ErrorCode::InvalidInput, "text: a message needs text or attachments");
+  if (auto it = o.find("location"); it != o.end() && !it->value().is_null()) {
+    if (auto read = readLocation(it->value(), m); !read) return read.error();
+  }
+  if (m.text.find_first_not_of(" \t\r\n") == std::string::npos && out.attachments.empty() &&
+      m.kind != core::MessageKind::Location) {
+    return makeError(ErrorCode::InvalidInput, "text: a message needs text, attachments or a location");
   }
   return out;
 }
