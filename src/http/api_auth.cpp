@@ -306,6 +306,23 @@ std::string openApiDocument(const Router& router) {
   stream["parameters"] = json::array{query("token", "an API token or session token, when no Authorization header or cookie is sent"),
                                      query("last_event_id", "the id of the last event received: the missed ones are replayed")};
   paths["/api/v1/stream"] = json::object{{"get", stream}};
+  json::object visitor_stream = plain(
+      "The web-chat visitor's WebSocket (docs/channels/WEBCHAT.md): notices of new and changed messages and agent typing in the visitor's "
+      "conversations, one JSON event per text frame, from a site the inbox allows; no replay (the widget reads what it "
+      "missed through the widget API)",
+      "widget",
+      json::object{{"101", json::object{{"description", "Switching Protocols: the WebSocket; first frame {\"type\":\"hello\"}"}}},
+                   {"401", error_ref},
+                   {"403", error_ref},
+                   {"404", error_ref},
+                   {"426", error_ref},
+                   {"503", error_ref}});
+  visitor_stream["security"] = json::array{};
+  visitor_stream["parameters"] = json::array{
+      json::object{{"name", "id"}, {"in", "path"}, {"required", true}, {"description", "the web-chat inbox"},
+                   {"schema", json::object{{"type", "integer"}}}},
+      query("token", "the visitor token from POST /widget/v1/inboxes/{id}/session")};
+  paths["/widget/v1/inboxes/{id}/stream"] = json::object{{"get", visitor_stream}};
   const json::object health_content = jsonContent("HealthStatus");
   json::object healthz = plain("Liveness: the process answers", "operations",
                                json::object{{"200", json::object{{"description", "OK"}, {"content", health_content}}}});

@@ -258,6 +258,13 @@ struct Server::Impl {
       return errorResponse(426, "upgrade_required",
                            "GET /api/v1/stream is a WebSocket: connect with Upgrade: websocket (docs/API.md, Events)");
     }
+    if (request.method == "GET" && visitorStreamInbox(request.path)) {
+      // Reached only without a WebSocket upgrade, as above.
+      route = "/widget/v1/inboxes/{id}/stream";
+      return errorResponse(426, "upgrade_required",
+                           "GET /widget/v1/inboxes/{id}/stream is the visitor's WebSocket: connect with Upgrade: websocket "
+                           "(docs/channels/WEBCHAT.md)");
+    }
     if (request.path == "/api/openapi.json") {
       route = "/api/openapi.json";
       return Response{200, openApiDocument(router), "application/json", {}};

@@ -155,6 +155,10 @@ class AuthAndOperationsTest(unittest.TestCase):
         # What the server answers outside the route table is documented too.
         self.assertEqual({"last_event_id", "token"}, {p["name"] for p in doc["paths"]["/api/v1/stream"]["get"]["parameters"]})
         self.assertIn("101", doc["paths"]["/api/v1/stream"]["get"]["responses"])
+        self.assertIn("101", doc["paths"]["/widget/v1/inboxes/{id}/stream"]["get"]["responses"])
+        status, body, _ = self.parley.request("GET", "/widget/v1/inboxes/1/stream")
+        self.assertEqual(status, 426, body)
+        self.assertEqual(body["error"]["code"], "upgrade_required")
         for name in ["/healthz", "/readyz", "/metrics"]:
             self.assertEqual([], doc["paths"][name]["get"]["security"], name)
         # Bodies are described: every operation that takes a body has a requestBody, every 2xx
