@@ -2,7 +2,8 @@
 // recurse on nesting, and what it accepts must respect the normalised types' promises (a
 // violation traps): ids are digit strings, mentions are public and threaded by id, echoes name
 // the customer, never the account. The same bytes go through the signature and CRC code, the
-// API v2 answer parser and, as reply text, encodeTweet() / encodeDm() / tweetLength().
+// API v2 answer parser, the media upload answer parser (uploadedMedia) and, as reply text,
+// encodeTweet() / encodeDm() / tweetLength().
 // Seeds: tests/channels/x/fixtures/*.json (copied to fuzz/corpus/fuzz_x_webhook/).
 #include <boost/json.hpp>
 
@@ -12,6 +13,7 @@
 #include <string_view>
 
 #include "channels/x/x_codec.hpp"
+#include "channels/x/x_media.hpp"
 #include "core/text.hpp"
 
 #include "fuzz_checks.hpp"
@@ -64,6 +66,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(error.outcome == parley::app::DeliveryResult::Outcome::RetryLater && error.retry_after_ms >= 1000);
     require(core::isValidUtf8(xc::interpretAnswer(dm, 403, body, 0, 0, 0).error));
   }
+  // X's media upload answers (initialize / finalize / STATUS): an id is digits, waits are bounded.
+  const auto uploaded = xc::uploadedMedia(body);
+  require(core::isValidUtf8(uploaded.error));
+  require(uploaded.media_id.empty() ? !uploaded.error.empty() : isDigits(uploaded.media_id));
+  require(uploaded.check_after_secs >= 0 && uploaded.expires_after_secs >= 0);
   (void)xc::tweetLength(body);
   if (auto tweet = xc::encodeTweet({std::string(body), "1"})) {
     require(isJsonObject(*tweet) && xc::tweetLength(body) <= xc::kMaxTweetLength);

@@ -378,12 +378,6 @@ bool validPathId(std::string_view id) { return digits(id); }
 
 bool httpUrl(std::string_view url) { return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0; }
 
-std::string trimSlashes(std::string_view base) {
-  std::string out(base);
-  while (!out.empty() && out.back() == '/') out.pop_back();
-  return out;
-}
-
 bool isBlank(std::string_view text) { return text.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
 core::Status checkText(std::string_view text) {
@@ -397,6 +391,14 @@ std::size_t codePoints(std::string_view s) {
 }
 
 }  // namespace
+
+bool isXId(std::string_view s) { return digits(s); }
+
+std::string trimSlashes(std::string_view base) {
+  std::string out(base);
+  while (!out.empty() && out.back() == '/') out.pop_back();
+  return out;
+}
 
 core::Result<WebhookBatch> parseWebhook(std::string_view raw_body) {
   X_TRY(root, parseUntrustedJson(raw_body, kMaxWebhookBytes, kMaxJsonDepth));

@@ -162,6 +162,11 @@ struct TweetRequest {
 
 core::Result<std::string> encodeDm(const DmRequest& request);        // the JSON body
 core::Result<std::string> encodeTweet(const TweetRequest& request);  // the JSON body
+// X's ids are strings of 1-32 digits (id_str).
+bool isXId(std::string_view s);
+// The API base URL without trailing slashes, for "{base}/2/...".
+std::string trimSlashes(std::string_view base);
+
 // "{base}/2/dm_conversations/with/{participant}/messages" and "{base}/2/tweets"; ids must be digits.
 core::Result<std::string> dmUrl(std::string_view api_base_url, std::string_view participant_id);
 core::Result<std::string> tweetUrl(std::string_view api_base_url);

@@ -8,6 +8,7 @@
 
 #include "channels/common/json_fields.hpp"
 #include "channels/common/json_input.hpp"
+#include "channels/x/x_codec.hpp"
 #include "core/text.hpp"
 
 namespace parley::channels::x {
@@ -40,15 +41,6 @@ Kind kindOf(std::string_view media_type) {
   if (media_type == "image/gif") return Kind::Gif;
   if (media_type.starts_with("video/")) return Kind::Video;
   return Kind::Image;
-}
-
-bool digits(std::string_view s) {
-  return !s.empty() && s.size() <= 32 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-std::string trimmed(std::string_view base) {
-  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-  return std::string(base);
 }
 
 std::int64_t intOr(const json::object& o, std::string_view key) {
@@ -102,18 +94,18 @@ std::string initializeBody(const MediaChoice& choice, std::int64_t total_bytes) 
       {"media_type", choice.media_type}, {"total_bytes", total_bytes}, {"media_category", choice.media_category}});
 }
 
-std::string initializeUrl(std::string_view api_base_url) { return trimmed(api_base_url) + "/2/media/upload/initialize"; }
+std::string initializeUrl(std::string_view api_base_url) { return trimSlashes(api_base_url) + "/2/media/upload/initialize"; }
 
 std::string appendUrl(std::string_view api_base_url, std::string_view media_id) {
-  return trimmed(api_base_url) + "/2/media/upload/" + std::string(media_id) + "/append";
+  return trimSlashes(api_base_url) + "/2/media/upload/" + std::string(media_id) + "/append";
 }
 
 std::string finalizeUrl(std::string_view api_base_url, std::string_view media_id) {
-  return trimmed(api_base_url) + "/2/media/upload/" + std::string(media_id) + "/finalize";
+  return trimSlashes(api_base_url) + "/2/media/upload/" + std::string(media_id) + "/finalize";
 }
 
 std::string statusUrl(std::string_view api_base_url, std::string_view media_id) {
-  return trimmed(api_base_url) + "/2/media/upload?command=STATUS&media_id=" + std::string(media_id);
+  return trimSlashes(api_base_url) + "/2/media/upload?command=STATUS&media_id=" + std::string(media_id);
 }
 
 std::vector<MultipartPart> appendParts(std::string segment, int segment_index) {
@@ -138,7 +130,7 @@ UploadedMedia uploadedMedia(std::string_view body) {
     return out;
   }
   const auto* id = json_fields::find(*data, "id");
-  if (id && id->is_string() && digits(id->get_string())) out.media_id = std::string(id->get_string());
+  if (id && id->is_string() && isXId(id->get_string())) out.media_id = std::string(id->get_string());
   if (id && id->is_uint64()) out.media_id = std::to_string(id->get_uint64());
   if (id && id->is_int64() && id->get_int64() >= 0) out.media_id = std::to_string(id->get_int64());
   if (out.media_id.empty()) {
