@@ -88,6 +88,18 @@ class ChannelGateway {
   }
   // True when encode() reads OutboundContext::history (costs a read of the conversation).
   virtual bool wantsHistory() const { return false; }
+  // How many files one message of this channel carries; 0 means no limit. A reply with more
+  // files is sent as several messages (DeskService::reply): the first holds the text, the quote,
+  // the buttons and the first files, each further one the next files. `files` are the reply's
+  // attachments, `public_post` whether it goes out as a public post (an X mention answered in
+  // public) rather than a direct message.
+  virtual std::size_t filesPerMessage(const core::Inbox& inbox, bool public_post,
+                                      const std::vector<core::Attachment>& files) const {
+    (void)inbox;
+    (void)public_post;
+    (void)files;
+    return 0;
+  }
   virtual DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) = 0;
   // The limit per recipient that applies to this item, if the provider has one (the outbox
   // worker keeps it besides the sender's own rate, app/send_rate_limiter.hpp).

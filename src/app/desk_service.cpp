@@ -473,7 +473,8 @@ bool DeskService::ingestAsync(core::InboundMessage in, std::function<bool(const 
                            });
 }
 
-Result<core::Message> DeskService::reply(const core::Actor& actor, core::ConversationId id, const ReplyInput& input) {
+Result<core::Message> DeskService::reply(const core::Actor& actor, core::ConversationId id, const ReplyInput& input,
+                                         std::vector<core::Message>* further) {
   if (input.text.size() > kMaxTextBytes) return makeError(ErrorCode::TooLarge, "text: at most 65536 bytes");
   if (isBlank(input.text) && input.attachment_ids.empty() && !input.template_reply) {
     return makeError(ErrorCode::InvalidInput, "text: a reply needs text or an attachment");
@@ -490,8 +491,9 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
   }
   const auto now = clock_.now();
   ConversationView view;
-  core::Message message;
+  std::vector<core::Message> stored;  // the reply's messages, in the order they go out
   auto status = store_.write([&](StoreTx& tx) -> Status {
+    stored.clear();
     auto loaded = loadVisible(tx, actor, id);
     if (!loaded) return loaded.error();
     view = std::move(*loaded);
@@ -514,7 +516,7 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
         return makeError(ErrorCode::InvalidInput, "reply_to_id: not a message of this conversation");
       }
     }
-    message = {};
+    core::Message message;
     message.tenant_id = actor.tenant_id;
     message.conversation_id = id;
     message.inbox_id = view.inbox.id;
@@ -522,8 +524,8 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
     message.text = input.text;
     message.sender_user_id = actor.user_id;
     message.reply_to_id = input.reply_to_id;
-    message.attachment_ids = input.attachment_ids;
-    if (input.direct && !input.private_note) message.payload_json = R"({"direct":true})";
+    const bool direct = input.direct && !input.private_note;
+    if (direct) message.payload_json = R"({"direct":true})";
     if (!input.buttons.empty()) {
       if (auto valid = validateChannelButtons(view.inbox.channel, input.buttons, input.text, !input.attachment_ids.empty()); !valid) {
         return valid.error();
@@ -532,6 +534,7 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
     }
     message.created_at = message.updated_at = now;
     auto gateway = gateways_.find(view.inbox.channel);
+    const bool sends = !input.private_note && gateway != gateways_.end();
     if (input.template_reply) {
       // The channel checks the template against what it synced and fills in the parameters.
       if (gateway == gateways_.end()) return makeError(ErrorCode::InvalidInput, "message templates are a WhatsApp feature");
@@ -540,7 +543,7 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
       message.kind = core::MessageKind::Template;
       message.text = std::move(rendered->text);
       message.payload_json = std::move(rendered->payload_json);
-    } else if (!input.private_note && gateway != gateways_.end() && gateway->second->freeFormNeedsCustomerWindow(view.inbox) &&
+    } else if (sends && gateway->second->freeFormNeedsCustomerWindow(view.inbox) &&
                !core::customerWindowOpen(view.inbox, view.conversation.last_incoming_at, now)) {
       return makeError(ErrorCode::Conflict, kCustomerWindowClosed);
     }
@@ -552,57 +555,95 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
         message.delivery_status = core::DeliveryStatus::Pending;
       }
     }
-    auto mid = tx.insertMessage(message);
-    if (!mid) return mid.error();
-    message.id = *mid;
 
-    if (!input.private_note && gateway != gateways_.end()) {
-      auto contact = tx.getContact(actor.tenant_id, view.conversation.contact_id);
-      if (!contact) return contact.error();
-      auto identities = tx.listIdentities(actor.tenant_id, contact->id);
-      if (!identities) return identities.error();
-      const std::string key = "parley-msg-" + std::to_string(message.id.value);
-      std::string reply_to_external_id;
+    // The files each message carries: all in one, unless the channel takes fewer per message.
+    std::vector<std::vector<core::Attachment>> files_per_message;
+    const std::size_t per_message =
+        sends && !attachments.empty()
+            ? gateway->second->filesPerMessage(view.inbox, view.conversation.is_public && !direct, attachments)
+            : 0;
+    if (per_message == 0 || attachments.size() <= per_message) {
+      files_per_message.push_back(std::move(attachments));
+    } else {
+      for (std::size_t i = 0; i < attachments.size(); i += per_message) {
+        const auto last = std::min(attachments.size(), i + per_message);
+        files_per_message.emplace_back(std::make_move_iterator(attachments.begin() + static_cast<std::ptrdiff_t>(i)),
+                                       std::make_move_iterator(attachments.begin() + static_cast<std::ptrdiff_t>(last)));
+      }
+    }
+
+    // What the channel's encode() reads besides the message, the same for every part.
+    std::optional<core::Contact> contact;
+    std::vector<core::ContactIdentity> identities;
+    std::string reply_to_external_id;
+    std::vector<core::Message> history;  // the latest messages before this reply, oldest first (e-mail threads)
+    std::optional<core::User> agent;
+    if (sends) {
+      auto found = tx.getContact(actor.tenant_id, view.conversation.contact_id);
+      if (!found) return found.error();
+      contact = std::move(*found);
+      auto listed = tx.listIdentities(actor.tenant_id, contact->id);
+      if (!listed) return listed.error();
+      identities = std::move(*listed);
       if (input.reply_to_id.valid()) {
         if (auto quoted = tx.getMessage(actor.tenant_id, input.reply_to_id)) reply_to_external_id = quoted->external_id;
       }
-      // The latest messages, oldest first, for channels that thread (e-mail).
-      std::vector<core::Message> history;
       constexpr int kHistoryMessages = 50;
       for (core::MessageId after{0}; gateway->second->wantsHistory();) {
         auto page = tx.listMessages(actor.tenant_id, id, after, 200);
         if (!page) return page.error();
         if (page->empty()) break;
         after = page->back().id;
-        for (auto& m : *page) {
-          if (m.id != message.id) history.push_back(std::move(m));
-        }
+        for (auto& m : *page) history.push_back(std::move(m));
         if (history.size() > 4 * kHistoryMessages) history.erase(history.begin(), history.end() - kHistoryMessages);
       }
       if (history.size() > kHistoryMessages) history.erase(history.begin(), history.end() - kHistoryMessages);
-      auto agent = tx.getUser(actor.tenant_id, actor.user_id);
-      auto payload = gateway->second->encode(OutboundContext{view.inbox, view.conversation, *contact, message, *identities,
-                                                             attachments, key, reply_to_external_id, &history,
-                                                             agent ? &*agent : nullptr});
-      if (!payload) return payload.error();
-      core::OutboxItem item;
-      item.tenant_id = actor.tenant_id;
-      item.inbox_id = view.inbox.id;
-      item.message_id = message.id;
-      item.idempotency_key = key;
-      item.payload = std::move(*payload);
-      item.next_attempt_at = now;
-      item.created_at = item.updated_at = now;
-      if (auto oid = tx.enqueueOutbox(item); !oid) return oid.error();
-      if (view.conversation.first_response_at == 0) view.conversation.first_response_at = now;
+      if (auto user = tx.getUser(actor.tenant_id, actor.user_id)) agent = std::move(*user);
     }
+
+    for (std::size_t part = 0; part < files_per_message.size(); ++part) {
+      const auto& files = files_per_message[part];
+      core::Message m = message;
+      if (part > 0) {
+        // A further file of the reply: no text, quote or buttons of its own (they went with the
+        // first), but still public or direct as the reply is.
+        m.text.clear();
+        m.reply_to_id = {};
+        m.payload_json = direct ? R"({"direct":true})" : "";
+      }
+      m.attachment_ids.clear();
+      for (const auto& a : files) m.attachment_ids.push_back(a.id);
+      auto mid = tx.insertMessage(m);
+      if (!mid) return mid.error();
+      m.id = *mid;
+      if (sends) {
+        const std::string key = "parley-msg-" + std::to_string(m.id.value);
+        static const std::string kNoQuote;
+        auto payload = gateway->second->encode(OutboundContext{view.inbox, view.conversation, *contact, m, identities, files, key,
+                                                               part == 0 ? reply_to_external_id : kNoQuote, &history,
+                                                               agent ? &*agent : nullptr});
+        if (!payload) return payload.error();
+        core::OutboxItem item;
+        item.tenant_id = actor.tenant_id;
+        item.inbox_id = view.inbox.id;
+        item.message_id = m.id;
+        item.idempotency_key = key;
+        item.payload = std::move(*payload);
+        item.next_attempt_at = now;
+        item.created_at = item.updated_at = now;
+        if (auto oid = tx.enqueueOutbox(item); !oid) return oid.error();
+      }
+      stored.push_back(std::move(m));
+    }
+    if (sends && view.conversation.first_response_at == 0) view.conversation.first_response_at = now;
     view.conversation.last_activity_at = now;
     return tx.updateConversation(view.conversation);
   });
   if (!status) return status.error();
-  bus_.publish(eventFor("message.created", view.inbox, message));
+  for (const auto& m : stored) bus_.publish(eventFor("message.created", view.inbox, m));
   bus_.publish(eventFor("conversation.updated", view.inbox, view.conversation));
-  return message;
+  if (further) further->assign(stored.begin() + 1, stored.end());
+  return stored.front();
 }
 
 Result<core::Message> DeskService::retryMessage(const core::Actor& actor, core::ConversationId id,

@@ -70,7 +70,13 @@ class DeskService {
   bool ingestAsync(core::InboundMessage inbound, std::function<bool(const core::Inbox&)> accept_inbox,
                    std::function<void(Result<core::IngestResult>)> done);
 
-  Result<core::Message> reply(const core::Actor& actor, core::ConversationId id, const ReplyInput& input);
+  // Stores an agent's reply (or private note) and queues it in the outbox, in one transaction.
+  // When the channel carries fewer files per message than the reply has
+  // (ChannelGateway::filesPerMessage), the reply becomes several messages in a row: the returned
+  // one holds the text, the quote, the buttons and the first files; `further` (if given) receives
+  // the others, each with the next files and no text, in the order they are sent.
+  Result<core::Message> reply(const core::Actor& actor, core::ConversationId id, const ReplyInput& input,
+                              std::vector<core::Message>* further = nullptr);
   // The desk's "Resend": an outgoing message of conversation `id` that failed goes through the
   // outbox again with a fresh attempt (same payload and idempotency key). NotFound unless the
   // actor sees the conversation and the message is in it; Conflict unless it is an outgoing

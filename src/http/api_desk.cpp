@@ -534,14 +534,18 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
                }
                if (reply_to) input.reply_to_id = core::MessageId{*reply_to};
                input.template_reply = std::move(template_reply);
-               auto replied = deps.desk.reply(ctx.actor(), core::ConversationId{id}, input);
+               std::vector<core::Message> further;  // more files than one message of the channel carries
+               auto replied = deps.desk.reply(ctx.actor(), core::ConversationId{id}, input, &further);
                if (!replied && app::isCustomerWindowClosed(replied.error())) {
                  return errorResponse(409, "customer_window_closed", replied.error().message);
                }
                PARLEY_TRY(message, std::move(replied));
                if (!input.private_note) deps.wake_outbox();
-               PARLEY_TRY(a, messagesWithAttachments(deps.store, ctx.actor().tenant_id, {message}));
-               return jsonResponse(201, a.at(0));
+               further.insert(further.begin(), std::move(message));
+               PARLEY_TRY(a, messagesWithAttachments(deps.store, ctx.actor().tenant_id, further));
+               auto answer = std::move(a.at(0).as_object());
+               if (a.size() > 1) answer["further_messages"] = json::array(a.begin() + 1, a.end());
+               return jsonResponse(201, answer);
              });
   router.add("POST", "/api/v1/conversations/{id}/messages/{message_id}/retry", Auth::User,
              "Resend an outgoing message that failed (a fresh attempt through the outbox); 409 for any other message",

@@ -18,8 +18,15 @@ class ScriptedGateway final : public app::ChannelGateway {
  public:
   std::vector<app::DeliveryResult> script;  // answers in turn, then Delivered
   std::vector<std::string> delivered_payloads;
+  std::size_t files_per_message = 0;  // 0: any number
   core::Result<std::string> encode(const app::OutboundContext& c) const override {
-    return "reply:" + c.message.text + ":" + c.idempotency_key;
+    std::string payload = "reply:" + c.message.text + ":" + c.idempotency_key;
+    for (const auto& a : c.attachments) payload += ":" + a.filename;
+    if (!c.reply_to_external_id.empty()) payload += ":quotes " + c.reply_to_external_id;
+    return payload;
+  }
+  std::size_t filesPerMessage(const core::Inbox&, bool, const std::vector<core::Attachment>&) const override {
+    return files_per_message;
   }
   app::DeliveryResult deliver(const core::Inbox&, const core::OutboxItem& item) override {
     delivered_payloads.push_back(item.payload);
@@ -61,6 +68,28 @@ class DeskServiceTest : public parley::testing::StoreTest {
     auto r = desk_->ingest(in);
     EXPECT_TRUE(r.ok()) << r.error().message;
     return *r;
+  }
+
+  // Files `names` uploaded by the admin, not yet sent: their ids in order.
+  std::vector<core::AttachmentId> uploaded(std::initializer_list<const char*> names) {
+    std::vector<core::AttachmentId> ids;
+    EXPECT_TRUE(store_->write([&](app::StoreTx& tx) -> core::Status {
+      for (const char* name : names) {
+        core::Attachment a;
+        a.tenant_id = tenant_;
+        a.sha256 = std::string(64, 'a');
+        a.size = 10;
+        a.content_type = "application/pdf";
+        a.filename = name;
+        a.uploaded_by = admin_.user_id;
+        a.created_at = clock_.now();
+        auto id = tx.insertAttachment(a);
+        if (!id) return id.error();
+        ids.push_back(*id);
+      }
+      return {};
+    }));
+    return ids;
   }
 
   bus::InProcessBus bus_{1};
@@ -269,6 +298,54 @@ TEST_F(DeskServiceTest, WatermarkReceiptMovesEveryAcceptedReplyUpToItsTime) {
   auto unknown = desk_->applyWatermarkStatus(inbox, "nobody", core::DeliveryStatus::Read, watermark);
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.error().code, core::ErrorCode::NotFound);
+}
+
+TEST_F(DeskServiceTest, MoreFilesThanAMessageCarriesGoOutAsMessagesInARow) {
+  // A channel with one file per message (WhatsApp, Telegram, ...): the reply keeps the text, the
+  // quote and the first file; every further file is a message of its own, sent in order.
+  gateway_->files_per_message = 1;
+  auto in = ingest(api_inbox_, "m1", {"c-1", "", "", "", true});
+  const auto files = uploaded({"a.pdf", "b.jpg", "c.png"});
+  events_.clear();
+  app::ReplyInput input{"Ihre Unterlagen"};
+  input.attachment_ids = files;
+  input.reply_to_id = in.message_id;
+  std::vector<core::Message> further;
+  auto reply = desk_->reply(admin_, in.conversation_id, input, &further);
+  ASSERT_TRUE(reply.ok()) << reply.error().message;
+  EXPECT_EQ(reply->text, "Ihre Unterlagen");
+  EXPECT_EQ(reply->attachment_ids, std::vector<core::AttachmentId>{files[0]});
+  EXPECT_EQ(reply->reply_to_id, in.message_id);
+  ASSERT_EQ(further.size(), 2u);
+  EXPECT_EQ(further[0].attachment_ids, std::vector<core::AttachmentId>{files[1]});
+  EXPECT_EQ(further[1].attachment_ids, std::vector<core::AttachmentId>{files[2]});
+  for (const auto& m : further) {
+    EXPECT_EQ(m.text, "");
+    EXPECT_FALSE(m.reply_to_id.valid());
+    EXPECT_EQ(m.delivery_status, core::DeliveryStatus::Pending);
+    EXPECT_GT(m.id.value, reply->id.value);
+  }
+  int created = 0;
+  for (const auto& e : events_) created += e.type == "message.created";
+  EXPECT_EQ(created, 3);
+
+  ASSERT_EQ(outbox_->runOnce(), 3);
+  const auto key = [](const core::Message& m) { return "parley-msg-" + std::to_string(m.id.value); };
+  ASSERT_EQ(gateway_->delivered_payloads.size(), 3u);
+  EXPECT_EQ(gateway_->delivered_payloads[0], "reply:Ihre Unterlagen:" + key(*reply) + ":a.pdf:quotes m1");
+  EXPECT_EQ(gateway_->delivered_payloads[1], "reply::" + key(further[0]) + ":b.jpg");
+  EXPECT_EQ(gateway_->delivered_payloads[2], "reply::" + key(further[1]) + ":c.png");
+  for (const auto& m : further) EXPECT_EQ(message(m.id).delivery_status, core::DeliveryStatus::Sent);
+
+  // A private note keeps its files together; so does a channel without a limit.
+  const auto note_files = uploaded({"d.pdf", "e.pdf"});
+  app::ReplyInput note{"intern", true};
+  note.attachment_ids = note_files;
+  further.clear();
+  auto kept = desk_->reply(admin_, in.conversation_id, note, &further);
+  ASSERT_TRUE(kept.ok()) << kept.error().message;
+  EXPECT_EQ(kept->attachment_ids, note_files);
+  EXPECT_TRUE(further.empty());
 }
 
 TEST_F(DeskServiceTest, FirstResponseAndActivityLinesAreRecorded) {

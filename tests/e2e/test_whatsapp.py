@@ -279,6 +279,31 @@ class WhatsAppTest(Desk, unittest.TestCase):
         self.assertNotIn("caption", audio["audio"])
         self.assertEqual((text["type"], text["text"]["body"]), ("text", "Hören Sie mal"))
 
+    def test_a_reply_with_three_files_goes_as_three_messages_in_order(self):
+        """A WhatsApp message carries one media object: the desk's reply with three files becomes
+        three messages, the first with the text as its caption, each sent and tracked on its own."""
+        self.assertEqual(self.webhook(customer_message("4915100000077", "wamid.files-q", lambda m: None))[0], 200)
+        _, conversation = self.conversation_of("+4915100000077")
+        files = [self.uploaded_file(name, jpeg(200 + i), "image/jpeg") for i, name in enumerate(["a.jpg", "b.jpg", "c.jpg"])]
+        self.graph.next_wamids.extend(["wamid.file-1", "wamid.file-2", "wamid.file-3"])
+        before = len(self.graph.sent)
+        reply = self.reply(conversation["id"], text="Die Fotos vom Schaden", attachment_ids=files)
+        self.assertEqual(reply["text"], "Die Fotos vom Schaden")
+        self.assertEqual(reply["attachment_ids"], files[:1])
+        further = reply["further_messages"]
+        self.assertEqual([m["attachment_ids"] for m in further], [files[1:2], files[2:3]])
+        self.assertEqual([m["text"] for m in further], ["", ""])
+        ids = [reply["id"]] + [m["id"] for m in further]
+        wait_for(lambda: [self.message(conversation["id"], i)["external_id"] for i in ids]
+                 == ["wamid.file-1", "wamid.file-2", "wamid.file-3"])
+        sent = [body for _, body in self.graph.sent[before:before + 3]]
+        self.assertEqual([body["type"] for body in sent], ["image"] * 3)
+        self.assertEqual(sent[0]["image"].get("caption"), "Die Fotos vom Schaden")
+        self.assertNotIn("caption", sent[1]["image"])
+        self.assertNotIn("caption", sent[2]["image"])
+        # A reply without more files than a message carries has no further messages.
+        self.assertNotIn("further_messages", self.reply(conversation["id"], text="Bitte sehr"))
+
     def test_a_file_whatsapp_does_not_take_is_refused_when_the_reply_is_posted(self):
         """Meta's "Supported media types": a GIF is no image WhatsApp takes (nor a document), a
         JPEG goes up to 5 MB. The reply API answers 400 naming the file and what WhatsApp takes;

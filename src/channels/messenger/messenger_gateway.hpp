@@ -40,6 +40,8 @@ class MessengerGateway final : public app::ChannelGateway {
       : product_(product), attachments_root_(std::move(attachments_root)), timeout_ms_(timeout_ms), secrets_(std::move(secrets)) {}
 
   core::Result<std::string> encode(const app::OutboundContext& context) const override;
+  // The Send API takes one attachment per message: several files go as several messages.
+  std::size_t filesPerMessage(const core::Inbox&, bool, const std::vector<core::Attachment>&) const override { return 1; }
   core::Status validateConfig(const std::string& config_json) const override;
   app::DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) override;
   core::Result<std::string> fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,

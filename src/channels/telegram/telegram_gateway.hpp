@@ -42,6 +42,8 @@ class TelegramGateway final : public app::ChannelGateway {
 
   core::Result<std::string> encode(const app::OutboundContext& context) const override;
   bool wantsHistory() const override { return true; }  // a reply in a forum goes to the customer's topic
+  // sendPhoto / sendDocument take one file: several files go as several messages.
+  std::size_t filesPerMessage(const core::Inbox&, bool, const std::vector<core::Attachment>&) const override { return 1; }
   // Telegram's limits per chat (Bot FAQ "My bot is hitting limits"): about one message a second
   // in a private chat, 20 a minute in a group (a negative chat id).
   std::optional<app::RecipientLimit> recipientLimit(const core::Inbox& inbox, const core::OutboxItem& item) const override;

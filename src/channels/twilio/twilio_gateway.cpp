@@ -195,6 +195,10 @@ bool TwilioGateway::freeFormNeedsCustomerWindow(const core::Inbox& inbox) const 
   return core::hasCustomerWindow(inbox);
 }
 
+std::size_t TwilioGateway::filesPerMessage(const core::Inbox& inbox, bool, const std::vector<core::Attachment>&) const {
+  return core::hasCustomerWindow(inbox) ? 1 : kMaxMedia;
+}
+
 core::Result<app::RenderedTemplate> TwilioGateway::renderTemplate(app::StoreTx& tx, const core::Inbox& inbox,
                                                                   const app::TemplateReply& reply) const {
   if (!core::hasCustomerWindow(inbox)) {

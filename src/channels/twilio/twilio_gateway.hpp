@@ -61,6 +61,8 @@ class TwilioGateway final : public app::ChannelGateway {
   core::Result<app::RenderedTemplate> renderTemplate(app::StoreTx& tx, const core::Inbox& inbox,
                                                      const app::TemplateReply& reply) const override;
   bool freeFormNeedsCustomerWindow(const core::Inbox& inbox) const override;
+  // WhatsApp through Twilio: one file per message; MMS: up to 10 (kMaxMedia).
+  std::size_t filesPerMessage(const core::Inbox& inbox, bool, const std::vector<core::Attachment>&) const override;
 
  private:
   long timeout_ms_;

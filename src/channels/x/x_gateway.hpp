@@ -100,6 +100,9 @@ class XGateway final : public app::ChannelGateway {
   core::Result<std::string> encode(const app::OutboundContext& context) const override;
   core::Status validateConfig(const std::string& config_json) const override;
   bool wantsHistory() const override { return true; }  // a public reply answers the latest post
+  // A DM carries one media item (a post could take up to 4 photos; not used yet): several files
+  // go as several messages.
+  std::size_t filesPerMessage(const core::Inbox&, bool, const std::vector<core::Attachment>&) const override { return 1; }
   app::DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) override;
   core::Result<std::string> fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,
                                        std::size_t max_bytes) override;

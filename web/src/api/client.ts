@@ -7,7 +7,7 @@ import type { SpellAnswer, SpellLanguage } from '../lib/spellcheck';
 import type { ApiButton } from '../lib/buttons';
 import type {
   ApiToken, Attachment, Availability, CannedResponse, Contact, Conversation, ConversationStatus, Inbox, Language,
-  LoginAnswer, Me, Message, Page, Priority, Team, User,
+  LoginAnswer, Me, Message, Page, Priority, SentReply, Team, User,
 } from './types';
 
 /** One attachment as the desk shows it (from the message JSON, or a HEAD request). */
@@ -193,7 +193,7 @@ export class Api {
     return this.post<Message>(`/conversations/${conversationId}/messages/${messageId}/retry`, {});
   }
   sendMessage(conversationId: number, input: { text: string; private: boolean; attachment_ids?: number[]; direct?: boolean; buttons?: ApiButton[][] }) {
-    return this.post<Message>(`/conversations/${conversationId}/messages`, input);
+    return this.post<SentReply>(`/conversations/${conversationId}/messages`, input);
   }
   /** Tell the other desks and the web-chat visitor that I am (not) typing; nothing is stored. */
   typing(conversationId: number, typing: boolean) {

@@ -131,6 +131,12 @@ export interface Message {
   location: { latitude: number; longitude: number; name: string } | null;
 }
 
+/** The answer to a reply: the message, and when the channel carries fewer files per message
+ * than the reply had, the further messages with the next files, in the order they are sent. */
+export interface SentReply extends Message {
+  further_messages?: Message[];
+}
+
 export interface Attachment {
   id: number;
   message_id: number | null;

@@ -211,7 +211,7 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
     setBusy(true);
     setError(null);
     try {
-      const m = await api.sendMessage(conv.id, {
+      const { further_messages: further, ...m } = await api.sendMessage(conv.id, {
         text: text.trim(),
         private: isNote,
         attachment_ids: ids.length ? ids : undefined,
@@ -223,6 +223,8 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
       setButtons(null);
       setCaret(0);
       onSent(m);
+      // More files than one message of the channel carries went as further messages.
+      for (const next of further ?? []) onSent(next);
     } catch (e) {
       setError(errorText(i18n, e));
     } finally {
