@@ -107,12 +107,88 @@ Result<std::optional<core::OutboxItem>> hold(StoreTx& tx, core::OutboxItem item)
   return std::optional<core::OutboxItem>();
 }
 
+// The echo names the reply it is of (core::InboundMessage::echo_of, Messenger's metadata): it
+// settles that reply and is never stored. In its send call: the id goes on the reply (the send's
+// outcome sees it). Otherwise — waiting for a retry, failed (a crash interrupted its send, or the
+// attempts ran out on time-outs) or even resent and queued again — the provider did send it: the
+// item is done (never sent again) and the reply sent, with the echo's id. The file Meta sends
+// ahead of a reply's text proves only the file: the text's echo settles the reply.
+Result<bool> claimNamedEcho(StoreTx& tx, const core::Inbox& inbox, const core::InboundMessage& in, core::TimestampMs now,
+                            core::IngestResult& result, std::optional<core::Message>& finished) {
+  auto reply = tx.getMessage(inbox.tenant_id, in.echo_of);
+  if (!reply && reply.error().code != ErrorCode::NotFound) return reply.error();
+  if (!reply || reply->inbox_id != inbox.id || reply->direction != core::MessageDirection::Outgoing) {
+    // Not (or no longer: erased) a reply of this inbox: ours all the same, nothing to store.
+    result = {};
+    result.duplicate = true;
+    return true;
+  }
+  auto conversation = tx.getConversation(inbox.tenant_id, reply->conversation_id);
+  if (!conversation) return conversation.error();
+  const core::ContactId contact = conversation->contact_id;
+  if (!reply->external_id.empty()) return claimed(*reply, contact, result);  // the send's answer named it
+  std::vector<core::Attachment> files;
+  for (auto id : reply->attachment_ids) {
+    auto file = tx.getAttachment(inbox.tenant_id, id);
+    if (!file) return file.error();
+    files.push_back(std::move(*file));
+  }
+  if (matchEcho(*reply, files, in) != Match::Whole) return claimed(*reply, contact, result);
+  auto item = tx.outboxForMessage(inbox.tenant_id, reply->id);
+  if (!item) {
+    if (item.error().code == ErrorCode::NotFound) return claimed(*reply, contact, result);
+    return item.error();
+  }
+  core::OutboxItem outbox = std::move(*item);
+  if (outbox.state == core::OutboxState::Pending) {
+    auto held = hold(tx, outbox);
+    if (!held) return held.error();
+    if (*held) {
+      outbox = std::move(**held);
+    } else {
+      // Its outcome came while we looked: the item as it is now.
+      auto fresh = tx.outboxForMessage(inbox.tenant_id, reply->id);
+      if (!fresh) return fresh.error();
+      outbox = std::move(*fresh);
+    }
+  }
+  auto current = tx.getMessage(inbox.tenant_id, reply->id);  // as it is now that the item is held
+  if (!current) return current.error();
+  if (!current->external_id.empty()) {
+    if (outbox.state == core::OutboxState::Pending) {
+      if (auto s = tx.updateOutbox(outbox); !s) return s.error();  // holding re-marked updated_at
+    }
+    return claimed(*current, contact, result);
+  }
+  current->external_id = in.external_id;
+  current->updated_at = now;
+  if (outbox.state == core::OutboxState::Pending && outbox.sending_since > 0) {
+    if (auto s = tx.updateMessage(*current); !s) return s.error();
+    return claimed(*current, contact, result);
+  }
+  outbox.state = core::OutboxState::Done;
+  outbox.sending_since = 0;
+  outbox.last_error.clear();
+  outbox.updated_at = now;
+  if (auto s = tx.updateOutbox(outbox); !s) return s.error();
+  // Sent, even after "failed": the echo proves it went out (delivered and read stay).
+  if (current->delivery_status != core::DeliveryStatus::Delivered && current->delivery_status != core::DeliveryStatus::Read) {
+    current->delivery_status = core::DeliveryStatus::Sent;
+  }
+  current->delivery_error.clear();
+  if (auto s = tx.updateMessage(*current); !s) return s.error();
+  finished = *current;
+  return claimed(*current, contact, result);
+}
+
 }  // namespace
 
 Result<bool> claimEchoOfSending(StoreTx& tx, const core::Inbox& inbox, const core::InboundMessage& in, core::TimestampMs now,
                                 core::IngestResult& result, std::optional<core::Message>& finished) {
   finished.reset();
-  if (!in.echo || in.external_id.empty() || in.contact.external_id.empty()) return false;
+  if (!in.echo || in.external_id.empty()) return false;
+  if (in.echo_of.valid()) return claimNamedEcho(tx, inbox, in, now, result, finished);
+  if (in.contact.external_id.empty()) return false;
   // The echo's recipient: a customer who never wrote to this inbox got no reply from us.
   auto recipient = tx.findIdentity(inbox.tenant_id, core::IdentityKind::External, "inbox:" + std::to_string(inbox.id.value),
                                    in.contact.external_id);

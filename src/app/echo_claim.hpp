@@ -2,10 +2,17 @@
 //
 // Messenger, Instagram and X send an "echo" webhook for every message the business account
 // sends, Parley's replies included. DeskService::ingest knows an echo of one of our replies by
-// its provider message id (the reply's external_id, recorded from the send API's answer);
-// Messenger's own echoes are dropped earlier by their metadata (channels/messenger). But the
+// its provider message id (the reply's external_id, recorded from the send API's answer). But the
 // echo can come in while the send call is still waiting for its answer: then no message holds
 // its id yet, and storing it would show the agent the reply twice (the customer got it once).
+//
+// Messenger's echoes name the reply: every send carries metadata "parley:<message id>", returned
+// on the echo (core::InboundMessage::echo_of). Such an echo is never stored. It settles its reply
+// whatever state the outbox left it in: in its send call, the id goes on the reply as below;
+// waiting for a retry, failed (a crash interrupted the send, or the attempts ran out on
+// time-outs) or resent by an agent and queued again, the item is done and the reply sent with
+// the echo's id — so a reply the provider did send is neither shown failed nor sent twice.
+// Instagram and X echoes carry no such field and are matched as follows.
 //
 // claimEchoOfSending() runs inside ingest's store transaction for an echo whose id no message
 // holds. It looks for a reply of the same inbox whose outbox item is in its send call right now

@@ -49,6 +49,9 @@ struct InboundMessage {
   // Sent by the business from the provider's own app (an "echo"): stored as outgoing, never
   // as the customer's message.
   bool echo = false;
+  // For an echo the provider says is of a reply Parley sent (Messenger's metadata): that reply.
+  // Such an echo is never stored as a message; it proves the reply went out (app/echo_claim.hpp).
+  MessageId echo_of;
 
   // Threaded channels (e-mail). The provider ids this message answers, most relevant first
   // (In-Reply-To, then References newest first): the first one stored in this inbox names the

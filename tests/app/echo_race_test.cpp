@@ -75,13 +75,14 @@ class EchoRaceTest : public parley::testing::StoreTest {
   }
   // The echo webhook of a message the account sent to `to`.
   core::IngestResult echo(const std::string& mid, const std::string& text, const std::string& to = "igsid-anna",
-                          core::InboxId inbox = {}) {
+                          core::InboxId inbox = {}, core::MessageId echo_of = {}) {
     core::InboundMessage in;
     in.inbox_id = inbox.valid() ? inbox : instagram_;
     in.external_id = mid;
     in.contact = {to, "", "", "", true};
     in.text = text;
     in.echo = true;
+    in.echo_of = echo_of;  // the reply the provider says it echoes (Messenger's metadata)
     auto r = desk_->ingest(in);
     EXPECT_TRUE(r.ok()) << r.error().message;
     return r ? *r : core::IngestResult{};
@@ -360,6 +361,62 @@ TEST_F(EchoRaceTest, AnEchoOfASendACrashInterruptedMakesItSentInsteadOfCheckAndR
   EXPECT_EQ(message(sent.id).delivery_status, core::DeliveryStatus::Sent);
   EXPECT_EQ(message(sent.id).delivery_error, "");
   EXPECT_EQ(item(sent.id).state, core::OutboxState::Done);
+}
+
+TEST_F(EchoRaceTest, AnEchoNamingAReplyACrashAlreadyFailedMakesItSentAndNothingIsStored) {
+  // Messenger: the echo names the reply (metadata "parley:<id>"). Parley died in the send call,
+  // restarted and failed the reply "check and resend"; then Meta's echo (retried while Parley
+  // was down) comes in: the reply is sent with the echo's id, no message is added, and the
+  // worker sends nothing.
+  auto sent = reply("Es ist unterwegs.");
+  const auto o = item(sent.id);
+  ASSERT_TRUE(store_->write([&](app::StoreTx& tx) {  // the process died in the send call
+    return tx.markOutboxSending(o.id, 0, clock_.now(), clock_.now() + 10 * 60 * 1000);
+  }));
+  restart();
+  outbox_->runOnce();
+  ASSERT_EQ(message(sent.id).delivery_status, core::DeliveryStatus::Failed);
+  const auto before = timeline().size();
+  events_.clear();
+  auto named = echo("m_7", "Es ist unterwegs.", "igsid-anna", {}, sent.id);
+  EXPECT_TRUE(named.duplicate);
+  EXPECT_EQ(named.message_id, sent.id);
+  EXPECT_EQ(timeline().size(), before) << "the echo is no message of its own";
+  EXPECT_EQ(message(sent.id).delivery_status, core::DeliveryStatus::Sent);
+  EXPECT_EQ(message(sent.id).delivery_error, "");
+  EXPECT_EQ(message(sent.id).external_id, "m_7");
+  EXPECT_EQ(item(sent.id).state, core::OutboxState::Done);
+  EXPECT_EQ(count("message.updated"), 1) << "the desk sees the reply change";
+  // The same echo again (Meta redelivers), and one naming a message that is no reply of this
+  // inbox: nothing stored, nothing changed.
+  EXPECT_TRUE(echo("m_7", "Es ist unterwegs.", "igsid-anna", {}, sent.id).duplicate);
+  EXPECT_TRUE(echo("m_8", "Hallo", "igsid-anna", {}, core::MessageId{sent.id.value + 1000}).duplicate);
+  EXPECT_EQ(timeline().size(), before);
+  outbox_->runOnce();
+  EXPECT_EQ(provider_->calls, 0);
+}
+
+TEST_F(EchoRaceTest, AnEchoNamingAReplyInItsSendCallGivesItTheIdAndAResentReplyIsNotSentAgain) {
+  auto sent = reply("Es ist unterwegs.");
+  provider_->during_send = [&] { EXPECT_TRUE(echo("m_1", "Es ist unterwegs.", "igsid-anna", {}, sent.id).duplicate); };
+  provider_->script = {{Outcome::RetryLater, "Instagram unreachable: timeout", 0, {}}};
+  outbox_->runOnce();
+  EXPECT_EQ(message(sent.id).external_id, "m_1");
+  EXPECT_EQ(message(sent.id).delivery_status, core::DeliveryStatus::Sent) << "the echo proves it went out";
+  EXPECT_EQ(item(sent.id).state, core::OutboxState::Done);
+
+  // A reply the agent resent after a failure, whose first attempt's echo comes only now: sent,
+  // and the queued resend does not go out.
+  auto other = reply("Noch etwas");
+  provider_->script = {{Outcome::Failed, "Instagram error 400: blocked", 0, {}}};
+  outbox_->runOnce();
+  ASSERT_TRUE(desk_->retryMessage(admin_, conversation_, other.id).ok());
+  EXPECT_TRUE(echo("m_2", "Noch etwas", "igsid-anna", {}, other.id).duplicate);
+  const int calls = provider_->calls;
+  outbox_->runOnce();
+  EXPECT_EQ(provider_->calls, calls);
+  EXPECT_EQ(message(other.id).delivery_status, core::DeliveryStatus::Sent);
+  EXPECT_EQ(message(other.id).external_id, "m_2");
 }
 
 TEST_F(EchoRaceTest, WithoutAnEchoAFailedSendStillFailsAndAResendStartsWithoutTheOldId) {

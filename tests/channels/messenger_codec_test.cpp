@@ -168,6 +168,30 @@ TEST(MessengerWebhook, EchoOfParleysOwnSendIsSkipped) {
   EXPECT_EQ(b.batch.ignored, 1);
 }
 
+TEST(MessengerWebhook, EchoNamingAReplyOfParleysTellsWhichReply) {
+  const auto echoWith = [](const std::string& metadata) {
+    return ms::parseWebhook(wrap(R"({"sender":{"id":"682498302938465"},"recipient":{"id":")" + std::string(kPsid) +
+                                 R"("},"timestamp":1,"message":{"mid":"m_echo_1","is_echo":true,"text":"Hallo!","metadata":")" +
+                                 metadata + R"("}})"),
+                            ms::Product::Messenger);
+  };
+  auto named = echoWith("parley:42");
+  ASSERT_TRUE(named.ok()) << named.error().message;
+  const auto m = only(*named);
+  EXPECT_TRUE(m.echo);
+  EXPECT_EQ(m.echo_of.value, 42);
+  EXPECT_EQ(m.external_id, "m_echo_1");
+  EXPECT_EQ(m.contact.external_id, kPsid);
+  // Not a reply id: another app's metadata that merely starts alike is an echo like any other.
+  for (const char* other : {"parley:abc", "parley:", "parley:-3", "parley:12x", "parleyX"}) {
+    auto r = echoWith(other);
+    ASSERT_TRUE(r.ok()) << other;
+    const auto o = only(*r);
+    EXPECT_TRUE(o.echo) << other;
+    EXPECT_FALSE(o.echo_of.valid()) << other;
+  }
+}
+
 TEST(MessengerWebhook, DeliveryGivesMidsAndAWatermark) {
   const auto b = parse("delivery");
   ASSERT_EQ(b.batch.statuses.size(), 1u);
@@ -435,6 +459,7 @@ TEST(MessengerSend, TextInsideTheWindowIsAResponse) {
   ms::SendRequest r;
   r.recipient_id = kPsid;
   r.text = "Hallo!";
+  r.echo_of = 4711;
   auto body = ms::encodeSend(r);
   ASSERT_TRUE(body.ok()) << body.error().message;
   const auto o = json::parse(*body).as_object();
@@ -442,7 +467,7 @@ TEST(MessengerSend, TextInsideTheWindowIsAResponse) {
   EXPECT_EQ(o.at("messaging_type").as_string(), "RESPONSE");
   EXPECT_FALSE(o.contains("tag"));
   EXPECT_EQ(o.at("message").at("text").as_string(), "Hallo!");
-  EXPECT_EQ(o.at("message").at("metadata").as_string(), ms::kEchoMetadata);
+  EXPECT_EQ(o.at("message").at("metadata").as_string(), "parley:4711");  // names the reply
 }
 
 TEST(MessengerSend, InstagramSendsCarryNoMetadata) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <optional>
 #include <utility>
 
@@ -202,9 +203,17 @@ core::Result<std::optional<core::InboundMessage>> readMessage(const json::object
   json::object payload;
   if (m.echo) {
     // Sent by the business (its inbox in Meta's apps, or another app): the customer is the
-    // recipient. Parley's own sends carry kEchoMetadata and are already stored.
+    // recipient. Parley's own sends carry kEchoMetadata and the reply's id: the echo only tells
+    // that reply was sent (app/echo_claim.hpp); a bare kEchoMetadata (older sends) is skipped.
     MS_TRY(metadata, optString(msg, "metadata", mp, 4096));
     if (metadata && *metadata == kEchoMetadata) return std::optional<core::InboundMessage>();
+    if (metadata && metadata->starts_with(std::string(kEchoMetadata) + ":")) {
+      const std::string_view id = std::string_view(*metadata).substr(kEchoMetadata.size() + 1);
+      std::int64_t value = 0;
+      const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), value);
+      // Not a reply id of ours after all (another app's metadata): an echo like any other.
+      if (ec == std::errc() && end == id.data() + id.size() && value > 0) m.echo_of = core::MessageId{value};
+    }
     MS_TRY(app_id, optId(msg, "app_id", mp));
     if (app_id) payload["app_id"] = *app_id;
     m.contact.external_id = recipient;
@@ -515,7 +524,7 @@ core::Result<std::string> encodeSend(const SendRequest& request) {
     message["attachment"] = json::object{{"type", toString(request.attachment_type)},
                                          {"payload", json::object{{"attachment_id", request.attachment_id}}}};
   }
-  if (request.echo_metadata) message["metadata"] = kEchoMetadata;
+  if (request.echo_metadata) message["metadata"] = std::string(kEchoMetadata) + ":" + std::to_string(request.echo_of);
   json::object body{{"recipient", json::object{{"id", request.recipient_id}}}};
   if (request.human_agent) {
     body["messaging_type"] = "MESSAGE_TAG";

@@ -54,8 +54,10 @@ std::string_view productName(Product product);
 constexpr std::size_t kMaxJsonDepth = 64;
 constexpr std::size_t kMaxWebhookBytes = 8 * 1024 * 1024;
 constexpr std::size_t kMaxIdLength = 1024;
-// The Send API's `metadata` that Parley puts on every message it sends: Meta returns it on the
-// message's echo, which is therefore recognised as ours (already stored) and skipped.
+// The Send API's `metadata` that Parley puts on every message it sends: kEchoMetadata + ":" +
+// the reply's message id. Meta returns it on the message's echo, which is therefore known as the
+// echo of that very reply (core::InboundMessage::echo_of), never stored as a message of its own.
+// A bare kEchoMetadata (what versions before put on their sends) is skipped.
 constexpr std::string_view kEchoMetadata = "parley";
 // Meta's standard messaging window: RESPONSE inside it, the HUMAN_AGENT tag after it (7 days).
 constexpr std::int64_t kWindowMs = 24LL * 3600 * 1000;
@@ -97,10 +99,12 @@ struct SendRequest {
   AttachmentType attachment_type = AttachmentType::File;
   // Outside the 24-hour window: messaging_type MESSAGE_TAG with tag HUMAN_AGENT, else RESPONSE.
   bool human_agent = false;
-  // message.metadata = kEchoMetadata, so that the echo is known as Parley's. Messenger documents
-  // the field; Instagram's send API does not list it (its echoes are matched by message id), and
-  // Graph API refuses keys a parameter does not have, so Instagram sends go without it.
+  // message.metadata = "parley:<echo_of>", so that the echo is known as this reply's. Messenger
+  // documents the field; Instagram's send API does not list it (its echoes are matched by message
+  // id), and Graph API refuses keys a parameter does not have, so Instagram sends go without it
+  // (echo_metadata false).
   bool echo_metadata = true;
+  std::int64_t echo_of = 0;  // the reply's message id
 };
 
 // The JSON body of POST {base}/{account}/messages.

@@ -121,6 +121,7 @@ app::DeliveryResult MessengerGateway::deliver(const core::Inbox& inbox, const co
   SendRequest base;
   base.recipient_id = stringOr(envelope, "recipient");
   base.echo_metadata = product_ != Product::Instagram;
+  base.echo_of = item.message_id.value;
   if (auto it = envelope.find("human_agent"); it != envelope.end() && it->value().is_bool()) base.human_agent = it->value().get_bool();
   if (const auto* ends = envelope.if_contains("window_ends_at"); ends && ends->is_int64()) {
     const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
