@@ -567,25 +567,68 @@ TEST(XGateway, AReplysFileIsCheckedAndKeptWithTheCategoryOfItsWay) {
   app::OutboundContext ctx{inbox, conversation, contact, reply, identities, files, key, quoted, nullptr};
   auto post = gateway.encode(ctx);
   ASSERT_TRUE(post.ok()) << post.error().message;
-  EXPECT_EQ(json::parse(*post), json::parse(R"({"kind":"post","text":"","in_reply_to":"200","media":{"sha256":")" +
+  EXPECT_EQ(json::parse(*post), json::parse(R"({"kind":"post","text":"","in_reply_to":"200","media":[{"sha256":")" +
                                             files[0].sha256 +
-                                            R"(","filename":"clip.mp4","size":1000000,"media_type":"video/mp4","media_category":"tweet_video"}})"));
+                                            R"(","filename":"clip.mp4","size":1000000,"media_type":"video/mp4","media_category":"tweet_video"}]})"));
   conversation.is_public = false;
   auto dm = gateway.encode(ctx);
   ASSERT_TRUE(dm.ok()) << dm.error().message;
-  EXPECT_EQ(json::parse(*dm).as_object().at("media").as_object().at("media_category"), "dm_video");
-  // What X does not take is refused, naming the file; two files are refused too.
+  EXPECT_EQ(json::parse(*dm).as_object().at("media").as_array().at(0).as_object().at("media_category"), "dm_video");
+  // What X does not take is refused, naming the file.
   files[0].content_type = "application/zip";
   files[0].filename = "all.zip";
   auto refused = gateway.encode(ctx);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message.find("\"all.zip\" (application/zip, 977 KB) cannot be sent on X"), std::string::npos);
+  // A DM carries one file (DeskService splits the reply by filesPerMessage; encode holds the line).
   files[0].content_type = "image/png";
+  files[0].filename = "a.png";
   files.push_back(files[0]);
+  files[1].filename = "b.png";
+  files[1].sha256 = std::string(64, 'b');
   auto two = gateway.encode(ctx);
   ASSERT_FALSE(two.ok());
   EXPECT_NE(two.error().message.find("one file"), std::string::npos);
+  // A post carries them together, in order, as photos.
+  conversation.is_public = true;
+  auto photos = gateway.encode(ctx);
+  ASSERT_TRUE(photos.ok()) << photos.error().message;
+  const auto parsed = json::parse(*photos);
+  const auto& media = parsed.as_object().at("media").as_array();
+  ASSERT_EQ(media.size(), 2u);
+  EXPECT_EQ(media[0].as_object().at("filename"), "a.png");
+  EXPECT_EQ(media[1].as_object().at("filename"), "b.png");
+  EXPECT_EQ(media[1].as_object().at("media_category"), "tweet_image");
+  // But not a photo with a video, nor five photos.
+  files[1].content_type = "video/mp4";
+  auto mixed = gateway.encode(ctx);
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_NE(mixed.error().message.find("up to 4 photos"), std::string::npos);
+  files[1].content_type = "image/png";
+  files.resize(5, files[1]);
+  EXPECT_FALSE(gateway.encode(ctx).ok());
   // Without a file, an empty reply is still refused.
   files.clear();
   EXPECT_FALSE(gateway.encode(ctx).ok());
+}
+
+TEST(XGateway, APublicPostCarriesUpToFourPhotosAndEverythingElseGoesAlone) {
+  const xc::XGateway gateway;
+  const core::Inbox inbox{};
+  auto file = [](std::string type) {
+    core::Attachment a;
+    a.filename = "f";
+    a.content_type = std::move(type);
+    a.size = 1000;
+    return a;
+  };
+  const auto photo = file("image/jpeg");
+  EXPECT_EQ(gateway.filesPerMessage(inbox, true, {photo, file("image/png"), file("image/webp"), photo, photo}), 4u);
+  EXPECT_EQ(gateway.filesPerMessage(inbox, true, {photo}), 4u);
+  EXPECT_EQ(gateway.filesPerMessage(inbox, false, {photo, photo}), 1u);  // a DM: one media item
+  EXPECT_EQ(gateway.filesPerMessage(inbox, true, {photo, file("image/gif")}), 1u);
+  EXPECT_EQ(gateway.filesPerMessage(inbox, true, {file("video/mp4"), photo}), 1u);
+  auto large = photo;
+  large.size = 6 * 1024 * 1024;  // not a photo X takes: refused by encode, alone
+  EXPECT_EQ(gateway.filesPerMessage(inbox, true, {photo, large}), 1u);
 }

@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -507,6 +508,30 @@ struct MediaRig {
   core::Inbox inbox() {
     return inboxWith(R"({"user_id":"2244994945","consumer_secret":"cs","access_token":"at-0","api_base_url":"http://127.0.0.1:9"})");
   }
+  // A file of its own in the attachment store.
+  void blob(const std::string& sha, const std::string& bytes) {
+    std::filesystem::create_directories(root / sha.substr(0, 2));
+    std::ofstream(root / sha.substr(0, 2) / sha, std::ios::binary) << bytes;
+  }
+  // A post with `count` photos, as encode() stores it now: "media" is a list. Photo i is the
+  // bytes "photo<i>" under the sha256 "<i>" repeated.
+  core::OutboxItem photos(int count) {
+    json::array media;
+    for (int i = 0; i < count; ++i) {
+      const std::string sha(64, static_cast<char>('0' + i));
+      blob(sha, "photo" + std::to_string(i));
+      media.push_back(json::object{{"sha256", sha}, {"filename", "p" + std::to_string(i) + ".png"}, {"size", 6},
+                                   {"media_type", "image/png"}, {"media_category", "tweet_image"}});
+    }
+    core::OutboxItem i;
+    i.id = core::OutboxId{42};
+    i.inbox_id = core::InboxId{7};
+    i.payload = json::serialize(json::object{{"kind", "post"}, {"text", "Look"}, {"in_reply_to", "9007199254740993101"},
+                                             {"media", std::move(media)}});
+    return i;
+  }
+  // The envelope of earlier versions (one "media" object), which deliver() still takes: items
+  // queued before an upgrade.
   static core::OutboxItem item(const std::string& kind = "dm", const std::string& category = "dm_gif") {
     core::OutboxItem i;
     i.id = core::OutboxId{41};
@@ -593,4 +618,66 @@ TEST(XFiles, UploadErrorsTakeTheSendsPath) {
   auto missing = rig.gateway.deliver(rig.inbox(), MediaRig::item());
   EXPECT_EQ(missing.outcome, Outcome::Failed);
   EXPECT_NE(missing.error.find("missing on this server"), std::string::npos);
+}
+
+TEST(XFiles, SeveralPhotosAreUploadedInOrderAndThePostNamesEveryId) {
+  MediaRig rig;
+  auto result = rig.gateway.deliver(rig.inbox(), rig.photos(3));
+  ASSERT_EQ(result.outcome, Outcome::Delivered) << result.error;
+  EXPECT_EQ(rig.x->steps(), (std::vector<std::string>{"initialize", "append", "finalize", "initialize", "append", "finalize",
+                                                      "initialize", "append", "finalize", "send"}));
+  for (int i = 0; i < 3; ++i) {
+    const auto& init = rig.x->calls[static_cast<std::size_t>(i) * 3];
+    EXPECT_EQ(json::parse(init.body).as_object().at("media_category"), "tweet_image");
+    EXPECT_EQ(rig.x->calls[static_cast<std::size_t>(i) * 3 + 1].multipart[1].data, "photo" + std::to_string(i));
+  }
+  EXPECT_EQ(json::parse(rig.x->calls.back().body),
+            json::parse(R"({"text":"Look","reply":{"in_reply_to_tweet_id":"9007199254740993101"},)"
+                        R"("media":{"media_ids":["1880028106020515840","1880028106020515841","1880028106020515842"]}})"));
+}
+
+TEST(XFiles, ARetryReusesTheFilesXAlreadyHasAndWaitsForProcessingPerFile) {
+  MediaRig rig;
+  const auto item = rig.photos(3);
+  // The second file's upload meets a 503: the first one's media id is kept for the retry.
+  rig.x->init_answers.push_back(MediaX::answer(200, R"({"data":{"id":"1880028106020515840","expires_after_secs":86400}})"));
+  rig.x->init_answers.push_back(MediaX::answer(503, R"({"title":"Service Unavailable","status":503})"));
+  auto first = rig.gateway.deliver(rig.inbox(), item);
+  EXPECT_EQ(first.outcome, Outcome::RetryLater);
+  EXPECT_EQ(first.error, "uploading \"p1.png\" to X: X error 503: Service Unavailable");
+  // The retry uploads the second and third; X is still processing the third: only it is asked
+  // about next time.
+  rig.x->finalize_answers.push_back(MediaX::answer(200, R"({"data":{"id":"1880028106020515841"}})"));
+  rig.x->finalize_answers.push_back(MediaX::answer(
+      200, R"({"data":{"id":"1880028106020515842","processing_info":{"state":"pending","check_after_secs":2}}})"));
+  auto second = rig.gateway.deliver(rig.inbox(), item);
+  EXPECT_EQ(second.outcome, Outcome::RetryLater);
+  EXPECT_EQ(second.throttle, app::DeliveryResult::Throttle::Recipient);
+  EXPECT_EQ(second.retry_after_ms, 2000);
+  EXPECT_EQ(second.error, "X is still processing \"p2.png\"");
+  auto third = rig.gateway.deliver(rig.inbox(), item);
+  ASSERT_EQ(third.outcome, Outcome::Delivered) << third.error;
+  EXPECT_EQ(rig.x->steps(), (std::vector<std::string>{"initialize", "append", "finalize", "initialize",  // 503
+                                                      "initialize", "append", "finalize", "initialize", "append", "finalize",
+                                                      "status", "send"}));
+  EXPECT_EQ(json::parse(rig.x->calls.back().body).as_object().at("media"),
+            json::parse(R"({"media_ids":["1880028106020515840","1880028106020515841","1880028106020515842"]})"));
+  // Sent: forgotten, every file of it.
+  rig.x->calls.clear();
+  ASSERT_EQ(rig.gateway.deliver(rig.inbox(), item).outcome, Outcome::Delivered);
+  const auto steps = rig.x->steps();
+  EXPECT_EQ(std::count(steps.begin(), steps.end(), "initialize"), 3);
+}
+
+TEST(XFiles, ADmEnvelopeWithSeveralFilesIsRefused) {
+  MediaRig rig;
+  auto item = rig.photos(2);
+  auto envelope = json::parse(item.payload).as_object();
+  envelope["kind"] = "dm";
+  envelope["recipient"] = "3001969357";
+  item.payload = json::serialize(envelope);
+  auto result = rig.gateway.deliver(rig.inbox(), item);
+  EXPECT_EQ(result.outcome, Outcome::Failed);
+  EXPECT_EQ(result.error, "an X direct message carries one file");
+  EXPECT_TRUE(rig.x->calls.empty());
 }

@@ -119,10 +119,35 @@ TEST(XMedia, DmsAndPostsNameTheUploadedMedia) {
             json::parse(R"({"attachments":[{"media_id":"1146654567674912769"}]})"));
   EXPECT_FALSE(xc::encodeDm({"3001969357", "", ""}).ok());  // nothing at all
   EXPECT_FALSE(xc::encodeDm({"3001969357", "hi", "abc"}).ok());
-  EXPECT_EQ(json::parse(*xc::encodeTweet({"Look", "9007199254740993101", "1146654567674912769"})),
+  EXPECT_EQ(json::parse(*xc::encodeTweet({"Look", "9007199254740993101", {"1146654567674912769"}})),
             json::parse(R"({"text":"Look","reply":{"in_reply_to_tweet_id":"9007199254740993101"},)"
                         R"("media":{"media_ids":["1146654567674912769"]}})"));
-  EXPECT_EQ(json::parse(*xc::encodeTweet({"", "9007199254740993101", "1146654567674912769"})),
+  EXPECT_EQ(json::parse(*xc::encodeTweet({"", "9007199254740993101", {"1146654567674912769"}})),
             json::parse(R"({"reply":{"in_reply_to_tweet_id":"9007199254740993101"},"media":{"media_ids":["1146654567674912769"]}})"));
-  EXPECT_FALSE(xc::encodeTweet({"", "9007199254740993101", ""}).ok());
+  EXPECT_FALSE(xc::encodeTweet({"", "9007199254740993101", {}}).ok());
+  EXPECT_FALSE(xc::encodeTweet({"", "9007199254740993101", {"1", "abc"}}).ok());
+}
+
+TEST(XMedia, APostNamesUpToFourMediaInOrder) {
+  EXPECT_EQ(json::parse(*xc::encodeTweet({"Four", "9", {"4", "3", "2", "1"}})),
+            json::parse(R"({"text":"Four","reply":{"in_reply_to_tweet_id":"9"},"media":{"media_ids":["4","3","2","1"]}})"));
+  auto five = xc::encodeTweet({"Five", "9", {"1", "2", "3", "4", "5"}});
+  ASSERT_FALSE(five.ok());
+  EXPECT_NE(five.error().message.find("at most 4"), std::string::npos);
+}
+
+TEST(XMedia, PhotosGoUpToFourInAPostAndEverythingElseAlone) {
+  auto typed = [](const std::string& type, std::int64_t size = 1000) { return file("f", type, size); };
+  EXPECT_TRUE(xc::takenAsPhoto(typed("image/jpeg")));
+  EXPECT_TRUE(xc::takenAsPhoto(typed("image/png")));
+  EXPECT_TRUE(xc::takenAsPhoto(typed("image/webp")));
+  EXPECT_FALSE(xc::takenAsPhoto(typed("image/gif")));
+  EXPECT_FALSE(xc::takenAsPhoto(typed("video/mp4")));
+  EXPECT_FALSE(xc::takenAsPhoto(typed("application/pdf")));
+  EXPECT_FALSE(xc::takenAsPhoto(typed("image/jpeg", xc::kImageMaxBytes + 1)));
+  using xc::MediaUse;
+  EXPECT_EQ(xc::mediaItemsPerMessage(MediaUse::Post, {typed("image/jpeg"), typed("image/png")}), 4u);
+  EXPECT_EQ(xc::mediaItemsPerMessage(MediaUse::Post, {typed("image/jpeg"), typed("image/gif")}), 1u);
+  EXPECT_EQ(xc::mediaItemsPerMessage(MediaUse::Post, {typed("video/quicktime")}), 1u);
+  EXPECT_EQ(xc::mediaItemsPerMessage(MediaUse::Dm, {typed("image/jpeg"), typed("image/png")}), 1u);
 }

@@ -668,16 +668,23 @@ core::Result<std::string> encodeDm(const DmRequest& request) {
 }
 
 core::Result<std::string> encodeTweet(const TweetRequest& request) {
-  if (!request.media_id.empty() && !validPathId(request.media_id)) return makeError(ErrorCode::InvalidInput, "media_id: not an X media id");
+  if (request.media_ids.size() > kMaxPostMedia) {
+    return makeError(ErrorCode::InvalidInput, "media_ids: a post on X carries at most 4 media items");
+  }
+  for (const auto& id : request.media_ids) {
+    if (!validPathId(id)) return makeError(ErrorCode::InvalidInput, "media_id: not an X media id");
+  }
   const bool with_text = !isBlank(request.text);
-  if (auto s = checkText(request.text); !s && (with_text || request.media_id.empty())) return s.error();
+  if (auto s = checkText(request.text); !s && (with_text || request.media_ids.empty())) return s.error();
   if (const auto length = tweetLength(request.text); length > kMaxTweetLength) {
     return makeError(ErrorCode::InvalidInput, "text: a post on X has at most 280 characters (this reply counts " +
                                                   std::to_string(length) + "); shorten it or answer by direct message");
   }
   json::object body;
   if (with_text) body["text"] = request.text;
-  if (!request.media_id.empty()) body["media"] = json::object{{"media_ids", json::array{request.media_id}}};
+  if (!request.media_ids.empty()) {
+    body["media"] = json::object{{"media_ids", json::array(request.media_ids.begin(), request.media_ids.end())}};
+  }
   if (!request.in_reply_to_tweet_id.empty()) {
     if (!validPathId(request.in_reply_to_tweet_id)) return makeError(ErrorCode::InvalidInput, "in_reply_to: not a post id");
     body["reply"] = json::object{{"in_reply_to_tweet_id", request.in_reply_to_tweet_id}};

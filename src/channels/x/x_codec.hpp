@@ -147,8 +147,11 @@ TokenAnswer interpretTokenAnswer(long http_status, std::string_view body, std::i
 std::size_t tweetLength(std::string_view utf8);
 
 // With a media id (x_media.hpp: uploaded first) the text may be empty: a DM then carries
-// "attachments": [{"media_id"}] (X's CreateAttachmentsMessageRequest: text optional), a post
-// "media": {"media_ids": [...]}.
+// "attachments": [{"media_id"}] (X's CreateAttachmentsMessageRequest: text optional; one media
+// item), a post "media": {"media_ids": [...]} — 1 to 4 ids (TweetCreateRequest's media_ids,
+// docs.x.com x-api/posts/creation-of-a-post: minItems 1, maxItems 4; the media Best practices:
+// "up to 4 photos, 1 animated GIF or 1 video in a Post"), in the order X shows them.
+constexpr std::size_t kMaxPostMedia = 4;
 struct DmRequest {
   std::string participant_id;
   std::string text;
@@ -156,8 +159,8 @@ struct DmRequest {
 };
 struct TweetRequest {
   std::string text;
-  std::string in_reply_to_tweet_id;  // empty: a post of its own
-  std::string media_id;              // empty: text only
+  std::string in_reply_to_tweet_id;     // empty: a post of its own
+  std::vector<std::string> media_ids;  // empty: text only; at most kMaxPostMedia
 };
 
 core::Result<std::string> encodeDm(const DmRequest& request);        // the JSON body

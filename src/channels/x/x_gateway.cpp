@@ -39,6 +39,13 @@ core::TimestampMs nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// What x_media judges a reply's files by.
+std::vector<OutgoingFile> outgoingFiles(const std::vector<core::Attachment>& attachments) {
+  std::vector<OutgoingFile> out;
+  for (const auto& a : attachments) out.push_back(OutgoingFile{a.filename, a.content_type, a.size, std::nullopt});
+  return out;
+}
+
 std::int64_t systemNowS() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -116,24 +123,27 @@ core::Result<std::string> XGateway::encode(const app::OutboundContext& ctx) cons
     }
   }
   if (customer.empty()) return makeError(ErrorCode::InvalidInput, "this contact has not written to this X account");
-  if (ctx.attachments.size() > 1) {
-    return makeError(ErrorCode::InvalidInput, "X replies carry one file each; send the files one by one");
-  }
   const bool post = ctx.conversation.is_public && !wantsDirect(ctx.message);
   // A file X does not take, or not at this size, is refused now, naming it; the envelope keeps
-  // what it is uploaded as (the category differs for a DM and a post).
-  std::optional<json::object> media;
-  if (!ctx.attachments.empty()) {
-    const auto& a = ctx.attachments.front();
-    auto choice = chooseMedia(OutgoingFile{a.filename, a.content_type, a.size, std::nullopt}, post ? MediaUse::Post : MediaUse::Dm);
+  // what each is uploaded as (the category differs for a DM and a post), in order.
+  const MediaUse use = post ? MediaUse::Post : MediaUse::Dm;
+  const auto outgoing = outgoingFiles(ctx.attachments);
+  json::array media;
+  for (std::size_t i = 0; i < ctx.attachments.size(); ++i) {
+    const auto& a = ctx.attachments[i];
+    auto choice = chooseMedia(outgoing[i], use);
     if (!choice) return choice.error();
-    media = json::object{{"sha256", a.sha256},
-                         {"filename", a.filename},
-                         {"size", a.size},
-                         {"media_type", choice->media_type},
-                         {"media_category", choice->media_category}};
+    media.push_back(json::object{{"sha256", a.sha256},
+                                 {"filename", a.filename},
+                                 {"size", a.size},
+                                 {"media_type", choice->media_type},
+                                 {"media_category", choice->media_category}});
   }
-  const std::string probe_media = media ? "1" : "";
+  // DeskService::reply splits a reply by filesPerMessage, so this holds; a guard all the same.
+  if (outgoing.size() > mediaItemsPerMessage(use, outgoing)) {
+    return makeError(ErrorCode::InvalidInput, post ? "a post on X carries up to 4 photos (JPEG, PNG, WebP), or one GIF or video alone"
+                                                   : "an X direct message carries one file");
+  }
   if (post) {
     // The post answers the one the agent replied to, else the customer's latest of the thread.
     std::string in_reply_to = ctx.reply_to_external_id;
@@ -146,16 +156,16 @@ core::Result<std::string> XGateway::encode(const app::OutboundContext& ctx) cons
       }
     }
     if (in_reply_to.empty()) return makeError(ErrorCode::InvalidInput, "no post of the customer in this thread to answer");
-    TweetRequest probe{ctx.message.text, in_reply_to, probe_media};
+    TweetRequest probe{ctx.message.text, in_reply_to, std::vector<std::string>(media.size(), "1")};
     if (auto checked = encodeTweet(probe); !checked) return checked.error();
     json::object envelope{{"kind", "post"}, {"text", ctx.message.text}, {"in_reply_to", in_reply_to}};
-    if (media) envelope["media"] = std::move(*media);
+    if (!media.empty()) envelope["media"] = std::move(media);
     return json::serialize(envelope);
   }
-  DmRequest probe{customer, ctx.message.text, probe_media};
+  DmRequest probe{customer, ctx.message.text, media.empty() ? "" : "1"};
   if (auto checked = encodeDm(probe); !checked) return checked.error();
   json::object envelope{{"kind", "dm"}, {"recipient", customer}, {"text", ctx.message.text}};
-  if (media) envelope["media"] = std::move(*media);
+  if (!media.empty()) envelope["media"] = std::move(media);
   return json::serialize(envelope);
 }
 
@@ -260,13 +270,25 @@ XGateway::Called XGateway::signedCall(core::InboxId inbox, InboxConfig& config, 
   }
 }
 
+std::size_t XGateway::filesPerMessage(const core::Inbox&, bool public_post, const std::vector<core::Attachment>& files) const {
+  return mediaItemsPerMessage(public_post ? MediaUse::Post : MediaUse::Dm, outgoingFiles(files));
+}
+
 void XGateway::forgetMedia(core::OutboxId item) {
   std::lock_guard guard(media_mutex_);
-  uploaded_.erase(item);
+  for (auto it = uploaded_.lower_bound(UploadKey{item, 0}); it != uploaded_.end() && it->first.first == item;) {
+    it = uploaded_.erase(it);
+  }
+}
+
+void XGateway::forgetMedia(core::OutboxId item, std::size_t file) {
+  std::lock_guard guard(media_mutex_);
+  uploaded_.erase(UploadKey{item, file});
 }
 
 XGateway::Prepared XGateway::prepareMedia(const core::Inbox& inbox, InboxConfig& config, const core::OutboxItem& item,
-                                          const json::object& media, bool& refreshed_once) {
+                                          std::size_t file, const json::object& media, bool& refreshed_once) {
+  const UploadKey key{item.id, file};
   const std::string sha = stringOr(media, "sha256");
   const std::string filename = stringOr(media, "filename");
   const MediaChoice choice{stringOr(media, "media_type"), stringOr(media, "media_category")};
@@ -296,13 +318,13 @@ XGateway::Prepared XGateway::prepareMedia(const core::Inbox& inbox, InboxConfig&
   };
   auto remember = [&](const UploadedMedia& uploaded, bool processing, std::int64_t since_s) {
     std::lock_guard guard(media_mutex_);
-    if (uploaded_.size() >= kMaxRemembered && !uploaded_.contains(item.id)) {
+    if (uploaded_.size() >= kMaxRemembered && !uploaded_.contains(key)) {
       auto oldest = std::min_element(uploaded_.begin(), uploaded_.end(),
                                      [](const auto& a, const auto& b) { return a.second.stored_at_s < b.second.stored_at_s; });
       uploaded_.erase(oldest);
     }
-    uploaded_[item.id] = UploadedFile{sha, choice.media_category, uploaded.media_id, processing, since_s,
-                                      uploaded.expires_after_secs > 0 ? now_s + uploaded.expires_after_secs : 0, now_s};
+    uploaded_[key] = UploadedFile{sha, choice.media_category, uploaded.media_id, processing, since_s,
+                                  uploaded.expires_after_secs > 0 ? now_s + uploaded.expires_after_secs : 0, now_s};
   };
   // What the finalize or STATUS answered.
   auto settled = [&](const UploadedMedia& uploaded, std::int64_t since_s) -> Prepared {
@@ -324,7 +346,7 @@ XGateway::Prepared XGateway::prepareMedia(const core::Inbox& inbox, InboxConfig&
   std::optional<UploadedFile> known;
   {
     std::lock_guard guard(media_mutex_);
-    if (auto it = uploaded_.find(item.id); it != uploaded_.end()) {
+    if (auto it = uploaded_.find(key); it != uploaded_.end()) {
       const auto& f = it->second;
       if (f.sha256 == sha && f.media_category == choice.media_category && (f.usable_until_s == 0 || now_s < f.usable_until_s - 60)) {
         known = f;
@@ -343,7 +365,7 @@ XGateway::Prepared XGateway::prepareMedia(const core::Inbox& inbox, InboxConfig&
     if (!answer.transport_ok || answer.status < 200 || answer.status >= 300) {
       // X no longer knows the upload (expired, or a 4xx): it is uploaded again next time.
       if (answer.transport_ok && answer.status >= 400 && answer.status < 500 && answer.status != 429 && answer.status != 408) {
-        forgetMedia(item.id);
+        forgetMedia(item.id, file);
         return stop({Outcome::RetryLater, "X no longer knows the upload of " + named + "; uploading it again", 0, {}});
       }
       return refused(answer);
@@ -413,17 +435,31 @@ app::DeliveryResult XGateway::deliver(const core::Inbox& inbox, const core::Outb
     config = std::move(*fresh.config);
     refreshed_once = true;
   }
-  // The file first: the DM or post names X's media id.
-  std::string media_id;
-  const auto* media = envelope.if_contains("media");
-  if (media && media->is_object()) {
-    auto prepared = prepareMedia(inbox, config, item, media->get_object(), refreshed_once);
-    if (prepared.result) return *prepared.result;
-    media_id = prepared.media_id;
+  // The files first, in order: the DM or post names X's media ids. "media" is a list; an item
+  // queued by an earlier version holds one object.
+  std::vector<const json::object*> files;
+  if (const auto* media = envelope.if_contains("media"); media && media->is_object()) {
+    files.push_back(&media->get_object());
+  } else if (media && media->is_array()) {
+    for (const auto& m : media->get_array()) {
+      if (!m.is_object()) return {Outcome::Failed, "the queued reply names a file it does not describe", 0, {}};
+      files.push_back(&m.get_object());
+    }
   }
-  core::Result<std::string> body = dm ? encodeDm({stringOr(envelope, "recipient"), stringOr(envelope, "text"), media_id})
-                                      : encodeTweet({stringOr(envelope, "text"), stringOr(envelope, "in_reply_to"), media_id});
-  if (!body) return {Outcome::Failed, body.error().message, 0, {}};
+  if (dm && files.size() > 1) return {Outcome::Failed, "an X direct message carries one file", 0, {}};
+  std::vector<std::string> media_ids;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    auto prepared = prepareMedia(inbox, config, item, i, *files[i], refreshed_once);
+    if (prepared.result) return *prepared.result;
+    media_ids.push_back(std::move(prepared.media_id));
+  }
+  core::Result<std::string> body =
+      dm ? encodeDm({stringOr(envelope, "recipient"), stringOr(envelope, "text"), media_ids.empty() ? "" : media_ids.front()})
+         : encodeTweet({stringOr(envelope, "text"), stringOr(envelope, "in_reply_to"), media_ids});
+  if (!body) {
+    forgetMedia(item.id);
+    return {Outcome::Failed, body.error().message, 0, {}};
+  }
   HttpCall call;
   call.method = "POST";
   call.url = *url;
@@ -434,7 +470,7 @@ app::DeliveryResult XGateway::deliver(const core::Inbox& inbox, const core::Outb
   if (!answer.transport_ok && !answer.too_large) return {Outcome::RetryLater, "X unreachable: " + answer.error, 0, {}};
   // X has no idempotency key: a post that timed out after X took it may be sent twice on retry.
   auto result = interpretAnswer(dm, answer.status, answer.body, answer.rate_limit_reset_s, answer.retry_after_s, nowMs());
-  // A retried send (429, 5xx) uses the media id again while X keeps it; otherwise it is done.
+  // A retried send (429, 5xx) uses the media ids again while X keeps them; otherwise it is done.
   if (result.outcome != Outcome::RetryLater) forgetMedia(item.id);
   return result;
 }

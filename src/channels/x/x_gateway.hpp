@@ -21,19 +21,25 @@
 //    token (X rotates them) are written sealed to the inbox's config through app::InboxConfigs
 //    before the send uses them. A refused refresh token fails the send with "X refused the
 //    refresh token: re-authorise the inbox"; nothing retries it.
-//  - Files (one per reply; x_media.hpp says which and up to what size): encode() refuses a file X
-//    does not take with a 400 naming it and stores what it is sent as (media_type and
-//    media_category: dm_* for a DM, tweet_* for a post). deliver() reads the file from the
-//    attachment store and uploads it in segments (initialize, append, finalize), then sends the
-//    DM with attachments [{media_id}] or the post with media.media_ids. When X answers the
-//    finalize with processing_info (videos, GIFs) the id is usable only once STATUS says
-//    "succeeded": deliver() never sleeps on the outbox's one thread for it; it answers
-//    RetryLater with the item-only wait (Throttle::Recipient: this item alone waits, no attempt
-//    spent, within the outbox's bound) for X's check_after_secs (1..60 s), and remembers the media id for this outbox item, so the next
-//    attempt asks STATUS instead of uploading again. Gives up when X has not finished within 10
-//    minutes. A media id that X took stays remembered while the send is retried (429, 5xx) and
-//    while X keeps it (expires_after_secs): the retry sends the DM / post once with it; after a
-//    restart the file is simply uploaded again (an upload alone reaches nobody).
+//  - Files (x_media.hpp says which and up to what size): a DM carries one, a post up to 4 photos
+//    or one GIF or video (filesPerMessage; DeskService::reply sends a reply with more as several
+//    messages). encode() refuses a file X does not take with a 400 naming it and stores, as the
+//    envelope's "media" list in order, what each is sent as (media_type and media_category: dm_*
+//    for a DM, tweet_* for a post). deliver() also takes the envelope of earlier versions, whose
+//    "media" is one object: items queued before an upgrade still go out. For each file in turn it
+//    reads the file from the attachment store and uploads it in segments (initialize, append,
+//    finalize), then sends the DM with attachments [{media_id}] or the post with
+//    media.media_ids (all the ids, in order). When X answers a finalize with processing_info
+//    (videos, GIFs) that id is usable only once STATUS says "succeeded": deliver() never sleeps
+//    on the outbox's one thread for it; it answers RetryLater with the item-only wait
+//    (Throttle::Recipient: this item alone waits, no attempt spent, within the outbox's bound)
+//    for X's check_after_secs (1..60 s), and remembers the media id per (outbox item, file), so
+//    the next attempt reuses the files already done and asks STATUS about that one instead of
+//    uploading again. Gives up when X has not finished within 10 minutes. Media ids that X took
+//    stay remembered while the send is retried (429, 5xx, or another file's upload failing for
+//    the moment) and while X keeps them (expires_after_secs): the retry sends the DM / post once
+//    with them; after a restart the files are simply uploaded again (an upload alone reaches
+//    nobody).
 //  - fetchMedia() downloads a DM's file signed with OAuth 1.0a when the config has the account's
 //    OAuth 1.0a keys (X: DM media "must be accessed by signing a request with the user's access
 //    token using OAuth 1.0A"), else with the bearer token (refreshed first when it is expiring);
@@ -49,6 +55,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "app/channel_gateway.hpp"
 #include "app/inbox_configs.hpp"
@@ -100,9 +108,10 @@ class XGateway final : public app::ChannelGateway {
   core::Result<std::string> encode(const app::OutboundContext& context) const override;
   core::Status validateConfig(const std::string& config_json) const override;
   bool wantsHistory() const override { return true; }  // a public reply answers the latest post
-  // A DM carries one media item (a post could take up to 4 photos; not used yet): several files
-  // go as several messages.
-  std::size_t filesPerMessage(const core::Inbox&, bool, const std::vector<core::Attachment>&) const override { return 1; }
+  // A public post carries up to 4 photos together; a GIF or video goes alone, and so does every
+  // file of a DM (X's one media item): 4 when public_post and every file is a photo, else 1.
+  std::size_t filesPerMessage(const core::Inbox& inbox, bool public_post,
+                              const std::vector<core::Attachment>& files) const override;
   app::DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) override;
   core::Result<std::string> fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,
                                        std::size_t max_bytes) override;
@@ -131,17 +140,20 @@ class XGateway final : public app::ChannelGateway {
     std::optional<app::DeliveryResult> failed;
   };
   Called signedCall(core::InboxId inbox, InboxConfig& config, HttpCall call, bool& refreshed_once);
-  // The reply's file as an X media id ready to use, uploading it (or asking STATUS about the
-  // one uploaded for this item before). `result` set: stop here with it (wait, retry, fail).
+  // The reply's file number `file` (of the envelope's media list) as an X media id ready to use,
+  // uploading it (or asking STATUS about the one uploaded for this item's file before).
+  // `result` set: stop here with it (wait, retry, fail).
   struct Prepared {
     std::string media_id;
     std::optional<app::DeliveryResult> result;
   };
-  Prepared prepareMedia(const core::Inbox& inbox, InboxConfig& config, const core::OutboxItem& item,
+  Prepared prepareMedia(const core::Inbox& inbox, InboxConfig& config, const core::OutboxItem& item, std::size_t file,
                         const boost::json::object& media, bool& refreshed_once);
+  // Forgets every file's upload of the item (it is done or failed), or one file's.
   void forgetMedia(core::OutboxId item);
+  void forgetMedia(core::OutboxId item, std::size_t file);
 
-  // A media id uploaded for an outbox item, kept across its attempts (bounded; in memory).
+  // A media id uploaded for a file of an outbox item, kept across its attempts (bounded; in memory).
   struct UploadedFile {
     std::string sha256, media_category, media_id;
     bool processing = false;
@@ -161,7 +173,8 @@ class XGateway final : public app::ChannelGateway {
   std::mutex locks_mutex_;
   std::map<core::InboxId, std::shared_ptr<std::mutex>> refresh_locks_;
   std::mutex media_mutex_;
-  std::map<core::OutboxId, UploadedFile> uploaded_;
+  using UploadKey = std::pair<core::OutboxId, std::size_t>;  // the item, the file's place in its media list
+  std::map<UploadKey, UploadedFile> uploaded_;
 };
 
 }  // namespace parley::channels::x

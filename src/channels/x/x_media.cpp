@@ -89,6 +89,16 @@ core::Result<MediaChoice> chooseMedia(const OutgoingFile& file, MediaUse use) {
   return makeError(ErrorCode::InvalidInput, "unreachable");
 }
 
+bool takenAsPhoto(const OutgoingFile& file) {
+  auto choice = chooseMedia(file, MediaUse::Post);
+  return choice && choice->media_category == "tweet_image";
+}
+
+std::size_t mediaItemsPerMessage(MediaUse use, const std::vector<OutgoingFile>& files) {
+  if (use == MediaUse::Dm || files.empty() || !std::all_of(files.begin(), files.end(), takenAsPhoto)) return 1;
+  return kMaxPostMedia;
+}
+
 std::string initializeBody(const MediaChoice& choice, std::int64_t total_bytes) {
   return json::serialize(json::object{
       {"media_type", choice.media_type}, {"total_bytes", total_bytes}, {"media_category", choice.media_category}});

@@ -8,8 +8,11 @@
 //     Introduction names for video; media_category says the use: dm_image / dm_gif / dm_video for
 //     a Direct Message, tweet_image / tweet_gif / tweet_video for a Post ("using the wrong
 //     category, for example a DM category on a Post, is a common reason an upload succeeds and
-//     Post create then fails"). A Post takes up to 4 photos, 1 animated GIF or 1 video; Parley
-//     sends one file per reply, on both.
+//     Post create then fails"). "You may attach up to 4 photos, 1 animated GIF or 1 video in a
+//     Post"; a DM carries one media item. So a public post carries up to 4 photos (JPEG, PNG,
+//     WebP) together, while a GIF, a video and every file of a DM go alone
+//     (mediaItemsPerMessage; a reply with more files becomes several messages in a row,
+//     app::ChannelGateway::filesPerMessage).
 //   - The chunked upload, which the docs recommend for every type ("Initialize media upload",
 //     "Append Media upload", "Finalize Media upload", "Get Media upload status"):
 //       POST /2/media/upload/initialize  JSON {"media_type","total_bytes","media_category"}
@@ -54,6 +57,13 @@ struct MediaChoice {
 // What `file` is sent as in a DM or a Post, or InvalidInput (the reply API's 400) naming the
 // file, its type and size, and what X takes.
 core::Result<MediaChoice> chooseMedia(const OutgoingFile& file, MediaUse use);
+
+// A file X takes as a photo (an image of a Post: tweet_image), which a Post carries up to 4 of;
+// false for a GIF, a video and whatever X does not take.
+bool takenAsPhoto(const OutgoingFile& file);
+// How many of `files` one message carries: kMaxPostMedia when it is a Post and every file is a
+// photo, else 1 (a DM's one media item; a GIF or video is alone in its Post).
+std::size_t mediaItemsPerMessage(MediaUse use, const std::vector<OutgoingFile>& files);
 
 // ---- the upload's requests ----
 
