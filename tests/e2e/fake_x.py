@@ -28,7 +28,14 @@ refused before every byte arrived, and answers processing_info for a GIF or vide
 `processing_polls` is set (pending, then succeeded after that many STATUS calls);
 GET /2/media/upload?command=STATUS&media_id= tells the state. A DM's attachments[].media_id and a
 post's media.media_ids must name media this fake issued, finalized and done processing, uploaded
-for that use (dm_* for a DM, tweet_* for a post, as X refuses "a DM category on a Post")."""
+for that use (dm_* for a DM, tweet_* for a post, as X refuses "a DM category on a Post").
+A post's media.media_ids is a list of 1 to 4 id strings (TweetCreateRequest: minItems 1, maxItems
+4, docs.x.com x-api/posts/creation-of-a-post), and "You may attach up to 4 photos, 1 animated GIF
+or 1 video in a Post" (media Best practices): more ids, or a GIF or video together with anything
+else, get X's invalid-request problem (400 "Invalid Request", "One or more parameters to your
+request was invalid.", with errors[] naming media.media_ids; "Your media IDs are invalid." is what
+X answers for media it will not attach). A DM carries one attachment. `tweets` records each
+accepted post's body, media_ids list included."""
 import base64
 import hashlib
 import hmac
@@ -50,6 +57,13 @@ MAX_SEGMENT = 8 * 1024 * 1024
 
 def problem(status, title, detail):
     return {"title": title, "detail": detail, "type": "https://api.x.com/2/problems/invalid-request", "status": status}
+
+
+def invalid_media_ids(media_ids, message):
+    """X's answer to a post whose media.media_ids it will not take."""
+    return {"errors": [{"parameters": {"media.media_ids": [str(i) for i in media_ids]}, "message": message}],
+            "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
+            "type": "https://api.twitter.com/2/problems/invalid-request", "status": 400}
 
 
 def multipart_fields(content_type, body):
@@ -107,6 +121,7 @@ class FakeX(SendHold):
         self.oauth1_token, self.oauth1_token_secret = oauth1_token, oauth1_token_secret
         self.dms = []           # (participant id, json body, authorization header)
         self.tweets = []        # (json body, authorization header)
+        self.post_ids = []      # the id answered for each post in `tweets` (None: answered with an error)
         self.files = {}         # name under /media/ -> (bytes, mime type)
         self.media_auth = []    # authorization headers seen on media downloads
         self.errors = []        # (status, body, headers) to answer the next sends with
@@ -176,8 +191,17 @@ class FakeX(SendHold):
                         ("reply" in sent and not str((sent["reply"] or {}).get("in_reply_to_tweet_id", "")).isdigit()):
                     return self.reply(400, {"title": "Invalid Request", "type": "https://api.twitter.com/2/problems/invalid-request",
                                             "detail": "One or more parameters to your request was invalid.", "status": 400})
-                media_ids = [a.get("media_id") for a in sent.get("attachments") or [] if isinstance(a, dict)] if dm else \
-                    list((sent.get("media") or {}).get("media_ids") or [])
+                if dm:
+                    media_ids = [a.get("media_id") for a in sent.get("attachments") or [] if isinstance(a, dict)]
+                    if len(media_ids) > 1:
+                        return self.reply(400, problem(400, "Invalid Request", "a Direct Message carries one attachment"))
+                else:
+                    media = sent.get("media")
+                    media_ids = media.get("media_ids") if isinstance(media, dict) else [] if media is None else None
+                    if not isinstance(media_ids, list) or (media is not None and not 1 <= len(media_ids) <= 4) or \
+                            not all(isinstance(i, str) and re.fullmatch(r"[0-9]{1,19}", i) for i in media_ids):
+                        return self.reply(400, invalid_media_ids(media_ids if isinstance(media_ids, list) else [],
+                                                                 "$.media.media_ids: 1 to 4 media id strings expected"))
                 for media_id in media_ids:
                     upload = outer.uploads.get(str(media_id))
                     use = "dm_" if dm else "tweet_"
@@ -186,19 +210,25 @@ class FakeX(SendHold):
                     if not upload["media_category"].startswith(use):
                         return self.reply(400, problem(400, "Invalid Request", "media id %s was uploaded as %s" %
                                                        (media_id, upload["media_category"])))
+                # Up to 4 photos, or one GIF or video alone.
+                if len(media_ids) > 1 and any(outer.uploads[str(i)]["media_category"] != "tweet_image" for i in media_ids):
+                    return self.reply(400, invalid_media_ids(media_ids, "Your media IDs are invalid."))
                 if dm:
                     outer.dms.append((dm.group(1), sent, auth))
                 else:
                     outer.tweets.append((sent, auth))
                 outer.held_here()  # hold_next(): got it; the answer waits until released
                 if outer.errors:
+                    if not dm:
+                        outer.post_ids.append(None)
                     status, error, headers = outer.errors.pop(0)
                     return self.reply(status, error, headers=headers)
                 outer.next_id += 1
                 if dm:
                     return self.reply(201, {"data": {"dm_conversation_id": "2244994945-" + dm.group(1),
                                                      "dm_event_id": str(outer.next_id)}})
-                self.reply(201, {"data": {"id": str(outer.next_id), "text": sent["text"],
+                outer.post_ids.append(str(outer.next_id))
+                self.reply(201, {"data": {"id": str(outer.next_id), "text": sent.get("text", ""),
                                           "edit_history_tweet_ids": [str(outer.next_id)]}})
 
             def authorized(self, method, auth):

@@ -309,6 +309,95 @@ class XTest(Desk, unittest.TestCase):
                                                 "reply": {"in_reply_to_tweet_id": mention},
                                                 "media": {"media_ids": [media_id]}})
 
+    def photos(self, count, prefix):
+        """`count` distinct PNGs uploaded as attachments: their ids and bytes, in order."""
+        raws = [png(seed=(prefix + str(i)).encode()) for i in range(count)]
+        return [self.uploaded_file("%s-%d.png" % (prefix, i), raw, "image/png") for i, raw in enumerate(raws)], raws
+
+    def posted(self, thread_id, message_ids, tweets_before):
+        """Waits until every message is sent; the posts X took since `tweets_before`, checked to
+        be one per message, in order, each message holding its post's id."""
+        wait_for(lambda: all(self.message(thread_id, i)["delivery_status"] == "sent" for i in message_ids), timeout=30)
+        posts = [body for body, _ in self.x.tweets[tweets_before:]]
+        self.assertEqual(len(posts), len(message_ids), posts)
+        self.assertEqual([self.message(thread_id, i)["external_id"] for i in message_ids],
+                         self.x.post_ids[tweets_before:])
+        return posts
+
+    def public_reply(self, customer, mention, text, files):
+        """The agent answers a customer's new mention with `text` and `files`: the thread, how
+        many posts X had before, and the answer of the reply API."""
+        thread = self.public_thread(customer, mention, "@XDevelopers please show me")
+        tweets = len(self.x.tweets)
+        return thread, tweets, self.reply(thread["id"], text=text, attachment_ids=files)
+
+    def assert_uploaded_as(self, media_ids, raws, category):
+        self.assertEqual([self.x.uploaded(i) for i in media_ids], raws)  # byte-identical, in the reply's order
+        self.assertEqual({self.x.uploads[i]["media_category"] for i in media_ids}, {category})
+
+    def test_a_public_reply_with_three_photos_is_one_post_carrying_all_three(self):
+        customer, mention = "880000000000000205", "9007199254740996005"
+        files, raws = self.photos(3, "damage")
+        thread, tweets, reply = self.public_reply(customer, mention, "@user%s We see it, sorry!" % customer, files)
+        self.assertEqual(reply["attachment_ids"], files)  # one message holds all three
+        self.assertNotIn("further_messages", reply)
+        (post,) = self.posted(thread["id"], [reply["id"]], tweets)
+        media_ids = post["media"]["media_ids"]
+        self.assertEqual(post, {"text": "@user%s We see it, sorry!" % customer, "reply": {"in_reply_to_tweet_id": mention},
+                                "media": {"media_ids": media_ids}})
+        self.assertEqual(len(media_ids), 3)
+        self.assert_uploaded_as(media_ids, raws, "tweet_image")
+        self.assertEqual(len(self.message(thread["id"], reply["id"])["attachment_ids"]), 3)
+
+    def test_five_photos_go_as_a_post_of_four_then_a_post_of_one(self):
+        customer, mention = "880000000000000206", "9007199254740996006"
+        files, raws = self.photos(5, "colour")
+        thread, tweets, reply = self.public_reply(customer, mention, "@user%s All five:" % customer, files)
+        self.assertEqual(reply["attachment_ids"], files[:4])
+        further = reply["further_messages"]
+        self.assertEqual([(m["attachment_ids"], m["text"]) for m in further], [(files[4:], "")])
+        first, second = self.posted(thread["id"], [reply["id"], further[0]["id"]], tweets)
+        self.assertEqual(first["text"], "@user%s All five:" % customer)
+        self.assertEqual(len(first["media"]["media_ids"]), 4)
+        self.assertEqual(second, {"reply": {"in_reply_to_tweet_id": mention}, "media": second["media"]})  # no text
+        self.assertEqual(len(second["media"]["media_ids"]), 1)
+        self.assert_uploaded_as(first["media"]["media_ids"] + second["media"]["media_ids"], raws, "tweet_image")
+
+    def test_a_photo_and_a_gif_go_as_two_posts(self):
+        customer = "880000000000000207"
+        photo = png(seed=b"step-1")
+        gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00" + os.urandom(2000)
+        files = [self.uploaded_file("step1.png", photo, "image/png"), self.uploaded_file("steps.gif", gif, "image/gif")]
+        thread, tweets, reply = self.public_reply(customer, "9007199254740996007", "@user%s Like this" % customer, files)
+        self.assertEqual(reply["attachment_ids"], files[:1])
+        self.assertEqual([m["attachment_ids"] for m in reply["further_messages"]], [files[1:]])
+        first, second = self.posted(thread["id"], [reply["id"], reply["further_messages"][0]["id"]], tweets)
+        self.assertEqual(first["text"], "@user%s Like this" % customer)
+        self.assert_uploaded_as(first["media"]["media_ids"], [photo], "tweet_image")
+        self.assertNotIn("text", second)
+        self.assert_uploaded_as(second["media"]["media_ids"], [gif], "tweet_gif")
+
+    def test_a_dm_reply_with_two_photos_goes_as_two_dms(self):
+        customer = "880000000000000208"
+        self.webhook(dm_event("760000000000000008", customer, "Photos of both sides please"))
+        _, conversations = self.conversations_of(customer)
+        cid = conversations[0]["id"]
+        files, raws = self.photos(2, "side")
+        dms = len(self.x.dms)
+        reply = self.reply(cid, text="Front and back", attachment_ids=files)
+        self.assertEqual(reply["attachment_ids"], files[:1])
+        further = reply["further_messages"]
+        self.assertEqual([(m["attachment_ids"], m["text"]) for m in further], [(files[1:], "")])
+        ids = [reply["id"], further[0]["id"]]
+        wait_for(lambda: all(self.message(cid, i)["delivery_status"] == "sent" for i in ids), timeout=30)
+        sent = [body for participant, body, _ in self.x.dms[dms:]]
+        self.assertEqual(len(sent), 2)
+        self.assertEqual(sent[0]["text"], "Front and back")
+        self.assertEqual(list(sent[1]), ["attachments"])
+        media_ids = [body["attachments"][0]["media_id"] for body in sent]
+        self.assertEqual([len(body["attachments"]) for body in sent], [1, 1])
+        self.assert_uploaded_as(media_ids, raws, "dm_image")
+
     def test_a_file_x_does_not_take_is_refused_naming_it_and_nothing_is_sent(self):
         customer = "880000000000000203"
         self.webhook(dm_event("760000000000000003", customer, "Send me the invoice"))
@@ -397,6 +486,32 @@ class XTest(Desk, unittest.TestCase):
         self.assertEqual(call("POST", "/2/media/upload/%s/finalize" % media_id)[0], 200)
         self.assertEqual(x.uploads[media_id]["media_category"], "tweet_image")
         self.assertEqual(call("POST", dm, json.dumps({"attachments": [{"media_id": media_id}]}).encode())[0], 400)
+
+        # A post takes 1 to 4 photos, or one GIF or video alone; a DM one attachment.
+        def finished(media_type, category):
+            _, started = init(media_type=media_type, total_bytes=2, media_category=category)
+            append(started["data"]["id"], 0, b"ab")
+            self.assertEqual(call("POST", "/2/media/upload/%s/finalize" % started["data"]["id"])[0], 200)
+            return started["data"]["id"]
+
+        photos = [media_id] + [finished("image/png", "tweet_image") for _ in range(4)]
+        gif = finished("image/gif", "tweet_gif")
+
+        def post(media_ids):
+            return call("POST", "/2/tweets", json.dumps({"text": "t", "media": {"media_ids": media_ids}}).encode())
+
+        status, refused = post(photos)
+        self.assertEqual((status, refused["title"]), (400, "Invalid Request"))
+        self.assertEqual(refused["errors"][0]["parameters"], {"media.media_ids": photos})
+        self.assertEqual(post([])[0], 400)
+        self.assertEqual(post([int(photos[0])])[0], 400)  # ids are strings
+        status, refused = post([photos[0], gif])
+        self.assertEqual((status, refused["errors"][0]["message"]), (400, "Your media IDs are invalid."))
+        self.assertEqual(post([gif])[0], 201)
+        self.assertEqual(post(photos[:4])[0], 201)
+        self.assertEqual(x.tweets[-1][0]["media"]["media_ids"], photos[:4])
+        two = [{"media_id": finished("image/png", "dm_image")}, {"media_id": finished("image/png", "dm_image")}]
+        self.assertEqual(call("POST", dm, json.dumps({"attachments": two}).encode())[0], 400)
 
     # ---- mentions ----
 
