@@ -18,7 +18,7 @@ import { inboxOf, useContact, useSession } from '../state';
 import { errorText } from '../lib/errors';
 import { buttonRulesFor, type ButtonDraft, emptyButton, toApiButtons, validateButtons } from '../lib/buttons';
 import { ButtonEditor } from './button-editor';
-import { replyCount, ReplyCounter, ReplyMode } from './reply-mode';
+import { publicReplyRules, ReplyCounter, ReplyMode, replyProblem } from './reply-mode';
 import { Icon } from './icons';
 import { needsTemplate } from '../lib/customer-window';
 import { TemplatePicker } from './template-picker';
@@ -46,6 +46,16 @@ export function filterCanned(list: CannedResponse[], query: string, lang: string
     .slice(0, 8);
 }
 
+/** "Attach"; disabled while the reply carries text only (Facebook's private reply). */
+export function AttachButton({ textOnly, onClick }: { textOnly: boolean; onClick(): void }) {
+  const { t } = useI18n();
+  return (
+    <button type="button" class="btn btn-ghost" disabled={textOnly} title={textOnly ? t('replyMode.fbTextOnlyHint') : undefined} onClick={onClick}>
+      <Icon name="paperclip" /> {t('composer.attach')}
+    </button>
+  );
+}
+
 export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent: (m: Message) => void; handle?: RefObject<ComposerHandle | null> }) {
   const i18n = useI18n();
   const { t } = i18n;
@@ -64,9 +74,15 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
   const [buttons, setButtons] = useState<ButtonDraft[][] | null>(null);
   const [direct, setDirect] = useState(false);
   // Telegram and WhatsApp inboxes take buttons under a reply, each by its own rules.
-  const buttonRules = buttonRulesFor(inboxOf(dir, conv.inbox_id)?.channel);
+  const channel = inboxOf(dir, conv.inbox_id)?.channel;
+  const buttonRules = buttonRulesFor(channel);
   const withButtonsAllowed = buttonRules !== null;
   const buttonProblems = useMemo(() => (buttons && buttonRules ? validateButtons(buttons, buttonRules) : []), [buttons, buttonRules]);
+  // A public conversation is an X mention or a Facebook Page comment (Messenger), each with its rules.
+  const replyRules = publicReplyRules(channel);
+  const publicReply = !isNote && conv.public;
+  // Facebook's private reply is text only: no new files; attached ones stay and block the send.
+  const textOnly = publicReply && direct && replyRules.directTextOnly;
   const area = useRef<HTMLTextAreaElement>(null);
   const mirror = useRef<HTMLDivElement>(null);
   const box = useRef<HTMLDivElement>(null);
@@ -202,9 +218,10 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
       setError(t('buttons.fix'));
       return;
     }
-    const count = !isNote && conv.public ? replyCount(text.trim(), direct) : null;
-    if (count?.over && !direct) {
-      setError(t('replyMode.tooLong', { limit: i18n.number(count.limit), used: i18n.number(count.used) }));
+    const problem = publicReply ? replyProblem(text.trim(), direct, ids.length, replyRules) : null;
+    if (problem) {
+      const p = problem.params;
+      setError(t(problem.key, p ? { limit: i18n.number(p.limit), used: i18n.number(p.used) } : undefined));
       return;
     }
     typing.stop();
@@ -215,7 +232,7 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
         text: text.trim(),
         private: isNote,
         attachment_ids: ids.length ? ids : undefined,
-        direct: !isNote && conv.public && direct ? true : undefined,
+        direct: publicReply && direct ? true : undefined,
         buttons: withButtons ? toApiButtons(withButtons) : undefined,
       });
       setText('');
@@ -322,7 +339,7 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
           <span>{t('composer.note')}</span>
         </label>
       </fieldset>
-      {!isNote && conv.public && <ReplyMode id={`reply-${conv.id}`} direct={direct} onChange={setDirect} />}
+      {publicReply && <ReplyMode id={`reply-${conv.id}`} direct={direct} onChange={setDirect} rules={replyRules} />}
       {!isNote && withButtonsAllowed && buttons && (
         <ButtonEditor id={`buttons-${conv.id}`} rows={buttons} problems={buttonProblems} rules={buttonRules ?? undefined} onChange={setButtons} onClose={() => setButtons(null)} />
       )}
@@ -435,9 +452,7 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
           if (e.currentTarget.files) addFiles(e.currentTarget.files);
           e.currentTarget.value = '';
         }} />
-        <button type="button" class="btn btn-ghost" onClick={() => fileInput.current?.click()}>
-          <Icon name="paperclip" /> {t('composer.attach')}
-        </button>
+        <AttachButton textOnly={textOnly} onClick={() => fileInput.current?.click()} />
         {spell.enabled && (
           <>
             <label class="visually-hidden" for={`spell-lang-${conv.id}`}>
@@ -477,7 +492,7 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
             <Icon name="keyboard" /> {t('buttons.toggle')}
           </button>
         )}
-        {!isNote && conv.public && <ReplyCounter id={`reply-count-${conv.id}`} text={text.trim()} direct={direct} />}
+        {publicReply && <ReplyCounter id={`reply-count-${conv.id}`} text={text.trim()} direct={direct} rules={replyRules} />}
         <span class="drop-hint small muted" aria-hidden="true">
           {dragging ? t('composer.dropHere') : ''}
         </span>

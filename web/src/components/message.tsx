@@ -290,8 +290,8 @@ export function groupAuthorOf(payload: Record<string, unknown>): string | null {
   return name || null;
 }
 
-/** publicThread: the message belongs to a public conversation (an X mention), so a reply says
- * which way it went. */
+/** publicThread: the message belongs to a public conversation (an X mention, a Facebook Page
+ * comment), so a reply says which way it went. */
 export function MessageItem({ m, inCurrent, publicThread, reactedTo }: { m: Message; inCurrent: boolean; publicThread?: boolean; reactedTo?: Message }) {
   const i18n = useI18n();
   const { t } = i18n;
@@ -334,7 +334,7 @@ export function MessageItem({ m, inCurrent, publicThread, reactedTo }: { m: Mess
           <span class="msg-author">{author}</span>
           {member && contact?.name && member !== contact.name && <span class="msg-group">{t('conv.inGroup', { group: contact.name })}</span>}
           {m.private && <span class="note-tag">{t('conv.privateNote')}</span>}
-          <ReplyWayTag m={m} publicThread={publicThread} />
+          <ReplyWayTag m={m} publicThread={publicThread} channel={inbox?.channel} />
           {mail?.automated && (
             <span class={'badge badge-automated'} title={mail.automatedReason || undefined}>
               {t(`mail.automated.${mail.automated}` as MessageKey)}

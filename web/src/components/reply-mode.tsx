@@ -1,20 +1,102 @@
-// Public conversations (an X mention): the composer asks which way a reply goes — a public reply
-// in the thread, which everyone can read, or a direct message to the customer (`direct: true`) —
-// and counts the characters as X does (lib/x-length.ts): 280 for a post, 10 000 for a DM. The
-// timeline tags each reply with the way it went.
+// Public conversations — an X mention, or a comment on a Facebook Page's post (a Messenger
+// inbox): the composer asks which way a reply goes — a public reply in the thread, which everyone
+// can read, or a direct message to the customer (`direct: true`) — and counts the characters by
+// the network's rules (publicReplyRules): X as X does (lib/x-length.ts), 280 for a post, 10 000 for
+// a DM; Facebook in code points, 8 000 for a reply comment, 2 000 for the private reply (one
+// Messenger message, text only, within 7 days of the comment). The timeline tags each reply with
+// the way it went.
 import type { Message } from '../api/types';
-import { useI18n } from '../i18n';
+import { useI18n, type MessageKey } from '../i18n';
 import { X_DM_LIMIT, X_POST_LIMIT, xDmLength, xPostLength } from '../lib/x-length';
 import { Icon } from './icons';
 
+export const FACEBOOK_COMMENT_LIMIT = 8000;
+export const MESSENGER_PRIVATE_REPLY_LIMIT = 2000;
+
+/** What a reply in a public conversation may be, and how the desk words it, per network. */
+export interface PublicReplyRules {
+  publicLimit: number;
+  directLimit: number;
+  publicLength(text: string): number;
+  directLength(text: string): number;
+  /** A direct reply over its limit is refused before sending (X takes long DMs as they are). */
+  blocksLongDirect: boolean;
+  /** A direct reply carries no files (Facebook's private reply). */
+  directTextOnly: boolean;
+  texts: {
+    direct: MessageKey;
+    publicWarning: MessageKey;
+    directNote: MessageKey;
+    counterPublic: MessageKey;
+    counterDirect: MessageKey;
+    tooLongPublic: MessageKey;
+    tooLongDirect: MessageKey;
+    sentDirect: MessageKey;
+  };
+}
+
+const codePoints = (text: string) => Array.from(text).length;
+
+export const X_REPLY_RULES: PublicReplyRules = {
+  publicLimit: X_POST_LIMIT,
+  directLimit: X_DM_LIMIT,
+  publicLength: xPostLength,
+  directLength: xDmLength,
+  blocksLongDirect: false,
+  directTextOnly: false,
+  texts: {
+    direct: 'replyMode.direct',
+    publicWarning: 'replyMode.publicWarning',
+    directNote: 'replyMode.directNote',
+    counterPublic: 'replyMode.counterPost',
+    counterDirect: 'replyMode.counterDm',
+    tooLongPublic: 'replyMode.tooLong',
+    tooLongDirect: 'replyMode.tooLong',
+    sentDirect: 'replyMode.sentDirect',
+  },
+};
+
+export const FACEBOOK_REPLY_RULES: PublicReplyRules = {
+  publicLimit: FACEBOOK_COMMENT_LIMIT,
+  directLimit: MESSENGER_PRIVATE_REPLY_LIMIT,
+  publicLength: codePoints,
+  directLength: codePoints,
+  blocksLongDirect: true,
+  directTextOnly: true,
+  texts: {
+    direct: 'replyMode.fbDirect',
+    publicWarning: 'replyMode.fbPublicWarning',
+    directNote: 'replyMode.fbDirectNote',
+    counterPublic: 'replyMode.fbCounterPublic',
+    counterDirect: 'replyMode.fbCounterDirect',
+    tooLongPublic: 'replyMode.fbTooLongPublic',
+    tooLongDirect: 'replyMode.fbTooLongDirect',
+    sentDirect: 'replyMode.fbSentDirect',
+  },
+};
+
+/** The rules for a public conversation of an inbox of this channel: a Messenger inbox's public
+ * conversations are Page comments; every other one is X's. */
+export function publicReplyRules(channel: string | undefined): PublicReplyRules {
+  return channel === 'messenger' ? FACEBOOK_REPLY_RULES : X_REPLY_RULES;
+}
+
 /** The count shown under the draft and whether it is over the limit. */
-export function replyCount(text: string, direct: boolean): { used: number; limit: number; over: boolean } {
-  const used = direct ? xDmLength(text) : xPostLength(text);
-  const limit = direct ? X_DM_LIMIT : X_POST_LIMIT;
+export function replyCount(text: string, direct: boolean, rules: PublicReplyRules = X_REPLY_RULES): { used: number; limit: number; over: boolean } {
+  const used = direct ? rules.directLength(text) : rules.publicLength(text);
+  const limit = direct ? rules.directLimit : rules.publicLimit;
   return { used, limit, over: used > limit };
 }
 
-export function ReplyMode({ id, direct, onChange }: { id: string; direct: boolean; onChange(direct: boolean): void }) {
+/** Why this reply cannot be sent this way (null: it can). Files already attached stay attached. */
+export function replyProblem(text: string, direct: boolean, fileCount: number, rules: PublicReplyRules): { key: MessageKey; params?: Record<string, number> } | null {
+  if (direct && rules.directTextOnly && fileCount > 0) return { key: 'replyMode.fbTextOnly' };
+  const { used, limit, over } = replyCount(text, direct, rules);
+  if (!over || (direct && !rules.blocksLongDirect)) return null;
+  return { key: direct ? rules.texts.tooLongDirect : rules.texts.tooLongPublic, params: { limit, used } };
+}
+
+export function ReplyMode({ id, direct, onChange, rules = X_REPLY_RULES }: { id: string; direct: boolean; onChange(direct: boolean): void; rules?: PublicReplyRules }) {
   const { t } = useI18n();
   return (
     <div class="reply-mode">
@@ -26,24 +108,24 @@ export function ReplyMode({ id, direct, onChange }: { id: string; direct: boolea
         </label>
         <label class={direct ? 'is-on' : ''}>
           <input type="radio" name={`${id}-way`} checked={direct} onChange={() => onChange(true)} />
-          <span>{t('replyMode.direct')}</span>
+          <span>{t(rules.texts.direct)}</span>
         </label>
       </fieldset>
       <p class={'small reply-way-note' + (direct ? ' muted' : ' is-warning')} id={`${id}-note`}>
-        {!direct && <Icon name="alert" size={13} />} {direct ? t('replyMode.directNote') : t('replyMode.publicWarning')}
+        {!direct && <Icon name="alert" size={13} />} {direct ? t(rules.texts.directNote) : t(rules.texts.publicWarning)}
       </p>
     </div>
   );
 }
 
-export function ReplyCounter({ id, text, direct }: { id: string; text: string; direct: boolean }) {
+export function ReplyCounter({ id, text, direct, rules = X_REPLY_RULES }: { id: string; text: string; direct: boolean; rules?: PublicReplyRules }) {
   const i18n = useI18n();
-  const { used, limit, over } = replyCount(text, direct);
+  const { used, limit, over } = replyCount(text, direct, rules);
   return (
     <span
       id={id}
       class={'reply-counter small' + (over ? ' is-over' : used > limit * 0.9 ? ' is-near' : ' muted')}
-      title={direct ? i18n.t('replyMode.counterDm') : i18n.t('replyMode.counterPost')}
+      title={i18n.t(direct ? rules.texts.counterDirect : rules.texts.counterPublic)}
       aria-live={over ? 'polite' : 'off'}
     >
       {i18n.t('replyMode.count', { used: i18n.number(used), limit: i18n.number(limit) })}
@@ -52,13 +134,14 @@ export function ReplyCounter({ id, text, direct }: { id: string; text: string; d
   );
 }
 
-/** On an outgoing reply in a public conversation: which way it went. */
-export function ReplyWayTag({ m, publicThread }: { m: Message; publicThread?: boolean }) {
+/** On an outgoing reply in a public conversation: which way it went ("Direct message" on X,
+ * "Private reply" on Facebook). channel: the inbox's. */
+export function ReplyWayTag({ m, publicThread, channel }: { m: Message; publicThread?: boolean; channel?: string }) {
   const { t } = useI18n();
   if (m.direction !== 'outgoing') return null;
   const direct = m.payload?.direct === true;
   if (!direct && !publicThread) return null;
-  return <span class={'badge ' + (direct ? 'badge-direct' : 'badge-public')}>{direct ? t('replyMode.sentDirect') : t('replyMode.sentPublic')}</span>;
+  return <span class={'badge ' + (direct ? 'badge-direct' : 'badge-public')}>{direct ? t(publicReplyRules(channel).texts.sentDirect) : t('replyMode.sentPublic')}</span>;
 }
 
 /** "Public" on a conversation that everyone can read (list rows and the conversation header). */
