@@ -86,8 +86,12 @@ class ChannelGateway {
     (void)config_json;
     return {};
   }
-  // True when encode() reads OutboundContext::history (costs a read of the conversation).
-  virtual bool wantsHistory() const { return false; }
+  // True when encode() reads OutboundContext::history for a reply in this conversation (costs a
+  // read of the conversation).
+  virtual bool wantsHistory(const core::Conversation& conversation) const {
+    (void)conversation;
+    return false;
+  }
   // How many files one message of this channel carries; 0 means no limit. A reply with more
   // files is sent as several messages (DeskService::reply): the first holds the text, the quote,
   // the buttons and the first files, each further one the next files. `files` are the reply's

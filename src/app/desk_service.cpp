@@ -589,7 +589,7 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
         if (auto quoted = tx.getMessage(actor.tenant_id, input.reply_to_id)) reply_to_external_id = quoted->external_id;
       }
       constexpr int kHistoryMessages = 50;
-      for (core::MessageId after{0}; gateway->second->wantsHistory();) {
+      for (core::MessageId after{0}; gateway->second->wantsHistory(view.conversation);) {
         auto page = tx.listMessages(actor.tenant_id, id, after, 200);
         if (!page) return page.error();
         if (page->empty()) break;

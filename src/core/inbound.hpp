@@ -67,7 +67,7 @@ struct InboundMessage {
   // no conversation opens one already resolved, labelled `automated_label`.
   bool automated = false;
   std::string automated_label;
-  // A public post (an X mention): it never joins the contact's private chat, and a conversation
+  // A public post (an X mention, a comment on a Facebook Page): it never joins the contact's private chat, and a conversation
   // it opens is public (Conversation::is_public). A private message never joins a public one.
   bool is_public = false;
 };

@@ -192,6 +192,93 @@ TEST(MessengerWebhook, EchoNamingAReplyOfParleysTellsWhichReply) {
   }
 }
 
+// ---- comments on the Page (feed) -----------------------------------------------------------------
+
+TEST(MessengerFeed, ACommentIsAPublicMessageFromItsAuthor) {
+  const auto m = only(parse("feed_comment"));
+  EXPECT_TRUE(m.is_public);
+  EXPECT_TRUE(m.new_conversation_unless_threaded);  // every comment is its own thread
+  EXPECT_FALSE(m.echo);
+  EXPECT_EQ(m.external_id, "778899001122_5001");
+  EXPECT_EQ(m.account_id, kPage);
+  EXPECT_EQ(m.contact.external_id, "4100000000000001");
+  EXPECT_EQ(m.contact.name, "Erika Muster");
+  EXPECT_EQ(m.text, "Habt ihr Sonntag offen?");
+  EXPECT_EQ(m.sent_at, 1764748790000);
+  EXPECT_TRUE(m.thread_refs.empty());
+  EXPECT_TRUE(m.reply_to_external_id.empty());
+  const auto p = payloadOf(m);
+  EXPECT_EQ(p.at("comment_id").as_string(), "778899001122_5001");
+  EXPECT_EQ(p.at("thread_comment_id").as_string(), "778899001122_5001");
+  EXPECT_EQ(p.at("post_id").as_string(), "682498302938465_778899001122");
+  EXPECT_EQ(p.at("permalink_url").as_string(), "https://www.facebook.com/parley.demo/posts/778899001122");
+}
+
+TEST(MessengerFeed, AnAnswerInACommentsThreadJoinsIt) {
+  const auto m = only(parse("feed_comment_answer"));
+  EXPECT_TRUE(m.is_public);
+  ASSERT_EQ(m.thread_refs.size(), 1u);
+  EXPECT_EQ(m.thread_refs[0], "778899001122_5001");
+  EXPECT_EQ(m.reply_to_external_id, "778899001122_5001");
+  EXPECT_EQ(payloadOf(m).at("thread_comment_id").as_string(), "778899001122_5001");
+}
+
+TEST(MessengerFeed, APhotoInACommentIsFetched) {
+  const auto m = only(parse("feed_comment_photo"));
+  EXPECT_EQ(m.kind, core::MessageKind::Image);
+  ASSERT_EQ(m.media.size(), 1u);
+  EXPECT_EQ(m.media[0].provider_ref.rfind("https://scontent.xx.fbcdn.net/", 0), 0u);
+  EXPECT_EQ(m.text, "So sieht es bei mir aus");
+}
+
+TEST(MessengerFeed, AnEditedCommentChangesItsText) {
+  const auto b = parse("feed_comment_edited");
+  EXPECT_TRUE(b.batch.messages.empty());
+  ASSERT_EQ(b.batch.edits.size(), 1u);
+  EXPECT_EQ(b.batch.edits[0].provider_message_id, "778899001122_5001");
+  EXPECT_EQ(b.batch.edits[0].text, "Habt ihr am Sonntag offen?");
+}
+
+TEST(MessengerFeed, ThePagesOwnCommentsRemovalsAndReactionsAddNothing) {
+  for (const char* name : {"feed_comment_by_page", "feed_comment_removed", "feed_reaction"}) expectOnlyIgnored(name);
+  // Instagram's webhook never reads a feed (its comments are not handled).
+  const auto ig = ms::parseWebhook(R"({"object":"instagram","entry":[{"id":"1","time":1,"changes":[{"field":"feed",)"
+                                   R"("value":{"item":"comment","verb":"add","comment_id":"1_2","from":{"id":"3"},"message":"x"}}]}]})",
+                                   ms::Product::Instagram);
+  ASSERT_TRUE(ig.ok());
+  EXPECT_TRUE(ig->batch.messages.empty());
+  // A comment whose fields have the wrong type is refused like any malformed event.
+  expectInvalid(R"({"object":"page","entry":[{"id":"682498302938465","changes":[{"field":"feed","value":)"
+                R"({"item":"comment","verb":"add","comment_id":"1_2","from":{"id":"3"},"message":7}}]}]})",
+                "message");
+}
+
+TEST(MessengerSend, APrivateReplyNamesTheComment) {
+  ms::SendRequest r;
+  r.recipient_id = "778899001122_5001";
+  r.to_comment = true;
+  r.text = "Wir melden uns per Nachricht.";
+  const auto o = json::parse(*ms::encodeSend(r)).as_object();
+  EXPECT_EQ(json::serialize(o.at("recipient")), R"({"comment_id":"778899001122_5001"})");
+  EXPECT_EQ(o.at("messaging_type").as_string(), "RESPONSE");
+}
+
+TEST(MessengerSend, AReplyCommentIsItsTextUpToEightThousandCharacters) {
+  EXPECT_EQ(*ms::encodeCommentReply("Ja!"), R"({"message":"Ja!"})");
+  EXPECT_EQ(*ms::encodeCommentReply("", true), "{}");  // a photo alone
+  EXPECT_FALSE(ms::encodeCommentReply("  ").ok());
+  EXPECT_TRUE(ms::encodeCommentReply(std::string(8000, 'a')).ok());
+  auto over = ms::encodeCommentReply(std::string(8001, 'a'));
+  ASSERT_FALSE(over.ok());
+  EXPECT_NE(over.error().message.find("8000"), std::string::npos);
+  EXPECT_EQ(*ms::commentRepliesUrl("http://127.0.0.1:9/v23.0/", "778899001122_5001"),
+            "http://127.0.0.1:9/v23.0/778899001122_5001/comments");
+  EXPECT_FALSE(ms::commentRepliesUrl("http://127.0.0.1:9/v23.0", "../me").ok());
+  const auto sent = ms::interpretCommentAnswer(ms::Product::Messenger, 200, R"({"id":"778899001122_9001"})");
+  EXPECT_EQ(sent.outcome, parley::app::DeliveryResult::Outcome::Delivered);
+  EXPECT_EQ(sent.provider_message_id, "778899001122_9001");
+}
+
 TEST(MessengerWebhook, DeliveryGivesMidsAndAWatermark) {
   const auto b = parse("delivery");
   ASSERT_EQ(b.batch.statuses.size(), 1u);

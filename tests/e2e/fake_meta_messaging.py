@@ -5,7 +5,11 @@ bearer token; GET /{version}/{PSID or IGSID}?fields=... (the User Profile APIs o
 first_name, last_name, profile_pic; and Instagram: name, username, profile_pic), with the same
 token; plus a CDN that serves inbound attachment URLs without a token. A send must name its
 messaging_type (RESPONSE, UPDATE or MESSAGE_TAG with a documented tag), a recipient id and a
-message of text or one attachment, else error 100, as the Send API answers."""
+message of text or one attachment, else error 100, as the Send API answers. A recipient is a
+PSID/IGSID (`id`) or, for a private reply, a comment (`comment_id`: one private reply per comment,
+error 10900 after). POST /{version}/{comment-id}/comments answers a comment in its thread (Graph API
+comments edge: `message` and/or a photo as the multipart field `source`) with {"id": ...}."""
+import email
 import http.server
 import json
 import re
@@ -30,7 +34,8 @@ def send_problem(sent):
         return "param tag must be a supported message tag"
     if kind != "MESSAGE_TAG" and "tag" in sent:
         return "param tag is only allowed with messaging_type MESSAGE_TAG"
-    if not isinstance(sent.get("recipient"), dict) or not sent["recipient"].get("id"):
+    recipient = sent.get("recipient")
+    if not isinstance(recipient, dict) or len([k for k in ("id", "comment_id", "post_id") if recipient.get(k)]) != 1:
         return "param recipient must be non-empty"
     message = sent.get("message")
     if not isinstance(message, dict) or ("text" in message) == ("attachment" in message):
@@ -55,6 +60,9 @@ class FakeMetaMessaging(SendHold):
         # callable(account id, sent body, message id), run before a send is answered: a test posts
         # the echo webhook from it, as Meta may deliver the echo before the Send API's answer.
         self.before_answer = None
+        self.comments = []          # (comment id answered, {"message": ..., "source": (filename, type, bytes)})
+        self.private_replies = {}   # comment id -> the PSID its private reply went to
+        self.comment_psids = {}     # comment id -> the author's PSID the Send API answers (else a made-up one)
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -73,6 +81,9 @@ class FakeMetaMessaging(SendHold):
                 if self.headers.get("Authorization") != "Bearer " + outer.token:
                     return self.reply(401, {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException",
                                                       "code": 190, "fbtrace_id": "fake"}})
+                c = re.fullmatch(r"/%s/([\d_]+)/comments" % outer.version, self.path)
+                if c:
+                    return self.comment(c.group(1), body)
                 m = re.fullmatch(r"/%s/(\d+)/(messages|message_attachments)" % outer.version, self.path)
                 if not m:
                     return self.reply(400, {"error": {"message": "Unknown path components: " + self.path,
@@ -97,10 +108,47 @@ class FakeMetaMessaging(SendHold):
                     if outer.before_answer:  # sent after all, but the answer says otherwise (or never comes)
                         outer.before_answer(m.group(1), sent, "m_fake%d" % len(outer.sent))
                     return self.reply(status, error, headers=headers)
+                recipient = sent["recipient"].get("id")
+                comment = sent["recipient"].get("comment_id")
+                if comment:
+                    # Private Replies: one message per comment; the answer names the author's PSID.
+                    if comment in outer.private_replies:
+                        return self.reply(400, {"error": {"message": "(#10900) Activity already replied to",
+                                                          "type": "OAuthException", "code": 10900, "fbtrace_id": "AbCdEfGh"}})
+                    recipient = outer.comment_psids.get(comment, "71000000000%05d" % len(outer.sent))
+                    outer.private_replies[comment] = recipient
                 mid = outer.next_mids.pop(0) if outer.next_mids else "m_fake%d" % len(outer.sent)
                 if outer.before_answer:
                     outer.before_answer(m.group(1), sent, mid)
-                self.reply(200, {"recipient_id": sent["recipient"]["id"], "message_id": mid})
+                self.reply(200, {"recipient_id": recipient, "message_id": mid})
+
+            def comment(self, comment_id, body):
+                """The comments edge: a JSON, form or multipart body with message and/or source."""
+                content_type = self.headers.get("Content-Type", "")
+                fields = {}
+                if content_type.startswith("multipart/form-data"):
+                    parsed = email.message_from_bytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+                    for part in parsed.get_payload() if parsed.is_multipart() else []:
+                        name = part.get_param("name", header="content-disposition")
+                        data = part.get_payload(decode=True)
+                        if name == "source":
+                            fields["source"] = (part.get_filename(), part.get_content_type(), data)
+                        elif name:
+                            fields[name] = data.decode()
+                elif content_type.startswith("application/json"):
+                    fields = json.loads(body or b"{}")
+                else:
+                    fields = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode()).items()}
+                if not fields.get("message") and "source" not in fields and not fields.get("attachment_url"):
+                    return self.reply(400, {"error": {"message": "(#100) A comment needs a message or an attachment",
+                                                      "type": "OAuthException", "code": 100, "fbtrace_id": "AbCdEfGh"}})
+                outer.comments.append((comment_id, fields))
+                outer.held_here()
+                if outer.send_errors:
+                    status, error, headers = outer.send_errors.pop(0)
+                    return self.reply(status, error, headers=headers)
+                post = comment_id.split("_")[0]
+                self.reply(200, {"id": "%s_%d" % (post, 900000 + len(outer.comments))})
 
             def do_GET(self):
                 m = re.fullmatch(r"/cdn/([\w.-]+)(\?.*)?", self.path)
@@ -142,6 +190,11 @@ class FakeMetaMessaging(SendHold):
         self.base = "http://127.0.0.1:%d" % self.httpd.server_address[1]
         self.api_base_url = self.base + "/" + version
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def page_config(self, page_id, app_secret, verify_token="verify-page"):
+        """The config of a Messenger (Facebook Page) inbox that sends through this fake."""
+        return {"page_id": page_id, "page_access_token": self.token, "app_secret": app_secret,
+                "verify_token": verify_token, "api_base_url": self.api_base_url}
 
     def instagram_config(self, instagram_id, app_secret, verify_token="verify-ig"):
         """The config of an Instagram inbox that sends through this fake."""

@@ -115,8 +115,7 @@ class MessengerCrash(CrashNeverTwice, unittest.TestCase):
 
     @classmethod
     def config(cls):
-        return {"page_id": cls.account, "page_access_token": cls.fake.token, "app_secret": test_messenger.APP_SECRET,
-                "verify_token": "verify-page", "api_base_url": cls.fake.api_base_url}
+        return cls.fake.page_config(cls.account, test_messenger.APP_SECRET)
 
     def customer_writes(self):
         raw = test_messenger.event(self.customer, self.account, {"message": {"mid": "m_crash_" + self.obj, "text": "Hallo"}},

@@ -52,9 +52,7 @@ class MessengerTest(Desk, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.meta = FakeMetaMessaging()
-        cls.start_with_inbox("Facebook Page", "messenger", {
-            "page_id": PAGE_ID, "page_access_token": cls.meta.token, "app_secret": APP_SECRET,
-            "verify_token": "verify-page", "api_base_url": cls.meta.api_base_url})
+        cls.start_with_inbox("Facebook Page", "messenger", cls.meta.page_config(PAGE_ID, APP_SECRET))
         cls.meta.instagram_accounts.add(IG_ID)
         cls.ig_inbox = cls.add_inbox("Instagram", "instagram", {
             "instagram_id": IG_ID, "access_token": cls.meta.token, "app_secret": APP_SECRET,

@@ -45,7 +45,7 @@ class EmailGateway final : public app::ChannelGateway {
 
   core::Result<std::string> encode(const app::OutboundContext& context) const override;
   core::Status validateConfig(const std::string& config_json) const override;
-  bool wantsHistory() const override { return true; }
+  bool wantsHistory(const core::Conversation&) const override { return true; }
   app::DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) override;
   // A repeat carries the same Message-ID, which mail clients show once.
   bool idempotentResend() const override { return true; }

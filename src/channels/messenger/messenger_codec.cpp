@@ -381,6 +381,87 @@ core::Status readEvent(const json::object& event, const std::string& path, const
 }
 
 // The webhook fields whose notifications are messaging events (Messenger's and Instagram's).
+// ---- a comment on the Page (the `feed` field of Page webhooks) ------------------------------------
+
+// A customer's comment on one of the Page's posts, or an answer in such a comment's thread:
+// a public message (docs/channels/MESSENGER.md, "Comments on the Page"). value is the change's
+// `value` of field `feed` with item "comment": verb "add" is a new comment, "edited" changes its
+// text; anything else (remove, hide, unhide) and the Page's own comments are ignored. Facebook's
+// comment threads are two levels deep: parent_id is the post for a comment, the top comment for
+// an answer, which therefore joins that comment's conversation.
+core::Status readFeedComment(const json::object& value, const std::string& path, const EventContext& ctx, WebhookBatch& out) {
+  MS_TRY(verb, optString(value, "verb", path, 64));
+  MS_TRY(comment_id, optId(value, "comment_id", path));
+  MS_TRY(from, optObject(value, "from", path));
+  std::optional<std::string> author, name;
+  if (from) {
+    MS_TRY(id, optId(*from, "id", path + ".from"));
+    MS_TRY(n, optString(*from, "name", path + ".from", 1024));
+    author = std::move(id);
+    name = std::move(n);
+  }
+  // Without an author there is no one to answer (Meta leaves `from` out when the app may not see
+  // who wrote); the Page's own comments are its replies, stored when Parley sent them.
+  if (!comment_id || comment_id->empty() || !author || author->empty() || *author == ctx.account_id) {
+    ++out.batch.ignored;
+    return {};
+  }
+  MS_TRY(text, optString(value, "message", path));
+  MS_TRY(created, optNumber(value, "created_time", path));
+  const core::TimestampMs at = created && *created > 0 && *created < 1e11 ? static_cast<core::TimestampMs>(*created) * 1000 : 0;
+  if (verb && *verb == "edited") {
+    if (text) out.batch.edits.push_back({ctx.account_id, *comment_id, *text, at});
+    else ++out.batch.ignored;
+    return {};
+  }
+  if (!verb || *verb != "add") {
+    ++out.batch.ignored;
+    return {};
+  }
+  MS_TRY(post_id, optId(value, "post_id", path));
+  MS_TRY(parent_id, optId(value, "parent_id", path));
+  MS_TRY(photo, optString(value, "photo", path, 8192));
+  MS_TRY(video, optString(value, "video", path, 8192));
+  MS_TRY(post, optObject(value, "post", path));
+  std::optional<std::string> permalink;
+  if (post) {
+    MS_TRY(link, optString(*post, "permalink_url", path + ".post", 8192));
+    permalink = std::move(link);
+  }
+  core::InboundMessage m;
+  m.account_id = ctx.account_id;
+  m.external_id = *comment_id;
+  m.sent_at = at;
+  m.is_public = true;
+  m.new_conversation_unless_threaded = true;
+  m.contact.external_id = *author;
+  m.contact.name = name.value_or("");
+  m.text = text.value_or("");
+  // The comment this one answers and whose thread it is in (a top comment's thread is its own).
+  std::string thread = *comment_id;
+  if (parent_id && !parent_id->empty() && (!post_id || *parent_id != *post_id)) {
+    thread = *parent_id;
+    m.thread_refs = {*parent_id};
+    m.reply_to_external_id = *parent_id;
+  }
+  const auto mediaUrl = [](const std::optional<std::string>& url) {
+    return url && (url->rfind("https://", 0) == 0 || url->rfind("http://", 0) == 0);
+  };
+  if (mediaUrl(photo) || mediaUrl(video)) {
+    core::InboundMedia media;
+    media.provider_ref = mediaUrl(photo) ? *photo : *video;
+    m.media.push_back(std::move(media));
+    m.kind = mediaUrl(photo) ? core::MessageKind::Image : core::MessageKind::Video;
+  }
+  json::object payload{{"comment_id", *comment_id}, {"thread_comment_id", thread}};
+  if (post_id) payload["post_id"] = *post_id;
+  if (parent_id) payload["parent_id"] = *parent_id;
+  if (permalink && !permalink->empty()) payload["permalink_url"] = *permalink;
+  m.payload_json = json::serialize(payload);
+  out.batch.messages.push_back(std::move(m));
+  return {};
+}
+
 bool isMessagingField(std::string_view field) {
   static constexpr std::string_view kFields[] = {"messages",          "message_echoes",     "messaging_postbacks",
                                                  "message_reactions", "message_reads",      "messaging_seen",
@@ -453,7 +534,8 @@ core::Result<WebhookBatch> parseWebhook(std::string_view raw_body, Product produ
     // standby (another app owns the thread): not ours.
     MS_TRY(standby, optArray(entry, "standby", ep));
     if (standby) out.batch.ignored += static_cast<int>(standby->size());
-    // changes[]: feed, comments and mentions are not ours; a messaging field whose value is one
+    // changes[]: a comment on the Page's feed is a public message (readFeedComment); other feed
+    // changes, Instagram's comments and mentions are not ours; a messaging field whose value is one
     // messaging event (the form of the App Dashboard's test notifications and of the examples on
     // the messaging_postbacks page) is read like an entry of messaging[].
     MS_TRY(changes, optArray(entry, "changes", ep));
@@ -462,6 +544,15 @@ core::Result<WebhookBatch> parseWebhook(std::string_view raw_body, Product produ
       const json::object* change = (*changes)[c].if_object();
       const json::value* field = change ? find(*change, "field") : nullptr;
       const json::value* value = change ? find(*change, "value") : nullptr;
+      if (product == Product::Messenger && field && field->is_string() && field->get_string() == "feed" && value &&
+          value->is_object()) {
+        const json::value* item = find(value->get_object(), "item");
+        if (item && item->is_string() && item->get_string() == "comment") {
+          auto status = readFeedComment(value->get_object(), ep + ".changes[" + std::to_string(c) + "].value", ctx, out);
+          if (!status) return status.error();
+          continue;
+        }
+      }
       if (!field || !field->is_string() || !isMessagingField(field->get_string()) || !value || !value->is_object() ||
           !find(value->get_object(), "sender")) {
         ++out.batch.ignored;
@@ -525,7 +616,7 @@ core::Result<std::string> encodeSend(const SendRequest& request) {
                                          {"payload", json::object{{"attachment_id", request.attachment_id}}}};
   }
   if (request.echo_metadata) message["metadata"] = std::string(kEchoMetadata) + ":" + std::to_string(request.echo_of);
-  json::object body{{"recipient", json::object{{"id", request.recipient_id}}}};
+  json::object body{{"recipient", json::object{{request.to_comment ? "comment_id" : "id", request.recipient_id}}}};
   if (request.human_agent) {
     body["messaging_type"] = "MESSAGE_TAG";
     body["tag"] = "HUMAN_AGENT";
@@ -547,6 +638,29 @@ core::Result<std::string> sendUrl(std::string_view api_base_url, std::string_vie
 
 core::Result<std::string> uploadUrl(std::string_view api_base_url, std::string_view account_id) {
   return accountUrl(api_base_url, account_id, "message_attachments");
+}
+
+core::Result<std::string> commentRepliesUrl(std::string_view api_base_url, std::string_view comment_id) {
+  if (!validPathSegment(comment_id)) return makeError(ErrorCode::InvalidInput, "the comment id is invalid");
+  return accountUrl(api_base_url, comment_id, "comments");
+}
+
+core::Result<std::string> encodeCommentReply(std::string_view text, bool with_photo) {
+  if (!core::isValidUtf8(text)) return makeError(ErrorCode::InvalidInput, "the message contains invalid UTF-8");
+  const bool blank = text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+  if (blank && !with_photo) return makeError(ErrorCode::InvalidInput, "text: a comment needs text or a photo");
+  if (codePoints(text) > kMaxCommentChars) {
+    return makeError(ErrorCode::InvalidInput, "text: a comment on Facebook has at most " + std::to_string(kMaxCommentChars) + " characters");
+  }
+  json::object body;
+  if (!blank) body["message"] = text;
+  return json::serialize(body);
+}
+
+app::DeliveryResult interpretCommentAnswer(Product product, long http_status, std::string_view body, long retry_after_s) {
+  const std::string failed = std::string(productName(product)) + " accepted the comment but ";
+  if (auto sent = successfulSend(http_status, failed, [&] { return stringField(body, "id", "comment answer"); })) return *sent;
+  return classifySendError(product, http_status, body, retry_after_s);
 }
 
 core::Result<std::string> parseSendResponse(std::string_view body) { return stringField(body, "message_id", "send answer"); }

@@ -92,7 +92,10 @@ AttachmentType attachmentTypeFor(std::string_view content_type);
 std::string_view toString(AttachmentType type);
 
 struct SendRequest {
-  std::string recipient_id;  // PSID / IGSID
+  std::string recipient_id;  // PSID / IGSID, or the comment's id for a private reply
+  // A private reply to a comment on the Page (recipient.comment_id instead of recipient.id):
+  // one message to its author, within 7 days of the comment (messenger-platform/discovery/private-replies).
+  bool to_comment = false;
   // Exactly one of text and attachment_id: the Send API takes text or one attachment per message.
   std::string text;          // at most 2000 characters
   std::string attachment_id;  // from the Attachment Upload API
@@ -116,6 +119,18 @@ std::string encodeUploadMessage(AttachmentType type);
 // [A-Za-z0-9._-] so they cannot change the path.
 core::Result<std::string> sendUrl(std::string_view api_base_url, std::string_view account_id);
 core::Result<std::string> uploadUrl(std::string_view api_base_url, std::string_view account_id);
+
+// ---- public replies to comments on the Page ---------------------------------------------------
+// Graph API's comments edge: POST {base}/{comment-id}/comments with `message` (and optionally a
+// photo as the multipart field `source`) answers a comment in its thread, visible to everyone;
+// the answer is {"id": "<the new comment's id>"}.
+constexpr std::size_t kMaxCommentChars = 8000;
+constexpr std::size_t kMaxCommentPhotoBytes = 4 * 1024 * 1024;  // Graph API's photo limit (pages-api/posts)
+core::Result<std::string> commentRepliesUrl(std::string_view api_base_url, std::string_view comment_id);
+// {"message": text}; text non-empty (unless a photo goes along: empty allowed), at most kMaxCommentChars.
+core::Result<std::string> encodeCommentReply(std::string_view text, bool with_photo = false);
+// 2xx -> Delivered with the comment's id (Failed if it has none), else classifySendError.
+app::DeliveryResult interpretCommentAnswer(Product product, long http_status, std::string_view body, long retry_after_s = 0);
 
 // {"recipient_id","message_id"} -> message_id; {"attachment_id"} -> attachment_id.
 core::Result<std::string> parseSendResponse(std::string_view body);

@@ -8,6 +8,7 @@
 #include "app/attachment_store.hpp"
 #include "channels/common/config_secrets.hpp"
 #include "channels/common/delivery_start.hpp"
+#include "channels/common/direct_reply.hpp"
 #include "channels/common/file_limits.hpp"
 #include "channels/common/http_client.hpp"
 
@@ -23,6 +24,77 @@ namespace {
 constexpr std::int64_t kMaxMessengerAttachmentBytes = 25LL * 1024 * 1024;
 
 std::string inboxScope(core::InboxId id) { return "inbox:" + std::to_string(id.value); }
+
+// Facebook allows a private reply within 7 days of the comment (messenger-platform/discovery/private-replies).
+constexpr std::int64_t kPrivateReplyWindowMs = 7LL * 24 * 3600 * 1000;
+
+// The comment a stored message is (its payload from readFeedComment): its id and its thread's.
+struct CommentRef {
+  std::string comment_id;
+  std::string thread_comment_id;
+  core::TimestampMs at = 0;
+};
+std::optional<CommentRef> commentOf(const core::Message& m) {
+  if (m.direction != core::MessageDirection::Incoming) return std::nullopt;
+  boost::system::error_code ec;
+  auto v = json::parse(m.payload_json, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.get_object();
+  CommentRef ref{stringOr(o, "comment_id"), stringOr(o, "thread_comment_id"), m.created_at};
+  if (ref.comment_id.empty()) return std::nullopt;
+  if (ref.thread_comment_id.empty()) ref.thread_comment_id = ref.comment_id;
+  return ref;
+}
+
+// Photos a reply comment can carry (Graph API photo uploads: JPEG, PNG, GIF, WebP; up to 4 MB).
+bool commentPhotoType(const std::string& content_type) {
+  return content_type == "image/jpeg" || content_type == "image/png" || content_type == "image/gif" ||
+         content_type == "image/webp";
+}
+
+// The envelope for a reply in a public thread: {"kind":"comment","comment_id","text"[,"attachment"]}
+// answers in the comment's thread; {"kind":"private_reply","comment_id","text"} is the private reply.
+core::Result<std::string> encodeForComment(const app::OutboundContext& ctx) {
+  // The comment answered: the one the agent quoted, else the customer's latest in this thread.
+  std::optional<CommentRef> answered;
+  if (ctx.history) {
+    for (auto it = ctx.history->rbegin(); it != ctx.history->rend() && !answered; ++it) {
+      if (!ctx.reply_to_external_id.empty() && it->external_id != ctx.reply_to_external_id) continue;
+      answered = commentOf(*it);
+    }
+    for (auto it = ctx.history->rbegin(); it != ctx.history->rend() && !answered; ++it) answered = commentOf(*it);
+  }
+  if (!answered) return makeError(ErrorCode::InvalidInput, "no comment of the customer in this thread to answer");
+  if (wantsDirect(ctx.message)) {
+    if (!ctx.attachments.empty()) {
+      return makeError(ErrorCode::InvalidInput,
+                       "a private reply to a comment is one text message: send files once the customer answers in Messenger");
+    }
+    if (ctx.message.created_at - answered->at > kPrivateReplyWindowMs) {
+      return makeError(ErrorCode::InvalidInput, "Facebook allows a private reply only within 7 days of the comment");
+    }
+    SendRequest probe;
+    probe.recipient_id = answered->comment_id;
+    probe.to_comment = true;
+    probe.text = ctx.message.text;
+    if (auto checked = encodeSend(probe); !checked) return checked.error();
+    return json::serialize(json::object{{"kind", "private_reply"}, {"comment_id", answered->comment_id}, {"text", ctx.message.text}});
+  }
+  json::object envelope{{"kind", "comment"}, {"comment_id", answered->thread_comment_id}, {"text", ctx.message.text}};
+  if (ctx.attachments.size() > 1) return makeError(ErrorCode::InvalidInput, "a comment on Facebook carries one photo");
+  if (!ctx.attachments.empty()) {
+    const auto& a = ctx.attachments.front();
+    if (!commentPhotoType(a.content_type)) {
+      return makeError(ErrorCode::InvalidInput, "\"" + a.filename + "\": a comment on Facebook carries a photo (JPEG, PNG, GIF, WebP) only");
+    }
+    if (a.size > static_cast<std::int64_t>(kMaxCommentPhotoBytes)) {
+      return fileTooLarge(a.filename, a.content_type, a.size, "a photo in a Facebook comment is at most 4 MB");
+    }
+    envelope["attachment"] = json::object{{"sha256", a.sha256}, {"filename", a.filename}, {"content_type", a.content_type}};
+  }
+  if (auto checked = encodeCommentReply(ctx.message.text, !ctx.attachments.empty()); !checked) return checked.error();
+  return json::serialize(envelope);
+}
 
 }  // namespace
 
@@ -74,6 +146,7 @@ core::Result<std::string> MessengerGateway::encode(const app::OutboundContext& c
     }
   }
   const std::string name(productName(product_));
+  if (product_ == Product::Messenger && ctx.conversation.is_public) return encodeForComment(ctx);
   if (recipient.empty()) return makeError(ErrorCode::InvalidInput, "this contact has not written to this inbox on " + name);
   if (ctx.attachments.size() > 1) {
     return makeError(ErrorCode::InvalidInput, name + " sends one file per message here; send the files one by one");
@@ -136,6 +209,17 @@ app::DeliveryResult MessengerGateway::deliver(const core::Inbox& inbox, const co
     return interpretSendAnswer(product_, answer.status, answer.body, answer.retry_after_s);
   };
 
+  const std::string kind = stringOr(envelope, "kind");
+  if (kind == "private_reply") {
+    SendRequest reply = base;
+    reply.recipient_id = stringOr(envelope, "comment_id");
+    reply.to_comment = true;
+    reply.human_agent = false;  // a private reply is a RESPONSE to the comment, within its 7 days
+    reply.text = stringOr(envelope, "text");
+    return send(reply);
+  }
+  if (kind == "comment") return deliverComment(*config, envelope);
+
   app::DeliveryResult last{Outcome::Failed, "nothing to send", 0, {}};
   if (auto it = envelope.find("attachment"); it != envelope.end() && it->value().is_object()) {
     const auto& a = it->value().get_object();
@@ -179,6 +263,39 @@ app::DeliveryResult MessengerGateway::deliver(const core::Inbox& inbox, const co
     last = send(message);
   }
   return last;
+}
+
+app::DeliveryResult MessengerGateway::deliverComment(const InboxConfig& config, const json::object& envelope) {
+  auto url = commentRepliesUrl(config.api_base_url, stringOr(envelope, "comment_id"));
+  if (!url) return {Outcome::Failed, url.error().message, 0, {}};
+  const std::string text = stringOr(envelope, "text");
+  const auto* photo = envelope.if_contains("attachment");
+  HttpCall call;
+  call.method = "POST";
+  call.url = *url;
+  call.headers = {{"Authorization", "Bearer " + config.access_token}};
+  call.timeout_ms = timeout_ms_;
+  if (photo && photo->is_object()) {
+    // The photo goes along as the multipart field `source` (Parley is not public: Meta cannot
+    // fetch it by attachment_url).
+    const auto& a = photo->get_object();
+    const std::string sha = stringOr(a, "sha256");
+    std::ifstream in(app::blobPath(attachments_root_, sha), std::ios::binary);
+    if (sha.size() < 2 || !in) return {Outcome::Failed, "the file to send is missing on this server", 0, {}};
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    if (text.find_first_not_of(" \t\r\n") != std::string::npos) call.multipart.push_back({"message", text, "", ""});
+    call.multipart.push_back({"source", bytes.str(), stringOr(a, "filename"), stringOr(a, "content_type")});
+    call.timeout_ms = timeout_ms_ * 4;
+  } else {
+    auto body = encodeCommentReply(text);
+    if (!body) return {Outcome::Failed, body.error().message, 0, {}};
+    call.headers.push_back({"Content-Type", "application/json"});
+    call.body = std::move(*body);
+  }
+  auto answer = performHttp(call);
+  if (!answer.transport_ok && !answer.too_large) return {Outcome::RetryLater, "Facebook unreachable: " + answer.error, 0, {}};
+  return interpretCommentAnswer(product_, answer.status, answer.body, answer.retry_after_s);
 }
 
 core::Result<std::string> MessengerGateway::fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,

@@ -8,10 +8,16 @@
 //  - deliver() runs on the outbox worker: uploads the file (POST /{account}/message_attachments,
 //    multipart; Parley is not public, so Meta cannot fetch it by URL), sends it, then the text
 //    (the Send API takes text or one attachment per message) and returns the last message_id.
+//  - A public conversation (a customer's comment on the Page, Messenger only) is answered by a
+//    reply comment in the comment's thread (POST /{comment-id}/comments, text and at most one
+//    photo), or — the agent's choice, `direct` — by a private reply: one Send API message to the
+//    comment's author (recipient.comment_id), text only, within 7 days of the comment.
 //  - fetchProfile() asks the User Profile API for a new customer's name (GET /{PSID or IGSID}).
 //  - fetchMedia() downloads an inbound attachment from the URL in the webhook (Meta's CDN,
 //    signed URL, no token), bounded in size and time.
 #pragma once
+
+#include <boost/json.hpp>
 
 #include <filesystem>
 #include <string>
@@ -40,6 +46,10 @@ class MessengerGateway final : public app::ChannelGateway {
       : product_(product), attachments_root_(std::move(attachments_root)), timeout_ms_(timeout_ms), secrets_(std::move(secrets)) {}
 
   core::Result<std::string> encode(const app::OutboundContext& context) const override;
+  // A public thread (a comment on the Page) answers the customer's comment, found in the history.
+  bool wantsHistory(const core::Conversation& conversation) const override {
+    return product_ == Product::Messenger && conversation.is_public;
+  }
   // The Send API takes one attachment per message: several files go as several messages.
   std::size_t filesPerMessage(const core::Inbox&, bool, const std::vector<core::Attachment>&) const override { return 1; }
   core::Status validateConfig(const std::string& config_json) const override;
@@ -52,6 +62,9 @@ class MessengerGateway final : public app::ChannelGateway {
   core::Result<app::CustomerProfile> fetchProfile(const core::Inbox& inbox, const std::string& customer_id) override;
 
  private:
+  // A reply comment in a public thread (envelope kind "comment").
+  app::DeliveryResult deliverComment(const InboxConfig& config, const boost::json::object& envelope);
+
   Product product_;
   std::filesystem::path attachments_root_;
   long timeout_ms_;

@@ -41,7 +41,7 @@ class TelegramGateway final : public app::ChannelGateway {
       : attachments_root_(std::move(attachments_root)), timeout_ms_(timeout_ms), secrets_(std::move(secrets)) {}
 
   core::Result<std::string> encode(const app::OutboundContext& context) const override;
-  bool wantsHistory() const override { return true; }  // a reply in a forum goes to the customer's topic
+  bool wantsHistory(const core::Conversation&) const override { return true; }  // a reply in a forum goes to the customer's topic
   // sendPhoto / sendDocument take one file: several files go as several messages.
   std::size_t filesPerMessage(const core::Inbox&, bool, const std::vector<core::Attachment>&) const override { return 1; }
   // Telegram's limits per chat (Bot FAQ "My bot is hitting limits"): about one message a second

@@ -11,6 +11,7 @@
 #include "app/crypto.hpp"
 #include "channels/common/config_secrets.hpp"
 #include "channels/common/delivery_start.hpp"
+#include "channels/common/direct_reply.hpp"
 #include "channels/common/http_client.hpp"
 
 namespace parley::channels::x {
@@ -24,15 +25,6 @@ namespace {
 
 bool allDigits(const std::string& s) {
   return !s.empty() && s.size() <= 32 && s.find_first_not_of("0123456789") == std::string::npos;
-}
-
-// The reply asks to answer a public thread by DM: {"direct": true} in the message's payload.
-bool wantsDirect(const core::Message& message) {
-  boost::system::error_code ec;
-  auto v = json::parse(message.payload_json, ec);
-  if (ec || !v.is_object()) return false;
-  const auto* direct = v.get_object().if_contains("direct");
-  return direct && direct->is_bool() && direct->get_bool();
 }
 
 core::TimestampMs nowMs() {

@@ -107,7 +107,7 @@ class XGateway final : public app::ChannelGateway {
 
   core::Result<std::string> encode(const app::OutboundContext& context) const override;
   core::Status validateConfig(const std::string& config_json) const override;
-  bool wantsHistory() const override { return true; }  // a public reply answers the latest post
+  bool wantsHistory(const core::Conversation&) const override { return true; }  // a public reply answers the latest post
   // A public post carries up to 4 photos together; a GIF or video goes alone, and so does every
   // file of a DM (X's one media item): 4 when public_post and every file is a photo, else 1.
   std::size_t filesPerMessage(const core::Inbox& inbox, bool public_post,

@@ -1,0 +1,139 @@
+"""End to end: comments on the Facebook Page (Page webhooks, field `feed`) in a Messenger inbox,
+against the real binary and the local Graph fake. A customer's comment opens a public
+conversation; the agent answers in the comment's thread (POST /{comment-id}/comments, text or a
+photo) or privately (one Send API message to recipient.comment_id); answers in the thread join
+the conversation, edits change the text, the Page's own comments and removals add nothing."""
+import json
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from fake_meta_messaging import FakeMetaMessaging  # noqa: E402
+from harness import Desk, sign, wait_for  # noqa: E402
+from test_messenger import APP_SECRET, PAGE_ID, tiny_png  # noqa: E402
+
+POST_ID = PAGE_ID + "_778899001122"
+
+
+def feed_change(value):
+    """One `feed` change in the documented Page webhook envelope."""
+    at = int(time.time())
+    return json.dumps({"object": "page", "entry": [{"id": PAGE_ID, "time": at,
+                                                     "changes": [{"field": "feed", "value": value}]}]}).encode()
+
+
+def comment(comment_id, author, name, text, parent_id=POST_ID, verb="add", **more):
+    """A comment as Page webhooks describe it (item "comment": from, post_id, comment_id, parent_id,
+    message, created_time in Unix seconds, verb; the post with its permalink)."""
+    value = {"from": {"id": author, "name": name}, "item": "comment", "verb": verb, "comment_id": comment_id,
+             "post_id": POST_ID, "parent_id": parent_id, "message": text, "created_time": int(time.time()),
+             "post": {"status_type": "added_photos", "is_published": True, "updated_time": "2026-12-03T07:00:00+0000",
+                      "permalink_url": "https://www.facebook.com/parley.demo/posts/778899001122",
+                      "promotion_status": "inactive", "id": POST_ID}}
+    value.update(more)
+    return feed_change(value)
+
+
+class PageCommentsTest(Desk, unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.meta = FakeMetaMessaging()
+        cls.start_with_inbox("Facebook Page", "messenger", cls.meta.page_config(PAGE_ID, APP_SECRET))
+
+    def webhook(self, raw):
+        status, body, _ = self.parley.request("POST", "/webhooks/messenger", raw=raw,
+                                              headers={"X-Hub-Signature-256": sign(APP_SECRET, raw)})
+        self.assertEqual(status, 200, body)
+        return body
+
+    def thread_of(self, author):
+        _, conversation = self.conversation_of(author, self.inbox["id"])
+        return conversation
+
+    def test_a_comment_opens_a_public_conversation_answered_in_its_thread(self):
+        author = "4100000000000001"
+        body = self.webhook(comment(POST_ID.split("_")[1] + "_5001", author, "Erika Muster", "Habt ihr Sonntag offen?"))
+        self.assertEqual(body["stored"], 1, body)
+        conversation = self.thread_of(author)
+        self.assertTrue(conversation["public"], conversation)
+        contact, _ = self.conversation_of(author, self.inbox["id"])
+        self.assertEqual(contact["name"], "Erika Muster")
+        [first] = self.messages(conversation["id"])
+        self.assertEqual((first["direction"], first["text"]), ("incoming", "Habt ihr Sonntag offen?"))
+
+        reply = self.reply(conversation["id"], text="Ja, von 10 bis 16 Uhr.")
+        sent = wait_for(lambda: (lambda m: m if m["delivery_status"] == "sent" else None)(
+            self.message(conversation["id"], reply["id"])))
+        answered, fields = self.meta.comments[-1]
+        self.assertEqual((answered, fields), ("778899001122_5001", {"message": "Ja, von 10 bis 16 Uhr."}))
+        self.assertTrue(sent["external_id"].startswith("778899001122_"), sent)
+        self.assertEqual([s for _, s in self.meta.sent if s["message"].get("text") == "Ja, von 10 bis 16 Uhr."], [],
+                         "a public reply is no Messenger message")
+
+        # The customer answers in the thread: the same conversation, quoting the comment.
+        self.webhook(comment("778899001122_5002", author, "Erika Muster", "Super, danke!", parent_id="778899001122_5001"))
+        texts = [m["text"] for m in self.messages(conversation["id"])]
+        self.assertEqual(texts, ["Habt ihr Sonntag offen?", "Ja, von 10 bis 16 Uhr.", "Super, danke!"])
+        self.assertEqual(len(self.conversations_of(author, self.inbox["id"])[1]), 1)
+        # A reply now still goes into the thread of the top comment (Facebook's threads are two deep).
+        again = self.reply(conversation["id"], text="Gern!")
+        wait_for(lambda: self.message(conversation["id"], again["id"])["delivery_status"] == "sent")
+        self.assertEqual(self.meta.comments[-1], ("778899001122_5001", {"message": "Gern!"}))
+
+        # An edit changes the text; the Page's own comment and a removal add nothing.
+        self.webhook(comment("778899001122_5002", author, "Erika Muster", "Super, vielen Dank!", verb="edited",
+                             parent_id="778899001122_5001"))
+        body = self.webhook(comment("778899001122_5003", PAGE_ID, "Parley Demo", "Gern!", parent_id="778899001122_5001"))
+        self.assertEqual(body["stored"], 0, body)
+        body = self.webhook(comment("778899001122_5002", author, "Erika Muster", "", verb="remove"))
+        self.assertEqual(body["stored"], 0, body)
+        texts = [m["text"] for m in self.messages(conversation["id"])]
+        self.assertEqual(texts, ["Habt ihr Sonntag offen?", "Ja, von 10 bis 16 Uhr.", "Super, vielen Dank!", "Gern!"])
+
+    def test_a_photo_goes_into_the_thread_with_the_text(self):
+        author = "4100000000000002"
+        self.webhook(comment("778899001122_6001", author, "Max Muster", "Welche Farbe ist das?"))
+        conversation = self.thread_of(author)
+        png = tiny_png()
+        photo = self.uploaded_file("farbe.png", png, "image/png")
+        reply = self.reply(conversation["id"], text="Diese hier:", attachment_ids=[photo])
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+        answered, fields = self.meta.comments[-1]
+        self.assertEqual(answered, "778899001122_6001")
+        self.assertEqual(fields["message"], "Diese hier:")
+        self.assertEqual(fields["source"], ("farbe.png", "image/png", png))
+        # A PDF cannot go into a comment: refused at once, nothing sent.
+        self.assert_file_refused(conversation["id"], "preise.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf",
+                                 ["preise.pdf", "photo"], lambda: len(self.meta.comments))
+
+    def test_a_private_reply_goes_to_the_comments_author_once(self):
+        author = "4100000000000003"
+        self.webhook(comment("778899001122_7001", author, "Lena Muster", "Meine Bestellung 4711 fehlt!"))
+        conversation = self.thread_of(author)
+        reply = self.reply(conversation["id"], text="Wir schauen nach – bitte schicken Sie uns Ihre Adresse.", direct=True)
+        sent = wait_for(lambda: (lambda m: m if m["delivery_status"] == "sent" else None)(
+            self.message(conversation["id"], reply["id"])))
+        self.assertEqual(sent["payload"].get("direct"), True, sent)
+        body = self.meta.sent[-1][1]
+        self.assertEqual(body["recipient"], {"comment_id": "778899001122_7001"})
+        self.assertEqual(body["messaging_type"], "RESPONSE")
+        self.assertEqual(body["message"]["text"], "Wir schauen nach – bitte schicken Sie uns Ihre Adresse.")
+        self.assertEqual(len([c for c in self.meta.comments if c[0] == "778899001122_7001"]), 0, "nothing public")
+
+        # Facebook takes one private reply per comment: a second one fails with Meta's reason.
+        second = self.reply(conversation["id"], text="Noch eine Frage?", direct=True)
+        failed = wait_for(lambda: (lambda m: m if m["delivery_status"] == "failed" else None)(
+            self.message(conversation["id"], second["id"])))
+        self.assertIn("Activity already replied to", failed["delivery_error"])
+
+        # Files cannot go in a private reply: refused at once, naming the way.
+        photo = self.uploaded_file("x.png", tiny_png(), "image/png")
+        status, refused, _ = self.send(conversation["id"], {"text": "Hier", "attachment_ids": [photo], "direct": True})
+        self.assertEqual(status, 400, refused)
+        self.assertIn("private reply", refused["error"]["message"])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
