@@ -64,6 +64,11 @@ struct DeliveryResult {
   std::string error;               // for RetryLater and Failed: shown to the agent
   core::TimestampMs retry_after_ms = 0;  // the receiver's Retry-After, if any
   std::string provider_message_id;
+  // Delivered to someone the send did not name by their id (a private reply to a comment on a
+  // Facebook Page goes to the comment; Meta answers with the author's Messenger PSID): that id,
+  // which becomes an identity of the conversation's contact, so the customer's answer there
+  // joins the same contact and timeline. Empty otherwise.
+  std::string recipient_id;
   // With RetryLater: the provider said "too many requests". Sender: it throttles the whole
   // inbox (its phone number, page, bot, account), which the outbox worker then pauses until
   // retry_after_ms; Recipient: only this sender/recipient pair (WhatsApp 131056), so only this

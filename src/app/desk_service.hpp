@@ -107,8 +107,11 @@ class DeskService {
   // not succeed, but the message holds a provider id by now (the provider's echo of this very
   // send came in: app/echo_claim.hpp), the provider did send it: the item is done and the
   // message sent, never failed or sent again. Returns the item as stored.
+  // `recipient_id` (DeliveryResult::recipient_id): when sent, added as an External identity of the
+  // conversation's contact in the inbox, unless a contact has it already.
   Result<core::OutboxItem> recordSendOutcome(core::OutboxItem item, core::DeliveryStatus status,
-                                             const std::string& provider_message_id, bool was_sending);
+                                             const std::string& provider_message_id, bool was_sending,
+                                             const std::string& recipient_id = "");
   // A provider's receipt for a message we sent, found by the provider's id in this inbox.
   // NotFound when no message of the inbox carries that id.
   Status applyProviderStatus(const core::Inbox& inbox, const core::InboundStatus& status);

@@ -199,7 +199,7 @@ void OutboxWorker::record(const core::OutboxItem& original, const DeliveryResult
   }
   // The item and its message's status in one transaction. A failed or retried attempt whose
   // message the provider's echo named meanwhile comes back done (app/echo_claim.hpp).
-  auto stored = desk_.recordSendOutcome(item, message_status, outcome.provider_message_id, was_sending);
+  auto stored = desk_.recordSendOutcome(item, message_status, outcome.provider_message_id, was_sending, outcome.recipient_id);
   if (!stored) return;  // the store is away: the mark's lease runs out and it is handled then
   if (stored->state == core::OutboxState::Done) ++delivered_;
   if (stored->state == core::OutboxState::Failed) ++failed_;

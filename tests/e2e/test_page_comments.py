@@ -12,7 +12,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from fake_meta_messaging import FakeMetaMessaging  # noqa: E402
 from harness import Desk, sign, wait_for  # noqa: E402
-from test_messenger import APP_SECRET, PAGE_ID, tiny_png  # noqa: E402
+from test_messenger import APP_SECRET, PAGE_ID, event, tiny_png  # noqa: E402
 
 POST_ID = PAGE_ID + "_778899001122"
 
@@ -110,6 +110,8 @@ class PageCommentsTest(Desk, unittest.TestCase):
 
     def test_a_private_reply_goes_to_the_comments_author_once(self):
         author = "4100000000000003"
+        psid = "7300000000000001"  # the author's id in Messenger, which Meta names in its answer
+        self.meta.comment_psids["778899001122_7001"] = psid
         self.webhook(comment("778899001122_7001", author, "Lena Muster", "Meine Bestellung 4711 fehlt!"))
         conversation = self.thread_of(author)
         reply = self.reply(conversation["id"], text="Wir schauen nach – bitte schicken Sie uns Ihre Adresse.", direct=True)
@@ -121,6 +123,17 @@ class PageCommentsTest(Desk, unittest.TestCase):
         self.assertEqual(body["messaging_type"], "RESPONSE")
         self.assertEqual(body["message"]["text"], "Wir schauen nach – bitte schicken Sie uns Ihre Adresse.")
         self.assertEqual(len([c for c in self.meta.comments if c[0] == "778899001122_7001"]), 0, "nothing public")
+
+        # Its echo (metadata names the reply) adds nothing; the customer's answer in Messenger
+        # comes from the same contact: one timeline, in a private conversation of its own.
+        echo = {"mid": "m_private_echo", "is_echo": True, "text": body["message"]["text"], "metadata": body["message"]["metadata"]}
+        self.assertEqual(self.webhook(event(PAGE_ID, psid, {"message": echo}))["stored"], 0)
+        self.assertEqual(self.webhook(event(psid, PAGE_ID, {"message": {"mid": "m_answer_7001", "text": "Musterweg 1, Berlin"}}))["stored"], 1)
+        contact, conversations = self.conversations_of(author, self.inbox["id"])
+        self.assertEqual(contact["name"], "Lena Muster")
+        self.assertEqual(sorted(c["public"] for c in conversations), [False, True])
+        private = [c for c in conversations if not c["public"]][0]
+        self.assertEqual([m["text"] for m in self.messages(private["id"])], ["Musterweg 1, Berlin"])
 
         # Facebook takes one private reply per comment: a second one fails with Meta's reason.
         second = self.reply(conversation["id"], text="Noch eine Frage?", direct=True)

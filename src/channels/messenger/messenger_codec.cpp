@@ -665,6 +665,8 @@ app::DeliveryResult interpretCommentAnswer(Product product, long http_status, st
 
 core::Result<std::string> parseSendResponse(std::string_view body) { return stringField(body, "message_id", "send answer"); }
 
+core::Result<std::string> parseSendRecipient(std::string_view body) { return stringField(body, "recipient_id", "send answer"); }
+
 core::Result<std::string> parseUploadResponse(std::string_view body) { return stringField(body, "attachment_id", "upload answer"); }
 
 core::Result<std::string> profileUrl(Product product, std::string_view api_base_url, std::string_view user_id) {

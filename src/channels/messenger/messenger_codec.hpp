@@ -134,6 +134,8 @@ app::DeliveryResult interpretCommentAnswer(Product product, long http_status, st
 
 // {"recipient_id","message_id"} -> message_id; {"attachment_id"} -> attachment_id.
 core::Result<std::string> parseSendResponse(std::string_view body);
+// {"recipient_id", ...} -> recipient_id (the author's PSID after a private reply to a comment).
+core::Result<std::string> parseSendRecipient(std::string_view body);
 core::Result<std::string> parseUploadResponse(std::string_view body);
 
 // A non-2xx answer: {"error":{"message","type","code","error_subcode","fbtrace_id"}}. RetryLater

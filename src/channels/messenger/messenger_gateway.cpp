@@ -216,7 +216,20 @@ app::DeliveryResult MessengerGateway::deliver(const core::Inbox& inbox, const co
     reply.to_comment = true;
     reply.human_agent = false;  // a private reply is a RESPONSE to the comment, within its 7 days
     reply.text = stringOr(envelope, "text");
-    return send(reply);
+    auto body = encodeSend(reply);
+    if (!body) return {Outcome::Failed, body.error().message, 0, {}};
+    auto answer = postJson(*url, bearer, std::move(*body), timeout_ms_);
+    if (!answer.transport_ok && !answer.too_large) return {Outcome::RetryLater, name + " unreachable: " + answer.error, 0, {}};
+    auto result = interpretSendAnswer(product_, answer.status, answer.body, answer.retry_after_s);
+    // Meta names the comment's author by their PSID: the customer's answer in Messenger then
+    // comes from a known contact (DeliveryResult::recipient_id).
+    if (result.outcome == Outcome::Delivered) {
+      auto psid = parseSendRecipient(answer.body);
+      if (psid && !psid->empty() && psid->size() <= 64 && psid->find_first_not_of("0123456789") == std::string::npos) {
+        result.recipient_id = *psid;
+      }
+    }
+    return result;
   }
   if (kind == "comment") return deliverComment(*config, envelope);
 
