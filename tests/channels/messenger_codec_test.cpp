@@ -499,7 +499,11 @@ TEST(InstagramDocExamples, WhatTheExamplesPageDescribes) {
   const auto edit = parse("doc_message_edit", ig);
   ASSERT_EQ(edit.batch.edits.size(), 1u);
   EXPECT_EQ(edit.batch.edits[0].text, "Hi! Is this still available in blue?");
-  expectOnlyIgnored("doc_comments_changes", ig);
+  // The comments example (Facebook Login for Business): a public message from the commenter.
+  const auto commented = only(parse("doc_comments_changes", ig));
+  EXPECT_TRUE(commented.is_public);
+  EXPECT_EQ(commented.contact.external_id, "1914016405541658");
+  EXPECT_EQ(commented.external_id, "<COMMENT_ID>");
   // Post shares (share + ig_post during Meta's transition) and reels: caption and link to open.
   const auto post = only(parse("doc_post_share_transition", ig));
   EXPECT_EQ(post.text, "Build a workspace that works for you\n"
@@ -535,9 +539,40 @@ TEST(InstagramWebhook, EveryDocumentedKind) {
   EXPECT_EQ(only(parse("postback", ig)).text, "Track my order");
   EXPECT_TRUE(parse("deleted", ig).batch.messages.empty());
   EXPECT_EQ(only(parse("unsupported", ig)).kind, core::MessageKind::Unsupported);
-  const auto comment = parse("comment", ig);
-  EXPECT_TRUE(comment.batch.messages.empty());
-  EXPECT_EQ(comment.batch.ignored, 1);
+}
+
+TEST(InstagramComments, ACommentIsAPublicMessageFromTheCommenter) {
+  constexpr auto ig = ms::Product::Instagram;
+  const auto m = only(parse("comment", ig));
+  EXPECT_TRUE(m.is_public);
+  EXPECT_TRUE(m.new_conversation_unless_threaded);
+  EXPECT_EQ(m.external_id, "17865799348089039");
+  EXPECT_EQ(m.contact.external_id, "908765432123456");  // the IGSID: the same contact as in Direct
+  EXPECT_EQ(m.contact.name, "@someone");
+  EXPECT_EQ(m.text, "nice");
+  EXPECT_EQ(m.sent_at, 1569262486134);  // entry.time: a comment carries no time of its own
+  const auto p = payloadOf(m);
+  EXPECT_EQ(p.at("thread_comment_id").as_string(), "17865799348089039");
+  EXPECT_EQ(p.at("media_id").as_string(), "1");
+  EXPECT_EQ(p.at("media_product_type").as_string(), "FEED");
+
+  const auto answer = only(parse("comment_answer", ig));
+  ASSERT_EQ(answer.thread_refs.size(), 1u);
+  EXPECT_EQ(answer.thread_refs[0], "17865799348089039");
+  EXPECT_EQ(answer.reply_to_external_id, "17865799348089039");
+  EXPECT_EQ(payloadOf(answer).at("thread_comment_id").as_string(), "17865799348089039");
+  // The account's own comment (its reply) adds nothing.
+  expectOnlyIgnored("comment_own", ig);
+}
+
+TEST(InstagramComments, RepliesGoToTheRepliesEdgeWithTextOnly) {
+  constexpr auto ig = ms::Product::Instagram;
+  EXPECT_EQ(*ms::commentRepliesUrl("http://127.0.0.1:9/v23.0", "17865799348089039", ig),
+            "http://127.0.0.1:9/v23.0/17865799348089039/replies");
+  EXPECT_TRUE(ms::encodeCommentReply(std::string(2200, 'a'), false, ig).ok());
+  auto over = ms::encodeCommentReply(std::string(2201, 'a'), false, ig);
+  ASSERT_FALSE(over.ok());
+  EXPECT_NE(over.error().message.find("Instagram has at most 2200"), std::string::npos);
 }
 
 // ---- outbound ------------------------------------------------------------------------------------------

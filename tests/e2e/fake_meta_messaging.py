@@ -8,7 +8,8 @@ messaging_type (RESPONSE, UPDATE or MESSAGE_TAG with a documented tag), a recipi
 message of text or one attachment, else error 100, as the Send API answers. A recipient is a
 PSID/IGSID (`id`) or, for a private reply, a comment (`comment_id`: one private reply per comment,
 error 10900 after). POST /{version}/{comment-id}/comments answers a comment in its thread (Graph API
-comments edge: `message` and/or a photo as the multipart field `source`) with {"id": ...}."""
+comments edge: `message` and/or a photo as the multipart field `source`) and POST
+/{version}/{ig-comment-id}/replies (Instagram, `message`) with {"id": ...}."""
 import email
 import http.server
 import json
@@ -81,7 +82,7 @@ class FakeMetaMessaging(SendHold):
                 if self.headers.get("Authorization") != "Bearer " + outer.token:
                     return self.reply(401, {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException",
                                                       "code": 190, "fbtrace_id": "fake"}})
-                c = re.fullmatch(r"/%s/([\d_]+)/comments" % outer.version, self.path)
+                c = re.fullmatch(r"/%s/([\d_]+)/(?:comments|replies)" % outer.version, self.path)
                 if c:
                     return self.comment(c.group(1), body)
                 m = re.fullmatch(r"/%s/(\d+)/(messages|message_attachments)" % outer.version, self.path)
@@ -147,8 +148,9 @@ class FakeMetaMessaging(SendHold):
                 if outer.send_errors:
                     status, error, headers = outer.send_errors.pop(0)
                     return self.reply(status, error, headers=headers)
-                post = comment_id.split("_")[0]
-                self.reply(200, {"id": "%s_%d" % (post, 900000 + len(outer.comments))})
+                if "_" in comment_id:  # Facebook: <post>_<comment>
+                    return self.reply(200, {"id": "%s_%d" % (comment_id.split("_")[0], 900000 + len(outer.comments))})
+                self.reply(200, {"id": str(18000000000000000 + len(outer.comments))})  # Instagram: digits
 
             def do_GET(self):
                 m = re.fullmatch(r"/cdn/([\w.-]+)(\?.*)?", self.path)

@@ -1,5 +1,6 @@
 """End to end: comments on the Facebook Page (Page webhooks, field `feed`) in a Messenger inbox,
-against the real binary and the local Graph fake. A customer's comment opens a public
+and on the Instagram account's media (field `comments`) in an Instagram inbox, against the real
+binary and the local Graph fake. A customer's comment opens a public
 conversation; the agent answers in the comment's thread (POST /{comment-id}/comments, text or a
 photo) or privately (one Send API message to recipient.comment_id); answers in the thread join
 the conversation, edits change the text, the Page's own comments and removals add nothing."""
@@ -12,7 +13,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from fake_meta_messaging import FakeMetaMessaging  # noqa: E402
 from harness import Desk, sign, wait_for  # noqa: E402
-from test_messenger import APP_SECRET, PAGE_ID, event, tiny_png  # noqa: E402
+from test_messenger import APP_SECRET, IG_ID, PAGE_ID, event, tiny_png  # noqa: E402
 
 POST_ID = PAGE_ID + "_778899001122"
 
@@ -36,17 +37,27 @@ def comment(comment_id, author, name, text, parent_id=POST_ID, verb="add", **mor
     return feed_change(value)
 
 
-class PageCommentsTest(Desk, unittest.TestCase):
+class CommentsDesk(Desk):
+    """One Parley with one inbox of `channel` on the Graph fake; webhook() posts a signed body."""
+    channel = None
+
     @classmethod
     def setUpClass(cls):
         cls.meta = FakeMetaMessaging()
-        cls.start_with_inbox("Facebook Page", "messenger", cls.meta.page_config(PAGE_ID, APP_SECRET))
+        cls.meta.instagram_accounts.add(IG_ID)
+        config = (cls.meta.instagram_config(IG_ID, APP_SECRET) if cls.channel == "instagram"
+                  else cls.meta.page_config(PAGE_ID, APP_SECRET))
+        cls.start_with_inbox(cls.channel, cls.channel, config)
 
     def webhook(self, raw):
-        status, body, _ = self.parley.request("POST", "/webhooks/messenger", raw=raw,
+        status, body, _ = self.parley.request("POST", "/webhooks/" + self.channel, raw=raw,
                                               headers={"X-Hub-Signature-256": sign(APP_SECRET, raw)})
         self.assertEqual(status, 200, body)
         return body
+
+
+class PageCommentsTest(CommentsDesk, unittest.TestCase):
+    channel = "messenger"
 
     def thread_of(self, author):
         _, conversation = self.conversation_of(author, self.inbox["id"])
@@ -146,6 +157,57 @@ class PageCommentsTest(Desk, unittest.TestCase):
         status, refused, _ = self.send(conversation["id"], {"text": "Hier", "attachment_ids": [photo], "direct": True})
         self.assertEqual(status, 400, refused)
         self.assertIn("private reply", refused["error"]["message"])
+
+
+def instagram_comment(comment_id, author, username, text, parent_id=None):
+    """A comment as Instagram webhooks send it (field `comments`: id, from {id: IGSID, username},
+    text, media {id, media_product_type}; parent_id for an answer in a comment's thread)."""
+    value = {"id": comment_id, "from": {"id": author, "username": username}, "text": text,
+             "media": {"id": "18172143295349192", "media_product_type": "FEED"}}
+    if parent_id:
+        value["parent_id"] = parent_id
+    return json.dumps({"object": "instagram", "entry": [{"id": IG_ID, "time": int(time.time()),
+                                                          "changes": [{"field": "comments", "value": value}]}]}).encode()
+
+
+class InstagramCommentsTest(CommentsDesk, unittest.TestCase):
+    channel = "instagram"
+
+    def test_a_comment_is_answered_in_its_thread_or_privately_in_direct(self):
+        igsid = "1914016405541601"
+        self.assertEqual(self.webhook(instagram_comment("17919697626110001", igsid, "erika.muster", "Gibt es das in Blau?"))["stored"], 1)
+        contact, conversation = self.conversation_of(igsid, self.inbox["id"])
+        self.assertTrue(conversation["public"])
+        self.assertEqual(contact["name"], "@erika.muster")
+
+        reply = self.reply(conversation["id"], text="Ja, ab Montag!")
+        sent = wait_for(lambda: (lambda m: m if m["delivery_status"] == "sent" else None)(
+            self.message(conversation["id"], reply["id"])))
+        self.assertEqual(self.meta.comments[-1], ("17919697626110001", {"message": "Ja, ab Montag!"}))
+        self.assertTrue(sent["external_id"].isdigit(), sent)
+        # The customer answers in the thread: the same conversation; the account's own reply adds nothing.
+        self.webhook(instagram_comment("17919697626110002", igsid, "erika.muster", "Super!", parent_id="17919697626110001"))
+        self.assertEqual(self.webhook(instagram_comment("17919697626110003", IG_ID, "parley.demo", "Gern!",
+                                                        parent_id="17919697626110001"))["stored"], 0)
+        self.assertEqual([m["text"] for m in self.messages(conversation["id"])], ["Gibt es das in Blau?", "Ja, ab Montag!", "Super!"])
+        # A file cannot go into a reply to an Instagram comment: refused at once, nothing sent.
+        self.assert_file_refused(conversation["id"], "blau.png", tiny_png(), "image/png", ["blau.png", "text only"],
+                                 lambda: len(self.meta.comments))
+
+        # Privately: one Direct message to the comment, without metadata (Instagram has none).
+        self.meta.comment_psids["17919697626110002"] = igsid
+        private = self.reply(conversation["id"], text="Schreiben Sie uns Ihre Größe?", direct=True)
+        wait_for(lambda: self.message(conversation["id"], private["id"])["delivery_status"] == "sent")
+        account, body = self.meta.sent[-1]
+        self.assertEqual((account, body["recipient"]), (IG_ID, {"comment_id": "17919697626110002"}))
+        self.assertNotIn("metadata", body["message"])
+        # The customer's answer in Direct: the same contact, a private conversation of its own.
+        dm = json.dumps({"object": "instagram", "entry": [{"id": IG_ID, "time": int(time.time() * 1000), "messaging": [
+            {"sender": {"id": igsid}, "recipient": {"id": IG_ID}, "timestamp": int(time.time() * 1000),
+             "message": {"mid": "aWdfZAG1faXRlbToxOkRNMDAx", "text": "Größe M"}}]}]}).encode()
+        self.assertEqual(self.webhook(dm)["stored"], 1)
+        _, conversations = self.conversations_of(igsid, self.inbox["id"])
+        self.assertEqual(sorted(c["public"] for c in conversations), [False, True])
 
 
 if __name__ == "__main__":

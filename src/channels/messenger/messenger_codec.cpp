@@ -383,26 +383,55 @@ core::Status readEvent(const json::object& event, const std::string& path, const
 // The webhook fields whose notifications are messaging events (Messenger's and Instagram's).
 // ---- a comment on the Page (the `feed` field of Page webhooks) ------------------------------------
 
+// A comment's author: from {id, <name_key>}. nullopt when absent (Meta leaves `from` out when
+// the app may not see who wrote): there is no one to answer.
+core::Result<std::optional<std::pair<std::string, std::string>>> commentAuthor(const json::object& value, std::string_view name_key,
+                                                                                const std::string& path) {
+  using Author = std::optional<std::pair<std::string, std::string>>;
+  MS_TRY(from, optObject(value, "from", path));
+  if (!from) return Author();
+  MS_TRY(id, optId(*from, "id", path + ".from"));
+  MS_TRY(name, optString(*from, name_key, path + ".from", 1024));
+  if (!id || id->empty()) return Author();
+  return Author(std::pair{std::move(*id), name.value_or("")});
+}
+
+// The public message a comment is: its own thread, or (parent = the thread's top comment) an
+// answer that joins that thread's conversation and quotes it. payload gains comment_id and
+// thread_comment_id, which the gateway answers (messenger_gateway.cpp).
+core::InboundMessage publicComment(const EventContext& ctx, const std::string& comment_id, const std::string& author,
+                                   std::string name, std::string text, core::TimestampMs at, const std::string& parent,
+                                   json::object payload) {
+  core::InboundMessage m;
+  m.account_id = ctx.account_id;
+  m.external_id = comment_id;
+  m.sent_at = at;
+  m.is_public = true;
+  m.new_conversation_unless_threaded = true;
+  m.contact.external_id = author;
+  m.contact.name = std::move(name);
+  m.text = std::move(text);
+  if (!parent.empty()) {
+    m.thread_refs = {parent};
+    m.reply_to_external_id = parent;
+  }
+  payload["comment_id"] = comment_id;
+  payload["thread_comment_id"] = parent.empty() ? comment_id : parent;
+  m.payload_json = json::serialize(payload);
+  return m;
+}
+
 // A customer's comment on one of the Page's posts, or an answer in such a comment's thread:
 // a public message (docs/channels/MESSENGER.md, "Comments on the Page"). value is the change's
 // `value` of field `feed` with item "comment": verb "add" is a new comment, "edited" changes its
-// text; anything else (remove, hide, unhide) and the Page's own comments are ignored. Facebook's
-// comment threads are two levels deep: parent_id is the post for a comment, the top comment for
-// an answer, which therefore joins that comment's conversation.
+// text; anything else (remove, hide, unhide) and the Page's own comments (its replies, stored
+// when Parley sent them) are ignored. Facebook's comment threads are two levels deep: parent_id
+// is the post for a comment, the top comment for an answer.
 core::Status readFeedComment(const json::object& value, const std::string& path, const EventContext& ctx, WebhookBatch& out) {
   MS_TRY(verb, optString(value, "verb", path, 64));
   MS_TRY(comment_id, optId(value, "comment_id", path));
-  MS_TRY(from, optObject(value, "from", path));
-  std::optional<std::string> author, name;
-  if (from) {
-    MS_TRY(id, optId(*from, "id", path + ".from"));
-    MS_TRY(n, optString(*from, "name", path + ".from", 1024));
-    author = std::move(id);
-    name = std::move(n);
-  }
-  // Without an author there is no one to answer (Meta leaves `from` out when the app may not see
-  // who wrote); the Page's own comments are its replies, stored when Parley sent them.
-  if (!comment_id || comment_id->empty() || !author || author->empty() || *author == ctx.account_id) {
+  MS_TRY(author, commentAuthor(value, "name", path));
+  if (!comment_id || comment_id->empty() || !author || author->first == ctx.account_id) {
     ++out.batch.ignored;
     return {};
   }
@@ -423,27 +452,16 @@ core::Status readFeedComment(const json::object& value, const std::string& path,
   MS_TRY(photo, optString(value, "photo", path, 8192));
   MS_TRY(video, optString(value, "video", path, 8192));
   MS_TRY(post, optObject(value, "post", path));
-  std::optional<std::string> permalink;
+  json::object payload;
+  if (post_id) payload["post_id"] = *post_id;
+  if (parent_id) payload["parent_id"] = *parent_id;
   if (post) {
     MS_TRY(link, optString(*post, "permalink_url", path + ".post", 8192));
-    permalink = std::move(link);
+    if (link && !link->empty()) payload["permalink_url"] = *link;
   }
-  core::InboundMessage m;
-  m.account_id = ctx.account_id;
-  m.external_id = *comment_id;
-  m.sent_at = at;
-  m.is_public = true;
-  m.new_conversation_unless_threaded = true;
-  m.contact.external_id = *author;
-  m.contact.name = name.value_or("");
-  m.text = text.value_or("");
-  // The comment this one answers and whose thread it is in (a top comment's thread is its own).
-  std::string thread = *comment_id;
-  if (parent_id && !parent_id->empty() && (!post_id || *parent_id != *post_id)) {
-    thread = *parent_id;
-    m.thread_refs = {*parent_id};
-    m.reply_to_external_id = *parent_id;
-  }
+  const bool answer = parent_id && !parent_id->empty() && (!post_id || *parent_id != *post_id);
+  auto m = publicComment(ctx, *comment_id, author->first, author->second, text.value_or(""), at, answer ? *parent_id : "",
+                         std::move(payload));
   const auto mediaUrl = [](const std::optional<std::string>& url) {
     return url && (url->rfind("https://", 0) == 0 || url->rfind("http://", 0) == 0);
   };
@@ -453,12 +471,40 @@ core::Status readFeedComment(const json::object& value, const std::string& path,
     m.media.push_back(std::move(media));
     m.kind = mediaUrl(photo) ? core::MessageKind::Image : core::MessageKind::Video;
   }
-  json::object payload{{"comment_id", *comment_id}, {"thread_comment_id", thread}};
-  if (post_id) payload["post_id"] = *post_id;
-  if (parent_id) payload["parent_id"] = *parent_id;
-  if (permalink && !permalink->empty()) payload["permalink_url"] = *permalink;
-  m.payload_json = json::serialize(payload);
   out.batch.messages.push_back(std::move(m));
+  return {};
+}
+
+// A comment on the Instagram account's media (Instagram webhooks, field `comments` or
+// `live_comments`): value {id (comment_id in the Facebook Login example), text, from {id: the
+// IGSID, username}, media {id, media_product_type}, parent_id for an answer in a comment's
+// thread}. The same public message as a Page comment; the account's own comments are its replies
+// and are ignored. Instagram sends no edits or removals of comments, and no time: the message is
+// dated with the delivery's entry.time.
+core::Status readInstagramComment(const json::object& value, const std::string& path, const EventContext& ctx,
+                                  core::TimestampMs delivered_at, WebhookBatch& out) {
+  MS_TRY(id, optId(value, "id", path));
+  MS_TRY(legacy_id, optId(value, "comment_id", path));
+  const std::optional<std::string> comment_id = id ? id : legacy_id;
+  MS_TRY(author, commentAuthor(value, "username", path));
+  if (!comment_id || comment_id->empty() || !author || author->first == ctx.account_id) {
+    ++out.batch.ignored;
+    return {};
+  }
+  MS_TRY(text, optString(value, "text", path));
+  MS_TRY(parent_id, optId(value, "parent_id", path));
+  MS_TRY(media, optObject(value, "media", path));
+  json::object payload;
+  if (parent_id) payload["parent_id"] = *parent_id;
+  if (media) {
+    MS_TRY(media_id, optId(*media, "id", path + ".media"));
+    MS_TRY(media_type, optString(*media, "media_product_type", path + ".media", 64));
+    if (media_id) payload["media_id"] = *media_id;
+    if (media_type) payload["media_product_type"] = *media_type;
+  }
+  if (!author->second.empty()) payload["username"] = author->second;
+  out.batch.messages.push_back(publicComment(ctx, *comment_id, author->first, author->second.empty() ? "" : "@" + author->second,
+                                             text.value_or(""), delivered_at, parent_id.value_or(""), std::move(payload)));
   return {};
 }
 
@@ -534,8 +580,8 @@ core::Result<WebhookBatch> parseWebhook(std::string_view raw_body, Product produ
     // standby (another app owns the thread): not ours.
     MS_TRY(standby, optArray(entry, "standby", ep));
     if (standby) out.batch.ignored += static_cast<int>(standby->size());
-    // changes[]: a comment on the Page's feed is a public message (readFeedComment); other feed
-    // changes, Instagram's comments and mentions are not ours; a messaging field whose value is one
+    // changes[]: a comment on the Page's feed or on the Instagram account's media is a public
+    // message (readFeedComment, readInstagramComment); other feed changes and mentions are not ours; a messaging field whose value is one
     // messaging event (the form of the App Dashboard's test notifications and of the examples on
     // the messaging_postbacks page) is read like an entry of messaging[].
     MS_TRY(changes, optArray(entry, "changes", ep));
@@ -544,6 +590,14 @@ core::Result<WebhookBatch> parseWebhook(std::string_view raw_body, Product produ
       const json::object* change = (*changes)[c].if_object();
       const json::value* field = change ? find(*change, "field") : nullptr;
       const json::value* value = change ? find(*change, "value") : nullptr;
+      if (product == Product::Instagram && field && field->is_string() &&
+          (field->get_string() == "comments" || field->get_string() == "live_comments") && value && value->is_object()) {
+        auto delivered_at = millis(entry, "time", ep);  // when Meta sent it: a comment carries no time
+        auto status = readInstagramComment(value->get_object(), ep + ".changes[" + std::to_string(c) + "].value", ctx,
+                                           delivered_at ? *delivered_at : 0, out);
+        if (!status) return status.error();
+        continue;
+      }
       if (product == Product::Messenger && field && field->is_string() && field->get_string() == "feed" && value &&
           value->is_object()) {
         const json::value* item = find(value->get_object(), "item");
@@ -640,17 +694,20 @@ core::Result<std::string> uploadUrl(std::string_view api_base_url, std::string_v
   return accountUrl(api_base_url, account_id, "message_attachments");
 }
 
-core::Result<std::string> commentRepliesUrl(std::string_view api_base_url, std::string_view comment_id) {
+core::Result<std::string> commentRepliesUrl(std::string_view api_base_url, std::string_view comment_id, Product product) {
   if (!validPathSegment(comment_id)) return makeError(ErrorCode::InvalidInput, "the comment id is invalid");
-  return accountUrl(api_base_url, comment_id, "comments");
+  return accountUrl(api_base_url, comment_id, product == Product::Instagram ? "replies" : "comments");
 }
 
-core::Result<std::string> encodeCommentReply(std::string_view text, bool with_photo) {
+core::Result<std::string> encodeCommentReply(std::string_view text, bool with_photo, Product product) {
   if (!core::isValidUtf8(text)) return makeError(ErrorCode::InvalidInput, "the message contains invalid UTF-8");
   const bool blank = text.find_first_not_of(" \t\r\n") == std::string_view::npos;
   if (blank && !with_photo) return makeError(ErrorCode::InvalidInput, "text: a comment needs text or a photo");
-  if (codePoints(text) > kMaxCommentChars) {
-    return makeError(ErrorCode::InvalidInput, "text: a comment on Facebook has at most " + std::to_string(kMaxCommentChars) + " characters");
+  const bool instagram = product == Product::Instagram;
+  const std::size_t limit = instagram ? kMaxInstagramCommentChars : kMaxCommentChars;
+  if (codePoints(text) > limit) {
+    return makeError(ErrorCode::InvalidInput, std::string("text: a comment on ") + (instagram ? "Instagram" : "Facebook") +
+                                                  " has at most " + std::to_string(limit) + " characters");
   }
   json::object body;
   if (!blank) body["message"] = text;

@@ -120,15 +120,19 @@ std::string encodeUploadMessage(AttachmentType type);
 core::Result<std::string> sendUrl(std::string_view api_base_url, std::string_view account_id);
 core::Result<std::string> uploadUrl(std::string_view api_base_url, std::string_view account_id);
 
-// ---- public replies to comments on the Page ---------------------------------------------------
-// Graph API's comments edge: POST {base}/{comment-id}/comments with `message` (and optionally a
-// photo as the multipart field `source`) answers a comment in its thread, visible to everyone;
-// the answer is {"id": "<the new comment's id>"}.
-constexpr std::size_t kMaxCommentChars = 8000;
+// ---- public replies to comments ------------------------------------------------------------------
+// Facebook (Graph API's comments edge): POST {base}/{comment-id}/comments with `message` (and
+// optionally a photo as the multipart field `source`) answers a comment in its thread, visible
+// to everyone. Instagram (comment moderation): POST {base}/{ig-comment-id}/replies with
+// `message`, text only. The answer is {"id": "<the new comment's id>"}.
+constexpr std::size_t kMaxCommentChars = 8000;           // Facebook
+constexpr std::size_t kMaxInstagramCommentChars = 2200;  // Instagram's limit for captions and comments
 constexpr std::size_t kMaxCommentPhotoBytes = 4 * 1024 * 1024;  // Graph API's photo limit (pages-api/posts)
-core::Result<std::string> commentRepliesUrl(std::string_view api_base_url, std::string_view comment_id);
-// {"message": text}; text non-empty (unless a photo goes along: empty allowed), at most kMaxCommentChars.
-core::Result<std::string> encodeCommentReply(std::string_view text, bool with_photo = false);
+core::Result<std::string> commentRepliesUrl(std::string_view api_base_url, std::string_view comment_id,
+                                            Product product = Product::Messenger);
+// {"message": text}; text non-empty (unless a photo goes along: empty allowed), at most the
+// product's limit (kMaxCommentChars, kMaxInstagramCommentChars).
+core::Result<std::string> encodeCommentReply(std::string_view text, bool with_photo = false, Product product = Product::Messenger);
 // 2xx -> Delivered with the comment's id (Failed if it has none), else classifySendError.
 app::DeliveryResult interpretCommentAnswer(Product product, long http_status, std::string_view body, long retry_after_s = 0);
 

@@ -54,7 +54,8 @@ bool commentPhotoType(const std::string& content_type) {
 
 // The envelope for a reply in a public thread: {"kind":"comment","comment_id","text"[,"attachment"]}
 // answers in the comment's thread; {"kind":"private_reply","comment_id","text"} is the private reply.
-core::Result<std::string> encodeForComment(const app::OutboundContext& ctx) {
+core::Result<std::string> encodeForComment(const app::OutboundContext& ctx, Product product) {
+  const bool instagram = product == Product::Instagram;
   // The comment answered: the one the agent quoted, else the customer's latest in this thread.
   std::optional<CommentRef> answered;
   if (ctx.history) {
@@ -67,20 +68,27 @@ core::Result<std::string> encodeForComment(const app::OutboundContext& ctx) {
   if (!answered) return makeError(ErrorCode::InvalidInput, "no comment of the customer in this thread to answer");
   if (wantsDirect(ctx.message)) {
     if (!ctx.attachments.empty()) {
-      return makeError(ErrorCode::InvalidInput,
-                       "a private reply to a comment is one text message: send files once the customer answers in Messenger");
+      return makeError(ErrorCode::InvalidInput, std::string("a private reply to a comment is one text message: send files once "
+                                                            "the customer answers in ") +
+                                                    (instagram ? "Instagram Direct" : "Messenger"));
     }
     if (ctx.message.created_at - answered->at > kPrivateReplyWindowMs) {
-      return makeError(ErrorCode::InvalidInput, "Facebook allows a private reply only within 7 days of the comment");
+      return makeError(ErrorCode::InvalidInput, std::string(instagram ? "Instagram" : "Facebook") +
+                                                    " allows a private reply only within 7 days of the comment");
     }
     SendRequest probe;
     probe.recipient_id = answered->comment_id;
     probe.to_comment = true;
+    probe.echo_metadata = !instagram;
     probe.text = ctx.message.text;
     if (auto checked = encodeSend(probe); !checked) return checked.error();
     return json::serialize(json::object{{"kind", "private_reply"}, {"comment_id", answered->comment_id}, {"text", ctx.message.text}});
   }
   json::object envelope{{"kind", "comment"}, {"comment_id", answered->thread_comment_id}, {"text", ctx.message.text}};
+  if (instagram && !ctx.attachments.empty()) {
+    return makeError(ErrorCode::InvalidInput, "\"" + ctx.attachments.front().filename +
+                                                  "\": a reply to a comment on Instagram carries text only; send files by private reply");
+  }
   if (ctx.attachments.size() > 1) return makeError(ErrorCode::InvalidInput, "a comment on Facebook carries one photo");
   if (!ctx.attachments.empty()) {
     const auto& a = ctx.attachments.front();
@@ -92,7 +100,7 @@ core::Result<std::string> encodeForComment(const app::OutboundContext& ctx) {
     }
     envelope["attachment"] = json::object{{"sha256", a.sha256}, {"filename", a.filename}, {"content_type", a.content_type}};
   }
-  if (auto checked = encodeCommentReply(ctx.message.text, !ctx.attachments.empty()); !checked) return checked.error();
+  if (auto checked = encodeCommentReply(ctx.message.text, !ctx.attachments.empty(), product); !checked) return checked.error();
   return json::serialize(envelope);
 }
 
@@ -146,7 +154,7 @@ core::Result<std::string> MessengerGateway::encode(const app::OutboundContext& c
     }
   }
   const std::string name(productName(product_));
-  if (product_ == Product::Messenger && ctx.conversation.is_public) return encodeForComment(ctx);
+  if (ctx.conversation.is_public) return encodeForComment(ctx, product_);
   if (recipient.empty()) return makeError(ErrorCode::InvalidInput, "this contact has not written to this inbox on " + name);
   if (ctx.attachments.size() > 1) {
     return makeError(ErrorCode::InvalidInput, name + " sends one file per message here; send the files one by one");
@@ -279,7 +287,7 @@ app::DeliveryResult MessengerGateway::deliver(const core::Inbox& inbox, const co
 }
 
 app::DeliveryResult MessengerGateway::deliverComment(const InboxConfig& config, const json::object& envelope) {
-  auto url = commentRepliesUrl(config.api_base_url, stringOr(envelope, "comment_id"));
+  auto url = commentRepliesUrl(config.api_base_url, stringOr(envelope, "comment_id"), product_);
   if (!url) return {Outcome::Failed, url.error().message, 0, {}};
   const std::string text = stringOr(envelope, "text");
   const auto* photo = envelope.if_contains("attachment");
@@ -301,13 +309,15 @@ app::DeliveryResult MessengerGateway::deliverComment(const InboxConfig& config, 
     call.multipart.push_back({"source", bytes.str(), stringOr(a, "filename"), stringOr(a, "content_type")});
     call.timeout_ms = timeout_ms_ * 4;
   } else {
-    auto body = encodeCommentReply(text);
+    auto body = encodeCommentReply(text, false, product_);
     if (!body) return {Outcome::Failed, body.error().message, 0, {}};
     call.headers.push_back({"Content-Type", "application/json"});
     call.body = std::move(*body);
   }
   auto answer = performHttp(call);
-  if (!answer.transport_ok && !answer.too_large) return {Outcome::RetryLater, "Facebook unreachable: " + answer.error, 0, {}};
+  if (!answer.transport_ok && !answer.too_large) {
+    return {Outcome::RetryLater, std::string(product_ == Product::Instagram ? "Instagram" : "Facebook") + " unreachable: " + answer.error, 0, {}};
+  }
   return interpretCommentAnswer(product_, answer.status, answer.body, answer.retry_after_s);
 }
 

@@ -8,10 +8,11 @@
 //  - deliver() runs on the outbox worker: uploads the file (POST /{account}/message_attachments,
 //    multipart; Parley is not public, so Meta cannot fetch it by URL), sends it, then the text
 //    (the Send API takes text or one attachment per message) and returns the last message_id.
-//  - A public conversation (a customer's comment on the Page, Messenger only) is answered by a
-//    reply comment in the comment's thread (POST /{comment-id}/comments, text and at most one
-//    photo), or — the agent's choice, `direct` — by a private reply: one Send API message to the
-//    comment's author (recipient.comment_id), text only, within 7 days of the comment.
+//  - A public conversation (a customer's comment on the Page or on the Instagram account's
+//    media) is answered by a reply in the comment's thread (Facebook: POST /{comment-id}/comments,
+//    text and at most one photo; Instagram: POST /{comment-id}/replies, text only), or — the
+//    agent's choice, `direct` — by a private reply: one Send API message to the comment's author
+//    (recipient.comment_id), text only, within 7 days of the comment.
 //  - fetchProfile() asks the User Profile API for a new customer's name (GET /{PSID or IGSID}).
 //  - fetchMedia() downloads an inbound attachment from the URL in the webhook (Meta's CDN,
 //    signed URL, no token), bounded in size and time.
@@ -48,7 +49,7 @@ class MessengerGateway final : public app::ChannelGateway {
   core::Result<std::string> encode(const app::OutboundContext& context) const override;
   // A public thread (a comment on the Page) answers the customer's comment, found in the history.
   bool wantsHistory(const core::Conversation& conversation) const override {
-    return product_ == Product::Messenger && conversation.is_public;
+    return conversation.is_public;
   }
   // The Send API takes one attachment per message: several files go as several messages.
   std::size_t filesPerMessage(const core::Inbox&, bool, const std::vector<core::Attachment>&) const override { return 1; }
