@@ -10,7 +10,7 @@ import type { RefObject } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client';
 import type { Attachment, CannedResponse, Conversation, Message } from '../api/types';
-import { useI18n } from '../i18n';
+import { useI18n, type MessageKey } from '../i18n';
 import { applySuggestion, contactLanguage, misspellingAt, type Misspelling, type SpellLanguage } from '../lib/spellcheck';
 import { slashQuery } from '../lib/template';
 import { TypingSender } from '../lib/typing';
@@ -18,7 +18,7 @@ import { inboxOf, useContact, useSession } from '../state';
 import { errorText } from '../lib/errors';
 import { buttonRulesFor, type ButtonDraft, emptyButton, toApiButtons, validateButtons } from '../lib/buttons';
 import { ButtonEditor } from './button-editor';
-import { publicReplyRules, ReplyCounter, ReplyMode, replyProblem } from './reply-mode';
+import { isTextOnly, publicReplyRules, ReplyCounter, ReplyMode, replyProblem } from './reply-mode';
 import { Icon } from './icons';
 import { needsTemplate } from '../lib/customer-window';
 import { TemplatePicker } from './template-picker';
@@ -46,11 +46,12 @@ export function filterCanned(list: CannedResponse[], query: string, lang: string
     .slice(0, 8);
 }
 
-/** "Attach"; disabled while the reply carries text only (Facebook's private reply). */
-export function AttachButton({ textOnly, onClick }: { textOnly: boolean; onClick(): void }) {
+/** "Attach"; disabled while the reply carries text only (the private reply on Facebook and
+ * Instagram, a public reply on Instagram). hint: why, on the disabled button. */
+export function AttachButton({ textOnly, hint = 'replyMode.fbTextOnlyHint', onClick }: { textOnly: boolean; hint?: MessageKey; onClick(): void }) {
   const { t } = useI18n();
   return (
-    <button type="button" class="btn btn-ghost" disabled={textOnly} title={textOnly ? t('replyMode.fbTextOnlyHint') : undefined} onClick={onClick}>
+    <button type="button" class="btn btn-ghost" disabled={textOnly} title={textOnly ? t(hint) : undefined} onClick={onClick}>
       <Icon name="paperclip" /> {t('composer.attach')}
     </button>
   );
@@ -78,11 +79,13 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
   const buttonRules = buttonRulesFor(channel);
   const withButtonsAllowed = buttonRules !== null;
   const buttonProblems = useMemo(() => (buttons && buttonRules ? validateButtons(buttons, buttonRules) : []), [buttons, buttonRules]);
-  // A public conversation is an X mention or a Facebook Page comment (Messenger), each with its rules.
+  // A public conversation is an X mention, a Facebook Page comment (Messenger) or an Instagram
+  // comment, each with its rules.
   const replyRules = publicReplyRules(channel);
   const publicReply = !isNote && conv.public;
-  // Facebook's private reply is text only: no new files; attached ones stay and block the send.
-  const textOnly = publicReply && direct && replyRules.directTextOnly;
+  // A text-only way (the private reply on Facebook and Instagram, any reply to an Instagram
+  // comment): no new files; attached ones stay and block the send.
+  const textOnly = publicReply && isTextOnly(direct, replyRules);
   const area = useRef<HTMLTextAreaElement>(null);
   const mirror = useRef<HTMLDivElement>(null);
   const box = useRef<HTMLDivElement>(null);
@@ -452,7 +455,7 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
           if (e.currentTarget.files) addFiles(e.currentTarget.files);
           e.currentTarget.value = '';
         }} />
-        <AttachButton textOnly={textOnly} onClick={() => fileInput.current?.click()} />
+        <AttachButton textOnly={textOnly} hint={replyRules.texts.textOnlyHint} onClick={() => fileInput.current?.click()} />
         {spell.enabled && (
           <>
             <label class="visually-hidden" for={`spell-lang-${conv.id}`}>

@@ -1,10 +1,13 @@
-// Public conversations — an X mention, or a comment on a Facebook Page's post (a Messenger
-// inbox): the composer asks which way a reply goes — a public reply in the thread, which everyone
-// can read, or a direct message to the customer (`direct: true`) — and counts the characters by
-// the network's rules (publicReplyRules): X as X does (lib/x-length.ts), 280 for a post, 10 000 for
-// a DM; Facebook in code points, 8 000 for a reply comment, 2 000 for the private reply (one
-// Messenger message, text only, within 7 days of the comment). The timeline tags each reply with
-// the way it went.
+// Public conversations — an X mention, a comment on a Facebook Page's post (a Messenger inbox) or
+// a comment on an Instagram post or reel (an Instagram inbox): the composer asks which way a reply
+// goes — a public reply in the thread, which everyone can read, or a direct message to the customer
+// (`direct: true`) — and counts the characters by the network's rules (publicReplyRules): X as X
+// does (lib/x-length.ts), 280 for a post, 10 000 for a DM, files both ways; Facebook in code points,
+// 8 000 for a reply comment (which may carry a photo), 2 000 for the private reply (one Messenger
+// message, text only, within 7 days of the comment); Instagram in code points, 2 200 for a reply
+// comment, 2 000 for the private reply (one Instagram Direct message within 7 days of the
+// comment), text only both ways. Files already attached stay attached when a way takes none; they
+// block the send until removed. The timeline tags each reply with the way it went.
 import type { Message } from '../api/types';
 import { useI18n, type MessageKey } from '../i18n';
 import { X_DM_LIMIT, X_POST_LIMIT, xDmLength, xPostLength } from '../lib/x-length';
@@ -12,6 +15,10 @@ import { Icon } from './icons';
 
 export const FACEBOOK_COMMENT_LIMIT = 8000;
 export const MESSENGER_PRIVATE_REPLY_LIMIT = 2000;
+/** Instagram's caption and comment limit. */
+export const INSTAGRAM_COMMENT_LIMIT = 2200;
+/** What the server sends as one Instagram message. */
+export const INSTAGRAM_PRIVATE_REPLY_LIMIT = 2000;
 
 /** What a reply in a public conversation may be, and how the desk words it, per network. */
 export interface PublicReplyRules {
@@ -21,8 +28,10 @@ export interface PublicReplyRules {
   directLength(text: string): number;
   /** A direct reply over its limit is refused before sending (X takes long DMs as they are). */
   blocksLongDirect: boolean;
-  /** A direct reply carries no files (Facebook's private reply). */
+  /** A direct reply carries no files (the private reply on Facebook and Instagram). */
   directTextOnly: boolean;
+  /** A public reply carries no files (a reply to an Instagram comment). */
+  publicTextOnly: boolean;
   texts: {
     direct: MessageKey;
     publicWarning: MessageKey;
@@ -32,6 +41,10 @@ export interface PublicReplyRules {
     tooLongPublic: MessageKey;
     tooLongDirect: MessageKey;
     sentDirect: MessageKey;
+    /** Why a reply that carries no files is refused with files attached, and the hint on the
+     * disabled Attach button; needed when directTextOnly or publicTextOnly is set. */
+    textOnly?: MessageKey;
+    textOnlyHint?: MessageKey;
   };
 }
 
@@ -44,6 +57,7 @@ export const X_REPLY_RULES: PublicReplyRules = {
   directLength: xDmLength,
   blocksLongDirect: false,
   directTextOnly: false,
+  publicTextOnly: false,
   texts: {
     direct: 'replyMode.direct',
     publicWarning: 'replyMode.publicWarning',
@@ -63,6 +77,7 @@ export const FACEBOOK_REPLY_RULES: PublicReplyRules = {
   directLength: codePoints,
   blocksLongDirect: true,
   directTextOnly: true,
+  publicTextOnly: false,
   texts: {
     direct: 'replyMode.fbDirect',
     publicWarning: 'replyMode.fbPublicWarning',
@@ -72,13 +87,45 @@ export const FACEBOOK_REPLY_RULES: PublicReplyRules = {
     tooLongPublic: 'replyMode.fbTooLongPublic',
     tooLongDirect: 'replyMode.fbTooLongDirect',
     sentDirect: 'replyMode.fbSentDirect',
+    textOnly: 'replyMode.fbTextOnly',
+    textOnlyHint: 'replyMode.fbTextOnlyHint',
+  },
+};
+
+export const INSTAGRAM_REPLY_RULES: PublicReplyRules = {
+  publicLimit: INSTAGRAM_COMMENT_LIMIT,
+  directLimit: INSTAGRAM_PRIVATE_REPLY_LIMIT,
+  publicLength: codePoints,
+  directLength: codePoints,
+  blocksLongDirect: true,
+  directTextOnly: true,
+  publicTextOnly: true,
+  texts: {
+    direct: 'replyMode.igDirect',
+    publicWarning: 'replyMode.igPublicWarning',
+    directNote: 'replyMode.igDirectNote',
+    counterPublic: 'replyMode.igCounterPublic',
+    counterDirect: 'replyMode.igCounterDirect',
+    tooLongPublic: 'replyMode.igTooLongPublic',
+    tooLongDirect: 'replyMode.igTooLongDirect',
+    // The same words as on Facebook.
+    sentDirect: 'replyMode.fbSentDirect',
+    textOnly: 'replyMode.igTextOnly',
+    textOnlyHint: 'replyMode.igTextOnlyHint',
   },
 };
 
 /** The rules for a public conversation of an inbox of this channel: a Messenger inbox's public
- * conversations are Page comments; every other one is X's. */
+ * conversations are Page comments, an Instagram inbox's comments on its posts; every other one is X's. */
 export function publicReplyRules(channel: string | undefined): PublicReplyRules {
-  return channel === 'messenger' ? FACEBOOK_REPLY_RULES : X_REPLY_RULES;
+  if (channel === 'messenger') return FACEBOOK_REPLY_RULES;
+  if (channel === 'instagram') return INSTAGRAM_REPLY_RULES;
+  return X_REPLY_RULES;
+}
+
+/** Whether a reply this way carries text only. */
+export function isTextOnly(direct: boolean, rules: PublicReplyRules): boolean {
+  return direct ? rules.directTextOnly : rules.publicTextOnly;
 }
 
 /** The count shown under the draft and whether it is over the limit. */
@@ -90,7 +137,7 @@ export function replyCount(text: string, direct: boolean, rules: PublicReplyRule
 
 /** Why this reply cannot be sent this way (null: it can). Files already attached stay attached. */
 export function replyProblem(text: string, direct: boolean, fileCount: number, rules: PublicReplyRules): { key: MessageKey; params?: Record<string, number> } | null {
-  if (direct && rules.directTextOnly && fileCount > 0) return { key: 'replyMode.fbTextOnly' };
+  if (isTextOnly(direct, rules) && fileCount > 0) return { key: rules.texts.textOnly ?? 'replyMode.fbTextOnly' };
   const { used, limit, over } = replyCount(text, direct, rules);
   if (!over || (direct && !rules.blocksLongDirect)) return null;
   return { key: direct ? rules.texts.tooLongDirect : rules.texts.tooLongPublic, params: { limit, used } };
@@ -135,7 +182,7 @@ export function ReplyCounter({ id, text, direct, rules = X_REPLY_RULES }: { id: 
 }
 
 /** On an outgoing reply in a public conversation: which way it went ("Direct message" on X,
- * "Private reply" on Facebook). channel: the inbox's. */
+ * "Private reply" on Facebook and Instagram). channel: the inbox's. */
 export function ReplyWayTag({ m, publicThread, channel }: { m: Message; publicThread?: boolean; channel?: string }) {
   const { t } = useI18n();
   if (m.direction !== 'outgoing') return null;
