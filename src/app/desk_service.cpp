@@ -278,7 +278,9 @@ Status DeskService::writeIngest(StoreTx& tx, IngestJob& job) const {
     std::string scope, value;
   };
   std::vector<Wanted> wanted;
-  if (!in.contact.external_id.empty()) wanted.push_back({core::IdentityKind::External, inboxScope(inbox.id), in.contact.external_id});
+  if (!in.contact.external_id.empty()) {
+    wanted.push_back({core::IdentityKind::External, inboxScope(inbox.id) + in.contact.scope_suffix, in.contact.external_id});
+  }
   if (!phone.empty()) wanted.push_back({core::IdentityKind::Phone, "", phone});
   if (!email.empty()) wanted.push_back({core::IdentityKind::Email, "", email});
 
@@ -1063,13 +1065,15 @@ Result<core::OutboxItem> DeskService::recordSendOutcome(core::OutboxItem item, c
                                 clock_.now(), message, inbox);
     if (!merged && merged.error().code != ErrorCode::NotFound) return merged.error();  // NotFound: erased meanwhile
     changed = merged && *merged;
-    if (merged && delivery == core::DeliveryStatus::Sent && !recipient_id.empty()) {
-      return learnRecipient(tx, message, recipient_id, clock_.now());
-    }
     return {};
   });
   if (!status) return status.error();
   if (changed) bus_.publish(eventFor("message.updated", inbox, message));
+  if (changed && message.delivery_status == core::DeliveryStatus::Sent && !recipient_id.empty()) {
+    // Its own transaction, after the outcome is safe: linking the contact is a convenience,
+    // and a failure (a concurrent message that added the same id) must not undo "sent".
+    (void)store_.write([&](StoreTx& tx) { return learnRecipient(tx, message, recipient_id, clock_.now()); });
+  }
   return item;
 }
 

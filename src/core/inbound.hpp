@@ -17,6 +17,9 @@ struct InboundContact {
   // True when the channel vouches for phone/e-mail (a signed integrator, WhatsApp's wa_id);
   // only verified identities match an existing contact.
   bool verified = true;
+  // Appended to the inbox's scope when external_id is of another namespace than the ids the
+  // inbox sends to (a Facebook comment's author is not a Messenger PSID: ":facebook").
+  std::string scope_suffix;
 };
 
 // A file still at the provider; the media fetcher downloads it after the message is stored.

@@ -203,6 +203,7 @@ TEST(MessengerFeed, ACommentIsAPublicMessageFromItsAuthor) {
   EXPECT_EQ(m.account_id, kPage);
   EXPECT_EQ(m.contact.external_id, "4100000000000001");
   EXPECT_EQ(m.contact.name, "Erika Muster");
+  EXPECT_EQ(m.contact.scope_suffix, ":facebook");  // not a PSID: never a Messenger recipient
   EXPECT_EQ(m.text, "Habt ihr Sonntag offen?");
   EXPECT_EQ(m.sent_at, 1764748790000);
   EXPECT_TRUE(m.thread_refs.empty());
@@ -549,6 +550,7 @@ TEST(InstagramComments, ACommentIsAPublicMessageFromTheCommenter) {
   EXPECT_EQ(m.external_id, "17865799348089039");
   EXPECT_EQ(m.contact.external_id, "908765432123456");  // the IGSID: the same contact as in Direct
   EXPECT_EQ(m.contact.name, "@someone");
+  EXPECT_TRUE(m.contact.scope_suffix.empty());
   EXPECT_EQ(m.text, "nice");
   EXPECT_EQ(m.sent_at, 1569262486134);  // entry.time: a comment carries no time of its own
   const auto p = payloadOf(m);

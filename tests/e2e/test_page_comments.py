@@ -145,6 +145,31 @@ class PageCommentsTest(CommentsDesk, unittest.TestCase):
         self.assertEqual(sorted(c["public"] for c in conversations), [False, True])
         private = [c for c in conversations if not c["public"]][0]
         self.assertEqual([m["text"] for m in self.messages(private["id"])], ["Musterweg 1, Berlin"])
+        # The agent answers there: to the PSID, not to the comment author's Facebook id.
+        answer = self.reply(private["id"], text="Danke, wir schicken es heute los.")
+        wait_for(lambda: self.message(private["id"], answer["id"])["delivery_status"] == "sent")
+        self.assertEqual(self.meta.sent[-1][1]["recipient"], {"id": psid})
+
+    def test_a_private_reply_never_goes_to_someone_else_in_the_thread(self):
+        author, other = "4100000000000004", "4100000000000005"
+        self.webhook(comment("778899001122_8001", author, "Jana Muster", "Wo bleibt meine Lieferung?"))
+        conversation = self.thread_of(author)
+        # Someone else answers in Jana's thread: it joins her conversation ...
+        self.webhook(comment("778899001122_8002", other, "Otto Normal", "Bei mir auch!", parent_id="778899001122_8001"))
+        messages = self.messages(conversation["id"])
+        self.assertEqual([m["text"] for m in messages], ["Wo bleibt meine Lieferung?", "Bei mir auch!"])
+        # ... but a private reply goes to Jana's comment, never to Otto's,
+        reply = self.reply(conversation["id"], text="Wir melden uns privat.", direct=True)
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+        self.assertEqual(self.meta.sent[-1][1]["recipient"], {"comment_id": "778899001122_8001"})
+        # and quoting Otto's comment for a private reply is refused, naming why.
+        status, refused, _ = self.send(conversation["id"], {"text": "Hallo Otto", "direct": True, "reply_to_id": messages[1]["id"]})
+        self.assertEqual(status, 400, refused)
+        self.assertIn("this conversation's customer", refused["error"]["message"])
+        # A public answer to Otto goes into the thread of the top comment.
+        public = self.reply(conversation["id"], text="Wir prüfen das für alle.", reply_to_id=messages[1]["id"])
+        wait_for(lambda: self.message(conversation["id"], public["id"])["delivery_status"] == "sent")
+        self.assertEqual(self.meta.comments[-1][0], "778899001122_8001")
 
         # Facebook takes one private reply per comment: a second one fails with Meta's reason.
         second = self.reply(conversation["id"], text="Noch eine Frage?", direct=True)

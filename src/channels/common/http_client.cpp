@@ -95,6 +95,9 @@ HttpAnswer performHttp(const HttpCall& call) {
   answer.too_large = sink.overflow;
   answer.transport_ok = rc == CURLE_OK;
   if (rc != CURLE_OK && !sink.overflow) answer.error = curl_easy_strerror(rc);
+  long request_bytes = 0;
+  curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &request_bytes);
+  answer.never_sent = rc != CURLE_OK && request_bytes == 0;
   return answer;
 }
 

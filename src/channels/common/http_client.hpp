@@ -36,6 +36,9 @@ struct HttpCall {
 struct HttpAnswer {
   bool transport_ok = false;  // false: DNS, connect, TLS, timeout ... (see error)
   bool too_large = false;     // the answer was longer than max_response_bytes
+  // With !transport_ok: not a byte of the request left (DNS, connect or TLS failed), so the
+  // receiver cannot have acted on it. False when it may have (a timeout while waiting).
+  bool never_sent = false;
   long status = 0;
   std::string body;
   std::string error;

@@ -462,6 +462,8 @@ core::Status readFeedComment(const json::object& value, const std::string& path,
   const bool answer = parent_id && !parent_id->empty() && (!post_id || *parent_id != *post_id);
   auto m = publicComment(ctx, *comment_id, author->first, author->second, text.value_or(""), at, answer ? *parent_id : "",
                          std::move(payload));
+  // A comment's author is known by an id of their own, not by the PSID Messenger sends to.
+  m.contact.scope_suffix = std::string(kCommentAuthorScope);
   const auto mediaUrl = [](const std::optional<std::string>& url) {
     return url && (url->rfind("https://", 0) == 0 || url->rfind("http://", 0) == 0);
   };

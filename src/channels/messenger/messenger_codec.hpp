@@ -126,6 +126,9 @@ core::Result<std::string> uploadUrl(std::string_view api_base_url, std::string_v
 // to everyone. Instagram (comment moderation): POST {base}/{ig-comment-id}/replies with
 // `message`, text only. The answer is {"id": "<the new comment's id>"}.
 constexpr std::size_t kMaxCommentChars = 8000;           // Facebook
+// The identity scope suffix (core::InboundContact::scope_suffix) of a Page comment's author:
+// Facebook gives them an id of their own, not a Messenger PSID (Instagram comments name the IGSID).
+constexpr std::string_view kCommentAuthorScope = ":facebook";
 constexpr std::size_t kMaxInstagramCommentChars = 2200;  // Instagram's limit for captions and comments
 constexpr std::size_t kMaxCommentPhotoBytes = 4 * 1024 * 1024;  // Graph API's photo limit (pages-api/posts)
 core::Result<std::string> commentRepliesUrl(std::string_view api_base_url, std::string_view comment_id,

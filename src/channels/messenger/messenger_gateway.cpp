@@ -56,17 +56,34 @@ bool commentPhotoType(const std::string& content_type) {
 // answers in the comment's thread; {"kind":"private_reply","comment_id","text"} is the private reply.
 core::Result<std::string> encodeForComment(const app::OutboundContext& ctx, Product product) {
   const bool instagram = product == Product::Instagram;
-  // The comment answered: the one the agent quoted, else the customer's latest in this thread.
+  // The comment answered: the one the agent quoted, else the latest in this thread. Others may
+  // answer in a customer's thread (their comments join its conversation): a private reply goes
+  // only to a comment of the conversation's customer, whose contact then learns the PSID.
+  const bool direct = wantsDirect(ctx.message);
+  const auto answerable = [&](const core::Message& m) { return !direct || m.sender_contact_id == ctx.conversation.contact_id; };
+  static const std::vector<core::Message> kNoHistory;
+  const auto& history = ctx.history ? *ctx.history : kNoHistory;
   std::optional<CommentRef> answered;
-  if (ctx.history) {
-    for (auto it = ctx.history->rbegin(); it != ctx.history->rend() && !answered; ++it) {
-      if (!ctx.reply_to_external_id.empty() && it->external_id != ctx.reply_to_external_id) continue;
-      answered = commentOf(*it);
+  for (auto it = history.rbegin(); !ctx.reply_to_external_id.empty() && it != history.rend(); ++it) {
+    if (it->external_id != ctx.reply_to_external_id || !commentOf(*it)) continue;
+    if (!answerable(*it)) {
+      return makeError(ErrorCode::InvalidInput, "a private reply goes to this conversation's customer: quote one of their "
+                                                "comments, or answer this one publicly");
     }
-    for (auto it = ctx.history->rbegin(); it != ctx.history->rend() && !answered; ++it) answered = commentOf(*it);
+    answered = commentOf(*it);
+    break;
+  }
+  for (auto it = history.rbegin(); it != history.rend() && !answered; ++it) {
+    if (answerable(*it)) answered = commentOf(*it);
   }
   if (!answered) return makeError(ErrorCode::InvalidInput, "no comment of the customer in this thread to answer");
-  if (wantsDirect(ctx.message)) {
+  // An answer to an answer names its parent as the thread: the parent's own thread is the top.
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+    if (it->external_id != answered->thread_comment_id) continue;
+    if (auto parent = commentOf(*it)) answered->thread_comment_id = parent->thread_comment_id;
+    break;
+  }
+  if (direct) {
     if (!ctx.attachments.empty()) {
       return makeError(ErrorCode::InvalidInput, std::string("a private reply to a comment is one text message: send files once "
                                                             "the customer answers in ") +
@@ -315,8 +332,14 @@ app::DeliveryResult MessengerGateway::deliverComment(const InboxConfig& config, 
     call.body = std::move(*body);
   }
   auto answer = performHttp(call);
+  const std::string network = product_ == Product::Instagram ? "Instagram" : "Facebook";
   if (!answer.transport_ok && !answer.too_large) {
-    return {Outcome::RetryLater, std::string(product_ == Product::Instagram ? "Instagram" : "Facebook") + " unreachable: " + answer.error, 0, {}};
+    // A comment has no idempotency key and posting ours sends no echo: a request that reached
+    // Meta but got no answer may have been posted, so it is not repeated (it would show twice,
+    // to everyone). Only one that never left is tried again.
+    if (answer.never_sent) return {Outcome::RetryLater, network + " unreachable: " + answer.error, 0, {}};
+    return {Outcome::Failed,
+            network + " did not answer (" + answer.error + "): the reply may have been posted — check the post, then resend", 0, {}};
   }
   return interpretCommentAnswer(product_, answer.status, answer.body, answer.retry_after_s);
 }
