@@ -698,6 +698,14 @@ Result<core::Message> DeskService::retryMessage(const core::Actor& actor, core::
     item->next_attempt_at = now;
     item->updated_at = now;
     if (auto s = tx.updateOutbox(*item); !s) return s;
+    // The provider's echo may have proved it sent while this ran (app/echo_claim.hpp settles a
+    // failed reply): read again now that the item is written (on PostgreSQL its row is held, so
+    // an echo's claim either committed before this read or waits for this transaction).
+    auto again = tx.getMessage(actor.tenant_id, message_id);
+    if (!again) return again.error();
+    if (again->delivery_status != core::DeliveryStatus::Failed) {
+      return makeError(ErrorCode::Conflict, "this message was sent meanwhile: nothing to send again");
+    }
     // Failed ends a message's delivery status (core/delivery.hpp): a resend starts it anew.
     message.delivery_status = core::DeliveryStatus::Pending;
     message.delivery_error.clear();
