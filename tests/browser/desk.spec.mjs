@@ -770,6 +770,63 @@ async function main() {
     providers.srv.close();
   });
 
+  await step('Facebook: a comment on the Page is a public conversation; the reply goes into its thread, or privately in Messenger with text only', async () => {
+    // Meta's Graph API as far as this step needs it: the comments edge and the Send API.
+    const graph = { received: [], srv: null, base: '' };
+    await new Promise((resolve) => {
+      graph.srv = http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          graph.received.push({ url: req.url, body });
+          let answer = { error: { message: 'Unknown path', code: 100 } };
+          if (req.method === 'POST' && req.url === '/v23.0/778899001122_5001/comments') answer = { id: '778899001122_9001' };
+          if (req.method === 'POST' && req.url === '/v23.0/682498302938466/messages') answer = { recipient_id: '7300000000000009', message_id: 'm_private_1' };
+          res.writeHead(answer.error ? 400 : 200, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify(answer));
+        });
+      });
+      graph.srv.listen(0, '127.0.0.1', () => {
+        graph.base = `http://127.0.0.1:${graph.srv.address().port}`;
+        resolve();
+      });
+    });
+    const secret = 'browser-fb-app-secret';
+    const fb = await rest('POST', '/api/v1/inboxes', { name: 'Facebook Page', channel: 'messenger', config: { page_id: '682498302938466', page_access_token: 'browser-page-token', app_secret: secret, verify_token: 'browser-verify', api_base_url: `${graph.base}/v23.0` } }, token);
+    assert.equal(fb.status, 201, JSON.stringify(fb.body));
+    const raw = JSON.stringify({ object: 'page', entry: [{ id: '682498302938466', time: Math.floor(Date.now() / 1000), changes: [{ field: 'feed', value: {
+      from: { id: '4100000000000099', name: 'Erika Kommentar' }, item: 'comment', verb: 'add', comment_id: '778899001122_5001', post_id: '682498302938466_778899001122',
+      parent_id: '682498302938466_778899001122', message: 'Habt ihr am Sonntag offen?', created_time: Math.floor(Date.now() / 1000),
+    } }] }] });
+    const signature = 'sha256=' + crypto.createHmac('sha256', secret).update(raw).digest('hex');
+    const hook = await fetch(`${base}/webhooks/messenger`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signature }, body: raw, signal: AbortSignal.timeout(10_000) });
+    assert.equal(hook.status, 200);
+    const conv = await conversationOfContact('4100000000000099');
+    assert.equal(conv.public, true);
+    await page.locator(`a.conv-item[data-id="${conv.id}"]`).click();
+    await page.locator('.conv-head .badge-public', { hasText: 'Public' }).waitFor();
+    await page.getByText('A public reply is visible to everyone on Facebook.').waitFor();
+    await page.locator('.reply-counter', { hasText: '0 / 8,000' }).waitFor();
+    const box = page.getByRole('textbox', { name: 'Reply' });
+    await box.fill('Ja, von 10 bis 16 Uhr.');
+    await box.press('Enter');
+    await page.locator('.msg-out', { hasText: 'Ja, von 10 bis 16 Uhr.' }).locator('.badge-public', { hasText: 'Public reply' }).waitFor();
+    const comment = await waitFor(() => graph.received.find((r) => r.url === '/v23.0/778899001122_5001/comments'), 'the reply comment');
+    assert.deepEqual(JSON.parse(comment.body), { message: 'Ja, von 10 bis 16 Uhr.' });
+    // Privately: one Messenger message to the comment, text only.
+    await page.getByRole('radio', { name: 'Reply privately in Messenger' }).check();
+    await page.getByText('One private message per comment, within 7 days of it; text only.', { exact: false }).waitFor();
+    await page.locator('.reply-counter', { hasText: '0 / 2,000' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Attach files' }).isDisabled(), true);
+    await box.fill('Schreiben Sie uns gern Ihre Bestellnummer.');
+    await box.press('Enter');
+    await page.locator('.msg-out', { hasText: 'Schreiben Sie uns gern Ihre Bestellnummer.' }).locator('.badge-direct', { hasText: 'Private reply' }).waitFor();
+    const privately = await waitFor(() => graph.received.find((r) => r.url === '/v23.0/682498302938466/messages'), 'the private reply');
+    assert.deepEqual(JSON.parse(privately.body).recipient, { comment_id: '778899001122_5001' });
+    await audit(page, 'facebook-comment');
+    graph.srv.close();
+  });
+
   await step('WhatsApp: the reply window is shown; once closed the composer offers the synced templates, fills in a parameter live and sends it; a new number of the customer is said in the timeline', async () => {
     // Meta's Graph API as far as this step needs it: the template listing and the send.
     const graph = { sent: [], srv: null, base: '' };
