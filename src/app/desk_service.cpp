@@ -132,28 +132,6 @@ namespace {
 
 // The conversation a threaded message (an e-mail reply) belongs to, if any: the first of its
 // references stored in this inbox, else the channel's conversation token.
-// The provider told whom a reply reached by an id of theirs (DeliveryResult::recipient_id): it
-// becomes an identity of the conversation's contact in the inbox, unless some contact has it
-// already (then they are two contacts for the agent to merge; nothing is moved automatically).
-Status learnRecipient(StoreTx& tx, const core::Message& reply, const std::string& recipient_id, core::TimestampMs now) {
-  const std::string scope = "inbox:" + std::to_string(reply.inbox_id.value);
-  auto known = tx.findIdentity(reply.tenant_id, core::IdentityKind::External, scope, recipient_id);
-  if (known) return {};
-  if (known.error().code != ErrorCode::NotFound) return known.error();
-  auto conversation = tx.getConversation(reply.tenant_id, reply.conversation_id);
-  if (!conversation) return conversation.error();
-  core::ContactIdentity identity;
-  identity.tenant_id = reply.tenant_id;
-  identity.contact_id = conversation->contact_id;
-  identity.kind = core::IdentityKind::External;
-  identity.scope = scope;
-  identity.value = recipient_id;
-  identity.verified = true;
-  identity.created_at = now;
-  if (auto added = tx.addIdentity(identity); !added) return added.error();
-  return {};
-}
-
 Result<std::optional<core::Conversation>> findThread(StoreTx& tx, const core::Inbox& inbox,
                                                      const core::InboundMessage& in) {
   constexpr std::size_t kMaxRefsLooked = 50;  // a References header can be long; the newest matter
@@ -1080,7 +1058,7 @@ Result<core::OutboxItem> DeskService::recordSendOutcome(core::OutboxItem item, c
   if (changed && message.delivery_status == core::DeliveryStatus::Sent && !recipient_id.empty()) {
     // Its own transaction, after the outcome is safe: linking the contact is a convenience,
     // and a failure (a concurrent message that added the same id) must not undo "sent".
-    (void)store_.write([&](StoreTx& tx) { return learnRecipient(tx, message, recipient_id, clock_.now()); });
+    (void)store_.write([&](StoreTx& tx) { return linkRecipient(tx, message, recipient_id, clock_.now()); });
   }
   return item;
 }

@@ -126,6 +126,12 @@ Result<bool> claimNamedEcho(StoreTx& tx, const core::Inbox& inbox, const core::I
   auto conversation = tx.getConversation(inbox.tenant_id, reply->conversation_id);
   if (!conversation) return conversation.error();
   const core::ContactId contact = conversation->contact_id;
+  // The echo of a private reply to a comment names the customer's PSID: the contact learns it,
+  // as from the send's answer (which a time-out may have lost).
+  if (conversation->is_public && reply->payload_json.find("\"direct\":true") != std::string::npos &&
+      !in.contact.external_id.empty()) {
+    if (auto linked = linkRecipient(tx, *reply, in.contact.external_id, now); !linked) return linked.error();
+  }
   if (!reply->external_id.empty()) return claimed(*reply, contact, result);  // the send's answer named it
   std::vector<core::Attachment> files;
   for (auto id : reply->attachment_ids) {
@@ -182,6 +188,25 @@ Result<bool> claimNamedEcho(StoreTx& tx, const core::Inbox& inbox, const core::I
 }
 
 }  // namespace
+
+core::Status linkRecipient(StoreTx& tx, const core::Message& reply, const std::string& recipient_id, core::TimestampMs now) {
+  const std::string scope = "inbox:" + std::to_string(reply.inbox_id.value);
+  auto known = tx.findIdentity(reply.tenant_id, core::IdentityKind::External, scope, recipient_id);
+  if (known) return {};
+  if (known.error().code != ErrorCode::NotFound) return known.error();
+  auto conversation = tx.getConversation(reply.tenant_id, reply.conversation_id);
+  if (!conversation) return conversation.error();
+  core::ContactIdentity identity;
+  identity.tenant_id = reply.tenant_id;
+  identity.contact_id = conversation->contact_id;
+  identity.kind = core::IdentityKind::External;
+  identity.scope = scope;
+  identity.value = recipient_id;
+  identity.verified = true;
+  identity.created_at = now;
+  if (auto added = tx.addIdentity(identity); !added) return added.error();
+  return {};
+}
 
 Result<bool> claimEchoOfSending(StoreTx& tx, const core::Inbox& inbox, const core::InboundMessage& in, core::TimestampMs now,
                                 core::IngestResult& result, std::optional<core::Message>& finished) {

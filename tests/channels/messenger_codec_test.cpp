@@ -213,6 +213,7 @@ TEST(MessengerFeed, ACommentIsAPublicMessageFromItsAuthor) {
   EXPECT_EQ(p.at("thread_comment_id").as_string(), "778899001122_5001");
   EXPECT_EQ(p.at("post_id").as_string(), "682498302938465_778899001122");
   EXPECT_EQ(p.at("permalink_url").as_string(), "https://www.facebook.com/parley.demo/posts/778899001122");
+  EXPECT_EQ(p.at("commented_at").as_int64(), 1764748790000);  // the private reply's 7 days count from it
 }
 
 TEST(MessengerFeed, AnAnswerInACommentsThreadJoinsIt) {

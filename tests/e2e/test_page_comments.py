@@ -150,6 +150,41 @@ class PageCommentsTest(CommentsDesk, unittest.TestCase):
         wait_for(lambda: self.message(private["id"], answer["id"])["delivery_status"] == "sent")
         self.assertEqual(self.meta.sent[-1][1]["recipient"], {"id": psid})
 
+    def test_the_echo_of_a_private_reply_links_the_customer_when_the_answer_is_lost(self):
+        author, psid = "4100000000000007", "7300000000000007"
+        self.webhook(comment("778899001122_8201", author, "Kai Echo", "Hallo?"))
+        conversation = self.thread_of(author)
+
+        def post_echo(account, sent, mid):  # Meta sends the echo, then answers with an error
+            echo = {"mid": mid, "is_echo": True, "text": sent["message"]["text"], "metadata": sent["message"]["metadata"]}
+            self.webhook(event(PAGE_ID, psid, {"message": echo}))
+        self.meta.before_answer = post_echo
+        self.meta.send_errors.append((500, {"error": {"message": "An unexpected error has occurred. Please retry your request later.",
+                                                      "type": "OAuthException", "code": 2, "fbtrace_id": "fake"}}, {}))
+        try:
+            reply = self.reply(conversation["id"], text="Wir melden uns per Messenger.", direct=True)
+            wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+        finally:
+            self.meta.before_answer = None
+        self.assertEqual(self.webhook(event(psid, PAGE_ID, {"message": {"mid": "m_answer_8201", "text": "Gern"}}))["stored"], 1)
+        contact, conversations = self.conversations_of(author, self.inbox["id"])
+        self.assertEqual(contact["name"], "Kai Echo")
+        self.assertEqual(sorted(c["public"] for c in conversations), [False, True])
+
+    def test_a_private_reply_after_seven_days_is_refused_at_once(self):
+        author = "4100000000000006"
+        eight_days_ago = int(time.time()) - 8 * 24 * 3600
+        self.webhook(comment("778899001122_8101", author, "Alt Kunde", "Noch da?", created_time=eight_days_ago))
+        conversation = self.thread_of(author)
+        before = len(self.meta.sent)
+        status, refused, _ = self.send(conversation["id"], {"text": "Ja!", "direct": True})
+        self.assertEqual(status, 400, refused)
+        self.assertIn("within 7 days of the comment", refused["error"]["message"])
+        self.assertEqual(len(self.meta.sent), before)
+        # In public it can still be answered.
+        public = self.reply(conversation["id"], text="Ja, wir sind da.")
+        wait_for(lambda: self.message(conversation["id"], public["id"])["delivery_status"] == "sent")
+
     def test_a_private_reply_never_goes_to_someone_else_in_the_thread(self):
         author, other = "4100000000000004", "4100000000000005"
         self.webhook(comment("778899001122_8001", author, "Jana Muster", "Wo bleibt meine Lieferung?"))

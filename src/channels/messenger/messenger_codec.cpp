@@ -417,6 +417,8 @@ core::InboundMessage publicComment(const EventContext& ctx, const std::string& c
   }
   payload["comment_id"] = comment_id;
   payload["thread_comment_id"] = parent.empty() ? comment_id : parent;
+  // When it was written (Unix ms): the private reply's 7 days count from here.
+  if (at > 0) payload["commented_at"] = at;
   m.payload_json = json::serialize(payload);
   return m;
 }

@@ -41,6 +41,8 @@ std::optional<CommentRef> commentOf(const core::Message& m) {
   if (ec || !v.is_object()) return std::nullopt;
   const auto& o = v.get_object();
   CommentRef ref{stringOr(o, "comment_id"), stringOr(o, "thread_comment_id"), m.created_at};
+  // Meta's time of the comment when the webhook gave one, else when Parley stored it.
+  if (const auto* at = o.if_contains("commented_at"); at && at->is_int64() && at->get_int64() > 0) ref.at = at->get_int64();
   if (ref.comment_id.empty()) return std::nullopt;
   if (ref.thread_comment_id.empty()) ref.thread_comment_id = ref.comment_id;
   return ref;
