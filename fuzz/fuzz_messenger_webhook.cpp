@@ -1,8 +1,8 @@
 // libFuzzer target: the Messenger / Instagram codec on arbitrary bytes, as both products (the
 // first byte picks which goes first). parseWebhook() must never crash, hang or recurse on
 // nesting, and what it accepts must respect the normalised types' promises (a violation traps).
-// The same bytes go through the signature check, the Send API answer parsers and, as message
-// text, encodeSend(). Seeds: tests/channels/{messenger,instagram}/fixtures/*.json.
+// The same bytes go through the signature check, the Send API and comment answer parsers and, as
+// message text, encodeSend() and encodeCommentReply(). Seeds: tests/channels/{messenger,instagram}/fixtures/*.json.
 #include <boost/json.hpp>
 
 #include <cstddef>
@@ -38,6 +38,12 @@ void checkParse(std::string_view body, parley::channels::messenger::Product prod
     if (m.latitude) require(*m.latitude >= -90 && *m.latitude <= 90 && *m.longitude >= -180 && *m.longitude <= 180);
     require(m.latitude.has_value() == m.longitude.has_value());
     if (m.kind == core::MessageKind::Reaction) require(!m.reply_to_external_id.empty() && !m.echo);
+    // A comment (Page feed, Instagram comments) is public and names itself and its thread.
+    if (m.is_public) {
+      const auto payload = boost::json::parse(m.payload_json).as_object();
+      require(payload.contains("comment_id") && payload.contains("thread_comment_id") && !m.echo);
+      require(m.contact.external_id != m.account_id);
+    }
     // What ingest would refuse as empty never leaves the codec as a text message.
     if (m.kind == core::MessageKind::Text) require(!m.text.empty() || !m.media.empty());
   }
@@ -68,6 +74,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   require(!ms::verifyHandshake("subscribe", "", header));
 
   if (auto id = ms::parseSendResponse(body)) require(!id->empty());
+  (void)ms::parseSendRecipient(body);
+  for (auto product : {ms::Product::Messenger, ms::Product::Instagram}) {
+    const auto comment = ms::interpretCommentAnswer(product, size % 3 == 0 ? 200 : 500, body);
+    if (comment.outcome == parley::app::DeliveryResult::Outcome::Delivered) require(!comment.provider_message_id.empty());
+    if (auto reply = ms::encodeCommentReply(body, size % 2 == 0, product)) require(isJsonObject(*reply));
+    if (auto url = ms::commentRepliesUrl("http://127.0.0.1:9/v23.0", header.substr(0, 64), product)) {
+      require(url->find("/../") == std::string::npos && url->find('?') == std::string::npos);
+    }
+  }
   if (auto id = ms::parseUploadResponse(body)) require(!id->empty());
   for (auto product : {ms::Product::Messenger, ms::Product::Instagram}) {
     const auto outcome = ms::classifySendError(product, 400, body, 7);

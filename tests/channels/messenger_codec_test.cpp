@@ -566,6 +566,12 @@ TEST(InstagramComments, ACommentIsAPublicMessageFromTheCommenter) {
   EXPECT_EQ(payloadOf(answer).at("thread_comment_id").as_string(), "17865799348089039");
   // The account's own comment (its reply) adds nothing.
   expectOnlyIgnored("comment_own", ig);
+  // A comment with no text (a sticker or GIF) still shows that the customer wrote.
+  auto bare = ms::parseWebhook(R"({"object":"instagram","entry":[{"id":"17841405822304914","time":1,"changes":[{"field":"comments",)"
+                               R"("value":{"id":"17865799348089050","from":{"id":"908765432123456","username":"someone"}}}]}]})",
+                               ig);
+  ASSERT_TRUE(bare.ok()) << bare.error().message;
+  EXPECT_EQ(only(*bare).kind, core::MessageKind::Unsupported);
 }
 
 TEST(InstagramComments, RepliesGoToTheRepliesEdgeWithTextOnly) {

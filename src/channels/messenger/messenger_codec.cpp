@@ -174,6 +174,14 @@ core::Status readAttachments(const json::array& list, const std::string& path, c
   return {};
 }
 
+// Nothing Parley can show (an empty text or an attachment-less message or comment): kept as
+// unsupported so the conversation still shows that the customer wrote.
+void keepUnshowable(core::InboundMessage& m) {
+  if (m.kind == core::MessageKind::Text && m.text.find_first_not_of(" \t\r\n") == std::string::npos && m.media.empty()) {
+    m.kind = core::MessageKind::Unsupported;
+  }
+}
+
 // ---- one messaging event ----------------------------------------------------------------------
 
 struct EventContext {
@@ -254,11 +262,7 @@ core::Result<std::optional<core::InboundMessage>> readMessage(const json::object
     m.kind = core::MessageKind::Unsupported;
     payload["type"] = "unsupported";
   }
-  if (m.kind == core::MessageKind::Text && m.text.find_first_not_of(" \t\r\n") == std::string::npos && m.media.empty()) {
-    // Nothing Parley can show (an empty text or an attachment-less message): kept as
-    // unsupported so the conversation still shows that the customer wrote.
-    m.kind = core::MessageKind::Unsupported;
-  }
+  keepUnshowable(m);
   (void)event;
   if (!payload.empty()) m.payload_json = json::serialize(payload);
   return std::optional<core::InboundMessage>(std::move(m));
@@ -475,6 +479,7 @@ core::Status readFeedComment(const json::object& value, const std::string& path,
     m.media.push_back(std::move(media));
     m.kind = mediaUrl(photo) ? core::MessageKind::Image : core::MessageKind::Video;
   }
+  keepUnshowable(m);  // a sticker or GIF comment: the webhook gives neither text nor a file
   out.batch.messages.push_back(std::move(m));
   return {};
 }
@@ -507,8 +512,10 @@ core::Status readInstagramComment(const json::object& value, const std::string& 
     if (media_type) payload["media_product_type"] = *media_type;
   }
   if (!author->second.empty()) payload["username"] = author->second;
-  out.batch.messages.push_back(publicComment(ctx, *comment_id, author->first, author->second.empty() ? "" : "@" + author->second,
-                                             text.value_or(""), delivered_at, parent_id.value_or(""), std::move(payload)));
+  auto m = publicComment(ctx, *comment_id, author->first, author->second.empty() ? "" : "@" + author->second, text.value_or(""),
+                         delivered_at, parent_id.value_or(""), std::move(payload));
+  keepUnshowable(m);
+  out.batch.messages.push_back(std::move(m));
   return {};
 }
 

@@ -106,7 +106,7 @@ core::Result<std::string> encodeForComment(const app::OutboundContext& ctx, Prod
   json::object envelope{{"kind", "comment"}, {"comment_id", answered->thread_comment_id}, {"text", ctx.message.text}};
   if (instagram && !ctx.attachments.empty()) {
     return makeError(ErrorCode::InvalidInput, "\"" + ctx.attachments.front().filename +
-                                                  "\": a reply to a comment on Instagram carries text only; send files by private reply");
+                                                  "\": a reply to a comment on Instagram carries text only; files can go in Instagram Direct once the customer writes there");
   }
   if (ctx.attachments.size() > 1) return makeError(ErrorCode::InvalidInput, "a comment on Facebook carries one photo");
   if (!ctx.attachments.empty()) {
