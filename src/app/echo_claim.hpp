@@ -57,17 +57,18 @@ namespace parley::app {
 // within seconds of it).
 inline constexpr int kMaxAttemptedLooked = 200;
 
-// For a message whose external id no message of `inbox` holds: true when it is the echo of a
-// reply being sent or waiting for its retry, and `result` then names that reply as a duplicate
-// (nothing new stored); false for anything else (not an echo, or one the business wrote
-// elsewhere). `finished`: the reply as stored when the claim made it sent (it was waiting for
-// its retry), for a message.updated event after the commit; empty otherwise.
 // The provider told whom a reply reached by an id of theirs (DeliveryResult::recipient_id, or the
 // recipient of the echo of a private reply to a comment): it becomes an External identity of the
 // reply's conversation's contact in the inbox, unless some contact has it already (then they are
 // two contacts for the agent to merge; nothing is moved automatically).
 core::Status linkRecipient(StoreTx& tx, const core::Message& reply, const std::string& recipient_id, core::TimestampMs now);
 
+// For a message whose external id no message of `inbox` holds: true when it is the echo of a
+// reply being sent or waiting for its retry (an echo that names its reply, core::InboundMessage::
+// echo_of: of that reply in any state), and `result` then names that reply as a duplicate
+// (nothing new stored); false for anything else (not an echo, or one the business wrote
+// elsewhere). `finished`: the reply as stored when the claim made it sent (it was waiting for
+// its retry), for a message.updated event after the commit; empty otherwise.
 Result<bool> claimEchoOfSending(StoreTx& tx, const core::Inbox& inbox, const core::InboundMessage& in, core::TimestampMs now,
                                 core::IngestResult& result, std::optional<core::Message>& finished);
 
