@@ -206,7 +206,8 @@ TEST(MessengerFeed, ACommentIsAPublicMessageFromItsAuthor) {
   EXPECT_EQ(m.contact.scope_suffix, ":facebook");  // not a PSID: never a Messenger recipient
   EXPECT_EQ(m.text, "Habt ihr Sonntag offen?");
   EXPECT_EQ(m.sent_at, 1764748790000);
-  EXPECT_TRUE(m.thread_refs.empty());
+  // Its post is the thread only when that is a visitor post Parley stored (a Page post is not).
+  EXPECT_EQ(m.thread_refs, std::vector<std::string>{"682498302938465_778899001122"});
   EXPECT_TRUE(m.reply_to_external_id.empty());
   const auto p = payloadOf(m);
   EXPECT_EQ(p.at("comment_id").as_string(), "778899001122_5001");
@@ -214,6 +215,33 @@ TEST(MessengerFeed, ACommentIsAPublicMessageFromItsAuthor) {
   EXPECT_EQ(p.at("post_id").as_string(), "682498302938465_778899001122");
   EXPECT_EQ(p.at("permalink_url").as_string(), "https://www.facebook.com/parley.demo/posts/778899001122");
   EXPECT_EQ(p.at("commented_at").as_int64(), 1764748790000);  // the private reply's 7 days count from it
+}
+
+TEST(MessengerFeed, AVisitorPostIsAPublicMessageAnsweredAsAPost) {
+  const auto m = only(parse("feed_visitor_post"));
+  EXPECT_TRUE(m.is_public);
+  EXPECT_EQ(m.external_id, "682498302938465_778899005555");
+  EXPECT_EQ(m.contact.external_id, "4100000000000011");
+  EXPECT_EQ(m.contact.name, "Petra Besucher");
+  EXPECT_EQ(m.text, "Meine Bestellung 12345 ist nicht angekommen. Wer hilft?");
+  EXPECT_TRUE(m.thread_refs.empty());
+  const auto p = payloadOf(m);
+  EXPECT_EQ(p.at("object").as_string(), "post");  // a private reply names recipient.post_id
+  EXPECT_EQ(p.at("comment_id").as_string(), "682498302938465_778899005555");
+  EXPECT_EQ(p.at("thread_comment_id").as_string(), "682498302938465_778899005555");
+
+  const auto photo = only(parse("feed_visitor_photo"));
+  EXPECT_EQ(photo.kind, core::MessageKind::Image);
+  ASSERT_EQ(photo.media.size(), 1u);
+  EXPECT_EQ(photo.media[0].provider_ref.rfind("https://scontent.xx.fbcdn.net/", 0), 0u);
+  EXPECT_EQ(photo.text, "So kam das Paket an");
+
+  // A comment on it joins its conversation (the post is its thread), quoting nothing.
+  const auto comment = only(parse("feed_comment_on_visitor_post"));
+  EXPECT_EQ(comment.thread_refs, std::vector<std::string>{"682498302938465_778899005555"});
+  EXPECT_TRUE(comment.reply_to_external_id.empty());
+  // The Page's own post adds nothing.
+  expectOnlyIgnored("feed_page_post");
 }
 
 TEST(MessengerFeed, AnAnswerInACommentsThreadJoinsIt) {
@@ -255,14 +283,16 @@ TEST(MessengerFeed, ThePagesOwnCommentsRemovalsAndReactionsAddNothing) {
                 "message");
 }
 
-TEST(MessengerSend, APrivateReplyNamesTheComment) {
-  ms::SendRequest r;
-  r.recipient_id = "778899001122_5001";
-  r.to_comment = true;
-  r.text = "Wir melden uns per Nachricht.";
-  const auto o = json::parse(*ms::encodeSend(r)).as_object();
-  EXPECT_EQ(json::serialize(o.at("recipient")), R"({"comment_id":"778899001122_5001"})");
-  EXPECT_EQ(o.at("messaging_type").as_string(), "RESPONSE");
+TEST(MessengerSend, APrivateReplyNamesTheCommentOrTheVisitorPost) {
+  for (const auto& [field, id] : {std::pair{"comment_id", "778899001122_5001"}, std::pair{"post_id", "682498302938465_778899005555"}}) {
+    ms::SendRequest r;
+    r.recipient_id = id;
+    r.recipient_field = field;
+    r.text = "Wir melden uns per Nachricht.";
+    const auto o = json::parse(*ms::encodeSend(r)).as_object();
+    EXPECT_EQ(json::serialize(o.at("recipient")), std::string(R"({")") + field + R"(":")" + id + R"("})");
+    EXPECT_EQ(o.at("messaging_type").as_string(), "RESPONSE");
+  }
 }
 
 TEST(MessengerSend, AReplyCommentIsItsTextUpToEightThousandCharacters) {

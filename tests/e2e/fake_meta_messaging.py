@@ -6,8 +6,8 @@ first_name, last_name, profile_pic; and Instagram: name, username, profile_pic),
 token; plus a CDN that serves inbound attachment URLs without a token. A send must name its
 messaging_type (RESPONSE, UPDATE or MESSAGE_TAG with a documented tag), a recipient id and a
 message of text or one attachment, else error 100, as the Send API answers. A recipient is a
-PSID/IGSID (`id`) or, for a private reply, a comment (`comment_id`: one private reply per comment,
-error 10900 after). POST /{version}/{comment-id}/comments answers a comment in its thread (Graph API
+PSID/IGSID (`id`) or, for a private reply, a comment or visitor post (`comment_id` / `post_id`: one
+private reply each, error 10900 after). POST /{version}/{comment-id}/comments answers a comment in its thread (Graph API
 comments edge: `message` and/or a photo as the multipart field `source`) and POST
 /{version}/{ig-comment-id}/replies (Instagram, `message`) with {"id": ...}."""
 import email
@@ -110,7 +110,7 @@ class FakeMetaMessaging(SendHold):
                         outer.before_answer(m.group(1), sent, "m_fake%d" % len(outer.sent))
                     return self.reply(status, error, headers=headers)
                 recipient = sent["recipient"].get("id")
-                comment = sent["recipient"].get("comment_id")
+                comment = sent["recipient"].get("comment_id") or sent["recipient"].get("post_id")
                 if comment:
                     # Private Replies: one message per comment; the answer names the author's PSID.
                     if comment in outer.private_replies:

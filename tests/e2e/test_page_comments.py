@@ -171,6 +171,27 @@ class PageCommentsTest(CommentsDesk, unittest.TestCase):
         self.assertEqual(contact["name"], "Kai Echo")
         self.assertEqual(sorted(c["public"] for c in conversations), [False, True])
 
+    def test_a_visitor_post_is_answered_under_it_or_privately(self):
+        author, other = "4100000000000021", "4100000000000022"
+        post = PAGE_ID + "_778899005555"
+        self.webhook(feed_change({"from": {"id": author, "name": "Petra Besucher"}, "item": "status", "post_id": post,
+                                  "verb": "add", "published": 1, "created_time": int(time.time()),
+                                  "message": "Meine Bestellung 12345 ist nicht angekommen."}))
+        conversation = self.thread_of(author)
+        self.assertTrue(conversation["public"])
+        # Someone comments on her post: it joins her conversation.
+        self.webhook(comment("778899005555_6001", other, "Paul Nachbar", "Bei mir auch!", parent_id=post))
+        self.assertEqual([m["text"] for m in self.messages(conversation["id"])],
+                         ["Meine Bestellung 12345 ist nicht angekommen.", "Bei mir auch!"])
+        # A public reply to her post is a comment on it.
+        public = self.reply(conversation["id"], text="Wir prüfen das sofort.", reply_to_id=self.messages(conversation["id"])[0]["id"])
+        wait_for(lambda: self.message(conversation["id"], public["id"])["delivery_status"] == "sent")
+        self.assertEqual(self.meta.comments[-1], (post, {"message": "Wir prüfen das sofort."}))
+        # A private reply goes to her post (recipient.post_id), not to Paul's comment.
+        private = self.reply(conversation["id"], text="Bitte schicken Sie uns Ihre Adresse.", direct=True)
+        wait_for(lambda: self.message(conversation["id"], private["id"])["delivery_status"] == "sent")
+        self.assertEqual(self.meta.sent[-1][1]["recipient"], {"post_id": post})
+
     def test_a_private_reply_after_seven_days_is_refused_at_once(self):
         author = "4100000000000006"
         eight_days_ago = int(time.time()) - 8 * 24 * 3600

@@ -174,6 +174,11 @@ core::Status readAttachments(const json::array& list, const std::string& path, c
   return {};
 }
 
+// A comment's file is a video when it has no photo but a video.
+bool mediaUrlIsVideo(const std::optional<std::string>& photo, const std::optional<std::string>& video) {
+  return (!photo || photo->empty()) && video && !video->empty();
+}
+
 // Nothing Parley can show (an empty text or an attachment-less message or comment): kept as
 // unsupported so the conversation still shows that the customer wrote.
 void keepUnshowable(core::InboundMessage& m) {
@@ -427,17 +432,22 @@ core::InboundMessage publicComment(const EventContext& ctx, const std::string& c
   return m;
 }
 
-// A customer's comment on one of the Page's posts, or an answer in such a comment's thread:
-// a public message (docs/channels/MESSENGER.md, "Comments on the Page"). value is the change's
-// `value` of field `feed` with item "comment": verb "add" is a new comment, "edited" changes its
-// text; anything else (remove, hide, unhide) and the Page's own comments (its replies, stored
-// when Parley sent them) are ignored. Facebook's comment threads are two levels deep: parent_id
-// is the post for a comment, the top comment for an answer.
-core::Status readFeedComment(const json::object& value, const std::string& path, const EventContext& ctx, WebhookBatch& out) {
+// A customer's comment on one of the Page's posts, an answer in such a comment's thread, or a
+// visitor post (a customer's own post on the Page): a public message (docs/channels/MESSENGER.md,
+// "Comments on the Page"). value is the change's `value` of field `feed` with item "comment", or
+// "status" / "photo" / "video" / "post" for a visitor post: verb "add" is a new one, "edited"
+// changes its text; anything else (remove, hide, unhide) and the Page's own are ignored (its
+// replies and posts, stored when Parley sent them or not the customers'). Facebook's comment
+// threads are two levels deep: parent_id is the post for a comment, the top comment for an
+// answer, which joins that comment's conversation; a comment on a visitor post joins the post's.
+core::Status readFeedItem(const json::object& value, const std::string& path, const EventContext& ctx, bool comment,
+                          WebhookBatch& out) {
   MS_TRY(verb, optString(value, "verb", path, 64));
+  MS_TRY(post_id, optId(value, "post_id", path));
   MS_TRY(comment_id, optId(value, "comment_id", path));
+  const std::optional<std::string>& id = comment ? comment_id : post_id;
   MS_TRY(author, commentAuthor(value, "name", path));
-  if (!comment_id || comment_id->empty() || !author || author->first == ctx.account_id) {
+  if (!id || id->empty() || !author || author->first == ctx.account_id) {
     ++out.batch.ignored;
     return {};
   }
@@ -445,7 +455,7 @@ core::Status readFeedComment(const json::object& value, const std::string& path,
   MS_TRY(created, optNumber(value, "created_time", path));
   const core::TimestampMs at = created && *created > 0 && *created < 1e11 ? static_cast<core::TimestampMs>(*created) * 1000 : 0;
   if (verb && *verb == "edited") {
-    if (text) out.batch.edits.push_back({ctx.account_id, *comment_id, *text, at});
+    if (text) out.batch.edits.push_back({ctx.account_id, *id, *text, at});
     else ++out.batch.ignored;
     return {};
   }
@@ -453,32 +463,52 @@ core::Status readFeedComment(const json::object& value, const std::string& path,
     ++out.batch.ignored;
     return {};
   }
-  MS_TRY(post_id, optId(value, "post_id", path));
   MS_TRY(parent_id, optId(value, "parent_id", path));
-  MS_TRY(photo, optString(value, "photo", path, 8192));
-  MS_TRY(video, optString(value, "video", path, 8192));
   MS_TRY(post, optObject(value, "post", path));
   json::object payload;
   if (post_id) payload["post_id"] = *post_id;
-  if (parent_id) payload["parent_id"] = *parent_id;
+  if (parent_id && comment) payload["parent_id"] = *parent_id;
+  if (!comment) payload["object"] = "post";  // a private reply names it as recipient.post_id
   if (post) {
     MS_TRY(link, optString(*post, "permalink_url", path + ".post", 8192));
     if (link && !link->empty()) payload["permalink_url"] = *link;
   }
-  const bool answer = parent_id && !parent_id->empty() && (!post_id || *parent_id != *post_id);
-  auto m = publicComment(ctx, *comment_id, author->first, author->second, text.value_or(""), at, answer ? *parent_id : "",
+  const bool answer = comment && parent_id && !parent_id->empty() && (!post_id || *parent_id != *post_id);
+  auto m = publicComment(ctx, *id, author->first, author->second, text.value_or(""), at, answer ? *parent_id : "",
                          std::move(payload));
-  // A comment's author is known by an id of their own, not by the PSID Messenger sends to.
+  // A comment on a post: when the post is a visitor's (stored), it joins the post's conversation.
+  if (comment && !answer && post_id && !post_id->empty()) m.thread_refs = {*post_id};
+  // The author is known by an id of their own, not by the PSID Messenger sends to.
   m.contact.scope_suffix = std::string(kCommentAuthorScope);
-  const auto mediaUrl = [](const std::optional<std::string>& url) {
-    return url && (url->rfind("https://", 0) == 0 || url->rfind("http://", 0) == 0);
+  // The file: a comment's `photo` / `video`; a visitor post's `photos` (several) or its `link`
+  // (the photo or video of an item "photo" / "video").
+  std::vector<std::string> urls;
+  const auto addUrl = [&](const std::optional<std::string>& url) {
+    if (url && url->size() <= 8192 && (url->rfind("https://", 0) == 0 || url->rfind("http://", 0) == 0) && urls.size() < 20) {
+      urls.push_back(*url);
+    }
   };
-  if (mediaUrl(photo) || mediaUrl(video)) {
-    core::InboundMedia media;
-    media.provider_ref = mediaUrl(photo) ? *photo : *video;
-    m.media.push_back(std::move(media));
-    m.kind = mediaUrl(photo) ? core::MessageKind::Image : core::MessageKind::Video;
+  MS_TRY(photo, optString(value, "photo", path, 8192));
+  MS_TRY(video, optString(value, "video", path, 8192));
+  addUrl(photo);
+  addUrl(video);
+  MS_TRY(item, optString(value, "item", path, 64));
+  if (!comment) {
+    MS_TRY(photos, optArray(value, "photos", path));
+    for (std::size_t i = 0; photos && i < photos->size(); ++i) {
+      if ((*photos)[i].is_string()) addUrl(std::string((*photos)[i].get_string()));
+    }
+    if (urls.empty() && item && (*item == "photo" || *item == "video")) {
+      MS_TRY(link, optString(value, "link", path, 8192));
+      addUrl(link);
+    }
   }
+  for (const auto& url : urls) {
+    core::InboundMedia media;
+    media.provider_ref = url;
+    m.media.push_back(std::move(media));
+  }
+  if (!urls.empty()) m.kind = (mediaUrlIsVideo(photo, video) || (item && *item == "video")) ? core::MessageKind::Video : core::MessageKind::Image;
   keepUnshowable(m);  // a sticker or GIF comment: the webhook gives neither text nor a file
   out.batch.messages.push_back(std::move(m));
   return {};
@@ -591,8 +621,8 @@ core::Result<WebhookBatch> parseWebhook(std::string_view raw_body, Product produ
     // standby (another app owns the thread): not ours.
     MS_TRY(standby, optArray(entry, "standby", ep));
     if (standby) out.batch.ignored += static_cast<int>(standby->size());
-    // changes[]: a comment on the Page's feed or on the Instagram account's media is a public
-    // message (readFeedComment, readInstagramComment); other feed changes and mentions are not ours; a messaging field whose value is one
+    // changes[]: a comment or a visitor post on the Page's feed, a comment on the Instagram
+    // account's media is a public message (readFeedItem, readInstagramComment); other feed changes and mentions are not ours; a messaging field whose value is one
     // messaging event (the form of the App Dashboard's test notifications and of the examples on
     // the messaging_postbacks page) is read like an entry of messaging[].
     MS_TRY(changes, optArray(entry, "changes", ep));
@@ -612,8 +642,10 @@ core::Result<WebhookBatch> parseWebhook(std::string_view raw_body, Product produ
       if (product == Product::Messenger && field && field->is_string() && field->get_string() == "feed" && value &&
           value->is_object()) {
         const json::value* item = find(value->get_object(), "item");
-        if (item && item->is_string() && item->get_string() == "comment") {
-          auto status = readFeedComment(value->get_object(), ep + ".changes[" + std::to_string(c) + "].value", ctx, out);
+        const std::string_view kind = item && item->is_string() ? std::string_view(item->get_string()) : std::string_view();
+        const bool visitor_post = kind == "status" || kind == "photo" || kind == "video" || kind == "post";
+        if (kind == "comment" || visitor_post) {
+          auto status = readFeedItem(value->get_object(), ep + ".changes[" + std::to_string(c) + "].value", ctx, kind == "comment", out);
           if (!status) return status.error();
           continue;
         }
@@ -681,7 +713,7 @@ core::Result<std::string> encodeSend(const SendRequest& request) {
                                          {"payload", json::object{{"attachment_id", request.attachment_id}}}};
   }
   if (request.echo_metadata) message["metadata"] = std::string(kEchoMetadata) + ":" + std::to_string(request.echo_of);
-  json::object body{{"recipient", json::object{{request.to_comment ? "comment_id" : "id", request.recipient_id}}}};
+  json::object body{{"recipient", json::object{{std::string(request.recipient_field), request.recipient_id}}}};
   if (request.human_agent) {
     body["messaging_type"] = "MESSAGE_TAG";
     body["tag"] = "HUMAN_AGENT";

@@ -92,10 +92,11 @@ AttachmentType attachmentTypeFor(std::string_view content_type);
 std::string_view toString(AttachmentType type);
 
 struct SendRequest {
-  std::string recipient_id;  // PSID / IGSID, or the comment's id for a private reply
-  // A private reply to a comment on the Page (recipient.comment_id instead of recipient.id):
-  // one message to its author, within 7 days of the comment (messenger-platform/discovery/private-replies).
-  bool to_comment = false;
+  std::string recipient_id;  // PSID / IGSID, or the comment's or post's id for a private reply
+  // recipient.<field>: "id" (a PSID / IGSID), or for a private reply to a comment or a visitor
+  // post "comment_id" / "post_id": one message to its author, within 7 days of it
+  // (messenger-platform/discovery/private-replies).
+  std::string_view recipient_field = "id";
   // Exactly one of text and attachment_id: the Send API takes text or one attachment per message.
   std::string text;          // at most 2000 characters
   std::string attachment_id;  // from the Attachment Upload API

@@ -28,11 +28,13 @@ std::string inboxScope(core::InboxId id) { return "inbox:" + std::to_string(id.v
 // Facebook allows a private reply within 7 days of the comment (messenger-platform/discovery/private-replies).
 constexpr std::int64_t kPrivateReplyWindowMs = 7LL * 24 * 3600 * 1000;
 
-// The comment a stored message is (its payload from readFeedComment): its id and its thread's.
+// The comment (or visitor post) a stored message is (its payload from the codec's readFeedItem
+// and readInstagramComment): its id, its thread's, and how a private reply names it.
 struct CommentRef {
   std::string comment_id;
   std::string thread_comment_id;
   core::TimestampMs at = 0;
+  bool post = false;  // a visitor post: recipient.post_id
 };
 std::optional<CommentRef> commentOf(const core::Message& m) {
   if (m.direction != core::MessageDirection::Incoming) return std::nullopt;
@@ -44,6 +46,7 @@ std::optional<CommentRef> commentOf(const core::Message& m) {
   // Meta's time of the comment when the webhook gave one, else when Parley stored it.
   if (const auto* at = o.if_contains("commented_at"); at && at->is_int64() && at->get_int64() > 0) ref.at = at->get_int64();
   if (ref.comment_id.empty()) return std::nullopt;
+  ref.post = stringOr(o, "object") == "post";
   if (ref.thread_comment_id.empty()) ref.thread_comment_id = ref.comment_id;
   return ref;
 }
@@ -97,11 +100,13 @@ core::Result<std::string> encodeForComment(const app::OutboundContext& ctx, Prod
     }
     SendRequest probe;
     probe.recipient_id = answered->comment_id;
-    probe.to_comment = true;
+    probe.recipient_field = answered->post ? "post_id" : "comment_id";
     probe.echo_metadata = !instagram;
     probe.text = ctx.message.text;
     if (auto checked = encodeSend(probe); !checked) return checked.error();
-    return json::serialize(json::object{{"kind", "private_reply"}, {"comment_id", answered->comment_id}, {"text", ctx.message.text}});
+    json::object envelope{{"kind", "private_reply"}, {"comment_id", answered->comment_id}, {"text", ctx.message.text}};
+    if (answered->post) envelope["object"] = "post";
+    return json::serialize(envelope);
   }
   json::object envelope{{"kind", "comment"}, {"comment_id", answered->thread_comment_id}, {"text", ctx.message.text}};
   if (instagram && !ctx.attachments.empty()) {
@@ -240,7 +245,7 @@ app::DeliveryResult MessengerGateway::deliver(const core::Inbox& inbox, const co
   if (kind == "private_reply") {
     SendRequest reply = base;
     reply.recipient_id = stringOr(envelope, "comment_id");
-    reply.to_comment = true;
+    reply.recipient_field = stringOr(envelope, "object") == "post" ? "post_id" : "comment_id";
     reply.human_agent = false;  // a private reply is a RESPONSE to the comment, within its 7 days
     reply.text = stringOr(envelope, "text");
     auto body = encodeSend(reply);
