@@ -5,12 +5,20 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <fstream>
 #include <memory>
 
 #include "app/crypto.hpp"
 #include "core/text.hpp"
 
 namespace parley::app {
+
+std::optional<std::string> readBlob(const std::filesystem::path& root, const std::string& sha256) {
+  if (sha256.size() < 2) return std::nullopt;
+  std::ifstream in(blobPath(root, sha256), std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
 
 using core::ErrorCode;
 using core::makeError;

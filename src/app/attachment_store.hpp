@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "app/clock.hpp"
@@ -17,6 +18,10 @@ namespace parley::app {
 inline std::filesystem::path blobPath(const std::filesystem::path& root, const std::string& sha256) {
   return root / sha256.substr(0, 2) / sha256;
 }
+
+// The bytes of the blob with this content hash, for a gateway that sends the file (on the outbox
+// worker, never an I/O thread); nullopt when it is missing.
+std::optional<std::string> readBlob(const std::filesystem::path& root, const std::string& sha256);
 
 class AttachmentStore {
  public:

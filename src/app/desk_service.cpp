@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "app/direct_reply.hpp"
 #include "app/echo_claim.hpp"
 #include "app/identity.hpp"
 #include "core/customer_window.hpp"
@@ -527,7 +528,7 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
     message.sender_user_id = actor.user_id;
     message.reply_to_id = input.reply_to_id;
     const bool direct = input.direct && !input.private_note;
-    if (direct) message.payload_json = R"({"direct":true})";
+    if (direct) message.payload_json = kDirectPayload;
     if (!input.buttons.empty()) {
       if (auto valid = validateChannelButtons(view.inbox.channel, input.buttons, input.text, !input.attachment_ids.empty()); !valid) {
         return valid.error();
@@ -611,7 +612,7 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
         // first), but still public or direct as the reply is.
         m.text.clear();
         m.reply_to_id = {};
-        m.payload_json = direct ? R"({"direct":true})" : "";
+        m.payload_json = direct ? std::string(kDirectPayload) : "";
       }
       m.attachment_ids.clear();
       for (const auto& a : files) m.attachment_ids.push_back(a.id);

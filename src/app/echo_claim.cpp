@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/direct_reply.hpp"
 #include "core/delivery.hpp"
 
 namespace parley::app {
@@ -128,8 +129,7 @@ Result<bool> claimNamedEcho(StoreTx& tx, const core::Inbox& inbox, const core::I
   const core::ContactId contact = conversation->contact_id;
   // The echo of a private reply to a comment names the customer's PSID: the contact learns it,
   // as from the send's answer (which a time-out may have lost).
-  if (conversation->is_public && reply->payload_json.find("\"direct\":true") != std::string::npos &&
-      !in.contact.external_id.empty()) {
+  if (conversation->is_public && wantsDirect(*reply) && !in.contact.external_id.empty()) {
     if (auto linked = linkRecipient(tx, *reply, in.contact.external_id, now); !linked) return linked.error();
   }
   if (!reply->external_id.empty()) return claimed(*reply, contact, result);  // the send's answer named it

@@ -174,11 +174,6 @@ core::Status readAttachments(const json::array& list, const std::string& path, c
   return {};
 }
 
-// A comment's file is a video when it has no photo but a video.
-bool mediaUrlIsVideo(const std::optional<std::string>& photo, const std::optional<std::string>& video) {
-  return (!photo || photo->empty()) && video && !video->empty();
-}
-
 // Nothing Parley can show (an empty text or an attachment-less message or comment): kept as
 // unsupported so the conversation still shows that the customer wrote.
 void keepUnshowable(core::InboundMessage& m) {
@@ -389,8 +384,7 @@ core::Status readEvent(const json::object& event, const std::string& path, const
   return {};
 }
 
-// The webhook fields whose notifications are messaging events (Messenger's and Instagram's).
-// ---- a comment on the Page (the `feed` field of Page webhooks) ------------------------------------
+// ---- comments and visitor posts (Page webhooks' `feed`, Instagram's `comments`) ------------------
 
 // A comment's author: from {id, <name_key>}. nullopt when absent (Meta leaves `from` out when
 // the app may not see who wrote): there is no one to answer.
@@ -508,7 +502,8 @@ core::Status readFeedItem(const json::object& value, const std::string& path, co
     media.provider_ref = url;
     m.media.push_back(std::move(media));
   }
-  if (!urls.empty()) m.kind = (mediaUrlIsVideo(photo, video) || (item && *item == "video")) ? core::MessageKind::Video : core::MessageKind::Image;
+  const bool video_only = (!photo || photo->empty()) && video && !video->empty();
+  if (!urls.empty()) m.kind = video_only || (item && *item == "video") ? core::MessageKind::Video : core::MessageKind::Image;
   keepUnshowable(m);  // a sticker or GIF comment: the webhook gives neither text nor a file
   out.batch.messages.push_back(std::move(m));
   return {};
@@ -549,6 +544,7 @@ core::Status readInstagramComment(const json::object& value, const std::string& 
   return {};
 }
 
+// The webhook fields whose notifications are messaging events (Messenger's and Instagram's).
 bool isMessagingField(std::string_view field) {
   static constexpr std::string_view kFields[] = {"messages",          "message_echoes",     "messaging_postbacks",
                                                  "message_reactions", "message_reads",      "messaging_seen",
@@ -622,7 +618,8 @@ core::Result<WebhookBatch> parseWebhook(std::string_view raw_body, Product produ
     MS_TRY(standby, optArray(entry, "standby", ep));
     if (standby) out.batch.ignored += static_cast<int>(standby->size());
     // changes[]: a comment or a visitor post on the Page's feed, a comment on the Instagram
-    // account's media is a public message (readFeedItem, readInstagramComment); other feed changes and mentions are not ours; a messaging field whose value is one
+    // account's media is a public message (readFeedItem, readInstagramComment); other feed
+    // changes and mentions are not ours; a messaging field whose value is one
     // messaging event (the form of the App Dashboard's test notifications and of the examples on
     // the messaging_postbacks page) is read like an entry of messaging[].
     MS_TRY(changes, optArray(entry, "changes", ep));

@@ -2,13 +2,11 @@
 
 #include <boost/json.hpp>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
 #include "app/attachment_store.hpp"
+#include "app/direct_reply.hpp"
 #include "channels/common/config_secrets.hpp"
 #include "channels/common/delivery_start.hpp"
-#include "channels/common/direct_reply.hpp"
 #include "channels/common/file_limits.hpp"
 #include "channels/common/http_client.hpp"
 
@@ -64,18 +62,18 @@ core::Result<std::string> encodeForComment(const app::OutboundContext& ctx, Prod
   // The comment answered: the one the agent quoted, else the latest in this thread. Others may
   // answer in a customer's thread (their comments join its conversation): a private reply goes
   // only to a comment of the conversation's customer, whose contact then learns the PSID.
-  const bool direct = wantsDirect(ctx.message);
+  const bool direct = app::wantsDirect(ctx.message);
   const auto answerable = [&](const core::Message& m) { return !direct || m.sender_contact_id == ctx.conversation.contact_id; };
   static const std::vector<core::Message> kNoHistory;
   const auto& history = ctx.history ? *ctx.history : kNoHistory;
   std::optional<CommentRef> answered;
   for (auto it = history.rbegin(); !ctx.reply_to_external_id.empty() && it != history.rend(); ++it) {
-    if (it->external_id != ctx.reply_to_external_id || !commentOf(*it)) continue;
-    if (!answerable(*it)) {
+    if (it->external_id != ctx.reply_to_external_id) continue;
+    answered = commentOf(*it);
+    if (answered && !answerable(*it)) {
       return makeError(ErrorCode::InvalidInput, "a private reply goes to this conversation's customer: quote one of their "
                                                 "comments, or answer this one publicly");
     }
-    answered = commentOf(*it);
     break;
   }
   for (auto it = history.rbegin(); it != history.rend() && !answered; ++it) {
@@ -233,12 +231,22 @@ app::DeliveryResult MessengerGateway::deliver(const core::Inbox& inbox, const co
                             std::chrono::system_clock::now().time_since_epoch()).count();
     if (now_ms >= ends->get_int64()) base.human_agent = true;
   }
+  // One Send API call. A private reply goes to a comment or post: Meta's answer names the
+  // author's PSID, so the customer's answer in Messenger comes from a known contact
+  // (DeliveryResult::recipient_id).
   auto send = [&](const SendRequest& request) -> app::DeliveryResult {
     auto body = encodeSend(request);
     if (!body) return {Outcome::Failed, body.error().message, 0, {}};
     auto answer = postJson(*url, bearer, std::move(*body), timeout_ms_);
     if (!answer.transport_ok && !answer.too_large) return {Outcome::RetryLater, name + " unreachable: " + answer.error, 0, {}};
-    return interpretSendAnswer(product_, answer.status, answer.body, answer.retry_after_s);
+    auto result = interpretSendAnswer(product_, answer.status, answer.body, answer.retry_after_s);
+    if (result.outcome == Outcome::Delivered && request.recipient_field != "id") {
+      auto psid = parseSendRecipient(answer.body);
+      if (psid && !psid->empty() && psid->size() <= 64 && psid->find_first_not_of("0123456789") == std::string::npos) {
+        result.recipient_id = *psid;
+      }
+    }
+    return result;
   };
 
   const std::string kind = stringOr(envelope, "kind");
@@ -248,32 +256,15 @@ app::DeliveryResult MessengerGateway::deliver(const core::Inbox& inbox, const co
     reply.recipient_field = stringOr(envelope, "object") == "post" ? "post_id" : "comment_id";
     reply.human_agent = false;  // a private reply is a RESPONSE to the comment, within its 7 days
     reply.text = stringOr(envelope, "text");
-    auto body = encodeSend(reply);
-    if (!body) return {Outcome::Failed, body.error().message, 0, {}};
-    auto answer = postJson(*url, bearer, std::move(*body), timeout_ms_);
-    if (!answer.transport_ok && !answer.too_large) return {Outcome::RetryLater, name + " unreachable: " + answer.error, 0, {}};
-    auto result = interpretSendAnswer(product_, answer.status, answer.body, answer.retry_after_s);
-    // Meta names the comment's author by their PSID: the customer's answer in Messenger then
-    // comes from a known contact (DeliveryResult::recipient_id).
-    if (result.outcome == Outcome::Delivered) {
-      auto psid = parseSendRecipient(answer.body);
-      if (psid && !psid->empty() && psid->size() <= 64 && psid->find_first_not_of("0123456789") == std::string::npos) {
-        result.recipient_id = *psid;
-      }
-    }
-    return result;
+    return send(reply);
   }
   if (kind == "comment") return deliverComment(*config, envelope);
 
   app::DeliveryResult last{Outcome::Failed, "nothing to send", 0, {}};
   if (auto it = envelope.find("attachment"); it != envelope.end() && it->value().is_object()) {
     const auto& a = it->value().get_object();
-    const std::string sha = stringOr(a, "sha256");
-    if (sha.size() < 2) return {Outcome::Failed, "the file to send is missing on this server", 0, {}};
-    std::ifstream in(app::blobPath(attachments_root_, sha), std::ios::binary);
-    if (!in) return {Outcome::Failed, "the file to send is missing on this server", 0, {}};
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
+    auto bytes = app::readBlob(attachments_root_, stringOr(a, "sha256"));
+    if (!bytes) return {Outcome::Failed, "the file to send is missing on this server", 0, {}};
     const std::string content_type = stringOr(a, "content_type");
     const AttachmentType type = attachmentTypeFor(content_type);
     auto upload_url = uploadUrl(config->api_base_url, config->account_id);
@@ -283,7 +274,7 @@ app::DeliveryResult MessengerGateway::deliver(const core::Inbox& inbox, const co
     upload.url = *upload_url;
     upload.headers = {{"Authorization", bearer}};
     upload.multipart = {{"message", encodeUploadMessage(type), "", ""},
-                        {"filedata", bytes.str(), stringOr(a, "filename"), content_type}};
+                        {"filedata", std::move(*bytes), stringOr(a, "filename"), content_type}};
     // Instagram's Attachment Upload API is the same call with "platform": "instagram"
     // (instagram-messaging/features/attachment-upload); without it the file is Messenger's.
     if (product_ == Product::Instagram) upload.multipart.insert(upload.multipart.begin(), {"platform", "instagram", "", ""});
@@ -324,13 +315,10 @@ app::DeliveryResult MessengerGateway::deliverComment(const InboxConfig& config, 
     // The photo goes along as the multipart field `source` (Parley is not public: Meta cannot
     // fetch it by attachment_url).
     const auto& a = photo->get_object();
-    const std::string sha = stringOr(a, "sha256");
-    std::ifstream in(app::blobPath(attachments_root_, sha), std::ios::binary);
-    if (sha.size() < 2 || !in) return {Outcome::Failed, "the file to send is missing on this server", 0, {}};
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
+    auto bytes = app::readBlob(attachments_root_, stringOr(a, "sha256"));
+    if (!bytes) return {Outcome::Failed, "the file to send is missing on this server", 0, {}};
     if (text.find_first_not_of(" \t\r\n") != std::string::npos) call.multipart.push_back({"message", text, "", ""});
-    call.multipart.push_back({"source", bytes.str(), stringOr(a, "filename"), stringOr(a, "content_type")});
+    call.multipart.push_back({"source", std::move(*bytes), stringOr(a, "filename"), stringOr(a, "content_type")});
     call.timeout_ms = timeout_ms_ * 4;
   } else {
     auto body = encodeCommentReply(text, false, product_);

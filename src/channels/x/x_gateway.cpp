@@ -8,10 +8,10 @@
 #include <sstream>
 
 #include "app/attachment_store.hpp"
+#include "app/direct_reply.hpp"
 #include "app/crypto.hpp"
 #include "channels/common/config_secrets.hpp"
 #include "channels/common/delivery_start.hpp"
-#include "channels/common/direct_reply.hpp"
 #include "channels/common/http_client.hpp"
 
 namespace parley::channels::x {
@@ -115,7 +115,7 @@ core::Result<std::string> XGateway::encode(const app::OutboundContext& ctx) cons
     }
   }
   if (customer.empty()) return makeError(ErrorCode::InvalidInput, "this contact has not written to this X account");
-  const bool post = ctx.conversation.is_public && !wantsDirect(ctx.message);
+  const bool post = ctx.conversation.is_public && !app::wantsDirect(ctx.message);
   // A file X does not take, or not at this size, is refused now, naming it; the envelope keeps
   // what each is uploaded as (the category differs for a DM and a post), in order.
   const MediaUse use = post ? MediaUse::Post : MediaUse::Dm;
