@@ -101,12 +101,14 @@ class ChannelGateway {
   // files is sent as several messages (DeskService::reply): the first holds the text, the quote,
   // the buttons and the first files, each further one the next files. `files` are the reply's
   // attachments, `public_post` whether it goes out as a public post (an X mention answered in
-  // public) rather than a direct message.
+  // public) rather than a direct message, `reply` the message as the agent composed it (its
+  // text and payload_json, e.g. buttons a channel cannot send with several files).
   virtual std::size_t filesPerMessage(const core::Inbox& inbox, bool public_post,
-                                      const std::vector<core::Attachment>& files) const {
+                                      const std::vector<core::Attachment>& files, const core::Message& reply) const {
     (void)inbox;
     (void)public_post;
     (void)files;
+    (void)reply;
     return 0;
   }
   virtual DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) = 0;

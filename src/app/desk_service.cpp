@@ -563,7 +563,7 @@ Result<core::Message> DeskService::reply(const core::Actor& actor, core::Convers
     std::vector<std::vector<core::Attachment>> files_per_message;
     const std::size_t per_message =
         sends && !attachments.empty()
-            ? gateway->second->filesPerMessage(view.inbox, view.conversation.is_public && !direct, attachments)
+            ? gateway->second->filesPerMessage(view.inbox, view.conversation.is_public && !direct, attachments, message)
             : 0;
     if (per_message == 0 || attachments.size() <= per_message) {
       files_per_message.push_back(std::move(attachments));

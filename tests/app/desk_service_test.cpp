@@ -25,7 +25,7 @@ class ScriptedGateway final : public app::ChannelGateway {
     if (!c.reply_to_external_id.empty()) payload += ":quotes " + c.reply_to_external_id;
     return payload;
   }
-  std::size_t filesPerMessage(const core::Inbox&, bool, const std::vector<core::Attachment>&) const override {
+  std::size_t filesPerMessage(const core::Inbox&, bool, const std::vector<core::Attachment>&, const core::Message&) const override {
     return files_per_message;
   }
   app::DeliveryResult deliver(const core::Inbox&, const core::OutboxItem& item) override {

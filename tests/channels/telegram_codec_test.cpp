@@ -659,6 +659,58 @@ TEST(TelegramSend, FileFieldsCarryCaptionQuoteAndKeyboardAsText) {
   EXPECT_STREQ(tg::filePartName(tg::FileMethod::Document), "document");
 }
 
+TEST(TelegramSend, AnAlbumNamesItsFilesByPartWithTheTextAsTheFirstCaption) {
+  // sendMediaGroup: "media: A JSON-serialized array describing messages to be sent, must include
+  // 2-10 items"; a file uploaded with the request is named "attach://<file_attach_name>".
+  tg::SendRequest r{"42", "Die Fotos", "7", {}};
+  r.message_thread_id = "12";
+  auto fields = tg::encodeSendMediaGroupFields(r, {{tg::FileMethod::Photo, "file0"}, {tg::FileMethod::Photo, "file1"}});
+  ASSERT_TRUE(fields.ok()) << fields.error().message;
+  std::map<std::string, std::string> f(fields->begin(), fields->end());
+  EXPECT_EQ(f.at("chat_id"), "42");
+  EXPECT_EQ(f.at("message_thread_id"), "12");
+  EXPECT_EQ(json::parse(f.at("reply_parameters")).at("message_id").as_int64(), 7);
+  EXPECT_EQ(f.count("caption"), 0u);  // the album has no caption field; its first file does
+  EXPECT_EQ(json::parse(f.at("media")),
+            json::parse(R"([{"type":"photo","media":"attach://file0","caption":"Die Fotos"},{"type":"photo","media":"attach://file1"}])"));
+  r.text.clear();
+  auto no_text = tg::encodeSendMediaGroupFields(r, {{tg::FileMethod::Document, "a"}, {tg::FileMethod::Document, "b"}});
+  ASSERT_TRUE(no_text.ok());
+  EXPECT_EQ(json::parse(std::map<std::string, std::string>(no_text->begin(), no_text->end()).at("media")),
+            json::parse(R"([{"type":"document","media":"attach://a"},{"type":"document","media":"attach://b"}])"));
+
+  // What Telegram refuses: one file or eleven, documents with photos, buttons, a long caption.
+  const tg::AlbumFile photo{tg::FileMethod::Photo, "p"};
+  EXPECT_FALSE(tg::encodeSendMediaGroupFields(r, {photo}).ok());
+  EXPECT_FALSE(tg::encodeSendMediaGroupFields(r, std::vector<tg::AlbumFile>(11, photo)).ok());
+  EXPECT_TRUE(tg::encodeSendMediaGroupFields(r, std::vector<tg::AlbumFile>(10, photo)).ok());
+  auto mixed = tg::encodeSendMediaGroupFields(r, {photo, {tg::FileMethod::Document, "d"}});
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_NE(mixed.error().message.find("photos only with photos"), std::string::npos);
+  EXPECT_FALSE(tg::encodeSendMediaGroupFields(r, {photo, {tg::FileMethod::Photo, "x\"y"}}).ok());
+  r.inline_keyboard = {{{"OK", "ok", ""}}};
+  EXPECT_FALSE(tg::encodeSendMediaGroupFields(r, {photo, photo}).ok());
+  r.inline_keyboard.clear();
+  r.text = std::string(1025, 'c');
+  EXPECT_FALSE(tg::encodeSendMediaGroupFields(r, {photo, photo}).ok());
+}
+
+TEST(TelegramSend, AnAlbumsAnswerIsTheListOfItsMessagesAndTheFirstIsTheReplys) {
+  auto ok = tg::interpretMediaGroupAnswer(200, R"({"ok":true,"result":[
+      {"message_id":501,"media_group_id":"13901","chat":{"id":42,"type":"private","first_name":"A"},"date":1735690000,"caption":"Die Fotos","photo":[]},
+      {"message_id":502,"media_group_id":"13901","chat":{"id":42,"type":"private","first_name":"A"},"date":1735690000,"photo":[]}]})");
+  EXPECT_EQ(ok.outcome, Outcome::Delivered);
+  EXPECT_EQ(ok.provider_message_id, "42:501");
+  EXPECT_EQ(tg::interpretMediaGroupAnswer(200, R"({"ok":true,"result":[]})").outcome, Outcome::Failed);
+  EXPECT_EQ(tg::interpretMediaGroupAnswer(200, R"({"ok":true,"result":{"message_id":1,"chat":{"id":1,"type":"private"},"date":1}})").outcome,
+            Outcome::Failed);
+  auto flood = tg::interpretMediaGroupAnswer(429, R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 9","parameters":{"retry_after":9}})");
+  EXPECT_EQ(flood.outcome, Outcome::RetryLater);
+  EXPECT_EQ(flood.retry_after_ms, 9000);
+  EXPECT_EQ(tg::interpretMediaGroupAnswer(400, R"({"ok":false,"error_code":400,"description":"Bad Request: chat not found"})").outcome,
+            Outcome::Failed);
+}
+
 TEST(TelegramSend, InlineKeyboardFromTheMessagePayload) {
   auto kb = tg::inlineKeyboardFromPayload(
       R"({"inline_keyboard":[[{"text":"Ja","callback_data":"yes"},{"text":"Nein","callback_data":"no"}],[{"text":"Hilfe","url":"https://example.com/h"}]]})");
@@ -911,7 +963,15 @@ TEST(TelegramGatewayEncode, OneFileTheKeyboardAndWhatTelegramWouldRefuse) {
   EXPECT_EQ(o.at("inline_keyboard").at(0).at(0).at("callback_data").as_string(), "ok");
 
   f.attachments = {a, a};
+  EXPECT_FALSE(gateway.encode(f.context()).ok());  // an album takes no buttons
+  f.message.payload_json.clear();
+  auto album = gateway.encode(f.context());
+  ASSERT_TRUE(album.ok()) << album.error().message;
+  EXPECT_EQ(json::parse(*album).at("album").as_array().size(), 2u);
+  EXPECT_FALSE(json::parse(*album).as_object().contains("attachment"));
+  f.attachments = std::vector<core::Attachment>(11, a);
   EXPECT_FALSE(gateway.encode(f.context()).ok());
+  f.message.payload_json = R"({"inline_keyboard":[[{"text":"OK","callback_data":"ok"}]]})";
   f.attachments = {a};
   f.attachments[0].size = tg::kMaxUploadBytes + 1;  // "50 MB for other files" (Bot API, Sending files)
   auto too_large = gateway.encode(f.context());
@@ -935,4 +995,30 @@ TEST(TelegramGatewayEncode, OneFileTheKeyboardAndWhatTelegramWouldRefuse) {
   auto refused = gateway.encode(no_chat.context());
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, core::ErrorCode::InvalidInput);
+}
+
+TEST(TelegramGateway, PhotosOrDocumentsGoAsAlbumsOfUpToTenAndEverythingElseOneByOne) {
+  const tg::TelegramGateway gateway("/nonexistent");
+  const core::Inbox inbox{};
+  auto file = [](std::string type, std::int64_t size = 1000) {
+    core::Attachment a;
+    a.filename = "f";
+    a.content_type = std::move(type);
+    a.size = size;
+    return a;
+  };
+  const auto photo = file("image/jpeg");
+  const auto pdf = file("application/pdf");
+  const core::Message reply;
+  EXPECT_EQ(gateway.filesPerMessage(inbox, false, {photo, file("image/png"), photo}, reply), 3u);
+  EXPECT_EQ(gateway.filesPerMessage(inbox, false, std::vector<core::Attachment>(23, photo), reply), 10u);
+  EXPECT_EQ(gateway.filesPerMessage(inbox, false, {pdf, file("text/plain"), file("image/gif")}, reply), 3u);  // all documents
+  EXPECT_EQ(gateway.filesPerMessage(inbox, false, {photo, pdf}, reply), 1u);
+  EXPECT_EQ(gateway.filesPerMessage(inbox, false, {photo}, reply), 1u);
+  // Albums of up to 50 MB: four 20 MB documents go in pairs, two 40 MB ones alone.
+  EXPECT_EQ(gateway.filesPerMessage(inbox, false, std::vector<core::Attachment>(4, file("application/pdf", 20'000'000)), reply), 2u);
+  EXPECT_EQ(gateway.filesPerMessage(inbox, false, std::vector<core::Attachment>(2, file("application/pdf", 40'000'000)), reply), 1u);
+  core::Message with_buttons;
+  with_buttons.payload_json = R"({"inline_keyboard":[[{"text":"OK","callback_data":"ok"}]]})";
+  EXPECT_EQ(gateway.filesPerMessage(inbox, false, {photo, photo}, with_buttons), 1u);
 }

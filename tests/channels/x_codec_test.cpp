@@ -623,12 +623,12 @@ TEST(XGateway, APublicPostCarriesUpToFourPhotosAndEverythingElseGoesAlone) {
     return a;
   };
   const auto photo = file("image/jpeg");
-  EXPECT_EQ(gateway.filesPerMessage(inbox, true, {photo, file("image/png"), file("image/webp"), photo, photo}), 4u);
-  EXPECT_EQ(gateway.filesPerMessage(inbox, true, {photo}), 4u);
-  EXPECT_EQ(gateway.filesPerMessage(inbox, false, {photo, photo}), 1u);  // a DM: one media item
-  EXPECT_EQ(gateway.filesPerMessage(inbox, true, {photo, file("image/gif")}), 1u);
-  EXPECT_EQ(gateway.filesPerMessage(inbox, true, {file("video/mp4"), photo}), 1u);
+  EXPECT_EQ(gateway.filesPerMessage(inbox, true, {photo, file("image/png"), file("image/webp"), photo, photo}, {}), 4u);
+  EXPECT_EQ(gateway.filesPerMessage(inbox, true, {photo}, {}), 4u);
+  EXPECT_EQ(gateway.filesPerMessage(inbox, false, {photo, photo}, {}), 1u);  // a DM: one media item
+  EXPECT_EQ(gateway.filesPerMessage(inbox, true, {photo, file("image/gif")}, {}), 1u);
+  EXPECT_EQ(gateway.filesPerMessage(inbox, true, {file("video/mp4"), photo}, {}), 1u);
   auto large = photo;
   large.size = 6 * 1024 * 1024;  // not a photo X takes: refused by encode, alone
-  EXPECT_EQ(gateway.filesPerMessage(inbox, true, {photo, large}), 1u);
+  EXPECT_EQ(gateway.filesPerMessage(inbox, true, {photo, large}, {}), 1u);
 }

@@ -1,6 +1,8 @@
 """A local fake of the parts of the Telegram Bot API that the Telegram channel uses, as documented
 (https://core.telegram.org/bots/api): POST /bot<token>/sendMessage (JSON), sendPhoto and
-sendDocument (multipart/form-data upload), getFile, answerCallbackQuery, and the file download
+sendDocument (multipart/form-data upload), sendMediaGroup (an album: "media" is a JSON list of
+InputMedia whose "media" names a multipart part as "attach://<name>"), getFile, answerCallbackQuery,
+and the file download
 GET /file/bot<token>/<file_path>. Answers are {"ok": true, "result": ...} or
 {"ok": false, "error_code", "description", "parameters"}; the scripted failures answer the next
 send with 429 (parameters.retry_after) or 400 (a description)."""
@@ -119,7 +121,7 @@ class FakeTelegram(SendHold):
                     params, files = self.params(body)
                 except (ValueError, UnicodeDecodeError):
                     return self.error(400, "Bad Request: can't parse request")
-                if method in ("sendMessage", "sendPhoto", "sendDocument"):
+                if method in ("sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup"):
                     return self.send_method(method, params, files)
                 if method == "getFile":
                     file_id = params.get("file_id", "")
@@ -161,6 +163,8 @@ class FakeTelegram(SendHold):
                     return self.error(400, "Bad Request: there is no %s in the request" % part)
                 if method == "sendPhoto" and photo_dimensions_invalid(files["photo"][2]):
                     return self.error(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+                if method == "sendMediaGroup":
+                    return self.send_album(params, files, message_id)
                 chat_id = int(params["chat_id"])
                 result = {"message_id": message_id,
                           "from": {"id": int(outer.token.split(":")[0]), "is_bot": True, "first_name": "Parley Support"},
@@ -181,6 +185,47 @@ class FakeTelegram(SendHold):
                         return self.error(400, "Bad Request: " + problem)
                     result["reply_markup"] = markup  # the sent Message carries its keyboard
                 self.reply(200, {"ok": True, "result": result})
+
+            def send_album(self, params, files, first_message_id):
+                """sendMediaGroup: "media: A JSON-serialized array describing messages to be sent,
+                must include 2-10 items"; "Documents and audio files can be only grouped in an album
+                with messages of the same type"; no reply_markup. Answers the list of the sent
+                Messages, one per file, the caption on the file that had one."""
+                if "reply_markup" in params:
+                    return self.error(400, "Bad Request: sendMediaGroup has no parameter reply_markup")
+                try:
+                    media = json.loads(params.get("media", ""))
+                except ValueError:
+                    return self.error(400, "Bad Request: can't parse media JSON object")
+                if not isinstance(media, list) or not 2 <= len(media) <= 10:
+                    return self.error(400, "Bad Request: wrong number of media in the album: must be 2-10")
+                kinds = set()
+                for item in media:
+                    if not isinstance(item, dict) or item.get("type") not in ("photo", "video", "document", "audio"):
+                        return self.error(400, "Bad Request: can't parse InputMedia: unknown type")
+                    ref = item.get("media", "")
+                    if not ref.startswith("attach://") or ref[len("attach://"):] not in files:
+                        return self.error(400, "Bad Request: can't find attached file \"%s\"" % ref)
+                    if item["type"] == "photo" and photo_dimensions_invalid(files[ref[len("attach://"):]][2]):
+                        return self.error(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+                    kinds.add({"video": "photo"}.get(item["type"], item["type"]))
+                    if len(item.get("caption", "")) > 1024:
+                        return self.error(400, "Bad Request: message caption is too long")
+                if len(kinds) > 1:
+                    return self.error(400, "Bad Request: MEDIA_INVALID: documents and audio files can be only grouped with their own type")
+                chat_id = int(params["chat_id"])
+                with outer.lock:
+                    outer.next_message_id += len(media) - 1  # one message per file
+                results = []
+                for i, item in enumerate(media):
+                    message = {"message_id": first_message_id + i, "media_group_id": "album%d" % first_message_id,
+                               "from": {"id": int(outer.token.split(":")[0]), "is_bot": True, "first_name": "Parley Support"},
+                               "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+                               "date": int(time.time())}
+                    if "caption" in item:
+                        message["caption"] = item["caption"]
+                    results.append(message)
+                self.reply(200, {"ok": True, "result": results})
 
             def log_message(self, *args):
                 pass

@@ -373,6 +373,89 @@ class TelegramTest(Desk, unittest.TestCase):
         self.assertEqual(params["caption"], "Der Grundriss")
         self.assertEqual(files["document"], ("panorama.png", "image/png", png))
 
+    def upload(self, filename, data, content_type):
+        status, uploaded, _ = self.parley.request("POST", "/api/v1/attachments?filename=" + filename, raw=data,
+                                                  token=self.token, content_type=content_type)
+        self.assertEqual(status, 201, uploaded)
+        return uploaded["id"]
+
+    def test_several_photos_go_as_one_album_with_the_text_as_its_caption(self):
+        chat = 2000071
+        self.webhook(in_chat("text.json", chat, message_id=7, update_id=61100))
+        contact, conversation = self.conversation_of(chat)
+        quoted = self.messages(conversation["id"])[0]
+        pngs = [strip_png(40 + i, 30) for i in range(3)]
+        ids = [self.upload("foto%d.png" % i, png, "image/png") for i, png in enumerate(pngs)]
+        before = len(self.bot.sent)
+        reply = self.reply(conversation["id"], text="Die Fotos vom Schaden", attachment_ids=ids, reply_to_id=quoted["id"])
+        self.assertNotIn("further_messages", reply)  # one message in the desk, as the customer sees it
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+        sent = self.bot.sent[before:]
+        self.assertEqual([m for m, _, _, _ in sent], ["sendMediaGroup"])
+        _, params, files, _ = sent[0]
+        self.assertEqual(params["chat_id"], str(chat))
+        self.assertEqual(json.loads(params["reply_parameters"])["message_id"], 7)
+        media = json.loads(params["media"])
+        self.assertEqual([item["type"] for item in media], ["photo"] * 3)
+        self.assertEqual(media[0]["caption"], "Die Fotos vom Schaden")
+        self.assertTrue(all("caption" not in item for item in media[1:]))
+        self.assertEqual([files[item["media"][len("attach://"):]] for item in media],
+                         [("foto%d.png" % i, "image/png", png) for i, png in enumerate(pngs)])
+        # The album's first message (the one with the caption) is the reply's id at Telegram.
+        self.assertRegex(self.message(conversation["id"], reply["id"])["external_id"], r"^%d:\d+$" % chat)
+
+    def test_documents_go_as_an_album_and_photos_mixed_with_documents_one_by_one(self):
+        chat = 2000072
+        self.webhook(in_chat("text.json", chat, message_id=1, update_id=61200))
+        _, conversation = self.conversation_of(chat)
+        pdfs = [self.upload("Teil%d.pdf" % i, b"%PDF-1.4\nTeil " + bytes([48 + i]) + b"\n%%EOF\n", "application/pdf")
+                for i in range(2)]
+        before = len(self.bot.sent)
+        reply = self.reply(conversation["id"], text="Beide Teile", attachment_ids=pdfs)
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+        self.assertEqual([m for m, _, _, _ in self.bot.sent[before:]], ["sendMediaGroup"])
+        self.assertEqual([item["type"] for item in json.loads(self.bot.sent[-1][1]["media"])], ["document"] * 2)
+
+        photo = self.upload("foto.png", strip_png(50, 40), "image/png")
+        before = len(self.bot.sent)
+        pdf = self.upload("Beleg.pdf", b"%PDF-1.4\nBeleg\n%%EOF\n", "application/pdf")
+        reply = self.reply(conversation["id"], text="Foto und Beleg", attachment_ids=[photo, pdf])
+        further = reply["further_messages"]
+        self.assertEqual([m["attachment_ids"] for m in further], [[pdf]])
+        for m in [reply] + further:
+            wait_for(lambda m=m: self.message(conversation["id"], m["id"])["delivery_status"] == "sent")
+        self.assertEqual(sorted(m for m, _, _, _ in self.bot.sent[before:]), ["sendDocument", "sendPhoto"])
+
+    def test_photos_with_buttons_go_one_by_one_the_first_with_the_buttons(self):
+        chat = 2000073
+        self.webhook(in_chat("text.json", chat, message_id=1, update_id=61300))
+        _, conversation = self.conversation_of(chat)
+        ids = [self.upload("f%d.png" % i, strip_png(30 + i, 20), "image/png") for i in range(2)]
+        buttons = [[{"text": "Passt", "callback_data": "photo:ok"}]]
+        before = len(self.bot.sent)
+        reply = self.reply(conversation["id"], text="Welches?", attachment_ids=ids, buttons=buttons)
+        self.assertEqual(len(reply["further_messages"]), 1)
+        for m in [reply] + reply["further_messages"]:
+            wait_for(lambda m=m: self.message(conversation["id"], m["id"])["delivery_status"] == "sent")
+        sent = self.bot.sent[before:]
+        self.assertEqual([m for m, _, _, _ in sent], ["sendPhoto", "sendPhoto"])
+        with_buttons = [p for _, p, _, _ in sent if "reply_markup" in p]
+        self.assertEqual(len(with_buttons), 1)
+        self.assertEqual(with_buttons[0]["caption"], "Welches?")
+
+    def test_an_album_with_a_picture_telegram_refuses_as_a_photo_goes_as_documents(self):
+        chat = 2000074
+        self.webhook(in_chat("text.json", chat, message_id=1, update_id=61400))
+        _, conversation = self.conversation_of(chat)
+        ids = [self.upload("ok.png", strip_png(60, 40), "image/png"), self.upload("strip.png", strip_png(1, 400), "image/png")]
+        before = len(self.bot.sent)
+        reply = self.reply(conversation["id"], text="Zwei Pläne", attachment_ids=ids)
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+        sent = self.bot.sent[before:]
+        self.assertEqual([m for m, _, _, _ in sent], ["sendMediaGroup", "sendMediaGroup"])
+        self.assertEqual([item["type"] for item in json.loads(sent[1][1]["media"])], ["document", "document"])
+        self.assertEqual(json.loads(sent[1][1]["media"])[0]["caption"], "Zwei Pläne")
+
     def test_flood_control_is_retried_after_retry_after(self):
         chat = 2000007
         self.webhook(in_chat("text.json", chat, message_id=1, update_id=70000))

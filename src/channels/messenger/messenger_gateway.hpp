@@ -52,7 +52,7 @@ class MessengerGateway final : public app::ChannelGateway {
     return conversation.is_public;
   }
   // The Send API takes one attachment per message: several files go as several messages.
-  std::size_t filesPerMessage(const core::Inbox&, bool, const std::vector<core::Attachment>&) const override { return 1; }
+  std::size_t filesPerMessage(const core::Inbox&, bool, const std::vector<core::Attachment>&, const core::Message&) const override { return 1; }
   core::Status validateConfig(const std::string& config_json) const override;
   app::DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) override;
   core::Result<std::string> fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,

@@ -809,6 +809,38 @@ core::Result<std::vector<std::pair<std::string, std::string>>> encodeSendFileFie
   return fields;
 }
 
+core::Result<std::vector<std::pair<std::string, std::string>>> encodeSendMediaGroupFields(const SendRequest& request,
+                                                                                        const std::vector<AlbumFile>& files) {
+  if (files.size() < 2 || files.size() > kMaxAlbumFiles) {
+    return makeError(ErrorCode::InvalidInput, "media: an album holds 2 to 10 files");
+  }
+  if (!request.inline_keyboard.empty()) {
+    return makeError(ErrorCode::InvalidInput, "reply_markup: Telegram sends no buttons with an album; send the buttons with one file or a text");
+  }
+  for (const auto& f : files) {
+    if (f.method != files.front().method) {
+      return makeError(ErrorCode::InvalidInput, "media: Telegram groups photos only with photos and documents only with documents");
+    }
+    const bool token = !f.part_name.empty() && f.part_name.size() <= 64 &&
+                       std::all_of(f.part_name.begin(), f.part_name.end(), [](char c) {
+                         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+                       });
+    if (!token) return makeError(ErrorCode::InvalidInput, "media: a part name is [A-Za-z0-9_], up to 64 characters");
+  }
+  // chat_id, message_thread_id, reply_parameters and the caption's rules are those of sendPhoto.
+  TG_TRY(fields, encodeSendFileFields(request));
+  json::array media;
+  for (const auto& f : files) {
+    json::object item{{"type", f.method == FileMethod::Photo ? "photo" : "document"}, {"media", "attach://" + f.part_name}};
+    // The album shows the caption of its first file as the album's text.
+    if (media.empty() && !isBlank(request.text)) item["caption"] = request.text;
+    media.push_back(std::move(item));
+  }
+  std::erase_if(fields, [](const auto& field) { return field.first == "caption"; });
+  fields.emplace_back("media", json::serialize(media));
+  return fields;
+}
+
 const char* filePartName(FileMethod method) { return method == FileMethod::Photo ? "photo" : "document"; }
 const char* fileMethodName(FileMethod method) { return method == FileMethod::Photo ? "sendPhoto" : "sendDocument"; }
 
@@ -958,6 +990,26 @@ app::DeliveryResult interpretSendAnswer(long http_status, std::string_view body,
   if (auto sent = successfulSend(http_status, "Telegram accepted the message but ", [&] { return parseSentMessageId(body); })) {
     return *sent;
   }
+  return classifySendError(http_status, body, retry_after_header_s);
+}
+
+app::DeliveryResult interpretMediaGroupAnswer(long http_status, std::string_view body, long retry_after_header_s) {
+  auto firstId = [&]() -> core::Result<std::string> {
+    TG_TRY(root, parseJson(body));
+    if (!root.is_object()) return makeError(ErrorCode::InvalidInput, "send answer: not a JSON object");
+    const auto& o = root.get_object();
+    TG_TRY(ok, optBool(o, "ok", "answer"));
+    if (!ok.value_or(false)) return makeError(ErrorCode::InvalidInput, "send answer: ok is not true");
+    const json::value* result = find(o, "result");
+    if (!result || !result->is_array() || result->get_array().empty() || !result->get_array().front().is_object()) {
+      return makeError(ErrorCode::InvalidInput, "send answer: result is not a list of the sent messages");
+    }
+    const auto& first = result->get_array().front().get_object();
+    TG_TRY(message_id, reqMessageId(first, "message_id", "answer.result[0]"));
+    TG_TRY(chat, readChat(first, "chat", "answer.result[0]"));
+    return messageExternalId(chat.id, message_id);
+  };
+  if (auto sent = successfulSend(http_status, "Telegram accepted the album but ", firstId)) return *sent;
   return classifySendError(http_status, body, retry_after_header_s);
 }
 

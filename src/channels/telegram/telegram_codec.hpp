@@ -30,8 +30,8 @@
 // Authenticity (setWebhook's secret_token, sent back in X-Telegram-Bot-Api-Secret-Token):
 //   https://core.telegram.org/bots/api#setwebhook
 //
-// Outbound: sendMessage, sendPhoto, sendDocument (https://core.telegram.org/bots/api#sendmessage
-//   and below), answerCallbackQuery, getFile and the file download
+// Outbound: sendMessage, sendPhoto, sendDocument, sendMediaGroup
+//   (https://core.telegram.org/bots/api#sendmessage and below), answerCallbackQuery, getFile and the file download
 //   (https://core.telegram.org/bots/api#getfile), error answers {ok:false, error_code,
 //   description, parameters: {retry_after, migrate_to_chat_id}}
 //   (https://core.telegram.org/bots/api#making-requests, #responseparameters).
@@ -113,6 +113,23 @@ core::Result<std::vector<std::pair<std::string, std::string>>> encodeSendFileFie
 // "photo" or "document", and the method name ("sendPhoto" / "sendDocument").
 const char* filePartName(FileMethod method);
 const char* fileMethodName(FileMethod method);
+
+// An album (sendMediaGroup, https://core.telegram.org/bots/api#sendmediagroup): 2-10 files shown
+// as one message. Telegram groups photos with photos (and videos) and documents only with
+// documents; the album takes no reply_markup, so a reply with buttons is not sent as one.
+constexpr std::size_t kMaxAlbumFiles = 10;
+// What Parley puts into one album request (each file is read into memory to be uploaded).
+constexpr std::int64_t kMaxAlbumBytes = kMaxUploadBytes;
+struct AlbumFile {
+  FileMethod method = FileMethod::Document;  // InputMediaPhoto or InputMediaDocument
+  std::string part_name;                     // the multipart part holding it: media "attach://<part_name>"
+};
+// The text fields of the multipart sendMediaGroup request (chat_id, message_thread_id,
+// reply_parameters, media); the request's text is the first file's caption. InvalidInput for
+// fewer than 2 or more than 10 files, photos mixed with documents, a keyboard, a bad part name,
+// or what encodeSendFileFields refuses.
+core::Result<std::vector<std::pair<std::string, std::string>>> encodeSendMediaGroupFields(const SendRequest& request,
+                                                                                        const std::vector<AlbumFile>& files);
 // sendPhoto for JPEG and PNG up to 10 MB (Telegram recompresses them as photos), sendDocument
 // for everything else (sent as the file it is).
 FileMethod fileMethodFor(std::string_view content_type, std::int64_t size);
@@ -147,6 +164,10 @@ app::DeliveryResult classifySendError(long http_status, std::string_view body, l
 // Any answer of a send method: 2xx with {"ok":true,"result":Message} -> Delivered with
 // provider_message_id "<chat_id>:<message_id>", else classifySendError.
 app::DeliveryResult interpretSendAnswer(long http_status, std::string_view body, long retry_after_header_s = 0);
+
+// sendMediaGroup's answer {"ok":true,"result":[Message, ...]} -> Delivered with the first
+// message's "<chat_id>:<message_id>" (the one that carries the caption), else classifySendError.
+app::DeliveryResult interpretMediaGroupAnswer(long http_status, std::string_view body, long retry_after_header_s = 0);
 
 // The sent Message of {"ok":true,"result":{...}} -> "<chat.id>:<message_id>".
 core::Result<std::string> parseSentMessageId(std::string_view body);

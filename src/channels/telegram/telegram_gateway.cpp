@@ -3,8 +3,6 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "app/attachment_store.hpp"
@@ -67,6 +65,22 @@ std::string forumTopic(const app::OutboundContext& ctx, const std::string& chat_
   return {};
 }
 
+// The album's files in order, each in the multipart part "file<i>"; as documents when Telegram
+// refused a photo of the album.
+template <typename Files, typename TypeAndSize>
+std::vector<AlbumFile> albumFilesOf(const Files& files, bool as_documents, TypeAndSize type_and_size) {
+  std::vector<AlbumFile> album;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const auto [content_type, size] = type_and_size(files[i]);
+    album.push_back({as_documents ? FileMethod::Document : fileMethodFor(content_type, size), "file" + std::to_string(i)});
+  }
+  return album;
+}
+
+std::vector<AlbumFile> albumFiles(const std::vector<core::Attachment>& files, bool as_documents) {
+  return albumFilesOf(files, as_documents, [](const core::Attachment& a) { return std::pair{std::string_view(a.content_type), a.size}; });
+}
+
 }  // namespace
 
 core::Result<InboxConfig> parseInboxConfig(const std::string& config_json, const app::SecretBox* box) {
@@ -111,8 +125,8 @@ core::Result<std::string> TelegramGateway::encode(const app::OutboundContext& ct
       quoted && std::find(chats.begin(), chats.end(), quoted->first) != chats.end()) {
     chat_id = quoted->first;
   }
-  if (ctx.attachments.size() > 1) {
-    return makeError(ErrorCode::InvalidInput, "Telegram sends one file per message here; send the files one by one");
+  if (ctx.attachments.size() > kMaxAlbumFiles) {
+    return makeError(ErrorCode::InvalidInput, "a Telegram album holds up to 10 files");
   }
   SendRequest probe;
   probe.chat_id = chat_id;
@@ -130,16 +144,28 @@ core::Result<std::string> TelegramGateway::encode(const app::OutboundContext& ct
   if (ctx.attachments.empty()) {
     if (auto checked = encodeSendMessage(probe); !checked) return checked.error();
   } else {
-    const auto& a = ctx.attachments.front();
-    if (!isSha256Hex(a.sha256) || a.state != core::AttachmentState::Stored) {
-      return makeError(ErrorCode::InvalidInput, "the file is not stored on this server yet");
+    json::array files;
+    std::int64_t total = 0;
+    for (const auto& a : ctx.attachments) {
+      if (!isSha256Hex(a.sha256) || a.state != core::AttachmentState::Stored) {
+        return makeError(ErrorCode::InvalidInput, "the file is not stored on this server yet");
+      }
+      if (a.size > kMaxUploadBytes) {
+        return fileTooLarge(a.filename, a.content_type, a.size, "Telegram: bots send files of up to 50 MB");
+      }
+      total += a.size;
+      files.push_back(json::object{
+          {"sha256", a.sha256}, {"filename", a.filename}, {"content_type", a.content_type}, {"size", a.size}});
     }
-    if (a.size > kMaxUploadBytes) {
-      return fileTooLarge(a.filename, a.content_type, a.size, "Telegram: bots send files of up to 50 MB");
+    if (files.size() == 1) {
+      if (auto checked = encodeSendFileFields(probe); !checked) return checked.error();
+      envelope["attachment"] = std::move(files.front());
+    } else {
+      // DeskService splits a reply by filesPerMessage, so these hold; checked all the same.
+      if (total > kMaxAlbumBytes) return makeError(ErrorCode::InvalidInput, "a Telegram album sends up to 50 MB of files");
+      if (auto checked = encodeSendMediaGroupFields(probe, albumFiles(ctx.attachments, false)); !checked) return checked.error();
+      envelope["album"] = std::move(files);
     }
-    if (auto checked = encodeSendFileFields(probe); !checked) return checked.error();
-    envelope["attachment"] = json::object{
-        {"sha256", a.sha256}, {"filename", a.filename}, {"content_type", a.content_type}, {"size", a.size}};
   }
   if (!probe.inline_keyboard.empty()) {
     // Kept as the payload gave it; deliver() reads it back with the same function.
@@ -165,39 +191,65 @@ app::DeliveryResult TelegramGateway::deliver(const core::Inbox& inbox, const cor
   if (!keyboard) return {Outcome::Failed, keyboard.error().message, 0, {}};
   request.inline_keyboard = std::move(*keyboard);
 
-  // The file, read once: it is the same for a repeated send.
-  std::string bytes, filename, content_type;
-  std::int64_t size = 0;
-  const bool has_file = envelope.contains("attachment") && envelope.at("attachment").is_object();
-  if (has_file) {
-    const auto& a = envelope.at("attachment").get_object();
+  // The files, read once: they are the same for a repeated send. One file ("attachment") goes
+  // by sendPhoto / sendDocument, several ("album") by sendMediaGroup.
+  struct FileToSend {
+    std::string bytes, filename, content_type;
+    std::int64_t size = 0;
+  };
+  std::vector<FileToSend> files;
+  const bool album = envelope.contains("album") && envelope.at("album").is_array();
+  const json::array single = envelope.contains("attachment") && envelope.at("attachment").is_object()
+                                 ? json::array{envelope.at("attachment")}
+                                 : json::array{};
+  for (const auto& entry : album ? envelope.at("album").get_array() : single) {
+    if (!entry.is_object()) return {Outcome::Failed, "unreadable outbox payload (attachment)", 0, {}};
+    const auto& a = entry.get_object();
     const std::string sha = stringOr(a, "sha256");
     if (!isSha256Hex(sha)) return {Outcome::Failed, "unreadable outbox payload (attachment)", 0, {}};
-    std::ifstream in(app::blobPath(attachments_root_, sha), std::ios::binary);
-    if (!in) return {Outcome::Failed, "the file to send is missing on this server", 0, {}};
-    std::ostringstream data;
-    data << in.rdbuf();
-    bytes = data.str();
-    filename = stringOr(a, "filename");
-    content_type = stringOr(a, "content_type");
-    size = static_cast<std::int64_t>(bytes.size());
-    if (filename.empty()) filename = "file";
+    auto bytes = app::readBlob(attachments_root_, sha);
+    if (!bytes) return {Outcome::Failed, "the file to send is missing on this server", 0, {}};
+    FileToSend file{std::move(*bytes), stringOr(a, "filename"), stringOr(a, "content_type"), 0};
+    file.size = static_cast<std::int64_t>(file.bytes.size());
+    if (file.filename.empty()) file.filename = "file";
+    files.push_back(std::move(file));
   }
+  if (album && (files.size() < 2 || files.size() > kMaxAlbumFiles)) return {Outcome::Failed, "unreadable outbox payload (album)", 0, {}};
+  const bool has_file = !files.empty();
+  auto albumOf = [&](bool as_documents) {
+    return albumFilesOf(files, as_documents, [](const FileToSend& f) { return std::pair{std::string_view(f.content_type), f.size}; });
+  };
+  // Whether Telegram would take a file of this send as a photo (and might refuse it as one).
+  const bool sends_photo = std::any_of(files.begin(), files.end(),
+                                       [](const FileToSend& f) { return fileMethodFor(f.content_type, f.size) == FileMethod::Photo; });
 
-  bool as_document = false;  // after Telegram refused the file as a photo
+  bool as_document = false;  // after Telegram refused the file (or a file of the album) as a photo
   auto sendOnce = [&](const SendRequest& r, HttpAnswer& answer) -> std::optional<app::DeliveryResult> {
     HttpCall call;
     call.method = "POST";
     call.timeout_ms = timeout_ms_;
-    if (has_file) {
-      const FileMethod method = as_document ? FileMethod::Document : fileMethodFor(content_type, size);
+    if (album) {
+      const auto album_files = albumOf(as_document);
+      auto fields = encodeSendMediaGroupFields(r, album_files);
+      if (!fields) return app::DeliveryResult{Outcome::Failed, fields.error().message, 0, {}};
+      auto url = methodUrl(config->api_base_url, config->bot_token, "sendMediaGroup");
+      if (!url) return app::DeliveryResult{Outcome::Failed, url.error().message, 0, {}};
+      call.url = *url;
+      for (auto& [name, value] : *fields) call.multipart.push_back({name, value, "", ""});
+      for (std::size_t i = 0; i < files.size(); ++i) {
+        call.multipart.push_back({album_files[i].part_name, files[i].bytes, files[i].filename, files[i].content_type});
+      }
+      call.timeout_ms = timeout_ms_ * 4;  // an upload of up to 50 MB
+    } else if (has_file) {
+      const auto& file = files.front();
+      const FileMethod method = as_document ? FileMethod::Document : fileMethodFor(file.content_type, file.size);
       auto fields = encodeSendFileFields(r);
       if (!fields) return app::DeliveryResult{Outcome::Failed, fields.error().message, 0, {}};
       auto url = methodUrl(config->api_base_url, config->bot_token, fileMethodName(method));
       if (!url) return app::DeliveryResult{Outcome::Failed, url.error().message, 0, {}};
       call.url = *url;
       for (auto& [name, value] : *fields) call.multipart.push_back({name, value, "", ""});
-      call.multipart.push_back({filePartName(method), bytes, filename, content_type});
+      call.multipart.push_back({filePartName(method), file.bytes, file.filename, file.content_type});
       call.timeout_ms = timeout_ms_ * 4;  // an upload of up to 50 MB
     } else {
       auto body = encodeSendMessage(r);
@@ -226,14 +278,16 @@ app::DeliveryResult TelegramGateway::deliver(const core::Inbox& inbox, const cor
       request.reply_to_message_id.clear();  // the quoted message stayed in the old chat
       request.message_thread_id.clear();
       if (auto early = sendOnce(request, answer)) return *early;
-    } else if (has_file && fileMethodFor(content_type, size) == FileMethod::Photo && photoRefused(e.description)) {
+    } else if (sends_photo && photoRefused(e.description)) {
       // A JPEG or PNG Telegram will not make a photo of (a panorama, a 1x5000 strip): nothing was
-      // sent, so the same file goes once more, as the document it is.
+      // sent, so the same file goes once more, as the document it is (an album: all its files,
+      // as Telegram groups documents only with documents).
       as_document = true;
       if (auto early = sendOnce(request, answer)) return *early;
     }
   }
-  return interpretSendAnswer(answer.status, answer.body, answer.retry_after_s);
+  return album ? interpretMediaGroupAnswer(answer.status, answer.body, answer.retry_after_s)
+               : interpretSendAnswer(answer.status, answer.body, answer.retry_after_s);
 }
 
 core::Result<std::string> TelegramGateway::fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,
@@ -269,6 +323,29 @@ core::Result<std::string> TelegramGateway::fetchMedia(const core::Inbox& inbox, 
   auto data = performHttp(download);
   if (!data.transport_ok || data.status < 200 || data.status >= 300) return fetchError(data, "Telegram file download");
   return std::move(data.body);
+}
+
+std::size_t TelegramGateway::filesPerMessage(const core::Inbox&, bool, const std::vector<core::Attachment>& files,
+                                             const core::Message& reply) const {
+  // An album takes no buttons: a reply with a keyboard sends its files one by one, the first
+  // with the buttons.
+  auto keyboard = inlineKeyboardFromPayload(reply.payload_json);
+  if (!keyboard || !keyboard->empty() || files.size() < 2) return 1;
+  const auto album = albumFiles(files, false);
+  if (std::any_of(album.begin(), album.end(), [&](const AlbumFile& f) { return f.method != album.front().method; })) return 1;
+  // The largest album size whose every album (the files in order, kMaxAlbumFiles at a time)
+  // stays within kMaxAlbumBytes; 1 when no two neighbours fit. A last album of one file goes
+  // as one photo or document.
+  for (std::size_t per_album = std::min(kMaxAlbumFiles, files.size()); per_album >= 2; --per_album) {
+    bool fits = true;
+    for (std::size_t first = 0; first < files.size() && fits; first += per_album) {
+      std::int64_t bytes = 0;
+      for (std::size_t i = first; i < std::min(files.size(), first + per_album); ++i) bytes += files[i].size;
+      fits = bytes <= kMaxAlbumBytes;
+    }
+    if (fits) return per_album;
+  }
+  return 1;
 }
 
 std::optional<app::RecipientLimit> TelegramGateway::recipientLimit(const core::Inbox& inbox, const core::OutboxItem& item) const {

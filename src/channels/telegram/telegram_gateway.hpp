@@ -3,10 +3,12 @@
 // Telegram sends it back in X-Telegram-Bot-Api-Secret-Token) and api_base_url (default
 // https://api.telegram.org; a loopback fake in tests). Both tokens are sealed at rest.
 //  - encode() runs in the reply's transaction and stores an envelope (chat id, text, the quoted
-//    message id, at most one file, an optional inline keyboard) in the outbox — never the token.
+//    message id, one file or an album of 2-10, an optional inline keyboard) in the outbox —
+//    never the token.
 //  - deliver() runs on the outbox worker: sendMessage, or sendPhoto / sendDocument with the
-//    stored file uploaded as multipart/form-data and the text as caption; returns
-//    "<chat_id>:<message_id>" of the sent message. Errors are classified by the codec (429 with
+//    stored file uploaded as multipart/form-data and the text as caption, or sendMediaGroup with
+//    the files as parts "file0".."file9" and the text as the first file's caption; returns
+//    "<chat_id>:<message_id>" of the sent message (of an album: its first). Errors are classified by the codec (429 with
 //    retry_after and 5xx retried). A group that became a supergroup is followed once
 //    (parameters.migrate_to_chat_id).
 //  - fetchMedia() runs on the media fetcher: getFile, then the download from
@@ -42,8 +44,10 @@ class TelegramGateway final : public app::ChannelGateway {
 
   core::Result<std::string> encode(const app::OutboundContext& context) const override;
   bool wantsHistory(const core::Conversation&) const override { return true; }  // a reply in a forum goes to the customer's topic
-  // sendPhoto / sendDocument take one file: several files go as several messages.
-  std::size_t filesPerMessage(const core::Inbox&, bool, const std::vector<core::Attachment>&) const override { return 1; }
+  // Several photos, or several documents, go as albums of up to 10 (sendMediaGroup) of up to
+  // 50 MB; photos mixed with other files, or files with buttons, one per message.
+  std::size_t filesPerMessage(const core::Inbox& inbox, bool public_post, const std::vector<core::Attachment>& files,
+                              const core::Message& reply) const override;
   // Telegram's limits per chat (Bot FAQ "My bot is hitting limits"): about one message a second
   // in a private chat, 20 a minute in a group (a negative chat id).
   std::optional<app::RecipientLimit> recipientLimit(const core::Inbox& inbox, const core::OutboxItem& item) const override;

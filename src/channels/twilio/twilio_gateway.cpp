@@ -195,7 +195,8 @@ bool TwilioGateway::freeFormNeedsCustomerWindow(const core::Inbox& inbox) const 
   return core::hasCustomerWindow(inbox);
 }
 
-std::size_t TwilioGateway::filesPerMessage(const core::Inbox& inbox, bool, const std::vector<core::Attachment>&) const {
+std::size_t TwilioGateway::filesPerMessage(const core::Inbox& inbox, bool, const std::vector<core::Attachment>&,
+                                           const core::Message&) const {
   return core::hasCustomerWindow(inbox) ? 1 : kMaxMedia;
 }
 

@@ -62,7 +62,7 @@ class TwilioGateway final : public app::ChannelGateway {
                                                      const app::TemplateReply& reply) const override;
   bool freeFormNeedsCustomerWindow(const core::Inbox& inbox) const override;
   // WhatsApp through Twilio: one file per message; MMS: up to 10 (kMaxMedia).
-  std::size_t filesPerMessage(const core::Inbox& inbox, bool, const std::vector<core::Attachment>&) const override;
+  std::size_t filesPerMessage(const core::Inbox& inbox, bool, const std::vector<core::Attachment>&, const core::Message&) const override;
 
  private:
   long timeout_ms_;

@@ -46,7 +46,7 @@ class WhatsAppGateway final : public app::ChannelGateway {
 
   core::Result<std::string> encode(const app::OutboundContext& context) const override;
   // One media object per message (Cloud API): several files go as several messages.
-  std::size_t filesPerMessage(const core::Inbox&, bool, const std::vector<core::Attachment>&) const override { return 1; }
+  std::size_t filesPerMessage(const core::Inbox&, bool, const std::vector<core::Attachment>&, const core::Message&) const override { return 1; }
   core::Status validateConfig(const std::string& config_json) const override;
   app::DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) override;
   core::Result<std::string> fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,

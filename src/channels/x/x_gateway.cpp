@@ -262,7 +262,8 @@ XGateway::Called XGateway::signedCall(core::InboxId inbox, InboxConfig& config, 
   }
 }
 
-std::size_t XGateway::filesPerMessage(const core::Inbox&, bool public_post, const std::vector<core::Attachment>& files) const {
+std::size_t XGateway::filesPerMessage(const core::Inbox&, bool public_post, const std::vector<core::Attachment>& files,
+                                      const core::Message&) const {
   return mediaItemsPerMessage(public_post ? MediaUse::Post : MediaUse::Dm, outgoingFiles(files));
 }
 

@@ -110,8 +110,8 @@ class XGateway final : public app::ChannelGateway {
   bool wantsHistory(const core::Conversation&) const override { return true; }  // a public reply answers the latest post
   // A public post carries up to 4 photos together; a GIF or video goes alone, and so does every
   // file of a DM (X's one media item): 4 when public_post and every file is a photo, else 1.
-  std::size_t filesPerMessage(const core::Inbox& inbox, bool public_post,
-                              const std::vector<core::Attachment>& files) const override;
+  std::size_t filesPerMessage(const core::Inbox& inbox, bool public_post, const std::vector<core::Attachment>& files,
+                              const core::Message& reply) const override;
   app::DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) override;
   core::Result<std::string> fetchMedia(const core::Inbox& inbox, const core::Attachment& attachment,
                                        std::size_t max_bytes) override;
