@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/delivery.hpp"
@@ -508,19 +509,29 @@ TEST(WhatsAppDocExamples, WhatTheBusinessWroteFromTheAppIsItsOwnNeverTheCustomer
 }
 
 TEST(WhatsAppRealWorld, EditsChangeTheStoredTextAndDeletionsAddNothing) {
-  const auto edit = parseFixture("realworld_edit");
-  EXPECT_TRUE(edit.messages.empty());
-  ASSERT_EQ(edit.edits.size(), 1u);
-  EXPECT_EQ(edit.edits[0].provider_message_id, "wamid.zzzzzz");
-  EXPECT_EQ(edit.edits[0].text, "Text was edited");
-  EXPECT_EQ(edit.edits[0].account_id, "106540352242922");
-  const auto caption = parseFixture("realworld_edit_caption");
-  ASSERT_EQ(caption.edits.size(), 1u);
-  EXPECT_EQ(caption.edits[0].text, "caption");
-  const auto revoke = parseFixture("realworld_revoke");
-  EXPECT_TRUE(revoke.messages.empty());
-  EXPECT_TRUE(revoke.edits.empty());
-  EXPECT_EQ(revoke.ignored, 1);
+  // The customer's (messages webhook) and the business's in the WhatsApp Business app
+  // (smb_message_echoes: "A business customer revokes (deletes) a previously sent message using
+  // the WhatsApp Business app", "... edits a previously sent message").
+  for (const auto& [fixture, original, text] :
+       {std::tuple{"realworld_edit", "wamid.zzzzzz", "Text was edited"},
+        std::tuple{"realworld_edit_caption", "", "caption"},
+        std::tuple{"doc_smb_echo_edit", "wamid.HBgLMTY0NjcwNDM1OTUVAgARGBIyNDlBOEI5QUQ4NDc0N0FCNjMA",
+                   "Here's the info you requested! https://www.meta.com/quest/quest-3s/"}}) {
+    const auto edit = parseFixture(fixture);
+    EXPECT_TRUE(edit.messages.empty()) << fixture;
+    ASSERT_EQ(edit.edits.size(), 1u) << fixture;
+    if (*original) {
+      EXPECT_EQ(edit.edits[0].provider_message_id, original);
+    }
+    EXPECT_EQ(edit.edits[0].text, text);
+    EXPECT_EQ(edit.edits[0].account_id, "106540352242922");
+  }
+  for (const char* fixture : {"realworld_revoke", "doc_smb_echo_revoke"}) {
+    const auto revoke = parseFixture(fixture);
+    EXPECT_TRUE(revoke.messages.empty()) << fixture;
+    EXPECT_TRUE(revoke.edits.empty()) << fixture;
+    EXPECT_EQ(revoke.ignored, 1) << fixture;
+  }
 }
 
 // ---- malformed and adversarial input -----------------------------------------------------------

@@ -253,6 +253,22 @@ class WhatsAppTest(Desk, unittest.TestCase):
         echoed = [m for m in self.messages(conversation["id"]) if m["external_id"] == "wamid.coex-echo"]
         self.assertEqual([(m["direction"], m["text"]) for m in echoed],
                          [("outgoing", "Here's the info you requested! https://www.meta.com/quest/quest-3/")])
+        # The business edits that message in the app, then deletes it: the text changes, the
+        # deletion keeps it, and neither adds a message.
+        edit = json.loads(fixture("doc_smb_echo_edit.json"))
+        item = edit["entry"][0]["changes"][0]["value"]["message_echoes"][0]
+        item["to"], item["edit"]["original_message_id"] = wa_id, "wamid.coex-echo"
+        status, body, _ = self.webhook(json.dumps(edit).encode())
+        self.assertEqual((status, body["stored"]), (200, 0), body)
+        revoke = json.loads(fixture("doc_smb_echo_revoke.json"))
+        item = revoke["entry"][0]["changes"][0]["value"]["message_echoes"][0]
+        item["to"], item["revoke"]["original_message_id"] = wa_id, "wamid.coex-echo"
+        status, body, _ = self.webhook(json.dumps(revoke).encode())
+        self.assertEqual((status, body["stored"], body["ignored"]), (200, 0, 1), body)
+        messages = self.messages(conversation["id"])
+        self.assertEqual(len(messages), 2)  # the customer's question and the business's answer
+        self.assertEqual([m["text"] for m in messages if m["external_id"] == "wamid.coex-echo"],
+                         ["Here's the info you requested! https://www.meta.com/quest/quest-3s/"])
 
     def test_a_number_the_phone_library_does_not_know_is_still_stored(self):
         # +999 is no country code libphonenumber knows: the message is kept under the wa_id.

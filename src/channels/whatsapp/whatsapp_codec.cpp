@@ -536,6 +536,20 @@ core::Result<std::string> phoneNumberId(const json::object& value, const std::st
   return *phone_number_id;
 }
 
+// A message of type edit or revoke (true; anything else false): a sent message was edited or
+// deleted. The stored message changes, none is added; a deletion keeps the message for the
+// record (counted as ignored).
+core::Result<bool> readEditOrRevoke(const json::object& object, const std::string& path, const std::string& account_id,
+                                    core::InboundBatch& batch) {
+  WA_TRY(type, optString(object, "type", path, 64));
+  const std::string kind = type.value_or("");
+  if (kind != "edit" && kind != "revoke") return false;
+  WA_TRY(edit, readEdit(object, path, kind, account_id));
+  if (edit) batch.edits.push_back(std::move(*edit));
+  else ++batch.ignored;
+  return true;
+}
+
 // An smb_message_echoes change: what the business wrote from the WhatsApp Business app on a
 // number shared with the Cloud API (embedded-signup/reconnect-offboarded-coexistence-clients).
 core::Status readEchoesChange(const json::object& value, const std::string& path, core::InboundBatch& batch) {
@@ -546,7 +560,11 @@ core::Status readEchoesChange(const json::object& value, const std::string& path
   for (std::size_t i = 0; echoes && i < echoes->size(); ++i) {
     const std::string p = path + ".message_echoes[" + std::to_string(i) + "]";
     if (!(*echoes)[i].is_object()) return wrongType(p, "an object");
-    WA_TRY(message, readMessage((*echoes)[i].get_object(), p, change, true));
+    const auto& object = (*echoes)[i].get_object();
+    // The business edited or deleted, in the app, a message it sent: as the customer's own.
+    WA_TRY(changed, readEditOrRevoke(object, p, change.account_id, batch));
+    if (changed) continue;
+    WA_TRY(message, readMessage(object, p, change, true));
     batch.messages.push_back(std::move(message));
   }
   return {};
@@ -583,15 +601,9 @@ core::Status readMessagesChange(const json::object& value, const std::string& pa
       const std::string p = path + ".messages[" + std::to_string(i) + "]";
       if (!(*messages)[i].is_object()) return wrongType(p, "an object");
       const auto& object = (*messages)[i].get_object();
+      WA_TRY(changed, readEditOrRevoke(object, p, change.account_id, batch));
+      if (changed) continue;
       WA_TRY(type, optString(object, "type", p, 64));
-      if (type && (*type == "edit" || *type == "revoke")) {
-        // The customer edited or deleted one of their messages: the stored message changes,
-        // none is added. A deletion keeps the message for the record (counted as ignored).
-        WA_TRY(edit, readEdit(object, p, *type, change.account_id));
-        if (edit) batch.edits.push_back(std::move(*edit));
-        else ++batch.ignored;
-        continue;
-      }
       if (type && *type == "system") {
         // The customer changed their number or security code: no message, a change of the contact.
         WA_TRY(system, readSystem(object, p, change.account_id));
