@@ -252,6 +252,10 @@ class FakeGraph(SendHold):
                                             "id": m.group(1)})
                 m = re.fullmatch(r"/download/(\w+)", self.path)
                 if m and m.group(1) in outer.media:
+                    # Meta's media host answers a download without a User-Agent with an error page
+                    # (the Media API reference sends one; integrators report failures without).
+                    if not self.headers.get("User-Agent"):
+                        return self.reply(404, b"<html>Sorry, something went wrong.</html>", "text/html")
                     data, mime = outer.media[m.group(1)]
                     return self.reply(200, data, mime)
                 self.reply(404, {"error": {"message": "Unsupported get request.", "code": 100}})

@@ -81,6 +81,8 @@ HttpAnswer performHttp(const HttpCall& call) {
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, call.timeout_ms);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, std::min(call.timeout_ms, 5000L));
+  // Some provider hosts refuse a request without one (Meta's media downloads); libcurl sends none.
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "Parley/" PARLEY_VERSION);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
