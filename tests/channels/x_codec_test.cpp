@@ -289,6 +289,20 @@ TEST(XCodec, MentionOpensAPublicThread) {
   EXPECT_EQ(payloadOf(m).at("tweet_id"), "1050118621198921728");
 }
 
+TEST(XCodec, TextXSendsHtmlEscapedReadsAsTheCustomerWroteIt) {
+  // v1.1 post objects carry "&", "<" and ">" as "&amp;", "&lt;" and "&gt;"; expanded links are
+  // not escaped and stay as they are.
+  auto m = only(parse("mention_html_escaped"));
+  EXPECT_EQ(m.text, "@XDevelopers Q&A: is 3 < 5? R&D -> https://example.com/faq?a=1&b=2");
+  // Only those three: anything else that looks like an entity is text.
+  std::string dm = readFixture("dm_text");
+  const std::string from = "Hello, my order #1234 has not arrived yet";
+  dm.replace(dm.find(from), from.size(), "Fish &amp;amp; chips &quot;now&quot; &#39;ok&#39; &lt;3 &");
+  auto parsed = xc::parseWebhook(dm);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(only(*parsed).text, "Fish &amp; chips &quot;now&quot; &#39;ok&#39; <3 &");
+}
+
 TEST(XCodec, ReplyInAThreadNamesThePostItAnswers) {
   auto m = only(parse("mention_reply"));
   EXPECT_TRUE(m.is_public);

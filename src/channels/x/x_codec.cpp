@@ -148,6 +148,31 @@ core::Result<std::optional<MediaRef>> readMedia(const json::object& media, const
   return std::optional<MediaRef>(std::move(ref));
 }
 
+// X sends the text of posts (and of DMs) HTML-escaped: "&", "<" and ">" as "&amp;", "&lt;" and
+// "&gt;" (and only those; X's "Tweet object" docs, and its answer on the developer forum about
+// ampersands in Account Activity events). Undone so the agent reads what the customer wrote, and
+// the echo of a reply with "Q&A" reads like the reply.
+std::string withoutHtmlEscapes(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    if (text[i] == '&') {
+      bool replaced = false;
+      for (auto [entity, plain] : {std::pair{"&amp;", '&'}, std::pair{"&lt;", '<'}, std::pair{"&gt;", '>'}}) {
+        if (text.substr(i, std::string_view(entity).size()) == entity) {
+          out += plain;
+          i += std::string_view(entity).size();
+          replaced = true;
+          break;
+        }
+      }
+      if (replaced) continue;
+    }
+    out += text[i++];
+  }
+  return out;
+}
+
 // Text without the trailing t.co links X appended for the media.
 std::string withoutMediaLinks(std::string text, const std::vector<MediaRef>& media) {
   for (const auto& m : media) {
@@ -248,7 +273,7 @@ core::Status readDm(const json::object& event, const std::string& path, const st
     m.contact.name = displayName(u->second);
     if (!u->second.screen_name.empty()) payload["screen_name"] = u->second.screen_name;
   }
-  m.text = withoutMediaLinks(std::move(text), media);
+  m.text = withoutMediaLinks(withoutHtmlEscapes(text), media);
   if (data) m.text = withExpandedLinks(std::move(m.text), *data);
   addMedia(m, media);
   m.payload_json = json::serialize(payload);
@@ -355,7 +380,7 @@ core::Status readTweet(const json::object& tweet, const std::string& path, const
     if (screen_name) payload["screen_name"] = *screen_name;
   }
   if (in_reply_to) payload["in_reply_to_tweet_id"] = *in_reply_to;
-  m.text = withExpandedLinks(withoutMediaLinks(text.value_or(""), media), *media_owner);
+  m.text = withExpandedLinks(withoutMediaLinks(withoutHtmlEscapes(text.value_or("")), media), *media_owner);
   addMedia(m, media);
   m.payload_json = json::serialize(payload);
   out.batch.messages.push_back(std::move(m));
