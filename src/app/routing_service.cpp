@@ -10,6 +10,7 @@
 #include <set>
 
 #include "app/time_zone.hpp"
+#include "core/text.hpp"
 
 namespace parley::app {
 
@@ -36,9 +37,7 @@ void logWarning(const std::string& what) {
 
 std::string truncateUtf8(const std::string& text, std::size_t max) {
   if (text.size() <= max) return text;
-  std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut) + "…";
+  return std::string(core::utf8Prefix(text, max)) + "…";
 }
 
 const char* revokeReason(routing::RevokeReason r, DecisionKind kind) {

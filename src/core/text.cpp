@@ -123,6 +123,13 @@ std::string toValidUtf8(std::string_view text) {
   return out;
 }
 
+std::string_view utf8Prefix(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut);
+}
+
 std::string jsonString(std::string_view text) {
   const std::string valid = toValidUtf8(text);
   std::string out = "\"";

@@ -13,6 +13,8 @@ bool isValidUtf8(std::string_view text);
 std::string toValidUtf8(std::string_view text);
 // `text` as a JSON string literal, quotes included (invalid UTF-8 replaced first).
 std::string jsonString(std::string_view text);
+// The longest prefix of `text` of at most `max_bytes` bytes that splits no UTF-8 sequence.
+std::string_view utf8Prefix(std::string_view text, std::size_t max_bytes);
 
 // Splits a search query into words: runs of letters and digits of any script (glibc's C.UTF-8
 // classes; without that locale, any non-ASCII character counts as a letter). Everything else —

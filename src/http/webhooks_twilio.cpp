@@ -79,6 +79,20 @@ bool accountMatches(const tw::InboxConfig& config, const tw::FormParams& params)
   return !account || account->empty() || *account == config.account_sid;
 }
 
+bool isWhatsAppAddress(std::string_view address) { return address.rfind("whatsapp:", 0) == 0; }
+
+// Whether a message Twilio reports between `number` (To of an incoming message, From of a sent
+// one) and a customer belongs to this inbox: it is the inbox's number, or a number of the inbox's
+// Messaging Service (Twilio names the service in MessagingServiceSid; its pool may pick another
+// sender for a reply, and the customer answers that one) on the same kind of channel.
+bool inboxNumber(const tw::InboxConfig& config, const tw::FormParams& params, const std::string& number) {
+  if (number.empty()) return false;
+  if (config.phone_number == number) return true;
+  const auto service = tw::param(params, "MessagingServiceSid");
+  return !config.messaging_service_sid.empty() && service && *service == config.messaging_service_sid &&
+         isWhatsAppAddress(number) == isWhatsAppAddress(config.phone_number);
+}
+
 }  // namespace
 
 void addTwilioRoutes(Router& router, ApiDeps& deps) {
@@ -92,7 +106,7 @@ void addTwilioRoutes(Router& router, ApiDeps& deps) {
         PARLEY_TRY(inboxes, twilioInboxes(deps));
         std::vector<ConfiguredInbox> candidates;
         for (auto& c : inboxes) {
-          if (!to.empty() && c.config.phone_number == to && accountMatches(c.config, *params)) candidates.push_back(std::move(c));
+          if (inboxNumber(c.config, *params, to) && accountMatches(c.config, *params)) candidates.push_back(std::move(c));
         }
         const ConfiguredInbox* inbox = verified(candidates, ctx.request, *params);
         if (!inbox) return badSignature();
@@ -121,7 +135,7 @@ void addTwilioRoutes(Router& router, ApiDeps& deps) {
         const auto named = ctx.request.param("inbox");
         const std::string from(tw::param(*params, "From").value_or(""));
         for (auto& c : inboxes) {
-          const bool match = named ? std::to_string(c.inbox.id.value) == *named : (!from.empty() && c.config.phone_number == from);
+          const bool match = named ? std::to_string(c.inbox.id.value) == *named : inboxNumber(c.config, *params, from);
           if (match && accountMatches(c.config, *params)) candidates.push_back(std::move(c));
         }
         const ConfiguredInbox* inbox = verified(candidates, ctx.request, *params);

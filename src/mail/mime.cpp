@@ -144,9 +144,7 @@ std::string cleanFilename(std::string_view raw) {
   if (out.size() > 255) {  // keep the extension, cut on a character boundary
     const std::size_t dot = out.rfind('.');
     std::string ext = dot != std::string::npos && out.size() - dot <= 16 ? out.substr(dot) : "";
-    std::size_t cut = 255 - ext.size();
-    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
-    out = out.substr(0, cut) + ext;
+    out = std::string(core::utf8Prefix(out, 255 - ext.size())) + ext;
   }
   return out;
 }

@@ -14,6 +14,7 @@
 
 #include "channels/twilio/twilio_gateway.hpp"
 #include "core/delivery.hpp"
+#include "core/text.hpp"
 #include "codec_fixtures.hpp"
 
 namespace tw = parley::channels::twilio;
@@ -213,6 +214,25 @@ TEST(TwilioInbound, RepliedToAndReferral) {
   EXPECT_EQ(referral.at("source_id").as_string(), "120200000000000");
   EXPECT_EQ(referral.at("headline").as_string(), "20% off");
   EXPECT_TRUE(m.media.empty());  // the ad's media is not the customer's file
+}
+
+TEST(TwilioInbound, LongDisplayFieldsAreCutNotRefused) {
+  // Twilio documents no maximum for a profile name, a place or an ad's text: a long one (an ad in
+  // CJK, an address with emoji) is cut on a character boundary, and the message is kept.
+  std::string ad;
+  for (int i = 0; i < 2000; ++i) ad += "\xE6\x97\xA5";  // 日, 3 bytes each: 6000 bytes
+  std::string place(1500, 'A');
+  auto p = tw::parseForm("MessageSid=SM1&From=whatsapp%3A%2B14155552671&To=whatsapp%3A%2B15017122661&Body=hi"
+                         "&ProfileName=" + std::string(300, 'N') + "&Latitude=52.5&Longitude=13.4&Label=" + place +
+                         "&ReferralBody=" + ad);
+  ASSERT_TRUE(p.ok());
+  auto m = tw::parseIncomingMessage(*p);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(m->contact.name, std::string(256, 'N'));
+  EXPECT_EQ(m->location_name, std::string(1024, 'A'));
+  const std::string body(payloadOf(*m).at("referral").at("body").as_string());
+  EXPECT_EQ(body.size(), 4095u);  // 1365 whole characters, none split
+  EXPECT_TRUE(parley::core::isValidUtf8(body));
 }
 
 TEST(TwilioInbound, OldSidNamesAndUnknownParameters) {

@@ -62,3 +62,12 @@ TEST(SearchWords, LettersAndDigitsOfAnyScriptMakeWordsEverythingElseSeparates) {
   EXPECT_EQ(parley::core::searchWords("Müller", 3), (V{"Mü"})) << "cut at whole characters";
   EXPECT_TRUE(parley::core::searchWords(" -- ", 200).empty());
 }
+
+TEST(Utf8, APrefixNeverSplitsACharacter) {
+  using parley::core::utf8Prefix;
+  EXPECT_EQ(utf8Prefix("Jürgen", 100), "Jürgen");
+  EXPECT_EQ(utf8Prefix("Jürgen", 2), "J");   // ü is two bytes: not cut in half
+  EXPECT_EQ(utf8Prefix("Jürgen", 3), "Jü");
+  EXPECT_EQ(utf8Prefix("\xF0\x9F\x91\x8D!", 3), "");
+  EXPECT_EQ(utf8Prefix("abc", 0), "");
+}

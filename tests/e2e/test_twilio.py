@@ -375,6 +375,18 @@ class TwilioTest(TemplateConversations, unittest.TestCase):
         self.assertNotIn("From", fields)
         self.assertEqual(fields["To"], "+14155550181")
         wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+        # The service's pool sent it from another of its numbers; the customer answers that one,
+        # and Twilio calls the service's webhook naming the service: same inbox, same conversation.
+        params = [("MessageSid", "SMservice000000000000000000000002"), ("AccountSid", self.twilio.account_sid),
+                  ("MessagingServiceSid", "MG9752274e9e519418a7406176694466fa"), ("From", "+14155550181"),
+                  ("To", "+15017122700"), ("Body", "Danke, angekommen"), ("NumMedia", "0")]
+        self.assertEqual(self.sms(params)[0], 200)
+        self.assertEqual([m["text"] for m in self.messages(conversation["id"])], ["Hallo", "Gern", "Danke, angekommen"])
+        # Another number naming no service (or another service) is not this inbox's.
+        for extra in ([], [("MessagingServiceSid", "MG00000000000000000000000000000000")]):
+            params = [("MessageSid", "SMservice000000000000000000000003"), ("AccountSid", self.twilio.account_sid),
+                      ("From", "+14155550181"), ("To", "+15017122700"), ("Body", "?"), ("NumMedia", "0")] + extra
+            self.assertEqual(self.sms(params)[0], 401)
         status, body, _ = self.parley.request("POST", "/api/v1/inboxes", {"name": "bad", "channel": "twilio", "config": {
             "account_sid": self.twilio.account_sid, "auth_token": "x", "phone_number": "+15550002",
             "public_base_url": self.public, "messaging_service_sid": "MG-not-a-sid"}}, token=self.token)

@@ -37,9 +37,7 @@ std::string tokenTag(const core::Inbox& inbox, core::ConversationId id) {
 // Cuts at most `limit` bytes without splitting a UTF-8 sequence.
 std::string truncateUtf8(const std::string& text, std::size_t limit) {
   if (text.size() <= limit) return text;
-  std::size_t cut = limit;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut) + "\n[…]";
+  return std::string(core::utf8Prefix(text, limit)) + "\n[…]";
 }
 
 json::array addressesJson(const std::vector<mail::MailAddress>& list) {

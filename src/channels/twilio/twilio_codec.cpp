@@ -63,6 +63,15 @@ core::Result<std::string> textField(const FormParams& params, std::string_view n
   return std::string(*v);
 }
 
+// A field only shown to the agent (a profile name, a place, an ad's text): Twilio documents no
+// maximum, so a long one is cut to `max` bytes instead of refusing the customer's message.
+core::Result<std::string> displayField(const FormParams& params, std::string_view name, std::size_t max) {
+  auto v = param(params, name);
+  if (!v) return std::string();
+  if (!core::isValidUtf8(*v)) return makeError(ErrorCode::InvalidInput, std::string(name) + ": must be UTF-8");
+  return std::string(core::utf8Prefix(*v, max));
+}
+
 std::optional<double> coordinate(std::string_view text, double limit) {
   if (text.empty() || text.size() > 32) return std::nullopt;
   const std::string s(text);
@@ -232,7 +241,7 @@ core::Result<core::InboundMessage> parseIncomingMessage(const FormParams& params
   m.contact.external_id = sender;
   if (isPhone(sender)) m.contact.phone = sender;
   m.contact.verified = true;  // Twilio signed the request and vouches for the sender's number
-  auto profile = textField(params, "ProfileName", 256);
+  auto profile = displayField(params, "ProfileName", 256);
   if (!profile) return profile.error();
   m.contact.name = *profile;
 
@@ -286,15 +295,15 @@ core::Result<core::InboundMessage> parseIncomingMessage(const FormParams& params
     m.kind = core::MessageKind::Location;
     m.latitude = la;
     m.longitude = lo;
-    auto label = textField(params, "Label", 1024);
+    auto label = displayField(params, "Label", 1024);
     if (!label) return label.error();
-    auto address = textField(params, "Address", 1024);
+    auto address = displayField(params, "Address", 1024);
     if (!address) return address.error();
     m.location_name = !label->empty() && !address->empty() ? *label + ", " + *address : *label + *address;
   }
 
   // WhatsApp quick-reply button of a template.
-  auto button_text = textField(params, "ButtonText", 1024);
+  auto button_text = displayField(params, "ButtonText", 1024);
   if (!button_text) return button_text.error();
   auto button_payload = textField(params, "ButtonPayload", 4096);
   if (!button_payload) return button_payload.error();
@@ -320,7 +329,7 @@ core::Result<core::InboundMessage> parseIncomingMessage(const FormParams& params
                            std::pair{"source_id", "ReferralSourceId"}, std::pair{"source_type", "ReferralSourceType"},
                            std::pair{"source_url", "ReferralSourceUrl"}, std::pair{"media_url", "ReferralMediaUrl"},
                            std::pair{"ctwa_clid", "ReferralCtwaClid"}}) {
-    auto v = textField(params, name, 4096);
+    auto v = displayField(params, name, 4096);
     if (!v) return v.error();
     if (!v->empty()) referral[key] = *v;
   }
