@@ -259,6 +259,11 @@ Status DeskService::writeIngest(StoreTx& tx, IngestJob& job) const {
   std::vector<Wanted> wanted;
   if (!in.contact.external_id.empty()) {
     wanted.push_back({core::IdentityKind::External, inboxScope(inbox.id) + in.contact.scope_suffix, in.contact.external_id});
+    for (const auto& also : in.contact.also_external_ids) {
+      if (!also.empty() && also != in.contact.external_id) {
+        wanted.push_back({core::IdentityKind::External, inboxScope(inbox.id) + in.contact.scope_suffix, also});
+      }
+    }
   }
   if (!phone.empty()) wanted.push_back({core::IdentityKind::Phone, "", phone});
   if (!email.empty()) wanted.push_back({core::IdentityKind::Email, "", email});

@@ -20,6 +20,10 @@ struct InboundContact {
   // Appended to the inbox's scope when external_id is of another namespace than the ids the
   // inbox sends to (a Facebook comment's author is not a Messenger PSID: ":facebook").
   std::string scope_suffix;
+  // Further ids the channel gives for the same person in the same scope (WhatsApp names a
+  // customer by wa_id and business-scoped user id; later messages may carry only the latter):
+  // each finds the contact as external_id does, and is kept as an identity of it.
+  std::vector<std::string> also_external_ids;
 };
 
 // A file still at the provider; the media fetcher downloads it after the message is stored.

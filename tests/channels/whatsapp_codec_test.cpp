@@ -255,6 +255,18 @@ TEST(WhatsAppWebhook, UsernameOnlySenderUsesTheBusinessScopedId) {
   EXPECT_EQ(m.contact.phone, "");  // no phone number without wa_id
   EXPECT_EQ(m.contact.name, "Sheena Nelson");
   EXPECT_EQ(m.text, "Hi from my username");
+  EXPECT_TRUE(m.contact.also_external_ids.empty());
+}
+
+TEST(WhatsAppWebhook, ASenderWithNumberAndBusinessScopedIdKeepsBoth) {
+  // "BSUID will be assigned to the user_id parameter and appear in all messages webhooks": the
+  // customer is their wa_id, and the BSUID is kept so that a later message with only the BSUID
+  // (a username that hides the number) finds the same contact.
+  const auto& m = onlyMessage(parseFixture("bsuid_and_number"));
+  EXPECT_EQ(m.contact.external_id, "16505551234");
+  EXPECT_EQ(m.contact.phone, "+16505551234");
+  EXPECT_EQ(m.contact.also_external_ids, std::vector<std::string>{"US.13491208655302741918"});
+  EXPECT_EQ(m.contact.name, "Sheena Nelson");
 }
 
 // ---- statuses -----------------------------------------------------------------------------------

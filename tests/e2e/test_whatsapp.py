@@ -392,6 +392,25 @@ class WhatsAppTest(Desk, unittest.TestCase):
         self.assertNotIn("to", sent)
         wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
 
+    def test_a_customer_who_later_hides_their_number_stays_one_contact(self):
+        # First with number and business-scoped user id, then (a username taken) with the id only.
+        raw = fixture("bsuid_and_number.json").replace(b"16505551234", b"4915100000099") \
+            .replace(b"US.13491208655302741918", b"DE.11122233344455566677").replace(b"wamid.HBgLBSUIDANDNUMBER", b"wamid.both1")
+        self.assertEqual(self.webhook(raw)[0], 200)
+        raw = fixture("bsuid_only.json").replace(b"US.13491208655302741918", b"DE.11122233344455566677") \
+            .replace(b"wamid.HBgLBSUIDONLY", b"wamid.both2")
+        self.assertEqual(self.webhook(raw)[0], 200)
+        contact, conversation = self.conversation_of("+4915100000099")
+        self.assertEqual([c["id"] for c in self.contacts("DE.11122233344455566677")], [contact["id"]])
+        self.assertEqual([m["text"] for m in self.messages(conversation["id"])],
+                         ["Hi, my number and my user id", "Hi from my username"])
+        # The reply goes to the number the customer shared.
+        before = len(self.graph.sent)
+        reply = self.reply(conversation["id"], text="Wir haben beide Nachrichten")
+        wait_for(lambda: len(self.graph.sent) > before)
+        self.assertEqual(self.graph.sent[-1][1]["to"], "4915100000099")
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+
     def test_429_waits_for_retry_after_in_seconds_or_as_a_date(self):
         self.assertEqual(self.webhook(customer_message("4915100000088", "wamid.ra1", lambda m: None))[0], 200)
         _, conversation = self.conversation_of("+4915100000088")

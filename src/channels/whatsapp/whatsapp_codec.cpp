@@ -221,6 +221,9 @@ core::Result<core::InboundMessage> readMessage(const json::object& o, const std:
     return makeError(ErrorCode::InvalidInput, path + "." + key + ": the customer's WhatsApp id is required");
   }
   m.contact.external_id = wa_id.empty() ? bsuid : wa_id;
+  // Both given: the BSUID is kept too, so a later message that carries only the BSUID (the
+  // customer took a username and hides their number) finds the same contact.
+  if (!wa_id.empty() && !bsuid.empty()) m.contact.also_external_ids.push_back(bsuid);
   if (allDigits(wa_id)) {
     m.contact.phone = "+" + wa_id;  // wa_id is the international number without '+'
   }

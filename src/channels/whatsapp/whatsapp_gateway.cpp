@@ -48,23 +48,28 @@ InteractiveButtonsContent replyButtonsOf(const std::string& payload_json) {
   return out;
 }
 
-// Whom a reply goes to: the WhatsApp id the customer wrote from on this inbox (the newest, so a
-// changed number wins; the identity DeskService keeps as External, scope "inbox:<id>"): their
-// wa_id, or their business-scoped user id when they share no number. Else (a contact an agent
-// created, or one whose WhatsApp identity went in a merge) a verified phone, else any phone. Not
-// simply "a phone": a landline or an SMS number an agent added later must not take the reply.
+// Whom a reply goes to: the WhatsApp id the customer wrote from on this inbox (the identities
+// DeskService keeps as External, scope "inbox:<id>"): their wa_id (the newest, so a changed
+// number wins), else their business-scoped user id (a customer who shares no number). Else (a
+// contact an agent created, or one whose WhatsApp identity went in a merge) a verified phone,
+// else any phone. Not simply "a phone": a landline or an SMS number an agent added later must
+// not take the reply.
 std::string recipientOf(const app::OutboundContext& ctx) {
   const std::string scope = "inbox:" + std::to_string(ctx.inbox.id.value);
-  std::string external, verified, any;
+  std::string wa_id, bsuid, verified, any;
   for (const auto& identity : ctx.identities) {
-    if (identity.kind == core::IdentityKind::External && identity.scope == scope) external = identity.value;
+    const std::string& v = identity.value;
+    if (identity.kind == core::IdentityKind::External && identity.scope == scope) {
+      if (!v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) wa_id = v;
+      else if (isBusinessScopedUserId(v)) bsuid = v;
+    }
     if (identity.kind == core::IdentityKind::Phone) {
-      if (identity.verified && verified.empty()) verified = identity.value;
-      if (any.empty()) any = identity.value;
+      if (identity.verified && verified.empty()) verified = v;
+      if (any.empty()) any = v;
     }
   }
-  const bool digits = !external.empty() && std::all_of(external.begin(), external.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (digits || isBusinessScopedUserId(external)) return external;
+  if (!wa_id.empty()) return wa_id;
+  if (!bsuid.empty()) return bsuid;
   return !verified.empty() ? verified : any;
 }
 
