@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <ctime>
-#include <fstream>
 #include <regex>
 #include <sstream>
 
@@ -298,11 +297,9 @@ app::DeliveryResult EmailGateway::deliver(const core::Inbox& inbox, const core::
       const auto& o = f.as_object();
       const std::string sha = payloadString(o, "sha256");
       if (sha.size() < 2) return {Outcome::Failed, "an attachment of the reply is unreadable", 0, {}};
-      std::ifstream in(app::blobPath(attachments_root_, sha), std::ios::binary);
-      if (!in) return {Outcome::Failed, "the attachment " + payloadString(o, "filename") + " is missing on disk", 0, {}};
-      std::ostringstream bytes;
-      bytes << in.rdbuf();
-      out.files.push_back({payloadString(o, "filename"), payloadString(o, "content_type"), bytes.str()});
+      auto bytes = app::readBlob(attachments_root_, sha);
+      if (!bytes) return {Outcome::Failed, "the attachment " + payloadString(o, "filename") + " is missing on disk", 0, {}};
+      out.files.push_back({payloadString(o, "filename"), payloadString(o, "content_type"), std::move(*bytes)});
     }
   }
   out.html = htmlOfReply(out.text);

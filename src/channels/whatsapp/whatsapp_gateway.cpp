@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "app/attachment_store.hpp"
 #include "app/store.hpp"
@@ -211,10 +210,8 @@ app::DeliveryResult WhatsAppGateway::deliver(const core::Inbox& inbox, const cor
   } else if (auto it = envelope.find("attachment"); it != envelope.end() && it->value().is_object()) {
     const auto& a = it->value().get_object();
     const std::string sha = stringOr(a, "sha256");
-    std::ifstream in(app::blobPath(attachments_root_, sha), std::ios::binary);
-    if (!in) return {Outcome::Failed, "the file to send is missing on this server", 0, {}};
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
+    auto bytes = app::readBlob(attachments_root_, sha);
+    if (!bytes) return {Outcome::Failed, "the file to send is missing on this server", 0, {}};
     const std::string content_type = stringOr(a, "content_type");
     HttpCall upload;
     upload.method = "POST";
@@ -222,7 +219,7 @@ app::DeliveryResult WhatsAppGateway::deliver(const core::Inbox& inbox, const cor
     upload.headers = {{"Authorization", bearer}};
     upload.multipart = {{"messaging_product", "whatsapp", "", ""},
                         {"type", content_type, "", ""},
-                        {"file", bytes.str(), stringOr(a, "filename"), content_type}};
+                        {"file", std::move(*bytes), stringOr(a, "filename"), content_type}};
     upload.timeout_ms = timeout_ms_ * 4;
     auto answer = performHttp(upload);
     if (!answer.transport_ok) return {Outcome::RetryLater, "WhatsApp media upload failed: " + answer.error, 0, {}};

@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
 #include "app/attachment_store.hpp"
 #include "app/direct_reply.hpp"
@@ -368,11 +366,9 @@ XGateway::Prepared XGateway::prepareMedia(const core::Inbox& inbox, InboxConfig&
     return settled(uploaded, known->processing_since_s);
   }
 
-  std::ifstream in(app::blobPath(attachments_root_, sha), std::ios::binary);
-  if (sha.size() < 2 || !in) return failed("the file to send (" + named + ") is missing on this server");
-  std::ostringstream read;
-  read << in.rdbuf();
-  const std::string bytes = std::move(read).str();
+  auto blob = app::readBlob(attachments_root_, sha);
+  if (!blob) return failed("the file to send (" + named + ") is missing on this server");
+  const std::string bytes = std::move(*blob);
   const auto total = static_cast<std::int64_t>(bytes.size());
 
   HttpCall init;
