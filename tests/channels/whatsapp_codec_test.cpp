@@ -258,6 +258,30 @@ TEST(WhatsAppWebhook, UsernameOnlySenderUsesTheBusinessScopedId) {
   EXPECT_TRUE(m.contact.also_external_ids.empty());
 }
 
+TEST(WhatsAppWebhook, AGroupMessageIsTheGroupsWithTheParticipantInThePayload) {
+  // "The message object includes a group_id field"; "from" is the participant who wrote.
+  const auto& m = onlyMessage(parseFixture("doc_group_text"));
+  EXPECT_EQ(m.contact.external_id, "Y2FwaV9ncm91cDoxNzA1NTU1MDEzOToxMjAzNjM0MDQ2OTQyMzM4MjAZD");
+  EXPECT_EQ(m.contact.scope_suffix, wa::kGroupScopeSuffix);
+  EXPECT_EQ(m.contact.phone, "");  // the participant's number is not the group's
+  EXPECT_EQ(m.contact.name, "WhatsApp group Y2FwaV9ncm91");
+  EXPECT_EQ(m.text, "Does anyone know when the store opens tomorrow?");
+  const auto participant = payloadOf(m).at("group_participant");
+  EXPECT_EQ(participant.at("wa_id").as_string(), "16505551234");
+  EXPECT_EQ(participant.at("name").as_string(), "Sheena Nelson");
+  // A reply to the group: recipient_type "group", "to" the group id.
+  wa::SendRequest r;
+  r.to = std::string(wa::kGroupRecipientPrefix) + "Y2FwaV9ncm91cDoxNzA1NTU1MDEzOToxMjAzNjM0MDQ2OTQyMzM4MjAZD";
+  r.content = wa::TextContent{"Tomorrow at 9.", false};
+  auto body = wa::encodeSend(r);
+  ASSERT_TRUE(body.ok()) << body.error().message;
+  const auto o = json::parse(*body).as_object();
+  EXPECT_EQ(o.at("recipient_type").as_string(), "group");
+  EXPECT_EQ(o.at("to").as_string(), "Y2FwaV9ncm91cDoxNzA1NTU1MDEzOToxMjAzNjM0MDQ2OTQyMzM4MjAZD");
+  r.to = std::string(wa::kGroupRecipientPrefix) + "no/slashes";
+  EXPECT_FALSE(wa::encodeSend(r).ok());
+}
+
 TEST(WhatsAppWebhook, ASenderWithNumberAndBusinessScopedIdKeepsBoth) {
   // "BSUID will be assigned to the user_id parameter and appear in all messages webhooks": the
   // customer is their wa_id, and the BSUID is kept so that a later message with only the BSUID

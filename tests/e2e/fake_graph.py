@@ -80,15 +80,19 @@ def check_interactive_send(body):
 
 def check_envelope(body):
     """None when the send has the fields every Cloud API message needs (messages reference:
-    messaging_product "whatsapp", recipient_type "individual", to, type and the object named by
+    messaging_product "whatsapp", recipient_type "individual" or "group", to, type and the object named by
     type), else Meta's 100 "Invalid parameter"."""
     problems = []
     if body.get("messaging_product") != "whatsapp":
         problems.append("messaging_product must be whatsapp")
-    if body.get("recipient_type", "individual") != "individual":
-        problems.append("recipient_type must be individual")
-    # "to" takes a phone number; "recipient" a business-scoped user id (business-scoped-user-ids).
-    if "to" in body and not str(body["to"]).lstrip("+").isdigit():
+    if body.get("recipient_type", "individual") not in ("individual", "group"):
+        problems.append("recipient_type must be individual or group")
+    # "to" takes a phone number, or a group id for recipient_type "group" (groups-messaging);
+    # "recipient" a business-scoped user id (business-scoped-user-ids).
+    if body.get("recipient_type") == "group":
+        if not re.fullmatch(r"[A-Za-z0-9_=-]{1,256}", str(body.get("to", ""))):
+            problems.append("to must be the group id")
+    elif "to" in body and not str(body["to"]).lstrip("+").isdigit():
         problems.append("to must be a phone number")
     if "to" not in body and not re.fullmatch(r"[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}", str(body.get("recipient", ""))):
         problems.append("to (a phone number) or recipient (a business-scoped user id) is required")

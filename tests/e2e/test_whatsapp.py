@@ -392,6 +392,31 @@ class WhatsAppTest(Desk, unittest.TestCase):
         self.assertNotIn("to", sent)
         wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
 
+    def test_a_group_is_one_conversation_answered_in_the_group(self):
+        group = "Y2FwaV9ncm91cDoxNzA1NTU1MDEzOToxMjAzNjM0MDQ2OTQyMzM4MjAZD"
+        raw = fixture("doc_group_text.json").replace(b"16505551234", b"4915100000111")
+        self.assertEqual(self.webhook(raw)[0], 200)
+        second = json.loads(raw)
+        message = second["entry"][0]["changes"][0]["value"]["messages"][0]
+        message.update(id="wamid.group-2", **{"from": "4915100000112"})
+        message["text"]["body"] = "Ab 9 Uhr, glaube ich"
+        second["entry"][0]["changes"][0]["value"]["contacts"][0].update(wa_id="4915100000112", profile={"name": "Ben"})
+        self.assertEqual(self.webhook(json.dumps(second).encode())[0], 200)
+        contact, conversation = self.conversation_of(group)
+        self.assertTrue(contact["name"].startswith("WhatsApp group"))
+        messages = self.messages(conversation["id"])
+        self.assertEqual([(m["text"], m["payload"]["group_participant"]["wa_id"]) for m in messages],
+                         [("Does anyone know when the store opens tomorrow?", "4915100000111"),
+                          ("Ab 9 Uhr, glaube ich", "4915100000112")])
+        # The participants are not this contact (nor made contacts by a group message).
+        self.assertEqual(self.contacts("4915100000111"), [])
+        before = len(self.graph.sent)
+        reply = self.reply(conversation["id"], text="Morgen ab 9 Uhr!")
+        wait_for(lambda: len(self.graph.sent) > before)
+        sent = self.graph.sent[-1][1]
+        self.assertEqual((sent["recipient_type"], sent["to"]), ("group", group))
+        wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+
     def test_a_customer_who_later_hides_their_number_stays_one_contact(self):
         # First with number and business-scoped user id, then (a username taken) with the id only.
         raw = fixture("bsuid_and_number.json").replace(b"16505551234", b"4915100000099") \

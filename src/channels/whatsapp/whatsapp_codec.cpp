@@ -238,6 +238,21 @@ core::Result<core::InboundMessage> readMessage(const json::object& o, const std:
   m.sent_at = sent_at;
 
   json::object payload;
+  // A message in a group (Groups API, "messages" webhook: "group_id" names the group, "from" the
+  // participant who wrote): the group is the contact, as one conversation, answered in the group;
+  // who wrote is kept in payload.group_participant, never made an identity of the group.
+  WA_TRY(group_id, optId(o, "group_id", path));
+  if (group_id && !group_id->empty() && !echo) {
+    if (!isGroupId(*group_id)) return makeError(ErrorCode::InvalidInput, path + ".group_id: letters, digits, '_', '-' or '='");
+    json::object participant{{"name", m.contact.name}};
+    if (!wa_id.empty()) participant["wa_id"] = wa_id;
+    if (!bsuid.empty()) participant["user_id"] = bsuid;
+    payload["group_participant"] = std::move(participant);
+    m.contact = {};
+    m.contact.external_id = *group_id;
+    m.contact.scope_suffix = kGroupScopeSuffix;
+    m.contact.name = "WhatsApp group " + group_id->substr(0, 12);
+  }
   WA_TRY(context, optObject(o, "context", path));
   if (context) {
     WA_TRY(quoted, optId(*context, "id", path + ".context"));
@@ -733,11 +748,22 @@ bool isBusinessScopedUserId(std::string_view id) {
   return !rest.empty() && rest.size() <= 128 && std::all_of(rest.begin(), rest.end(), alnum);
 }
 
+bool isGroupId(std::string_view id) {
+  return !id.empty() && id.size() <= 256 && std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '=';
+  });
+}
+
 core::Result<std::string> encodeSend(const SendRequest& request) {
   std::string to = request.to;
-  const bool bsuid = isBusinessScopedUserId(to);
-  if (!bsuid && !to.empty() && to.front() == '+') to.erase(0, 1);
-  if (!bsuid &&
+  const bool group = to.rfind(kGroupRecipientPrefix, 0) == 0;
+  if (group) {
+    to.erase(0, std::string_view(kGroupRecipientPrefix).size());
+    if (!isGroupId(to)) return makeError(ErrorCode::InvalidInput, "to: not a WhatsApp group id");
+  }
+  const bool bsuid = !group && isBusinessScopedUserId(to);
+  if (!group && !bsuid && !to.empty() && to.front() == '+') to.erase(0, 1);
+  if (!group && !bsuid &&
       (to.size() < 5 || to.size() > 20 || !std::all_of(to.begin(), to.end(), [](char c) { return c >= '0' && c <= '9'; }))) {
     return makeError(ErrorCode::InvalidInput,
                      "to: the recipient must be a WhatsApp phone number (digits, optional '+') or a business-scoped user id");
@@ -772,7 +798,10 @@ core::Result<std::string> encodeSend(const SendRequest& request) {
   }
   // A customer without a shared number is addressed by their BSUID in "recipient" (Meta's
   // business-scoped user ids: "use recipient to send to a BSUID"; "to" would take precedence).
-  json::object body{{"messaging_product", "whatsapp"}, {"recipient_type", "individual"}, {bsuid ? "recipient" : "to", to}};
+  // A group: "recipient_type field now supports group as well as individual", "to" its id.
+  json::object body{{"messaging_product", "whatsapp"},
+                    {"recipient_type", group ? "group" : "individual"},
+                    {bsuid ? "recipient" : "to", to}};
   const bool reaction = std::holds_alternative<ReactionContent>(request.content);
   if (!request.reply_to_message_id.empty() && !reaction) {
     body["context"] = json::object{{"message_id", request.reply_to_message_id}};

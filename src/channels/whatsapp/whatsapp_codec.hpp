@@ -153,10 +153,19 @@ struct InteractiveButtonsContent {
   std::vector<ReplyButtonChoice> buttons;
 };
 
+// A WhatsApp group the business is in (Groups API) is a contact of its own: its id is kept as
+// an External identity in the scope "inbox:<id>" + kGroupScopeSuffix, and a reply names it as
+// kGroupRecipientPrefix + group id in SendRequest::to.
+constexpr const char* kGroupScopeSuffix = ":group";
+constexpr const char* kGroupRecipientPrefix = "group:";
+// Meta's group ids ("Y2FwaV9ncm91cDox…"): letters, digits, '_', '-', '='; at most 256.
+bool isGroupId(std::string_view id);
+
 struct SendRequest {
   // The customer: their WhatsApp phone number (wa_id, digits, optional leading '+'), sent as
   // "to"; or, for a customer known only by a business-scoped user id (a username without a
-  // shared number: "US.13491208655302741918", "US.ENT.…"), that id, sent as "recipient".
+  // shared number: "US.13491208655302741918", "US.ENT.…"), that id, sent as "recipient"; or a
+  // group, "group:<GROUP_ID>", sent as recipient_type "group" and "to".
   std::string to;
   // The wamid this message answers (sent as context.message_id, shown quoted). Not allowed on
   // reactions (Meta: "You cannot send a reaction message as a contextual reply"), so ignored there.

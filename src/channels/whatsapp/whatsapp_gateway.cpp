@@ -49,15 +49,17 @@ InteractiveButtonsContent replyButtonsOf(const std::string& payload_json) {
 
 // Whom a reply goes to: the WhatsApp id the customer wrote from on this inbox (the identities
 // DeskService keeps as External, scope "inbox:<id>"): their wa_id (the newest, so a changed
-// number wins), else their business-scoped user id (a customer who shares no number). Else (a
+// number wins), else their business-scoped user id (a customer who shares no number), else the
+// group the contact is (scope "inbox:<id>:group"). Else (a
 // contact an agent created, or one whose WhatsApp identity went in a merge) a verified phone,
 // else any phone. Not simply "a phone": a landline or an SMS number an agent added later must
 // not take the reply.
 std::string recipientOf(const app::OutboundContext& ctx) {
   const std::string scope = "inbox:" + std::to_string(ctx.inbox.id.value);
-  std::string wa_id, bsuid, verified, any;
+  std::string wa_id, bsuid, group, verified, any;
   for (const auto& identity : ctx.identities) {
     const std::string& v = identity.value;
+    if (identity.kind == core::IdentityKind::External && identity.scope == scope + kGroupScopeSuffix) group = v;
     if (identity.kind == core::IdentityKind::External && identity.scope == scope) {
       if (!v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) wa_id = v;
       else if (isBusinessScopedUserId(v)) bsuid = v;
@@ -69,6 +71,7 @@ std::string recipientOf(const app::OutboundContext& ctx) {
   }
   if (!wa_id.empty()) return wa_id;
   if (!bsuid.empty()) return bsuid;
+  if (!group.empty()) return kGroupRecipientPrefix + group;  // a group's conversation: in the group
   return !verified.empty() ? verified : any;
 }
 
