@@ -818,6 +818,15 @@ async function main() {
     await page.getByText('One private message per comment, within 7 days of it; text only.', { exact: false }).waitFor();
     await page.locator('.reply-counter', { hasText: '0 / 2,000' }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Attach files' }).isDisabled(), true);
+    // A file dropped on the composer now is refused at once, not uploaded.
+    const dropped = await page.evaluateHandle(() => {
+      const data = new DataTransfer();
+      data.items.add(new File(['%PDF-1.4'], 'Preisliste.pdf', { type: 'application/pdf' }));
+      return data;
+    });
+    await page.locator('form.composer').dispatchEvent('drop', { dataTransfer: dropped });
+    await page.getByRole('alert').filter({ hasText: 'A private reply in Messenger carries text only: the file was not attached.' }).waitFor();
+    assert.equal(await page.locator('form.composer').getByText('Preisliste.pdf').count(), 0);
     await box.fill('Schreiben Sie uns gern Ihre Bestellnummer.');
     await box.press('Enter');
     await page.locator('.msg-out', { hasText: 'Schreiben Sie uns gern Ihre Bestellnummer.' }).locator('.badge-direct', { hasText: 'Private reply' }).waitFor();

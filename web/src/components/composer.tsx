@@ -84,7 +84,8 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
   const replyRules = publicReplyRules(channel);
   const publicReply = !isNote && conv.public;
   // A text-only way (the private reply on Facebook and Instagram, any reply to an Instagram
-  // comment): no new files; attached ones stay and block the send.
+  // comment): no new files (a dropped one is refused with a message); files attached before switching
+  // to it stay and block the send.
   const textOnly = publicReply && isTextOnly(direct, replyRules);
   const area = useRef<HTMLTextAreaElement>(null);
   const mirror = useRef<HTMLDivElement>(null);
@@ -132,6 +133,12 @@ export function Composer({ conv, onSent, handle }: { conv: Conversation; onSent:
   useEffect(() => setActive(0), [slash?.query]);
 
   function addFiles(list: FileList | File[]) {
+    if (textOnly && list.length > 0) {
+      // Dropped (on the composer or the conversation) where no file can go: say so at once
+      // instead of uploading a file the send would refuse.
+      setError(t('composer.filesNotAttached', { reason: t(replyRules.texts.textOnlyHint ?? 'replyMode.fbTextOnlyHint') }));
+      return;
+    }
     for (const file of Array.from(list)) {
       const key = ++keySeq.current;
       setFiles((prev) => [...prev, { key, name: file.name }]);

@@ -237,6 +237,7 @@ export const de: Record<MessageKey, string> = {
   'composer.canned': 'Textbausteine',
   'composer.cannedEmpty': 'Kein Textbaustein passt zu „{q}“.',
   'composer.cannedRendering': 'Variablen werden eingesetzt…',
+  'composer.filesNotAttached': '{reason}: Die Datei wurde nicht angehängt.',
   'composer.empty': 'Schreiben Sie eine Nachricht oder hängen Sie eine Datei an.',
 
   'spell.language': 'Sprache der Rechtschreibprüfung',

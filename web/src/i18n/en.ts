@@ -237,6 +237,7 @@ export const en = {
   'composer.canned': 'Canned responses',
   'composer.cannedEmpty': 'No canned response matches “{q}”.',
   'composer.cannedRendering': 'Filling in the variables…',
+  'composer.filesNotAttached': '{reason}: the file was not attached.',
   'composer.empty': 'Write a message or attach a file.',
 
   'spell.language': 'Spell-check language',
