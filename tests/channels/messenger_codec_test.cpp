@@ -14,6 +14,7 @@
 
 #include "channels/messenger/messenger_gateway.hpp"
 #include "codec_fixtures.hpp"
+#include "core/text.hpp"
 
 namespace ms = parley::channels::messenger;
 namespace core = parley::core;
@@ -331,11 +332,17 @@ TEST(MessengerWebhook, ReadIsAWatermark) {
 }
 
 TEST(MessengerWebhook, EventsWithNothingToStoreAreIgnored) {
-  for (const char* name : {"referral", "optin", "standby", "unknown_kind"}) {
+  for (const char* name : {"referral", "optin", "standby", "unknown_kind", "doc_policy_enforcement"}) {
     const auto b = parse(name);
     EXPECT_TRUE(b.batch.messages.empty()) << name;
     EXPECT_EQ(b.batch.ignored, 1) << name;
   }
+  // An event without a sender (the checkbox plugin's opt-in) costs nothing of the delivery: the
+  // customer's message beside it is kept.
+  const auto b = parse("optin_checkbox_with_text");
+  ASSERT_EQ(b.batch.messages.size(), 1u);
+  EXPECT_EQ(b.batch.messages[0].text, only(parse("text")).text);
+  EXPECT_EQ(b.batch.ignored, 1);
 }
 
 TEST(MessengerWebhook, UnknownFieldsAreIgnored) { EXPECT_EQ(only(parse("unknown_field")).text, "still text"); }
@@ -541,6 +548,11 @@ TEST(InstagramDocExamples, WhatTheExamplesPageDescribes) {
   EXPECT_EQ(post.text, "Build a workspace that works for you\n"
                        "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=18139494541428835&signature=x");
   EXPECT_EQ(only(parse("realworld_ig_reel", ig)).text.rfind("Our new collection #spring\nhttps://", 0), 0u);
+  // A caption of 2,200 Cyrillic characters (4,400 bytes) is shown cut, never refused.
+  const auto long_caption = only(parse("share_long_caption", ig));
+  EXPECT_EQ(long_caption.text.rfind("жжж", 0), 0u);
+  EXPECT_TRUE(parley::core::isValidUtf8(long_caption.text));
+  EXPECT_NE(long_caption.text.find("\nhttps://lookaside.fbsbx.com/"), std::string::npos);
 }
 
 // ---- Instagram ----------------------------------------------------------------------------------------
@@ -639,6 +651,36 @@ TEST(MessengerSend, InstagramSendsCarryNoMetadata) {
   const auto o = json::parse(*ms::encodeSend(r)).as_object();
   EXPECT_FALSE(o.at("message").as_object().contains("metadata"));
   EXPECT_EQ(o.at("message").at("text").as_string(), "Hallo!");
+}
+
+TEST(MessengerSend, InstagramTakesAThousandBytesOfTextAndTheFilesItsUploadDocuments) {
+  ms::SendRequest r;
+  r.recipient_id = kPsid;
+  r.product = ms::Product::Instagram;
+  r.text = std::string(1000, 'a');
+  EXPECT_TRUE(ms::encodeSend(r).ok());
+  std::string cyrillic;
+  for (int i = 0; i < 600; ++i) cyrillic += "ж";  // 600 characters, 1200 bytes
+  r.text = cyrillic;
+  auto refused = ms::encodeSend(r);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("at most 1000 bytes"), std::string::npos);
+  r.product = ms::Product::Messenger;  // Messenger counts 2000 characters
+  EXPECT_TRUE(ms::encodeSend(r).ok());
+
+  EXPECT_TRUE(ms::checkInstagramFile("a.png", "image/png", 8 * 1024 * 1024).ok());
+  EXPECT_FALSE(ms::checkInstagramFile("a.png", "image/png", 8 * 1024 * 1024 + 1).ok());
+  EXPECT_TRUE(ms::checkInstagramFile("a.pdf", "application/pdf", 25 * 1024 * 1024).ok());
+  EXPECT_TRUE(ms::checkInstagramFile("a.mov", "video/quicktime", 1000).ok());
+  auto webp = ms::checkInstagramFile("a.webp", "image/webp", 1000);
+  ASSERT_FALSE(webp.ok());
+  EXPECT_NE(webp.error().message.find("cannot be sent on Instagram"), std::string::npos);
+  EXPECT_FALSE(ms::checkInstagramFile("a.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", 10).ok());
+
+  EXPECT_EQ(ms::asciiUploadName("Rechnung-2026_03.pdf"), "Rechnung-2026_03.pdf");
+  EXPECT_EQ(ms::asciiUploadName("Größe März.png"), "Gr__e_M_rz.png");
+  EXPECT_EQ(ms::asciiUploadName("счёт.pdf"), "attachment.pdf");
+  EXPECT_EQ(ms::asciiUploadName("照片"), "attachment");
 }
 
 TEST(MessengerSend, OutsideTheWindowUsesTheHumanAgentTag) {

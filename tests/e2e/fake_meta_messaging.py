@@ -1,6 +1,7 @@
 """A local fake of the parts of Meta's Graph API that the Messenger and Instagram channels use, as
 documented: POST /{version}/{page_id or ig_id}/messages (Send API) and
-POST /{version}/{page_id or ig_id}/message_attachments (Attachment Upload API, multipart), with a
+POST /{version}/{page_id or me}/message_attachments (Attachment Upload API, multipart; Instagram's
+to the linked Page with platform=instagram and an ASCII file name), with a
 bearer token; GET /{version}/{PSID or IGSID}?fields=... (the User Profile APIs of Messenger:
 first_name, last_name, profile_pic; and Instagram: name, username, profile_pic), with the same
 token; plus a CDN that serves inbound attachment URLs without a token. A send must name its
@@ -85,15 +86,25 @@ class FakeMetaMessaging(SendHold):
                 c = re.fullmatch(r"/%s/([\d_]+)/(?:comments|replies)" % outer.version, self.path)
                 if c:
                     return self.comment(c.group(1), body)
-                m = re.fullmatch(r"/%s/(\d+)/(messages|message_attachments)" % outer.version, self.path)
+                m = re.fullmatch(r"/%s/(\d+|me)/(messages|message_attachments)" % outer.version, self.path)
                 if not m:
                     return self.reply(400, {"error": {"message": "Unknown path components: " + self.path,
                                                       "type": "OAuthException", "code": 2500, "fbtrace_id": "AbCdEfGh"}})
                 if m.group(2) == "message_attachments":
                     outer.uploads.append((m.group(1), body, self.headers.get("Content-Type", "")))
-                    # An Instagram account's upload names its platform (attachment-upload page).
-                    if m.group(1) in outer.instagram_accounts and b'name="platform"' not in body:
-                        return self.reply(400, {"error": {"message": "(#100) The parameter platform is required",
+                    # Instagram's upload goes to the linked Page (`me` for a Page token) and names its
+                    # platform; "Media file names containing non-ASCII characters ... are not
+                    # supported" (instagram-messaging/features/attachment-upload).
+                    instagram = b'name="platform"' in body
+                    if m.group(1) in outer.instagram_accounts:
+                        return self.reply(400, {"error": {"message": "(#100) Unsupported post request: use the Page ID "
+                                                                     "for the Facebook Page linked to the Instagram account",
+                                                          "type": "GraphMethodException", "code": 100,
+                                                          "fbtrace_id": "AbCdEfGh"}})
+                    filename = re.search(rb'name="filedata"; filename="([^"]*)"', body)
+                    if instagram and filename and any(b >= 0x80 for b in filename.group(1)):
+                        return self.reply(400, {"error": {"message": "(#100) Media file names containing non-ASCII "
+                                                                     "characters are not supported",
                                                           "type": "OAuthException", "code": 100,
                                                           "fbtrace_id": "AbCdEfGh"}})
                     return self.reply(200, {"attachment_id": "90000%d" % len(outer.uploads)})

@@ -319,17 +319,34 @@ class MessengerTest(Desk, unittest.TestCase):
         self.assertEqual((status, body["statuses"]), (200, 1), body)
         self.assertEqual(self.message(conversation["id"], reply["id"])["delivery_status"], "read")
 
-        # A photo goes through Instagram's Attachment Upload API, which needs platform=instagram.
+        # A photo goes through Instagram's Attachment Upload API: to the linked Page (`me` with the
+        # Page token), platform=instagram, and a file name in ASCII (Meta refuses others).
         png = tiny_png()
-        status, uploaded, _ = self.parley.request("POST", "/api/v1/attachments?filename=foto.png", raw=png,
-                                                  token=self.token, content_type="image/png")
+        status, uploaded, _ = self.parley.request("POST", "/api/v1/attachments?filename=" + urllib.parse.quote("Größe März.png"),
+                                                  raw=png, token=self.token, content_type="image/png")
         self.assertEqual(status, 201, uploaded)
         photo = self.reply(conversation["id"], attachment_ids=[uploaded["id"]])
         wait_for(lambda: self.message(conversation["id"], photo["id"])["delivery_status"] == "sent")
         account, multipart, _ = self.meta.uploads[-1]
-        self.assertEqual(account, IG_ID)
+        self.assertEqual(account, "me")
         self.assertIn(b'name="platform"\r\n\r\ninstagram', multipart)
+        self.assertIn(b'filename="Gr__e_M_rz.png"', multipart)
         self.assertEqual(self.meta.sent[-1][1]["message"]["attachment"]["type"], "image")
+
+        # What Instagram does not take is refused when the reply is posted, nothing stored: a Word
+        # file, and text over 1000 bytes (600 Cyrillic letters are 1200).
+        count = len(self.messages(conversation["id"]))
+        status, doc, _ = self.parley.request("POST", "/api/v1/attachments?filename=angebot.docx", raw=b"PK\x03\x04" + b"\x00" * 200,
+                                             token=self.token, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        self.assertEqual(status, 201, doc)
+        url = "/api/v1/conversations/%d/messages" % conversation["id"]
+        status, body, _ = self.parley.request("POST", url, {"attachment_ids": [doc["id"]]}, token=self.token)
+        self.assertEqual(status, 400, body)
+        self.assertIn("cannot be sent on Instagram", body["error"]["message"])
+        status, body, _ = self.parley.request("POST", url, {"text": "ж" * 600}, token=self.token)
+        self.assertEqual(status, 400, body)
+        self.assertIn("at most 1000 bytes", body["error"]["message"])
+        self.assertEqual(len(self.messages(conversation["id"])), count)
 
 
     # ---- profile names (User Profile APIs), fetched after the webhook was answered ---------------------

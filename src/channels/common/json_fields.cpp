@@ -1,5 +1,7 @@
 #include "channels/common/json_fields.hpp"
 
+#include "core/text.hpp"
+
 #include <boost/json.hpp>
 
 namespace parley::channels::json_fields {
@@ -63,6 +65,13 @@ core::Result<std::optional<bool>> optBool(const json::object& o, std::string_vie
 }
 
 namespace meta {
+
+core::Result<std::optional<std::string>> displayString(const json::object& o, std::string_view key, const std::string& path,
+                                                        std::size_t max) {
+  auto value = json_fields::optString(o, key, path, std::string::npos, "bytes");
+  if (value && *value && (*value)->size() > max) **value = std::string(core::utf8Prefix(**value, max));
+  return value;
+}
 
 core::Result<std::optional<std::string>> optString(const json::object& o, std::string_view key, const std::string& path,
                                                     std::size_t max) {

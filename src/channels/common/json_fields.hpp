@@ -48,6 +48,10 @@ inline constexpr std::size_t kMaxIdLength = 1024;
 
 core::Result<std::optional<std::string>> optString(const boost::json::object& o, std::string_view key,
                                                     const std::string& path, std::size_t max = std::string::npos);
+// A string only shown to the agent (a caption, a title, a name) whose length Meta does not
+// bound in bytes: longer than `max` bytes is cut on a character boundary, never refused.
+core::Result<std::optional<std::string>> displayString(const boost::json::object& o, std::string_view key,
+                                                        const std::string& path, std::size_t max);
 // A string of at most kMaxIdLength, or an integer kept exactly as its decimal text.
 core::Result<std::optional<std::string>> optId(const boost::json::object& o, std::string_view key, const std::string& path);
 

@@ -10,6 +10,7 @@
 
 #include "app/crypto.hpp"
 #include "channels/common/code_points.hpp"
+#include "channels/common/file_limits.hpp"
 #include "channels/common/json_fields.hpp"
 #include "channels/common/json_input.hpp"
 #include "channels/common/send_answer.hpp"
@@ -112,7 +113,7 @@ core::Status readAttachments(const json::array& list, const std::string& path, c
       if (!url.empty() && (url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0) && m.media.size() < 20) {
         core::InboundMedia media;
         media.provider_ref = url;
-        MS_TRY(title, optString(a, "title", p, 1024));
+        MS_TRY(title, displayString(a, "title", p, 1024));
         if (title && !title->empty()) media.filename = *title;
         m.media.push_back(std::move(media));
       }
@@ -137,7 +138,7 @@ core::Status readAttachments(const json::array& list, const std::string& path, c
       }
       m.latitude = lat;
       m.longitude = lon;
-      MS_TRY(title, optString(a, "title", p, 1024));
+      MS_TRY(title, displayString(a, "title", p, 1024));
       m.location_name = title.value_or("");
       if (!kind_set) {
         m.kind = core::MessageKind::Location;
@@ -149,13 +150,13 @@ core::Status readAttachments(const json::array& list, const std::string& path, c
     // shown as they came, with their URL as text so the agent can open it.
     others.push_back(a);
     if (!kind_set) {
-      MS_TRY(title, optString(a, "title", p, 4096));
+      MS_TRY(title, displayString(a, "title", p, 4096));
       std::string url, inner_title;
       if (body) {
         MS_TRY(u, optString(*body, "url", p + ".payload", 8192));
         url = u.value_or("");
         // Instagram's share, ig_post and ig_reel carry the caption as payload.title.
-        MS_TRY(t, optString(*body, "title", p + ".payload", 4096));
+        MS_TRY(t, displayString(*body, "title", p + ".payload", 4096));
         inner_title = t.value_or("");
       }
       MS_TRY(outer_url, optString(a, "url", p, 8192));
@@ -268,6 +269,9 @@ core::Result<std::optional<core::InboundMessage>> readMessage(const json::object
   return std::optional<core::InboundMessage>(std::move(m));
 }
 
+// The messaging events readEvent stores or applies; every one comes from a person (`sender`).
+constexpr const char* kStoredEventKinds[] = {"message", "message_edit", "postback", "reaction", "read", "delivery"};
+
 core::Status readEvent(const json::object& event, const std::string& path, const EventContext& ctx, WebhookBatch& out) {
   // A person known only by a user_ref (the checkbox and chat plugins, before they message the
   // page: messaging_postbacks' documented example; an echo sent to one) has no PSID to store or
@@ -277,6 +281,16 @@ core::Status readEvent(const json::object& event, const std::string& path, const
       ++out.batch.ignored;
       return {};
     }
+  }
+  // No sender at all on an event Parley does not store: about the Page, not from a person
+  // (messaging_policy_enforcement's documented example; messaging_optins from the checkbox
+  // plugin: "The sender object is not included"). Counted, so the rest of the delivery is kept;
+  // a message, edit, postback, reaction or receipt without its sender stays malformed.
+  const bool stored_kind = std::any_of(std::begin(kStoredEventKinds), std::end(kStoredEventKinds),
+                                       [&](const char* kind) { return find(event, kind) != nullptr; });
+  if (!find(event, "sender") && !stored_kind) {
+    ++out.batch.ignored;
+    return {};
   }
   MS_TRY(sender, partyId(event, "sender", path));
   MS_TRY(recipient, partyId(event, "recipient", path));
@@ -394,7 +408,7 @@ core::Result<std::optional<std::pair<std::string, std::string>>> commentAuthor(c
   MS_TRY(from, optObject(value, "from", path));
   if (!from) return Author();
   MS_TRY(id, optId(*from, "id", path + ".from"));
-  MS_TRY(name, optString(*from, name_key, path + ".from", 1024));
+  MS_TRY(name, displayString(*from, name_key, path + ".from", 1024));
   if (!id || id->empty()) return Author();
   return Author(std::pair{std::move(*id), name.value_or("")});
 }
@@ -683,6 +697,50 @@ AttachmentType attachmentTypeFor(std::string_view content_type) {
   return AttachmentType::File;
 }
 
+core::Status checkInstagramFile(const std::string& filename, const std::string& content_type, std::int64_t bytes) {
+  const std::string type = baseMediaType(content_type);
+  constexpr std::int64_t kMb = 1024 * 1024;
+  struct Rule {
+    std::initializer_list<std::string_view> types;
+    std::int64_t max_bytes;
+    const char* limit;
+  };
+  static const Rule rules[] = {
+      {{"image/png", "image/jpeg", "image/gif"}, 8 * kMb, "Instagram: images of up to 8 MB"},
+      {{"video/mp4", "video/ogg", "video/x-msvideo", "video/avi", "video/quicktime", "video/webm"}, 25 * kMb,
+       "Instagram: videos of up to 25 MB"},
+      {{"audio/aac", "audio/mp4", "audio/x-m4a", "audio/m4a", "audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"}, 25 * kMb,
+       "Instagram: audio of up to 25 MB"},
+      {{"application/pdf"}, 25 * kMb, "Instagram: PDF files of up to 25 MB"},
+  };
+  for (const auto& rule : rules) {
+    if (std::find(rule.types.begin(), rule.types.end(), type) == rule.types.end()) continue;
+    if (bytes > rule.max_bytes) return fileTooLarge(filename, content_type, bytes, rule.limit);
+    return {};
+  }
+  return makeError(ErrorCode::InvalidInput, describeFile(filename, content_type, bytes) +
+                                                " cannot be sent on Instagram: it takes PNG, JPEG and GIF images, MP4, OGG, AVI, "
+                                                "MOV and WebM videos, AAC, M4A, WAV and MP4 audio, and PDF files");
+}
+
+std::string asciiUploadName(std::string_view filename) {
+  std::string name;
+  bool meaningful = false;
+  for (unsigned char c : filename) {
+    const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (alnum || c == '.' || c == '-' || c == '_') {
+      name += static_cast<char>(c);
+    } else if ((c & 0xC0) != 0x80) {
+      name += '_';  // one per character, not per byte
+    }
+  }
+  const auto dot = name.rfind('.');
+  const std::string stem = dot == std::string::npos ? name : name.substr(0, dot);
+  for (char c : stem) meaningful = meaningful || std::isalnum(static_cast<unsigned char>(c));
+  if (!meaningful) return "attachment" + (dot == std::string::npos ? std::string() : name.substr(dot));
+  return name;
+}
+
 std::string_view toString(AttachmentType type) {
   switch (type) {
     case AttachmentType::Image: return "image";
@@ -702,6 +760,10 @@ core::Result<std::string> encodeSend(const SendRequest& request) {
   if (!request.text.empty()) {
     if (!core::isValidUtf8(request.text)) return makeError(ErrorCode::InvalidInput, "the message contains invalid UTF-8");
     if (request.text.find_first_not_of(" \t\r\n") == std::string::npos) return makeError(ErrorCode::InvalidInput, "text: the body is empty");
+    if (request.product == Product::Instagram && request.text.size() > kMaxInstagramTextBytes) {
+      return makeError(ErrorCode::InvalidInput, "text: Instagram takes at most 1000 bytes of text (this one has " +
+                                                    std::to_string(request.text.size()) + "; letters beyond A-Z count 2-4 each)");
+    }
     if (codePoints(request.text) > 2000) return makeError(ErrorCode::InvalidInput, "text: at most 2000 characters");
     message["text"] = request.text;
   } else {

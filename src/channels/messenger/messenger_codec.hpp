@@ -89,6 +89,17 @@ bool verifyHandshake(std::string_view mode, std::string_view verify_token_expect
 
 enum class AttachmentType { Image, Audio, Video, File };
 AttachmentType attachmentTypeFor(std::string_view content_type);
+
+// What Instagram's Attachment Upload API takes (instagram-messaging/features/attachment-upload):
+// images png, jpeg, gif up to 8 MB; video mp4, ogg, avi, mov, webm, audio aac, m4a, wav, mp4 and
+// files pdf, each up to 25 MB. InvalidInput naming the file and the rule, else OK.
+core::Status checkInstagramFile(const std::string& filename, const std::string& content_type, std::int64_t bytes);
+// The file name an Instagram upload carries: "Media file names containing non-ASCII characters
+// ... are not supported for attachment uploads". Every character outside [A-Za-z0-9._-] becomes
+// '_'; a name left without a letter or digit becomes "attachment" (with its extension).
+std::string asciiUploadName(std::string_view filename);
+// Instagram's Send API: "Message text must be UTF-8 and be a 1000 bytes or less".
+constexpr std::size_t kMaxInstagramTextBytes = 1000;
 std::string_view toString(AttachmentType type);
 
 struct SendRequest {
@@ -98,7 +109,8 @@ struct SendRequest {
   // (messenger-platform/discovery/private-replies).
   std::string_view recipient_field = "id";
   // Exactly one of text and attachment_id: the Send API takes text or one attachment per message.
-  std::string text;          // at most 2000 characters
+  std::string text;          // at most 2000 characters (Messenger) or 1000 bytes (Instagram)
+  Product product = Product::Messenger;
   std::string attachment_id;  // from the Attachment Upload API
   AttachmentType attachment_type = AttachmentType::File;
   // Outside the 24-hour window: messaging_type MESSAGE_TAG with tag HUMAN_AGENT, else RESPONSE.

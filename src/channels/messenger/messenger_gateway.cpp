@@ -100,6 +100,7 @@ core::Result<std::string> encodeForComment(const app::OutboundContext& ctx, Prod
     probe.recipient_id = answered->comment_id;
     probe.recipient_field = answered->post ? "post_id" : "comment_id";
     probe.echo_metadata = !instagram;
+    probe.product = instagram ? Product::Instagram : Product::Messenger;
     probe.text = ctx.message.text;
     if (auto checked = encodeSend(probe); !checked) return checked.error();
     json::object envelope{{"kind", "private_reply"}, {"comment_id", answered->comment_id}, {"text", ctx.message.text}};
@@ -192,11 +193,15 @@ core::Result<std::string> MessengerGateway::encode(const app::OutboundContext& c
   SendRequest probe;
   probe.recipient_id = recipient;
   probe.human_agent = human_agent;
+  probe.product = product_;
   if (!ctx.attachments.empty()) {
     const auto& a = ctx.attachments.front();
     // Messenger's Send API takes assets of up to 25 MB (send-messages/saving-assets).
     if (product_ == Product::Messenger && a.size > kMaxMessengerAttachmentBytes) {
       return fileTooLarge(a.filename, a.content_type, a.size, "Messenger: it takes files of up to 25 MB");
+    }
+    if (product_ == Product::Instagram) {
+      if (auto allowed = checkInstagramFile(a.filename, a.content_type, a.size); !allowed) return allowed.error();
     }
     envelope["attachment"] = json::object{{"sha256", a.sha256}, {"filename", a.filename}, {"content_type", a.content_type}};
     probe.attachment_id = "probe";
@@ -224,6 +229,7 @@ app::DeliveryResult MessengerGateway::deliver(const core::Inbox& inbox, const co
   SendRequest base;
   base.recipient_id = stringOr(envelope, "recipient");
   base.echo_metadata = product_ != Product::Instagram;
+  base.product = product_;
   base.echo_of = item.message_id.value;
   if (auto it = envelope.find("human_agent"); it != envelope.end() && it->value().is_bool()) base.human_agent = it->value().get_bool();
   if (const auto* ends = envelope.if_contains("window_ends_at"); ends && ends->is_int64()) {
@@ -267,14 +273,18 @@ app::DeliveryResult MessengerGateway::deliver(const core::Inbox& inbox, const co
     if (!bytes) return {Outcome::Failed, "the file to send is missing on this server", 0, {}};
     const std::string content_type = stringOr(a, "content_type");
     const AttachmentType type = attachmentTypeFor(content_type);
-    auto upload_url = uploadUrl(config->api_base_url, config->account_id);
+    // Instagram's upload goes to the Page linked to the account ("POST /<PAGE_ID>/message_attachments"
+    // with the Page access token): `me` is that Page for the token the inbox holds.
+    auto upload_url = uploadUrl(config->api_base_url, product_ == Product::Instagram ? "me" : config->account_id);
     if (!upload_url) return {Outcome::Failed, upload_url.error().message, 0, {}};
     HttpCall upload;
     upload.method = "POST";
     upload.url = *upload_url;
     upload.headers = {{"Authorization", bearer}};
     upload.multipart = {{"message", encodeUploadMessage(type), "", ""},
-                        {"filedata", std::move(*bytes), stringOr(a, "filename"), content_type}};
+                        {"filedata", std::move(*bytes),
+                         product_ == Product::Instagram ? asciiUploadName(stringOr(a, "filename")) : stringOr(a, "filename"),
+                         content_type}};
     // Instagram's Attachment Upload API is the same call with "platform": "instagram"
     // (instagram-messaging/features/attachment-upload); without it the file is Messenger's.
     if (product_ == Product::Instagram) upload.multipart.insert(upload.multipart.begin(), {"platform", "instagram", "", ""});

@@ -49,6 +49,9 @@ const commentNetworks = [
     publicLimit: 8000,
     tooLongPublic: 'Too long: a public reply on Facebook has at most 8,000 characters (this one counts 8,001). Shorten it.',
     tooLongDirect: 'Too long: a private reply in Messenger has at most 2,000 characters (this one counts 2,001). Shorten it or reply publicly.',
+    directLimit: 2000,
+    // Emoji and links count as the characters they are, not as X weighs them.
+    emojiAndLink: '33 / 2,000',
   },
   {
     network: 'Instagram',
@@ -61,7 +64,10 @@ const commentNetworks = [
     directNote: 'One private message per comment, within 7 days of it; text only. The conversation goes on in Instagram Direct once the customer answers.',
     publicLimit: 2200,
     tooLongPublic: 'Too long: a public reply on Instagram has at most 2,200 characters (this one counts 2,201). Shorten it.',
-    tooLongDirect: 'Too long: a private reply in Instagram Direct has at most 2,000 characters (this one counts 2,001). Shorten it or reply publicly.',
+    tooLongDirect: 'Too long: a private reply in Instagram Direct has at most 1,000 bytes (this one has 1,001; a letter beyond A–Z counts 2 to 4). Shorten it or reply publicly.',
+    directLimit: 1000,
+    // Instagram's Send API counts bytes: the emoji is 4 of them.
+    emojiAndLink: '36 / 1,000',
   },
 ];
 
@@ -87,22 +93,22 @@ describe.each(commentNetworks)('a public conversation on a $network comment', (n
     expect(de(<ReplyWayTag m={sent(true)} publicThread channel={n.channel} />)).toContain('Private Antwort');
   });
 
-  it('explains the private reply and counts it to 2 000 code points', () => {
+  it('explains the private reply and counts it to its limit', () => {
+    const over = n.directLimit + 1;
     expect(render(<ReplyMode id="r" direct onChange={() => {}} rules={rules} />)).toContain(n.directNote);
-    expect(render(<ReplyCounter id="c" text="" direct rules={rules} />)).toContain('0 / 2,000');
-    // Emoji and links count as the characters they are, not as X weighs them.
-    expect(render(<ReplyCounter id="c" text="😀 https://example.com/a/long/path" direct rules={rules} />)).toContain('33 / 2,000');
-    expect(render(<ReplyCounter id="c" text={'x'.repeat(1801)} direct rules={rules} />)).toContain('is-near');
-    expect(render(<ReplyCounter id="c" text={'x'.repeat(2001)} direct rules={rules} />)).toContain('is-over');
-    expect(render(<ReplyCounter id="c" text={'x'.repeat(2001)} direct={false} rules={rules} />)).toContain(`2,001 / ${limit}`);
+    expect(render(<ReplyCounter id="c" text="" direct rules={rules} />)).toContain(`0 / ${en.number(n.directLimit)}`);
+    expect(render(<ReplyCounter id="c" text="😀 https://example.com/a/long/path" direct rules={rules} />)).toContain(n.emojiAndLink);
+    expect(render(<ReplyCounter id="c" text={'x'.repeat(n.directLimit * 0.9 + 1)} direct rules={rules} />)).toContain('is-near');
+    expect(render(<ReplyCounter id="c" text={'x'.repeat(over)} direct rules={rules} />)).toContain('is-over');
+    expect(render(<ReplyCounter id="c" text={'x'.repeat(over)} direct={false} rules={rules} />)).toContain(`${en.number(over)} / ${limit}`);
     expect(render(<ReplyCounter id="c" text={'x'.repeat(n.publicLimit + 1)} direct={false} rules={rules} />)).toContain('is-over');
   });
 
   it('refuses to send a reply over its limit, naming the network or the private message', () => {
     expect(replyProblem('x'.repeat(n.publicLimit), false, 0, rules)).toBeNull();
     expect(problemText(replyProblem('x'.repeat(n.publicLimit + 1), false, 0, rules))).toBe(n.tooLongPublic);
-    expect(replyProblem('x'.repeat(2000), true, 0, rules)).toBeNull();
-    expect(problemText(replyProblem('x'.repeat(2001), true, 0, rules))).toBe(n.tooLongDirect);
+    expect(replyProblem('x'.repeat(n.directLimit), true, 0, rules)).toBeNull();
+    expect(problemText(replyProblem('x'.repeat(n.directLimit + 1), true, 0, rules))).toBe(n.tooLongDirect);
   });
 
   it('tags a private reply as such in the timeline', () => {

@@ -4,9 +4,9 @@
 // (`direct: true`) — and counts the characters by the network's rules (publicReplyRules): X as X
 // does (lib/x-length.ts), 280 for a post, 10 000 for a DM, files both ways; Facebook in code points,
 // 8 000 for a reply comment (which may carry a photo), 2 000 for the private reply (one Messenger
-// message, text only, within 7 days of the comment); Instagram in code points, 2 200 for a reply
-// comment, 2 000 for the private reply (one Instagram Direct message within 7 days of the
-// comment), text only both ways. Files already attached stay attached when a way takes none; they
+// message, text only, within 7 days of the comment); Instagram 2 200 code points for a reply
+// comment, and for the private reply (one Instagram Direct message within 7 days of the comment)
+// 1 000 bytes of UTF-8, as Instagram's Send API counts; text only both ways. Files already attached stay attached when a way takes none; they
 // block the send until removed. The timeline tags each reply with the way it went.
 import type { Message } from '../api/types';
 import { useI18n, type MessageKey } from '../i18n';
@@ -17,8 +17,8 @@ export const FACEBOOK_COMMENT_LIMIT = 8000;
 export const MESSENGER_PRIVATE_REPLY_LIMIT = 2000;
 /** Instagram's caption and comment limit. */
 export const INSTAGRAM_COMMENT_LIMIT = 2200;
-/** What the server sends as one Instagram message. */
-export const INSTAGRAM_PRIVATE_REPLY_LIMIT = 2000;
+/** Instagram's Send API: "Message text must be UTF-8 and be a 1000 bytes or less". */
+export const INSTAGRAM_PRIVATE_REPLY_LIMIT = 1000;
 
 /** What a reply in a public conversation may be, and how the desk words it, per network. */
 export interface PublicReplyRules {
@@ -49,6 +49,7 @@ export interface PublicReplyRules {
 }
 
 const codePoints = (text: string) => Array.from(text).length;
+const utf8Bytes = (text: string) => new TextEncoder().encode(text).length;
 
 export const X_REPLY_RULES: PublicReplyRules = {
   publicLimit: X_POST_LIMIT,
@@ -96,7 +97,7 @@ export const INSTAGRAM_REPLY_RULES: PublicReplyRules = {
   publicLimit: INSTAGRAM_COMMENT_LIMIT,
   directLimit: INSTAGRAM_PRIVATE_REPLY_LIMIT,
   publicLength: codePoints,
-  directLength: codePoints,
+  directLength: utf8Bytes,
   blocksLongDirect: true,
   directTextOnly: true,
   publicTextOnly: true,
