@@ -142,7 +142,9 @@ int serve(const app::Config& config) {
   app::AuthService auth(*store, hasher, clock, limits);
   if (config.create_demo) createDemo(*store, auth, clock);
 
-  bus::InProcessBus bus(static_cast<std::uint64_t>(clock.now()) * 1000);
+  // Event ids: microseconds at start, then one up per event, so a later process's ids are larger.
+  const auto first_event_id = static_cast<std::uint64_t>(clock.now()) * 1000;
+  bus::InProcessBus bus(first_event_id);
   const auto attachments_root = std::filesystem::path(config.data_dir) / "attachments";
   mail::initMime();
   auto box = app::SecretBox::load(config.secret_key, config.data_dir);
@@ -209,6 +211,7 @@ int serve(const app::Config& config) {
   http::addAllRoutes(router, deps);
   http::Metrics metrics;
   http::ServerOptions options;
+  options.first_event_id = first_event_id;
   options.host = config.host;
   options.port = config.port;
   options.body_limit = static_cast<std::size_t>(config.body_limit_bytes);

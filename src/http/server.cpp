@@ -403,7 +403,9 @@ struct Server::Impl {
     ++ws_count;
     // Replay what this client missed, then live events follow in order.
     if (last_event_id > 0) {
-      if (!replay.empty() && replay.front().id > last_event_id + 1) {
+      // The oldest event this process can replay: its first, or the first still in the window.
+      const std::uint64_t oldest = replay.empty() ? options.first_event_id : replay.front().id;
+      if (oldest > last_event_id + 1) {
         enqueue(client, std::make_shared<const std::string>(
                             R"({"type":"replay.incomplete","data":{"message":"some events are too old to replay; reload"}})"));
       }

@@ -30,6 +30,10 @@ struct ServerOptions {
   int idle_timeout_s = 60;
   std::size_t ws_queue_limit = 1024;
   std::size_t replay_window = 10'000;
+  // The id the event bus gives its first event in this process (0: unknown). A client that
+  // reconnects after a restart with an older last_event_id missed events this process never
+  // had: it is told so (replay.incomplete) even before the first event of this process.
+  std::uint64_t first_event_id = 0;
   std::string static_dir;  // served at / when set (the web app)
   bool log_requests = true;
 };

@@ -107,6 +107,25 @@ class DurabilityTest(unittest.TestCase):
     def test_sigkill_under_load_loses_no_acknowledged_message(self):
         self.check_stop_under_load("KILL")
 
+    def test_a_reconnect_after_a_restart_is_told_events_may_be_missing(self):
+        # The desk reconnects at once after a restart, before the new process has published
+        # anything: the events the old process sent after the client's last one are gone, and
+        # the client must hear so (replay.incomplete), not just "hello".
+        ws = WebSocket(self.parley.port, "/api/v1/stream?token=" + self.token)
+        ws.recv()
+        raw = json.dumps({"id": "r-1", "contact": {"id": "restart-c"}, "text": "vorher"}).encode()
+        self.parley.request("POST", "/webhooks/api/%d" % self.inbox["id"], raw=raw,
+                            headers={"X-Parley-Signature": sign(self.inbox["secret"], raw)})
+        last = ws.recv_until(lambda e: e["type"] == "message.created")
+        ws.close()
+        self.assertEqual(self.parley.stop("TERM"), 0)
+        self.parley.start()
+        token = self.parley.login()
+        ws = WebSocket(self.parley.port, "/api/v1/stream?token=%s&last_event_id=%s" % (token, last["id"]))
+        self.assertEqual(ws.recv()["type"], "replay.incomplete")
+        self.assertEqual(ws.recv()["type"], "hello")
+        ws.close()
+
     def test_outbox_survives_a_restart_and_delivers_once(self):
         raw = json.dumps({"id": "o-1", "contact": {"id": "outbox-c"}, "text": "Hallo"}).encode()
         _, inbound, _ = self.parley.request("POST", "/webhooks/api/%d" % self.inbox["id"], raw=raw,
