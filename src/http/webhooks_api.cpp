@@ -7,6 +7,7 @@
 #include "channels/api/api_channel.hpp"
 #include "channels/common/http_client.hpp"
 #include "http/api.hpp"
+#include "http/file_links.hpp"
 #include "http/json.hpp"
 #include "http/webhook_inboxes.hpp"
 
@@ -25,7 +26,15 @@ core::Result<std::string> fetchAttachment(const std::string& url, std::size_t ma
   call.follow_redirects = true;
   auto answer = channels::performHttp(call);
   if (answer.too_large) return makeError(ErrorCode::TooLarge, "attachment at " + url + " is over the size limit");
-  if (!answer.transport_ok) return makeError(ErrorCode::InvalidInput, "could not fetch attachment " + url + ": " + answer.error);
+  // The file server down or busy (no answer, 408, 429, 5xx): 503, so the sender tries again
+  // later; its 4xx (a wrong URL, no access) is the sender's to fix: 400. Nothing is stored.
+  if (!answer.transport_ok) {
+    return makeError(ErrorCode::Unavailable, "could not fetch attachment " + url + " (try again later): " + answer.error);
+  }
+  if (answer.status == 408 || answer.status == 429 || answer.status >= 500) {
+    return makeError(ErrorCode::Unavailable,
+                     "could not fetch attachment " + url + " (try again later): HTTP " + std::to_string(answer.status));
+  }
   if (answer.status < 200 || answer.status >= 300) {
     return makeError(ErrorCode::InvalidInput, "could not fetch attachment " + url + ": HTTP " + std::to_string(answer.status));
   }
@@ -140,6 +149,11 @@ void addApiChannelRoutes(Router& router, ApiDeps& deps) {
           respond(ingestAnswer(*result, result->duplicate ? 200 : 201));
         });
   });
+
+  router.add("GET", "/webhooks/api/files/{token}", Auth::None,
+             "A file of a reply, for the API channel's integration to fetch (the signed link in the callback's "
+             "message.attachments[].url, valid for 7 days)",
+             [&deps](Context& ctx) -> Response { return serveLinkedFile(deps, ctx.path_params["token"], core::ChannelKind::Api); });
 }
 
 }  // namespace parley::http

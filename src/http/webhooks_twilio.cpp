@@ -6,12 +6,11 @@
 //  - both check X-Twilio-Signature over public_base_url + path (+ query) and the form
 //    parameters, in constant time, before anything is stored, and answer an empty TwiML.
 //  - media: the signed, expiring link Twilio fetches an outbound file from.
-#include <fstream>
-#include <sstream>
 
 #include "channels/twilio/twilio_codec.hpp"
 #include "channels/twilio/twilio_gateway.hpp"
 #include "http/api.hpp"
+#include "http/file_links.hpp"
 #include "http/json.hpp"
 #include "http/webhook_inboxes.hpp"
 
@@ -151,31 +150,7 @@ void addTwilioRoutes(Router& router, ApiDeps& deps) {
 
   router.add("GET", "/webhooks/twilio/media/{token}", Auth::None,
              "A file of a Twilio reply, for Twilio to fetch (signed link, expires after 24 hours)",
-             [&deps](Context& ctx) -> Response {
-               auto notFound = [] { return errorResponse(404, "not_found", "no such file, or the link expired"); };
-               const std::string token = ctx.path_params["token"];
-               auto claims = tw::readMediaToken(token);
-               if (!claims) return notFound();
-               auto inbox = app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.getInboxAnyTenant(core::InboxId{claims->inbox_id}); });
-               if (!inbox || inbox->channel != core::ChannelKind::Twilio) return notFound();
-               if (!tw::verifyMediaToken(inbox->secret, token, deps.clock.now() / 1000)) return notFound();
-               auto attachment = app::readOne(deps.store, [&](app::StoreTx& tx) {
-                 return tx.getAttachment(inbox->tenant_id, core::AttachmentId{claims->attachment_id});
-               });
-               if (!attachment || attachment->state != core::AttachmentState::Stored || !attachment->message_id.valid()) return notFound();
-               // Only a file of a message in this inbox: a valid link never reaches another inbox's files.
-               auto message = app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.getMessage(inbox->tenant_id, attachment->message_id); });
-               if (!message || message->inbox_id != inbox->id) return notFound();
-               std::ifstream in(deps.attachments.pathOf(*attachment), std::ios::binary);
-               if (!in) return notFound();
-               std::ostringstream bytes;
-               bytes << in.rdbuf();
-               Response r{200, bytes.str(), attachment->content_type, {}};
-               r.headers.emplace_back("X-Content-Type-Options", "nosniff");
-               r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; sandbox");
-               r.headers.emplace_back("Cache-Control", "private, max-age=300");
-               return r;
-             });
+             [&deps](Context& ctx) -> Response { return serveLinkedFile(deps, ctx.path_params["token"], core::ChannelKind::Twilio); });
 }
 
 }  // namespace parley::http

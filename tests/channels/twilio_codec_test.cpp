@@ -2,6 +2,7 @@
 // (tests/channels/twilio/fixtures/README.md), the documented signature example, and
 // adversarial input.
 #include "channels/twilio/twilio_codec.hpp"
+#include "channels/common/file_link.hpp"
 
 #include <gtest/gtest.h>
 
@@ -471,17 +472,17 @@ TEST(TwilioSend, AnswersAndErrors) {
 // ---- signed media links --------------------------------------------------------------------------
 
 TEST(TwilioMedia, SignedLinksExpireAndNameTheirInbox) {
-  const std::string token = tw::mediaToken("key", 3, 17, 1000);
-  auto claims = tw::readMediaToken(token);
+  const std::string token = parley::channels::fileLinkToken("key", 3, 17, 1000);
+  auto claims = parley::channels::readFileLinkToken(token);
   ASSERT_TRUE(claims.ok());
   EXPECT_EQ(claims->inbox_id, 3);
   EXPECT_EQ(claims->attachment_id, 17);
-  EXPECT_TRUE(tw::verifyMediaToken("key", token, 999));
-  EXPECT_FALSE(tw::verifyMediaToken("key", token, 1000));  // expired
-  EXPECT_FALSE(tw::verifyMediaToken("other", token, 999));
-  EXPECT_FALSE(tw::verifyMediaToken("key", tw::mediaToken("key", 3, 18, 1000).substr(0, 8) + token.substr(8), 999));
+  EXPECT_TRUE(parley::channels::verifyFileLinkToken("key", token, 999));
+  EXPECT_FALSE(parley::channels::verifyFileLinkToken("key", token, 1000));  // expired
+  EXPECT_FALSE(parley::channels::verifyFileLinkToken("other", token, 999));
+  EXPECT_FALSE(parley::channels::verifyFileLinkToken("key", parley::channels::fileLinkToken("key", 3, 18, 1000).substr(0, 8) + token.substr(8), 999));
   for (const char* bad : {"", "1.2.3", "1.2.3.abc", "a.2.3." , "1.2.3.4.5", "-1.2.3.0000000000000000000000000000000000000000000000000000000000000000"}) {
-    EXPECT_FALSE(tw::readMediaToken(bad).ok()) << bad;
+    EXPECT_FALSE(parley::channels::readFileLinkToken(bad).ok()) << bad;
   }
 }
 

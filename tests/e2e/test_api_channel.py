@@ -170,6 +170,52 @@ class ApiChannelTest(unittest.TestCase):
         self.assertEqual(event["data"]["delivery_status"], "sent")
         ws.close()
 
+    def test_a_replys_files_and_quote_reach_the_integration(self):
+        receiver = CallbackServer()
+        self.addCleanup(receiver.close)
+        status, inbox, _ = self.parley.request("POST", "/api/v1/inboxes", {"name": "CRM files", "channel": "api",
+                                                                           "callback_url": receiver.url}, token=self.token)
+        self.assertEqual(status, 201, inbox)
+        raw = json.dumps({"id": "crm-q-1", "contact": {"id": "files-c"}, "text": "Rechnung bitte"}).encode()
+        _, inbound, _ = self.parley.request("POST", "/webhooks/api/%d" % inbox["id"], raw=raw,
+                                            headers={"X-Parley-Signature": sign(inbox["secret"], raw)})
+        _, messages, _ = self.parley.request("GET", "/api/v1/conversations/%d/messages" % inbound["conversation_id"],
+                                             token=self.token)
+        pdf = b"%PDF-1.4\nRechnung 4711\n%%EOF\n"
+        status, uploaded, _ = self.parley.request("POST", "/api/v1/attachments?filename=Rechnung.pdf", raw=pdf,
+                                                  token=self.token, content_type="application/pdf")
+        self.assertEqual(status, 201, uploaded)
+        status, reply, _ = self.parley.request("POST", "/api/v1/conversations/%d/messages" % inbound["conversation_id"],
+                                               {"text": "Anbei", "attachment_ids": [uploaded["id"]],
+                                                "reply_to_id": messages["data"][0]["id"]}, token=self.token)
+        self.assertEqual(status, 201, reply)
+        wait_for(lambda: receiver.received)
+        payload = json.loads(receiver.received[0][1])
+        self.assertEqual(payload["message"]["reply_to_id"], "crm-q-1")
+        file = payload["message"]["attachments"][0]
+        self.assertTrue(file["url"].startswith("/webhooks/api/files/"), file)
+        # The integration fetches it with no login, byte for byte; a changed link is refused.
+        status, body, headers = self.parley.request("GET", file["url"])
+        self.assertEqual((status, body), (200, pdf))
+        self.assertEqual(headers["Content-Type"], "application/pdf")
+        self.assertEqual(self.parley.request("GET", file["url"][:-1] + ("0" if file["url"][-1] != "0" else "1"))[0], 404)
+
+    def test_an_attachment_url_that_cannot_be_fetched_stores_nothing_and_says_whether_to_retry(self):
+        # Nobody listens on port 9: the sender's file server is down, try again later (503).
+        status, body, _ = self.post_inbound({"id": "f-down", "contact": {"id": "fetch-c"}, "text": "Foto",
+                                             "attachments": [{"url": "http://127.0.0.1:9/foto.jpg"}]})
+        self.assertEqual(status, 503, body)
+        self.assertIn("try again later", body["error"]["message"])
+        # The same id again, once the server is up, is a new message: nothing was stored.
+        status, body, _ = self.post_inbound({"id": "f-down", "contact": {"id": "fetch-c"}, "text": "Foto"})
+        self.assertEqual((status, body["duplicate"]), (201, False), body)
+        # A URL the file server answers 404 for is the sender's to fix: 400.
+        missing = "http://127.0.0.1:%d/webhooks/api/files/1.1.1.%s" % (self.parley.port, "0" * 64)
+        status, body, _ = self.post_inbound({"id": "f-missing", "contact": {"id": "fetch-c"}, "text": "Foto",
+                                             "attachments": [{"url": missing}]})
+        self.assertEqual(status, 400, body)
+        self.assertIn("HTTP 404", body["error"]["message"])
+
     def test_private_note_is_never_delivered(self):
         _, inbound, _ = self.post_inbound({"id": "n-1", "contact": {"id": "note-c"}, "text": "Frage"})
         before = len(self.callback.received)

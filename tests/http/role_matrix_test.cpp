@@ -351,6 +351,7 @@ const std::set<std::string> kPublicOrSelf = {"POST /api/v1/auth/login", "POST /w
                                              // Twilio: signatures and signed media links, tests/e2e/test_twilio.py.
                                              "POST /webhooks/twilio/sms", "POST /webhooks/twilio/status",
                                              "GET /webhooks/twilio/media/{token}",
+                                             "GET /webhooks/api/files/{token}",
                                              // X: CRC and signatures, tests/e2e/test_x.py.
                                              "GET /webhooks/x", "POST /webhooks/x",
                                              // The web-chat widget API: visitor tokens and origins, tests/http/widget_api_test.cpp.

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "app/crypto.hpp"
+#include "channels/common/file_link.hpp"
 #include "channels/common/http_client.hpp"
 #include "channels/common/json_input.hpp"
 
@@ -158,14 +159,23 @@ bool verifySignature(std::string_view secret, std::string_view raw_body, std::st
   return app::constantTimeEqual(given, app::hmacSha256Hex(secret, raw_body));
 }
 
+namespace {
+constexpr std::int64_t kFileLinkTtlS = 7 * 24 * 3600;
+}  // namespace
+
 core::Result<std::string> ApiChannelGateway::encode(const app::OutboundContext& ctx) const {
+  // Each file with a signed link the receiver can fetch it by, without a login, for 7 days
+  // (GET /webhooks/api/files/{token}, relative to Parley's address; the inbox's secret signs it).
+  const std::int64_t link_expires_s = ctx.message.created_at / 1000 + kFileLinkTtlS;
   json::array attachments;
   for (const auto& a : ctx.attachments) {
     attachments.push_back(json::object{{"id", a.id.value},
                                        {"filename", a.filename},
                                        {"content_type", a.content_type},
                                        {"size", a.size},
-                                       {"sha256", a.sha256}});
+                                       {"sha256", a.sha256},
+                                       {"url", "/webhooks/api/files/" + fileLinkToken(ctx.inbox.secret, ctx.inbox.id.value,
+                                                                                      a.id.value, link_expires_s)}});
   }
   std::string external_contact_id;
   const std::string scope = "inbox:" + std::to_string(ctx.inbox.id.value);
@@ -187,6 +197,10 @@ core::Result<std::string> ApiChannelGateway::encode(const app::OutboundContext& 
                        {"message", json::object{{"id", ctx.message.id.value},
                                                 {"text", ctx.message.text},
                                                 {"sender_user_id", ctx.message.sender_user_id.value},
+                                                // The id (yours, as sent inbound) of the message this reply quotes, or null.
+                                                {"reply_to_id", ctx.reply_to_external_id.empty()
+                                                                    ? json::value(nullptr)
+                                                                    : json::value(ctx.reply_to_external_id)},
                                                 {"attachments", attachments},
                                                 {"created_at_ms", ctx.message.created_at}}}};
   return json::serialize(payload);

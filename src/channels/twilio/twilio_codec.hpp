@@ -123,20 +123,4 @@ app::DeliveryResult classifySendError(long http_status, std::string_view body, l
 // 2xx -> Delivered with the SID (Failed if it has none), else classifySendError.
 app::DeliveryResult interpretSendAnswer(long http_status, std::string_view body, long retry_after_s = 0);
 
-// ---- signed media links (outbound files) -------------------------------------------------------
-
-// Twilio fetches outbound media from a public URL. Parley serves a stored file under
-// /webhooks/twilio/media/{token}: token = "<inbox>.<attachment>.<expires_s>.<hex HMAC-SHA256>"
-// keyed with the inbox's own secret (core::Inbox::secret).
-std::string mediaToken(std::string_view key, std::int64_t inbox_id, std::int64_t attachment_id, std::int64_t expires_s);
-struct MediaTokenClaims {
-  std::int64_t inbox_id = 0;
-  std::int64_t attachment_id = 0;
-  std::int64_t expires_s = 0;
-};
-// The claims, unchecked (to find the inbox whose key verifies it); InvalidInput when malformed.
-core::Result<MediaTokenClaims> readMediaToken(std::string_view token);
-// True when the MAC matches (constant time) and now_s < expires_s.
-bool verifyMediaToken(std::string_view key, std::string_view token, std::int64_t now_s);
-
 }  // namespace parley::channels::twilio

@@ -6,6 +6,7 @@
 
 #include "channels/common/config_secrets.hpp"
 #include "channels/common/delivery_start.hpp"
+#include "channels/common/file_link.hpp"
 #include "channels/common/file_limits.hpp"
 #include "channels/common/http_client.hpp"
 #include "channels/twilio/twilio_content.hpp"
@@ -172,7 +173,7 @@ app::DeliveryResult TwilioGateway::deliver(const core::Inbox& inbox, const core:
     for (const auto& id : files->get_array()) {
       if (!id.is_int64()) continue;
       request.media_urls.push_back(config->public_base_url + "/webhooks/twilio/media/" +
-                                   mediaToken(inbox.secret, inbox.id.value, id.get_int64(), now_s + kMediaLinkTtlS));
+                                   fileLinkToken(inbox.secret, inbox.id.value, id.get_int64(), now_s + kMediaLinkTtlS));
     }
   }
   auto body = encodeSend(request);

@@ -1,0 +1,16 @@
+// GET routes that serve a reply's file through a signed link (channels/common/file_link.hpp),
+// for a receiver without a Parley login: Twilio (MMS media) and an API channel's integration.
+#pragma once
+
+#include <string>
+
+#include "core/domain.hpp"
+#include "http/api.hpp"
+
+namespace parley::http {
+
+// The file `token` names, if the link verifies with its inbox's secret, has not expired, the inbox
+// is of `channel` and the file belongs to a message of that inbox; else 404 (never saying which).
+Response serveLinkedFile(ApiDeps& deps, const std::string& token, core::ChannelKind channel);
+
+}  // namespace parley::http
