@@ -216,15 +216,31 @@ std::string openApiDocument(const Router& router) {
     json::array parameters;
     for (const auto& seg : route.segments) {
       if (seg.size() > 2 && seg.front() == '{') {
-        parameters.push_back(json::object{{"name", seg.substr(1, seg.size() - 2)},
+        // Ids ("{id}", "{inbox_id}") are positive integers; tokens and labels are text.
+        const std::string name = seg.substr(1, seg.size() - 2);
+        const bool id = name == "id" || (name.size() > 3 && name.compare(name.size() - 3, 3, "_id") == 0);
+        parameters.push_back(json::object{{"name", name},
                                           {"in", "path"},
                                           {"required", true},
-                                          {"schema", json::object{{"type", "string"}}}});
+                                          {"schema", id ? json::object{{"type", "integer"}, {"minimum", 1}}
+                                                        : json::object{{"type", "string"}}}});
       }
     }
     // The request body and the 2xx answers with their schemas, where openapi_bodies.json has the
     // operation; a plain "OK" (and "Created" for a POST) where it has not.
     const auto* bodies_of = operations.if_contains(route.method + " " + route.pattern);
+    // Its query parameters: {"name": {"description", "schema", "required"}} in the same file.
+    if (const auto* query = bodies_of ? bodies_of->as_object().if_contains("query") : nullptr) {
+      for (const auto& [name, spec] : query->as_object()) {
+        const auto& o = spec.as_object();
+        json::object parameter{{"name", name},
+                               {"in", "query"},
+                               {"required", o.contains("required") && o.at("required").as_bool()},
+                               {"description", o.at("description")},
+                               {"schema", o.contains("schema") ? o.at("schema") : json::value(json::object{{"type", "string"}})}};
+        parameters.push_back(std::move(parameter));
+      }
+    }
     json::object responses;
     json::object request_body;
     if (bodies_of) {

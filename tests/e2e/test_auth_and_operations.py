@@ -152,6 +152,16 @@ class AuthAndOperationsTest(unittest.TestCase):
         for name in ["/api/v1/auth/login", "/api/v1/conversations/{id}/messages", "/api/v1/contacts/{id}/merge",
                      "/webhooks/api/{inbox_id}", "/api/v1/canned_responses/{id}/render", "/api/v1/attachments"]:
             self.assertIn(name, doc["paths"])
+        # Query parameters and typed path ids, as a generated client needs them.
+        def query_of(path, method="get"):
+            return {p["name"]: p for p in doc["paths"][path][method].get("parameters", []) if p["in"] == "query"}
+        self.assertLessEqual({"status", "inbox_id", "assignee_id", "team_id", "label", "contact_id", "cursor", "limit"},
+                             set(query_of("/api/v1/conversations")))
+        self.assertTrue(query_of("/api/v1/search")["q"]["required"])
+        self.assertIn("filename", query_of("/api/v1/attachments", "post"))
+        self.assertTrue(query_of("/api/v1/staffing")["model"]["required"])
+        path_id = [p for p in doc["paths"]["/api/v1/conversations/{id}"]["get"]["parameters"] if p["in"] == "path"][0]
+        self.assertEqual(path_id["schema"]["type"], "integer")
         # What the server answers outside the route table is documented too.
         self.assertEqual({"last_event_id", "token"}, {p["name"] for p in doc["paths"]["/api/v1/stream"]["get"]["parameters"]})
         self.assertIn("101", doc["paths"]["/api/v1/stream"]["get"]["responses"])
