@@ -1,9 +1,14 @@
 #include "app/outbox_worker.hpp"
 
+#include <boost/json.hpp>
+
 #include <algorithm>
+#include <iostream>
 #include <map>
 
 namespace parley::app {
+
+namespace json = boost::json;
 
 using core::ErrorCode;
 
@@ -203,6 +208,20 @@ void OutboxWorker::record(const core::OutboxItem& original, const DeliveryResult
   if (!stored) return;  // the store is away: the mark's lease runs out and it is handled then
   if (stored->state == core::OutboxState::Done) ++delivered_;
   if (stored->state == core::OutboxState::Failed) ++failed_;
+  if (outcome.outcome != DeliveryResult::Outcome::Delivered && stored->state != core::OutboxState::Done) {
+    // What an operator looks for when a reply does not arrive: one line per failed attempt.
+    const bool gave_up = stored->state == core::OutboxState::Failed;
+    std::cerr << json::serialize(json::object{
+                     {"level", gave_up ? "error" : "warn"},
+                     {"component", "outbox"},
+                     {"message", gave_up ? "reply failed" : "reply attempt failed, retrying"},
+                     {"inbox_id", item.inbox_id.value},
+                     {"message_id", item.message_id.value},
+                     {"attempts", stored->attempts},
+                     {"next_attempt_at_ms", gave_up ? 0 : stored->next_attempt_at},
+                     {"error", stored->last_error}})
+              << "\n";
+  }
 }
 
 }  // namespace parley::app

@@ -169,6 +169,7 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
   // ---- contacts -------------------------------------------------------------------------------
   router.add("GET", "/api/v1/contacts", Auth::User, "List or search contacts (q matches name, phone, e-mail, ids)",
              [&deps](Context& ctx) -> Response {
+               PARLEY_CHECK(rejectUnknownParams(ctx.request, {"q", "cursor", "limit"}));
                PARLEY_TRY(limit, limitParam(ctx.request));
                PARLEY_TRY(after, intParam(ctx.request, "cursor", 0));
                app::ContactQuery query;
@@ -338,6 +339,7 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
              });
   router.add("GET", "/api/v1/contacts/{id}/conversations", Auth::User,
              "The contact's conversations across all inboxes you can see", [&deps](Context& ctx) -> Response {
+               PARLEY_CHECK(rejectUnknownParams(ctx.request, {"cursor", "limit"}));
                PARLEY_TRY(id, ctx.idParam("id"));
                PARLEY_TRY(limit, limitParam(ctx.request));
                PARLEY_TRY(cursor, conversationCursor(ctx.request));
@@ -500,6 +502,7 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
   // ---- messages -------------------------------------------------------------------------------
   router.add("GET", "/api/v1/conversations/{id}/messages", Auth::User, "Messages of a conversation, oldest first; cursor = last id",
              [&deps](Context& ctx) -> Response {
+               PARLEY_CHECK(rejectUnknownParams(ctx.request, {"cursor", "limit"}));
                PARLEY_TRY(id, ctx.idParam("id"));
                PARLEY_TRY(limit, limitParam(ctx.request));
                PARLEY_TRY(after, intParam(ctx.request, "cursor", 0));
@@ -559,6 +562,7 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
              });
   router.add("GET", "/api/v1/search", Auth::User, "Full-text search over messages you can see (q); newest first",
              [&deps](Context& ctx) -> Response {
+               PARLEY_CHECK(rejectUnknownParams(ctx.request, {"q", "cursor", "limit"}));
                auto q = ctx.request.param("q");
                if (!q || q->find_first_not_of(' ') == std::string::npos) {
                  return errorResponse(400, "invalid_input", "q: is required");
@@ -627,8 +631,12 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
     PARLEY_TRY(attachment, app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.getAttachment(ctx.actor().tenant_id, core::AttachmentId{id}); }));
     if (attachment.message_id.valid()) {
       PARLEY_TRY(message, app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.getMessage(ctx.actor().tenant_id, attachment.message_id); }));
-      PARLEY_TRY(view, deps.desk.viewConversation(ctx.actor(), message.conversation_id));
-      (void)view;
+      // A file of a conversation the caller may not see is "not found" in the same words as one
+      // that does not exist: the answer never tells that the id is taken.
+      if (auto view = deps.desk.viewConversation(ctx.actor(), message.conversation_id); !view) {
+        if (view.error().code == ErrorCode::NotFound) return errorResponse(404, "not_found", "attachment not found");
+        return errorResponse(view.error());
+      }
     } else if (attachment.uploaded_by != ctx.actor().user_id) {
       // Not sent yet: it is the uploader's draft, nobody else's business.
       return errorResponse(404, "not_found", "attachment not found");

@@ -276,8 +276,15 @@ struct Server::Impl {
       if (rel.find("..") != std::string::npos) return errorResponse(404, "not_found", "no such file");
       std::error_code ec;
       // Anything that is not a file (an app route like /conversations/7, a directory) gets the
-      // app's index.html: the app routes on the client.
-      if (!std::filesystem::is_regular_file(options.static_dir + rel, ec)) rel = "/index.html";
+      // app's index.html: the app routes on the client. A missing file (a name with an
+      // extension, anything under /assets/) is a 404, not the page in its place.
+      if (!std::filesystem::is_regular_file(options.static_dir + rel, ec)) {
+        const std::string last = rel.substr(rel.rfind('/') + 1);
+        if (rel.rfind("/assets/", 0) == 0 || last.find('.') != std::string::npos) {
+          return errorResponse(404, "not_found", "no such file");
+        }
+        rel = "/index.html";
+      }
       std::ifstream in(options.static_dir + rel, std::ios::binary);
       if (in) {
         std::ostringstream body;

@@ -160,6 +160,10 @@ class ApiChannelTest(unittest.TestCase):
         self.assertEqual(payload["contact"]["id"], "reply-c")
         keys = {json.loads(b)["idempotency_key"] for _, b in self.callback.received}
         self.assertEqual(len(keys), 1)
+        # The operator's log says why the first attempts did not go through.
+        with open(os.path.join(self.parley.data_dir, "server.log")) as log:
+            attempts = [json.loads(line) for line in log if '"component":"outbox"' in line]
+        self.assertTrue(any(a["message_id"] == reply["id"] and "HTTP 503" in a["error"] for a in attempts), attempts)
 
         def sent():
             _, messages, _ = self.parley.request(

@@ -23,6 +23,30 @@ class AuthAndOperationsTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.parley.close()
 
+    def test_a_typo_in_a_list_query_is_refused_naming_it(self):
+        for path in ["/api/v1/search?q=x&fo=1", "/api/v1/contacts?qq=Jana", "/api/v1/conversations?stauts=open"]:
+            status, body, _ = self.parley.request("GET", path, token=self.token)
+            self.assertEqual(status, 400, (path, body))
+            self.assertIn("unknown query parameter", body["error"]["message"])
+
+    def test_the_web_apps_missing_files_are_404_and_its_routes_its_page(self):
+        web = tempfile.mkdtemp(prefix="parley-web-")
+        os.makedirs(os.path.join(web, "assets"))
+        with open(os.path.join(web, "index.html"), "w") as f:
+            f.write("<!doctype html><title>Parley</title>")
+        with open(os.path.join(web, "assets", "app.js"), "w") as f:
+            f.write("console.log(1)")
+        parley = Parley(extra_env={"PARLEY_STATIC_DIR": web})
+        try:
+            for path in ["/", "/conversations/7", "/assets/app.js"]:
+                self.assertEqual(parley.request("GET", path)[0], 200, path)
+            for path in ["/assets/gone.js", "/favicon-32.png", "/img/logo.svg"]:
+                status, body, _ = parley.request("GET", path)
+                self.assertEqual(status, 404, path)
+                self.assertEqual(body["error"]["code"], "not_found")
+        finally:
+            parley.close()
+
     def test_cookie_session_needs_the_csrf_token_for_writes(self):
         req = urllib.request.Request(self.parley.base + "/api/v1/auth/login", method="POST",
                                      data=json.dumps({"email": "admin@parley.local",
