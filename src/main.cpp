@@ -321,7 +321,8 @@ int adminSetPassword(const app::Config& config, const Args& args) {
     if (!user) return core::makeError(user.error().code, "no user with the e-mail " + *email);
     user->password_hash = *hash;
     user->active = true;
-    return tx.updateUser(*user);
+    if (auto s = tx.updateUser(*user); !s) return s;
+    return tx.deleteUserSessions(user->tenant_id, user->id, "");  // whoever was logged in logs in again
   });
   if (!updated) throw std::runtime_error(updated.error().message);
   std::printf("password of %s changed\n", email->c_str());

@@ -140,7 +140,9 @@ Result<Principal> AuthService::authenticateToken(const std::string& token) {
     return {};
   });
   if (!status) return status.error();
-  return principalFor(user, std::move(csrf));
+  auto principal = principalFor(user, std::move(csrf));
+  if (principal && !principal->csrf_token.empty()) principal->session_hash = hash;
+  return principal;
 }
 
 Result<AuthService::CreatedToken> AuthService::createApiToken(const core::Actor& actor, const std::string& name) {

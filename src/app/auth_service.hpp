@@ -20,6 +20,7 @@ struct Principal {
   core::User user;
   core::Actor actor;
   std::string csrf_token;  // set for sessions; cookie-authenticated writes must echo it
+  std::string session_hash;  // the SHA-256 of the session token, when authenticated by a session
 };
 
 struct LoginResult {
@@ -57,6 +58,10 @@ class AuthService {
   Result<core::User> createUser(core::User user, const std::string& password);
   Result<core::Actor> actorFor(const core::User& user);
   Result<std::string> hashPassword(const std::string& password) { return hasher_.hash(password); }
+  // Unauthorized unless `password` is the one `encoded_hash` was made from (bounded concurrency).
+  Status verifyPassword(const std::string& encoded_hash, const std::string& password) {
+    return hasher_.verify(encoded_hash, password);
+  }
 
  private:
   Result<Principal> principalFor(const core::User& user, std::string csrf);

@@ -104,6 +104,8 @@ class StoreTx {
   virtual Status createSession(const core::Session& session) = 0;
   virtual Result<core::Session> findSession(const std::string& token_hash) = 0;
   virtual Status deleteSession(const std::string& token_hash) = 0;
+  // Every session of the user but `keep_token_hash` (empty: all): after their password changed.
+  virtual Status deleteUserSessions(core::TenantId tenant, core::UserId user, const std::string& keep_token_hash) = 0;
   virtual Result<core::ApiTokenId> createApiToken(const core::ApiToken& token) = 0;
   virtual Result<core::ApiToken> findApiToken(const std::string& token_hash) = 0;
   virtual Result<std::vector<core::ApiToken>> listApiTokens(core::TenantId tenant, core::UserId user) = 0;

@@ -135,13 +135,14 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
                const bool self = ctx.actor().user_id.value == id;
                const bool admin = core::isAllowed(ctx.actor(), Resource::Users, Action::Write);
                PARLEY_TRY(body, parseJsonObject(ctx.request));
-               PARLEY_CHECK(rejectUnknownKeys(body, {"email", "name", "role", "language", "active", "password"}));
+               PARLEY_CHECK(rejectUnknownKeys(body, {"email", "name", "role", "language", "active", "password", "current_password"}));
                PARLEY_TRY(email, optString(body, "email", 320));
                PARLEY_TRY(name, optString(body, "name", 200));
                PARLEY_TRY(role, optString(body, "role"));
                PARLEY_TRY(language, optString(body, "language"));
                PARLEY_TRY(active, optBool(body, "active"));
                PARLEY_TRY(password, optString(body, "password", 1024));
+               PARLEY_TRY(current_password, optString(body, "current_password", 1024));
                if (!admin && (!self || role || active || email)) {
                  // Another user's record is visible to everyone, so say "forbidden", not "not found".
                  return forbidden(!self ? "change other users" : email ? "change your own e-mail address"
@@ -173,10 +174,29 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
                  user.active = *active;
                }
                if (password) {
+                 // Your own password only with the one you have now: a session left open on a
+                 // shared desk must not be enough to take the account over.
+                 if (self) {
+                   if (!current_password) {
+                     return errorResponse(400, "invalid_input", "current_password: required to change your own password");
+                   }
+                   if (auto ok = deps.auth.verifyPassword(user.password_hash, *current_password); !ok) {
+                     if (ok.error().code == ErrorCode::Unauthorized) {
+                       return errorResponse(403, "forbidden", "current_password: that is not your current password");
+                     }
+                     return errorResponse(ok.error());
+                   }
+                 }
                  PARLEY_TRY(hashed, deps.auth.hashPassword(*password));
                  user.password_hash = hashed;
                }
-               PARLEY_CHECK(deps.store.write([&](app::StoreTx& tx) { return tx.updateUser(user); }));
+               PARLEY_CHECK(deps.store.write([&](app::StoreTx& tx) -> core::Status {
+                 if (auto s = tx.updateUser(user); !s) return s;
+                 // A new password ends the user's other sessions (the caller's own stays open);
+                 // API tokens are separate credentials and stay until revoked.
+                 if (password) return tx.deleteUserSessions(user.tenant_id, user.id, self ? ctx.principal->session_hash : "");
+                 return {};
+               }));
                if (active && deps.routing) deps.routing->staffChanged(user.tenant_id);  // offers stop or start at once
                return jsonResponse(200, toJson(user));
              });

@@ -23,6 +23,29 @@ class AuthAndOperationsTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.parley.close()
 
+    def test_a_new_password_needs_the_current_one_and_ends_the_other_sessions(self):
+        status, user, _ = self.parley.request("POST", "/api/v1/users", {"email": "pw-change@parley.local", "password": "first password",
+                                                                         "role": "agent"}, token=self.token)
+        self.assertEqual(status, 201, user)
+        desk, phone = self.parley.login("pw-change@parley.local", "first password"), self.parley.login("pw-change@parley.local", "first password")
+        me = "/api/v1/users/%d" % user["id"]
+        status, body, _ = self.parley.request("PATCH", me, {"password": "second password"}, token=desk)
+        self.assertEqual(status, 400, body)
+        self.assertIn("current_password", body["error"]["message"])
+        status, body, _ = self.parley.request("PATCH", me, {"password": "second password", "current_password": "wrong"}, token=desk)
+        self.assertEqual(status, 403, body)
+        status, body, _ = self.parley.request("PATCH", me, {"password": "second password", "current_password": "first password"},
+                                              token=desk)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.parley.request("GET", "/api/v1/auth/me", token=desk)[0], 200)   # the session that changed it
+        self.assertEqual(self.parley.request("GET", "/api/v1/auth/me", token=phone)[0], 401)  # every other one ends
+        again = self.parley.login("pw-change@parley.local", "second password")
+        # An admin resetting it ends all of the user's sessions, with no current password needed.
+        status, body, _ = self.parley.request("PATCH", me, {"password": "third password"}, token=self.token)
+        self.assertEqual(status, 200, body)
+        for session in (desk, again):
+            self.assertEqual(self.parley.request("GET", "/api/v1/auth/me", token=session)[0], 401)
+
     def test_a_typo_in_a_list_query_is_refused_naming_it(self):
         for path in ["/api/v1/search?q=x&fo=1", "/api/v1/contacts?qq=Jana", "/api/v1/conversations?stauts=open"]:
             status, body, _ = self.parley.request("GET", path, token=self.token)

@@ -782,6 +782,21 @@ TYPED_TEST_P(StoreContract, SessionsAreFoundByHashAndDeletedOnLogout) {
   PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.deleteSession("3f9a-hash"); }));
   PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.findSession("3f9a-hash"); }), ErrorCode::NotFound);
   PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.deleteSession("3f9a-hash"); }), ErrorCode::NotFound);
+
+  // A changed password ends the user's other sessions; the one that changed it stays, and other
+  // users' sessions are untouched.
+  auto bob = this->user(acme, "bob@acme.example");
+  for (const char* hash : {"ann-1", "ann-2", "ann-3"}) {
+    PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.createSession({hash, acme, ann, "c", 1'700'086'400'000, 1'700'000'000'000}); }));
+  }
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.createSession({"bob-1", acme, bob, "c", 1'700'086'400'000, 1'700'000'000'000}); }));
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.deleteUserSessions(acme, ann, "ann-2"); }));
+  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.findSession("ann-1"); }), ErrorCode::NotFound);
+  PARLEY_ASSERT_OK(this->r([&](StoreTx& tx) { return tx.findSession("ann-2"); }));
+  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.findSession("ann-3"); }), ErrorCode::NotFound);
+  PARLEY_ASSERT_OK(this->r([&](StoreTx& tx) { return tx.findSession("bob-1"); }));
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.deleteUserSessions(acme, ann, ""); }));
+  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.findSession("ann-2"); }), ErrorCode::NotFound);
 }
 
 TYPED_TEST_P(StoreContract, ApiTokensAreListedPerUserAndRevocable) {
@@ -2513,6 +2528,7 @@ TYPED_TEST_P(StoreContract, ReadTransactionCannotWrite) {
     note("deleteInbox", tx.deleteInbox(acme, web));
     note("createSession", tx.createSession(core::Session{"sess2", acme, ann, "c", 2, 1}));
     note("deleteSession", tx.deleteSession("sess"));
+    note("deleteUserSessions", tx.deleteUserSessions(acme, ann, ""));
     core::ApiToken tok = token;
     tok.token_hash = "tok2";
     note("createApiToken", tx.createApiToken(tok));
@@ -2552,7 +2568,7 @@ TYPED_TEST_P(StoreContract, ReadTransactionCannotWrite) {
     return {};
   });
   (void)status;  // a backend may also report the failed statements at commit; what counts is below
-  EXPECT_EQ(outcomes.size(), 32u);
+  EXPECT_EQ(outcomes.size(), 33u);
   for (const auto& [what, code] : outcomes) {
     EXPECT_EQ(code, std::optional<ErrorCode>(ErrorCode::Internal)) << what << " inside read()";
   }

@@ -838,6 +838,14 @@ Status PgTx::deleteSession(const std::string& token_hash) {
   });
 }
 
+Status PgTx::deleteUserSessions(core::TenantId tenant, core::UserId user, const std::string& keep_token_hash) {
+  return writeOp([&]() -> Status {
+    PARLEY_PG_TRY(query("DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2 AND token_hash <> $3",
+                        Params().id(tenant).id(user).text(keep_token_hash)));
+    return {};
+  });
+}
+
 Result<core::ApiTokenId> PgTx::createApiToken(const core::ApiToken& token) {
   return writeOp([&]() -> Result<core::ApiTokenId> {
     PARLEY_PG_ASSIGN(auto id, insertReturningId("INSERT INTO api_tokens (tenant_id, user_id, name, token_hash, revoked, "

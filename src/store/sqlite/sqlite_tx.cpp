@@ -736,6 +736,16 @@ Status SqliteTx::deleteSession(const std::string& token_hash) {
   return {};
 }
 
+Status SqliteTx::deleteUserSessions(core::TenantId tenant, core::UserId user, const std::string& keep_token_hash) {
+  PARLEY_SQ_TRY(requireWritable());
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("DELETE FROM sessions WHERE tenant_id = ?1 AND user_id = ?2 AND token_hash <> ?3"));
+  stmt.bind(1, tenant.value);
+  stmt.bind(2, user.value);
+  stmt.bind(3, keep_token_hash);
+  PARLEY_SQ_TRY(stmt.run());
+  return {};
+}
+
 Result<core::ApiTokenId> SqliteTx::createApiToken(const core::ApiToken& token) {
   PARLEY_SQ_TRY(requireWritable());
   PARLEY_SQ_TRY(requireOwned("users", "user", token.tenant_id, token.user_id.value));

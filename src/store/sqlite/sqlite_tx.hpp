@@ -58,6 +58,7 @@ class SqliteTx final : public app::StoreTx {
   core::Status createSession(const core::Session& session) override;
   core::Result<core::Session> findSession(const std::string& token_hash) override;
   core::Status deleteSession(const std::string& token_hash) override;
+  core::Status deleteUserSessions(core::TenantId tenant, core::UserId user, const std::string& keep_token_hash) override;
   core::Result<core::ApiTokenId> createApiToken(const core::ApiToken& token) override;
   core::Result<core::ApiToken> findApiToken(const std::string& token_hash) override;
   core::Result<std::vector<core::ApiToken>> listApiTokens(core::TenantId tenant, core::UserId user) override;
