@@ -125,7 +125,8 @@ void createDemo(app::Store& store, app::AuthService& auth, const app::Clock& clo
   auto user = auth.createUser(admin, password);
   if (!user) throw std::runtime_error("cannot create the demo admin: " + user.error().message);
   std::printf("\n  Parley is set up with a demo tenant.\n  Log in as  %s  with password  %s\n"
-              "  (shown once; change it with PATCH /api/v1/users/%lld or `parley admin set-password`)\n\n",
+              "  (shown once; change it with PATCH /api/v1/users/%lld {\"password\", \"current_password\"}\n"
+              "   or `parley admin set-password`)\n\n",
               admin.email.c_str(), password.c_str(), static_cast<long long>(user->id.value));
   std::fflush(stdout);
 }
