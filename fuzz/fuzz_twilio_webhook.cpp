@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "channels/common/file_link.hpp"
 #include "channels/twilio/twilio_codec.hpp"
 #include "channels/twilio/twilio_content.hpp"
 #include "core/text.hpp"
@@ -79,8 +80,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } else {
     require(page.error().code == core::ErrorCode::InvalidInput);
   }
-  (void)tw::readMediaToken(bytes);
-  require(!tw::verifyMediaToken("key", bytes, 0));  // nobody forges the MAC
+  (void)parley::channels::readFileLinkToken(bytes);
+  require(!parley::channels::verifyFileLinkToken("key", bytes, 0));  // nobody forges the MAC
 
   tw::SendRequest send{"+14155550100", "+15017122661", std::string(bytes), {}, ""};
   if (auto body = tw::encodeSend(send)) {
