@@ -256,6 +256,7 @@ TEST(TwilioInbound, MissingOrMalformedFieldsAreInvalid) {
       "MessageSid=SM1&From=%2B14155552671&To=%2B1&NumMedia=1&MediaUrl0=file%3A%2F%2F%2Fetc%2Fpasswd",
       "MessageSid=SM1&From=%2B14155552671&To=%2B1&NumMedia=1",          // MediaUrl0 missing
       "MessageSid=SM1&From=whatsapp%3A&To=%2B1&Body=x",
+      "MessageSid=SM1&From=whatsapp%3Awhatsapp%3A%2B14155552671&To=%2B1&Body=x",  // found by the fuzzer
       "MessageSid=SM1&From=%2B1&To=%2B1&Latitude=91&Longitude=0",
       "MessageSid=SM1&From=%2B1&To=%2B1&Latitude=nan&Longitude=0",
   };

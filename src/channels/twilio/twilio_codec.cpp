@@ -238,6 +238,7 @@ core::Result<core::InboundMessage> parseIncomingMessage(const FormParams& params
   const bool whatsapp = isWhatsAppAddress(*from);
   const std::string sender = stripChannelPrefix(*from);
   if (sender.empty()) return makeError(ErrorCode::InvalidInput, "From: no address after the channel prefix");
+  if (isWhatsAppAddress(sender)) return makeError(ErrorCode::InvalidInput, "From: the channel prefix twice");
   m.contact.external_id = sender;
   if (isPhone(sender)) m.contact.phone = sender;
   m.contact.verified = true;  // Twilio signed the request and vouches for the sender's number
