@@ -7,6 +7,7 @@ import email.header
 import email.policy
 import os
 import sqlite3
+import subprocess
 import sys
 import time
 import unittest
@@ -268,6 +269,16 @@ class EmailChannelTest(unittest.TestCase):
         self.assertEqual(conversation["status"], "resolved", "an out-of-office does not reopen")
         time.sleep(1)
         self.assertEqual(len(self.smtp.messages()), sent_before, "nothing is sent back to an auto-reply")
+        # The agent's next reply answers the customer's mail, not the out-of-office threaded in
+        # after it: its subject, its In-Reply-To and the quoted text are the customer's.
+        sent = self.reply(self.first_conversation, "Nachtrag: die Gutschrift ist unterwegs.")
+        self.wait_status(sent["id"], self.first_conversation, ("sent", "delivered", "read"))
+        received = self.smtp.wait_for(sent_before + 1, timeout=30)[-1]
+        mail = email.message_from_bytes(received["data"], policy=email.policy.default)
+        self.assertNotEqual(mail["In-Reply-To"], "<ooo-1@example.de>")
+        self.assertEqual(mail["To"].addresses[0].addr_spec.lower(), "juergen.mueller@example.de")
+        self.assertNotIn("Abwesenheitsnotiz", str(mail["Subject"]))
+        self.assertNotIn("nicht im Büro", mail.get_body(("plain",)).get_content())
 
     def test_10_a_restart_neither_loses_nor_reimports_mail(self):
         count = len(self.all_messages())
@@ -323,6 +334,20 @@ class EmailChannelTest(unittest.TestCase):
         status, ignored, _ = self.parley.request("POST", path, raw=own, content_type="message/rfc822",
                                                  headers={"Authorization": "Bearer " + secret})
         self.assertEqual((status, ignored["status"]), (200, "ignored"), "mail from our own address never loops in")
+
+    def test_13b_the_mta_wrapper_answers_in_exit_codes_the_mta_acts_on(self):
+        wrapper = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "parley-deliver-mail")
+        url = self.parley.base + "/webhooks/email/%d" % self.inbox["id"]
+
+        def deliver(target, secret, raw):
+            return subprocess.run([wrapper, target, secret], input=raw, capture_output=True, timeout=60).returncode
+        raw = utf8_mail("wrapper-1@example.org", "Per Pipe", "Über Postfix zugestellt", sender="pipe@example.org")
+        self.assertEqual(deliver(url, self.inbox["secret"], raw), 0)
+        self.assertEqual(self.message_by_external_id("wrapper-1@example.org")["text"].strip(), "Über Postfix zugestellt")
+        self.assertEqual(deliver(url, self.inbox["secret"], raw), 0)  # a redelivery is fine
+        self.assertEqual(deliver(url, "wrong", raw), 77)  # a bounce naming the secret
+        # Parley down or restarting: 75, the MTA keeps the mail and tries again (never a bounce).
+        self.assertEqual(deliver("http://127.0.0.1:9/webhooks/email/1", self.inbox["secret"], raw), 75)
 
     def test_14_connection_errors_back_off_and_show_on_the_inbox(self):
         status, inbox, _ = self.parley.request("POST", "/api/v1/inboxes", {

@@ -154,16 +154,19 @@ core::Result<std::string> EmailGateway::encode(const app::OutboundContext& conte
   static const std::vector<core::Message> kNone;
   const auto& history = context.history ? *context.history : kNone;
 
-  // Whom to answer: the customer's latest mail (its Reply-To, else its From).
+  // Whom to answer: the customer's latest mail (its Reply-To, else its From). An out-of-office
+  // or a bounce threaded into the conversation is not the customer's: the reply answers (and
+  // quotes, and threads under) the latest mail a person wrote; only when there is none, the
+  // latest automatic one.
   const core::Message* last_mail = nullptr;
   json::object last_payload;
-  for (auto it = history.rbegin(); it != history.rend(); ++it) {
-    if (it->direction != core::MessageDirection::Incoming) continue;
-    auto payload = parsePayload(it->payload_json);
-    if (payload.contains("from")) {
+  for (const bool human_only : {true, false}) {
+    for (auto it = history.rbegin(); it != history.rend() && !last_mail; ++it) {
+      if (it->direction != core::MessageDirection::Incoming) continue;
+      auto payload = parsePayload(it->payload_json);
+      if (!payload.contains("from") || (human_only && payload.contains("automated"))) continue;
       last_mail = &*it;
       last_payload = std::move(payload);
-      break;
     }
   }
   std::string to_address, to_name;
@@ -242,8 +245,11 @@ core::Result<std::string> EmailGateway::encode(const app::OutboundContext& conte
   if (!signature.empty()) text += "\n\n-- \n" + signature;
   if (config->quote_history && last_mail) {
     std::string who = to_name.empty() ? to_address : to_name;
-    text += "\n\n" + (german ? "Am " + dateLine(last_mail->created_at) + " schrieb " + who + ":"
-                             : "On " + dateLine(last_mail->created_at) + ", " + who + " wrote:");
+    // When the customer wrote it (its Date header), not when Parley stored it.
+    const auto* date = last_payload.if_contains("date_ms");
+    const core::TimestampMs written = date && date->is_int64() && date->get_int64() > 0 ? date->get_int64() : last_mail->created_at;
+    text += "\n\n" + (german ? "Am " + dateLine(written) + " schrieb " + who + ":"
+                             : "On " + dateLine(written) + ", " + who + " wrote:");
     std::istringstream lines(last_mail->text);
     std::string line;
     while (std::getline(lines, line)) text += "\n> " + line;
