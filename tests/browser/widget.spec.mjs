@@ -268,6 +268,8 @@ async function main() {
     const box = widget.getByRole('textbox', { name: 'Nachricht' });
     await waitFor(() => widget.evaluate((host) => host.shadowRoot.activeElement?.id === 'parley-text'), 'the message box to have focus');
     await box.pressSequentially('Hallo, meine Rechnnung stimmt nicht');
+    // Enter twice in a row (an impatient visitor on a slow line) sends it once.
+    await box.press('Enter');
     await box.press('Enter');
     await widget.locator('.msg.visitor .bubble', { hasText: 'Hallo, meine Rechnnung stimmt nicht' }).waitFor();
     assert.equal(await box.inputValue(), '');
@@ -281,6 +283,8 @@ async function main() {
     await waitFor(async () => (await item.textContent()).includes('Jonas Becker'), 'the visitor name in the list');
     await item.click();
     await desk.locator('.msg-text', { hasText: 'Hallo, meine Rechnnung stimmt nicht' }).waitFor();
+    const stored = await rest('GET', `/api/v1/conversations/${conversationId}/messages`, undefined, token);
+    assert.equal(stored.body.data.filter((m) => m.text === 'Hallo, meine Rechnnung stimmt nicht').length, 1, 'sent once');
   });
 
   await step('typing shows both ways: the desk shows the visitor typing, the widget the agent; nobody sees their own; no request per keystroke', async () => {

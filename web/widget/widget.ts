@@ -86,6 +86,7 @@ export class ChatWidget {
   private config: WidgetConfig | null = null;
   private visitor: Visitor | null = null;
   private messages: WidgetMessage[] = [];
+  private sendingText = false;
   private open = false;
   private subscribed = true;
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
@@ -419,7 +420,8 @@ export class ChatWidget {
     return this.updateSession({ email });
   }
 
-  private async deliver(send: () => Promise<WidgetMessage>): Promise<boolean> {
+  /** `tooLarge`: what a 413 means for this send (a file over the limit, a text over the limit). */
+  private async deliver(send: () => Promise<WidgetMessage>, tooLarge: () => string): Promise<boolean> {
     this.error.textContent = '';
     if (!(await this.ensureEmail())) return false;
     this.sendButton.disabled = true;
@@ -446,7 +448,7 @@ export class ChatWidget {
       return true;
     } catch (e) {
       this.error.textContent =
-        e instanceof ApiError && e.status === 429 ? this.t('rateLimited') : e instanceof ApiError && e.status === 413 ? this.t('tooLarge', { size: formatSize(this.config?.max_upload_bytes ?? 0, this.opts.lang) }) : this.t('sendFailed');
+        e instanceof ApiError && e.status === 429 ? this.t('rateLimited') : e instanceof ApiError && e.status === 413 ? tooLarge() : this.t('sendFailed');
       return false;
     } finally {
       this.sendButton.disabled = false;
@@ -455,13 +457,20 @@ export class ChatWidget {
 
   private async sendText(): Promise<void> {
     const text = this.textarea.value;
-    if (!text.trim()) return;
+    // Enter pressed again while the text is on its way would send it twice.
+    if (!text.trim() || this.sendingText) return;
     const id = clientId();
     this.stopTyping();
-    if (await this.deliver(() => this.api.send(text, id))) {
-      this.textarea.value = '';
-      this.textarea.style.height = 'auto';
-      this.textarea.focus();
+    this.sendingText = true;
+    try {
+      const tooLong = () => this.t('textTooLong', { size: formatSize(this.config?.max_text_bytes ?? 0, this.opts.lang) });
+      if (await this.deliver(() => this.api.send(text, id), tooLong)) {
+        this.textarea.value = '';
+        this.textarea.style.height = 'auto';
+        this.textarea.focus();
+      }
+    } finally {
+      this.sendingText = false;
     }
   }
 
@@ -471,7 +480,8 @@ export class ChatWidget {
       return;
     }
     const id = clientId();
-    await this.deliver(() => this.api.upload(file, file.name, id));
+    await this.deliver(() => this.api.upload(file, file.name, id), () =>
+      this.t('tooLarge', { size: formatSize(this.config?.max_upload_bytes ?? 0, this.opts.lang) }));
     this.textarea.focus();
   }
 
