@@ -400,7 +400,10 @@ void detectAutomatic(GMimeMessage* message, const Collected& parts, ParsedMail& 
   }
   if (const std::string v = headerValue(object, "Precedence"); !v.empty()) {
     const std::string p = firstToken(v);
-    if (p == "bulk" || p == "junk" || p == "list" || p == "auto_reply" || p == "auto-reply") {
+    // A Google Group used as the support address forwards each customer's mail with
+    // "Precedence: list" (and X-Google-Group-Id / X-Original-Sender): a person wrote it.
+    const bool group_forward = hasHeader(object, "X-Google-Group-Id") || hasHeader(object, "X-Original-Sender");
+    if (p == "bulk" || p == "junk" || (p == "list" && !group_forward) || p == "auto_reply" || p == "auto-reply") {
       return found(false, "Precedence: " + v);
     }
   }

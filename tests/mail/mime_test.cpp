@@ -430,6 +430,10 @@ TEST(ParseMail, AutomaticMailIsRecognised) {
       {"precedence list", simpleMail("Precedence: list\nList-Id: <l.example.com>\n"), true, false, "Precedence: list"},
       {"precedence auto_reply", simpleMail("Precedence: auto_reply\n"), true, false, "Precedence: auto_reply"},
       {"precedence first-class", simpleMail("Precedence: first-class\n"), false, false, ""},
+      // A customer's mail to a Google Group that is the support address (Google Workspace).
+      {"google group forward", simpleMail("Precedence: list\nMailing-list: list support@acme.example; contact support+owners@acme.example\n"
+                                          "List-ID: <support.acme.example>\nX-Original-Sender: kunde@example.de\nX-Google-Group-Id: 123456789\n"),
+       false, false, ""},
       {"null return path", simpleMail("Return-Path: <>\n"), true, false, "Return-Path: <>"},
       {"mailer-daemon without report", simpleMail("", "MAILER-DAEMON@mx.example.com"), true, false,
        "From: mailer-daemon@mx.example.com"},
