@@ -701,6 +701,20 @@ void RoutingService::apply(core::TenantId tenant_id, std::vector<Effect> effects
     const Decision& d = e.decision;
     switch (d.kind) {
       case DecisionKind::Offer:
+        if (e.offer.conversation_id.valid() && !agentMaySee(tenant_id, d.agent, d.task)) {
+          // Offered to a queue member who cannot open this inbox's conversations: he never hears
+          // of it; the engine skips him for it (as after a rejection) and offers it to the next.
+          auto t = tenant(tenant_id, false);
+          if (!t) break;
+          std::vector<Effect> more;
+          {
+            std::lock_guard lock(t->mutex);
+            t->offers.erase({d.task, d.agent});
+            if (t->engine.offerRejected(d.task, d.agent, clock_.now())) more = drain(*t, clock_.now());
+          }
+          if (!more.empty()) apply(tenant_id, std::move(more));
+          break;
+        }
         if (e.offer.conversation_id.valid()) {
           if (e.needs_details) readDetails(tenant_id, e.offer);
           Event ev{0, "routing.offer", tenant_id, std::nullopt, {}, e.offer};
@@ -746,6 +760,23 @@ void RoutingService::apply(core::TenantId tenant_id, std::vector<Effect> effects
         break;
     }
   }
+}
+
+bool RoutingService::agentMaySee(core::TenantId tenant_id, core::UserId agent, core::ConversationId conversation) {
+  bool may = true;  // a store that cannot answer leaves the offer as the engine made it
+  (void)store_.read([&](StoreTx& tx) -> Status {
+    auto c = tx.getConversation(tenant_id, conversation);
+    if (!c) return c.error();
+    auto inbox = tx.getInbox(tenant_id, c->inbox_id);
+    if (!inbox) return inbox.error();
+    auto user = tx.getUser(tenant_id, agent);
+    if (!user) return user.error();
+    auto teams = tx.teamsOfUser(tenant_id, agent);
+    if (!teams) return teams.error();
+    may = core::canSeeInbox(core::Actor{agent, tenant_id, user->role, std::move(*teams)}, *inbox);
+    return {};
+  });
+  return may;
 }
 
 // An offer of a conversation routing took over without reading its details (a rebuild, a

@@ -159,6 +159,9 @@ class RoutingService {
   // Applies decisions outside the tenant's lock (store I/O, events).
   void apply(core::TenantId tenant, std::vector<RoutingEffect> effects);
   void readDetails(core::TenantId tenant, RoutingOffer& offer);
+  // Whether `agent` may see the conversation's inbox (his role, his teams): a queue's members
+  // are not checked against the inboxes its rules send there, so every offer is.
+  bool agentMaySee(core::TenantId tenant, core::UserId agent, core::ConversationId conversation);
   std::string statsBody(Tenant& t, core::TimestampMs now);
   void publishStats(core::TimestampMs now, bool force);
   Status answerOffer(const core::Actor& actor, core::ConversationId id, bool accept);

@@ -256,6 +256,9 @@ class RoutingFromScratchTest(RoutingBase):
 
     def test_the_first_queue_takes_in_open_conversations_and_a_restart_keeps_the_preview(self):
         ida = self.new_agent("ida")
+        # She works the shop's inbox (an agent is only offered conversations she may open).
+        team = self.api("POST", "/api/v1/teams", {"name": "Shop", "member_ids": [ida["id"]]})
+        self.api("PATCH", "/api/v1/inboxes/%d" % self.inbox["id"], {"team_ids": [team["id"]]})
         olga = self.customer_writes("olga", "Erste Frage")
         time.sleep(1.1)
         paul = self.customer_writes("paul", "Zweite Frage")
@@ -289,6 +292,37 @@ class RoutingPostgresTest(RoutingTest):
 
 class RoutingFromScratchPostgresTest(RoutingFromScratchTest):
     on_postgres = True
+
+
+class RoutingVisibilityTest(RoutingBase):
+    """A queue whose members include an agent who cannot see the inbox its rule sends there."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.start_server()
+
+    def test_an_agent_who_cannot_see_the_inbox_is_never_offered_its_conversations(self):
+        carl = self.new_agent("carl")  # in no team: he sees no inbox
+        anna = self.new_agent("anna")
+        team = self.api("POST", "/api/v1/teams", {"name": "Shop", "member_ids": [anna["id"]]})
+        self.inbox = self.api("POST", "/api/v1/inboxes", {"name": "Shop", "channel": "api", "callback_url": self.callback.url,
+                                                          "team_ids": [team["id"]]})
+        queue = self.api("POST", "/api/v1/queues", {"name": "Alle", "agent_ids": [carl["id"], anna["id"]]})
+        self.api("PUT", "/api/v1/routing_rules", {"rules": [{"inbox_id": self.inbox["id"], "queue_id": queue["id"]}]})
+        ws_carl, ws_anna = self.stream(carl["token"]), self.stream(anna["token"])
+        # Carl is available first, so the engine would pick him (longest idle).
+        self.api("PUT", "/api/v1/auth/me/availability", {"availability": "available"}, token=carl["token"])
+        time.sleep(0.05)
+        self.api("PUT", "/api/v1/auth/me/availability", {"availability": "available"}, token=anna["token"])
+        conversation = self.customer_writes("dora", "Bonjour, secret order 123")
+        offer = ws_anna.recv_until(lambda e: e["type"] == "routing.offer")["data"]
+        self.assertEqual(offer["conversation_id"], conversation)
+        with self.assertRaises(Exception):
+            ws_carl.recv_until(lambda e: e["type"] == "routing.offer", timeout=1)
+        self.assertEqual(self.api("GET", "/api/v1/offers", token=carl["token"])["offers"], [])
+        self.api("POST", "/api/v1/offers/%d/accept" % conversation, token=anna["token"])
+        ws_carl.close()
+        ws_anna.close()
 
 
 if __name__ == "__main__":
