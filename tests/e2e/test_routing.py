@@ -67,6 +67,13 @@ class RoutingBase(unittest.TestCase):
             self.assertEqual(ws.recv()["type"], "hello")
         return ws
 
+    def available_in_order(self, *agents):
+        """Each goes available a moment after the one before: the first has been idle longest."""
+        for i, agent in enumerate(agents):
+            if i:
+                time.sleep(0.05)
+            self.api("PUT", "/api/v1/auth/me/availability", {"availability": "available"}, token=agent["token"])
+
     def new_agent(self, name):
         user = self.api("POST", "/api/v1/users", {"email": name + "@routing.test", "password": "a long password",
                                                    "role": "agent", "name": name.title()})
@@ -122,9 +129,7 @@ class RoutingTest(RoutingBase):
 
         ws_anna, ws_bert, ws_admin = self.stream(anna["token"]), self.stream(bert["token"]), self.stream(self.admin)
         # Anna goes available first: she has been idle longest and gets the first offer.
-        self.api("PUT", "/api/v1/auth/me/availability", {"availability": "available"}, token=anna["token"])
-        time.sleep(0.05)
-        self.api("PUT", "/api/v1/auth/me/availability", {"availability": "available"}, token=bert["token"])
+        self.available_in_order(anna, bert)
 
         carl = self.customer_writes("carl", "Hallo, wo ist meine Bestellung?")
         offer = ws_anna.recv_until(lambda e: e["type"] == "routing.offer")["data"]
@@ -311,9 +316,7 @@ class RoutingVisibilityTest(RoutingBase):
         self.api("PUT", "/api/v1/routing_rules", {"rules": [{"inbox_id": self.inbox["id"], "queue_id": queue["id"]}]})
         ws_carl, ws_anna = self.stream(carl["token"]), self.stream(anna["token"])
         # Carl is available first, so the engine would pick him (longest idle).
-        self.api("PUT", "/api/v1/auth/me/availability", {"availability": "available"}, token=carl["token"])
-        time.sleep(0.05)
-        self.api("PUT", "/api/v1/auth/me/availability", {"availability": "available"}, token=anna["token"])
+        self.available_in_order(carl, anna)
         conversation = self.customer_writes("dora", "Bonjour, secret order 123")
         offer = ws_anna.recv_until(lambda e: e["type"] == "routing.offer")["data"]
         self.assertEqual(offer["conversation_id"], conversation)
