@@ -49,6 +49,17 @@ class RoutingServiceTest : public parley::testing::StoreTest {
       bob_ = addUser(tx, "bob@t.test", "Bob", core::Role::Agent);
       api_inbox_ = addInbox(tx, "API", core::ChannelKind::Api, "http://127.0.0.1:9/");
       mail_inbox_ = addInbox(tx, "Mail", core::ChannelKind::Email, "http://127.0.0.1:9/");
+      // Ann and Bob work both inboxes (routing offers an agent only what he may open).
+      auto desk = tx.createTeam(core::Team{{}, tenant_, "Desk", "", {}, clock_.now()});
+      if (!desk) return desk.error();
+      if (auto s = tx.setTeamMembers(tenant_, *desk, {ann_.user_id, bob_.user_id}); !s) return s;
+      for (auto id : {api_inbox_, mail_inbox_}) {
+        auto box = tx.getInbox(tenant_, id);
+        if (!box) return box.error();
+        box->team_ids = {*desk};
+        if (auto s = tx.updateInbox(*box); !s) return s;
+      }
+      ann_.team_ids = bob_.team_ids = {*desk};
       return {};
     }));
     startServices();
