@@ -49,6 +49,11 @@ class CommentsDesk(Desk):
                   else cls.meta.page_config(PAGE_ID, APP_SECRET))
         cls.start_with_inbox(cls.channel, cls.channel, config)
 
+    @classmethod
+    def tearDownClass(cls):
+        cls.parley.close()
+        cls.meta.close()
+
     def webhook(self, raw):
         status, body, _ = self.parley.request("POST", "/webhooks/" + self.channel, raw=raw,
                                               headers={"X-Hub-Signature-256": sign(APP_SECRET, raw)})
