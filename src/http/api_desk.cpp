@@ -13,6 +13,7 @@
 #include "app/identity.hpp"
 #include "http/template_reply_json.hpp"
 #include "http/api.hpp"
+#include "http/file_links.hpp"
 #include "http/json.hpp"
 #include "http/reply_buttons_json.hpp"
 
@@ -647,17 +648,7 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
     if (attachment.state == core::AttachmentState::Failed) {
       return errorResponse(409, "fetch_failed", "the file could not be fetched from the provider: " + attachment.error);
     }
-    std::ifstream in(deps.attachments.pathOf(attachment), std::ios::binary);
-    if (!in) return errorResponse(404, "not_found", "the attachment's file is missing");
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    Response r{200, bytes.str(), attachment.content_type, {}};
-    // Served as a download in a sandbox: an uploaded HTML or SVG file can never run as our page.
-    r.headers.emplace_back("Content-Disposition", attachmentDisposition(attachment.filename));
-    r.headers.emplace_back("X-Content-Type-Options", "nosniff");
-    r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; sandbox");
-    r.headers.emplace_back("Cache-Control", "private, max-age=3600");
-    return r;
+    return storedFileResponse(deps, attachment, 3600);
   });
 }
 

@@ -9,6 +9,17 @@
 
 namespace parley::http {
 
+Response storedFileResponse(ApiDeps& deps, const core::Attachment& attachment, int cache_s) {
+  std::ifstream in(deps.attachments.pathOf(attachment), std::ios::binary);
+  if (!in) return errorResponse(404, "not_found", "the file is missing");
+  Response r{200, std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()), attachment.content_type, {}};
+  r.headers.emplace_back("Content-Disposition", attachmentDisposition(attachment.filename));
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; sandbox");
+  r.headers.emplace_back("Cache-Control", "private, max-age=" + std::to_string(cache_s));
+  return r;
+}
+
 Response serveLinkedFile(ApiDeps& deps, const std::string& token, core::ChannelKind channel) {
   auto notFound = [] { return errorResponse(404, "not_found", "no such file, or the link expired"); };
   auto claims = channels::readFileLinkToken(token);
@@ -23,14 +34,7 @@ Response serveLinkedFile(ApiDeps& deps, const std::string& token, core::ChannelK
   // Only a file of a message in this inbox: a valid link never reaches another inbox's files.
   auto message = app::readOne(deps.store, [&](app::StoreTx& tx) { return tx.getMessage(inbox->tenant_id, attachment->message_id); });
   if (!message || message->inbox_id != inbox->id) return notFound();
-  std::ifstream in(deps.attachments.pathOf(*attachment), std::ios::binary);
-  if (!in) return notFound();
-  Response r{200, std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()), attachment->content_type, {}};
-  r.headers.emplace_back("Content-Disposition", attachmentDisposition(attachment->filename));
-  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; sandbox");
-  r.headers.emplace_back("Cache-Control", "private, max-age=300");
-  return r;
+  return storedFileResponse(deps, *attachment, 300);
 }
 
 }  // namespace parley::http

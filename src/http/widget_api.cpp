@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "channels/webchat/visitor_service.hpp"
+#include "http/file_links.hpp"
 #include "http/json.hpp"
 
 namespace parley::http {
@@ -287,15 +288,7 @@ void addWidgetRoutes(Router& router, ApiDeps& deps) {
                }
                PARLEY_TRY(file, deps.webchat->signedFile(inbox, core::AttachmentId{*attachment_id}, expires,
                                                          ctx.request.param("sig").value_or("")));
-               std::ifstream in(deps.attachments.pathOf(file), std::ios::binary);
-               if (!in) return errorResponse(404, "not_found", "the file is missing");
-               std::ostringstream bytes;
-               bytes << in.rdbuf();
-               Response r{200, bytes.str(), file.content_type, {}};
-               r.headers.emplace_back("Content-Disposition", attachmentDisposition(file.filename));
-               r.headers.emplace_back("X-Content-Type-Options", "nosniff");
-               r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; sandbox");
-               r.headers.emplace_back("Cache-Control", "private, max-age=3600");
+               Response r = storedFileResponse(deps, file, 3600);
                r.headers.emplace_back("Referrer-Policy", "no-referrer");
                return r;
              });
