@@ -52,6 +52,7 @@
 #include "channels/api/api_channel.hpp"
 #include "http/api.hpp"
 #include "http/beast_request.hpp"
+#include "http/client_address.hpp"
 #include "http/router.hpp"
 #include "store/open_store.hpp"
 
@@ -312,6 +313,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     left -= used;
     auto req = parser.release();
     http::Request request = http::requestFromBeast(req, "127.0.0.1");
+    {  // As the server does behind a proxy: the client's address from X-Forwarded-For.
+      static const http::TrustedProxies proxies = *http::TrustedProxies::parse("127.0.0.0/8, ::1, 10.0.0.0/8, fd00::/8");
+      std::vector<std::string_view> forwarded_for;
+      for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it) forwarded_for.push_back(it->value());
+      request.remote_address = proxies.clientAddress("127.0.0.1", forwarded_for);
+      if (request.remote_address.empty()) fail("an empty client address from X-Forwarded-For");
+    }
     substitute(request);
     run(request);
     if (!req.keep_alive()) break;

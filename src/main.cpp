@@ -133,6 +133,8 @@ void createDemo(app::Store& store, app::AuthService& auth, const app::Clock& clo
 
 int serve(const app::Config& config) {
   const auto boot = std::chrono::steady_clock::now();
+  auto trusted_proxies = http::TrustedProxies::parse(config.trusted_proxies);
+  if (!trusted_proxies) throw std::runtime_error("config " + trusted_proxies.error().message);
   app::SystemClock clock;
   auto store = openOrDie(config);
   app::PasswordHasher hasher(config.password_hash_concurrency);
@@ -219,6 +221,7 @@ int serve(const app::Config& config) {
   options.worker_threads = config.worker_threads;
   options.static_dir = config.static_dir;
   options.log_requests = config.log_requests;
+  options.trusted_proxies = *trusted_proxies;
   http::Server server(options, router, deps, metrics, bus, [&store] { return store->healthy(); });
   metrics.addCounter("parley_messages_in_total", "incoming messages stored", [&] { return double(messages_in); });
   metrics.addCounter("parley_messages_out_total", "outgoing replies stored", [&] { return double(messages_out); });

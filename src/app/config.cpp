@@ -16,6 +16,7 @@ const std::vector<ConfigKey> kConfigKeys = {
     {"body_limit_bytes", "largest request body accepted; larger gets 413 (default 33554432)"},
     {"attachment_max_bytes", "largest attachment (default 26214400)"},
     {"secure_cookies", "mark session cookies Secure; set true behind HTTPS (default false)"},
+    {"trusted_proxies", "reverse proxies in front of Parley, as addresses or networks separated by commas (e.g. 127.0.0.1, 10.0.0.0/8): for a connection from one of them the client address is read from X-Forwarded-For, for rate limits and logs (default: none, the connection's address counts)"},
     {"session_ttl_hours", "how long a login session lasts (default 168)"},
     {"outbox_max_attempts", "delivery attempts before a reply is marked failed (default 10)"},
     {"login_attempts_per_account", "login attempts per account per 15 minutes (default 10)"},
@@ -63,6 +64,7 @@ void apply(Config& c, const std::string& key, const std::string& v) {
   else if (key == "body_limit_bytes") c.body_limit_bytes = toInt(key, v, 1024, 1LL << 32);
   else if (key == "attachment_max_bytes") c.attachment_max_bytes = toInt(key, v, 1, 1LL << 32);
   else if (key == "secure_cookies") c.secure_cookies = toBool(key, v);
+  else if (key == "trusted_proxies") c.trusted_proxies = v;
   else if (key == "session_ttl_hours") c.session_ttl_hours = static_cast<int>(toInt(key, v, 1, 24 * 365));
   else if (key == "outbox_max_attempts") c.outbox_max_attempts = static_cast<int>(toInt(key, v, 1, 100));
   else if (key == "login_attempts_per_account") c.login_attempts_per_account = static_cast<int>(toInt(key, v, 1, 100000));

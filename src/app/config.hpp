@@ -19,6 +19,7 @@ struct Config {
   std::int64_t body_limit_bytes = 32 * 1024 * 1024;
   std::int64_t attachment_max_bytes = 25 * 1024 * 1024;
   bool secure_cookies = false;
+  std::string trusted_proxies;  // addresses/networks whose X-Forwarded-For is believed; empty: none
   int session_ttl_hours = 168;
   int outbox_max_attempts = 10;
   int login_attempts_per_account = 10;

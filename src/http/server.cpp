@@ -539,6 +539,11 @@ struct Server::Impl {
       if (ec) break;
       auto req = parser.release();
       Request request = requestFromBeast(req, remote);
+      if (!options.trusted_proxies.empty()) {
+        std::vector<std::string_view> forwarded_for;
+        for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it) forwarded_for.push_back(it->value());
+        request.remote_address = options.trusted_proxies.clientAddress(remote, forwarded_for);
+      }
       if (websocket::is_upgrade(req)) {
         if (auto inbox = visitorStreamInbox(request.path)) {
           co_await visitorWebSocket(std::move(*stream), std::move(req), std::move(request), *inbox);

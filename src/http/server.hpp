@@ -17,6 +17,7 @@
 #include "app/auth_service.hpp"
 #include "app/events.hpp"
 #include "http/api.hpp"
+#include "http/client_address.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 
@@ -36,6 +37,8 @@ struct ServerOptions {
   std::uint64_t first_event_id = 0;
   std::string static_dir;  // served at / when set (the web app)
   bool log_requests = true;
+  // Reverse proxies whose X-Forwarded-For names the client (see client_address.hpp).
+  TrustedProxies trusted_proxies;
 };
 
 class Server {

@@ -271,6 +271,44 @@ class AuthAndOperationsTest(unittest.TestCase):
                     self.assertNotIn("no such endpoint", body["error"]["message"], (method, path))
 
 
+class BehindAReverseProxyTest(unittest.TestCase):
+    """Behind nginx every connection comes from the proxy: with trusted_proxies the login limit per
+    address counts each client (from X-Forwarded-For) on its own; without it, the header is ignored."""
+
+    def login_codes(self, parley, forwarded_for, n):
+        headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+        return [parley.request("POST", "/api/v1/auth/login", {"email": "nobody%d@parley.local" % i, "password": "wrong!!!"},
+                               headers=headers)[0] for i in range(n)]
+
+    def test_each_client_behind_a_trusted_proxy_has_its_own_login_limit(self):
+        parley = Parley(extra_env={"PARLEY_LOGIN_ATTEMPTS_PER_ADDRESS": "3", "PARLEY_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1"})
+        try:
+            # The visitor's own entry ("1.2.3.4, ...") is not believed: the proxy's last entry is.
+            self.assertEqual(self.login_codes(parley, "1.2.3.4, 203.0.113.7", 4), [401, 401, 401, 429])
+            self.assertEqual(self.login_codes(parley, "5.6.7.8, 203.0.113.7", 1), [429])
+            self.assertEqual(self.login_codes(parley, "198.51.100.20", 1), [401])  # another customer, not locked out
+            with open(os.path.join(parley.data_dir, "server.log")) as f:
+                self.assertIn('"remote":"198.51.100.20"', f.read())
+        finally:
+            parley.close()
+
+    def test_without_trusted_proxies_the_header_changes_nothing(self):
+        parley = Parley(extra_env={"PARLEY_LOGIN_ATTEMPTS_PER_ADDRESS": "3"})
+        try:
+            codes = [self.login_codes(parley, "203.0.113.%d" % i, 1)[0] for i in range(4)]
+            self.assertEqual(codes, [401, 401, 401, 429])  # a forged header does not get around the limit
+        finally:
+            parley.close()
+
+    def test_a_bad_entry_stops_the_start_naming_it(self):
+        with tempfile.TemporaryDirectory(prefix="parley-cli-") as data_dir:
+            result = subprocess.run([PARLEY_BIN, "serve"], capture_output=True, text=True, timeout=30,
+                                    env=dict(os.environ, PARLEY_PORT="0", PARLEY_DATA_DIR=data_dir,
+                                             PARLEY_TRUSTED_PROXIES="10.0.0.0/8, proxy.internal"))
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("trusted_proxies: 'proxy.internal'", result.stderr)
+
+
 class CommandLineTest(unittest.TestCase):
     def test_unknown_config_key_is_an_error_naming_the_key(self):
         with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
