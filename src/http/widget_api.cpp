@@ -69,16 +69,23 @@ struct WidgetCall {
 
 // What every widget route shares: the service, the inbox, the origin, the visitor's token;
 // the answer (errors too) gets the CORS headers of an allowed origin.
+// Refusals before the origin is known to be allowed also carry CORS headers: they hold no data,
+// and only so can the widget read them (a wrong inbox id, a site not allowed: it gives up and
+// says why in the console) instead of seeing a network error, which it would retry.
 template <class F>
 Response widget(ApiDeps& deps, Context& ctx, bool needs_visitor, F&& handle) {
-  if (!deps.webchat) return errorResponse(503, "unavailable", "the web chat is not set up on this server");
-  auto id = ctx.idParam("inbox_id");
-  if (!id) return errorResponse(404, "not_found", "no such web-chat inbox");
-  auto inbox = deps.webchat->inbox(core::InboxId{*id});
-  if (!inbox) return errorResponse(inbox.error());
   const std::string origin = ctx.request.header("origin");
+  const auto refuse = [&origin](Response r) {
+    addCors(r, origin);
+    return r;
+  };
+  if (!deps.webchat) return refuse(errorResponse(503, "unavailable", "the web chat is not set up on this server"));
+  auto id = ctx.idParam("inbox_id");
+  if (!id) return refuse(errorResponse(404, "not_found", "no such web-chat inbox"));
+  auto inbox = deps.webchat->inbox(core::InboxId{*id});
+  if (!inbox) return refuse(errorResponse(inbox.error()));
   if (!VisitorService::allowsOrigin(*inbox, origin)) {
-    return errorResponse(403, "forbidden", "this site (" + origin.substr(0, 200) + ") may not use the chat of this inbox");
+    return refuse(errorResponse(403, "forbidden", "this site (" + origin.substr(0, 200) + ") may not use the chat of this inbox"));
   }
   WidgetCall call{std::move(*inbox), std::nullopt};
   Response r;
@@ -94,7 +101,10 @@ Response widget(ApiDeps& deps, Context& ctx, bool needs_visitor, F&& handle) {
     }
     call.visitor = std::move(*visitor);
   }
-  if (ctx.request.method == "POST" && ctx.request.header("content-type").rfind("application/json", 0) == 0 &&
+  // The JSON calls' limit; an uploaded file is the raw body, whatever its type (a .json file too),
+  // and has the inbox's upload limit instead.
+  const bool file_upload = ctx.request.path.size() >= 6 && ctx.request.path.compare(ctx.request.path.size() - 6, 6, "/files") == 0;
+  if (ctx.request.method == "POST" && !file_upload && ctx.request.header("content-type").rfind("application/json", 0) == 0 &&
       ctx.request.body.size() > kMaxJsonBody) {
     r = errorResponse(413, "too_large", "the body is larger than " + std::to_string(kMaxJsonBody) + " bytes");
   } else {

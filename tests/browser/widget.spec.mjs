@@ -107,6 +107,7 @@ function startSite(parleyBase, inboxId) {
     }
     const settings = url.searchParams.get('settings');
     const lang = url.searchParams.get('lang') || 'de';
+    const inbox = /^\d+$/.test(url.searchParams.get('inbox') || '') ? url.searchParams.get('inbox') : inboxId;
     const settingsScript = settings ? `<script>window.parleySettings = ${Buffer.from(settings, 'base64url').toString('utf8').replace(/</g, '\\u003c')};</script>` : '';
     const page = `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Fahrradladen Becker</title>
@@ -115,7 +116,7 @@ main{padding:2rem;max-width:48rem} button{background:red !important;border-radiu
 ${settingsScript}</head><body><header><h1>Fahrradladen Becker</h1></header>
 <main><h2>Unser Sortiment</h2><p>Räder, Ersatzteile und Service seit 1987. Fragen zu Ihrer Bestellung? Schreiben Sie uns unten rechts.</p>
 <button type="button">Ein Knopf der Seite</button></main>
-<script src="${parleyBase}/widget.js" data-parley-inbox="${inboxId}" async></script>
+<script src="${parleyBase}/widget.js" data-parley-inbox="${inbox}" async></script>
 </body></html>`;
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
     res.end(page);
@@ -417,6 +418,20 @@ async function main() {
     const w = tab.locator('[data-parley-widget]');
     await w.getByRole('button', { name: /Chat öffnen/ }).click();
     await w.locator('.bubble', { hasText: 'Hallo, meine Rechnnung stimmt nicht' }).waitFor();
+    // The first tab gets a new token (the visitor changed their name there): this tab follows it
+    // and shows every message once, not twice.
+    const key = `parley-widget:${base}:${chat.id}`;
+    const current = await shop.evaluate((k) => localStorage.getItem(k), key);
+    const renamed = await rest('POST', `/widget/v1/inboxes/${chat.id}/session`, { token: current, name: 'Jonas B.' }, undefined, { Origin: site.origin });
+    assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+    assert.notEqual(renamed.body.token, current);
+    await shop.evaluate(([k, v]) => localStorage.setItem(k, v), [key, renamed.body.token]);
+    await waitFor(() => tab.evaluate(([k, v]) => localStorage.getItem(k) === v, [key, renamed.body.token]), 'the token to reach the second tab');
+    await sleep(1500);
+    await w.locator('.bubble', { hasText: 'Hallo, meine Rechnnung stimmt nicht' }).waitFor();
+    const ids = await w.evaluate((host) => [...host.shadowRoot.querySelectorAll('.msg[data-id]')].map((m) => m.dataset.id));
+    assert.ok(ids.length > 0);
+    assert.equal(new Set(ids).size, ids.length, 'a message shown twice: ' + ids.join(','));
     await tab.close();
   });
 
@@ -438,6 +453,42 @@ async function main() {
     assert.equal(foreign.status, 403);
     const forged = await rest('GET', `/widget/v1/inboxes/${chat.id}/messages`, undefined, 'pv1.e30.' + '0'.repeat(64), { Origin: site.origin });
     assert.equal(forged.status, 401);
+  });
+
+  await step('a chat that cannot start for a moment (503, then no network) hides its launcher and comes back; a wrong inbox id removes it', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
+    ctx.setDefaultTimeout(STEP_TIMEOUT);
+    let sessionCalls = 0;
+    await ctx.route('**/widget/v1/inboxes/*/session', (route) => {
+      sessionCalls++;
+      if (sessionCalls === 1) {
+        return route.fulfill({ status: 503, contentType: 'application/json', headers: { 'Access-Control-Allow-Origin': site.origin },
+                               body: JSON.stringify({ error: { code: 'unavailable', message: 'Parley is restarting' } }) });
+      }
+      if (sessionCalls === 2) return route.abort('connectionrefused');
+      return route.continue();
+    });
+    const p = await ctx.newPage();
+    watch(p);
+    await p.goto(site.origin + '/?lang=en');
+    const w = p.locator('[data-parley-widget]');
+    await waitFor(() => sessionCalls >= 1 && w.evaluate((host) => host.style.display === 'none'), 'the launcher to hide after the 503');
+    // Tried again after ~2 s and ~4 s (jittered), then it starts and works.
+    const launcher = w.getByRole('button', { name: 'Open chat: Fahrradladen Becker' });
+    await launcher.waitFor({ state: 'visible', timeout: 20_000 });
+    assert.equal(sessionCalls, 3);
+    await launcher.click();
+    await w.getByRole('dialog', { name: 'Chat with Fahrradladen Becker' }).waitFor();
+    // An inbox that does not exist (a typo in the snippet): no retries, the widget goes away.
+    const typo = await ctx.newPage();
+    watch(typo);
+    const configCalls = [];
+    typo.on('request', (r) => { if (r.url().includes('/widget/v1/inboxes/')) configCalls.push(r.url()); });
+    await typo.goto(site.origin + '/?lang=en&inbox=987654');
+    await waitFor(() => typo.evaluate(() => !document.querySelector('[data-parley-widget]')), 'the widget of a wrong inbox to be removed');
+    await sleep(2500);
+    assert.equal(configCalls.length, 1, configCalls.join(' '));
+    await ctx.close();
   });
 
   await step('on a 360 px wide phone the panel fits the screen and works by keyboard', async () => {

@@ -8,6 +8,7 @@ import {
   needsEmail,
   panelMode,
   safeColor,
+  startRetryDelayMs,
   storageKey,
   textOn,
   unreadAgentIds,
@@ -102,5 +103,20 @@ describe('i18n', () => {
       expect(placeholders(STRINGS.de[key]), key).toEqual(placeholders(STRINGS.en[key]));
     }
     expect(translate('de', 'typing', { name: 'Anna' })).toBe('Anna schreibt …');
+  });
+});
+
+describe('startRetryDelayMs', () => {
+  it('tries again after network errors, rate limits and server errors, backing off to 5 minutes', () => {
+    expect(startRetryDelayMs(0, 0, 0.5)).toBe(2_000);
+    expect(startRetryDelayMs(503, 1, 0.5)).toBe(4_000);
+    expect(startRetryDelayMs(429, 2, 0.5)).toBe(8_000);
+    expect(startRetryDelayMs(502, 10, 0.5)).toBe(300_000);
+    expect(startRetryDelayMs(0, 0, 0)).toBe(1_500);
+    expect(startRetryDelayMs(0, 0, 1)).toBe(2_500);
+  });
+  it('gives up on a wrong inbox, a foreign site, a bug, and after the last attempt', () => {
+    for (const status of [400, 401, 403, 404, -1]) expect(startRetryDelayMs(status, 0, 0.5)).toBeNull();
+    expect(startRetryDelayMs(503, 12, 0.5)).toBeNull();
   });
 });

@@ -120,3 +120,17 @@ export function formatOpening(iso: string | null, lang: 'de' | 'en', now: Date =
   const time = at.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
   return sameDay ? time : `${at.toLocaleDateString(locale, { weekday: 'long' })} ${time}`;
 }
+
+/**
+ * How long to wait before starting the widget again after its start failed with HTTP `status`
+ * (0: no answer at all), or null to give up and remove it. Worth another try: the network, a
+ * rate limit, a server that is busy or restarting (0, 408, 429, 5xx), at most `maxAttempts` times,
+ * from 2 s doubling to 5 minutes, spread by `jitter` (0..1) so the visitors of a busy site do not
+ * come back in step. Not worth it: a wrong inbox, a site that may not use it, a bug (other statuses).
+ */
+export function startRetryDelayMs(status: number, attempt: number, jitter: number, maxAttempts = 12): number | null {
+  const transient = status === 0 || status === 408 || status === 429 || (status >= 500 && status <= 599);
+  if (!transient || attempt >= maxAttempts) return null;
+  const base = Math.min(2_000 * 2 ** attempt, 300_000);
+  return Math.round(base * (0.75 + 0.5 * Math.min(Math.max(jitter, 0), 1)));
+}

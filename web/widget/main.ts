@@ -7,7 +7,8 @@
 // The visitor token lives in the site's localStorage (per Parley server and inbox), so the
 // conversation continues across reloads and tabs.
 import { pickLanguage } from './i18n';
-import { storageKey } from './logic';
+import { startRetryDelayMs, storageKey } from './logic';
+import { ApiError } from './transport';
 import { ChatWidget } from './widget';
 
 interface ParleySettings {
@@ -29,10 +30,29 @@ function boot(script: HTMLScriptElement): void {
   host.setAttribute('data-parley-widget', inboxId);
   document.body.append(host);
   const widget = new ChatWidget(host, { base, inboxId, lang, storageKey: storageKey(base, inboxId), user: settings.user, userHash: settings.user_hash });
-  widget.start().catch((e: unknown) => {
-    console.warn('Parley chat could not start:', e instanceof Error ? e.message : e);
-    host.remove();
-  });
+  void startWithRetries(widget, host);
+}
+
+// A start that failed for a passing reason (the network, a rate limit, Parley restarting) is
+// tried again later, the launcher hidden meanwhile (it could not open a chat); a permanent one (a
+// wrong inbox id, a site the inbox does not allow) removes the widget and says why in the console.
+async function startWithRetries(widget: ChatWidget, host: HTMLElement): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await widget.start();
+      host.style.display = '';
+      return;
+    } catch (e) {
+      const wait = startRetryDelayMs(e instanceof ApiError ? e.status : -1, attempt, Math.random());
+      if (wait === null) {
+        console.warn('Parley chat could not start:', e instanceof Error ? e.message : e);
+        host.remove();
+        return;
+      }
+      host.style.display = 'none';
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
 }
 
 const current = document.currentScript as HTMLScriptElement | null;

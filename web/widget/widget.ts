@@ -226,6 +226,7 @@ export class ChatWidget {
         this.api.token = e.newValue;
         this.messages = [];
         this.shown.clear();
+        this.log.replaceChildren(this.intro); // drawn again from what the new token sees
         this.live.reconnect();
         void this.refresh();
       }
