@@ -335,6 +335,61 @@ class EmailChannelTest(unittest.TestCase):
                                                  headers={"Authorization": "Bearer " + secret})
         self.assertEqual((status, ignored["status"]), (200, "ignored"), "mail from our own address never loops in")
 
+    def test_13c_a_web_form_writing_in_the_customers_name_files_the_mail_under_the_reply_to(self):
+        path = "/webhooks/email/%d" % self.inbox["id"]
+        auth = {"Authorization": "Bearer " + self.inbox["secret"]}
+
+        def post(raw):
+            status, body, _ = self.parley.request("POST", path, raw=raw, content_type="message/rfc822", headers=auth)
+            self.assertIn(status, (200, 201), body)
+            return body
+
+        def contact_of(stored):
+            conversation = self.get("/api/v1/conversations/%d" % stored["conversation_id"])
+            return self.get("/api/v1/contacts/%d" % conversation["contact_id"])
+
+        # The shop's contact form sends From the support address itself, Reply-To the visitor.
+        form = utf8_mail("form-1@shop.example", "Kontaktformular: Lieferzeit", "Wann kommt mein Rad?", sender=ADDRESS,
+                         headers="Reply-To: Max Kunde <Max.Kunde@kunde.example>\n")
+        stored = post(form)
+        self.assertEqual(stored["status"], "stored", "not dropped as a loop")
+        contact = contact_of(stored)
+        self.assertEqual(contact["name"], "Max Kunde")
+        self.assertIn("max.kunde@kunde.example", [i["value"] for i in contact["identities"]])
+        message = self.message_by_external_id("form-1@shop.example")
+        self.assertTrue(message["payload"]["customer_from_reply_to"])
+        before = len(self.smtp.messages())
+        sent = self.reply(stored["conversation_id"], "Ihr Rad kommt am Freitag.")
+        self.wait_status(sent["id"], stored["conversation_id"], ("sent", "delivered", "read"))
+        self.assertEqual(self.smtp.wait_for(before + 1, timeout=30)[-1]["rcpt_tos"], ["max.kunde@kunde.example"])
+
+        # A copy of one of Parley's own replies stays ignored, Reply-To or not.
+        own = utf8_mail("parley.77.abcdef@acme.example", "Re: Lieferzeit", "Kopie", sender=ADDRESS,
+                        headers="Reply-To: Max Kunde <max.kunde@kunde.example>\n")
+        self.assertEqual(post(own)["status"], "ignored")
+
+        # A form sender of its own (noreply@...): its mails belong to the Reply-To once it is named.
+        noreply = utf8_mail("form-2@shop.example", "Kontaktformular", "Frage zur Rechnung", sender="Shop <noreply@shop.example>",
+                            headers="Reply-To: Lea Sommer <lea@sommer.example>\n")
+        self.assertEqual(contact_of(post(noreply))["name"], "Shop", "without the setting the sender is the customer")
+        config = {"address": ADDRESS, "display_name": "Acme Support", "imap_url": self.dovecot.imap_url(),
+                  "imap_user": self.dovecot.user, "imap_password": "********", "smtp_url": self.smtp.url(),
+                  "smtp_user": "parley-smtp", "smtp_password": "********", "poll_interval_s": 5,
+                  "signature": {"de": "Viele Grüße\nIhr Acme-Team", "en": "Kind regards\nAcme"}}
+        status, body, _ = self.parley.request("PATCH", "/api/v1/inboxes/%d" % self.inbox["id"],
+                                              {"config": dict(config, form_senders=["not an address"])}, token=self.token)
+        self.assertEqual(status, 400, body)
+        self.assertIn("form_senders", body["error"]["message"])
+        status, body, _ = self.parley.request("PATCH", "/api/v1/inboxes/%d" % self.inbox["id"],
+                                              {"config": dict(config, form_senders=["NoReply@shop.example"])}, token=self.token)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["config"]["form_senders"], ["NoReply@shop.example"])
+        again = utf8_mail("form-3@shop.example", "Kontaktformular", "Noch eine Frage", sender="Shop <noreply@shop.example>",
+                          headers="Reply-To: Lea Sommer <lea@sommer.example>\n")
+        lea = contact_of(post(again))
+        self.assertEqual(lea["name"], "Lea Sommer")
+        self.assertIn("lea@sommer.example", [i["value"] for i in lea["identities"]])
+
     def test_13b_the_mta_wrapper_answers_in_exit_codes_the_mta_acts_on(self):
         wrapper = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "parley-deliver-mail")
         url = self.parley.base + "/webhooks/email/%d" % self.inbox["id"]

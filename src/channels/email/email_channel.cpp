@@ -336,7 +336,24 @@ core::Result<ReceiveResult> EmailReceiver::receive(const core::Inbox& inbox, con
   const mail::ParsedMail& m = *parsed;
   ReceiveResult result;
   if (m.from.address.empty()) return makeError(ErrorCode::InvalidInput, "the mail names no sender (From)");
-  if (m.from.address == config.address) {
+  const mail::MailAddress* customer = &m.from;
+  const bool from_inbox = m.from.address == config.address;
+  const auto is_form_sender = [&config](const std::string& address) {
+    return std::find(config.form_senders.begin(), config.form_senders.end(), address) != config.form_senders.end();
+  };
+  // A web form or shop system that writes in the customer's name (From: its own or even the
+  // inbox's address, Reply-To: the customer): the customer is the Reply-To. Parley's own replies
+  // (Message-ID parley.<id>...) never count as such, whatever their headers.
+  const bool sent_by_parley = m.message_id.rfind("parley.", 0) == 0;
+  if ((from_inbox || is_form_sender(m.from.address)) && !sent_by_parley) {
+    for (const auto& r : m.reply_to) {
+      if (!r.address.empty() && r.address != config.address && !is_form_sender(r.address)) {
+        customer = &r;
+        break;
+      }
+    }
+  }
+  if (customer == &m.from && from_inbox) {
     // Our own mail (a copy of a reply, a loop through a forwarder): never a customer's.
     result.kind = ReceiveResult::Kind::Ignored;
     result.reason = "sent from the inbox's own address";
@@ -347,12 +364,14 @@ core::Result<ReceiveResult> EmailReceiver::receive(const core::Inbox& inbox, con
   in.inbox_id = inbox.id;
   in.account_id = config.address;
   in.external_id = m.message_id.empty() ? "sha256:" + app::sha256Hex(raw) : m.message_id.substr(0, 900);
-  if (app::normalizeEmail(m.from.address)) {
-    in.contact.email = m.from.address;
+  if (app::normalizeEmail(customer->address)) {
+    in.contact.email = customer->address;
   } else {
-    in.contact.external_id = m.from.address;  // not a plain address: kept as this inbox's own id
+    in.contact.external_id = customer->address;  // not a plain address: kept as this inbox's own id
   }
-  in.contact.name = core::toValidUtf8(m.from.name);
+  in.contact.name = core::toValidUtf8(customer->name);
+  // As verified as a From: an address in a mail header proves no more than the sender's word in
+  // either case, and the agent's answer goes to that address, so only its owner reads it.
   in.contact.verified = true;
   in.sent_at = m.date_ms;
 
@@ -366,6 +385,7 @@ core::Result<ReceiveResult> EmailReceiver::receive(const core::Inbox& inbox, con
                        {"to", addressesJson(m.to)},
                        {"cc", addressesJson(m.cc)},
                        {"reply_to", addressesJson(m.reply_to)}};
+  if (customer != &m.from) payload["customer_from_reply_to"] = true;
   if (!m.html.empty()) {
     if (m.html.size() <= kMaxHtmlBytes) {
       payload["html"] = core::toValidUtf8(m.html);

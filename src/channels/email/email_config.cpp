@@ -80,7 +80,7 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json) {
   static const std::set<std::string> kKeys = {
       "address",       "display_name",  "imap_url",  "imap_user",   "imap_password", "smtp_url",
       "smtp_user",     "smtp_password", "poll_interval_s", "signature", "quote_history", "tls_verify",
-      "ca_file",       "allow_plaintext",
+      "ca_file",       "allow_plaintext", "form_senders",
       "max_messages_per_second"};  // the outbox's rate for this inbox (channels/common/send_rate.hpp)
   for (const auto& kv : o) {
     if (!kKeys.count(std::string(kv.key()))) {
@@ -148,6 +148,20 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json) {
   auto plaintext = optBool(o, "allow_plaintext", false);
   if (!plaintext) return plaintext.error();
   c.allow_plaintext = *plaintext;
+  if (auto it = o.find("form_senders"); it != o.end() && !it->value().is_null()) {
+    if (!it->value().is_array() || it->value().as_array().size() > 50) {
+      return bad("form_senders", "must be a list of at most 50 e-mail addresses, e.g. [\"noreply@shop.example\"]");
+    }
+    for (const auto& entry : it->value().as_array()) {
+      const std::string sender = entry.is_string() ? lower(std::string(entry.get_string())) : std::string();
+      const auto sender_at = sender.find('@');
+      if (sender.size() > 320 || sender_at == std::string::npos || sender_at == 0 || sender_at + 1 >= sender.size() ||
+          sender.find_first_of(" <>,;\"\r\n\t") != std::string::npos) {
+        return bad("form_senders", "not an e-mail address: " + (entry.is_string() ? "'" + std::string(entry.get_string()).substr(0, 100) + "'" : json::serialize(entry).substr(0, 100)));
+      }
+      c.form_senders.push_back(sender);
+    }
+  }
   return c;
 }
 

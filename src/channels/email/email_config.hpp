@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/domain.hpp"
 #include "core/result.hpp"
@@ -30,6 +31,10 @@ struct InboxConfig {
   std::string ca_file;         // a CA bundle for servers with a private CA
   // imap:// and smtp:// must upgrade with STARTTLS unless the host is loopback or this is set.
   bool allow_plaintext = false;
+  // Senders that write on someone else's behalf (a web form, a shop system: From
+  // noreply@shop.example, Reply-To the customer), lower-case. Their mails, and mails From the
+  // inbox's own address that Parley did not send, belong to the Reply-To's contact.
+  std::vector<std::string> form_senders;
 };
 
 // The plain configuration (secrets opened). InvalidInput naming the key for anything wrong.
