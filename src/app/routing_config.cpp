@@ -3,9 +3,11 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <set>
 
+#include "app/desk_service.hpp"
 #include "app/time_zone.hpp"
 
 namespace parley::app {
@@ -352,6 +354,9 @@ Result<QueueSettings> parseQueueSettings(std::string_view body, QueueSettings q)
         if (!target) return target.error();
         e.overflow_to = *target;
       }
+      if (!e.relax_to && e.raise_priority_by == 0 && !e.overflow_to.valid()) {
+        return bad("escalation", "a step needs relax_to, raise_priority_by or overflow_to_queue_id: one that does nothing is a mistake");
+      }
       q.escalation.push_back(std::move(e));
     }
     std::stable_sort(q.escalation.begin(), q.escalation.end(), [](const auto& a, const auto& b) { return a.after_s < b.after_s; });
@@ -372,6 +377,29 @@ Result<QueueSettings> parseQueueSettings(std::string_view body, QueueSettings q)
     q.agent_ids = std::move(*v);
   }
   return q;
+}
+
+std::string lowerLanguageTag(std::string_view tag) {
+  // BCP 47 in the shape routing needs: a 2-3 letter language, then subtags of 1-8 letters or
+  // digits ("de", "en-GB", "pt-br", "zh-hant-tw"); "_" accepted for "-" as systems write it.
+  std::string out;
+  std::size_t part = 0, part_len = 0;
+  for (char c : tag) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '-' || c == '_') {
+      if (part_len == 0 || (part == 0 && part_len < 2)) return "";
+      ++part;
+      part_len = 0;
+      out += '-';
+      continue;
+    }
+    const bool letter = std::isalpha(u) != 0, digit = std::isdigit(u) != 0;
+    if (!(letter || (digit && part > 0))) return "";
+    if (++part_len > (part == 0 ? 3u : 8u)) return "";
+    out += static_cast<char>(std::tolower(u));
+  }
+  if (part_len == 0 || (part == 0 && part_len < 2)) return "";
+  return out;
 }
 
 std::string queueSettingsJson(const QueueSettings& q, routing::QueueId queue_id) {
@@ -482,11 +510,20 @@ Result<std::vector<RoutingRule>> parseRoutingRules(std::string_view body) {
       if (!v) return v.error();
       r.inbox_id = *v;
     }
-    for (auto [key, out] : {std::pair{"label", &r.label}, std::pair{"language", &r.language}}) {
-      if (!o.contains(key) || o.at(key).is_null()) continue;
-      auto v = text(o.at(key), std::string("rules.") + key, 64);
+    // Written as conversations keep them (labels lower-case, language tags lower-case), so that
+    // "VIP" or "DE" match instead of never matching without a word.
+    if (o.contains("label") && !o.at("label").is_null()) {
+      auto v = text(o.at("label"), "rules.label", 64);
       if (!v) return v.error();
-      *out = *v;
+      auto label = normalizeLabels({*v});
+      if (!label) return bad("rules.label", "'" + *v + "' is not a valid label (letters, digits, - _ : .)");
+      r.label = label->front();
+    }
+    if (o.contains("language") && !o.at("language").is_null()) {
+      auto v = text(o.at("language"), "rules.language", 35);
+      if (!v) return v.error();
+      r.language = lowerLanguageTag(*v);
+      if (r.language.empty()) return bad("rules.language", "'" + *v + "' is not a language tag such as de, en or pt-br");
     }
     if (o.contains("channel") && !o.at("channel").is_null()) {
       auto v = text(o.at("channel"), "rules.channel", 32);

@@ -63,6 +63,10 @@ struct AgentProfile {
 // PATCH); unknown keys, wrong types and values out of range are InvalidInput.
 core::Result<QueueSettings> parseQueueSettings(std::string_view json, QueueSettings base = {});
 // The queue as the API shows it (and the store keeps it): every field, `id` when valid.
+// A language tag lower-cased ("DE" -> "de", "en_GB" -> "en-gb"), or "" when it is none: how
+// routing rules and contacts' `language` attribute are compared.
+std::string lowerLanguageTag(std::string_view tag);
+
 std::string queueSettingsJson(const QueueSettings& queue, routing::QueueId id = {});
 
 // {"skills":[...],"capacity":{...}|null,"chat_interruptible_by_email":bool} (+ "queue_ids",

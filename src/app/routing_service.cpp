@@ -83,7 +83,7 @@ std::string languageOf(const std::string& attributes_json) {
   auto v = json::parse(attributes_json, ec);
   if (ec || !v.is_object()) return "";
   const auto* lang = v.as_object().if_contains("language");
-  return lang && lang->is_string() ? std::string(lang->as_string()) : "";
+  return lang && lang->is_string() ? lowerLanguageTag(lang->as_string()) : "";
 }
 
 // Everything the engine needs of a tenant's configuration, read in one transaction.

@@ -532,7 +532,8 @@ TEST_F(RoutingServiceTest, RulesSendConversationsToTheirQueues) {
   auto mail = queue(R"({"name":"Mail",)" + members() + "}");
   auto by_inbox = queue(R"({"name":"API inbox",)" + members() + "}");
   auto vip = queue(R"({"name":"VIP",)" + members() + "}");
-  auto rules = routing_->replaceRules(admin_, R"({"rules":[{"label":"vip","queue_id":)" + std::to_string(vip.value) +
+  // Written "VIP": labels are kept lower-case, so the rule is too (it would never match otherwise).
+  auto rules = routing_->replaceRules(admin_, R"({"rules":[{"label":"VIP","queue_id":)" + std::to_string(vip.value) +
                                                   R"(,"priority":5},{"channel":"email","queue_id":)" +
                                                   std::to_string(mail.value) + R"(},{"inbox_id":)" +
                                                   std::to_string(api_inbox_.value) + R"(,"queue_id":)" +
@@ -555,6 +556,14 @@ TEST_F(RoutingServiceTest, RulesSendConversationsToTheirQueues) {
   EXPECT_EQ(conversation(customerWrites("d", mail_inbox_)).queue_id, general);
 }
 
+TEST(LowerLanguageTag, ReadsTagsAsSystemsWriteThem) {
+  EXPECT_EQ(app::lowerLanguageTag("de"), "de");
+  EXPECT_EQ(app::lowerLanguageTag("DE"), "de");
+  EXPECT_EQ(app::lowerLanguageTag("en_GB"), "en-gb");
+  EXPECT_EQ(app::lowerLanguageTag("zh-Hant-TW"), "zh-hant-tw");
+  for (const char* bad : {"", "d", "German", "de-", "-de", "d3", "de--at", "de at", "ü"}) EXPECT_EQ(app::lowerLanguageTag(bad), "") << bad;
+}
+
 TEST_F(RoutingServiceTest, BadConfigurationIsRefusedWithTheFieldNamed) {
   auto bad = [&](const std::string& json, const std::string& field) {
     auto q = routing_->createQueue(admin_, json);
@@ -570,6 +579,15 @@ TEST_F(RoutingServiceTest, BadConfigurationIsRefusedWithTheFieldNamed) {
   bad(R"({"name":"Q","business_hours":{"days":{"mon":[["18:00","08:00"]]}}})", "business_hours");
   bad(R"({"name":"Q","agent_ids":[424242]})", "agent_ids");
   bad(R"({"strategy":"round_robin"})", "name");
+  bad(R"({"name":"Q","escalation":[{"after_s":60}]})", "a step needs relax_to, raise_priority_by or overflow_to_queue_id");
+  for (const auto& [rule, field] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"label":"two words","queue_id":1})", "rules.label"},
+           {R"({"language":"German","queue_id":1})", "rules.language"},
+           {R"({"language":"d","queue_id":1})", "rules.language"}}) {
+    auto r = routing_->replaceRules(admin_, R"({"rules":[)" + rule + "]}");
+    ASSERT_FALSE(r.ok()) << rule;
+    EXPECT_NE(r.error().message.find(field), std::string::npos) << r.error().message;
+  }
   auto forbidden = routing_->createQueue(ann_, R"({"name":"Q"})");
   EXPECT_EQ(forbidden.error().code, core::ErrorCode::Forbidden);
   EXPECT_TRUE(routing_->queues(admin_)->empty()) << "nothing half-stored";
