@@ -1387,7 +1387,7 @@ Result<core::Conversation> RoutingService::transfer(const core::Actor& actor, co
   // Who and where, checked against the store.
   auto view = desk_.viewConversation(actor, id);
   if (!view) return view.error();
-  std::string target;
+  std::string target, agent_name;
   auto g = gate(actor.tenant_id);
   std::lock_guard gated(*g);
   auto t = tenant(actor.tenant_id, false);
@@ -1400,6 +1400,15 @@ Result<core::Conversation> RoutingService::transfer(const core::Actor& actor, co
     if (input.agent_id) {
       auto u = tx.getUser(actor.tenant_id, *input.agent_id);
       if (!u) return makeError(ErrorCode::InvalidInput, "agent_id: unknown user");
+      // Refused here, not left to wait for someone who can never take it.
+      if (!u->active) return makeError(ErrorCode::InvalidInput, "agent_id: " + u->name + " is deactivated");
+      auto teams = tx.teamsOfUser(actor.tenant_id, u->id);
+      if (!teams) return teams.error();
+      if (!core::canSeeInbox(core::Actor{u->id, actor.tenant_id, u->role, std::move(*teams)}, view->inbox)) {
+        return makeError(ErrorCode::InvalidInput, "agent_id: " + u->name + " cannot see the inbox " + view->inbox.name +
+                                                      " (add them to one of its teams)");
+      }
+      agent_name = u->name;
       target += (target.empty() ? "" : ", ") + u->name;
     }
     if (input.team_id) {
@@ -1422,6 +1431,14 @@ Result<core::Conversation> RoutingService::transfer(const core::Actor& actor, co
     if (input.agent_id) patch.assignee_id = *input.agent_id;
     if (input.team_id) patch.team_id = *input.team_id;
     return desk_.updateConversation(actor, id, patch);
+  }
+  if (input.agent_id) {
+    std::lock_guard lock(t->mutex);
+    if (!t->agents.count(*input.agent_id)) {
+      return makeError(ErrorCode::InvalidInput, "agent_id: " + agent_name +
+                                                    " is in no routing queue (add them to a queue, or to a team of one), so routing "
+                                                    "cannot hold the conversation for them");
+    }
   }
   // The desk first (unassigned, team, activity line); then the engine moves the task. In
   // between, the desk's own event must not be taken for an unassignment by hand.

@@ -282,6 +282,29 @@ TEST_F(RoutingServiceTest, TransferKeepsTheCustomersOriginalEnqueueTime) {
   EXPECT_TRUE(activity);
 }
 
+TEST_F(RoutingServiceTest, ATransferToAnAgentWhoCouldNeverTakeItIsRefusedNamingWhy) {
+  queue(R"({"name":"First","agent_ids":[)" + std::to_string(ann_.user_id.value) + "]}");
+  core::Actor outsider;
+  ASSERT_TRUE(store_->write([&](app::StoreTx& tx) -> core::Status {
+    outsider = addUser(tx, "otto@t.test", "Otto", core::Role::Agent);  // in no team of the inbox
+    return {};
+  }));
+  available(ann_);
+  auto c = customerWrites("carl");
+  ASSERT_TRUE(routing_->accept(ann_, c).ok());
+  auto refused = [&](core::UserId agent, const std::string& why) {
+    app::TransferInput to;
+    to.agent_id = agent;
+    auto moved = routing_->transfer(admin_, c, to);
+    ASSERT_FALSE(moved.ok());
+    EXPECT_EQ(moved.error().code, core::ErrorCode::InvalidInput);
+    EXPECT_NE(moved.error().message.find(why), std::string::npos) << moved.error().message;
+    EXPECT_EQ(conversation(c).assignee_id, ann_.user_id) << "nothing moved";
+  };
+  refused(outsider.user_id, "Otto cannot see the inbox API");
+  refused(bob_.user_id, "Bob is in no routing queue");  // sees the inbox, but in no queue
+}
+
 TEST_F(RoutingServiceTest, ResolvingFreesTheAgentForTheNextCustomer) {
   auto q = queue(R"({"name":"Support","auto_accept":true,"agent_ids":[)" + std::to_string(ann_.user_id.value) + "]}");
   ASSERT_TRUE(routing_->setAgentRouting(admin_, ann_.user_id, R"({"capacity":{"messaging":1}})").ok());
