@@ -283,17 +283,41 @@ TEST(XCodec, MentionOpensAPublicThread) {
   EXPECT_TRUE(m.thread_refs.empty());
   EXPECT_EQ(m.contact.external_id, kCustomer);
   EXPECT_EQ(m.contact.name, "Jordan Brinks (@furiouscamper)");
-  // The full text of an extended post, not the truncated one.
-  EXPECT_EQ(m.text, "@XDevelopers my order #1234 never arrived, and your support line does not answer. Can someone help me please? It has been two weeks already.");
+  // The full text of an extended post, not the truncated one, without the @name X hides
+  // (display_text_range starts after it); the name is kept in the payload.
+  EXPECT_EQ(m.text, "my order #1234 never arrived, and your support line does not answer. Can someone help me please? It has been two weeks already.");
   EXPECT_EQ(m.sent_at, 1539202764000);
   EXPECT_EQ(payloadOf(m).at("tweet_id"), "1050118621198921728");
+  EXPECT_EQ(payloadOf(m).at("reply_to_names"), json::array{"XDevelopers"});
+}
+
+TEST(XCodec, OnlyTheHiddenAtNamesOfAReplyAreDropped) {
+  auto parseText = [](const std::string& text, const std::string& range) {
+    const std::string body = R"({"for_user_id":"2244994945","tweet_create_events":[{"id_str":"9002","timestamp_ms":"1539202989627","text":")" +
+                             text + R"(",)" + range + R"("in_reply_to_status_id_str":"9001","in_reply_to_user_id_str":"2244994945",)" +
+                             R"("user":{"id_str":"3001969357","name":"Jordan","screen_name":"furiouscamper"}}]})";
+    auto batch = xc::parseWebhook(body);
+    EXPECT_TRUE(batch.ok()) << (batch.ok() ? "" : batch.error().message);
+    return batch.ok() && batch->batch.messages.size() == 1 ? batch->batch.messages[0].text : std::string("(none)");
+  };
+  // Two hidden names (the thread's), then what the customer wrote.
+  EXPECT_EQ(parseText("@XDevelopers @jana_m Danke, geht wieder!", R"("display_text_range":[21,40],)"), "Danke, geht wieder!");
+  // A name the customer wrote into the text (the range starts at 0) stays.
+  EXPECT_EQ(parseText("@jana_m hat recht", R"("display_text_range":[0,17],)"), "@jana_m hat recht");
+  // No range, a range past the text, or a prefix that is not only @names: the text as sent.
+  EXPECT_EQ(parseText("@XDevelopers hallo", ""), "@XDevelopers hallo");
+  EXPECT_EQ(parseText("@XDevelopers hallo", R"("display_text_range":[400,420],)"), "@XDevelopers hallo");
+  EXPECT_EQ(parseText("Hallo @XDevelopers wie", R"("display_text_range":[6,22],)"), "Hallo @XDevelopers wie");
+  EXPECT_EQ(parseText("@XDevelopers hallo", R"("display_text_range":[5,18],)"), "@XDevelopers hallo");  // mid-name
+  // Code points, not bytes: what follows the names may be anything.
+  EXPECT_EQ(parseText("@XDevelopers Grüße 👋", R"("display_text_range":[13,20],)"), "Grüße 👋");
 }
 
 TEST(XCodec, TextXSendsHtmlEscapedReadsAsTheCustomerWroteIt) {
   // v1.1 post objects carry "&", "<" and ">" as "&amp;", "&lt;" and "&gt;"; expanded links are
   // not escaped and stay as they are.
   auto m = only(parse("mention_html_escaped"));
-  EXPECT_EQ(m.text, "@XDevelopers Q&A: is 3 < 5? R&D -> https://example.com/faq?a=1&b=2");
+  EXPECT_EQ(m.text, "Q&A: is 3 < 5? R&D -> https://example.com/faq?a=1&b=2");
   // Only those three: anything else that looks like an entity is text.
   std::string dm = readFixture("dm_text");
   const std::string from = "Hello, my order #1234 has not arrived yet";

@@ -173,6 +173,42 @@ std::string withoutHtmlEscapes(std::string_view text) {
   return out;
 }
 
+// A reply's leading @names are its reply metadata, which X hides: `display_text_range` (on the
+// post, or on extended_tweet for a long one) starts, in code points, where the words the person
+// wrote begin ("Upcoming changes to Tweets", hidden text). That prefix is dropped when it is
+// nothing but @names and spaces; the names are returned for the payload.
+std::string withoutHiddenMentions(std::string text, const json::object& owner, json::array& hidden) {
+  const json::value* range = find(owner, "display_text_range");
+  if (!range || !range->is_array() || range->get_array().size() != 2 || !range->get_array()[0].is_int64()) return text;
+  const std::int64_t start = range->get_array()[0].get_int64();
+  if (start <= 0) return text;
+  std::size_t bytes = 0;
+  for (std::int64_t cp = 0; cp < start; ++cp) {
+    if (bytes >= text.size()) return text;
+    ++bytes;
+    while (bytes < text.size() && (static_cast<unsigned char>(text[bytes]) & 0xC0) == 0x80) ++bytes;
+  }
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < bytes;) {
+    if (text[i] == ' ' || text[i] == '\n' || text[i] == '\t') {
+      ++i;
+      continue;
+    }
+    if (text[i] != '@') return text;
+    std::size_t end = i + 1;
+    while (end < bytes && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) ++end;
+    if (end == i + 1) return text;
+    names.emplace_back(text.substr(i + 1, end - i - 1));
+    i = end;
+  }
+  const auto name_char = [&](std::size_t at) {
+    return at < text.size() && (std::isalnum(static_cast<unsigned char>(text[at])) || text[at] == '_');
+  };
+  if (name_char(bytes - 1) && name_char(bytes)) return text;  // the range cuts a name in two
+  for (auto& n : names) hidden.emplace_back(n);
+  return text.substr(bytes);
+}
+
 // Text without the trailing t.co links X appended for the media.
 std::string withoutMediaLinks(std::string text, const std::vector<MediaRef>& media) {
   for (const auto& m : media) {
@@ -380,7 +416,10 @@ core::Status readTweet(const json::object& tweet, const std::string& path, const
     if (screen_name) payload["screen_name"] = *screen_name;
   }
   if (in_reply_to) payload["in_reply_to_tweet_id"] = *in_reply_to;
-  m.text = withExpandedLinks(withoutMediaLinks(withoutHtmlEscapes(text.value_or("")), media), *media_owner);
+  json::array hidden;
+  const std::string written = withoutHiddenMentions(text.value_or(""), *media_owner, hidden);
+  if (!hidden.empty()) payload["reply_to_names"] = std::move(hidden);
+  m.text = withExpandedLinks(withoutMediaLinks(withoutHtmlEscapes(written), media), *media_owner);
   addMedia(m, media);
   m.payload_json = json::serialize(payload);
   out.batch.messages.push_back(std::move(m));
