@@ -1,5 +1,7 @@
 #include "app/desk_service.hpp"
 
+#include <boost/json.hpp>
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -12,6 +14,8 @@
 #include "core/text.hpp"
 
 namespace parley::app {
+
+namespace json = boost::json;
 
 using core::ErrorCode;
 using core::makeError;
@@ -1134,9 +1138,30 @@ Status DeskService::applyEdit(const core::Inbox& inbox, const core::InboundEdit&
     auto m = tx.findMessageByExternalId(inbox.id, edit.provider_message_id);
     if (!m) return m.error();
     message = std::move(*m);
-    changed = message.text != edit.text;
-    if (!changed) return {};
-    message.text = edit.text;
+    if (edit.unsent) {
+      // Taken back by the customer: the text goes, the files are no longer served or fetched,
+      // and the desk shows that something was unsent (payload.unsent_at).
+      boost::system::error_code ec;
+      auto payload = json::parse(message.payload_json, ec);
+      if (ec || !payload.is_object()) payload = json::object{};
+      changed = !payload.as_object().contains("unsent_at");
+      if (!changed) return {};
+      payload.as_object()["unsent_at"] = edit.at > 0 ? edit.at : clock_.now();
+      message.payload_json = json::serialize(payload);
+      message.text.clear();
+      for (const auto& id : message.attachment_ids) {
+        auto file = tx.getAttachment(message.tenant_id, id);
+        if (!file) return file.error();
+        file->state = core::AttachmentState::Failed;
+        file->error = core::kUnsentByCustomer;
+        file->provider_ref.clear();
+        if (auto s = tx.updateAttachment(*file); !s) return s;
+      }
+    } else {
+      changed = message.text != edit.text;
+      if (!changed) return {};
+      message.text = edit.text;
+    }
     message.updated_at = clock_.now();
     return tx.updateMessage(message);
   });
@@ -1149,6 +1174,11 @@ Status DeskService::completeAttachment(const core::Attachment& attachment) {
   core::Message message;
   core::Inbox inbox;
   auto status = store_.write([&](StoreTx& tx) -> Status {
+    // Unsent by the customer while the file was being fetched: it stays taken back.
+    if (auto now = tx.getAttachment(attachment.tenant_id, attachment.id);
+        now && now->state == core::AttachmentState::Failed && now->error == core::kUnsentByCustomer) {
+      return {};
+    }
     if (auto s = tx.updateAttachment(attachment); !s) return s;
     if (!attachment.message_id.valid()) return {};
     auto m = tx.getMessage(attachment.tenant_id, attachment.message_id);

@@ -89,11 +89,17 @@ struct InboundStatus {
 };
 
 // The customer edited a message (Telegram): the stored message changes, none is added.
+// The `error` of an attachment whose message the customer unsent (InboundEdit::unsent).
+inline constexpr const char* kUnsentByCustomer = "unsent by the customer";
+
 struct InboundEdit {
   std::string account_id;
   std::string provider_message_id;
   std::string text;
   TimestampMs at = 0;
+  // The customer took the message back (Instagram's "unsend"): its text and files are no longer
+  // shown or served; `text` is empty.
+  bool unsent = false;
 };
 
 // Everything one webhook delivery carried, in the order the provider listed it.

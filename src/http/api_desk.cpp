@@ -645,6 +645,9 @@ void addDeskRoutes(Router& router, ApiDeps& deps) {
     if (attachment.state == core::AttachmentState::Pending) {
       return errorResponse(409, "pending", "the file is still being fetched from the provider; try again shortly");
     }
+    if (attachment.state == core::AttachmentState::Failed && attachment.error == core::kUnsentByCustomer) {
+      return errorResponse(410, "unsent", "the customer unsent this file");
+    }
     if (attachment.state == core::AttachmentState::Failed) {
       return errorResponse(409, "fetch_failed", "the file could not be fetched from the provider: " + attachment.error);
     }

@@ -522,7 +522,16 @@ TEST(InstagramDocExamples, WhatTheExamplesPageDescribes) {
     const auto m = only(parse(std::string("doc_message_attachment_") + kind, ig));
     EXPECT_NE(m.text.find("https://lookaside.fbsbx.com/ig_messaging_cdn/"), std::string::npos) << kind;  // a link to open
   }
-  EXPECT_TRUE(parse("doc_message_is_deleted", ig).batch.messages.empty());
+  {  // Unsent by the customer: no new message, the stored one is taken back.
+    const auto unsent = parse("doc_message_is_deleted", ig);
+    EXPECT_TRUE(unsent.batch.messages.empty());
+    ASSERT_EQ(unsent.batch.edits.size(), 1u);
+    EXPECT_TRUE(unsent.batch.edits[0].unsent);
+    EXPECT_EQ(unsent.batch.edits[0].provider_message_id, "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxNDA1ODIyMzA0OTE0");
+    EXPECT_EQ(unsent.batch.edits[0].account_id, "17841405822304914");
+    EXPECT_EQ(unsent.batch.edits[0].at, 1569262485349);
+    EXPECT_TRUE(unsent.batch.edits[0].text.empty());
+  }
   EXPECT_TRUE(only(parse("doc_message_is_echo", ig)).echo);
   expectOnlyIgnored("doc_message_is_self", ig);  // a test the account sent itself
   EXPECT_EQ(only(parse("doc_message_is_unsupported", ig)).kind, core::MessageKind::Unsupported);

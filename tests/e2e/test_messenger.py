@@ -197,6 +197,38 @@ class MessengerTest(Desk, unittest.TestCase):
                   if m["external_id"] == "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxNDA1ODIyMzA0OTE0"]
         self.assertEqual(edited, ["Hi! Is this still available in blue?"])
 
+    def test_instagram_unsend_takes_back_text_and_photo(self):
+        """Instagram's unsend ({"mid", "is_deleted": true}): the message stays in the timeline as
+        'unsent', without its text (also in search) and without its file."""
+        igsid, path = "908765432100077", "/webhooks/instagram"
+        jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + os.urandom(2000) + b"\xff\xd9"
+        self.meta.files["unsend.jpg"] = (jpeg, "image/jpeg")
+        for mid, body in (("aWdf_unsend_text", {"text": "Meine Adresse ist Gartenweg 12 zwergpinscher"}),
+                          ("aWdf_unsend_photo", {"attachments": [{"type": "image", "payload": {"url": self.meta.cdn_url("unsend.jpg")}}]})):
+            raw = event(igsid, IG_ID, {"message": dict(mid=mid, **body)}, account=IG_ID, obj="instagram")
+            self.assertEqual(self.webhook(raw, path=path)[0], 200)
+        _, conversation = self.conversation_of(igsid, self.ig_inbox["id"])
+        self.downloaded_attachment(conversation["id"], "aWdf_unsend_photo")
+        status, found, _ = self.parley.request("GET", "/api/v1/search?q=zwergpinscher", token=self.token)
+        self.assertEqual(len(found["data"]), 1, found)
+        for mid in ("aWdf_unsend_text", "aWdf_unsend_photo"):
+            unsend = event(igsid, IG_ID, {"message": {"mid": mid, "is_deleted": True}}, account=IG_ID, obj="instagram")
+            status, body, _ = self.webhook(unsend, path=path)
+            self.assertEqual((status, body["stored"]), (200, 0), body)
+        messages = {m["external_id"]: m for m in self.messages(conversation["id"])}
+        self.assertEqual(len([m for m in messages if m.startswith("aWdf_unsend")]), 2, "nothing added")
+        for mid in ("aWdf_unsend_text", "aWdf_unsend_photo"):
+            self.assertEqual(messages[mid]["text"], "")
+            self.assertIn("unsent_at", messages[mid]["payload"])
+        photo = messages["aWdf_unsend_photo"]
+        status, _, _ = self.parley.request("GET", "/api/v1/attachments/%d" % photo["attachment_ids"][0], token=self.token)
+        self.assertEqual(status, 410, "the file is no longer served")
+        status, found, _ = self.parley.request("GET", "/api/v1/search?q=zwergpinscher", token=self.token)
+        self.assertEqual(found["data"], [], "nor found by search")
+        # Meta redelivers: the second unsend changes nothing.
+        again = event(igsid, IG_ID, {"message": {"mid": "aWdf_unsend_text", "is_deleted": True}}, account=IG_ID, obj="instagram")
+        self.assertEqual(self.webhook(again, path=path)[0], 200)
+
     # ---- outbound ----
 
     def test_reply_text_and_file_then_read_receipt(self):

@@ -190,7 +190,7 @@ struct EventContext {
   std::string account_id;  // entry.id
 };
 
-// A `message` event (incoming or echo). nullopt: deliberately skipped (our own echo, a deletion).
+// A `message` event (incoming or echo). nullopt: deliberately skipped (our own echo, a test message).
 core::Result<std::optional<core::InboundMessage>> readMessage(const json::object& event, const json::object& msg,
                                                              const std::string& path, const EventContext& ctx,
                                                              const std::string& sender, const std::string& recipient,
@@ -203,8 +203,6 @@ core::Result<std::optional<core::InboundMessage>> readMessage(const json::object
   if (!mid || mid->empty()) return makeError(ErrorCode::InvalidInput, mp + ".mid: the message id is required");
   m.external_id = *mid;
   MS_TRY(is_echo, optBool(msg, "is_echo", mp));
-  MS_TRY(is_deleted, optBool(msg, "is_deleted", mp));
-  if (is_deleted.value_or(false)) return std::optional<core::InboundMessage>();  // Instagram: unsent by the customer
   // Instagram: a test message the account sent itself from the App Dashboard; no customer wrote.
   MS_TRY(is_self, optBool(msg, "is_self", mp));
   if (is_self.value_or(false)) return std::optional<core::InboundMessage>();
@@ -299,6 +297,17 @@ core::Status readEvent(const json::object& event, const std::string& path, const
 
   MS_TRY(message, optObject(event, "message", path));
   if (message) {
+    // Instagram: the customer unsent a message ({"mid", "is_deleted": true}).
+    MS_TRY(is_deleted, optBool(*message, "is_deleted", path + ".message"));
+    if (is_deleted.value_or(false)) {
+      MS_TRY(mid, optId(*message, "mid", path + ".message"));
+      if (!mid || mid->empty()) {
+        ++batch.ignored;
+        return {};
+      }
+      batch.edits.push_back({ctx.account_id, *mid, "", at, true});
+      return {};
+    }
     MS_TRY(m, readMessage(event, *message, path, ctx, sender, recipient, at));
     if (m) batch.messages.push_back(std::move(*m));
     else ++batch.ignored;

@@ -81,6 +81,19 @@ describe('a customer reaction', () => {
   });
 });
 
+describe('a message the customer unsent (Instagram)', () => {
+  it('says so, in English and German', () => {
+    const unsent = reply({ id: 44, direction: 'incoming', kind: 'text', text: '', payload: { unsent_at: 1764000000000 } });
+    expect(render(<KindExtras m={unsent} />)).toContain('Unsent by the customer');
+    const de = render(
+      <I18nContext.Provider value={createI18n('de')}>
+        <KindExtras m={unsent} />
+      </I18nContext.Provider>,
+    );
+    expect(de).toContain('Vom Kunden zurückgezogen');
+  });
+});
+
 // The stored payload of a Telegram supergroup message (tests/channels/telegram/fixtures/group_message.json
 // as the server keeps it: ids as strings, the member's name already joined).
 const groupPayload = {

@@ -241,6 +241,8 @@ export function DeliveryTicks({ m }: { m: Message }) {
 
 export function KindExtras({ m, reactedTo }: { m: Message; reactedTo?: Message }) {
   const { t } = useI18n();
+  // Instagram: the customer took the message back (its text and files are gone).
+  if (m.payload.unsent_at) return <p class="msg-extra muted">{t('conv.unsent')}</p>;
   if (m.location) {
     const { latitude, longitude, name } = m.location;
     const href = `https://www.openstreetmap.org/?mlat=${encodeURIComponent(latitude)}&mlon=${encodeURIComponent(longitude)}`;
