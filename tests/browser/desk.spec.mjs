@@ -999,6 +999,26 @@ async function main() {
     await page.getByRole('heading', { name: 'Konversationen', level: 1 }).waitFor();
   });
 
+  await step('German desk: "Mein Konto" in the user menu, the new password checked in German before anything is sent', async () => {
+    const patches = [];
+    const onRequest = (r) => r.method() === 'PATCH' && patches.push(r.url());
+    page.on('request', onRequest);
+    await page.getByRole('button', { name: /Admin/ }).first().click();
+    await page.getByRole('button', { name: 'Mein Konto' }).click();
+    const account = page.getByRole('dialog', { name: 'Mein Konto' });
+    await account.getByRole('heading', { name: 'Passwort ändern' }).waitFor();
+    await account.getByLabel('Aktuelles Passwort').fill('egal-welches');
+    await account.getByLabel('Neues Passwort', { exact: true }).fill('kurz');
+    await account.getByLabel('Neues Passwort wiederholen').fill('kurz');
+    await account.getByRole('button', { name: 'Speichern' }).click();
+    await account.getByRole('alert').filter({ hasText: 'Das neue Passwort braucht mindestens 8 Zeichen.' }).waitFor();
+    assert.equal(await account.getByLabel('Neues Passwort', { exact: true }).getAttribute('aria-invalid'), 'true');
+    page.off('request', onRequest);
+    assert.deepEqual(patches, [], 'nothing sent');
+    await page.keyboard.press('Escape');
+    await account.waitFor({ state: 'hidden' });
+  });
+
   await step('German desk: server errors in German, the server’s English detail marked as such', async () => {
     await page.getByRole('link', { name: 'Einstellungen' }).click();
     await page.getByRole('link', { name: 'Benutzer', exact: true }).click();
@@ -1442,6 +1462,75 @@ async function main() {
     await p2.getByRole('button', { name: 'Sign in' }).click();
     await p2.getByText('This conversation does not exist or you may not see it.').waitFor();
     assert.equal(await p2.locator('.msg-text').count(), 0);
+    await other.close();
+  });
+
+  await step('My account: an agent changes their own password (a mismatch and a wrong current password refused at their fields); the other sessions end, this one stays', async () => {
+    const carla = { email: 'carla@parley.local', password: 'carla-old-pw', name: 'Carla Agent' };
+    const newPassword = 'carla-new-pw-2026';
+    const created = await rest('POST', '/api/v1/users', { ...carla, role: 'agent', language: 'en' }, token);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    // Signed in elsewhere (another device) before the change.
+    const elsewhere = await rest('POST', '/api/v1/auth/login', { email: carla.email, password: carla.password });
+    assert.equal(elsewhere.status, 200, JSON.stringify(elsewhere.body));
+
+    const other = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
+    other.setDefaultTimeout(STEP_TIMEOUT);
+    const p2 = await other.newPage();
+    p2.on('pageerror', (e) => pageErrors.push('account page: ' + e.message));
+    const patches = [];
+    p2.on('request', (r) => r.method() === 'PATCH' && patches.push(r.url()));
+    await p2.goto(base + '/');
+    await p2.getByLabel('E-mail').fill(carla.email);
+    await p2.getByLabel('Password').fill(carla.password);
+    await p2.getByRole('button', { name: 'Sign in' }).click();
+    await p2.getByRole('heading', { name: 'Conversations', level: 1 }).waitFor();
+    await p2.getByRole('button', { name: /Carla Agent/ }).click();
+    await p2.getByRole('button', { name: 'My account' }).click();
+    const dialog = p2.getByRole('dialog', { name: 'My account' });
+    await dialog.getByText(carla.email).waitFor();
+    const current = dialog.getByLabel('Current password');
+    const next = dialog.getByLabel('New password', { exact: true });
+    const repeat = dialog.getByLabel('Repeat new password');
+    assert.equal(await current.getAttribute('autocomplete'), 'current-password');
+    assert.equal(await next.getAttribute('autocomplete'), 'new-password');
+
+    // The two new ones differ: said at the repeat, nothing sent.
+    await current.fill(carla.password);
+    await next.fill(newPassword);
+    await repeat.fill(newPassword + 'x');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'The two new passwords are not the same.' }).waitFor();
+    assert.equal(await repeat.getAttribute('aria-invalid'), 'true');
+    assert.deepEqual(patches, []);
+
+    // A wrong current password: the server's 403, said at that field, which gets the focus.
+    await current.fill('not-my-password');
+    await repeat.fill(newPassword);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'That is not your current password.' }).waitFor();
+    assert.equal(await current.getAttribute('aria-invalid'), 'true');
+    assert.equal(await p2.evaluate(() => document.activeElement?.id), 'account-current');
+    assert.equal(patches.length, 1);
+    await audit(p2, 'my account');
+    assert.equal((await rest('POST', '/api/v1/auth/login', { email: carla.email, password: carla.password })).status, 200, 'the old password still works');
+
+    await current.fill(carla.password);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByRole('status').filter({ hasText: 'Your password has been changed. Your other sessions have been signed out.' }).waitFor();
+    assert.equal(await dialog.getByRole('alert').count(), 0);
+    assert.deepEqual([await current.inputValue(), await next.inputValue(), await repeat.inputValue()], ['', '', '']);
+    await p2.screenshot({ path: path.join(SHOTS, 'account.png') });
+
+    // The old password no longer signs in, the new one does; the session from before the change
+    // has ended, the one that made it has not.
+    assert.equal((await rest('POST', '/api/v1/auth/login', { email: carla.email, password: carla.password })).status, 401);
+    assert.equal((await rest('POST', '/api/v1/auth/login', { email: carla.email, password: newPassword })).status, 200);
+    assert.equal((await rest('GET', '/api/v1/auth/me', undefined, elsewhere.body.token)).status, 401);
+    assert.equal(await p2.evaluate(() => fetch('/api/v1/auth/me').then((r) => r.status)), 200);
+    await p2.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    await p2.getByRole('heading', { name: 'Conversations', level: 1 }).waitFor();
     await other.close();
   });
 

@@ -312,6 +312,11 @@ export class Api {
   setLanguage(id: number, language: Language) {
     return this.updateUser(id, { language });
   }
+  /** One's own new password: the server wants the current one too, and ends the user's other
+   * sessions (this one stays signed in). */
+  changeOwnPassword(id: number, currentPassword: string, password: string) {
+    return this.patch<User>(`/users/${id}`, { password, current_password: currentPassword });
+  }
   teams() {
     return this.all<Team>('/teams');
   }

@@ -4,6 +4,7 @@ import type { RefObject } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api/client';
 import type { Availability, Language } from '../api/types';
+import { AccountDialog } from '../components/account';
 import { Dialog } from '../components/dialog';
 import { OfferTray } from '../components/offers';
 import { ChannelIcon, Icon } from '../components/icons';
@@ -150,9 +151,17 @@ function UserMenu({ setLang, onLogout }: { setLang: (l: Language) => void; onLog
   const [open, setOpen] = useState(false);
   const [notify, setNotify] = useState(notificationsEnabled());
   const [message, setMessage] = useState<string | null>(null);
+  const [accountOpen, setAccountOpen] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
   useDismiss(open, setOpen, ref, buttonRef);
+
+  function openAccount() {
+    // The menu closes; the dialog gives focus back to the menu's button when it closes.
+    setOpen(false);
+    buttonRef.current?.focus();
+    setAccountOpen(true);
+  }
 
   async function changeLanguage(l: Language) {
     setLang(l);
@@ -220,10 +229,14 @@ function UserMenu({ setLang, onLogout }: { setLang: (l: Language) => void; onLog
             {message}
           </p>
         )}
+        <button type="button" class="btn btn-secondary btn-block" onClick={openAccount}>
+          {t('account.title')}
+        </button>
         <button type="button" class="btn btn-secondary btn-block" onClick={logout}>
           <Icon name="logout" /> {t('nav.logout')}
         </button>
       </div>
+      {accountOpen && <AccountDialog me={dir.me} onClose={() => setAccountOpen(false)} />}
     </div>
   );
 }
