@@ -201,8 +201,11 @@ routing::QueueConfig engineQueue(const QueueView& q) {
     c.escalation.push_back(std::move(step));
   }
   c.offer_timeout_ms = std::int64_t{s.offer_timeout_s} * 1000;
-  c.offer_fanout = s.offer_fanout;
-  c.auto_accept = s.auto_accept;
+  // auto_accept is the service's, not the engine's: the engine offers, and the offer is accepted
+  // for the agent once he is known to see the conversation's inbox (acceptOnBehalf). The engine's
+  // own auto_accept would assign before anyone could check.
+  c.offer_fanout = s.auto_accept ? 1 : s.offer_fanout;
+  c.auto_accept = false;
   c.wrap_up_ms = std::int64_t{s.wrap_up_s} * 1000;
   if (s.business_hours) {
     c.open_hours = [hours = *s.business_hours](core::TimestampMs at) {
@@ -701,7 +704,7 @@ void RoutingService::apply(core::TenantId tenant_id, std::vector<Effect> effects
     const Decision& d = e.decision;
     switch (d.kind) {
       case DecisionKind::Offer:
-        if (e.offer.conversation_id.valid() && !agentMaySee(tenant_id, d.agent, d.task)) {
+        if (!agentMaySee(tenant_id, d.agent, d.task)) {
           // Offered to a queue member who cannot open this inbox's conversations: he never hears
           // of it; the engine skips him for it (as after a rejection) and offers it to the next.
           auto t = tenant(tenant_id, false);
@@ -715,6 +718,7 @@ void RoutingService::apply(core::TenantId tenant_id, std::vector<Effect> effects
           if (!more.empty()) apply(tenant_id, std::move(more));
           break;
         }
+        if (acceptOnBehalf(tenant_id, d.task, d.agent, d.queue)) break;
         if (e.offer.conversation_id.valid()) {
           if (e.needs_details) readDetails(tenant_id, e.offer);
           Event ev{0, "routing.offer", tenant_id, std::nullopt, {}, e.offer};
@@ -760,6 +764,25 @@ void RoutingService::apply(core::TenantId tenant_id, std::vector<Effect> effects
         break;
     }
   }
+}
+
+bool RoutingService::acceptOnBehalf(core::TenantId tenant_id, core::ConversationId task, core::UserId agent, QueueId queue) {
+  auto t = tenant(tenant_id, false);
+  if (!t) return false;
+  std::vector<Effect> more;
+  {
+    std::lock_guard lock(t->mutex);
+    auto q = t->queues.find(queue);
+    if (q == t->queues.end() || !q->second.auto_accept) return false;
+    const auto now = clock_.now();
+    t->offers.erase({task, agent});
+    // Refused only when the offer is gone meanwhile (the customer resolved it, the agent left):
+    // the engine has moved on by itself.
+    (void)t->engine.offerAccepted(task, agent, now);
+    more = drain(*t, now);
+  }
+  if (!more.empty()) apply(tenant_id, std::move(more));
+  return true;
 }
 
 bool RoutingService::agentMaySee(core::TenantId tenant_id, core::UserId agent, core::ConversationId conversation) {

@@ -162,6 +162,9 @@ class RoutingService {
   // Whether `agent` may see the conversation's inbox (his role, his teams): a queue's members
   // are not checked against the inboxes its rules send there, so every offer is.
   bool agentMaySee(core::TenantId tenant, core::UserId agent, core::ConversationId conversation);
+  // A queue with auto_accept: its offer (made only to someone who may see the conversation) is
+  // accepted on the agent's behalf at once. True when the offer was of such a queue.
+  bool acceptOnBehalf(core::TenantId tenant, core::ConversationId task, core::UserId agent, routing::QueueId queue);
   std::string statsBody(Tenant& t, core::TimestampMs now);
   void publishStats(core::TimestampMs now, bool force);
   Status answerOffer(const core::Actor& actor, core::ConversationId id, bool accept);

@@ -257,6 +257,25 @@ TEST_F(RoutingServiceTest, AutoAcceptAssignsWithoutAsking) {
   EXPECT_TRUE(offered(bob_).empty());
 }
 
+TEST_F(RoutingServiceTest, AutoAcceptNeverAssignsToSomeoneWhoCannotSeeTheInbox) {
+  core::Actor outsider;
+  ASSERT_TRUE(store_->write([&](app::StoreTx& tx) -> core::Status {
+    outsider = addUser(tx, "otto@t.test", "Otto", core::Role::Agent);  // in no team of the inboxes
+    return {};
+  }));
+  queue(R"({"name":"Messaging","auto_accept":true,"agent_ids":[)" + std::to_string(outsider.user_id.value) + "," +
+        std::to_string(bob_.user_id.value) + "]}");
+  available(outsider);
+  auto first = customerWrites("carl");
+  EXPECT_FALSE(conversation(first).assignee_id.valid()) << "Otto is the only one available, and may not open it";
+  available(bob_);
+  EXPECT_EQ(conversation(first).assignee_id, bob_.user_id);
+  auto second = customerWrites("dora");
+  EXPECT_NE(conversation(second).assignee_id, outsider.user_id);
+  EXPECT_TRUE(offered(outsider).empty());
+  EXPECT_TRUE(offered(bob_).empty()) << "auto_accept: no offer to answer";
+}
+
 TEST_F(RoutingServiceTest, TransferKeepsTheCustomersOriginalEnqueueTime) {
   auto first = queue(R"({"name":"First",)" + members() + "}");
   auto second = queue(R"({"name":"Second","agent_ids":[)" + std::to_string(bob_.user_id.value) + "]}");
