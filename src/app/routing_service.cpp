@@ -251,6 +251,9 @@ struct RoutingService::Tenant {
   bool changed = true;
   core::TimestampMs last_stats = 0;
   std::int64_t day = 0;
+  // Today's figures of the engines this one replaced (a configuration change rebuilds the engine),
+  // added to its own so "today" does not start again at every change.
+  std::map<QueueId, routing::QueueFigures> carried_today;
   Sweep sweep;  // only under the tenant's gate
 };
 
@@ -270,6 +273,23 @@ struct RoutingEffect {
 using Effect = RoutingEffect;
 
 namespace {
+
+// Two counts of the same queue's day as one: sums added, service level and ASA recomputed.
+routing::QueueFigures addFigures(const routing::QueueFigures& a, const routing::QueueFigures& b) {
+  routing::QueueFigures sum;
+  sum.answered = a.answered + b.answered;
+  sum.answered_within_threshold = a.answered_within_threshold + b.answered_within_threshold;
+  sum.abandoned = a.abandoned + b.abandoned;
+  sum.abandoned_after_threshold = a.abandoned_after_threshold + b.abandoned_after_threshold;
+  if (const auto counted = sum.answered + sum.abandoned_after_threshold; counted > 0) {
+    sum.service_level = static_cast<double>(sum.answered_within_threshold) / static_cast<double>(counted);
+  }
+  if (sum.answered > 0) {
+    const double waited = a.asa_ms.value_or(0) * static_cast<double>(a.answered) + b.asa_ms.value_or(0) * static_cast<double>(b.answered);
+    sum.asa_ms = waited / static_cast<double>(sum.answered);
+  }
+  return sum;
+}
 
 // Takes the engine's decisions and brings the tenant's offer book up to date (under its lock).
 template <class TenantT>
@@ -429,6 +449,7 @@ int RoutingService::pass() {
       if (t->day != day) {  // "today" figures start at midnight UTC
         if (t->day != 0) t->engine.resetTotals();
         t->day = day;
+        t->carried_today.clear();
       }
       auto due = t->engine.nextDeadline();
       if (due && *due <= now) {
@@ -953,6 +974,21 @@ Status RoutingService::rebuild(core::TenantId id) {
   {
     std::lock_guard lock(tenants_mutex_);
     if (auto it = tenants_.find(id); it != tenants_.end()) old = it->second;
+  }
+  if (old) {  // the day's figures so far go on (the gate holds the old engine still)
+    std::lock_guard lock(old->mutex);
+    if (old->day == fresh->day) {
+      for (const auto& [queue, settings] : old->queues) {
+        auto stats = old->engine.queueStats(queue, now);
+        if (!stats) continue;
+        auto carried = old->carried_today.find(queue);
+        fresh->carried_today[queue] =
+            carried == old->carried_today.end() ? stats->total : addFigures(carried->second, stats->total);
+      }
+    }
+  }
+  {
+    std::lock_guard lock(tenants_mutex_);
     if (fresh->queues.empty()) {
       tenants_.erase(id);
     } else {
@@ -1535,6 +1571,9 @@ std::string RoutingService::statsBody(Tenant& t, core::TimestampMs now) {
   for (const auto& [id, settings] : t.queues) {
     auto stats = t.engine.queueStats(id, now);
     if (!stats) continue;
+    if (auto carried = t.carried_today.find(id); carried != t.carried_today.end()) {
+      stats->total = addFigures(carried->second, stats->total);
+    }
     json::object channels;
     auto it = by_media.find(id);
     for (int m = 0; m < routing::kMediaCount; ++m) {
