@@ -207,6 +207,21 @@ class AuthAndOperationsTest(unittest.TestCase):
         self.assertTrue(query_of("/api/v1/search")["q"]["required"])
         self.assertIn("filename", query_of("/api/v1/attachments", "post"))
         self.assertTrue(query_of("/api/v1/staffing")["model"]["required"])
+        # Documented and accepted agree, both ways: every documented query parameter of a list is
+        # taken (not refused as unknown), and one that is not documented is refused naming it.
+        for path, op in doc["paths"].items():
+            params = query_of(path) if "get" in op and "{" not in path else {}
+            if not params or not path.startswith("/api/v1/") or path == "/api/v1/stream":  # a WebSocket
+                continue
+            for name in list(params) + ["zz_undocumented"]:
+                status, body, _ = self.parley.request("GET", "%s?%s=1" % (path, name), token=self.token)
+                message = body["error"]["message"] if status >= 400 and isinstance(body, dict) else ""
+                if name == "zz_undocumented":
+                    self.assertEqual(status, 400, (path, body))
+                    self.assertIn("zz_undocumented", message, path)
+                else:
+                    self.assertFalse(message.startswith(name + ": unknown") or "unknown query parameter: " + name in message,
+                                     (path, name, message))
         path_id = [p for p in doc["paths"]["/api/v1/conversations/{id}"]["get"]["parameters"] if p["in"] == "path"][0]
         self.assertEqual(path_id["schema"]["type"], "integer")
         # What the server answers outside the route table is documented too.
