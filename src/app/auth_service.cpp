@@ -94,6 +94,25 @@ std::int64_t AuthService::loginRetryAfterSeconds(const std::string& email_raw, c
   return std::max<std::int64_t>(1, (wait + 999) / 1000);
 }
 
+Status AuthService::verifyCurrentPassword(const core::User& user, const std::string& password) {
+  const auto now = clock_.now();
+  {
+    std::lock_guard lock(limiter_mutex_);
+    if (!per_account_.tryAcquire(user.email, now)) {
+      return makeError(ErrorCode::RateLimited, "too many wrong passwords; try again later");
+    }
+  }
+  if (auto ok = hasher_.verify(user.password_hash, password); !ok) return ok;
+  std::lock_guard lock(limiter_mutex_);
+  per_account_.reset(user.email);
+  return {};
+}
+
+std::int64_t AuthService::accountRetryAfterSeconds(const std::string& email) {
+  std::lock_guard lock(limiter_mutex_);
+  return std::max<std::int64_t>(1, (per_account_.retryAfter(email, clock_.now()) + 999) / 1000);
+}
+
 Status AuthService::logout(const std::string& token) {
   return store_.write([&](StoreTx& tx) -> Status {
     auto s = tx.deleteSession(sha256Hex(token));

@@ -59,9 +59,11 @@ class AuthService {
   Result<core::Actor> actorFor(const core::User& user);
   Result<std::string> hashPassword(const std::string& password) { return hasher_.hash(password); }
   // Unauthorized unless `password` is the one `encoded_hash` was made from (bounded concurrency).
-  Status verifyPassword(const std::string& encoded_hash, const std::string& password) {
-    return hasher_.verify(encoded_hash, password);
-  }
+  // A signed-in user's current password (to change it): guesses count against the same limit
+  // per account as logins, so a session left open is no way to try passwords without end.
+  // RateLimited beyond it; Unauthorized when wrong.
+  Status verifyCurrentPassword(const core::User& user, const std::string& password);
+  std::int64_t accountRetryAfterSeconds(const std::string& email);
 
  private:
   Result<Principal> principalFor(const core::User& user, std::string csrf);

@@ -1138,6 +1138,7 @@ Status DeskService::applyEdit(const core::Inbox& inbox, const core::InboundEdit&
     auto m = tx.findMessageByExternalId(inbox.id, edit.provider_message_id);
     if (!m) return m.error();
     message = std::move(*m);
+    if (edit.unsent && message.direction != core::MessageDirection::Incoming) return {};  // only a customer's own
     if (edit.unsent) {
       // Taken back by the customer: the text goes, the files are no longer served or fetched,
       // and the desk shows that something was unsent (payload.unsent_at).

@@ -247,7 +247,11 @@ std::optional<routing::Strategy> parseStrategy(std::string_view name) {
   return std::nullopt;
 }
 
-Result<QueueSettings> parseQueueSettings(std::string_view body, QueueSettings q) {
+namespace {
+
+// `stored`: the configuration as the store keeps it, written by an older version perhaps; what
+// the API refuses today is dropped there instead, so the queue keeps all its other settings.
+Result<QueueSettings> parseQueueSettingsAs(std::string_view body, QueueSettings q, bool stored) {
   auto parsed = parseObject(body);
   if (!parsed) return parsed.error();
   const json::object& o = *parsed;
@@ -355,6 +359,7 @@ Result<QueueSettings> parseQueueSettings(std::string_view body, QueueSettings q)
         e.overflow_to = *target;
       }
       if (!e.relax_to && e.raise_priority_by == 0 && !e.overflow_to.valid()) {
+        if (stored) continue;  // accepted before this check existed; it never did anything
         return bad("escalation", "a step needs relax_to, raise_priority_by or overflow_to_queue_id: one that does nothing is a mistake");
       }
       q.escalation.push_back(std::move(e));
@@ -378,6 +383,14 @@ Result<QueueSettings> parseQueueSettings(std::string_view body, QueueSettings q)
   }
   return q;
 }
+
+}  // namespace
+
+Result<QueueSettings> parseQueueSettings(std::string_view body, QueueSettings base) {
+  return parseQueueSettingsAs(body, std::move(base), false);
+}
+
+Result<QueueSettings> parseStoredQueueSettings(std::string_view json) { return parseQueueSettingsAs(json, {}, true); }
 
 std::string lowerLanguageTag(std::string_view tag) {
   // BCP 47 in the shape routing needs: a 2-3 letter language, then subtags of 1-8 letters or

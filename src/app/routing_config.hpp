@@ -62,6 +62,9 @@ struct AgentProfile {
 // Applies the keys present in `json` on top of `base` (all keys for a create, some for a
 // PATCH); unknown keys, wrong types and values out of range are InvalidInput.
 core::Result<QueueSettings> parseQueueSettings(std::string_view json, QueueSettings base = {});
+// A queue's configuration as stored: the same, but what the API has refused only since it was
+// saved (an escalation step that does nothing) is dropped, not an error.
+core::Result<QueueSettings> parseStoredQueueSettings(std::string_view json);
 // The queue as the API shows it (and the store keeps it): every field, `id` when valid.
 // A language tag lower-cased ("DE" -> "de", "en_GB" -> "en-gb"), or "" when it is none: how
 // routing rules and contacts' `language` attribute are compared.

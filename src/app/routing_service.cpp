@@ -4,6 +4,7 @@
 #include <date/date.h>
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <cstdio>
 #include <iostream>
@@ -77,13 +78,23 @@ std::string isoTime(core::TimestampMs ms) {
   return date::format("%FT%TZ", sys_time<milliseconds>{milliseconds{ms}});
 }
 
+// How a language is compared: as a tag lower-cased ("DE", "de", "en_GB" ~ "en-gb"); what is no
+// tag ("German") lower-cased as it is, so it still matches itself in another case.
+std::string languageKey(std::string_view language) {
+  std::string tag = lowerLanguageTag(language);
+  if (!tag.empty() || language.empty()) return tag;
+  std::string raw(language);
+  std::transform(raw.begin(), raw.end(), raw.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return raw;
+}
+
 // Contact attributes may say which language the customer speaks ({"language": "de"}).
 std::string languageOf(const std::string& attributes_json) {
   boost::system::error_code ec;
   auto v = json::parse(attributes_json, ec);
   if (ec || !v.is_object()) return "";
   const auto* lang = v.as_object().if_contains("language");
-  return lang && lang->is_string() ? lowerLanguageTag(lang->as_string()) : "";
+  return lang && lang->is_string() ? languageKey(lang->as_string()) : "";
 }
 
 // Everything the engine needs of a tenant's configuration, read in one transaction.
@@ -137,8 +148,7 @@ Status readConfig(StoreTx& tx, core::TenantId tenant, TenantConfig& out) {
   auto queues = tx.listRoutingQueues(tenant);
   if (!queues) return queues.error();
   for (const auto& q : *queues) {
-    QueueSettings base;
-    auto settings = parseQueueSettings(q.config_json, base);
+    auto settings = parseStoredQueueSettings(q.config_json);
     if (!settings) {
       logWarning("queue " + std::to_string(q.id.value) + " has a bad stored configuration: " + settings.error().message);
       settings = QueueSettings{};
@@ -153,6 +163,12 @@ Status readConfig(StoreTx& tx, core::TenantId tenant, TenantConfig& out) {
   auto rules = tx.listRoutingRules(tenant);
   if (!rules) return rules.error();
   out.rules = std::move(*rules);
+  // Rules saved before labels and languages were normalised on save ("VIP", "DE") are compared
+  // the way conversations and contacts are.
+  for (auto& r : out.rules) {
+    std::transform(r.label.begin(), r.label.end(), r.label.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    r.language = languageKey(r.language);
+  }
   auto users = tx.listUsers(tenant);
   if (!users) return users.error();
   for (auto& u : *users) out.users.emplace(u.id, std::move(u));
@@ -1023,7 +1039,7 @@ Status editQueues(StoreTx& tx, core::TenantId tenant, const std::function<bool(Q
   auto queues = tx.listRoutingQueues(tenant);
   if (!queues) return queues.error();
   for (auto q : *queues) {
-    auto settings = parseQueueSettings(q.config_json);
+    auto settings = parseStoredQueueSettings(q.config_json);
     if (!settings) continue;
     settings->name = q.name;
     if (!edit(*settings, q.id)) continue;
@@ -1199,7 +1215,7 @@ Result<QueueView> RoutingService::updateQueue(const core::Actor& actor, QueueId 
   auto status = store_.write([&](StoreTx& tx) -> Status {
     auto stored = tx.getRoutingQueue(actor.tenant_id, id);
     if (!stored) return stored.error();
-    auto base = parseQueueSettings(stored->config_json);
+    auto base = parseStoredQueueSettings(stored->config_json);
     if (!base) base = QueueSettings{};
     base->name = stored->name;
     auto settings = parseQueueSettings(body, *base);

@@ -180,11 +180,15 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
                    if (!current_password) {
                      return errorResponse(400, "invalid_input", "current_password: required to change your own password");
                    }
-                   if (auto ok = deps.auth.verifyPassword(user.password_hash, *current_password); !ok) {
+                   if (auto ok = deps.auth.verifyCurrentPassword(user, *current_password); !ok) {
                      if (ok.error().code == ErrorCode::Unauthorized) {
                        return errorResponse(403, "forbidden", "current_password: that is not your current password");
                      }
-                     return errorResponse(ok.error());
+                     auto r = errorResponse(ok.error());
+                     if (ok.error().code == ErrorCode::RateLimited) {
+                       r.headers.emplace_back("Retry-After", std::to_string(deps.auth.accountRetryAfterSeconds(user.email)));
+                     }
+                     return r;
                    }
                  }
                  PARLEY_TRY(hashed, deps.auth.hashPassword(*password));

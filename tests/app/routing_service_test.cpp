@@ -633,6 +633,42 @@ TEST(LowerLanguageTag, ReadsTagsAsSystemsWriteThem) {
   for (const char* bad : {"", "d", "German", "de-", "-de", "d3", "de--at", "de at", "ü"}) EXPECT_EQ(app::lowerLanguageTag(bad), "") << bad;
 }
 
+TEST_F(RoutingServiceTest, WhatOlderVersionsStoredStillWorks) {
+  // Saved before today's checks: an escalation step that does nothing, a rule label "VIP".
+  core::routing::QueueId vip;
+  ASSERT_TRUE(store_->write([&](app::StoreTx& tx) -> core::Status {
+    app::RoutingQueueRecord general{{}, tenant_, "General", R"({"agent_ids":[)" + std::to_string(ann_.user_id.value) + "]}", clock_.now()};
+    if (auto id = tx.createRoutingQueue(general); !id) return id.error();
+    app::RoutingQueueRecord record{{}, tenant_, "VIP",
+                                   R"({"auto_accept":true,"escalation":[{"after_s":60,"relax_to":null,"raise_priority_by":0,)"
+                                   R"("overflow_to_queue_id":null}],"agent_ids":[)" + std::to_string(ann_.user_id.value) + "]}",
+                                   clock_.now()};
+    auto id = tx.createRoutingQueue(record);
+    if (!id) return id.error();
+    vip = *id;
+    app::RoutingRule rule;
+    rule.tenant_id = tenant_;
+    rule.label = "VIP";
+    rule.queue_id = vip;
+    return tx.replaceRoutingRules(tenant_, {rule});
+  }));
+  restart();
+  available(ann_);
+  auto c = customerWrites("carl");
+  app::ConversationPatch patch;
+  patch.add_labels = {"vip"};
+  patch.status = core::ConversationStatus::Snoozed;
+  patch.snoozed_until = clock_.now() + 3'600'000;
+  ASSERT_TRUE(desk_->updateConversation(admin_, c, patch).ok());
+  drive();
+  EXPECT_EQ(customerWrites("carl"), c);
+  EXPECT_EQ(conversation(c).queue_id, vip) << "the stored rule \"VIP\" matches the label";
+  EXPECT_EQ(conversation(c).assignee_id, ann_.user_id) << "auto_accept kept: the queue did not fall back to defaults";
+  // And the queue can still be edited (its no-op step is dropped, not an error).
+  auto renamed = routing_->updateQueue(admin_, vip, R"({"name":"VIP customers"})");
+  ASSERT_TRUE(renamed.ok()) << renamed.error().message;
+}
+
 TEST_F(RoutingServiceTest, BadConfigurationIsRefusedWithTheFieldNamed) {
   auto bad = [&](const std::string& json, const std::string& field) {
     auto q = routing_->createQueue(admin_, json);

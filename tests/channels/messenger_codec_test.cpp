@@ -531,6 +531,12 @@ TEST(InstagramDocExamples, WhatTheExamplesPageDescribes) {
     EXPECT_EQ(unsent.batch.edits[0].account_id, "17841405822304914");
     EXPECT_EQ(unsent.batch.edits[0].at, 1569262485349);
     EXPECT_TRUE(unsent.batch.edits[0].text.empty());
+    // The business taking back its own message in Instagram's app is no customer's unsend.
+    std::string echo = readFixture("instagram", "doc_message_is_deleted");
+    echo.replace(echo.find(R"("is_deleted": true)"), 18, R"("is_deleted": true, "is_echo": true)");
+    auto parsed = ms::parseWebhook(echo, ig);
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_TRUE(parsed->batch.edits.empty());
   }
   EXPECT_TRUE(only(parse("doc_message_is_echo", ig)).echo);
   expectOnlyIgnored("doc_message_is_self", ig);  // a test the account sent itself

@@ -309,6 +309,7 @@ TEST(XCodec, OnlyTheHiddenAtNamesOfAReplyAreDropped) {
   EXPECT_EQ(parseText("@XDevelopers hallo", R"("display_text_range":[400,420],)"), "@XDevelopers hallo");
   EXPECT_EQ(parseText("Hallo @XDevelopers wie", R"("display_text_range":[6,22],)"), "Hallo @XDevelopers wie");
   EXPECT_EQ(parseText("@XDevelopers hallo", R"("display_text_range":[5,18],)"), "@XDevelopers hallo");  // mid-name
+  EXPECT_EQ(parseText("@XDevelopers @jana_m", R"("display_text_range":[20,20],)"), "@XDevelopers @jana_m");  // only names
   // Code points, not bytes: what follows the names may be anything.
   EXPECT_EQ(parseText("@XDevelopers Grüße 👋", R"("display_text_range":[13,20],)"), "Grüße 👋");
 }

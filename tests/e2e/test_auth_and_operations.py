@@ -46,6 +46,22 @@ class AuthAndOperationsTest(unittest.TestCase):
         for session in (desk, again):
             self.assertEqual(self.parley.request("GET", "/api/v1/auth/me", token=session)[0], 401)
 
+    def test_guessing_the_current_password_in_a_session_is_limited_like_logins(self):
+        status, user, _ = self.parley.request("POST", "/api/v1/users", {"email": "pw-guess@parley.local", "password": "first password",
+                                                                         "role": "agent"}, token=self.token)
+        self.assertEqual(status, 201, user)
+        session = self.parley.login("pw-guess@parley.local", "first password")
+        me = "/api/v1/users/%d" % user["id"]
+        codes = [self.parley.request("PATCH", me, {"password": "new password!", "current_password": "guess %d" % i}, token=session)[0]
+                 for i in range(4)]
+        self.assertEqual(codes, [403, 403, 403, 403])
+        status, body, headers = self.parley.request("PATCH", me, {"password": "new password!", "current_password": "first password"},
+                                                    token=session)
+        self.assertEqual(status, 429, body)  # the account's limit (4 here), shared with the login
+        self.assertGreaterEqual(int(headers["Retry-After"]), 1)
+        status, _, _ = self.parley.request("POST", "/api/v1/auth/login", {"email": "pw-guess@parley.local", "password": "first password"})
+        self.assertEqual(status, 429)
+
     def test_a_typo_in_a_list_query_is_refused_naming_it(self):
         for path in ["/api/v1/search?q=x&fo=1", "/api/v1/contacts?qq=Jana", "/api/v1/conversations?stauts=open"]:
             status, body, _ = self.parley.request("GET", path, token=self.token)

@@ -301,7 +301,10 @@ core::Status readEvent(const json::object& event, const std::string& path, const
     MS_TRY(is_deleted, optBool(*message, "is_deleted", path + ".message"));
     if (is_deleted.value_or(false)) {
       MS_TRY(mid, optId(*message, "mid", path + ".message"));
-      if (!mid || mid->empty()) {
+      MS_TRY(deleted_echo, optBool(*message, "is_echo", path + ".message"));
+      // Only the customer's own messages: the business taking back one of its replies in
+      // Instagram's app is not "unsent by the customer" (and Parley's reply stays as sent).
+      if (!mid || mid->empty() || deleted_echo.value_or(false) || sender == ctx.account_id) {
         ++batch.ignored;
         return {};
       }

@@ -205,6 +205,8 @@ std::string withoutHiddenMentions(std::string text, const json::object& owner, j
     return at < text.size() && (std::isalnum(static_cast<unsigned char>(text[at])) || text[at] == '_');
   };
   if (name_char(bytes - 1) && name_char(bytes)) return text;  // the range cuts a name in two
+  // Nothing but @names (a reply that only tags people): the names are what was written.
+  if (text.find_first_not_of(" \t\n\r", bytes) == std::string::npos) return text;
   for (auto& n : names) hidden.emplace_back(n);
   return text.substr(bytes);
 }

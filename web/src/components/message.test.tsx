@@ -94,6 +94,26 @@ describe('a message the customer unsent (Instagram)', () => {
   });
 });
 
+describe('an unsent photo', () => {
+  it('shows the notice, not its file (which the server no longer serves)', () => {
+    const session = {
+      dir: { me: { id: 1 }, users: [], teams: [], inboxes: [{ id: 1, name: 'Instagram', channel: 'instagram' }], canned: [] },
+    } as unknown as SessionValue;
+    const unsent = reply({
+      id: 45, direction: 'incoming', kind: 'image', text: '', payload: { unsent_at: 1764000000000 }, attachment_ids: [9],
+      attachments: [{ id: 9, filename: 'photo.jpg', content_type: 'image/jpeg', size: 10, state: 'failed', error: 'unsent by the customer' }],
+    } as Partial<Message>);
+    const html = render(
+      <SessionContext.Provider value={session}>
+        <MessageItem m={unsent} inCurrent={true} />
+      </SessionContext.Provider>,
+    );
+    expect(html).toContain('Unsent by the customer');
+    expect(html).not.toContain('could not be loaded');
+    expect(html).not.toContain('unsent by the customer');
+  });
+});
+
 // The stored payload of a Telegram supergroup message (tests/channels/telegram/fixtures/group_message.json
 // as the server keeps it: ids as strings, the member's name already joined).
 const groupPayload = {

@@ -359,7 +359,7 @@ export function MessageItem({ m, inCurrent, publicThread, reactedTo }: { m: Mess
         <KindExtras m={m} reactedTo={reactedTo} />
         {m.direction === 'outgoing' && buttonsOf(m.payload) && <KeyboardView rows={buttonsOf(m.payload)!} />}
         {mail && <MailNotes mail={mail} />}
-        {attachments.length > 0 && (
+        {attachments.length > 0 && !m.payload.unsent_at && (
           <div class="attachments">
             {attachments.map((a) => (
               <AttachmentView key={a.id} info={a} kind={m.kind} />
