@@ -91,6 +91,15 @@ class RoutingServiceTest : public parley::testing::StoreTest {
     for (int i = 0; i < 20 && routing_->pass() > 0; ++i) {
     }
   }
+  // The agent labels the conversation and snoozes it; the customer's next message brings it back.
+  void labelAndSnooze(core::ConversationId c, const std::string& label) {
+    app::ConversationPatch patch;
+    patch.add_labels = {label};
+    patch.status = core::ConversationStatus::Snoozed;
+    patch.snoozed_until = clock_.now() + 3'600'000;
+    ASSERT_TRUE(desk_->updateConversation(admin_, c, patch).ok());
+    drive();
+  }
   void advance(core::TimestampMs ms) {
     clock_.advance(ms);
     drive();
@@ -612,12 +621,7 @@ TEST_F(RoutingServiceTest, RulesSendConversationsToTheirQueues) {
   EXPECT_EQ(conversation(customerWrites("b")).queue_id, by_inbox);
   // A labelled conversation that comes back (snoozed, then the customer writes) goes to VIP.
   auto c = customerWrites("c");
-  app::ConversationPatch patch;
-  patch.add_labels = {"vip"};
-  patch.status = core::ConversationStatus::Snoozed;
-  patch.snoozed_until = clock_.now() + 3'600'000;
-  ASSERT_TRUE(desk_->updateConversation(admin_, c, patch).ok());
-  drive();
+  labelAndSnooze(c, "vip");
   EXPECT_EQ(customerWrites("c"), c);
   EXPECT_EQ(conversation(c).queue_id, vip);
   // Without rules: the first queue.
@@ -655,12 +659,7 @@ TEST_F(RoutingServiceTest, WhatOlderVersionsStoredStillWorks) {
   restart();
   available(ann_);
   auto c = customerWrites("carl");
-  app::ConversationPatch patch;
-  patch.add_labels = {"vip"};
-  patch.status = core::ConversationStatus::Snoozed;
-  patch.snoozed_until = clock_.now() + 3'600'000;
-  ASSERT_TRUE(desk_->updateConversation(admin_, c, patch).ok());
-  drive();
+  labelAndSnooze(c, "vip");
   EXPECT_EQ(customerWrites("carl"), c);
   EXPECT_EQ(conversation(c).queue_id, vip) << "the stored rule \"VIP\" matches the label";
   EXPECT_EQ(conversation(c).assignee_id, ann_.user_id) << "auto_accept kept: the queue did not fall back to defaults";
