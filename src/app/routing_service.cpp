@@ -985,7 +985,12 @@ Status RoutingService::rebuild(core::TenantId id) {
   auto effects = drain(*fresh, now);
   fresh->sweep.active = true;
   std::set<std::pair<core::ConversationId, core::UserId>> made;
-  for (const auto& [key, offer] : fresh->offers) made.insert(key);
+  for (const auto& [key, offer] : fresh->offers) {
+    // An offer of a queue that now accepts on the agent's behalf is not left on his screen: it
+    // is taken back ("auto_accepted") and the conversation becomes his, or the next one's.
+    auto q = fresh->queues.find(QueueId{offer.queue_id});
+    if (q == fresh->queues.end() || !q->second.auto_accept) made.insert(key);
+  }
   std::shared_ptr<Tenant> old;
   {
     std::lock_guard lock(tenants_mutex_);
@@ -1013,15 +1018,17 @@ Status RoutingService::rebuild(core::TenantId id) {
   }
   // Offers of the old engine that the fresh one does not make again are withdrawn.
   if (old) {
-    std::vector<std::pair<core::ConversationId, core::UserId>> gone;
+    std::vector<std::pair<std::pair<core::ConversationId, core::UserId>, const char*>> gone;
     {
       std::lock_guard lock(old->mutex);
       for (const auto& [key, offer] : old->offers) {
-        if (!made.count(key)) gone.push_back(key);
+        if (made.count(key)) continue;
+        gone.push_back({key, fresh->offers.count(key) ? "auto_accepted" : "gone"});
       }
     }
-    for (const auto& [conversation, agent] : gone) {
-      Event ev{0, "routing.offer_revoked", id, std::nullopt, {}, RoutingOfferRevoked{conversation, "gone"}};
+    for (const auto& [key, reason] : gone) {
+      const auto& [conversation, agent] = key;
+      Event ev{0, "routing.offer_revoked", id, std::nullopt, {}, RoutingOfferRevoked{conversation, reason}};
       ev.only_user = agent;
       bus_.publish(std::move(ev));
     }

@@ -312,6 +312,19 @@ TEST_F(RoutingServiceTest, TodaysFiguresGoOnAcrossAConfigurationChange) {
   EXPECT_EQ(after.second, before.second);
 }
 
+TEST_F(RoutingServiceTest, AnOpenOfferOfAQueueSwitchedToAutoAcceptIsTakenBackAndAssigned) {
+  auto q = queue(R"({"name":"Messaging",)" + members() + "}");
+  available(ann_);
+  auto c = customerWrites("carl");
+  ASSERT_EQ(offered(ann_), std::vector{c});
+  auto switched = routing_->updateQueue(admin_, q, R"({"auto_accept":true})");
+  ASSERT_TRUE(switched.ok()) << switched.error().message;
+  drive();
+  EXPECT_EQ(conversation(c).assignee_id, ann_.user_id);
+  EXPECT_TRUE(offered(ann_).empty());
+  EXPECT_EQ(revokedReasons(ann_.user_id), std::vector<std::string>{"auto_accepted"}) << "her card goes, without a notice";
+}
+
 TEST_F(RoutingServiceTest, TransferKeepsTheCustomersOriginalEnqueueTime) {
   auto first = queue(R"({"name":"First",)" + members() + "}");
   auto second = queue(R"({"name":"Second","agent_ids":[)" + std::to_string(bob_.user_id.value) + "]}");

@@ -79,6 +79,13 @@ describe('offer list', () => {
     expect(s.notices).toEqual([]);
   });
 
+  it('an offer its queue now accepts on the agent\'s behalf goes without a notice', () => {
+    let s = offersReducer(emptyOffers, { type: 'offered', offer: offer(1), now: T0 });
+    s = offersReducer(s, { type: 'revoked', conversation_id: 1, reason: 'auto_accepted', now: T0 + 1000 });
+    expect(s.offers).toEqual([]);
+    expect(s.notices).toEqual([]);
+  });
+
   it('my own accept or reject removes it without a notice', () => {
     let s = offersReducer(emptyOffers, { type: 'offered', offer: offer(1), now: T0 });
     s = offersReducer(s, { type: 'handled', conversation_id: 1 });

@@ -102,6 +102,9 @@ export function offersReducer(state: OfferState, action: OfferAction): OfferStat
     case 'revoked': {
       const gone = state.offers.find((o) => o.conversation_id === action.conversation_id);
       if (!gone) return state;
+      // Its queue now accepts for the agent: the conversation comes to him (or the next agent)
+      // by itself; nothing to explain.
+      if (action.reason === 'auto_accepted') return { ...state, offers: state.offers.filter((o) => o !== gone) };
       return {
         offers: state.offers.filter((o) => o !== gone),
         notices: [...state.notices.filter((n) => n.conversation_id !== gone.conversation_id), { conversation_id: gone.conversation_id, contact_name: gone.contact_name, reason: action.reason, until: action.now + NOTICE_MS }],
