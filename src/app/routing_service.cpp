@@ -4,7 +4,6 @@
 #include <date/date.h>
 
 #include <algorithm>
-#include <cctype>
 #include <functional>
 #include <cstdio>
 #include <iostream>
@@ -82,10 +81,7 @@ std::string isoTime(core::TimestampMs ms) {
 // tag ("German") lower-cased as it is, so it still matches itself in another case.
 std::string languageKey(std::string_view language) {
   std::string tag = lowerLanguageTag(language);
-  if (!tag.empty() || language.empty()) return tag;
-  std::string raw(language);
-  std::transform(raw.begin(), raw.end(), raw.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return raw;
+  return tag.empty() ? core::asciiLower(language) : tag;
 }
 
 // Contact attributes may say which language the customer speaks ({"language": "de"}).
@@ -166,7 +162,7 @@ Status readConfig(StoreTx& tx, core::TenantId tenant, TenantConfig& out) {
   // Rules saved before labels and languages were normalised on save ("VIP", "DE") are compared
   // the way conversations and contacts are.
   for (auto& r : out.rules) {
-    std::transform(r.label.begin(), r.label.end(), r.label.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    r.label = core::asciiLower(r.label);
     r.language = languageKey(r.language);
   }
   auto users = tx.listUsers(tenant);

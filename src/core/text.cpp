@@ -123,6 +123,24 @@ std::string toValidUtf8(std::string_view text) {
   return out;
 }
 
+std::size_t utf8Offset(std::string_view text, std::size_t code_points) {
+  std::size_t at = 0;
+  for (std::size_t n = 0; n < code_points; ++n) {
+    if (at >= text.size()) return std::string_view::npos;
+    ++at;
+    while (at < text.size() && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) ++at;
+  }
+  return at;
+}
+
+std::string asciiLower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 std::string_view utf8Prefix(std::string_view text, std::size_t max_bytes) {
   if (text.size() <= max_bytes) return text;
   std::size_t cut = max_bytes;

@@ -15,6 +15,11 @@ std::string toValidUtf8(std::string_view text);
 std::string jsonString(std::string_view text);
 // The longest prefix of `text` of at most `max_bytes` bytes that splits no UTF-8 sequence.
 std::string_view utf8Prefix(std::string_view text, std::size_t max_bytes);
+// The byte offset where code point number `code_points` (0-based) of `text` starts; text.size()
+// for its end, std::string_view::npos when `text` has fewer code points.
+std::size_t utf8Offset(std::string_view text, std::size_t code_points);
+// A-Z to a-z; every other byte (UTF-8 included) as it is.
+std::string asciiLower(std::string_view text);
 
 // Splits a search query into words: runs of letters and digits of any script (glibc's C.UTF-8
 // classes; without that locale, any non-ASCII character counts as a letter). Everything else —

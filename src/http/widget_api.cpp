@@ -101,18 +101,19 @@ Response widget(ApiDeps& deps, Context& ctx, bool needs_visitor, F&& handle) {
     }
     call.visitor = std::move(*visitor);
   }
-  // The JSON calls' limit; an uploaded file is the raw body, whatever its type (a .json file too),
-  // and has the inbox's upload limit instead.
-  const bool file_upload = ctx.request.path.size() >= 6 && ctx.request.path.compare(ctx.request.path.size() - 6, 6, "/files") == 0;
-  if (ctx.request.method == "POST" && !file_upload && ctx.request.header("content-type").rfind("application/json", 0) == 0 &&
-      ctx.request.body.size() > kMaxJsonBody) {
-    r = errorResponse(413, "too_large", "the body is larger than " + std::to_string(kMaxJsonBody) + " bytes");
-  } else {
-    r = handle(call);
-  }
+  r = handle(call);
   r.headers.emplace_back("Cache-Control", "no-store");
   addCors(r, origin);
   return r;
+}
+
+// A visitor's JSON call, within the widget's JSON limit (a file upload is a raw body with the
+// inbox's upload limit instead, whatever its type).
+core::Result<json::object> visitorJson(const Request& request) {
+  if (request.body.size() > kMaxJsonBody) {
+    return core::makeError(ErrorCode::TooLarge, "the body is larger than " + std::to_string(kMaxJsonBody) + " bytes");
+  }
+  return parseJsonObject(request);
 }
 
 core::Result<std::string> stringField(const json::object& o, const char* key, std::size_t max) {
@@ -190,7 +191,7 @@ void addWidgetRoutes(Router& router, ApiDeps& deps) {
              "\"name\", \"email\"} -> {\"token\", \"visitor\"}",
              [&deps](Context& ctx) -> Response {
                return widget(deps, ctx, false, [&](WidgetCall& call) -> Response {
-                 PARLEY_TRY(body, parseJsonObject(ctx.request));
+                 PARLEY_TRY(body, visitorJson(ctx.request));
                  PARLEY_CHECK(rejectUnknownKeys(body, {"token", "user", "user_hash", "name", "email"}));
                  channels::webchat::SessionRequest request;
                  PARLEY_TRY(token, stringField(body, "token", channels::webchat::kMaxTokenBytes));
@@ -256,7 +257,7 @@ void addWidgetRoutes(Router& router, ApiDeps& deps) {
              "Web chat: the visitor writes {\"text\", \"client_id\"} (400 email_required when an e-mail address is needed first)",
              [&deps](Context& ctx) -> Response {
                return widget(deps, ctx, true, [&](WidgetCall& call) -> Response {
-                 PARLEY_TRY(body, parseJsonObject(ctx.request));
+                 PARLEY_TRY(body, visitorJson(ctx.request));
                  PARLEY_CHECK(rejectUnknownKeys(body, {"text", "client_id"}));
                  PARLEY_TRY(text, stringField(body, "text", 65536));
                  PARLEY_TRY(client_id, stringField(body, "client_id", 64));
@@ -306,7 +307,7 @@ void addWidgetRoutes(Router& router, ApiDeps& deps) {
   router.add("POST", route("/typing"), Auth::None, "Web chat: the visitor is typing {\"typing\": true|false}",
              [&deps](Context& ctx) -> Response {
                return widget(deps, ctx, true, [&](WidgetCall& call) -> Response {
-                 PARLEY_TRY(body, parseJsonObject(ctx.request));
+                 PARLEY_TRY(body, visitorJson(ctx.request));
                  PARLEY_CHECK(rejectUnknownKeys(body, {"typing"}));
                  PARLEY_TRY(typing, optBool(body, "typing"));
                  if (!typing) return errorResponse(400, "invalid_input", "typing: required, true or false");
@@ -319,7 +320,7 @@ void addWidgetRoutes(Router& router, ApiDeps& deps) {
              "Web chat: the visitor has read these agent messages {\"message_ids\": [...]} (read receipts)",
              [&deps](Context& ctx) -> Response {
                return widget(deps, ctx, true, [&](WidgetCall& call) -> Response {
-                 PARLEY_TRY(body, parseJsonObject(ctx.request));
+                 PARLEY_TRY(body, visitorJson(ctx.request));
                  PARLEY_CHECK(rejectUnknownKeys(body, {"message_ids"}));
                  PARLEY_TRY(raw, optIdArray(body, "message_ids", 100));
                  if (!raw) return errorResponse(400, "invalid_input", "message_ids: required, a list of message ids");

@@ -71,3 +71,16 @@ TEST(Utf8, APrefixNeverSplitsACharacter) {
   EXPECT_EQ(utf8Prefix("\xF0\x9F\x91\x8D!", 3), "");
   EXPECT_EQ(utf8Prefix("abc", 0), "");
 }
+
+TEST(Utf8, OffsetsCountCodePoints) {
+  using parley::core::utf8Offset;
+  EXPECT_EQ(utf8Offset("Grüße", 0), 0u);
+  EXPECT_EQ(utf8Offset("Grüße", 3), 4u);  // G r ü: ü is two bytes
+  EXPECT_EQ(utf8Offset("Grüße", 5), 7u);  // the end
+  EXPECT_EQ(utf8Offset("Grüße", 6), std::string_view::npos);
+  EXPECT_EQ(utf8Offset("\xF0\x9F\x91\x8D!", 1), 4u);
+}
+
+TEST(Text, AsciiLowerLeavesOtherBytes) {
+  EXPECT_EQ(parley::core::asciiLower("VIP En-GB Ärger"), "vip en-gb Ärger");
+}

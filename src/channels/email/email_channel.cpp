@@ -22,6 +22,10 @@ using core::ErrorCode;
 using core::makeError;
 using Outcome = app::DeliveryResult::Outcome;
 
+// Every mail Parley sends has a Message-ID <parley.<message id>.<random>@<domain>>: how a copy of
+// one that comes back is told from a customer's mail.
+constexpr const char* kOwnMessageIdPrefix = "parley.";
+
 namespace {
 
 constexpr std::size_t kMaxTextBytes = 60'000;    // DeskService takes at most 64 KiB of text
@@ -260,7 +264,7 @@ core::Result<std::string> EmailGateway::encode(const app::OutboundContext& conte
     if (a.state != core::AttachmentState::Stored) return makeError(ErrorCode::InvalidInput, "attachment " + std::to_string(a.id.value) + " is not stored yet");
     files.push_back(json::object{{"sha256", a.sha256}, {"filename", a.filename}, {"content_type", a.content_type}});
   }
-  const std::string message_id = "parley." + std::to_string(context.message.id.value) + "." + app::randomHex(6) + "@" +
+  const std::string message_id = kOwnMessageIdPrefix + std::to_string(context.message.id.value) + "." + app::randomHex(6) + "@" +
                                  domainOf(config->address);
   json::object envelope{{"to", to_address},         {"to_name", core::toValidUtf8(to_name)},
                         {"subject", core::toValidUtf8(subject)}, {"message_id", message_id},
@@ -344,7 +348,7 @@ core::Result<ReceiveResult> EmailReceiver::receive(const core::Inbox& inbox, con
   // A web form or shop system that writes in the customer's name (From: its own or even the
   // inbox's address, Reply-To: the customer): the customer is the Reply-To. Parley's own replies
   // (Message-ID parley.<id>...) never count as such, whatever their headers.
-  const bool sent_by_parley = m.message_id.rfind("parley.", 0) == 0;
+  const bool sent_by_parley = m.message_id.rfind(kOwnMessageIdPrefix, 0) == 0;
   if ((from_inbox || is_form_sender(m.from.address)) && !sent_by_parley) {
     for (const auto& r : m.reply_to) {
       if (!r.address.empty() && r.address != config.address && !is_form_sender(r.address)) {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <set>
 
+#include "core/text.hpp"
+
 namespace parley::channels::email {
 
 namespace json = boost::json;
@@ -16,11 +18,6 @@ namespace {
 
 core::Error bad(const std::string& key, const std::string& what) {
   return makeError(ErrorCode::InvalidInput, "config." + key + ": " + what);
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 core::Result<std::string> optString(const json::object& o, const std::string& key, std::size_t max = 2000) {
@@ -43,7 +40,7 @@ core::Result<bool> optBool(const json::object& o, const std::string& key, bool f
 core::Status checkServerUrl(const std::string& key, const std::string& url, bool imap, std::string* mailbox) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return bad(key, "not a URL: '" + url + "'");
-  const std::string scheme = lower(std::string(parsed->scheme()));
+  const std::string scheme = core::asciiLower(parsed->scheme());
   const bool ok = imap ? (scheme == "imap" || scheme == "imaps") : (scheme == "smtp" || scheme == "smtps");
   if (!ok) return bad(key, imap ? "must start with imaps:// or imap://" : "must start with smtps:// or smtp://");
   if (parsed->host().empty()) return bad(key, "names no host");
@@ -90,7 +87,7 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json) {
   InboxConfig c;
   auto address = optString(o, "address", 320);
   if (!address) return address.error();
-  c.address = lower(*address);
+  c.address = core::asciiLower(*address);
   const auto at = c.address.find('@');
   if (c.address.empty()) return bad("address", "is required: the inbox's e-mail address, e.g. support@example.com");
   if (at == std::string::npos || at == 0 || at + 1 >= c.address.size() ||
@@ -153,7 +150,7 @@ core::Result<InboxConfig> parseInboxConfig(const std::string& config_json) {
       return bad("form_senders", "must be a list of at most 50 e-mail addresses, e.g. [\"noreply@shop.example\"]");
     }
     for (const auto& entry : it->value().as_array()) {
-      const std::string sender = entry.is_string() ? lower(std::string(entry.get_string())) : std::string();
+      const std::string sender = entry.is_string() ? core::asciiLower(entry.get_string()) : std::string();
       const auto sender_at = sender.find('@');
       if (sender.size() > 320 || sender_at == std::string::npos || sender_at == 0 || sender_at + 1 >= sender.size() ||
           sender.find_first_of(" <>,;\"\r\n\t") != std::string::npos) {

@@ -182,12 +182,11 @@ std::string withoutHiddenMentions(std::string text, const json::object& owner, j
   if (!range || !range->is_array() || range->get_array().size() != 2 || !range->get_array()[0].is_int64()) return text;
   const std::int64_t start = range->get_array()[0].get_int64();
   if (start <= 0) return text;
-  std::size_t bytes = 0;
-  for (std::int64_t cp = 0; cp < start; ++cp) {
-    if (bytes >= text.size()) return text;
-    ++bytes;
-    while (bytes < text.size() && (static_cast<unsigned char>(text[bytes]) & 0xC0) == 0x80) ++bytes;
-  }
+  const std::size_t bytes = core::utf8Offset(text, static_cast<std::size_t>(start));
+  if (bytes == std::string::npos) return text;
+  const auto name_char = [&](std::size_t at) {
+    return at < text.size() && (std::isalnum(static_cast<unsigned char>(text[at])) || text[at] == '_');
+  };
   std::vector<std::string> names;
   for (std::size_t i = 0; i < bytes;) {
     if (text[i] == ' ' || text[i] == '\n' || text[i] == '\t') {
@@ -196,14 +195,11 @@ std::string withoutHiddenMentions(std::string text, const json::object& owner, j
     }
     if (text[i] != '@') return text;
     std::size_t end = i + 1;
-    while (end < bytes && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) ++end;
+    while (end < bytes && name_char(end)) ++end;
     if (end == i + 1) return text;
     names.emplace_back(text.substr(i + 1, end - i - 1));
     i = end;
   }
-  const auto name_char = [&](std::size_t at) {
-    return at < text.size() && (std::isalnum(static_cast<unsigned char>(text[at])) || text[at] == '_');
-  };
   if (name_char(bytes - 1) && name_char(bytes)) return text;  // the range cuts a name in two
   // Nothing but @names (a reply that only tags people): the names are what was written.
   if (text.find_first_not_of(" \t\n\r", bytes) == std::string::npos) return text;

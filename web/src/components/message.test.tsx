@@ -20,6 +20,9 @@ const reply = (over: Partial<Message>): Message =>
     ...over,
   }) as Message;
 
+/** Rendered with the desk in German. */
+const inGerman = (node: preact.ComponentChildren) => render(<I18nContext.Provider value={createI18n('de')}>{node}</I18nContext.Provider>);
+
 const interrupted = 'Parley stopped while this message was being sent; it may or may not have reached the customer — check and resend';
 
 describe('a reply that was not delivered', () => {
@@ -85,17 +88,10 @@ describe('a message the customer unsent (Instagram)', () => {
   it('says so, in English and German', () => {
     const unsent = reply({ id: 44, direction: 'incoming', kind: 'text', text: '', payload: { unsent_at: 1764000000000 } });
     expect(render(<KindExtras m={unsent} />)).toContain('Unsent by the customer');
-    const de = render(
-      <I18nContext.Provider value={createI18n('de')}>
-        <KindExtras m={unsent} />
-      </I18nContext.Provider>,
-    );
-    expect(de).toContain('Vom Kunden zurückgezogen');
+    expect(inGerman(<KindExtras m={unsent} />)).toContain('Vom Kunden zurückgezogen');
   });
-});
 
-describe('an unsent photo', () => {
-  it('shows the notice, not its file (which the server no longer serves)', () => {
+  it('shows the notice for a photo, not its file (which the server no longer serves)', () => {
     const session = {
       dir: { me: { id: 1 }, users: [], teams: [], inboxes: [{ id: 1, name: 'Instagram', channel: 'instagram' }], canned: [] },
     } as unknown as SessionValue;
@@ -152,20 +148,19 @@ describe('a message in a Telegram group', () => {
 
 describe('a file still at the provider', () => {
   const pending = (over: Partial<{ contentType: string; filename: string }>) => ({ id: 5, state: 'pending' as const, contentType: '', filename: '', size: null, error: null, ...over });
-  const de = (node: preact.ComponentChildren) => render(<I18nContext.Provider value={createI18n('de')}>{node}</I18nContext.Provider>);
 
   it('says what is being loaded, by kind, instead of the placeholder name', () => {
     // The server names a file the provider did not name by the message's kind: "image".
-    const html = de(<AttachmentView info={pending({ filename: 'image', contentType: 'image/jpeg' })} kind="image" />);
+    const html = inGerman(<AttachmentView info={pending({ filename: 'image', contentType: 'image/jpeg' })} kind="image" />);
     expect(html).toContain('Bild wird geladen…');
     expect(html).not.toMatch(/>\s*image\b/);
     expect(render(<AttachmentView info={pending({ filename: 'image' })} kind="image" />)).toContain('Loading image…');
-    expect(de(<AttachmentView info={pending({ filename: 'audio', contentType: 'audio/ogg' })} kind="audio" />)).toContain('Audiodatei wird geladen…');
-    expect(de(<AttachmentView info={pending({ filename: 'video.mp4', contentType: 'video/mp4' })} kind="video" />)).toContain('Video wird geladen…');
-    expect(de(<AttachmentView info={pending({ filename: 'sticker.webp', contentType: 'image/webp' })} kind="sticker" />)).toContain('Sticker wird geladen…');
-    expect(de(<AttachmentView info={pending({ filename: 'document', contentType: 'application/pdf' })} kind="document" />)).toContain('Dokument wird geladen…');
+    expect(inGerman(<AttachmentView info={pending({ filename: 'audio', contentType: 'audio/ogg' })} kind="audio" />)).toContain('Audiodatei wird geladen…');
+    expect(inGerman(<AttachmentView info={pending({ filename: 'video.mp4', contentType: 'video/mp4' })} kind="video" />)).toContain('Video wird geladen…');
+    expect(inGerman(<AttachmentView info={pending({ filename: 'sticker.webp', contentType: 'image/webp' })} kind="sticker" />)).toContain('Sticker wird geladen…');
+    expect(inGerman(<AttachmentView info={pending({ filename: 'document', contentType: 'application/pdf' })} kind="document" />)).toContain('Dokument wird geladen…');
     // A document's own name is worth showing.
-    expect(de(<AttachmentView info={pending({ filename: 'Rechnung 4711.pdf', contentType: 'application/pdf' })} kind="document" />)).toContain('„Rechnung 4711.pdf“ wird geladen…');
+    expect(inGerman(<AttachmentView info={pending({ filename: 'Rechnung 4711.pdf', contentType: 'application/pdf' })} kind="document" />)).toContain('„Rechnung 4711.pdf“ wird geladen…');
   });
 
   it('finds the kind by declared type, then the message kind, then the name', () => {
@@ -178,7 +173,7 @@ describe('a file still at the provider', () => {
 
   it('says when it could not be loaded, with the server’s reason marked as such', () => {
     const failed = { ...pending({ filename: 'image', contentType: 'image/jpeg' }), state: 'failed' as const, error: 'the provider answered 404' };
-    expect(de(<AttachmentView info={failed} kind="image" />)).toContain('Das Bild konnte nicht geladen werden. Details vom Server: the provider answered 404');
+    expect(inGerman(<AttachmentView info={failed} kind="image" />)).toContain('Das Bild konnte nicht geladen werden. Details vom Server: the provider answered 404');
     expect(render(<AttachmentView info={{ ...failed, error: null }} kind="image" />)).toContain('The image could not be loaded.');
   });
 });
