@@ -3,6 +3,8 @@
 //   parley serve [--config parley.toml]
 //   parley migrate [--config parley.toml]
 //   parley admin create-user --email E --password P --role admin|supervisor|agent [--name N] [--tenant T]
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -169,6 +171,24 @@ int serve(const app::Config& config) {
   app::DeskService desk(*store, bus, clock, gateways);
   app::AttachmentStore attachments(*store, clock, attachments_root, config.attachment_max_bytes);
   app::MediaFetcher media_fetcher(*store, desk, attachments, clock, gateways);
+  // Attachment files no message uses any more (unsent by the customer, saved by a request that
+  // then failed) are removed once unused for attachment_sweep_seconds, checked as often.
+  std::atomic<std::int64_t> blobs_removed{0};
+  const auto sweep_every = std::chrono::seconds(config.attachment_sweep_seconds);
+  app::BackgroundLoop blob_sweep(
+      [&attachments, &blobs_removed, sweep_every] {
+        auto swept = attachments.sweepUnreferencedBlobs(sweep_every);
+        if (!swept) {
+          http::logJson("warn", "attachment sweep failed", {{"error", swept.error().message}});
+        } else if (swept->removed > 0 || swept->temporary_removed > 0) {
+          blobs_removed += swept->removed;
+          http::logJson("info", "attachment sweep", {{"removed", std::to_string(swept->removed)},
+                                                     {"bytes_freed", std::to_string(swept->bytes_freed)},
+                                                     {"temporary_removed", std::to_string(swept->temporary_removed)}});
+        }
+        return 0;  // the next sweep after sweep_every
+      },
+      std::chrono::duration_cast<std::chrono::milliseconds>(sweep_every));
   // Names new Messenger / Instagram customers from the profile API, off the request path.
   app::ProfileFetcher profile_fetcher(*store, bus, clock, gateways);
   bus.subscribe([&profile_fetcher](const app::Event& e) { profile_fetcher.onEvent(e); });
@@ -229,6 +249,7 @@ int serve(const app::Config& config) {
   metrics.addCounter("parley_outbox_failed_total", "outbox deliveries that failed for good", [&] { return double(outbox.failed()); });
   metrics.addCounter("parley_media_fetched_total", "provider media files downloaded", [&] { return double(media_fetcher.fetched()); });
   metrics.addCounter("parley_media_failed_total", "provider media files given up on", [&] { return double(media_fetcher.failed()); });
+  metrics.addCounter("parley_attachment_files_removed_total", "attachment files removed because no message uses them any more", [&] { return double(blobs_removed.load()); });
   metrics.addCounter("parley_profiles_named_total", "contacts named from a channel's profile API", [&] { return double(profile_fetcher.named()); });
   metrics.addCounter("parley_email_fetched_total", "mails fetched over IMAP and stored", [&] { return double(email_poller.fetched()); });
   metrics.addCounter("parley_email_poll_failures_total", "IMAP polls that failed (network, login)", [&] { return double(email_poller.failedPolls()); });
@@ -250,6 +271,7 @@ int serve(const app::Config& config) {
   email_poller.start();
   template_syncer.start();
   routing_loop.start();
+  if (config.attachment_sweep_seconds > 0) blob_sweep.start();
   const auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - boot).count();
   http::logJson("info", "listening", {{"url", "http://" + config.host + ":" + std::to_string(port)},
                                       {"database", store->backendName()}, {"startup_ms", std::to_string(ready_ms)}});
@@ -264,6 +286,7 @@ int serve(const app::Config& config) {
   email_poller.stop();
   template_syncer.stop();
   routing_loop.stop();
+  blob_sweep.stop();
   store.reset();  // the SQLite writer finishes its queue and closes
   http::logJson("info", "stopped");
   return 0;

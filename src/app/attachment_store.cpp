@@ -4,9 +4,11 @@
 #include <magic.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <memory>
+#include <vector>
 
 #include "app/crypto.hpp"
 #include "core/text.hpp"
@@ -25,29 +27,41 @@ using core::makeError;
 
 namespace {
 
+constexpr const char* kTemporaryMark = ".tmp";
+
 struct MagicDeleter {
   void operator()(magic_t m) const { magic_close(m); }
 };
 
-bool writeFileDurably(const std::filesystem::path& path, const std::string& bytes) {
-  const auto temp = path.string() + ".tmp" + randomHex(4);
+// Writes the bytes to a new temporary file next to `path` and fsyncs it; its name, or "" on
+// failure (nothing left behind then). The caller renames it into place.
+std::string writeTemporaryDurably(const std::filesystem::path& path, const std::string& bytes) {
+  const auto temp = path.string() + kTemporaryMark + randomHex(4);
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return false;
+  if (fd < 0) return "";
   std::size_t done = 0;
   while (done < bytes.size()) {
     auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n <= 0) {
       ::close(fd);
       ::unlink(temp.c_str());
-      return false;
+      return "";
     }
     done += static_cast<std::size_t>(n);
   }
   bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
+  if (::close(fd) != 0) ok = false;
+  if (!ok) {
     ::unlink(temp.c_str());
-    return false;
+    return "";
+  }
+  return temp;
+}
+
+bool isHex64(const std::string& name) {
+  if (name.size() != 64) return false;
+  for (char c : name) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   }
   return true;
 }
@@ -137,11 +151,21 @@ Result<core::Attachment> AttachmentStore::saveBlob(core::TenantId tenant, const 
   a.created_at = clock_.now();
   const auto path = pathOf(a);
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    std::filesystem::create_directories(path.parent_path(), ec);
-    if (ec || !writeFileDurably(path, bytes)) {
-      return makeError(ErrorCode::Unavailable, "could not write the attachment to disk");
+  {
+    std::lock_guard lock(blob_mutex_);
+    if (std::filesystem::exists(path, ec)) {
+      // Stored before: renewing its time keeps the sweep off it until this save's row is committed.
+      std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now(), ec);
+      return a;
     }
+  }
+  std::filesystem::create_directories(path.parent_path(), ec);
+  const std::string temp = ec ? "" : writeTemporaryDurably(path, bytes);
+  if (temp.empty()) return makeError(ErrorCode::Unavailable, "could not write the attachment to disk");
+  std::lock_guard lock(blob_mutex_);
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    ::unlink(temp.c_str());
+    return makeError(ErrorCode::Unavailable, "could not write the attachment to disk");
   }
   return a;
 }
@@ -159,6 +183,70 @@ Result<core::Attachment> AttachmentStore::save(core::TenantId tenant, const std:
   });
   if (!status) return status.error();
   return a;
+}
+
+Result<AttachmentStore::SweepReport> AttachmentStore::sweepUnreferencedBlobs(std::chrono::seconds grace) {
+  namespace fs = std::filesystem;
+  using FileClock = fs::file_time_type::clock;
+  SweepReport report;
+  const auto cutoff = FileClock::now() - grace;
+  auto unchangedSinceCutoff = [&cutoff](const fs::path& file) {
+    std::error_code ec;
+    const auto modified = fs::last_write_time(file, ec);
+    return !ec && modified < cutoff;
+  };
+
+  // Asks the store about a batch of old blobs and removes the ones no row names.
+  std::vector<std::string> batch;
+  Status failure;
+  auto settle = [&]() {
+    if (batch.empty() || !failure.ok()) return;
+    std::vector<std::string> referenced;
+    failure = store_.read([&](StoreTx& tx) -> Status {
+      auto found = tx.referencedBlobs(batch);
+      if (!found) return found.error();
+      referenced = std::move(*found);
+      return {};
+    });
+    if (!failure.ok()) return;
+    std::sort(referenced.begin(), referenced.end());
+    for (const auto& sha : batch) {
+      if (std::binary_search(referenced.begin(), referenced.end(), sha)) continue;
+      const auto file = blobPath(root_, sha);
+      std::lock_guard lock(blob_mutex_);
+      if (!unchangedSinceCutoff(file)) continue;  // a save renewed it meanwhile
+      std::error_code ec;
+      const auto size = fs::file_size(file, ec);
+      if (fs::remove(file, ec) && !ec) {
+        ++report.removed;
+        report.bytes_freed += static_cast<std::int64_t>(size);
+      }
+    }
+    batch.clear();
+  };
+
+  std::error_code ec;
+  for (fs::directory_iterator dir(root_, ec), end; !ec && dir != end; dir.increment(ec)) {
+    const std::string prefix = dir->path().filename().string();
+    if (prefix.size() != 2 || !dir->is_directory(ec)) continue;
+    std::error_code inner;
+    for (fs::directory_iterator it(dir->path(), inner), stop; !inner && it != stop; it.increment(inner)) {
+      const std::string name = it->path().filename().string();
+      if (!it->is_regular_file(inner)) continue;
+      if (name.find(kTemporaryMark) != std::string::npos) {
+        // A save writes and renames its temporary file within moments: an old one is a crash's.
+        std::error_code gone;
+        if (unchangedSinceCutoff(it->path()) && fs::remove(it->path(), gone)) ++report.temporary_removed;
+        continue;
+      }
+      if (!isHex64(name) || name.compare(0, 2, prefix) != 0 || !unchangedSinceCutoff(it->path())) continue;
+      batch.push_back(name);
+      if (batch.size() == 500) settle();
+    }
+  }
+  settle();
+  if (!failure.ok()) return failure.error();
+  return report;
 }
 
 }  // namespace parley::app

@@ -2,9 +2,21 @@
 // content hash, so the same file sent twice is stored once. A blob is written to a temporary
 // file, fsynced and renamed before its metadata row is committed; the MIME type is sniffed
 // from the bytes with libmagic (one magic_t per thread), never taken from the client.
+//
+// Removing bytes: a blob is shared by every attachment row that names its hash, so no single
+// change deletes it. A row stops naming it (the customer unsent the file: the row keeps its
+// place without the hash), or never came to (the request that saved the bytes then failed), and
+// sweepUnreferencedBlobs() removes the files no row names. A blob is saved before its row is
+// committed, so the sweep only takes files older than a grace period, and a save that finds the
+// blob already there renews its modification time; both under one mutex with the sweep's own
+// last look, so a file is never removed between a save that counts on it and its row's commit
+// (as long as that commit comes within the grace period). Several nodes sharing the directory
+// are covered by the same renewal and grace period, not by the mutex.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -36,11 +48,22 @@ class AttachmentStore {
   std::filesystem::path pathOf(const core::Attachment& attachment) const;
   std::int64_t maxBytes() const { return max_bytes_; }
 
+  struct SweepReport {
+    int removed = 0;               // blobs no attachment names any more
+    std::int64_t bytes_freed = 0;
+    int temporary_removed = 0;     // half-written files a crash left behind
+  };
+  // Removes the blobs no attachment row names any more and temporary files left by a crash,
+  // each only once unchanged for `grace` (see the DESIGN note). Unavailable when the store
+  // cannot be read (nothing is removed then).
+  Result<SweepReport> sweepUnreferencedBlobs(std::chrono::seconds grace);
+
  private:
   Store& store_;
   const Clock& clock_;
   std::filesystem::path root_;
   std::int64_t max_bytes_;
+  std::mutex blob_mutex_;  // a save's "is it there / put it there" against the sweep's removal
 };
 
 std::string sniffMimeType(const std::string& bytes);

@@ -15,6 +15,7 @@ const std::vector<ConfigKey> kConfigKeys = {
     {"worker_threads", "threads for blocking work: database, hashing, outbound HTTP; more threads let more writes share one commit (default 32)"},
     {"body_limit_bytes", "largest request body accepted; larger gets 413 (default 33554432)"},
     {"attachment_max_bytes", "largest attachment (default 26214400)"},
+    {"attachment_sweep_seconds", "how often attachment files that no message uses any more are removed from data_dir/attachments (files the customer unsent, bytes saved by a request that then failed, half-written files a crash left), and how long such a file must have been unused first (default 3600; 0: never)"},
     {"secure_cookies", "mark session cookies Secure; set true behind HTTPS (default false)"},
     {"trusted_proxies", "reverse proxies in front of Parley, as addresses or networks separated by commas (e.g. 127.0.0.1, 10.0.0.0/8): for a connection from one of them the client address is read from X-Forwarded-For, for rate limits and logs (default: none, the connection's address counts)"},
     {"session_ttl_hours", "how long a login session lasts (default 168)"},
@@ -63,6 +64,7 @@ void apply(Config& c, const std::string& key, const std::string& v) {
   else if (key == "worker_threads") c.worker_threads = static_cast<int>(toInt(key, v, 1, 256));
   else if (key == "body_limit_bytes") c.body_limit_bytes = toInt(key, v, 1024, 1LL << 32);
   else if (key == "attachment_max_bytes") c.attachment_max_bytes = toInt(key, v, 1, 1LL << 32);
+  else if (key == "attachment_sweep_seconds") c.attachment_sweep_seconds = static_cast<int>(toInt(key, v, 0, 7 * 24 * 3600));
   else if (key == "secure_cookies") c.secure_cookies = toBool(key, v);
   else if (key == "trusted_proxies") c.trusted_proxies = v;
   else if (key == "session_ttl_hours") c.session_ttl_hours = static_cast<int>(toInt(key, v, 1, 24 * 365));

@@ -18,6 +18,7 @@ struct Config {
   int worker_threads = 32;
   std::int64_t body_limit_bytes = 32 * 1024 * 1024;
   std::int64_t attachment_max_bytes = 25 * 1024 * 1024;
+  int attachment_sweep_seconds = 3600;  // how often, and after how long, unused blobs go; 0: never
   bool secure_cookies = false;
   std::string trusted_proxies;  // addresses/networks whose X-Forwarded-For is believed; empty: none
   int session_ttl_hours = 168;

@@ -159,6 +159,9 @@ class StoreTx {
   virtual Status updateAttachment(const core::Attachment& attachment) = 0;
   // Pending attachments with next_fetch_at <= now, oldest first, all tenants (the media fetcher).
   virtual Result<std::vector<core::Attachment>> dueAttachments(core::TimestampMs now, int limit) = 0;
+  // Which of these content hashes an attachment row of any tenant still names, in no particular
+  // order (the blob sweeper removes the files of the others); at most 1000 hashes per call.
+  virtual Result<std::vector<std::string>> referencedBlobs(const std::vector<std::string>& sha256s) = 0;
 
   // Canned responses ((short_code, language) unique per tenant)
   virtual Result<core::CannedResponseId> createCannedResponse(const core::CannedResponse& response) = 0;

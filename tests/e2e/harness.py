@@ -95,9 +95,9 @@ class Desk:
     conversations, read and answer them, download what the customer sent."""
 
     @classmethod
-    def start_with_inbox(cls, name, channel, config):
-        """Starts Parley, signs in as the admin and creates the inbox under test."""
-        cls.parley = Parley()
+    def start_with_inbox(cls, name, channel, config, extra_env=None):
+        """Starts Parley (with `extra_env` settings), signs in as the admin and creates the inbox under test."""
+        cls.parley = Parley(extra_env=extra_env)
         cls.token = cls.parley.login()
         cls.inbox = cls.add_inbox(name, channel, config)
 

@@ -1,6 +1,7 @@
 """End to end: the Facebook Messenger and Instagram channels against the real binary and a local
 fake of the Graph API's Send and Attachment Upload APIs. Webhook payloads are the fixtures
 written from Meta's documentation (tests/channels/{messenger,instagram}/fixtures)."""
+import hashlib
 import json
 import os
 import struct
@@ -52,7 +53,10 @@ class MessengerTest(Desk, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.meta = FakeMetaMessaging()
-        cls.start_with_inbox("Facebook Page", "messenger", cls.meta.page_config(PAGE_ID, APP_SECRET))
+        # Files no message uses any more are swept every second here (default: hourly), so the
+        # unsend test sees the bytes go; every other test runs with the sweep busy beside it.
+        cls.start_with_inbox("Facebook Page", "messenger", cls.meta.page_config(PAGE_ID, APP_SECRET),
+                             extra_env={"PARLEY_ATTACHMENT_SWEEP_SECONDS": "1"})
         cls.meta.instagram_accounts.add(IG_ID)
         cls.ig_inbox = cls.add_inbox("Instagram", "instagram", {
             "instagram_id": IG_ID, "access_token": cls.meta.token, "app_secret": APP_SECRET,
@@ -199,7 +203,8 @@ class MessengerTest(Desk, unittest.TestCase):
 
     def test_instagram_unsend_takes_back_text_and_photo(self):
         """Instagram's unsend ({"mid", "is_deleted": true}): the message stays in the timeline as
-        'unsent', without its text (also in search) and without its file."""
+        'unsent', without its text (also in search) and without its file, whose bytes are removed
+        from the disk by the next sweep."""
         igsid, path = "908765432100077", "/webhooks/instagram"
         jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + os.urandom(2000) + b"\xff\xd9"
         self.meta.files["unsend.jpg"] = (jpeg, "image/jpeg")
@@ -211,6 +216,10 @@ class MessengerTest(Desk, unittest.TestCase):
         self.downloaded_attachment(conversation["id"], "aWdf_unsend_photo")
         status, found, _ = self.parley.request("GET", "/api/v1/search?q=zwergpinscher", token=self.token)
         self.assertEqual(len(found["data"]), 1, found)
+        digest = hashlib.sha256(jpeg).hexdigest()
+        blob = os.path.join(self.parley.data_dir, "attachments", digest[:2], digest)
+        time.sleep(2.5)  # two sweeps: a file a message shows stays
+        self.assertTrue(os.path.exists(blob))
         for mid in ("aWdf_unsend_text", "aWdf_unsend_photo"):
             unsend = event(igsid, IG_ID, {"message": {"mid": mid, "is_deleted": True}}, account=IG_ID, obj="instagram")
             status, body, _ = self.webhook(unsend, path=path)
@@ -225,6 +234,7 @@ class MessengerTest(Desk, unittest.TestCase):
         self.assertEqual(status, 410, "the file is no longer served")
         status, found, _ = self.parley.request("GET", "/api/v1/search?q=zwergpinscher", token=self.token)
         self.assertEqual(found["data"], [], "nor found by search")
+        wait_for(lambda: not os.path.exists(blob), timeout=10)
         # Meta redelivers: the second unsend changes nothing.
         again = event(igsid, IG_ID, {"message": {"mid": "aWdf_unsend_text", "is_deleted": True}}, account=IG_ID, obj="instagram")
         self.assertEqual(self.webhook(again, path=path)[0], 200)

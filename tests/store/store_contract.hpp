@@ -1971,6 +1971,50 @@ TYPED_TEST_P(StoreContract, DueAttachmentsArePendingOnesOldestFirstAcrossTenants
   PARLEY_EXPECT_SAME(later[2], retry);
 }
 
+TYPED_TEST_P(StoreContract, ReferencedBlobsAreTheHashesAttachmentRowsStillName) {
+  auto acme = this->tenant("Acme");
+  auto globex = this->tenant("Globex");
+  const std::string shared(64, 'a'), acme_only(64, 'b'), unsent(64, 'c'), never(64, 'f');
+  auto add = [&](core::TenantId t, const std::string& sha) {
+    core::Attachment a;
+    a.tenant_id = t;
+    a.sha256 = sha;
+    a.size = 10;
+    a.content_type = "image/png";
+    a.filename = "x.png";
+    a.created_at = 1'700'000'006'000;
+    a.id = this->must(this->w([&](StoreTx& tx) { return tx.insertAttachment(a); }), "insertAttachment");
+    return a;
+  };
+  add(acme, shared);
+  add(globex, shared);
+  add(acme, acme_only);
+  core::Attachment taken_back = add(globex, unsent);
+  auto pending = pendingAttachmentIn(acme, "media-9", 5);  // no bytes yet: names no hash
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.insertAttachment(pending); }));
+
+  auto referenced = [&](std::vector<std::string> hashes) {
+    auto found = this->must(this->r([&](StoreTx& tx) { return tx.referencedBlobs(hashes); }), "referencedBlobs");
+    std::sort(found.begin(), found.end());
+    return found;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(referenced({shared, acme_only, unsent, never}), (V{shared, acme_only, unsent})) << "every tenant's rows count";
+  EXPECT_EQ(referenced({never}), V{});
+  EXPECT_EQ(referenced({}), V{});
+  EXPECT_EQ(referenced({"", "x\"y"}), V{}) << "odd input matches nothing rather than failing";
+
+  // The customer unsent the file: its row stays, without the hash, so the bytes can go.
+  taken_back.sha256.clear();
+  taken_back.state = core::AttachmentState::Failed;
+  taken_back.error = "unsent";
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.updateAttachment(taken_back); }));
+  EXPECT_EQ(referenced({shared, unsent}), V{shared});
+
+  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.referencedBlobs(std::vector<std::string>(1001, never)); }),
+                     ErrorCode::InvalidInput);
+}
+
 // --- search -------------------------------------------------------------------------------------------------
 
 TYPED_TEST_P(StoreContract, SearchFindsGermanWordsWithUmlautsAndPrefixes) {
@@ -2826,6 +2870,7 @@ REGISTER_TYPED_TEST_SUITE_P(StoreContract, IsHealthyAndNamesItsBackend, RecordCo
                             AttachmentsRoundTripAndLinkToTheirMessage,
                             PendingAttachmentIsCompletedThroughUpdateAttachment,
                             DueAttachmentsArePendingOnesOldestFirstAcrossTenants,
+                            ReferencedBlobsAreTheHashesAttachmentRowsStillName,
                             SearchFindsGermanWordsWithUmlautsAndPrefixes,
                             SearchFindsGermanWordsWhicheverWayTheUmlautIsWritten, SearchTreatsQueryOperatorsAsText,
                             SearchIsNewestFirstWithCursorInboxesAndTenant, SearchFollowsEditedText,

@@ -409,6 +409,10 @@ constexpr const char* kV8 = R"SQL(
 CREATE INDEX outbox_attempted_idx ON outbox (inbox_id, updated_at, id) WHERE state = 'pending' AND (attempts > 0 OR sending_since > 0);
 )SQL";
 
+constexpr const char* kV9 = R"SQL(
+CREATE INDEX attachments_sha256_idx ON attachments (sha256) WHERE sha256 <> '';
+)SQL";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
     {2, "messaging channels: message kind and payload, attachment fetch state, conversation window", kV2},
@@ -417,6 +421,7 @@ constexpr Migration kMigrations[] = {
     {5, "routing: skills, queues, profiles, rules, conversation queue", kV5},
     {7, "outbox: the attempt in hand (sending_since), throttled answers, items by message", kV7},
     {8, "outbox: items attempted or in their send call, per inbox (the provider's echo)", kV8},
+    {9, "attachments by content hash (the blob sweeper)", kV9},
 };
 
 // Arbitrary, fixed: "parley" in ASCII. Advisory locks are per database.

@@ -1433,6 +1433,14 @@ Result<std::vector<core::Attachment>> PgTx::dueAttachments(core::TimestampMs now
   return rowsOf(result.get(), decodeAttachment);
 }
 
+Result<std::vector<std::string>> PgTx::referencedBlobs(const std::vector<std::string>& sha256s) {
+  if (sha256s.size() > 1000) return makeError(ErrorCode::InvalidInput, "at most 1000 content hashes per call");
+  if (sha256s.empty()) return std::vector<std::string>{};
+  PARLEY_PG_ASSIGN(auto result, query("SELECT DISTINCT sha256 FROM attachments WHERE sha256 <> '' AND sha256 = ANY($1::text[])",
+                                      Params().textArray(sha256s)));
+  return rowsOf(result.get(), [](RowReader& r) { return r.text(); });
+}
+
 // --- canned responses -----------------------------------------------------------------------------
 
 Result<core::CannedResponseId> PgTx::createCannedResponse(const core::CannedResponse& r) {

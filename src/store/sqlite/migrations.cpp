@@ -411,6 +411,12 @@ static const char* const kV10 = R"sql(
 CREATE INDEX outbox_attempted ON outbox(inbox_id, updated_at, id) WHERE state = 'pending' AND (attempts > 0 OR sending_since > 0);
 )sql";
 
+// Version 11: the blob sweeper asks which content hashes attachment rows still name
+// (StoreTx::referencedBlobs); pending rows have none yet.
+static const char* const kV11 = R"sql(
+CREATE INDEX attachments_sha256 ON attachments(sha256) WHERE sha256 <> '';
+)sql";
+
 static const Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
@@ -421,6 +427,7 @@ static const Migration kMigrations[] = {
     {8, kV8},
     {9, "", kV9Checks},
     {10, kV10},
+    {11, kV11},
 };
 
 }  // namespace

@@ -1375,6 +1375,28 @@ Result<std::vector<core::Attachment>> SqliteTx::dueAttachments(core::TimestampMs
   return readAll<core::Attachment>(stmt, readAttachment);
 }
 
+Result<std::vector<std::string>> SqliteTx::referencedBlobs(const std::vector<std::string>& sha256s) {
+  if (sha256s.size() > 1000) return makeError(ErrorCode::InvalidInput, "at most 1000 content hashes per call");
+  if (sha256s.empty()) return std::vector<std::string>{};
+  // A JSON array of the hashes (hex; anything else is escaped and simply matches nothing), so one
+  // cached statement serves every count. `sha256 <> ''` lets SQLite use the partial index.
+  std::string list = "[";
+  for (const auto& sha : sha256s) {
+    if (list.size() > 1) list += ',';
+    list += '"';
+    for (char c : sha) {
+      if (c == '"' || c == '\\') list += '\\';
+      if (static_cast<unsigned char>(c) >= 0x20) list += c;
+    }
+    list += '"';
+  }
+  list += ']';
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT DISTINCT sha256 FROM attachments WHERE sha256 <> '' AND sha256 IN "
+                                            "(SELECT value FROM json_each(?1))"));
+  stmt.bind(1, list);
+  return readAll<std::string>(stmt, [](const Stmt& s) { return s.text(0); });
+}
+
 // --- canned responses ----------------------------------------------------------------------------------------
 
 Result<core::CannedResponseId> SqliteTx::createCannedResponse(const core::CannedResponse& r) {
