@@ -286,6 +286,7 @@ int serve(const app::Config& config) {
   email_poller.stop();
   template_syncer.stop();
   routing_loop.stop();
+  (void)routing.saveFigures(true);  // today's queue figures, for the next start
   blob_sweep.stop();
   store.reset();  // the SQLite writer finishes its queue and closes
   http::logJson("info", "stopped");

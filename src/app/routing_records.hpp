@@ -35,6 +35,19 @@ struct RoutingProfileRecord {
   std::string json = "{}";
 };
 
+// A queue's figures of one day (UTC) as the routing service last saved them, so "today" on the
+// wallboard survives a restart. One row per queue: a new day overwrites the last.
+struct QueueDayFiguresRecord {
+  core::TenantId tenant_id;
+  core::routing::QueueId queue_id;
+  std::int64_t day = 0;  // days since 1970-01-01, UTC
+  std::int64_t answered = 0;
+  std::int64_t answered_within_threshold = 0;
+  std::int64_t abandoned = 0;
+  std::int64_t abandoned_after_threshold = 0;
+  double answered_wait_ms = 0;  // the answered ones' waits added up (ASA = this / answered)
+};
+
 struct RoutingRule {
   std::int64_t id = 0;
   core::TenantId tenant_id;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <set>
@@ -266,6 +267,8 @@ struct RoutingService::Tenant {
   // Today's figures of the engines this one replaced (a configuration change rebuilds the engine),
   // added to its own so "today" does not start again at every change.
   std::map<QueueId, routing::QueueFigures> carried_today;
+  // What saveFigures() last wrote (or the rebuild read) per queue, so unchanged days are not rewritten.
+  std::map<QueueId, QueueDayFiguresRecord> saved_today;
   Sweep sweep;  // only under the tenant's gate
 };
 
@@ -301,6 +304,38 @@ routing::QueueFigures addFigures(const routing::QueueFigures& a, const routing::
     sum.asa_ms = waited / static_cast<double>(sum.answered);
   }
   return sum;
+}
+
+// A queue's day as stored, and back (service level and ASA recomputed by addFigures).
+QueueDayFiguresRecord dayRecord(core::TenantId tenant, QueueId queue, std::int64_t day, const routing::QueueFigures& f) {
+  QueueDayFiguresRecord r;
+  r.tenant_id = tenant;
+  r.queue_id = queue;
+  r.day = day;
+  r.answered = f.answered;
+  r.answered_within_threshold = f.answered_within_threshold;
+  r.abandoned = f.abandoned;
+  r.abandoned_after_threshold = f.abandoned_after_threshold;
+  r.answered_wait_ms = f.asa_ms.value_or(0) * static_cast<double>(f.answered);
+  return r;
+}
+
+routing::QueueFigures figuresOf(const QueueDayFiguresRecord& r) {
+  routing::QueueFigures f;
+  f.answered = std::max<std::int64_t>(0, r.answered);
+  f.answered_within_threshold = std::clamp<std::int64_t>(r.answered_within_threshold, 0, f.answered);
+  f.abandoned = std::max<std::int64_t>(0, r.abandoned);
+  f.abandoned_after_threshold = std::clamp<std::int64_t>(r.abandoned_after_threshold, 0, f.abandoned);
+  if (f.answered > 0 && std::isfinite(r.answered_wait_ms) && r.answered_wait_ms >= 0) {
+    f.asa_ms = r.answered_wait_ms / static_cast<double>(f.answered);
+  }
+  return addFigures(f, routing::QueueFigures{});
+}
+
+bool sameDay(const QueueDayFiguresRecord& a, const QueueDayFiguresRecord& b) {
+  return a.day == b.day && a.answered == b.answered && a.answered_within_threshold == b.answered_within_threshold &&
+         a.abandoned == b.abandoned && a.abandoned_after_threshold == b.abandoned_after_threshold &&
+         a.answered_wait_ms == b.answered_wait_ms;
 }
 
 // Takes the engine's decisions and brings the tenant's offer book up to date (under its lock).
@@ -475,7 +510,50 @@ int RoutingService::pass() {
     }
   }
   publishStats(now, false);
+  if (now - last_figures_save_ >= kFiguresSaveMs) (void)saveFigures(false);
   return work;
+}
+
+bool RoutingService::saveFigures(bool force) {
+  const auto now = clock_.now();
+  if (!force && now - last_figures_save_ < kFiguresSaveMs) return true;
+  last_figures_save_ = now;
+  std::vector<std::shared_ptr<Tenant>> all;
+  {
+    std::lock_guard lock(tenants_mutex_);
+    for (auto& [id, t] : tenants_) all.push_back(t);
+  }
+  bool ok = true;
+  for (auto& t : all) {
+    std::vector<QueueDayFiguresRecord> changed;
+    {
+      std::lock_guard lock(t->mutex);
+      for (const auto& [id, settings] : t->queues) {
+        auto stats = t->engine.queueStats(id, now);
+        if (!stats) continue;
+        auto total = stats->total;
+        if (auto carried = t->carried_today.find(id); carried != t->carried_today.end()) {
+          total = addFigures(carried->second, total);
+        }
+        auto record = dayRecord(t->id, id, t->day, total);
+        auto saved = t->saved_today.find(id);
+        if (saved == t->saved_today.end() ? total.answered + total.abandoned == 0 : sameDay(saved->second, record)) {
+          continue;  // nothing new since the last save (or nothing at all yet)
+        }
+        changed.push_back(record);
+      }
+    }
+    if (changed.empty()) continue;
+    auto s = store_.write([&](StoreTx& tx) { return tx.saveQueueDayFigures(changed); });
+    if (!s) {
+      logWarning("tenant " + std::to_string(t->id.value) + ": today's queue figures not saved: " + s.error().message);
+      ok = false;
+      continue;
+    }
+    std::lock_guard lock(t->mutex);
+    for (const auto& record : changed) t->saved_today[record.queue_id] = record;
+  }
+  return ok;
 }
 
 RoutingService::Gate RoutingService::gate(core::TenantId id) {
@@ -901,8 +979,13 @@ Status RoutingService::rebuild(core::TenantId id) {
 
   TenantConfig config;
   std::vector<core::Conversation> open;
+  std::vector<QueueDayFiguresRecord> saved_today;
+  const std::int64_t today = clock_.now() / kDayMs;
   auto read = store_.read([&](StoreTx& tx) -> Status {
     if (auto s = readConfig(tx, id, config); !s) return s;
+    auto saved = tx.queueDayFigures(id, today);
+    if (!saved) return saved.error();
+    saved_today = std::move(*saved);
     core::ConversationId after;
     while (open.size() < kMaxTasks) {
       auto page = tx.listRoutedConversations(id, after, kRebuildPage);
@@ -1002,6 +1085,13 @@ Status RoutingService::rebuild(core::TenantId id) {
         fresh->carried_today[queue] =
             carried == old->carried_today.end() ? stats->total : addFigures(carried->second, stats->total);
       }
+      fresh->saved_today = old->saved_today;
+    }
+  } else if (fresh->day == today) {  // the first engine of this process: today's figures as last saved
+    for (const auto& record : saved_today) {
+      if (!fresh->queues.count(record.queue_id)) continue;
+      fresh->carried_today[record.queue_id] = figuresOf(record);
+      fresh->saved_today[record.queue_id] = record;
     }
   }
   {

@@ -24,7 +24,8 @@
 // "routing.offer_revoked" to that agent; AgentSetAway -> DeskService sets him away (so
 // user.availability goes out as when he does it himself).
 //
-// Start: each tenant's engine is rebuilt from the store: queues, agents with their current
+// Start: each tenant's engine is rebuilt from the store (and today's figures so far, which
+// pass() saves every kFiguresSaveMs and main at shutdown, carried into it): queues, agents with their current
 // availability, open unassigned routed conversations (taskArrived with their stored enqueue
 // time, so the waiting order survives) and open assigned ones (taskRestored, so capacity does).
 // The same rebuild follows every configuration change and every change of the staff (team
@@ -102,6 +103,11 @@ class RoutingService {
   Status start();
   // One pass of the routing thread: the inbox, due timers, the figures. Returns work done.
   int pass();
+  // Writes each queue's figures of the day that changed since they were last written (every
+  // kFiguresSaveMs from pass(); at shutdown with force, after the routing thread stopped), so
+  // "today" survives a restart. False when the store refused (the next call tries again).
+  bool saveFigures(bool force);
+  static constexpr core::TimestampMs kFiguresSaveMs = 10'000;
   // Team members, a user's active flag or role changed, or a user was deleted (the users/teams
   // API calls this after its write): the tenant's engine is rebuilt at once.
   void staffChanged(core::TenantId tenant);
@@ -173,6 +179,7 @@ class RoutingService {
 
   Store& store_;
   EventBus& bus_;
+  core::TimestampMs last_figures_save_ = 0;  // the routing thread's (and shutdown's) alone
   const Clock& clock_;
   DeskService& desk_;
 

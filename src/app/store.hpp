@@ -226,6 +226,10 @@ class StoreTx {
   // leaves both alone, so the desk and the router never overwrite each other's fields.
   virtual Status setConversationQueue(core::TenantId tenant, core::ConversationId id, core::routing::QueueId queue,
                                       core::TimestampMs enqueued_at) = 0;
+  // The day's queue figures: saved as a whole per queue (a queue deleted meanwhile is skipped),
+  // read back for one day (queues with figures of another day are left out).
+  virtual Status saveQueueDayFigures(const std::vector<QueueDayFiguresRecord>& figures) = 0;
+  virtual Result<std::vector<QueueDayFiguresRecord>> queueDayFigures(core::TenantId tenant, std::int64_t day) = 0;
   // Tenants with at least one queue (the routing service rebuilds their engines on start).
   virtual Result<std::vector<core::TenantId>> routingTenants() = 0;
   // Not resolved conversations with a queue, ascending by id, strictly after `after`.

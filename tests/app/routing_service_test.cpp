@@ -312,6 +312,52 @@ TEST_F(RoutingServiceTest, TodaysFiguresGoOnAcrossAConfigurationChange) {
   EXPECT_EQ(after.second, before.second);
 }
 
+// The wallboard's "today" of a queue (answered, service level, ASA, abandoned).
+boost::json::object todayOf(app::RoutingService& routing, const core::Actor& who, core::routing::QueueId queue) {
+  auto body = routing.statsJson(who);
+  EXPECT_TRUE(body.ok());
+  if (!body) return {};
+  const auto stats = boost::json::parse(*body);
+  for (const auto& q : stats.at("queues").as_array()) {
+    if (q.at("queue_id").to_number<std::int64_t>() != queue.value) continue;
+    boost::json::object today;
+    for (const char* key : {"answered_today", "abandoned_today", "service_level_today", "asa_today_s"}) today[key] = q.at(key);
+    return today;
+  }
+  return {};
+}
+
+TEST_F(RoutingServiceTest, TodaysFiguresSurviveARestartAndStartAgainTheNextDay) {
+  auto support = queue(R"({"name":"Support",)" + members() + "}");
+  available(ann_);
+  auto first = customerWrites("carl");
+  advance(5'000);
+  ASSERT_TRUE(routing_->accept(ann_, first).ok());
+  auto second = customerWrites("dora");
+  advance(4'000);
+  auto before = todayOf(*routing_, admin_, support);
+  ASSERT_EQ(before.at("answered_today").as_int64(), 1);
+
+  // Saved by the routing thread every kFiguresSaveMs: a crash after that loses nothing of it.
+  advance(app::RoutingService::kFiguresSaveMs);
+  before = todayOf(*routing_, admin_, support);
+  restart();
+  EXPECT_EQ(todayOf(*routing_, admin_, support), before) << "not back to zero after a restart";
+
+  // What happened since the last periodic save is written at shutdown (main calls saveFigures).
+  ASSERT_TRUE(routing_->accept(ann_, second).ok());
+  auto answered_two = todayOf(*routing_, admin_, support);
+  ASSERT_EQ(answered_two.at("answered_today").as_int64(), 2);
+  ASSERT_TRUE(routing_->saveFigures(true));
+  restart();
+  EXPECT_EQ(todayOf(*routing_, admin_, support), answered_two);
+
+  // The next day starts from zero, also after a restart.
+  clock_.advance(24 * 3'600'000);
+  restart();
+  EXPECT_EQ(todayOf(*routing_, admin_, support).at("answered_today").as_int64(), 0);
+}
+
 TEST_F(RoutingServiceTest, AnOpenOfferOfAQueueSwitchedToAutoAcceptIsTakenBackAndAssigned) {
   auto q = queue(R"({"name":"Messaging",)" + members() + "}");
   available(ann_);

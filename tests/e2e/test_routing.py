@@ -290,6 +290,18 @@ class RoutingFromScratchTest(RoutingBase):
         self.assertEqual(offers[0]["preview"], "Noch da?")
         self.assertEqual(offers[0]["contact_name"], "Olga")
 
+        # She takes it; the wallboard's "today" is still there after the next restart.
+        self.api("POST", "/api/v1/offers/%d/accept" % olga, token=ida["token"])
+
+        def today():
+            row = next(q for q in self.api("GET", "/api/v1/queues/stats")["queues"] if q["queue_id"] == queue["id"])
+            return {k: row[k] for k in ("answered_today", "abandoned_today", "service_level_today", "asa_today_s")}
+        before = today()
+        self.assertEqual(before["answered_today"], 1)
+        self.parley.stop()
+        self.parley.start()
+        self.assertEqual(today(), before, "the day's figures survive a restart")
+
 
 class RoutingPostgresTest(RoutingTest):
     on_postgres = True

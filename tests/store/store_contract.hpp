@@ -2712,6 +2712,64 @@ TYPED_TEST_P(StoreContract, ChannelStateIsKeptPerInboxAndGoesWithIt) {
   PARLEY_EXPECT_CODE(get(mail, "imap.last_uid"), ErrorCode::NotFound);  // deleted with its inbox
 }
 
+TYPED_TEST_P(StoreContract, QueueDayFiguresAreSavedPerQueueAndReadByDay) {
+  using core::routing::QueueId;
+  auto acme = this->tenant("Acme");
+  auto globex = this->tenant("Globex");
+  auto queueOf = [&](core::TenantId t, const std::string& name) {
+    return this->must(this->w([&](StoreTx& tx) { return tx.createRoutingQueue({{}, t, name, "{}", 1}); }), "queue");
+  };
+  QueueId sales = queueOf(acme, "Sales"), service = queueOf(acme, "Service"), theirs = queueOf(globex, "Theirs");
+  auto figures = [&](core::TenantId t, QueueId q, std::int64_t day, std::int64_t answered) {
+    app::QueueDayFiguresRecord f;
+    f.tenant_id = t;
+    f.queue_id = q;
+    f.day = day;
+    f.answered = answered;
+    f.answered_within_threshold = answered - 1;
+    f.abandoned = 2;
+    f.abandoned_after_threshold = 1;
+    f.answered_wait_ms = 1234.5 * static_cast<double>(answered);
+    return f;
+  };
+  auto read = [&](core::TenantId t, std::int64_t day) {
+    return this->must(this->r([&](StoreTx& tx) { return tx.queueDayFigures(t, day); }), "queueDayFigures");
+  };
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) {
+    return tx.saveQueueDayFigures({figures(acme, sales, 20'000, 7), figures(acme, service, 19'999, 3),
+                                   figures(globex, theirs, 20'000, 5),
+                                   figures(globex, sales, 20'000, 99)});  // not Globex's queue: skipped
+  }));
+  auto today = read(acme, 20'000);
+  ASSERT_EQ(today.size(), 1u) << "yesterday's figures of Service are not today's";
+  EXPECT_EQ(today[0].queue_id, sales);
+  EXPECT_EQ(today[0].tenant_id, acme);
+  EXPECT_EQ(today[0].day, 20'000);
+  EXPECT_EQ(today[0].answered, 7);
+  EXPECT_EQ(today[0].answered_within_threshold, 6);
+  EXPECT_EQ(today[0].abandoned, 2);
+  EXPECT_EQ(today[0].abandoned_after_threshold, 1);
+  EXPECT_DOUBLE_EQ(today[0].answered_wait_ms, 1234.5 * 7);
+  ASSERT_EQ(read(globex, 20'000).size(), 1u);
+  EXPECT_EQ(read(globex, 20'000)[0].answered, 5);
+
+  // Saving again replaces the queue's row, also with a new day.
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) {
+    return tx.saveQueueDayFigures({figures(acme, sales, 20'000, 9), figures(acme, service, 20'000, 4)});
+  }));
+  today = read(acme, 20'000);
+  ASSERT_EQ(today.size(), 2u);
+  EXPECT_EQ(today[0].answered, 9);
+  EXPECT_EQ(today[1].answered, 4);
+  EXPECT_TRUE(read(acme, 19'999).empty());
+
+  // A deleted queue's figures go with it, and saving them again stores nothing.
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.deleteRoutingQueue(acme, service); }));
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.saveQueueDayFigures({figures(acme, service, 20'000, 5)}); }));
+  ASSERT_EQ(read(acme, 20'000).size(), 1u);
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.saveQueueDayFigures({}); }));
+}
+
 TYPED_TEST_P(StoreContract, RoutingConfigurationRoundTripsAndFollowsDeletes) {
   using core::routing::QueueId;
   auto acme = this->tenant("Acme");
@@ -2871,6 +2929,7 @@ REGISTER_TYPED_TEST_SUITE_P(StoreContract, IsHealthyAndNamesItsBackend, RecordCo
                             PendingAttachmentIsCompletedThroughUpdateAttachment,
                             DueAttachmentsArePendingOnesOldestFirstAcrossTenants,
                             ReferencedBlobsAreTheHashesAttachmentRowsStillName,
+                            QueueDayFiguresAreSavedPerQueueAndReadByDay,
                             SearchFindsGermanWordsWithUmlautsAndPrefixes,
                             SearchFindsGermanWordsWhicheverWayTheUmlautIsWritten, SearchTreatsQueryOperatorsAsText,
                             SearchIsNewestFirstWithCursorInboxesAndTenant, SearchFollowsEditedText,

@@ -413,6 +413,21 @@ constexpr const char* kV9 = R"SQL(
 CREATE INDEX attachments_sha256_idx ON attachments (sha256) WHERE sha256 <> '';
 )SQL";
 
+constexpr const char* kV10 = R"SQL(
+CREATE TABLE routing_queue_days (
+  queue_id                   BIGINT PRIMARY KEY,
+  tenant_id                  BIGINT NOT NULL REFERENCES tenants (id),
+  day                        BIGINT NOT NULL,
+  answered                   BIGINT NOT NULL,
+  answered_within_threshold  BIGINT NOT NULL,
+  abandoned                  BIGINT NOT NULL,
+  abandoned_after_threshold  BIGINT NOT NULL,
+  answered_wait_ms           DOUBLE PRECISION NOT NULL,
+  FOREIGN KEY (tenant_id, queue_id) REFERENCES routing_queues (tenant_id, id) ON DELETE CASCADE
+);
+CREATE INDEX routing_queue_days_tenant_idx ON routing_queue_days (tenant_id, day);
+)SQL";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
     {2, "messaging channels: message kind and payload, attachment fetch state, conversation window", kV2},
@@ -422,6 +437,7 @@ constexpr Migration kMigrations[] = {
     {7, "outbox: the attempt in hand (sending_since), throttled answers, items by message", kV7},
     {8, "outbox: items attempted or in their send call, per inbox (the provider's echo)", kV8},
     {9, "attachments by content hash (the blob sweeper)", kV9},
+    {10, "the day's queue figures (today survives a restart)", kV10},
 };
 
 // Arbitrary, fixed: "parley" in ASCII. Advisory locks are per database.

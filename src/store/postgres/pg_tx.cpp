@@ -1712,6 +1712,51 @@ Result<app::RoutingQueueRecord> PgTx::getRoutingQueue(core::TenantId tenant, cor
   return oneOf(result.get(), decodeQueue, "queue");
 }
 
+Status PgTx::saveQueueDayFigures(const std::vector<app::QueueDayFiguresRecord>& figures) {
+  return writeOp([&]() -> Status {
+    for (const auto& f : figures) {
+      // Only for a queue of that tenant that still exists: a deleted queue's last figures are dropped.
+      auto done = query("INSERT INTO routing_queue_days (queue_id, tenant_id, day, answered, answered_within_threshold, "
+                        "abandoned, abandoned_after_threshold, answered_wait_ms) SELECT $1, $2, $3, $4, $5, $6, $7, $8 "
+                        "WHERE EXISTS (SELECT 1 FROM routing_queues WHERE id = $1 AND tenant_id = $2) "
+                        "ON CONFLICT (queue_id) DO UPDATE SET day = EXCLUDED.day, answered = EXCLUDED.answered, "
+                        "answered_within_threshold = EXCLUDED.answered_within_threshold, abandoned = EXCLUDED.abandoned, "
+                        "abandoned_after_threshold = EXCLUDED.abandoned_after_threshold, "
+                        "answered_wait_ms = EXCLUDED.answered_wait_ms",
+                        Params()
+                            .id(f.queue_id)
+                            .id(f.tenant_id)
+                            .i64(f.day)
+                            .i64(f.answered)
+                            .i64(f.answered_within_threshold)
+                            .i64(f.abandoned)
+                            .i64(f.abandoned_after_threshold)
+                            .real(f.answered_wait_ms));
+      if (!done) return done.error();
+    }
+    return {};
+  });
+}
+
+Result<std::vector<app::QueueDayFiguresRecord>> PgTx::queueDayFigures(core::TenantId tenant, std::int64_t day) {
+  PARLEY_PG_ASSIGN(auto result, query("SELECT tenant_id, queue_id, day, answered, answered_within_threshold, abandoned, "
+                                      "abandoned_after_threshold, answered_wait_ms FROM routing_queue_days "
+                                      "WHERE tenant_id = $1 AND day = $2 ORDER BY queue_id",
+                                      Params().id(tenant).i64(day)));
+  return rowsOf(result.get(), [](RowReader& r) {
+    app::QueueDayFiguresRecord f;
+    f.tenant_id = r.id<core::TenantTag>();
+    f.queue_id = core::routing::QueueId{r.i64()};
+    f.day = r.i64();
+    f.answered = r.i64();
+    f.answered_within_threshold = r.i64();
+    f.abandoned = r.i64();
+    f.abandoned_after_threshold = r.i64();
+    f.answered_wait_ms = r.real().value_or(0);
+    return f;
+  });
+}
+
 Result<std::vector<app::RoutingQueueRecord>> PgTx::listRoutingQueues(core::TenantId tenant) {
   PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kQueueCols, " FROM routing_queues WHERE tenant_id = $1 ORDER BY id"}).c_str(),
                                       Params().id(tenant)));

@@ -417,6 +417,21 @@ static const char* const kV11 = R"sql(
 CREATE INDEX attachments_sha256 ON attachments(sha256) WHERE sha256 <> '';
 )sql";
 
+// Version 12: a queue's figures of the day, saved by the routing service so "today" survives a
+// restart (StoreTx::saveQueueDayFigures); they go with their queue.
+static const char* const kV12 = R"sql(
+CREATE TABLE routing_queue_days (
+  queue_id                   INTEGER PRIMARY KEY REFERENCES routing_queues(id) ON DELETE CASCADE,
+  tenant_id                  INTEGER NOT NULL REFERENCES tenants(id),
+  day                        INTEGER NOT NULL,
+  answered                   INTEGER NOT NULL,
+  answered_within_threshold  INTEGER NOT NULL,
+  abandoned                  INTEGER NOT NULL,
+  abandoned_after_threshold  INTEGER NOT NULL,
+  answered_wait_ms           REAL    NOT NULL
+);
+)sql";
+
 static const Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
@@ -428,6 +443,7 @@ static const Migration kMigrations[] = {
     {9, "", kV9Checks},
     {10, kV10},
     {11, kV11},
+    {12, kV12},
 };
 
 }  // namespace

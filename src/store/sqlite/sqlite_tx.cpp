@@ -1656,6 +1656,49 @@ Result<app::RoutingQueueRecord> SqliteTx::getRoutingQueue(core::TenantId tenant,
   return readOne<app::RoutingQueueRecord>(stmt, readQueue, "queue");
 }
 
+Status SqliteTx::saveQueueDayFigures(const std::vector<app::QueueDayFiguresRecord>& figures) {
+  PARLEY_SQ_TRY(requireWritable());
+  for (const auto& f : figures) {
+    // Only for a queue of that tenant that still exists: a deleted queue's last figures are dropped.
+    PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare(
+        "INSERT INTO routing_queue_days (queue_id, tenant_id, day, answered, answered_within_threshold, abandoned, "
+        "abandoned_after_threshold, answered_wait_ms) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE EXISTS "
+        "(SELECT 1 FROM routing_queues WHERE id = ?1 AND tenant_id = ?2) "
+        "ON CONFLICT (queue_id) DO UPDATE SET day = excluded.day, answered = excluded.answered, "
+        "answered_within_threshold = excluded.answered_within_threshold, abandoned = excluded.abandoned, "
+        "abandoned_after_threshold = excluded.abandoned_after_threshold, answered_wait_ms = excluded.answered_wait_ms"));
+    stmt.bind(1, f.queue_id.value)
+        .bind(2, f.tenant_id.value)
+        .bind(3, f.day)
+        .bind(4, f.answered)
+        .bind(5, f.answered_within_threshold)
+        .bind(6, f.abandoned)
+        .bind(7, f.abandoned_after_threshold)
+        .bind(8, std::optional<double>(f.answered_wait_ms));
+    PARLEY_SQ_TRY(stmt.run());
+  }
+  return {};
+}
+
+Result<std::vector<app::QueueDayFiguresRecord>> SqliteTx::queueDayFigures(core::TenantId tenant, std::int64_t day) {
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT tenant_id, queue_id, day, answered, answered_within_threshold, abandoned, "
+                                            "abandoned_after_threshold, answered_wait_ms FROM routing_queue_days "
+                                            "WHERE tenant_id = ?1 AND day = ?2 ORDER BY queue_id"));
+  stmt.bind(1, tenant.value).bind(2, day);
+  return readAll<app::QueueDayFiguresRecord>(stmt, [](const Stmt& s) {
+    app::QueueDayFiguresRecord f;
+    f.tenant_id = s.id<core::TenantId>(0);
+    f.queue_id = s.id<core::routing::QueueId>(1);
+    f.day = s.i64(2);
+    f.answered = s.i64(3);
+    f.answered_within_threshold = s.i64(4);
+    f.abandoned = s.i64(5);
+    f.abandoned_after_threshold = s.i64(6);
+    f.answered_wait_ms = s.optReal(7).value_or(0);
+    return f;
+  });
+}
+
 Result<std::vector<app::RoutingQueueRecord>> SqliteTx::listRoutingQueues(core::TenantId tenant) {
   PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT " QUEUE_COLUMNS " FROM routing_queues WHERE tenant_id = ?1 ORDER BY id"));
   stmt.bind(1, tenant.value);

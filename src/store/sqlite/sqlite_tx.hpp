@@ -139,6 +139,8 @@ class SqliteTx final : public app::StoreTx {
   core::Status replaceRoutingRules(core::TenantId tenant, const std::vector<app::RoutingRule>& rules) override;
   core::Status setConversationQueue(core::TenantId tenant, core::ConversationId id, core::routing::QueueId queue,
                                     core::TimestampMs enqueued_at) override;
+  core::Status saveQueueDayFigures(const std::vector<app::QueueDayFiguresRecord>& figures) override;
+  core::Result<std::vector<app::QueueDayFiguresRecord>> queueDayFigures(core::TenantId tenant, std::int64_t day) override;
   core::Result<std::vector<core::TenantId>> routingTenants() override;
   core::Result<std::vector<core::Conversation>> listRoutedConversations(core::TenantId tenant, core::ConversationId after,
                                                                         int limit) override;
