@@ -172,21 +172,26 @@ int serve(const app::Config& config) {
   app::AttachmentStore attachments(*store, clock, attachments_root, config.attachment_max_bytes);
   app::MediaFetcher media_fetcher(*store, desk, attachments, clock, gateways);
   // Attachment files no message uses any more (unsent by the customer, saved by a request that
-  // then failed) are removed once unused for attachment_sweep_seconds, checked as often.
+  // then failed) are removed every attachment_sweep_seconds, once unused for that long and at
+  // least an hour (a message's files are saved before its commit; see attachment_store.hpp).
   std::atomic<std::int64_t> blobs_removed{0};
   const auto sweep_every = std::chrono::seconds(config.attachment_sweep_seconds);
+  const auto sweep_grace = std::max<std::chrono::seconds>(sweep_every, std::chrono::hours(1));
   app::BackgroundLoop blob_sweep(
-      [&attachments, &blobs_removed, sweep_every] {
-        auto swept = attachments.sweepUnreferencedBlobs(sweep_every);
-        if (!swept) {
-          http::logJson("warn", "attachment sweep failed", {{"error", swept.error().message}});
-        } else if (swept->removed > 0 || swept->temporary_removed > 0) {
-          blobs_removed += swept->removed;
-          http::logJson("info", "attachment sweep", {{"removed", std::to_string(swept->removed)},
-                                                     {"bytes_freed", std::to_string(swept->bytes_freed)},
-                                                     {"temporary_removed", std::to_string(swept->temporary_removed)}});
+      [&attachments, &blobs_removed, &blob_sweep, sweep_grace] {
+        auto swept = attachments.sweepUnreferencedBlobs(sweep_grace, [&blob_sweep] { return blob_sweep.stopping(); });
+        blobs_removed += swept.removed + swept.temporary_removed;
+        if (swept.removed > 0 || swept.temporary_removed > 0) {
+          http::logJson("info", "attachment sweep", {{"removed", std::to_string(swept.removed)},
+                                                     {"bytes_freed", std::to_string(swept.bytes_freed)},
+                                                     {"temporary_removed", std::to_string(swept.temporary_removed)}});
         }
-        return 0;  // the next sweep after sweep_every
+        if (swept.skipped_wrong_database) {
+          http::logJson("warn", "attachment sweep skipped: the database names no attachment file, but "
+                                "data_dir/attachments holds old ones (is this the right database for this data_dir?)");
+        }
+        if (swept.error) http::logJson("warn", "attachment sweep stopped", {{"error", swept.error->message}});
+        return 0;  // the next sweep after attachment_sweep_seconds
       },
       std::chrono::duration_cast<std::chrono::milliseconds>(sweep_every));
   // Names new Messenger / Instagram customers from the profile API, off the request path.
@@ -249,7 +254,7 @@ int serve(const app::Config& config) {
   metrics.addCounter("parley_outbox_failed_total", "outbox deliveries that failed for good", [&] { return double(outbox.failed()); });
   metrics.addCounter("parley_media_fetched_total", "provider media files downloaded", [&] { return double(media_fetcher.fetched()); });
   metrics.addCounter("parley_media_failed_total", "provider media files given up on", [&] { return double(media_fetcher.failed()); });
-  metrics.addCounter("parley_attachment_files_removed_total", "attachment files removed because no message uses them any more", [&] { return double(blobs_removed.load()); });
+  metrics.addCounter("parley_attachment_files_removed_total", "attachment files removed: blobs no message uses any more, and temporary files a crash left", [&] { return double(blobs_removed.load()); });
   metrics.addCounter("parley_profiles_named_total", "contacts named from a channel's profile API", [&] { return double(profile_fetcher.named()); });
   metrics.addCounter("parley_email_fetched_total", "mails fetched over IMAP and stored", [&] { return double(email_poller.fetched()); });
   metrics.addCounter("parley_email_poll_failures_total", "IMAP polls that failed (network, login)", [&] { return double(email_poller.failedPolls()); });

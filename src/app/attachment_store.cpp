@@ -15,6 +15,11 @@
 
 namespace parley::app {
 
+bool isBlobName(std::string_view name) {
+  return name.size() == 64 &&
+         std::all_of(name.begin(), name.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
 std::optional<std::string> readBlob(const std::filesystem::path& root, const std::string& sha256) {
   if (sha256.size() < 2) return std::nullopt;
   std::ifstream in(blobPath(root, sha256), std::ios::binary);
@@ -56,14 +61,6 @@ std::string writeTemporaryDurably(const std::filesystem::path& path, const std::
     return "";
   }
   return temp;
-}
-
-bool isHex64(const std::string& name) {
-  if (name.size() != 64) return false;
-  for (char c : name) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -154,9 +151,10 @@ Result<core::Attachment> AttachmentStore::saveBlob(core::TenantId tenant, const 
   {
     std::lock_guard lock(blob_mutex_);
     if (std::filesystem::exists(path, ec)) {
-      // Stored before: renewing its time keeps the sweep off it until this save's row is committed.
+      // Stored before: renewing its time keeps the sweep off it until this save's row is
+      // committed. A file we may not touch (another owner) is written anew below instead.
       std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now(), ec);
-      return a;
+      if (!ec) return a;
     }
   }
   std::filesystem::create_directories(path.parent_path(), ec);
@@ -185,7 +183,8 @@ Result<core::Attachment> AttachmentStore::save(core::TenantId tenant, const std:
   return a;
 }
 
-Result<AttachmentStore::SweepReport> AttachmentStore::sweepUnreferencedBlobs(std::chrono::seconds grace) {
+AttachmentStore::SweepReport AttachmentStore::sweepUnreferencedBlobs(std::chrono::seconds grace,
+                                                                     const std::function<bool()>& stopping) {
   namespace fs = std::filesystem;
   using FileClock = fs::file_time_type::clock;
   SweepReport report;
@@ -195,20 +194,35 @@ Result<AttachmentStore::SweepReport> AttachmentStore::sweepUnreferencedBlobs(std
     const auto modified = fs::last_write_time(file, ec);
     return !ec && modified < cutoff;
   };
+  auto stop = [&] { return report.error || report.skipped_wrong_database || (stopping && stopping()); };
 
   // Asks the store about a batch of old blobs and removes the ones no row names.
   std::vector<std::string> batch;
-  Status failure;
+  bool database_checked = false;
   auto settle = [&]() {
-    if (batch.empty() || !failure.ok()) return;
+    if (batch.empty() || stop()) return;
     std::vector<std::string> referenced;
-    failure = store_.read([&](StoreTx& tx) -> Status {
+    bool names_any = true;
+    auto read = store_.read([&](StoreTx& tx) -> Status {
       auto found = tx.referencedBlobs(batch);
       if (!found) return found.error();
       referenced = std::move(*found);
+      if (!database_checked && referenced.empty()) {
+        auto any = tx.namesAnyBlob();
+        if (!any) return any.error();
+        names_any = *any;
+      }
       return {};
     });
-    if (!failure.ok()) return;
+    if (!read) {
+      report.error = read.error();
+      return;
+    }
+    database_checked = true;
+    if (!names_any) {
+      report.skipped_wrong_database = true;
+      return;
+    }
     std::sort(referenced.begin(), referenced.end());
     for (const auto& sha : batch) {
       if (std::binary_search(referenced.begin(), referenced.end(), sha)) continue;
@@ -226,11 +240,11 @@ Result<AttachmentStore::SweepReport> AttachmentStore::sweepUnreferencedBlobs(std
   };
 
   std::error_code ec;
-  for (fs::directory_iterator dir(root_, ec), end; !ec && dir != end; dir.increment(ec)) {
+  for (fs::directory_iterator dir(root_, ec), end; !ec && dir != end && !stop(); dir.increment(ec)) {
     const std::string prefix = dir->path().filename().string();
     if (prefix.size() != 2 || !dir->is_directory(ec)) continue;
     std::error_code inner;
-    for (fs::directory_iterator it(dir->path(), inner), stop; !inner && it != stop; it.increment(inner)) {
+    for (fs::directory_iterator it(dir->path(), inner), done; !inner && it != done && !stop(); it.increment(inner)) {
       const std::string name = it->path().filename().string();
       if (!it->is_regular_file(inner)) continue;
       if (name.find(kTemporaryMark) != std::string::npos) {
@@ -239,13 +253,12 @@ Result<AttachmentStore::SweepReport> AttachmentStore::sweepUnreferencedBlobs(std
         if (unchangedSinceCutoff(it->path()) && fs::remove(it->path(), gone)) ++report.temporary_removed;
         continue;
       }
-      if (!isHex64(name) || name.compare(0, 2, prefix) != 0 || !unchangedSinceCutoff(it->path())) continue;
+      if (!isBlobName(name) || name.compare(0, 2, prefix) != 0 || !unchangedSinceCutoff(it->path())) continue;
       batch.push_back(name);
       if (batch.size() == 500) settle();
     }
   }
   settle();
-  if (!failure.ok()) return failure.error();
   return report;
 }
 

@@ -7,18 +7,22 @@
 // change deletes it. A row stops naming it (the customer unsent the file: the row keeps its
 // place without the hash), or never came to (the request that saved the bytes then failed), and
 // sweepUnreferencedBlobs() removes the files no row names. A blob is saved before its row is
-// committed, so the sweep only takes files older than a grace period, and a save that finds the
-// blob already there renews its modification time; both under one mutex with the sweep's own
-// last look, so a file is never removed between a save that counts on it and its row's commit
-// (as long as that commit comes within the grace period). Several nodes sharing the directory
-// are covered by the same renewal and grace period, not by the mutex.
+// committed, so the sweep only takes files older than a grace period (at least an hour in the
+// server: an e-mail with 20 large files saves them all before its one commit), and a save that
+// finds the blob already there renews its modification time (or, when it may not, writes the
+// file anew); both under one mutex with the sweep's own last look, so a file is never removed
+// between a save that counts on it and its row's commit (as long as that commit comes within
+// the grace period). Only one process may sweep a directory: the mutex does not reach other
+// nodes, and a shared file system's attribute cache may show them an old time.
 #pragma once
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "app/clock.hpp"
 #include "app/store.hpp"
@@ -30,6 +34,8 @@ namespace parley::app {
 inline std::filesystem::path blobPath(const std::filesystem::path& root, const std::string& sha256) {
   return root / sha256.substr(0, 2) / sha256;
 }
+// A blob's name: 64 lower-case hex digits (a SHA-256).
+bool isBlobName(std::string_view name);
 
 // The bytes of the blob with this content hash, for a gateway that sends the file (on the outbox
 // worker, never an I/O thread); nullopt when it is missing.
@@ -52,11 +58,15 @@ class AttachmentStore {
     int removed = 0;               // blobs no attachment names any more
     std::int64_t bytes_freed = 0;
     int temporary_removed = 0;     // half-written files a crash left behind
+    bool skipped_wrong_database = false;
+    std::optional<core::Error> error;  // the store could not be read: the sweep stopped there
   };
   // Removes the blobs no attachment row names any more and temporary files left by a crash,
-  // each only once unchanged for `grace` (see the DESIGN note). Unavailable when the store
-  // cannot be read (nothing is removed then).
-  Result<SweepReport> sweepUnreferencedBlobs(std::chrono::seconds grace);
+  // each only once unchanged for `grace` (see the DESIGN note). Stops early when `stopping()`
+  // says so (a shutdown). When the store cannot be read the sweep stops there and reports what
+  // it removed so far with the error. Removes no blob at all when the database names no file
+  // while old blobs lie in the directory (a wrong or empty database: `skipped_wrong_database`).
+  SweepReport sweepUnreferencedBlobs(std::chrono::seconds grace, const std::function<bool()>& stopping = {});
 
  private:
   Store& store_;

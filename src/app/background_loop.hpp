@@ -1,7 +1,8 @@
 // DESIGN: one background thread that runs a pass function again and again: at once while a
-// pass found work, otherwise after an idle poll or when woken. Used by the outbox worker and
-// the media fetcher, which keep their durable state in the store, so a stop between passes
-// loses nothing. stop() lets the pass in hand finish.
+// pass found work, otherwise after an idle poll or when woken. Used by the outbox worker, the
+// media fetcher, the routing thread and the attachment sweep, which keep their durable state
+// in the store (or the file system), so a stop between passes loses nothing. stop() lets the
+// pass in hand finish; a long pass polls stopping() to end early.
 #pragma once
 
 #include <chrono>

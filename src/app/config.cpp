@@ -15,7 +15,7 @@ const std::vector<ConfigKey> kConfigKeys = {
     {"worker_threads", "threads for blocking work: database, hashing, outbound HTTP; more threads let more writes share one commit (default 32)"},
     {"body_limit_bytes", "largest request body accepted; larger gets 413 (default 33554432)"},
     {"attachment_max_bytes", "largest attachment (default 26214400)"},
-    {"attachment_sweep_seconds", "how often attachment files that no message uses any more are removed from data_dir/attachments (files the customer unsent, bytes saved by a request that then failed, half-written files a crash left), and how long such a file must have been unused first (default 3600; 0: never)"},
+    {"attachment_sweep_seconds", "how often attachment files that no attachment names any more are removed from data_dir/attachments (files the customer unsent, bytes saved by a request that then failed, half-written files a crash left); such a file must also have been unused that long, and at least an hour (default 3600; 0: never; run it on one node only when nodes share the directory)"},
     {"secure_cookies", "mark session cookies Secure; set true behind HTTPS (default false)"},
     {"trusted_proxies", "reverse proxies in front of Parley, as addresses or networks separated by commas (e.g. 127.0.0.1, 10.0.0.0/8): for a connection from one of them the client address is read from X-Forwarded-For, for rate limits and logs (default: none, the connection's address counts)"},
     {"session_ttl_hours", "how long a login session lasts (default 168)"},

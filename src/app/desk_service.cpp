@@ -1156,7 +1156,7 @@ Status DeskService::applyEdit(const core::Inbox& inbox, const core::InboundEdit&
         file->state = core::AttachmentState::Failed;
         file->error = core::kUnsentByCustomer;
         file->provider_ref.clear();
-        file->sha256.clear();  // the row no longer names the bytes: the blob sweep removes them
+        file->sha256.clear();  // the row no longer names the bytes: the blob sweep removes them (migration 11 too)
         if (auto s = tx.updateAttachment(*file); !s) return s;
       }
     } else {

@@ -4,9 +4,9 @@
 #include <date/date.h>
 
 #include <algorithm>
-#include <functional>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <set>
 
@@ -306,6 +306,19 @@ routing::QueueFigures addFigures(const routing::QueueFigures& a, const routing::
   return sum;
 }
 
+// A queue's figures of the day so far: its engine's since it was built, plus what the engines it
+// replaced (and the last process, as saved) counted earlier today. nullopt for an unknown queue.
+// Under the tenant's lock.
+template <class TenantT>
+std::optional<routing::QueueFigures> todayTotal(TenantT& t, QueueId queue, core::TimestampMs now) {
+  auto stats = t.engine.queueStats(queue, now);
+  if (!stats) return std::nullopt;
+  if (auto carried = t.carried_today.find(queue); carried != t.carried_today.end()) {
+    return addFigures(carried->second, stats->total);
+  }
+  return stats->total;
+}
+
 // A queue's day as stored, and back (service level and ASA recomputed by addFigures).
 QueueDayFiguresRecord dayRecord(core::TenantId tenant, QueueId queue, std::int64_t day, const routing::QueueFigures& f) {
   QueueDayFiguresRecord r;
@@ -317,6 +330,7 @@ QueueDayFiguresRecord dayRecord(core::TenantId tenant, QueueId queue, std::int64
   r.abandoned = f.abandoned;
   r.abandoned_after_threshold = f.abandoned_after_threshold;
   r.answered_wait_ms = f.asa_ms.value_or(0) * static_cast<double>(f.answered);
+  if (!std::isfinite(r.answered_wait_ms) || r.answered_wait_ms < 0) r.answered_wait_ms = 0;  // NOT NULL in the store
   return r;
 }
 
@@ -523,37 +537,34 @@ bool RoutingService::saveFigures(bool force) {
     std::lock_guard lock(tenants_mutex_);
     for (auto& [id, t] : tenants_) all.push_back(t);
   }
-  bool ok = true;
+  // What changed in every tenant, written in one transaction (one commit for the routing thread
+  // to wait for, whatever the number of tenants).
+  std::vector<QueueDayFiguresRecord> changed;
   for (auto& t : all) {
-    std::vector<QueueDayFiguresRecord> changed;
-    {
-      std::lock_guard lock(t->mutex);
-      for (const auto& [id, settings] : t->queues) {
-        auto stats = t->engine.queueStats(id, now);
-        if (!stats) continue;
-        auto total = stats->total;
-        if (auto carried = t->carried_today.find(id); carried != t->carried_today.end()) {
-          total = addFigures(carried->second, total);
-        }
-        auto record = dayRecord(t->id, id, t->day, total);
-        auto saved = t->saved_today.find(id);
-        if (saved == t->saved_today.end() ? total.answered + total.abandoned == 0 : sameDay(saved->second, record)) {
-          continue;  // nothing new since the last save (or nothing at all yet)
-        }
-        changed.push_back(record);
-      }
-    }
-    if (changed.empty()) continue;
-    auto s = store_.write([&](StoreTx& tx) { return tx.saveQueueDayFigures(changed); });
-    if (!s) {
-      logWarning("tenant " + std::to_string(t->id.value) + ": today's queue figures not saved: " + s.error().message);
-      ok = false;
-      continue;
-    }
     std::lock_guard lock(t->mutex);
-    for (const auto& record : changed) t->saved_today[record.queue_id] = record;
+    for (const auto& [id, settings] : t->queues) {
+      auto total = todayTotal(*t, id, now);
+      if (!total) continue;
+      auto record = dayRecord(t->id, id, t->day, *total);
+      auto saved = t->saved_today.find(id);
+      if (saved == t->saved_today.end() ? total->answered + total->abandoned == 0 : sameDay(saved->second, record)) {
+        continue;  // nothing new since the last save (or nothing at all yet)
+      }
+      changed.push_back(record);
+    }
   }
-  return ok;
+  if (changed.empty()) return true;
+  if (auto s = store_.write([&](StoreTx& tx) { return tx.saveQueueDayFigures(changed); }); !s) {
+    logWarning("today's queue figures not saved: " + s.error().message);
+    return false;
+  }
+  for (auto& t : all) {
+    std::lock_guard lock(t->mutex);
+    for (const auto& record : changed) {
+      if (record.tenant_id == t->id) t->saved_today[record.queue_id] = record;
+    }
+  }
+  return true;
 }
 
 RoutingService::Gate RoutingService::gate(core::TenantId id) {
@@ -1079,11 +1090,7 @@ Status RoutingService::rebuild(core::TenantId id) {
     std::lock_guard lock(old->mutex);
     if (old->day == fresh->day) {
       for (const auto& [queue, settings] : old->queues) {
-        auto stats = old->engine.queueStats(queue, now);
-        if (!stats) continue;
-        auto carried = old->carried_today.find(queue);
-        fresh->carried_today[queue] =
-            carried == old->carried_today.end() ? stats->total : addFigures(carried->second, stats->total);
+        if (auto total = todayTotal(*old, queue, now)) fresh->carried_today[queue] = *total;
       }
       fresh->saved_today = old->saved_today;
     }
@@ -1680,9 +1687,7 @@ std::string RoutingService::statsBody(Tenant& t, core::TimestampMs now) {
   for (const auto& [id, settings] : t.queues) {
     auto stats = t.engine.queueStats(id, now);
     if (!stats) continue;
-    if (auto carried = t.carried_today.find(id); carried != t.carried_today.end()) {
-      stats->total = addFigures(carried->second, stats->total);
-    }
+    stats->total = *todayTotal(t, id, now);
     json::object channels;
     auto it = by_media.find(id);
     for (int m = 0; m < routing::kMediaCount; ++m) {

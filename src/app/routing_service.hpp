@@ -106,6 +106,7 @@ class RoutingService {
   // Writes each queue's figures of the day that changed since they were last written (every
   // kFiguresSaveMs from pass(); at shutdown with force, after the routing thread stopped), so
   // "today" survives a restart. False when the store refused (the next call tries again).
+  // Only on the routing thread, or once it has stopped: never beside pass().
   bool saveFigures(bool force);
   static constexpr core::TimestampMs kFiguresSaveMs = 10'000;
   // Team members, a user's active flag or role changed, or a user was deleted (the users/teams

@@ -162,6 +162,9 @@ class StoreTx {
   // Which of these content hashes an attachment row of any tenant still names, in no particular
   // order (the blob sweeper removes the files of the others); at most 1000 hashes per call.
   virtual Result<std::vector<std::string>> referencedBlobs(const std::vector<std::string>& sha256s) = 0;
+  // Whether any attachment row of any tenant names a blob (a sweep on an empty or wrong
+  // database would otherwise remove every file).
+  virtual Result<bool> namesAnyBlob() = 0;
 
   // Canned responses ((short_code, language) unique per tenant)
   virtual Result<core::CannedResponseId> createCannedResponse(const core::CannedResponse& response) = 0;

@@ -53,8 +53,9 @@ class MessengerTest(Desk, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.meta = FakeMetaMessaging()
-        # Files no message uses any more are swept every second here (default: hourly), so the
-        # unsend test sees the bytes go; every other test runs with the sweep busy beside it.
+        # The attachment sweep runs every second here (default: hourly); it takes files unused for
+        # at least an hour, so the unsend test makes its file look old. Every other test runs
+        # with the sweep busy beside it.
         cls.start_with_inbox("Facebook Page", "messenger", cls.meta.page_config(PAGE_ID, APP_SECRET),
                              extra_env={"PARLEY_ATTACHMENT_SWEEP_SECONDS": "1"})
         cls.meta.instagram_accounts.add(IG_ID)
@@ -218,7 +219,9 @@ class MessengerTest(Desk, unittest.TestCase):
         self.assertEqual(len(found["data"]), 1, found)
         digest = hashlib.sha256(jpeg).hexdigest()
         blob = os.path.join(self.parley.data_dir, "attachments", digest[:2], digest)
-        time.sleep(2.5)  # two sweeps: a file a message shows stays
+        two_hours_ago = time.time() - 7200
+        os.utime(blob, (two_hours_ago, two_hours_ago))
+        time.sleep(2.5)  # two sweeps: an old file a message shows stays
         self.assertTrue(os.path.exists(blob))
         for mid in ("aWdf_unsend_text", "aWdf_unsend_photo"):
             unsend = event(igsid, IG_ID, {"message": {"mid": mid, "is_deleted": True}}, account=IG_ID, obj="instagram")
@@ -234,6 +237,8 @@ class MessengerTest(Desk, unittest.TestCase):
         self.assertEqual(status, 410, "the file is no longer served")
         status, found, _ = self.parley.request("GET", "/api/v1/search?q=zwergpinscher", token=self.token)
         self.assertEqual(found["data"], [], "nor found by search")
+        two_hours_ago = time.time() - 7200
+        os.utime(blob, (two_hours_ago, two_hours_ago))  # as if it arrived two hours ago
         wait_for(lambda: not os.path.exists(blob), timeout=10)
         # Meta redelivers: the second unsend changes nothing.
         again = event(igsid, IG_ID, {"message": {"mid": "aWdf_unsend_text", "is_deleted": True}}, account=IG_ID, obj="instagram")

@@ -1975,6 +1975,8 @@ TYPED_TEST_P(StoreContract, ReferencedBlobsAreTheHashesAttachmentRowsStillName) 
   auto acme = this->tenant("Acme");
   auto globex = this->tenant("Globex");
   const std::string shared(64, 'a'), acme_only(64, 'b'), unsent(64, 'c'), never(64, 'f');
+  auto namesAny = [&] { return this->must(this->r([&](StoreTx& tx) { return tx.namesAnyBlob(); }), "namesAnyBlob"); };
+  EXPECT_FALSE(namesAny()) << "an empty database names no file";
   auto add = [&](core::TenantId t, const std::string& sha) {
     core::Attachment a;
     a.tenant_id = t;
@@ -1986,12 +1988,14 @@ TYPED_TEST_P(StoreContract, ReferencedBlobsAreTheHashesAttachmentRowsStillName) 
     a.id = this->must(this->w([&](StoreTx& tx) { return tx.insertAttachment(a); }), "insertAttachment");
     return a;
   };
+  auto pending = pendingAttachmentIn(acme, "media-9", 5);  // no bytes yet: names no hash
+  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.insertAttachment(pending); }));
+  EXPECT_FALSE(namesAny()) << "a pending file names no hash yet";
   add(acme, shared);
+  EXPECT_TRUE(namesAny());
   add(globex, shared);
   add(acme, acme_only);
   core::Attachment taken_back = add(globex, unsent);
-  auto pending = pendingAttachmentIn(acme, "media-9", 5);  // no bytes yet: names no hash
-  PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.insertAttachment(pending); }));
 
   auto referenced = [&](std::vector<std::string> hashes) {
     auto found = this->must(this->r([&](StoreTx& tx) { return tx.referencedBlobs(hashes); }), "referencedBlobs");

@@ -23,10 +23,6 @@ namespace {
 
 std::string inboxScope(core::InboxId id) { return "inbox:" + std::to_string(id.value); }
 
-bool isSha256Hex(const std::string& s) {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
 // Bot API errors and transport failures while fetching media: temporary ones are Unavailable.
 // Never mentions the URL (it contains the bot token).
 core::Error fetchError(const HttpAnswer& answer, const std::string& what) {
@@ -147,7 +143,7 @@ core::Result<std::string> TelegramGateway::encode(const app::OutboundContext& ct
     json::array files;
     std::int64_t total = 0;
     for (const auto& a : ctx.attachments) {
-      if (!isSha256Hex(a.sha256) || a.state != core::AttachmentState::Stored) {
+      if (!app::isBlobName(a.sha256) || a.state != core::AttachmentState::Stored) {
         return makeError(ErrorCode::InvalidInput, "the file is not stored on this server yet");
       }
       if (a.size > kMaxUploadBytes) {
@@ -206,7 +202,7 @@ app::DeliveryResult TelegramGateway::deliver(const core::Inbox& inbox, const cor
     if (!entry.is_object()) return {Outcome::Failed, "unreadable outbox payload (attachment)", 0, {}};
     const auto& a = entry.get_object();
     const std::string sha = stringOr(a, "sha256");
-    if (!isSha256Hex(sha)) return {Outcome::Failed, "unreadable outbox payload (attachment)", 0, {}};
+    if (!app::isBlobName(sha)) return {Outcome::Failed, "unreadable outbox payload (attachment)", 0, {}};
     auto bytes = app::readBlob(attachments_root_, sha);
     if (!bytes) return {Outcome::Failed, "the file to send is missing on this server", 0, {}};
     FileToSend file{std::move(*bytes), stringOr(a, "filename"), stringOr(a, "content_type"), 0};

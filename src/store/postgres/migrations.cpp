@@ -411,6 +411,7 @@ CREATE INDEX outbox_attempted_idx ON outbox (inbox_id, updated_at, id) WHERE sta
 
 constexpr const char* kV9 = R"SQL(
 CREATE INDEX attachments_sha256_idx ON attachments (sha256) WHERE sha256 <> '';
+UPDATE attachments SET sha256 = '' WHERE state = 'failed' AND error = 'unsent by the customer';
 )SQL";
 
 constexpr const char* kV10 = R"SQL(

@@ -1441,6 +1441,11 @@ Result<std::vector<std::string>> PgTx::referencedBlobs(const std::vector<std::st
   return rowsOf(result.get(), [](RowReader& r) { return r.text(); });
 }
 
+Result<bool> PgTx::namesAnyBlob() {
+  PARLEY_PG_ASSIGN(auto result, query("SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 <> '')", Params()));
+  return oneOf(result.get(), [](RowReader& r) { return r.boolean(); }, "attachment");
+}
+
 // --- canned responses -----------------------------------------------------------------------------
 
 Result<core::CannedResponseId> PgTx::createCannedResponse(const core::CannedResponse& r) {

@@ -110,6 +110,7 @@ class PgTx final : public app::StoreTx {
   core::Status updateAttachment(const core::Attachment& attachment) override;
   core::Result<std::vector<core::Attachment>> dueAttachments(core::TimestampMs now, int limit) override;
   core::Result<std::vector<std::string>> referencedBlobs(const std::vector<std::string>& sha256s) override;
+  core::Result<bool> namesAnyBlob() override;
 
   core::Result<core::CannedResponseId> createCannedResponse(const core::CannedResponse& response) override;
   core::Result<core::CannedResponse> getCannedResponse(core::TenantId tenant, core::CannedResponseId id) override;

@@ -412,9 +412,11 @@ CREATE INDEX outbox_attempted ON outbox(inbox_id, updated_at, id) WHERE state = 
 )sql";
 
 // Version 11: the blob sweeper asks which content hashes attachment rows still name
-// (StoreTx::referencedBlobs); pending rows have none yet.
+// (StoreTx::referencedBlobs); pending rows have none yet. Files the customer unsent before
+// this version kept their hash: they give it up now, so their bytes are swept too.
 static const char* const kV11 = R"sql(
 CREATE INDEX attachments_sha256 ON attachments(sha256) WHERE sha256 <> '';
+UPDATE attachments SET sha256 = '' WHERE state = 'failed' AND error = 'unsent by the customer';
 )sql";
 
 // Version 12: a queue's figures of the day, saved by the routing service so "today" survives a

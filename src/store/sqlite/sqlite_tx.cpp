@@ -94,6 +94,17 @@ std::string jsonIds(const std::vector<IdT>& ids) {
   return json;
 }
 
+// A JSON array of strings, for `IN (SELECT value FROM json_each(?))` as jsonIds.
+std::string jsonStrings(const std::vector<std::string>& values) {
+  std::string json = "[";
+  for (const auto& v : values) {
+    if (json.size() > 1) json += ',';
+    json += core::jsonString(v);
+  }
+  json += ']';
+  return json;
+}
+
 // Parameters of a statement built from optional filters.
 using Param = std::variant<std::int64_t, std::string>;
 
@@ -1378,23 +1389,16 @@ Result<std::vector<core::Attachment>> SqliteTx::dueAttachments(core::TimestampMs
 Result<std::vector<std::string>> SqliteTx::referencedBlobs(const std::vector<std::string>& sha256s) {
   if (sha256s.size() > 1000) return makeError(ErrorCode::InvalidInput, "at most 1000 content hashes per call");
   if (sha256s.empty()) return std::vector<std::string>{};
-  // A JSON array of the hashes (hex; anything else is escaped and simply matches nothing), so one
-  // cached statement serves every count. `sha256 <> ''` lets SQLite use the partial index.
-  std::string list = "[";
-  for (const auto& sha : sha256s) {
-    if (list.size() > 1) list += ',';
-    list += '"';
-    for (char c : sha) {
-      if (c == '"' || c == '\\') list += '\\';
-      if (static_cast<unsigned char>(c) >= 0x20) list += c;
-    }
-    list += '"';
-  }
-  list += ']';
+  // `sha256 <> ''` lets SQLite use the partial index.
   PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT DISTINCT sha256 FROM attachments WHERE sha256 <> '' AND sha256 IN "
                                             "(SELECT value FROM json_each(?1))"));
-  stmt.bind(1, list);
+  stmt.bind(1, jsonStrings(sha256s));
   return readAll<std::string>(stmt, [](const Stmt& s) { return s.text(0); });
+}
+
+Result<bool> SqliteTx::namesAnyBlob() {
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 <> '')"));
+  return readOne<bool>(stmt, [](const Stmt& s) { return s.boolean(0); }, "attachment");
 }
 
 // --- canned responses ----------------------------------------------------------------------------------------
