@@ -182,6 +182,12 @@ class AuthAndOperationsTest(unittest.TestCase):
         self.assertRegex(text, r"parley_outbox_depth \d+")
         self.assertRegex(text, r"parley_websocket_connections \d+")
         self.assertRegex(text, r"parley_messages_in_total \d+")
+        # Every metric is documented (docs/API.md, "Operations").
+        docs = open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "API.md")).read()
+        names = re.findall(r"^# HELP (\w+) ", text, re.M)
+        self.assertGreater(len(names), 10)
+        for name in names:
+            self.assertIn("`%s`" % name, docs)
 
     def test_a_browser_at_the_root_learns_where_things_are(self):
         status, body, headers = self.parley.request("GET", "/")
