@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/direct_reply.hpp"
+#include "app/outbox_worker.hpp"
 #include "core/delivery.hpp"
 
 namespace parley::app {
@@ -221,27 +222,34 @@ Result<bool> claimEchoOfSending(StoreTx& tx, const core::Inbox& inbox, const cor
     if (recipient.error().code == ErrorCode::NotFound) return false;
     return recipient.error();
   }
-  auto attempted = tx.attemptedOutbox(inbox.id, kMaxAttemptedLooked);
-  if (!attempted) return attempted.error();
-  bool finished_meanwhile = false;
-  for (const auto& item : *attempted) {
-    if (item.tenant_id != inbox.tenant_id) continue;
+  // How the echo matches the reply of `item`: None unless it is an outgoing message of this
+  // inbox without a provider id yet, to the echo's recipient.
+  auto matchItem = [&](const core::OutboxItem& item) -> Result<Match> {
+    if (item.tenant_id != inbox.tenant_id) return Match::None;
     auto reply = tx.getMessage(inbox.tenant_id, item.message_id);
     if (!reply) {
-      if (reply.error().code == ErrorCode::NotFound) continue;
+      if (reply.error().code == ErrorCode::NotFound) return Match::None;
       return reply.error();
     }
-    if (reply->direction != core::MessageDirection::Outgoing || !reply->external_id.empty()) continue;
+    if (reply->direction != core::MessageDirection::Outgoing || !reply->external_id.empty()) return Match::None;
     auto conversation = tx.getConversation(inbox.tenant_id, reply->conversation_id);
     if (!conversation) return conversation.error();
-    if (conversation->contact_id != recipient->contact_id) continue;
+    if (conversation->contact_id != recipient->contact_id) return Match::None;
     std::vector<core::Attachment> files;
     for (auto id : reply->attachment_ids) {
       auto file = tx.getAttachment(inbox.tenant_id, id);
       if (!file) return file.error();
       files.push_back(std::move(*file));
     }
-    const Match match = matchEcho(*reply, files, in);
+    return matchEcho(*reply, files, in);
+  };
+  auto attempted = tx.attemptedOutbox(inbox.id, kMaxAttemptedLooked);
+  if (!attempted) return attempted.error();
+  bool finished_meanwhile = false;
+  for (const auto& item : *attempted) {
+    auto matched = matchItem(item);
+    if (!matched) return matched.error();
+    const Match match = *matched;
     if (match == Match::None) continue;
     // In its send call, or waiting for its retry: held until this transaction ends, or gone
     // when the outcome came first.
@@ -286,6 +294,32 @@ Result<bool> claimEchoOfSending(StoreTx& tx, const core::Inbox& inbox, const cor
     if (auto s = tx.updateMessage(*current); !s) return s.error();
     finished = *current;
     return claimed(*current, recipient->contact_id, result);
+  }
+  // Failed "check and resend" because a crash interrupted its send: the echo (the provider
+  // retries the webhooks Parley missed while it was down) proves it went out. The item is done
+  // and the reply sent, with the echo's id, instead of a second copy of it in the timeline. Only
+  // while it is still failed: a resent reply (queued again) is left to its new attempt.
+  auto interrupted = tx.failedOutbox(inbox.id, std::string(kInterruptedReason), now - kInterruptedEchoWindowMs,
+                                     kMaxAttemptedLooked);
+  if (!interrupted) return interrupted.error();
+  for (auto& outbox : *interrupted) {
+    auto matched = matchItem(outbox);
+    if (!matched) return matched.error();
+    if (*matched == Match::None) continue;
+    auto reply = tx.getMessage(inbox.tenant_id, outbox.message_id);
+    if (!reply) return reply.error();
+    if (*matched == Match::FilePart) return claimed(*reply, recipient->contact_id, result);  // the text's echo settles it
+    outbox.state = core::OutboxState::Done;
+    outbox.last_error.clear();
+    outbox.updated_at = now;
+    if (auto s = tx.updateOutbox(outbox); !s) return s.error();
+    reply->external_id = in.external_id;
+    reply->delivery_status = core::DeliveryStatus::Sent;  // Failed ends a status: set, not merged
+    reply->delivery_error.clear();
+    reply->updated_at = now;
+    if (auto s = tx.updateMessage(*reply); !s) return s.error();
+    finished = *reply;
+    return claimed(*reply, recipient->contact_id, result);
   }
   if (finished_meanwhile) {
     // An outcome recorded while we looked may have named this very id.

@@ -25,8 +25,10 @@
 // proves the provider sent it: the outbox finishes it as sent instead of failing or resending it
 // (DeskService::recordSendOutcome). Found, waiting for its retry: the earlier attempt reached the
 // provider after all, so in this transaction the item is done (never retried) and the reply
-// sent, with the echo's id (`finished`: the caller announces it). Nothing found (the business
-// wrote from the provider's own app): ingest stores the echo.
+// sent, with the echo's id (`finished`: the caller announces it). Failed because a crash
+// interrupted its send (kInterruptedReason, StoreTx::failedOutbox, within
+// kInterruptedEchoWindowMs): the same — the echo proves the provider sent it. Nothing found (the
+// business wrote from the provider's own app): ingest stores the echo.
 //
 // Meta sends a reply with text and a file as two messages, the file first, and answers with
 // the text's id: the file's echo is recognised as part of the reply and dropped without taking
@@ -56,6 +58,9 @@ namespace parley::app {
 // waiting for a retry (many only while the provider is down; the echo of an attempt comes
 // within seconds of it).
 inline constexpr int kMaxAttemptedLooked = 200;
+// How long after a crash failed a reply (kInterruptedReason) its echo still settles it: the
+// echo comes when the provider retries the webhook Parley missed while it was down.
+inline constexpr core::TimestampMs kInterruptedEchoWindowMs = 48LL * 3600 * 1000;
 
 // The provider told whom a reply reached by an id of theirs (DeliveryResult::recipient_id, or the
 // recipient of the echo of a private reply to a comment): it becomes an External identity of the

@@ -192,6 +192,10 @@ class StoreTx {
   // (app/echo_claim.hpp). Most recently touched first (updated_at: the mark, or the attempt's
   // outcome).
   virtual Result<std::vector<core::OutboxItem>> attemptedOutbox(core::InboxId inbox, int limit) = 0;
+  // The inbox's failed items with exactly this last_error, updated at or after `since`, most
+  // recently updated first (the echo of a send a crash interrupted: app/echo_claim.hpp).
+  virtual Result<std::vector<core::OutboxItem>> failedOutbox(core::InboxId inbox, const std::string& reason,
+                                                             core::TimestampMs since, int limit) = 0;
   // The newest outbox item of a message; NotFound when it has none.
   virtual Result<core::OutboxItem> outboxForMessage(core::TenantId tenant, core::MessageId message) = 0;
   virtual Result<std::int64_t> countMessages() = 0;              // all tenants (benchmarks, metrics)

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "app/desk_service.hpp"
+#include "app/echo_claim.hpp"
 #include "app/outbox_worker.hpp"
 #include "app/store_fixture.hpp"
 #include "bus/in_process_bus.hpp"
@@ -104,6 +105,32 @@ class EchoRaceTest : public parley::testing::StoreTest {
     auto o = app::readOne(*store_, [&](app::StoreTx& tx) { return tx.outboxForMessage(tenant_, id); });
     EXPECT_TRUE(o.ok()) << o.error().message;
     return o ? *o : core::OutboxItem{};
+  }
+  // The process dies in the send calls of these replies; restarted, the worker fails them
+  // "check and resend" (kInterruptedReason).
+  void crashInTheSendCallsOf(const std::vector<core::Message>& replies) {
+    for (const auto& m : replies) {
+      const auto o = item(m.id);
+      ASSERT_TRUE(store_->write([&](app::StoreTx& tx) {
+        return tx.markOutboxSending(o.id, 0, clock_.now(), clock_.now() + 10 * 60 * 1000);
+      }));
+    }
+    restart();
+    outbox_->runOnce();
+    for (const auto& m : replies) ASSERT_EQ(message(m.id).delivery_status, core::DeliveryStatus::Failed);
+  }
+  // The echo settled the reply: nothing stored, the reply sent with the echo's id, its item
+  // done, and the desk told once.
+  void expectSettledBy(const core::IngestResult& echoed, core::MessageId reply, const std::string& mid,
+                       std::size_t timeline_before) {
+    EXPECT_TRUE(echoed.duplicate);
+    EXPECT_EQ(echoed.message_id, reply);
+    EXPECT_EQ(timeline().size(), timeline_before) << "the echo is no message of its own";
+    EXPECT_EQ(message(reply).delivery_status, core::DeliveryStatus::Sent);
+    EXPECT_EQ(message(reply).delivery_error, "");
+    EXPECT_EQ(message(reply).external_id, mid);
+    EXPECT_EQ(item(reply).state, core::OutboxState::Done);
+    EXPECT_EQ(count("message.updated"), 1) << "the desk sees the reply change";
   }
   int count(const std::string& event) const { return static_cast<int>(std::count(events_.begin(), events_.end(), event)); }
 
@@ -369,24 +396,10 @@ TEST_F(EchoRaceTest, AnEchoNamingAReplyACrashAlreadyFailedMakesItSentAndNothingI
   // was down) comes in: the reply is sent with the echo's id, no message is added, and the
   // worker sends nothing.
   auto sent = reply("Es ist unterwegs.");
-  const auto o = item(sent.id);
-  ASSERT_TRUE(store_->write([&](app::StoreTx& tx) {  // the process died in the send call
-    return tx.markOutboxSending(o.id, 0, clock_.now(), clock_.now() + 10 * 60 * 1000);
-  }));
-  restart();
-  outbox_->runOnce();
-  ASSERT_EQ(message(sent.id).delivery_status, core::DeliveryStatus::Failed);
+  crashInTheSendCallsOf({sent});
   const auto before = timeline().size();
   events_.clear();
-  auto named = echo("m_7", "Es ist unterwegs.", "igsid-anna", {}, sent.id);
-  EXPECT_TRUE(named.duplicate);
-  EXPECT_EQ(named.message_id, sent.id);
-  EXPECT_EQ(timeline().size(), before) << "the echo is no message of its own";
-  EXPECT_EQ(message(sent.id).delivery_status, core::DeliveryStatus::Sent);
-  EXPECT_EQ(message(sent.id).delivery_error, "");
-  EXPECT_EQ(message(sent.id).external_id, "m_7");
-  EXPECT_EQ(item(sent.id).state, core::OutboxState::Done);
-  EXPECT_EQ(count("message.updated"), 1) << "the desk sees the reply change";
+  expectSettledBy(echo("m_7", "Es ist unterwegs.", "igsid-anna", {}, sent.id), sent.id, "m_7", before);
   // The same echo again (Meta redelivers), and one naming a message that is no reply of this
   // inbox: nothing stored, nothing changed.
   EXPECT_TRUE(echo("m_7", "Es ist unterwegs.", "igsid-anna", {}, sent.id).duplicate);
@@ -394,6 +407,28 @@ TEST_F(EchoRaceTest, AnEchoNamingAReplyACrashAlreadyFailedMakesItSentAndNothingI
   EXPECT_EQ(timeline().size(), before);
   outbox_->runOnce();
   EXPECT_EQ(provider_->calls, 0);
+}
+
+TEST_F(EchoRaceTest, AnEchoOfAReplyACrashAlreadyFailedMakesItSentOnInstagramToo) {
+  // Instagram's echo names no reply: it is matched by recipient and text. Parley died in the
+  // send call and failed the reply "check and resend" at the restart; Meta's echo, retried while
+  // Parley was down, comes in afterwards.
+  auto sent = reply("Es ist unterwegs.");
+  auto other = reply("Noch etwas anderes.");
+  crashInTheSendCallsOf({sent, other});
+  const auto before = timeline().size();
+  events_.clear();
+  clock_.advance(3'600'000);  // an hour later
+  expectSettledBy(echo("mid-9", "Es ist unterwegs."), sent.id, "mid-9", before);  // by recipient and text
+  EXPECT_EQ(message(other.id).delivery_status, core::DeliveryStatus::Failed) << "the other reply is not proven sent";
+  EXPECT_TRUE(echo("mid-9", "Es ist unterwegs.").duplicate) << "Meta redelivers: nothing changes";
+  // What the business typed in Instagram's app is its own message; so is an echo days later.
+  EXPECT_FALSE(echo("mid-10", "Bitte melden Sie sich.").duplicate);
+  clock_.advance(app::kInterruptedEchoWindowMs);
+  EXPECT_FALSE(echo("mid-11", "Noch etwas anderes.").duplicate);
+  EXPECT_EQ(message(other.id).delivery_status, core::DeliveryStatus::Failed);
+  outbox_->runOnce();
+  EXPECT_EQ(provider_->calls, 0) << "nothing is sent again";
 }
 
 TEST_F(EchoRaceTest, AnEchoNamingAReplyInItsSendCallGivesItTheIdAndAResentReplyIsNotSentAgain) {

@@ -2364,6 +2364,44 @@ TYPED_TEST_P(StoreContract, OutboxSendingMarkIsAClaimAndSurvivesAsInterrupted) {
 // The items an echo may prove sent (app/echo_claim.hpp): of one inbox, pending, in their send call
 // or waiting for a retry after an attempt; most recently touched first; held by the same
 // compare-and-set as a send call (sending_since expected 0), refused once finished.
+TYPED_TEST_P(StoreContract, FailedOutboxIsAnInboxsItemsFailedForOneReasonSinceATime) {
+  auto acme = this->tenant("Acme");
+  auto insta = this->inbox(acme, "Instagram");
+  auto other = this->inbox(acme, "X");
+  core::Conversation conv = conversationIn(acme, insta, this->contact(acme, "Carl"));
+  auto msg = this->message(messageIn(conv, this->conversation(conv), "reply"));
+  const std::string interrupted = "Parley stopped while this message was being sent";
+  auto make = [&](const std::string& key, core::InboxId inbox, core::OutboxState state, const std::string& error,
+                  core::TimestampMs touched) {
+    core::OutboxItem item = outboxItemOf(acme, inbox, msg, key);
+    item.state = state;
+    item.attempts = 1;
+    item.last_error = error;
+    item.updated_at = touched;
+    item.id = this->must(this->w([&](StoreTx& tx) { return tx.enqueueOutbox(item); }), "enqueue " + key);
+    return item;
+  };
+  const auto old = make("old", insta, core::OutboxState::Failed, interrupted, 100);
+  const auto recent = make("recent", insta, core::OutboxState::Failed, interrupted, 500);
+  const auto newest = make("newest", insta, core::OutboxState::Failed, interrupted, 900);
+  make("other reason", insta, core::OutboxState::Failed, "HTTP 400", 800);
+  make("pending", insta, core::OutboxState::Pending, interrupted, 850);
+  make("elsewhere", other, core::OutboxState::Failed, interrupted, 700);
+  auto failed = [&](core::TimestampMs since, int limit) {
+    return idsOf(this->must(this->r([&](StoreTx& tx) { return tx.failedOutbox(insta, interrupted, since, limit); }),
+                            "failedOutbox"));
+  };
+  using V = std::vector<std::int64_t>;
+  EXPECT_EQ(failed(0, 10), (V{newest.id.value, recent.id.value, old.id.value})) << "most recently updated first";
+  EXPECT_EQ(failed(500, 10), (V{newest.id.value, recent.id.value})) << "updated at `since` counts";
+  EXPECT_EQ(failed(0, 1), (V{newest.id.value})) << "bounded";
+  auto rows = this->must(this->r([&](StoreTx& tx) { return tx.failedOutbox(insta, interrupted, 0, 10); }), "rows");
+  ASSERT_EQ(rows.size(), 3u);
+  PARLEY_EXPECT_SAME(rows[1], recent);
+  EXPECT_TRUE(this->must(this->r([&](StoreTx& tx) { return tx.failedOutbox(insta, "no such reason", 0, 10); }), "none").empty());
+  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.failedOutbox(insta, interrupted, 0, 0); }), ErrorCode::InvalidInput);
+}
+
 TYPED_TEST_P(StoreContract, AttemptedOutboxIsAnInboxsItemsInTheirSendCallOrAwaitingTheirRetry) {
   auto acme = this->tenant("Acme");
   auto insta = this->inbox(acme, "Instagram");
@@ -2934,6 +2972,7 @@ REGISTER_TYPED_TEST_SUITE_P(StoreContract, IsHealthyAndNamesItsBackend, RecordCo
                             DueAttachmentsArePendingOnesOldestFirstAcrossTenants,
                             ReferencedBlobsAreTheHashesAttachmentRowsStillName,
                             QueueDayFiguresAreSavedPerQueueAndReadByDay,
+                            FailedOutboxIsAnInboxsItemsFailedForOneReasonSinceATime,
                             SearchFindsGermanWordsWithUmlautsAndPrefixes,
                             SearchFindsGermanWordsWhicheverWayTheUmlautIsWritten, SearchTreatsQueryOperatorsAsText,
                             SearchIsNewestFirstWithCursorInboxesAndTenant, SearchFollowsEditedText,

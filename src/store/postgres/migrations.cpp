@@ -429,6 +429,10 @@ CREATE TABLE routing_queue_days (
 CREATE INDEX routing_queue_days_tenant_idx ON routing_queue_days (tenant_id, day);
 )SQL";
 
+constexpr const char* kV11 = R"SQL(
+CREATE INDEX outbox_failed_idx ON outbox (inbox_id, updated_at, id) WHERE state = 'failed';
+)SQL";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
     {2, "messaging channels: message kind and payload, attachment fetch state, conversation window", kV2},
@@ -439,6 +443,7 @@ constexpr Migration kMigrations[] = {
     {8, "outbox: items attempted or in their send call, per inbox (the provider's echo)", kV8},
     {9, "attachments by content hash (the blob sweeper)", kV9},
     {10, "the day's queue figures (today survives a restart)", kV10},
+    {11, "outbox: failed items per inbox (the echo of an interrupted send)", kV11},
 };
 
 // Arbitrary, fixed: "parley" in ASCII. Advisory locks are per database.

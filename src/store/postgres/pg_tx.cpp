@@ -1585,6 +1585,18 @@ Result<std::vector<core::OutboxItem>> PgTx::attemptedOutbox(core::InboxId inbox,
   return rowsOf(result.get(), decodeOutbox);
 }
 
+Result<std::vector<core::OutboxItem>> PgTx::failedOutbox(core::InboxId inbox, const std::string& reason,
+                                                          core::TimestampMs since, int limit) {
+  PARLEY_PG_ASSIGN(limit, pageLimit(limit));
+  // A range of the partial index outbox_failed_idx (migration 11); the reason is checked per row.
+  PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kOutboxCols, " FROM outbox WHERE inbox_id = $1 AND state = 'failed'"
+                                               " AND updated_at >= $2 AND last_error = $3"
+                                               " ORDER BY updated_at DESC, id DESC LIMIT $4"})
+                                          .c_str(),
+                                      Params().id(inbox).i64(since).text(reason).i64(limit)));
+  return rowsOf(result.get(), decodeOutbox);
+}
+
 Result<core::OutboxItem> PgTx::outboxForMessage(core::TenantId tenant, core::MessageId message) {
   PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kOutboxCols, " FROM outbox WHERE tenant_id = $1 AND message_id = $2"
                                                " ORDER BY id DESC LIMIT 1"})

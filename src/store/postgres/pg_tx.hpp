@@ -125,6 +125,8 @@ class PgTx final : public app::StoreTx {
                                  core::TimestampMs next_attempt_at) override;
   core::Result<std::vector<core::OutboxItem>> sendingOutbox(int limit) override;
   core::Result<std::vector<core::OutboxItem>> attemptedOutbox(core::InboxId inbox, int limit) override;
+  core::Result<std::vector<core::OutboxItem>> failedOutbox(core::InboxId inbox, const std::string& reason,
+                                                           core::TimestampMs since, int limit) override;
   core::Result<core::OutboxItem> outboxForMessage(core::TenantId tenant, core::MessageId message) override;
   core::Result<std::int64_t> outboxDepth() override;
   core::Result<std::int64_t> countMessages() override;

@@ -434,6 +434,12 @@ CREATE TABLE routing_queue_days (
 );
 )sql";
 
+// Version 13: the echo of a reply whose send a crash interrupted looks for the inbox's failed
+// items of the last days (StoreTx::failedOutbox, app/echo_claim.hpp).
+static const char* const kV13 = R"sql(
+CREATE INDEX outbox_failed ON outbox(inbox_id, updated_at, id) WHERE state = 'failed';
+)sql";
+
 static const Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
@@ -446,6 +452,7 @@ static const Migration kMigrations[] = {
     {10, kV10},
     {11, kV11},
     {12, kV12},
+    {13, kV13},
 };
 
 }  // namespace

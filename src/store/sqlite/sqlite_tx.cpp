@@ -1543,6 +1543,17 @@ Result<std::vector<core::OutboxItem>> SqliteTx::attemptedOutbox(core::InboxId in
   return readAll<core::OutboxItem>(stmt, readOutbox);
 }
 
+Result<std::vector<core::OutboxItem>> SqliteTx::failedOutbox(core::InboxId inbox, const std::string& reason,
+                                                              core::TimestampMs since, int limit) {
+  PARLEY_SQ_ASSIGN(int page, pageLimit(limit));
+  // A range of the partial index outbox_failed (migration 13); the reason is checked per row.
+  PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT " OUTBOX_COLUMNS " FROM outbox WHERE inbox_id = ?1 AND state = 'failed' "
+                                            "AND updated_at >= ?2 AND last_error = ?3 ORDER BY updated_at DESC, id DESC "
+                                            "LIMIT ?4"));
+  stmt.bind(1, inbox.value).bind(2, since).bind(3, reason).bind(4, page);
+  return readAll<core::OutboxItem>(stmt, readOutbox);
+}
+
 Result<core::OutboxItem> SqliteTx::outboxForMessage(core::TenantId tenant, core::MessageId message) {
   PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT " OUTBOX_COLUMNS " FROM outbox WHERE tenant_id = ?1 AND message_id = ?2 "
                                             "ORDER BY id DESC LIMIT 1"));

@@ -114,6 +114,8 @@ class SqliteTx final : public app::StoreTx {
                                  core::TimestampMs next_attempt_at) override;
   core::Result<std::vector<core::OutboxItem>> sendingOutbox(int limit) override;
   core::Result<std::vector<core::OutboxItem>> attemptedOutbox(core::InboxId inbox, int limit) override;
+  core::Result<std::vector<core::OutboxItem>> failedOutbox(core::InboxId inbox, const std::string& reason,
+                                                           core::TimestampMs since, int limit) override;
   core::Result<core::OutboxItem> outboxForMessage(core::TenantId tenant, core::MessageId message) override;
   core::Result<std::int64_t> outboxDepth() override;
   core::Result<std::int64_t> countMessages() override;
