@@ -174,11 +174,16 @@ int serve(const app::Config& config) {
   // Attachment files no message uses any more (unsent by the customer, saved by a request that
   // then failed) are removed every attachment_sweep_seconds, once unused for that long and at
   // least an hour (a message's files are saved before its commit; see attachment_store.hpp).
+  // The first sweep waits a few minutes: it walks every file, which the start need not wait for.
   std::atomic<std::int64_t> blobs_removed{0};
   const auto sweep_every = std::chrono::seconds(config.attachment_sweep_seconds);
   const auto sweep_grace = std::max<std::chrono::seconds>(sweep_every, std::chrono::hours(1));
+  const auto first_sweep_after = std::min<std::chrono::seconds>(sweep_every, std::chrono::minutes(5));
   app::BackgroundLoop blob_sweep(
-      [&attachments, &blobs_removed, &blob_sweep, sweep_grace] {
+      [&attachments, &blobs_removed, &blob_sweep, sweep_every, sweep_grace,
+       next_sweep = std::chrono::steady_clock::now() + first_sweep_after]() mutable {
+        if (std::chrono::steady_clock::now() < next_sweep) return 0;
+        next_sweep = std::chrono::steady_clock::now() + sweep_every;
         auto swept = attachments.sweepUnreferencedBlobs(sweep_grace, [&blob_sweep] { return blob_sweep.stopping(); });
         blobs_removed += swept.removed + swept.temporary_removed;
         if (swept.removed > 0 || swept.temporary_removed > 0) {
@@ -193,7 +198,7 @@ int serve(const app::Config& config) {
         if (swept.error) http::logJson("warn", "attachment sweep stopped", {{"error", swept.error->message}});
         return 0;  // the next sweep after attachment_sweep_seconds
       },
-      std::chrono::duration_cast<std::chrono::milliseconds>(sweep_every));
+      std::chrono::duration_cast<std::chrono::milliseconds>(first_sweep_after));
   // Names new Messenger / Instagram customers from the profile API, off the request path.
   app::ProfileFetcher profile_fetcher(*store, bus, clock, gateways);
   bus.subscribe([&profile_fetcher](const app::Event& e) { profile_fetcher.onEvent(e); });

@@ -85,13 +85,18 @@ Result<LoginResult> AuthService::login(const std::string& email_raw, const std::
   return result;
 }
 
+namespace {
+// A Retry-After in whole seconds, at least one.
+std::int64_t retryAfterSeconds(core::TimestampMs wait) { return std::max<std::int64_t>(1, (wait + 999) / 1000); }
+}  // namespace
+
 std::int64_t AuthService::loginRetryAfterSeconds(const std::string& email_raw, const std::string& remote_address) {
   auto email = normalizeEmail(email_raw);
   const auto now = clock_.now();
   std::lock_guard lock(limiter_mutex_);
   core::TimestampMs wait = per_address_.retryAfter(remote_address, now);
   if (email) wait = std::max(wait, per_account_.retryAfter(*email, now));
-  return std::max<std::int64_t>(1, (wait + 999) / 1000);
+  return retryAfterSeconds(wait);
 }
 
 Status AuthService::verifyCurrentPassword(const core::User& user, const std::string& password) {
@@ -110,7 +115,7 @@ Status AuthService::verifyCurrentPassword(const core::User& user, const std::str
 
 std::int64_t AuthService::accountRetryAfterSeconds(const std::string& email) {
   std::lock_guard lock(limiter_mutex_);
-  return std::max<std::int64_t>(1, (per_account_.retryAfter(email, clock_.now()) + 999) / 1000);
+  return retryAfterSeconds(per_account_.retryAfter(email, clock_.now()));
 }
 
 Status AuthService::logout(const std::string& token) {

@@ -7,7 +7,6 @@
 
 #include "app/direct_reply.hpp"
 #include "app/outbox_worker.hpp"
-#include "core/delivery.hpp"
 
 namespace parley::app {
 
@@ -84,6 +83,24 @@ bool claimed(const core::Message& reply, core::ContactId contact, core::IngestRe
   result.conversation_id = reply.conversation_id;
   result.contact_id = contact;
   return true;
+}
+
+// The provider did send the reply (its echo proves it): the outbox item is done, never sent
+// again, and the reply sent with the echo's id — also after "failed" (delivered and read stay).
+core::Status settleSent(StoreTx& tx, core::OutboxItem& outbox, core::Message& reply, const std::string& provider_id,
+                        core::TimestampMs now) {
+  outbox.state = core::OutboxState::Done;
+  outbox.sending_since = 0;
+  outbox.last_error.clear();
+  outbox.updated_at = now;
+  if (auto s = tx.updateOutbox(outbox); !s) return s;
+  reply.external_id = provider_id;
+  if (reply.delivery_status != core::DeliveryStatus::Delivered && reply.delivery_status != core::DeliveryStatus::Read) {
+    reply.delivery_status = core::DeliveryStatus::Sent;
+  }
+  reply.delivery_error.clear();
+  reply.updated_at = now;
+  return tx.updateMessage(reply);
 }
 
 // Holds `item` against the outbox worker: re-marks it with the values it has (a compare-and-set
@@ -173,17 +190,7 @@ Result<bool> claimNamedEcho(StoreTx& tx, const core::Inbox& inbox, const core::I
     if (auto s = tx.updateMessage(*current); !s) return s.error();
     return claimed(*current, contact, result);
   }
-  outbox.state = core::OutboxState::Done;
-  outbox.sending_since = 0;
-  outbox.last_error.clear();
-  outbox.updated_at = now;
-  if (auto s = tx.updateOutbox(outbox); !s) return s.error();
-  // Sent, even after "failed": the echo proves it went out (delivered and read stay).
-  if (current->delivery_status != core::DeliveryStatus::Delivered && current->delivery_status != core::DeliveryStatus::Read) {
-    current->delivery_status = core::DeliveryStatus::Sent;
-  }
-  current->delivery_error.clear();
-  if (auto s = tx.updateMessage(*current); !s) return s.error();
+  if (auto s = settleSent(tx, outbox, *current, in.external_id, now); !s) return s.error();
   finished = *current;
   return claimed(*current, contact, result);
 }
@@ -222,26 +229,31 @@ Result<bool> claimEchoOfSending(StoreTx& tx, const core::Inbox& inbox, const cor
     if (recipient.error().code == ErrorCode::NotFound) return false;
     return recipient.error();
   }
-  // How the echo matches the reply of `item`: None unless it is an outgoing message of this
-  // inbox without a provider id yet, to the echo's recipient.
-  auto matchItem = [&](const core::OutboxItem& item) -> Result<Match> {
-    if (item.tenant_id != inbox.tenant_id) return Match::None;
+  // How the echo matches the reply of `item` (and that reply): None unless it is an outgoing
+  // message of this inbox without a provider id yet, to the echo's recipient.
+  struct Matched {
+    Match match = Match::None;
+    core::Message reply;
+  };
+  auto matchItem = [&](const core::OutboxItem& item) -> Result<Matched> {
+    if (item.tenant_id != inbox.tenant_id) return Matched{};
     auto reply = tx.getMessage(inbox.tenant_id, item.message_id);
     if (!reply) {
-      if (reply.error().code == ErrorCode::NotFound) return Match::None;
+      if (reply.error().code == ErrorCode::NotFound) return Matched{};
       return reply.error();
     }
-    if (reply->direction != core::MessageDirection::Outgoing || !reply->external_id.empty()) return Match::None;
+    if (reply->direction != core::MessageDirection::Outgoing || !reply->external_id.empty()) return Matched{};
     auto conversation = tx.getConversation(inbox.tenant_id, reply->conversation_id);
     if (!conversation) return conversation.error();
-    if (conversation->contact_id != recipient->contact_id) return Match::None;
+    if (conversation->contact_id != recipient->contact_id) return Matched{};
     std::vector<core::Attachment> files;
     for (auto id : reply->attachment_ids) {
       auto file = tx.getAttachment(inbox.tenant_id, id);
       if (!file) return file.error();
       files.push_back(std::move(*file));
     }
-    return matchEcho(*reply, files, in);
+    const Match match = matchEcho(*reply, files, in);
+    return Matched{match, std::move(*reply)};
   };
   auto attempted = tx.attemptedOutbox(inbox.id, kMaxAttemptedLooked);
   if (!attempted) return attempted.error();
@@ -249,7 +261,7 @@ Result<bool> claimEchoOfSending(StoreTx& tx, const core::Inbox& inbox, const cor
   for (const auto& item : *attempted) {
     auto matched = matchItem(item);
     if (!matched) return matched.error();
-    const Match match = *matched;
+    const Match match = matched->match;
     if (match == Match::None) continue;
     // In its send call, or waiting for its retry: held until this transaction ends, or gone
     // when the outcome came first.
@@ -282,16 +294,7 @@ Result<bool> claimEchoOfSending(StoreTx& tx, const core::Inbox& inbox, const cor
       if (match == Match::FilePart) return claimed(*current, recipient->contact_id, result);
       continue;
     }
-    outbox.state = core::OutboxState::Done;
-    outbox.last_error.clear();
-    outbox.updated_at = now;
-    if (auto s = tx.updateOutbox(outbox); !s) return s.error();
-    current->external_id = in.external_id;
-    const auto status = core::mergeDeliveryStatus(current->delivery_status, core::DeliveryStatus::Sent);
-    if (status != current->delivery_status) current->delivery_error.clear();
-    current->delivery_status = status;
-    current->updated_at = now;
-    if (auto s = tx.updateMessage(*current); !s) return s.error();
+    if (auto s = settleSent(tx, outbox, *current, in.external_id, now); !s) return s.error();
     finished = *current;
     return claimed(*current, recipient->contact_id, result);
   }
@@ -305,21 +308,13 @@ Result<bool> claimEchoOfSending(StoreTx& tx, const core::Inbox& inbox, const cor
   for (auto& outbox : *interrupted) {
     auto matched = matchItem(outbox);
     if (!matched) return matched.error();
-    if (*matched == Match::None) continue;
-    auto reply = tx.getMessage(inbox.tenant_id, outbox.message_id);
-    if (!reply) return reply.error();
-    if (*matched == Match::FilePart) return claimed(*reply, recipient->contact_id, result);  // the text's echo settles it
-    outbox.state = core::OutboxState::Done;
-    outbox.last_error.clear();
-    outbox.updated_at = now;
-    if (auto s = tx.updateOutbox(outbox); !s) return s.error();
-    reply->external_id = in.external_id;
-    reply->delivery_status = core::DeliveryStatus::Sent;  // Failed ends a status: set, not merged
-    reply->delivery_error.clear();
-    reply->updated_at = now;
-    if (auto s = tx.updateMessage(*reply); !s) return s.error();
-    finished = *reply;
-    return claimed(*reply, recipient->contact_id, result);
+    if (matched->match == Match::None) continue;
+    core::Message& reply = matched->reply;
+    if (matched->match == Match::Whole) {  // the file Meta sends ahead only proves the file: the text's echo settles it
+      if (auto s = settleSent(tx, outbox, reply, in.external_id, now); !s) return s.error();
+      finished = reply;
+    }
+    return claimed(reply, recipient->contact_id, result);
   }
   if (finished_meanwhile) {
     // An outcome recorded while we looked may have named this very id.

@@ -306,17 +306,21 @@ routing::QueueFigures addFigures(const routing::QueueFigures& a, const routing::
   return sum;
 }
 
-// A queue's figures of the day so far: its engine's since it was built, plus what the engines it
-// replaced (and the last process, as saved) counted earlier today. nullopt for an unknown queue.
-// Under the tenant's lock.
+// A queue's figures of the day so far: `engine_total`, its engine's since it was built, plus what
+// the engines it replaced (and the last process, as saved) counted earlier today. Under the
+// tenant's lock.
+template <class TenantT>
+routing::QueueFigures withCarried(const TenantT& t, QueueId queue, const routing::QueueFigures& engine_total) {
+  auto carried = t.carried_today.find(queue);
+  return carried == t.carried_today.end() ? engine_total : addFigures(carried->second, engine_total);
+}
+
+// The same, read from the engine; nullopt for a queue it does not know.
 template <class TenantT>
 std::optional<routing::QueueFigures> todayTotal(TenantT& t, QueueId queue, core::TimestampMs now) {
   auto stats = t.engine.queueStats(queue, now);
   if (!stats) return std::nullopt;
-  if (auto carried = t.carried_today.find(queue); carried != t.carried_today.end()) {
-    return addFigures(carried->second, stats->total);
-  }
-  return stats->total;
+  return withCarried(t, queue, stats->total);
 }
 
 // A queue's day as stored, and back (service level and ASA recomputed by addFigures).
@@ -524,7 +528,7 @@ int RoutingService::pass() {
     }
   }
   publishStats(now, false);
-  if (now - last_figures_save_ >= kFiguresSaveMs) (void)saveFigures(false);
+  (void)saveFigures(false);  // every kFiguresSaveMs
   return work;
 }
 
@@ -1687,7 +1691,7 @@ std::string RoutingService::statsBody(Tenant& t, core::TimestampMs now) {
   for (const auto& [id, settings] : t.queues) {
     auto stats = t.engine.queueStats(id, now);
     if (!stats) continue;
-    stats->total = *todayTotal(t, id, now);
+    stats->total = withCarried(t, id, stats->total);
     json::object channels;
     auto it = by_media.find(id);
     for (int m = 0; m < routing::kMediaCount; ++m) {

@@ -100,6 +100,30 @@ class RoutingServiceTest : public parley::testing::StoreTest {
     ASSERT_TRUE(desk_->updateConversation(admin_, c, patch).ok());
     drive();
   }
+  // The wallboard's "today" of a queue (answered, service level, ASA, abandoned).
+  boost::json::object today(core::routing::QueueId queue) {
+    auto body = routing_->statsJson(admin_);
+    EXPECT_TRUE(body.ok());
+    if (!body) return {};
+    const auto stats = boost::json::parse(*body);
+    for (const auto& q : stats.at("queues").as_array()) {
+      if (q.at("queue_id").to_number<std::int64_t>() != queue.value) continue;
+      boost::json::object figures;
+      for (const char* key : {"answered_today", "abandoned_today", "service_level_today", "asa_today_s"}) figures[key] = q.at(key);
+      return figures;
+    }
+    return {};
+  }
+  // A queue "Support" in which Ann answered Carl after 5 seconds.
+  core::routing::QueueId supportWithOneAnswered() {
+    auto support = queue(R"({"name":"Support",)" + members() + "}");
+    available(ann_);
+    auto carl = customerWrites("carl");
+    advance(5'000);
+    EXPECT_TRUE(routing_->accept(ann_, carl).ok());
+    EXPECT_EQ(today(support).at("answered_today").as_int64(), 1);
+    return support;
+  }
   void advance(core::TimestampMs ms) {
     clock_.advance(ms);
     drive();
@@ -286,63 +310,37 @@ TEST_F(RoutingServiceTest, AutoAcceptNeverAssignsToSomeoneWhoCannotSeeTheInbox) 
   EXPECT_TRUE(offered(bob_).empty()) << "auto_accept: no offer to answer";
 }
 
-// The wallboard's "today" of a queue (answered, service level, ASA, abandoned).
-boost::json::object todayOf(app::RoutingService& routing, const core::Actor& who, core::routing::QueueId queue) {
-  auto body = routing.statsJson(who);
-  EXPECT_TRUE(body.ok());
-  if (!body) return {};
-  const auto stats = boost::json::parse(*body);
-  for (const auto& q : stats.at("queues").as_array()) {
-    if (q.at("queue_id").to_number<std::int64_t>() != queue.value) continue;
-    boost::json::object today;
-    for (const char* key : {"answered_today", "abandoned_today", "service_level_today", "asa_today_s"}) today[key] = q.at(key);
-    return today;
-  }
-  return {};
-}
-
 TEST_F(RoutingServiceTest, TodaysFiguresGoOnAcrossAConfigurationChange) {
-  auto support = queue(R"({"name":"Support",)" + members() + "}");
-  available(ann_);
-  auto c = customerWrites("carl");
-  advance(5'000);
-  ASSERT_TRUE(routing_->accept(ann_, c).ok());
-  auto before = todayOf(*routing_, admin_, support);
-  ASSERT_EQ(before.at("answered_today").as_int64(), 1);
+  auto support = supportWithOneAnswered();
+  auto before = today(support);
   queue(R"({"name":"Billing",)" + members() + "}");  // a change: the engine is built anew
   drive();
-  EXPECT_EQ(todayOf(*routing_, admin_, support), before) << "not back to zero";
+  EXPECT_EQ(today(support), before) << "not back to zero";
 }
 
 TEST_F(RoutingServiceTest, TodaysFiguresSurviveARestartAndStartAgainTheNextDay) {
-  auto support = queue(R"({"name":"Support",)" + members() + "}");
-  available(ann_);
-  auto first = customerWrites("carl");
-  advance(5'000);
-  ASSERT_TRUE(routing_->accept(ann_, first).ok());
+  auto support = supportWithOneAnswered();
   auto second = customerWrites("dora");
   advance(4'000);
-  auto before = todayOf(*routing_, admin_, support);
-  ASSERT_EQ(before.at("answered_today").as_int64(), 1);
 
   // Saved by the routing thread every kFiguresSaveMs: a crash after that loses nothing of it.
   advance(app::RoutingService::kFiguresSaveMs);
-  before = todayOf(*routing_, admin_, support);
+  auto before = today(support);
   restart();
-  EXPECT_EQ(todayOf(*routing_, admin_, support), before) << "not back to zero after a restart";
+  EXPECT_EQ(today(support), before) << "not back to zero after a restart";
 
   // What happened since the last periodic save is written at shutdown (main calls saveFigures).
   ASSERT_TRUE(routing_->accept(ann_, second).ok());
-  auto answered_two = todayOf(*routing_, admin_, support);
+  auto answered_two = today(support);
   ASSERT_EQ(answered_two.at("answered_today").as_int64(), 2);
   ASSERT_TRUE(routing_->saveFigures(true));
   restart();
-  EXPECT_EQ(todayOf(*routing_, admin_, support), answered_two);
+  EXPECT_EQ(today(support), answered_two);
 
   // The next day starts from zero, also after a restart.
   clock_.advance(24 * 3'600'000);
   restart();
-  EXPECT_EQ(todayOf(*routing_, admin_, support).at("answered_today").as_int64(), 0);
+  EXPECT_EQ(today(support).at("answered_today").as_int64(), 0);
 }
 
 TEST_F(RoutingServiceTest, AnOpenOfferOfAQueueSwitchedToAutoAcceptIsTakenBackAndAssigned) {
