@@ -137,6 +137,14 @@ int serve(const app::Config& config) {
   const auto boot = std::chrono::steady_clock::now();
   auto trusted_proxies = http::TrustedProxies::parse(config.trusted_proxies);
   if (!trusted_proxies) throw std::runtime_error("config " + trusted_proxies.error().message);
+  for (const auto& name : config.unknown_environment) {
+    http::logJson("warn", "environment variable names no setting (ignored); `parley config-keys` lists them", {{"variable", name}});
+  }
+  // The key first: a bad secret_key stops the start before a database and a demo admin (whose
+  // password is printed once) are created.
+  auto box = app::SecretBox::load(config.secret_key, config.data_dir);
+  if (!box) throw std::runtime_error((config.secret_key.empty() ? "" : "config ") + box.error().message);
+  auto secrets = std::make_shared<const app::SecretBox>(std::move(*box));
   app::SystemClock clock;
   auto store = openOrDie(config);
   app::PasswordHasher hasher(config.password_hash_concurrency);
@@ -152,9 +160,6 @@ int serve(const app::Config& config) {
   bus::InProcessBus bus(first_event_id);
   const auto attachments_root = std::filesystem::path(config.data_dir) / "attachments";
   mail::initMime();
-  auto box = app::SecretBox::load(config.secret_key, config.data_dir);
-  if (!box) throw std::runtime_error("secret_key: " + box.error().message);
-  auto secrets = std::make_shared<const app::SecretBox>(std::move(*box));
   app::ChannelGateways gateways{
       {core::ChannelKind::Api, std::make_shared<channels::api::ApiChannelGateway>()},
       {core::ChannelKind::WhatsApp, std::make_shared<channels::whatsapp::WhatsAppGateway>(attachments_root, 15'000, secrets)},
@@ -283,9 +288,11 @@ int serve(const app::Config& config) {
   routing_loop.start();
   if (config.attachment_sweep_seconds > 0) blob_sweep.start();
   const auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - boot).count();
-  http::logJson("info", "listening", {{"url", "http://" + config.host + ":" + std::to_string(port)},
-                                      {"database", store->backendName()}, {"startup_ms", std::to_string(ready_ms)}});
-  std::printf("Parley is serving on http://%s:%u\n", config.host.c_str(), port);
+  // An IPv6 address goes in brackets in a URL: http://[::1]:8080.
+  const std::string url = "http://" + (config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host) + ":" +
+                          std::to_string(port);
+  http::logJson("info", "listening", {{"url", url}, {"database", store->backendName()}, {"startup_ms", std::to_string(ready_ms)}});
+  std::printf("Parley is serving on %s\n", url.c_str());
   std::fflush(stdout);
   server.run();  // until SIGTERM/SIGINT, then drains
   server.waitForWorkers();

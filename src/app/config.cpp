@@ -1,5 +1,6 @@
 #include "app/config.hpp"
 
+#include <arpa/inet.h>
 #include <toml++/toml.h>
 
 #include <cstring>
@@ -8,7 +9,7 @@
 namespace parley::app {
 
 const std::vector<ConfigKey> kConfigKeys = {
-    {"host", "address to listen on (default 127.0.0.1)"},
+    {"host", "IPv4 or IPv6 address to listen on, not a host name (default 127.0.0.1; 0.0.0.0 or :: for every interface)"},
     {"port", "TCP port (default 8080; 0 picks a free one)"},
     {"data_dir", "directory for the SQLite database and attachments (default ./data)"},
     {"database_url", "sqlite:///path/parley.db or postgresql://user@host:port/db (default sqlite in data_dir)"},
@@ -50,6 +51,14 @@ std::int64_t toInt(const std::string& key, const std::string& text, std::int64_t
   }
 }
 
+// The server binds the address as given: an IPv4 or IPv6 address, not a host name.
+std::string toAddress(const std::string& key, const std::string& text) {
+  unsigned char buf[sizeof(struct in6_addr)];
+  if (::inet_pton(AF_INET, text.c_str(), buf) == 1 || ::inet_pton(AF_INET6, text.c_str(), buf) == 1) return text;
+  throw std::runtime_error("config " + key + ": expected an IPv4 or IPv6 address to listen on (e.g. 127.0.0.1, 0.0.0.0, ::), got '" +
+                           text + "'");
+}
+
 bool toBool(const std::string& key, const std::string& text) {
   if (text == "true" || text == "1" || text == "yes") return true;
   if (text == "false" || text == "0" || text == "no") return false;
@@ -57,7 +66,7 @@ bool toBool(const std::string& key, const std::string& text) {
 }
 
 void apply(Config& c, const std::string& key, const std::string& v) {
-  if (key == "host") c.host = v;
+  if (key == "host") c.host = toAddress(key, v);
   else if (key == "port") c.port = static_cast<std::uint16_t>(toInt(key, v, 0, 65535));
   else if (key == "data_dir") c.data_dir = v;
   else if (key == "database_url") c.database_url = v;
@@ -107,9 +116,14 @@ Config loadConfig(const std::string& toml_path, char** environ_vars) {
     const char* eq = std::strchr(*env, '=');
     if (!eq || std::strncmp(*env, "PARLEY_", 7) != 0) continue;
     const std::string name(static_cast<const char*>(*env + 7), eq);
+    bool known = false;
     for (const auto& key : kConfigKeys) {
-      if (upper(key.name) == name) apply(config, key.name, eq + 1);
+      if (upper(key.name) == name) {
+        apply(config, key.name, eq + 1);
+        known = true;
+      }
     }
+    if (!known) config.unknown_environment.push_back("PARLEY_" + name);
   }
   if (config.database_url.empty()) config.database_url = "sqlite://" + config.data_dir + "/parley.db";
   return config;

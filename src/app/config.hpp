@@ -11,7 +11,7 @@
 namespace parley::app {
 
 struct Config {
-  std::string host = "127.0.0.1";
+  std::string host = "127.0.0.1";  // an IPv4 or IPv6 address
   std::uint16_t port = 8080;
   std::string data_dir = "./data";
   std::string database_url;  // default: sqlite://<data_dir>/parley.db
@@ -32,6 +32,8 @@ struct Config {
   std::string secret_key;     // 64 hex characters; empty: <data_dir>/secret.key (see secret_box.hpp)
   int email_poll_workers = 2;  // IMAP inboxes polled at once
   std::string dictionaries_dir = "/usr/share/hunspell";  // de_DE and en_US for spell checking
+  // PARLEY_* variables that name no setting (a typo such as PARLEY_PROT): warned about at start.
+  std::vector<std::string> unknown_environment;
 };
 
 struct ConfigKey {

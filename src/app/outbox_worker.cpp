@@ -192,7 +192,8 @@ void OutboxWorker::record(const core::OutboxItem& original, const DeliveryResult
       } else {
         core::TimestampMs backoff = policy_.first_backoff_ms << std::min(item.attempts - 1, 20);
         backoff = std::min(backoff, policy_.max_backoff_ms);
-        if (outcome.retry_after_ms > 0) backoff = std::min(std::max(backoff, outcome.retry_after_ms), policy_.max_backoff_ms);
+        // A longer Retry-After is honoured (a 503 "back in 30 minutes"), up to the longest pause.
+        if (outcome.retry_after_ms > 0) backoff = std::min(std::max(backoff, outcome.retry_after_ms), policy_.max_pause_ms);
         item.next_attempt_at = now + backoff;
       }
       break;

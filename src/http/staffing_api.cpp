@@ -6,9 +6,12 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <boost/url/parse_query.hpp>
 
 #include "core/staffing/staffing.hpp"
 
@@ -225,6 +228,19 @@ void printTable(const staffing::StaffingResult& r, const std::map<std::string, s
   if (!r.meets_target) std::printf("  these agents miss the target (service level or maximum occupancy)\n");
 }
 
+// The first parameter the query names twice (the parsed query keeps only the last value, so
+// `arrivals=100&arrivals=5000` would silently compute 5000, where the CLI refuses the repeat).
+std::optional<std::string> repeatedParam(const std::string& raw_query) {
+  auto params = boost::urls::parse_query(raw_query);
+  if (!params) return std::nullopt;  // the router parsed it already; nothing to add here
+  std::set<std::string> seen;
+  for (auto param : *params) {
+    std::string key = param.key.decode();
+    if (!seen.insert(key).second) return key.substr(0, 40);
+  }
+  return std::nullopt;
+}
+
 int fail(const std::string& message) {
   std::fprintf(stderr, "parley staffing: %s\n(see parley staffing --help)\n", message.c_str());
   return 2;
@@ -237,6 +253,9 @@ void addStaffingRoutes(Router& router) {
              "Staffing calculator (Erlang C / Erlang A, chat concurrency, occupancy cap, shrinkage): the fewest "
              "agents meeting sl_target within sl_seconds, or the figures for `agents`",
              [](Context& ctx) -> Response {
+               if (auto twice = repeatedParam(ctx.request.raw_query)) {
+                 return errorResponse(bad(apiName, *twice, "is given twice"));
+               }
                auto r = run(ctx.request.query, apiName);
                if (!r) return errorResponse(r.error());
                return Response{200, toJson(*r), "application/json", {}};

@@ -251,6 +251,23 @@ TEST_F(OutboxWorkerTest, ThrottledAnswersBeyondTheBoundCountAsAttempts) {
   EXPECT_EQ(telegram_->sent.size(), 5u);
 }
 
+// A 503 with "Retry-After: 1800" is retried after 30 minutes, not after the back-off's cap.
+TEST_F(OutboxWorkerTest, ALongRetryAfterOnAServerErrorIsHonoured) {
+  auto m = reply(conversationIn(bot_a_, "anna"), "eins");
+  telegram_->script.push_back(app::DeliveryResult{Outcome::RetryLater, "HTTP 503", 1'800'000, {}});
+  const auto before = clock_.now();
+  outbox_->runOnce();
+  const auto o = item(m.id);
+  EXPECT_EQ(o.attempts, 1);
+  EXPECT_EQ(o.next_attempt_at, before + 1'800'000);  // the policy's max_backoff_ms is 60 s here
+  clock_.advance(1'799'000);
+  outbox_->runOnce();
+  EXPECT_EQ(telegram_->sent.size(), 1u);
+  clock_.advance(1'000);
+  outbox_->runOnce();
+  EXPECT_EQ(telegram_->sent.size(), 2u);
+}
+
 TEST_F(OutboxWorkerTest, TheRateLimitHoldsItemsBackInOrderWithoutSpendingAttempts) {
   rate_ = {1, 1};  // one a second, like a Twilio long code
   auto conversation = conversationIn(bot_a_, "anna");

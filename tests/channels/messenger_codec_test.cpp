@@ -754,6 +754,18 @@ TEST(MessengerSend, AnswersAndErrors) {
   EXPECT_NE(throttled.error.find("Instagram"), std::string::npos);
   EXPECT_EQ(ms::classifySendError(ms::Product::Messenger, 503, "<html>").outcome, Outcome::RetryLater);
   EXPECT_EQ(ms::classifySendError(ms::Product::Messenger, 400, "not json").outcome, Outcome::Failed);
+  // Messenger's error table: 1/1357046 "Received invalid JSON reply" — the message was sent; a
+  // retry would send it twice. 1/99 "unknown error, missing permissions" does not pass with time.
+  auto sent = ms::classifySendError(ms::Product::Messenger, 400,
+                                    R"({"error":{"message":"Received invalid JSON reply.","type":"OAuthException","code":1,"error_subcode":1357046,"fbtrace_id":"x"}})");
+  EXPECT_EQ(sent.outcome, Outcome::Delivered);
+  EXPECT_TRUE(sent.provider_message_id.empty());  // the named echo brings it
+  EXPECT_EQ(ms::classifySendError(ms::Product::Messenger, 400,
+                                  R"({"error":{"message":"An unknown error occurred.","code":1,"error_subcode":99}})")
+                .outcome,
+            Outcome::Failed);
+  EXPECT_EQ(ms::classifySendError(ms::Product::Messenger, 500, R"({"error":{"message":"An unknown error occurred.","code":1}})").outcome,
+            Outcome::RetryLater);
 }
 
 TEST(MessengerConfig, KeysPerProduct) {

@@ -441,6 +441,34 @@ TEST(StaffingProperties, ShrinkageScalesScheduledAgentsOnly) {
   }
 }
 
+// 289 calls in 30 minutes at 180 s are 28.9 erlangs: 34 agents are busy exactly 85% of the time,
+// which meets a cap of 85% (computed as (289 / 1800) x 180 the load came out 28.900000000000002,
+// the occupancy 0.8500000000000001, and the answer one agent too many).
+TEST(StaffingOccupancyCap, ACapMetExactlyIsMet) {
+  StaffingInput in = callCentreHelperScenario();
+  in.arrivals = 289;
+  in.shrinkage = 0;
+  auto r = requiredAgents(in);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->offered_load, 28.9);
+  EXPECT_EQ(r->agents, 34);
+  EXPECT_TRUE(r->meets_target);
+  auto fewer = evaluateAgents(in, 33);
+  ASSERT_TRUE(fewer);
+  EXPECT_FALSE(fewer->meets_target);  // occupancy 87.6%
+  in.model = Model::ErlangA;
+  in.patience_s = 300;
+  auto a = evaluateAgents(in, 34);
+  ASSERT_TRUE(a);
+  EXPECT_LE(a->occupancy, 0.85);
+  // 306 calls: 30.6 erlangs on 36 agents, again exactly 85%.
+  in = callCentreHelperScenario();
+  in.arrivals = 306;
+  auto b = requiredAgents(in);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->agents, 36);
+}
+
 TEST(StaffingProperties, NoArrivalsNeedNoAgents) {
   for (Model model : {Model::ErlangC, Model::ErlangA}) {
     StaffingInput in = model == Model::ErlangC ? callCentreHelperScenario() : erlangAScenario(60);
@@ -485,6 +513,7 @@ TEST(StaffingValidation, EveryBadInputIsInvalidInputNamingTheField) {
       {"max_occupancy", [](StaffingInput& in) { in.max_occupancy = 0; }},
       {"max_occupancy", [](StaffingInput& in) { in.max_occupancy = 1.5; }},
       {"shrinkage", [](StaffingInput& in) { in.shrinkage = 1; }},
+      {"shrinkage", [](StaffingInput& in) { in.shrinkage = 0.9999999999999999; }},  // scheduled agents would overflow
       {"shrinkage", [](StaffingInput& in) { in.shrinkage = -0.1; }},
   };
   for (const auto& c : cases) {

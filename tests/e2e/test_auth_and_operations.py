@@ -355,6 +355,28 @@ class CommandLineTest(unittest.TestCase):
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("unknown config key: portt", result.stderr)
 
+    def test_a_bad_secret_key_or_host_stops_the_start_before_anything_is_created(self):
+        for env, message in (({"PARLEY_SECRET_KEY": "abc"}, "config secret_key: must be 64 hex characters"),
+                             ({"PARLEY_HOST": "not-a-host"}, "config host: expected an IPv4 or IPv6 address")):
+            with tempfile.TemporaryDirectory(prefix="parley-cli-") as data_dir:
+                result = subprocess.run([PARLEY_BIN, "serve"], capture_output=True, text=True, timeout=30,
+                                        env=dict(os.environ, PARLEY_PORT="0", PARLEY_DATA_DIR=data_dir, **env))
+                self.assertNotEqual(result.returncode, 0)
+                self.assertIn(message, result.stderr)
+                # No database, so no demo admin whose password (printed once) a later start would not show.
+                self.assertNotIn("password", result.stdout)
+                self.assertFalse(os.path.exists(os.path.join(data_dir, "parley.db")))
+
+    def test_a_misspelt_environment_variable_is_warned_about(self):
+        parley = Parley(extra_env={"PARLEY_PROT": "1234"})
+        try:
+            with open(os.path.join(parley.data_dir, "server.log")) as f:
+                log = f.read()
+            self.assertIn('"variable":"PARLEY_PROT"', log)
+            self.assertIn("names no setting", log)
+        finally:
+            parley.close()
+
     def test_admin_create_user_then_login(self):
         data_dir = tempfile.mkdtemp(prefix="parley-cli-")
         env = dict(os.environ, PARLEY_DATA_DIR=data_dir)

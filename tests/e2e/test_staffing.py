@@ -120,6 +120,15 @@ class StaffingApiTest(unittest.TestCase):
             self.assertEqual(status, 400, body)
             self.assertEqual(body["error"]["code"], "invalid_input")
             self.assertTrue(body["error"]["message"].startswith(field + ":"), body)
+        # A repeated parameter is refused, as the CLI refuses a repeated option (it was the last value).
+        query = urllib.parse.urlencode(ERLANG_C_CASE) + "&arrivals=5000"
+        status, body, _ = self.parley.request("GET", "/api/v1/staffing?" + query, token=self.token)
+        self.assertEqual(status, 400, body)
+        self.assertEqual(body["error"]["message"], "arrivals: is given twice")
+        # A load beyond the calculator names the parameter that makes it.
+        status, body, _ = self.get(dict(ERLANG_C_CASE, arrivals="1000000000"))
+        self.assertEqual(status, 400, body)
+        self.assertTrue(body["error"]["message"].startswith("arrivals:"), body)
 
     def test_needs_a_signed_in_user(self):
         status, body, _ = self.get(ERLANG_C_CASE, token=False)

@@ -926,6 +926,13 @@ app::DeliveryResult classifySendError(Product product, long http_status, std::st
   // allowed window / person unavailable), 100 invalid parameter, 190 expired token, 200-299
   // permissions, 368 policy block.
   static constexpr std::int64_t kRetryable[] = {1, 2, 4, 17, 32, 613, 1200, 80006};
+  // Two subcodes of code 1 are not "try later" (Messenger's error-code table): 1357046 "Received
+  // invalid JSON reply" — "the messages are all sent successfully, but the endpoint returns an
+  // error": the reply went out, and sending it again would give the customer a second copy (the
+  // named echo on Messenger brings its id); 99 "An unknown error occurred. Missing permissions
+  // can cause this issue": retrying does not grant them.
+  if (code && *code == 1 && subcode && *subcode == 1357046) return {Outcome::Delivered, reason, 0, {}};
+  if (code && *code == 1 && subcode && *subcode == 99) return {Outcome::Failed, reason, 0, {}};
   bool retry = http_status == 429 || http_status >= 500 || http_status == 408;
   if (code) {
     const bool listed = std::find(std::begin(kRetryable), std::end(kRetryable), *code) != std::end(kRetryable);

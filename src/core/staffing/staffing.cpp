@@ -163,9 +163,15 @@ struct Rates {
 Rates ratesOf(const StaffingInput& in) {
   Rates r;
   r.lambda = in.arrivals / in.interval_s;
-  r.load = r.lambda * in.aht_s;
+  // Multiplied first: 289 x 180 / 1800 is 28.9 exactly, where (289 / 1800) x 180 is 28.900000000000002
+  // and an occupancy cap met exactly would then ask for one agent more.
+  r.load = in.arrivals * in.aht_s / in.interval_s;
   return r;
 }
+
+// Comparisons of a computed figure with the user's target allow this relative rounding error: an
+// occupancy of 28.9 / 34 is the cap 0.85 (met), not 0.8500000000000001 (missed).
+constexpr double kTargetSlack = 1e-12;
 
 std::int64_t scheduledAgents(std::int64_t agents, double shrinkage) {
   if (agents <= 0) return 0;
@@ -176,7 +182,7 @@ std::int64_t scheduledAgents(std::int64_t agents, double shrinkage) {
 StaffingResult finish(const StaffingInput& in, StaffingResult r) {
   r.model = in.model;
   r.scheduled_agents = scheduledAgents(r.agents, in.shrinkage);
-  r.meets_target = r.service_level >= in.sl_target && r.occupancy <= in.max_occupancy;
+  r.meets_target = r.service_level >= in.sl_target * (1 - kTargetSlack) && r.occupancy <= in.max_occupancy * (1 + kTargetSlack);
   return r;
 }
 
@@ -287,8 +293,8 @@ Status validate(const StaffingInput& in) {
     return invalid("concurrency: conversations per agent, a whole number from 1 to 100");
   if (!within(in.max_occupancy, 0, 1) || in.max_occupancy == 0)
     return invalid("max_occupancy: a fraction greater than 0 and at most 1 (e.g. 0.85)");
-  if (!within(in.shrinkage, 0, 1) || in.shrinkage == 1)
-    return invalid("shrinkage: a fraction from 0 up to (not including) 1 (e.g. 0.3)");
+  if (!within(in.shrinkage, 0, kMaxShrinkage))
+    return invalid("shrinkage: a fraction from 0 to 0.95 (e.g. 0.3)");
   return {};
 }
 
@@ -315,7 +321,7 @@ Result<StaffingResult> requiredAgents(const StaffingInput& in) {
   const Rates rates = ratesOf(in);
   if (in.arrivals == 0) return noTraffic(in, 0);
   const double per_agent = in.concurrency;
-  const Error too_many = invalid("an offered load of " + num(rates.load) + " erlangs needs more than " +
+  const Error too_many = invalid("arrivals: an offered load of " + num(rates.load) + " erlangs needs more than " +
                                  std::to_string(kMaxAgents) + " agents for this target");
 
   if (in.model == Model::ErlangC) {

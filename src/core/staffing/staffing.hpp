@@ -31,6 +31,8 @@ std::optional<Model> parseModel(std::string_view text);     // the same spelling
 // The agent search stops here; a load that needs more is reported as an error.
 constexpr std::int64_t kMaxAgents = 100'000;
 constexpr int kMaxConcurrency = 100;
+// Above this share of paid time off the queue the scheduled head count is no longer a plan.
+constexpr double kMaxShrinkage = 0.95;
 
 struct StaffingInput {
   Model model = Model::ErlangC;
@@ -42,7 +44,7 @@ struct StaffingInput {
   std::optional<double> patience_s;  // Erlang A only (required there): mean patience, seconds
   int concurrency = 1;      // conversations one agent works at once (chat, messaging)
   double max_occupancy = 1; // the answer also keeps occupancy <= this, in (0, 1]
-  double shrinkage = 0;     // fraction of paid time not on contacts, in [0, 1)
+  double shrinkage = 0;     // fraction of paid time not on contacts, in [0, kMaxShrinkage]
 };
 
 struct StaffingResult {
