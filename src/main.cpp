@@ -210,7 +210,7 @@ int serve(const app::Config& config) {
   app::OutboxPolicy policy;
   policy.max_attempts = config.outbox_max_attempts;
   policy.send_rate = channels::inboxSendRate;  // per sender: the provider's rate or the inbox's own
-  app::OutboxWorker outbox(*store, desk, clock, gateways, policy);
+  app::OutboxWorkers outbox(*store, desk, clock, gateways, policy, config.outbox_workers);
   channels::email::EmailReceiver email_receiver(desk, attachments);
   channels::email::PollerOptions poller_options;
   poller_options.workers = config.email_poll_workers;

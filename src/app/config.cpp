@@ -21,6 +21,7 @@ const std::vector<ConfigKey> kConfigKeys = {
     {"trusted_proxies", "reverse proxies in front of Parley, as addresses or networks separated by commas (e.g. 127.0.0.1, 10.0.0.0/8): for a connection from one of them the client address is read from X-Forwarded-For, for rate limits and logs (default: none, the connection's address counts)"},
     {"session_ttl_hours", "how long a login session lasts (default 168)"},
     {"outbox_max_attempts", "delivery attempts before a reply is marked failed (default 10)"},
+    {"outbox_workers", "threads delivering replies; each inbox belongs to one of them, so its replies go out in order, and a receiver that answers slowly holds up only the inboxes sharing its thread (default 4)"},
     {"login_attempts_per_account", "login attempts per account per 15 minutes (default 10)"},
     {"login_attempts_per_address", "login attempts per client address per 15 minutes (default 30)"},
     {"password_hash_concurrency", "argon2id hashes computed at once, 64 MiB each (default 2)"},
@@ -78,6 +79,7 @@ void apply(Config& c, const std::string& key, const std::string& v) {
   else if (key == "trusted_proxies") c.trusted_proxies = v;
   else if (key == "session_ttl_hours") c.session_ttl_hours = static_cast<int>(toInt(key, v, 1, 24 * 365));
   else if (key == "outbox_max_attempts") c.outbox_max_attempts = static_cast<int>(toInt(key, v, 1, 100));
+  else if (key == "outbox_workers") c.outbox_workers = static_cast<int>(toInt(key, v, 1, 64));
   else if (key == "login_attempts_per_account") c.login_attempts_per_account = static_cast<int>(toInt(key, v, 1, 100000));
   else if (key == "login_attempts_per_address") c.login_attempts_per_address = static_cast<int>(toInt(key, v, 1, 100000));
   else if (key == "password_hash_concurrency") c.password_hash_concurrency = static_cast<int>(toInt(key, v, 1, 64));

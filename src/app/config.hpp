@@ -23,6 +23,7 @@ struct Config {
   std::string trusted_proxies;  // addresses/networks whose X-Forwarded-For is believed; empty: none
   int session_ttl_hours = 168;
   int outbox_max_attempts = 10;
+  int outbox_workers = 4;  // threads delivering replies, each for its share of the inboxes
   int login_attempts_per_account = 10;
   int login_attempts_per_address = 30;
   int password_hash_concurrency = 2;

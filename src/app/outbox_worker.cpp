@@ -29,7 +29,7 @@ int OutboxWorker::recoverInterrupted() {
   for (int page = 0; page < 1000 && !loop_.stopping(); ++page) {
     std::vector<core::OutboxItem> marked;
     auto status = store_.read([&](StoreTx& tx) -> Status {
-      auto items = tx.sendingOutbox(policy_.batch);
+      auto items = tx.sendingOutbox(policy_.batch, policy_.shard);
       if (!items) return items.error();
       marked = std::move(*items);
       return {};
@@ -92,7 +92,7 @@ int OutboxWorker::runOnce() {
   }
   std::vector<core::OutboxItem> due;
   auto status = store_.read([&](StoreTx& tx) -> Status {
-    auto items = tx.dueOutbox(clock_.now(), policy_.batch);
+    auto items = tx.dueOutbox(clock_.now(), policy_.batch, policy_.shard);
     if (!items) return items.error();
     due = std::move(*items);
     return {};
@@ -223,6 +223,39 @@ void OutboxWorker::record(const core::OutboxItem& original, const DeliveryResult
                      {"error", stored->last_error}})
               << "\n";
   }
+}
+
+OutboxWorkers::OutboxWorkers(Store& store, DeskService& desk, const Clock& clock, const ChannelGateways& gateways,
+                             OutboxPolicy policy, int count) {
+  count = std::max(count, 1);
+  for (int index = 0; index < count; ++index) {
+    policy.shard = OutboxShard{index, count};
+    workers_.push_back(std::make_unique<OutboxWorker>(store, desk, clock, gateways, policy));
+  }
+}
+
+void OutboxWorkers::start() {
+  for (auto& w : workers_) w->start();
+}
+
+void OutboxWorkers::stop() {
+  for (auto& w : workers_) w->stop();
+}
+
+void OutboxWorkers::wake() {
+  for (auto& w : workers_) w->wake();
+}
+
+std::uint64_t OutboxWorkers::delivered() const {
+  std::uint64_t sum = 0;
+  for (const auto& w : workers_) sum += w->delivered();
+  return sum;
+}
+
+std::uint64_t OutboxWorkers::failed() const {
+  std::uint64_t sum = 0;
+  for (const auto& w : workers_) sum += w->failed();
+  return sum;
 }
 
 }  // namespace parley::app

@@ -34,9 +34,18 @@
 // its retry, finishes the item itself (done, the message sent): the retry's mark then finds it
 // done and nothing is sent again.
 // stop() finishes the attempt in hand.
+//
+// Several workers: main runs `outbox_workers` of them, each for one shard of the inboxes
+// (OutboxShard: inbox_id modulo the count). An inbox's items are only ever taken by its shard's
+// worker, so they go out one after the other, in order, and its rate limiters live in that one
+// worker; a receiver that takes its time (an attempt waits up to the gateway's time-out) holds up
+// the inboxes of its shard only. Crash recovery is per shard as well, so no worker takes
+// another's item in its send call for an interrupted one.
 #pragma once
 
 #include <atomic>
+#include <memory>
+#include <vector>
 #include <functional>
 #include <string_view>
 
@@ -61,6 +70,7 @@ struct OutboxPolicy {
   core::TimestampMs max_pause_ms = 24 * 60 * 60 * 1000;   // longest pause a provider can ask for
   core::TimestampMs send_lease_ms = 10 * 60 * 1000;      // a "sending" mark older than this is an interrupted attempt
   std::size_t max_inboxes = 10'000;                       // inboxes the rate limiter remembers
+  OutboxShard shard;                                      // the inboxes this worker delivers for
 };
 
 // The reason on a message whose attempt was interrupted (the desk offers "Resend").
@@ -101,6 +111,22 @@ class OutboxWorker {
   bool recovered_ = false;
   std::atomic<std::uint64_t> delivered_{0}, failed_{0}, throttled_{0};
   BackgroundLoop loop_;  // last: its thread must stop before the members above go
+};
+
+// `count` workers, one per shard of the inboxes (see the DESIGN comment), started, woken and
+// stopped together; their counters summed for /metrics.
+class OutboxWorkers {
+ public:
+  OutboxWorkers(Store& store, DeskService& desk, const Clock& clock, const ChannelGateways& gateways, OutboxPolicy policy,
+                int count);
+  void start();
+  void stop();  // every worker finishes the attempt in hand
+  void wake();
+  std::uint64_t delivered() const;
+  std::uint64_t failed() const;
+
+ private:
+  std::vector<std::unique_ptr<OutboxWorker>> workers_;
 };
 
 }  // namespace parley::app

@@ -60,6 +60,20 @@ struct ContactQuery {
   bool include_merged = false;
 };
 
+// The outbox items one worker delivers: those of the inboxes with inbox_id % count == index. Each
+// inbox belongs to exactly one worker, so its replies go out in order and its rate limit is kept
+// in one place, while a slow receiver (a CRM answering in 10 s) holds up only its own shard.
+struct OutboxShard {
+  int index = 0;
+  int count = 1;
+};
+inline core::Status checkShard(OutboxShard shard) {
+  if (shard.count < 1 || shard.index < 0 || shard.index >= shard.count) {
+    return core::makeError(core::ErrorCode::InvalidInput, "an outbox shard is an index from 0 below a count of at least 1");
+  }
+  return {};
+}
+
 class StoreTx {
  public:
   virtual ~StoreTx() = default;
@@ -175,8 +189,8 @@ class StoreTx {
 
   // Outbox (idempotency_key unique)
   virtual Result<core::OutboxId> enqueueOutbox(const core::OutboxItem& item) = 0;
-  // Pending items with next_attempt_at <= now, oldest first.
-  virtual Result<std::vector<core::OutboxItem>> dueOutbox(core::TimestampMs now, int limit) = 0;
+  // Pending items with next_attempt_at <= now, oldest first, of the inboxes of `shard`.
+  virtual Result<std::vector<core::OutboxItem>> dueOutbox(core::TimestampMs now, int limit, OutboxShard shard) = 0;
   // state, attempts, next_attempt_at, last_error, updated_at, sending_since, throttled
   virtual Status updateOutbox(const core::OutboxItem& item) = 0;
   virtual Result<std::int64_t> outboxDepth() = 0;                // pending items, all tenants
@@ -185,8 +199,9 @@ class StoreTx {
   // when another worker took it first, NotFound when there is no such item.
   virtual Status markOutboxSending(core::OutboxId id, core::TimestampMs expected_since, core::TimestampMs since,
                                    core::TimestampMs next_attempt_at) = 0;
-  // Pending items marked as sending (an attempt that never recorded its outcome), oldest first.
-  virtual Result<std::vector<core::OutboxItem>> sendingOutbox(int limit) = 0;
+  // Pending items marked as sending (an attempt that never recorded its outcome), oldest first,
+  // of the inboxes of `shard`.
+  virtual Result<std::vector<core::OutboxItem>> sendingOutbox(int limit, OutboxShard shard) = 0;
   // Pending items of `inbox` that are in their send call (marked sending) or wait for a retry
   // after an attempt (attempts > 0): those whose provider may have the message already
   // (app/echo_claim.hpp). Most recently touched first (updated_at: the mark, or the attempt's

@@ -108,6 +108,24 @@ class OutboxTest(unittest.TestCase):
         self.assertEqual(texts.count("Flut zwei"), 1)
         self.assertLess(texts.index("Flut eins"), texts.index("Flut zwei"))
 
+    def test_a_provider_that_answers_slowly_holds_up_only_its_own_inbox(self):
+        # Bot A takes the reply but does not answer (as a CRM callback that runs into its time-out);
+        # bot B's inbox belongs to another outbox worker (inbox ids in a row, 4 workers) and delivers.
+        self.assertNotEqual(self.inbox_a["id"] % 4, self.inbox_b["id"] % 4)
+        conv_a = self.conversation(self.inbox_a, 3300001)
+        conv_b = self.conversation(self.inbox_b, 3400001)
+        arrived = self.bot_a.hold_next()
+        try:
+            a = self.reply(conv_a, "Langsam")
+            self.assertTrue(arrived.wait(10), "bot A received the reply")
+            b = self.reply(conv_b, "Trotzdem schnell")
+            wait_for(lambda: self.status_of(conv_b, b["id"]) == "sent", timeout=5)
+            self.assertEqual(self.status_of(conv_a, a["id"]), "pending", "bot A has not answered yet")
+        finally:
+            self.bot_a.release()
+        wait_for(lambda: self.status_of(conv_a, a["id"]) == "sent", timeout=10)
+        self.assertEqual(self.texts(self.bot_a).count("Langsam"), 1)
+
     def test_a_crash_between_send_and_answer_never_sends_twice_and_resend_works(self):
         conv = self.conversation(self.inbox_a, 3300001)
         arrived = self.bot_a.hold_next()

@@ -121,7 +121,7 @@ TEST_F(WhatsAppTemplatesDesk, TemplateReplyIsStoredAsTheRenderedBodyWithTheTempl
   auto stored = app::readOne(*store_, [&](app::StoreTx& tx) { return tx.getMessage(tenant_, sent->id); });
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->text, sent->text);
-  auto due = app::readOne(*store_, [&](app::StoreTx& tx) { return tx.dueOutbox(clock_.now(), 10); });
+  auto due = app::readOne(*store_, [&](app::StoreTx& tx) { return tx.dueOutbox(clock_.now(), 10, {}); });
   ASSERT_TRUE(due.ok());
   ASSERT_EQ(due->size(), 1u);
   EXPECT_NE(due->front().payload.find("template_payload"), std::string::npos);

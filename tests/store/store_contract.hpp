@@ -757,7 +757,7 @@ TYPED_TEST_P(StoreContract, DeleteInboxRefusedWhileItHasConversations) {
   PARLEY_EXPECT_CODE(this->w([&](StoreTx& tx) { return tx.deleteInbox(globex, *idleId); }), ErrorCode::NotFound);
   PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.deleteInbox(acme, *idleId); }));
   PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.getInbox(acme, *idleId); }), ErrorCode::NotFound);
-  auto due = this->r([](StoreTx& tx) { return tx.dueOutbox(1'900'000'000'000, 100); });
+  auto due = this->r([](StoreTx& tx) { return tx.dueOutbox(1'900'000'000'000, 100, {}); });
   PARLEY_ASSERT_OK(due);
   EXPECT_TRUE(due->empty()) << "nothing is delivered for a deleted inbox";
   PARLEY_EXPECT_OK(this->r([&](StoreTx& tx) { return tx.getTeam(acme, team); }));  // the team stays
@@ -2267,7 +2267,7 @@ TYPED_TEST_P(StoreContract, OutboxDueUpdateAndDepth) {
                      ErrorCode::NotFound);
   auto depth = [&] { return this->must(this->r([](StoreTx& tx) { return tx.outboxDepth(); }), "outboxDepth"); };
   auto due = [&](core::TimestampMs now, int limit) {
-    return this->must(this->r([&](StoreTx& tx) { return tx.dueOutbox(now, limit); }), "dueOutbox");
+    return this->must(this->r([&](StoreTx& tx) { return tx.dueOutbox(now, limit, {}); }), "dueOutbox");
   };
   EXPECT_EQ(depth(), 4);
 
@@ -2277,6 +2277,24 @@ TYPED_TEST_P(StoreContract, OutboxDueUpdateAndDepth) {
   PARLEY_EXPECT_SAME(now100[0], i1);
   EXPECT_EQ(idsOf(due(100, 2)), (std::vector<std::int64_t>{i1.id.value, i2.id.value}));
   EXPECT_TRUE(due(49, 10).empty());
+  // Shards: each worker sees only the items of its inboxes (inbox_id % count == index), and the
+  // shards together see every due item once, in the same order.
+  for (int count : {2, 3}) {
+    std::vector<std::int64_t> seen;
+    for (int index = 0; index < count; ++index) {
+      auto part = this->must(this->r([&](StoreTx& tx) { return tx.dueOutbox(100, 10, app::OutboxShard{index, count}); }), "shard");
+      for (const auto& item : part) {
+        EXPECT_EQ(item.inbox_id.value % count, index);
+        seen.push_back(item.id.value);
+      }
+      auto marked = this->must(this->r([&](StoreTx& tx) { return tx.sendingOutbox(10, app::OutboxShard{index, count}); }), "shard");
+      EXPECT_TRUE(marked.empty());
+    }
+    std::sort(seen.begin(), seen.end());
+    EXPECT_EQ(seen, idsOf(now100)) << count;
+  }
+  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.dueOutbox(100, 10, app::OutboxShard{2, 2}); }), ErrorCode::InvalidInput);
+  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.sendingOutbox(10, app::OutboxShard{0, 0}); }), ErrorCode::InvalidInput);
 
   core::OutboxItem done = i1;
   done.state = core::OutboxState::Done;
@@ -2320,7 +2338,7 @@ TYPED_TEST_P(StoreContract, OutboxSendingMarkIsAClaimAndSurvivesAsInterrupted) {
   };
   core::OutboxItem first = make("s1");
   core::OutboxItem second = make("s2");
-  auto sending = [&] { return this->must(this->r([](StoreTx& tx) { return tx.sendingOutbox(10); }), "sendingOutbox"); };
+  auto sending = [&] { return this->must(this->r([](StoreTx& tx) { return tx.sendingOutbox(10, {}); }), "sendingOutbox"); };
   EXPECT_TRUE(sending().empty()) << "new items are not being sent";
 
   PARLEY_ASSERT_OK(this->w([&](StoreTx& tx) { return tx.markOutboxSending(first.id, 0, 1000, 61'000); }));
@@ -2335,7 +2353,7 @@ TYPED_TEST_P(StoreContract, OutboxSendingMarkIsAClaimAndSurvivesAsInterrupted) {
   EXPECT_EQ(marked[0].sending_since, 1000);
   EXPECT_EQ(marked[0].next_attempt_at, 61'000) << "the lease keeps it from other workers' polls";
   EXPECT_EQ(marked[0].attempts, 0);
-  EXPECT_EQ(idsOf(this->must(this->r([](StoreTx& tx) { return tx.dueOutbox(2000, 10); }), "due")),
+  EXPECT_EQ(idsOf(this->must(this->r([](StoreTx& tx) { return tx.dueOutbox(2000, 10, {}); }), "due")),
             (std::vector<std::int64_t>{second.id.value}));
 
   // The outcome clears the mark and keeps the throttle count.
@@ -2724,7 +2742,7 @@ TYPED_TEST_P(StoreContract, NonPositiveLimitIsInvalidInput) {
   q.tenant_id = acme;
   q.limit = 0;
   PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.listContacts(q); }), ErrorCode::InvalidInput);
-  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.dueOutbox(0, 0); }), ErrorCode::InvalidInput);
+  PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.dueOutbox(0, 0, {}); }), ErrorCode::InvalidInput);
   PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.dueAttachments(0, 0); }), ErrorCode::InvalidInput);
   PARLEY_EXPECT_CODE(this->r([&](StoreTx& tx) { return tx.dueAttachments(0, -5); }), ErrorCode::InvalidInput);
 }

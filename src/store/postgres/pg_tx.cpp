@@ -1525,15 +1525,16 @@ Result<core::OutboxId> PgTx::enqueueOutbox(const core::OutboxItem& o) {
   });
 }
 
-Result<std::vector<core::OutboxItem>> PgTx::dueOutbox(core::TimestampMs now, int limit) {
+Result<std::vector<core::OutboxItem>> PgTx::dueOutbox(core::TimestampMs now, int limit, app::OutboxShard shard) {
   PARLEY_PG_ASSIGN(limit, pageLimit(limit));
+  PARLEY_PG_TRY(app::checkShard(shard));
   // In a write transaction the rows are locked, and rows another node has locked are skipped,
   // so two nodes polling at once do not take the same items.
   const std::string text = sql({"SELECT ", kOutboxCols,
-                                " FROM outbox WHERE state = 'pending' AND next_attempt_at <= $1"
+                                " FROM outbox WHERE state = 'pending' AND next_attempt_at <= $1 AND inbox_id % $3 = $4"
                                 " ORDER BY next_attempt_at, id LIMIT $2",
                                 writable_ ? " FOR UPDATE SKIP LOCKED" : ""});
-  PARLEY_PG_ASSIGN(auto result, query(text.c_str(), Params().i64(now).i64(limit)));
+  PARLEY_PG_ASSIGN(auto result, query(text.c_str(), Params().i64(now).i64(limit).i64(shard.count).i64(shard.index)));
   return rowsOf(result.get(), decodeOutbox);
 }
 
@@ -1566,12 +1567,13 @@ Status PgTx::markOutboxSending(core::OutboxId id, core::TimestampMs expected_sin
   });
 }
 
-Result<std::vector<core::OutboxItem>> PgTx::sendingOutbox(int limit) {
+Result<std::vector<core::OutboxItem>> PgTx::sendingOutbox(int limit, app::OutboxShard shard) {
   PARLEY_PG_ASSIGN(limit, pageLimit(limit));
+  PARLEY_PG_TRY(app::checkShard(shard));
   PARLEY_PG_ASSIGN(auto result, query(sql({"SELECT ", kOutboxCols, " FROM outbox WHERE state = 'pending' AND sending_since > 0"
-                                               " ORDER BY sending_since, id LIMIT $1"})
+                                               " AND inbox_id % $2 = $3 ORDER BY sending_since, id LIMIT $1"})
                                           .c_str(),
-                                      Params().i64(limit)));
+                                      Params().i64(limit).i64(shard.count).i64(shard.index)));
   return rowsOf(result.get(), decodeOutbox);
 }
 

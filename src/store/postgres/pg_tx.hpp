@@ -119,11 +119,11 @@ class PgTx final : public app::StoreTx {
   core::Status deleteCannedResponse(core::TenantId tenant, core::CannedResponseId id) override;
 
   core::Result<core::OutboxId> enqueueOutbox(const core::OutboxItem& item) override;
-  core::Result<std::vector<core::OutboxItem>> dueOutbox(core::TimestampMs now, int limit) override;
+  core::Result<std::vector<core::OutboxItem>> dueOutbox(core::TimestampMs now, int limit, app::OutboxShard shard) override;
   core::Status updateOutbox(const core::OutboxItem& item) override;
   core::Status markOutboxSending(core::OutboxId id, core::TimestampMs expected_since, core::TimestampMs since,
                                  core::TimestampMs next_attempt_at) override;
-  core::Result<std::vector<core::OutboxItem>> sendingOutbox(int limit) override;
+  core::Result<std::vector<core::OutboxItem>> sendingOutbox(int limit, app::OutboxShard shard) override;
   core::Result<std::vector<core::OutboxItem>> attemptedOutbox(core::InboxId inbox, int limit) override;
   core::Result<std::vector<core::OutboxItem>> failedOutbox(core::InboxId inbox, const std::string& reason,
                                                            core::TimestampMs since, int limit) override;

@@ -1485,11 +1485,12 @@ Result<core::OutboxId> SqliteTx::enqueueOutbox(const core::OutboxItem& item) {
   return core::OutboxId{conn_.lastInsertRowid()};
 }
 
-Result<std::vector<core::OutboxItem>> SqliteTx::dueOutbox(core::TimestampMs now, int limit) {
+Result<std::vector<core::OutboxItem>> SqliteTx::dueOutbox(core::TimestampMs now, int limit, app::OutboxShard shard) {
   PARLEY_SQ_ASSIGN(int page, pageLimit(limit));
+  PARLEY_SQ_TRY(app::checkShard(shard));
   PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT " OUTBOX_COLUMNS " FROM outbox WHERE state = 'pending' "
-                                            "AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2"));
-  stmt.bind(1, now).bind(2, page);
+                                            "AND next_attempt_at <= ?1 AND inbox_id % ?3 = ?4 ORDER BY next_attempt_at, id LIMIT ?2"));
+  stmt.bind(1, now).bind(2, page).bind(3, shard.count).bind(4, shard.index);
   return readAll<core::OutboxItem>(stmt, readOutbox);
 }
 
@@ -1526,11 +1527,12 @@ Status SqliteTx::markOutboxSending(core::OutboxId id, core::TimestampMs expected
   return core::makeError(core::ErrorCode::Conflict, "outbox item " + std::to_string(id.value) + " was taken by another worker");
 }
 
-Result<std::vector<core::OutboxItem>> SqliteTx::sendingOutbox(int limit) {
+Result<std::vector<core::OutboxItem>> SqliteTx::sendingOutbox(int limit, app::OutboxShard shard) {
   PARLEY_SQ_ASSIGN(int page, pageLimit(limit));
+  PARLEY_SQ_TRY(app::checkShard(shard));
   PARLEY_SQ_ASSIGN(Stmt stmt, conn_.prepare("SELECT " OUTBOX_COLUMNS " FROM outbox WHERE state = 'pending' "
-                                            "AND sending_since > 0 ORDER BY sending_since, id LIMIT ?1"));
-  stmt.bind(1, page);
+                                            "AND sending_since > 0 AND inbox_id % ?2 = ?3 ORDER BY sending_since, id LIMIT ?1"));
+  stmt.bind(1, page).bind(2, shard.count).bind(3, shard.index);
   return readAll<core::OutboxItem>(stmt, readOutbox);
 }
 
