@@ -166,8 +166,10 @@ Result<CustomerAccountChangeResult> DeskService::applyCustomerAccountChange(cons
     std::string kind = "identity_changed", text = change.text;
     std::vector<std::pair<std::string, std::string>> fields{{"contact", contact.name}, {"provider_type", change.provider_type}};
     if (change.kind == Kind::NumberChanged) {
-      kind = "number_changed";
-      if (text.empty()) text = "Changed their WhatsApp number from " + from + " to " + to;
+      // A changed business-scoped user id (no number shared) is worded as such by the desk.
+      const bool user_id = change.provider_type == "user_changed_user_id";
+      kind = user_id ? "user_id_changed" : "number_changed";
+      if (text.empty()) text = std::string(user_id ? "Changed their WhatsApp user id" : "Changed their WhatsApp number") + " from " + from + " to " + to;
       fields.push_back({"from", from});
       fields.push_back({"to", to});
       if (result.other_contact_id.valid()) {

@@ -869,7 +869,17 @@ TEST(WhatsAppSend, AnswerGivesTheWamid) {
   const auto delivered = wa::interpretSendAnswer(200, answer);
   EXPECT_EQ(delivered.outcome, Outcome::Delivered);
   EXPECT_EQ(delivered.provider_message_id, *id);
+  EXPECT_EQ(delivered.recipient_id, "");  // the number is the account's id: nothing to learn
   EXPECT_EQ(wa::interpretSendAnswer(200, "{}").outcome, Outcome::Failed);
+  // "A WhatsApp user's phone number and ID may not always match": the id the customer writes
+  // from is learnt from the answer (a Brazilian mobile number whose account id lacks the 9).
+  const auto brazil = wa::interpretSendAnswer(
+      200, R"({"messaging_product":"whatsapp","contacts":[{"input":"+55 11 98765-4321","wa_id":"551187654321"}],"messages":[{"id":"wamid.BR"}]})");
+  EXPECT_EQ(brazil.outcome, Outcome::Delivered);
+  EXPECT_EQ(brazil.recipient_id, "551187654321");
+  const auto bsuid = wa::interpretSendAnswer(
+      200, R"({"messaging_product":"whatsapp","contacts":[{"input":"US.1","user_id":"US.1"}],"messages":[{"id":"wamid.U"}]})");
+  EXPECT_EQ(bsuid.recipient_id, "");
 }
 
 TEST(WhatsAppSend, ErrorsAreClassifiedByMetasCode) {

@@ -78,10 +78,36 @@ TEST(WhatsAppSystem, ASecurityCodeChangeIsALineOnly) {
   EXPECT_EQ(newer.change.kind, Kind::IdentityChanged);
 }
 
+TEST(WhatsAppSystem, ABusinessScopedUserIdChangeGivesTheContactItsNewId) {
+  // System messages reference and changelog (11 Aug 2026): "user_changed_user_id — the user's
+  // BSUID changed. The notification reports only the BSUID change; no phone number is included",
+  // with system.previous_user_id and previous_parent_user_id beside the new values.
+  const auto system = onlyChange(parseFixture("doc_system_user_changed_user_id"));
+  EXPECT_EQ(system.change.kind, Kind::NumberChanged);  // a new channel id for the same contact
+  EXPECT_EQ(system.change.external_id, "US.13491208655302741918");
+  EXPECT_EQ(system.change.new_external_id, "US.20017359927731605123");
+  EXPECT_EQ(system.change.old_phone, "");
+  EXPECT_EQ(system.change.new_phone, "");
+  EXPECT_EQ(system.change.provider_type, "user_changed_user_id");
+  EXPECT_EQ(system.change.text, "User Sheena Nelson changed from US.13491208655302741918 to US.20017359927731605123");
+
+  // No `from` at all (no number may be shared), the new id only as from_user_id, no sentence.
+  const auto bare = changeOf(
+      R"({"from_user_id":"US.2","id":"wamid.u2","timestamp":"1750269342","type":"system","system":{"type":"user_changed_user_id","previous_user_id":"US.1"}})");
+  EXPECT_EQ(bare.change.external_id, "US.1");
+  EXPECT_EQ(bare.change.new_external_id, "US.2");
+  EXPECT_EQ(bare.change.text, "The customer's WhatsApp user id changed from US.1 to US.2");
+
+  auto missing = wa::parseWebhookBatch(systemWebhook(
+      R"({"id":"wamid.u3","type":"system","system":{"type":"user_changed_user_id","user_id":"US.2"}})"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("messages[0].system.previous_user_id"), std::string::npos) << missing.error().message;
+}
+
 TEST(WhatsAppSystem, AnUnknownSystemTypeStaysAnInformationalMessage) {
-  // e.g. the newer BSUID change: no change of the contact, kept as before (Meta's sentence).
+  // A system type Parley does not act on: no change of the contact, kept as before (Meta's sentence).
   auto parsed = wa::parseWebhookBatch(systemWebhook(
-      R"({"from":"16505551234","id":"wamid.u1","timestamp":"1750269342","type":"system","system":{"type":"user_changed_user_id","body":"User ID changed"}})"));
+      R"({"from":"16505551234","id":"wamid.u1","timestamp":"1750269342","type":"system","system":{"type":"user_changed_something","body":"User ID changed"}})"));
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   EXPECT_TRUE(parsed->system_changes.empty());
   ASSERT_EQ(parsed->batch.messages.size(), 1u);

@@ -176,6 +176,8 @@ class FakeGraph(SendHold):
         self.template_page_size = 100
         self.template_requests = []  # the query of each listing request, parsed
         self.customer_last_message = {}  # wa_id -> Unix seconds of the customer's last message
+        # number -> the account's wa_id where they differ ("phone number and ID may not always match")
+        self.wa_ids = {}
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -236,7 +238,7 @@ class FakeGraph(SendHold):
                 to = json.loads(body).get("to", "")
                 # The documented answer; message_status is "accepted" (or "held_for_quality_assessment").
                 # A send to a BSUID answers user_id instead of wa_id.
-                contact = {"input": to, "wa_id": to.lstrip("+")} if to else \
+                contact = {"input": to, "wa_id": outer.wa_ids.get(to.lstrip("+"), to.lstrip("+"))} if to else \
                     {"input": message["recipient"], "user_id": message["recipient"]}
                 self.reply(200, {"messaging_product": "whatsapp", "contacts": [contact],
                                  "messages": [{"id": wamid, "message_status": "accepted"}]})

@@ -68,6 +68,52 @@ class WhatsAppNumberChangeTest(Desk, unittest.TestCase):
         wait_for(lambda: len(self.graph.sent) > before)
         self.assertEqual(self.graph.sent[-1][1]["to"].lstrip("+"), NEW)
 
+    def test_a_changed_business_scoped_user_id_continues_the_same_contact(self):
+        # A customer with a username (no number shared) writes; their BSUID changes
+        # (user_changed_user_id, no `from`); the next message carries only the new id.
+        old_id, new_id = "US.13491208655302741918", "US.20017359927731605123"
+
+        def from_user_id(user_id, wamid, text):
+            raw = json.loads(wa.fixture("bsuid_only.json"))
+            value = raw["entry"][0]["changes"][0]["value"]
+            value["contacts"][0]["user_id"] = user_id
+            value["messages"][0].update({"from_user_id": user_id, "id": wamid, "text": {"body": text}})
+            return self.webhook(json.dumps(raw).encode())
+
+        from_user_id(old_id, "wamid.bsuid-before", "Hallo, ich bin es")
+        notice = wa.fixture("doc_system_user_changed_user_id.json")
+        self.assertEqual(self.webhook(notice)["stored"], 1)
+        self.assertEqual(self.webhook(notice)["duplicates"], 1)  # redelivered: nothing twice
+        from_user_id(new_id, "wamid.bsuid-after", "Immer noch ich")
+
+        found = self.contacts(new_id)
+        self.assertEqual(len(found), 1, found)
+        self.assertEqual([c["id"] for c in self.contacts(old_id)], [found[0]["id"]])
+        _, conversations = self.conversations_of(new_id, self.inbox["id"])
+        self.assertEqual(len(conversations), 1, conversations)
+        messages = self.messages(conversations[0]["id"])
+        self.assertEqual([m["direction"] for m in messages], ["incoming", "activity", "incoming"])
+        self.assertIn(new_id, messages[1]["text"])
+
+    def test_an_account_id_that_differs_from_the_number_is_learnt_from_the_send_answer(self):
+        # Meta: "a WhatsApp user's phone number and ID may not always match". The reply to
+        # +5511987654321 is answered with wa_id 551187654321 (the account's id); the customer's
+        # next message comes from that id and continues the same contact and conversation.
+        number, account = "5511987654321", "551187654321"
+        self.graph.wa_ids[number] = account
+        self.text_from(number, "wamid.br-first", "Olá")
+        contact, conversations = self.conversations_of("+" + number, self.inbox["id"])
+        status, reply, _ = self.send(conversations[0]["id"], {"text": "Olá! Como posso ajudar?"})
+        self.assertEqual(status, 201, reply)
+        wait_for(lambda: any(m["id"] == reply["id"] and m["delivery_status"] == "sent"
+                             for m in self.messages(conversations[0]["id"])))
+        self.text_from(account, "wamid.br-second", "Meu pedido 4711")
+        found = self.contacts(account)
+        self.assertEqual([c["id"] for c in found], [contact["id"]])
+        _, again = self.conversations_of(account, self.inbox["id"])
+        self.assertEqual([c["id"] for c in again], [conversations[0]["id"]])
+        self.assertEqual([m["text"] for m in self.messages(conversations[0]["id"])][-1], "Meu pedido 4711")
+
     def test_a_malformed_notice_is_refused_and_stores_nothing(self):
         notice = json.loads(wa.fixture("doc_system_user_changed_number.json"))
         message = notice["entry"][0]["changes"][0]["value"]["messages"][0]

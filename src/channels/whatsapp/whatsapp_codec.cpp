@@ -444,6 +444,11 @@ core::Result<std::optional<SystemChange>> readSystem(const json::object& o, cons
   std::optional<Kind> kind;
   if (t == "user_changed_number" || t == "customer_changed_number") kind = Kind::NumberChanged;
   if (t == "customer_identity_changed" || t == "user_identity_changed") kind = Kind::IdentityChanged;
+  // The customer's business-scoped user id (BSUID) changed and no number may be shared (changelog
+  // of 11 Aug 2026: system.previous_user_id and previous_parent_user_id "alongside the new
+  // values"): to Parley the same as a new number, a new channel id for the same contact.
+  const bool user_id_changed = t == "user_changed_user_id";
+  if (user_id_changed) kind = Kind::NumberChanged;
   if (!kind) return std::optional<SystemChange>();
 
   SystemChange out;
@@ -457,7 +462,20 @@ core::Result<std::optional<SystemChange>> readSystem(const json::object& o, cons
   WA_TRY(from, optId(o, "from", path));
   WA_TRY(customer, optId(*system, "customer", sp));
   WA_TRY(from_user_id, optId(o, "from_user_id", path));
-  for (const auto* candidate : {&from, &customer, &from_user_id}) {
+  WA_TRY(previous_user_id, optId(*system, "previous_user_id", sp));
+  WA_TRY(new_user_id, optId(*system, "user_id", sp));
+  if (user_id_changed) {
+    // Old id: previous_user_id. New id: system.user_id, else the message's from_user_id.
+    c.external_id = previous_user_id.value_or("");
+    c.new_external_id = new_user_id && !new_user_id->empty() ? *new_user_id : from_user_id.value_or("");
+    if (c.external_id.empty()) return makeError(ErrorCode::InvalidInput, sp + ".previous_user_id: required for " + t);
+    if (c.new_external_id.empty()) return makeError(ErrorCode::InvalidInput, sp + ".user_id: the customer's new user id is required for " + t);
+    WA_TRY(body, optString(*system, "body", sp, 4096));
+    c.text = body.value_or("");
+    if (c.text.empty()) c.text = "The customer's WhatsApp user id changed from " + c.external_id + " to " + c.new_external_id;
+    return std::optional<SystemChange>(std::move(out));
+  }
+  for (const auto* candidate : {&from, &customer, &from_user_id, &previous_user_id}) {
     if (c.external_id.empty() && *candidate) c.external_id = withoutPlus(**candidate);
   }
   if (c.external_id.empty()) return makeError(ErrorCode::InvalidInput, path + ".from: the customer's WhatsApp id is required");
@@ -1034,8 +1052,32 @@ app::DeliveryResult classifySendError(long http_status, std::string_view body, l
   return {Outcome::Failed, reason, 0, {}};
 }
 
+// The send answer's contacts[0]: {"input": the number we sent to, "wa_id": the account's WhatsApp
+// id}. Meta: "a WhatsApp user's phone number and ID may not always match" (e.g. a Brazilian mobile
+// number sent with its ninth digit, whose account id lacks it): then the customer's messages
+// come from wa_id, which becomes an identity of the contact we wrote to (DeliveryResult::
+// recipient_id), so their answer continues the same contact and conversation.
+std::string differingWaId(std::string_view body) {
+  auto root = parseJson(body);
+  if (!root || !root->is_object()) return {};
+  const json::value* contacts = find(root->get_object(), "contacts");
+  if (!contacts || !contacts->is_array() || contacts->get_array().empty() || !contacts->get_array()[0].is_object()) return {};
+  const auto& first = contacts->get_array()[0].get_object();
+  const json::value* input = find(first, "input");
+  const json::value* wa_id = find(first, "wa_id");
+  if (!input || !input->is_string() || !wa_id || !wa_id->is_string()) return {};
+  std::string sent_to;
+  for (char c : input->get_string()) {
+    if (c >= '0' && c <= '9') sent_to += c;  // "+55 11 98765-4321" as digits
+  }
+  const std::string id(wa_id->get_string());
+  if (id.empty() || id.size() > 20 || !allDigits(id) || sent_to.empty() || id == sent_to) return {};
+  return id;
+}
+
 app::DeliveryResult interpretSendAnswer(long http_status, std::string_view body, long retry_after_s) {
   if (auto sent = successfulSend(http_status, "WhatsApp accepted the message but ", [&] { return parseSendResponse(body); })) {
+    if (sent->outcome == app::DeliveryResult::Outcome::Delivered) sent->recipient_id = differingWaId(body);
     return *sent;
   }
   return classifySendError(http_status, body, retry_after_s);

@@ -525,4 +525,5 @@ export const de: Record<MessageKey, string> = {
   'activity.number_conflict':
     '{contact} hat die WhatsApp-Nummer von {from} auf {to} geändert. {to} gehört schon zum Kontakt „{other}“ (#{other_id}): bitte zusammenführen, wenn es dieselbe Person ist.',
   'activity.identity_changed': 'Der WhatsApp-Sicherheitscode von {contact} hat sich geändert',
+  'activity.user_id_changed': 'Die WhatsApp-Nutzer-ID von {contact} hat sich von {from} auf {to} geändert (dieselbe Person)',
 };

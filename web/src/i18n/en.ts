@@ -525,6 +525,7 @@ export const en = {
   'activity.number_conflict':
     '{contact} changed their WhatsApp number from {from} to {to}. {to} already belongs to contact “{other}” (#{other_id}): merge the two if they are the same person.',
   'activity.identity_changed': 'The WhatsApp security code of {contact} changed',
+  'activity.user_id_changed': 'The WhatsApp user id of {contact} changed from {from} to {to} (same customer)',
 } as const;
 
 export type MessageKey = keyof typeof en;

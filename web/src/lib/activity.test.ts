@@ -33,6 +33,9 @@ describe('activityText', () => {
     for (const i18n of [de, en]) {
       expect(activityText({ activity: 'identity_changed', by: '', contact: 'Sheena' }, 'x', i18n)).toMatch(/Sheena/);
     }
+    const userId = { activity: 'user_id_changed', by: '', contact: 'Sheena', from: 'US.1', to: 'US.2' };
+    expect(activityText(userId, 'x', en)).toBe('The WhatsApp user id of Sheena changed from US.1 to US.2 (same customer)');
+    expect(activityText(userId, 'x', de)).toContain('Nutzer-ID von Sheena hat sich von US.1 auf US.2 geändert');
   });
 
   it('falls back to the server text for unknown kinds and old lines', () => {

@@ -13,6 +13,7 @@ const KINDS: Record<string, MessageKey> = {
   unmerged: 'activity.unmerged',
   // WhatsApp: the customer's number or security code changed (app/customer_account_change.hpp).
   number_changed: 'activity.number_changed',
+  user_id_changed: 'activity.user_id_changed',
   number_conflict: 'activity.number_conflict',
   identity_changed: 'activity.identity_changed',
 };
