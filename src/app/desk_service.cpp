@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "app/direct_reply.hpp"
 #include "app/echo_claim.hpp"
@@ -1075,7 +1076,25 @@ Result<core::OutboxItem> DeskService::recordSendOutcome(core::OutboxItem item, c
 
 Status DeskService::applyProviderStatus(const core::Inbox& inbox, const core::InboundStatus& receipt) {
   if (receipt.provider_message_id.empty()) return makeError(ErrorCode::InvalidInput, "a receipt without a message id");
-  auto found = readOne(store_, [&](StoreTx& tx) { return tx.findMessageByExternalId(inbox.id, receipt.provider_message_id); });
+  auto find = [&] { return readOne(store_, [&](StoreTx& tx) { return tx.findMessageByExternalId(inbox.id, receipt.provider_message_id); }); };
+  // Is one of the inbox's replies in its send call (its answer, with the id, still to come)?
+  auto sending = [&] {
+    auto items = readOne(store_, [&](StoreTx& tx) { return tx.attemptedOutbox(inbox.id, kMaxAttemptedLooked); });
+    return items && std::any_of(items->begin(), items->end(), [](const core::OutboxItem& i) { return i.sending_since > 0; });
+  };
+  auto found = find();
+  if (!found && found.error().code == ErrorCode::NotFound && sending()) {
+    if (early_receipt_waiters_.fetch_add(1) < kMaxEarlyReceiptWaiters) {
+      constexpr int kPollMs = 50;
+      for (int waited = 0; waited < kEarlyReceiptWaitMs; waited += kPollMs) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+        const bool still_sending = sending();  // first: an answer recorded after this read is seen below
+        found = find();
+        if (found || found.error().code != ErrorCode::NotFound || !still_sending) break;
+      }
+    }
+    early_receipt_waiters_.fetch_sub(1);
+  }
   if (!found) return found.error();
   return applyDeliveryStatus(inbox.tenant_id, found->id, receipt.status, receipt.error);
 }

@@ -4,6 +4,7 @@
 // commit. Objects another tenant owns, or an agent may not see, are NotFound.
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -113,7 +114,12 @@ class DeskService {
                                              const std::string& provider_message_id, bool was_sending,
                                              const std::string& recipient_id = "");
   // A provider's receipt for a message we sent, found by the provider's id in this inbox.
-  // NotFound when no message of the inbox carries that id.
+  // NotFound when no message of the inbox carries that id. A receipt can overtake the send's
+  // answer (WhatsApp's "sent", even "failed", may arrive before its send call returns the id):
+  // when no message has the id yet but one of the inbox's replies is in its send call right now,
+  // the receipt waits for that answer to be recorded (at most kEarlyReceiptWaitMs, polling; at
+  // most kMaxEarlyReceiptWaiters receipts wait at once, on the handler's worker thread) instead of
+  // being dropped for good — the provider does not send it again after a 200.
   Status applyProviderStatus(const core::Inbox& inbox, const core::InboundStatus& status);
   // The customer edited a message: its text changes, no message is added.
   Status applyEdit(const core::Inbox& inbox, const core::InboundEdit& edit);
@@ -169,7 +175,11 @@ class DeskService {
   EventBus& bus_;
   const Clock& clock_;
   ChannelGateways gateways_;
+  std::atomic<int> early_receipt_waiters_{0};
 };
+
+inline constexpr int kEarlyReceiptWaitMs = 1000;
+inline constexpr int kMaxEarlyReceiptWaiters = 4;
 
 // reply() refuses a free-form reply (text or files, not a private note) when the channel needs
 // the 24-hour customer-service window and it is closed: Conflict with this message, which the

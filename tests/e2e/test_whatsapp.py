@@ -3,6 +3,7 @@ Graph API. Webhook payloads are the fixtures written from Meta's documentation."
 import json
 import os
 import sys
+import threading
 import time
 import unittest
 
@@ -188,6 +189,30 @@ class WhatsAppTest(Desk, unittest.TestCase):
         status, body, _ = self.webhook(fixture("statuses_out_of_order.json"))
         self.assertEqual(status, 200, body)
         self.assertEqual(message_status()["delivery_status"], "read")
+
+    def test_a_status_that_overtakes_the_send_answer_is_not_lost(self):
+        # Meta's "failed" status arrives while the send call still waits for its answer (no message
+        # holds the wamid yet): it waits for the answer instead of being dropped after a 200.
+        self.webhook(fixture("text.json"))
+        _, conversation = self.conversation_of("+16505551234")
+        wamid = "wamid.overtaken-by-its-status"
+        self.graph.next_wamids.append(wamid)
+        arrived = self.graph.hold_next()
+        try:
+            _, reply, _ = self.parley.request("POST", "/api/v1/conversations/%d/messages" % conversation["id"],
+                                              {"text": "Ihre Bestellung ist unterwegs"}, token=self.token)
+            self.assertTrue(arrived.wait(10), "Meta received the send")
+            failed = json.loads(fixture("doc_status_failed.json"))
+            failed["entry"][0]["changes"][0]["value"]["statuses"][0]["id"] = wamid
+            threading.Timer(0.3, self.graph.release).start()  # Meta answers the send while the status waits
+            status, body, _ = self.webhook(json.dumps(failed).encode())
+        finally:
+            self.graph.release()
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["statuses"], 1, body)
+        message = [m for m in self.messages(conversation["id"]) if m["id"] == reply["id"]][0]
+        self.assertEqual((message["external_id"], message["delivery_status"]), (wamid, "failed"), message)
+        self.assertIn("131049", message["delivery_error"])
 
     def test_permanent_send_error_shows_metas_reason(self):
         self.webhook(fixture("text.json"))
