@@ -144,7 +144,11 @@ Response dispatch(const Router& router, ApiDeps& deps, const Request& request, s
   const Route* route = router.match(request.method, request.path, params, method_mismatch);
   if (!route) {
     route_pattern = "unmatched";
-    if (method_mismatch) return errorResponse(405, "method_not_allowed", request.method + " is not allowed on " + request.path);
+    if (method_mismatch) {
+      Response refused = errorResponse(405, "method_not_allowed", request.method + " is not allowed on " + request.path);
+      refused.headers.emplace_back("Allow", router.allowedMethods(request.path));  // RFC 9110 15.5.6: required
+      return refused;
+    }
     return errorResponse(404, "not_found", "no such endpoint: " + request.path);
   }
   route_pattern = route->pattern;

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstring>
+#include <set>
 #include <stdexcept>
 
 #include "core/text.hpp"
@@ -53,25 +54,48 @@ void Router::setFastPath(FastHandler fast) {
   routes_.back().fast = std::move(fast);
 }
 
+namespace {
+
+// Whether `route`'s pattern matches the path's segments; its parameters go to `found`.
+bool matchesPath(const Route& route, const std::vector<std::string>& parts, std::map<std::string, std::string>& found) {
+  if (route.segments.size() != parts.size()) return false;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const auto& seg = route.segments[i];
+    if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') {
+      if (parts[i].empty()) return false;
+      found[seg.substr(1, seg.size() - 2)] = parts[i];
+    } else if (seg != parts[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string Router::allowedMethods(const std::string& path) const {
+  std::set<std::string> methods;
+  if (path.empty() || path[0] != '/') return {};
+  const auto parts = split(path);
+  for (const auto& route : routes_) {
+    std::map<std::string, std::string> found;
+    if (!matchesPath(route, parts, found)) continue;
+    methods.insert(route.method);
+    if (route.method == "GET") methods.insert("HEAD");
+  }
+  std::string out;
+  for (const auto& m : methods) out += (out.empty() ? "" : ", ") + m;
+  return out;
+}
+
 const Route* Router::match(const std::string& method, const std::string& path,
                            std::map<std::string, std::string>& params, bool& method_mismatch) const {
   method_mismatch = false;
   if (path.empty() || path[0] != '/') return nullptr;
   const auto parts = split(path);
   for (const auto& route : routes_) {
-    if (route.segments.size() != parts.size()) continue;
     std::map<std::string, std::string> found;
-    bool ok = true;
-    for (std::size_t i = 0; i < parts.size() && ok; ++i) {
-      const auto& seg = route.segments[i];
-      if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') {
-        if (parts[i].empty()) ok = false;
-        found[seg.substr(1, seg.size() - 2)] = parts[i];
-      } else {
-        ok = seg == parts[i];
-      }
-    }
-    if (!ok) continue;
+    if (!matchesPath(route, parts, found)) continue;
     if (route.method != method && !(method == "HEAD" && route.method == "GET")) {
       method_mismatch = true;
       continue;

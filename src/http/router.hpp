@@ -89,6 +89,8 @@ class Router {
   const Route* match(const std::string& method, const std::string& path, std::map<std::string, std::string>& params,
                      bool& method_mismatch) const;
   const std::vector<Route>& routes() const { return routes_; }
+  // The methods some route takes on this path ("GET, HEAD, PATCH"), for a 405's Allow header.
+  std::string allowedMethods(const std::string& path) const;
 
  private:
   std::vector<Route> routes_;

@@ -75,8 +75,20 @@ class ApiChannelTest(unittest.TestCase):
         status, body, _ = self.post_inbound({"id": "bad-3", "contact": {"phone": "not a phone"}, "text": "x"})
         self.assertEqual(status, 400)
         self.assertIn("contact.phone", body["error"]["message"])
+        status, body, _ = self.post_inbound({"id": "bad-4", "text": "x"})
+        self.assertEqual(status, 400)
+        self.assertIn("contact: an object with an id, a phone number or an e-mail address", body["error"]["message"])
         status, found, _ = self.parley.request("GET", "/api/v1/contacts?q=x", token=self.token)
         self.assertEqual([c for c in found["data"] if c["name"] == "x"], [])
+
+    def test_an_api_inbox_config_takes_only_its_own_keys(self):
+        path = "/api/v1/inboxes/%d" % self.inbox["id"]
+        status, body, _ = self.parley.request("PATCH", path, {"config": {"max_mesages_per_second": 5}}, token=self.token)
+        self.assertEqual(status, 400, body)
+        self.assertIn("config.max_mesages_per_second: unknown key", body["error"]["message"])
+        status, inbox, _ = self.parley.request("PATCH", path, {"config": {"max_messages_per_second": 50}}, token=self.token)
+        self.assertEqual(status, 200, inbox)
+        self.assertEqual(inbox["config"], {"max_messages_per_second": 50})
 
     def test_location_inbound_is_a_location_message(self):
         status, first, _ = self.post_inbound({

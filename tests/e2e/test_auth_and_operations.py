@@ -168,6 +168,11 @@ class AuthAndOperationsTest(unittest.TestCase):
             self.assertIn(text, body["error"]["message"])
         status, body, _ = self.parley.request("GET", "/api/v1/nothing-here", token=self.token)
         self.assertEqual(status, 404)
+        # A method the path does not take: 405 with the Allow header RFC 9110 requires.
+        status, body, headers = self.parley.request("PUT", "/api/v1/teams", {"name": "x"}, token=self.token)
+        self.assertEqual(status, 405, body)
+        self.assertEqual(body["error"]["code"], "method_not_allowed")
+        self.assertEqual(dict((k.lower(), v) for k, v in headers.items())["allow"], "GET, HEAD, POST")
         self.assertEqual(self.parley.request("GET", "/healthz")[0], 200)  # still up
 
     def test_health_readiness_and_metrics(self):

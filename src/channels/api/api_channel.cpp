@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "app/crypto.hpp"
+#include "channels/common/config_secrets.hpp"
 #include "channels/common/file_link.hpp"
 #include "channels/common/http_client.hpp"
 #include "channels/common/json_input.hpp"
@@ -90,7 +91,7 @@ core::Result<ApiInbound> parseInbound(std::string_view body) {
   m.text = *text;
   auto contact_it = o.find("contact");
   if (contact_it == o.end() || !contact_it->value().is_object()) {
-    return makeError(ErrorCode::InvalidInput, "contact: an object with id, name, phone or email is required");
+    return makeError(ErrorCode::InvalidInput, "contact: an object with an id, a phone number or an e-mail address (and a name) is required");
   }
   const auto& c = contact_it->value().get_object();
   for (auto [key, target, max] : {std::tuple{"id", &m.contact.external_id, 256}, std::tuple{"name", &m.contact.name, 200},
@@ -162,6 +163,11 @@ bool verifySignature(std::string_view secret, std::string_view raw_body, std::st
 namespace {
 constexpr std::int64_t kFileLinkTtlS = 7 * 24 * 3600;
 }  // namespace
+
+core::Status ApiChannelGateway::validateConfig(const std::string& config_json) const {
+  if (config_json.empty()) return {};
+  return rejectUnknownConfigKeys(config_json, {}, "an API", "docs/API.md");
+}
 
 core::Result<std::string> ApiChannelGateway::encode(const app::OutboundContext& ctx) const {
   // Each file with a signed link the receiver can fetch it by, without a login, for 7 days

@@ -44,6 +44,9 @@ class ApiChannelGateway final : public app::ChannelGateway {
   app::DeliveryResult deliver(const core::Inbox& inbox, const core::OutboxItem& item) override;
   // The receiver drops a repeat by X-Parley-Idempotency-Key.
   bool idempotentResend() const override { return true; }
+  // An API inbox's config has only max_messages_per_second (callback_url and secret are fields of
+  // the inbox): any other key is a mistake to point out, not to store.
+  core::Status validateConfig(const std::string& config_json) const override;
 
  private:
   long timeout_ms_;

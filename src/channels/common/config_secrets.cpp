@@ -81,9 +81,9 @@ core::Status rejectUnknownConfigKeys(const std::string& config_json, std::initia
     const std::string_view key = kv.key();
     if (key == "max_messages_per_second" || std::find(known.begin(), known.end(), key) != known.end()) continue;
     std::string names;
-    for (auto k : known) names += (names.empty() ? "" : ", ") + std::string(k);
+    for (auto k : known) names += std::string(k) + ", ";
     return makeError(ErrorCode::InvalidInput, "config." + std::string(key) + ": unknown key (the keys of " + std::string(channel) +
-                                                  " inbox are " + names + ", max_messages_per_second; see " + std::string(doc) + ")");
+                                                  " inbox are " + names + "max_messages_per_second; see " + std::string(doc) + ")");
   }
   return {};
 }
