@@ -1,9 +1,10 @@
 #include "app/outbox_worker.hpp"
 
+#include "app/log.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <iostream>
 #include <map>
 
 namespace parley::app {
@@ -212,16 +213,13 @@ void OutboxWorker::record(const core::OutboxItem& original, const DeliveryResult
   if (outcome.outcome != DeliveryResult::Outcome::Delivered && stored->state != core::OutboxState::Done) {
     // What an operator looks for when a reply does not arrive: one line per failed attempt.
     const bool gave_up = stored->state == core::OutboxState::Failed;
-    std::cerr << json::serialize(json::object{
-                     {"level", gave_up ? "error" : "warn"},
-                     {"component", "outbox"},
-                     {"message", gave_up ? "reply failed" : "reply attempt failed, retrying"},
-                     {"inbox_id", item.inbox_id.value},
-                     {"message_id", item.message_id.value},
-                     {"attempts", stored->attempts},
-                     {"next_attempt_at_ms", gave_up ? 0 : stored->next_attempt_at},
-                     {"error", stored->last_error}})
-              << "\n";
+    logLine(gave_up ? "error" : "warn", gave_up ? "reply failed" : "reply attempt failed, retrying",
+            {{"component", "outbox"},
+             {"inbox_id", item.inbox_id.value},
+             {"message_id", item.message_id.value},
+             {"attempts", stored->attempts},
+             {"next_attempt_at_ms", gave_up ? 0 : stored->next_attempt_at},
+             {"error", stored->last_error}});
   }
 }
 

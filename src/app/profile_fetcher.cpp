@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "app/log.hpp"
 #include "core/text.hpp"
 
 namespace parley::app {
@@ -13,10 +14,8 @@ using core::ErrorCode;
 namespace {
 
 void logGaveUp(const core::Inbox& inbox, const std::string& channel, core::ContactId contact, const std::string& reason) {
-  std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":%s,\"channel\":%s,\"inbox_id\":%lld,\"contact_id\":%lld,\"error\":%s}\n",
-               core::jsonString("customer profile not fetched; the contact keeps its id as name").c_str(),
-               core::jsonString(channel).c_str(), static_cast<long long>(inbox.id.value),
-               static_cast<long long>(contact.value), core::jsonString(reason).c_str());
+  logLine("warn", "customer profile not fetched; the contact keeps its id as name",
+          {{"channel", channel}, {"inbox_id", inbox.id.value}, {"contact_id", contact.value}, {"error", reason}});
 }
 
 }  // namespace

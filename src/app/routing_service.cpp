@@ -7,9 +7,9 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
-#include <iostream>
 #include <set>
 
+#include "app/log.hpp"
 #include "app/time_zone.hpp"
 #include "core/text.hpp"
 
@@ -33,7 +33,7 @@ constexpr core::TimestampMs kStatsIdleGapMs = 5'000;   // and every 5 s otherwis
 constexpr core::TimestampMs kDayMs = 24 * 3600 * 1000;
 
 void logWarning(const std::string& what) {
-  std::cerr << json::serialize(json::object{{"level", "warn"}, {"component", "routing"}, {"message", what}}) << "\n";
+  logLine("warn", what, {{"component", "routing"}});
 }
 
 std::string truncateUtf8(const std::string& text, std::size_t max) {

@@ -1,5 +1,7 @@
 #include "http/metrics.hpp"
 
+#include "app/log.hpp"
+
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
@@ -66,13 +68,9 @@ std::string Metrics::render() const {
 
 void logJson(const std::string& level, const std::string& message,
              std::initializer_list<std::pair<const char*, std::string>> fields) {
-  using namespace std::chrono;
-  boost::json::object line{{"ts", duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()},
-                           {"level", level},
-                           {"msg", message}};
-  for (const auto& [k, v] : fields) line[k] = v;
-  const std::string text = boost::json::serialize(line) + "\n";
-  std::fwrite(text.data(), 1, text.size(), stderr);
+  boost::json::object extra;
+  for (const auto& [k, v] : fields) extra[k] = v;
+  app::logLine(level, message, std::move(extra));
 }
 
 }  // namespace parley::http

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "app/log.hpp"
 #include "channels/email/mail_transport.hpp"
 #include "core/text.hpp"
 
@@ -28,8 +29,7 @@ std::uint64_t toUint(const std::string& s) {
 }
 
 void logLine(const std::string& level, const std::string& message, const core::Inbox& inbox) {
-  json::object o{{"level", level}, {"msg", message}, {"inbox_id", inbox.id.value}, {"channel", "email"}};
-  std::fprintf(stderr, "%s\n", json::serialize(o).c_str());
+  app::logLine(level, message, {{"inbox_id", inbox.id.value}, {"channel", "email"}});
 }
 
 }  // namespace

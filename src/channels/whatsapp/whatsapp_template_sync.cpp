@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include "app/log.hpp"
 #include "channels/common/http_client.hpp"
 #include "channels/twilio/twilio_template_sync.hpp"
 #include "core/customer_window.hpp"
@@ -20,8 +21,7 @@ using Kind = TemplateSyncOutcome::Kind;
 namespace {
 
 void logLine(const std::string& level, const std::string& message, const core::Inbox& inbox) {
-  boost::json::object o{{"level", level}, {"msg", message}, {"inbox_id", inbox.id.value}, {"channel", "whatsapp"}};
-  std::fprintf(stderr, "%s\n", boost::json::serialize(o).c_str());
+  app::logLine(level, message, {{"inbox_id", inbox.id.value}, {"channel", "whatsapp"}});
 }
 
 StoredTemplates loadStored(app::Store& store, core::InboxId inbox) {
