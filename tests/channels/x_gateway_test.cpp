@@ -399,6 +399,21 @@ TEST(XOAuth2, DmMediaAreFetchedWithARefreshedTokenAndOtherHostsGetNone) {
   EXPECT_EQ(header(other.x->calls[0], "Authorization"), "");
 }
 
+TEST(XOAuth2, ADmsVideoOrGifIsFetchedWithTheAccountsTokenAPostsVideoWithout) {
+  for (const char* url : {"https://video.twimg.com/dm_video/155/vid/720x1280/b.mp4", "https://video.twimg.com/dm_gif/156/x.mp4",
+                          "https://video.twimg.com/ext_tw_video/157/pu/vid/720x1280/c.mp4"}) {
+    SCOPED_TRACE(url);
+    Rig rig(oauth2Config(0));
+    core::Attachment media;
+    media.provider_ref = url;
+    (void)rig.gateway.fetchMedia(rig.inbox(), media, 1 << 20);
+    std::lock_guard guard(rig.x->mutex);
+    ASSERT_FALSE(rig.x->calls.empty());
+    const bool dm = std::string(url).find("/dm_") != std::string::npos;
+    EXPECT_EQ(header(rig.x->calls.back(), "Authorization"), dm ? "Bearer at-0" : "");
+  }
+}
+
 TEST(XOAuth1, SendsAreSignedInTheAccountsUserContext) {
   const std::string config =
       R"({"user_id":"2244994945","consumer_secret":"cs","consumer_key":"ck","oauth1_access_token":"2244994945-tok",)"

@@ -470,10 +470,13 @@ core::Result<std::string> XGateway::fetchMedia(const core::Inbox& inbox, const c
   if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) return makeError(ErrorCode::InvalidInput, "not a downloadable media URL");
   auto config = parseInboxConfig(inbox.config_json, secrets_.get());
   if (!config) return makeError(ErrorCode::InvalidInput, "the inbox configuration is invalid: " + config.error().message);
-  // DM media (ton.x.com / ton.twitter.com) needs the account's token; the token goes nowhere else
-  // but X's API host (the tests' fake serves media there).
+  // DM media need the account's token ("Media in direct messages must be retrieved via an
+  // authenticated app-user GET request"): photos on ton.x.com / ton.twitter.com, a DM's video or
+  // GIF on video.twimg.com under /dm_video/ and /dm_gif/. The token goes nowhere else but X's API
+  // host (the tests' fake serves media there): a public post's media on pbs.twimg.com get none.
   const bool x_host = url.rfind("https://ton.x.com/", 0) == 0 || url.rfind("https://ton.twitter.com/", 0) == 0 ||
-                      url.rfind(config->api_base_url + "/", 0) == 0;
+                      url.rfind("https://video.twimg.com/dm_video/", 0) == 0 ||
+                      url.rfind("https://video.twimg.com/dm_gif/", 0) == 0 || url.rfind(config->api_base_url + "/", 0) == 0;
   // An OAuth 2.0 token that is expiring, or that X refused with 401 once, is refreshed first.
   auto refresh = [&]() -> core::Status {
     auto fresh = refreshed(inbox.id, config->access_token);
