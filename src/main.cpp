@@ -232,6 +232,18 @@ int serve(const app::Config& config) {
   deps.wake_template_sync = [&template_syncer] { template_syncer.wake(); };
   deps.email_receiver = &email_receiver;
   app::SpellChecker spell_checker(config.dictionaries_dir);
+  // Paths a typo leaves silently empty: say so at start, not when the first agent asks.
+  for (const char* dictionary : {"de_DE.dic", "en_US.dic"}) {
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::path(config.dictionaries_dir) / dictionary, ec)) {
+      http::logJson("warn", "spell check dictionary missing: the composer's spell check answers 503 for this language",
+                    {{"dictionaries_dir", config.dictionaries_dir}, {"file", dictionary}});
+    }
+  }
+  if (std::error_code ec; !config.static_dir.empty() &&
+                          !std::filesystem::exists(std::filesystem::path(config.static_dir) / "index.html", ec)) {
+    http::logJson("warn", "static_dir has no index.html: the desk is not served at /", {{"static_dir", config.static_dir}});
+  }
   deps.spell_checker = &spell_checker;
   channels::webchat::VisitorService webchat(*store, desk, attachments, clock);
   deps.webchat = &webchat;

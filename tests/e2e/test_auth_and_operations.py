@@ -373,12 +373,15 @@ class CommandLineTest(unittest.TestCase):
                 self.assertFalse(os.path.exists(os.path.join(data_dir, "parley.db")))
 
     def test_a_misspelt_environment_variable_is_warned_about(self):
-        parley = Parley(extra_env={"PARLEY_PROT": "1234"})
+        parley = Parley(extra_env={"PARLEY_PROT": "1234", "PARLEY_STATIC_DIR": "/nonexistent/desk",
+                                   "PARLEY_DICTIONARIES_DIR": "/nonexistent/hunspell"})
         try:
             with open(os.path.join(parley.data_dir, "server.log")) as f:
                 log = f.read()
             self.assertIn('"variable":"PARLEY_PROT"', log)
             self.assertIn("names no setting", log)
+            self.assertIn("static_dir has no index.html", log)
+            self.assertIn('"file":"de_DE.dic"', log)
         finally:
             parley.close()
 
