@@ -29,12 +29,16 @@ class BackgroundLoop {
     thread_ = std::thread([this] { run(); });
   }
   void stop() {
+    requestStop();
+    if (thread_.joinable()) thread_.join();
+  }
+  // stop() in two halves, for stopping several loops at once: each finishes its pass meanwhile.
+  void requestStop() {
     {
       std::lock_guard lock(mutex_);
       stopping_ = true;
     }
     cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
   }
   void wake() {
     {

@@ -237,6 +237,7 @@ void OutboxWorkers::start() {
 }
 
 void OutboxWorkers::stop() {
+  for (auto& w : workers_) w->requestStop();  // all finish their attempt in hand at the same time
   for (auto& w : workers_) w->stop();
 }
 

@@ -83,6 +83,7 @@ class OutboxWorker {
 
   void start() { loop_.start(); }
   void stop() { loop_.stop(); }
+  void requestStop() { loop_.requestStop(); }  // stop() without waiting for the attempt in hand
   void wake() { loop_.wake(); }  // a new item was enqueued
   // One pass over due items (tests call it directly); returns the number of attempts made.
   int runOnce();
