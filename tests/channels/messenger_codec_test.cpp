@@ -32,6 +32,10 @@ ms::WebhookBatch parse(const std::string& name, ms::Product product = ms::Produc
 
 core::InboundMessage only(const ms::WebhookBatch& batch) { return parley::test::onlyMessage(batch.batch); }
 
+ms::WebhookBatch parseBody(const std::string& body, ms::Product product = ms::Product::Messenger) {
+  return parley::test::parsedOr(ms::parseWebhook(body, product), body.substr(0, 200));
+}
+
 using parley::test::payloadOf;
 
 std::string wrap(const std::string& event) {
@@ -125,10 +129,38 @@ TEST(MessengerWebhook, FallbackLinkAndTemplateAreShown) {
   EXPECT_TRUE(payloadOf(tmpl).contains("attachments"));
 }
 
-TEST(MessengerWebhook, StickerInTransitionIsAnImageWithItsStickerId) {
+TEST(MessengerWebhook, AnImageWithAStickerIdIsASticker) {
   const auto m = only(parse("sticker"));
+  EXPECT_EQ(m.kind, core::MessageKind::Sticker);
   EXPECT_EQ(m.media.size(), 1u);
   EXPECT_EQ(payloadOf(m).at("sticker_id").as_string(), "369239263222822");
+}
+
+// Messenger changelog, 1 June 2026: during the transition a sticker comes as an `image` and a
+// `sticker` attachment, both with the sticker_id: one sticker with one file, not two images.
+TEST(MessengerWebhook, StickerInTransitionIsOneStickerWithOneFile) {
+  const auto m = only(parse("sticker_transition"));
+  EXPECT_EQ(m.kind, core::MessageKind::Sticker);
+  ASSERT_EQ(m.media.size(), 1u);
+  EXPECT_EQ(m.media[0].provider_ref, "https://scontent.xx.fbcdn.net/s.png");
+  EXPECT_EQ(payloadOf(m).at("sticker_id").as_string(), "369239263222822");
+  // The same with the `sticker` attachment first; and when only the second one has a URL, its file is kept.
+  std::string reversed = readFixture("messenger", "sticker_transition");
+  reversed.replace(reversed.find(R"("type":"image")"), 14, R"("type":"XXXXX")");
+  reversed.replace(reversed.find(R"("type":"sticker")"), 16, R"("type":"image")");
+  reversed.replace(reversed.find(R"("type":"XXXXX")"), 14, R"("type":"sticker")");
+  const auto r = only(parseBody(reversed));
+  EXPECT_EQ(r.kind, core::MessageKind::Sticker);
+  EXPECT_EQ(r.media.size(), 1u);
+  std::string first_without_url = readFixture("messenger", "sticker_transition");
+  const std::string first_url = R"("url":"https://scontent.xx.fbcdn.net/s.png",)";
+  first_without_url.replace(first_without_url.find(first_url), first_url.size(), "");
+  const auto w = only(parseBody(first_without_url));
+  EXPECT_EQ(w.kind, core::MessageKind::Sticker);
+  ASSERT_EQ(w.media.size(), 1u);
+  EXPECT_EQ(w.media[0].provider_ref, "https://scontent.xx.fbcdn.net/s.png");
+  // Two photos without a sticker_id stay two files.
+  EXPECT_EQ(only(parse("two_images")).media.size(), 2u);
 }
 
 TEST(MessengerWebhook, PostbackIsInteractiveAndDedupable) {

@@ -139,6 +139,24 @@ class MessengerTest(Desk, unittest.TestCase):
         self.assertEqual(message["kind"], "image")
 
     def test_postback_quick_reply_and_reaction(self):
+    def test_a_sticker_in_metas_transition_is_one_sticker_with_one_file(self):
+        # Messenger changelog, 1 June 2026: the sticker comes as an `image` and a `sticker`
+        # attachment, both with the sticker_id and the same file.
+        self.meta.files["sticker.png"] = (tiny_png(), "image/png")
+        raw = json.loads(fixture("messenger", "sticker_transition.json"))
+        e = raw["entry"][0]["messaging"][0]
+        e["sender"]["id"] = "5550011"
+        e["timestamp"] = int(time.time() * 1000)
+        for attachment in e["message"]["attachments"]:
+            attachment["payload"]["url"] = self.meta.cdn_url("sticker.png")
+        status, body, _ = self.webhook(json.dumps(raw).encode())
+        self.assertEqual((status, body["stored"]), (200, 1), body)
+        _, conversation = self.conversation_of("5550011")
+        body, _, message = self.downloaded_attachment(conversation["id"], "m_st1")
+        self.assertEqual(body, tiny_png())
+        self.assertEqual(message["kind"], "sticker")
+        self.assertEqual(len(message["attachment_ids"]), 1)
+
         for name in ("postback.json", "quick_reply.json", "reaction.json"):
             status, body, _ = self.webhook(fixture("messenger", name))
             self.assertEqual(status, 200, (name, body))

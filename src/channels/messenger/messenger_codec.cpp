@@ -81,10 +81,12 @@ core::Result<std::string> partyId(const json::object& event, std::string_view ke
 // ---- a message's attachments ------------------------------------------------------------------
 
 // Reads attachments[] into m (kind, media, location, text) and payload. The first attachment
-// decides the kind; every downloadable file is kept (Messenger sends several photos as one message).
+// decides the kind, except that a sticker_id makes it a sticker; every downloadable file is kept
+// (Messenger sends several photos as one message), a sticker's once.
 core::Status readAttachments(const json::array& list, const std::string& path, core::InboundMessage& m, json::object& payload) {
   json::array others;
   bool kind_set = false;
+  bool sticker_file_kept = false;  // the sticker's file, of the first attachment naming it
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string p = path + "[" + std::to_string(i) + "]";
     if (!list[i].is_object()) return wrongType(p, "an object");
@@ -100,13 +102,22 @@ core::Status readAttachments(const json::array& list, const std::string& path, c
     else if (type == "sticker") kind = core::MessageKind::Sticker;
     if (kind) {
       std::string url;
+      bool sticker = false;
       if (body) {
         MS_TRY(u, optString(*body, "url", p + ".payload", 8192));
         url = u.value_or("");
-        // Stickers come as `sticker` (with sticker_id) and, during Meta's transition, also as an
-        // `image` carrying the sticker_id.
+        // Stickers carry a sticker_id. During Meta's sticker transition (Messenger changelog,
+        // 1 June 2026) one sticker comes as a `sticker` attachment *and* an `image` attachment,
+        // both with the sticker_id and the same file: one sticker with one file, whichever
+        // attachment comes first.
         MS_TRY(sticker_id, optId(*body, "sticker_id", p + ".payload"));
-        if (sticker_id) payload["sticker_id"] = *sticker_id;
+        if (sticker_id) {
+          payload["sticker_id"] = *sticker_id;
+          sticker = true;
+          m.kind = core::MessageKind::Sticker;
+          kind_set = true;
+          if (sticker_file_kept) continue;
+        }
       }
       // Meta sometimes sends a file without a URL (expired, or a sticker in transition): the
       // message still shows its kind, with nothing to fetch.
@@ -116,6 +127,7 @@ core::Status readAttachments(const json::array& list, const std::string& path, c
         MS_TRY(title, displayString(a, "title", p, 1024));
         if (title && !title->empty()) media.filename = *title;
         m.media.push_back(std::move(media));
+        if (sticker) sticker_file_kept = true;
       }
       if (!kind_set) {
         m.kind = *kind;
