@@ -409,6 +409,9 @@ Status DeskService::writeIngest(StoreTx& tx, IngestJob& job) const {
     // Sent by the business from the provider's own app: ours, already delivered.
     message.direction = core::MessageDirection::Outgoing;
     message.delivery_status = core::DeliveryStatus::Sent;
+  } else if (in.activity) {
+    // Something the customer did, not wrote (core::InboundMessage::activity): a line.
+    message.direction = core::MessageDirection::Activity;
   } else {
     message.direction = core::MessageDirection::Incoming;
     message.sender_contact_id = contact_id;

@@ -279,6 +279,46 @@ core::Result<std::optional<core::InboundMessage>> readMessage(const json::object
   return std::optional<core::InboundMessage>(std::move(m));
 }
 
+// Where a Messenger referral came from (messaging_referrals' `source`), for the agent's line.
+std::string referralOrigin(std::string_view source) {
+  if (source == "SHORTLINK") return "an m.me link";
+  if (source == "ADS") return "an ad";
+  if (source == "MESSENGER_CODE") return "a Messenger code";
+  if (source == "CUSTOMER_CHAT_PLUGIN") return "the chat plugin on a website";
+  return "a referral";
+}
+
+// messaging_referrals without a message: the customer opened the chat from an m.me link (or an
+// ad, a Messenger code, the chat plugin) while a conversation with the Page exists already
+// (messenger-platform/discovery/m-me-links: "This action will reset the 24-hour standard
+// messaging window ... and a messaging_referrals webhook notification will be sent"). An activity
+// line (core::InboundMessage::activity) that reopens the window. It has no mid: the sender and
+// the millisecond name it, as for a postback without one (Meta redelivers with the same
+// timestamp).
+core::Result<core::InboundMessage> referralLine(const json::object& referral, const std::string& path, const EventContext& ctx,
+                                                const std::string& sender, core::TimestampMs at) {
+  MS_TRY(ref, displayString(referral, "ref", path, 4096));
+  MS_TRY(source, optString(referral, "source", path, 64));
+  MS_TRY(type, optString(referral, "type", path, 64));
+  core::InboundMessage m;
+  m.account_id = ctx.account_id;
+  m.sent_at = at;
+  m.contact.external_id = sender;
+  m.activity = true;
+  m.external_id = "referral:" + sender + ":" + std::to_string(at);
+  const std::string ref_text = ref.value_or(""), source_text = source.value_or("");
+  std::string details = ref_text.empty() ? "" : "ref " + ref_text;
+  if (!source_text.empty()) details += (details.empty() ? "" : ", ") + source_text;
+  m.text = "The customer opened the conversation from " + referralOrigin(source_text) + (details.empty() ? "" : " (" + details + ")");
+  m.payload_json = json::serialize(json::object{{"activity", "referral"},
+                                                {"by", ""},
+                                                {"ref", ref_text},
+                                                {"source", source_text},
+                                                {"type", type.value_or("")},
+                                                {"referral", referral}});
+  return m;
+}
+
 // The messaging events readEvent stores or applies; every one comes from a person (`sender`).
 constexpr const char* kStoredEventKinds[] = {"message", "message_edit", "postback", "reaction", "read", "delivery"};
 
@@ -416,8 +456,14 @@ core::Status readEvent(const json::object& event, const std::string& path, const
     if ((!mid || mid->empty()) && watermark == 0) ++batch.ignored;
     return {};
   }
-  // referral (without a message), optin, account_linking, pass_thread_control, policy
-  // enforcement, game plays ...: nothing the desk stores.
+  MS_TRY(referral, optObject(event, "referral", path));
+  if (referral && ctx.product == Product::Messenger) {
+    MS_TRY(line, referralLine(*referral, path + ".referral", ctx, sender, at));
+    batch.messages.push_back(std::move(line));
+    return {};
+  }
+  // optin, account_linking, pass_thread_control, policy enforcement, game plays, Instagram's
+  // referral without a message ...: nothing the desk stores.
   ++batch.ignored;
   return {};
 }
