@@ -46,6 +46,8 @@ core::InboundMessage onlyMessage(const tg::ParsedUpdate& update) {
 
 using parley::test::payloadOf;
 
+tg::ParsedUpdate parseUpdateOrFail(const std::string& body) { return parley::test::parsedOr(tg::parseUpdate(body), body.substr(0, 200)); }
+
 // A private-chat update around one message's content fields (JSON text without braces).
 std::string privateMessage(const std::string& content, const std::string& ids = R"("message_id":5,)") {
   return R"({"update_id":1,"message":{)" + ids +
@@ -204,6 +206,47 @@ TEST(TelegramWebhook, RepliesQuotesAndForwards) {
   EXPECT_TRUE(p.at("forwarded").as_bool());
   EXPECT_EQ(p.at("forward_origin").at("type").as_string(), "user");
   EXPECT_TRUE(fwd.reply_to_external_id.empty());
+}
+
+// MessageEntity "url: For "text_link" only, URL that will be opened after user taps on the text":
+// the desk stores plain text, so the link's target is written out right after its span.
+TEST(TelegramWebhook, ATextLinkKeepsItsUrlAfterTheLinkedWords) {
+  EXPECT_EQ(onlyMessage(parseFixture("text_link")).text, "my order is here (https://shop.example/orders/42)");
+  const auto photo = onlyMessage(parseFixture("caption_text_link"));
+  EXPECT_EQ(photo.kind, core::MessageKind::Image);
+  EXPECT_EQ(photo.text, "damaged, see tracking (https://track.example/p/7)");
+  const auto edit = parseFixture("edited_text_link");
+  ASSERT_EQ(edit.batch.edits.size(), 1u);
+  EXPECT_EQ(edit.batch.edits[0].text, "my order is over here (https://shop.example/orders/42)");
+  // Other entities (bold, italic, mentions) change nothing.
+  EXPECT_EQ(onlyMessage(parseFixture("guide_message_with_entities")).text, "Bold and italics");
+}
+
+TEST(TelegramWebhook, TextLinkOffsetsCountUtf16UnitsSoEmojiBeforeTheLinkCountTwice) {
+  // U+1F600 (4 bytes in UTF-8, 2 UTF-16 units) and "ü" (2 bytes, 1 unit) before the link; the
+  // link on "Tracking", the emoji-only link on U+1F4E6 at the end; two links in one text.
+  const std::string text = "\xF0\x9F\x98\x80 Grüße: Tracking und \xF0\x9F\x93\xA6";
+  const auto m = onlyMessage(parseUpdateOrFail(privateMessage(
+      R"("text":")" + text + R"(","entities":[{"type":"text_link","offset":10,"length":8,"url":"https://t.example/1"},)"
+      R"({"type":"bold","offset":0,"length":2},{"type":"text_link","offset":23,"length":2,"url":"https://t.example/box"}])")));
+  EXPECT_EQ(m.text, "\xF0\x9F\x98\x80 Grüße: Tracking (https://t.example/1) und \xF0\x9F\x93\xA6 (https://t.example/box)");
+  // An offset past the end puts the URL at the end; a span that already is its URL gets nothing.
+  EXPECT_EQ(onlyMessage(parseUpdateOrFail(privateMessage(
+                R"("text":"see","entities":[{"type":"text_link","offset":2,"length":9,"url":"https://t.example/x"}])")))
+                .text,
+            "see (https://t.example/x)");
+  EXPECT_EQ(onlyMessage(parseUpdateOrFail(privateMessage(
+                R"("text":"https://t.example/x","entities":[{"type":"text_link","offset":0,"length":19,"url":"https://t.example/x"}])")))
+                .text,
+            "https://t.example/x");
+  // A length that ends inside a surrogate pair ends after the whole emoji.
+  EXPECT_EQ(onlyMessage(parseUpdateOrFail(privateMessage(
+                R"("text":"\uD83D\uDE00!","entities":[{"type":"text_link","offset":0,"length":1,"url":"https://t.example/e"}])")))
+                .text,
+            "\xF0\x9F\x98\x80 (https://t.example/e)!");
+  expectInvalid(privateMessage(R"("text":"a","entities":[{"type":"text_link","offset":"0","length":1,"url":"https://t.example"}])"),
+                "message.entities[0].offset");
+  expectInvalid(privateMessage(R"("text":"a","entities":{})"), "message.entities");
 }
 
 TEST(TelegramWebhook, EditsUpdateTheStoredMessageAndNeverAddOne) {

@@ -164,6 +164,19 @@ class TelegramTest(Desk, unittest.TestCase):
         status, body, _ = self.webhook(in_chat("edited_message.json", chat, message_id=1, update_id=30002))
         self.assertEqual((status, body["ignored"]), (200, 1))
 
+    def test_a_text_link_shows_its_url_to_the_agent_also_after_an_edit(self):
+        # MessageEntity text_link: the words are a link whose target is only in the entity's url.
+        chat = 2000004
+        status, body, _ = self.webhook(in_chat("text_link.json", chat, update_id=30100))
+        self.assertEqual((status, body["stored"]), (200, 1), body)
+        _, conversation = self.conversation_of(chat)
+        stored = [m for m in self.messages(conversation["id"]) if m["external_id"] == "%d:40" % chat][0]
+        self.assertEqual(stored["text"], "my order is here (https://shop.example/orders/42)")
+        status, body, _ = self.webhook(in_chat("edited_text_link.json", chat, update_id=30101))
+        self.assertEqual((status, body["edits"]), (200, 1), body)
+        edited = [m for m in self.messages(conversation["id"]) if m["external_id"] == "%d:40" % chat][0]
+        self.assertEqual(edited["text"], "my order is over here (https://shop.example/orders/42)")
+
     def test_button_press_is_stored_and_answered(self):
         chat = 2000004
         update = json.loads(in_chat("callback_query.json", chat))
