@@ -115,7 +115,9 @@ class DeskService {
   // A provider's receipt for a message we sent, found by the provider's id in this inbox.
   // NotFound when no message of the inbox carries that id.
   Status applyProviderStatus(const core::Inbox& inbox, const core::InboundStatus& status);
-  // The customer edited a message: its text changes, no message is added.
+  // The customer edited a message: its text changes, no message is added. Unsent: its text and
+  // files are taken back (only an incoming message). NotFound when no message of the inbox has
+  // that id, or, with edit.author_external_id, when that person did not write it.
   Status applyEdit(const core::Inbox& inbox, const core::InboundEdit& edit);
   // The channel reports that the customer's own account changed (a new number, a new security
   // code): see app/customer_account_change.hpp. One transaction; a notice applied before (same

@@ -104,9 +104,12 @@ struct InboundEdit {
   std::string provider_message_id;
   std::string text;
   TimestampMs at = 0;
-  // The customer took the message back (Instagram's "unsend"): its text and files are no longer
-  // shown or served; `text` is empty.
+  // The customer took the message back (Instagram's "unsend", a deleted X post): its text and
+  // files are no longer shown or served; `text` is empty.
   bool unsent = false;
+  // When set, only a message this person wrote changes: the channel's id of its author (X names
+  // who deleted a post), matched against the sender's identity in the inbox.
+  std::string author_external_id;
 };
 
 // Everything one webhook delivery carried, in the order the provider listed it.

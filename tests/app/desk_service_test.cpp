@@ -596,3 +596,42 @@ TEST_F(DeskServiceTest, ACustomerActivityIsALineThatReopensTheMessengerWindow) {
   EXPECT_TRUE(stranger->new_conversation);
   EXPECT_EQ(message(stranger->message_id).direction, core::MessageDirection::Activity);
 }
+
+// An unsend that names its author (X's tweet_delete_events name who deleted the post) takes back
+// only a message that person wrote, also after their contact was merged into another.
+TEST_F(DeskServiceTest, AnUnsendNamingItsAuthorTakesBackOnlyThatAuthorsMessage) {
+  core::InboxId x_inbox;
+  ASSERT_TRUE(store_->write([&](app::StoreTx& tx) -> core::Status {
+    x_inbox = addInbox(tx, "X", core::ChannelKind::X);
+    return {};
+  }));
+  auto box = app::readOne(*store_, [&](app::StoreTx& tx) { return tx.getInbox(tenant_, x_inbox); });
+  ASSERT_TRUE(box.ok());
+  core::InboundMessage post;
+  post.inbox_id = x_inbox;
+  post.external_id = "1050118621198921728";
+  post.contact = {"3284025577", "Ann", "", "", true};
+  post.text = "@Shop my address is Gartenweg 12";
+  post.is_public = true;
+  auto stored = desk_->ingest(post);
+  ASSERT_TRUE(stored.ok()) << stored.error().message;
+
+  core::InboundEdit deleted{"3001969357", "1050118621198921728", "", 1539202800000, true, "999"};
+  auto by_someone_else = desk_->applyEdit(*box, deleted);
+  ASSERT_FALSE(by_someone_else.ok());
+  EXPECT_EQ(by_someone_else.error().code, core::ErrorCode::NotFound);
+  EXPECT_EQ(message(stored->message_id).text, post.text);
+
+  // The author's contact merged into another: still theirs.
+  auto other = ingest(api_inbox_, "m-merge", {"crm-3284025577", "Ann B.", "", "", true});
+  ASSERT_TRUE(desk_->mergeContacts(admin_, other.contact_id, stored->contact_id).ok());
+  deleted.author_external_id = "3284025577";
+  ASSERT_TRUE(desk_->applyEdit(*box, deleted).ok());
+  EXPECT_EQ(message(stored->message_id).text, "");
+  EXPECT_NE(message(stored->message_id).payload_json.find("unsent_at"), std::string::npos);
+
+  deleted.provider_message_id = "no-such-post";
+  auto unknown = desk_->applyEdit(*box, deleted);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, core::ErrorCode::NotFound);
+}
