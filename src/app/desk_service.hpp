@@ -123,6 +123,10 @@ class DeskService {
   // code): see app/customer_account_change.hpp. One transaction; a notice applied before (same
   // message id) changes nothing. InvalidInput when an id it needs is missing.
   Result<CustomerAccountChangeResult> applyCustomerAccountChange(const core::Inbox& inbox, const CustomerAccountChange& change);
+  // An activity line for something the customer did to the channel (app/customer_account_change.hpp,
+  // CustomerNotice). NotFound when no contact or conversation is there to take it; InvalidInput
+  // when an id or the text is missing.
+  Result<CustomerNoticeResult> noteCustomerActivity(const core::Inbox& inbox, const CustomerNotice& notice);
   // A receipt that names a moment instead of messages (Messenger's read / delivery watermark):
   // every outgoing message the provider accepted (it has an external id) in the conversations of
   // the contact with this External id in this inbox, created at or before `watermark`, moves to

@@ -364,11 +364,34 @@ TEST(TelegramSend, AForumTopicIsNamedInTheRequest) {
   EXPECT_FALSE(tg::encodeSendMessage(r).ok());
 }
 
+// Bot API, my_chat_member: "For private chats, this update is received only when the bot is
+// blocked or unblocked by the user": a line for the agent, named by the update.
+TEST(TelegramWebhook, AUserBlockingOrUnblockingTheBotIsANoticeForTheirChat) {
+  const auto blocked = parseFixture("my_chat_member");
+  EXPECT_TRUE(blocked.batch.messages.empty());
+  EXPECT_EQ(blocked.batch.ignored, 0);
+  ASSERT_TRUE(blocked.notice.has_value());
+  EXPECT_EQ(blocked.notice->notice_id, "my_chat_member:10027");
+  EXPECT_EQ(blocked.notice->external_id, "1111111");
+  EXPECT_EQ(blocked.notice->kind, "bot_blocked");
+  EXPECT_EQ(blocked.notice->text.rfind("The customer blocked the bot", 0), 0u);
+  EXPECT_EQ(blocked.notice->at, 1735691200000);
+  const auto unblocked = parseFixture("my_chat_member_unblocked");
+  ASSERT_TRUE(unblocked.notice.has_value());
+  EXPECT_EQ(unblocked.notice->kind, "bot_unblocked");
+  EXPECT_EQ(unblocked.notice->text, "The customer unblocked the bot");
+  EXPECT_EQ(unblocked.notice->notice_id, "my_chat_member:10028");
+  EXPECT_FALSE(parseFixture("my_chat_member_group").notice.has_value());
+  // A member change without the statuses is malformed.
+  expectInvalid(R"({"update_id":9,"my_chat_member":{"chat":{"id":1,"type":"private"},"date":1,"new_chat_member":{"status":"kicked"}}})",
+                "my_chat_member.old_chat_member");
+}
+
 TEST(TelegramWebhook, ServiceMessagesAndOtherUpdateKindsAreAcceptedAndIgnored) {
   expectIgnored("service_new_members");
   expectIgnored("automatic_forward");  // the business's own channel post, mirrored into its group
   expectIgnored("channel_post");
-  expectIgnored("my_chat_member");
+  expectIgnored("my_chat_member_group");  // the bot removed from a group: no customer's doing in a chat of theirs
   expectIgnored("unknown_kind");
   for (const char* kind : {"inline_query", "chosen_inline_result", "shipping_query", "pre_checkout_query", "poll",
                            "poll_answer", "chat_member", "chat_join_request", "chat_boost", "removed_chat_boost",
@@ -502,7 +525,11 @@ TEST(TelegramWebhook, EveryFixtureParsesTheSameTwice) {
     const auto first = parseFixture(name);
     const auto second = parseFixture(name);
     ASSERT_EQ(first.batch.messages.size(), second.batch.messages.size());
-    EXPECT_EQ(first.batch.messages.size() + first.batch.edits.size() + static_cast<std::size_t>(first.batch.ignored), 1u);
+    EXPECT_EQ(first.batch.messages.size() + first.batch.edits.size() + static_cast<std::size_t>(first.batch.ignored) +
+                  (first.notice ? 1u : 0u),
+              1u);
+    EXPECT_EQ(first.notice.has_value(), second.notice.has_value());
+    if (first.notice && second.notice) EXPECT_EQ(first.notice->notice_id, second.notice->notice_id);
     for (std::size_t i = 0; i < first.batch.messages.size(); ++i) {
       const auto& m = first.batch.messages[i];
       EXPECT_EQ(m.external_id, second.batch.messages[i].external_id);

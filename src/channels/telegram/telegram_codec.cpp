@@ -591,6 +591,39 @@ core::Result<std::optional<core::InboundEdit>> readEdit(const json::object& o, c
   return std::optional<core::InboundEdit>(std::move(edit));
 }
 
+// my_chat_member (ChatMemberUpdated: chat, date, old_chat_member, new_chat_member with their
+// `status`): in a private chat the user blocked the bot (new status "kicked") or unblocked it
+// ("member" after "kicked"). nullopt for anything else (the bot added to or removed from a
+// group, promoted ...).
+core::Result<std::optional<app::CustomerNotice>> readBotBlocked(const json::object& o, const std::string& path,
+                                                               const std::string& update_id) {
+  TG_TRY(chat, readChat(o, "chat", path));
+  TG_TRY(date, dateMs(o, "date", path));
+  auto statusOf = [&](std::string_view key) -> core::Result<std::string> {
+    TG_TRY(member, optObject(o, key, path));
+    if (!member) return makeError(ErrorCode::InvalidInput, at(path, key) + ": required");
+    TG_TRY(status, optString(*member, "status", at(path, key), 64));
+    return status.value_or("");
+  };
+  TG_TRY(old_status, statusOf("old_chat_member"));
+  TG_TRY(new_status, statusOf("new_chat_member"));
+  if (chat.type != "private") return std::optional<app::CustomerNotice>();
+  app::CustomerNotice notice;
+  if (new_status == "kicked") {
+    notice.kind = "bot_blocked";
+    notice.text = "The customer blocked the bot: replies cannot reach them until they unblock it";
+  } else if (new_status == "member" && old_status == "kicked") {
+    notice.kind = "bot_unblocked";
+    notice.text = "The customer unblocked the bot";
+  } else {
+    return std::optional<app::CustomerNotice>();
+  }
+  notice.notice_id = "my_chat_member:" + update_id;
+  notice.external_id = chat.id;
+  notice.at = date;
+  return std::optional<app::CustomerNotice>(std::move(notice));
+}
+
 // callback_query: a button of an inline keyboard (sent by the bot) was pressed.
 core::Result<core::InboundMessage> readCallback(const json::object& o, const std::string& path, std::string& query_id) {
   core::InboundMessage m;
@@ -814,11 +847,18 @@ core::Result<ParsedUpdate> parseUpdate(std::string_view raw_body) {
     out.batch.messages.push_back(std::move(m));
     return out;
   }
+  TG_TRY(membership, optObject(o, "my_chat_member", "update"));
+  if (membership) {
+    TG_TRY(notice, readBotBlocked(*membership, "my_chat_member", update_id));
+    if (notice) out.notice = std::move(*notice);
+    else ++out.batch.ignored;
+    return out;
+  }
   // channel_post, edited_channel_post (a channel's own broadcasts, not a customer), business_*
   // (replying needs the business connection), message_reaction_count, inline_query,
   // chosen_inline_result, shipping_query, pre_checkout_query, purchased_paid_media, poll,
-  // poll_answer, my_chat_member, chat_member, chat_join_request, chat_boost, removed_chat_boost,
-  // and kinds added to the Bot API after this code: accepted, nothing to store.
+  // poll_answer, chat_member, chat_join_request, chat_boost, removed_chat_boost, and kinds added
+  // to the Bot API after this code: accepted, nothing to store.
   ++out.batch.ignored;
   return out;
 }
