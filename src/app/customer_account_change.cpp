@@ -1,5 +1,6 @@
-// DeskService::applyCustomerAccountChange: the customer's number or security code changed (see
-// app/customer_account_change.hpp for what happens and why).
+// DeskService::applyCustomerAccountChange: the customer's number or security code changed; and
+// DeskService::noteCustomerActivity: a line for something else the customer did to the channel
+// (see app/customer_account_change.hpp for what happens and why).
 #include <optional>
 #include <vector>
 
@@ -44,7 +45,83 @@ std::string linePayload(const std::string& kind, const std::vector<std::pair<std
   return json + "}";
 }
 
+// Writes the activity line about the customer into `conversation`, named by the provider's
+// `external_id` (what finds a redelivered notice).
+Result<core::Message> insertLine(StoreTx& tx, const core::Inbox& inbox, core::ConversationId conversation, std::string text,
+                                 const std::string& kind, const std::vector<std::pair<std::string, std::string>>& fields,
+                                 const std::string& external_id, core::TimestampMs now) {
+  core::Message line;
+  line.tenant_id = inbox.tenant_id;
+  line.conversation_id = conversation;
+  line.inbox_id = inbox.id;
+  line.direction = core::MessageDirection::Activity;
+  line.text = std::move(text);
+  line.payload_json = linePayload(kind, fields);
+  line.external_id = external_id;
+  line.created_at = line.updated_at = now;
+  auto id = tx.insertMessage(line);
+  if (!id) return id.error();
+  line.id = *id;
+  return line;
+}
+
+// The conversation a line about the customer goes into: their open conversation in this inbox,
+// else their latest one there (left as it is: a notice is no question to answer); nullopt when
+// they have none in the inbox.
+Result<std::optional<core::Conversation>> lineConversation(StoreTx& tx, core::TenantId tenant, core::ContactId contact,
+                                                          core::InboxId inbox) {
+  if (auto active = tx.findActiveConversation(tenant, contact, inbox)) {
+    return std::optional<core::Conversation>(std::move(*active));
+  } else if (active.error().code != ErrorCode::NotFound) {
+    return active.error();
+  }
+  auto latest = tx.listConversations({.tenant_id = tenant, .inbox_id = inbox, .contact_id = contact, .limit = 1});
+  if (!latest) return latest.error();
+  if (latest->empty()) return std::optional<core::Conversation>();
+  return std::optional<core::Conversation>(std::move(latest->front()));
+}
+
 }  // namespace
+
+Result<CustomerNoticeResult> DeskService::noteCustomerActivity(const core::Inbox& inbox, const CustomerNotice& notice) {
+  if (notice.notice_id.empty()) return makeError(ErrorCode::InvalidInput, "the notice's id is required");
+  if (notice.external_id.empty()) return makeError(ErrorCode::InvalidInput, "the customer's id is required");
+  if (notice.text.empty()) return makeError(ErrorCode::InvalidInput, "the notice's text is required");
+  const std::string scope = "inbox:" + std::to_string(inbox.id.value);
+  const auto now = clock_.now();
+  CustomerNoticeResult result;
+  core::Message line;
+  auto status = store_.write([&](StoreTx& tx) -> Status {
+    result = {};
+    const auto tenant = inbox.tenant_id;
+    if (auto seen = tx.findMessageByExternalId(inbox.id, notice.notice_id)) {
+      result.duplicate = true;
+      result.message_id = seen->id;
+      result.conversation_id = seen->conversation_id;
+      return {};
+    } else if (seen.error().code != ErrorCode::NotFound) {
+      return seen.error();
+    }
+    auto identity = tx.findIdentity(tenant, core::IdentityKind::External, scope, notice.external_id);
+    if (!identity) return identity.error();  // NotFound: no contact is created for a notice
+    auto conversation = lineConversation(tx, tenant, identity->contact_id, inbox.id);
+    if (!conversation) return conversation.error();
+    if (!*conversation) return makeError(ErrorCode::NotFound, "the customer has no conversation in this inbox");
+    auto contact = tx.getContact(tenant, identity->contact_id);
+    if (!contact) return contact.error();
+    std::vector<std::pair<std::string, std::string>> fields{{"contact", contact->name}};
+    if (notice.at > 0) fields.push_back({"at", std::to_string(notice.at)});
+    auto written = insertLine(tx, inbox, (*conversation)->id, notice.text, notice.kind, fields, notice.notice_id, now);
+    if (!written) return written.error();
+    line = std::move(*written);
+    result.message_id = line.id;
+    result.conversation_id = line.conversation_id;
+    return {};
+  });
+  if (!status) return status.error();
+  if (!result.duplicate) bus_.publish(eventFor("message.created", inbox, line));
+  return result;
+}
 
 Result<CustomerAccountChangeResult> DeskService::applyCustomerAccountChange(const core::Inbox& inbox,
                                                                            const CustomerAccountChange& change) {
@@ -139,28 +216,22 @@ Result<CustomerAccountChangeResult> DeskService::applyCustomerAccountChange(cons
 
     // The line goes into the customer's open conversation in this inbox, else the latest one
     // (left as it is: a notice is no question to answer), else a new one, created resolved.
-    if (auto active = tx.findActiveConversation(tenant, contact_id, inbox.id)) {
-      conversation = std::move(*active);
-    } else if (active.error().code != ErrorCode::NotFound) {
-      return active.error();
+    auto existing = lineConversation(tx, tenant, contact_id, inbox.id);
+    if (!existing) return existing.error();
+    if (*existing) {
+      conversation = std::move(**existing);
     } else {
-      auto latest = tx.listConversations({.tenant_id = tenant, .inbox_id = inbox.id, .contact_id = contact_id, .limit = 1});
-      if (!latest) return latest.error();
-      if (!latest->empty()) {
-        conversation = std::move(latest->front());
-      } else {
-        conversation = {.tenant_id = tenant,
-                        .inbox_id = inbox.id,
-                        .contact_id = contact_id,
-                        .status = core::ConversationStatus::Resolved,
-                        .created_at = now,
-                        .last_activity_at = now,
-                        .resolved_at = now};
-        auto id = tx.createConversation(conversation);
-        if (!id) return id.error();
-        conversation.id = *id;
-        new_conversation = true;
-      }
+      conversation = {.tenant_id = tenant,
+                      .inbox_id = inbox.id,
+                      .contact_id = contact_id,
+                      .status = core::ConversationStatus::Resolved,
+                      .created_at = now,
+                      .last_activity_at = now,
+                      .resolved_at = now};
+      auto id = tx.createConversation(conversation);
+      if (!id) return id.error();
+      conversation.id = *id;
+      new_conversation = true;
     }
 
     std::string kind = "identity_changed", text = change.text;
@@ -184,18 +255,9 @@ Result<CustomerAccountChangeResult> DeskService::applyCustomerAccountChange(cons
     } else if (text.empty()) {
       text = "The customer's WhatsApp security code changed";
     }
-    line = {};
-    line.tenant_id = tenant;
-    line.conversation_id = conversation.id;
-    line.inbox_id = inbox.id;
-    line.direction = core::MessageDirection::Activity;
-    line.text = std::move(text);
-    line.payload_json = linePayload(kind, fields);
-    line.external_id = change.message_id;
-    line.created_at = line.updated_at = now;
-    auto id = tx.insertMessage(line);
-    if (!id) return id.error();
-    line.id = *id;
+    auto written = insertLine(tx, inbox, conversation.id, std::move(text), kind, fields, change.message_id, now);
+    if (!written) return written.error();
+    line = std::move(*written);
     result.message_id = line.id;
     result.conversation_id = conversation.id;
     return {};

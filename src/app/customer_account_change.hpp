@@ -31,6 +31,27 @@ struct CustomerAccountChange {
   std::string provider_type;    // as the provider spelled it ("user_changed_number"), kept in the line's payload
 };
 
+// Something the customer did to the channel that the agent should see, but that is neither a
+// message nor a reason to open a conversation (Telegram: the customer blocked or unblocked the
+// bot, my_chat_member in a private chat). DeskService::noteCustomerActivity writes it as an
+// activity line into the contact's open conversation in the inbox, else its latest one, left as
+// it is (status, window). Nothing is created for it: a channel id no contact has, or a contact
+// without a conversation in the inbox, is NotFound. A redelivered notice (same notice_id) finds
+// its line and changes nothing.
+struct CustomerNotice {
+  std::string notice_id;    // the line's external id, unique in the inbox (Telegram: "my_chat_member:<update_id>"); required
+  std::string external_id;  // the customer's channel id in the inbox; required
+  std::string kind;         // the line's payload.activity ("bot_blocked", "bot_unblocked")
+  std::string text;         // the English sentence shown as the line; required
+  core::TimestampMs at = 0;  // when it happened, per the provider (payload.at); 0: unknown
+};
+
+struct CustomerNoticeResult {
+  bool duplicate = false;
+  core::ConversationId conversation_id;
+  core::MessageId message_id;  // the line
+};
+
 struct CustomerAccountChangeResult {
   bool duplicate = false;  // this notice was applied before: nothing changed
   bool new_contact = false;  // nobody had the old id or number: a contact was created for the customer

@@ -410,6 +410,9 @@ Status DeskService::writeIngest(StoreTx& tx, IngestJob& job) const {
     // Sent by the business from the provider's own app: ours, already delivered.
     message.direction = core::MessageDirection::Outgoing;
     message.delivery_status = core::DeliveryStatus::Sent;
+  } else if (in.activity) {
+    // Something the customer did, not wrote (core::InboundMessage::activity): a line.
+    message.direction = core::MessageDirection::Activity;
   } else {
     message.direction = core::MessageDirection::Incoming;
     message.sender_contact_id = contact_id;
@@ -1157,7 +1160,18 @@ Status DeskService::applyEdit(const core::Inbox& inbox, const core::InboundEdit&
     auto m = tx.findMessageByExternalId(inbox.id, edit.provider_message_id);
     if (!m) return m.error();
     message = std::move(*m);
-    if (edit.unsent && message.direction != core::MessageDirection::Incoming) return {};  // only a customer's own
+    if (edit.unsent && message.direction != core::MessageDirection::Incoming) {
+      // Only a customer's own; a channel that names the author hears that nothing changed.
+      return edit.author_external_id.empty() ? Status() : makeError(ErrorCode::NotFound, "not a message of that author");
+    }
+    if (!edit.author_external_id.empty()) {
+      // The author's identity in this inbox must be the sender's (or have been, before a merge moved it).
+      auto author = tx.findIdentity(message.tenant_id, core::IdentityKind::External, inboxScope(inbox.id), edit.author_external_id);
+      if (!author && author.error().code != ErrorCode::NotFound) return author.error();
+      if (!author || (author->contact_id != message.sender_contact_id && author->original_contact_id != message.sender_contact_id)) {
+        return makeError(ErrorCode::NotFound, "not a message of that author");
+      }
+    }
     if (edit.unsent) {
       // Taken back by the customer: the text goes, the files are no longer served or fetched,
       // and the desk shows that something was unsent (payload.unsent_at).

@@ -121,12 +121,18 @@ class DeskService {
   // most kMaxEarlyReceiptWaiters receipts wait at once, on the handler's worker thread) instead of
   // being dropped for good — the provider does not send it again after a 200.
   Status applyProviderStatus(const core::Inbox& inbox, const core::InboundStatus& status);
-  // The customer edited a message: its text changes, no message is added.
+  // The customer edited a message: its text changes, no message is added. Unsent: its text and
+  // files are taken back (only an incoming message). NotFound when no message of the inbox has
+  // that id, or, with edit.author_external_id, when that person did not write it.
   Status applyEdit(const core::Inbox& inbox, const core::InboundEdit& edit);
   // The channel reports that the customer's own account changed (a new number, a new security
   // code): see app/customer_account_change.hpp. One transaction; a notice applied before (same
   // message id) changes nothing. InvalidInput when an id it needs is missing.
   Result<CustomerAccountChangeResult> applyCustomerAccountChange(const core::Inbox& inbox, const CustomerAccountChange& change);
+  // An activity line for something the customer did to the channel (app/customer_account_change.hpp,
+  // CustomerNotice). NotFound when no contact or conversation is there to take it; InvalidInput
+  // when an id or the text is missing.
+  Result<CustomerNoticeResult> noteCustomerActivity(const core::Inbox& inbox, const CustomerNotice& notice);
   // A receipt that names a moment instead of messages (Messenger's read / delivery watermark):
   // every outgoing message the provider accepted (it has an external id) in the conversations of
   // the contact with this External id in this inbox, created at or before `watermark`, moves to

@@ -77,6 +77,13 @@ struct InboundMessage {
   // A public post (an X mention, a comment on a Facebook Page): it never joins the contact's private chat, and a conversation
   // it opens is public (Conversation::is_public). A private message never joins a public one.
   bool is_public = false;
+  // Not something the customer wrote but something they did that the provider counts as their
+  // contact (Messenger: they opened the chat again from an m.me link, which resets Meta's
+  // 24-hour window). Stored as an activity line (MessageDirection::Activity) with `text` as its
+  // English sentence and payload_json {"activity": kind, "by": "", ...}; otherwise it goes where
+  // a message from them would (a new customer gets a contact and a conversation) and, where the
+  // channel has a customer window (core/customer_window.hpp), it reopens it from sent_at.
+  bool activity = false;
 };
 
 // A delivery receipt for a message the business sent.
@@ -97,9 +104,12 @@ struct InboundEdit {
   std::string provider_message_id;
   std::string text;
   TimestampMs at = 0;
-  // The customer took the message back (Instagram's "unsend"): its text and files are no longer
-  // shown or served; `text` is empty.
+  // The customer took the message back (Instagram's "unsend", a deleted X post): its text and
+  // files are no longer shown or served; `text` is empty.
   bool unsent = false;
+  // When set, only a message this person wrote changes: the channel's id of its author (X names
+  // who deleted a post), matched against the sender's identity in the inbox.
+  std::string author_external_id;
 };
 
 // Everything one webhook delivery carried, in the order the provider listed it.

@@ -105,6 +105,18 @@ void addTelegramRoutes(Router& router, ApiDeps& deps) {
             return errorResponse(applied.error());
           }
         }
+        if (update.notice) {
+          // The user blocked or unblocked the bot: a line in their conversation (stored, or a
+          // duplicate); nothing when they have none here (ignored: no contact is made for it).
+          auto noted = deps.desk.noteCustomerActivity(inbox, *update.notice);
+          if (noted) {
+            noted->duplicate ? ++duplicates : ++stored;
+          } else if (noted.error().code == ErrorCode::NotFound || noted.error().code == ErrorCode::InvalidInput) {
+            ++ignored;
+          } else {
+            return errorResponse(noted.error());
+          }
+        }
         if (media) deps.wake_media_fetcher();
         // Stored first, then answered: the click is never acknowledged and lost. The answer
         // rides on the webhook's response (the Bot API runs a method given there), so the

@@ -77,7 +77,7 @@ void addXRoutes(Router& router, ApiDeps& deps) {
         int stored = 0, duplicates = 0, statuses = 0, ignored = batch.ignored + parsed.typing;
         if (!inbox) {
           // An account of this app that no inbox is set up for: accepted, so X does not retry.
-          ignored += static_cast<int>(batch.messages.size() + parsed.reads.size());
+          ignored += static_cast<int>(batch.messages.size() + parsed.reads.size() + batch.edits.size());
           return jsonResponse(200, json::object{{"stored", 0}, {"duplicates", 0}, {"statuses", 0}, {"ignored", ignored}});
         }
         bool media = false;
@@ -99,10 +99,20 @@ void addXRoutes(Router& router, ApiDeps& deps) {
             else if (moved.error().code != ErrorCode::NotFound) return errorResponse(moved.error());
           }
         }
+        // Posts the customer deleted (tweet_delete_events): taken back in the desk as X's
+        // developer policy asks. A post never stored, or not theirs, is ignored.
+        int deleted = 0;
+        for (const auto& edit : batch.edits) {
+          auto applied = deps.desk.applyEdit(*inbox, edit);
+          if (applied) ++deleted;
+          else if (applied.error().code == ErrorCode::NotFound) ++ignored;
+          else return errorResponse(applied.error());
+        }
         if (media) deps.wake_media_fetcher();
         return jsonResponse(200, json::object{{"stored", stored},
                                               {"duplicates", duplicates},
                                               {"statuses", statuses},
+                                              {"deleted", deleted},
                                               {"ignored", ignored}});
       });
 }

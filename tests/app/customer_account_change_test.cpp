@@ -192,3 +192,40 @@ TEST_F(CustomerAccountChangeTest, ANoticeWithoutItsIdsIsRefusedAndStoresNothing)
 }
 
 }  // namespace
+
+// A customer's doing that is no message (Telegram: they blocked the bot): a line in their
+// conversation, which stays as it was; nothing for someone without one; once per notice.
+TEST_F(CustomerAccountChangeTest, ANoticeIsALineInTheCustomersConversationAndCreatesNothing) {
+  app::CustomerNotice blocked{"my_chat_member:10027", "16505551234", "bot_blocked", "The customer blocked the bot", 1735691200000};
+  auto nobody = desk_->noteCustomerActivity(inbox_, blocked);
+  ASSERT_FALSE(nobody.ok());
+  EXPECT_EQ(nobody.error().code, core::ErrorCode::NotFound);
+  auto contacts = app::readOne(*store_, [&](app::StoreTx& tx) { return tx.listContacts({.tenant_id = tenant_}); });
+  ASSERT_TRUE(contacts.ok());
+  EXPECT_TRUE(contacts->empty());
+
+  const auto wrote = write("16505551234", "wamid.first", "Sheena Nelson");
+  const auto wrote_at = clock_.now();
+  clock_.advance(60'000);
+  events_.clear();
+  const auto noted = desk_->noteCustomerActivity(inbox_, blocked);
+  ASSERT_TRUE(noted.ok()) << noted.error().message;
+  EXPECT_FALSE(noted->duplicate);
+  EXPECT_EQ(noted->conversation_id, wrote.conversation_id);
+  const auto lines = timeline(wrote.conversation_id);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1].direction, core::MessageDirection::Activity);
+  EXPECT_EQ(lines[1].text, "The customer blocked the bot");
+  EXPECT_NE(lines[1].payload_json.find(R"("activity":"bot_blocked")"), std::string::npos) << lines[1].payload_json;
+  EXPECT_EQ(events_, (std::vector<std::string>{"message.created"}));
+
+  const auto again = desk_->noteCustomerActivity(inbox_, blocked);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->message_id, noted->message_id);
+  EXPECT_EQ(timeline(wrote.conversation_id).size(), 2u);
+  auto conversation = app::readOne(*store_, [&](app::StoreTx& tx) { return tx.getConversation(tenant_, wrote.conversation_id); });
+  ASSERT_TRUE(conversation.ok());
+  EXPECT_EQ(conversation->last_incoming_at, wrote_at);  // a notice is no message: the window stays
+  EXPECT_EQ(conversation->status, core::ConversationStatus::Open);
+}

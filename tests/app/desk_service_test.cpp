@@ -541,3 +541,97 @@ TEST_F(DeskServiceTest, APublicPostOpensAPublicThreadThatPrivateMessagesNeverJoi
   // ... and the customer's next DM still continues the private chat, not the newer thread.
   EXPECT_EQ(ingest(api_inbox_, "dm-3", {"3001969357", "", "", "", true}, "again").conversation_id, direct.conversation_id);
 }
+
+// Messenger's messaging_referrals on an existing thread (the customer opened the chat again from an
+// m.me link): Meta resets its 24-hour window, so the desk does too; the agent sees a line, not a
+// customer message; a redelivery adds nothing; a customer never seen before gets a contact and
+// a conversation as for a first message.
+TEST_F(DeskServiceTest, ACustomerActivityIsALineThatReopensTheMessengerWindow) {
+  core::InboxId messenger;
+  ASSERT_TRUE(store_->write([&](app::StoreTx& tx) -> core::Status {
+    messenger = addInbox(tx, "Messenger", core::ChannelKind::Messenger);
+    return {};
+  }));
+  constexpr core::TimestampMs kDay = 24LL * 3600 * 1000;
+  core::InboundMessage wrote;
+  wrote.inbox_id = messenger;
+  wrote.external_id = "m_old";
+  wrote.contact = {"1254459154682919", "", "", "", true};
+  wrote.text = "where is my order?";
+  wrote.sent_at = clock_.now();
+  auto first = desk_->ingest(wrote);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  clock_.advance(6 * kDay);
+
+  core::InboundMessage referral;
+  referral.inbox_id = messenger;
+  referral.external_id = "referral:1254459154682919:" + std::to_string(clock_.now());
+  referral.contact = {"1254459154682919", "", "", "", true};
+  referral.activity = true;
+  referral.sent_at = clock_.now();
+  referral.text = "The customer opened the conversation from an m.me link (ref summer, SHORTLINK)";
+  referral.payload_json = R"({"activity":"referral","by":"","ref":"summer","source":"SHORTLINK"})";
+  auto line = desk_->ingest(referral);
+  ASSERT_TRUE(line.ok()) << line.error().message;
+  EXPECT_EQ(line->conversation_id, first->conversation_id);
+  EXPECT_FALSE(line->new_contact);
+  const auto stored = message(line->message_id);
+  EXPECT_EQ(stored.direction, core::MessageDirection::Activity);
+  EXPECT_FALSE(stored.sender_contact_id.valid());
+  EXPECT_EQ(stored.text, referral.text);
+  auto conversation = app::readOne(*store_, [&](app::StoreTx& tx) { return tx.getConversation(tenant_, line->conversation_id); });
+  ASSERT_TRUE(conversation.ok());
+  EXPECT_EQ(conversation->last_incoming_at, clock_.now());  // the window runs 24 hours from now again
+
+  auto again = desk_->ingest(referral);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->message_id, line->message_id);
+
+  referral.external_id = "referral:999:" + std::to_string(clock_.now());
+  referral.contact = {"999", "", "", "", true};
+  auto stranger = desk_->ingest(referral);
+  ASSERT_TRUE(stranger.ok()) << stranger.error().message;
+  EXPECT_TRUE(stranger->new_contact);
+  EXPECT_TRUE(stranger->new_conversation);
+  EXPECT_EQ(message(stranger->message_id).direction, core::MessageDirection::Activity);
+}
+
+// An unsend that names its author (X's tweet_delete_events name who deleted the post) takes back
+// only a message that person wrote, also after their contact was merged into another.
+TEST_F(DeskServiceTest, AnUnsendNamingItsAuthorTakesBackOnlyThatAuthorsMessage) {
+  core::InboxId x_inbox;
+  ASSERT_TRUE(store_->write([&](app::StoreTx& tx) -> core::Status {
+    x_inbox = addInbox(tx, "X", core::ChannelKind::X);
+    return {};
+  }));
+  auto box = app::readOne(*store_, [&](app::StoreTx& tx) { return tx.getInbox(tenant_, x_inbox); });
+  ASSERT_TRUE(box.ok());
+  core::InboundMessage post;
+  post.inbox_id = x_inbox;
+  post.external_id = "1050118621198921728";
+  post.contact = {"3284025577", "Ann", "", "", true};
+  post.text = "@Shop my address is Gartenweg 12";
+  post.is_public = true;
+  auto stored = desk_->ingest(post);
+  ASSERT_TRUE(stored.ok()) << stored.error().message;
+
+  core::InboundEdit deleted{"3001969357", "1050118621198921728", "", 1539202800000, true, "999"};
+  auto by_someone_else = desk_->applyEdit(*box, deleted);
+  ASSERT_FALSE(by_someone_else.ok());
+  EXPECT_EQ(by_someone_else.error().code, core::ErrorCode::NotFound);
+  EXPECT_EQ(message(stored->message_id).text, post.text);
+
+  // The author's contact merged into another: still theirs.
+  auto other = ingest(api_inbox_, "m-merge", {"crm-3284025577", "Ann B.", "", "", true});
+  ASSERT_TRUE(desk_->mergeContacts(admin_, other.contact_id, stored->contact_id).ok());
+  deleted.author_external_id = "3284025577";
+  ASSERT_TRUE(desk_->applyEdit(*box, deleted).ok());
+  EXPECT_EQ(message(stored->message_id).text, "");
+  EXPECT_NE(message(stored->message_id).payload_json.find("unsent_at"), std::string::npos);
+
+  deleted.provider_message_id = "no-such-post";
+  auto unknown = desk_->applyEdit(*box, deleted);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, core::ErrorCode::NotFound);
+}

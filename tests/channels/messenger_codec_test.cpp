@@ -32,6 +32,10 @@ ms::WebhookBatch parse(const std::string& name, ms::Product product = ms::Produc
 
 core::InboundMessage only(const ms::WebhookBatch& batch) { return parley::test::onlyMessage(batch.batch); }
 
+ms::WebhookBatch parseBody(const std::string& body, ms::Product product = ms::Product::Messenger) {
+  return parley::test::parsedOr(ms::parseWebhook(body, product), body.substr(0, 200));
+}
+
 using parley::test::payloadOf;
 
 std::string wrap(const std::string& event) {
@@ -125,10 +129,68 @@ TEST(MessengerWebhook, FallbackLinkAndTemplateAreShown) {
   EXPECT_TRUE(payloadOf(tmpl).contains("attachments"));
 }
 
-TEST(MessengerWebhook, StickerInTransitionIsAnImageWithItsStickerId) {
+TEST(MessengerWebhook, AnImageWithAStickerIdIsASticker) {
   const auto m = only(parse("sticker"));
+  EXPECT_EQ(m.kind, core::MessageKind::Sticker);
   EXPECT_EQ(m.media.size(), 1u);
   EXPECT_EQ(payloadOf(m).at("sticker_id").as_string(), "369239263222822");
+}
+
+// Messenger changelog, 1 June 2026: during the transition a sticker comes as an `image` and a
+// `sticker` attachment, both with the sticker_id: one sticker with one file, not two images.
+TEST(MessengerWebhook, StickerInTransitionIsOneStickerWithOneFile) {
+  const auto m = only(parse("sticker_transition"));
+  EXPECT_EQ(m.kind, core::MessageKind::Sticker);
+  ASSERT_EQ(m.media.size(), 1u);
+  EXPECT_EQ(m.media[0].provider_ref, "https://scontent.xx.fbcdn.net/s.png");
+  EXPECT_EQ(payloadOf(m).at("sticker_id").as_string(), "369239263222822");
+  // The same with the `sticker` attachment first; and when only the second one has a URL, its file is kept.
+  std::string reversed = readFixture("messenger", "sticker_transition");
+  reversed.replace(reversed.find(R"("type":"image")"), 14, R"("type":"XXXXX")");
+  reversed.replace(reversed.find(R"("type":"sticker")"), 16, R"("type":"image")");
+  reversed.replace(reversed.find(R"("type":"XXXXX")"), 14, R"("type":"sticker")");
+  const auto r = only(parseBody(reversed));
+  EXPECT_EQ(r.kind, core::MessageKind::Sticker);
+  EXPECT_EQ(r.media.size(), 1u);
+  std::string first_without_url = readFixture("messenger", "sticker_transition");
+  const std::string first_url = R"("url":"https://scontent.xx.fbcdn.net/s.png",)";
+  first_without_url.replace(first_without_url.find(first_url), first_url.size(), "");
+  const auto w = only(parseBody(first_without_url));
+  EXPECT_EQ(w.kind, core::MessageKind::Sticker);
+  ASSERT_EQ(w.media.size(), 1u);
+  EXPECT_EQ(w.media[0].provider_ref, "https://scontent.xx.fbcdn.net/s.png");
+  // Two photos without a sticker_id stay two files.
+  EXPECT_EQ(only(parse("two_images")).media.size(), 2u);
+}
+
+// messaging_referrals without a message (m.me links: "When a person clicks an m.me link and a
+// conversation already exists ... This action will reset the 24-hour standard messaging window"):
+// an activity line for the agent, named by sender and time since it has no mid.
+TEST(MessengerWebhook, ReferralOnAnExistingThreadIsAnActivityLine) {
+  const auto m = only(parse("referral_open_thread"));
+  EXPECT_TRUE(m.activity);
+  EXPECT_FALSE(m.echo);
+  EXPECT_EQ(m.contact.external_id, kPsid);
+  EXPECT_EQ(m.account_id, kPage);
+  EXPECT_EQ(m.sent_at, 1796320869000);
+  EXPECT_EQ(m.external_id, "referral:1254459154682919:1796320869000");
+  EXPECT_EQ(m.text, "The customer opened the conversation from an m.me link (ref summer, SHORTLINK)");
+  EXPECT_EQ(payloadOf(m).at("activity").as_string(), "referral");
+  EXPECT_EQ(payloadOf(m).at("ref").as_string(), "summer");
+  EXPECT_EQ(payloadOf(m).at("source").as_string(), "SHORTLINK");
+  EXPECT_EQ(payloadOf(m).at("type").as_string(), "OPEN_THREAD");
+  // Redelivered: the same id, so the desk stores it once.
+  EXPECT_EQ(only(parse("referral_open_thread")).external_id, m.external_id);
+  // Without a ref (an m.me link without one): the source alone.
+  std::string bare = readFixture("messenger", "referral_open_thread");
+  bare.replace(bare.find(R"("ref":"summer",)"), 15, "");
+  EXPECT_EQ(only(parseBody(bare)).text, "The customer opened the conversation from an m.me link (SHORTLINK)");
+  // A ref of the wrong type is malformed, as any documented field is.
+  std::string numeric = readFixture("messenger", "referral_open_thread");
+  numeric.replace(numeric.find(R"("summer")"), 8, "42");
+  expectInvalid(numeric, "referral.ref");
+  // A message carrying a referral stays the message (its referral in the payload).
+  EXPECT_FALSE(only(parse("doc_message_referral_ad", ms::Product::Instagram)).activity);
 }
 
 TEST(MessengerWebhook, PostbackIsInteractiveAndDedupable) {
@@ -332,7 +394,7 @@ TEST(MessengerWebhook, ReadIsAWatermark) {
 }
 
 TEST(MessengerWebhook, EventsWithNothingToStoreAreIgnored) {
-  for (const char* name : {"referral", "optin", "standby", "unknown_kind", "doc_policy_enforcement"}) {
+  for (const char* name : {"optin", "standby", "unknown_kind", "doc_policy_enforcement"}) {
     const auto b = parse(name);
     EXPECT_TRUE(b.batch.messages.empty()) << name;
     EXPECT_EQ(b.batch.ignored, 1) << name;
@@ -501,8 +563,13 @@ TEST(MessengerDocExamples, ReactionsReceiptsReferralsAndEdits) {
   const auto delivered = parse("doc_message_deliveries");
   ASSERT_EQ(delivered.batch.statuses.size(), 1u);
   EXPECT_EQ(delivered.batch.statuses[0].provider_message_id, "mid.1458668856218:ed81099e15d3f4f233");
-  expectOnlyIgnored("doc_messaging_referrals_mme");
-  expectOnlyIgnored("doc_messaging_referrals_ad");
+  const auto mme = only(parse("doc_messaging_referrals_mme"));
+  EXPECT_TRUE(mme.activity);
+  EXPECT_EQ(mme.text, "The customer opened the conversation from an m.me link (ref <REF_DATA_PASSED_IN_M.ME_PARAM>, SHORTLINK)");
+  const auto ad = only(parse("doc_messaging_referrals_ad"));
+  EXPECT_TRUE(ad.activity);
+  EXPECT_EQ(ad.text, "The customer opened the conversation from an ad (ref <REF_DATA_IF_SPECIFIED_IN_THE_AD>, ADS)");
+  EXPECT_EQ(payloadOf(ad).at("referral").at("ad_id").as_string(), "<ID_OF_THE_AD>");
   const auto edit = parse("doc_message_edits");
   EXPECT_TRUE(edit.batch.messages.empty());
   ASSERT_EQ(edit.batch.edits.size(), 1u);

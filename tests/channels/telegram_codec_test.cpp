@@ -46,6 +46,8 @@ core::InboundMessage onlyMessage(const tg::ParsedUpdate& update) {
 
 using parley::test::payloadOf;
 
+tg::ParsedUpdate parseUpdateOrFail(const std::string& body) { return parley::test::parsedOr(tg::parseUpdate(body), body.substr(0, 200)); }
+
 // A private-chat update around one message's content fields (JSON text without braces).
 std::string privateMessage(const std::string& content, const std::string& ids = R"("message_id":5,)") {
   return R"({"update_id":1,"message":{)" + ids +
@@ -206,6 +208,47 @@ TEST(TelegramWebhook, RepliesQuotesAndForwards) {
   EXPECT_TRUE(fwd.reply_to_external_id.empty());
 }
 
+// MessageEntity "url: For "text_link" only, URL that will be opened after user taps on the text":
+// the desk stores plain text, so the link's target is written out right after its span.
+TEST(TelegramWebhook, ATextLinkKeepsItsUrlAfterTheLinkedWords) {
+  EXPECT_EQ(onlyMessage(parseFixture("text_link")).text, "my order is here (https://shop.example/orders/42)");
+  const auto photo = onlyMessage(parseFixture("caption_text_link"));
+  EXPECT_EQ(photo.kind, core::MessageKind::Image);
+  EXPECT_EQ(photo.text, "damaged, see tracking (https://track.example/p/7)");
+  const auto edit = parseFixture("edited_text_link");
+  ASSERT_EQ(edit.batch.edits.size(), 1u);
+  EXPECT_EQ(edit.batch.edits[0].text, "my order is over here (https://shop.example/orders/42)");
+  // Other entities (bold, italic, mentions) change nothing.
+  EXPECT_EQ(onlyMessage(parseFixture("guide_message_with_entities")).text, "Bold and italics");
+}
+
+TEST(TelegramWebhook, TextLinkOffsetsCountUtf16UnitsSoEmojiBeforeTheLinkCountTwice) {
+  // U+1F600 (4 bytes in UTF-8, 2 UTF-16 units) and "ü" (2 bytes, 1 unit) before the link; the
+  // link on "Tracking", the emoji-only link on U+1F4E6 at the end; two links in one text.
+  const std::string text = "\xF0\x9F\x98\x80 Grüße: Tracking und \xF0\x9F\x93\xA6";
+  const auto m = onlyMessage(parseUpdateOrFail(privateMessage(
+      R"("text":")" + text + R"(","entities":[{"type":"text_link","offset":10,"length":8,"url":"https://t.example/1"},)"
+      R"({"type":"bold","offset":0,"length":2},{"type":"text_link","offset":23,"length":2,"url":"https://t.example/box"}])")));
+  EXPECT_EQ(m.text, "\xF0\x9F\x98\x80 Grüße: Tracking (https://t.example/1) und \xF0\x9F\x93\xA6 (https://t.example/box)");
+  // An offset past the end puts the URL at the end; a span that already is its URL gets nothing.
+  EXPECT_EQ(onlyMessage(parseUpdateOrFail(privateMessage(
+                R"("text":"see","entities":[{"type":"text_link","offset":2,"length":9,"url":"https://t.example/x"}])")))
+                .text,
+            "see (https://t.example/x)");
+  EXPECT_EQ(onlyMessage(parseUpdateOrFail(privateMessage(
+                R"("text":"https://t.example/x","entities":[{"type":"text_link","offset":0,"length":19,"url":"https://t.example/x"}])")))
+                .text,
+            "https://t.example/x");
+  // A length that ends inside a surrogate pair ends after the whole emoji.
+  EXPECT_EQ(onlyMessage(parseUpdateOrFail(privateMessage(
+                R"("text":"\uD83D\uDE00!","entities":[{"type":"text_link","offset":0,"length":1,"url":"https://t.example/e"}])")))
+                .text,
+            "\xF0\x9F\x98\x80 (https://t.example/e)!");
+  expectInvalid(privateMessage(R"("text":"a","entities":[{"type":"text_link","offset":"0","length":1,"url":"https://t.example"}])"),
+                "message.entities[0].offset");
+  expectInvalid(privateMessage(R"("text":"a","entities":{})"), "message.entities");
+}
+
 TEST(TelegramWebhook, EditsUpdateTheStoredMessageAndNeverAddOne) {
   const auto text = parseFixture("edited_message");
   EXPECT_TRUE(text.batch.messages.empty());
@@ -321,11 +364,34 @@ TEST(TelegramSend, AForumTopicIsNamedInTheRequest) {
   EXPECT_FALSE(tg::encodeSendMessage(r).ok());
 }
 
+// Bot API, my_chat_member: "For private chats, this update is received only when the bot is
+// blocked or unblocked by the user": a line for the agent, named by the update.
+TEST(TelegramWebhook, AUserBlockingOrUnblockingTheBotIsANoticeForTheirChat) {
+  const auto blocked = parseFixture("my_chat_member");
+  EXPECT_TRUE(blocked.batch.messages.empty());
+  EXPECT_EQ(blocked.batch.ignored, 0);
+  ASSERT_TRUE(blocked.notice.has_value());
+  EXPECT_EQ(blocked.notice->notice_id, "my_chat_member:10027");
+  EXPECT_EQ(blocked.notice->external_id, "1111111");
+  EXPECT_EQ(blocked.notice->kind, "bot_blocked");
+  EXPECT_EQ(blocked.notice->text.rfind("The customer blocked the bot", 0), 0u);
+  EXPECT_EQ(blocked.notice->at, 1735691200000);
+  const auto unblocked = parseFixture("my_chat_member_unblocked");
+  ASSERT_TRUE(unblocked.notice.has_value());
+  EXPECT_EQ(unblocked.notice->kind, "bot_unblocked");
+  EXPECT_EQ(unblocked.notice->text, "The customer unblocked the bot");
+  EXPECT_EQ(unblocked.notice->notice_id, "my_chat_member:10028");
+  EXPECT_FALSE(parseFixture("my_chat_member_group").notice.has_value());
+  // A member change without the statuses is malformed.
+  expectInvalid(R"({"update_id":9,"my_chat_member":{"chat":{"id":1,"type":"private"},"date":1,"new_chat_member":{"status":"kicked"}}})",
+                "my_chat_member.old_chat_member");
+}
+
 TEST(TelegramWebhook, ServiceMessagesAndOtherUpdateKindsAreAcceptedAndIgnored) {
   expectIgnored("service_new_members");
   expectIgnored("automatic_forward");  // the business's own channel post, mirrored into its group
   expectIgnored("channel_post");
-  expectIgnored("my_chat_member");
+  expectIgnored("my_chat_member_group");  // the bot removed from a group: no customer's doing in a chat of theirs
   expectIgnored("unknown_kind");
   for (const char* kind : {"inline_query", "chosen_inline_result", "shipping_query", "pre_checkout_query", "poll",
                            "poll_answer", "chat_member", "chat_join_request", "chat_boost", "removed_chat_boost",
@@ -459,7 +525,11 @@ TEST(TelegramWebhook, EveryFixtureParsesTheSameTwice) {
     const auto first = parseFixture(name);
     const auto second = parseFixture(name);
     ASSERT_EQ(first.batch.messages.size(), second.batch.messages.size());
-    EXPECT_EQ(first.batch.messages.size() + first.batch.edits.size() + static_cast<std::size_t>(first.batch.ignored), 1u);
+    EXPECT_EQ(first.batch.messages.size() + first.batch.edits.size() + static_cast<std::size_t>(first.batch.ignored) +
+                  (first.notice ? 1u : 0u),
+              1u);
+    EXPECT_EQ(first.notice.has_value(), second.notice.has_value());
+    if (first.notice && second.notice) EXPECT_EQ(first.notice->notice_id, second.notice->notice_id);
     for (std::size_t i = 0; i < first.batch.messages.size(); ++i) {
       const auto& m = first.batch.messages[i];
       EXPECT_EQ(m.external_id, second.batch.messages[i].external_id);

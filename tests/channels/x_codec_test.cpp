@@ -203,13 +203,44 @@ TEST(XCodec, TheDocumentedExamplePayloads) {
     EXPECT_TRUE(b.reads.empty());
     EXPECT_EQ(b.batch.ignored, 1);
   }
+  // aaa_tweet_delete is the account deleting its own post: Parley's replies stay as sent.
   for (const char* name : {"aaa_tweet_delete", "aaa_follow", "aaa_block"}) {
     SCOPED_TRACE(name);
     const auto b = parse(name);
     EXPECT_EQ(b.for_user_id, kBusiness);
     EXPECT_TRUE(b.batch.messages.empty());
+    EXPECT_TRUE(b.batch.edits.empty());
     EXPECT_EQ(b.batch.ignored, 1);
   }
+}
+
+// X's developer policy (Compliance: "Delete associated Post"): a post its author deleted is
+// taken back like an Instagram unsend, and only a post of that author.
+TEST(XCodec, APostItsAuthorDeletedIsTakenBack) {
+  const auto b = parse("tweet_delete_by_author");
+  EXPECT_EQ(b.for_user_id, "3001969357");
+  EXPECT_TRUE(b.batch.messages.empty());
+  EXPECT_EQ(b.batch.ignored, 0);
+  ASSERT_EQ(b.batch.edits.size(), 1u);
+  const auto& deleted = b.batch.edits[0];
+  EXPECT_TRUE(deleted.unsent);
+  EXPECT_TRUE(deleted.text.empty());
+  EXPECT_EQ(deleted.account_id, "3001969357");
+  EXPECT_EQ(deleted.provider_message_id, "1050118621198921728");
+  EXPECT_EQ(deleted.author_external_id, "3284025577");
+  EXPECT_EQ(deleted.at, 1539202800000);
+  // Ids as numbers keep every digit; a status without an id names nothing; a wrong type is malformed.
+  auto numeric = xc::parseWebhook(
+      R"({"for_user_id":"1","tweet_delete_events":[{"status":{"id":1050118621198921728,"user_id":3284025577},"timestamp_ms":"1"}]})");
+  ASSERT_TRUE(numeric.ok()) << numeric.error().message;
+  ASSERT_EQ(numeric->batch.edits.size(), 1u);
+  EXPECT_EQ(numeric->batch.edits[0].provider_message_id, "1050118621198921728");
+  auto nameless = xc::parseWebhook(R"({"for_user_id":"1","tweet_delete_events":[{"status":{"user_id":"2"}}]})");
+  ASSERT_TRUE(nameless.ok());
+  EXPECT_EQ(nameless->batch.ignored, 1);
+  EXPECT_TRUE(nameless->batch.edits.empty());
+  EXPECT_FALSE(xc::parseWebhook(R"({"for_user_id":"1","tweet_delete_events":[{"status":{"id":1.5,"user_id":"2"}}]})").ok());
+  EXPECT_FALSE(xc::parseWebhook(R"({"for_user_id":"1","tweet_delete_events":[{}]})").ok());
 }
 
 TEST(XCodec, ACapturedMentionInTheAuthorsOwnThread) {

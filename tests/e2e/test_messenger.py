@@ -1,6 +1,7 @@
 """End to end: the Facebook Messenger and Instagram channels against the real binary and a local
 fake of the Graph API's Send and Attachment Upload APIs. Webhook payloads are the fixtures
 written from Meta's documentation (tests/channels/{messenger,instagram}/fixtures)."""
+import datetime
 import hashlib
 import json
 import os
@@ -137,6 +138,24 @@ class MessengerTest(Desk, unittest.TestCase):
         self.assertEqual(body, jpeg)
         self.assertEqual(headers["Content-Type"], "image/jpeg")
         self.assertEqual(message["kind"], "image")
+
+    def test_a_sticker_in_metas_transition_is_one_sticker_with_one_file(self):
+        # Messenger changelog, 1 June 2026: the sticker comes as an `image` and a `sticker`
+        # attachment, both with the sticker_id and the same file.
+        self.meta.files["sticker.png"] = (tiny_png(), "image/png")
+        raw = json.loads(fixture("messenger", "sticker_transition.json"))
+        e = raw["entry"][0]["messaging"][0]
+        e["sender"]["id"] = "5550011"
+        e["timestamp"] = int(time.time() * 1000)
+        for attachment in e["message"]["attachments"]:
+            attachment["payload"]["url"] = self.meta.cdn_url("sticker.png")
+        status, body, _ = self.webhook(json.dumps(raw).encode())
+        self.assertEqual((status, body["stored"]), (200, 1), body)
+        _, conversation = self.conversation_of("5550011")
+        body, _, message = self.downloaded_attachment(conversation["id"], "m_st1")
+        self.assertEqual(body, tiny_png())
+        self.assertEqual(message["kind"], "sticker")
+        self.assertEqual(len(message["attachment_ids"]), 1)
 
     def test_postback_quick_reply_and_reaction(self):
         for name in ("postback.json", "quick_reply.json", "reaction.json"):
@@ -318,6 +337,56 @@ class MessengerTest(Desk, unittest.TestCase):
         self.assertEqual(first["messaging_type"], "RESPONSE")
         self.assertEqual((retried["messaging_type"], retried["tag"]), ("MESSAGE_TAG", "HUMAN_AGENT"))
         wait_for(lambda: self.message(conversation["id"], reply["id"])["delivery_status"] == "sent")
+
+    def test_an_mme_link_on_an_existing_thread_reopens_the_window(self):
+        # The customer wrote 6 days ago: a reply now would need the HUMAN_AGENT tag. Then they open
+        # the chat again from an m.me link: Meta resets the 24-hour window and sends
+        # messaging_referrals (no message). The agent sees a line, and the reply is a RESPONSE.
+        psid = "5550012"
+        six_days_ago = int((time.time() - 6 * 24 * 3600) * 1000)
+        raw = event(psid, PAGE_ID, {"message": {"mid": "m_old-12", "text": "Wo bleibt meine Bestellung?"}},
+                    timestamp_ms=six_days_ago)
+        self.assertEqual(self.webhook(raw)[0], 200)
+        _, conversation = self.conversation_of(psid)
+        self.assertLess(self.window_ends_ms(conversation["id"]), time.time() * 1000)
+
+        referral = json.loads(fixture("messenger", "referral_open_thread.json"))
+        e = referral["entry"][0]["messaging"][0]
+        e["sender"]["id"] = psid
+        e["timestamp"] = referral["entry"][0]["time"] = int(time.time() * 1000)
+        raw = json.dumps(referral).encode()
+        status, body, _ = self.webhook(raw)
+        self.assertEqual((status, body["stored"]), (200, 1), body)
+        status, again, _ = self.webhook(raw)  # Meta redelivers
+        self.assertEqual((again["stored"], again["duplicates"]), (0, 1), again)
+
+        _, after = self.conversation_of(psid)
+        self.assertEqual(after["id"], conversation["id"])
+        self.assertGreater(self.window_ends_ms(after["id"]), time.time() * 1000 + 23 * 3600 * 1000)
+        lines = [m for m in self.messages(conversation["id"]) if m["direction"] == "activity"]
+        self.assertEqual([m["text"] for m in lines],
+                         ["The customer opened the conversation from an m.me link (ref summer, SHORTLINK)"])
+
+        before = len(self.meta.sent)
+        self.reply(conversation["id"], text="Sie ist unterwegs!")
+        wait_for(lambda: len(self.meta.sent) > before)
+        sent = self.meta.sent[-1][1]
+        self.assertEqual(sent["messaging_type"], "RESPONSE")
+        self.assertNotIn("tag", sent)
+
+        # Someone who never wrote to the Page: a contact and a conversation, as for a first message.
+        e["sender"]["id"] = "5550013"
+        status, body, _ = self.webhook(json.dumps(referral).encode())
+        self.assertEqual((status, body["stored"]), (200, 1), body)
+        _, fresh = self.conversation_of("5550013")
+        self.assertEqual(fresh["status"], "open")
+        self.assertEqual([m["direction"] for m in self.messages(fresh["id"])], ["activity"])
+
+    def window_ends_ms(self, conversation_id):
+        """The conversation's customer_window_expires_at as the desk shows it, in Unix ms."""
+        _, conversation, _ = self.parley.request("GET", "/api/v1/conversations/%d" % conversation_id, token=self.token)
+        value = conversation["customer_window_expires_at"]
+        return int(datetime.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
 
     def test_rate_limit_is_retried_and_permanent_error_is_shown(self):
         psid = "5550006"

@@ -164,6 +164,19 @@ class TelegramTest(Desk, unittest.TestCase):
         status, body, _ = self.webhook(in_chat("edited_message.json", chat, message_id=1, update_id=30002))
         self.assertEqual((status, body["ignored"]), (200, 1))
 
+    def test_a_text_link_shows_its_url_to_the_agent_also_after_an_edit(self):
+        # MessageEntity text_link: the words are a link whose target is only in the entity's url.
+        chat = 2000004
+        status, body, _ = self.webhook(in_chat("text_link.json", chat, update_id=30100))
+        self.assertEqual((status, body["stored"]), (200, 1), body)
+        _, conversation = self.conversation_of(chat)
+        stored = [m for m in self.messages(conversation["id"]) if m["external_id"] == "%d:40" % chat][0]
+        self.assertEqual(stored["text"], "my order is here (https://shop.example/orders/42)")
+        status, body, _ = self.webhook(in_chat("edited_text_link.json", chat, update_id=30101))
+        self.assertEqual((status, body["edits"]), (200, 1), body)
+        edited = [m for m in self.messages(conversation["id"]) if m["external_id"] == "%d:40" % chat][0]
+        self.assertEqual(edited["text"], "my order is over here (https://shop.example/orders/42)")
+
     def test_button_press_is_stored_and_answered(self):
         chat = 2000004
         update = json.loads(in_chat("callback_query.json", chat))
@@ -484,9 +497,15 @@ class TelegramTest(Desk, unittest.TestCase):
         chat = 2000062
         self.webhook(in_chat("text.json", chat, message_id=1, update_id=62000))
         _, conversation = self.conversation_of(chat)
-        # The user blocks the bot: Telegram says so with my_chat_member (accepted, nothing stored) ...
+        # The user blocks the bot: Telegram says so with my_chat_member, and the agent sees it in
+        # the conversation before writing (once, however often Telegram delivers it) ...
         status, body, _ = self.webhook(in_chat("my_chat_member.json", chat, update_id=62001))
-        self.assertEqual((status, body["stored"], body["ignored"]), (200, 0, 1))
+        self.assertEqual((status, body["stored"], body["ignored"]), (200, 1, 0), body)
+        status, body, _ = self.webhook(in_chat("my_chat_member.json", chat, update_id=62001))
+        self.assertEqual((status, body["stored"], body["duplicates"]), (200, 0, 1), body)
+        lines = [m["text"] for m in self.messages(conversation["id"]) if m["direction"] == "activity"]
+        self.assertEqual(len(lines), 1, lines)
+        self.assertTrue(lines[0].startswith("The customer blocked the bot"), lines)
         self.bot.blocked.add(chat)
         # ... and answers every send with 403, which no retry changes.
         before = len(self.bot.sent)
@@ -496,6 +515,23 @@ class TelegramTest(Desk, unittest.TestCase):
         self.assertEqual(failed["delivery_error"], "Telegram error 403: Forbidden: bot was blocked by the user")
         time.sleep(1.5)
         self.assertEqual(len([s for s in self.bot.sent[before:] if s[1].get("chat_id") == chat]), 1)
+
+    def test_unblocking_the_bot_is_shown_and_a_stranger_blocking_it_creates_nobody(self):
+        chat = 2000063
+        self.webhook(in_chat("text.json", chat, message_id=1, update_id=63000))
+        _, conversation = self.conversation_of(chat)
+        self.assertEqual(self.webhook(in_chat("my_chat_member.json", chat, update_id=63001))[1]["stored"], 1)
+        status, body, _ = self.webhook(in_chat("my_chat_member_unblocked.json", chat, update_id=63002))
+        self.assertEqual((status, body["stored"]), (200, 1), body)
+        lines = [m["text"] for m in self.messages(conversation["id"]) if m["direction"] == "activity"]
+        self.assertEqual(lines[-1], "The customer unblocked the bot")
+        _, after = self.conversation_of(chat)
+        self.assertEqual(after["status"], conversation["status"])  # a notice opens nothing
+        # Someone who never wrote to the bot: nothing to show, and no contact made for it.
+        stranger = 2000064
+        status, body, _ = self.webhook(in_chat("my_chat_member.json", stranger, update_id=63003))
+        self.assertEqual((status, body["stored"], body["ignored"]), (200, 0, 1), body)
+        self.assertEqual(self.contacts(stranger), [])
 
     def test_group_chat_is_one_conversation_answered_in_the_group(self):
         group = json.loads(fixture("group_message.json"))

@@ -564,6 +564,44 @@ class XTest(Desk, unittest.TestCase):
         _, conversations = self.conversations_of(customer)
         self.assertEqual(sorted(c["public"] for c in conversations), [False, True])
 
+    def test_a_post_the_customer_deleted_is_taken_back_but_never_our_reply(self):
+        """X's developer policy: "when someone on X deletes a Post ... honor that person's
+        expectations" (Compliance: "Delete associated Post"). tweet_delete_events takes the
+        customer's stored post back, as an Instagram unsend; the account's own deletes and a
+        delete by anyone but the author change nothing."""
+        customer = "880000000000000031"
+        mention = "9007199254740997001"
+        thread = self.public_thread(customer, mention, "@XDevelopers my address is Gartenweg 12 kraxelhuber")
+        status, found, _ = self.parley.request("GET", "/api/v1/search?q=kraxelhuber", token=self.token)
+        self.assertEqual(len(found["data"]), 1, found)
+        before = len(self.x.tweets)
+        answer = self.reply(thread["id"], text="@user%s Thanks, noted." % customer)
+        wait_for(lambda: len(self.x.tweets) > before)
+        our_post = wait_for(lambda: self.message(thread["id"], answer["id"])["external_id"])
+
+        def delete(tweet_id, user_id, business=BUSINESS):
+            return json.dumps({"for_user_id": business, "tweet_delete_events": [
+                {"status": {"id": tweet_id, "user_id": user_id}, "timestamp_ms": str(int(time.time() * 1000))}]}).encode()
+
+        # Someone else "deleting" the customer's post, the account deleting its own reply, and a
+        # post Parley never stored: 200, nothing changes.
+        for raw in (delete(mention, "880000000000000032"), delete(our_post, BUSINESS), delete("9007199254740997999", customer)):
+            status, body, _ = self.webhook(raw)
+            self.assertEqual((status, body["deleted"], body["ignored"]), (200, 0, 1), body)
+        self.assertEqual(self.message(thread["id"], answer["id"])["text"], "@user%s Thanks, noted." % customer)
+        self.assertIn("kraxelhuber", [m for m in self.messages(thread["id"]) if m["external_id"] == mention][0]["text"])
+
+        status, body, _ = self.webhook(delete(mention, customer))
+        self.assertEqual((status, body["deleted"]), (200, 1), body)
+        taken_back = [m for m in self.messages(thread["id"]) if m["external_id"] == mention][0]
+        self.assertEqual(taken_back["text"], "")
+        self.assertIn("unsent_at", taken_back["payload"])
+        status, found, _ = self.parley.request("GET", "/api/v1/search?q=kraxelhuber", token=self.token)
+        self.assertEqual(found["data"], [])
+        self.assertEqual(self.message(thread["id"], answer["id"])["text"], "@user%s Thanks, noted." % customer)
+        # X redelivers: still 200.
+        self.assertEqual(self.webhook(delete(mention, customer))[0], 200)
+
     def test_public_replies_count_as_x_counts_and_the_timeline_says_which_way_each_went(self):
         customer = "880000000000000008"
         mention = "9007199254740995001"

@@ -81,10 +81,12 @@ core::Result<std::string> partyId(const json::object& event, std::string_view ke
 // ---- a message's attachments ------------------------------------------------------------------
 
 // Reads attachments[] into m (kind, media, location, text) and payload. The first attachment
-// decides the kind; every downloadable file is kept (Messenger sends several photos as one message).
+// decides the kind, except that a sticker_id makes it a sticker; every downloadable file is kept
+// (Messenger sends several photos as one message), a sticker's once.
 core::Status readAttachments(const json::array& list, const std::string& path, core::InboundMessage& m, json::object& payload) {
   json::array others;
   bool kind_set = false;
+  bool sticker_file_kept = false;  // the sticker's file, of the first attachment naming it
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string p = path + "[" + std::to_string(i) + "]";
     if (!list[i].is_object()) return wrongType(p, "an object");
@@ -100,13 +102,22 @@ core::Status readAttachments(const json::array& list, const std::string& path, c
     else if (type == "sticker") kind = core::MessageKind::Sticker;
     if (kind) {
       std::string url;
+      bool sticker = false;
       if (body) {
         MS_TRY(u, optString(*body, "url", p + ".payload", 8192));
         url = u.value_or("");
-        // Stickers come as `sticker` (with sticker_id) and, during Meta's transition, also as an
-        // `image` carrying the sticker_id.
+        // Stickers carry a sticker_id. During Meta's sticker transition (Messenger changelog,
+        // 1 June 2026) one sticker comes as a `sticker` attachment *and* an `image` attachment,
+        // both with the sticker_id and the same file: one sticker with one file, whichever
+        // attachment comes first.
         MS_TRY(sticker_id, optId(*body, "sticker_id", p + ".payload"));
-        if (sticker_id) payload["sticker_id"] = *sticker_id;
+        if (sticker_id) {
+          payload["sticker_id"] = *sticker_id;
+          sticker = true;
+          m.kind = core::MessageKind::Sticker;
+          kind_set = true;
+          if (sticker_file_kept) continue;
+        }
       }
       // Meta sometimes sends a file without a URL (expired, or a sticker in transition): the
       // message still shows its kind, with nothing to fetch.
@@ -116,6 +127,7 @@ core::Status readAttachments(const json::array& list, const std::string& path, c
         MS_TRY(title, displayString(a, "title", p, 1024));
         if (title && !title->empty()) media.filename = *title;
         m.media.push_back(std::move(media));
+        if (sticker) sticker_file_kept = true;
       }
       if (!kind_set) {
         m.kind = *kind;
@@ -267,6 +279,46 @@ core::Result<std::optional<core::InboundMessage>> readMessage(const json::object
   return std::optional<core::InboundMessage>(std::move(m));
 }
 
+// Where a Messenger referral came from (messaging_referrals' `source`), for the agent's line.
+std::string referralOrigin(std::string_view source) {
+  if (source == "SHORTLINK") return "an m.me link";
+  if (source == "ADS") return "an ad";
+  if (source == "MESSENGER_CODE") return "a Messenger code";
+  if (source == "CUSTOMER_CHAT_PLUGIN") return "the chat plugin on a website";
+  return "a referral";
+}
+
+// messaging_referrals without a message: the customer opened the chat from an m.me link (or an
+// ad, a Messenger code, the chat plugin) while a conversation with the Page exists already
+// (messenger-platform/discovery/m-me-links: "This action will reset the 24-hour standard
+// messaging window ... and a messaging_referrals webhook notification will be sent"). An activity
+// line (core::InboundMessage::activity) that reopens the window. It has no mid: the sender and
+// the millisecond name it, as for a postback without one (Meta redelivers with the same
+// timestamp).
+core::Result<core::InboundMessage> referralLine(const json::object& referral, const std::string& path, const EventContext& ctx,
+                                                const std::string& sender, core::TimestampMs at) {
+  MS_TRY(ref, displayString(referral, "ref", path, 4096));
+  MS_TRY(source, optString(referral, "source", path, 64));
+  MS_TRY(type, optString(referral, "type", path, 64));
+  core::InboundMessage m;
+  m.account_id = ctx.account_id;
+  m.sent_at = at;
+  m.contact.external_id = sender;
+  m.activity = true;
+  m.external_id = "referral:" + sender + ":" + std::to_string(at);
+  const std::string ref_text = ref.value_or(""), source_text = source.value_or("");
+  std::string details = ref_text.empty() ? "" : "ref " + ref_text;
+  if (!source_text.empty()) details += (details.empty() ? "" : ", ") + source_text;
+  m.text = "The customer opened the conversation from " + referralOrigin(source_text) + (details.empty() ? "" : " (" + details + ")");
+  m.payload_json = json::serialize(json::object{{"activity", "referral"},
+                                                {"by", ""},
+                                                {"ref", ref_text},
+                                                {"source", source_text},
+                                                {"type", type.value_or("")},
+                                                {"referral", referral}});
+  return m;
+}
+
 // The messaging events readEvent stores or applies; every one comes from a person (`sender`).
 constexpr const char* kStoredEventKinds[] = {"message", "message_edit", "postback", "reaction", "read", "delivery"};
 
@@ -404,8 +456,14 @@ core::Status readEvent(const json::object& event, const std::string& path, const
     if ((!mid || mid->empty()) && watermark == 0) ++batch.ignored;
     return {};
   }
-  // referral (without a message), optin, account_linking, pass_thread_control, policy
-  // enforcement, game plays ...: nothing the desk stores.
+  MS_TRY(referral, optObject(event, "referral", path));
+  if (referral && ctx.product == Product::Messenger) {
+    MS_TRY(line, referralLine(*referral, path + ".referral", ctx, sender, at));
+    batch.messages.push_back(std::move(line));
+    return {};
+  }
+  // optin, account_linking, pass_thread_control, policy enforcement, game plays, Instagram's
+  // referral without a message ...: nothing the desk stores.
   ++batch.ignored;
   return {};
 }

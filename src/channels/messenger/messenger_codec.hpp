@@ -11,8 +11,10 @@
 //   "time", "messaging":[event, ...]}]}; every event has sender.id, recipient.id and timestamp
 //   (milliseconds). Events are kept in the order Meta lists them. A body whose `object` is not
 //   this product's, `standby` events (another app owns the thread), `changes` (feed, comments)
-//   and event kinds this codec does not store (optins, referrals without a message, handovers,
-//   account linking, policy enforcement ...) are counted in ignored. Malformed JSON, a
+//   and event kinds this codec does not store (optins, Instagram's referrals without a message,
+//   handovers, account linking, policy enforcement ...) are counted in ignored. A Messenger
+//   referral without a message (m.me link, ad ... on an existing thread) is an activity line
+//   (core::InboundMessage::activity) that reopens the 24-hour window. Malformed JSON, a
 //   non-object body, nesting deeper than kMaxJsonDepth or a documented field of the wrong type is
 //   InvalidInput with the JSON path of the problem. Every id stays a string.
 //

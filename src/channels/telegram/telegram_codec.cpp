@@ -113,6 +113,68 @@ std::size_t utf16Units(std::string_view s) {
 
 bool isBlank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
+// The byte offset in `s` (valid UTF-8) where `units` UTF-16 code units from its start end; the
+// end of `s` when it is shorter. A count that ends inside a surrogate pair (half a code point
+// above U+FFFF) ends after that code point.
+std::size_t byteOffsetOfUtf16(std::string_view s, std::size_t units) {
+  std::size_t counted = 0, i = 0;
+  while (i < s.size() && counted < units) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t bytes = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    counted += bytes == 4 ? 2 : 1;
+    i = std::min(s.size(), i + bytes);
+  }
+  return i;
+}
+
+// A text or caption with the targets of its `text_link` entities written out: the Bot API's
+// MessageEntity "url: For "text_link" only, URL that will be opened after user taps on the
+// text" is otherwise lost, as the desk stores plain text. " (<url>)" goes right after the linked
+// span (offset and length in UTF-16 code units); a span that already reads as its URL gets
+// nothing. `entities` is the message's `entities` (for text) or `caption_entities` (for a
+// caption); other entity types (bold, mentions, text_mention ...) change nothing.
+core::Result<std::string> withTextLinks(std::string text, const json::object& o, std::string_view entities_key,
+                                        const std::string& path) {
+  TG_TRY(entities, optArray(o, entities_key, path));
+  if (!entities) return text;
+  struct Link {
+    std::size_t begin, end;  // bytes
+    std::string url;
+  };
+  std::vector<Link> links;
+  const std::string p = at(path, entities_key);
+  for (std::size_t i = 0; i < entities->size(); ++i) {
+    const std::string ep = p + "[" + std::to_string(i) + "]";
+    if (!(*entities)[i].is_object()) return wrongType(ep, "an object");
+    const auto& entity = (*entities)[i].get_object();
+    TG_TRY(type, optString(entity, "type", ep, 64));
+    if (type.value_or("") != "text_link") continue;
+    TG_TRY(offset, optCount(entity, "offset", ep));
+    TG_TRY(length, optCount(entity, "length", ep));
+    TG_TRY(url, optString(entity, "url", ep, 8192));
+    if (!url || url->empty() || !offset || !length) continue;
+    constexpr std::int64_t kMaxUnits = 1'000'000;  // far beyond Telegram's 4096: no overflow below
+    const auto first = static_cast<std::size_t>(std::min(*offset, kMaxUnits));
+    const auto last = static_cast<std::size_t>(std::min(*offset + std::min(*length, kMaxUnits), 2 * kMaxUnits));
+    Link link{byteOffsetOfUtf16(text, first), byteOffsetOfUtf16(text, last), std::move(*url)};
+    if (std::string_view(text).substr(link.begin, link.end - link.begin) == link.url) continue;
+    links.push_back(std::move(link));
+  }
+  // At most kMaxAddedBytes of URLs (a text of 4096 characters with a hundred long links must
+  // stay well within what the desk stores), the first links first.
+  constexpr std::size_t kMaxAddedBytes = 16 * 1024;
+  std::size_t added = 0;
+  std::erase_if(links, [&](const Link& link) {
+    if (added + link.url.size() + 3 > kMaxAddedBytes) return true;
+    added += link.url.size() + 3;
+    return false;
+  });
+  // From the end backwards, so the offsets of the links before stay right.
+  std::stable_sort(links.begin(), links.end(), [](const Link& a, const Link& b) { return a.end > b.end; });
+  for (const auto& link : links) text.insert(link.end, " (" + link.url + ")");
+  return text;
+}
+
 bool isHttpUrl(std::string_view url) { return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0; }
 
 std::optional<std::int64_t> toInt64(std::string_view s) {
@@ -271,10 +333,12 @@ core::Result<Content> readContent(const json::object& o, const std::string& path
   TG_TRY(caption, optString(o, "caption", path));
   if (text) {
     m.kind = core::MessageKind::Text;
-    m.text = *text;
+    TG_TRY(linked, withTextLinks(std::move(*text), o, "entities", path));
+    m.text = std::move(linked);
     return Content::Message;
   }
-  m.text = caption.value_or("");
+  TG_TRY(linked_caption, withTextLinks(caption.value_or(""), o, "caption_entities", path));
+  m.text = std::move(linked_caption);
 
   TG_TRY(photo, optArray(o, "photo", path));
   if (photo) {
@@ -513,9 +577,11 @@ core::Result<std::optional<core::InboundEdit>> readEdit(const json::object& o, c
   edit.provider_message_id = messageExternalId(chat.id, message_id);
   edit.at = edit_date ? edit_date : date;
   if (text) {
-    edit.text = *text;
+    TG_TRY(linked, withTextLinks(std::move(*text), o, "entities", path));
+    edit.text = std::move(linked);
   } else if (caption) {
-    edit.text = *caption;
+    TG_TRY(linked, withTextLinks(std::move(*caption), o, "caption_entities", path));
+    edit.text = std::move(linked);
   } else {
     // A media message whose caption was removed has no caption field any more.
     static constexpr std::string_view kCaptioned[] = {"photo", "animation", "audio", "document", "video", "voice"};
@@ -523,6 +589,39 @@ core::Result<std::optional<core::InboundEdit>> readEdit(const json::object& o, c
     if (!captioned) return std::optional<core::InboundEdit>();
   }
   return std::optional<core::InboundEdit>(std::move(edit));
+}
+
+// my_chat_member (ChatMemberUpdated: chat, date, old_chat_member, new_chat_member with their
+// `status`): in a private chat the user blocked the bot (new status "kicked") or unblocked it
+// ("member" after "kicked"). nullopt for anything else (the bot added to or removed from a
+// group, promoted ...).
+core::Result<std::optional<app::CustomerNotice>> readBotBlocked(const json::object& o, const std::string& path,
+                                                               const std::string& update_id) {
+  TG_TRY(chat, readChat(o, "chat", path));
+  TG_TRY(date, dateMs(o, "date", path));
+  auto statusOf = [&](std::string_view key) -> core::Result<std::string> {
+    TG_TRY(member, optObject(o, key, path));
+    if (!member) return makeError(ErrorCode::InvalidInput, at(path, key) + ": required");
+    TG_TRY(status, optString(*member, "status", at(path, key), 64));
+    return status.value_or("");
+  };
+  TG_TRY(old_status, statusOf("old_chat_member"));
+  TG_TRY(new_status, statusOf("new_chat_member"));
+  if (chat.type != "private") return std::optional<app::CustomerNotice>();
+  app::CustomerNotice notice;
+  if (new_status == "kicked") {
+    notice.kind = "bot_blocked";
+    notice.text = "The customer blocked the bot: replies cannot reach them until they unblock it";
+  } else if (new_status == "member" && old_status == "kicked") {
+    notice.kind = "bot_unblocked";
+    notice.text = "The customer unblocked the bot";
+  } else {
+    return std::optional<app::CustomerNotice>();
+  }
+  notice.notice_id = "my_chat_member:" + update_id;
+  notice.external_id = chat.id;
+  notice.at = date;
+  return std::optional<app::CustomerNotice>(std::move(notice));
 }
 
 // callback_query: a button of an inline keyboard (sent by the bot) was pressed.
@@ -748,11 +847,18 @@ core::Result<ParsedUpdate> parseUpdate(std::string_view raw_body) {
     out.batch.messages.push_back(std::move(m));
     return out;
   }
+  TG_TRY(membership, optObject(o, "my_chat_member", "update"));
+  if (membership) {
+    TG_TRY(notice, readBotBlocked(*membership, "my_chat_member", update_id));
+    if (notice) out.notice = std::move(*notice);
+    else ++out.batch.ignored;
+    return out;
+  }
   // channel_post, edited_channel_post (a channel's own broadcasts, not a customer), business_*
   // (replying needs the business connection), message_reaction_count, inline_query,
   // chosen_inline_result, shipping_query, pre_checkout_query, purchased_paid_media, poll,
-  // poll_answer, my_chat_member, chat_member, chat_join_request, chat_boost, removed_chat_boost,
-  // and kinds added to the Bot API after this code: accepted, nothing to store.
+  // poll_answer, chat_member, chat_join_request, chat_boost, removed_chat_boost, and kinds added
+  // to the Bot API after this code: accepted, nothing to store.
   ++out.batch.ignored;
   return out;
 }

@@ -6,9 +6,10 @@
 // Inbound (Bot API, "Getting updates" -> Update, Message, CallbackQuery, MessageReactionUpdated):
 //   https://core.telegram.org/bots/api#update
 //   One webhook POST carries exactly one Update: {update_id, <one optional field>}. Handled:
-//   message, edited_message, callback_query, message_reaction. Every other documented kind
-//   (channel posts, business messages, inline and shipping queries, polls, member changes,
-//   boosts ...) and any kind this codec does not know is counted in InboundBatch::ignored.
+//   message, edited_message, callback_query, message_reaction, and my_chat_member in a private
+//   chat (the user blocked or unblocked the bot: ParsedUpdate::notice). Every other documented
+//   kind (channel posts, business messages, inline and shipping queries, polls, other member
+//   changes, boosts ...) and any kind this codec does not know is counted in InboundBatch::ignored.
 //   Unknown fields are ignored. Malformed JSON, a non-object body, nesting deeper than
 //   kMaxJsonDepth or a documented field of the wrong type is InvalidInput with the JSON path.
 //
@@ -44,6 +45,7 @@
 #include <vector>
 
 #include "app/channel_gateway.hpp"
+#include "app/customer_account_change.hpp"
 #include "core/inbound.hpp"
 #include "core/result.hpp"
 
@@ -72,6 +74,11 @@ struct ParsedUpdate {
   // Set for a callback_query: Telegram shows a progress bar on the button until the bot answers
   // it (answerCallbackQuery).
   std::string callback_query_id;
+  // my_chat_member in a private chat: the user blocked the bot (new status "kicked") or
+  // unblocked it ("member" after "kicked"); Bot API: "For private chats, this update is received
+  // only when the bot is blocked or unblocked by the user". A line for the agent in that chat's
+  // conversation, named "my_chat_member:<update_id>" (DeskService::noteCustomerActivity).
+  std::optional<app::CustomerNotice> notice;
 };
 
 core::Result<ParsedUpdate> parseUpdate(std::string_view raw_body);

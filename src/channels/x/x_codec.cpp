@@ -55,6 +55,15 @@ core::Result<std::optional<std::string>> optId(const json::object& o, std::strin
   return std::optional<std::string>(std::string(v->get_string()));
 }
 
+// An id X gives under either of two names (v1.1 objects: "id_str" and the numeric "id"; a
+// delete's status: "id" and "id_str"): the first present, nullopt when neither is.
+core::Result<std::optional<std::string>> optIdEither(const json::object& o, std::string_view first, std::string_view second,
+                                                     const std::string& path) {
+  X_TRY(id, optId(o, first, path));
+  if (id) return id;
+  return optId(o, second, path);
+}
+
 // created_timestamp / timestamp_ms: Unix milliseconds as a string of digits (a number too). 0 if absent.
 core::Result<core::TimestampMs> millis(const json::object& o, std::string_view key, const std::string& path) {
   const json::value* v = find(o, key);
@@ -335,11 +344,7 @@ bool mentions(const json::object& tweet, const std::string& user_id) {
 }
 
 core::Status readTweet(const json::object& tweet, const std::string& path, const std::string& for_user, WebhookBatch& out) {
-  X_TRY(id, optId(tweet, "id_str", path));
-  if (!id) {
-    X_TRY(numeric, optId(tweet, "id", path));
-    id = std::move(numeric);
-  }
+  X_TRY(id, optIdEither(tweet, "id_str", "id", path));
   if (!id) return makeError(ErrorCode::InvalidInput, path + ".id_str: required");
   if (find(tweet, "retweeted_status")) {
     ++out.batch.ignored;  // a retweet says nothing to answer
@@ -356,11 +361,7 @@ core::Status readTweet(const json::object& tweet, const std::string& path, const
   }
   X_TRY(user, optObject(tweet, "user", path));
   if (!user) return makeError(ErrorCode::InvalidInput, path + ".user: required");
-  X_TRY(author, optId(*user, "id_str", path + ".user"));
-  if (!author) {
-    X_TRY(numeric, optId(*user, "id", path + ".user"));
-    author = std::move(numeric);
-  }
+  X_TRY(author, optIdEither(*user, "id_str", "id", path + ".user"));
   if (!author) return makeError(ErrorCode::InvalidInput, path + ".user.id_str: required");
   X_TRY(in_reply_to, optId(tweet, "in_reply_to_status_id_str", path));
   X_TRY(in_reply_to_user, optId(tweet, "in_reply_to_user_id_str", path));
@@ -421,6 +422,31 @@ core::Status readTweet(const json::object& tweet, const std::string& path, const
   addMedia(m, media);
   m.payload_json = json::serialize(payload);
   out.batch.messages.push_back(std::move(m));
+  return {};
+}
+
+// tweet_delete_events[] {"status": {"id", "user_id"}, "timestamp_ms"}: someone deleted a post.
+// X's developer policy asks that a deleted post is deleted where it was stored too (Compliance:
+// "Delete associated Post"), so the customer's stored post is taken back as an unsent message
+// (InboundEdit::unsent, only if user_id wrote it). The account's own deletes are ignored: a
+// reply Parley sent stays as it was sent.
+core::Status readTweetDelete(const json::object& event, const std::string& path, const std::string& for_user, WebhookBatch& out) {
+  X_TRY(status, optObject(event, "status", path));
+  if (!status) return makeError(ErrorCode::InvalidInput, path + ".status: required");
+  X_TRY(id, optIdEither(*status, "id", "id_str", path + ".status"));
+  X_TRY(author, optIdEither(*status, "user_id", "user_id_str", path + ".status"));
+  X_TRY(at, millis(event, "timestamp_ms", path));
+  if (!id || !author || *author == for_user) {
+    ++out.batch.ignored;
+    return {};
+  }
+  core::InboundEdit deleted;
+  deleted.account_id = for_user;
+  deleted.provider_message_id = *id;
+  deleted.at = at;
+  deleted.unsent = true;
+  deleted.author_external_id = *author;
+  out.batch.edits.push_back(std::move(deleted));
   return {};
 }
 
@@ -510,10 +536,17 @@ core::Result<WebhookBatch> parseWebhook(std::string_view raw_body) {
   }
   X_TRY(typing, optArray(o, "direct_message_indicate_typing_events", "body"));
   if (typing) out.typing += static_cast<int>(typing->size());
-  // favorite_events, follow_events, block_events, tweet_delete_events, user_event ...: accepted, dropped.
+  X_TRY(deletes, optArray(o, "tweet_delete_events", "body"));
+  for (std::size_t i = 0; deletes && i < deletes->size(); ++i) {
+    const std::string p = "tweet_delete_events[" + std::to_string(i) + "]";
+    if (!(*deletes)[i].is_object()) return wrongType(p, "an object");
+    if (auto s = readTweetDelete((*deletes)[i].get_object(), p, out.for_user_id, out); !s) return s.error();
+  }
+  // favorite_events, follow_events, block_events, user_event ...: accepted, dropped.
   for (const auto& [key, value] : o) {
     if (key.ends_with("_events") && key != "direct_message_events" && key != "tweet_create_events" &&
-        key != "direct_message_mark_read_events" && key != "direct_message_indicate_typing_events") {
+        key != "direct_message_mark_read_events" && key != "direct_message_indicate_typing_events" &&
+        key != "tweet_delete_events") {
       out.batch.ignored += value.is_array() ? static_cast<int>(value.get_array().size()) : 1;
     }
   }
