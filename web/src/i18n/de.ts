@@ -525,5 +525,13 @@ export const de: Record<MessageKey, string> = {
   'activity.number_conflict':
     '{contact} hat die WhatsApp-Nummer von {from} auf {to} geändert. {to} gehört schon zum Kontakt „{other}“ (#{other_id}): bitte zusammenführen, wenn es dieselbe Person ist.',
   'activity.identity_changed': 'Der WhatsApp-Sicherheitscode von {contact} hat sich geändert',
+  'activity.referral': 'Der Kunde hat die Unterhaltung über {origin} geöffnet{ref}',
+  'activity.origin.shortlink': 'einen m.me-Link',
+  'activity.origin.ads': 'eine Anzeige',
+  'activity.origin.messenger_code': 'einen Messenger-Code',
+  'activity.origin.chat_plugin': 'das Chat-Plugin einer Website',
+  'activity.origin.other': 'eine Weiterleitung',
+  'activity.bot_blocked': 'Der Kunde hat den Bot blockiert: Antworten erreichen ihn erst, wenn er ihn wieder freigibt',
+  'activity.bot_unblocked': 'Der Kunde hat den Bot wieder freigegeben',
   'activity.user_id_changed': 'Die WhatsApp-Nutzer-ID von {contact} hat sich von {from} auf {to} geändert (dieselbe Person)',
 };

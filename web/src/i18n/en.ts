@@ -525,6 +525,14 @@ export const en = {
   'activity.number_conflict':
     '{contact} changed their WhatsApp number from {from} to {to}. {to} already belongs to contact “{other}” (#{other_id}): merge the two if they are the same person.',
   'activity.identity_changed': 'The WhatsApp security code of {contact} changed',
+  'activity.referral': 'The customer opened the conversation from {origin}{ref}',
+  'activity.origin.shortlink': 'an m.me link',
+  'activity.origin.ads': 'an ad',
+  'activity.origin.messenger_code': 'a Messenger code',
+  'activity.origin.chat_plugin': 'the chat plugin on a website',
+  'activity.origin.other': 'a referral',
+  'activity.bot_blocked': 'The customer blocked the bot: replies cannot reach them until they unblock it',
+  'activity.bot_unblocked': 'The customer unblocked the bot',
   'activity.user_id_changed': 'The WhatsApp user id of {contact} changed from {from} to {to} (same customer)',
 } as const;
 

@@ -33,6 +33,12 @@ describe('activityText', () => {
     for (const i18n of [de, en]) {
       expect(activityText({ activity: 'identity_changed', by: '', contact: 'Sheena' }, 'x', i18n)).toMatch(/Sheena/);
     }
+    const referral = { activity: 'referral', by: '', ref: 'summer', source: 'SHORTLINK' };
+    expect(activityText(referral, 'x', en)).toBe('The customer opened the conversation from an m.me link (ref summer)');
+    expect(activityText(referral, 'x', de)).toBe('Der Kunde hat die Unterhaltung über einen m.me-Link geöffnet (ref summer)');
+    expect(activityText({ ...referral, ref: '', source: 'ADS' }, 'x', de)).toBe('Der Kunde hat die Unterhaltung über eine Anzeige geöffnet');
+    expect(activityText({ activity: 'bot_blocked', by: '' }, 'x', de)).toContain('Bot blockiert');
+    expect(activityText({ activity: 'bot_unblocked', by: '' }, 'x', en)).toBe('The customer unblocked the bot');
     const userId = { activity: 'user_id_changed', by: '', contact: 'Sheena', from: 'US.1', to: 'US.2' };
     expect(activityText(userId, 'x', en)).toBe('The WhatsApp user id of Sheena changed from US.1 to US.2 (same customer)');
     expect(activityText(userId, 'x', de)).toContain('Nutzer-ID von Sheena hat sich von US.1 auf US.2 geändert');

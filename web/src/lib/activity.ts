@@ -14,8 +14,21 @@ const KINDS: Record<string, MessageKey> = {
   // WhatsApp: the customer's number or security code changed (app/customer_account_change.hpp).
   number_changed: 'activity.number_changed',
   user_id_changed: 'activity.user_id_changed',
+  // Messenger: the customer came back from an m.me link, an ad ... (payload ref, source).
+  referral: 'activity.referral',
+  // Telegram: the customer blocked or unblocked the bot.
+  bot_blocked: 'activity.bot_blocked',
+  bot_unblocked: 'activity.bot_unblocked',
   number_conflict: 'activity.number_conflict',
   identity_changed: 'activity.identity_changed',
+};
+
+// Where a Messenger referral came from (Meta's referral.source).
+const ORIGINS: Record<string, MessageKey> = {
+  SHORTLINK: 'activity.origin.shortlink',
+  ADS: 'activity.origin.ads',
+  MESSENGER_CODE: 'activity.origin.messenger_code',
+  CUSTOMER_CHAT_PLUGIN: 'activity.origin.chat_plugin',
 };
 
 const STATUSES: Record<string, MessageKey> = {
@@ -36,7 +49,11 @@ export function activityText(payload: unknown, fallback: string, i18n: Pick<I18n
   const key = KINDS[field(p, 'activity')];
   if (!key) return fallback;
   const status = field(p, 'status');
+  const source = field(p, 'source');
+  const ref = field(p, 'ref');
   return i18n.t(key, {
+    origin: i18n.t(ORIGINS[source] ?? 'activity.origin.other'),
+    ref: ref ? ` (ref ${ref})` : '',
     by: field(p, 'by'),
     to: field(p, 'to'),
     team: field(p, 'team'),
