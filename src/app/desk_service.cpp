@@ -348,8 +348,24 @@ Status DeskService::writeIngest(StoreTx& tx, IngestJob& job) const {
       return active.error();
     }
   }
+  if (!have_conversation && in.activity) {
+    // Something the customer did (a referral from an m.me link or an ad) is no question to
+    // answer: its line goes into their latest conversation as it is, resolved or not, and only a
+    // customer without one gets a new conversation, resolved (below). The window reopens all the same.
+    ConversationFilter filter;
+    filter.tenant_id = tenant;
+    filter.inbox_id = inbox.id;
+    filter.contact_id = contact_id;
+    filter.limit = 1;
+    auto latest = tx.listConversations(filter);
+    if (!latest) return latest.error();
+    if (!latest->empty()) {
+      conversation = std::move(latest->front());
+      have_conversation = true;
+    }
+  }
   if (have_conversation) {
-    if (conversation.status != core::ConversationStatus::Open && !in.automated) {
+    if (conversation.status != core::ConversationStatus::Open && !in.automated && !in.activity) {
       conversation.status = core::ConversationStatus::Open;  // the customer wrote again
       conversation.snoozed_until = 0;
     }
@@ -362,8 +378,8 @@ Status DeskService::writeIngest(StoreTx& tx, IngestJob& job) const {
     conversation.created_at = now;
     conversation.last_activity_at = now;
     conversation.is_public = in.is_public;
-    if (in.automated) {
-      // Nobody needs to answer an auto-reply or a bounce: kept for the record, not queued.
+    if (in.automated || in.activity) {
+      // Nobody needs to answer an auto-reply, a bounce or a customer's referral: kept for the record, not queued.
       conversation.status = core::ConversationStatus::Resolved;
       conversation.resolved_at = now;
       if (!in.automated_label.empty()) conversation.labels = {in.automated_label};
@@ -1077,20 +1093,28 @@ Result<core::OutboxItem> DeskService::recordSendOutcome(core::OutboxItem item, c
   return item;
 }
 
-Status DeskService::applyProviderStatus(const core::Inbox& inbox, const core::InboundStatus& receipt) {
+Status DeskService::applyProviderStatus(const core::Inbox& inbox, const core::InboundStatus& receipt, int* wait_budget_ms) {
   if (receipt.provider_message_id.empty()) return makeError(ErrorCode::InvalidInput, "a receipt without a message id");
   auto find = [&] { return readOne(store_, [&](StoreTx& tx) { return tx.findMessageByExternalId(inbox.id, receipt.provider_message_id); }); };
-  // Is one of the inbox's replies in its send call (its answer, with the id, still to come)?
+  // Is one of the inbox's replies in its send call (its answer, with the id, still to come)? Not
+  // a mark a crash or a dead node left (older than kEarlyReceiptSendAgeMs), nor a send begun
+  // after the receipt was written (a receipt about some other message, e.g. one the business
+  // sent from the WhatsApp Business app).
   auto sending = [&] {
+    const auto now = clock_.now();
     auto items = readOne(store_, [&](StoreTx& tx) { return tx.attemptedOutbox(inbox.id, kMaxAttemptedLooked); });
-    return items && std::any_of(items->begin(), items->end(), [](const core::OutboxItem& i) { return i.sending_since > 0; });
+    return items && std::any_of(items->begin(), items->end(), [&](const core::OutboxItem& i) {
+             return i.sending_since > 0 && now - i.sending_since < kEarlyReceiptSendAgeMs &&
+                    (receipt.at <= 0 || receipt.at + 5'000 >= i.sending_since);  // 5 s for clocks apart
+           });
   };
   auto found = find();
-  if (!found && found.error().code == ErrorCode::NotFound && sending()) {
+  if (!found && found.error().code == ErrorCode::NotFound && wait_budget_ms && *wait_budget_ms > 0 && sending()) {
     if (early_receipt_waiters_.fetch_add(1) < kMaxEarlyReceiptWaiters) {
       constexpr int kPollMs = 50;
-      for (int waited = 0; waited < kEarlyReceiptWaitMs; waited += kPollMs) {
+      while (*wait_budget_ms > 0) {
         std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+        *wait_budget_ms -= kPollMs;
         const bool still_sending = sending();  // first: an answer recorded after this read is seen below
         found = find();
         if (found || found.error().code != ErrorCode::NotFound || !still_sending) break;

@@ -116,11 +116,13 @@ class DeskService {
   // A provider's receipt for a message we sent, found by the provider's id in this inbox.
   // NotFound when no message of the inbox carries that id. A receipt can overtake the send's
   // answer (WhatsApp's "sent", even "failed", may arrive before its send call returns the id):
-  // when no message has the id yet but one of the inbox's replies is in its send call right now,
-  // the receipt waits for that answer to be recorded (at most kEarlyReceiptWaitMs, polling; at
-  // most kMaxEarlyReceiptWaiters receipts wait at once, on the handler's worker thread) instead of
-  // being dropped for good — the provider does not send it again after a 200.
-  Status applyProviderStatus(const core::Inbox& inbox, const core::InboundStatus& status);
+  // when no message has the id yet but one of the inbox's replies is in its send call right now
+  // (begun within kEarlyReceiptSendAgeMs, and not after the receipt's own time), the receipt
+  // waits for that answer to be recorded instead of being dropped for good — the provider does
+  // not send it again after a 200. The wait polls, on the handler's worker thread, for at most
+  // `*wait_budget_ms` (one budget for all receipts of a webhook, which it spends; null: no wait),
+  // with at most kMaxEarlyReceiptWaiters receipts waiting at once.
+  Status applyProviderStatus(const core::Inbox& inbox, const core::InboundStatus& status, int* wait_budget_ms = nullptr);
   // The customer edited a message: its text changes, no message is added. Unsent: its text and
   // files are taken back (only an incoming message). NotFound when no message of the inbox has
   // that id, or, with edit.author_external_id, when that person did not write it.
@@ -184,7 +186,8 @@ class DeskService {
   std::atomic<int> early_receipt_waiters_{0};
 };
 
-inline constexpr int kEarlyReceiptWaitMs = 1000;
+inline constexpr int kEarlyReceiptWaitMs = 1000;  // a webhook's whole budget for such waits
+inline constexpr core::TimestampMs kEarlyReceiptSendAgeMs = 60'000;  // an older mark is no send in progress
 inline constexpr int kMaxEarlyReceiptWaiters = 4;
 
 // reply() refuses a free-form reply (text or files, not a private note) when the channel needs

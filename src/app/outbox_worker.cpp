@@ -193,8 +193,13 @@ void OutboxWorker::record(const core::OutboxItem& original, const DeliveryResult
       } else {
         core::TimestampMs backoff = policy_.first_backoff_ms << std::min(item.attempts - 1, 20);
         backoff = std::min(backoff, policy_.max_backoff_ms);
-        // A longer Retry-After is honoured (a 503 "back in 30 minutes"), up to the longest pause.
-        if (outcome.retry_after_ms > 0) backoff = std::min(std::max(backoff, outcome.retry_after_ms), policy_.max_pause_ms);
+        // A longer Retry-After is honoured (a 503 "back in 30 minutes"), up to max_retry_after_ms.
+        // It speaks of the receiver, not of this reply: the inbox waits with it, so its later
+        // replies do not overtake this one.
+        if (outcome.retry_after_ms > 0) {
+          backoff = std::min(std::max(backoff, outcome.retry_after_ms), std::max(policy_.max_retry_after_ms, policy_.max_backoff_ms));
+          limiter_.pause(item.inbox_id, now + backoff, now);
+        }
         item.next_attempt_at = now + backoff;
       }
       break;

@@ -68,6 +68,7 @@ struct OutboxPolicy {
   std::function<SendRate(const core::Inbox&)> send_rate;
   int max_throttled = 20;                                 // "too many requests" answers not counted as attempts
   core::TimestampMs max_pause_ms = 24 * 60 * 60 * 1000;   // longest pause a provider can ask for
+  core::TimestampMs max_retry_after_ms = 60 * 60 * 1000;  // longest wait a failed attempt's Retry-After gets
   core::TimestampMs send_lease_ms = 10 * 60 * 1000;      // a "sending" mark older than this is an interrupted attempt
   std::size_t max_inboxes = 10'000;                       // inboxes the rate limiter remembers
   OutboxShard shard;                                      // the inboxes this worker delivers for

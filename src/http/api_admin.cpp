@@ -392,7 +392,10 @@ void addAdminRoutes(Router& router, ApiDeps& deps) {
       if (inbox.channel == core::ChannelKind::Api && inbox.callback_url.empty()) {
         return makeError(ErrorCode::InvalidInput, "callback_url: an api inbox needs the URL replies are delivered to");
       }
-      if (auto gateway = deps.gateways.find(inbox.channel); gateway != deps.gateways.end()) {
+      // A new inbox's config, or the one this request brings; a PATCH of the name, teams or
+      // callback_url leaves a stored config alone, even one that rules added since would refuse
+      // (an API inbox's stray keys from before they were refused), instead of blocking the edit.
+      if (auto gateway = deps.gateways.find(inbox.channel); gateway != deps.gateways.end() && (config || !existing)) {
         if (auto valid = gateway->second->validateConfig(plain_config); !valid) return valid;
       }
       if (auto rate = channels::configuredSendRate(plain_config); !rate) return rate.error();

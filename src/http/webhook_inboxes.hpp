@@ -177,9 +177,12 @@ inline std::optional<Response> ingestOrSkip(ApiDeps& deps, const core::InboundMe
 template <class InboxFor>
 std::optional<Response> applyReceipts(ApiDeps& deps, const std::vector<core::InboundStatus>& receipts, InboxFor inboxFor,
                                       int& applied, int& ignored) {
+  // A receipt that overtook its send's answer may wait for it; all of the webhook's together at
+  // most this long (DeskService::applyProviderStatus), so the provider's delivery is answered soon.
+  int wait_budget_ms = app::kEarlyReceiptWaitMs;
   for (const auto& status : receipts) {
     const core::Inbox* inbox = inboxFor(status.account_id);
-    auto result = inbox ? deps.desk.applyProviderStatus(*inbox, status)
+    auto result = inbox ? deps.desk.applyProviderStatus(*inbox, status, &wait_budget_ms)
                         : core::Status(core::makeError(core::ErrorCode::NotFound, "no inbox"));
     if (result) {
       ++applied;

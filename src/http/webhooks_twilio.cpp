@@ -142,7 +142,8 @@ void addTwilioRoutes(Router& router, ApiDeps& deps) {
         PARLEY_TRY(receipt, tw::parseStatusCallback(*params));
         if (!receipt) return twiml();  // receiving / received: nothing about a reply
         receipt->account_id = inbox->config.phone_number;
-        auto applied = deps.desk.applyProviderStatus(inbox->inbox, *receipt);
+        int wait_budget_ms = app::kEarlyReceiptWaitMs;  // a callback that overtook the send's answer waits for it
+        auto applied = deps.desk.applyProviderStatus(inbox->inbox, *receipt, &wait_budget_ms);
         // NotFound: a message this server did not send (or Twilio's callback beat our commit of the SID).
         if (!applied && applied.error().code != ErrorCode::NotFound) return errorResponse(applied.error());
         return twiml();

@@ -251,21 +251,37 @@ TEST_F(OutboxWorkerTest, ThrottledAnswersBeyondTheBoundCountAsAttempts) {
   EXPECT_EQ(telegram_->sent.size(), 5u);
 }
 
-// A 503 with "Retry-After: 1800" is retried after 30 minutes, not after the back-off's cap.
-TEST_F(OutboxWorkerTest, ALongRetryAfterOnAServerErrorIsHonoured) {
-  auto m = reply(conversationIn(bot_a_, "anna"), "eins");
+// A 503 with "Retry-After: 1800" is retried after 30 minutes, not after the back-off's cap, and
+// the inbox waits with it: a later reply does not overtake it. More than an hour is cut to one.
+TEST_F(OutboxWorkerTest, ALongRetryAfterOnAServerErrorIsHonouredAndHoldsTheInbox) {
+  const auto conversation = conversationIn(bot_a_, "anna");
+  auto m = reply(conversation, "eins");
   telegram_->script.push_back(app::DeliveryResult{Outcome::RetryLater, "HTTP 503", 1'800'000, {}});
   const auto before = clock_.now();
   outbox_->runOnce();
   const auto o = item(m.id);
   EXPECT_EQ(o.attempts, 1);
   EXPECT_EQ(o.next_attempt_at, before + 1'800'000);  // the policy's max_backoff_ms is 60 s here
+  auto later = reply(conversation, "zwei");
+  outbox_->runOnce();
   clock_.advance(1'799'000);
   outbox_->runOnce();
-  EXPECT_EQ(telegram_->sent.size(), 1u);
+  EXPECT_EQ(telegram_->sent.size(), 1u) << "nothing goes to the inbox while it waits";
   clock_.advance(1'000);
+  for (int i = 0; i < 3; ++i) {
+    outbox_->runOnce();
+    clock_.advance(1'000);
+  }
+  ASSERT_EQ(telegram_->sent.size(), 3u);
+  EXPECT_NE(telegram_->sent[1].find("eins"), std::string::npos) << "the first reply first";
+  EXPECT_NE(telegram_->sent[2].find("zwei"), std::string::npos);
+  EXPECT_EQ(item(later.id).state, core::OutboxState::Done);
+
+  auto capped = reply(conversationIn(bot_b_, "bert"), "drei");
+  telegram_->script.push_back(app::DeliveryResult{Outcome::RetryLater, "HTTP 503", 5 * 3'600'000, {}});
+  const auto at = clock_.now();
   outbox_->runOnce();
-  EXPECT_EQ(telegram_->sent.size(), 2u);
+  EXPECT_EQ(item(capped.id).next_attempt_at, at + 3'600'000);
 }
 
 TEST_F(OutboxWorkerTest, TheRateLimitHoldsItemsBackInOrderWithoutSpendingAttempts) {

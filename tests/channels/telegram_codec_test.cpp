@@ -244,9 +244,14 @@ TEST(TelegramWebhook, TextLinkOffsetsCountUtf16UnitsSoEmojiBeforeTheLinkCountTwi
                 R"("text":"\uD83D\uDE00!","entities":[{"type":"text_link","offset":0,"length":1,"url":"https://t.example/e"}])")))
                 .text,
             "\xF0\x9F\x98\x80 (https://t.example/e)!");
-  expectInvalid(privateMessage(R"("text":"a","entities":[{"type":"text_link","offset":"0","length":1,"url":"https://t.example"}])"),
-                "message.entities[0].offset");
-  expectInvalid(privateMessage(R"("text":"a","entities":{})"), "message.entities");
+  // A malformed entity is skipped: the links are an extra, the customer's message is kept.
+  EXPECT_EQ(onlyMessage(parseUpdateOrFail(privateMessage(
+                    R"("text":"a b","entities":[{"type":"text_link","offset":"0","length":1,"url":"https://t.example"},)"
+                    R"({"type":"text_link","offset":2,"length":1,"url":")" + std::string(9000, 'x') + R"("},"x",)"
+                    R"({"type":"text_link","offset":2,"length":1,"url":"https://t.example/ok"}])")))
+                .text,
+            "a b (https://t.example/ok)");
+  EXPECT_EQ(onlyMessage(parseUpdateOrFail(privateMessage(R"("text":"a","entities":{})"))).text, "a");
 }
 
 TEST(TelegramWebhook, EditsUpdateTheStoredMessageAndNeverAddOne) {

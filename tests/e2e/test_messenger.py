@@ -374,12 +374,23 @@ class MessengerTest(Desk, unittest.TestCase):
         self.assertEqual(sent["messaging_type"], "RESPONSE")
         self.assertNotIn("tag", sent)
 
-        # Someone who never wrote to the Page: a contact and a conversation, as for a first message.
+        # A resolved conversation takes the next referral's line and stays resolved: a customer
+        # tapping a link or an ad is no question for an agent's queue.
+        status, body, _ = self.parley.request("PATCH", "/api/v1/conversations/%d" % conversation["id"],
+                                              {"status": "resolved"}, token=self.token)
+        self.assertEqual(status, 200, body)
+        e["timestamp"] += 60_000
+        self.assertEqual(self.webhook(json.dumps(referral).encode())[1]["stored"], 1)
+        _, still = self.conversation_of(psid)
+        self.assertEqual((still["id"], still["status"]), (conversation["id"], "resolved"))
+        self.assertEqual(len([m for m in self.messages(conversation["id"]) if m["direction"] == "activity"]), 3)
+
+        # Someone who never wrote to the Page: a contact and a conversation for the record, resolved.
         e["sender"]["id"] = "5550013"
         status, body, _ = self.webhook(json.dumps(referral).encode())
         self.assertEqual((status, body["stored"]), (200, 1), body)
         _, fresh = self.conversation_of("5550013")
-        self.assertEqual(fresh["status"], "open")
+        self.assertEqual(fresh["status"], "resolved")
         self.assertEqual([m["direction"] for m in self.messages(fresh["id"])], ["activity"])
 
     def window_ends_ms(self, conversation_id):

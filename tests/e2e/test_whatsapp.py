@@ -203,7 +203,7 @@ class WhatsAppTest(Desk, unittest.TestCase):
                                               {"text": "Ihre Bestellung ist unterwegs"}, token=self.token)
             self.assertTrue(arrived.wait(10), "Meta received the send")
             failed = json.loads(fixture("doc_status_failed.json"))
-            failed["entry"][0]["changes"][0]["value"]["statuses"][0]["id"] = wamid
+            failed["entry"][0]["changes"][0]["value"]["statuses"][0].update(id=wamid, timestamp=str(int(time.time())))
             threading.Timer(0.3, self.graph.release).start()  # Meta answers the send while the status waits
             status, body, _ = self.webhook(json.dumps(failed).encode())
         finally:

@@ -457,7 +457,8 @@ core::Status readEvent(const json::object& event, const std::string& path, const
     return {};
   }
   MS_TRY(referral, optObject(event, "referral", path));
-  if (referral && ctx.product == Product::Messenger) {
+  // Named by sender and time: without a timestamp every later referral would look like a repeat.
+  if (referral && ctx.product == Product::Messenger && at > 0) {
     MS_TRY(line, referralLine(*referral, path + ".referral", ctx, sender, at));
     batch.messages.push_back(std::move(line));
     return {};

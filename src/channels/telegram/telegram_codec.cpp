@@ -132,11 +132,14 @@ std::size_t byteOffsetOfUtf16(std::string_view s, std::size_t units) {
 // text" is otherwise lost, as the desk stores plain text. " (<url>)" goes right after the linked
 // span (offset and length in UTF-16 code units); a span that already reads as its URL gets
 // nothing. `entities` is the message's `entities` (for text) or `caption_entities` (for a
-// caption); other entity types (bold, mentions, text_mention ...) change nothing.
+// caption); other entity types (bold, mentions, text_mention ...) change nothing. The links are
+// an extra: an entity of a shape not expected (a huge URL, odd offsets) is skipped, never a
+// reason to refuse the customer's message (Telegram would redeliver it for nothing).
 core::Result<std::string> withTextLinks(std::string text, const json::object& o, std::string_view entities_key,
                                         const std::string& path) {
-  TG_TRY(entities, optArray(o, entities_key, path));
-  if (!entities) return text;
+  auto listed = optArray(o, entities_key, path);
+  if (!listed || !*listed) return text;
+  const auto& entities = *listed;
   struct Link {
     std::size_t begin, end;  // bytes
     std::string url;
@@ -145,18 +148,18 @@ core::Result<std::string> withTextLinks(std::string text, const json::object& o,
   const std::string p = at(path, entities_key);
   for (std::size_t i = 0; i < entities->size(); ++i) {
     const std::string ep = p + "[" + std::to_string(i) + "]";
-    if (!(*entities)[i].is_object()) return wrongType(ep, "an object");
+    if (!(*entities)[i].is_object()) continue;
     const auto& entity = (*entities)[i].get_object();
-    TG_TRY(type, optString(entity, "type", ep, 64));
-    if (type.value_or("") != "text_link") continue;
-    TG_TRY(offset, optCount(entity, "offset", ep));
-    TG_TRY(length, optCount(entity, "length", ep));
-    TG_TRY(url, optString(entity, "url", ep, 8192));
-    if (!url || url->empty() || !offset || !length) continue;
+    auto type = optString(entity, "type", ep, 64);
+    if (!type || type->value_or("") != "text_link") continue;
+    auto offset = optCount(entity, "offset", ep);
+    auto length = optCount(entity, "length", ep);
+    auto url = optString(entity, "url", ep, 8192);
+    if (!offset || !length || !url || !*url || (*url)->empty() || !*offset || !*length) continue;
     constexpr std::int64_t kMaxUnits = 1'000'000;  // far beyond Telegram's 4096: no overflow below
-    const auto first = static_cast<std::size_t>(std::min(*offset, kMaxUnits));
-    const auto last = static_cast<std::size_t>(std::min(*offset + std::min(*length, kMaxUnits), 2 * kMaxUnits));
-    Link link{byteOffsetOfUtf16(text, first), byteOffsetOfUtf16(text, last), std::move(*url)};
+    const auto first = static_cast<std::size_t>(std::min(**offset, kMaxUnits));
+    const auto last = static_cast<std::size_t>(std::min(std::min(**offset, kMaxUnits) + std::min(**length, kMaxUnits), 2 * kMaxUnits));
+    Link link{byteOffsetOfUtf16(text, first), byteOffsetOfUtf16(text, last), std::move(**url)};
     if (std::string_view(text).substr(link.begin, link.end - link.begin) == link.url) continue;
     links.push_back(std::move(link));
   }
