@@ -319,6 +319,15 @@ Status DeskService::writeIngest(StoreTx& tx, IngestJob& job) const {
   // otherwise continue the contact's active conversation in this inbox, or open a new one.
   auto found = findThread(tx, inbox, in);
   if (!found) return found.error();
+  // The contact's newest conversations in this inbox, latest activity first.
+  auto contactConversations = [&](int limit) {
+    ConversationFilter filter;
+    filter.tenant_id = tenant;
+    filter.inbox_id = inbox.id;
+    filter.contact_id = contact_id;
+    filter.limit = limit;
+    return tx.listConversations(filter);
+  };
   bool have_conversation = found->has_value();
   if (have_conversation) {
     conversation = std::move(**found);
@@ -330,12 +339,7 @@ Status DeskService::writeIngest(StoreTx& tx, IngestJob& job) const {
     } else if (active) {
       // The newest open conversation is a public thread (an X mention): a private message
       // continues the contact's latest open private chat instead, if there is one.
-      ConversationFilter filter;
-      filter.tenant_id = tenant;
-      filter.inbox_id = inbox.id;
-      filter.contact_id = contact_id;
-      filter.limit = 50;
-      auto recent = tx.listConversations(filter);
+      auto recent = contactConversations(50);
       if (!recent) return recent.error();
       for (auto& c : *recent) {
         if (!c.is_public && c.status != core::ConversationStatus::Resolved) {
@@ -352,12 +356,7 @@ Status DeskService::writeIngest(StoreTx& tx, IngestJob& job) const {
     // Something the customer did (a referral from an m.me link or an ad) is no question to
     // answer: its line goes into their latest conversation as it is, resolved or not, and only a
     // customer without one gets a new conversation, resolved (below). The window reopens all the same.
-    ConversationFilter filter;
-    filter.tenant_id = tenant;
-    filter.inbox_id = inbox.id;
-    filter.contact_id = contact_id;
-    filter.limit = 1;
-    auto latest = tx.listConversations(filter);
+    auto latest = contactConversations(1);
     if (!latest) return latest.error();
     if (!latest->empty()) {
       conversation = std::move(latest->front());
