@@ -65,23 +65,28 @@ Result<core::Message> insertLine(StoreTx& tx, const core::Inbox& inbox, core::Co
   return line;
 }
 
-// The conversation a line about the customer goes into: their open conversation in this inbox,
-// else their latest one there (left as it is: a notice is no question to answer); nullopt when
-// they have none in the inbox.
-Result<std::optional<core::Conversation>> lineConversation(StoreTx& tx, core::TenantId tenant, core::ContactId contact,
-                                                          core::InboxId inbox) {
-  if (auto active = tx.findActiveConversation(tenant, contact, inbox)) {
+}  // namespace
+
+Result<std::optional<core::Conversation>> customerLineConversation(StoreTx& tx, core::TenantId tenant, core::ContactId contact,
+                                                                  core::InboxId inbox) {
+  // A public thread (a comment on the Page's post) is no place for a line about the customer.
+  if (auto active = tx.findActiveConversation(tenant, contact, inbox); active && !active->is_public) {
     return std::optional<core::Conversation>(std::move(*active));
-  } else if (active.error().code != ErrorCode::NotFound) {
+  } else if (!active && active.error().code != ErrorCode::NotFound) {
     return active.error();
   }
-  auto latest = tx.listConversations({.tenant_id = tenant, .inbox_id = inbox, .contact_id = contact, .limit = 1});
+  auto latest = tx.listConversations({.tenant_id = tenant, .inbox_id = inbox, .contact_id = contact, .limit = 50});
   if (!latest) return latest.error();
-  if (latest->empty()) return std::optional<core::Conversation>();
-  return std::optional<core::Conversation>(std::move(latest->front()));
+  // Latest activity first; an unresolved private one (the newest active was public) before any resolved.
+  for (bool resolved_too : {false, true}) {
+    for (auto& c : *latest) {
+      if (!c.is_public && (resolved_too || c.status != core::ConversationStatus::Resolved)) {
+        return std::optional<core::Conversation>(std::move(c));
+      }
+    }
+  }
+  return std::optional<core::Conversation>();
 }
-
-}  // namespace
 
 Result<CustomerNoticeResult> DeskService::noteCustomerActivity(const core::Inbox& inbox, const CustomerNotice& notice) {
   if (notice.notice_id.empty()) return makeError(ErrorCode::InvalidInput, "the notice's id is required");
@@ -104,7 +109,7 @@ Result<CustomerNoticeResult> DeskService::noteCustomerActivity(const core::Inbox
     }
     auto identity = tx.findIdentity(tenant, core::IdentityKind::External, scope, notice.external_id);
     if (!identity) return identity.error();  // NotFound: no contact is created for a notice
-    auto conversation = lineConversation(tx, tenant, identity->contact_id, inbox.id);
+    auto conversation = customerLineConversation(tx, tenant, identity->contact_id, inbox.id);
     if (!conversation) return conversation.error();
     if (!*conversation) return makeError(ErrorCode::NotFound, "the customer has no conversation in this inbox");
     auto contact = tx.getContact(tenant, identity->contact_id);
@@ -216,7 +221,7 @@ Result<CustomerAccountChangeResult> DeskService::applyCustomerAccountChange(cons
 
     // The line goes into the customer's open conversation in this inbox, else the latest one
     // (left as it is: a notice is no question to answer), else a new one, created resolved.
-    auto existing = lineConversation(tx, tenant, contact_id, inbox.id);
+    auto existing = customerLineConversation(tx, tenant, contact_id, inbox.id);
     if (!existing) return existing.error();
     if (*existing) {
       conversation = std::move(**existing);

@@ -13,8 +13,10 @@
 // changes nothing. DeskService::applyCustomerAccountChange (customer_account_change.cpp) applies it.
 #pragma once
 
+#include <optional>
 #include <string>
 
+#include "app/store.hpp"
 #include "core/domain.hpp"
 
 namespace parley::app {
@@ -62,5 +64,11 @@ struct CustomerAccountChangeResult {
   // NumberChanged: the new number or id already belonged to this contact, and stays with it.
   core::ContactId other_contact_id;
 };
+
+// The conversation a line about the customer goes into (a notice, a referral: no question to
+// answer): their open conversation in this inbox, else their latest one there, left as it is,
+// never a public thread; nullopt when they have none in the inbox.
+Result<std::optional<core::Conversation>> customerLineConversation(StoreTx& tx, core::TenantId tenant, core::ContactId contact,
+                                                                  core::InboxId inbox);
 
 }  // namespace parley::app

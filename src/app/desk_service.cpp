@@ -319,18 +319,20 @@ Status DeskService::writeIngest(StoreTx& tx, IngestJob& job) const {
   // otherwise continue the contact's active conversation in this inbox, or open a new one.
   auto found = findThread(tx, inbox, in);
   if (!found) return found.error();
-  // The contact's newest conversations in this inbox, latest activity first.
-  auto contactConversations = [&](int limit) {
-    ConversationFilter filter;
-    filter.tenant_id = tenant;
-    filter.inbox_id = inbox.id;
-    filter.contact_id = contact_id;
-    filter.limit = limit;
-    return tx.listConversations(filter);
-  };
   bool have_conversation = found->has_value();
   if (have_conversation) {
     conversation = std::move(**found);
+  } else if (in.activity) {
+    // Something the customer did (a referral from an m.me link or an ad) is no question to
+    // answer: its line goes where the other lines about the customer go, their open conversation
+    // else their latest (customerLineConversation), as it is; a customer without one gets a new
+    // conversation, resolved (below). The window reopens all the same.
+    auto existing = customerLineConversation(tx, tenant, contact_id, inbox.id);
+    if (!existing) return existing.error();
+    if (*existing) {
+      conversation = std::move(**existing);
+      have_conversation = true;
+    }
   } else if (!in.new_conversation_unless_threaded && !in.is_public) {
     auto active = tx.findActiveConversation(tenant, contact_id, inbox.id);
     if (active && !active->is_public) {
@@ -339,7 +341,12 @@ Status DeskService::writeIngest(StoreTx& tx, IngestJob& job) const {
     } else if (active) {
       // The newest open conversation is a public thread (an X mention): a private message
       // continues the contact's latest open private chat instead, if there is one.
-      auto recent = contactConversations(50);
+      ConversationFilter filter;
+      filter.tenant_id = tenant;
+      filter.inbox_id = inbox.id;
+      filter.contact_id = contact_id;
+      filter.limit = 50;
+      auto recent = tx.listConversations(filter);
       if (!recent) return recent.error();
       for (auto& c : *recent) {
         if (!c.is_public && c.status != core::ConversationStatus::Resolved) {
@@ -350,17 +357,6 @@ Status DeskService::writeIngest(StoreTx& tx, IngestJob& job) const {
       }
     } else if (active.error().code != ErrorCode::NotFound) {
       return active.error();
-    }
-  }
-  if (!have_conversation && in.activity) {
-    // Something the customer did (a referral from an m.me link or an ad) is no question to
-    // answer: its line goes into their latest conversation as it is, resolved or not, and only a
-    // customer without one gets a new conversation, resolved (below). The window reopens all the same.
-    auto latest = contactConversations(1);
-    if (!latest) return latest.error();
-    if (!latest->empty()) {
-      conversation = std::move(latest->front());
-      have_conversation = true;
     }
   }
   if (have_conversation) {

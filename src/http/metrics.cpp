@@ -68,8 +68,8 @@ std::string Metrics::render() const {
 
 void logJson(const std::string& level, const std::string& message,
              std::initializer_list<std::pair<const char*, std::string>> fields) {
-  boost::json::object extra;
-  for (const auto& [k, v] : fields) extra[k] = v;
+  boost::json::object extra(fields.size());
+  for (const auto& [k, v] : fields) extra.emplace(k, v);
   app::logLine(level, message, std::move(extra));
 }
 

@@ -202,7 +202,7 @@ export const de: Record<MessageKey, string> = {
   'conv.reactedTo': 'Reaktion auf „{text}“',
   'conv.reactedToNoText': 'Reaktion auf eine Nachricht ohne Text',
   'conv.unsupported': 'Dieser Nachrichtentyp kann nicht angezeigt werden.',
-  'conv.unsent': 'Vom Kunden zurückgezogen: Text und Dateien werden nicht mehr gezeigt.',
+  'conv.unsent': 'Vom Kunden zurückgezogen (oder sein Beitrag gelöscht): Text und Dateien werden nicht mehr gezeigt.',
   'conv.newMessage': 'Neue Nachricht von {name}',
   'conv.loadingOlder': 'Die anderen Konversationen des Kontakts werden geladen…',
   'typing.one': '{name} schreibt …',

@@ -202,7 +202,7 @@ export const en = {
   'conv.reactedTo': 'reaction to “{text}”',
   'conv.reactedToNoText': 'reaction to a message without text',
   'conv.unsupported': 'This message type cannot be shown.',
-  'conv.unsent': 'Unsent by the customer: its text and files are no longer shown.',
+  'conv.unsent': 'Unsent by the customer (or their post deleted): its text and files are no longer shown.',
   'conv.newMessage': 'New message from {name}',
   'conv.loadingOlder': 'Loading the contact’s other conversations…',
   'typing.one': '{name} is typing…',
